@@ -1,0 +1,1 @@
+"""Platform adapters: translate platform events to Incoming, and Replies to platform messages."""

@@ -1,0 +1,186 @@
+"""The `relais` command line (click): chat, demo, db upgrade, export."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+from sqlalchemy import func, select
+
+from bot import __version__
+from bot.app import App, build_app
+from bot.clock import Clock, FixedClock, SystemClock
+from bot.config import Config, ConfigError, load_config
+from bot.db import make_engine, upgrade
+from bot.models import Commitment, Community
+
+DB_HELP = "Database URL (default: the config's, or RELAIS_DATABASE_URL), e.g. sqlite:///relais.db"
+
+
+def _config(ctx: click.Context, db: str | None) -> Config:
+    try:
+        config = load_config(ctx.obj.get("config_path"))
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from error
+    if db:
+        config = _with(config, database_url=db)
+    return config
+
+
+def _with(config: Config, **changes: object) -> Config:
+    from dataclasses import replace
+
+    return replace(config, **changes)  # type: ignore[arg-type]
+
+
+def _clock(now: str | None, config: Config) -> Clock:
+    if not now:
+        return SystemClock()
+    try:
+        moment = datetime.fromisoformat(now)
+    except ValueError as error:
+        raise click.BadParameter(f"not an ISO datetime: {now}", param_hint="--now") from error
+    if moment.tzinfo is None:
+        from zoneinfo import ZoneInfo
+
+        moment = moment.replace(tzinfo=ZoneInfo(config.timezone))
+    return FixedClock(moment)
+
+
+def _build(config: Config, clock: Clock | None = None) -> App:
+    try:
+        return build_app(config, clock=clock)
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from error
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="relais")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="TOML file (default: ./relais.toml)")
+@click.pass_context
+def main(ctx: click.Context, config_path: str | None) -> None:
+    """Relais: the backbone-function bot of a community of action."""
+    ctx.ensure_object(dict)
+    ctx.obj["config_path"] = config_path
+
+
+def _chat(app: App, identity: str, circle: str | None, name: str | None, banner: str | None) -> None:
+    from adapters.console import ConsoleAdapter, interactive_lines
+
+    channel = f"console:{circle}" if circle else f"console:{app.config.default_circle}"
+    console = ConsoleAdapter(
+        identity=f"console:{identity}",
+        channel=channel,
+        on_incoming=app.dispatcher.handle,
+        display_name=name,
+    )
+    if sys.stdin.isatty():
+        if banner:
+            click.echo(banner)
+        console.run(interactive_lines(f"{identity}> "), prompt="> ")
+    else:
+        console.run(sys.stdin)
+
+
+@main.command()
+@click.option("--as", "identity", required=True, help="Who you are: a name such as alice")
+@click.option("--circle", help="The circle you speak in (default: the community's default circle)")
+@click.option("--name", help="Your display name (default: the --as name)")
+@click.option("--now", help="Fix the clock at this ISO datetime, for scripted demos and tests")
+@click.option("--db", help=DB_HELP)
+@click.pass_context
+def chat(ctx: click.Context, identity: str, circle: str | None, name: str | None, now: str | None,
+         db: str | None) -> None:
+    """Talk to Relais as a member, one command per line (piped input works)."""
+    config = _config(ctx, db)
+    app = _build(config, _clock(now, config))
+    try:
+        _chat(app, identity, circle, name, banner=None)
+    finally:
+        app.close()
+
+
+@main.command()
+@click.option("--db", help="Demo database URL (default: ~/.local/share/relais/demo.db)")
+@click.option("--lang", "language", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
+@click.option("--now", help="Fix the clock at this ISO datetime")
+@click.option("--reset", is_flag=True, help="Start again from a fresh demo community")
+def demo(db: str | None, language: str, now: str | None, reset: bool) -> None:
+    """Open the console on a sample community (no account needed)."""
+    from bot.demo import DEMO_FACILITATOR, default_demo_path, demo_config, seed_demo
+
+    path = default_demo_path()
+    if reset and not db and path.exists():
+        path.unlink()
+    config = demo_config(db or f"sqlite:///{path}", language)
+    app = _build(config, _clock(now, config))
+    try:
+        with app.store.unit_of_work() as session:
+            seeded = session.scalar(select(func.count()).select_from(Commitment))
+        if not seeded:
+            seed_demo(app.dispatcher)
+        banner = (
+            "Relais — démo. Vous êtes Camille, animatrice de la communauté. Tapez /help, /actions, "
+            "/engage …  (/quit pour sortir)"
+            if language == "fr"
+            else "Relais demo. You are Camille, the community's facilitator. Type /help, /actions, "
+            "/engage …  (/quit to leave)"
+        )
+        _chat(app, DEMO_FACILITATOR.split(":", 1)[1], "copil", "Camille", banner)
+    finally:
+        app.close()
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.option("--db", "url", help=DB_HELP)
+@click.pass_context
+def db_upgrade(ctx: click.Context, url: str | None) -> None:
+    """Create or upgrade the database schema to the latest revision."""
+    config = _config(ctx, url)
+    engine = make_engine(config.database_url)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+    click.echo("database is up to date")
+
+
+@main.group()
+def export() -> None:
+    """Export data for spreadsheets and other tools."""
+
+
+@export.command("actions")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="File (default: stdout)")
+@click.option("--db", help=DB_HELP)
+@click.pass_context
+def export_actions(ctx: click.Context, fmt: str, output: Path | None, db: str | None) -> None:
+    """The commitments: number, title, owner, organisation, circle, due (ISO 8601), status, dates."""
+    from bot.export import action_rows, to_csv, to_json
+
+    config = _config(ctx, db)
+    app = _build(config)
+    try:
+        with app.store.unit_of_work() as session:
+            community = session.scalar(select(Community).where(Community.name == config.community_name))
+            rows = action_rows(session, community) if community else []
+    finally:
+        app.close()
+    text = to_csv(rows) if fmt == "csv" else to_json(rows)
+    if output:
+        output.write_text(text, encoding="utf-8", newline="")
+        click.echo(f"{len(rows)} commitments written to {output}", err=True)
+    else:
+        sys.stdout.write(text if fmt == "json" else text.removeprefix("\ufeff"))
+
+
+if __name__ == "__main__":
+    main()

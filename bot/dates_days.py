@@ -1,0 +1,314 @@
+"""Which local day a phrase names: holidays, weekdays, calendar dates, months and periods.
+
+Part of the date grammar (see bot.dates_repairs, which strips markers, fillers and clock times
+first, and bot.dates for the meanings).  Input is folded text without any clock time; every
+function returns a date or None and never raises on odd text.
+"""
+
+from __future__ import annotations
+
+import re
+from calendar import monthrange
+from collections.abc import Callable
+from datetime import date, timedelta
+
+from dateutil.easter import easter
+from dateutil.relativedelta import relativedelta
+
+from bot.dates_vocab import MONTHS_FULL, VOCAB, month_number, weekday_number
+
+PERIOD_WORDS = {
+    "journee": "day", "day": "day", "semaine": "week", "week": "week", "mois": "month", "month": "month",
+    "trimestre": "quarter", "quarter": "quarter", "annee": "year", "an": "year", "year": "year",
+    "week-end": "weekend", "weekend": "weekend", "today": "day",
+}
+
+
+def day_of(text: str, lang: str, today: date, article: bool) -> date | None:
+    """The day named by text (no clock time in it); article tells that "le"/"the" was stripped."""
+    for finder in _FINDERS:
+        found = finder(text, lang, today, article)
+        if found is not None:
+            return found
+    return None
+
+
+def _holiday(text: str, lang: str, today: date, article: bool) -> date | None:
+    match = re.fullmatch(r"(.+?)(?:\s+(\d{4}))?", text.replace("-", " "))
+    if not match or match.group(1) not in HOLIDAYS[lang]:
+        return None
+    rule = HOLIDAYS[lang][match.group(1)]
+    if match.group(2):
+        return rule(int(match.group(2)))
+    for year in (today.year, today.year + 1):
+        if rule(year) >= today:
+            return rule(year)
+    return None
+
+
+def _fixed(month: int, day: int) -> Callable[[int], date]:
+    return lambda year: date(year, month, day)
+
+
+def _easter(offset: int) -> Callable[[int], date]:
+    return lambda year: easter(year) + timedelta(days=offset)
+
+
+HOLIDAYS: dict[str, dict[str, Callable[[int], date]]] = {
+    "fr": {
+        "noel": _fixed(12, 25), "jour de noel": _fixed(12, 25), "reveillon": _fixed(12, 24),
+        "reveillon de noel": _fixed(12, 24), "nouvel an": _fixed(1, 1), "jour de l'an": _fixed(1, 1),
+        "saint sylvestre": _fixed(12, 31), "reveillon du nouvel an": _fixed(12, 31),
+        "toussaint": _fixed(11, 1), "paques": _easter(0), "lundi de paques": _easter(1),
+        "ascension": _easter(39), "pentecote": _easter(49), "lundi de pentecote": _easter(50),
+        "saint valentin": _fixed(2, 14), "fete du travail": _fixed(5, 1), "fete nationale": _fixed(7, 14),
+        "armistice": _fixed(11, 11), "halloween": _fixed(10, 31),
+    },
+    "en": {
+        "christmas": _fixed(12, 25), "christmas day": _fixed(12, 25), "xmas": _fixed(12, 25),
+        "christmas eve": _fixed(12, 24), "new year": _fixed(1, 1), "new year's day": _fixed(1, 1),
+        "new years day": _fixed(1, 1), "new year's eve": _fixed(12, 31), "new years eve": _fixed(12, 31),
+        "nye": _fixed(12, 31), "easter": _easter(0), "easter sunday": _easter(0),
+        "easter monday": _easter(1), "good friday": _easter(-2), "halloween": _fixed(10, 31),
+        "valentine's day": _fixed(2, 14), "valentines day": _fixed(2, 14),
+    },
+}
+
+
+def _weekday(text: str, lang: str, today: date, article: bool) -> date | None:
+    for pattern, rule in _WEEKDAY_RES[lang]:
+        match = pattern.fullmatch(text)
+        if match:
+            wanted = weekday_number(match.group("wd"), lang)
+            ahead = (wanted - today.weekday()) % 7
+            monday = today - timedelta(days=today.weekday())
+            if rule == "after":
+                return today + timedelta(days=ahead or 7)
+            if rule == "from_today":
+                return today + timedelta(days=ahead)
+            if rule == "next_week":
+                return monday + timedelta(days=7 + wanted)
+            if rule == "this_week":
+                return monday + timedelta(days=wanted)
+            if rule == "last":
+                return today - timedelta(days=(today.weekday() - wanted) % 7 or 7)
+            return today + timedelta(days=(ahead or 7) + int(rule))  # "lundi en huit": +7
+    return None
+
+
+def _weekday_patterns(lang: str) -> list[tuple[re.Pattern[str], str]]:
+    wd = r"(?P<wd>" + VOCAB[lang].weekday_full + r")"
+    if lang == "fr":
+        forms = [
+            (wd, "after"), (r"(?:ce|cette)\s+" + wd, "from_today"), (r"prochain\s+" + wd, "after"),
+            (wd + r"\s+(?:prochain|suivant|de la semaine prochaine)", "next_week"),
+            (wd + r"\s+qui vient", "after"), (wd + r"\s+en\s+huit", "7"), (wd + r"\s+en\s+quinze", "14"),
+            (wd + r"\s+dernier", "last"), (wd + r"\s+de cette semaine", "this_week"),
+        ]
+    else:
+        forms = [
+            (wd, "after"), (r"this\s+" + wd, "from_today"), (r"(?:this\s+)?coming\s+" + wd, "after"),
+            (r"next\s+" + wd, "next_week"), (wd + r"\s+(?:next|(?:of\s+)?next\s+week)", "next_week"),
+            (r"last\s+" + wd, "last"), (wd + r"\s+(?:of\s+)?this\s+week", "this_week"),
+            (wd + r"\s+week", "7"), (wd + r"\s+after\s+next", "7"),
+        ]
+    return [(re.compile(body), rule) for body, rule in forms]
+
+
+_WEEKDAY_RES = {lang: _weekday_patterns(lang) for lang in ("fr", "en")}
+
+
+def _ymd(year: int | None, month: int, day: int, today: date) -> date | None:
+    """A calendar date; without a year, the first one on or after today."""
+    if year is not None:
+        try:
+            return date(year, month, day) if 1900 <= year <= 2999 else None
+        except ValueError:
+            return None
+    for candidate_year in range(today.year, today.year + 9):
+        try:
+            found = date(candidate_year, month, day)
+        except ValueError:
+            continue
+        if found >= today:
+            return found
+    return None
+
+
+def _year(text: str | None) -> int | None:
+    if text is None:
+        return None
+    return int(text) + 2000 if len(text) == 2 else int(text)
+
+
+def _day_number(text: str) -> int:
+    return 1 if text in ("1er", "premier", "first") else int(text)
+
+
+def _date_patterns(lang: str) -> dict[str, re.Pattern[str]]:
+    v = VOCAB[lang]
+    wp = r"(?:(?P<wd>" + v.weekday_any + r")\.?\s+)?"
+    day = r"(?P<d>\d{1,2}|1er|premier|first)(?P<sfx>er|eme|e|st|nd|rd|th)?"
+    month = r"(?P<mo>" + v.month_any + r")\.?"
+    year = r"(?:\s+(?P<y>\d{4}))?"
+    return {
+        "dmy": re.compile(wp + day + r"\s+(?:de\s+|of\s+)?" + month + year),
+        "mdy": re.compile(wp + month + r"\s+(?:the\s+)?" + day + year),
+        "numeric": re.compile(
+            wp + r"(?P<a>\d{1,2})(?P<sep>[/.-])(?P<b>\d{1,2})(?:(?P=sep)(?P<y>\d{4}|\d{2}))?"
+        ),
+        "dom": re.compile(wp + r"(?:(?:le|the)\s+)?" + day
+                          + r"(?:\s+(?P<of>du mois prochain|of next month|du mois|of the month))?"),
+    }
+
+
+_DATE_RES = {lang: _date_patterns(lang) for lang in ("fr", "en")}
+
+
+def _calendar_date(text: str, lang: str, today: date, article: bool) -> date | None:
+    res = _DATE_RES[lang]
+    match = res["dmy"].fullmatch(text) or res["mdy"].fullmatch(text)
+    if match:
+        return _ymd(_year(match.group("y")), month_number(match.group("mo"), lang),
+                    _day_number(match.group("d")), today)
+    match = res["numeric"].fullmatch(text)
+    if match:
+        first, second = int(match.group("a")), int(match.group("b"))
+        day, month = (first, second) if lang == "fr" else (second, first)
+        if month > 12 and day <= 12:  # "15/12" typed in English, "12/15" in French: only one reading
+            day, month = month, day
+        return _ymd(_year(match.group("y")), month, day, today) if 1 <= month <= 12 else None
+    match = res["dom"].fullmatch(text)
+    if match and (article or match.group("wd") or match.group("sfx") in ("st", "nd", "rd", "th", "er")
+                  or match.group("d") in ("1er", "premier")):
+        next_month = (match.group("of") or "").endswith(("prochain", "next month"))
+        return _day_of_month(_day_number(match.group("d")), today, next_month)
+    return None
+
+
+def _day_of_month(day: int, today: date, next_month: bool) -> date | None:
+    if not 1 <= day <= 31:
+        return None
+    start = date(today.year, today.month, 1) + relativedelta(months=1 if next_month else 0)
+    for months in range(13):
+        first = start + relativedelta(months=months)
+        if day <= monthrange(first.year, first.month)[1]:
+            found = first.replace(day=day)
+            if found >= today:
+                return found
+    return None
+
+
+# --- months, periods: "fin janvier", "mi-décembre", "fin du mois", "end of next quarter" -------
+
+_POS = {"debut": "start", "mi": "mid", "milieu": "mid", "fin": "end", "beginning": "start", "start": "start",
+        "early": "start", "mid": "mid", "middle": "mid", "end": "end", "late": "end"}
+_SHORT_ENDS = {"eow": "week", "eom": "month", "eoq": "quarter", "eoy": "year"}
+
+
+def _period_patterns(lang: str) -> dict[str, re.Pattern[str]]:
+    v = VOCAB[lang]
+    if lang == "fr":
+        pos = r"(?P<pos>debut|mi|milieu|fin)(?:\s+|-)"
+        of_month = r"(?:de\s+|d'|du mois de\s+|du mois d')?"
+        period = (
+            r"(?:de\s+|du\s+|d')?(?:la\s+|l'|ce\s+|cette\s+|cet\s+)?(?P<p>semaine|mois|trimestre|annee|an)"
+            r"(?P<this>-ci|\s+ci|\s+en cours|\s+courante?|\s+actuelle?)?"
+            r"(?:\s+(?P<next>prochaine?|suivante?))?"
+        )
+        this_next = (r"(?:(?P<this>cette|ce|cet)\s+)?(?P<p>semaine|mois|trimestre|annee|week-end|weekend)"
+                     r"(?:-ci|\s+ci)?(?:\s+(?P<next>prochaine?|suivante?))?")
+    else:
+        pos = r"(?P<pos>beginning|start|early|mid|middle|end|late)(?:\s+|-)(?:of\s+)?"
+        of_month = ""
+        period = (r"(?:(?P<this>this|the current)\s+|(?:the\s+)?(?P<next>next|following)\s+|the\s+)?"
+                  r"(?P<p>week|month|quarter|year)")
+        this_next = r"(?:(?P<this>this)\s+|(?P<next>next)\s+)?(?P<p>week|month|quarter|year|weekend|week-end)"
+    return {
+        "month": re.compile(r"(?:(?P<pos>" + ("debut|mi|milieu|fin" if lang == "fr" else
+                                            "beginning|start|early|mid|middle|end|late")
+                            + r")(?:\s+|-)" + (of_month if lang == "fr" else r"(?:of\s+)?") + r")?(?P<mo>"
+                            + v.month_any + r")\.?(?:\s+(?P<y>\d{4}))?"),
+        "year": re.compile(
+            pos + (r"(?:d'annee\s+|de l'annee\s+)?" if lang == "fr" else "") + r"(?P<y>\d{4})"
+        ),
+        "pos_period": re.compile(pos + period),
+        "period": re.compile(this_next),
+    }
+
+
+_PERIOD_RES = {lang: _period_patterns(lang) for lang in ("fr", "en")}
+
+
+def period_point(kind: str, pos: str, offset: int, today: date, explicit: bool) -> date:
+    """The start/middle/end of this period (+offset periods); an implicit one already past rolls on."""
+    for extra in range(2):
+        found = _period_point_at(kind, pos, offset + extra, today)
+        if found >= today or explicit or offset:
+            return found
+    return found
+
+
+def _period_point_at(kind: str, pos: str, offset: int, today: date) -> date:
+    if kind in ("week", "weekend"):
+        monday = today - timedelta(days=today.weekday()) + timedelta(weeks=offset)
+        if kind == "weekend":
+            return monday + timedelta(days={"start": 5, "mid": 5, "end": 6}[pos])
+        return monday + timedelta(days={"start": 0, "mid": 2, "end": 4}[pos])
+    months = {"month": 1, "quarter": 3, "year": 12}[kind]
+    first_month = (today.month - 1) // months * months + 1 if kind != "month" else today.month
+    start = date(today.year, first_month, 1) + relativedelta(months=months * offset)
+    if pos == "start":
+        return start
+    end = start + relativedelta(months=months) - timedelta(days=1)
+    if pos == "end":
+        return end
+    if kind == "month":
+        return start.replace(day=15)
+    if kind == "quarter":
+        return (start + relativedelta(months=1)).replace(day=15)
+    return date(start.year, 6, 30)
+
+
+def _month_or_period(text: str, lang: str, today: date, article: bool) -> date | None:
+    res = _PERIOD_RES[lang]
+    if text in _SHORT_ENDS and lang == "en":
+        return period_point(_SHORT_ENDS[text], "end", 0, today, explicit=False)
+    match = res["month"].fullmatch(text)
+    if match:
+        pos = _POS.get(match.group("pos") or "", "start")
+        month = month_number(match.group("mo"), lang)
+        alone = match.group("pos") is None and match.group("y") is None
+        if alone and match.group("mo") not in MONTHS_FULL[lang]:
+            return None  # "déc" or "sept" alone is not a date
+        year = _year(match.group("y"))
+        if year is not None and not 1900 <= year <= 2999:
+            return None
+        for candidate in ([year] if year else [today.year, today.year + 1]):
+            first = date(candidate, month, 1)
+            found = _period_point_at("month", pos, 0, first)
+            if year or found >= today:
+                return found
+        return None
+    match = res["year"].fullmatch(text)
+    if match:
+        year = int(match.group("y"))
+        if not 1900 <= year <= 2999:
+            return None
+        return _period_point_at("year", _POS[match.group("pos")], 0, date(year, 1, 1))
+    match = res["pos_period"].fullmatch(text)
+    if match:
+        kind = PERIOD_WORDS[match.group("p")]
+        offset = 1 if match.group("next") else 0
+        explicit = bool(match.group("this"))
+        return period_point(kind, _POS[match.group("pos")], offset, today, explicit=explicit)
+    match = res["period"].fullmatch(text)
+    if match and (match.group("this") or match.group("next") or match.group("p") in ("week-end", "weekend")):
+        kind = PERIOD_WORDS[match.group("p")]
+        return period_point(kind, "end", 1 if match.group("next") else 0, today, explicit=False)
+    return None
+
+
+_FINDERS: list[Callable[[str, str, date, bool], date | None]] = [
+    _holiday, _weekday, _calendar_date, _month_or_period,
+]

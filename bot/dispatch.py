@@ -1,0 +1,126 @@
+"""The dispatcher: Incoming -> member, circle, command -> handler in one unit of work -> Reply."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.context import Context
+from bot.dates import When, format_when
+from bot.db import Store
+from bot.errors import Refusal, UsageError
+from bot.i18n import translator
+from bot.markup import esc
+from bot.models import Community, ProcessedEvent
+from bot.reply import Incoming, Reply
+from bot.router import Command, Router, parse_arguments, split_command
+from bot.services.community import circle_for_channel, ensure_community, join_circle, member_for_identity
+
+log = logging.getLogger(__name__)
+MAX_LINE = 20_000
+
+
+@dataclass
+class Dispatcher:
+    store: Store
+    config: Config
+    clock: Clock
+    router: Router
+
+    def setup(self) -> None:
+        """Create the community and its circles from the config (idempotent)."""
+        with self.store.unit_of_work() as session:
+            ensure_community(session, self.config, self.clock.now())
+
+    def handle(self, incoming: Incoming) -> Reply | None:
+        """Handle one command line. Returns None for an event already handled (a retry)."""
+        try:
+            with self.store.unit_of_work() as session:
+                if incoming.event_id and not self._first_time(session, incoming):
+                    return None
+                return self._handle(session, incoming)
+        except IntegrityError:
+            log.info("event %s handled concurrently; ignored", incoming.event_id)
+            return None
+        except Exception:
+            log.exception("command failed: %r", incoming.text[:200])
+            tr = translator(self.config.language)
+            return Reply.say(tr.t("Something went wrong on my side; nothing was changed."), ok=False)
+
+    def context_for(self, session: Session, incoming: Incoming) -> Context:
+        now = self.clock.now()
+        community = session.scalar(select(Community).where(Community.name == self.config.community_name))
+        if community is None:
+            community = ensure_community(session, self.config, now)
+        actor = member_for_identity(session, community, incoming.identity, incoming.display_name, self.config, now)
+        circle = circle_for_channel(session, community, incoming.channel, self.config.default_circle)
+        join_circle(session, actor, circle, now, self.config.late_joiner_items)
+        return Context(session, community, actor, circle, now, self.config, incoming)
+
+    def _first_time(self, session: Session, incoming: Incoming) -> bool:
+        source = incoming.identity.split(":", 1)[0]
+        seen = session.scalar(
+            select(ProcessedEvent.id).where(
+                ProcessedEvent.source == source, ProcessedEvent.event_id == incoming.event_id
+            )
+        )
+        if seen is not None:
+            return False
+        session.add(ProcessedEvent(source=source, event_id=incoming.event_id, at=self.clock.now()))
+        session.flush()
+        return True
+
+    def _handle(self, session: Session, incoming: Incoming) -> Reply:
+        ctx = self.context_for(session, incoming)
+        if len(incoming.text) > MAX_LINE:
+            return Reply.say(
+                ctx.t(
+                    "This message is too long ({length} characters; at most {limit}). Nothing was saved.",
+                    length=len(incoming.text),
+                    limit=MAX_LINE,
+                ),
+                ok=False,
+            )
+        name, rest = split_command(incoming.text)
+        if not name:
+            return Reply.say(ctx.t("Type /help to see what I can do."), ok=False)
+        command = self.router.find(name)
+        if command is None:
+            return self._unknown(ctx, name)
+        return self.run(ctx, command, rest)
+
+    def run(self, ctx: Context, command: Command, rest: str) -> Reply:
+        """Run a handler inside a savepoint: a refusal undoes everything it changed."""
+        try:
+            with ctx.session.begin_nested():
+                arguments = parse_arguments(command, rest)
+                return command.handler(ctx, **arguments)
+        except UsageError as error:
+            text = refusal_text(ctx, error) + "\n" + ctx.t("Usage: {usage}", usage=ctx.t(command.usage))
+            return Reply.say(text, ok=False)
+        except Refusal as error:
+            return Reply.say(refusal_text(ctx, error), ok=False)
+
+    def _unknown(self, ctx: Context, name: str) -> Reply:
+        suggestions = self.router.suggestions(name)
+        text = ctx.t("I do not know the command /{name}.", name=esc(name, 40))
+        if suggestions:
+            text += " " + ctx.t("Did you mean: {commands}?", commands=", ".join(f"/{s}" for s in suggestions))
+        text += " " + ctx.t("/help lists the commands.")
+        return Reply.say(text, ok=False)
+
+
+def refusal_text(ctx: Context, error: Refusal) -> str:
+    values = {
+        key: format_when(When(value.at.astimezone(ctx.tz), value.has_time), ctx.language)
+        if isinstance(value, When)
+        else value
+        for key, value in error.values.items()
+    }
+    return ctx.t(error.message, **values)

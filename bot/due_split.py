@@ -1,0 +1,156 @@
+"""split_due: separate the title of an /engage argument from its due date (see bot.dates for the rules).
+
+How it works, cheaply: only the last MAX_WORDS words are looked at.  Every suffix of them is a
+candidate, longest first; a candidate is parsed only when it contains something date-like (a digit,
+a month or weekday name, a relative word), so parse_when runs a few times at most and dateparser
+almost never.  The first candidate that parses decides:
+
+* it starts with a marker ("d'ici", "pour", "by", "in"…): it is the due part;
+* it has no marker: it is the due part unless the word before binds it to the title ("la réunion
+  *du* 15 janvier", "the fête *of* Monday", "lundi *et* mardi") or it is only a month or a holiday
+  name ("Observer Mars", "Préparer Noël"), which need a marker ("pour Noël", "by March"), or a bare
+  early hour ("Animer l'atelier 2h" is a length: "à 2h" is a time).
+
+When nothing parses and a clear marker (d'ici, avant, au plus tard, échéance, by, before, due) is
+followed by words, those words are returned as not_understood instead of being lost in the title,
+except where the marker is plainly not about time ("avant de partir", "due to rain", "before
+leaving", "avant tout").
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.dates_core import When, local_now, parse_local, zone_of
+from bot.dates_days import HOLIDAYS
+from bot.dates_vocab import MONTHS_FULL, VOCAB, fold, lang_of
+
+log = logging.getLogger(__name__)
+
+MAX_WORDS = 12  # a due phrase is never longer ("au plus tard le vendredi 27 novembre 2026 à 14h30")
+MAX_CANDIDATE_CHARS = 160
+
+
+@dataclass(frozen=True)
+class DueSplit:
+    title: str  # the text without the due phrase (stripped, no trailing marker/punctuation)
+    when: When | None
+    due_text: str | None  # the phrase taken as the due part (incl. marker), as typed
+    not_understood: str | None  # words after a CLEAR marker that could not be parsed, else None
+
+
+_MARKERS: dict[str, dict[str, list[tuple[str, ...]]]] = {
+    "fr": {
+        "clear": [("au", "plus", "tard"), ("date", "limite"), ("dernier", "delai"), ("d'ici",), ("avant",),
+                  ("echeance",)],
+        "weak": [("pour",), ("dans",), ("sous",), ("en",), ("jusqu'au",), ("jusqu'a",), ("jusqu'en",)],
+    },
+    "en": {
+        "clear": [("no", "later", "than"), ("by",), ("before",), ("due",)],
+        "weak": [("in",), ("on",), ("within",), ("for",), ("until",), ("till",), ("deadline",)],
+    },
+}
+_BINDING = {
+    "fr": {"de", "du", "des", "d'", "l'", "et", "ou", "entre", "apres", "depuis", "chaque", "tous", "toutes",
+           "sauf", "dont", "comme"},
+    "en": {"of", "the", "and", "or", "between", "after", "since", "from", "every", "each", "except", "like",
+           "than"},
+}
+_NOT_TIME_AFTER = {
+    "fr": re.compile(r"(?:de|que|tout|toute|tous|toutes|cela|ca|ceci)(?:\s|$)|d'|qu'"),
+    "en": re.compile(r"(?:to|that|all|anything|everything|means)(?:\s|$)|\w+ing(?:\s|$)"),
+}
+_TIME_INGS = {"morning", "evening", "spring", "beginning", "starting"}
+_TRAILING_JUNK = re.compile(r"[\s,;:\-\u2013\u2014(\[/|]+$")
+
+
+def _weak_alone(lang: str) -> re.Pattern[str]:
+    names = [*MONTHS_FULL[lang], *HOLIDAYS[lang]]
+    alternation = "|".join(sorted((re.escape(name) for name in names), key=len, reverse=True))
+    # A month or holiday alone, or an early bare hour ("Animer l'atelier 2h" is a length, not a time).
+    return re.compile(r"(?:(?:le|la|l'|the|en|in)\s*)?(?:" + alternation + r")(?:\s+\d{4})?|0?[0-6]\s*h")
+
+
+_WEAK_ALONE = {lang: _weak_alone(lang) for lang in ("fr", "en")}
+
+
+def split_due(text: str, now: datetime, tz: str, language: str) -> DueSplit:
+    """Split "<what> [due]" into a title and a due date (When), never raising on odd text."""
+    zone = zone_of(tz)
+    if not isinstance(text, str) or not text.strip():
+        return DueSplit(title="", when=None, due_text=None, not_understood=None)
+    try:
+        return _split(text, local_now(now, zone), lang_of(language))
+    except Exception:  # never break /engage: keep the whole text as the title
+        log.exception("could not split a due date out of %r", text[:200])
+        return DueSplit(title=text.strip(), when=None, due_text=None, not_understood=None)
+
+
+def _split(text: str, now: datetime, lang: str) -> DueSplit:
+    window: deque[tuple[int, int]] = deque(maxlen=MAX_WORDS + 1)
+    for match in re.finditer(r"\S+", text):
+        window.append(match.span())
+    spans = list(window)
+    previous = spans.pop(0) if len(spans) > MAX_WORDS else None
+    words = [fold(text[start:end]) for start, end in spans]
+    hint = VOCAB[lang].hint
+    for index, (start, _end) in enumerate(spans):
+        candidate = text[start:].strip()
+        folded = " ".join(word for word in words[index:] if word)
+        if not words[index] or len(candidate) > MAX_CANDIDATE_CHARS or not hint.search(folded):
+            continue
+        marker = _marker_at(words, index, lang)
+        if marker is None and _binds(words[index], lang):
+            continue  # "of Monday", "du 15 janvier": judged from the next word on
+        when = parse_local(candidate, now, lang)
+        if when is None:
+            continue
+        if marker is None:
+            before = words[index - 1] if index else (fold(text[previous[0]:previous[1]]) if previous else "")
+            if _binds(before, lang) or _WEAK_ALONE[lang].fullmatch(folded.replace("-", " ")):
+                break
+        return DueSplit(title=_tidy(text[:start]), when=when, due_text=candidate, not_understood=None)
+    return _clear_marker_left(text, spans, words, lang)
+
+
+def _clear_marker_left(text: str, spans: list[tuple[int, int]], words: list[str], lang: str) -> DueSplit:
+    """No date found: keep the words after the last clear marker as not understood."""
+    for index in range(len(spans) - 1, -1, -1):
+        found = _marker_at(words, index, lang)
+        if found is None or found[0] != "clear":
+            continue
+        after = index + found[1]
+        if after >= len(spans):
+            break
+        rest = " ".join(word for word in words[after:] if word)
+        first = rest.split(" ", 1)[0] if rest else ""
+        if not rest or _NOT_TIME_AFTER[lang].match(rest) and first not in _TIME_INGS:
+            break
+        start = spans[index][0]
+        return DueSplit(
+            title=_tidy(text[:start]),
+            when=None,
+            due_text=text[start:].strip(),
+            not_understood=text[spans[after][0]:].strip().rstrip(" .!?;,"),
+        )
+    return DueSplit(title=text.strip(), when=None, due_text=None, not_understood=None)  # kept intact
+
+
+def _marker_at(words: list[str], index: int, lang: str) -> tuple[str, int] | None:
+    for kind in ("clear", "weak"):
+        for marker in _MARKERS[lang][kind]:
+            if tuple(words[index:index + len(marker)]) == marker:
+                return kind, len(marker)
+    return None
+
+
+def _binds(word: str, lang: str) -> bool:
+    return word in _BINDING[lang] or word.endswith(("d'", "l'"))
+
+
+def _tidy(text: str) -> str:
+    return _TRAILING_JUNK.sub("", text.strip()).strip()

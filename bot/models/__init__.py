@@ -1,0 +1,26 @@
+"""The store's tables. Import from here; every table module is registered on Base.metadata."""
+
+from bot.models.base import Base, UTCDateTime
+from bot.models.community import Circle, CircleChannel, CircleMember, Community, Identity, Member, Organisation
+from bot.models.delivery import MessageRef, ProcessedEvent
+from bot.models.items import ITEM_KINDS, MUST_READ_KINDS, Commitment, CommitmentChange, Item, Update
+
+__all__ = [
+    "Base",
+    "UTCDateTime",
+    "Circle",
+    "CircleChannel",
+    "CircleMember",
+    "Community",
+    "Identity",
+    "Member",
+    "Organisation",
+    "MessageRef",
+    "ProcessedEvent",
+    "ITEM_KINDS",
+    "MUST_READ_KINDS",
+    "Commitment",
+    "CommitmentChange",
+    "Item",
+    "Update",
+]

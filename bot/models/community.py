@@ -1,0 +1,96 @@
+"""Who takes part: the community, its circles, partner organisations and members."""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from bot.models.base import Base, intpk, name_str, timestamp
+
+
+class Community(Base):
+    __tablename__ = "communities"
+
+    id: Mapped[intpk]
+    name: Mapped[name_str] = mapped_column(unique=True)
+    language: Mapped[str] = mapped_column(String(2))
+    timezone: Mapped[str] = mapped_column(String(64))
+    next_number: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[timestamp]
+
+
+class Organisation(Base):
+    __tablename__ = "organisations"
+    __table_args__ = (UniqueConstraint("community_id", "name"),)
+
+    id: Mapped[intpk]
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
+    name: Mapped[name_str]
+
+
+class Circle(Base):
+    __tablename__ = "circles"
+    __table_args__ = (UniqueConstraint("community_id", "slug"),)
+
+    id: Mapped[intpk]
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
+    name: Mapped[name_str]
+    slug: Mapped[str] = mapped_column(String(200))
+
+    channels: Mapped[list[CircleChannel]] = relationship(back_populates="circle", lazy="selectin")
+
+
+class CircleChannel(Base):
+    """A chat channel mapped to a circle: `slack:T1/C1`, `matrix:!room:hs`, `console:copil`."""
+
+    __tablename__ = "circle_channels"
+
+    id: Mapped[intpk]
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(300), unique=True)
+
+    circle: Mapped[Circle] = relationship(back_populates="channels")
+
+
+class Member(Base):
+    __tablename__ = "members"
+
+    id: Mapped[intpk]
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    display_name: Mapped[name_str]
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    role: Mapped[str] = mapped_column(String(20), default="partner")
+    language: Mapped[str | None] = mapped_column(String(2))
+    muted: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[timestamp]
+
+    organisation: Mapped[Organisation | None] = relationship(lazy="joined")
+
+    @property
+    def is_facilitator(self) -> bool:
+        return self.role == "facilitator"
+
+
+class Identity(Base):
+    """A platform identity of a member: `console:alice`, `slack:T1/U1`, `matrix:@a:hs`."""
+
+    __tablename__ = "identities"
+
+    id: Mapped[intpk]
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    identity: Mapped[str] = mapped_column(String(300), unique=True)
+
+
+class CircleMember(Base):
+    """Membership of a circle.
+
+    `audience_from` is the first item number the member must read in this circle: the next
+    number when they joined, or earlier so that a late joiner gets the circle's last few items.
+    """
+
+    __tablename__ = "circle_members"
+
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id"), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), primary_key=True, index=True)
+    joined_at: Mapped[timestamp]
+    audience_from: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,103 @@
+"""What is said: numbered items (updates, announcements…), commitments and their history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from bot.models.base import Base, UTCDateTime, intpk, timestamp
+from bot.models.community import Circle, Member, Organisation
+
+ITEM_KINDS = ("commitment", "update", "announcement", "decision", "recap", "agenda", "meeting")
+MUST_READ_KINDS = ("update", "announcement", "decision", "recap", "agenda")
+
+
+class Item(Base):
+    """Anything with a number `#N` in the community's one sequence.
+
+    Commitments carry a number too (joined table `commitments`), but only the kinds in
+    MUST_READ_KINDS are items that members must read.
+    """
+
+    __tablename__ = "items"
+    __table_args__ = (
+        UniqueConstraint("community_id", "number"),
+        Index("ix_items_circle_number", "circle_id", "number"),
+    )
+
+    id: Mapped[intpk]
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), index=True)
+    text: Mapped[str] = mapped_column(Text())
+    must_read: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[timestamp]
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    circle: Mapped[Circle] = relationship(lazy="joined")
+    author: Mapped[Member | None] = relationship(lazy="joined")
+
+
+class Commitment(Base):
+    __tablename__ = "commitments"
+    __table_args__ = (Index("ix_commitments_status_due", "status", "due_at"),)
+
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    title: Mapped[str] = mapped_column(Text())
+    expected_result: Mapped[str | None] = mapped_column(Text())
+    resources_human: Mapped[str | None] = mapped_column(Text())
+    resources_financial: Mapped[str | None] = mapped_column(Text())
+    resources_material: Mapped[str | None] = mapped_column(Text())
+    resources_immaterial: Mapped[str | None] = mapped_column(Text())
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    due_has_time: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    progress: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[timestamp]
+
+    item: Mapped[Item] = relationship(lazy="joined")
+    owner: Mapped[Member] = relationship(lazy="joined", foreign_keys=[owner_id])
+    organisation: Mapped[Organisation | None] = relationship(lazy="joined")
+
+    @property
+    def number(self) -> int:
+        return self.item.number
+
+
+class CommitmentChange(Base):
+    """One line of a commitment's history: who changed what, when, from what to what."""
+
+    __tablename__ = "commitment_changes"
+
+    id: Mapped[intpk]
+    commitment_id: Mapped[int] = mapped_column(ForeignKey("commitments.item_id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    at: Mapped[timestamp]
+    field: Mapped[str] = mapped_column(String(30))
+    old_value: Mapped[str | None] = mapped_column(Text())
+    new_value: Mapped[str | None] = mapped_column(Text())
+    note: Mapped[str | None] = mapped_column(Text())
+
+    actor: Mapped[Member | None] = relationship(lazy="joined")
+
+
+class Update(Base):
+    """Progress on a commitment, or news for a circle; its text is the item's text."""
+
+    __tablename__ = "updates"
+
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), primary_key=True)
+    commitment_id: Mapped[int | None] = mapped_column(ForeignKey("commitments.item_id"), index=True)
+    progress: Mapped[int | None] = mapped_column(Integer)
+
+    item: Mapped[Item] = relationship(lazy="joined")
+
+
+__all__ = ["ITEM_KINDS", "MUST_READ_KINDS", "Item", "Commitment", "CommitmentChange", "Update"]

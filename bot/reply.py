@@ -1,0 +1,62 @@
+"""The neutral message types: what comes in from a platform, and what the core answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Target = Literal["reply", "circle", "direct"]
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A command line typed by someone, translated from a platform event.
+
+    `identity` is the platform identity (`console:alice`, `slack:T1/U1`, `matrix:@a:hs`);
+    `channel` the platform channel (`console:copil`, `slack:T1/C1`, `matrix:!r:hs`);
+    `event_id` de-duplicates platform retries; `raw` keeps the platform payload aside.
+    """
+
+    identity: str
+    text: str
+    channel: str | None = None
+    display_name: str | None = None
+    thread: str | None = None
+    event_id: str | None = None
+    direct: bool = False
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Post:
+    """One message to send. `text` is markup (see bot.markup).
+
+    target "reply": back to where the command came from (ephemeral on Slack);
+    "circle": into the circle's channels (`circle_id`); "direct": to `member_id` privately.
+    `item_id` is set when the post is an item to read (buttons, reactions map back to it).
+    """
+
+    text: str
+    target: Target = "reply"
+    circle_id: int | None = None
+    member_id: int | None = None
+    item_id: int | None = None
+    notify: bool = False
+
+
+@dataclass(frozen=True)
+class Reply:
+    posts: tuple[Post, ...] = ()
+    ok: bool = True
+
+    @staticmethod
+    def say(text: str, ok: bool = True) -> Reply:
+        return Reply(posts=(Post(text),), ok=ok)
+
+    def plus(self, *posts: Post) -> Reply:
+        return Reply(posts=self.posts + posts, ok=self.ok)
+
+    @property
+    def text(self) -> str:
+        """All posts' text, one after the other (tests and the console read this)."""
+        return "\n\n".join(post.text for post in self.posts)

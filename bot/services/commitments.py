@@ -1,0 +1,246 @@
+"""Commitments: create, close, edit, list — with a history line for every change."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from bot.dates import When
+from bot.errors import Refusal
+from bot.markup import esc
+from bot.models import Circle, Commitment, CommitmentChange, Community, Item, Member
+from bot.services.numbering import find_item, next_number
+
+MAX_TITLE = 300
+MAX_NOTE = 4000
+RESOURCE_KINDS = ("human", "financial", "material", "immaterial")
+
+
+def check_title(title: str) -> str:
+    title = " ".join(title.split())
+    if not title:
+        raise Refusal("Say what you commit to, for example: /engage Send the minutes by Friday")
+    if len(title) > MAX_TITLE:
+        raise Refusal(
+            "This title is too long ({length} characters; at most {limit}). "
+            "Keep the title short and give details with /edit #N result …",
+            length=len(title),
+            limit=MAX_TITLE,
+        )
+    return title
+
+
+def check_note(text: str, limit: int = MAX_NOTE) -> str:
+    text = text.strip()
+    if len(text) > limit:
+        raise Refusal("This text is too long ({length} characters; at most {limit}).", length=len(text), limit=limit)
+    return text
+
+
+def check_future(when: When, now: datetime, tz: ZoneInfo) -> None:
+    """A due date in the past is refused: with a time, before now; a day, before today."""
+    local_now = now.astimezone(tz)
+    at = when.at.astimezone(tz)
+    if (when.has_time and at < local_now) or (not when.has_time and at.date() < local_now.date()):
+        raise Refusal("This date is in the past: {when}. Nothing was saved.", when=when)
+
+
+def is_overdue(commitment: Commitment, now: datetime, tz: ZoneInfo) -> bool:
+    if commitment.status != "open" or commitment.due_at is None:
+        return False
+    if commitment.due_has_time:
+        return commitment.due_at < now
+    return commitment.due_at.astimezone(tz).date() < now.astimezone(tz).date()
+
+
+def when_of(commitment: Commitment, tz: ZoneInfo) -> When | None:
+    if commitment.due_at is None:
+        return None
+    return When(at=commitment.due_at.astimezone(tz), has_time=commitment.due_has_time)
+
+
+def create_commitment(
+    session: Session,
+    community: Community,
+    circle: Circle,
+    owner: Member,
+    title: str,
+    when: When | None,
+    now: datetime,
+) -> Commitment:
+    title = check_title(title)
+    item = Item(
+        community_id=community.id,
+        number=next_number(session, community.id),
+        kind="commitment",
+        circle_id=circle.id,
+        author_id=owner.id,
+        text=title,
+        must_read=False,
+        version=1,
+        created_at=now,
+    )
+    session.add(item)
+    session.flush()
+    commitment = Commitment(
+        item_id=item.id,
+        owner_id=owner.id,
+        organisation_id=owner.organisation_id,
+        title=title,
+        due_at=when.at if when else None,
+        due_has_time=bool(when and when.has_time),
+        status="open",
+        updated_at=now,
+    )
+    session.add(commitment)
+    session.flush()
+    record_change(session, commitment, owner, now, "created", None, title)
+    return commitment
+
+
+def get_commitment(session: Session, community: Community, number: int) -> Commitment:
+    item = find_item(session, community.id, number)
+    if item is None:
+        raise Refusal("There is no #{number}. /actions lists the open commitments.", number=number)
+    commitment = session.get(Commitment, item.id)
+    if commitment is None:
+        raise Refusal("#{number} is not a commitment.", number=number)
+    return commitment
+
+
+def check_can_change(actor: Member, commitment: Commitment) -> None:
+    if actor.id != commitment.owner_id and not actor.is_facilitator:
+        raise Refusal(
+            "#{number} belongs to {owner}: only they or a facilitator can change it.",
+            number=commitment.number,
+            owner=esc(commitment.owner.display_name, 80),
+        )
+
+
+def record_change(
+    session: Session,
+    commitment: Commitment,
+    actor: Member | None,
+    now: datetime,
+    field: str,
+    old: str | None,
+    new: str | None,
+    note: str | None = None,
+) -> None:
+    session.add(
+        CommitmentChange(
+            commitment_id=commitment.item_id,
+            actor_id=actor.id if actor else None,
+            at=now,
+            field=field,
+            old_value=old,
+            new_value=new,
+            note=note,
+        )
+    )
+    commitment.updated_at = now
+
+
+def close_commitment(
+    session: Session, commitment: Commitment, actor: Member, status: str, note: str, now: datetime
+) -> None:
+    check_can_change(actor, commitment)
+    if commitment.status == status:
+        if status == "done":
+            raise Refusal("#{number} is already done.", number=commitment.number)
+        raise Refusal("#{number} is already dropped.", number=commitment.number)
+    old = commitment.status
+    commitment.status = status
+    if status == "done":
+        commitment.progress = 100
+    record_change(session, commitment, actor, now, "status", old, status, check_note(note) or None)
+
+
+def set_due(session: Session, commitment: Commitment, actor: Member, when: When | None, now: datetime) -> None:
+    check_can_change(actor, commitment)
+    old = commitment.due_at.isoformat() if commitment.due_at else None
+    commitment.due_at = when.at if when else None
+    commitment.due_has_time = bool(when and when.has_time)
+    record_change(session, commitment, actor, now, "due", old, when.at.isoformat() if when else None)
+
+
+def set_text_field(
+    session: Session, commitment: Commitment, actor: Member, field: str, value: str, now: datetime
+) -> None:
+    """Change title, expected result or one of the resources mobilised."""
+    check_can_change(actor, commitment)
+    if field == "title":
+        value = check_title(value)
+        commitment.item.text = value
+    else:
+        value = check_note(value, 2000)
+    column = {"title": "title", "result": "expected_result"}.get(field, f"resources_{field}")
+    old = getattr(commitment, column)
+    setattr(commitment, column, value or None)
+    record_change(session, commitment, actor, now, field, old, value or None)
+
+
+def set_owner(session: Session, commitment: Commitment, actor: Member, owner: Member, now: datetime) -> None:
+    if not actor.is_facilitator:
+        raise Refusal("Only a facilitator can give a commitment to someone else.")
+    old = commitment.owner.display_name
+    commitment.owner_id = owner.id
+    commitment.owner = owner
+    commitment.organisation_id = owner.organisation_id
+    record_change(session, commitment, actor, now, "owner", old, owner.display_name)
+
+
+def history(session: Session, commitment: Commitment) -> list[CommitmentChange]:
+    return list(
+        session.scalars(
+            select(CommitmentChange)
+            .where(CommitmentChange.commitment_id == commitment.item_id)
+            .order_by(CommitmentChange.id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class ActionFilter:
+    """Filters of /actions; each set narrows, values inside one set are alternatives."""
+
+    owners: frozenset[int] = frozenset()
+    organisations: frozenset[int] = frozenset()
+    circles: frozenset[int] = frozenset()
+    overdue: bool = False
+    week: bool = False
+    include_closed: bool = False
+
+
+def list_commitments(
+    session: Session, community: Community, wanted: ActionFilter, now: datetime, tz: ZoneInfo
+) -> list[Commitment]:
+    """Commitments sorted by due date (no date last), filtered as asked."""
+    statement: Select[tuple[Commitment]] = (
+        select(Commitment).join(Item, Item.id == Commitment.item_id).where(Item.community_id == community.id)
+    )
+    if not wanted.include_closed:
+        statement = statement.where(Commitment.status == "open")
+    if wanted.owners:
+        statement = statement.where(Commitment.owner_id.in_(wanted.owners))
+    if wanted.organisations:
+        statement = statement.where(Commitment.organisation_id.in_(wanted.organisations))
+    if wanted.circles:
+        statement = statement.where(Item.circle_id.in_(wanted.circles))
+    local_today = now.astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
+    if wanted.overdue:
+        statement = statement.where(Commitment.due_at.is_not(None), Commitment.due_at < now)
+    if wanted.week:
+        statement = statement.where(
+            Commitment.due_at.is_not(None), Commitment.due_at < local_today + timedelta(days=8)
+        )
+    rows = list(session.scalars(statement))
+    if wanted.overdue:
+        rows = [row for row in rows if is_overdue(row, now, tz)]
+    far = datetime.max.replace(tzinfo=now.tzinfo)
+    rows.sort(key=lambda row: (row.due_at is None, row.due_at or far, row.item.number))
+    return rows

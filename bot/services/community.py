@@ -1,0 +1,174 @@
+"""Setting up the community from the config, and finding or creating members and circles."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.config import Config
+from bot.models import Circle, CircleChannel, CircleMember, Community, Identity, Item, Member, Organisation
+from bot.text import fold, slugify
+
+
+def ensure_community(session: Session, config: Config, now: datetime) -> Community:
+    """The community named in the config, created with its circles on first start."""
+    community = session.scalar(select(Community).where(Community.name == config.community_name))
+    if community is None:
+        community = Community(
+            name=config.community_name,
+            language=config.language,
+            timezone=config.timezone,
+            next_number=0,
+            created_at=now,
+        )
+        session.add(community)
+        session.flush()
+    else:
+        community.language = config.language
+        community.timezone = config.timezone
+    ensure_circle(session, community, config.default_circle)
+    for circle_config in config.circles:
+        circle = ensure_circle(session, community, circle_config.name)
+        for channel in circle_config.channels:
+            map_channel(session, circle, channel)
+    return community
+
+
+def ensure_circle(session: Session, community: Community, name: str) -> Circle:
+    slug = slugify(name)
+    circle = session.scalar(select(Circle).where(Circle.community_id == community.id, Circle.slug == slug))
+    if circle is None:
+        circle = Circle(community_id=community.id, name=name.strip(), slug=slug)
+        session.add(circle)
+        session.flush()
+    return circle
+
+
+def find_circle(session: Session, community: Community, name: str) -> Circle | None:
+    wanted = name.strip().lstrip("#")
+    return session.scalar(
+        select(Circle).where(Circle.community_id == community.id, Circle.slug == slugify(wanted))
+    )
+
+
+def map_channel(session: Session, circle: Circle, channel: str) -> None:
+    mapping = session.scalar(select(CircleChannel).where(CircleChannel.channel == channel))
+    if mapping is None:
+        session.add(CircleChannel(circle_id=circle.id, channel=channel))
+        session.flush()
+    elif mapping.circle_id != circle.id:
+        mapping.circle_id = circle.id
+
+
+def circle_for_channel(
+    session: Session, community: Community, channel: str | None, default_name: str
+) -> Circle:
+    """The circle a channel is mapped to; a console channel names its circle; else the default."""
+    if channel:
+        mapping = session.scalar(select(CircleChannel).where(CircleChannel.channel == channel))
+        if mapping is not None:
+            return mapping.circle
+        if channel.startswith("console:"):
+            circle = ensure_circle(session, community, channel.removeprefix("console:"))
+            map_channel(session, circle, channel)
+            return circle
+    return ensure_circle(session, community, default_name)
+
+
+def member_for_identity(
+    session: Session,
+    community: Community,
+    identity: str,
+    display_name: str | None,
+    config: Config,
+    now: datetime,
+) -> Member:
+    """The member behind a platform identity, created on first contact; names kept fresh."""
+    found = session.scalar(select(Identity).where(Identity.identity == identity))
+    role = "facilitator" if identity in config.facilitators else None
+    if found is not None:
+        member = session.get_one(Member, found.member_id)
+        if display_name and member.display_name != display_name:
+            member.display_name = display_name
+        if role and member.role != role:
+            member.role = role
+        return member
+    member = Member(
+        community_id=community.id,
+        display_name=(display_name or identity.split(":", 1)[-1])[:200],
+        role=role or "partner",
+        muted=False,
+        created_at=now,
+    )
+    session.add(member)
+    session.flush()
+    session.add(Identity(member_id=member.id, identity=identity))
+    session.flush()
+    return member
+
+
+def join_circle(session: Session, member: Member, circle: Circle, now: datetime, backlog: int) -> bool:
+    """Add the member to the circle; a late joiner gets the circle's last `backlog` items to read.
+
+    Returns True when the member was not in the circle before.
+    """
+    if session.get(CircleMember, (circle.id, member.id)) is not None:
+        return False
+    recent = session.scalars(
+        select(Item.number)
+        .where(Item.circle_id == circle.id, Item.must_read.is_(True))
+        .order_by(Item.number.desc())
+        .limit(max(backlog, 0))
+    ).all()
+    community_next = session.scalar(select(Community.next_number).where(Community.id == member.community_id))
+    audience_from = min(recent) if recent and backlog > 0 else int(community_next or 0) + 1
+    session.add(CircleMember(circle_id=circle.id, member_id=member.id, joined_at=now, audience_from=audience_from))
+    session.flush()
+    return True
+
+
+def find_organisation(session: Session, community: Community, name: str) -> list[Organisation]:
+    wanted = fold(name)
+    organisations = session.scalars(select(Organisation).where(Organisation.community_id == community.id)).all()
+    exact = [org for org in organisations if fold(org.name) == wanted]
+    return exact or [org for org in organisations if wanted and wanted in fold(org.name)]
+
+
+def ensure_organisation(session: Session, community: Community, name: str) -> Organisation:
+    found = [org for org in find_organisation(session, community, name) if fold(org.name) == fold(name)]
+    if found:
+        return found[0]
+    organisation = Organisation(community_id=community.id, name=name.strip()[:200])
+    session.add(organisation)
+    session.flush()
+    return organisation
+
+
+def find_members(session: Session, community: Community, reference: str) -> list[Member]:
+    """Members matching `@name`, a display name, or a platform identity."""
+    wanted = reference.strip().lstrip("@")
+    by_identity = session.scalar(
+        select(Member)
+        .join(Identity, Identity.member_id == Member.id)
+        .where(Identity.identity.in_([wanted, reference.strip()]), Member.community_id == community.id)
+    )
+    if by_identity is not None:
+        return [by_identity]
+    folded = fold(wanted)
+    candidates = session.scalars(
+        select(Member).where(Member.community_id == community.id, func.length(Member.display_name) > 0)
+    ).all()
+    exact = [member for member in candidates if fold(member.display_name) == folded]
+    if exact:
+        return exact
+    identities = session.execute(
+        select(Identity.identity, Identity.member_id)
+        .join(Member, Member.id == Identity.member_id)
+        .where(Member.community_id == community.id)
+    ).all()
+    by_local = {member_id for identity, member_id in identities if fold(identity.rsplit(":", 1)[-1]) == folded}
+    if by_local:
+        return [member for member in candidates if member.id in by_local]
+    return [member for member in candidates if folded and fold(member.display_name).startswith(folded)]

@@ -1,0 +1,15 @@
+"""Command handlers, one module per family. build_router() gathers them all."""
+
+from __future__ import annotations
+
+from bot.router import Router
+
+
+def build_router() -> Router:
+    from commands import actions, commitments, general, members, updates
+
+    router = Router()
+    for module in (commitments, updates, actions, members, general):
+        router.include(module.router)
+    general.attach_help(router)
+    return router

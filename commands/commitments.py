@@ -1,0 +1,189 @@
+"""/engage, /done, /drop, /edit, /show: a member's commitments."""
+
+from __future__ import annotations
+
+from bot.context import Context
+from bot.dates import When, parse_when, split_due
+from bot.errors import Refusal
+from bot.formatting import commitment_line, member_label, status_label, when_label
+from bot.i18n import N_
+from bot.markup import bold, esc
+from bot.reply import Reply
+from bot.router import Param, Router
+from bot.services.commitments import (
+    check_future,
+    close_commitment,
+    create_commitment,
+    get_commitment,
+    history,
+    set_due,
+    set_owner,
+    set_text_field,
+)
+from commands.members import one_member
+
+router = Router()
+
+EDIT_FIELDS = {
+    "title": "title", "titre": "title",
+    "due": "due", "échéance": "due", "echeance": "due", "date": "due",
+    "result": "result", "résultat": "result", "resultat": "result",
+    "owner": "owner", "responsable": "owner", "porteur": "owner",
+    "human": "human", "humaines": "human",
+    "financial": "financial", "financières": "financial", "financieres": "financial",
+    "material": "material", "matérielles": "material", "materielles": "material",
+    "immaterial": "immaterial", "immatérielles": "immaterial", "immaterielles": "immaterial",
+}  # fmt: skip
+
+CHANGE_LABELS = {
+    "created": N_("created"),
+    "status": N_("status"),
+    "due": N_("due date"),
+    "title": N_("title"),
+    "result": N_("expected result"),
+    "owner": N_("owner"),
+    "progress": N_("progress"),
+    "human": N_("human resources"),
+    "financial": N_("financial resources"),
+    "material": N_("material resources"),
+    "immaterial": N_("immaterial resources"),
+}
+
+
+@router.command(
+    "engage",
+    Param("what", "text"),
+    usage=N_("/engage <what> [due date]"),
+    summary=N_("commit to an action, with a due date if you like"),
+    aliases=("engager", "commit"),
+    examples=(N_("/engage Send the minutes to the partners by Friday"), N_("/engage Book the room tomorrow at 2pm")),
+)
+def engage(ctx: Context, what: str) -> Reply:
+    split = split_due(what, ctx.now, ctx.community.timezone, ctx.language)
+    if split.when is not None:
+        check_future(split.when, ctx.now, ctx.tz)
+    commitment = create_commitment(
+        ctx.session, ctx.community, ctx.circle, ctx.actor, split.title, split.when, ctx.now
+    )
+    number = commitment.number
+    lines = [
+        ctx.t(
+            "✅ Commitment #{number} saved: {title} ({circle}).",
+            number=number,
+            title=bold(esc(commitment.title)),
+            circle=esc(ctx.circle.name, 60),
+        )
+    ]
+    if split.when is not None:
+        lines.append(ctx.t("Due: {when}.", when=bold(when_label(ctx, split.when))))
+    elif split.not_understood:
+        lines.append(
+            ctx.t(
+                "I did not understand the date “{words}”: the commitment is saved without a due date. "
+                "Set it with /edit #{number} due <date>.",
+                words=esc(split.not_understood, 80),
+                number=number,
+            )
+        )
+    else:
+        lines.append(ctx.t("No due date. Add one with /edit #{number} due <date>.", number=number))
+    return Reply.say("\n".join(lines))
+
+
+def _close(ctx: Context, number: int, note: str, status: str) -> Reply:
+    commitment = get_commitment(ctx.session, ctx.community, number)
+    close_commitment(ctx.session, commitment, ctx.actor, status, note, ctx.now)
+    message = N_("🎉 #{number} {title} is done. Thank you!") if status == "done" else N_("#{number} {title} is dropped.")
+    return Reply.say(ctx.t(message, number=number, title=bold(esc(commitment.title))))
+
+
+@router.command(
+    "done",
+    Param("number", "ref"),
+    Param("note", "text", required=False),
+    usage=N_("/done #N [note]"),
+    summary=N_("mark a commitment as done"),
+    aliases=("fait", "termine", "terminé"),
+)
+def done(ctx: Context, number: int, note: str) -> Reply:
+    return _close(ctx, number, note, "done")
+
+
+@router.command(
+    "drop",
+    Param("number", "ref"),
+    Param("reason", "text", required=False),
+    usage=N_("/drop #N [reason]"),
+    summary=N_("give up a commitment, saying why"),
+    aliases=("abandon", "abandonner"),
+)
+def drop(ctx: Context, number: int, reason: str) -> Reply:
+    return _close(ctx, number, reason, "dropped")
+
+
+@router.command(
+    "edit",
+    Param("number", "ref"),
+    Param("field", "choice", choices=EDIT_FIELDS),
+    Param("value", "text"),
+    usage=N_("/edit #N title|due|result|owner|human|financial|material|immaterial <value>"),
+    summary=N_("change a commitment: title, due date, expected result, owner, resources"),
+    aliases=("modifier",),
+)
+def edit(ctx: Context, number: int, field: str, value: str) -> Reply:
+    commitment = get_commitment(ctx.session, ctx.community, number)
+    if field == "due":
+        if value.strip().lower() in {"-", "none", "aucune", "aucun"}:
+            set_due(ctx.session, commitment, ctx.actor, None, ctx.now)
+            return Reply.say(ctx.t("#{number} has no due date any more.", number=number))
+        when = parse_when(value, ctx.now, ctx.community.timezone, ctx.language)
+        if when is None:
+            raise Refusal(
+                "I did not understand the date “{words}”. Try for example: 15/12, next Friday, tomorrow 2pm.",
+                words=esc(value, 80),
+            )
+        check_future(when, ctx.now, ctx.tz)
+        set_due(ctx.session, commitment, ctx.actor, when, ctx.now)
+        return Reply.say(ctx.t("#{number} is now due {when}.", number=number, when=bold(when_label(ctx, when))))
+    if field == "owner":
+        if not ctx.actor.is_facilitator:
+            raise Refusal("Only a facilitator can give a commitment to someone else.")
+        owner = one_member(ctx, value)
+        set_owner(ctx.session, commitment, ctx.actor, owner, ctx.now)
+        return Reply.say(ctx.t("#{number} now belongs to {owner}.", number=number, owner=member_label(owner)))
+    set_text_field(ctx.session, commitment, ctx.actor, field, value, ctx.now)
+    return Reply.say(ctx.t("#{number} updated: {line}", number=number, line=commitment_line(ctx, commitment)))
+
+
+@router.command(
+    "show",
+    Param("number", "ref"),
+    usage=N_("/show #N"),
+    summary=N_("a commitment in full, with its history"),
+    aliases=("voir", "detail", "détail"),
+)
+def show(ctx: Context, number: int) -> Reply:
+    commitment = get_commitment(ctx.session, ctx.community, number)
+    lines = [commitment_line(ctx, commitment)]
+    labels = {
+        "expected_result": N_("Expected result"),
+        "resources_human": N_("Human resources"),
+        "resources_financial": N_("Financial resources"),
+        "resources_material": N_("Material resources"),
+        "resources_immaterial": N_("Immaterial resources"),
+    }
+    for column, label in labels.items():
+        value = getattr(commitment, column)
+        if value:
+            lines.append(f"{ctx.t(label)}: {esc(value)}")
+    lines.append(ctx.t("History:"))
+    for change in history(ctx.session, commitment):
+        at = when_label(ctx, When(at=change.at, has_time=True))
+        if change.field == "status":
+            new = status_label(ctx, change.new_value or "")
+        else:
+            new = esc(change.new_value or "—", 80)
+        note = f" ({esc(change.note, 120)})" if change.note else ""
+        who = ctx.t(" by {name}", name=member_label(change.actor)) if change.actor else ""
+        lines.append(f"• {at}{who} — {ctx.t(CHANGE_LABELS.get(change.field, change.field))}: {new}{note}")
+    return Reply.say("\n".join(lines))

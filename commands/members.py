@@ -1,0 +1,91 @@
+"""/member: a facilitator sets a member's organisation, role, or mutes them; /whoami."""
+
+from __future__ import annotations
+
+import shlex
+
+from bot.context import Context
+from bot.errors import Refusal, UsageError
+from bot.formatting import member_label
+from bot.i18n import N_
+from bot.markup import esc
+from bot.models import Member
+from bot.reply import Reply
+from bot.router import Param, Router
+from bot.services.community import ensure_organisation, find_members
+
+router = Router()
+
+ROLES = {"facilitator": "facilitator", "animateur": "facilitator", "animatrice": "facilitator",
+         "animation": "facilitator", "partner": "partner", "partenaire": "partner"}  # fmt: skip
+
+
+def one_member(ctx: Context, reference: str) -> Member:
+    members = find_members(ctx.session, ctx.community, reference)
+    if not members:
+        raise Refusal("I do not know anyone called {name}.", name=esc(reference, 60))
+    if len(members) > 1:
+        raise Refusal(
+            "Several people match {name}: {names}. Be more precise.",
+            name=esc(reference, 60),
+            names=", ".join(member_label(member) for member in members[:5]),
+        )
+    return members[0]
+
+
+@router.command(
+    "member",
+    Param("text", "text"),
+    usage=N_("/member @someone org <organisation> | role facilitator|partner | mute | unmute"),
+    summary=N_("facilitator: set someone's organisation or role, or mute them while away"),
+    aliases=("membre",),
+    examples=(N_("/member @alice org Town hall"),),
+)
+def member(ctx: Context, text: str) -> Reply:
+    if not ctx.actor.is_facilitator:
+        raise Refusal("Only a facilitator can do this.")
+    try:
+        words = shlex.split(text)
+    except ValueError:
+        words = text.split()
+    if len(words) < 2:
+        raise UsageError("Something is missing.")
+    who, action, rest = words[0], words[1].lower(), " ".join(words[2:]).strip()
+    target = one_member(ctx, who)
+    if action in ("org", "organisation", "structure"):
+        if not rest:
+            raise UsageError("Something is missing.")
+        organisation = ensure_organisation(ctx.session, ctx.community, rest)
+        target.organisation_id = organisation.id
+        target.organisation = organisation
+        return Reply.say(ctx.t("{name} is now with {organisation}.", name=esc(target.display_name, 80),
+                               organisation=esc(organisation.name, 80)))
+    if action in ("role", "rôle"):
+        role = ROLES.get(rest.lower())
+        if role is None:
+            raise UsageError("Choose one of: {choices}.", choices="facilitator, partner")
+        target.role = role
+        label = ctx.t("facilitator") if role == "facilitator" else ctx.t("partner")
+        return Reply.say(ctx.t("{name} is now {role}.", name=member_label(target), role=label))
+    if action in ("mute", "muet", "absent", "unmute", "present", "présent"):
+        target.muted = action in ("mute", "muet", "absent")
+        message = (
+            N_("{name} is muted: not counted in reading levels, not nudged.")
+            if target.muted
+            else N_("{name} counts again in reading levels.")
+        )
+        return Reply.say(ctx.t(message, name=member_label(target)))
+    raise UsageError("Choose one of: {choices}.", choices="org, role, mute, unmute")
+
+
+@router.command(
+    "whoami",
+    usage=N_("/whoami"),
+    summary=N_("who I think you are, and your circle"),
+    aliases=("moi",),
+)
+def whoami(ctx: Context) -> Reply:
+    role = ctx.t("facilitator") if ctx.actor.is_facilitator else ctx.t("partner")
+    return Reply.say(ctx.t("You are {name}, {role}, in the circle {circle}. Language: {language}.",
+                           name=member_label(ctx.actor), role=role, circle=esc(ctx.circle.name, 60),
+                           language=ctx.language))

@@ -1,0 +1,55 @@
+"""Bad input gets a clear answer in the member's language and changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.markup import to_html, to_mrkdwn
+from bot.models import Item
+
+
+def count_items(testbot) -> int:
+    with testbot.store.unit_of_work() as session:
+        return int(session.scalar(select(func.count()).select_from(Item)) or 0)
+
+
+def test_ten_kilobytes_are_refused(testbot):
+    text = testbot.say("alice", "/engage " + "x" * 10_240)
+    assert "trop long" in text
+    assert count_items(testbot) == 0
+
+
+def test_whole_line_over_the_limit_is_refused(testbot):
+    text = testbot.say("alice", "/update " + "é" * 25_000)
+    assert "trop long" in text and "Rien n’a été enregistré" in text
+    assert count_items(testbot) == 0
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Préparer l'atelier 🎨🧑‍🏫 pour les familles",
+        "تنظيم ورشة للأسر",
+        'Relire le "guide" d\'accueil',
+        "'; DROP TABLE items; --",
+        "<script>alert(1)</script> @room <!channel>",
+        "**gras** et \\ antislash",
+    ],
+)
+def test_odd_titles_are_stored_as_data_and_echoed_intact(testbot, title):
+    text = testbot.say("alice", f"/engage {title}")
+    assert "Engagement #1 enregistré" in text
+    assert title in text
+    listed = testbot.send("alice", "/actions")
+    assert listed is not None
+    assert "<script>" not in to_html(listed.text)
+    assert "<!channel>" not in to_mrkdwn(listed.text)
+    assert count_items(testbot) == 1
+
+
+def test_english_member_gets_english_refusals(testbot):
+    testbot.say("bob", "/lang en")
+    assert "There is no #42" in testbot.say("bob", "/done #42")
+    assert "A # must be followed by a number" in testbot.say("bob", "/drop #")
+    assert "This title is too long" in testbot.say("bob", "/engage " + "y" * 400)

@@ -1,0 +1,50 @@
+"""The router: prefixes, unknown commands, usage text, help, languages."""
+
+from __future__ import annotations
+
+
+def test_bang_and_slash_and_aliases(testbot):
+    assert "Engagement #1" in testbot.say("alice", "!engage Faire A")
+    assert "Engagement #2" in testbot.say("alice", "/ENGAGE Faire B")
+    assert "Engagement #3" in testbot.say("alice", "/engager Faire C")
+
+
+def test_unknown_command_suggests_the_closest(testbot):
+    text = testbot.say("alice", "/engag Faire A")
+    assert "Je ne connais pas la commande /engag" in text
+    assert "/engage" in text
+
+
+def test_unknown_command_in_english(testbot):
+    testbot.say("bob", "/lang en")
+    text = testbot.say("bob", "/actoins")
+    assert "I do not know the command /actoins" in text and "/actions" in text
+
+
+def test_empty_command(testbot):
+    assert "/help" in testbot.say("alice", "/")
+    assert "/help" in testbot.say("alice", "   ")
+
+
+def test_help_lists_commands_and_details_one(testbot):
+    text = testbot.say("alice", "/help")
+    for name in ("/engage", "/update", "/done", "/drop", "/edit", "/actions", "/lang", "/help"):
+        assert name in text
+    detail = testbot.say("alice", "/help engage")
+    assert "/engage <quoi> [échéance]" in detail and "Exemple" in detail
+    assert "Je ne connais pas la commande /nope" in testbot.say("alice", "/help nope")
+
+
+def test_lang_switches_back_and_forth(testbot):
+    assert "From now on I answer you in English." in testbot.say("alice", "/lang en")
+    assert "Usage: /engage <what> [due date]" in testbot.say("alice", "/engage")
+    assert "Désormais je vous réponds en français." in testbot.say("alice", "/lang fr")
+    assert "Choisissez parmi" in testbot.say("alice", "/lang de")
+
+
+def test_retried_event_is_handled_once(testbot):
+    first = testbot.send("alice", "/engage Faire A", event_id="evt-1")
+    second = testbot.send("alice", "/engage Faire A", event_id="evt-1")
+    assert first is not None and "Engagement #1" in first.text
+    assert second is None
+    assert "Engagement #2" in testbot.say("alice", "/engage Faire B")
