@@ -18,6 +18,7 @@ from bot.errors import Refusal, UsageError
 from bot.i18n import translator
 from bot.markup import esc
 from bot.models import Community, ProcessedEvent
+from bot.outbox import enqueue_reply
 from bot.reply import Incoming, Reply
 from bot.router import Command, Router, parse_arguments, split_command
 from bot.services.community import circle_for_channel, ensure_community, join_circle, member_for_identity
@@ -38,20 +39,31 @@ class Dispatcher:
         with self.store.unit_of_work() as session:
             ensure_community(session, self.config, self.clock.now())
 
-    def handle(self, incoming: Incoming) -> Reply | None:
-        """Handle one command line. Returns None for an event already handled (a retry)."""
+    def handle(self, incoming: Incoming, deliver: bool = False) -> Reply | None:
+        """Handle one command line. Returns None for an event already handled (a retry).
+
+        With `deliver`, the reply's posts are written to the outbox in the same transaction
+        as the command's effects: both happen, or neither.
+        """
         try:
             with self.store.unit_of_work() as session:
                 if incoming.event_id and not self._first_time(session, incoming):
                     return None
-                return self._handle(session, incoming)
+                reply = self._handle(session, incoming)
+                if deliver:
+                    enqueue_reply(session, reply, self.clock.now(), incoming)
+                return reply
         except IntegrityError:
             log.info("event %s handled concurrently; ignored", incoming.event_id)
             return None
         except Exception:
             log.exception("command failed: %r", incoming.text[:200])
             tr = translator(self.config.language)
-            return Reply.say(tr.t("Something went wrong on my side; nothing was changed."), ok=False)
+            reply = Reply.say(tr.t("Something went wrong on my side; nothing was changed."), ok=False)
+            if deliver:
+                with self.store.unit_of_work() as session:
+                    enqueue_reply(session, reply, self.clock.now(), incoming)
+            return reply
 
     def context_for(self, session: Session, incoming: Incoming) -> Context:
         now = self.clock.now()

@@ -3,6 +3,8 @@
 from bot.models.base import Base, UTCDateTime
 from bot.models.community import Circle, CircleChannel, CircleMember, Community, Identity, Member, Organisation
 from bot.models.delivery import MessageRef, ProcessedEvent
+from bot.models.outbox import OutboxMessage, PlatformState
+from bot.models.reads import Acknowledgement, SeenItem, SeenMark
 from bot.models.items import ITEM_KINDS, MUST_READ_KINDS, Commitment, CommitmentChange, Item, Update
 
 __all__ = [
@@ -23,4 +25,9 @@ __all__ = [
     "CommitmentChange",
     "Item",
     "Update",
+    "OutboxMessage",
+    "PlatformState",
+    "Acknowledgement",
+    "SeenItem",
+    "SeenMark",
 ]

@@ -1,0 +1,159 @@
+"""Outgoing messages through the outbox: written in the command's transaction, sent after.
+
+A Reply's posts become rows: "reply" goes back to the channel (and thread) it came from,
+"circle" goes to every channel of the circle on every platform (one community may span Slack
+and Matrix), "direct" to the member's private conversation on each platform they use.
+Console channels are not in the outbox: the console prints replies synchronously.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.models import CircleChannel, Identity, MessageRef, OutboxMessage
+from bot.reply import Incoming, Post, Reply
+
+LIVE_PLATFORMS = ("matrix", "slack")
+MAX_ATTEMPTS = 8
+
+
+def platform_of(address: str | None) -> str:
+    return (address or "").split(":", 1)[0]
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def enqueue(
+    session: Session,
+    now: datetime,
+    text: str,
+    *,
+    channel: str | None = None,
+    member_id: int | None = None,
+    platform: str | None = None,
+    recipient: str | None = None,
+    thread: str | None = None,
+    item_id: int | None = None,
+    notify: bool = False,
+    ephemeral: bool = False,
+    occurrence_key: str | None = None,
+) -> OutboxMessage:
+    row = OutboxMessage(
+        id=new_id(),
+        platform=platform or platform_of(channel),
+        channel=channel,
+        member_id=member_id,
+        recipient=recipient,
+        thread=thread,
+        text=text,
+        item_id=item_id,
+        notify=notify,
+        ephemeral=ephemeral,
+        occurrence_key=occurrence_key,
+        status="pending",
+        attempts=0,
+        created_at=now,
+    )
+    session.add(row)
+    return row
+
+
+def circle_channels(session: Session, circle_id: int) -> list[str]:
+    channels = session.scalars(select(CircleChannel.channel).where(CircleChannel.circle_id == circle_id))
+    return [channel for channel in channels if platform_of(channel) in LIVE_PLATFORMS]
+
+
+def member_platforms(session: Session, member_id: int) -> list[str]:
+    identities = session.scalars(select(Identity.identity).where(Identity.member_id == member_id))
+    return sorted({platform_of(identity) for identity in identities} & set(LIVE_PLATFORMS))
+
+
+def enqueue_post(
+    session: Session, post: Post, now: datetime, incoming: Incoming | None = None, occurrence_key: str | None = None
+) -> list[OutboxMessage]:
+    """Rows for one post; occurrence_key (scheduled posts) is suffixed per destination."""
+    rows: list[OutboxMessage] = []
+
+    def key(destination: str) -> str | None:
+        return f"{occurrence_key}@{destination}" if occurrence_key else None
+
+    if post.target == "reply":
+        if incoming is not None and platform_of(incoming.channel) in LIVE_PLATFORMS:
+            rows.append(enqueue(session, now, post.text, channel=incoming.channel, recipient=incoming.identity,
+                                thread=incoming.thread, item_id=post.item_id, notify=post.notify, ephemeral=True))
+    elif post.target == "circle" and post.circle_id is not None:
+        for channel in circle_channels(session, post.circle_id):
+            thread = incoming.thread if incoming is not None and incoming.channel == channel else None
+            rows.append(enqueue(session, now, post.text, channel=channel, thread=thread, item_id=post.item_id,
+                                notify=post.notify, occurrence_key=key(channel)))
+    elif post.target == "direct" and post.member_id is not None:
+        for platform in member_platforms(session, post.member_id):
+            rows.append(enqueue(session, now, post.text, member_id=post.member_id, platform=platform,
+                                item_id=post.item_id, notify=True,
+                                occurrence_key=key(f"{platform}:member:{post.member_id}")))
+    session.flush()
+    return rows
+
+
+def enqueue_reply(session: Session, reply: Reply, now: datetime, incoming: Incoming) -> list[OutboxMessage]:
+    rows: list[OutboxMessage] = []
+    for post in reply.posts:
+        rows += enqueue_post(session, post, now, incoming)
+    return rows
+
+
+def due_messages(session: Session, platform: str, now: datetime, limit: int = 50) -> Sequence[OutboxMessage]:
+    """Messages to send now on a platform, oldest first ('sending' ones are resends after a crash)."""
+    statement = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.platform == platform,
+            OutboxMessage.status.in_(("pending", "sending")),
+            (OutboxMessage.not_before.is_(None)) | (OutboxMessage.not_before <= now),
+        )
+        .order_by(OutboxMessage.created_at, OutboxMessage.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        statement = statement.with_for_update(skip_locked=True)
+    return session.scalars(statement).all()
+
+
+def mark_sending(session: Session, message: OutboxMessage) -> None:
+    """Record the attempt before the network call: a crash after it makes the next send a resend."""
+    message.status = "sending"
+    message.attempts += 1
+
+
+def mark_sent(session: Session, message_id: str, platform_message_id: str | None, now: datetime,
+              channel: str | None = None) -> None:
+    message = session.get_one(OutboxMessage, message_id)
+    message.status = "sent"
+    message.sent_at = now
+    message.message_id = platform_message_id
+    where = channel or message.channel
+    if message.item_id is not None and platform_message_id and where:
+        exists = session.scalar(
+            select(MessageRef.id).where(MessageRef.channel == where, MessageRef.message_id == platform_message_id)
+        )
+        if exists is None:
+            session.add(MessageRef(item_id=message.item_id, channel=where, message_id=platform_message_id,
+                                   posted_at=now))
+
+
+def mark_failed(session: Session, message_id: str, error: str, now: datetime, retry_in: timedelta | None) -> None:
+    """A failed attempt: retried after `retry_in`, or given up (status failed) after MAX_ATTEMPTS."""
+    message = session.get_one(OutboxMessage, message_id)
+    message.last_error = error[:2000]
+    if retry_in is None or message.attempts >= MAX_ATTEMPTS:
+        message.status = "failed"
+    else:
+        message.status = "pending"
+        message.not_before = now + retry_in
