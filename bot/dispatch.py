@@ -17,7 +17,7 @@ from bot.db import Store
 from bot.errors import Refusal, UsageError
 from bot.i18n import translator
 from bot.markup import esc
-from bot.models import Community, ProcessedEvent
+from bot.models import Community, Member, ProcessedEvent
 from bot.outbox import enqueue_reply
 from bot.reply import Incoming, Reply
 from bot.router import Command, Router, parse_arguments, split_command
@@ -65,11 +65,19 @@ class Dispatcher:
                     enqueue_reply(session, reply, self.clock.now(), incoming)
             return reply
 
-    def context_for(self, session: Session, incoming: Incoming) -> Context:
-        now = self.clock.now()
+    def community(self, session: Session) -> Community:
         community = session.scalar(select(Community).where(Community.name == self.config.community_name))
-        if community is None:
-            community = ensure_community(session, self.config, now)
+        return community or ensure_community(session, self.config, self.clock.now())
+
+    def member(self, session: Session, identity: str, display_name: str | None = None) -> Member:
+        """The member behind a platform identity (created on first contact)."""
+        community = self.community(session)
+        return member_for_identity(session, community, identity, display_name, self.config, self.clock.now())
+
+    def context_for(self, session: Session, incoming: Incoming) -> Context:
+        """Who speaks, where: the member joins the channel's circle on first message there."""
+        now = self.clock.now()
+        community = self.community(session)
         actor = member_for_identity(session, community, incoming.identity, incoming.display_name, self.config, now)
         circle = circle_for_channel(session, community, incoming.channel, self.config.default_circle)
         join_circle(session, actor, circle, now, self.config.late_joiner_items)

@@ -19,6 +19,9 @@ from bot.services.numbering import find_item
 
 def _member(dispatcher: Dispatcher, session: Session, identity: str, display_name: str | None,
             channel: str | None) -> Member:
+    """The member; with a channel, they also join its circle (they are in the room)."""
+    if channel is None:
+        return dispatcher.member(session, identity, display_name)
     return dispatcher.context_for(session, Incoming(identity=identity, text="", channel=channel,
                                                     display_name=display_name)).actor
 
@@ -63,7 +66,7 @@ def receipt(dispatcher: Dispatcher, identity: str, channel: str, upto: datetime,
             display_name: str | None = None) -> None:
     """A read receipt: the member has seen the channel up to the message posted at `upto`."""
     with dispatcher.store.unit_of_work() as session:
-        member = _member(dispatcher, session, identity, display_name, None)
+        member = _member(dispatcher, session, identity, display_name, channel)
         reads.record_seen_mark(session, member, channel, upto, dispatcher.clock.now())
 
 
