@@ -60,6 +60,7 @@ class Deliverer:
     clock: Clock
     sender: Sender
     batch: int = 20
+    lease: timedelta = timedelta(seconds=30)
     wake: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def deliver_due(self) -> int:
@@ -70,7 +71,7 @@ class Deliverer:
                 rows = list(due_messages(session, self.sender.platform, self.clock.now(), self.batch))
                 resend = {row.id: row.status == "sending" for row in rows}
                 for row in rows:
-                    mark_sending(session, row)
+                    mark_sending(session, row, self.clock.now(), self.lease)
             if not rows:
                 return sent
             for row in rows:

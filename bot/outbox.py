@@ -126,10 +126,14 @@ def due_messages(session: Session, platform: str, now: datetime, limit: int = 50
     return session.scalars(statement).all()
 
 
-def mark_sending(session: Session, message: OutboxMessage) -> None:
-    """Record the attempt before the network call: a crash after it makes the next send a resend."""
+def mark_sending(session: Session, message: OutboxMessage, now: datetime, lease: timedelta) -> None:
+    """Record the attempt before the network call: a crash after it makes the next send a resend.
+
+    The row is leased: no other delivery pass (another bot process) picks it before the lease ends.
+    """
     message.status = "sending"
     message.attempts += 1
+    message.not_before = now + lease
 
 
 def mark_sent(session: Session, message_id: str, platform_message_id: str | None, now: datetime,
