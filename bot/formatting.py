@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 from bot.context import Context
 from bot.dates import When, format_when
 from bot.markup import bold, esc
-from bot.models import Commitment, Member
+from bot.models import Commitment, Item, Member
+from bot.reply import Post
 from bot.services.commitments import is_overdue, when_of
 
 
@@ -59,3 +60,10 @@ def commitment_line(ctx: Context, commitment: Commitment) -> str:
     if commitment.status != "open":
         parts.append(status_label(ctx, commitment.status))
     return " · ".join(parts)
+
+
+def item_post(ctx: Context, item: Item, header: str) -> Post:
+    """An item as posted to its circle, with the way to confirm reading it."""
+    footer = ctx.t("React ✅ or type /read #{number} to confirm you have read it.", number=item.number)
+    return Post(text=f"{header}\n{esc(item.text)}\n{footer}", target="circle", circle_id=item.circle_id,
+                item_id=item.id, notify=True)

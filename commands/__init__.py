@@ -6,10 +6,10 @@ from bot.router import Router
 
 
 def build_router() -> Router:
-    from commands import actions, commitments, general, members, updates
+    from commands import actions, commitments, general, members, reads, updates
 
     router = Router()
-    for module in (commitments, updates, actions, members, general):
+    for module in (commitments, updates, reads, actions, members, general):
         router.include(module.router)
     general.attach_help(router)
     return router

@@ -5,10 +5,10 @@ from __future__ import annotations
 from bot.context import Context
 from bot.dates import When, parse_when, split_due
 from bot.errors import Refusal
-from bot.formatting import commitment_line, member_label, status_label, when_label
+from bot.formatting import commitment_line, item_post, member_label, status_label, when_label
 from bot.i18n import N_
 from bot.markup import bold, esc
-from bot.reply import Reply
+from bot.reply import Post, Reply
 from bot.router import Param, Router
 from bot.services.commitments import (
     check_future,
@@ -20,6 +20,8 @@ from bot.services.commitments import (
     set_owner,
     set_text_field,
 )
+from bot.services.numbering import find_item
+from bot.services.updates import edit_item_text
 from commands.members import one_member
 
 router = Router()
@@ -33,6 +35,7 @@ EDIT_FIELDS = {
     "financial": "financial", "financières": "financial", "financieres": "financial",
     "material": "material", "matérielles": "material", "materielles": "material",
     "immaterial": "immaterial", "immatérielles": "immaterial", "immaterielles": "immaterial",
+    "text": "text", "texte": "text",
 }  # fmt: skip
 
 CHANGE_LABELS = {
@@ -126,11 +129,13 @@ def drop(ctx: Context, number: int, reason: str) -> Reply:
     Param("number", "ref"),
     Param("field", "choice", choices=EDIT_FIELDS),
     Param("value", "text"),
-    usage=N_("/edit #N title|due|result|owner|human|financial|material|immaterial <value>"),
+    usage=N_("/edit #N title|due|result|owner|human|financial|material|immaterial|text <value>"),
     summary=N_("change a commitment: title, due date, expected result, owner, resources"),
     aliases=("modifier",),
 )
 def edit(ctx: Context, number: int, field: str, value: str) -> Reply:
+    if field == "text":
+        return edit_item(ctx, number, value)
     commitment = get_commitment(ctx.session, ctx.community, number)
     if field == "due":
         if value.strip().lower() in {"-", "none", "aucune", "aucun"}:
@@ -155,6 +160,23 @@ def edit(ctx: Context, number: int, field: str, value: str) -> Reply:
     return Reply.say(ctx.t("#{number} updated: {line}", number=number, line=commitment_line(ctx, commitment)))
 
 
+def edit_item(ctx: Context, number: int, text: str) -> Reply:
+    """New text for an update, announcement or decision: it is unread again for everyone."""
+    item = find_item(ctx.session, ctx.community.id, number)
+    if item is None:
+        raise Refusal("There is no #{number}. /actions lists the open commitments.", number=number)
+    invalidated = edit_item_text(ctx.session, item, ctx.actor, text, ctx.now)
+    header = ctx.t("✏️ #{number} edited by {author}", number=number, author=member_label(ctx.actor))
+    confirmation = ctx.t("#{number} edited.", number=number)
+    if invalidated:
+        confirmation += " " + ctx.tn(
+            "{count} member had confirmed reading it: it is unread again for them.",
+            "{count} members had confirmed reading it: it is unread again for them.",
+            invalidated,
+        )
+    return Reply(posts=(Post(confirmation), item_post(ctx, item, header)))
+
+
 @router.command(
     "show",
     Param("number", "ref"),
@@ -175,7 +197,7 @@ def show(ctx: Context, number: int) -> Reply:
     for column, label in labels.items():
         value = getattr(commitment, column)
         if value:
-            lines.append(f"{ctx.t(label)}: {esc(value)}")
+            lines.append(ctx.t("{label}: {value}", label=ctx.t(label), value=esc(value)))
     lines.append(ctx.t("History:"))
     for change in history(ctx.session, commitment):
         at = when_label(ctx, When(at=change.at, has_time=True))
@@ -185,5 +207,6 @@ def show(ctx: Context, number: int) -> Reply:
             new = esc(change.new_value or "—", 80)
         note = f" ({esc(change.note, 120)})" if change.note else ""
         who = ctx.t(" by {name}", name=member_label(change.actor)) if change.actor else ""
-        lines.append(f"• {at}{who} — {ctx.t(CHANGE_LABELS.get(change.field, change.field))}: {new}{note}")
+        field = ctx.t(CHANGE_LABELS.get(change.field, change.field))
+        lines.append(f"• {at}{who} — " + ctx.t("{label}: {value}", label=field, value=f"{new}{note}"))
     return Reply.say("\n".join(lines))

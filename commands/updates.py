@@ -6,7 +6,7 @@ import re
 
 from bot.context import Context
 from bot.errors import Refusal
-from bot.formatting import member_label
+from bot.formatting import item_post, member_label
 from bot.i18n import N_
 from bot.markup import bold, esc
 from bot.reply import Post, Reply
@@ -49,10 +49,9 @@ def update(ctx: Context, text: str) -> Reply:
     header = ctx.t("📣 #{number} Update from {author}", number=item.number, author=member_label(ctx.actor))
     if commitment is not None:
         header += " " + ctx.t("on #{ref} {title}", ref=commitment.number, title=bold(esc(commitment.title, 120)))
-    body = esc(item.text)
     if progress is not None:
-        body += f" ({progress} %)"
-    post = Post(text=f"{header}\n{body}", target="circle", circle_id=item.circle_id, item_id=item.id)
+        header += f" ({progress} %)"
+    post = item_post(ctx, item, header)
     confirmation = ctx.t("Update #{number} shared with {circle}.", number=item.number, circle=esc(item.circle.name, 60))
     if progress == 100 and commitment is not None and commitment.status == "open":
         confirmation += " " + ctx.t("Finished? Close it with /done #{ref}.", ref=commitment.number)

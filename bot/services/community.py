@@ -47,10 +47,14 @@ def ensure_circle(session: Session, community: Community, name: str) -> Circle:
 
 
 def find_circle(session: Session, community: Community, name: str) -> Circle | None:
-    wanted = name.strip().lstrip("#")
-    return session.scalar(
-        select(Circle).where(Circle.community_id == community.id, Circle.slug == slugify(wanted))
-    )
+    """A circle by name or slug (`#copil`, `GT Mobilité`), or by an unambiguous start (`#gt`)."""
+    wanted = slugify(name.strip().lstrip("#"))
+    circles = session.scalars(select(Circle).where(Circle.community_id == community.id)).all()
+    exact = [circle for circle in circles if circle.slug == wanted]
+    if exact:
+        return exact[0]
+    starts = [circle for circle in circles if circle.slug.startswith(wanted)]
+    return starts[0] if len(starts) == 1 else None
 
 
 def map_channel(session: Session, circle: Circle, channel: str) -> None:

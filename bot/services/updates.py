@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.errors import Refusal
 from bot.markup import esc
-from bot.models import Circle, Commitment, Community, Item, Member, Update
+from bot.models import Acknowledgement, Circle, Commitment, Community, Item, Member, Update
 from bot.services.commitments import check_note, record_change
 from bot.services.numbering import next_number
 
@@ -70,3 +71,28 @@ def post_update(
         record_change(session, commitment, author, now, "progress", str(old) if old is not None else None, str(progress))
     session.flush()
     return item
+
+
+def edit_item_text(session: Session, item: Item, actor: Member, text: str, now: datetime) -> int:
+    """The author (or a facilitator) changes an item's text; earlier acknowledgements stop counting.
+
+    Returns how many members had acknowledged the previous text (it is unread again for them).
+    """
+    if not item.must_read:
+        raise Refusal("#{number} is not an item to read; for a commitment use /edit #{number} title …",
+                      number=item.number)
+    if actor.id != item.author_id and not actor.is_facilitator:
+        raise Refusal("Only the author of #{number} or a facilitator can change it.", number=item.number)
+    text = check_note(text)
+    if not text:
+        raise Refusal("Give the new text: /edit #{number} text <new text>", number=item.number)
+    acknowledged = session.scalar(
+        select(func.count()).select_from(Acknowledgement).where(
+            Acknowledgement.item_id == item.id, Acknowledgement.version == item.version
+        )
+    )
+    item.text = text
+    item.version += 1
+    item.edited_at = now
+    session.flush()
+    return int(acknowledged or 0)

@@ -1,0 +1,220 @@
+"""Information level: /info, /unread, /read, /who-read, /level, and /react for the console."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.context import Context
+from bot.dates import When
+from bot.errors import Refusal
+from bot.formatting import age_label, item_post, member_label, when_label
+from bot.i18n import N_
+from bot.markup import bold, esc
+from bot.models import Item
+from bot.reply import Post, Reply
+from bot.router import Param, Router
+from bot.services import reads
+from bot.services.community import find_circle
+from bot.services.numbering import find_item
+from bot.services.updates import post_item
+from bot.text import first_words
+
+router = Router()
+ALL = {"all": "all", "tout": "all", "tous": "all", "toutes": "all"}
+LEVEL_DAYS = 30
+UNREAD_LINES = 20
+
+
+def readable_item(ctx: Context, number: int) -> Item:
+    item = find_item(ctx.session, ctx.community.id, number)
+    if item is None:
+        raise Refusal("There is no #{number}.", number=number)
+    if not item.must_read:
+        raise Refusal("#{number} is a commitment, not an item to read.", number=number)
+    return item
+
+
+@router.command(
+    "info",
+    Param("text", "text"),
+    usage=N_("/info <text>"),
+    summary=N_("an announcement that everyone in the circle must read"),
+    aliases=("annonce", "announce"),
+    examples=(N_("/info The next COPIL moves to the town hall, room 2"),),
+)
+def info(ctx: Context, text: str) -> Reply:
+    item = post_item(ctx.session, ctx.community, ctx.circle, ctx.actor, "announcement", text, ctx.now)
+    header = ctx.t("📢 #{number} Announcement from {author}", number=item.number, author=member_label(ctx.actor))
+    audience = len(reads.audience(ctx.session, item))
+    confirmation = ctx.tn(
+        "Announcement #{number} posted in {circle}: {count} member must read it.",
+        "Announcement #{number} posted in {circle}: {count} members must read it.",
+        audience,
+        number=item.number,
+        circle=esc(ctx.circle.name, 60),
+    )
+    return Reply(posts=(Post(confirmation), item_post(ctx, item, header)))
+
+
+@router.command(
+    "unread",
+    usage=N_("/unread"),
+    summary=N_("what you have not confirmed reading yet, newest first"),
+    aliases=("nonlus", "non-lus", "alire", "a-lire"),
+)
+def unread(ctx: Context) -> Reply:
+    items = reads.unread_items(ctx.session, ctx.actor, UNREAD_LINES)
+    if not items:
+        return Reply.say(ctx.t("You are up to date: nothing left to read. 👏"))
+    total = reads.unread_count(ctx.session, ctx.actor) if len(items) == UNREAD_LINES else len(items)
+    lines = [ctx.tn("{count} item to read:", "{count} items to read:", total)]
+    for item in items:
+        author = esc(item.author.display_name, 60) if item.author else "Relais"
+        lines.append(
+            f"#{item.number} · {esc(item.circle.name, 40)} · {author} · "
+            f"{esc(first_words(item.text, 60))} · {age_label(ctx, item.created_at)}"
+        )
+    if total > len(items):
+        lines.append(ctx.t("… and {count} older.", count=total - len(items)))
+    lines.append(ctx.t("Confirm with /read #N, or /read all."))
+    return Reply.say("\n".join(lines))
+
+
+@router.command(
+    "read",
+    Param("numbers", "refs", choices=ALL),
+    usage=N_("/read #N [#M…] | all"),
+    summary=N_("confirm you have read items"),
+    aliases=("lu", "lus"),
+)
+def read(ctx: Context, numbers: list[int] | str) -> Reply:
+    if numbers == "all":
+        items = reads.unread_items(ctx.session, ctx.actor, limit=None)
+        for item in items:
+            reads.acknowledge(ctx.session, item, ctx.actor, "all", ctx.now)
+        return Reply.say(ctx.tn("{count} item marked as read.", "{count} items marked as read.", len(items)))
+    assert isinstance(numbers, list)
+    items = [readable_item(ctx, number) for number in dict.fromkeys(numbers)]
+    changed = [item for item in items if reads.acknowledge(ctx.session, item, ctx.actor, "command", ctx.now)]
+    refs = ", ".join(f"#{item.number}" for item in items)
+    if not changed:
+        return Reply.say(ctx.t("Already confirmed: {refs}.", refs=refs))
+    return Reply.say(ctx.t("Thank you, reading confirmed: {refs}.", refs=refs))
+
+
+def _react(ctx: Context, number: int, emoji: str, added: bool) -> Reply:
+    item = readable_item(ctx, number)
+    emoji = emoji.strip() or "✅"
+    if not reads.is_ack_emoji(emoji):
+        raise Refusal("Only ✅ or 👍 count as read.")
+    if added:
+        reads.acknowledge(ctx.session, item, ctx.actor, "reaction", ctx.now)
+        return Reply.say(ctx.t("{emoji} on #{number}: reading confirmed.", emoji=esc(emoji, 8), number=number))
+    reads.withdraw(ctx.session, item, ctx.actor)
+    return Reply.say(ctx.t("Reaction removed: #{number} is unread again for you.", number=number))
+
+
+@router.command(
+    "react",
+    Param("number", "ref"),
+    Param("emoji", "text", required=False),
+    usage=N_("/react #N ✅"),
+    summary=N_("console: react to an item as you would in a chat app"),
+)
+def react(ctx: Context, number: int, emoji: str) -> Reply:
+    return _react(ctx, number, emoji, True)
+
+
+@router.command(
+    "unreact",
+    Param("number", "ref"),
+    Param("emoji", "text", required=False),
+    usage=N_("/unreact #N ✅"),
+    summary=N_("console: remove your reaction"),
+)
+def unreact(ctx: Context, number: int, emoji: str) -> Reply:
+    return _react(ctx, number, emoji, False)
+
+
+@router.command(
+    "who-read",
+    Param("number", "ref"),
+    usage=N_("/who-read #N"),
+    summary=N_("who has read an item: confirmed, seen only, not yet"),
+    aliases=("qui-a-lu", "wholread", "whoread", "quialu"),
+)
+def who_read(ctx: Context, number: int) -> Reply:
+    item = readable_item(ctx, number)
+    states = reads.who_read(ctx.session, item)
+    counts = {state: sum(1 for s in states if s.state == state) for state in ("acknowledged", "seen", "unread")}
+    lines = [
+        ctx.t(
+            "#{number} ({circle}): {acknowledged} of {total} confirmed, {seen} seen only, {unread} not yet.",
+            number=item.number,
+            circle=esc(item.circle.name, 60),
+            total=len(states),
+            **counts,
+        )
+    ]
+    for state in states:
+        if state.state == "acknowledged" and state.at is not None:
+            detail = ctx.t("confirmed {when}", when=when_label(ctx, When(state.at, True)))
+            lines.append(f"✅ {member_label(state.member)} — {detail}")
+        elif state.state == "seen":
+            lines.append(f"👀 {member_label(state.member)} — " + ctx.t("seen, not confirmed"))
+        else:
+            lines.append(f"⏳ {member_label(state.member)} — " + ctx.t("not yet"))
+    organisations: dict[str, list[int]] = {}
+    for state in states:
+        name = state.member.organisation.name if state.member.organisation else ctx.t("no organisation")
+        bucket = organisations.setdefault(name, [0, 0])
+        bucket[0] += state.state == "acknowledged"
+        bucket[1] += 1
+    if organisations:
+        lines.append(bold(ctx.t("By organisation:")))
+        for name, (acked, total) in sorted(organisations.items()):
+            lines.append("• " + ctx.t("{label}: {value}", label=esc(name, 80), value=f"{acked}/{total}"))
+    return Reply.say("\n".join(lines))
+
+
+def percent(part: int, total: int) -> str:
+    return f"{round(100 * part / total)} %" if total else "—"
+
+
+@router.command(
+    "level",
+    Param("circle", "text", required=False),
+    usage=N_("/level [#circle]"),
+    summary=N_("facilitator: who is behind on reading, over the last 30 days"),
+    aliases=("niveau",),
+)
+def level(ctx: Context, circle: str) -> Reply:
+    if not ctx.actor.is_facilitator:
+        raise Refusal("Only a facilitator can do this.")
+    circle_id = None
+    scope = ctx.t("the whole community")
+    if circle.strip():
+        found = find_circle(ctx.session, ctx.community, circle)
+        if found is None:
+            raise Refusal("There is no circle called {name}.", name=esc(circle, 60))
+        circle_id, scope = found.id, esc(found.name, 60)
+    since = ctx.now - timedelta(days=LEVEL_DAYS)
+    report = reads.level_report(ctx.session, ctx.community.id, since, circle_id)
+    if not report.items:
+        return Reply.say(ctx.t("No item to read in {scope} over the last 30 days.", scope=scope))
+    lines = [bold(ctx.tn("Reading level, {scope}: {count} item over the last 30 days",
+                         "Reading level, {scope}: {count} items over the last 30 days", report.items, scope=scope))]
+    lines.append(bold(ctx.t("By member (confirmed / to read):")))
+    for row in report.members:
+        value = f"{row.acknowledged}/{row.total} — {percent(row.acknowledged, row.total)}"
+        lines.append("• " + ctx.t("{label}: {value}", label=member_label(row.member), value=value))
+    lines.append(bold(ctx.t("By organisation:")))
+    for name, acked, total in report.organisations:
+        label = esc(name, 80) if name else ctx.t("no organisation")
+        lines.append("• " + ctx.t("{label}: {value}", label=label, value=f"{acked}/{total} — {percent(acked, total)}"))
+    lines.append(bold(ctx.t("Least read items:")))
+    for cov in report.lowest:
+        label = f"#{cov.item.number} {esc(cov.item.circle.name, 40)} “{esc(first_words(cov.item.text, 50))}”"
+        value = f"{cov.acknowledged}/{cov.audience} — {percent(cov.acknowledged, cov.audience)}"
+        lines.append("• " + ctx.t("{label}: {value}", label=label, value=value))
+    return Reply.say("\n".join(lines))
