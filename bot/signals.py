@@ -1,29 +1,136 @@
-"""Read signals from platforms (reactions, receipts, views), applied in one unit of work each.
+"""Read signals from platforms (reactions, receipts, views), applied in units of work.
 
-Adapters call these; they never touch the store themselves.
+Adapters call these; they never touch the store themselves. A platform that delivers signals
+in batches (a Matrix sync) hands the whole batch to ingest(): one transaction, lookups cached.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import asyncio
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.dispatch import Dispatcher
-from bot.models import Member
-from bot.reply import Incoming
+from bot.models import Acknowledgement, Identity, Item, Member, MessageRef
 from bot.services import reads
 from bot.services.numbering import find_item
 
+log = logging.getLogger(__name__)
 
-def _member(dispatcher: Dispatcher, session: Session, identity: str, display_name: str | None,
-            channel: str | None) -> Member:
-    """The member; with a channel, they also join its circle (they are in the room)."""
-    if channel is None:
-        return dispatcher.member(session, identity, display_name)
-    return dispatcher.context_for(session, Incoming(identity=identity, text="", channel=channel,
-                                                    display_name=display_name)).actor
+
+@dataclass(frozen=True)
+class Reaction:
+    """A ✅/👍 reaction added (acknowledged) or removed (withdrawn) on an item's message."""
+
+    identity: str
+    channel: str
+    message_id: str
+    emoji: str
+    added: bool
+    display_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """The member has seen the channel up to the message posted at `upto`."""
+
+    identity: str
+    channel: str
+    upto: datetime
+    display_name: str | None = None
+
+
+Signal = Reaction | Receipt
+
+
+@dataclass
+class _Batch:
+    """One transaction's worth of signals, with the lookups they share loaded in bulk."""
+
+    dispatcher: Dispatcher
+    session: Session
+    signals: Sequence[Signal]
+
+    def __post_init__(self) -> None:
+        session = self.session
+        identities = {signal.identity for signal in self.signals}
+        self.members: dict[str, Member] = {
+            identity: member
+            for identity, member in session.execute(
+                select(Identity.identity, Member).join(Member, Member.id == Identity.member_id)
+                .where(Identity.identity.in_(identities))
+            )
+        }
+        refs = {(s.channel, s.message_id) for s in self.signals if isinstance(s, Reaction)}
+        self.items: dict[tuple[str, str], Item] = {}
+        if refs:
+            rows = session.execute(
+                select(MessageRef.channel, MessageRef.message_id, Item)
+                .join(Item, Item.id == MessageRef.item_id)
+                .where(MessageRef.message_id.in_({message_id for _, message_id in refs}))
+            )
+            self.items = {(channel, message_id): item for channel, message_id, item in rows
+                          if (channel, message_id) in refs}
+        item_ids = {item.id for item in self.items.values()}
+        member_ids = {member.id for member in self.members.values()}
+        self.acks: dict[tuple[int, int], Acknowledgement] = {}
+        if item_ids and member_ids:
+            self.acks = {
+                (ack.item_id, ack.member_id): ack
+                for ack in session.scalars(select(Acknowledgement).where(
+                    Acknowledgement.item_id.in_(item_ids), Acknowledgement.member_id.in_(member_ids)))
+            }
+
+    def member(self, identity: str, display_name: str | None) -> Member:
+        if identity not in self.members:
+            self.members[identity] = self.dispatcher.member(self.session, identity, display_name)
+        return self.members[identity]
+
+    def apply(self, signal: Signal) -> bool:
+        now = self.dispatcher.clock.now()
+        if isinstance(signal, Receipt):
+            member = self.member(signal.identity, signal.display_name)
+            reads.record_seen_mark(self.session, member, signal.channel, signal.upto, now)
+            return True
+        if not reads.is_ack_emoji(signal.emoji):
+            return False
+        item = self.items.get((signal.channel, signal.message_id))
+        if item is None or not item.must_read:
+            return False
+        member = self.member(signal.identity, signal.display_name)
+        ack = self.acks.get((item.id, member.id))
+        if not signal.added:
+            if ack is None:
+                return False
+            if ack in self.session.new:
+                self.session.expunge(ack)  # added earlier in this same batch
+            else:
+                self.session.delete(ack)
+            del self.acks[(item.id, member.id)]
+            return True
+        if ack is not None and ack.version == item.version:
+            return False
+        if ack is None:
+            ack = Acknowledgement(item_id=item.id, member_id=member.id, version=item.version, at=now, via="reaction")
+            self.session.add(ack)
+            self.acks[(item.id, member.id)] = ack
+        else:
+            ack.version, ack.at, ack.via = item.version, now, "reaction"
+        return True
+
+
+def ingest(dispatcher: Dispatcher, batch: Sequence[Signal]) -> int:
+    """Apply a batch of signals in one transaction; returns how many changed something."""
+    if not batch:
+        return 0
+    with dispatcher.store.unit_of_work() as session:
+        applier = _Batch(dispatcher, session, batch)
+        return sum(1 for signal in batch if applier.apply(signal))
 
 
 def reaction(
@@ -35,43 +142,67 @@ def reaction(
     added: bool,
     display_name: str | None = None,
 ) -> bool:
-    """A ✅/👍 reaction added (acknowledged) or removed (withdrawn) on an item's message.
+    """One reaction; True when it changed something (other emoji and messages are ignored)."""
+    return ingest(dispatcher, [Reaction(identity, channel, message_id, emoji, added, display_name)]) == 1
 
-    Returns True when it changed something; other emoji and other messages are ignored.
-    """
-    if not reads.is_ack_emoji(emoji):
-        return False
-    with dispatcher.store.unit_of_work() as session:
-        item = reads.item_for_message(session, channel, message_id)
-        if item is None:
-            return False
-        member = _member(dispatcher, session, identity, display_name, channel)
-        if added:
-            return reads.acknowledge(session, item, member, "reaction", dispatcher.clock.now())
-        return reads.withdraw(session, item, member)
+
+def receipt(dispatcher: Dispatcher, identity: str, channel: str, upto: datetime,
+            display_name: str | None = None) -> None:
+    ingest(dispatcher, [Receipt(identity, channel, upto, display_name)])
 
 
 def acknowledge_number(dispatcher: Dispatcher, identity: str, number: int, via: str,
                        display_name: str | None = None) -> bool:
     """A "Got it" button on item #number."""
     with dispatcher.store.unit_of_work() as session:
-        member = _member(dispatcher, session, identity, display_name, None)
+        member = dispatcher.member(session, identity, display_name)
         item = find_item(session, member.community_id, number)
         if item is None or not item.must_read:
             return False
         return reads.acknowledge(session, item, member, via, dispatcher.clock.now())
 
 
-def receipt(dispatcher: Dispatcher, identity: str, channel: str, upto: datetime,
-            display_name: str | None = None) -> None:
-    """A read receipt: the member has seen the channel up to the message posted at `upto`."""
-    with dispatcher.store.unit_of_work() as session:
-        member = _member(dispatcher, session, identity, display_name, channel)
-        reads.record_seen_mark(session, member, channel, upto, dispatcher.clock.now())
-
-
 def seen_items(dispatcher: Dispatcher, identity: str, item_ids: Iterable[int]) -> int:
     """Items listed in a personal view (Slack App Home) count as seen."""
     with dispatcher.store.unit_of_work() as session:
-        member = _member(dispatcher, session, identity, None, None)
+        member = dispatcher.member(session, identity)
         return reads.record_seen_items(session, member, item_ids, dispatcher.clock.now())
+
+
+class SignalBuffer:
+    """Group commit for read signals: adapters `put()` them as they arrive; one writer applies
+    whatever has queued up in a single transaction. No delay is added when traffic is light;
+    under load, batches form by themselves while the previous one is being written."""
+
+    def __init__(self, dispatcher: Dispatcher, max_batch: int = 500) -> None:
+        self.dispatcher = dispatcher
+        self.max_batch = max_batch
+        self.queue: asyncio.Queue[Signal] = asyncio.Queue()
+        self.applied = 0
+
+    def put(self, signal: Signal) -> None:
+        self.queue.put_nowait(signal)
+
+    async def drain(self) -> int:
+        """Apply everything queued now (in batches); returns how many signals were taken."""
+        taken = 0
+        while not self.queue.empty():
+            batch = [self.queue.get_nowait()]
+            while len(batch) < self.max_batch and not self.queue.empty():
+                batch.append(self.queue.get_nowait())
+            self.applied += await asyncio.to_thread(ingest, self.dispatcher, batch)
+            taken += len(batch)
+            for _ in batch:
+                self.queue.task_done()
+        return taken
+
+    async def run(self) -> None:
+        """Apply signals until cancelled."""
+        while True:
+            first = await self.queue.get()
+            self.queue.put_nowait(first)
+            self.queue.task_done()
+            try:
+                await self.drain()
+            except Exception:  # keep the loop alive; the signals of a failed batch are logged
+                log.exception("applying read signals failed")

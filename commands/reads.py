@@ -23,6 +23,7 @@ router = Router()
 ALL = {"all": "all", "tout": "all", "tous": "all", "toutes": "all"}
 LEVEL_DAYS = 30
 UNREAD_LINES = 20
+LEVEL_MEMBERS = 30  # the members furthest behind; the rest in one line
 
 
 def readable_item(ctx: Context, number: int) -> Item:
@@ -63,10 +64,11 @@ def info(ctx: Context, text: str) -> Reply:
     aliases=("nonlus", "non-lus", "alire", "a-lire"),
 )
 def unread(ctx: Context) -> Reply:
-    items = reads.unread_items(ctx.session, ctx.actor, UNREAD_LINES)
-    if not items:
+    ids = reads.unread_ids(ctx.session, ctx.actor)
+    if not ids:
         return Reply.say(ctx.t("You are up to date: nothing left to read. 👏"))
-    total = reads.unread_count(ctx.session, ctx.actor) if len(items) == UNREAD_LINES else len(items)
+    items = reads.load_items(ctx.session, ids[:UNREAD_LINES])
+    total = len(ids)
     lines = [ctx.tn("{count} item to read:", "{count} items to read:", total)]
     for item in items:
         author = esc(item.author.display_name, 60) if item.author else "Relais"
@@ -205,9 +207,11 @@ def level(ctx: Context, circle: str) -> Reply:
     lines = [bold(ctx.tn("Reading level, {scope}: {count} item over the last 30 days",
                          "Reading level, {scope}: {count} items over the last 30 days", report.items, scope=scope))]
     lines.append(bold(ctx.t("By member (confirmed / to read):")))
-    for row in report.members:
+    for row in report.members[:LEVEL_MEMBERS]:
         value = f"{row.acknowledged}/{row.total} — {percent(row.acknowledged, row.total)}"
         lines.append("• " + ctx.t("{label}: {value}", label=member_label(row.member), value=value))
+    if len(report.members) > LEVEL_MEMBERS:
+        lines.append(ctx.t("… and {count} members further ahead.", count=len(report.members) - LEVEL_MEMBERS))
     lines.append(bold(ctx.t("By organisation:")))
     for name, acked, total in report.organisations:
         label = esc(name, 80) if name else ctx.t("no organisation")

@@ -130,3 +130,20 @@ def test_english_member_sees_english(community):
     assert unread.startswith("1 item to read:") and "Confirm with /read #N, or /read all." in unread
     assert "Thank you, reading confirmed: #1." in bot.say("bob", "/read #1")
     assert to_plain("**x**") == "x"
+
+
+async def test_signal_buffer_applies_queued_reactions_in_one_go(community):
+    bot = community
+    reply = bot.send("alice", "/info Un")
+    assert reply is not None
+    with bot.store.unit_of_work() as session:
+        row = enqueue(session, bot.clock.now(), "x", channel="slack:T1/C1", item_id=reply.posts[1].item_id)
+        session.flush()
+        mark_sent(session, row.id, "1700000000.000100", bot.clock.now())
+    buffer = signals.SignalBuffer(bot.dispatcher)
+    buffer.put(signals.Reaction("console:bob", "slack:T1/C1", "1700000000.000100", "white_check_mark", True))
+    buffer.put(signals.Reaction("console:claire", "slack:T1/C1", "1700000000.000100", "+1", True))
+    buffer.put(signals.Reaction("console:claire", "slack:T1/C1", "1700000000.000100", "+1", False))
+    assert await buffer.drain() == 3
+    assert buffer.applied == 3
+    assert "1 sur 2 confirmés" in bot.say("alice", "/who-read #1")

@@ -24,7 +24,9 @@ class Item(Base):
     __tablename__ = "items"
     __table_args__ = (
         UniqueConstraint("community_id", "number"),
-        Index("ix_items_circle_number", "circle_id", "number"),
+        # covering index: unread lists scan a member's circles without touching the table
+        Index("ix_items_circle_number", "circle_id", "number", "must_read", "author_id", "version"),
+        Index("ix_items_community_created", "community_id", "created_at"),
     )
 
     id: Mapped[intpk]

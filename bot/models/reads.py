@@ -17,7 +17,10 @@ class Acknowledgement(Base):
     """
 
     __tablename__ = "acknowledgements"
-    __table_args__ = (Index("ix_acknowledgements_member", "member_id", "item_id"),)
+    __table_args__ = (
+        Index("ix_acknowledgements_member", "member_id", "item_id"),
+        {"sqlite_with_rowid": False},  # the primary key holds the rows: version is read with the lookup
+    )
 
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), primary_key=True)

@@ -6,11 +6,13 @@ or after their `audience_from`), minus its author and muted members.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session
 
 from bot.models import (
@@ -92,9 +94,10 @@ def record_seen_items(session: Session, member: Member, item_ids: Iterable[int],
     return len(wanted - known)
 
 
-def _unread_statement(member: Member) -> object:
-    return (
-        select(Item)
+def unread_ids(session: Session, member: Member) -> list[int]:
+    """Ids of the member's unacknowledged items, newest first (one scan of covering indexes)."""
+    statement = (
+        select(Item.id)
         .join(CircleMember, and_(CircleMember.circle_id == Item.circle_id, CircleMember.member_id == member.id))
         .where(
             Item.must_read.is_(True),
@@ -102,20 +105,23 @@ def _unread_statement(member: Member) -> object:
             or_(Item.author_id.is_(None), Item.author_id != member.id),
             ~_current_ack(Item.id, member.id),
         )
+        .order_by(Item.number.desc())
     )
+    return list(session.scalars(statement))
+
+
+def load_items(session: Session, item_ids: Sequence[int]) -> list[Item]:
+    """Items by id, in the order given."""
+    if not item_ids:
+        return []
+    found = {item.id: item for item in session.scalars(select(Item).where(Item.id.in_(item_ids)))}
+    return [found[item_id] for item_id in item_ids if item_id in found]
 
 
 def unread_items(session: Session, member: Member, limit: int | None = 20) -> list[Item]:
     """The member's unacknowledged items, newest first."""
-    statement = _unread_statement(member).order_by(Item.number.desc())  # type: ignore[attr-defined]
-    if limit is not None:
-        statement = statement.limit(limit)
-    return list(session.scalars(statement))
-
-
-def unread_count(session: Session, member: Member) -> int:
-    subquery = _unread_statement(member).subquery()  # type: ignore[attr-defined]
-    return int(session.scalar(select(func.count()).select_from(subquery)) or 0)
+    ids = unread_ids(session, member)
+    return load_items(session, ids if limit is None else ids[:limit])
 
 
 def audience(session: Session, item: Item) -> list[Member]:
@@ -197,44 +203,75 @@ class LevelReport:
     items: int
 
 
-def _pairs(community_id: int, since: datetime, circle_id: int | None) -> object:
-    """(item, member, acknowledged?) for every item of the window and every member of its audience."""
-    conditions = [Item.community_id == community_id, Item.must_read.is_(True), Item.created_at >= since]
-    if circle_id is not None:
-        conditions.append(Item.circle_id == circle_id)
-    acked = (
-        select(func.count())
-        .select_from(Acknowledgement)
-        .where(Acknowledgement.item_id == Item.id, Acknowledgement.member_id == Member.id,
-               Acknowledgement.version == Item.version)
-        .scalar_subquery()
-    )
-    return (
-        select(Item.id.label("item_id"), Member.id.label("member_id"), acked.label("acked"))
-        .select_from(Item)
-        .join(CircleMember, and_(CircleMember.circle_id == Item.circle_id, CircleMember.audience_from <= Item.number))
-        .join(Member, Member.id == CircleMember.member_id)
-        .where(*conditions, Member.muted.is_(False), or_(Item.author_id.is_(None), Item.author_id != Member.id))
-        .subquery()
-    )
+def _audience_counts(
+    items: Sequence[Any], memberships: dict[int, dict[int, int]]
+) -> tuple[dict[int, int], dict[int, int]]:
+    """Items to read per member, and audience size per item, by bisecting sorted numbers."""
+    by_circle: dict[int, list[Any]] = {}
+    for row in items:
+        by_circle.setdefault(row.circle_id, []).append(row)
+    totals: dict[int, int] = {}
+    audience_size: dict[int, int] = {}
+    for circle, rows in by_circle.items():
+        members = memberships[circle]
+        numbers = sorted(row.number for row in rows)
+        froms = sorted(members.values())
+        authored: dict[int, list[int]] = {}
+        for row in rows:
+            author_from = members.get(row.author_id) if row.author_id is not None else None
+            own = 1 if author_from is not None and author_from <= row.number else 0
+            audience_size[row.id] = bisect_right(froms, row.number) - own
+            if own:
+                authored.setdefault(row.author_id, []).append(row.number)
+        for member_id, audience_from in members.items():
+            count = len(numbers) - bisect_left(numbers, audience_from)
+            count -= sum(1 for number in authored.get(member_id, ()) if number >= audience_from)
+            if count:
+                totals[member_id] = count
+    return totals, audience_size
 
 
 def level_report(
     session: Session, community_id: int, since: datetime, circle_id: int | None = None, lowest: int = 5
 ) -> LevelReport:
-    pairs = _pairs(community_id, since, circle_id)
-    per_member = session.execute(
-        select(pairs.c.member_id, func.sum(pairs.c.acked), func.count())  # type: ignore[attr-defined]
-        .group_by(pairs.c.member_id)  # type: ignore[attr-defined]
+    """Per member, per organisation and per item: acknowledged / to read, for items since `since`.
+
+    Three lean queries (window items, circle memberships, acknowledgements of those items);
+    the audience arithmetic is done here, so the cost follows the window, not the history.
+    """
+    conditions = [Item.community_id == community_id, Item.must_read.is_(True), Item.created_at >= since]
+    if circle_id is not None:
+        conditions.append(Item.circle_id == circle_id)
+    items = session.execute(
+        select(Item.id, Item.circle_id, Item.number, Item.author_id, Item.version).where(*conditions)
     ).all()
-    per_item = session.execute(
-        select(pairs.c.item_id, func.sum(pairs.c.acked), func.count())  # type: ignore[attr-defined]
-        .group_by(pairs.c.item_id)  # type: ignore[attr-defined]
-        .order_by((func.sum(pairs.c.acked) * 1.0 / func.count()).asc(), pairs.c.item_id.desc())  # type: ignore[attr-defined]
-        .limit(lowest)
-    ).all()
-    members = {m.id: m for m in session.scalars(select(Member).where(Member.id.in_([row[0] for row in per_member])))}
-    levels = [MemberLevel(members[member_id], int(acked or 0), int(total)) for member_id, acked, total in per_member]
+    if not items:
+        return LevelReport(members=[], organisations=[], lowest=[], items=0)
+    circle_ids = {row.circle_id for row in items}
+    memberships: dict[int, dict[int, int]] = {circle: {} for circle in circle_ids}
+    for circle, member_id, audience_from in session.execute(
+        select(CircleMember.circle_id, CircleMember.member_id, CircleMember.audience_from)
+        .join(Member, Member.id == CircleMember.member_id)
+        .where(CircleMember.circle_id.in_(circle_ids), Member.muted.is_(False))
+    ):
+        memberships[circle][member_id] = audience_from
+    totals, audience_size = _audience_counts(items, memberships)
+    by_id = {row.id: (row.circle_id, row.number, row.author_id, row.version) for row in items}
+    acked_by_member: dict[int, int] = dict.fromkeys(totals, 0)
+    acked_by_item: dict[int, int] = dict.fromkeys(by_id, 0)
+    rows = session.execute(
+        select(Acknowledgement.item_id, Acknowledgement.member_id, Acknowledgement.version)
+        .join(Item, Item.id == Acknowledgement.item_id)
+        .where(*conditions)
+    )
+    for item_id, member_id, version in rows:
+        circle, number, author, current = by_id[item_id]
+        audience_from = memberships[circle].get(member_id)
+        if version == current and audience_from is not None and audience_from <= number and member_id != author:
+            acked_by_member[member_id] += 1
+            acked_by_item[item_id] += 1
+    members = {m.id: m for m in session.scalars(select(Member).where(Member.id.in_(list(totals))))}
+    levels = [MemberLevel(members[m], acked_by_member[m], total) for m, total in totals.items()]
     levels.sort(key=lambda level: (level.share, level.member.display_name))
     organisations: dict[str | None, list[int]] = {}
     for level in levels:
@@ -242,18 +279,19 @@ def level_report(
         bucket = organisations.setdefault(name, [0, 0])
         bucket[0] += level.acknowledged
         bucket[1] += level.total
-    items = {item.id: item for item in session.scalars(select(Item).where(Item.id.in_([row[0] for row in per_item])))}
-    count_items = session.scalar(
-        select(func.count(func.distinct(pairs.c.item_id)))  # type: ignore[attr-defined]
-    )
+    ranked = sorted(
+        (item_id for item_id, size in audience_size.items() if size),
+        key=lambda item_id: (acked_by_item[item_id] / audience_size[item_id], -by_id[item_id][1]),
+    )[:lowest]
+    loaded = {item.id: item for item in load_items(session, ranked)}
     return LevelReport(
         members=levels,
         organisations=sorted(
             ((name, acked, total) for name, (acked, total) in organisations.items()),
             key=lambda row: (row[1] / row[2] if row[2] else 1.0, row[0] or ""),
         ),
-        lowest=[Coverage(items[item_id], int(acked or 0), int(total)) for item_id, acked, total in per_item],
-        items=int(count_items or 0),
+        lowest=[Coverage(loaded[i], acked_by_item[i], audience_size[i]) for i in ranked],
+        items=sum(1 for size in audience_size.values() if size),
     )
 
 

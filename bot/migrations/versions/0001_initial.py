@@ -126,7 +126,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('items', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_items_author_id'), ['author_id'], unique=False)
-        batch_op.create_index('ix_items_circle_number', ['circle_id', 'number'], unique=False)
+        batch_op.create_index('ix_items_circle_number', ['circle_id', 'number', 'must_read', 'author_id', 'version'], unique=False)
+        batch_op.create_index('ix_items_community_created', ['community_id', 'created_at'], unique=False)
 
     op.create_table('commitments',
     sa.Column('item_id', sa.Integer(), nullable=False),
@@ -215,6 +216,7 @@ def downgrade() -> None:
 
     op.drop_table('commitments')
     with op.batch_alter_table('items', schema=None) as batch_op:
+        batch_op.drop_index('ix_items_community_created')
         batch_op.drop_index('ix_items_circle_number')
         batch_op.drop_index(batch_op.f('ix_items_author_id'))
 

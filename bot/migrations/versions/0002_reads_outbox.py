@@ -43,7 +43,8 @@ def upgrade() -> None:
     sa.Column('via', sa.String(length=20), nullable=False),
     sa.ForeignKeyConstraint(['item_id'], ['items.id'], name=op.f('fk_acknowledgements_item_id_items')),
     sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_acknowledgements_member_id_members')),
-    sa.PrimaryKeyConstraint('item_id', 'member_id', name=op.f('pk_acknowledgements'))
+    sa.PrimaryKeyConstraint('item_id', 'member_id', name=op.f('pk_acknowledgements')),
+    sqlite_with_rowid=False,
     )
     with op.batch_alter_table('acknowledgements', schema=None) as batch_op:
         batch_op.create_index('ix_acknowledgements_member', ['member_id', 'item_id'], unique=False)
