@@ -215,7 +215,8 @@ def level(ctx: Context, circle: str) -> Reply:
     lines.append(bold(ctx.t("By organisation:")))
     for name, acked, total in report.organisations:
         label = esc(name, 80) if name else ctx.t("no organisation")
-        lines.append("• " + ctx.t("{label}: {value}", label=label, value=f"{acked}/{total} — {percent(acked, total)}"))
+        value = f"{acked}/{total} — {percent(acked, total)}"
+        lines.append("• " + ctx.t("{label}: {value}", label=label, value=value))
     lines.append(bold(ctx.t("Least read items:")))
     for cov in report.lowest:
         label = f"#{cov.item.number} {esc(cov.item.circle.name, 40)} “{esc(first_words(cov.item.text, 50))}”"
