@@ -46,6 +46,10 @@ SEED: tuple[tuple[str, str, str], ...] = (
     ("amina", "gt-mobilite", "/update #1 Deux candidatures reçues, entretiens la semaine prochaine 40%"),
     ("bruno", "gt-numerique", "/update Le collège ouvre sa salle informatique le mercredi après-midi"),
     ("camille", "copil", "/engage Préparer l'ordre du jour du prochain COPIL vendredi prochain 17h"),
+    ("amina", "copil", "/whoami"),
+    ("bruno", "copil", "/whoami"),
+    ("claire", "copil", "/info Le conseil municipal vote le budget le 15 décembre : envoyez vos besoins avant."),
+    ("amina", "copil", "/react #8 ✅"),
 )
 
 
