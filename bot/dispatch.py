@@ -54,16 +54,26 @@ class Dispatcher:
                     enqueue_reply(session, reply, self.clock.now(), incoming)
                 return reply
         except IntegrityError:
-            log.info("event %s handled concurrently; ignored", incoming.event_id)
-            return None
+            if incoming.event_id and self._already_processed(incoming):
+                log.info("event %s handled concurrently by another process; ignored", incoming.event_id)
+                return None
+            return self._failure(incoming, deliver)
         except Exception:
-            log.exception("command failed: %r", incoming.text[:200])
-            tr = translator(self.config.language)
-            reply = Reply.say(tr.t("Something went wrong on my side; nothing was changed."), ok=False)
-            if deliver:
-                with self.store.unit_of_work() as session:
-                    enqueue_reply(session, reply, self.clock.now(), incoming)
-            return reply
+            return self._failure(incoming, deliver)
+
+    def _failure(self, incoming: Incoming, deliver: bool) -> Reply:
+        """An unexpected error: everything was rolled back; say so rather than stay silent."""
+        log.exception("command failed: %r", incoming.text[:200])
+        tr = translator(self.config.language)
+        reply = Reply.say(tr.t("Something went wrong on my side; nothing was changed."), ok=False)
+        if deliver:
+            with self.store.unit_of_work() as session:
+                enqueue_reply(session, reply, self.clock.now(), incoming)
+        return reply
+
+    def _already_processed(self, incoming: Incoming) -> bool:
+        with self.store.unit_of_work() as session:
+            return not self._first_time(session, incoming, record=False)
 
     def community(self, session: Session) -> Community:
         community = session.scalar(select(Community).where(Community.name == self.config.community_name))
@@ -83,7 +93,8 @@ class Dispatcher:
         join_circle(session, actor, circle, now, self.config.late_joiner_items)
         return Context(session, community, actor, circle, now, self.config, incoming)
 
-    def _first_time(self, session: Session, incoming: Incoming) -> bool:
+    def _first_time(self, session: Session, incoming: Incoming, record: bool = True) -> bool:
+        """True if this platform event was not handled before (and, with `record`, remember it)."""
         source = incoming.identity.split(":", 1)[0]
         seen = session.scalar(
             select(ProcessedEvent.id).where(
@@ -92,6 +103,8 @@ class Dispatcher:
         )
         if seen is not None:
             return False
+        if not record:
+            return True
         session.add(ProcessedEvent(source=source, event_id=incoming.event_id, at=self.clock.now()))
         session.flush()
         return True

@@ -48,3 +48,21 @@ def test_retried_event_is_handled_once(testbot):
     assert first is not None and "Engagement #1" in first.text
     assert second is None
     assert "Engagement #2" in testbot.say("alice", "/engage Faire B")
+
+
+def test_an_unexpected_error_is_said_and_rolls_everything_back(testbot):
+    from sqlalchemy import func, select
+
+    from bot.models import Item
+    from bot.router import Command, Param
+    from bot.services.commitments import create_commitment
+
+    def broken(ctx, what):
+        create_commitment(ctx.session, ctx.community, ctx.circle, ctx.actor, what, None, ctx.now)
+        raise RuntimeError("boom")
+
+    testbot.dispatcher.router.add(Command("broken", broken, (Param("what", "text"),), "/broken", "test"))
+    text = testbot.say("alice", "/broken Une action")
+    assert "Un problème est survenu de mon côté ; rien n’a été modifié." in text
+    with testbot.store.unit_of_work() as session:
+        assert session.scalar(select(func.count()).select_from(Item)) == 0
