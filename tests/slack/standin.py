@@ -8,6 +8,11 @@ It serves, on ``127.0.0.1`` and a free ephemeral port chosen by the kernel:
 * the Socket Mode WebSocket under ``/link`` (the URL ``apps.connections.open`` hands out);
 * ``response_url`` endpoints under ``/response/<id>``.
 
+Web API methods with state: auth.test, apps.connections.open, chat.postMessage/postEphemeral/
+update/delete (metadata kept), conversations.history/replies (metadata only with
+``include_all_metadata``, like Slack), conversations.open/info, views.open/push/update/publish,
+users.info, reactions.add; any other method answers ``{"ok": true}`` and is recorded.
+
 Primary mode is **async, in the caller's event loop**::
 
     async with SlackStandin() as standin:
@@ -66,6 +71,8 @@ __all__ = [
     "message_event",
     "new_trigger_id",
     "reaction_added_event",
+    "reaction_removed_event",
+    "app_home_opened_event",
     "signed_request_headers",
     "slash_command",
     "view_submission",
@@ -1180,6 +1187,44 @@ class SlackStandin:
             )
         return {"ok": True}
 
+    def _history_page(self, messages: list[dict[str, Any]], params: dict[str, Any]) -> dict[str, Any]:
+        """Newest first, ``limit`` per page, an opaque cursor; metadata only when asked (like Slack)."""
+        try:
+            limit = max(1, min(int(params.get("limit") or 100), 1000))
+            start = int(str(params.get("cursor") or "0").removeprefix("next_"))
+        except ValueError as exc:
+            raise _ApiError("invalid_cursor") from exc
+        oldest, latest = float(params.get("oldest") or 0), float(params.get("latest") or "inf")
+        chosen = [m for m in messages if oldest <= float(m["ts"]) <= latest]
+        page = chosen[start : start + limit]
+        with_metadata = _truthy(params.get("include_all_metadata", False))
+        out = [m if with_metadata else {k: v for k, v in m.items() if k != "metadata"} for m in page]
+        more = start + limit < len(chosen)
+        body: dict[str, Any] = {"ok": True, "messages": out, "has_more": more}
+        body["response_metadata"] = {"next_cursor": f"next_{start + limit}" if more else ""}
+        return body
+
+    def _conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self._resolve_channel(params.get("channel"))
+        messages = sorted(
+            (m for (c, _), m in self.messages.items() if c == channel and "thread_ts" not in m),
+            key=lambda m: float(m["ts"]),
+            reverse=True,
+        )
+        return self._history_page(messages, params)
+
+    def _conversations_replies(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self._resolve_channel(params.get("channel"))
+        parent = str(params.get("ts") or "")
+        if (channel, parent) not in self.messages:
+            raise _ApiError("thread_not_found")
+        thread = [
+            m
+            for (c, ts), m in self.messages.items()
+            if c == channel and (ts == parent or m.get("thread_ts") == parent)
+        ]
+        return self._history_page(sorted(thread, key=lambda m: float(m["ts"])), params)
+
     _methods: dict[str, Callable[[SlackStandin, dict[str, Any]], dict[str, Any]]] = {
         "auth.test": _auth_test,
         "apps.connections.open": _apps_connections_open,
@@ -1194,6 +1239,8 @@ class SlackStandin:
         "users.info": _users_info,
         "conversations.open": _conversations_open,
         "conversations.info": _conversations_info,
+        "conversations.history": _conversations_history,
+        "conversations.replies": _conversations_replies,
         "reactions.add": _reactions_add,
     }
 
@@ -1382,6 +1429,35 @@ def reaction_added_event(
     }
     if item_user:
         event["item_user"] = item_user
+    return event
+
+
+def reaction_removed_event(
+    reaction: str,
+    user_id: str = DEFAULT_USER_ID,
+    item_channel: str = DEFAULT_CHANNEL_ID,
+    item_ts: str = "1700000000.000100",
+    item_user: str | None = DEFAULT_BOT_USER_ID,
+) -> dict[str, Any]:
+    """A ``reaction_removed`` event (same shape as ``reaction_added``)."""
+    event = reaction_added_event(reaction, user_id, item_channel, item_ts, item_user)
+    event["type"] = "reaction_removed"
+    return event
+
+
+def app_home_opened_event(
+    user_id: str = DEFAULT_USER_ID, tab: str = "home", channel_id: str = "D0HOME0001", view: Any = None
+) -> dict[str, Any]:
+    """An ``app_home_opened`` event: the user opened the app's Home (or Messages) tab."""
+    event: dict[str, Any] = {
+        "type": "app_home_opened",
+        "user": user_id,
+        "channel": channel_id,
+        "tab": tab,
+        "event_ts": f"{time.time():.6f}",
+    }
+    if view is not None:
+        event["view"] = view
     return event
 
 

@@ -1,0 +1,188 @@
+"""The Slack adapter: build it from the core's dispatcher, then `await start()` / `await stop()`.
+
+    adapter = build_adapter(app.dispatcher)          # reads [slack] from the config
+    deliverer = Deliverer(app.store, app.clock, adapter.sender)
+    adapter.poke = deliverer.poke                     # deliver as soon as a reply is written
+    await adapter.start()
+
+`relais run` does this through `adapters.slack.create(app, hooks)` (see bot/runner.py).
+
+The adapter never sends by itself: replies go to the outbox and the runner's Deliverer hands
+them to `adapter.sender` (see sender.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+
+from aiohttp import ClientError
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import commands, events, home, modal
+from adapters.slack.lookups import ensure_facilitators, map_channels
+from adapters.slack.mode import HttpTransport, Transport, make_transport
+from adapters.slack.pacing import ChannelPacer
+from adapters.slack.people import People
+from adapters.slack.runtime import Runtime
+from adapters.slack.sender import SlackSender
+from adapters.slack.settings import SlackSettings, load_settings
+from bot.config import ConfigError
+from bot.dispatch import Dispatcher
+
+log = logging.getLogger(__name__)
+
+
+def make_client(settings: SlackSettings) -> AsyncWebClient:
+    kwargs = {"base_url": settings.api_url} if settings.api_url else {}
+    client = AsyncWebClient(token=settings.bot_token, timeout=int(settings.timeout), **kwargs)
+    return with_rate_limit_retries(client, settings.rate_limit_retries)
+
+
+def with_rate_limit_retries(client: AsyncWebClient, retries: int) -> AsyncWebClient:
+    """slack_sdk retries HTTP 429 after Retry-After only with this handler (not installed by default).
+
+    Bolt copies the client's retry handlers to the clients it gives listeners.
+    """
+    if not any(isinstance(handler, AsyncRateLimitErrorRetryHandler) for handler in client.retry_handlers):
+        client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=retries))
+    return client
+
+
+def make_bolt(client: AsyncWebClient, settings: SlackSettings) -> AsyncApp:
+    return AsyncApp(
+        name="relais",
+        client=client,
+        signing_secret=settings.signing_secret or "socket-mode-needs-no-signing-secret",
+        request_verification_enabled=settings.http,
+        process_before_response=False,  # ack first; the listener goes on after the answer
+        raise_error_for_unhandled_request=False,
+    )
+
+
+class SlackAdapter:
+    platform = "slack"
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        bolt: AsyncApp,
+        transport: Transport,
+        sender: SlackSender,
+        fatal: Callable[[str], None] | None = None,
+    ) -> None:
+        self.runtime = runtime
+        self.bolt = bolt
+        self.transport = transport
+        self.sender = sender
+        self.fatal = fatal
+        self.started = False
+        self.online = asyncio.Event()  # set while connected: the runner delivers only then
+
+    @property
+    def poke(self) -> Callable[[], None] | None:
+        return self.runtime.poke
+
+    @poke.setter
+    def poke(self, value: Callable[[], None] | None) -> None:
+        self.runtime.poke = value
+
+    @property
+    def url(self) -> str | None:
+        """HTTP mode: where Slack must send requests (once started)."""
+        return self.transport.url if isinstance(self.transport, HttpTransport) else None
+
+    async def start(self) -> None:
+        try:
+            await self._start()
+        except SlackApiError as error:
+            code = (
+                error.response.get("error")
+                if isinstance(error.response.data, dict)
+                else error.response.status_code
+            )
+            self._fail(
+                f"Slack refused to connect ({code}): check slack.bot_token and, in Socket Mode, slack.app_token "
+                "(RELAIS_SLACK_BOT_TOKEN, RELAIS_SLACK_APP_TOKEN) and that the app is installed in the workspace"
+            )
+        except (ClientError, TimeoutError, OSError) as error:
+            self._fail(f"Slack is unreachable: {error!r}")
+
+    def _fail(self, message: str) -> None:
+        if self.fatal is None:
+            raise ConfigError(message)
+        self.fatal(message)
+
+    async def _start(self) -> None:
+        runtime = self.runtime
+        auth = await runtime.client.auth_test()
+        runtime.team_id = str(auth.get("team_id") or "") or None
+        runtime.bot_user_id = str(auth.get("user_id") or "") or None
+        log.info(
+            "Slack workspace %s (team_id %s), bot user %s",
+            auth.get("team"),
+            runtime.team_id,
+            runtime.bot_user_id,
+        )
+        if runtime.settings.facilitators:
+            names = await runtime.people.names(runtime.settings.facilitators)
+            people = {runtime.identity(user): name for user, name in names.items()}
+            done = await runtime.blocking(ensure_facilitators, runtime.dispatcher, people)
+            log.info("Slack facilitators: %s", ", ".join(done))
+        if runtime.settings.channels:
+            for line in await runtime.blocking(
+                map_channels, runtime.dispatcher, runtime.team(), runtime.settings.channels
+            ):
+                log.info("Slack channel mapped to a circle: %s", line)
+        await self.transport.start()
+        self.started = True
+        self.online.set()
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Stop receiving, let the work in flight finish (up to `timeout`), release the threads."""
+        self.online.clear()
+        await self.transport.stop()
+        self.started = False
+        try:
+            await self.runtime.idle(timeout)
+        except TimeoutError:
+            log.warning("Slack: %s listener(s) still running at stop", self.runtime.active)
+        self.runtime.close()
+
+    async def idle(self, timeout: float = 10.0) -> None:
+        await self.runtime.idle(timeout)
+
+
+def build_adapter(
+    dispatcher: Dispatcher,
+    settings: SlackSettings | None = None,
+    *,
+    client: AsyncWebClient | None = None,
+    pacer: ChannelPacer | None = None,
+    monotonic: Callable[[], float] = time.monotonic,
+    fatal: Callable[[str], None] | None = None,
+) -> SlackAdapter:
+    """The adapter for the config's [slack] section (or `settings`); `client` for tests and proxies."""
+    settings = settings or load_settings(dispatcher.config)
+    client = with_rate_limit_retries(client, settings.rate_limit_retries) if client else make_client(settings)
+    runtime = Runtime(
+        dispatcher=dispatcher, client=client, settings=settings, people=People(client, monotonic=monotonic)
+    )
+    runtime.response_urls.monotonic = monotonic
+    bolt = make_bolt(client, settings)
+    for module in (commands, modal, events, home):
+        module.register(bolt, runtime)
+    sender = SlackSender(
+        dispatcher=dispatcher,
+        client=client,
+        blocking=runtime.blocking,
+        pacer=pacer or ChannelPacer(interval=settings.pace_seconds, monotonic=monotonic),
+        response_urls=runtime.response_urls,
+        team=runtime.team,
+    )
+    return SlackAdapter(runtime, bolt, make_transport(bolt, settings, client), sender, fatal)

@@ -1,0 +1,128 @@
+"""Slash commands: acknowledge at once, then hand the line to the core.
+
+`/engage Send the minutes by Friday` becomes the command line `/engage Send the minutes by
+Friday` from identity `slack:T/U` in channel `slack:T/C`; `/relais <any command>` is the
+umbrella for workspaces where a name is taken (`/relais member @bob org Town hall`). The
+dispatcher writes the replies to the outbox in the command's transaction: the confirmation goes
+back ephemeral, items to read are posted in the circle's channels. `/engage` alone opens a modal.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+
+from adapters.slack.lookups import circle_slugs, ensure_members
+from adapters.slack.mentions import mentioned_channels, mentioned_users, rewrite
+from adapters.slack.modal import open_engage
+from adapters.slack.runtime import Runtime
+from bot.reply import Incoming
+from bot.router import split_command
+
+log = logging.getLogger(__name__)
+
+SLASH_COMMANDS = (
+    "engage",
+    "update",
+    "done",
+    "actions",
+    "unread",
+    "read",
+    "info",
+    "meeting",
+    "agenda",
+    "level",
+)
+UMBRELLA = "relais"
+# Commands whose arguments name people: a mention becomes the Slack identity the core resolves.
+PEOPLE_COMMANDS = frozenset({"member", "actions", "edit", "who-read", "whoami"})
+Listener = Callable[..., Awaitable[None]]
+
+
+def command_line(slash: str, text: str) -> str:
+    """The core's command line for a slash command and its text."""
+    text = text.strip()
+    if slash == UMBRELLA:
+        if not text:
+            return "/help"
+        return text if text[:1] in ("/", "!") else "/" + text
+    return f"/{slash} {text}".rstrip()
+
+
+def register(bolt: AsyncApp, runtime: Runtime) -> None:
+    for name in (*SLASH_COMMANDS, UMBRELLA):
+        bolt.command(f"/{name}")(listener(runtime, name))
+
+
+def listener(runtime: Runtime, name: str) -> Listener:
+    async def on_command(ack: Any, command: dict[str, Any], respond: Any) -> None:
+        async with runtime.busy():
+            await ack()  # first, always: Slack waits 3 seconds at most
+            try:
+                await run_command(runtime, name, command)
+            except Exception:
+                log.exception("/%s failed", name)
+                sorry = runtime.community_tr.t("Something went wrong on my side; nothing was changed.")
+                await respond(text=sorry, response_type="ephemeral")
+
+    on_command.__name__ = f"on_{name}"
+    return on_command
+
+
+async def run_command(runtime: Runtime, name: str, command: dict[str, Any]) -> None:
+    team = command.get("team_id")
+    user = str(command["user_id"])
+    identity = runtime.identity(user, team)
+    channel = runtime.channel(str(command["channel_id"]), team)
+    runtime.response_urls.remember(channel, identity, command.get("response_url"))
+    line = command_line(name, str(command.get("text") or ""))
+    word, rest = split_command(line)
+    found = runtime.dispatcher.router.find(word) if word else None
+    canonical = found.name if found is not None else word
+    trigger_id = command.get("trigger_id")
+    if canonical == "engage" and not rest and trigger_id:
+        await open_engage(runtime, str(trigger_id), Incoming(identity=identity, text=line, channel=channel))
+        return
+    display_name = await runtime.people.display_name(user)
+    line = await resolve_mentions(runtime, line, canonical, team)
+    incoming = Incoming(
+        identity=identity,
+        text=line,
+        channel=channel,
+        display_name=display_name,
+        event_id=f"command:{trigger_id}" if trigger_id else None,
+        direct=channel.rsplit("/", 1)[-1].startswith("D"),
+        raw={key: value for key, value in command.items() if key != "token"},
+    )
+    await runtime.handle(incoming)
+
+
+async def resolve_mentions(runtime: Runtime, line: str, canonical: str, team: str | None) -> str:
+    """Slack's `<@U…|name>`, `<#C…|name>`, links and entities, as the core understands them."""
+    if "<" not in line and "&" not in line:
+        return line
+    users = mentioned_users(line)
+    channels = mentioned_channels(line)
+    names = await runtime.people.names(users)
+    if canonical in PEOPLE_COMMANDS:
+        identities = {user: runtime.identity(user, team) for user in users}
+        if identities:
+            await runtime.blocking(
+                ensure_members, runtime.dispatcher, {identities[user]: names.get(user) for user in users}
+            )
+        user_words = identities
+    else:
+        user_words = {user: names.get(user) or (label or user).lstrip("@") for user, label in users.items()}
+    slugs: dict[str, str] = {}
+    if channels:
+        slugs = await runtime.blocking(
+            circle_slugs, runtime.dispatcher, [runtime.channel(channel, team) for channel in channels]
+        )
+    channel_words = {
+        channel: slugs.get(runtime.channel(channel, team)) or (label or channel)
+        for channel, label in channels.items()
+    }
+    return rewrite(line, user_words, channel_words)

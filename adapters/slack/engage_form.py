@@ -1,0 +1,194 @@
+"""The /engage modal: its view (pure Block Kit) and the values read back from a submission."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from adapters.slack.blocks import plain
+from bot.i18n import N_, Translator
+
+CALLBACK_ID = "relais_engage"
+WHAT, DUE_TEXT, DUE_DATE, CIRCLE, RESULT = "what", "due_text", "due_date", "circle", "result"
+RESOURCES = ("human", "financial", "material", "immaterial")
+VALUE = "value"  # the action_id of every input element
+RESOURCE_LABELS = {
+    "human": N_("Human resources mobilised"),
+    "financial": N_("Financial resources mobilised"),
+    "material": N_("Material resources mobilised"),
+    "immaterial": N_("Immaterial resources mobilised"),
+}
+RESOURCE_HINTS = {
+    "human": N_("Who, how many days"),
+    "financial": N_("Budget, funding"),
+    "material": N_("Rooms, equipment, vehicles"),
+    "immaterial": N_("Network, know-how, communication"),
+}
+
+
+@dataclass(frozen=True)
+class EngageForm:
+    what: str = ""
+    due_text: str = ""
+    due_date: str | None = None  # YYYY-MM-DD from the date picker
+    circle_id: int | None = None
+    result: str = ""
+    human: str = ""
+    financial: str = ""
+    material: str = ""
+    immaterial: str = ""
+
+
+def _text_input(
+    tr: Translator,
+    block: str,
+    label: str,
+    *,
+    optional: bool,
+    hint: str | None = None,
+    placeholder: str | None = None,
+    multiline: bool = False,
+    max_length: int = 2000,
+) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": VALUE,
+        "multiline": multiline,
+        "max_length": max_length,
+    }
+    if placeholder:
+        element["placeholder"] = plain(tr.t(placeholder), 150)
+    block_json: dict[str, Any] = {
+        "type": "input",
+        "block_id": block,
+        "optional": optional,
+        "label": plain(tr.t(label), 2000),
+        "element": element,
+    }
+    if hint:
+        block_json["hint"] = plain(tr.t(hint), 2000)
+    return block_json
+
+
+def engage_view(
+    tr: Translator, circles: Sequence[tuple[int, str]], circle_id: int | None, metadata: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The modal; `circles` are (id, name) and `circle_id` the one preselected (the channel's)."""
+    blocks = [
+        _text_input(
+            tr,
+            WHAT,
+            N_("What do you commit to?"),
+            optional=False,
+            max_length=500,
+            placeholder=N_("Send the minutes to the partners"),
+        ),
+        _text_input(
+            tr,
+            DUE_TEXT,
+            N_("Due date, in words"),
+            optional=True,
+            max_length=200,
+            placeholder=N_("next Friday 2pm, 15/12, end of January"),
+            hint=N_("Written as you would say it; or pick a day below."),
+        ),
+        {
+            "type": "input",
+            "block_id": DUE_DATE,
+            "optional": True,
+            "label": plain(tr.t("…or pick a day"), 2000),
+            "element": {"type": "datepicker", "action_id": VALUE, "placeholder": plain(tr.t("Pick a day"))},
+        },
+    ]
+    options = [{"text": plain(name), "value": str(number)} for number, name in circles[:100]]
+    if options:
+        select: dict[str, Any] = {
+            "type": "static_select",
+            "action_id": VALUE,
+            "options": options,
+            "placeholder": plain(tr.t("Choose a circle")),
+        }
+        chosen = next((option for option in options if option["value"] == str(circle_id)), None)
+        if chosen is not None:
+            select["initial_option"] = chosen
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": CIRCLE,
+                "optional": True,
+                "label": plain(tr.t("Circle"), 2000),
+                "element": select,
+            }
+        )
+    blocks.append(
+        _text_input(
+            tr,
+            RESULT,
+            N_("Expected result"),
+            optional=True,
+            multiline=True,
+            placeholder=N_("What will be different when it is done?"),
+        )
+    )
+    for kind in RESOURCES:
+        blocks.append(
+            _text_input(
+                tr,
+                kind,
+                RESOURCE_LABELS[kind],
+                optional=True,
+                multiline=True,
+                placeholder=RESOURCE_HINTS[kind],
+            )
+        )
+    return {
+        "type": "modal",
+        "callback_id": CALLBACK_ID,
+        "title": plain(tr.t("New commitment"), 24),
+        "submit": plain(tr.t("Save"), 24),
+        "close": plain(tr.t("Cancel"), 24),
+        "private_metadata": json.dumps(dict(metadata))[:3000],
+        "blocks": blocks,
+    }
+
+
+def _value(values: Mapping[str, Any], block: str) -> Mapping[str, Any]:
+    entry = values.get(block)
+    if not isinstance(entry, Mapping):
+        return {}
+    element = entry.get(VALUE)
+    if not isinstance(element, Mapping):
+        element = next((v for v in entry.values() if isinstance(v, Mapping)), {})
+    return element
+
+
+def _text(values: Mapping[str, Any], block: str) -> str:
+    value = _value(values, block).get("value")
+    return str(value) if value else ""
+
+
+def read_form(view: Mapping[str, Any]) -> EngageForm:
+    """The submitted values (missing or empty fields become "" / None)."""
+    state = view.get("state") or {}
+    values = state.get("values") or {} if isinstance(state, Mapping) else {}
+    option = _value(values, CIRCLE).get("selected_option")
+    circle = option.get("value") if isinstance(option, Mapping) else None
+    picked = _value(values, DUE_DATE).get("selected_date")
+    return EngageForm(
+        what=_text(values, WHAT),
+        due_text=_text(values, DUE_TEXT),
+        due_date=str(picked) if picked else None,
+        circle_id=int(circle) if isinstance(circle, str) and circle.isdigit() else None,
+        result=_text(values, RESULT),
+        **{kind: _text(values, kind) for kind in RESOURCES},
+    )
+
+
+def read_metadata(view: Mapping[str, Any]) -> dict[str, Any]:
+    try:
+        data = json.loads(str(view.get("private_metadata") or "{}"))
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}

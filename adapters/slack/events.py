@@ -1,0 +1,157 @@
+"""Read signals and direct messages: the ✅ button, ✅ reactions, "mark all read", the bot's DM.
+
+Slack retries an event it thinks was not received (same event_id; `X-Slack-Retry-Num` ≥ 1 over
+HTTP, `retry_attempt` in Socket Mode) and Bolt does not de-duplicate: every event here is applied
+once per event_id, through the ProcessedEvent table (bot.dedup; direct messages through the
+dispatcher's own de-duplication).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+
+from adapters.slack.blocks import ACK_ACTION, ACK_ALL_ACTION
+from adapters.slack.commands import resolve_mentions
+from adapters.slack.home import publish_home
+from adapters.slack.lookups import notice
+from adapters.slack.runtime import Runtime
+from bot import signals
+from bot.i18n import Translator
+from bot.reply import Incoming
+from bot.router import split_command
+from bot.services.reads import is_ack_emoji
+
+log = logging.getLogger(__name__)
+SLACK_NAMES = {"ballot_box_with_check": "☑️", "heavy_check_mark": "✔️", "white_check_mark": "✅"}
+MAX_ALL = 50
+
+
+def emoji_of(reaction: str) -> str:
+    """Slack's reaction name (`+1::skin-tone-3`, `white_check_mark`) as the core knows it."""
+    base = reaction.strip(":").split("::", 1)[0]
+    return SLACK_NAMES.get(base, base)
+
+
+def register(bolt: AsyncApp, runtime: Runtime) -> None:
+    @bolt.event("reaction_added")
+    async def on_reaction_added(body: dict[str, Any], event: dict[str, Any]) -> None:
+        async with runtime.busy():
+            await on_reaction(runtime, body, event, added=True)
+
+    @bolt.event("reaction_removed")
+    async def on_reaction_removed(body: dict[str, Any], event: dict[str, Any]) -> None:
+        async with runtime.busy():
+            await on_reaction(runtime, body, event, added=False)
+
+    @bolt.action(ACK_ACTION)
+    async def on_ack(ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
+        async with runtime.busy():
+            await ack()
+            await on_button(runtime, body, action)
+
+    @bolt.action(ACK_ALL_ACTION)
+    async def on_ack_all(ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
+        async with runtime.busy():
+            await ack()
+            await on_mark_all(runtime, body, action)
+
+    @bolt.event("message")
+    async def on_message(body: dict[str, Any], event: dict[str, Any]) -> None:
+        async with runtime.busy():
+            await on_direct_message(runtime, body, event)
+
+
+async def on_reaction(runtime: Runtime, body: dict[str, Any], event: dict[str, Any], added: bool) -> None:
+    item = event.get("item") or {}
+    user = event.get("user")
+    if item.get("type") != "message" or not user or user == runtime.bot_user_id or not item.get("ts"):
+        return
+    emoji = emoji_of(str(event.get("reaction") or ""))
+    if not is_ack_emoji(emoji):
+        return
+    team = body.get("team_id")
+    identity = runtime.identity(str(user), team)
+    channel = runtime.channel(str(item.get("channel")), team)
+    name = await runtime.people.display_name(str(user))
+
+    async def apply() -> None:
+        await runtime.blocking(
+            signals.reaction, runtime.dispatcher, identity, channel, str(item["ts"]), emoji, added, name
+        )
+
+    await runtime.first_delivery(body.get("event_id"), apply)
+
+
+def _who(runtime: Runtime, body: dict[str, Any]) -> tuple[str, str | None, str]:
+    user = body.get("user") or {}
+    team = (body.get("team") or {}).get("id") or user.get("team_id")
+    return str(user.get("id")), team, runtime.identity(str(user.get("id")), team)
+
+
+async def on_button(runtime: Runtime, body: dict[str, Any], action: dict[str, Any]) -> None:
+    """ "✅ Got it" on an item: acknowledged; the member sees it (ephemeral note, or a fresh home)."""
+    try:
+        number = int(str(action.get("value")))
+    except ValueError:
+        return
+    user, team, identity = _who(runtime, body)
+    name = await runtime.people.display_name(user)
+    changed = await runtime.blocking(
+        signals.acknowledge_number, runtime.dispatcher, identity, number, "button", name
+    )
+    container = body.get("container") or {}
+    if container.get("type") == "view":
+        await publish_home(runtime, user, team)
+        return
+    channel_id = container.get("channel_id") or (body.get("channel") or {}).get("id")
+    if not channel_id:
+        return
+    channel = runtime.channel(str(channel_id), team)
+    runtime.response_urls.remember(channel, identity, body.get("response_url"))
+
+    refs = "#" + str(number)
+
+    def text(tr: Translator) -> str:
+        if changed:
+            return tr.t("Thank you, reading confirmed: {refs}.", refs=refs)
+        return tr.t("Already confirmed: {refs}.", refs=refs)
+
+    await runtime.blocking(notice, runtime.dispatcher, identity, channel, text)
+    runtime.notify()
+
+
+async def on_mark_all(runtime: Runtime, body: dict[str, Any], action: dict[str, Any]) -> None:
+    """ "Mark all as read" in the home: the items it listed (not newer ones), then a fresh home."""
+    numbers = [int(part) for part in str(action.get("value") or "").split(",") if part.strip().isdigit()][
+        :MAX_ALL
+    ]
+    user, team, identity = _who(runtime, body)
+    for number in numbers:
+        await runtime.blocking(signals.acknowledge_number, runtime.dispatcher, identity, number, "all")
+    await publish_home(runtime, user, team)
+
+
+async def on_direct_message(runtime: Runtime, body: dict[str, Any], event: dict[str, Any]) -> None:
+    """A line written to the bot in its Messages tab is a command (`engage …`, `/unread`, `help`)."""
+    if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+        return
+    user, text = event.get("user"), str(event.get("text") or "").strip()
+    if not user or not text or user == runtime.bot_user_id:
+        return
+    team = body.get("team_id")
+    word, _ = split_command(text)
+    found = runtime.dispatcher.router.find(word) if word else None
+    line = await resolve_mentions(runtime, text, found.name if found else word, team)
+    incoming = Incoming(
+        identity=runtime.identity(str(user), team),
+        text=line,
+        channel=runtime.channel(str(event.get("channel")), team),
+        display_name=await runtime.people.display_name(str(user)),
+        thread=event.get("thread_ts"),
+        event_id=body.get("event_id"),
+        direct=True,
+    )
+    await runtime.handle(incoming)

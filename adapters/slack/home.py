@@ -1,0 +1,165 @@
+"""App Home: published when a member opens it (and after they click in it).
+
+Slack gives bots no read receipts: the items listed here count as *seen* for the member once the
+view is published (bot.signals.seen_items); "read" still needs the button or a ✅ reaction.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from adapters.slack.home_view import HomeData, home_view
+from adapters.slack.runtime import Runtime
+from bot import signals
+from bot.context import Context
+from bot.dates import When
+from bot.dispatch import Dispatcher
+from bot.formatting import age_label, commitment_line, member_label, when_label
+from bot.markup import bold, esc
+from bot.models import CircleMember
+from bot.reply import Incoming
+from bot.services import reads
+from bot.services.commitments import ActionFilter, list_commitments
+from bot.services.community import ensure_circle
+from bot.services.numbering import find_item
+from bot.text import first_words
+
+log = logging.getLogger(__name__)
+COMMITMENTS = 15
+UNREAD = 20
+MEETINGS = 5
+MEETING_MODULES = ("bot.services.meetings", "schedules.meetings")
+
+
+def upcoming_meetings_function() -> Callable[..., list[Any]] | None:
+    """upcoming_meetings(session, community_id, now, limit), where the scheduling work put it."""
+    for name in MEETING_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        function = getattr(module, "upcoming_meetings", None)
+        if callable(function):
+            return function
+    return None
+
+
+def meeting_line(ctx: Context, meeting: Any) -> str:
+    """`#N **Title** · circle · Thursday 3 December 2026 at 14:00 · place`."""
+    parts = []
+    number = getattr(meeting, "number", None)
+    title = esc(str(getattr(meeting, "title", "") or ""), 120)
+    parts.append(f"#{number} {bold(title)}" if number is not None else bold(title))
+    item = getattr(meeting, "item", None)
+    circle = getattr(item, "circle", None)
+    if circle is not None:
+        parts.append(esc(circle.name, 60))
+    starts_at = getattr(meeting, "starts_at", None)
+    if isinstance(starts_at, datetime):
+        parts.append(when_label(ctx, When(at=starts_at, has_time=True)))
+    place = getattr(meeting, "place", None)
+    if place:
+        parts.append(esc(str(place), 120))
+    return " · ".join(parts)
+
+
+def _meetings(ctx: Context) -> list[str] | None:
+    """The coming meetings of the member's circles (of all circles if they are in none yet)."""
+    function = upcoming_meetings_function()
+    if function is None:
+        return None
+    try:
+        with ctx.session.begin_nested():
+            meetings = function(ctx.session, ctx.community.id, ctx.now, MEETINGS * 4)
+            mine = set(
+                ctx.session.scalars(
+                    select(CircleMember.circle_id).where(CircleMember.member_id == ctx.actor.id)
+                )
+            )
+            if mine:
+                meetings = [m for m in meetings if getattr(m, "circle_id", None) in mine]
+            return [meeting_line(ctx, meeting) for meeting in meetings[:MEETINGS]]
+    except Exception:  # a scheduling problem must not take the whole home down
+        log.exception("upcoming meetings could not be read")
+        return None
+
+
+def home_context(dispatcher: Dispatcher, session: Session, identity: str, name: str | None) -> Context:
+    """The member's context without joining any circle (opening the home is not entering a room)."""
+    community = dispatcher.community(session)
+    member = dispatcher.member(session, identity, name)
+    circle = ensure_circle(session, community, dispatcher.config.default_circle)
+    return Context(
+        session,
+        community,
+        member,
+        circle,
+        dispatcher.clock.now(),
+        dispatcher.config,
+        Incoming(identity=identity, text=""),
+    )
+
+
+def load_home(dispatcher: Dispatcher, identity: str, name: str | None) -> HomeData:
+    with dispatcher.store.unit_of_work() as session:
+        ctx = home_context(dispatcher, session, identity, name)
+        mine = list_commitments(
+            session, ctx.community, ActionFilter(owners=frozenset({ctx.actor.id})), ctx.now, ctx.tz
+        )
+        unread = reads.unread_items(session, ctx.actor, UNREAD)
+        total = reads.unread_count(session, ctx.actor) if len(unread) == UNREAD else len(unread)
+        lines = []
+        for item in unread:
+            author = member_label(item.author) if item.author else "Relais"
+            lines.append(
+                (
+                    item.number,
+                    f"**#{item.number}** · {esc(item.circle.name, 40)} · {author} · "
+                    f"{esc(first_words(item.text, 120))} · {age_label(ctx, item.created_at)}",
+                )
+            )
+        return HomeData(
+            language=ctx.language,
+            name=ctx.actor.display_name,
+            commitments=[commitment_line(ctx, commitment) for commitment in mine[:COMMITMENTS]],
+            more_commitments=max(0, len(mine) - COMMITMENTS),
+            unread=lines,
+            unread_total=total,
+            meetings=_meetings(ctx),
+        )
+
+
+async def publish_home(runtime: Runtime, user: str, team: str | None) -> HomeData:
+    """Build and publish the member's home; what it lists is then recorded as seen."""
+    identity = runtime.identity(user, team)
+    name = await runtime.people.display_name(user)
+    data = await runtime.blocking(load_home, runtime.dispatcher, identity, name)
+    await runtime.client.views_publish(user_id=user, view=home_view(data))
+    if data.unread_numbers:
+        await runtime.blocking(record_seen, runtime.dispatcher, identity, data.unread_numbers)
+    return data
+
+
+def record_seen(dispatcher: Dispatcher, identity: str, numbers: list[int]) -> int:
+    with dispatcher.store.unit_of_work() as session:
+        community = dispatcher.community(session)
+        ids = [item.id for item in (find_item(session, community.id, n) for n in numbers) if item is not None]
+    return signals.seen_items(dispatcher, identity, ids)
+
+
+def register(bolt: AsyncApp, runtime: Runtime) -> None:
+    @bolt.event("app_home_opened")
+    async def on_home_opened(body: dict[str, Any], event: dict[str, Any]) -> None:
+        async with runtime.busy():
+            if event.get("tab", "home") != "home" or not event.get("user"):
+                return
+            user, team = str(event["user"]), body.get("team_id")
+            await runtime.first_delivery(body.get("event_id"), lambda: publish_home(runtime, user, team))

@@ -1,0 +1,117 @@
+"""The App Home tab as Block Kit (pure): my commitments, my unread items with their buttons,
+upcoming meetings, and "mark all read"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from adapters.slack.blocks import ACK_ACTION, ACK_ALL_ACTION, ack_button, chunks, plain, section
+from bot.i18n import translator
+from bot.markup import esc, to_mrkdwn
+
+
+@dataclass(frozen=True)
+class HomeData:
+    """What the home shows, already written in markup (see bot.markup) in the member's language."""
+
+    language: str
+    name: str
+    commitments: list[str] = field(default_factory=list)
+    more_commitments: int = 0
+    unread: list[tuple[int, str]] = field(default_factory=list)  # (item number, line)
+    unread_total: int = 0
+    meetings: list[str] | None = None  # None: meetings are not available in this installation
+
+    @property
+    def unread_numbers(self) -> list[int]:
+        return [number for number, _ in self.unread]
+
+
+def header(text: str) -> dict[str, Any]:
+    return {"type": "header", "text": plain(text, 150)}
+
+
+def lines_section(lines: list[str]) -> list[dict[str, Any]]:
+    return [section(part) for part in chunks(to_mrkdwn("\n".join(lines)))]
+
+
+def home_view(data: HomeData) -> dict[str, Any]:
+    tr = translator(data.language)
+    blocks: list[dict[str, Any]] = [
+        section(to_mrkdwn(tr.t("Hello {name}! Here is where you stand.", name=esc(data.name, 80)))),
+        header(tr.t("My open commitments")),
+    ]
+    if data.commitments:
+        lines = [f"• {line}" for line in data.commitments]
+        if data.more_commitments:
+            lines.append(
+                tr.t("… and {count} more: /actions mine lists them all.", count=data.more_commitments)
+            )
+        blocks += lines_section(lines)
+    else:
+        blocks.append(
+            section(to_mrkdwn(tr.t("You have no open commitment. Commit to an action with /engage.")))
+        )
+    blocks.append({"type": "divider"})
+    blocks.append(header(tr.tn("{count} item to read", "{count} items to read", data.unread_total)))
+    if data.unread:
+        for number, line in data.unread:
+            block = section(next(iter(chunks(to_mrkdwn(line)))))
+            block["block_id"] = f"home_item_{number}"
+            block["accessory"] = {**ack_button(number, tr.t("✅ Got it")), "action_id": ACK_ACTION}
+            blocks.append(block)
+        if data.unread_total > len(data.unread):
+            blocks.append(
+                section(to_mrkdwn(tr.t("… and {count} older.", count=data.unread_total - len(data.unread))))
+            )
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": "home_ack_all",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": ACK_ALL_ACTION,
+                        "text": plain(tr.t("Mark all as read")),
+                        "value": ",".join(str(number) for number in data.unread_numbers),
+                        "confirm": {
+                            "title": plain(tr.t("Mark all as read"), 100),
+                            "text": plain(
+                                tr.tn(
+                                    "Confirm that you have read these {count} item?",
+                                    "Confirm that you have read these {count} items?",
+                                    len(data.unread),
+                                ),
+                                300,
+                            ),
+                            "confirm": plain(tr.t("Yes, I have read them"), 30),
+                            "deny": plain(tr.t("Cancel"), 30),
+                        },
+                    }
+                ],
+            }
+        )
+    else:
+        blocks.append(section(to_mrkdwn(tr.t("You are up to date: nothing left to read. 👏"))))
+    if data.meetings is not None:
+        blocks.append({"type": "divider"})
+        blocks.append(header(tr.t("Upcoming meetings")))
+        if data.meetings:
+            blocks += lines_section([f"• {line}" for line in data.meetings])
+        else:
+            blocks.append(section(to_mrkdwn(tr.t("No meeting planned."))))
+    blocks.append(
+        {
+            "type": "context",
+            "elements": [
+                {
+                    "type": "mrkdwn",
+                    "text": to_mrkdwn(
+                        tr.t("Commands: /engage, /update, /unread, /actions — /relais help lists them all.")
+                    ),
+                },
+            ],
+        }
+    )
+    return {"type": "home", "blocks": blocks[:100]}

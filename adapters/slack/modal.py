@@ -1,0 +1,74 @@
+"""/engage without text opens a modal; its submission is checked and saved (see engage_store.py).
+
+Slack gives 3 seconds to answer a submission: errors go back inline (`response_action: errors`)
+when the check is done in time; past 2.5 s the modal is closed and the work finishes anyway
+(the confirmation comes as an ephemeral message).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+
+from adapters.slack import engage_form, engage_store
+from adapters.slack.runtime import Runtime
+from bot.i18n import translator
+from bot.reply import Incoming
+
+log = logging.getLogger(__name__)
+ANSWER_WITHIN = 2.5
+
+
+async def open_engage(runtime: Runtime, trigger_id: str, incoming: Incoming) -> None:
+    """Open the /engage modal (call it right after ack: the trigger is valid 3 seconds)."""
+    context = await runtime.blocking(engage_store.form_context, runtime.dispatcher, incoming)
+    metadata = {"channel": incoming.channel, "thread": incoming.thread}
+    view = engage_form.engage_view(translator(context.language), context.circles, context.circle_id, metadata)
+    await runtime.client.views_open(trigger_id=trigger_id, view=view)
+
+
+def register(bolt: AsyncApp, runtime: Runtime) -> None:
+    @bolt.view(engage_form.CALLBACK_ID)
+    async def on_submit(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+        async with runtime.busy():
+            await submit(runtime, ack, body, view)
+
+
+async def submit(runtime: Runtime, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+    user = body.get("user") or {}
+    team = (body.get("team") or {}).get("id") or user.get("team_id")
+    identity = runtime.identity(str(user.get("id")), team)
+    metadata = engage_form.read_metadata(view)
+    name = await runtime.people.display_name(str(user.get("id")))
+    incoming = Incoming(
+        identity=identity,
+        text="/engage",
+        channel=metadata.get("channel") if isinstance(metadata.get("channel"), str) else None,
+        thread=metadata.get("thread") if isinstance(metadata.get("thread"), str) else None,
+        display_name=name,
+        event_id=f"view:{view.get('id')}" if view.get("id") else None,
+    )
+    form = engage_form.read_form(view)
+    work = asyncio.ensure_future(runtime.blocking(engage_store.submit, runtime.dispatcher, form, incoming))
+    try:
+        errors = await asyncio.wait_for(asyncio.shield(work), ANSWER_WITHIN)
+    except TimeoutError:
+        await ack()
+        errors = await work
+        if errors:
+            log.warning("modal errors found too late to show them: %s", errors)
+        runtime.notify()
+        return
+    except Exception:
+        log.exception("saving the /engage modal failed")
+        sorry = runtime.community_tr.t("Something went wrong on my side; nothing was changed.")
+        await ack(response_action="errors", errors={engage_form.WHAT: sorry})
+        return
+    if errors:
+        await ack(response_action="errors", errors=errors)
+        return
+    await ack()
+    runtime.notify()

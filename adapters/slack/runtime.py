@@ -1,0 +1,141 @@
+"""What every Slack listener shares: the core, the Web API client, and a few small caches.
+
+The core (dispatcher, services, SQLAlchemy) is synchronous: listeners call it through
+`blocking()`, on a small thread pool, after they have acknowledged Slack. `busy()` counts the
+work in flight so that `stop()` (and tests) can wait for it to finish.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any, ParamSpec, TypeVar
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import addresses
+from adapters.slack.people import People
+from adapters.slack.response_urls import ResponseUrls
+from adapters.slack.settings import SlackSettings
+from bot.dedup import claim, release
+from bot.dispatch import Dispatcher
+from bot.i18n import Translator, translator
+from bot.reply import Incoming, Reply
+
+log = logging.getLogger(__name__)
+P = ParamSpec("P")
+T = TypeVar("T")
+SOURCE = "slack"  # ProcessedEvent.source, the same as the dispatcher's for slack identities
+
+
+@dataclass
+class Runtime:
+    dispatcher: Dispatcher
+    client: AsyncWebClient
+    settings: SlackSettings
+    people: People
+    response_urls: ResponseUrls = field(default_factory=ResponseUrls)
+    team_id: str | None = None  # the workspace the app is installed in (auth.test)
+    bot_user_id: str | None = None
+    poke: Callable[[], None] | None = None  # set by the runner: the outbox has something new
+    executor: ThreadPoolExecutor | None = None
+    active: int = 0
+    completed: int = 0
+    _changed: asyncio.Condition | None = None
+
+    # ------------------------------------------------------------------ addresses
+
+    def team(self, payload_team: str | None = None) -> str:
+        """One team id for identities and channels: the configured or installed workspace."""
+        return self.settings.team_id or self.team_id or payload_team or "T"
+
+    def identity(self, user: str, payload_team: str | None = None) -> str:
+        return addresses.identity(self.team(payload_team), user)
+
+    def channel(self, channel_id: str, payload_team: str | None = None) -> str:
+        return addresses.channel(self.team(payload_team), channel_id)
+
+    @property
+    def community_tr(self) -> Translator:
+        return translator(self.dispatcher.config.language)
+
+    # ------------------------------------------------------------------ running the core
+
+    async def blocking(self, function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        if self.executor is None:
+            self.executor = ThreadPoolExecutor(self.settings.db_threads, thread_name_prefix="relais-slack")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, functools.partial(function, *args, **kwargs))
+
+    async def handle(self, incoming: Incoming) -> Reply | None:
+        """A command line through the dispatcher; its replies go to the outbox, then the runner is poked."""
+        reply = await self.blocking(self.dispatcher.handle, incoming, True)
+        self.notify()
+        return reply
+
+    async def first_delivery(self, event_id: str | None, work: Callable[[], Awaitable[Any]]) -> bool:
+        """Run `work` for the first delivery of an event only (Slack retries carry the same event_id).
+
+        The claim is committed first and released if the work fails, so that a retry does it again.
+        """
+        store, clock = self.dispatcher.store, self.dispatcher.clock
+        if event_id and not await self.blocking(claim, store, clock, SOURCE, event_id):
+            log.info("Slack event %s already handled; ignored", event_id)
+            return False
+        try:
+            await work()
+        except BaseException:
+            if event_id:
+                await self.blocking(release, store, SOURCE, event_id)
+            raise
+        return True
+
+    def notify(self) -> None:
+        if self.poke is not None:
+            self.poke()
+
+    # ------------------------------------------------------------------ work in flight
+
+    def _condition(self) -> asyncio.Condition:
+        if self._changed is None:
+            self._changed = asyncio.Condition()
+        return self._changed
+
+    @asynccontextmanager
+    async def busy(self) -> AsyncIterator[None]:
+        """Wrap a listener's work: counted while it runs, logged (never raised) if it fails."""
+        condition = self._condition()
+        self.active += 1
+        try:
+            yield
+        except Exception:
+            log.exception("Slack listener failed")
+        finally:
+            async with condition:
+                self.active -= 1
+                self.completed += 1
+                condition.notify_all()
+
+    async def wait_completed(self, count: int, timeout: float = 10.0) -> None:
+        """Until `count` listeners have finished since start (tests and graceful stop use it)."""
+        condition = self._condition()
+        async with condition:
+            await asyncio.wait_for(condition.wait_for(lambda: self.completed >= count), timeout)
+
+    async def idle(self, timeout: float = 10.0) -> None:
+        condition = self._condition()
+        async with condition:
+            await asyncio.wait_for(condition.wait_for(lambda: self.active == 0), timeout)
+
+    def close(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=False, cancel_futures=True)
+            self.executor = None
+
+    def describe(self) -> dict[str, Any]:
+        return {"team": self.team_id, "bot": self.bot_user_id, "mode": self.settings.mode}

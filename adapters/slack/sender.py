@@ -1,0 +1,246 @@
+"""SlackSender: delivers outbox rows (bot.delivery.Sender) with the Web API.
+
+* a channel post: chat.postMessage with Block Kit, the ✅ button for items to read, and the outbox
+  id in message metadata; paced to about one message per second per channel;
+* an ephemeral reply (row.ephemeral, row.recipient): the command's response_url when this process
+  has it, else chat.postEphemeral, else — the bot is not in that channel — a direct message;
+* a direct message (row.member_id): conversations.open with the member's Slack identity, then post.
+
+A resend (the process died between posting and marking the row sent) first looks for a message
+carrying this outbox id in conversations.history/replies, and does not post twice.
+HTTP 429 is retried by slack_sdk's AsyncRateLimitErrorRetryHandler installed on the client; when
+it persists, the row is handed back with TemporaryFailure(retry_after) and nothing is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import ClientError
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from adapters.slack import addresses
+from adapters.slack.blocks import message_payload, outbox_id_of, text_only
+from adapters.slack.lookups import RowInfo, row_info
+from adapters.slack.pacing import ChannelPacer
+from adapters.slack.response_urls import ResponseUrls
+from bot.delivery import PermanentFailure, Sent, TemporaryFailure
+from bot.dispatch import Dispatcher
+from bot.i18n import translator
+from bot.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+Blocking = Callable[..., Awaitable[Any]]
+PERMANENT = frozenset({
+    "channel_not_found", "not_in_channel", "is_archived", "msg_too_long", "no_text", "user_not_found",
+    "user_not_in_channel", "cannot_dm_bot", "user_disabled", "restricted_action", "ekm_access_denied",
+    "invalid_metadata_format", "invalid_metadata_schema", "metadata_too_large", "too_many_attachments",
+    "channel_is_archived", "invalid_arguments",
+})  # fmt: skip
+BAD_BLOCKS = frozenset({"invalid_blocks", "invalid_blocks_format"})
+NOT_THERE = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "user_not_in_channel",
+        "is_archived",
+        "channel_is_archived",
+        "restricted_action",
+    }
+)
+HISTORY_PAGES = 2
+
+
+class BlocksRefused(PermanentFailure):
+    """Slack refused the Block Kit layout: the text alone is sent instead."""
+
+
+class NotThere(PermanentFailure):
+    """The bot cannot post in that conversation (not a member, archived…)."""
+
+
+def failure(error: Exception) -> Exception:
+    """A Slack error as the delivery loop's TemporaryFailure or PermanentFailure."""
+    if isinstance(error, SlackApiError):
+        response = error.response
+        code = str(response.get("error") or "") if isinstance(response.data, dict) else ""
+        if response.status_code == 429 or code == "ratelimited":
+            retry_after = _float(response.headers.get("Retry-After") or response.headers.get("retry-after"))
+            return TemporaryFailure(f"rate limited by Slack ({code or 429})", retry_after)
+        if code in NOT_THERE:
+            return NotThere(f"Slack refused the message: {code}")
+        if code in PERMANENT:
+            return PermanentFailure(f"Slack refused the message: {code}")
+        return TemporaryFailure(f"Slack error: {code or response.status_code}")
+    return TemporaryFailure(f"Slack unreachable: {error!r}")
+
+
+def _float(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def error_code(error: Exception) -> str:
+    if isinstance(error, SlackApiError) and isinstance(error.response.data, dict):
+        return str(error.response.get("error") or "")
+    return ""
+
+
+@dataclass
+class SlackSender:
+    dispatcher: Dispatcher
+    client: AsyncWebClient
+    blocking: Blocking
+    pacer: ChannelPacer
+    response_urls: ResponseUrls
+    team: Callable[[], str]
+    platform: str = "slack"
+
+    async def send(self, message: OutboxMessage, resend: bool) -> Sent:
+        # a failed earlier attempt (a timeout, a 5xx) may have reached Slack too: look before posting
+        resend = resend or message.attempts > 1
+        info: RowInfo = await self.blocking(row_info, self.dispatcher, message)
+        label = translator(info.language).t("✅ Got it")
+        payload = message_payload(message.text, message.id, ack_number=info.ack_number, ack_label=label)
+        if message.ephemeral and message.channel:
+            return await self._reply(message, payload, resend)
+        if message.channel:
+            channel_id = addresses.local_id(message.channel)
+            if channel_id is None:
+                raise PermanentFailure(f"not a Slack channel: {message.channel}")
+            return Sent(await self._post(channel_id, message, payload, resend))
+        if message.member_id is not None:
+            if info.dm_user is None:
+                raise PermanentFailure("this member has no Slack identity")
+            return await self._direct(info.dm_team or self.team(), info.dm_user, message, payload, resend)
+        raise PermanentFailure("an outbox row without channel nor member")
+
+    # ------------------------------------------------------------------ the three routes
+
+    async def _reply(self, message: OutboxMessage, payload: dict[str, Any], resend: bool) -> Sent:
+        team_channel = addresses.split(message.channel)
+        user = addresses.local_id(message.recipient)
+        if team_channel is None or user is None:
+            raise PermanentFailure(f"cannot reply to {message.recipient} in {message.channel}")
+        team, channel_id = team_channel
+        url = self.response_urls.take(message.channel, message.recipient)
+        if url and await self._respond(url, payload):
+            return Sent(None)
+        try:
+            if addresses.is_direct(channel_id):  # the member's conversation with the bot
+                return Sent(await self._post(channel_id, message, payload, resend))
+            await self._ephemeral(channel_id, user, message, payload)
+            return Sent(None)
+        except NotThere as error:
+            log.info("ephemeral reply in %s impossible (%s): sent as a direct message", channel_id, error)
+        return await self._direct(team, user, message, payload, resend)
+
+    async def _ephemeral(
+        self, channel_id: str, user: str, message: OutboxMessage, payload: dict[str, Any]
+    ) -> None:
+        ephemeral = {key: value for key, value in payload.items() if key != "metadata"}  # not for ephemerals
+        if message.thread:
+            ephemeral["thread_ts"] = message.thread
+        try:
+            await self._call(self.client.chat_postEphemeral, channel=channel_id, user=user, **ephemeral)
+        except BlocksRefused:
+            log.warning("Slack refused the blocks of outbox %s; sending the text alone", message.id)
+            await self._call(
+                self.client.chat_postEphemeral, channel=channel_id, user=user, **text_only(ephemeral)
+            )
+
+    async def _direct(
+        self, team: str, user: str, message: OutboxMessage, payload: dict[str, Any], resend: bool
+    ) -> Sent:
+        opened = await self._call(self.client.conversations_open, users=user)
+        channel_id = str(opened["channel"]["id"])
+        return Sent(
+            await self._post(channel_id, message, payload, resend), addresses.channel(team, channel_id)
+        )
+
+    async def _post(
+        self, channel_id: str, message: OutboxMessage, payload: dict[str, Any], resend: bool
+    ) -> str:
+        if resend:
+            found = await self._find_sent(channel_id, message)
+            if found is not None:
+                log.info("outbox %s was already posted as %s; not posting again", message.id, found)
+                return found
+        await self.pacer.wait(channel_id)
+        extra: dict[str, Any] = {"unfurl_links": False, "unfurl_media": False}
+        if message.thread:
+            extra["thread_ts"] = message.thread
+        try:
+            response = await self._call(self.client.chat_postMessage, channel=channel_id, **payload, **extra)
+        except BlocksRefused:
+            log.warning("Slack refused the blocks of outbox %s; sending the text alone", message.id)
+            response = await self._call(
+                self.client.chat_postMessage, channel=channel_id, **text_only(payload), **extra
+            )
+        return str(response["ts"])
+
+    # ------------------------------------------------------------------ helpers
+
+    async def _call(
+        self, method: Callable[..., Awaitable[AsyncSlackResponse]], **kwargs: Any
+    ) -> AsyncSlackResponse:
+        try:
+            return await method(**kwargs)
+        except SlackApiError as error:
+            code = error_code(error)
+            if code in BAD_BLOCKS:
+                raise BlocksRefused(f"Slack refused the blocks: {code}") from error
+            raise failure(error) from error
+        except (ClientError, TimeoutError, OSError) as error:
+            raise failure(error) from error
+
+    async def _respond(self, url: str, payload: dict[str, Any]) -> bool:
+        webhook = AsyncWebhookClient(
+            url,
+            timeout=self.client.timeout,
+            retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=2)],
+        )
+        try:
+            response = await webhook.send(
+                text=payload["text"],
+                blocks=payload.get("blocks"),
+                response_type="ephemeral",
+                replace_original=False,
+            )
+        except (ClientError, TimeoutError, OSError) as error:
+            log.info("response_url failed (%r); falling back to the Web API", error)
+            return False
+        return response.status_code == 200
+
+    async def _find_sent(self, channel_id: str, message: OutboxMessage) -> str | None:
+        """The ts of a message already posted with this outbox id, looking at recent history."""
+        cursor: str | None = None
+        for _ in range(HISTORY_PAGES):
+            arguments: dict[str, Any] = {"channel": channel_id, "limit": 100, "include_all_metadata": True}
+            if cursor:
+                arguments["cursor"] = cursor
+            try:
+                if message.thread:
+                    response = await self.client.conversations_replies(ts=message.thread, **arguments)
+                else:
+                    response = await self.client.conversations_history(**arguments)
+            except (SlackApiError, ClientError, TimeoutError, OSError) as error:
+                log.warning("cannot read %s history to check a resend (%s); posting again", channel_id, error)
+                return None
+            for found in response.get("messages") or []:
+                if outbox_id_of(found) == message.id:
+                    return str(found["ts"])
+            cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return None
+        return None

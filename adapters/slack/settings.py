@@ -1,0 +1,109 @@
+"""The `[slack]` section of relais.toml, checked once at start (no Slack SDK import here).
+
+[slack]
+mode = "socket"                 # "socket" (default, app-level token) or "http" (/slack/events)
+bot_token = "xoxb-…"            # or RELAIS_SLACK_BOT_TOKEN
+app_token = "xapp-…"            # Socket Mode only; or RELAIS_SLACK_APP_TOKEN
+signing_secret = "…"            # HTTP mode only; or RELAIS_SLACK_SIGNING_SECRET
+port = 3000                     # HTTP mode
+team_id = "T0123"               # optional: the workspace id (auth.test tells it otherwise)
+
+[slack.channels]                # optional: Slack channel id -> circle name
+C0AAA = "COPIL"
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.config import Config, ConfigError
+
+MODES = ("socket", "http")
+
+
+@dataclass(frozen=True)
+class SlackSettings:
+    mode: str = "socket"
+    bot_token: str = ""
+    app_token: str = ""
+    signing_secret: str = ""
+    host: str = "0.0.0.0"
+    port: int = 3000
+    path: str = "/slack/events"
+    team_id: str | None = None
+    channels: dict[str, str] = field(default_factory=dict)
+    facilitators: tuple[str, ...] = ()
+    api_url: str | None = None  # another Web API base URL (a proxy, the test stand-in)
+    pace_seconds: float = 1.0  # at most one message per channel per this many seconds
+    rate_limit_retries: int = 2  # 429s retried by slack_sdk's handler before giving the row back
+    timeout: float = 30.0
+    db_threads: int = 4  # threads running the (blocking) core; 1 serialises all store access
+
+    @property
+    def http(self) -> bool:
+        return self.mode == "http"
+
+
+def _number(raw: dict[str, Any], key: str, default: float, kind: type = int) -> Any:
+    value = raw.get(key, default)
+    try:
+        return kind(value)
+    except (TypeError, ValueError) as error:
+        raise ConfigError(f"slack.{key} must be a number, not {value!r}") from error
+
+
+def _ids(value: Any) -> tuple[str, ...]:
+    if not value:
+        return ()
+    parts = value.split(",") if isinstance(value, str) else [str(part) for part in value]
+    return tuple(part.strip().lstrip("@") for part in parts if part.strip())
+
+
+def parse_settings(raw: dict[str, Any]) -> SlackSettings:
+    """Settings from the raw section; ConfigError names the missing or wrong key."""
+    mode = str(raw.get("mode", "socket")).strip().lower()
+    if mode not in MODES:
+        raise ConfigError(f"slack.mode must be socket or http, not {mode!r}")
+    bot_token = str(raw.get("bot_token", "")).strip()
+    app_token = str(raw.get("app_token", "")).strip()
+    signing_secret = str(raw.get("signing_secret", "")).strip()
+    if not bot_token.startswith("xoxb-"):
+        raise ConfigError("slack.bot_token (or RELAIS_SLACK_BOT_TOKEN) must be the app's bot token, xoxb-…")
+    if mode == "socket" and not app_token.startswith("xapp-"):
+        raise ConfigError(
+            "Socket Mode needs slack.app_token (or RELAIS_SLACK_APP_TOKEN): an app-level token xapp-… "
+            "with the connections:write scope"
+        )
+    if mode == "http" and not signing_secret:
+        raise ConfigError("HTTP mode needs slack.signing_secret (or RELAIS_SLACK_SIGNING_SECRET)")
+    channels = raw.get("channels", {})
+    if not isinstance(channels, dict):
+        raise ConfigError('[slack.channels] maps a Slack channel id to a circle name: C0123 = "COPIL"')
+    path = str(raw.get("path", "/slack/events"))
+    return SlackSettings(
+        mode=mode,
+        bot_token=bot_token,
+        app_token=app_token,
+        signing_secret=signing_secret,
+        host=str(raw.get("host", "0.0.0.0")),
+        port=_number(raw, "port", 3000),
+        path=path if path.startswith("/") else "/" + path,
+        team_id=str(raw["team_id"]).strip() or None if raw.get("team_id") else None,
+        channels={str(key).strip(): str(value).strip() for key, value in channels.items()},
+        facilitators=_ids(raw.get("facilitators")),
+        api_url=str(raw["api_url"]) if raw.get("api_url") else None,
+        pace_seconds=_number(raw, "pace_seconds", 1.0, float),
+        rate_limit_retries=_number(raw, "rate_limit_retries", 2),
+        timeout=_number(raw, "timeout", 30.0, float),
+        db_threads=max(1, _number(raw, "db_threads", 4)),
+    )
+
+
+def load_settings(config: Config) -> SlackSettings:
+    return parse_settings(config.section("slack"))
+
+
+def is_configured(config: Config) -> bool:
+    """True when the config (or the environment) asks for Slack."""
+    return bool(config.section("slack").get("bot_token"))

@@ -1,0 +1,47 @@
+"""Inbound de-duplication for platform signals (reactions, home views…), in the ProcessedEvent table.
+
+Commands are de-duplicated by Dispatcher.handle (Incoming.event_id). Signals that do not go through
+the dispatcher use these helpers with the same table, so a platform retry (same event id) is applied
+once even across several bot processes (the (source, event_id) pair is unique).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.clock import Clock
+from bot.db import Store
+from bot.models import ProcessedEvent
+
+
+def first_time(session: Session, source: str, event_id: str, clock: Clock) -> bool:
+    """Record the event in this unit of work; False if it was already recorded."""
+    event_id = event_id[:300]
+    seen = session.scalar(
+        select(ProcessedEvent.id).where(ProcessedEvent.source == source, ProcessedEvent.event_id == event_id)
+    )
+    if seen is not None:
+        return False
+    session.add(ProcessedEvent(source=source, event_id=event_id, at=clock.now()))
+    session.flush()
+    return True
+
+
+def claim(store: Store, clock: Clock, source: str, event_id: str) -> bool:
+    """Record the event in its own transaction; False if another delivery already claimed it."""
+    try:
+        with store.unit_of_work() as session:
+            return first_time(session, source, event_id, clock)
+    except IntegrityError:
+        return False
+
+
+def release(store: Store, source: str, event_id: str) -> None:
+    """Forget a claim (the work failed): the platform's next retry will be handled."""
+    event_id = event_id[:300]
+    with store.unit_of_work() as session:
+        session.execute(
+            delete(ProcessedEvent).where(ProcessedEvent.source == source, ProcessedEvent.event_id == event_id)
+        )
