@@ -133,6 +133,25 @@ def demo(db: str | None, language: str, now: str | None, reset: bool) -> None:
         app.close()
 
 
+@main.command()
+@click.option("--db", help=DB_HELP)
+@click.pass_context
+def run(ctx: click.Context, db: str | None) -> None:
+    """Run the bot on the chat platforms of the config ([matrix], [slack]) with its scheduler."""
+    from bot.runner import run_app, setup_logging
+
+    config = _config(ctx, db)
+    setup_logging(config)
+    app = _build(config)
+    try:
+        code = run_app(app)
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from error
+    finally:
+        app.close()
+    sys.exit(code)
+
+
 @main.group()
 def db() -> None:
     """Database schema."""
@@ -180,6 +199,11 @@ def export_actions(ctx: click.Context, fmt: str, output: Path | None, db: str | 
         click.echo(f"{len(rows)} commitments written to {output}", err=True)
     else:
         sys.stdout.write(text if fmt == "json" else text.removeprefix("\ufeff"))
+
+
+from bot.cli_schedules import register as register_schedules  # noqa: E402 - adds to `main`
+
+register_schedules(main)
 
 
 if __name__ == "__main__":

@@ -6,10 +6,10 @@ from bot.router import Router
 
 
 def build_router() -> Router:
-    from commands import actions, commitments, general, members, reads, updates
+    from commands import actions, commitments, digest, general, meetings, members, nudges, reads, schedule, updates
 
     router = Router()
-    for module in (commitments, updates, reads, actions, members, general):
+    for module in (commitments, updates, reads, actions, meetings, digest, nudges, schedule, members, general):
         router.include(module.router)
     general.attach_help(router)
     return router

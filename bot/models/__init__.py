@@ -6,6 +6,7 @@ from bot.models.delivery import MessageRef, ProcessedEvent
 from bot.models.outbox import OutboxMessage, PlatformState
 from bot.models.reads import Acknowledgement, SeenItem, SeenMark
 from bot.models.items import ITEM_KINDS, MUST_READ_KINDS, Commitment, CommitmentChange, Item, Update
+from bot.models.schedules import AgendaTopic, Meeting, MemberPreference, Occurrence, Schedule
 
 __all__ = [
     "Base",
@@ -30,4 +31,9 @@ __all__ = [
     "Acknowledgement",
     "SeenItem",
     "SeenMark",
+    "AgendaTopic",
+    "Meeting",
+    "MemberPreference",
+    "Occurrence",
+    "Schedule",
 ]

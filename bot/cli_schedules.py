@@ -1,0 +1,184 @@
+"""`relais digest`, `relais agenda` and `relais export meetings`: scheduled posts from the command line.
+
+They print what would be posted (a console has no outbox), in the community's language or --lang.
+`--demo` reads the demo community of `relais demo` (seeding it, meetings included, if needed).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import click
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.app import App
+from bot.markup import to_plain
+from bot.models import Circle, Commitment, Community, Meeting
+
+DB_HELP = "Database URL (default: the config's, or RELAIS_DATABASE_URL), e.g. sqlite:///relais.db"
+RULE = "─" * 40
+SEEDED_AGO = timedelta(days=2)
+
+
+def _open(ctx: click.Context, db: str | None, now: str | None, demo: bool) -> App:
+    from bot.cli import _build, _clock, _config
+
+    if demo:
+        from bot.demo import default_demo_path, demo_config
+
+        config = demo_config(db or f"sqlite:///{default_demo_path()}")
+        app = _build(config, _clock(now, config))
+        _seed_demo(app)
+        return app
+    config = _config(ctx, db)
+    return _build(config, _clock(now, config))
+
+
+def _seed_demo(app: App) -> None:
+    """Seed the demo as if it had been typed two days ago, so that the recap has a week to tell."""
+    from bot.clock import FixedClock
+    from bot.demo import seed_demo
+    from bot.dispatch import Dispatcher
+    from schedules.demo import seed_schedules_demo
+
+    with app.store.unit_of_work() as session:
+        commitments = session.scalar(select(func.count()).select_from(Commitment))
+        meetings = session.scalar(select(func.count()).select_from(Meeting))
+    earlier = Dispatcher(store=app.store, config=app.config, clock=FixedClock(app.clock.now() - SEEDED_AGO),
+                         router=app.dispatcher.router)
+    if not commitments:
+        seed_demo(earlier)
+    if not meetings:
+        seed_schedules_demo(earlier)
+
+
+def _community(session: Session, app: App) -> Community:
+    community = session.scalar(select(Community).where(Community.name == app.config.community_name))
+    if community is None:  # pragma: no cover - build_app creates it
+        raise click.ClickException("no community in this database")
+    return community
+
+
+def _circles(session: Session, community: Community, name: str | None) -> list[Circle]:
+    from bot.services.community import find_circle
+
+    if name:
+        circle = find_circle(session, community, name)
+        if circle is None:
+            known = ", ".join(row.name for row in session.scalars(
+                select(Circle).where(Circle.community_id == community.id).order_by(Circle.name)))
+            raise click.ClickException(f"no circle called {name!r}; circles: {known}")
+        return [circle]
+    return list(session.scalars(select(Circle).where(Circle.community_id == community.id).order_by(Circle.id)))
+
+
+def register(main: click.Group) -> None:
+    """Add the scheduled-post commands to the `relais` group (and `meetings` to `relais export`)."""
+
+    @main.command()
+    @click.option("--circle", help="Only this circle (default: every circle)")
+    @click.option("--now", help="Pretend it is this ISO datetime (local time if no offset)")
+    @click.option("--lang", "language", type=click.Choice(["fr", "en"]), help="Language (default: the community's)")
+    @click.option("--db", help=DB_HELP)
+    @click.option("--demo", is_flag=True, help="Use the demo community of `relais demo`")
+    @click.pass_context
+    def digest(ctx: click.Context, circle: str | None, now: str | None, language: str | None, db: str | None,
+               demo: bool) -> None:
+        """Print the weekly recap that would be posted now, per circle."""
+        from schedules.recap import build_recap
+        from schedules.settings import load_settings
+        from schedules.voice import Voice
+
+        app = _open(ctx, db, now, demo)
+        try:
+            settings = load_settings(app.config)
+            moment = app.clock.now()
+            with app.store.unit_of_work() as session:
+                community = _community(session, app)
+                voice = Voice.of(community, moment, language)
+                texts = [to_plain(build_recap(session, community, row, voice, settings,
+                                              moment - timedelta(days=7)).text())
+                         for row in _circles(session, community, circle)]
+        finally:
+            app.close()
+        click.echo(f"\n{RULE}\n".join(texts))
+
+    @main.command()
+    @click.argument("ref", required=False)
+    @click.option("--circle", help="The next meeting of this circle")
+    @click.option("--now", help="Pretend it is this ISO datetime (local time if no offset)")
+    @click.option("--lang", "language", type=click.Choice(["fr", "en"]), help="Language (default: the community's)")
+    @click.option("--db", help=DB_HELP)
+    @click.option("--demo", is_flag=True, help="Use the demo community of `relais demo`")
+    @click.pass_context
+    def agenda(ctx: click.Context, ref: str | None, circle: str | None, now: str | None, language: str | None,
+               db: str | None, demo: bool) -> None:
+        """Print the agenda of meeting #N, or of the next meeting of each circle."""
+        from bot.errors import Refusal
+        from bot.services.meetings import get_meeting, next_meeting
+        from schedules.agenda import build_agenda
+        from schedules.settings import load_settings
+        from schedules.voice import Voice
+
+        number = None
+        if ref:
+            try:
+                number = int(ref.lstrip("#"))
+            except ValueError as error:
+                raise click.BadParameter(f"not a meeting number: {ref}", param_hint="REF") from error
+        app = _open(ctx, db, now, demo)
+        try:
+            settings = load_settings(app.config)
+            moment = app.clock.now()
+            with app.store.unit_of_work() as session:
+                community = _community(session, app)
+                voice = Voice.of(community, moment, language)
+                if number is not None:
+                    try:
+                        meetings = [get_meeting(session, community, number)]
+                    except Refusal as error:
+                        raise click.ClickException(voice.t(error.message, **error.values)) from error
+                else:
+                    found = [next_meeting(session, row.id, moment) for row in _circles(session, community, circle)]
+                    meetings = [meeting for meeting in found if meeting is not None]
+                texts = [to_plain(build_agenda(session, community, meeting, voice, settings).text())
+                         for meeting in meetings]
+                if not texts:
+                    texts = [voice.t("No meeting is planned. A facilitator can plan one, for example: {example}",
+                                     example=voice.t("/meeting Steering committee Thursday 2pm #copil town hall, "
+                                                     "room 2"))]
+        finally:
+            app.close()
+        click.echo(f"\n{RULE}\n".join(texts))
+
+    export = main.commands.get("export")
+    if not isinstance(export, click.Group):  # pragma: no cover - bot.cli defines it
+        return
+
+    @export.command("meetings")
+    @click.option("--format", "fmt", type=click.Choice(["ics"]), default="ics", show_default=True)
+    @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="File (default: stdout)")
+    @click.option("--now", help="Pretend it is this ISO datetime")
+    @click.option("--db", help=DB_HELP)
+    @click.option("--demo", is_flag=True, help="Use the demo community of `relais demo`")
+    @click.pass_context
+    def export_meetings(ctx: click.Context, fmt: str, output: Path | None, now: str | None, db: str | None,
+                        demo: bool) -> None:
+        """The meetings as an iCalendar (.ics) file for calendar apps; cancelled ones say so."""
+        from schedules.ics import meetings_calendar
+
+        app = _open(ctx, db, now, demo)
+        try:
+            with app.store.unit_of_work() as session:
+                community = _community(session, app)
+                data = meetings_calendar(session, community, app.clock.now())
+                count = data.count(b"BEGIN:VEVENT")
+        finally:
+            app.close()
+        if output:
+            output.write_bytes(data)
+            click.echo(f"{count} meetings written to {output}", err=True)
+        else:
+            click.echo(data, nl=False)

@@ -1,0 +1,68 @@
+"""/digest: the circle's weekly recap now; /digest me [on|off]: my own digest, by direct message."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.context import Context
+from bot.errors import UsageError
+from bot.i18n import N_
+from bot.markup import esc
+from bot.outbox import member_platforms
+from bot.reply import Reply
+from bot.router import Param, Router
+from bot.services.preferences import set_preference
+from commands.meetings import circle_named, voice_of
+from schedules.nudges import build_digest
+from schedules.recap import build_recap
+from schedules.settings import load_settings
+
+router = Router()
+ME = {"me", "moi", "mine", "perso", "personal", "personnel"}
+ON = {"on": True, "oui": True, "yes": True, "activer": True, "off": False, "non": False, "no": False,
+      "stop": False, "désactiver": False, "desactiver": False}
+
+
+@router.command(
+    "digest",
+    Param("words", "words", required=False),
+    usage=N_("/digest [#circle] | /digest me [on|off]"),
+    summary=N_("the circle's weekly recap, now; /digest me on: your own digest every week by direct message"),
+    aliases=("recap", "récap", "resume", "résumé", "bilan"),
+    examples=(N_("/digest"), N_("/digest me on")),
+)
+def digest(ctx: Context, words: list[str]) -> Reply:
+    if words and words[0].lower() in ME:
+        return _personal(ctx, words[1:])
+    circle = ctx.circle
+    if words and words[0].startswith("#") and len(words) == 1:
+        circle = circle_named(ctx, words[0])
+    elif words:
+        raise UsageError("I did not expect: {extra}", extra=esc(" ".join(words), 80))
+    voice = voice_of(ctx)
+    draft = build_recap(ctx.session, ctx.community, circle, voice, load_settings(ctx.config),
+                        ctx.now - timedelta(days=7))
+    return Reply.say(draft.text())
+
+
+def _personal(ctx: Context, words: list[str]) -> Reply:
+    settings = load_settings(ctx.config)
+    if not words:
+        draft = build_digest(ctx.session, ctx.actor, voice_of(ctx))
+        if draft is None:
+            return Reply.say(ctx.t("Nothing for you right now: nothing to read, nothing due in the next 7 days. 👏"))
+        return Reply.say(draft.text())
+    if len(words) > 1 or words[0].lower() not in ON:
+        raise UsageError("Choose one of: {choices}.", choices="on, off")
+    wanted = ON[words[0].lower()]
+    set_preference(ctx.session, ctx.actor, ctx.now, digest=wanted)
+    if not wanted:
+        return Reply.say(ctx.t("Done: no more personal digest. /digest me shows it whenever you like."))
+    if settings.digest is None:
+        return Reply.say(ctx.t("Noted, but personal digests are switched off in this community's settings. "
+                               "/digest me shows yours whenever you like."))
+    text = ctx.t("Done: you will get your personal digest {rule}, by direct message.",
+                 rule=settings.digest.describe(ctx.tr))
+    if not member_platforms(ctx.session, ctx.actor.id):
+        text += " " + ctx.t("Here in the console, type /digest me to see it.")
+    return Reply.say(text)

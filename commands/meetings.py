@@ -1,0 +1,228 @@
+"""/meeting, /meetings, /cancel-meeting, /agenda, /agenda add, /decision."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from bot.context import Context
+from bot.errors import Refusal, UsageError
+from bot.formatting import item_post, member_label
+from bot.i18n import N_
+from bot.markup import bold, esc
+from bot.models import Circle, Meeting
+from bot.reply import Post, Reply
+from bot.router import Param, Router
+from bot.services import reads
+from bot.services.community import find_circle
+from bot.services.meetings import (
+    add_topic,
+    cancel_meeting,
+    create_meeting,
+    get_meeting,
+    next_meeting,
+    record_decision,
+    upcoming_meetings,
+)
+from schedules.agenda import build_agenda, cancelled_post
+from schedules.meeting_text import parse_meeting_text
+from schedules.settings import Settings, load_settings
+from schedules.voice import Voice, meeting_line, meeting_when
+
+router = Router()
+ADD = {"add", "ajouter", "ajout", "ajoute", "+", "propose", "proposer"}
+MAX_LINE = 1000
+LIST_LINES = 15
+MAX_AHEAD = timedelta(days=731)
+_MEETING_REF = re.compile(r"^#(\d{1,9})(?:\s+|$)(.*)$", re.DOTALL)
+_CIRCLE_REF = re.compile(r"^#([^\d\s]\S*)(?:\s+|$)(.*)$", re.DOTALL)
+
+
+def voice_of(ctx: Context) -> Voice:
+    return Voice(ctx.language, ctx.tz, ctx.now)
+
+
+def facilitator_only(ctx: Context) -> None:
+    if not ctx.actor.is_facilitator:
+        raise Refusal("Only a facilitator can do this.")
+
+
+def circle_named(ctx: Context, name: str) -> Circle:
+    circle = find_circle(ctx.session, ctx.community, name)
+    if circle is None:
+        raise Refusal("There is no circle called {name}.", name=esc("#" + name.lstrip("#"), 60))
+    return circle
+
+
+def duration(voice: Voice, delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes % 60:
+        return voice.t("{count} min", count=minutes)
+    return voice.t("{count} h", count=minutes // 60)
+
+
+def listing(voice: Voice, parts: list[str]) -> str:
+    if len(parts) <= 1:
+        return "".join(parts)
+    return voice.t("{first} and {last}", first=", ".join(parts[:-1]), last=parts[-1])
+
+
+def plan_text(voice: Voice, settings: Settings, meeting: Meeting) -> str:
+    agenda_at = max(meeting.starts_at - settings.agenda_lead, voice.now)
+    offsets = [offset for offset in settings.reminder_offsets
+               if meeting.starts_at - offset >= voice.now
+               and abs(meeting.starts_at - offset - agenda_at) >= timedelta(minutes=1)]
+    text = voice.t("The agenda will be posted {when}", when=voice.when(agenda_at))
+    if offsets:
+        text += voice.tn(", with a reminder {offsets} before", ", with reminders {offsets} before", len(offsets),
+                         offsets=listing(voice, [duration(voice, offset) for offset in offsets]))
+    return text + ". " + voice.t("Propose topics with /agenda add <topic>.")
+
+
+@router.command(
+    "meeting",
+    Param("text", "text"),
+    usage=N_("/meeting <title> <when> [#circle] [place or link]"),
+    summary=N_("facilitator: plan a meeting; its agenda and reminders are posted by themselves"),
+    aliases=("reunion", "réunion"),
+    examples=(N_("/meeting Steering committee Thursday 2pm #copil town hall, room 2"),),
+)
+def meeting(ctx: Context, text: str) -> Reply:
+    facilitator_only(ctx)
+    if len(text) > MAX_LINE:
+        raise Refusal("This text is too long ({length} characters; at most {limit}).", length=len(text),
+                      limit=MAX_LINE)
+    parsed = parse_meeting_text(text, ctx.now, ctx.community.timezone, ctx.language)
+    if parsed.when is None:
+        raise UsageError("I did not find when the meeting takes place.")
+    if not parsed.when.has_time:
+        raise Refusal("At what time? Give the day and the hour, for example: {example}",
+                      example=ctx.t("/meeting Steering committee Thursday 2pm #copil town hall, room 2"))
+    if parsed.when.at <= ctx.now:
+        raise Refusal("This date is in the past: {when}. Nothing was saved.", when=parsed.when)
+    if parsed.when.at > ctx.now + MAX_AHEAD:
+        raise Refusal("This date is more than two years away: {when}. Nothing was saved; check the date.",
+                      when=parsed.when)
+    circle = circle_named(ctx, parsed.circle) if parsed.circle else ctx.circle
+    settings = load_settings(ctx.config)
+    planned = create_meeting(ctx.session, ctx.community, circle, ctx.actor, parsed.title, parsed.when.at,
+                             parsed.place, ctx.now, settings.meeting_minutes)
+    voice = voice_of(ctx)
+    lines = [
+        "🗓️ " + ctx.t("Meeting #{number} planned: {title} ({circle}), {when}.", number=planned.number,
+                      title=bold(esc(planned.title, 200)), circle=esc(circle.name, 60),
+                      when=meeting_when(voice, planned)),
+        plan_text(voice, settings, planned),
+    ]
+    community_voice = Voice(ctx.community.language, ctx.tz, ctx.now)
+    announce = "🗓️ " + community_voice.t(
+        "New meeting #{number}: {title}, {when}. Propose topics with /agenda add <topic>.",
+        number=planned.number, title=bold(esc(planned.title, 200)), when=meeting_when(community_voice, planned))
+    return Reply(posts=(Post("\n".join(lines)), Post(announce, "circle", circle.id)))
+
+
+@router.command(
+    "meetings",
+    usage=N_("/meetings"),
+    summary=N_("the coming meetings of every circle"),
+    aliases=("reunions", "réunions"),
+)
+def meetings(ctx: Context) -> Reply:
+    rows = upcoming_meetings(ctx.session, ctx.community.id, ctx.now, LIST_LINES + 1)
+    if not rows:
+        return Reply.say(ctx.t("No meeting is planned. A facilitator can plan one, for example: {example}",
+                               example=ctx.t("/meeting Steering committee Thursday 2pm #copil town hall, room 2")))
+    voice = voice_of(ctx)
+    lines = [ctx.tn("{count} coming meeting:", "{count} coming meetings:", len(rows[:LIST_LINES]))]
+    lines += [meeting_line(voice, row, with_circle=True) for row in rows[:LIST_LINES]]
+    if len(rows) > LIST_LINES:
+        lines.append(ctx.t("… and more: `relais export meetings` gives them all."))
+    lines.append(ctx.t("The agenda of one: /agenda #N."))
+    return Reply.say("\n".join(lines))
+
+
+@router.command(
+    "cancel-meeting",
+    Param("number", "ref"),
+    usage=N_("/cancel-meeting #N"),
+    summary=N_("facilitator: cancel a meeting (its agenda and reminders are not posted)"),
+    aliases=("annuler-reunion", "annuler-réunion", "cancelmeeting"),
+)
+def cancel(ctx: Context, number: int) -> Reply:
+    facilitator_only(ctx)
+    found = get_meeting(ctx.session, ctx.community, number)
+    cancel_meeting(ctx.session, found, ctx.now)
+    community_voice = Voice(ctx.community.language, ctx.tz, ctx.now)
+    confirmation = ctx.t("Meeting #{number} {title} is cancelled; its circle is told.", number=number,
+                         title=bold(esc(found.title, 120)))
+    return Reply(posts=(Post(confirmation), cancelled_post(found, community_voice)))
+
+
+@router.command(
+    "agenda",
+    Param("text", "text", required=False),
+    usage=N_("/agenda [#meeting|#circle] | /agenda [#meeting] add <topic>"),
+    summary=N_("the agenda of the next meeting; anyone can propose a topic with /agenda add"),
+    aliases=("odj", "ordre-du-jour"),
+    examples=(N_("/agenda add Summer workshops review"), N_("/agenda #12")),
+)
+def agenda(ctx: Context, text: str) -> Reply:
+    rest = " ".join(text.split()) if len(text) <= MAX_LINE else text
+    chosen: Meeting | None = None
+    circle = ctx.circle
+    by_number = _MEETING_REF.match(rest)
+    by_circle = _CIRCLE_REF.match(rest)
+    if by_number:
+        chosen, rest = get_meeting(ctx.session, ctx.community, int(by_number.group(1))), by_number.group(2)
+    elif by_circle:
+        circle, rest = circle_named(ctx, by_circle.group(1)), by_circle.group(2)
+    first, _, topic = rest.partition(" ")
+    if first.lower() in ADD:
+        return _add(ctx, chosen, circle, topic)
+    if rest:
+        raise UsageError("I did not expect: {extra}", extra=esc(rest, 80))
+    return _show(ctx, chosen, circle)
+
+
+def _add(ctx: Context, chosen: Meeting | None, circle: Circle, topic: str) -> Reply:
+    if chosen is not None and chosen.status == "cancelled":
+        raise Refusal("Meeting #{number} is cancelled.", number=chosen.number)
+    target = chosen or next_meeting(ctx.session, circle.id, ctx.now)
+    add_topic(ctx.session, circle, target, ctx.actor, topic, ctx.now)
+    if target is None:
+        return Reply.say(ctx.t("Topic kept for the next meeting of {circle} (none is planned yet).",
+                               circle=esc(circle.name, 60)))
+    return Reply.say(ctx.t("Topic added to the agenda of #{number} {title}, {when}.", number=target.number,
+                           title=bold(esc(target.title, 120)), when=voice_of(ctx).when(target.starts_at)))
+
+
+def _show(ctx: Context, chosen: Meeting | None, circle: Circle) -> Reply:
+    target = chosen or next_meeting(ctx.session, circle.id, ctx.now)
+    if target is None:
+        return Reply.say(ctx.t("No meeting is planned for {circle}. A facilitator can plan one, for example: "
+                               "{example}", circle=esc(circle.name, 60),
+                               example=ctx.t("/meeting Steering committee Thursday 2pm #copil town hall, room 2")))
+    if target.status == "cancelled":
+        raise Refusal("Meeting #{number} is cancelled.", number=target.number)
+    draft = build_agenda(ctx.session, ctx.community, target, voice_of(ctx), load_settings(ctx.config))
+    return Reply.say(draft.text())
+
+
+@router.command(
+    "decision",
+    Param("text", "text"),
+    usage=N_("/decision <text>"),
+    summary=N_("facilitator: record a decision of the circle; everyone in it must read it"),
+    aliases=("décision", "decide", "décider"),
+    examples=(N_("/decision The forum takes place on 12 June at the town hall"),),
+)
+def decision(ctx: Context, text: str) -> Reply:
+    facilitator_only(ctx)
+    item = record_decision(ctx.session, ctx.community, ctx.circle, ctx.actor, text, ctx.now)
+    header = "⚖️ " + ctx.t("#{number} Decision of {circle}, recorded by {author}", number=item.number,
+                          circle=esc(ctx.circle.name, 60), author=member_label(ctx.actor))
+    audience = len(reads.audience(ctx.session, item))
+    confirmation = ctx.tn("Decision #{number} recorded in {circle}: {count} member must read it.",
+                          "Decision #{number} recorded in {circle}: {count} members must read it.", audience,
+                          number=item.number, circle=esc(ctx.circle.name, 60))
+    return Reply(posts=(Post(confirmation), item_post(ctx, item, header)))

@@ -1,0 +1,166 @@
+"""/schedule: what Relais will post, where and when; /schedule pause|resume (facilitators)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.context import Context
+from bot.errors import UsageError
+from bot.i18n import N_
+from bot.markup import bold, esc
+from bot.models import Circle, Meeting, Occurrence, Schedule
+from bot.outbox import circle_channels, platform_of
+from bot.reply import Reply
+from bot.router import Param, Router
+from bot.services.preferences import digest_subscribers, nudges_off
+from commands.meetings import circle_named, facilitator_only, listing, voice_of
+from schedules.occurrences import Due, planned_occurrences, sync_schedules
+from schedules.recap import missed_label
+from schedules.rules import parse_rule
+from schedules.settings import load_settings
+from schedules.voice import Voice, capped
+
+router = Router()
+ACTIONS = {"pause": "pause", "suspendre": "pause", "stop": "pause",
+           "resume": "resume", "reprendre": "resume", "restart": "resume", "relancer": "resume"}  # fmt: skip
+EVERYTHING = {"all", "tout", "tous", "toutes", "everything"}
+NUDGES = {"nudges", "nudge", "relances", "rappels"}
+DIGESTS = {"digest", "digests", "résumés", "resumes", "résumé", "resume"}
+WINDOW = timedelta(days=7)
+MISSED_WINDOW = timedelta(days=30)
+LINES = 30
+
+
+@router.command(
+    "schedule",
+    Param("words", "words", required=False),
+    usage=N_("/schedule [pause|resume [all|#circle|nudges|digest]]"),
+    summary=N_("facilitator: what Relais will post, where and when; pause or resume it"),
+    aliases=("planning", "programme", "calendrier"),
+    examples=(N_("/schedule pause #copil"), N_("/schedule resume")),
+)
+def schedule(ctx: Context, words: list[str]) -> Reply:
+    facilitator_only(ctx)
+    settings = load_settings(ctx.config)
+    rows = sync_schedules(ctx.session, ctx.community, ctx.config, settings, ctx.now)
+    if not words:
+        return _overview(ctx, rows)
+    action = ACTIONS.get(words[0].lower())
+    if action is None:
+        raise UsageError("Choose one of: {choices}.", choices="pause, resume")
+    targets = _targets(ctx, rows, words[1:])
+    changed = [row for row in targets if row.paused != (action == "pause")]
+    for row in changed:
+        row.paused = action == "pause"
+        row.paused_by = ctx.actor.id if action == "pause" else None
+        row.updated_at = ctx.now
+        if action == "resume":
+            row.active_since = ctx.now  # what fell due during the pause is not posted now
+    names = listing(voice_of(ctx), [_name(ctx, row) for row in targets])
+    if not changed:
+        already = N_("Already paused: {names}.") if action == "pause" else N_("Already running: {names}.")
+        return Reply.say(ctx.t(already, names=names))
+    if action == "pause":
+        return Reply.say(ctx.t("⏸️ Paused: {names}. What falls due meanwhile is skipped, not sent later. "
+                               "/schedule resume restarts it.", names=names))
+    return Reply.say(ctx.t("▶️ Running again: {names}.", names=names))
+
+
+def _targets(ctx: Context, rows: dict[str, Schedule], words: list[str]) -> list[Schedule]:
+    if len(words) > 1:
+        raise UsageError("I did not expect: {extra}", extra=esc(" ".join(words[1:]), 80))
+    word = words[0].lower() if words else "all"
+    if word in EVERYTHING:
+        return sorted(rows.values(), key=lambda row: row.id or 0)
+    if word in NUDGES:
+        return [rows[f"nudges:{ctx.community.id}"]]
+    if word in DIGESTS:
+        return [rows[f"digest:{ctx.community.id}"]]
+    if word.startswith("#"):
+        circle = circle_named(ctx, word)
+        return [rows[f"circle:{circle.id}"]]
+    raise UsageError("Choose one of: {choices}.", choices="all, #circle, nudges, digest")
+
+
+def _name(ctx: Context, row: Schedule) -> str:
+    if row.kind == "circle" and row.circle_id is not None:
+        circle = ctx.session.get_one(Circle, row.circle_id)
+        return ctx.t("the recaps, agendas and reminders of {circle}", circle=esc(circle.name, 60))
+    if row.kind == "digest":
+        return ctx.t("the personal digests")
+    return ctx.t("the nudges")
+
+
+def _where(ctx: Context, circle_id: int | None) -> str:
+    if circle_id is None:
+        return ""
+    circle = ctx.session.get_one(Circle, circle_id)
+    platforms = sorted({platform_of(channel) for channel in circle_channels(ctx.session, circle_id)})
+    where = ", ".join(platforms) if platforms else ctx.t("console only")
+    return f"{esc(circle.name, 60)} ({where})"
+
+
+def _what(ctx: Context, due: Due) -> str:
+    if due.kind == "recap":
+        return ctx.t("weekly recap")
+    meeting = ctx.session.get_one(Meeting, due.meeting_id)
+    label = N_("agenda of meeting #{number} {title}") if due.kind == "agenda" else \
+        N_("reminder of meeting #{number} {title}")
+    return ctx.t(label, number=meeting.number, title=bold(esc(meeting.title, 80)))
+
+
+def _overview(ctx: Context, rows: dict[str, Schedule]) -> Reply:
+    settings = load_settings(ctx.config)
+    voice = voice_of(ctx)
+    dues = [due for due in planned_occurrences(ctx.session, ctx.community, rows, settings, ctx.now, ctx.now + WINDOW)
+            if due.kind in ("recap", "agenda", "reminder")]
+    lines = [bold(ctx.t("What Relais will post in the next 7 days:"))]
+    for due in dues:
+        paused = " ⏸️ " + ctx.t("paused") if due.paused else ""
+        lines.append(f"• {voice.when(due.at)} — {_what(ctx, due)} — {_where(ctx, due.circle_id)}{paused}")
+    if not dues:
+        lines.append(ctx.t("No recap, agenda or reminder in the next 7 days."))
+    lines = capped(voice, lines, LINES)
+    lines += _direct_lines(ctx, rows, voice)
+    paused = [_name(ctx, row) for row in rows.values() if row.paused]
+    if paused:
+        lines.append("⏸️ " + ctx.t("Paused: {names}. /schedule resume restarts it.", names=listing(voice, paused)))
+    missed = ctx.session.scalars(
+        select(Occurrence).where(Occurrence.community_id == ctx.community.id, Occurrence.status == "missed",
+                                 Occurrence.due_at >= ctx.now - MISSED_WINDOW).order_by(Occurrence.due_at)
+    ).all()
+    if missed:
+        lines.append(bold("⚠️ " + ctx.t("Not posted while Relais was not running (last 30 days):")))
+        lines += capped(voice, ["• " + missed_label(voice, ctx.session, row) for row in missed], 10)
+    return Reply.say("\n".join(lines))
+
+
+def _direct_lines(ctx: Context, rows: dict[str, Schedule], voice: Voice) -> list[str]:
+    digest = rows[f"digest:{ctx.community.id}"]
+    nudges = rows[f"nudges:{ctx.community.id}"]
+    digest_rule = parse_rule(digest.rule) if digest.rule else None
+    nudge_rule = parse_rule(nudges.rule) if nudges.rule else None
+    lines = []
+    if digest_rule is None:
+        lines.append("• " + ctx.t("Personal digests: off."))
+    elif count := len(digest_subscribers(ctx.session, ctx.community.id)):
+        lines.append("• " + ctx.tn(
+            "Personal digests: {rule}, by direct message to the {count} member who asked for one.",
+            "Personal digests: {rule}, by direct message to the {count} members who asked for one.",
+            count, rule=digest_rule.describe(voice.tr)))
+    else:
+        lines.append("• " + ctx.t("Personal digests: {rule}, by direct message to members who ask for one with "
+                                  "/digest me on (nobody yet).", rule=digest_rule.describe(voice.tr)))
+    if nudge_rule is None:
+        lines.append("• " + ctx.t("Nudges: off."))
+    elif count := len(nudges_off(ctx.session, ctx.community.id)):
+        lines.append("• " + ctx.tn(
+            "Nudges: {rule}, by direct message, at most one a day per member ({count} switched them off).",
+            "Nudges: {rule}, by direct message, at most one a day per member ({count} switched them off).",
+            count, rule=nudge_rule.describe(voice.tr)))
+    else:
+        lines.append("• " + ctx.t("Nudges: {rule}, by direct message, at most one a day per member.",
+                                  rule=nudge_rule.describe(voice.tr)))
+    return lines

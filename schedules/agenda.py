@@ -1,0 +1,107 @@
+"""The agenda of a meeting, built by itself, and the reminders before it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.markup import bold, esc
+from bot.models import Community, Item, Meeting, Occurrence
+from bot.reply import Post
+from bot.services.meetings import meeting_after, meeting_before, topics_for
+from bot.services.reads import coverage
+from schedules import facts
+from schedules.recap import Draft
+from schedules.settings import Settings
+from schedules.voice import Voice, capped, commitment_line, item_line, meeting_when, person
+
+LINES = 10
+SINCE_DEFAULT = timedelta(days=30)
+DECISIONS_WINDOW = timedelta(days=90)
+MAX_UPDATES = 50
+
+
+def build_agenda(session: Session, community: Community, meeting: Meeting, voice: Voice, settings: Settings) -> Draft:
+    circle = meeting.item.circle
+    now = voice.now
+    topics = topics_for(session, meeting)
+    overdue = facts.overdue_commitments(session, now, voice.zone, circle.id)
+    after = meeting_after(session, meeting)
+    horizon = after.starts_at if after else meeting.starts_at + timedelta(days=28)
+    soon = facts.due_between(session, now, horizon, voice.zone, circle.id)
+    previous = meeting_before(session, circle.id, meeting.starts_at)
+    since = previous.starts_at if previous else now - SINCE_DEFAULT
+    updates = facts.items_of_kind(session, circle.id, ("update", "announcement"), since, now)[-MAX_UPDATES:]
+    decisions = facts.items_of_kind(session, circle.id, ("decision",), now - DECISIONS_WINDOW, now)[-MAX_UPDATES:]
+    covered = coverage(session, [item.id for item in [*updates, *decisions]])
+    little_read = [item for item in updates if covered[item.id].share < settings.low_coverage]
+    open_decisions = [item for item in decisions if item.created_at >= since or covered[item.id].share < 1]
+    if after:
+        due_title = voice.t("Due before the next meeting, {when}", when=voice.day(after.starts_at))
+    else:
+        due_title = voice.t("Due in the next 4 weeks")
+    since_text = voice.t("since the last meeting") if previous else voice.t("over the last 30 days")
+    sections = [
+        (voice.t("Proposed topics"),
+         [f"• {esc(topic.text, 300)} — " + voice.t("proposed by {name}", name=person(topic.author))
+          for topic in topics]),
+        ("⚠️ " + voice.t("Overdue commitments"), [commitment_line(voice, row) for row in overdue]),
+        (due_title, [commitment_line(voice, row) for row in soon]),
+        (voice.t("Little-read updates {since}", since=since_text),
+         [item_line(voice, item, covered[item.id]) for item in little_read]),
+        (voice.t("Decisions to share"), [item_line(voice, item, covered[item.id], 200) for item in open_decisions]),
+    ]
+    body = [voice.t("Meeting #{number} of {circle}: {when}", number=meeting.number, circle=esc(circle.name, 60),
+                    when=meeting_when(voice, meeting))]
+    position = 0
+    for title, lines in sections:
+        if lines:
+            position += 1
+            body += ["", bold(f"{position}. {title}"), *capped(voice, lines, LINES)]
+    if not position:
+        body.append(voice.t("Nothing on the agenda yet."))
+    body += ["", voice.t("Propose a topic: /agenda add <topic>.")]
+    return Draft("🗓️", voice.t("Agenda — {title}", title=esc(meeting.title, 120)), tuple(body))
+
+
+def agenda_number(session: Session, meeting: Meeting) -> int | None:
+    """The number of the agenda item posted for this meeting, if it was posted."""
+    item_id = session.scalar(
+        select(Occurrence.item_id).where(Occurrence.meeting_id == meeting.item_id, Occurrence.kind == "agenda",
+                                         Occurrence.item_id.is_not(None)).limit(1)
+    )
+    if item_id is None:
+        return None
+    item = session.get(Item, item_id)
+    return item.number if item else None
+
+
+def delay_text(voice: Voice, meeting: Meeting) -> str:
+    minutes = max(round((meeting.starts_at - voice.now).total_seconds() / 60), 0)
+    if minutes < 60:
+        return voice.tn("in {count} minute", "in {count} minutes", minutes)
+    return voice.tn("in {count} hour", "in {count} hours", round(minutes / 60))
+
+
+def reminder_post(session: Session, meeting: Meeting, voice: Voice) -> Post:
+    """A reminder to the circle (not an item to read: it points to the agenda, which is)."""
+    lines = [
+        "⏰ " + voice.t("Reminder: {title} ({circle}) starts {delay}, {when}.", title=bold(esc(meeting.title, 120)),
+                       circle=esc(meeting.item.circle.name, 60), delay=delay_text(voice, meeting),
+                       when=meeting_when(voice, meeting))
+    ]
+    number = agenda_number(session, meeting)
+    if number is not None:
+        lines.append(voice.t("The agenda is #{number}; add a topic with /agenda add <topic>.", number=number))
+    else:
+        lines.append(voice.t("See the agenda with /agenda #{number}.", number=meeting.number))
+    return Post(text="\n".join(lines), target="circle", circle_id=meeting.circle_id, notify=True)
+
+
+def cancelled_post(meeting: Meeting, voice: Voice) -> Post:
+    text = "❌ " + voice.t("Meeting #{number} {title} of {when} is cancelled.", number=meeting.number,
+                          title=bold(esc(meeting.title, 120)), when=voice.when(meeting.starts_at))
+    return Post(text=text, target="circle", circle_id=meeting.circle_id, notify=True)
+

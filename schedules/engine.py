@@ -1,0 +1,201 @@
+"""run_due: the deterministic heart of the scheduler. APScheduler only decides when to call it.
+
+For every occurrence due up to `now` and not yet claimed, in one transaction each:
+claim it (insert its Occurrence row: the unique (schedule key, due time) makes a second process
+fail here and skip it), build the post, write the item and the outbox rows (their occurrence_key
+is unique too), and commit — all of it, or none of it.
+
+An occurrence later than its grace window is recorded as missed (listed in the next recap of its
+circle, or of the default circle for digests and nudges); one posted more than `late_after`
+after its time says so; while its schedule is paused it is recorded as paused.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.config import Config
+from bot.db import Store
+from bot.models import Circle, Community, Meeting, Member, Occurrence
+from bot.outbox import enqueue_post, member_platforms
+from bot.reply import Post
+from bot.services.community import find_circle
+from bot.services.preferences import digest_subscribers, nudges_off
+from schedules.agenda import build_agenda, reminder_post
+from schedules.nudges import build_digest, build_nudge, nudge_candidates
+from schedules.occurrences import Due, due_occurrences, sync_schedules
+from schedules.recap import build_recap, post_draft
+from schedules.settings import Settings, load_settings
+from schedules.voice import Voice, late_note
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one occurrence: posted, late, missed, paused or empty."""
+
+    key: str
+    due_at: datetime
+    kind: str
+    status: str
+    posts: tuple[Post, ...] = ()
+    item_number: int | None = None
+    outbox: int = 0  # outbox rows written (consoles have none)
+
+    @property
+    def occurrence_key(self) -> str:
+        return Due(self.key, self.due_at, self.kind, timedelta()).occurrence_key
+
+
+class _Claimed(Exception):
+    """Another process claimed this occurrence first."""
+
+
+def community_of(session: Session, config: Config) -> Community | None:
+    return session.scalar(select(Community).where(Community.name == config.community_name))
+
+
+def run_due(target: object, config: Config, now: datetime) -> list[Outcome]:
+    """Post (or record) every occurrence due up to `now`; returns what was done, oldest first.
+
+    `target` is the App or its Store. Safe to call often, from several processes at once.
+    """
+    store: Store = getattr(target, "store", target)  # type: ignore[assignment]
+    settings = load_settings(config)
+    dues = _prepare(store, config, settings, now)
+    outcomes = []
+    for community_id, due in dues:
+        try:
+            with store.unit_of_work() as session:
+                outcomes.append(_run_one(session, community_id, due, config, settings, now))
+        except _Claimed:
+            log.info("occurrence %s already claimed by another process", due.occurrence_key)
+        except IntegrityError:
+            log.info("occurrence %s claimed concurrently", due.occurrence_key)
+        except Exception:  # one broken builder must not stop the others; retried at the next run
+            log.exception("scheduled occurrence %s failed", due.occurrence_key)
+    return outcomes
+
+
+def _prepare(store: Store, config: Config, settings: Settings, now: datetime) -> list[tuple[int, Due]]:
+    for attempt in (1, 2):
+        try:
+            with store.unit_of_work() as session:
+                community = community_of(session, config)
+                if community is None:
+                    return []
+                rows = sync_schedules(session, community, config, settings, now)
+                return [(community.id, due) for due in due_occurrences(session, community, rows, settings, now)]
+        except IntegrityError:  # a schedule row inserted by another process at the same moment
+            if attempt == 2:
+                raise
+    return []
+
+
+def _claim(session: Session, community_id: int, due: Due, now: datetime) -> Occurrence:
+    occurrence = Occurrence(community_id=community_id, schedule_key=due.key, due_at=due.at, kind=due.kind,
+                            circle_id=due.circle_id, meeting_id=due.meeting_id, status="posted", claimed_at=now,
+                            posts=0)
+    try:
+        with session.begin_nested():
+            session.add(occurrence)
+            session.flush()
+    except IntegrityError as error:
+        raise _Claimed(due.occurrence_key) from error
+    return occurrence
+
+
+def _run_one(session: Session, community_id: int, due: Due, config: Config, settings: Settings,
+             now: datetime) -> Outcome:
+    occurrence = _claim(session, community_id, due, now)
+    community = session.get_one(Community, community_id)
+    if due.paused:
+        occurrence.status = "paused"
+    elif due.expired(now):
+        occurrence.status = "missed"
+    else:
+        late = now - due.at > settings.late_after
+        posts, item_number, rows = _post(session, community, due, occurrence, config, settings, now, late)
+        occurrence.posts = len(posts)
+        occurrence.status = ("late" if late else "posted") if posts else "empty"
+        return Outcome(due.key, due.at, due.kind, occurrence.status, tuple(posts), item_number, rows)
+    return Outcome(due.key, due.at, due.kind, occurrence.status)
+
+
+def _post(session: Session, community: Community, due: Due, occurrence: Occurrence, config: Config,
+          settings: Settings, now: datetime, late: bool) -> tuple[list[Post], int | None, int]:
+    voice = Voice.of(community, now)
+    posts: list[tuple[Post, str]] = []
+    number = None
+    if due.kind == "recap":
+        circle = session.get_one(Circle, due.circle_id)
+        missed = missed_for(session, community, circle, config)
+        draft = build_recap(session, community, circle, voice, settings, due.at - timedelta(days=7), missed)
+        item, text = post_draft(session, community, circle, draft, voice, "recap", late, due.at)
+        for row in missed:
+            row.reported_at = now
+        occurrence.item_id, number = item.id, item.number
+        posts.append((Post(text, "circle", circle.id, item_id=item.id, notify=True), due.occurrence_key))
+    elif due.kind == "agenda":
+        meeting = session.get_one(Meeting, due.meeting_id)
+        draft = build_agenda(session, community, meeting, voice, settings)
+        item, text = post_draft(session, community, meeting.item.circle, draft, voice, "agenda", late, due.at)
+        occurrence.item_id, number = item.id, item.number
+        posts.append((Post(text, "circle", meeting.circle_id, item_id=item.id, notify=True), due.occurrence_key))
+    elif due.kind == "reminder":
+        post = reminder_post(session, session.get_one(Meeting, due.meeting_id), voice)
+        if late:
+            post = Post(late_note(voice, due.at) + "\n" + post.text, post.target, post.circle_id, notify=True)
+        posts.append((post, due.occurrence_key))
+    else:
+        posts += _direct(session, community, due, voice, settings, late)
+    rows = sum(len(enqueue_post(session, post, now, occurrence_key=key)) for post, key in posts)
+    return [post for post, _ in posts], number, rows
+
+
+def _direct(session: Session, community: Community, due: Due, voice: Voice, settings: Settings,
+            late: bool) -> list[tuple[Post, str]]:
+    """Personal digests or nudges: one message per member who can receive one (live platform)."""
+    posts = []
+    if due.kind == "digest":
+        members = digest_subscribers(session, community.id)
+    else:
+        wanted = nudge_candidates(session, community.id, settings, due.at) - nudges_off(session, community.id)
+        members = list(session.scalars(
+            select(Member).where(Member.id.in_(wanted), Member.muted.is_(False)).order_by(Member.id)
+        ))
+    for member in members:
+        if not member_platforms(session, member.id):
+            continue  # console-only members read with /digest and /unread
+        own = voice.for_member(member)
+        if due.kind == "digest":
+            draft = build_digest(session, member, own)
+            text = draft.text(late=late_note(own, due.at) if late else None) if draft else None
+        else:
+            text = build_nudge(session, member, own, settings, due.at)
+            if text and late:
+                text = late_note(own, due.at) + "\n" + text
+        if text:
+            posts.append((Post(text, "direct", member_id=member.id, notify=True),
+                          f"{due.occurrence_key}/member:{member.id}"))
+    return posts
+
+
+def missed_for(session: Session, community: Community, circle: Circle, config: Config) -> list[Occurrence]:
+    """Missed occurrences not yet reported: the circle's own, and on the default circle the others."""
+    condition = Occurrence.circle_id == circle.id
+    default = find_circle(session, community, config.default_circle)
+    if default is not None and default.id == circle.id:
+        condition = or_(condition, Occurrence.circle_id.is_(None))
+    return list(session.scalars(
+        select(Occurrence).where(Occurrence.community_id == community.id, Occurrence.status == "missed",
+                                 Occurrence.reported_at.is_(None), condition)
+        .order_by(Occurrence.due_at, Occurrence.id)
+    ))

@@ -1,0 +1,49 @@
+"""Reading `/meeting <title> <when> [#circle] [place or link]` in one line.
+
+"COPIL de rentrée jeudi 14h #copil salle du conseil" -> title "COPIL de rentrée", when next
+Thursday 14:00, circle "copil", place "salle du conseil". The #circle word may stand anywhere;
+without it the place is what follows the date: the longest start of the line that ends with a
+date (bot.dates.split_due) gives the title and the date, the rest is the place.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.dates import When, split_due
+
+_CIRCLE = re.compile(r"(?<!\S)#([^\d\s#]\S*)")
+_WORD = re.compile(r"\S+")
+MAX_WORDS = 60
+
+
+@dataclass(frozen=True)
+class MeetingText:
+    title: str
+    when: When | None
+    circle: str | None
+    place: str | None
+    date_text: str | None = None
+
+
+def parse_meeting_text(text: str, now: datetime, tz: str, language: str) -> MeetingText:
+    circle = None
+    found = _CIRCLE.search(text)
+    if found:
+        circle = found.group(1)
+        text = text[: found.start()] + " " + text[found.end() :]
+    text = " ".join(text.split())
+    words = list(_WORD.finditer(text))[:MAX_WORDS]
+    untitled = None
+    for count in range(len(words), 0, -1):
+        end = words[count - 1].end()
+        split = split_due(text[:end], now, tz, language)
+        if split.when is None:
+            continue
+        place = text[end:].strip(" ,;-—–") or None
+        if split.title:
+            return MeetingText(split.title, split.when, circle, place, split.due_text)
+        untitled = untitled or MeetingText("", split.when, circle, place, split.due_text)
+    return untitled or MeetingText(text, None, circle, None, None)

@@ -1,0 +1,147 @@
+"""The weekly recap of a circle: what changed, what is late or coming, and the information level."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from bot.markup import bold, esc, to_plain
+from bot.models import Circle, Community, Item, Meeting, Occurrence
+from bot.services.meetings import upcoming_meetings
+from bot.services.reads import coverage, level_report
+from bot.services.updates import post_item
+from schedules import facts
+from schedules.settings import Settings
+from schedules.voice import (
+    Voice,
+    capped,
+    commitment_line,
+    item_line,
+    late_note,
+    meeting_line,
+    person,
+    section,
+)
+
+LINES = 8
+LEVEL_WINDOW = timedelta(days=28)
+MAX_ITEM_TEXT = 3900
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A post before it has a number: a title line and body lines (markup)."""
+
+    icon: str
+    title: str
+    body: tuple[str, ...]
+
+    def text(self, number: int | None = None, footer: str | None = None, late: str | None = None) -> str:
+        head = f"{self.icon} #{number} {bold(self.title)}" if number else f"{self.icon} {bold(self.title)}"
+        lines = [head, *([late] if late else []), *self.body, *([footer] if footer else [])]
+        return "\n".join(lines)
+
+    def plain(self) -> str:
+        """What the item keeps (shown by /unread and personal views)."""
+        return to_plain("\n".join([self.title, *self.body]))[:MAX_ITEM_TEXT]
+
+
+def percent(part: int, total: int) -> str:
+    return f"{round(100 * part / total)} %" if total else "—"
+
+
+def level_lines(session: Session, community: Community, circle: Circle, voice: Voice, settings: Settings) -> list[str]:
+    report = level_report(session, community.id, voice.now - LEVEL_WINDOW, circle.id)
+    if not report.items:
+        return []
+    acked = sum(level.acknowledged for level in report.members)
+    total = sum(level.total for level in report.members)
+    lines = [voice.t("Over the last 4 weeks, {percent} of the readings asked for are confirmed ({acked} of {total}).",
+                     percent=percent(acked, total), acked=acked, total=total)]
+    low = [cov for cov in report.lowest if cov.share < settings.low_coverage]
+    if low:
+        listed = ", ".join(f"#{cov.item.number} ({cov.acknowledged}/{cov.audience})" for cov in low)
+        lines.append(voice.t("Little read: {items}.", items=listed))
+    behind = [level for level in report.members if level.total >= 2 and level.share < settings.low_coverage]
+    if behind and settings.name_members_behind:
+        names = ", ".join(f"{person(level.member)} ({level.acknowledged}/{level.total})" for level in behind[:10])
+        lines.append(voice.t("Behind on reading: {names}.", names=names))
+    elif behind:
+        lines.append(voice.tn("{count} member has confirmed less than half of what they had to read.",
+                              "{count} members have confirmed less than half of what they had to read.",
+                              len(behind)))
+    return lines
+
+
+def missed_label(voice: Voice, session: Session, occurrence: Occurrence) -> str:
+    when = voice.when(occurrence.due_at)
+    meeting = session.get(Meeting, occurrence.meeting_id) if occurrence.meeting_id else None
+    if occurrence.kind == "recap":
+        circle = session.get(Circle, occurrence.circle_id) if occurrence.circle_id else None
+        name = esc(circle.name, 60) if circle else "?"
+        return voice.t("the weekly recap of {circle}, due {when}", circle=name, when=when)
+    if occurrence.kind == "agenda" and meeting is not None:
+        return voice.t("the agenda of meeting #{number} {title}, due {when}", number=meeting.number,
+                       title=esc(meeting.title, 80), when=when)
+    if occurrence.kind == "reminder" and meeting is not None:
+        return voice.t("a reminder of meeting #{number} {title}, due {when}", number=meeting.number,
+                       title=esc(meeting.title, 80), when=when)
+    if occurrence.kind == "digest":
+        return voice.t("the personal digests, due {when}", when=when)
+    return voice.t("the nudges, due {when}", when=when)
+
+
+def build_recap(
+    session: Session,
+    community: Community,
+    circle: Circle,
+    voice: Voice,
+    settings: Settings,
+    since: datetime,
+    missed: list[Occurrence] | None = None,
+) -> Draft:
+    now = voice.now
+    new = facts.new_commitments(session, circle.id, since, now)
+    done = facts.done_commitments(session, circle.id, since, now)
+    updates = facts.items_of_kind(session, circle.id, ("update", "announcement"), since, now)
+    decisions = facts.items_of_kind(session, circle.id, ("decision",), since, now)
+    overdue = facts.overdue_commitments(session, now, voice.zone, circle.id)
+    soon = facts.due_between(session, now, now + timedelta(days=7), voice.zone, circle.id)
+    meetings = upcoming_meetings(session, community.id, now, 5, circle.id, until=now + timedelta(days=21))
+    covered = coverage(session, [item.id for item in [*updates, *decisions][-2 * LINES:]])
+    body = [voice.t("From {start} to {end}.", start=voice.day(since), end=voice.day(now))]
+    parts = [
+        section(voice.t("New commitments ({count})", count=len(new)),
+                capped(voice, [commitment_line(voice, row) for row in new], LINES)),
+        section(voice.t("Done ({count}) 🎉", count=len(done)),
+                capped(voice, [commitment_line(voice, row, with_due=False) for row in done], LINES)),
+        section(voice.t("Updates and announcements ({count})", count=len(updates)),
+                capped(voice, [item_line(voice, item, covered.get(item.id)) for item in updates], LINES)),
+        section(voice.t("Decisions ({count})", count=len(decisions)),
+                capped(voice, [item_line(voice, item, covered.get(item.id), 200) for item in decisions], LINES)),
+        section("⚠️ " + voice.t("Overdue ({count})", count=len(overdue)),
+                capped(voice, [commitment_line(voice, row) for row in overdue], LINES)),
+        section(voice.t("Due in the next 7 days ({count})", count=len(soon)),
+                capped(voice, [commitment_line(voice, row) for row in soon], LINES)),
+        section(voice.t("Coming meetings"), [meeting_line(voice, meeting) for meeting in meetings]),
+        section(voice.t("Information level"), level_lines(session, community, circle, voice, settings)),
+        section(voice.t("For the facilitators: not posted while Relais was not running"),
+                capped(voice, ["• " + missed_label(voice, session, row) for row in missed or []], LINES)),
+    ]
+    if not any(parts[:7]):
+        body.append(voice.t("Nothing new this week, and nothing due in the next 7 days."))
+    for part in parts:
+        if part:
+            body += ["", *part]
+    title = voice.t("Weekly recap — {circle}", circle=esc(circle.name, 60))
+    return Draft("📋", title, tuple(body))
+
+
+def post_draft(session: Session, community: Community, circle: Circle, draft: Draft, voice: Voice, kind: str,
+               late: bool, due_at: datetime) -> tuple[Item, str]:
+    """A recap or agenda as an item to acknowledge, and the text to post (numbered, late-marked)."""
+    item = post_item(session, community, circle, None, kind, draft.plain(), voice.now)
+    footer = voice.t("React ✅ or type /read #{number} to confirm you have read it.", number=item.number)
+    return item, draft.text(item.number, footer, late_note(voice, due_at) if late else None)

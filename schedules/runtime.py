@@ -1,0 +1,119 @@
+"""SchedulerService: APScheduler (asyncio) decides *when*; run_due decides *what*, from the database.
+
+On start it runs run_due (catching up what fell due while the bot was down), then plans one
+timer per schedule (its next occurrence, computed by schedules.rules in the community's zone)
+and per meeting post, plus a periodic resync that picks up meetings created or cancelled by
+other processes, pauses and config changes. Every timer calls the module-level `wake`, which
+runs run_due for everything due: a timer carries only ids, never what to post.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.app import App
+from schedules.engine import Outcome, community_of, run_due
+from schedules.occurrences import planned_occurrences, sync_schedules
+from schedules.settings import load_settings
+
+log = logging.getLogger(__name__)
+HORIZON = timedelta(days=8)
+RESYNC_JOB = "resync"
+
+
+async def wake(service: SchedulerService, job_id: str) -> None:
+    """Job target: something is due (job_id names what, for the logs); run everything due."""
+    await service.run_now(job_id)
+
+
+class SchedulerService:
+    def __init__(self, app: App, on_posted: Callable[[], None] | None = None) -> None:
+        self.app = app
+        self.on_posted = on_posted
+        self.settings = load_settings(app.config)  # a bad [schedules] section fails at start, not later
+        self.scheduler: AsyncIOScheduler | None = None
+        self.outcomes: list[Outcome] = []
+        self._lock = asyncio.Lock()
+        self._planned: dict[str, datetime] = {}
+        self._fired: set[tuple[str, datetime]] = set()
+
+    async def start(self) -> None:
+        self.scheduler = AsyncIOScheduler(
+            timezone=ZoneInfo(self.app.config.timezone),
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+        )
+        self.scheduler.start()
+        await self.run_now("start")
+        self.scheduler.add_job(wake, IntervalTrigger(seconds=self.settings.resync_seconds), id=RESYNC_JOB,
+                               args=[self, RESYNC_JOB], replace_existing=True)
+
+    async def stop(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+            self.scheduler = None
+
+    async def run_now(self, reason: str = "manual") -> list[Outcome]:
+        """Run everything due now, wake the delivery loops if rows were written, re-plan the timers."""
+        async with self._lock:
+            now = self.app.clock.now()
+            if reason in self._planned:
+                self._fired.add((reason, self._planned.pop(reason)))
+            try:
+                outcomes = await asyncio.to_thread(run_due, self.app, self.app.config, now)
+            except Exception:  # the database may be briefly unavailable: the resync timer retries
+                log.exception("scheduled run failed (%s)", reason)
+                return []
+            self.outcomes += outcomes
+            if self.on_posted is not None and any(outcome.outbox for outcome in outcomes):
+                self.on_posted()
+            try:
+                plan = await asyncio.to_thread(self.plan, now)
+            except Exception:
+                log.exception("planning the timers failed")
+                return outcomes
+            self._set_timers(plan)
+            return outcomes
+
+    def plan(self, now: datetime) -> dict[str, datetime]:
+        """The next time each schedule or meeting post falls due (job id -> instant)."""
+        with self.app.store.unit_of_work() as session:
+            community = community_of(session, self.app.config)
+            if community is None:
+                return {}
+            rows = sync_schedules(session, community, self.app.config, self.settings, now)
+            dues = planned_occurrences(session, community, rows, self.settings, now, now + HORIZON)
+        plan: dict[str, datetime] = {}
+        for due in dues:
+            plan.setdefault(due.key, due.at)
+        return plan
+
+    def _set_timers(self, plan: dict[str, datetime]) -> None:
+        if self.scheduler is None:
+            return
+        for job in self.scheduler.get_jobs():
+            if job.id != RESYNC_JOB and job.id not in plan:
+                job.remove()
+        for job_id, when in plan.items():
+            if (job_id, when) in self._fired:
+                continue  # fired already and still not due by the app's clock: the resync will look again
+            job = self.scheduler.get_job(job_id)
+            if job is not None and job.next_run_time == when:
+                continue
+            self.scheduler.add_job(wake, DateTrigger(run_date=when), id=job_id, args=[self, job_id],
+                                   replace_existing=True)
+            self._planned[job_id] = when
+
+    def timers(self) -> dict[str, datetime]:
+        """The planned timers (job id -> next run), without the resync job."""
+        if self.scheduler is None:
+            return {}
+        return {job.id: job.next_run_time for job in self.scheduler.get_jobs()
+                if job.id != RESYNC_JOB and job.next_run_time is not None}

@@ -1,0 +1,142 @@
+"""Shared helpers for the scheduled-post tests: a community whose members use Matrix (so posts
+reach the outbox), a clock to move, and run_due. Also a fresh database for multi-process tests."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from bot.clock import FixedClock
+from bot.config import CircleConfig, Config
+from bot.db import Store, make_engine, upgrade
+from bot.dispatch import Dispatcher
+from bot.markup import to_plain
+from bot.models import Occurrence, OutboxMessage
+from bot.reply import Incoming
+from commands import build_router
+from schedules.engine import Outcome, run_due
+from schedules.occurrences import planned_occurrences, sync_schedules
+from schedules.settings import load_settings
+from tests.conftest import PG_URL, make_config
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def paris(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=PARIS)
+
+
+def schedules_config(**schedules: object) -> Config:
+    return replace(
+        make_config(),
+        facilitators=("console:fabienne", "matrix:@fabienne:hs"),
+        circles=(CircleConfig("COPIL", ("console:copil", "matrix:!copil:hs")),
+                 CircleConfig("GT Mobilité", ("console:gt", "matrix:!gt:hs"))),
+        sections={"schedules": dict(schedules)},
+    )
+
+
+@dataclass
+class World:
+    """A community on Matrix: `say` speaks as @who:hs in a circle's room; `run` runs the scheduler."""
+
+    store: Store
+    clock: FixedClock
+    config: Config
+    dispatcher: Dispatcher
+
+    def say(self, who: str, line: str, circle: str = "copil") -> str:
+        reply = self.dispatcher.handle(Incoming(identity=f"matrix:@{who}:hs", text=line,
+                                                channel=f"matrix:!{circle}:hs", display_name=who.capitalize()))
+        assert reply is not None
+        return to_plain(reply.text)
+
+    def run(self, at: datetime | None = None) -> list[Outcome]:
+        if at is not None:
+            self.clock.set(at)
+        return run_due(self.store, self.config, self.clock.now())
+
+    def until(self, end: datetime) -> list[Outcome]:
+        """Move the clock from one planned occurrence to the next, as the scheduler's timers do."""
+        outcomes = self.run()
+        while True:
+            nxt = self.next_due()
+            if nxt is None or nxt > end:
+                break
+            outcomes += self.run(nxt)
+        self.clock.set(end)
+        return outcomes + self.run()
+
+    def next_due(self) -> datetime | None:
+        settings = load_settings(self.config)
+        with self.store.unit_of_work() as session:
+            community = self.dispatcher.community(session)
+            rows = sync_schedules(session, community, self.config, settings, self.clock.now())
+            dues = planned_occurrences(session, community, rows, settings, self.clock.now(),
+                                       self.clock.now() + timedelta(days=8))
+        return dues[0].at if dues else None
+
+    def outbox(self) -> list[OutboxMessage]:
+        with self.store.unit_of_work() as session:
+            return list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.created_at,
+                                                                       OutboxMessage.occurrence_key)))
+
+    def occurrences(self) -> list[Occurrence]:
+        with self.store.unit_of_work() as session:
+            return list(session.scalars(select(Occurrence).order_by(Occurrence.due_at, Occurrence.id)))
+
+    def session(self) -> Session:
+        return self.store.session_factory()
+
+
+def make_world(store: Store, clock: FixedClock, config: Config) -> World:
+    dispatcher = Dispatcher(store=store, config=config, clock=clock, router=build_router())
+    dispatcher.setup()
+    return World(store, clock, config, dispatcher)
+
+
+@pytest.fixture(name="world")
+def world_fixture(store: Store, clock: FixedClock) -> World:
+    return make_world(store, clock, schedules_config())
+
+
+@pytest.fixture(name="fresh_url", params=["sqlite", "postgresql"])
+def fresh_url_fixture(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, dict]]:
+    """A new, empty database at head (URL and engine options), for tests with several engines."""
+    if request.param == "postgresql":
+        if not PG_URL:
+            pytest.skip("PostgreSQL tests need RELAIS_TEST_DATABASE_URL (.ci/run sets it)")
+        schema = f"relais_sched_{uuid.uuid4().hex[:10]}"
+        admin = make_engine(PG_URL)
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        options = {"connect_args": {"options": f"-csearch_path={schema}"}}
+        engine = make_engine(PG_URL, **options)
+        upgrade(engine)
+        engine.dispose()
+        yield PG_URL, options
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+        return
+    url = f"sqlite:///{tmp_path_factory.mktemp('sched') / 'relais.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    yield url, {}
+
+
+def test_world_speaks_matrix_and_posts_reach_the_outbox(world):
+    assert "Réunion #1 planifiée" in world.say("fabienne", "/meeting COPIL jeudi 14h salle du conseil")
+    outcomes = world.run(paris(2026, 12, 2, 14))
+    assert [(o.kind, o.status) for o in outcomes] == [("agenda", "posted")]
+    assert [row.channel for row in world.outbox()] == ["matrix:!copil:hs"]
