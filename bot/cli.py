@@ -120,7 +120,10 @@ def demo(db: str | None, language: str, now: str | None, reset: bool) -> None:
         with app.store.unit_of_work() as session:
             seeded = session.scalar(select(func.count()).select_from(Commitment))
         if not seeded:
+            from schedules.demo import seed_schedules_demo
+
             seed_demo(app.dispatcher)
+            seed_schedules_demo(app.dispatcher)
         banner = (
             "Relais — démo. Vous êtes Camille, animatrice de la communauté. Tapez /help, /actions, "
             "/engage …  (/quit pour sortir)"

@@ -27,6 +27,7 @@ class Item(Base):
         # covering index: unread lists scan a member's circles without touching the table
         Index("ix_items_circle_number", "circle_id", "number", "must_read", "author_id", "version"),
         Index("ix_items_community_created", "community_id", "created_at"),
+        Index("ix_items_circle_created", "circle_id", "created_at"),  # recaps read weekly windows
     )
 
     id: Mapped[intpk]
