@@ -50,7 +50,7 @@ class Sender(Protocol):
 
 def backoff(attempts: int, retry_after: float | None) -> timedelta:
     if retry_after is not None:
-        return timedelta(seconds=max(retry_after, 0.0))
+        return timedelta(seconds=max(retry_after, 1.0))  # never a tight loop, even on "Retry-After: 0"
     return timedelta(seconds=min(2 ** max(attempts - 1, 0), 300))
 
 

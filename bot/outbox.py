@@ -26,8 +26,16 @@ def platform_of(address: str | None) -> str:
     return (address or "").split(":", 1)[0]
 
 
-def new_id() -> str:
-    return uuid.uuid4().hex
+def new_id(session: Session, now: datetime) -> str:
+    """A stable, unique id (32 hex characters) that sorts in creation order.
+
+    Time first, then the row's rank in its transaction, then randomness: two posts written by
+    one command go out in the order they were written.
+    """
+    rank = session.info.get("outbox_rank", 0) + 1
+    session.info["outbox_rank"] = rank
+    micros = int(now.timestamp() * 1_000_000)
+    return f"{micros:014x}{rank:04x}{uuid.uuid4().hex[:14]}"
 
 
 def enqueue(
@@ -46,7 +54,7 @@ def enqueue(
     occurrence_key: str | None = None,
 ) -> OutboxMessage:
     row = OutboxMessage(
-        id=new_id(),
+        id=new_id(session, now),
         platform=platform or platform_of(channel),
         channel=channel,
         member_id=member_id,

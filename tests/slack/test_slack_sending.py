@@ -69,7 +69,10 @@ async def test_a_persistent_429_gives_the_row_back_and_nothing_is_lost(relais_so
     harness.standin.rate_limit("chat.postMessage", times=3, retry_after=0)  # 1 + 2 retries, then give up
     with harness.store.unit_of_work() as session:
         enqueue_post(session, Post("Le compte rendu", "circle", circle_id=copil(harness)), harness.clock.now())
-    # the row goes back to pending (Retry-After 0: due again at once), the next attempt lands
+    # the row goes back to pending, due again after at least a second (never a tight loop),
+    # and the next attempt lands
+    assert await harness.deliverer.deliver_due() == 0
+    harness.clock.advance(timedelta(seconds=1))
     assert await harness.deliverer.deliver_due() == 1
     assert [call.status for call in harness.standin.calls_to("chat.postMessage")] == [429, 429, 429, 200]
     (row,) = rows(harness)
