@@ -12,7 +12,10 @@
 How a phrase is read.  A deterministic grammar (bot.dates_repairs, bot.dates_days) handles the
 everyday forms that raw dateparser gets wrong or does not know; dateparser (DATE_ORDER pinned to
 DMY in French and MDY in English, RELATIVE_BASE = the injected clock in local time,
-PREFER_DATES_FROM = future) is the fallback, asked only about phrases made of date words.  Text is
+PREFER_DATES_FROM = future) is the fallback, asked only about phrases made of date words, and its
+answer is refused when it contradicts the text: a weekday typed that is not the answer's, a clock
+time typed that is not the answer's time, a year never typed (an answer more than ~3 years from now
+without its 4-digit year in the text: "12 jeudi 14h" once gave 12 November 2114).  Text is
 compared without case or accents ("apres-demain", "decembre", "Noel" work).  Leading markers and
 articles are ignored ("d'ici", "avant", "pour", "au plus tard", "le", "la", "à", "by", "before",
 "on", "the", "at"…): a deadline "avant lundi" is due Monday, not Sunday.
@@ -37,9 +40,15 @@ Meanings chosen (now = Thursday 26 Nov 2026 10:00, Europe/Paris, in the examples
   "15/12" (fr: day/month), "12/15" (en: month/day; a reading that is impossible in the pinned order
   but valid in the other, e.g. "15/12" in English, is taken), "15/12/2026", ISO "2026-12-15" and
   "2026-12-15T14:00".  Without a year: the first such day from today on ("15 janvier" → 2027).
-  A weekday before a date is ignored ("vendredi 27 novembre").
 * Day of the month — "le 3", "the 3rd", "le 1er": the next 3rd from today on (3 Dec 2026); a bare
-  number ("3", "2026") is never a date.
+  number ("3", "2026") is never a date, nor a number before a weekday or a day word: "12 jeudi 14h",
+  "3 thursday", "12 demain" are None (in "Salle 12 lundi" the number belongs to the title; split_due
+  then takes "lundi").  A number before a month is a date ("Salle 12 décembre" is due 12 December).
+* Weekday with a date — the weekday must agree with the date the rest of the words give.
+  "jeudi 3 décembre 14h", "Thursday the 3rd" = 3 Dec (a Thursday).  When it does not ("jeudi 12":
+  the next 12th, 12 Dec 2026, is a Saturday; "jeudi 12 novembre"; "jeudi 15/01/2027") the result is
+  None rather than a guess months away, and split_due reports the words as not understood instead
+  of dropping the weekday or the date: the member is asked to say it again.
 * Months — "janvier"/"en janvier" = 1 January (next one); "début"/"early"/"beginning of" = the 1st,
   "mi-"/"mid-"/"middle of" = the 15th, "fin"/"end of"/"late" = the last day: "fin janvier" = 31 Jan,
   "mi-décembre" = 15 Dec.  Always the next such day from today on.

@@ -11,14 +11,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel.dates import format_date, format_datetime
 from dateparser.date import DateDataParser
 
-from bot.dates_repairs import REJECTED, Hit, parse_rules
-from bot.dates_vocab import VOCAB, clean, lang_of, strip_accents
+from bot.dates_repairs import CONFLICTING, REJECTED, Hit, extract_clock, parse_rules
+from bot.dates_vocab import MONTHS_ABBR, MONTHS_FULL, VOCAB, WEEKDAYS_FULL, clean, lang_of, strip_accents
 
 log = logging.getLogger(__name__)
 
 MAX_PHRASE = 200  # longer text is not a date phrase: refuse it at once
+FALLBACK_MAX_DAYS = 3 * 366  # dateparser's answers further from now need the year typed
 
 _BARE_NUMBER = re.compile(r"\d{1,4}")
+_YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)")
 _TIME_HINT = re.compile(
     r"\d\s*h\b|\d\s*h\s*\d\d|\d:\d\d|\d\s*(?:am|pm)\b|\b(?:midi|minuit|noon|midnight|heures?|hours?|minutes?)\b"
 )
@@ -27,6 +29,15 @@ _NO_START = {
     "de", "du", "des", "d'", "l'", "et", "ou", "apres", "depuis", "entre", "sauf", "chaque", "tous",
     "dernier", "of", "and", "or", "after", "since", "from", "between", "except", "every", "each", "last",
 }
+_UNIT_WORDS = {
+    "fr": {"jour", "jours", "j", "semaine", "semaines", "sem", "mois", "an", "ans", "annee", "annees", "heure",
+           "heures", "h", "minute", "minutes", "min", "mn"},
+    "en": {"day", "days", "d", "week", "weeks", "wk", "wks", "month", "months", "year", "years", "yr", "yrs",
+           "hour", "hours", "hr", "hrs", "h", "minute", "minutes", "min", "mins", "business", "working"},
+}
+_MONTHS = {lang: {*MONTHS_FULL[lang], *MONTHS_ABBR[lang]} for lang in ("fr", "en")}
+# What may follow a bare number in a phrase for dateparser: "15 janvier", "2 semaines" ("12 jeudi": no).
+_AFTER_NUMBER = {lang: _MONTHS[lang] | _UNIT_WORDS[lang] for lang in ("fr", "en")}
 _PATTERNS = {
     "fr": ("EEEE d MMMM y", "EEEE d MMMM y 'à' HH:mm"),
     "en": ("EEEE d MMMM y", "EEEE d MMMM y 'at' HH:mm"),
@@ -65,6 +76,18 @@ def parse_when(text: str, now: datetime, tz: str, language: str) -> When | None:
 
 def parse_local(text: str, now: datetime, lang: str) -> When | None:
     """parse_when with now already local and aware and lang already "fr"/"en"."""
+    return read_local(text, now, lang)[0]
+
+
+def read_local(text: str, now: datetime, lang: str) -> tuple[When | None, bool]:
+    """parse_local, and whether a None is a date whose weekday agrees with no day ("jeudi 12 novembre")."""
+    hit = _hit(text, now, lang)
+    if hit is None or hit is REJECTED or hit is CONFLICTING:
+        return None, hit is CONFLICTING
+    return _when(hit, now), False
+
+
+def _hit(text: str, now: datetime, lang: str) -> Hit | None:
     if not isinstance(text, str) or not text.strip() or len(text) > MAX_PHRASE:
         return None
     cleaned = clean(text)
@@ -72,13 +95,10 @@ def parse_local(text: str, now: datetime, lang: str) -> When | None:
     if not folded or _BARE_NUMBER.fullmatch(folded):  # "2", "2026": a number, not a date
         return None
     try:
-        hit = parse_rules(folded, lang, now) or _dateparser(cleaned, folded, lang, now)
-        if hit is REJECTED:
-            return None
+        return parse_rules(folded, lang, now) or _dateparser(cleaned, folded, lang, now)
     except Exception:  # a parsing bug must never break a command: the phrase is just not understood
         log.exception("date phrase %r could not be parsed", text)
         return None
-    return _when(hit, now) if hit else None
 
 
 def _when(hit: Hit, now: datetime) -> When:
@@ -92,12 +112,20 @@ def _when(hit: Hit, now: datetime) -> When:
 
 
 def _dateparser(cleaned: str, folded: str, lang: str, now: datetime) -> Hit | None:
-    """Ask dateparser (DATE_ORDER pinned per language, future preferred), only about date-like words."""
+    """Ask dateparser (DATE_ORDER pinned per language, future preferred), only about date-like words.
+
+    Its answer is checked: a bare number must be a day next to its month, an amount before its unit
+    or a year after a date ("12 jeudi", "le 12 jeudi", "demain 12" are refused), a weekday typed must
+    be the answer's, a clock time typed must be the answer's time, and an answer more than ~3 years
+    away needs its year typed.
+    """
     vocab = VOCAB[lang]
     tokens = folded.replace("'", "' ").split()
     if not tokens or tokens[0] in _NO_START or not vocab.strong_hint.search(folded):
         return None
     if not all(vocab.token_ok.fullmatch(token) for token in tokens):
+        return None
+    if any(_loose_number(tokens, index, lang) for index in range(len(tokens))):
         return None
     settings = {
         "DATE_ORDER": "DMY" if lang == "fr" else "MDY",
@@ -112,9 +140,29 @@ def _dateparser(cleaned: str, folded: str, lang: str, now: datetime) -> Hit | No
         return None
     if found.tzinfo is not None:
         found = found.astimezone(now.tzinfo).replace(tzinfo=None)
-    if _TIME_HINT.search(folded):
-        return Hit(found.date(), found.time().replace(second=0, microsecond=0))
+    found = found.replace(second=0, microsecond=0)
+    weekdays = {WEEKDAYS_FULL[lang][token] for token in tokens if token in WEEKDAYS_FULL[lang]}
+    if weekdays and found.weekday() not in weekdays:
+        return None  # "12 lundi" read as Thursday 12 November
+    far = abs((found.date() - now.date()).days) > FALLBACK_MAX_DAYS
+    if far and str(found.year) not in _YEAR.findall(folded):
+        return None  # "12 jeudi 14h" read as 12 November 2114: a year that was not typed
+    typed = extract_clock(folded, lang)
+    if typed is None or (typed[0] is not None and typed[0] != found.time()):
+        return None  # a clock time typed but not in the answer (read as a year, a day…)
+    if typed[0] is not None or _TIME_HINT.search(folded):
+        return Hit(found.date(), found.time())
     return Hit(found.date())
+
+
+def _loose_number(tokens: list[str], index: int, lang: str) -> bool:
+    """A bare number that is not a day next to its month, an amount before its unit or a year after a date."""
+    if not _BARE_NUMBER.fullmatch(tokens[index]):
+        return False
+    after = tokens[index + 1] if index + 1 < len(tokens) else ""
+    before = tokens[index - 1] if index else ""
+    year_after_date = len(tokens[index]) == 4 and bool(before) and (before[0].isdigit() or before in _MONTHS[lang])
+    return after not in _AFTER_NUMBER[lang] and before not in _MONTHS[lang] and not year_after_date
 
 
 def format_when(when: When, language: str) -> str:

@@ -2,25 +2,48 @@
 
 Part of the date grammar (see bot.dates_repairs, which strips markers, fillers and clock times
 first, and bot.dates for the meanings).  Input is folded text without any clock time; every
-function returns a date or None and never raises on odd text.
+function returns a date, CONFLICT (a weekday and a date that never agree) or None, never raising.
 """
 
 from __future__ import annotations
 
 import re
 from calendar import monthrange
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
+from itertools import islice
 
-from dateutil.easter import easter
 from dateutil.relativedelta import relativedelta
 
-from bot.dates_vocab import MONTHS_FULL, VOCAB, month_number, weekday_number
+from bot.dates_vocab import HOLIDAYS, MONTHS_FULL, VOCAB, month_number, weekday_number
 
 PERIOD_WORDS = {
     "journee": "day", "day": "day", "semaine": "week", "week": "week", "mois": "month", "month": "month",
     "trimestre": "quarter", "quarter": "quarter", "annee": "year", "an": "year", "year": "year",
     "week-end": "weekend", "weekend": "weekend", "today": "day",
+}
+LOOK_AHEAD_MONTHS = 14  # "le 31": the next month that has a 31st, searched this far at most
+CONFLICT = date.max  # a weekday and a date typed together that never agree: surely not a date
+
+
+def named_day(text: str, lang: str, today: date, article: bool, has_clock: bool) -> tuple[date, bool] | None:
+    """The local day named by text (fillers already stripped); the flag is True for "no day given"."""
+    if not text:
+        return (today, True) if has_clock else None
+    if text in _TODAY[lang] or (has_clock and text in _THIS[lang]):
+        return today, False
+    if text in _RELATIVE_DAYS[lang]:
+        return today + timedelta(days=_RELATIVE_DAYS[lang][text]), False
+    found = day_of(text, lang, today, article)
+    return (found, False) if found is not None else None
+
+
+_TODAY = {"fr": {"aujourd'hui", "aujourd hui", "aujourdhui", "auj", "ce jour"}, "en": {"today"}}
+_THIS = {"fr": {"ce", "cet", "cette"}, "en": {"this"}}
+_RELATIVE_DAYS = {
+    "fr": {"demain": 1, "apres-demain": 2, "apres demain": 2, "hier": -1, "avant-hier": -2, "avant hier": -2},
+    "en": {"tomorrow": 1, "tmrw": 1, "tmw": 1, "day after tomorrow": 2, "overmorrow": 2, "yesterday": -1,
+           "day before yesterday": -2},
 }
 
 
@@ -44,35 +67,6 @@ def _holiday(text: str, lang: str, today: date, article: bool) -> date | None:
         if rule(year) >= today:
             return rule(year)
     return None
-
-
-def _fixed(month: int, day: int) -> Callable[[int], date]:
-    return lambda year: date(year, month, day)
-
-
-def _easter(offset: int) -> Callable[[int], date]:
-    return lambda year: easter(year) + timedelta(days=offset)
-
-
-HOLIDAYS: dict[str, dict[str, Callable[[int], date]]] = {
-    "fr": {
-        "noel": _fixed(12, 25), "jour de noel": _fixed(12, 25), "reveillon": _fixed(12, 24),
-        "reveillon de noel": _fixed(12, 24), "nouvel an": _fixed(1, 1), "jour de l'an": _fixed(1, 1),
-        "saint sylvestre": _fixed(12, 31), "reveillon du nouvel an": _fixed(12, 31),
-        "toussaint": _fixed(11, 1), "paques": _easter(0), "lundi de paques": _easter(1),
-        "ascension": _easter(39), "pentecote": _easter(49), "lundi de pentecote": _easter(50),
-        "saint valentin": _fixed(2, 14), "fete du travail": _fixed(5, 1), "fete nationale": _fixed(7, 14),
-        "armistice": _fixed(11, 11), "halloween": _fixed(10, 31),
-    },
-    "en": {
-        "christmas": _fixed(12, 25), "christmas day": _fixed(12, 25), "xmas": _fixed(12, 25),
-        "christmas eve": _fixed(12, 24), "new year": _fixed(1, 1), "new year's day": _fixed(1, 1),
-        "new years day": _fixed(1, 1), "new year's eve": _fixed(12, 31), "new years eve": _fixed(12, 31),
-        "nye": _fixed(12, 31), "easter": _easter(0), "easter sunday": _easter(0),
-        "easter monday": _easter(1), "good friday": _easter(-2), "halloween": _fixed(10, 31),
-        "valentine's day": _fixed(2, 14), "valentines day": _fixed(2, 14),
-    },
-}
 
 
 def _weekday(text: str, lang: str, today: date, article: bool) -> date | None:
@@ -118,23 +112,6 @@ def _weekday_patterns(lang: str) -> list[tuple[re.Pattern[str], str]]:
 _WEEKDAY_RES = {lang: _weekday_patterns(lang) for lang in ("fr", "en")}
 
 
-def _ymd(year: int | None, month: int, day: int, today: date) -> date | None:
-    """A calendar date; without a year, the first one on or after today."""
-    if year is not None:
-        try:
-            return date(year, month, day) if 1900 <= year <= 2999 else None
-        except ValueError:
-            return None
-    for candidate_year in range(today.year, today.year + 9):
-        try:
-            found = date(candidate_year, month, day)
-        except ValueError:
-            continue
-        if found >= today:
-            return found
-    return None
-
-
 def _year(text: str | None) -> int | None:
     if text is None:
         return None
@@ -169,34 +146,59 @@ def _calendar_date(text: str, lang: str, today: date, article: bool) -> date | N
     res = _DATE_RES[lang]
     match = res["dmy"].fullmatch(text) or res["mdy"].fullmatch(text)
     if match:
-        return _ymd(_year(match.group("y")), month_number(match.group("mo"), lang),
-                    _day_number(match.group("d")), today)
+        month, day = month_number(match.group("mo"), lang), _day_number(match.group("d"))
+        return _agreeing(match, lang, _dates(_year(match.group("y")), month, day, today), today)
     match = res["numeric"].fullmatch(text)
     if match:
         first, second = int(match.group("a")), int(match.group("b"))
         day, month = (first, second) if lang == "fr" else (second, first)
         if month > 12 and day <= 12:  # "15/12" typed in English, "12/15" in French: only one reading
             day, month = month, day
-        return _ymd(_year(match.group("y")), month, day, today) if 1 <= month <= 12 else None
+        if not 1 <= month <= 12:
+            return None
+        return _agreeing(match, lang, _dates(_year(match.group("y")), month, day, today), today)
     match = res["dom"].fullmatch(text)
     if match and (article or match.group("wd") or match.group("sfx") in ("st", "nd", "rd", "th", "er")
                   or match.group("d") in ("1er", "premier")):
         next_month = (match.group("of") or "").endswith(("prochain", "next month"))
-        return _day_of_month(_day_number(match.group("d")), today, next_month)
+        found = _days_of_month(_day_number(match.group("d")), today, next_month)
+        return _agreeing(match, lang, found, today)
     return None
 
 
-def _day_of_month(day: int, today: date, next_month: bool) -> date | None:
-    if not 1 <= day <= 31:
+def _agreeing(match: re.Match[str], lang: str, found: Iterator[date], today: date) -> date | None:
+    """The first date found. A weekday typed with it must agree with that date: "jeudi 12" when
+    the next 12th is a Saturday gives CONFLICT (not understood, said to the member), rather than
+    a guess months away.
+    """
+    dates = list(islice(found, 1))
+    if not dates:
         return None
+    if match.group("wd") and dates[0].weekday() != weekday_number(match.group("wd"), lang):
+        return CONFLICT
+    return dates[0]
+
+
+def _dates(year: int | None, month: int, day: int, today: date) -> Iterator[date]:
+    """That calendar date in the typed year, else from today on (the first one, then the next ones)."""
+    years = [year] if year is not None and 1900 <= year <= 2999 else []
+    for candidate_year in years if year is not None else range(today.year, today.year + 9):
+        try:
+            found = date(candidate_year, month, day)
+        except ValueError:
+            continue
+        if year is not None or found >= today:
+            yield found
+
+
+def _days_of_month(day: int, today: date, next_month: bool) -> Iterator[date]:
+    if not 1 <= day <= 31:
+        return
     start = date(today.year, today.month, 1) + relativedelta(months=1 if next_month else 0)
-    for months in range(13):
+    for months in range(LOOK_AHEAD_MONTHS + 1):
         first = start + relativedelta(months=months)
-        if day <= monthrange(first.year, first.month)[1]:
-            found = first.replace(day=day)
-            if found >= today:
-                return found
-    return None
+        if day <= monthrange(first.year, first.month)[1] and first.replace(day=day) >= today:
+            yield first.replace(day=day)
 
 
 # --- months, periods: "fin janvier", "mi-décembre", "fin du mois", "end of next quarter" -------

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from bot.dates_days import PERIOD_WORDS, day_of, period_point
+from bot.dates_days import CONFLICT, PERIOD_WORDS, named_day, period_point
 from bot.dates_vocab import VOCAB, number_value
 
 EVENING = time(20, 0)
@@ -30,12 +30,14 @@ class Hit:
 
 
 REJECTED = Hit(date.min)  # the phrase is surely wrong: no fallback to dateparser
+CONFLICTING = Hit(CONFLICT)  # a date whose typed parts disagree ("jeudi 12 novembre" in 2026): surely wrong
 
 
 def parse_rules(text: str, lang: str, now: datetime) -> Hit | None:
     """Parse folded text; now is the aware local time.
 
-    None when the grammar does not know the phrase, REJECTED when it knows the phrase is not a date.
+    None when the grammar does not know the phrase, REJECTED when it knows the phrase is not a date,
+    CONFLICTING when it is a date whose weekday does not agree with it.
     """
     t = _LATEST[lang].sub("", text)
     if lang == "en":
@@ -48,7 +50,7 @@ def parse_rules(text: str, lang: str, now: datetime) -> Hit | None:
         if stripped == t:
             break
         t = stripped
-    extracted = _extract_clock(t, lang)
+    extracted = extract_clock(t, lang)
     if extracted is None:
         return REJECTED  # two clock times, or an impossible one ("25h"): do not ask dateparser either
     clock, rest = extracted
@@ -56,10 +58,12 @@ def parse_rules(text: str, lang: str, now: datetime) -> Hit | None:
     iso = _ISO.fullmatch(rest)
     if iso:
         return _iso(iso, clock)
-    found = _day(rest, lang, now.date(), article, clock is not None)
+    found = named_day(rest, lang, now.date(), article, clock is not None)
     if found is None:
         return None
     day, bare = found
+    if day == CONFLICT:
+        return CONFLICTING
     if clock is None:
         return Hit(day)
     moment = datetime.combine(day, clock)
@@ -251,7 +255,7 @@ _LATE_PARTS = {"du soir", "de l'apres-midi", "de l'aprem", "soir", "soiree", "ap
 _NO_CLOCK: tuple[time | None, str] = (None, "")
 
 
-def _extract_clock(text: str, lang: str) -> tuple[time | None, str] | None:
+def extract_clock(text: str, lang: str) -> tuple[time | None, str] | None:
     """Take one clock time (and/or part of the day) out of text; None when two or an invalid one."""
     clock: time | None = None
     late = False
@@ -294,29 +298,3 @@ def _clock(groups: dict[str, str | None]) -> time | None:
     if hour > 23 or minute > 59:
         return None
     return time(hour, minute)
-
-
-# --- days ---------------------------------------------------------------------------------------
-
-
-def _day(text: str, lang: str, today: date, article: bool, has_clock: bool) -> tuple[date, bool] | None:
-    """The local day named by text (fillers already stripped); the flag is True for "no day given"."""
-    if not text:
-        return (today, True) if has_clock else None
-    if text in _TODAY[lang] or (has_clock and text in _THIS[lang]):
-        return today, False
-    if text in _RELATIVE_DAYS[lang]:
-        return today + timedelta(days=_RELATIVE_DAYS[lang][text]), False
-    found = day_of(text, lang, today, article)
-    return (found, False) if found is not None else None
-
-
-_TODAY = {"fr": {"aujourd'hui", "aujourd hui", "aujourdhui", "auj", "ce jour"}, "en": {"today"}}
-_THIS = {"fr": {"ce", "cet", "cette"}, "en": {"this"}}
-_RELATIVE_DAYS = {
-    "fr": {"demain": 1, "apres-demain": 2, "apres demain": 2, "hier": -1, "avant-hier": -2, "avant hier": -2},
-    "en": {"tomorrow": 1, "tmrw": 1, "tmw": 1, "day after tomorrow": 2, "overmorrow": 2, "yesterday": -1,
-           "day before yesterday": -2},
-}
-
-

@@ -1,4 +1,5 @@
-"""Words and text normalisation shared by the date parser (bot.dates_repairs) and bot.due_split.
+"""Words (months, weekdays, numbers, holidays) and text normalisation shared by the date parser
+(bot.dates_repairs, bot.dates_days) and bot.due_split.
 
 Everything here works on *folded* text: NFKC, lowercase, no accents, typographic apostrophes and
 dashes made plain, commas and stray colons turned into spaces, whitespace collapsed.  Regular
@@ -10,6 +11,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
+from datetime import date, timedelta
+
+from dateutil.easter import easter
 
 LANGS = ("fr", "en")
 
@@ -89,6 +94,35 @@ NUMBER_WORDS: dict[str, dict[str, int]] = {
         "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
         "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
         "fifteen": 15, "sixteen": 16, "twenty": 20, "thirty": 30, "forty-eight": 48, "a couple of": 2,
+    },
+}
+
+
+def _fixed(month: int, day: int) -> Callable[[int], date]:
+    return lambda year: date(year, month, day)
+
+
+def _easter(offset: int) -> Callable[[int], date]:
+    return lambda year: easter(year) + timedelta(days=offset)
+
+
+HOLIDAYS: dict[str, dict[str, Callable[[int], date]]] = {
+    "fr": {
+        "noel": _fixed(12, 25), "jour de noel": _fixed(12, 25), "reveillon": _fixed(12, 24),
+        "reveillon de noel": _fixed(12, 24), "nouvel an": _fixed(1, 1), "jour de l'an": _fixed(1, 1),
+        "saint sylvestre": _fixed(12, 31), "reveillon du nouvel an": _fixed(12, 31),
+        "toussaint": _fixed(11, 1), "paques": _easter(0), "lundi de paques": _easter(1),
+        "ascension": _easter(39), "pentecote": _easter(49), "lundi de pentecote": _easter(50),
+        "saint valentin": _fixed(2, 14), "fete du travail": _fixed(5, 1), "fete nationale": _fixed(7, 14),
+        "armistice": _fixed(11, 11), "halloween": _fixed(10, 31),
+    },
+    "en": {
+        "christmas": _fixed(12, 25), "christmas day": _fixed(12, 25), "xmas": _fixed(12, 25),
+        "christmas eve": _fixed(12, 24), "new year": _fixed(1, 1), "new year's day": _fixed(1, 1),
+        "new years day": _fixed(1, 1), "new year's eve": _fixed(12, 31), "new years eve": _fixed(12, 31),
+        "nye": _fixed(12, 31), "easter": _easter(0), "easter sunday": _easter(0),
+        "easter monday": _easter(1), "good friday": _easter(-2), "halloween": _fixed(10, 31),
+        "valentine's day": _fixed(2, 14), "valentines day": _fixed(2, 14),
     },
 }
 

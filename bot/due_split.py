@@ -11,6 +11,16 @@ almost never.  The first candidate that parses decides:
   name ("Observer Mars", "Préparer Noël"), which need a marker ("pour Noël", "by March"), or a bare
   early hour ("Animer l'atelier 2h" is a length: "à 2h" is a time).
 
+Labels stay in the title.  A number before a weekday or a day word is a label or a quantity, never a
+date ("Salle 12 lundi", "Atelier 3 jeudi 10h", "Lot 2 vendredi", "Room 12 tomorrow": the title keeps
+the number, the due part starts after it); a number before a month is a date ("Lot 2 3 décembre" is
+due 3 December, "Salle 12 décembre" is due 12 December).  An uppercase "A" after a word is a label
+("Plan A", "Dossier A mardi", "Bâtiment A 14h", "Plan A Monday"); only a lowercase "a" is read as "à"
+("Appeler Paul a 14h"), and a leading "A" too ("A demain").
+
+A candidate whose weekday and date never agree ("Réunion jeudi 12 novembre", see bot.dates) stops the
+search: when is None, due_text is the candidate and not_understood its words after the marker.
+
 When nothing parses and a clear marker (d'ici, avant, au plus tard, échéance, by, before, due) is
 followed by words, those words are returned as not_understood instead of being lost in the title,
 except where the marker is plainly not about time ("avant de partir", "due to rain", "before
@@ -25,9 +35,8 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.dates_core import When, local_now, parse_local, zone_of
-from bot.dates_days import HOLIDAYS
-from bot.dates_vocab import MONTHS_FULL, VOCAB, fold, lang_of
+from bot.dates_core import When, local_now, read_local, zone_of
+from bot.dates_vocab import HOLIDAYS, MONTHS_FULL, VOCAB, fold, lang_of
 
 log = logging.getLogger(__name__)
 
@@ -98,21 +107,27 @@ def _split(text: str, now: datetime, lang: str) -> DueSplit:
     previous = spans.pop(0) if len(spans) > MAX_WORDS else None
     words = [fold(text[start:end]) for start, end in spans]
     hint = VOCAB[lang].hint
-    for index, (start, _end) in enumerate(spans):
+    for index, (start, end) in enumerate(spans):
         candidate = text[start:].strip()
         folded = " ".join(word for word in words[index:] if word)
         if not words[index] or len(candidate) > MAX_CANDIDATE_CHARS or not hint.search(folded):
             continue
+        if text[start:end] == "A" and (index or previous):
+            continue  # "Plan A", "Dossier A mardi": a label, not "à" (typed "a 14h" without its accent)
         marker = _marker_at(words, index, lang)
         if marker is None and _binds(words[index], lang):
             continue  # "of Monday", "du 15 janvier": judged from the next word on
-        when = parse_local(candidate, now, lang)
-        if when is None:
+        when, conflict = read_local(candidate, now, lang)
+        if when is None and not conflict:
             continue
         if marker is None:
             before = words[index - 1] if index else (fold(text[previous[0]:previous[1]]) if previous else "")
             if _binds(before, lang) or _WEAK_ALONE[lang].fullmatch(folded.replace("-", " ")):
                 break
+        if conflict:  # "jeudi 12 novembre" is a wrong date, not "12 novembre" with "jeudi" in the title
+            after = spans[index + (marker[1] if marker else 0)][0]
+            wrong = text[after:].strip().rstrip(" .!?;,")
+            return DueSplit(title=_tidy(text[:start]), when=None, due_text=candidate, not_understood=wrong)
         return DueSplit(title=_tidy(text[:start]), when=when, due_text=candidate, not_understood=None)
     return _clear_marker_left(text, spans, words, lang)
 

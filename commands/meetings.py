@@ -93,6 +93,9 @@ def meeting(ctx: Context, text: str) -> Reply:
         raise Refusal("This text is too long ({length} characters; at most {limit}).", length=len(text),
                       limit=MAX_LINE)
     parsed = parse_meeting_text(text, ctx.now, ctx.community.timezone, ctx.language)
+    if parsed.when is None and parsed.date_text:
+        raise Refusal("I did not understand the date “{words}”. Nothing was saved.",
+                      words=esc(parsed.date_text, 80))
     if parsed.when is None:
         raise UsageError("I did not find when the meeting takes place.")
     if not parsed.when.has_time:

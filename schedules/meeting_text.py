@@ -40,6 +40,10 @@ def parse_meeting_text(text: str, now: datetime, tz: str, language: str) -> Meet
     for count in range(len(words), 0, -1):
         end = words[count - 1].end()
         split = split_due(text[:end], now, tz, language)
+        if split.when is None and split.not_understood:
+            # a date was clearly meant but not understood ("jeudi 12" when the 12th is a Saturday):
+            # say so rather than fall back to a shorter reading that drops words
+            return MeetingText(split.title, None, circle, None, split.not_understood)
         if split.when is None:
             continue
         place = text[end:].strip(" ,;-—–") or None

@@ -117,6 +117,29 @@ TABLE: list[tuple[str, str, str | None, bool]] = [
     ("31/02", "fr", None, False),
     ("25h", "fr", None, False),
     ("14h 15h", "fr", None, False),
+    # --- French: a number before a weekday or a day word is not a date (dateparser read years) ---
+    ("12 jeudi 14h", "fr", None, False),
+    ("le 12 jeudi", "fr", None, False),
+    ("12 lundi", "fr", None, False),
+    ("3 jeudi 10h", "fr", None, False),
+    ("2 vendredi", "fr", None, False),
+    ("12 demain", "fr", None, False),
+    ("demain 12", "fr", None, False),
+    ("12 en janvier", "fr", None, False),
+    # --- French: a weekday and a day of the month must agree ---
+    ("jeudi 3 décembre 14h", "fr", "2026-12-03T14:00", True),
+    ("jeudi 10 14h", "fr", "2026-12-10T14:00", True),
+    ("le jeudi 3", "fr", "2026-12-03", False),
+    ("jeudi 12 14h", "fr", None, False),  # the next 12th is a Saturday: not a guess months away
+    ("jeudi 12", "fr", None, False),
+    ("vendredi 1er", "fr", None, False),  # 1 December is a Tuesday
+    ("mardi 1er", "fr", "2026-12-01", False),
+    ("mardi 29 février", "fr", "2028-02-29", False),
+    ("vendredi 15/01/2027", "fr", "2027-01-15", False),
+    ("jeudi 12 novembre", "fr", None, False),
+    ("jeudi 15/01/2027", "fr", None, False),
+    ("jeudi 12 du mois prochain", "fr", None, False),
+    ("dimanche 29 février", "fr", None, False),
     # --- English: what raw dateparser 1.5 misses or gets wrong ---
     ("end of January", "en", "2027-01-31", False),
     ("mid-December", "en", "2026-12-15", False),
@@ -210,6 +233,21 @@ TABLE: list[tuple[str, str, str | None, bool]] = [
     ("13/13", "en", None, False),
     ("when pigs fly", "en", None, False),
     ("sept", "en", None, False),
+    # --- English: a number before a weekday or a day word is not a date ---
+    ("12 monday", "en", None, False),
+    ("3 thursday 10am", "en", None, False),
+    ("2 friday", "en", None, False),
+    ("12 tomorrow", "en", None, False),
+    ("a monday", "en", None, False),
+    # --- English: a weekday and a day of the month must agree ---
+    ("Thursday 3rd", "en", "2026-12-03", False),
+    ("Thursday, December 3 at 2pm", "en", "2026-12-03T14:00", True),
+    ("Thursday 12th", "en", None, False),
+    ("Thursday the 12th at 2pm", "en", None, False),
+    ("Tuesday the 1st at 2pm", "en", "2026-12-01T14:00", True),
+    ("Saturday 12/12", "en", "2026-12-12", False),
+    ("Thursday December 12", "en", None, False),
+    ("Thursday 12/12/2026", "en", None, False),
 ]
 
 
@@ -338,6 +376,50 @@ def test_odd_input_never_raises(text: str) -> None:
         result = parse_when(text, NOW, PARIS, language)
         assert result is None or isinstance(result, When)
     assert time.perf_counter() - started < 0.5
+
+
+class _FakeParser:
+    """Stands for dateparser's DateDataParser: answers `found` whatever the phrase."""
+
+    found = datetime(2114, 11, 12)
+
+    def __init__(self, **_kwargs: object) -> None:
+        pass
+
+    def get_date_data(self, _text: str) -> object:
+        return type("DateData", (), {"date_obj": self.found, "period": "day"})()
+
+
+@pytest.mark.parametrize(("phrase", "found", "expected", "has_time"), [
+    ("dans 2 semaines et 3 jours", datetime(2114, 12, 13), None, False),  # a year never typed
+    ("dans 2 semaines et 3 jours", datetime(2026, 12, 13), "2026-12-13", False),
+    ("dans 2 semaines et 3 jours 2114", datetime(2114, 12, 13), None, False),  # not after a date
+    ("dans 2 semaines et 3 jours à 14h", datetime(2026, 12, 13), None, False),  # the clock time is lost
+    ("dans 2 semaines et 3 jours à 14h", datetime(2026, 12, 13, 14), "2026-12-13T14:00", True),
+    ("dans 2 semaines et 3 jours lundi", datetime(2026, 12, 13), None, False),  # a Sunday
+])
+def test_dateparser_answers_are_checked(
+    monkeypatch: pytest.MonkeyPatch, phrase: str, found: datetime, expected: str | None, has_time: bool
+) -> None:
+    monkeypatch.setattr("bot.dates_core.DateDataParser", type("Fake", (_FakeParser,), {"found": found}))
+    when = parse_when(phrase, NOW, PARIS, "fr")
+    if expected is None:
+        assert when is None
+    else:
+        assert when == When(at=_expected(expected), has_time=has_time)
+
+
+def test_no_result_far_away_without_its_year() -> None:
+    for phrase, language in [("12 jeudi 14h", "fr"), ("14 jeudi 12", "fr"), ("3 thursday 14", "en")]:
+        when = parse_when(phrase, NOW, PARIS, language)
+        assert when is None or abs(when.at.year - NOW.year) <= 3
+
+
+def test_a_weekday_must_agree_with_the_next_such_day_of_the_month() -> None:
+    later = NOW + timedelta(days=40)  # Tuesday 5 January 2027: 12 January is a Tuesday
+    assert parse_when("mardi 12", later, PARIS, "fr").at.date().isoformat() == "2027-01-12"  # type: ignore[union-attr]
+    assert parse_when("vendredi 12", later, PARIS, "fr") is None  # 12 January 2027 is a Tuesday
+    assert parse_when("Friday the 13th", NOW, PARIS, "en") is None  # 13 December 2026 is a Sunday
 
 
 def test_format_when() -> None:

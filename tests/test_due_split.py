@@ -72,6 +72,29 @@ CASES: list[tuple[str, str, str, str | None, str | None, str | None]] = [
     ("Commander 50 chaises pour le 1er mai", "fr", "Commander 50 chaises", "2027-05-01",
      "pour le 1er mai", None),
     ("Tenir les réunions lundi et mardi", "fr", "Tenir les réunions lundi et mardi", None, None, None),
+    # --- French: labels and quantities stay in the title ---
+    ("Rapport 12 jeudi 14h", "fr", "Rapport 12", "2026-12-03T14:00", "jeudi 14h", None),
+    ("Salle 12 lundi", "fr", "Salle 12", "2026-11-30", "lundi", None),
+    ("Atelier 3 jeudi 10h", "fr", "Atelier 3", "2026-12-03T10:00", "jeudi 10h", None),
+    ("Lot 2 vendredi", "fr", "Lot 2", "2026-11-27", "vendredi", None),
+    ("Salle 12 demain 14h", "fr", "Salle 12", "2026-11-27T14:00", "demain 14h", None),
+    ("Salle 12 en janvier", "fr", "Salle 12", "2027-01-01", "en janvier", None),
+    ("Semaine 12 lundi 9h30", "fr", "Semaine 12", "2026-11-30T09:30", "lundi 9h30", None),
+    ("Lot 2 3 décembre", "fr", "Lot 2", "2026-12-03", "3 décembre", None),
+    ("Salle 12 décembre", "fr", "Salle", "2026-12-12", "12 décembre", None),
+    ("Dossier A mardi", "fr", "Dossier A", "2026-12-01", "mardi", None),
+    ("Plan A demain", "fr", "Plan A", "2026-11-27", "demain", None),
+    ("Bâtiment A 14h", "fr", "Bâtiment A", "2026-11-26T14:00", "14h", None),
+    ("Appeler Paul a 14h", "fr", "Appeler Paul", "2026-11-26T14:00", "a 14h", None),
+    ("A demain", "fr", "", "2026-11-27", "A demain", None),
+    # --- French: a weekday and a day of the month that must agree ---
+    ("Réunion jeudi 3 décembre 14h", "fr", "Réunion", "2026-12-03T14:00", "jeudi 3 décembre 14h", None),
+    ("Réunion jeudi 12 14h", "fr", "Réunion", None, "jeudi 12 14h", "jeudi 12 14h"),
+    ("Réunion jeudi 12 novembre", "fr", "Réunion", None, "jeudi 12 novembre", "jeudi 12 novembre"),
+    ("Rapport d'ici le jeudi 12 novembre", "fr", "Rapport", None, "d'ici le jeudi 12 novembre",
+     "le jeudi 12 novembre"),
+    ("Préparer la réunion du jeudi 12 novembre", "fr", "Préparer la réunion du jeudi 12 novembre", None,
+     None, None),
     # --- English ---
     ("Send the minutes to the partners by Friday", "en", "Send the minutes to the partners", "2026-11-27",
      "by Friday", None),
@@ -101,6 +124,21 @@ CASES: list[tuple[str, str, str, str | None, str | None, str | None]] = [
     ("Meet Anna at 6", "en", "Meet Anna", "2026-11-26T18:00", "at 6", None),
     ("Send the invites next Tuesday at 10:30am", "en", "Send the invites", "2026-12-01T10:30",
      "next Tuesday at 10:30am", None),
+    # --- English: labels and quantities stay in the title ---
+    ("Plan A Monday", "en", "Plan A", "2026-11-30", "Monday", None),
+    ("Plan A by Friday", "en", "Plan A", "2026-11-27", "by Friday", None),
+    ("Room 12 Monday", "en", "Room 12", "2026-11-30", "Monday", None),
+    ("Workshop 3 Thursday 10am", "en", "Workshop 3", "2026-12-03T10:00", "Thursday 10am", None),
+    ("Lot 2 Friday", "en", "Lot 2", "2026-11-27", "Friday", None),
+    ("Room 12 tonight", "en", "Room 12", "2026-11-26T20:00", "tonight", None),
+    ("Step 2 by Friday", "en", "Step 2", "2026-11-27", "by Friday", None),
+    ("Gate 4 Monday morning", "en", "Gate 4", "2026-11-30T09:00", "Monday morning", None),
+    # --- English: a weekday and a day of the month that must agree ---
+    ("Meeting Thursday December 3 at 2pm", "en", "Meeting", "2026-12-03T14:00", "Thursday December 3 at 2pm",
+     None),
+    ("Meeting Thursday 12th", "en", "Meeting", None, "Thursday 12th", "Thursday 12th"),
+    ("Report by Thursday December 12", "en", "Report", None, "by Thursday December 12",
+     "Thursday December 12"),
 ]
 
 

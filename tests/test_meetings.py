@@ -164,3 +164,9 @@ def test_same_event_twice_creates_one_meeting(testbot):
     assert testbot.dispatcher.handle(incoming) is not None
     assert testbot.dispatcher.handle(incoming) is None
     assert "1 réunion à venir" in testbot.say("fabienne", "/meetings")
+
+
+def test_a_weekday_that_does_not_agree_with_the_date_is_refused(testbot):
+    text = testbot.say("fabienne", "/meeting COPIL jeudi 12 novembre 14h salle B")
+    assert text == "Je n’ai pas compris la date « jeudi 12 novembre 14h ». Rien n’a été enregistré."
+    assert testbot.say("fabienne", "/meetings").startswith("Aucune réunion n’est prévue.")
