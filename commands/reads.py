@@ -13,7 +13,7 @@ from bot.markup import bold, esc
 from bot.models import Item
 from bot.reply import Post, Reply
 from bot.router import Param, Router
-from bot.services import reads
+from bot.services import levels, reads
 from bot.services.community import find_circle
 from bot.services.numbering import find_item
 from bot.services.updates import post_item
@@ -201,7 +201,7 @@ def level(ctx: Context, circle: str) -> Reply:
             raise Refusal("There is no circle called {name}.", name=esc(circle, 60))
         circle_id, scope = found.id, esc(found.name, 60)
     since = ctx.now - timedelta(days=LEVEL_DAYS)
-    report = reads.level_report(ctx.session, ctx.community.id, since, circle_id)
+    report = levels.level_report(ctx.session, ctx.community.id, since, circle_id)
     if not report.items:
         return Reply.say(ctx.t("No item to read in {scope} over the last 30 days.", scope=scope))
     lines = [bold(ctx.tn("Reading level, {scope}: {count} item over the last 30 days",

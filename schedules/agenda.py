@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from bot.markup import bold, esc
 from bot.models import Community, Item, Meeting, Occurrence
 from bot.reply import Post
+from bot.services.levels import coverage
 from bot.services.meetings import meeting_after, meeting_before, topics_for
-from bot.services.reads import coverage
 from schedules import facts
 from schedules.recap import Draft
 from schedules.settings import Settings

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from bot.markup import bold, esc, to_plain
 from bot.models import Circle, Community, Item, Meeting, Occurrence
+from bot.services.levels import coverage, level_report
 from bot.services.meetings import upcoming_meetings
-from bot.services.reads import coverage, level_report
 from bot.services.updates import post_item
 from schedules import facts
 from schedules.settings import Settings

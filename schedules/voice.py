@@ -11,7 +11,7 @@ from bot.i18n import Translator, translator
 from bot.markup import bold, esc
 from bot.models import Commitment, Community, Item, Meeting, Member
 from bot.services.commitments import is_overdue
-from bot.services.reads import Coverage
+from bot.services.levels import Coverage
 from bot.text import first_words
 
 

@@ -114,8 +114,9 @@ def load_home(dispatcher: Dispatcher, identity: str, name: str | None) -> HomeDa
         mine = list_commitments(
             session, ctx.community, ActionFilter(owners=frozenset({ctx.actor.id})), ctx.now, ctx.tz
         )
-        unread = reads.unread_items(session, ctx.actor, UNREAD)
-        total = reads.unread_count(session, ctx.actor) if len(unread) == UNREAD else len(unread)
+        ids = reads.unread_ids(session, ctx.actor)
+        unread = reads.load_items(session, ids[:UNREAD])
+        total = len(ids)
         lines = []
         for item in unread:
             author = member_label(item.author) if item.author else "Relais"

@@ -95,3 +95,14 @@ async def test_button_in_the_home_refreshes_it(relais_slack: Harness) -> None:
 async def test_messages_tab_is_not_the_home(relais_slack: Harness) -> None:
     await relais_slack.event(app_home_opened_event(BOB, tab="messages"))
     assert relais_slack.standin.calls_to("views.publish") == []
+
+
+async def test_app_home_with_more_unread_items_than_it_lists(relais_slack: Harness) -> None:
+    await relais_slack.command("unread", user=BOB)
+    for number in range(1, 23):
+        await relais_slack.command("info", f"Annonce numéro {number}", user=FABIENNE)
+    answer = await relais_slack.event(app_home_opened_event(BOB))
+    assert answer.status == 200
+    text = "\n".join(str(block) for block in relais_slack.standin.home_views[BOB]["blocks"])
+    assert "22 éléments à lire" in text and "… et 2 plus anciens." in text
+    assert "Annonce numéro 22" in text and "Annonce numéro 2\\n" not in text
