@@ -12,7 +12,7 @@ from bot.markup import esc
 from bot.models import Member
 from bot.reply import Reply
 from bot.router import Param, Router
-from bot.services.community import ensure_organisation, find_members
+from bot.services.community import ensure_organisation, find_members, set_organisation
 
 router = Router()
 
@@ -56,8 +56,7 @@ def member(ctx: Context, text: str) -> Reply:
         if not rest:
             raise UsageError("Something is missing.")
         organisation = ensure_organisation(ctx.session, ctx.community, rest)
-        target.organisation_id = organisation.id
-        target.organisation = organisation
+        set_organisation(ctx.session, target, organisation)
         return Reply.say(ctx.t("{name} is now with {organisation}.", name=esc(target.display_name, 80),
                                organisation=esc(organisation.name, 80)))
     if action in ("role", "rôle"):

@@ -69,3 +69,15 @@ def test_actions_filters_combine(testbot):
     assert "Aucun engagement" in testbot.say("alice", "/actions retard")
     assert "Je ne comprends pas le filtre" in testbot.say("alice", "/actions n'importe")
     assert "Je ne connais personne" in testbot.say("alice", "/actions @zorro")
+
+
+def test_open_commitments_follow_their_owner_to_a_new_organisation(testbot):
+    testbot.say("bob", "/engage Ouvrir la salle informatique")
+    testbot.say("bob", "/engage Ancienne action")
+    testbot.say("bob", "/done #2")
+    testbot.say("claire", "/whoami")
+    testbot.say("fabienne", "/member @bob org Mairie")
+    testbot.say("fabienne", "/member @claire org Mairie")
+    text = testbot.say("fabienne", "/actions Mairie tout")
+    assert "Ouvrir la salle informatique" in text and "Ancienne action" not in text
+    assert "Point d’étape #3" in testbot.say("claire", "/update #1 Clés récupérées 30%")

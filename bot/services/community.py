@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot.config import Config
-from bot.models import Circle, CircleChannel, CircleMember, Community, Identity, Item, Member, Organisation
+from bot.models import (
+    Circle,
+    CircleChannel,
+    CircleMember,
+    Commitment,
+    Community,
+    Identity,
+    Item,
+    Member,
+    Organisation,
+)
 from bot.text import fold, slugify
 
 
@@ -176,3 +186,20 @@ def find_members(session: Session, community: Community, reference: str) -> list
     if by_local:
         return [member for member in candidates if member.id in by_local]
     return [member for member in candidates if folded and fold(member.display_name).startswith(folded)]
+
+
+def set_organisation(session: Session, member: Member, organisation: Organisation) -> int:
+    """Move a member to an organisation; their open commitments follow (filters, rights, exports).
+
+    Closed commitments keep the organisation they were carried for. Returns how many moved.
+    """
+    member.organisation_id = organisation.id
+    member.organisation = organisation
+    result = session.execute(
+        update(Commitment)
+        .where(Commitment.owner_id == member.id, Commitment.status == "open")
+        .values(organisation_id=organisation.id)
+        .execution_options(synchronize_session="fetch")
+    )
+    session.flush()
+    return int(result.rowcount or 0)
