@@ -24,7 +24,7 @@ class ConfigError(ValueError):
 class CircleConfig:
     name: str
     channels: tuple[str, ...] = ()
-    recap: str = "mon 09:00"
+    recap: str | None = None  # None: the [schedules] recap rule
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ def config_from_dict(data: dict[str, Any]) -> Config:
         CircleConfig(
             name=str(item["name"]),
             channels=_as_tuple(item.get("channels")),
-            recap=str(item.get("recap", "mon 09:00")),
+            recap=str(item["recap"]) if item.get("recap") is not None else None,
         )
         for item in data.get("circles", [])
     )

@@ -101,7 +101,7 @@ class Settings:
         if folded in self.circle_recaps:
             return self.circle_recaps[folded]
         own = circle_rules.get(folded)
-        if own is not None and own.strip() != DEFAULT_RECAP:
+        if own is not None:
             return _rule(f"circles.{circle_name}.recap", own)
         return self.recap
 
@@ -137,4 +137,4 @@ def load_settings(config: Config) -> Settings:
 
 def circle_rules(config: Config) -> dict[str, str]:
     """The `recap` of each [[circles]] entry, by folded circle name."""
-    return {fold(circle.name): circle.recap for circle in config.circles}
+    return {fold(circle.name): circle.recap for circle in config.circles if circle.recap is not None}

@@ -109,9 +109,23 @@ def test_settings_defaults_overrides_and_errors():
     assert custom.reminder_offsets == (timedelta(hours=48), timedelta(hours=2))
     assert custom.recap_grace == timedelta(hours=6)
     assert custom.recap_rule("GT mobilite", {}) is None
-    assert custom.recap_rule("COPIL", {"copil": "mon 09:00"}) == custom.recap
+    assert custom.recap_rule("COPIL", {"copil": "mon 09:00"}) == parse_rule("mon 09:00")  # a circle's own rule wins
     assert custom.recap_rule("COPIL", {"copil": "wed 10:00"}) == parse_rule("wed 10:00")
     for bad in ({"recap": "someday"}, {"recap_grace_hours": "soon"}, {"reminder_offsets_hours": [1, -2]},
                 {"circles": "COPIL"}):
         with pytest.raises(ConfigError):
             load_settings(schedules_config(**bad))
+
+
+def test_a_circle_recap_equal_to_the_usual_default_still_wins():
+    from bot.config import config_from_dict
+    from schedules.settings import circle_rules, load_settings
+
+    config = config_from_dict({
+        "schedules": {"recap": "fri 16:00"},
+        "circles": [{"name": "COPIL", "recap": "mon 09:00"}, {"name": "GT"}],
+    })
+    settings = load_settings(config)
+    rules = circle_rules(config)
+    assert settings.recap_rule("COPIL", rules) != settings.recap
+    assert settings.recap_rule("GT", rules) == settings.recap
