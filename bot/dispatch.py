@@ -14,7 +14,7 @@ from bot.config import Config
 from bot.context import Context
 from bot.dates import When, format_when
 from bot.db import Store
-from bot.errors import Refusal, UsageError
+from bot.errors import Refusal, Term, UsageError
 from bot.i18n import translator
 from bot.markup import esc
 from bot.models import Community, Member, ProcessedEvent
@@ -150,10 +150,12 @@ class Dispatcher:
 
 
 def refusal_text(ctx: Context, error: Refusal) -> str:
-    values = {
-        key: format_when(When(value.at.astimezone(ctx.tz), value.has_time), ctx.language)
-        if isinstance(value, When)
-        else value
-        for key, value in error.values.items()
-    }
+    def localise(value: object) -> object:
+        if isinstance(value, When):
+            return format_when(When(value.at.astimezone(ctx.tz), value.has_time), ctx.language)
+        if isinstance(value, Term):
+            return ctx.t(value)
+        return value
+
+    values = {key: localise(value) for key, value in error.values.items()}
     return ctx.t(error.message, **values)

@@ -15,5 +15,25 @@ class Refusal(Exception):
         self.values = values
 
 
+class Term(str):
+    """A refusal value that is itself an English msgid: translated with the rest of the message."""
+
+
+KIND_NAMES = {
+    "commitment": Term("a commitment"),
+    "update": Term("an update"),
+    "announcement": Term("an announcement"),
+    "decision": Term("a decision"),
+    "recap": Term("a recap"),
+    "agenda": Term("an agenda"),
+    "meeting": Term("a meeting"),
+}
+
+
+def kind_name(kind: str) -> Term:
+    """'a meeting', 'an update'… for refusals such as "#12 is a meeting, not an item to read"."""
+    return KIND_NAMES.get(kind, Term(kind))
+
+
 class UsageError(Refusal):
     """The arguments do not fit the command; the dispatcher appends the usage line."""

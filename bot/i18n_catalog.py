@@ -21,6 +21,7 @@ KEYWORDS = {
     "N_": None,
     "Refusal": None,
     "UsageError": None,
+    "Term": None,
 }
 
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from bot.context import Context
 from bot.dates import When
-from bot.errors import Refusal
+from bot.errors import Refusal, kind_name
 from bot.formatting import age_label, item_post, member_label, when_label
 from bot.i18n import N_
 from bot.markup import bold, esc
@@ -31,7 +31,7 @@ def readable_item(ctx: Context, number: int) -> Item:
     if item is None:
         raise Refusal("There is no #{number}.", number=number)
     if not item.must_read:
-        raise Refusal("#{number} is a commitment, not an item to read.", number=number)
+        raise Refusal("#{number} is {kind}, not an item to read.", number=number, kind=kind_name(item.kind))
     return item
 
 

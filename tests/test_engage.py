@@ -104,4 +104,4 @@ def test_unknown_number_and_bare_hash(testbot):
 
 def test_done_on_an_update_is_not_a_commitment(testbot):
     testbot.say("alice", "/update Nouvelle")
-    assert "n’est pas un engagement" in testbot.say("alice", "/done #1")
+    assert "#1 est un point d’étape, pas un engagement." in testbot.say("alice", "/done #1")

@@ -51,7 +51,7 @@ def test_read_numbers_all_and_bad_numbers(community):
     bot.say("alice", "/engage Faire trois")
     assert "Merci, lecture confirmée : #1." in bot.say("bob", "/read #1")
     assert "Déjà confirmé : #1." in bot.say("bob", "/read 1")
-    assert "#3 est un engagement" in bot.say("bob", "/read #2 #3")
+    assert "#3 est un engagement, pas un élément à lire." in bot.say("bob", "/read #2 #3")
     assert "#2 ·" in bot.say("bob", "/unread"), "a refused /read changes nothing"
     assert "Il n’y a pas de #99." in bot.say("bob", "/read #99")
     assert "1 élément marqué comme lu." in bot.say("bob", "/read tout")
@@ -147,3 +147,10 @@ async def test_signal_buffer_applies_queued_reactions_in_one_go(community):
     assert await buffer.drain() == 3
     assert buffer.applied == 3
     assert "1 sur 2 confirmés" in bot.say("alice", "/who-read #1")
+
+
+def test_a_meeting_is_not_an_item_to_read(community):
+    bot = community
+    bot.say("fabienne", "/meeting COPIL jeudi 3 décembre 14h", circle="copil")
+    assert bot.say("bob", "/read #1") == "#1 est une réunion, pas un élément à lire."
+    assert bot.say("alice", "/edit #1 texte autre chose") == "#1 est une réunion, pas un élément à lire."

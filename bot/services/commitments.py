@@ -10,7 +10,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from bot.dates import When
-from bot.errors import Refusal
+from bot.errors import Refusal, kind_name
 from bot.markup import esc
 from bot.models import Circle, Commitment, CommitmentChange, Community, Item, Member
 from bot.services.numbering import find_item, next_number
@@ -108,7 +108,7 @@ def get_commitment(session: Session, community: Community, number: int) -> Commi
         raise Refusal("There is no #{number}. /actions lists the open commitments.", number=number)
     commitment = session.get(Commitment, item.id)
     if commitment is None:
-        raise Refusal("#{number} is not a commitment.", number=number)
+        raise Refusal("#{number} is {kind}, not a commitment.", number=number, kind=kind_name(item.kind))
     return commitment
 
 

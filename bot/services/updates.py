@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.errors import Refusal
+from bot.errors import Refusal, kind_name
 from bot.markup import esc
 from bot.models import Acknowledgement, Circle, Commitment, Community, Item, Member, Update
 from bot.services.commitments import check_note, record_change
@@ -78,9 +78,11 @@ def edit_item_text(session: Session, item: Item, actor: Member, text: str, now: 
 
     Returns how many members had acknowledged the previous text (it is unread again for them).
     """
-    if not item.must_read:
-        raise Refusal("#{number} is not an item to read; for a commitment use /edit #{number} title …",
+    if item.kind == "commitment":
+        raise Refusal("#{number} is a commitment: change its title with /edit #{number} title …",
                       number=item.number)
+    if not item.must_read:
+        raise Refusal("#{number} is {kind}, not an item to read.", number=item.number, kind=kind_name(item.kind))
     if actor.id != item.author_id and not actor.is_facilitator:
         raise Refusal("Only the author of #{number} or a facilitator can change it.", number=item.number)
     text = check_note(text)
