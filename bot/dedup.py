@@ -16,13 +16,18 @@ from bot.db import Store
 from bot.models import ProcessedEvent
 
 
-def first_time(session: Session, source: str, event_id: str, clock: Clock) -> bool:
-    """Record the event in this unit of work; False if it was already recorded."""
+def already_recorded(session: Session, source: str, event_id: str) -> bool:
     event_id = event_id[:300]
     seen = session.scalar(
         select(ProcessedEvent.id).where(ProcessedEvent.source == source, ProcessedEvent.event_id == event_id)
     )
-    if seen is not None:
+    return seen is not None
+
+
+def first_time(session: Session, source: str, event_id: str, clock: Clock) -> bool:
+    """Record the event in this unit of work; False if it was already recorded."""
+    event_id = event_id[:300]
+    if already_recorded(session, source, event_id):
         return False
     session.add(ProcessedEvent(source=source, event_id=event_id, at=clock.now()))
     session.flush()

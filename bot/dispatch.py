@@ -14,10 +14,11 @@ from bot.config import Config
 from bot.context import Context
 from bot.dates import When, format_when
 from bot.db import Store
+from bot.dedup import already_recorded, first_time
 from bot.errors import Refusal, Term, UsageError
 from bot.i18n import translator
 from bot.markup import esc
-from bot.models import Community, Member, ProcessedEvent
+from bot.models import Community, Member
 from bot.outbox import enqueue_reply
 from bot.reply import Incoming, Reply
 from bot.router import Command, Router, parse_arguments, split_command
@@ -95,19 +96,11 @@ class Dispatcher:
 
     def _first_time(self, session: Session, incoming: Incoming, record: bool = True) -> bool:
         """True if this platform event was not handled before (and, with `record`, remember it)."""
+        assert incoming.event_id is not None
         source = incoming.identity.split(":", 1)[0]
-        seen = session.scalar(
-            select(ProcessedEvent.id).where(
-                ProcessedEvent.source == source, ProcessedEvent.event_id == incoming.event_id
-            )
-        )
-        if seen is not None:
-            return False
         if not record:
-            return True
-        session.add(ProcessedEvent(source=source, event_id=incoming.event_id, at=self.clock.now()))
-        session.flush()
-        return True
+            return not already_recorded(session, source, incoming.event_id)
+        return first_time(session, source, incoming.event_id, self.clock)
 
     def _handle(self, session: Session, incoming: Incoming) -> Reply:
         ctx = self.context_for(session, incoming)

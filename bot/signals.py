@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.dedup import first_time
 from bot.dispatch import Dispatcher
 from bot.models import Acknowledgement, Identity, Item, Member, MessageRef
 from bot.services import reads
@@ -124,11 +125,17 @@ class _Batch:
         return True
 
 
-def ingest(dispatcher: Dispatcher, batch: Sequence[Signal]) -> int:
-    """Apply a batch of signals in one transaction; returns how many changed something."""
+def ingest(dispatcher: Dispatcher, batch: Sequence[Signal], event: tuple[str, str] | None = None) -> int:
+    """Apply a batch of signals in one transaction; returns how many changed something.
+
+    `event` (source, platform event id) records the delivery in the same transaction: a platform
+    retry is applied once, and a crash cannot record the event without its effect.
+    """
     if not batch:
         return 0
     with dispatcher.store.unit_of_work() as session:
+        if event is not None and not first_time(session, event[0], event[1], dispatcher.clock):
+            return 0
         applier = _Batch(dispatcher, session, batch)
         return sum(1 for signal in batch if applier.apply(signal))
 
@@ -141,9 +148,11 @@ def reaction(
     emoji: str,
     added: bool,
     display_name: str | None = None,
+    event: tuple[str, str] | None = None,
 ) -> bool:
     """One reaction; True when it changed something (other emoji and messages are ignored)."""
-    return ingest(dispatcher, [Reaction(identity, channel, message_id, emoji, added, display_name)]) == 1
+    signal = Reaction(identity, channel, message_id, emoji, added, display_name)
+    return ingest(dispatcher, [signal], event) == 1
 
 
 def receipt(dispatcher: Dispatcher, identity: str, channel: str, upto: datetime,

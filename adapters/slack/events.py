@@ -17,7 +17,7 @@ from adapters.slack.blocks import ACK_ACTION, ACK_ALL_ACTION
 from adapters.slack.commands import resolve_mentions
 from adapters.slack.home import publish_home
 from adapters.slack.lookups import notice
-from adapters.slack.runtime import Runtime
+from adapters.slack.runtime import SOURCE, Runtime
 from bot import signals
 from bot.i18n import Translator
 from bot.reply import Incoming
@@ -77,12 +77,11 @@ async def on_reaction(runtime: Runtime, body: dict[str, Any], event: dict[str, A
     channel = runtime.channel(str(item.get("channel")), team)
     name = await runtime.people.display_name(str(user))
 
-    async def apply() -> None:
-        await runtime.blocking(
-            signals.reaction, runtime.dispatcher, identity, channel, str(item["ts"]), emoji, added, name
-        )
-
-    await runtime.first_delivery(body.get("event_id"), apply)
+    event_id = body.get("event_id")
+    event = (SOURCE, str(event_id)) if event_id else None  # recorded with the acknowledgement itself
+    await runtime.blocking(
+        signals.reaction, runtime.dispatcher, identity, channel, str(item["ts"]), emoji, added, name, event
+    )
 
 
 def _who(runtime: Runtime, body: dict[str, Any]) -> tuple[str, str | None, str]:
