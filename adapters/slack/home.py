@@ -6,10 +6,7 @@ view is published (bot.signals.seen_items); "read" still needs the button or a �
 
 from __future__ import annotations
 
-import importlib
 import logging
-from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -24,11 +21,12 @@ from bot.dates import When
 from bot.dispatch import Dispatcher
 from bot.formatting import age_label, commitment_line, member_label, when_label
 from bot.markup import bold, esc
-from bot.models import CircleMember
+from bot.models import CircleMember, Meeting
 from bot.reply import Incoming
 from bot.services import reads
 from bot.services.commitments import ActionFilter, list_commitments
 from bot.services.community import ensure_circle
+from bot.services.meetings import upcoming_meetings
 from bot.services.numbering import find_item
 from bot.text import first_words
 
@@ -36,60 +34,23 @@ log = logging.getLogger(__name__)
 COMMITMENTS = 15
 UNREAD = 20
 MEETINGS = 5
-MEETING_MODULES = ("bot.services.meetings", "schedules.meetings")
-
-
-def upcoming_meetings_function() -> Callable[..., list[Any]] | None:
-    """upcoming_meetings(session, community_id, now, limit), where the scheduling work put it."""
-    for name in MEETING_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ImportError:
-            continue
-        function = getattr(module, "upcoming_meetings", None)
-        if callable(function):
-            return function
-    return None
-
-
-def meeting_line(ctx: Context, meeting: Any) -> str:
+def meeting_line(ctx: Context, meeting: Meeting) -> str:
     """`#N **Title** · circle · Thursday 3 December 2026 at 14:00 · place`."""
-    parts = []
-    number = getattr(meeting, "number", None)
-    title = esc(str(getattr(meeting, "title", "") or ""), 120)
-    parts.append(f"#{number} {bold(title)}" if number is not None else bold(title))
-    item = getattr(meeting, "item", None)
-    circle = getattr(item, "circle", None)
-    if circle is not None:
-        parts.append(esc(circle.name, 60))
-    starts_at = getattr(meeting, "starts_at", None)
-    if isinstance(starts_at, datetime):
-        parts.append(when_label(ctx, When(at=starts_at, has_time=True)))
-    place = getattr(meeting, "place", None)
-    if place:
-        parts.append(esc(str(place), 120))
+    parts = [
+        f"#{meeting.item.number} {bold(esc(meeting.title, 120))}",
+        esc(meeting.item.circle.name, 60),
+        when_label(ctx, When(at=meeting.starts_at, has_time=True)),
+    ]
+    if meeting.place:
+        parts.append(esc(meeting.place, 120))
     return " · ".join(parts)
 
 
-def _meetings(ctx: Context) -> list[str] | None:
+def _meetings(ctx: Context) -> list[str]:
     """The coming meetings of the member's circles (of all circles if they are in none yet)."""
-    function = upcoming_meetings_function()
-    if function is None:
-        return None
-    try:
-        with ctx.session.begin_nested():
-            meetings = function(ctx.session, ctx.community.id, ctx.now, MEETINGS * 4)
-            mine = set(
-                ctx.session.scalars(
-                    select(CircleMember.circle_id).where(CircleMember.member_id == ctx.actor.id)
-                )
-            )
-            if mine:
-                meetings = [m for m in meetings if getattr(m, "circle_id", None) in mine]
-            return [meeting_line(ctx, meeting) for meeting in meetings[:MEETINGS]]
-    except Exception:  # a scheduling problem must not take the whole home down
-        log.exception("upcoming meetings could not be read")
-        return None
+    mine = set(ctx.session.scalars(select(CircleMember.circle_id).where(CircleMember.member_id == ctx.actor.id)))
+    meetings = upcoming_meetings(ctx.session, ctx.community.id, ctx.now, MEETINGS, circle_ids=mine or None)
+    return [meeting_line(ctx, meeting) for meeting in meetings]
 
 
 def home_context(dispatcher: Dispatcher, session: Session, identity: str, name: str | None) -> Context:

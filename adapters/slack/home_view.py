@@ -21,7 +21,7 @@ class HomeData:
     more_commitments: int = 0
     unread: list[tuple[int, str]] = field(default_factory=list)  # (item number, line)
     unread_total: int = 0
-    meetings: list[str] | None = None  # None: meetings are not available in this installation
+    meetings: list[str] = field(default_factory=list)
 
     @property
     def unread_numbers(self) -> list[int]:
@@ -94,13 +94,12 @@ def home_view(data: HomeData) -> dict[str, Any]:
         )
     else:
         blocks.append(section(to_mrkdwn(tr.t("You are up to date: nothing left to read. 👏"))))
-    if data.meetings is not None:
-        blocks.append({"type": "divider"})
-        blocks.append(header(tr.t("Upcoming meetings")))
-        if data.meetings:
-            blocks += lines_section([f"• {line}" for line in data.meetings])
-        else:
-            blocks.append(section(to_mrkdwn(tr.t("No meeting planned."))))
+    blocks.append({"type": "divider"})
+    blocks.append(header(tr.t("Upcoming meetings")))
+    if data.meetings:
+        blocks += lines_section([f"• {line}" for line in data.meetings])
+    else:
+        blocks.append(section(to_mrkdwn(tr.t("No meeting planned."))))
     blocks.append(
         {
             "type": "context",

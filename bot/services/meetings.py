@@ -6,6 +6,7 @@ list; the scheduler (schedules/) reads meetings to post agendas and reminders.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import select
@@ -100,12 +101,14 @@ def _scheduled() -> object:
 
 def upcoming_meetings(
     session: Session, community_id: int, now: datetime, limit: int = 10, circle_id: int | None = None,
-    until: datetime | None = None,
+    until: datetime | None = None, circle_ids: Collection[int] | None = None,
 ) -> list[Meeting]:
-    """Scheduled meetings not started yet, soonest first (all circles unless `circle_id`)."""
+    """Scheduled meetings not started yet, soonest first (all circles unless `circle_id`/`circle_ids`)."""
     statement = _scheduled().where(Item.community_id == community_id, Meeting.starts_at > now)  # type: ignore[attr-defined]
     if circle_id is not None:
         statement = statement.where(Item.circle_id == circle_id)
+    if circle_ids is not None:
+        statement = statement.where(Item.circle_id.in_(list(circle_ids)))
     if until is not None:
         statement = statement.where(Meeting.starts_at <= until)
     return list(session.scalars(statement.order_by(Meeting.starts_at, Meeting.item_id).limit(limit)))
