@@ -125,7 +125,7 @@ def test_home_view_in_both_languages() -> None:
     assert "Aucune réunion prévue." in text
     english = str(home_view(HomeData(language="en", name="Bob", meetings=None))["blocks"])
     assert "You have no open commitment" in english and "nothing left to read" in english
-    assert "Upcoming meetings" not in english  # meetings unavailable: no section
+    assert "Upcoming meetings" in english and "No meeting planned." in english
     assert len(view["blocks"]) <= 100
 
 
