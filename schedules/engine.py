@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
@@ -31,7 +32,7 @@ from schedules.agenda import build_agenda, reminder_post
 from schedules.nudges import build_digest, build_nudge, nudge_candidates
 from schedules.occurrences import Due, due_occurrences, sync_schedules
 from schedules.recap import build_recap, post_draft
-from schedules.settings import Settings, load_settings
+from schedules.settings import Settings, circle_rules, load_settings
 from schedules.voice import Voice, late_note
 
 log = logging.getLogger(__name__)
@@ -129,6 +130,14 @@ def _run_one(session: Session, community_id: int, due: Due, config: Config, sett
     return Outcome(due.key, due.at, due.kind, occurrence.status)
 
 
+def recap_since(settings: Settings, config: Config, circle: Circle, due_at: datetime) -> datetime:
+    """A recap covers the time since the circle's previous recap (a week for "mon 09:00")."""
+    rule = settings.recap_rule(circle.name, circle_rules(config))
+    if rule is None:
+        return due_at - timedelta(days=7)
+    return rule.previous(due_at - timedelta(microseconds=1), ZoneInfo(config.timezone))
+
+
 def _post(session: Session, community: Community, due: Due, occurrence: Occurrence, config: Config,
           settings: Settings, now: datetime, late: bool) -> tuple[list[Post], int | None, int]:
     voice = Voice.of(community, now)
@@ -137,7 +146,8 @@ def _post(session: Session, community: Community, due: Due, occurrence: Occurren
     if due.kind == "recap":
         circle = session.get_one(Circle, due.circle_id)
         missed = missed_for(session, community, circle, config)
-        draft = build_recap(session, community, circle, voice, settings, due.at - timedelta(days=7), missed)
+        draft = build_recap(session, community, circle, voice, settings, recap_since(settings, config, circle, due.at),
+                            missed, until=due.at)
         item, text = post_draft(session, community, circle, draft, voice, "recap", late, due.at)
         for row in missed:
             row.reported_at = now

@@ -101,8 +101,9 @@ def build_recap(
     settings: Settings,
     since: datetime,
     missed: list[Occurrence] | None = None,
+    until: datetime | None = None,
 ) -> Draft:
-    now = voice.now
+    now = until or voice.now  # a scheduled recap covers up to its due time, even when posted late
     new = facts.new_commitments(session, circle.id, since, now)
     done = facts.done_commitments(session, circle.id, since, now)
     updates = facts.items_of_kind(session, circle.id, ("update", "announcement"), since, now)

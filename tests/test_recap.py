@@ -166,3 +166,25 @@ def test_relais_digest_and_agenda_on_the_demo_community(tmp_path):
     english = cli(["agenda", "--demo", "--db", url, "--now", "2026-11-30T09:00", "--lang", "en"])
     assert "🗓️ Agenda — COPIL de décembre" in english and "1. Proposed topics" in english
     assert "Calendrier budgétaire 2027 — proposed by Claire (Mairie)" in english
+
+
+def test_a_late_recap_covers_up_to_its_due_time_and_a_daily_recap_one_day(store, clock):
+    from datetime import datetime, timedelta
+
+    from bot.config import CircleConfig
+    from schedules.engine import recap_since
+    from schedules.settings import load_settings
+    from tests.conftest import PARIS, make_config
+
+    config = make_config(circles=(CircleConfig("COPIL", ("console:copil",), recap="daily 18:00"),
+                                  CircleConfig("GT", ("console:gt",))))
+    settings = load_settings(config)
+    due = datetime(2026, 11, 30, 18, 0, tzinfo=PARIS)
+
+    class Named:
+        def __init__(self, name):
+            self.name = name
+
+    assert recap_since(settings, config, Named("COPIL"), due) == due - timedelta(days=1)
+    monday = datetime(2026, 11, 30, 9, 0, tzinfo=PARIS)
+    assert recap_since(settings, config, Named("GT"), monday) == monday - timedelta(days=7)
