@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -40,7 +41,7 @@ class SchedulerService:
         self.on_posted = on_posted
         self.settings = load_settings(app.config)  # a bad [schedules] section fails at start, not later
         self.scheduler: AsyncIOScheduler | None = None
-        self.outcomes: list[Outcome] = []
+        self.outcomes: deque[Outcome] = deque(maxlen=500)  # the latest, for logs and tests
         self._lock = asyncio.Lock()
         self._planned: dict[str, datetime] = {}
         self._fired: set[tuple[str, datetime]] = set()
@@ -71,7 +72,7 @@ class SchedulerService:
             except Exception:  # the database may be briefly unavailable: the resync timer retries
                 log.exception("scheduled run failed (%s)", reason)
                 return []
-            self.outcomes += outcomes
+            self.outcomes.extend(outcomes)
             if self.on_posted is not None and any(outcome.outbox for outcome in outcomes):
                 self.on_posted()
             try:
@@ -101,6 +102,7 @@ class SchedulerService:
         for job in self.scheduler.get_jobs():
             if job.id != RESYNC_JOB and job.id not in plan:
                 job.remove()
+        self._fired &= set(plan.items())  # forget timers that are no longer planned
         for job_id, when in plan.items():
             if (job_id, when) in self._fired:
                 continue  # fired already and still not due by the app's clock: the resync will look again

@@ -71,7 +71,7 @@ async def test_start_catches_up_then_plans_timers_from_the_database(fresh_url):
         # a second service on the same database rebuilds the same timers
         twin = SchedulerService(app)
         await twin.start()
-        assert twin.outcomes == [] and twin.timers() == service.timers()
+        assert list(twin.outcomes) == [] and twin.timers() == service.timers()
         await twin.stop()
     finally:
         await service.stop()
@@ -95,7 +95,7 @@ async def test_a_timer_fires_by_itself_and_wakes_the_delivery(fresh_url):
     service = SchedulerService(app, on_posted=woken.set)
     await service.start()
     try:
-        assert service.outcomes == []  # nothing due yet
+        assert list(service.outcomes) == []  # nothing due yet
         assert "agenda:1" in service.timers()
         deadline = time.monotonic() + 20
         while not woken.is_set() and time.monotonic() < deadline:
