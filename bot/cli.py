@@ -13,6 +13,7 @@ from bot import __version__
 from bot.app import App, build_app
 from bot.clock import Clock, FixedClock, SystemClock
 from bot.config import Config, ConfigError, load_config
+from bot.i18n import translator
 from bot.db import make_engine, upgrade
 from bot.models import Commitment, Community
 
@@ -124,12 +125,9 @@ def demo(db: str | None, language: str, now: str | None, reset: bool) -> None:
 
             seed_demo(app.dispatcher)
             seed_schedules_demo(app.dispatcher)
-        banner = (
-            "Relais — démo. Vous êtes Camille, animatrice de la communauté. Tapez /help, /actions, "
-            "/engage …  (/quit pour sortir)"
-            if language == "fr"
-            else "Relais demo. You are Camille, the community's facilitator. Type /help, /actions, "
-            "/engage …  (/quit to leave)"
+        banner = translator(language).t(
+            "Relais demo. You are Camille, the community's facilitator. "
+            "Type /help, /actions, /unread, /engage …  (/quit to leave)"
         )
         _chat(app, DEMO_FACILITATOR.split(":", 1)[1], "copil", "Camille", banner)
     finally:
