@@ -6,14 +6,16 @@
   (restarted if an earlier test stopped it and failed before restarting).
 * ``matrix_user`` (function): factory registering a fresh, uniquely named user.
 
-Every test collected under tests/matrix is marked ``matrix`` automatically, so
-``pytest -m "not matrix"`` skips them all.
+Every test under tests/matrix that uses the homeserver is marked ``matrix``
+automatically, so ``pytest -m "not matrix"`` skips them. With
+``RELAIS_REQUIRE_SERVERS=1`` (CI) a missing matrix-synapse fails instead of skipping.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import itertools
+import os
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -32,10 +34,18 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselection runs
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests under tests/matrix that use the homeserver are marked `matrix`; the pure ones
+    (recorded payloads, scripted sync loop) are not, so `-m "not matrix"` still runs them."""
     for item in items:
         path = Path(str(item.path)).resolve()
-        if path == _HERE or _HERE in path.parents:
+        in_here = path == _HERE or _HERE in path.parents
+        if in_here and "synapse" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.matrix)
+
+
+def _require_servers() -> bool:
+    """CI sets RELAIS_REQUIRE_SERVERS=1: a missing homeserver is then a failure, not a skip."""
+    return os.environ.get("RELAIS_REQUIRE_SERVERS", "").strip().lower() in {"1", "true", "yes", "on"}
 
 
 def _template_dir(config: pytest.Config) -> Path | None:
@@ -52,6 +62,8 @@ def synapse(
 ) -> Iterator[SynapseServer]:
     """A running Synapse on http://127.0.0.1:<free port>, for the whole session."""
     if importlib.util.find_spec("synapse") is None:
+        if _require_servers():
+            pytest.fail("RELAIS_REQUIRE_SERVERS=1 but " + _SKIP_REASON, pytrace=False)
         pytest.skip(_SKIP_REASON)
     server = SynapseServer(
         tmp_path_factory.mktemp("synapse"),
@@ -91,3 +103,35 @@ def matrix_user(synapse_server: SynapseServer) -> Callable[..., MatrixUser]:
         return MatrixUser(localpart, password, user_id, token, device_id)
 
     return make
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def bot_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database URL for a bot under test: an SQLite file, or a fresh PostgreSQL schema at head
+    (when RELAIS_TEST_DATABASE_URL is set, as in CI)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'relais.db'}"
+        return
+    base = os.environ.get("RELAIS_TEST_DATABASE_URL")
+    if not base:
+        pytest.skip("PostgreSQL tests need RELAIS_TEST_DATABASE_URL")
+    from urllib.parse import quote
+
+    from sqlalchemy import text
+
+    from bot.db import make_engine, upgrade
+
+    schema = f"relais_mx_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(base)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = f"{base}{'&' if '?' in base else '?'}options={quote(f'-csearch_path={schema}')}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    try:
+        yield url
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()

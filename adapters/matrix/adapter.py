@@ -1,0 +1,103 @@
+"""The Matrix adapter: wiring of client, sync loop, rooms, read signals and sender.
+
+`create(app, hooks)` is what `relais run` calls; `start()` returns at once (the homeserver
+may be down: the loop keeps trying), `stop()` ends the loop and closes the connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from nio import RoomGetEventResponse
+
+from adapters.matrix.client import SyncLoop, connect, e2e_available, make_client
+from adapters.matrix.config import MatrixConfig, matrix_config
+from adapters.matrix.errors import FatalError
+from adapters.matrix.handler import BatchHandler
+from adapters.matrix.inbound import Addressing
+from adapters.matrix.reads import ReadSignals
+from adapters.matrix.rooms import Rooms
+from adapters.matrix.sender import MatrixSender, release_leases
+from adapters.matrix.state import MatrixState
+from bot.app import App
+from bot.runner import RunHooks
+
+log = logging.getLogger(__name__)
+
+
+class MatrixAdapter:
+    platform = "matrix"
+
+    def __init__(self, app: App, hooks: RunHooks, config: MatrixConfig | None = None) -> None:
+        self.app = app
+        self.hooks = hooks
+        self.config = config or matrix_config(app.config)
+        self.e2e = bool(self.config.store_path) and e2e_available()
+        if self.config.store_path and not self.e2e:
+            log.warning("matrix.store_path is set but end-to-end support is not installed: "
+                        "pip install 'relais[e2e]'")
+        self.client = make_client(self.config, self.e2e)
+        self.state = MatrixState(app.store, app.clock, self.config.user_id)
+        self.rooms = Rooms(self.client, app.dispatcher, self.state, self.config, hooks.outbox_written,
+                           self.e2e)
+        self.reads = ReadSignals(app.dispatcher, self.state, self.config.user_id, self._event_time,
+                                 self._name)
+        self.sender = MatrixSender(self.client, self.rooms)
+        self.loop: SyncLoop | None = None
+        self._task: asyncio.Task[None] | None = None
+        self.online = asyncio.Event()
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="matrix-sync")
+
+    async def _run(self) -> None:
+        try:
+            display_name = await connect(self.client, self.config, self.state, self.e2e)
+            self.rooms.reapply_upgrades()
+            release_leases(self.app.store, self.app.clock.now())
+            router = self.app.dispatcher.router
+            addressing = Addressing(self.config.user_id, self.config.prefix, display_name,
+                                    is_command=lambda name: router.find(name) is not None)
+            handler = BatchHandler(self.client, self.app.dispatcher, self.rooms, self.reads, addressing,
+                                   self.hooks.outbox_written)
+            self.loop = SyncLoop(self.client, self.config, self.state, handler, self._went_online, self.e2e,
+                                 online=self.online)
+            log.info("matrix: connected as %s on %s", self.config.user_id, self.config.homeserver)
+            await self.loop.run()
+        except asyncio.CancelledError:
+            raise
+        except FatalError as error:
+            self.hooks.fatal(f"matrix: {error}")
+        except Exception as error:  # a bug: say it loudly rather than sit there deaf
+            log.exception("the Matrix adapter stopped")
+            self.hooks.fatal(f"matrix: {error!r}")
+
+    def _went_online(self) -> None:
+        self.hooks.outbox_written()  # what was queued while the homeserver was away leaves now
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        await self.client.close()
+
+    async def _event_time(self, room_id: str, event_id: str) -> int | None:
+        response = await self.client.room_get_event(room_id, event_id)
+        if isinstance(response, RoomGetEventResponse):
+            ms = response.event.source.get("origin_server_ts")
+            return ms if isinstance(ms, int) else None
+        return None
+
+    def _name(self, room_id: str, user_id: str) -> str | None:
+        room = self.client.rooms.get(room_id)
+        user = room.users.get(user_id) if room is not None else None
+        name = getattr(user, "display_name", None)
+        return name if isinstance(name, str) and name.strip() and name != user_id else None
+
+
+def create(app: App, hooks: RunHooks) -> MatrixAdapter:
+    return MatrixAdapter(app, hooks)

@@ -1,0 +1,215 @@
+"""Logging in, and the sync loop: without loss, without replay, without a tight loop.
+
+* The sync token lives in Relais' database and is saved only *after* a batch's events were
+  handled (nio updates its own `next_batch` before callbacks run: Relais does not rely on it
+  and registers no callbacks). A crash mid-batch replays the batch; commands are
+  de-duplicated by event id.
+* The very first start has no token: it syncs once, ignores that history and keeps the token.
+* Network errors and homeserver errors are retried with exponential backoff (capped by
+  `max_backoff`); `M_LIMIT_EXCEEDED` waits `retry_after_ms`. nio is told never to retry by
+  itself (`max_timeouts=0`, `max_limit_exceeded=0`: its default is to retry forever).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from nio import (
+    AsyncClient,
+    AsyncClientConfig,
+    LoginResponse,
+    ProfileGetDisplayNameResponse,
+    SyncError,
+    SyncResponse,
+    WhoamiResponse,
+)
+
+from adapters.matrix.config import MatrixConfig
+from adapters.matrix.errors import FATAL_CODES, NETWORK_ERRORS, FatalError, describe, http_status, retry_after
+from adapters.matrix.handler import BatchHandler
+from adapters.matrix.state import MatrixState
+
+log = logging.getLogger(__name__)
+
+Sleep = Callable[[float], Awaitable[None]]
+TOKEN = "next_batch"
+DEVICE = "device_id"
+
+
+def e2e_available() -> bool:
+    """True when nio was installed with its end-to-end extra (vodozemac)."""
+    from nio.crypto import ENCRYPTION_ENABLED
+
+    return bool(ENCRYPTION_ENABLED)
+
+
+def make_client(config: MatrixConfig, e2e: bool) -> AsyncClient:
+    if e2e and config.store_path:
+        Path(config.store_path).expanduser().mkdir(parents=True, exist_ok=True)
+    client_config = AsyncClientConfig(
+        max_limit_exceeded=0,  # a 429 comes back to us: we wait retry_after_ms ourselves
+        max_timeouts=0,  # a connection error comes back to us: we back off ourselves
+        request_timeout=config.request_timeout,
+        encryption_enabled=e2e,
+        store_sync_tokens=False,
+    )
+    return AsyncClient(config.homeserver, config.user_id, device_id=config.device_id,
+                       store_path=str(Path(config.store_path).expanduser()) if config.store_path else "",
+                       config=client_config)
+
+
+def backoff(failures: int, cap: float) -> float:
+    """0.5 s, 1 s, 2 s, 4 s… up to `cap`."""
+    return min(cap, 0.5 * 2 ** max(failures - 1, 0))
+
+
+def sync_filter(timeline_limit: int) -> dict[str, Any]:
+    return {"presence": {"not_types": ["*"]}, "room": {"timeline": {"limit": timeline_limit}}}
+
+
+async def retrying(what: str, attempt: Callable[[], Awaitable[Any]], cap: float, sleep: Sleep) -> Any:
+    """Call `attempt` until the homeserver really answers: network errors and 5xx are retried with
+    backoff, M_LIMIT_EXCEEDED after retry_after_ms; any other answer is returned."""
+    failures = 0
+    while True:
+        try:
+            response = await attempt()
+        except NETWORK_ERRORS as error:
+            why = f"homeserver unreachable ({describe(error)})"
+        else:
+            status = http_status(response)
+            limited = getattr(response, "status_code", None) == "M_LIMIT_EXCEEDED" or status == 429
+            if not limited and not (status is not None and status >= 500):
+                return response
+            why = f"homeserver busy ({response})"
+            if limited and retry_after(response) is not None:
+                failures += 1
+                log.warning("%s: %s; again in %.1f s", what, why, retry_after(response))
+                await sleep(retry_after(response) or 0)
+                continue
+        failures += 1
+        wait = backoff(failures, cap)
+        log.warning("%s: %s; again in %.1f s", what, why, wait)
+        await sleep(wait)
+
+
+async def connect(client: AsyncClient, config: MatrixConfig, state: MatrixState, e2e: bool,
+                  sleep: Sleep = asyncio.sleep) -> str | None:
+    """Log in (token, or password with a device id kept across restarts). Returns the display name."""
+    if config.access_token:
+        client.user_id, client.access_token = config.user_id, config.access_token
+        who = await retrying("whoami", client.whoami, config.max_backoff, sleep)
+        if not isinstance(who, WhoamiResponse):
+            raise FatalError(f"the Matrix access token was refused: {who}")
+        if who.user_id != config.user_id:
+            raise FatalError(f"the access token belongs to {who.user_id}, not to {config.user_id}")
+        device = who.device_id or config.device_id  # the token's own device is the truth
+        if config.device_id and who.device_id and who.device_id != config.device_id:
+            log.warning("the access token belongs to device %s, not matrix.device_id %s: using %s",
+                        who.device_id, config.device_id, who.device_id)
+        if e2e and not device:
+            raise FatalError("end-to-end encryption needs matrix.device_id with an access token")
+        if device:
+            client.restore_login(config.user_id, device, config.access_token)
+    else:
+        client.device_id = config.device_id or state.get(DEVICE)
+        response = await retrying(
+            "login", lambda: client.login(password=config.password, device_name=config.device_name),
+            config.max_backoff, sleep,
+        )
+        if not isinstance(response, LoginResponse):
+            raise FatalError(f"Matrix login refused for {config.user_id}: {response}")
+        state.set(DEVICE, response.device_id)  # Synapse de-duplicates transaction ids per device
+        log.info("logged in as %s, device %s", response.user_id, response.device_id)
+    if e2e and client.should_upload_keys:
+        await client.keys_upload()
+    profile = await retrying("profile", lambda: client.get_displayname(config.user_id),
+                             config.max_backoff, sleep)
+    return profile.displayname if isinstance(profile, ProfileGetDisplayNameResponse) else None
+
+
+class SyncLoop:
+    def __init__(self, client: AsyncClient, config: MatrixConfig, state: MatrixState, handler: BatchHandler,
+                 on_online: Callable[[], None], e2e: bool = False, sleep: Sleep = asyncio.sleep,
+                 online: asyncio.Event | None = None) -> None:
+        self.client = client
+        self.config = config
+        self.state = state
+        self.handler = handler
+        self.on_online = on_online
+        self.e2e = e2e
+        self.sleep = sleep
+        self.online = online or asyncio.Event()  # set while the homeserver answers
+        self.failures = 0
+        self.batches = 0
+
+    async def run(self, batches: int | None = None) -> None:
+        """Sync until cancelled (or `batches` batches were handled, for tests)."""
+        token = self.state.get(TOKEN)
+        if token is None:
+            log.info("first start: the rooms' history is not handled")
+        while batches is None or self.batches < batches:
+            token = await self.step(token)
+
+    async def step(self, token: str | None) -> str | None:
+        """One sync request and its batch. Returns the token to go on from."""
+        try:
+            self.client.next_batch = token  # a replayed batch must be handled by nio again (decryption)
+            # no long-poll on (re)start nor right after a failure: know at once that the server answers
+            quick = token is None or self.failures > 0 or self.batches == 0
+            response = await self.client.sync(
+                timeout=1 if quick else int(self.config.sync_timeout * 1000),
+                sync_filter=sync_filter(self.config.timeline_limit if token else 1),
+                since=token,
+            )
+        except NETWORK_ERRORS as error:
+            await self.failed(f"homeserver unreachable ({describe(error)})")
+            return token
+        if isinstance(response, SyncError):
+            if response.status_code in FATAL_CODES:
+                raise FatalError(f"the homeserver refused Relais' session: {response}")
+            limited = response.status_code == "M_LIMIT_EXCEEDED"
+            await self.failed(str(response), retry_after(response) if limited else None)
+            return token
+        assert isinstance(response, SyncResponse)
+        self.went_online()
+        try:
+            await self.handler.process(response, since=token)
+            if self.e2e:
+                await self.keys()
+        except NETWORK_ERRORS as error:
+            await self.failed(f"homeserver unreachable mid-batch ({describe(error)}); replayed next")
+            return token
+        self.state.set(TOKEN, response.next_batch)
+        self.failures = 0
+        self.batches += 1
+        return response.next_batch
+
+    async def keys(self) -> None:
+        """End-to-end housekeeping that nio's sync_forever would do."""
+        if self.client.should_upload_keys:
+            await self.client.keys_upload()
+        if self.client.should_query_keys:
+            await self.client.keys_query()
+        if self.client.should_claim_keys:
+            await self.client.keys_claim(self.client.get_users_for_key_claiming())
+        await self.client.send_to_device_messages()
+
+    def went_online(self) -> None:
+        if not self.online.is_set():
+            if self.failures:
+                log.info("homeserver reachable again")
+            self.online.set()
+            self.on_online()
+
+    async def failed(self, why: str, wait: float | None = None) -> None:
+        self.failures += 1
+        self.online.clear()
+        if wait is None:
+            wait = backoff(self.failures, self.config.max_backoff)
+        log.warning("sync failed: %s; again in %.1f s", why, wait)
+        await self.sleep(wait)

@@ -1,0 +1,113 @@
+"""The `[matrix]` section of the configuration (every key overridable by RELAIS_MATRIX_<KEY>)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot.config import Config, ConfigError
+
+
+def _tuple(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    return tuple(str(part).strip() for part in value if str(part).strip())
+
+
+def _bool(value: Any, default: bool) -> bool:
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in {"1", "true", "yes", "oui", "on"}
+
+
+def _number(section: dict[str, Any], key: str, default: float) -> float:
+    raw = section.get(key, default)
+    try:
+        value = float(raw)
+    except (TypeError, ValueError) as error:
+        raise ConfigError(f"matrix.{key} must be a number, not {raw!r}") from error
+    if value < 0:
+        raise ConfigError(f"matrix.{key} must not be negative")
+    return value
+
+
+def server_of(user_id: str) -> str:
+    """`@alice:example.org` -> `example.org`."""
+    return user_id.partition(":")[2]
+
+
+@dataclass(frozen=True)
+class MatrixConfig:
+    homeserver: str
+    user_id: str
+    access_token: str | None = None
+    password: str | None = None
+    device_id: str | None = None
+    device_name: str = "Relais"
+    store_path: str | None = None  # end-to-end encryption keys (needs the [e2e] extra)
+    allowed_homeservers: tuple[str, ...] = ()
+    allowed_users: tuple[str, ...] = ()
+    prefix: str = "!"
+    sync_timeout: float = 30.0  # long-poll, seconds
+    request_timeout: float = 20.0  # any other request, seconds
+    max_backoff: float = 30.0  # longest wait between two attempts when the homeserver is down
+    timeline_limit: int = 50  # events per room per sync; a larger gap is fetched page by page
+
+    @property
+    def server_name(self) -> str:
+        return server_of(self.user_id)
+
+    def invite_allowed(self, inviter: str) -> bool:
+        """Invites are accepted from the allowed users and homeservers (default: the bot's own)."""
+        if inviter in self.allowed_users:
+            return True
+        servers = self.allowed_homeservers
+        if not servers and not self.allowed_users:
+            servers = (self.server_name,)
+        return server_of(inviter) in servers or "*" in servers
+
+
+def matrix_enabled(config: Config) -> bool:
+    section = config.section("matrix")
+    return bool(section) and _bool(section.get("enabled"), True)
+
+
+def matrix_config(config: Config) -> MatrixConfig:
+    """Read and check the section; a missing or wrong value raises ConfigError saying which."""
+    section = config.section("matrix")
+    homeserver = str(section.get("homeserver", "")).strip().rstrip("/")
+    user_id = str(section.get("user_id", "")).strip()
+    if not homeserver.startswith(("http://", "https://")):
+        raise ConfigError("matrix.homeserver must be the homeserver URL, e.g. https://matrix.example.org")
+    if not (user_id.startswith("@") and ":" in user_id):
+        raise ConfigError("matrix.user_id must be the bot's Matrix id, e.g. @relais:example.org")
+    token = str(section.get("access_token") or "").strip() or None
+    password = str(section.get("password") or "").strip() or None
+    if not token and not password:
+        raise ConfigError(
+            "matrix needs access_token (preferred) or password; put secrets in the environment: "
+            "RELAIS_MATRIX_ACCESS_TOKEN or RELAIS_MATRIX_PASSWORD"
+        )
+    prefix = str(section.get("prefix", section.get("command_prefix", "!")))
+    if not prefix.strip() or any(char.isspace() for char in prefix):
+        raise ConfigError("matrix.prefix must be a non-empty word without spaces, such as !")
+    return MatrixConfig(
+        homeserver=homeserver,
+        user_id=user_id,
+        access_token=token,
+        password=password,
+        device_id=str(section.get("device_id") or "").strip() or None,
+        device_name=str(section.get("device_name") or "Relais"),
+        store_path=str(section.get("store_path") or "").strip() or None,
+        allowed_homeservers=_tuple(section.get("allowed_homeservers")),
+        allowed_users=_tuple(section.get("allowed_users")),
+        prefix=prefix,
+        sync_timeout=_number(section, "sync_timeout", 30.0),
+        request_timeout=max(_number(section, "request_timeout", 20.0), 1.0),
+        max_backoff=max(_number(section, "max_backoff", 30.0), 0.1),
+        timeline_limit=max(int(_number(section, "timeline_limit", 50)), 1),
+    )

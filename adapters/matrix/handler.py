@@ -1,0 +1,151 @@
+"""One sync batch, event by event: commands to the dispatcher, signals, rooms and people.
+
+Commands are de-duplicated by event id (Dispatcher.handle records a ProcessedEvent in the
+command's own transaction), so a batch replayed after a crash is harmless; reactions,
+redactions and receipts are idempotent by nature.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from nio import AsyncClient, ReceiptEvent, RoomMessagesResponse, SyncResponse
+from nio.api import MessageDirection
+
+from adapters.matrix.errors import NETWORK_ERRORS
+from adapters.matrix.inbound import (
+    Addressing,
+    incoming_from_message,
+    membership_of,
+    reaction_from_event,
+    redacted_event,
+    tombstone_replacement,
+)
+from adapters.matrix.reads import ReadSignals
+from adapters.matrix.rooms import Rooms
+from bot.dispatch import Dispatcher
+
+log = logging.getLogger(__name__)
+
+GAP_PAGES = 10  # at most this many pages of 100 events fetched for a room after a long absence
+
+
+class BatchHandler:
+    def __init__(self, client: AsyncClient, dispatcher: Dispatcher, rooms: Rooms, reads: ReadSignals,
+                 addressing: Addressing, outbox_written: Callable[[], None]) -> None:
+        self.client = client
+        self.dispatcher = dispatcher
+        self.rooms = rooms
+        self.reads = reads
+        self.addressing = addressing
+        self.outbox_written = outbox_written
+
+    async def process(self, response: SyncResponse, since: str | None) -> None:
+        """Handle a batch. `since` None is the first start: room history is not handled."""
+        for room_id, info in response.rooms.invite.items():
+            await self.rooms.on_invite(room_id, info.invite_state)
+        for room_id, info in response.rooms.join.items():
+            room = self.client.rooms.get(room_id)
+            if room is not None and room.encrypted:
+                self.rooms.warn_encrypted(room_id)
+            events = list(info.timeline.events)
+            for event in events:
+                self.reads.times.remember(event.source.get("event_id"), event.source.get("origin_server_ts"))
+            if since is None:
+                continue
+            recent = self.after_own_join(events)
+            if len(recent) == len(events) and info.timeline.limited and info.timeline.prev_batch:
+                # a gap in a room we were already in: fetch what was missed (not a new room's past)
+                recent = self.after_own_join(await self.gap(room_id, info.timeline.prev_batch, since) + events)
+            for event in recent:
+                await self.on_event(room_id, event.source)
+            receipts = [r for ev in info.ephemeral if isinstance(ev, ReceiptEvent) for r in ev.receipts]
+            if receipts:
+                await self._guard(self.reads.on_receipts(room_id, receipts), room_id)
+
+    def after_own_join(self, events: list[Any]) -> list[Any]:
+        """In a room Relais just joined, what was said before it came in is history: skip it."""
+        for index in range(len(events) - 1, -1, -1):
+            change = membership_of(events[index].source)
+            if change and change.user_id == self.addressing.bot_user_id and change.membership == "join":
+                previous = events[index].source.get("unsigned", {}).get("prev_content", {}).get("membership")
+                if previous != "join":
+                    return events[index + 1 :]
+        return events
+
+    async def gap(self, room_id: str, prev_batch: str, since: str) -> list[Any]:
+        """Events between the last batch and this limited timeline, oldest first."""
+        pages: list[Any] = []
+        token = prev_batch
+        for _ in range(GAP_PAGES):
+            response = await self.client.room_messages(
+                room_id, start=token, end=since, direction=MessageDirection.back, limit=100
+            )
+            if not isinstance(response, RoomMessagesResponse):
+                log.warning("could not fetch missed events in %s: %s", room_id, response)
+                break
+            pages.extend(response.chunk)
+            if not response.chunk or not response.end or response.end == token:
+                break
+            token = response.end
+        else:
+            log.warning("more than %d pages missed in %s: older events skipped", GAP_PAGES, room_id)
+        for event in pages:
+            self.reads.times.remember(event.source.get("event_id"), event.source.get("origin_server_ts"))
+        return list(reversed(pages))
+
+    async def _guard(self, work: Any, room_id: str) -> None:
+        """Network errors abort the batch (it is replayed); a bug in one event must not stop the bot."""
+        try:
+            await work
+        except NETWORK_ERRORS:
+            raise
+        except Exception:
+            log.exception("handling an event in %s failed; going on", room_id)
+
+    async def on_event(self, room_id: str, event: dict[str, Any]) -> None:
+        if event.get("sender") == self.addressing.bot_user_id:
+            return
+        await self._guard(self._on_event(room_id, event), room_id)
+
+    async def _on_event(self, room_id: str, event: dict[str, Any]) -> None:
+        kind = event.get("type")
+        if kind == "m.room.member":
+            self.rooms.on_membership(room_id, event)
+        elif kind == "m.room.tombstone":
+            replacement = tombstone_replacement(event)
+            if replacement:
+                await self.rooms.on_tombstone(room_id, replacement)
+        elif kind == "m.room.encrypted":  # still encrypted: nio could not (or may not) decrypt it
+            if not self.rooms.warn_encrypted(room_id) and self.rooms.e2e:
+                log.warning("could not decrypt %s from %s in %s (keys not shared with Relais' device?)",
+                            event.get("event_id"), event.get("sender"), room_id)
+        elif kind == "m.room.redaction":
+            redacted = redacted_event(event)
+            if redacted:
+                self.reads.on_redaction(room_id, redacted)
+        elif kind == "m.reaction":
+            reaction = reaction_from_event(event, room_id, self.addressing.bot_user_id)
+            if reaction:
+                self.reads.on_reaction(room_id, reaction)
+        elif kind == "m.room.message":
+            self.on_message(room_id, event)
+
+    def on_message(self, room_id: str, event: dict[str, Any]) -> None:
+        sender = str(event.get("sender", ""))
+        incoming = incoming_from_message(
+            event, room_id, self.addressing, self.rooms.is_direct(room_id), self.display_name(room_id, sender)
+        )
+        if incoming is None:
+            return
+        reply = self.dispatcher.handle(incoming, deliver=True)
+        if reply is not None and reply.posts:
+            self.outbox_written()
+
+    def display_name(self, room_id: str, user_id: str) -> str | None:
+        room = self.client.rooms.get(room_id)
+        user = room.users.get(user_id) if room is not None else None
+        name = getattr(user, "display_name", None)
+        return name.strip()[:200] if isinstance(name, str) and name.strip() and name != user_id else None

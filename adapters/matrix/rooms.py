@@ -1,0 +1,193 @@
+"""Rooms and people: invites, members and their names, direct chats, room upgrades, encryption."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from nio import AsyncClient, JoinResponse, RoomCreateResponse, RoomLeaveResponse, RoomPreset
+from sqlalchemy import select
+
+from adapters.matrix.config import MatrixConfig
+from adapters.matrix.errors import delivery_failure
+from adapters.matrix.inbound import Membership, channel_of, identity_of, membership_of, user_of
+from adapters.matrix.state import MatrixState
+from bot.delivery import PermanentFailure
+from bot.dispatch import Dispatcher
+from bot.i18n import N_, translator
+from bot.models import CircleChannel, Identity
+from bot.outbox import enqueue
+from bot.reply import Incoming
+from bot.services.community import map_channel
+
+log = logging.getLogger(__name__)
+
+CANNOT_READ = N_(
+    "This room is end-to-end encrypted and I cannot read encrypted messages here, so I will not see "
+    "your commands. Use an unencrypted room for Relais, or ask the administrator to enable encryption "
+    "support (the e2e extra)."
+)
+
+
+def invite_source(event: Any) -> dict[str, Any]:
+    """The raw invite-state event (nio pops `content` out of the member event's source)."""
+    source = dict(getattr(event, "source", {}) or {})
+    if "content" not in source and isinstance(getattr(event, "content", None), dict):
+        source["content"] = event.content
+    return source
+
+
+class Rooms:
+    def __init__(self, client: AsyncClient, dispatcher: Dispatcher, state: MatrixState, config: MatrixConfig,
+                 outbox_written: Callable[[], None], e2e: bool) -> None:
+        self.client = client
+        self.dispatcher = dispatcher
+        self.state = state
+        self.config = config
+        self.outbox_written = outbox_written
+        self.e2e = e2e
+
+    # ------------------------------------------------------------------ circles
+    def is_mapped(self, room_id: str) -> bool:
+        with self.dispatcher.store.unit_of_work() as session:
+            return session.scalar(
+                select(CircleChannel.id).where(CircleChannel.channel == channel_of(room_id))
+            ) is not None
+
+    def is_direct(self, room_id: str) -> bool:
+        """A direct chat with Relais: never a circle's room; one we know as direct, or just two people."""
+        if self.is_mapped(room_id):
+            return False
+        if self.state.get(f"direct-room:{room_id}"):
+            return True
+        room = self.client.rooms.get(room_id)
+        return room is not None and room.joined_count <= 2 and room.invited_count == 0
+
+    # ------------------------------------------------------------------ invites
+    async def on_invite(self, room_id: str, invite_state: Iterable[Any]) -> None:
+        invite = next(
+            (m for m in (membership_of(invite_source(ev)) for ev in invite_state)
+             if m and m.user_id == self.config.user_id and m.membership == "invite"),
+            None,
+        )
+        inviter = invite.sender if invite else ""
+        if not invite or not self.config.invite_allowed(inviter):
+            log.info("declining the invite to %s from %s (not allowed)", room_id, inviter)
+            response = await self.client.room_leave(room_id)
+            if not isinstance(response, RoomLeaveResponse):
+                log.warning("could not decline the invite to %s: %s", room_id, response)
+            return
+        response = await self.client.join(room_id)
+        if not isinstance(response, JoinResponse):
+            log.warning("could not join %s (invited by %s): %s", room_id, inviter, response)
+            return
+        log.info("joined %s, invited by %s", room_id, inviter)
+        if invite.is_direct:
+            self.remember_direct(inviter, room_id)
+
+    def remember_direct(self, user_id: str, room_id: str) -> None:
+        with self.state.session() as session:
+            self.state.set_in(session, f"dm:{user_id}", room_id)
+            self.state.set_in(session, f"direct-room:{room_id}", user_id)
+
+    # ------------------------------------------------------------------ members
+    def on_membership(self, room_id: str, event: dict[str, Any]) -> None:
+        """Someone joined or changed their name: create them in the circle, keep names fresh."""
+        change = membership_of(event)
+        if change is None or change.user_id == self.config.user_id or change.membership != "join":
+            return
+        self.touch_member(room_id, change)
+
+    def touch_member(self, room_id: str, change: Membership) -> None:
+        identity = identity_of(change.user_id)
+        mapped = self.is_mapped(room_id)
+        with self.dispatcher.store.unit_of_work() as session:
+            if mapped:
+                self.dispatcher.context_for(
+                    session, Incoming(identity=identity, text="", channel=channel_of(room_id),
+                                      display_name=change.display_name)
+                )
+            elif change.display_name and session.scalar(
+                select(Identity.id).where(Identity.identity == identity)
+            ):
+                self.dispatcher.member(session, identity, change.display_name)
+
+    # ------------------------------------------------------------------ upgrades
+    async def on_tombstone(self, room_id: str, replacement: str) -> None:
+        """The room was upgraded: its circle moves to the new room, and Relais follows it."""
+        self.state.set(f"upgrade:{room_id}", replacement)
+        self.move_circle(room_id, replacement)
+        response = await self.client.join(replacement)
+        if not isinstance(response, JoinResponse):
+            log.warning("room %s was upgraded to %s but I could not join it (%s): invite me there",
+                        room_id, replacement, response)
+
+    def move_circle(self, old_room: str, new_room: str) -> bool:
+        with self.dispatcher.store.unit_of_work() as session:
+            old = channel_of(old_room)
+            mapping = session.scalar(select(CircleChannel).where(CircleChannel.channel == old))
+            if mapping is None:
+                return False
+            circle = mapping.circle
+            session.delete(mapping)
+            session.flush()
+            map_channel(session, circle, channel_of(new_room))
+        log.info("circle %s moved from %s to %s", circle.name, old_room, new_room)
+        return True
+
+    def reapply_upgrades(self) -> None:
+        """At start the config may still name an upgraded room: move its circle again, and say so."""
+        with self.state.session() as session:
+            upgrades = dict(self.state.items_in(session, "upgrade:"))
+        for key, new_room in upgrades.items():
+            old_room = key.removeprefix("upgrade:")
+            if self.move_circle(old_room, new_room):
+                log.warning("room %s became %s: update [[circles]] in the config", old_room, new_room)
+
+    # ------------------------------------------------------------------ encryption
+    def warn_encrypted(self, room_id: str) -> bool:
+        """Without end-to-end support, say once in an encrypted room that Relais cannot read it."""
+        if self.e2e:
+            return False
+        key = f"e2e-warned:{room_id}"
+        with self.dispatcher.store.unit_of_work() as session:
+            if self.state.get_in(session, key):
+                return False
+            self.state.set_in(session, key, "1")
+            tr = translator(self.dispatcher.config.language)
+            enqueue(session, self.dispatcher.clock.now(), tr.t(CANNOT_READ), channel=channel_of(room_id))
+        log.warning("room %s is encrypted and end-to-end support is off: said so once", room_id)
+        self.outbox_written()
+        return True
+
+    # ------------------------------------------------------------------ direct chats
+    def matrix_user(self, member_id: int) -> str:
+        with self.dispatcher.store.unit_of_work() as session:
+            identities = session.scalars(
+                select(Identity.identity).where(Identity.member_id == member_id)
+            ).all()
+        users = [user_of(identity) for identity in identities if identity.startswith("matrix:")]
+        if not users:
+            raise PermanentFailure(f"member {member_id} has no Matrix identity")
+        return sorted(users)[0]
+
+    async def direct_room(self, member_id: int) -> str:
+        """The member's direct chat with Relais: the one we know, or a new one (invite, is_direct)."""
+        user = self.matrix_user(member_id)
+        room_id = self.state.get(f"dm:{user}")
+        if room_id and self._still_there(room_id, user):
+            return room_id
+        response = await self.client.room_create(
+            is_direct=True, invite=[user], preset=RoomPreset.trusted_private_chat
+        )
+        if not isinstance(response, RoomCreateResponse):
+            raise delivery_failure(response, f"creating a direct chat with {user}")
+        self.remember_direct(user, response.room_id)
+        return response.room_id
+
+    def _still_there(self, room_id: str, user: str) -> bool:
+        room = self.client.rooms.get(room_id)
+        if room is None:  # not synced yet (just created): trust what we stored
+            return True
+        return user in room.users or user in room.invited_users

@@ -1,0 +1,108 @@
+"""Pure rendering, config and error classification of the Matrix adapter (no homeserver)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from adapters.matrix.client import backoff, sync_filter
+from adapters.matrix.config import matrix_config, matrix_enabled
+from adapters.matrix.errors import delivery_failure
+from adapters.matrix.render import MAX_BYTES, message_content
+from bot.config import ConfigError, config_from_dict, load_config
+from bot.delivery import PermanentFailure, TemporaryFailure
+from bot.markup import bold, esc
+
+
+def test_reply_is_a_notice_with_escaped_html_and_no_mentions():
+    member_text = '@room <b>hi</b> <img src=x onerror=alert(1)> @bob:hs **not bold** & co'
+    content = message_content(f"{bold('#3')} {esc(member_text)}")
+    assert content["msgtype"] == "m.notice"
+    assert content["m.mentions"] == {}
+    assert content["body"] == f"#3 {member_text}"
+    assert content["format"] == "org.matrix.custom.html"
+    html = content["formatted_body"]
+    assert html.startswith("<strong>#3</strong> ")
+    assert "&lt;b&gt;hi&lt;/b&gt;" in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "<b>" not in html and "<img" not in html and "**not bold** &amp; co" in html
+    assert "m.relates_to" not in content
+
+
+def test_notifying_post_is_text_and_threaded_reply_stays_in_thread():
+    content = message_content("Recap", notify=True, thread="$root")
+    assert content["msgtype"] == "m.text" and content["m.mentions"] == {}
+    assert content["m.relates_to"] == {"rel_type": "m.thread", "event_id": "$root", "is_falling_back": True,
+                                       "m.in_reply_to": {"event_id": "$root"}}
+
+
+def test_huge_text_fits_in_one_event():
+    content = message_content(esc("<&>é👍" * 30_000, limit=10**6))
+    assert len(content["body"].encode()) <= MAX_BYTES and len(content["formatted_body"].encode()) <= MAX_BYTES
+    assert content["body"].startswith("<&>é👍<&>") and content["body"].endswith("…")
+    assert len(json.dumps(content, ensure_ascii=False).encode()) < 65_536  # homeservers count UTF-8
+    assert content["formatted_body"].count("&") == content["formatted_body"].count(";")  # no entity cut
+
+
+def section(**matrix: object) -> dict:
+    return {"matrix": {"homeserver": "https://matrix.example.org", "user_id": "@relais:example.org", **matrix}}
+
+
+def test_config_with_token_and_defaults():
+    config = matrix_config(config_from_dict(section(access_token="syt_x")))
+    assert config.prefix == "!" and config.access_token == "syt_x" and config.password is None
+    assert config.invite_allowed("@alice:example.org") and not config.invite_allowed("@eve:evil.org")
+
+
+def test_config_allowed_lists_and_env_override(tmp_path):
+    path = tmp_path / "relais.toml"
+    path.write_text('[matrix]\nhomeserver = "https://hs.example/"\nuser_id = "@relais:hs.example"\n'
+                    'allowed_homeservers = ["agora.gouv.fr"]\nallowed_users = ["@camille:elsewhere.org"]\n'
+                    'prefix = "?"\n', encoding="utf-8")
+    config = matrix_config(load_config(path, environ={"RELAIS_MATRIX_PASSWORD": "s3cret",
+                                                      "RELAIS_MATRIX_DEVICE_ID": "RELAISBOT"}))
+    assert config.homeserver == "https://hs.example" and config.password == "s3cret"
+    assert config.device_id == "RELAISBOT" and config.prefix == "?"
+    assert config.invite_allowed("@x:agora.gouv.fr") and config.invite_allowed("@camille:elsewhere.org")
+    assert not config.invite_allowed("@x:hs.example")  # the lists replace the default (own server)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"homeserver": "matrix.example.org", "access_token": "t"}, "matrix.homeserver"),
+        ({"user_id": "relais", "access_token": "t"}, "matrix.user_id"),
+        ({}, "RELAIS_MATRIX_ACCESS_TOKEN"),
+        ({"access_token": "t", "prefix": "a b"}, "matrix.prefix"),
+        ({"access_token": "t", "sync_timeout": "soon"}, "matrix.sync_timeout"),
+    ],
+)
+def test_config_errors_say_which_key(changes, message):
+    with pytest.raises(ConfigError, match=message.replace(".", r"\.")):
+        matrix_config(config_from_dict(section(**changes)))
+
+
+def test_enabled():
+    assert matrix_enabled(config_from_dict(section(access_token="t")))
+    assert not matrix_enabled(config_from_dict(section(access_token="t", enabled=False)))
+    assert not matrix_enabled(config_from_dict({}))
+
+
+class Error:
+    def __init__(self, code: str | None, status: int | None, retry_ms: int | None = None) -> None:
+        self.status_code, self.retry_after_ms, self.message = code, retry_ms, "boom"
+        self.transport_response = type("T", (), {"status": status})() if status else None
+
+
+def test_delivery_failures():
+    limited = delivery_failure(Error("M_LIMIT_EXCEEDED", 429, 1500), "send")
+    assert isinstance(limited, TemporaryFailure) and limited.retry_after == 1.5
+    assert isinstance(delivery_failure(Error("M_FORBIDDEN", 403), "send"), PermanentFailure)
+    assert isinstance(delivery_failure(Error("M_UNKNOWN", 500), "send"), TemporaryFailure)
+    assert isinstance(delivery_failure(Error(None, 502), "send"), TemporaryFailure)
+    assert isinstance(delivery_failure(Error("M_UNKNOWN_TOKEN", 401), "send"), TemporaryFailure)
+
+
+def test_backoff_grows_and_is_capped():
+    assert [backoff(n, 30) for n in range(1, 9)] == [0.5, 1, 2, 4, 8, 16, 30, 30]
+    assert sync_filter(50)["room"]["timeline"]["limit"] == 50

@@ -1,0 +1,115 @@
+"""The runner behind `relais run`, with a fake adapter (no chat platform): delivery per platform,
+waiting while the platform is away, waking on demand, the scheduler, stop and fatal errors."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+import pytest
+from click.testing import CliRunner
+
+from bot.app import App
+from bot.cli import main
+from bot.config import ConfigError, config_from_dict
+from bot.delivery import Sent
+from bot.models import OutboxMessage
+from bot.outbox import enqueue
+from bot.runner import RunHooks, Runner, enabled_platforms
+
+
+@dataclass
+class FakeSender:
+    platform: str = "matrix"
+    sent: list[str] = field(default_factory=list)
+
+    async def send(self, message: OutboxMessage, resend: bool) -> Sent:
+        self.sent.append(message.text)
+        return Sent(f"$event-{len(self.sent)}")
+
+
+@dataclass
+class FakeAdapter:
+    hooks: RunHooks
+    platform: str = "matrix"
+    sender: FakeSender = field(default_factory=FakeSender)
+    online: asyncio.Event = field(default_factory=asyncio.Event)
+    started: bool = False
+    stopped: bool = False
+
+    async def start(self) -> None:
+        self.started = True
+
+    async def stop(self) -> None:
+        self.stopped = True
+
+
+def app_for(testbot) -> App:
+    dispatcher = testbot.dispatcher
+    return App(config=dispatcher.config, store=dispatcher.store, clock=dispatcher.clock, dispatcher=dispatcher)
+
+
+async def eventually(condition, timeout: float = 5.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.01)  # polling with a deadline
+
+
+def test_enabled_platforms():
+    assert enabled_platforms(config_from_dict({})) == []
+    assert enabled_platforms(config_from_dict({"matrix": {"homeserver": "x"}, "slack": {"enabled": "false"}})) == [
+        "matrix"]
+    assert enabled_platforms(config_from_dict({"matrix": {"a": 1}, "slack": {"a": 1}})) == ["matrix", "slack"]
+
+
+async def test_delivery_waits_for_the_platform_then_sends_on_wake(testbot):
+    adapters: list[FakeAdapter] = []
+
+    def factory(app: App, hooks: RunHooks) -> FakeAdapter:
+        adapters.append(FakeAdapter(hooks))
+        return adapters[-1]
+
+    runner = Runner(app_for(testbot), {"matrix": factory}, poll_seconds=30, schedule=False)
+    stop = asyncio.Event()
+    serving = asyncio.create_task(runner.serve(stop))
+    await eventually(lambda: adapters and adapters[0].started)
+    adapter = adapters[0]
+    with testbot.store.unit_of_work() as session:
+        enqueue(session, testbot.clock.now(), "queued while away", channel="matrix:!r:hs")
+    adapter.hooks.outbox_written()
+    await asyncio.sleep(0.05)
+    assert adapter.sender.sent == []  # the platform is away: no attempt spent
+    adapter.online.set()
+    adapter.hooks.outbox_written()
+    await eventually(lambda: adapter.sender.sent == ["queued while away"])
+    with testbot.store.unit_of_work() as session:
+        enqueue(session, testbot.clock.now(), "second", channel="matrix:!r:hs")
+    runner.wake()  # what the scheduler's on_posted does
+    await eventually(lambda: adapter.sender.sent == ["queued while away", "second"])
+    stop.set()
+    assert await asyncio.wait_for(serving, 5) == 0
+    assert adapter.stopped
+
+
+async def test_fatal_error_stops_with_exit_code_1(testbot):
+    def factory(app: App, hooks: RunHooks) -> FakeAdapter:
+        adapter = FakeAdapter(hooks)
+        asyncio.get_running_loop().call_soon(hooks.fatal, "matrix: the access token was refused")
+        return adapter
+
+    runner = Runner(app_for(testbot), {"matrix": factory}, schedule=False)
+    assert await asyncio.wait_for(runner.serve(asyncio.Event()), 5) == 1
+    assert runner.problem == "matrix: the access token was refused"
+
+
+async def test_no_platform_configured(testbot):
+    with pytest.raises(ConfigError, match=r"\[matrix\] or \[slack\]"):
+        await Runner(app_for(testbot), schedule=False).serve(asyncio.Event())
+
+
+def test_cli_run_without_platform_says_what_to_do(tmp_path):
+    config = tmp_path / "relais.toml"
+    config.write_text(f'[database]\nurl = "sqlite:///{tmp_path / "r.db"}"\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["--config", str(config), "run"])
+    assert result.exit_code == 1 and "[matrix] or [slack]" in result.output
+    assert "Usage" in CliRunner().invoke(main, ["run", "--help"]).output
