@@ -27,9 +27,9 @@ class ConsoleAdapter:
 
     def receive(self, line: str) -> Reply | None:
         """Hand one typed line to the core and print what comes back."""
-        reply = self.on_incoming(Incoming(
-            identity=self.identity, text=line, channel=self.channel, display_name=self.display_name
-        ))
+        reply = self.on_incoming(
+            Incoming(identity=self.identity, text=line, channel=self.channel, display_name=self.display_name)
+        )
         if reply is not None:
             for post in reply.posts:
                 self.send(post)

@@ -31,30 +31,41 @@ def generate(path: str, members: int = 2000, circles: int = 50, items: int = 200
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=OFF")
     start = _ts(NOW - timedelta(days=730))
-    db.execute("INSERT INTO communities (id, name, language, timezone, next_number, created_at) "
-               "VALUES (1, 'Bench', 'fr', 'Europe/Paris', ?, ?)", (items, start))
-    db.executemany("INSERT INTO organisations (id, community_id, name) VALUES (?, 1, ?)",
-                   [(i, f"Structure {i}") for i in range(1, 21)])
-    db.executemany("INSERT INTO circles (id, community_id, name, slug) VALUES (?, 1, ?, ?)",
-                   [(c, f"Cercle {c}", f"cercle-{c}") for c in range(1, circles + 1)])
-    db.executemany("INSERT INTO circle_channels (circle_id, channel) VALUES (?, ?)",
-                   [(c, f"console:cercle-{c}") for c in range(1, circles + 1)])
+    db.execute(
+        "INSERT INTO communities (id, name, language, timezone, next_number, created_at) "
+        "VALUES (1, 'Bench', 'fr', 'Europe/Paris', ?, ?)",
+        (items, start),
+    )
+    db.executemany(
+        "INSERT INTO organisations (id, community_id, name) VALUES (?, 1, ?)",
+        [(i, f"Structure {i}") for i in range(1, 21)],
+    )
+    db.executemany(
+        "INSERT INTO circles (id, community_id, name, slug) VALUES (?, 1, ?, ?)",
+        [(c, f"Cercle {c}", f"cercle-{c}") for c in range(1, circles + 1)],
+    )
+    db.executemany(
+        "INSERT INTO circle_channels (circle_id, channel) VALUES (?, ?)",
+        [(c, f"console:cercle-{c}") for c in range(1, circles + 1)],
+    )
     db.executemany(
         "INSERT INTO members (id, community_id, display_name, organisation_id, role, language, muted, created_at) "
         "VALUES (?, 1, ?, ?, ?, NULL, 0, ?)",
-        [(m, f"Membre {m}", 1 + m % 20, "facilitator" if m == 1 else "partner", start)
-         for m in range(1, members + 1)],
+        [(m, f"Membre {m}", 1 + m % 20, "facilitator" if m == 1 else "partner", start) for m in range(1, members + 1)],
     )
-    db.executemany("INSERT INTO identities (member_id, identity) VALUES (?, ?)",
-                   [(m, f"console:m{m}") for m in range(1, members + 1)])
+    db.executemany(
+        "INSERT INTO identities (member_id, identity) VALUES (?, ?)",
+        [(m, f"console:m{m}") for m in range(1, members + 1)],
+    )
     membership: dict[int, list[int]] = {c: [] for c in range(1, circles + 1)}
     rows = []
     for m in range(1, members + 1):
         for c in rng.sample(range(1, circles + 1), rng.choice((1, 2))):
             membership[c].append(m)
             rows.append((c, m, start, 0))
-    db.executemany("INSERT INTO circle_members (circle_id, member_id, joined_at, audience_from) "
-                   "VALUES (?, ?, ?, ?)", rows)
+    db.executemany(
+        "INSERT INTO circle_members (circle_id, member_id, joined_at, audience_from) VALUES (?, ?, ?, ?)", rows
+    )
     span = 730 * 24 * 3600
     item_rows = []
     ack_rows = []
@@ -69,19 +80,24 @@ def generate(path: str, members: int = 2000, circles: int = 50, items: int = 200
             if member != author and rng.random() < share:
                 ack_rows.append((number, member, _ts(created + timedelta(hours=rng.randint(1, 72)))))
         if len(ack_rows) > 200_000:
-            db.executemany("INSERT INTO acknowledgements (item_id, member_id, version, at, via) "
-                           "VALUES (?, ?, 1, ?, 'reaction')", ack_rows)
+            db.executemany(
+                "INSERT INTO acknowledgements (item_id, member_id, version, at, via) VALUES (?, ?, 1, ?, 'reaction')",
+                ack_rows,
+            )
             ack_rows.clear()
     db.executemany(
         "INSERT INTO items (id, community_id, number, kind, circle_id, author_id, text, must_read, version, "
         "created_at) VALUES (?, 1, ?, 'update', ?, ?, ?, 1, 1, ?)",
         item_rows,
     )
-    db.executemany("INSERT INTO acknowledgements (item_id, member_id, version, at, via) "
-                   "VALUES (?, ?, 1, ?, 'reaction')", ack_rows)
+    db.executemany(
+        "INSERT INTO acknowledgements (item_id, member_id, version, at, via) VALUES (?, ?, 1, ?, 'reaction')", ack_rows
+    )
     db.commit()
-    counts = {table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-              for table in ("members", "circles", "items", "acknowledgements", "circle_members")}
+    counts = {
+        table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        for table in ("members", "circles", "items", "acknowledgements", "circle_members")
+    }
     db.execute("ANALYZE")
     db.close()
     return counts

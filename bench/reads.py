@@ -41,8 +41,13 @@ def main() -> None:
     if not path.exists():
         print("generating the data set (about a minute)…")
         print(generate(str(path)))
-    config = replace(Config(), community_name="Bench", database_url=f"sqlite:///{path}",
-                     facilitators=("console:m1",), default_circle="Cercle 1")
+    config = replace(
+        Config(),
+        community_name="Bench",
+        database_url=f"sqlite:///{path}",
+        facilitators=("console:m1",),
+        default_circle="Cercle 1",
+    )
     app = build_app(config, clock=FixedClock(NOW))
     dispatch = app.dispatcher.handle
     rng = random.Random(3)
@@ -74,16 +79,27 @@ def main() -> None:
     count = 2000
     began = time.perf_counter()
     for index in range(count):
-        signals.reaction(app.dispatcher, f"console:m{2 + index % 1999}", "matrix:!bench:hs",
-                         f"$e{199_000 + index % 1000}", "✅", True)
+        signals.reaction(
+            app.dispatcher,
+            f"console:m{2 + index % 1999}",
+            "matrix:!bench:hs",
+            f"$e{199_000 + index % 1000}",
+            "✅",
+            True,
+        )
     reactions_rate = count / (time.perf_counter() - began)
     began = time.perf_counter()
     for index in range(count):
-        signals.receipt(app.dispatcher, f"console:m{2 + index % 1999}", "matrix:!bench:hs",
-                        NOW + timedelta(seconds=index))
+        signals.receipt(
+            app.dispatcher, f"console:m{2 + index % 1999}", "matrix:!bench:hs", NOW + timedelta(seconds=index)
+        )
     receipts_rate = count / (time.perf_counter() - began)
-    batch = [signals.Reaction(f"console:m{2 + index % 1999}", "matrix:!bench:hs", f"$e{199_000 + index % 1000}",
-                              "👍", index % 2 == 0) for index in range(count)]
+    batch = [
+        signals.Reaction(
+            f"console:m{2 + index % 1999}", "matrix:!bench:hs", f"$e{199_000 + index % 1000}", "👍", index % 2 == 0
+        )
+        for index in range(count)
+    ]
     began = time.perf_counter()
     for start in range(0, count, 100):
         signals.ingest(app.dispatcher, batch[start : start + 100])
@@ -94,8 +110,12 @@ def main() -> None:
         buffer.put(signal)
     asyncio.run(buffer.drain())
     buffered_rate = count / (time.perf_counter() - began)
-    rates = (("reactions, one by one", reactions_rate), ("receipts, one by one", receipts_rate),
-             ("reactions, batches of 100", batched_rate), ("reactions, SignalBuffer", buffered_rate))
+    rates = (
+        ("reactions, one by one", reactions_rate),
+        ("receipts, one by one", receipts_rate),
+        ("reactions, batches of 100", batched_rate),
+        ("reactions, SignalBuffer", buffered_rate),
+    )
     for name, rate in rates:
         if "one by one" in name:
             verdict = "(reference: one transaction per signal; adapters use the SignalBuffer)"

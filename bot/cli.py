@@ -13,8 +13,8 @@ from bot import __version__
 from bot.app import App, build_app
 from bot.clock import Clock, FixedClock, SystemClock
 from bot.config import Config, ConfigError, load_config
-from bot.i18n import translator
 from bot.db import make_engine, upgrade
+from bot.i18n import translator
 from bot.models import Commitment, Community
 
 DB_HELP = "Database URL (default: the config's, or RELAIS_DATABASE_URL), e.g. sqlite:///relais.db"
@@ -92,8 +92,9 @@ def _chat(app: App, identity: str, circle: str | None, name: str | None, banner:
 @click.option("--now", help="Fix the clock at this ISO datetime, for scripted demos and tests")
 @click.option("--db", help=DB_HELP)
 @click.pass_context
-def chat(ctx: click.Context, identity: str, circle: str | None, name: str | None, now: str | None,
-         db: str | None) -> None:
+def chat(
+    ctx: click.Context, identity: str, circle: str | None, name: str | None, now: str | None, db: str | None
+) -> None:
     """Talk to Relais as a member, one command per line (piped input works)."""
     config = _config(ctx, db)
     app = _build(config, _clock(now, config))

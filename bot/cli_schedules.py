@@ -46,8 +46,9 @@ def _seed_demo(app: App) -> None:
     with app.store.unit_of_work() as session:
         commitments = session.scalar(select(func.count()).select_from(Commitment))
         meetings = session.scalar(select(func.count()).select_from(Meeting))
-    earlier = Dispatcher(store=app.store, config=app.config, clock=FixedClock(app.clock.now() - SEEDED_AGO),
-                         router=app.dispatcher.router)
+    earlier = Dispatcher(
+        store=app.store, config=app.config, clock=FixedClock(app.clock.now() - SEEDED_AGO), router=app.dispatcher.router
+    )
     if not commitments:
         seed_demo(earlier)
     if not meetings:
@@ -67,8 +68,12 @@ def _circles(session: Session, community: Community, name: str | None) -> list[C
     if name:
         circle = find_circle(session, community, name)
         if circle is None:
-            known = ", ".join(row.name for row in session.scalars(
-                select(Circle).where(Circle.community_id == community.id).order_by(Circle.name)))
+            known = ", ".join(
+                row.name
+                for row in session.scalars(
+                    select(Circle).where(Circle.community_id == community.id).order_by(Circle.name)
+                )
+            )
             raise click.ClickException(f"no circle called {name!r}; circles: {known}")
         return [circle]
     return list(session.scalars(select(Circle).where(Circle.community_id == community.id).order_by(Circle.id)))
@@ -84,8 +89,9 @@ def register(main: click.Group) -> None:
     @click.option("--db", help=DB_HELP)
     @click.option("--demo", is_flag=True, help="Use the demo community of `relais demo`")
     @click.pass_context
-    def digest(ctx: click.Context, circle: str | None, now: str | None, language: str | None, db: str | None,
-               demo: bool) -> None:
+    def digest(
+        ctx: click.Context, circle: str | None, now: str | None, language: str | None, db: str | None, demo: bool
+    ) -> None:
         """Print the weekly recap that would be posted now, per circle."""
         from schedules.recap import build_recap
         from schedules.settings import load_settings
@@ -98,9 +104,10 @@ def register(main: click.Group) -> None:
             with app.store.unit_of_work() as session:
                 community = _community(session, app)
                 voice = Voice.of(community, moment, language)
-                texts = [to_plain(build_recap(session, community, row, voice, settings,
-                                              moment - timedelta(days=7)).text())
-                         for row in _circles(session, community, circle)]
+                texts = [
+                    to_plain(build_recap(session, community, row, voice, settings, moment - timedelta(days=7)).text())
+                    for row in _circles(session, community, circle)
+                ]
         finally:
             app.close()
         click.echo(f"\n{RULE}\n".join(texts))
@@ -113,8 +120,15 @@ def register(main: click.Group) -> None:
     @click.option("--db", help=DB_HELP)
     @click.option("--demo", is_flag=True, help="Use the demo community of `relais demo`")
     @click.pass_context
-    def agenda(ctx: click.Context, ref: str | None, circle: str | None, now: str | None, language: str | None,
-               db: str | None, demo: bool) -> None:
+    def agenda(
+        ctx: click.Context,
+        ref: str | None,
+        circle: str | None,
+        now: str | None,
+        language: str | None,
+        db: str | None,
+        demo: bool,
+    ) -> None:
         """Print the agenda of meeting #N, or of the next meeting of each circle."""
         from bot.errors import Refusal
         from bot.services.meetings import get_meeting, next_meeting
@@ -143,12 +157,16 @@ def register(main: click.Group) -> None:
                 else:
                     found = [next_meeting(session, row.id, moment) for row in _circles(session, community, circle)]
                     meetings = [meeting for meeting in found if meeting is not None]
-                texts = [to_plain(build_agenda(session, community, meeting, voice, settings).text())
-                         for meeting in meetings]
+                texts = [
+                    to_plain(build_agenda(session, community, meeting, voice, settings).text()) for meeting in meetings
+                ]
                 if not texts:
-                    texts = [voice.t("No meeting is planned. A facilitator can plan one, for example: {example}",
-                                     example=voice.t("/meeting Steering committee Thursday 2pm #copil town hall, "
-                                                     "room 2"))]
+                    texts = [
+                        voice.t(
+                            "No meeting is planned. A facilitator can plan one, for example: {example}",
+                            example=voice.t("/meeting Steering committee Thursday 2pm #copil town hall, room 2"),
+                        )
+                    ]
         finally:
             app.close()
         click.echo(f"\n{RULE}\n".join(texts))
@@ -164,8 +182,9 @@ def register(main: click.Group) -> None:
     @click.option("--db", help=DB_HELP)
     @click.option("--demo", is_flag=True, help="Use the demo community of `relais demo`")
     @click.pass_context
-    def export_meetings(ctx: click.Context, fmt: str, output: Path | None, now: str | None, db: str | None,
-                        demo: bool) -> None:
+    def export_meetings(
+        ctx: click.Context, fmt: str, output: Path | None, now: str | None, db: str | None, demo: bool
+    ) -> None:
         """The meetings as an iCalendar (.ics) file for calendar apps; cancelled ones say so."""
         from schedules.ics import meetings_calendar
 

@@ -18,9 +18,20 @@ from dateutil.relativedelta import relativedelta
 from bot.dates_vocab import HOLIDAYS, MONTHS_FULL, VOCAB, month_number, weekday_number
 
 PERIOD_WORDS = {
-    "journee": "day", "day": "day", "semaine": "week", "week": "week", "mois": "month", "month": "month",
-    "trimestre": "quarter", "quarter": "quarter", "annee": "year", "an": "year", "year": "year",
-    "week-end": "weekend", "weekend": "weekend", "today": "day",
+    "journee": "day",
+    "day": "day",
+    "semaine": "week",
+    "week": "week",
+    "mois": "month",
+    "month": "month",
+    "trimestre": "quarter",
+    "quarter": "quarter",
+    "annee": "year",
+    "an": "year",
+    "year": "year",
+    "week-end": "weekend",
+    "weekend": "weekend",
+    "today": "day",
 }
 LOOK_AHEAD_MONTHS = 14  # "le 31": the next month that has a 31st, searched this far at most
 CONFLICT = date.max  # a weekday and a date typed together that never agree: surely not a date
@@ -42,8 +53,15 @@ _TODAY = {"fr": {"aujourd'hui", "aujourd hui", "aujourdhui", "auj", "ce jour"}, 
 _THIS = {"fr": {"ce", "cet", "cette"}, "en": {"this"}}
 _RELATIVE_DAYS = {
     "fr": {"demain": 1, "apres-demain": 2, "apres demain": 2, "hier": -1, "avant-hier": -2, "avant hier": -2},
-    "en": {"tomorrow": 1, "tmrw": 1, "tmw": 1, "day after tomorrow": 2, "overmorrow": 2, "yesterday": -1,
-           "day before yesterday": -2},
+    "en": {
+        "tomorrow": 1,
+        "tmrw": 1,
+        "tmw": 1,
+        "day after tomorrow": 2,
+        "overmorrow": 2,
+        "yesterday": -1,
+        "day before yesterday": -2,
+    },
 }
 
 
@@ -94,17 +112,27 @@ def _weekday_patterns(lang: str) -> list[tuple[re.Pattern[str], str]]:
     wd = r"(?P<wd>" + VOCAB[lang].weekday_full + r")"
     if lang == "fr":
         forms = [
-            (wd, "after"), (r"(?:ce|cette)\s+" + wd, "from_today"), (r"prochain\s+" + wd, "after"),
+            (wd, "after"),
+            (r"(?:ce|cette)\s+" + wd, "from_today"),
+            (r"prochain\s+" + wd, "after"),
             (wd + r"\s+(?:prochain|suivant|de la semaine prochaine)", "next_week"),
-            (wd + r"\s+qui vient", "after"), (wd + r"\s+en\s+huit", "7"), (wd + r"\s+en\s+quinze", "14"),
-            (wd + r"\s+dernier", "last"), (wd + r"\s+de cette semaine", "this_week"),
+            (wd + r"\s+qui vient", "after"),
+            (wd + r"\s+en\s+huit", "7"),
+            (wd + r"\s+en\s+quinze", "14"),
+            (wd + r"\s+dernier", "last"),
+            (wd + r"\s+de cette semaine", "this_week"),
         ]
     else:
         forms = [
-            (wd, "after"), (r"this\s+" + wd, "from_today"), (r"(?:this\s+)?coming\s+" + wd, "after"),
-            (r"next\s+" + wd, "next_week"), (wd + r"\s+(?:next|(?:of\s+)?next\s+week)", "next_week"),
-            (r"last\s+" + wd, "last"), (wd + r"\s+(?:of\s+)?this\s+week", "this_week"),
-            (wd + r"\s+week", "7"), (wd + r"\s+after\s+next", "7"),
+            (wd, "after"),
+            (r"this\s+" + wd, "from_today"),
+            (r"(?:this\s+)?coming\s+" + wd, "after"),
+            (r"next\s+" + wd, "next_week"),
+            (wd + r"\s+(?:next|(?:of\s+)?next\s+week)", "next_week"),
+            (r"last\s+" + wd, "last"),
+            (wd + r"\s+(?:of\s+)?this\s+week", "this_week"),
+            (wd + r"\s+week", "7"),
+            (wd + r"\s+after\s+next", "7"),
         ]
     return [(re.compile(body), rule) for body, rule in forms]
 
@@ -131,11 +159,10 @@ def _date_patterns(lang: str) -> dict[str, re.Pattern[str]]:
     return {
         "dmy": re.compile(wp + day + r"\s+(?:de\s+|of\s+)?" + month + year),
         "mdy": re.compile(wp + month + r"\s+(?:the\s+)?" + day + year),
-        "numeric": re.compile(
-            wp + r"(?P<a>\d{1,2})(?P<sep>[/.-])(?P<b>\d{1,2})(?:(?P=sep)(?P<y>\d{4}|\d{2}))?"
+        "numeric": re.compile(wp + r"(?P<a>\d{1,2})(?P<sep>[/.-])(?P<b>\d{1,2})(?:(?P=sep)(?P<y>\d{4}|\d{2}))?"),
+        "dom": re.compile(
+            wp + r"(?:(?:le|the)\s+)?" + day + r"(?:\s+(?P<of>du mois prochain|of next month|du mois|of the month))?"
         ),
-        "dom": re.compile(wp + r"(?:(?:le|the)\s+)?" + day
-                          + r"(?:\s+(?P<of>du mois prochain|of next month|du mois|of the month))?"),
     }
 
 
@@ -158,8 +185,12 @@ def _calendar_date(text: str, lang: str, today: date, article: bool) -> date | N
             return None
         return _agreeing(match, lang, _dates(_year(match.group("y")), month, day, today), today)
     match = res["dom"].fullmatch(text)
-    if match and (article or match.group("wd") or match.group("sfx") in ("st", "nd", "rd", "th", "er")
-                  or match.group("d") in ("1er", "premier")):
+    if match and (
+        article
+        or match.group("wd")
+        or match.group("sfx") in ("st", "nd", "rd", "th", "er")
+        or match.group("d") in ("1er", "premier")
+    ):
         next_month = (match.group("of") or "").endswith(("prochain", "next month"))
         found = _days_of_month(_day_number(match.group("d")), today, next_month)
         return _agreeing(match, lang, found, today)
@@ -203,8 +234,19 @@ def _days_of_month(day: int, today: date, next_month: bool) -> Iterator[date]:
 
 # --- months, periods: "fin janvier", "mi-décembre", "fin du mois", "end of next quarter" -------
 
-_POS = {"debut": "start", "mi": "mid", "milieu": "mid", "fin": "end", "beginning": "start", "start": "start",
-        "early": "start", "mid": "mid", "middle": "mid", "end": "end", "late": "end"}
+_POS = {
+    "debut": "start",
+    "mi": "mid",
+    "milieu": "mid",
+    "fin": "end",
+    "beginning": "start",
+    "start": "start",
+    "early": "start",
+    "mid": "mid",
+    "middle": "mid",
+    "end": "end",
+    "late": "end",
+}
 _SHORT_ENDS = {"eow": "week", "eom": "month", "eoq": "quarter", "eoy": "year"}
 
 
@@ -218,22 +260,29 @@ def _period_patterns(lang: str) -> dict[str, re.Pattern[str]]:
             r"(?P<this>-ci|\s+ci|\s+en cours|\s+courante?|\s+actuelle?)?"
             r"(?:\s+(?P<next>prochaine?|suivante?))?"
         )
-        this_next = (r"(?:(?P<this>cette|ce|cet)\s+)?(?P<p>semaine|mois|trimestre|annee|week-end|weekend)"
-                     r"(?:-ci|\s+ci)?(?:\s+(?P<next>prochaine?|suivante?))?")
+        this_next = (
+            r"(?:(?P<this>cette|ce|cet)\s+)?(?P<p>semaine|mois|trimestre|annee|week-end|weekend)"
+            r"(?:-ci|\s+ci)?(?:\s+(?P<next>prochaine?|suivante?))?"
+        )
     else:
         pos = r"(?P<pos>beginning|start|early|mid|middle|end|late)(?:\s+|-)(?:of\s+)?"
         of_month = ""
-        period = (r"(?:(?P<this>this|the current)\s+|(?:the\s+)?(?P<next>next|following)\s+|the\s+)?"
-                  r"(?P<p>week|month|quarter|year)")
+        period = (
+            r"(?:(?P<this>this|the current)\s+|(?:the\s+)?(?P<next>next|following)\s+|the\s+)?"
+            r"(?P<p>week|month|quarter|year)"
+        )
         this_next = r"(?:(?P<this>this)\s+|(?P<next>next)\s+)?(?P<p>week|month|quarter|year|weekend|week-end)"
     return {
-        "month": re.compile(r"(?:(?P<pos>" + ("debut|mi|milieu|fin" if lang == "fr" else
-                                            "beginning|start|early|mid|middle|end|late")
-                            + r")(?:\s+|-)" + (of_month if lang == "fr" else r"(?:of\s+)?") + r")?(?P<mo>"
-                            + v.month_any + r")\.?(?:\s+(?P<y>\d{4}))?"),
-        "year": re.compile(
-            pos + (r"(?:d'annee\s+|de l'annee\s+)?" if lang == "fr" else "") + r"(?P<y>\d{4})"
+        "month": re.compile(
+            r"(?:(?P<pos>"
+            + ("debut|mi|milieu|fin" if lang == "fr" else "beginning|start|early|mid|middle|end|late")
+            + r")(?:\s+|-)"
+            + (of_month if lang == "fr" else r"(?:of\s+)?")
+            + r")?(?P<mo>"
+            + v.month_any
+            + r")\.?(?:\s+(?P<y>\d{4}))?"
         ),
+        "year": re.compile(pos + (r"(?:d'annee\s+|de l'annee\s+)?" if lang == "fr" else "") + r"(?P<y>\d{4})"),
         "pos_period": re.compile(pos + period),
         "period": re.compile(this_next),
     }
@@ -286,7 +335,7 @@ def _month_or_period(text: str, lang: str, today: date, article: bool) -> date |
         year = _year(match.group("y"))
         if year is not None and not 1900 <= year <= 2999:
             return None
-        for candidate in ([year] if year else [today.year, today.year + 1]):
+        for candidate in [year] if year else [today.year, today.year + 1]:
             first = date(candidate, month, 1)
             found = _period_point_at("month", pos, 0, first)
             if year or found >= today:
@@ -312,5 +361,8 @@ def _month_or_period(text: str, lang: str, today: date, article: bool) -> date |
 
 
 _FINDERS: list[Callable[[str, str, date, bool], date | None]] = [
-    _holiday, _weekday, _calendar_date, _month_or_period,
+    _holiday,
+    _weekday,
+    _calendar_date,
+    _month_or_period,
 ]

@@ -101,7 +101,7 @@ def _strip_fillers(text: str, lang: str) -> tuple[str, bool]:
         if not match:
             break
         article = article or any(match.groups())
-        text = text[match.end():]
+        text = text[match.end() :]
     return text.strip(), article
 
 
@@ -126,17 +126,53 @@ def _iso(match: re.Match[str], clock: time | None) -> Hit | None:
 
 _UNITS = {
     "fr": {
-        "jour": "days", "jours": "days", "j": "days", "semaine": "weeks", "semaines": "weeks", "sem": "weeks",
-        "mois": "months", "an": "years", "ans": "years", "annee": "years", "annees": "years",
-        "heure": "hours", "heures": "hours", "h": "hours", "minute": "minutes", "minutes": "minutes",
-        "min": "minutes", "mn": "minutes", "jours ouvres": "workdays", "jours ouvrables": "workdays",
+        "jour": "days",
+        "jours": "days",
+        "j": "days",
+        "semaine": "weeks",
+        "semaines": "weeks",
+        "sem": "weeks",
+        "mois": "months",
+        "an": "years",
+        "ans": "years",
+        "annee": "years",
+        "annees": "years",
+        "heure": "hours",
+        "heures": "hours",
+        "h": "hours",
+        "minute": "minutes",
+        "minutes": "minutes",
+        "min": "minutes",
+        "mn": "minutes",
+        "jours ouvres": "workdays",
+        "jours ouvrables": "workdays",
     },
     "en": {
-        "day": "days", "days": "days", "d": "days", "week": "weeks", "weeks": "weeks", "wk": "weeks",
-        "wks": "weeks", "month": "months", "months": "months", "year": "years", "years": "years",
-        "yr": "years", "yrs": "years", "hour": "hours", "hours": "hours", "hr": "hours", "hrs": "hours",
-        "h": "hours", "minute": "minutes", "minutes": "minutes", "min": "minutes", "mins": "minutes",
-        "business days": "workdays", "working days": "workdays", "business day": "workdays",
+        "day": "days",
+        "days": "days",
+        "d": "days",
+        "week": "weeks",
+        "weeks": "weeks",
+        "wk": "weeks",
+        "wks": "weeks",
+        "month": "months",
+        "months": "months",
+        "year": "years",
+        "years": "years",
+        "yr": "years",
+        "yrs": "years",
+        "hour": "hours",
+        "hours": "hours",
+        "hr": "hours",
+        "hrs": "hours",
+        "h": "hours",
+        "minute": "minutes",
+        "minutes": "minutes",
+        "min": "minutes",
+        "mins": "minutes",
+        "business days": "workdays",
+        "working days": "workdays",
+        "business day": "workdays",
         "working day": "workdays",
     },
 }
@@ -150,18 +186,27 @@ _DURATION = {
     "fr": [
         re.compile(
             r"(?:dans|sous|d'ici|en|d'ici a)\s+(?:les\s+|le\s+|l')?(?:prochaine?s?\s+)?(?P<n>"
-            + VOCAB["fr"].number + r")\s*(?P<u>" + _unit_alt("fr") + r")(?:\s+qui viennent)?"
+            + VOCAB["fr"].number
+            + r")\s*(?P<u>"
+            + _unit_alt("fr")
+            + r")(?:\s+qui viennent)?"
         ),
         re.compile(r"(?:sous|dans|d'ici)\s+(?:une\s+)?(?P<w>huitaine|quinzaine)(?:\s+de jours)?"),
         re.compile(r"(?:dans|sous|d'ici)\s+une\s+(?P<half>demi-?\s*heure)"),
     ],
     "en": [
         re.compile(
-            r"(?:in|within|after)\s+(?:the\s+next\s+|the\s+coming\s+|the\s+)?(?P<n>" + VOCAB["en"].number
-            + r")\s*(?P<u>" + _unit_alt("en") + r")(?:'s?\s+time)?"
+            r"(?:in|within|after)\s+(?:the\s+next\s+|the\s+coming\s+|the\s+)?(?P<n>"
+            + VOCAB["en"].number
+            + r")\s*(?P<u>"
+            + _unit_alt("en")
+            + r")(?:'s?\s+time)?"
         ),
         re.compile(
-            r"(?P<n>" + VOCAB["en"].number + r")\s*(?P<u>" + _unit_alt("en")
+            r"(?P<n>"
+            + VOCAB["en"].number
+            + r")\s*(?P<u>"
+            + _unit_alt("en")
             + r")\s+(?:from\s+(?:now|today)|later|hence)"
         ),
         re.compile(r"(?:in|within)\s+a\s+(?P<w>fortnight)"),
@@ -169,8 +214,10 @@ _DURATION = {
     ],
 }
 _WITHIN_PERIOD = {
-    "fr": re.compile(r"(?:dans|durant|pendant)\s+(?:la|le|l')\s*(?P<p>journee|semaine|mois|trimestre|annee)"
-                     r"(?:\s+en cours)?"),
+    "fr": re.compile(
+        r"(?:dans|durant|pendant)\s+(?:la|le|l')\s*(?P<p>journee|semaine|mois|trimestre|annee)"
+        r"(?:\s+en cours)?"
+    ),
     "en": re.compile(r"(?:within|during|in)\s+the\s+(?P<p>day|week|month|quarter|year)|later\s+(?P<t>today)"),
 }
 
@@ -235,23 +282,55 @@ _CLOCKS = {
         r"(?:(?:at|around|by|for|before|@)\s+)?(?P<h>\d{1,2})\s*h(?P<m>\d{2})?",
     ],
 }
-_CLOCK_RES = {lang: [re.compile(r"(?<!\S)" + body + r"(?!\S)") for body in bodies]
-              for lang, bodies in _CLOCKS.items()}
+_CLOCK_RES = {lang: [re.compile(r"(?<!\S)" + body + r"(?!\S)") for body in bodies] for lang, bodies in _CLOCKS.items()}
 _PARTS = {
-    "fr": {"matin": time(9), "matinee": time(9), "apres-midi": time(14), "aprem": time(14), "soir": EVENING,
-           "soiree": EVENING, "fin de journee": END_OF_DAY, "fin de la journee": END_OF_DAY},
-    "en": {"morning": time(9), "afternoon": time(14), "evening": EVENING, "night": EVENING,
-           "end of day": END_OF_DAY, "end of the day": END_OF_DAY, "eod": END_OF_DAY, "cob": END_OF_DAY,
-           "close of business": END_OF_DAY, "lunchtime": time(12)},
+    "fr": {
+        "matin": time(9),
+        "matinee": time(9),
+        "apres-midi": time(14),
+        "aprem": time(14),
+        "soir": EVENING,
+        "soiree": EVENING,
+        "fin de journee": END_OF_DAY,
+        "fin de la journee": END_OF_DAY,
+    },
+    "en": {
+        "morning": time(9),
+        "afternoon": time(14),
+        "evening": EVENING,
+        "night": EVENING,
+        "end of day": END_OF_DAY,
+        "end of the day": END_OF_DAY,
+        "eod": END_OF_DAY,
+        "cob": END_OF_DAY,
+        "close of business": END_OF_DAY,
+        "lunchtime": time(12),
+    },
 }
 _PART_RES = {
-    "fr": re.compile(r"(?<!\S)(?:(?:dans la|en|le|au|du|a la|la)\s+|(?:dans |a )?l')?(?P<part>"
-                     + "|".join(sorted(_PARTS["fr"], key=len, reverse=True)) + r")(?!\S)"),
-    "en": re.compile(r"(?<!\S)(?:(?:in the|at the|by the|by|at|during the|the)\s+)?(?P<part>"
-                     + "|".join(sorted(_PARTS["en"], key=len, reverse=True)) + r")(?!\S)"),
+    "fr": re.compile(
+        r"(?<!\S)(?:(?:dans la|en|le|au|du|a la|la)\s+|(?:dans |a )?l')?(?P<part>"
+        + "|".join(sorted(_PARTS["fr"], key=len, reverse=True))
+        + r")(?!\S)"
+    ),
+    "en": re.compile(
+        r"(?<!\S)(?:(?:in the|at the|by the|by|at|during the|the)\s+)?(?P<part>"
+        + "|".join(sorted(_PARTS["en"], key=len, reverse=True))
+        + r")(?!\S)"
+    ),
 }
-_LATE_PARTS = {"du soir", "de l'apres-midi", "de l'aprem", "soir", "soiree", "apres-midi", "aprem",
-               "evening", "afternoon", "night"}
+_LATE_PARTS = {
+    "du soir",
+    "de l'apres-midi",
+    "de l'aprem",
+    "soir",
+    "soiree",
+    "apres-midi",
+    "aprem",
+    "evening",
+    "afternoon",
+    "night",
+}
 _NO_CLOCK: tuple[time | None, str] = (None, "")
 
 
@@ -266,13 +345,13 @@ def extract_clock(text: str, lang: str) -> tuple[time | None, str] | None:
             if clock is None:
                 return None
             late = (match.groupdict().get("part") or "") in _LATE_PARTS
-            text = (text[: match.start()] + " " + text[match.end():]).strip()
+            text = (text[: match.start()] + " " + text[match.end() :]).strip()
             break
     part = _PART_RES[lang].search(text)
     if part:
         word = part.group("part")
         late = late or word in _LATE_PARTS
-        text = (text[: part.start()] + " " + text[part.end():]).strip()
+        text = (text[: part.start()] + " " + text[part.end() :]).strip()
         if clock is None:
             clock = _PARTS[lang][word]
     if clock is not None and late and clock.hour < 12:

@@ -56,5 +56,6 @@ SEED: tuple[tuple[str, str, str], ...] = (
 def seed_demo(dispatcher: Dispatcher) -> None:
     """Create the sample community once (it is skipped when the demo database has commitments)."""
     for who, circle, line in SEED:
-        dispatcher.handle(Incoming(identity=f"console:{who}", display_name=who.capitalize(), text=line,
-                                   channel=f"console:{circle}"))
+        dispatcher.handle(
+            Incoming(identity=f"console:{who}", display_name=who.capitalize(), text=line, channel=f"console:{circle}")
+        )

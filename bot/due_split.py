@@ -54,8 +54,14 @@ class DueSplit:
 
 _MARKERS: dict[str, dict[str, list[tuple[str, ...]]]] = {
     "fr": {
-        "clear": [("au", "plus", "tard"), ("date", "limite"), ("dernier", "delai"), ("d'ici",), ("avant",),
-                  ("echeance",)],
+        "clear": [
+            ("au", "plus", "tard"),
+            ("date", "limite"),
+            ("dernier", "delai"),
+            ("d'ici",),
+            ("avant",),
+            ("echeance",),
+        ],
         "weak": [("pour",), ("dans",), ("sous",), ("en",), ("jusqu'au",), ("jusqu'a",), ("jusqu'en",)],
     },
     "en": {
@@ -64,10 +70,25 @@ _MARKERS: dict[str, dict[str, list[tuple[str, ...]]]] = {
     },
 }
 _BINDING = {
-    "fr": {"de", "du", "des", "d'", "l'", "et", "ou", "entre", "apres", "depuis", "chaque", "tous", "toutes",
-           "sauf", "dont", "comme"},
-    "en": {"of", "the", "and", "or", "between", "after", "since", "from", "every", "each", "except", "like",
-           "than"},
+    "fr": {
+        "de",
+        "du",
+        "des",
+        "d'",
+        "l'",
+        "et",
+        "ou",
+        "entre",
+        "apres",
+        "depuis",
+        "chaque",
+        "tous",
+        "toutes",
+        "sauf",
+        "dont",
+        "comme",
+    },
+    "en": {"of", "the", "and", "or", "between", "after", "since", "from", "every", "each", "except", "like", "than"},
 }
 _NOT_TIME_AFTER = {
     "fr": re.compile(r"(?:de|que|tout|toute|tous|toutes|cela|ca|ceci)(?:\s|$)|d'|qu'"),
@@ -121,7 +142,7 @@ def _split(text: str, now: datetime, lang: str) -> DueSplit:
         if when is None and not conflict:
             continue
         if marker is None:
-            before = words[index - 1] if index else (fold(text[previous[0]:previous[1]]) if previous else "")
+            before = words[index - 1] if index else (fold(text[previous[0] : previous[1]]) if previous else "")
             if _binds(before, lang) or _WEAK_ALONE[lang].fullmatch(folded.replace("-", " ")):
                 break
         if conflict:  # "jeudi 12 novembre" is a wrong date, not "12 novembre" with "jeudi" in the title
@@ -150,7 +171,7 @@ def _clear_marker_left(text: str, spans: list[tuple[int, int]], words: list[str]
             title=_tidy(text[:start]),
             when=None,
             due_text=text[start:].strip(),
-            not_understood=text[spans[after][0]:].strip().rstrip(" .!?;,"),
+            not_understood=text[spans[after][0] :].strip().rstrip(" .!?;,"),
         )
     return DueSplit(title=text.strip(), when=None, due_text=None, not_understood=None)  # kept intact
 
@@ -158,7 +179,7 @@ def _clear_marker_left(text: str, spans: list[tuple[int, int]], words: list[str]
 def _marker_at(words: list[str], index: int, lang: str) -> tuple[str, int] | None:
     for kind in ("clear", "weak"):
         for marker in _MARKERS[lang][kind]:
-            if tuple(words[index:index + len(marker)]) == marker:
+            if tuple(words[index : index + len(marker)]) == marker:
                 return kind, len(marker)
     return None
 

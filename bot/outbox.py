@@ -94,18 +94,48 @@ def enqueue_post(
 
     if post.target == "reply":
         if incoming is not None and platform_of(incoming.channel) in LIVE_PLATFORMS:
-            rows.append(enqueue(session, now, post.text, channel=incoming.channel, recipient=incoming.identity,
-                                thread=incoming.thread, item_id=post.item_id, notify=post.notify, ephemeral=True))
+            rows.append(
+                enqueue(
+                    session,
+                    now,
+                    post.text,
+                    channel=incoming.channel,
+                    recipient=incoming.identity,
+                    thread=incoming.thread,
+                    item_id=post.item_id,
+                    notify=post.notify,
+                    ephemeral=True,
+                )
+            )
     elif post.target == "circle" and post.circle_id is not None:
         for channel in circle_channels(session, post.circle_id):
             thread = incoming.thread if incoming is not None and incoming.channel == channel else None
-            rows.append(enqueue(session, now, post.text, channel=channel, thread=thread, item_id=post.item_id,
-                                notify=post.notify, occurrence_key=key(channel)))
+            rows.append(
+                enqueue(
+                    session,
+                    now,
+                    post.text,
+                    channel=channel,
+                    thread=thread,
+                    item_id=post.item_id,
+                    notify=post.notify,
+                    occurrence_key=key(channel),
+                )
+            )
     elif post.target == "direct" and post.member_id is not None:
         for platform in member_platforms(session, post.member_id):
-            rows.append(enqueue(session, now, post.text, member_id=post.member_id, platform=platform,
-                                item_id=post.item_id, notify=True,
-                                occurrence_key=key(f"{platform}:member:{post.member_id}")))
+            rows.append(
+                enqueue(
+                    session,
+                    now,
+                    post.text,
+                    member_id=post.member_id,
+                    platform=platform,
+                    item_id=post.item_id,
+                    notify=True,
+                    occurrence_key=key(f"{platform}:member:{post.member_id}"),
+                )
+            )
     session.flush()
     return rows
 
@@ -144,8 +174,9 @@ def mark_sending(session: Session, message: OutboxMessage, now: datetime, lease:
     message.not_before = now + lease
 
 
-def mark_sent(session: Session, message_id: str, platform_message_id: str | None, now: datetime,
-              channel: str | None = None) -> None:
+def mark_sent(
+    session: Session, message_id: str, platform_message_id: str | None, now: datetime, channel: str | None = None
+) -> None:
     message = session.get_one(OutboxMessage, message_id)
     message.status = "sent"
     message.sent_at = now
@@ -156,8 +187,9 @@ def mark_sent(session: Session, message_id: str, platform_message_id: str | None
             select(MessageRef.id).where(MessageRef.channel == where, MessageRef.message_id == platform_message_id)
         )
         if exists is None:
-            session.add(MessageRef(item_id=message.item_id, channel=where, message_id=platform_message_id,
-                                   posted_at=now))
+            session.add(
+                MessageRef(item_id=message.item_id, channel=where, message_id=platform_message_id, posted_at=now)
+            )
 
 
 def mark_failed(session: Session, message_id: str, error: str, now: datetime, retry_in: timedelta | None) -> None:

@@ -132,9 +132,7 @@ def parse_arguments(command: Command, text: str) -> dict[str, Any]:
                 if not param.required and not token:
                     values[param.name] = None
                     continue
-                raise UsageError(
-                    "Choose one of: {choices}.", choices=", ".join(sorted(set(param.choices.values())))
-                )
+                raise UsageError("Choose one of: {choices}.", choices=", ".join(sorted(set(param.choices.values()))))
             values[param.name] = choice
             rest = remainder.strip()
     if rest:

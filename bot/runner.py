@@ -57,10 +57,7 @@ def _on(value: Any) -> bool:
 
 def enabled_platforms(config: Config) -> list[str]:
     """Platforms whose section is in the config and not `enabled = false`."""
-    return [
-        name for name in ADAPTER_MODULES
-        if config.section(name) and _on(config.section(name).get("enabled", True))
-    ]
+    return [name for name in ADAPTER_MODULES if config.section(name) and _on(config.section(name).get("enabled", True))]
 
 
 def import_factory(platform: str) -> AdapterFactory:
@@ -71,8 +68,7 @@ def import_factory(platform: str) -> AdapterFactory:
         importlib.import_module(f"{ADAPTER_MODULES[platform]}.adapter")  # imports the SDK itself
     except ModuleNotFoundError as error:
         raise ConfigError(
-            f"[{platform}] is configured but its software is missing ({error.name}): "
-            f"pip install 'relais[{platform}]'"
+            f"[{platform}] is configured but its software is missing ({error.name}): pip install 'relais[{platform}]'"
         ) from error
     return factory  # type: ignore[no-any-return]
 
@@ -197,6 +193,7 @@ def run_app(app: App) -> int:
 
 def setup_logging(config: Config) -> None:
     level = str(config.section("log").get("level", "INFO")).upper()
-    logging.basicConfig(level=getattr(logging, level, logging.INFO),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=getattr(logging, level, logging.INFO), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     logging.getLogger("nio").setLevel(logging.WARNING)

@@ -63,7 +63,8 @@ class _Batch:
         self.members: dict[str, Member] = {
             identity: member
             for identity, member in session.execute(
-                select(Identity.identity, Member).join(Member, Member.id == Identity.member_id)
+                select(Identity.identity, Member)
+                .join(Member, Member.id == Identity.member_id)
                 .where(Identity.identity.in_(identities))
             )
         }
@@ -75,16 +76,20 @@ class _Batch:
                 .join(Item, Item.id == MessageRef.item_id)
                 .where(MessageRef.message_id.in_({message_id for _, message_id in refs}))
             )
-            self.items = {(channel, message_id): item for channel, message_id, item in rows
-                          if (channel, message_id) in refs}
+            self.items = {
+                (channel, message_id): item for channel, message_id, item in rows if (channel, message_id) in refs
+            }
         item_ids = {item.id for item in self.items.values()}
         member_ids = {member.id for member in self.members.values()}
         self.acks: dict[tuple[int, int], Acknowledgement] = {}
         if item_ids and member_ids:
             self.acks = {
                 (ack.item_id, ack.member_id): ack
-                for ack in session.scalars(select(Acknowledgement).where(
-                    Acknowledgement.item_id.in_(item_ids), Acknowledgement.member_id.in_(member_ids)))
+                for ack in session.scalars(
+                    select(Acknowledgement).where(
+                        Acknowledgement.item_id.in_(item_ids), Acknowledgement.member_id.in_(member_ids)
+                    )
+                )
             }
 
     def member(self, identity: str, display_name: str | None) -> Member:
@@ -155,13 +160,15 @@ def reaction(
     return ingest(dispatcher, [signal], event) == 1
 
 
-def receipt(dispatcher: Dispatcher, identity: str, channel: str, upto: datetime,
-            display_name: str | None = None) -> None:
+def receipt(
+    dispatcher: Dispatcher, identity: str, channel: str, upto: datetime, display_name: str | None = None
+) -> None:
     ingest(dispatcher, [Receipt(identity, channel, upto, display_name)])
 
 
-def acknowledge_number(dispatcher: Dispatcher, identity: str, number: int, via: str,
-                       display_name: str | None = None) -> bool:
+def acknowledge_number(
+    dispatcher: Dispatcher, identity: str, number: int, via: str, display_name: str | None = None
+) -> bool:
     """A "Got it" button on item #number."""
     with dispatcher.store.unit_of_work() as session:
         member = dispatcher.member(session, identity, display_name)

@@ -39,8 +39,12 @@ def actions(ctx: Context, filters: list[str]) -> Reply:
     lines = [ctx.tn("{count} commitment:", "{count} commitments:", len(rows))]
     lines += [commitment_line(ctx, row) for row in rows[:MAX_LINES]]
     if len(rows) > MAX_LINES:
-        lines.append(ctx.t("… and {count} more: narrow with filters or export with `relais export actions`.",
-                           count=len(rows) - MAX_LINES))
+        lines.append(
+            ctx.t(
+                "… and {count} more: narrow with filters or export with `relais export actions`.",
+                count=len(rows) - MAX_LINES,
+            )
+        )
     return Reply.say("\n".join(lines))
 
 

@@ -65,9 +65,7 @@ def engage(ctx: Context, what: str) -> Reply:
     split = split_due(what, ctx.now, ctx.community.timezone, ctx.language)
     if split.when is not None:
         check_future(split.when, ctx.now, ctx.tz)
-    commitment = create_commitment(
-        ctx.session, ctx.community, ctx.circle, ctx.actor, split.title, split.when, ctx.now
-    )
+    commitment = create_commitment(ctx.session, ctx.community, ctx.circle, ctx.actor, split.title, split.when, ctx.now)
     number = commitment.number
     lines = [
         ctx.t(
@@ -96,7 +94,9 @@ def engage(ctx: Context, what: str) -> Reply:
 def _close(ctx: Context, number: int, note: str, status: str) -> Reply:
     commitment = get_commitment(ctx.session, ctx.community, number)
     close_commitment(ctx.session, commitment, ctx.actor, status, note, ctx.now)
-    message = N_("🎉 #{number} {title} is done. Thank you!") if status == "done" else N_("#{number} {title} is dropped.")
+    message = (
+        N_("🎉 #{number} {title} is done. Thank you!") if status == "done" else N_("#{number} {title} is dropped.")
+    )
     return Reply.say(ctx.t(message, number=number, title=bold(esc(commitment.title))))
 
 

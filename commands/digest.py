@@ -19,8 +19,18 @@ from schedules.settings import load_settings
 
 router = Router()
 ME = {"me", "moi", "mine", "perso", "personal", "personnel"}
-ON = {"on": True, "oui": True, "yes": True, "activer": True, "off": False, "non": False, "no": False,
-      "stop": False, "désactiver": False, "desactiver": False}
+ON = {
+    "on": True,
+    "oui": True,
+    "yes": True,
+    "activer": True,
+    "off": False,
+    "non": False,
+    "no": False,
+    "stop": False,
+    "désactiver": False,
+    "desactiver": False,
+}
 
 
 @router.command(
@@ -40,8 +50,9 @@ def digest(ctx: Context, words: list[str]) -> Reply:
     elif words:
         raise UsageError("I did not expect: {extra}", extra=esc(" ".join(words), 80))
     voice = voice_of(ctx)
-    draft = build_recap(ctx.session, ctx.community, circle, voice, load_settings(ctx.config),
-                        ctx.now - timedelta(days=7))
+    draft = build_recap(
+        ctx.session, ctx.community, circle, voice, load_settings(ctx.config), ctx.now - timedelta(days=7)
+    )
     return Reply.say(draft.text())
 
 
@@ -59,10 +70,15 @@ def _personal(ctx: Context, words: list[str]) -> Reply:
     if not wanted:
         return Reply.say(ctx.t("Done: no more personal digest. /digest me shows it whenever you like."))
     if settings.digest is None:
-        return Reply.say(ctx.t("Noted, but personal digests are switched off in this community's settings. "
-                               "/digest me shows yours whenever you like."))
-    text = ctx.t("Done: you will get your personal digest {rule}, by direct message.",
-                 rule=settings.digest.describe(ctx.tr))
+        return Reply.say(
+            ctx.t(
+                "Noted, but personal digests are switched off in this community's settings. "
+                "/digest me shows yours whenever you like."
+            )
+        )
+    text = ctx.t(
+        "Done: you will get your personal digest {rule}, by direct message.", rule=settings.digest.describe(ctx.tr)
+    )
     if not member_platforms(ctx.session, ctx.actor.id):
         text += " " + ctx.t("Here in the console, type /digest me to see it.")
     return Reply.say(text)

@@ -37,7 +37,9 @@ def attach_help(full: Router) -> None:
             lines = [bold(ctx.t(command.usage)), ctx.t(command.summary)]
             lines += [ctx.t("Example: {example}", example=ctx.t(example)) for example in command.examples]
             return Reply.say("\n".join(lines))
-        lines = [ctx.t("Relais keeps track of commitments and makes sure everyone is at the same level of information.")]
+        lines = [
+            ctx.t("Relais keeps track of commitments and makes sure everyone is at the same level of information.")
+        ]
         lines += [f"• {bold(ctx.t(command.usage))} — {ctx.t(command.summary)}" for command in full.commands()]
         lines.append(ctx.t("Type /help <command> for details."))
         return Reply.say("\n".join(lines))

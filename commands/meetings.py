@@ -69,13 +69,20 @@ def listing(voice: Voice, parts: list[str]) -> str:
 
 def plan_text(voice: Voice, settings: Settings, meeting: Meeting) -> str:
     agenda_at = max(meeting.starts_at - settings.agenda_lead, voice.now)
-    offsets = [offset for offset in settings.reminder_offsets
-               if meeting.starts_at - offset >= voice.now
-               and abs(meeting.starts_at - offset - agenda_at) >= timedelta(minutes=1)]
+    offsets = [
+        offset
+        for offset in settings.reminder_offsets
+        if meeting.starts_at - offset >= voice.now
+        and abs(meeting.starts_at - offset - agenda_at) >= timedelta(minutes=1)
+    ]
     text = voice.t("The agenda will be posted {when}", when=voice.when(agenda_at))
     if offsets:
-        text += voice.tn(", with a reminder {offsets} before", ", with reminders {offsets} before", len(offsets),
-                         offsets=listing(voice, [duration(voice, offset) for offset in offsets]))
+        text += voice.tn(
+            ", with a reminder {offsets} before",
+            ", with reminders {offsets} before",
+            len(offsets),
+            offsets=listing(voice, [duration(voice, offset) for offset in offsets]),
+        )
     return text + ". " + voice.t("Propose topics with /agenda add <topic>.")
 
 
@@ -90,37 +97,55 @@ def plan_text(voice: Voice, settings: Settings, meeting: Meeting) -> str:
 def meeting(ctx: Context, text: str) -> Reply:
     facilitator_only(ctx)
     if len(text) > MAX_LINE:
-        raise Refusal("This text is too long ({length} characters; at most {limit}).", length=len(text),
-                      limit=MAX_LINE)
+        raise Refusal("This text is too long ({length} characters; at most {limit}).", length=len(text), limit=MAX_LINE)
     parsed = parse_meeting_text(text, ctx.now, ctx.community.timezone, ctx.language)
     if parsed.when is None and parsed.date_text:
-        raise Refusal("I did not understand the date “{words}”. Nothing was saved.",
-                      words=esc(parsed.date_text, 80))
+        raise Refusal("I did not understand the date “{words}”. Nothing was saved.", words=esc(parsed.date_text, 80))
     if parsed.when is None:
         raise UsageError("I did not find when the meeting takes place.")
     if not parsed.when.has_time:
-        raise Refusal("At what time? Give the day and the hour, for example: {example}",
-                      example=ctx.t("/meeting Steering committee Thursday 2pm #copil town hall, room 2"))
+        raise Refusal(
+            "At what time? Give the day and the hour, for example: {example}",
+            example=ctx.t("/meeting Steering committee Thursday 2pm #copil town hall, room 2"),
+        )
     if parsed.when.at <= ctx.now:
         raise Refusal("This date is in the past: {when}. Nothing was saved.", when=parsed.when)
     if parsed.when.at > ctx.now + MAX_AHEAD:
-        raise Refusal("This date is more than two years away: {when}. Nothing was saved; check the date.",
-                      when=parsed.when)
+        raise Refusal(
+            "This date is more than two years away: {when}. Nothing was saved; check the date.", when=parsed.when
+        )
     circle = circle_named(ctx, parsed.circle) if parsed.circle else ctx.circle
     settings = load_settings(ctx.config)
-    planned = create_meeting(ctx.session, ctx.community, circle, ctx.actor, parsed.title, parsed.when.at,
-                             parsed.place, ctx.now, settings.meeting_minutes)
+    planned = create_meeting(
+        ctx.session,
+        ctx.community,
+        circle,
+        ctx.actor,
+        parsed.title,
+        parsed.when.at,
+        parsed.place,
+        ctx.now,
+        settings.meeting_minutes,
+    )
     voice = voice_of(ctx)
     lines = [
-        "🗓️ " + ctx.t("Meeting #{number} planned: {title} ({circle}), {when}.", number=planned.number,
-                      title=bold(esc(planned.title, 200)), circle=esc(circle.name, 60),
-                      when=meeting_when(voice, planned)),
+        "🗓️ "
+        + ctx.t(
+            "Meeting #{number} planned: {title} ({circle}), {when}.",
+            number=planned.number,
+            title=bold(esc(planned.title, 200)),
+            circle=esc(circle.name, 60),
+            when=meeting_when(voice, planned),
+        ),
         plan_text(voice, settings, planned),
     ]
     community_voice = Voice(ctx.community.language, ctx.tz, ctx.now)
     announce = "🗓️ " + community_voice.t(
         "New meeting #{number}: {title}, {when}. Propose topics with /agenda add <topic>.",
-        number=planned.number, title=bold(esc(planned.title, 200)), when=meeting_when(community_voice, planned))
+        number=planned.number,
+        title=bold(esc(planned.title, 200)),
+        when=meeting_when(community_voice, planned),
+    )
     return Reply(posts=(Post("\n".join(lines)), Post(announce, "circle", circle.id)))
 
 
@@ -133,8 +158,12 @@ def meeting(ctx: Context, text: str) -> Reply:
 def meetings(ctx: Context) -> Reply:
     rows = upcoming_meetings(ctx.session, ctx.community.id, ctx.now, LIST_LINES + 1)
     if not rows:
-        return Reply.say(ctx.t("No meeting is planned. A facilitator can plan one, for example: {example}",
-                               example=ctx.t("/meeting Steering committee Thursday 2pm #copil town hall, room 2")))
+        return Reply.say(
+            ctx.t(
+                "No meeting is planned. A facilitator can plan one, for example: {example}",
+                example=ctx.t("/meeting Steering committee Thursday 2pm #copil town hall, room 2"),
+            )
+        )
     voice = voice_of(ctx)
     lines = [ctx.tn("{count} coming meeting:", "{count} coming meetings:", len(rows[:LIST_LINES]))]
     lines += [meeting_line(voice, row, with_circle=True) for row in rows[:LIST_LINES]]
@@ -156,8 +185,9 @@ def cancel(ctx: Context, number: int) -> Reply:
     found = get_meeting(ctx.session, ctx.community, number)
     cancel_meeting(ctx.session, found, ctx.now)
     community_voice = Voice(ctx.community.language, ctx.tz, ctx.now)
-    confirmation = ctx.t("Meeting #{number} {title} is cancelled; its circle is told.", number=number,
-                         title=bold(esc(found.title, 120)))
+    confirmation = ctx.t(
+        "Meeting #{number} {title} is cancelled; its circle is told.", number=number, title=bold(esc(found.title, 120))
+    )
     return Reply(posts=(Post(confirmation), cancelled_post(found, community_voice)))
 
 
@@ -193,18 +223,29 @@ def _add(ctx: Context, chosen: Meeting | None, circle: Circle, topic: str) -> Re
     target = chosen or next_meeting(ctx.session, circle.id, ctx.now)
     add_topic(ctx.session, circle, target, ctx.actor, topic, ctx.now)
     if target is None:
-        return Reply.say(ctx.t("Topic kept for the next meeting of {circle} (none is planned yet).",
-                               circle=esc(circle.name, 60)))
-    return Reply.say(ctx.t("Topic added to the agenda of #{number} {title}, {when}.", number=target.number,
-                           title=bold(esc(target.title, 120)), when=voice_of(ctx).when(target.starts_at)))
+        return Reply.say(
+            ctx.t("Topic kept for the next meeting of {circle} (none is planned yet).", circle=esc(circle.name, 60))
+        )
+    return Reply.say(
+        ctx.t(
+            "Topic added to the agenda of #{number} {title}, {when}.",
+            number=target.number,
+            title=bold(esc(target.title, 120)),
+            when=voice_of(ctx).when(target.starts_at),
+        )
+    )
 
 
 def _show(ctx: Context, chosen: Meeting | None, circle: Circle) -> Reply:
     target = chosen or next_meeting(ctx.session, circle.id, ctx.now)
     if target is None:
-        return Reply.say(ctx.t("No meeting is planned for {circle}. A facilitator can plan one, for example: "
-                               "{example}", circle=esc(circle.name, 60),
-                               example=ctx.t("/meeting Steering committee Thursday 2pm #copil town hall, room 2")))
+        return Reply.say(
+            ctx.t(
+                "No meeting is planned for {circle}. A facilitator can plan one, for example: {example}",
+                circle=esc(circle.name, 60),
+                example=ctx.t("/meeting Steering committee Thursday 2pm #copil town hall, room 2"),
+            )
+        )
     if target.status == "cancelled":
         raise Refusal("Meeting #{number} is cancelled.", number=target.number)
     draft = build_agenda(ctx.session, ctx.community, target, voice_of(ctx), load_settings(ctx.config))
@@ -222,10 +263,18 @@ def _show(ctx: Context, chosen: Meeting | None, circle: Circle) -> Reply:
 def decision(ctx: Context, text: str) -> Reply:
     facilitator_only(ctx)
     item = record_decision(ctx.session, ctx.community, ctx.circle, ctx.actor, text, ctx.now)
-    header = "⚖️ " + ctx.t("#{number} Decision of {circle}, recorded by {author}", number=item.number,
-                          circle=esc(ctx.circle.name, 60), author=member_label(ctx.actor))
+    header = "⚖️ " + ctx.t(
+        "#{number} Decision of {circle}, recorded by {author}",
+        number=item.number,
+        circle=esc(ctx.circle.name, 60),
+        author=member_label(ctx.actor),
+    )
     audience = len(reads.audience(ctx.session, item))
-    confirmation = ctx.tn("Decision #{number} recorded in {circle}: {count} member must read it.",
-                          "Decision #{number} recorded in {circle}: {count} members must read it.", audience,
-                          number=item.number, circle=esc(ctx.circle.name, 60))
+    confirmation = ctx.tn(
+        "Decision #{number} recorded in {circle}: {count} member must read it.",
+        "Decision #{number} recorded in {circle}: {count} members must read it.",
+        audience,
+        number=item.number,
+        circle=esc(ctx.circle.name, 60),
+    )
     return Reply(posts=(Post(confirmation), item_post(ctx, item, header)))

@@ -57,8 +57,13 @@ def member(ctx: Context, text: str) -> Reply:
             raise UsageError("Something is missing.")
         organisation = ensure_organisation(ctx.session, ctx.community, rest)
         set_organisation(ctx.session, target, organisation)
-        return Reply.say(ctx.t("{name} is now with {organisation}.", name=esc(target.display_name, 80),
-                               organisation=esc(organisation.name, 80)))
+        return Reply.say(
+            ctx.t(
+                "{name} is now with {organisation}.",
+                name=esc(target.display_name, 80),
+                organisation=esc(organisation.name, 80),
+            )
+        )
     if action in ("role", "rôle"):
         role = ROLES.get(rest.lower())
         if role is None:
@@ -85,6 +90,12 @@ def member(ctx: Context, text: str) -> Reply:
 )
 def whoami(ctx: Context) -> Reply:
     role = ctx.t("facilitator") if ctx.actor.is_facilitator else ctx.t("partner")
-    return Reply.say(ctx.t("You are {name}, {role}, in the circle {circle}. Language: {language}.",
-                           name=member_label(ctx.actor), role=role, circle=esc(ctx.circle.name, 60),
-                           language=ctx.language))
+    return Reply.say(
+        ctx.t(
+            "You are {name}, {role}, in the circle {circle}. Language: {language}.",
+            name=member_label(ctx.actor),
+            role=role,
+            circle=esc(ctx.circle.name, 60),
+            language=ctx.language,
+        )
+    )

@@ -25,11 +25,13 @@ CHOICES = {
 def nudges(ctx: Context, choice: str | None) -> Reply:
     if choice is None:
         if preferences(ctx.session, ctx.actor).nudges:
-            return Reply.say(ctx.t("Nudges are on: at most one message a day, only when something needs you. "
-                                   "/nudges off stops them."))
+            return Reply.say(
+                ctx.t(
+                    "Nudges are on: at most one message a day, only when something needs you. /nudges off stops them."
+                )
+            )
         return Reply.say(ctx.t("Nudges are off. /nudges on switches them back on."))
     set_preference(ctx.session, ctx.actor, ctx.now, nudges=choice == "on")
     if choice == "on":
-        return Reply.say(ctx.t("Done: I will nudge you about due dates and unread items, "
-                               "at most once a day."))
+        return Reply.say(ctx.t("Done: I will nudge you about due dates and unread items, at most once a day."))
     return Reply.say(ctx.t("Done: no more nudges. The weekly recap still lists what is due."))

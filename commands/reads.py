@@ -204,8 +204,16 @@ def level(ctx: Context, circle: str) -> Reply:
     report = levels.level_report(ctx.session, ctx.community.id, since, circle_id)
     if not report.items:
         return Reply.say(ctx.t("No item to read in {scope} over the last 30 days.", scope=scope))
-    lines = [bold(ctx.tn("Reading level, {scope}: {count} item over the last 30 days",
-                         "Reading level, {scope}: {count} items over the last 30 days", report.items, scope=scope))]
+    lines = [
+        bold(
+            ctx.tn(
+                "Reading level, {scope}: {count} item over the last 30 days",
+                "Reading level, {scope}: {count} items over the last 30 days",
+                report.items,
+                scope=scope,
+            )
+        )
+    ]
     lines.append(bold(ctx.t("By member (confirmed / to read):")))
     for row in report.members[:LEVEL_MEMBERS]:
         value = f"{row.acknowledged}/{row.total} — {percent(row.acknowledged, row.total)}"

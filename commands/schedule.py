@@ -63,8 +63,12 @@ def schedule(ctx: Context, words: list[str]) -> Reply:
         already = N_("Already paused: {names}.") if action == "pause" else N_("Already running: {names}.")
         return Reply.say(ctx.t(already, names=names))
     if action == "pause":
-        return Reply.say(ctx.t("⏸️ Paused: {names}. What falls due meanwhile is skipped, not sent later. "
-                               "/schedule resume restarts it.", names=names))
+        return Reply.say(
+            ctx.t(
+                "⏸️ Paused: {names}. What falls due meanwhile is skipped, not sent later. /schedule resume restarts it.",
+                names=names,
+            )
+        )
     return Reply.say(ctx.t("▶️ Running again: {names}.", names=names))
 
 
@@ -106,16 +110,22 @@ def _what(ctx: Context, due: Due) -> str:
     if due.kind == "recap":
         return ctx.t("weekly recap")
     meeting = ctx.session.get_one(Meeting, due.meeting_id)
-    label = N_("agenda of meeting #{number} {title}") if due.kind == "agenda" else \
-        N_("reminder of meeting #{number} {title}")
+    label = (
+        N_("agenda of meeting #{number} {title}")
+        if due.kind == "agenda"
+        else N_("reminder of meeting #{number} {title}")
+    )
     return ctx.t(label, number=meeting.number, title=bold(esc(meeting.title, 80)))
 
 
 def _overview(ctx: Context, rows: dict[str, Schedule]) -> Reply:
     settings = load_settings(ctx.config)
     voice = voice_of(ctx)
-    dues = [due for due in planned_occurrences(ctx.session, ctx.community, rows, settings, ctx.now, ctx.now + WINDOW)
-            if due.kind in ("recap", "agenda", "reminder")]
+    dues = [
+        due
+        for due in planned_occurrences(ctx.session, ctx.community, rows, settings, ctx.now, ctx.now + WINDOW)
+        if due.kind in ("recap", "agenda", "reminder")
+    ]
     lines = [bold(ctx.t("What Relais will post in the next 7 days:"))]
     for due in dues:
         paused = " ⏸️ " + ctx.t("paused") if due.paused else ""
@@ -128,8 +138,13 @@ def _overview(ctx: Context, rows: dict[str, Schedule]) -> Reply:
     if paused:
         lines.append("⏸️ " + ctx.t("Paused: {names}. /schedule resume restarts it.", names=listing(voice, paused)))
     missed = ctx.session.scalars(
-        select(Occurrence).where(Occurrence.community_id == ctx.community.id, Occurrence.status == "missed",
-                                 Occurrence.due_at >= ctx.now - MISSED_WINDOW).order_by(Occurrence.due_at)
+        select(Occurrence)
+        .where(
+            Occurrence.community_id == ctx.community.id,
+            Occurrence.status == "missed",
+            Occurrence.due_at >= ctx.now - MISSED_WINDOW,
+        )
+        .order_by(Occurrence.due_at)
     ).all()
     if missed:
         lines.append(bold("⚠️ " + ctx.t("Not posted while Relais was not running (last 30 days):")))
@@ -146,21 +161,41 @@ def _direct_lines(ctx: Context, rows: dict[str, Schedule], voice: Voice) -> list
     if digest_rule is None:
         lines.append("• " + ctx.t("Personal digests: off."))
     elif count := len(digest_subscribers(ctx.session, ctx.community.id)):
-        lines.append("• " + ctx.tn(
-            "Personal digests: {rule}, by direct message to the {count} member who asked for one.",
-            "Personal digests: {rule}, by direct message to the {count} members who asked for one.",
-            count, rule=digest_rule.describe(voice.tr)))
+        lines.append(
+            "• "
+            + ctx.tn(
+                "Personal digests: {rule}, by direct message to the {count} member who asked for one.",
+                "Personal digests: {rule}, by direct message to the {count} members who asked for one.",
+                count,
+                rule=digest_rule.describe(voice.tr),
+            )
+        )
     else:
-        lines.append("• " + ctx.t("Personal digests: {rule}, by direct message to members who ask for one with "
-                                  "/digest me on (nobody yet).", rule=digest_rule.describe(voice.tr)))
+        lines.append(
+            "• "
+            + ctx.t(
+                "Personal digests: {rule}, by direct message to members who ask for one with "
+                "/digest me on (nobody yet).",
+                rule=digest_rule.describe(voice.tr),
+            )
+        )
     if nudge_rule is None:
         lines.append("• " + ctx.t("Nudges: off."))
     elif count := len(nudges_off(ctx.session, ctx.community.id)):
-        lines.append("• " + ctx.tn(
-            "Nudges: {rule}, by direct message, at most one a day per member ({count} switched them off).",
-            "Nudges: {rule}, by direct message, at most one a day per member ({count} switched them off).",
-            count, rule=nudge_rule.describe(voice.tr)))
+        lines.append(
+            "• "
+            + ctx.tn(
+                "Nudges: {rule}, by direct message, at most one a day per member ({count} switched them off).",
+                "Nudges: {rule}, by direct message, at most one a day per member ({count} switched them off).",
+                count,
+                rule=nudge_rule.describe(voice.tr),
+            )
+        )
     else:
-        lines.append("• " + ctx.t("Nudges: {rule}, by direct message, at most one a day per member.",
-                                  rule=nudge_rule.describe(voice.tr)))
+        lines.append(
+            "• "
+            + ctx.t(
+                "Nudges: {rule}, by direct message, at most one a day per member.", rule=nudge_rule.describe(voice.tr)
+            )
+        )
     return lines

@@ -44,17 +44,29 @@ def build_agenda(session: Session, community: Community, meeting: Meeting, voice
         due_title = voice.t("Due in the next 4 weeks")
     since_text = voice.t("since the last meeting") if previous else voice.t("over the last 30 days")
     sections = [
-        (voice.t("Proposed topics"),
-         [f"• {esc(topic.text, 300)} — " + voice.t("proposed by {name}", name=person(topic.author))
-          for topic in topics]),
+        (
+            voice.t("Proposed topics"),
+            [
+                f"• {esc(topic.text, 300)} — " + voice.t("proposed by {name}", name=person(topic.author))
+                for topic in topics
+            ],
+        ),
         ("⚠️ " + voice.t("Overdue commitments"), [commitment_line(voice, row) for row in overdue]),
         (due_title, [commitment_line(voice, row) for row in soon]),
-        (voice.t("Little-read updates {since}", since=since_text),
-         [item_line(voice, item, covered[item.id]) for item in little_read]),
+        (
+            voice.t("Little-read updates {since}", since=since_text),
+            [item_line(voice, item, covered[item.id]) for item in little_read],
+        ),
         (voice.t("Decisions to share"), [item_line(voice, item, covered[item.id], 200) for item in open_decisions]),
     ]
-    body = [voice.t("Meeting #{number} of {circle}: {when}", number=meeting.number, circle=esc(circle.name, 60),
-                    when=meeting_when(voice, meeting))]
+    body = [
+        voice.t(
+            "Meeting #{number} of {circle}: {when}",
+            number=meeting.number,
+            circle=esc(circle.name, 60),
+            when=meeting_when(voice, meeting),
+        )
+    ]
     position = 0
     for title, lines in sections:
         if lines:
@@ -69,8 +81,9 @@ def build_agenda(session: Session, community: Community, meeting: Meeting, voice
 def agenda_number(session: Session, meeting: Meeting) -> int | None:
     """The number of the agenda item posted for this meeting, if it was posted."""
     item_id = session.scalar(
-        select(Occurrence.item_id).where(Occurrence.meeting_id == meeting.item_id, Occurrence.kind == "agenda",
-                                         Occurrence.item_id.is_not(None)).limit(1)
+        select(Occurrence.item_id)
+        .where(Occurrence.meeting_id == meeting.item_id, Occurrence.kind == "agenda", Occurrence.item_id.is_not(None))
+        .limit(1)
     )
     if item_id is None:
         return None
@@ -88,9 +101,14 @@ def delay_text(voice: Voice, meeting: Meeting) -> str:
 def reminder_post(session: Session, meeting: Meeting, voice: Voice) -> Post:
     """A reminder to the circle (not an item to read: it points to the agenda, which is)."""
     lines = [
-        "⏰ " + voice.t("Reminder: {title} ({circle}) starts {delay}, {when}.", title=bold(esc(meeting.title, 120)),
-                       circle=esc(meeting.item.circle.name, 60), delay=delay_text(voice, meeting),
-                       when=meeting_when(voice, meeting))
+        "⏰ "
+        + voice.t(
+            "Reminder: {title} ({circle}) starts {delay}, {when}.",
+            title=bold(esc(meeting.title, 120)),
+            circle=esc(meeting.item.circle.name, 60),
+            delay=delay_text(voice, meeting),
+            when=meeting_when(voice, meeting),
+        )
     ]
     number = agenda_number(session, meeting)
     if number is not None:
@@ -101,7 +119,10 @@ def reminder_post(session: Session, meeting: Meeting, voice: Voice) -> Post:
 
 
 def cancelled_post(meeting: Meeting, voice: Voice) -> Post:
-    text = "❌ " + voice.t("Meeting #{number} {title} of {when} is cancelled.", number=meeting.number,
-                          title=bold(esc(meeting.title, 120)), when=voice.when(meeting.starts_at))
+    text = "❌ " + voice.t(
+        "Meeting #{number} {title} of {when} is cancelled.",
+        number=meeting.number,
+        title=bold(esc(meeting.title, 120)),
+        when=voice.when(meeting.starts_at),
+    )
     return Post(text=text, target="circle", circle_id=meeting.circle_id, notify=True)
-

@@ -101,9 +101,17 @@ def _prepare(store: Store, config: Config, settings: Settings, now: datetime) ->
 
 
 def _claim(session: Session, community_id: int, due: Due, now: datetime) -> Occurrence:
-    occurrence = Occurrence(community_id=community_id, schedule_key=due.key, due_at=due.at, kind=due.kind,
-                            circle_id=due.circle_id, meeting_id=due.meeting_id, status="posted", claimed_at=now,
-                            posts=0)
+    occurrence = Occurrence(
+        community_id=community_id,
+        schedule_key=due.key,
+        due_at=due.at,
+        kind=due.kind,
+        circle_id=due.circle_id,
+        meeting_id=due.meeting_id,
+        status="posted",
+        claimed_at=now,
+        posts=0,
+    )
     try:
         with session.begin_nested():
             session.add(occurrence)
@@ -113,8 +121,9 @@ def _claim(session: Session, community_id: int, due: Due, now: datetime) -> Occu
     return occurrence
 
 
-def _run_one(session: Session, community_id: int, due: Due, config: Config, settings: Settings,
-             now: datetime) -> Outcome:
+def _run_one(
+    session: Session, community_id: int, due: Due, config: Config, settings: Settings, now: datetime
+) -> Outcome:
     occurrence = _claim(session, community_id, due, now)
     community = session.get_one(Community, community_id)
     if due.paused:
@@ -138,16 +147,32 @@ def recap_since(settings: Settings, config: Config, circle: Circle, due_at: date
     return rule.previous(due_at - timedelta(microseconds=1), ZoneInfo(config.timezone))
 
 
-def _post(session: Session, community: Community, due: Due, occurrence: Occurrence, config: Config,
-          settings: Settings, now: datetime, late: bool) -> tuple[list[Post], int | None, int]:
+def _post(
+    session: Session,
+    community: Community,
+    due: Due,
+    occurrence: Occurrence,
+    config: Config,
+    settings: Settings,
+    now: datetime,
+    late: bool,
+) -> tuple[list[Post], int | None, int]:
     voice = Voice.of(community, now)
     posts: list[tuple[Post, str]] = []
     number = None
     if due.kind == "recap":
         circle = session.get_one(Circle, due.circle_id)
         missed = missed_for(session, community, circle, config)
-        draft = build_recap(session, community, circle, voice, settings, recap_since(settings, config, circle, due.at),
-                            missed, until=due.at)
+        draft = build_recap(
+            session,
+            community,
+            circle,
+            voice,
+            settings,
+            recap_since(settings, config, circle, due.at),
+            missed,
+            until=due.at,
+        )
         item, text = post_draft(session, community, circle, draft, voice, "recap", late, due.at)
         for row in missed:
             row.reported_at = now
@@ -170,17 +195,18 @@ def _post(session: Session, community: Community, due: Due, occurrence: Occurren
     return [post for post, _ in posts], number, rows
 
 
-def _direct(session: Session, community: Community, due: Due, voice: Voice, settings: Settings,
-            late: bool) -> list[tuple[Post, str]]:
+def _direct(
+    session: Session, community: Community, due: Due, voice: Voice, settings: Settings, late: bool
+) -> list[tuple[Post, str]]:
     """Personal digests or nudges: one message per member who can receive one (live platform)."""
     posts = []
     if due.kind == "digest":
         members = digest_subscribers(session, community.id)
     else:
         wanted = nudge_candidates(session, community.id, settings, due.at) - nudges_off(session, community.id)
-        members = list(session.scalars(
-            select(Member).where(Member.id.in_(wanted), Member.muted.is_(False)).order_by(Member.id)
-        ))
+        members = list(
+            session.scalars(select(Member).where(Member.id.in_(wanted), Member.muted.is_(False)).order_by(Member.id))
+        )
     for member in members:
         if not member_platforms(session, member.id):
             continue  # console-only members read with /digest and /unread
@@ -193,8 +219,9 @@ def _direct(session: Session, community: Community, due: Due, voice: Voice, sett
             if text and late:
                 text = late_note(own, due.at) + "\n" + text
         if text:
-            posts.append((Post(text, "direct", member_id=member.id, notify=True),
-                          f"{due.occurrence_key}/member:{member.id}"))
+            posts.append(
+                (Post(text, "direct", member_id=member.id, notify=True), f"{due.occurrence_key}/member:{member.id}")
+            )
     return posts
 
 
@@ -204,8 +231,15 @@ def missed_for(session: Session, community: Community, circle: Circle, config: C
     default = find_circle(session, community, config.default_circle)
     if default is not None and default.id == circle.id:
         condition = or_(condition, Occurrence.circle_id.is_(None))
-    return list(session.scalars(
-        select(Occurrence).where(Occurrence.community_id == community.id, Occurrence.status == "missed",
-                                 Occurrence.reported_at.is_(None), condition)
-        .order_by(Occurrence.due_at, Occurrence.id)
-    ))
+    return list(
+        session.scalars(
+            select(Occurrence)
+            .where(
+                Occurrence.community_id == community.id,
+                Occurrence.status == "missed",
+                Occurrence.reported_at.is_(None),
+                condition,
+            )
+            .order_by(Occurrence.due_at, Occurrence.id)
+        )
+    )

@@ -38,7 +38,8 @@ def meetings_calendar(session: Session, community: Community, now: datetime) -> 
     calendar.add("x-wr-calname", community.name)
     calendar.add("x-wr-timezone", community.timezone)
     meetings = session.scalars(
-        select(Meeting).join(Item, Item.id == Meeting.item_id)
+        select(Meeting)
+        .join(Item, Item.id == Meeting.item_id)
         .where(Item.community_id == community.id, Meeting.starts_at >= now - PAST)
         .order_by(Meeting.starts_at, Meeting.item_id)
     )
@@ -59,8 +60,9 @@ def _event(community: Community, meeting: Meeting, zone: ZoneInfo, now: datetime
     event.add("dtend", start + timedelta(minutes=meeting.minutes))
     event.add("summary", meeting.title)
     event.add("categories", [circle])
-    description = tr.t("Meeting #{number} of {circle}. Agenda in the chat: /agenda #{number}.",
-                            number=meeting.number, circle=circle)
+    description = tr.t(
+        "Meeting #{number} of {circle}. Agenda in the chat: /agenda #{number}.", number=meeting.number, circle=circle
+    )
     if meeting.place:
         event.add("location", meeting.place)
         link = _URL.search(meeting.place)

@@ -47,16 +47,30 @@ def due_reasons(session: Session, member: Member, voice: Voice, settings: Settin
             if days == 1:
                 lines.append("• " + voice.t("{commitment} is due tomorrow, {day}.", commitment=_title(row), day=day))
             else:
-                lines.append("• " + voice.tn("{commitment} is due in {count} day, on {day}.",
-                                             "{commitment} is due in {count} days, on {day}.", days,
-                                             commitment=_title(row), day=day))
+                lines.append(
+                    "• "
+                    + voice.tn(
+                        "{commitment} is due in {count} day, on {day}.",
+                        "{commitment} is due in {count} days, on {day}.",
+                        days,
+                        commitment=_title(row),
+                        day=day,
+                    )
+                )
     for row in facts.overdue_commitments(session, slot, voice.zone, owner_id=member.id):
         assert row.due_at is not None
         late_days = _days_between(voice, row.due_at, slot)
         if late_days >= 1 and (late_days - 1) % settings.overdue_nudge_days == 0:
-            lines.append("• " + voice.t(
-                "{commitment} was due {day}. Say where it stands with /update #{number} … or close it with "
-                "/done #{number}.", commitment=_title(row), day=voice.day(row.due_at), number=row.number))
+            lines.append(
+                "• "
+                + voice.t(
+                    "{commitment} was due {day}. Say where it stands with /update #{number} … or close it with "
+                    "/done #{number}.",
+                    commitment=_title(row),
+                    day=voice.day(row.due_at),
+                    number=row.number,
+                )
+            )
     return lines
 
 
@@ -69,27 +83,45 @@ def unread_reason(session: Session, member: Member, voice: Voice, settings: Sett
     refs = ", ".join(f"#{item.number}" for item in waiting[:LINES])
     if len(waiting) > LINES:
         refs += " …"
-    return ["• " + voice.tn(
-        "{count} item has been waiting for your confirmation for more than {days} days: {refs}. "
-        "/unread shows it.",
-        "{count} items have been waiting for your confirmation for more than {days} days: {refs}. "
-        "/unread shows them.",
-        len(waiting), days=settings.unread_nudge_days, refs=refs)]
+    return [
+        "• "
+        + voice.tn(
+            "{count} item has been waiting for your confirmation for more than {days} days: {refs}. /unread shows it.",
+            "{count} items have been waiting for your confirmation for more than {days} days: {refs}. "
+            "/unread shows them.",
+            len(waiting),
+            days=settings.unread_nudge_days,
+            refs=refs,
+        )
+    ]
 
 
 def nudge_candidates(session: Session, community_id: int, settings: Settings, slot: datetime) -> set[int]:
     """Members who may have something to be nudged about (the others are not even looked at)."""
     horizon = slot + timedelta(days=max(settings.nudge_due_days, default=0) + 1)
     owners = session.scalars(
-        select(Commitment.owner_id).join(Item, Item.id == Commitment.item_id)
-        .where(Item.community_id == community_id, Commitment.status == "open", Commitment.due_at.is_not(None),
-               Commitment.due_at < horizon).distinct()
+        select(Commitment.owner_id)
+        .join(Item, Item.id == Commitment.item_id)
+        .where(
+            Item.community_id == community_id,
+            Commitment.status == "open",
+            Commitment.due_at.is_not(None),
+            Commitment.due_at < horizon,
+        )
+        .distinct()
     )
     threshold = slot - timedelta(days=settings.unread_nudge_days)
     readers = session.scalars(
-        select(CircleMember.member_id).join(Item, Item.circle_id == CircleMember.circle_id)
-        .where(Item.community_id == community_id, Item.must_read.is_(True), Item.number >= CircleMember.audience_from,
-               Item.created_at > threshold - timedelta(days=1), Item.created_at <= threshold).distinct()
+        select(CircleMember.member_id)
+        .join(Item, Item.circle_id == CircleMember.circle_id)
+        .where(
+            Item.community_id == community_id,
+            Item.must_read.is_(True),
+            Item.number >= CircleMember.audience_from,
+            Item.created_at > threshold - timedelta(days=1),
+            Item.created_at <= threshold,
+        )
+        .distinct()
     )
     return set(owners) | set(readers)
 
@@ -112,12 +144,19 @@ def build_digest(session: Session, member: Member, voice: Voice) -> Draft | None
         return None
     body: list[str] = []
     parts = [
-        (voice.t("To read"), [item_line(voice, item) for item in unread[:LINES]]
-         + ([voice.t("… and more: /unread lists everything.")] if len(unread) > LINES else [])),
-        ("⚠️ " + voice.t("Your overdue commitments"), capped(voice, [commitment_line(voice, row) for row in overdue],
-                                                         LINES)),
-        (voice.t("Your commitments due in the next 7 days"),
-         capped(voice, [commitment_line(voice, row) for row in soon], LINES)),
+        (
+            voice.t("To read"),
+            [item_line(voice, item) for item in unread[:LINES]]
+            + ([voice.t("… and more: /unread lists everything.")] if len(unread) > LINES else []),
+        ),
+        (
+            "⚠️ " + voice.t("Your overdue commitments"),
+            capped(voice, [commitment_line(voice, row) for row in overdue], LINES),
+        ),
+        (
+            voice.t("Your commitments due in the next 7 days"),
+            capped(voice, [commitment_line(voice, row) for row in soon], LINES),
+        ),
     ]
     for title, lines in parts:
         if lines:

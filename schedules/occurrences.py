@@ -50,8 +50,9 @@ def _order(due: Due) -> tuple[datetime, int, str]:
     return due.at, KIND_ORDER.get(due.kind, 9), due.key
 
 
-def sync_schedules(session: Session, community: Community, config: Config, settings: Settings,
-                   now: datetime) -> dict[str, Schedule]:
+def sync_schedules(
+    session: Session, community: Community, config: Config, settings: Settings, now: datetime
+) -> dict[str, Schedule]:
     """The community's schedule rows, created or updated from the config (a changed rule restarts it)."""
     rows = {row.key: row for row in session.scalars(select(Schedule).where(Schedule.community_id == community.id))}
     own = circle_rules(config)
@@ -64,8 +65,19 @@ def sync_schedules(session: Session, community: Community, config: Config, setti
     for key, kind, circle_id, text in wanted:
         row = rows.get(key)
         if row is None:
-            row = _insert(session, Schedule(community_id=community.id, key=key, kind=kind, circle_id=circle_id,
-                                            rule=text, paused=False, active_since=now, updated_at=now))
+            row = _insert(
+                session,
+                Schedule(
+                    community_id=community.id,
+                    key=key,
+                    kind=kind,
+                    circle_id=circle_id,
+                    rule=text,
+                    paused=False,
+                    active_since=now,
+                    updated_at=now,
+                ),
+            )
             rows[key] = row
         elif row.rule != text:
             row.rule, row.active_since, row.updated_at = text, now, now
@@ -93,20 +105,41 @@ def meeting_dues(meeting: Meeting, settings: Settings, paused: bool) -> list[Due
     dues = []
     agenda_at = max(start - settings.agenda_lead, meeting.created_at)
     if agenda_at < start:
-        dues.append(Due(f"agenda:{meeting.item_id}", agenda_at, "agenda", start - agenda_at, meeting.circle_id,
-                        meeting.item_id, paused, f"circle:{meeting.circle_id}"))
+        dues.append(
+            Due(
+                f"agenda:{meeting.item_id}",
+                agenda_at,
+                "agenda",
+                start - agenda_at,
+                meeting.circle_id,
+                meeting.item_id,
+                paused,
+                f"circle:{meeting.circle_id}",
+            )
+        )
     for offset in settings.reminder_offsets:
         at = start - offset
         if at < meeting.created_at or abs(at - agenda_at) < timedelta(minutes=1):
             continue
         minutes = int(offset.total_seconds() // 60)
-        dues.append(Due(f"reminder:{meeting.item_id}:{minutes}", at, "reminder", min(settings.reminder_grace, offset),
-                        meeting.circle_id, meeting.item_id, paused, f"circle:{meeting.circle_id}"))
+        dues.append(
+            Due(
+                f"reminder:{meeting.item_id}:{minutes}",
+                at,
+                "reminder",
+                min(settings.reminder_grace, offset),
+                meeting.circle_id,
+                meeting.item_id,
+                paused,
+                f"circle:{meeting.circle_id}",
+            )
+        )
     return dues
 
 
-def _recurring(rows: dict[str, Schedule], zone: ZoneInfo, after: datetime, upto: datetime,
-               settings: Settings) -> list[Due]:
+def _recurring(
+    rows: dict[str, Schedule], zone: ZoneInfo, after: datetime, upto: datetime, settings: Settings
+) -> list[Due]:
     dues = []
     for row in rows.values():
         rule = parse_rule(row.rule) if row.rule else None
@@ -124,13 +157,24 @@ def _recurring(rows: dict[str, Schedule], zone: ZoneInfo, after: datetime, upto:
     return dues
 
 
-def _meetings(session: Session, community: Community, rows: dict[str, Schedule], settings: Settings,
-              after: datetime, upto: datetime) -> list[Due]:
+def _meetings(
+    session: Session,
+    community: Community,
+    rows: dict[str, Schedule],
+    settings: Settings,
+    after: datetime,
+    upto: datetime,
+) -> list[Due]:
     lead = max([settings.agenda_lead, *settings.reminder_offsets])
     meetings = session.scalars(
-        select(Meeting).join(Item, Item.id == Meeting.item_id).where(
-            Item.community_id == community.id, Meeting.status == "scheduled", Meeting.starts_at > after,
-            Meeting.starts_at <= upto + lead)
+        select(Meeting)
+        .join(Item, Item.id == Meeting.item_id)
+        .where(
+            Item.community_id == community.id,
+            Meeting.status == "scheduled",
+            Meeting.starts_at > after,
+            Meeting.starts_at <= upto + lead,
+        )
     )
     dues = []
     for meeting in meetings:
@@ -140,21 +184,34 @@ def _meetings(session: Session, community: Community, rows: dict[str, Schedule],
     return dues
 
 
-def due_occurrences(session: Session, community: Community, rows: dict[str, Schedule], settings: Settings,
-                    now: datetime) -> list[Due]:
+def due_occurrences(
+    session: Session, community: Community, rows: dict[str, Schedule], settings: Settings, now: datetime
+) -> list[Due]:
     """Every occurrence due at or before `now` that nobody has claimed yet, oldest first."""
     zone = ZoneInfo(community.timezone)
     floor = now - settings.lookback
-    candidates = _recurring(rows, zone, floor, now, settings) + _meetings(session, community, rows, settings,
-                                                                          floor, now)
-    claimed = {(key, at) for key, at in session.execute(
-        select(Occurrence.schedule_key, Occurrence.due_at).where(
-            Occurrence.community_id == community.id, Occurrence.due_at > floor - timedelta(days=1)))}
+    candidates = _recurring(rows, zone, floor, now, settings) + _meetings(
+        session, community, rows, settings, floor, now
+    )
+    claimed = {
+        (key, at)
+        for key, at in session.execute(
+            select(Occurrence.schedule_key, Occurrence.due_at).where(
+                Occurrence.community_id == community.id, Occurrence.due_at > floor - timedelta(days=1)
+            )
+        )
+    }
     return sorted((due for due in candidates if (due.key, due.at) not in claimed), key=_order)
 
 
-def planned_occurrences(session: Session, community: Community, rows: dict[str, Schedule], settings: Settings,
-                        now: datetime, until: datetime) -> list[Due]:
+def planned_occurrences(
+    session: Session,
+    community: Community,
+    rows: dict[str, Schedule],
+    settings: Settings,
+    now: datetime,
+    until: datetime,
+) -> list[Due]:
     """What will fall due after `now` up to `until`, soonest first (for /schedule and the timers)."""
     zone = ZoneInfo(community.timezone)
     dues = _recurring(rows, zone, now, until, settings) + _meetings(session, community, rows, settings, now, until)

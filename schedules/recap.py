@@ -58,8 +58,14 @@ def level_lines(session: Session, community: Community, circle: Circle, voice: V
         return []
     acked = sum(level.acknowledged for level in report.members)
     total = sum(level.total for level in report.members)
-    lines = [voice.t("Over the last 4 weeks, {percent} of the readings asked for are confirmed ({acked} of {total}).",
-                     percent=percent(acked, total), acked=acked, total=total)]
+    lines = [
+        voice.t(
+            "Over the last 4 weeks, {percent} of the readings asked for are confirmed ({acked} of {total}).",
+            percent=percent(acked, total),
+            acked=acked,
+            total=total,
+        )
+    ]
     low = [cov for cov in report.lowest if cov.share < settings.low_coverage]
     if low:
         listed = ", ".join(f"#{cov.item.number} ({cov.acknowledged}/{cov.audience})" for cov in low)
@@ -69,9 +75,13 @@ def level_lines(session: Session, community: Community, circle: Circle, voice: V
         names = ", ".join(f"{person(level.member)} ({level.acknowledged}/{level.total})" for level in behind[:10])
         lines.append(voice.t("Behind on reading: {names}.", names=names))
     elif behind:
-        lines.append(voice.tn("{count} member has confirmed less than half of what they had to read.",
-                              "{count} members have confirmed less than half of what they had to read.",
-                              len(behind)))
+        lines.append(
+            voice.tn(
+                "{count} member has confirmed less than half of what they had to read.",
+                "{count} members have confirmed less than half of what they had to read.",
+                len(behind),
+            )
+        )
     return lines
 
 
@@ -83,11 +93,19 @@ def missed_label(voice: Voice, session: Session, occurrence: Occurrence) -> str:
         name = esc(circle.name, 60) if circle else "?"
         return voice.t("the weekly recap of {circle}, due {when}", circle=name, when=when)
     if occurrence.kind == "agenda" and meeting is not None:
-        return voice.t("the agenda of meeting #{number} {title}, due {when}", number=meeting.number,
-                       title=esc(meeting.title, 80), when=when)
+        return voice.t(
+            "the agenda of meeting #{number} {title}, due {when}",
+            number=meeting.number,
+            title=esc(meeting.title, 80),
+            when=when,
+        )
     if occurrence.kind == "reminder" and meeting is not None:
-        return voice.t("a reminder of meeting #{number} {title}, due {when}", number=meeting.number,
-                       title=esc(meeting.title, 80), when=when)
+        return voice.t(
+            "a reminder of meeting #{number} {title}, due {when}",
+            number=meeting.number,
+            title=esc(meeting.title, 80),
+            when=when,
+        )
     if occurrence.kind == "digest":
         return voice.t("the personal digests, due {when}", when=when)
     return voice.t("the nudges, due {when}", when=when)
@@ -111,25 +129,39 @@ def build_recap(
     overdue = facts.overdue_commitments(session, now, voice.zone, circle.id)
     soon = facts.due_between(session, now, now + timedelta(days=7), voice.zone, circle.id)
     meetings = upcoming_meetings(session, community.id, now, 5, circle.id, until=now + timedelta(days=21))
-    covered = coverage(session, [item.id for item in [*updates, *decisions][-2 * LINES:]])
+    covered = coverage(session, [item.id for item in [*updates, *decisions][-2 * LINES :]])
     body = [voice.t("From {start} to {end}.", start=voice.day(since), end=voice.day(now))]
     parts = [
-        section(voice.t("New commitments ({count})", count=len(new)),
-                capped(voice, [commitment_line(voice, row) for row in new], LINES)),
-        section(voice.t("Done ({count}) 🎉", count=len(done)),
-                capped(voice, [commitment_line(voice, row, with_due=False) for row in done], LINES)),
-        section(voice.t("Updates and announcements ({count})", count=len(updates)),
-                capped(voice, [item_line(voice, item, covered.get(item.id)) for item in updates], LINES)),
-        section(voice.t("Decisions ({count})", count=len(decisions)),
-                capped(voice, [item_line(voice, item, covered.get(item.id), 200) for item in decisions], LINES)),
-        section("⚠️ " + voice.t("Overdue ({count})", count=len(overdue)),
-                capped(voice, [commitment_line(voice, row) for row in overdue], LINES)),
-        section(voice.t("Due in the next 7 days ({count})", count=len(soon)),
-                capped(voice, [commitment_line(voice, row) for row in soon], LINES)),
+        section(
+            voice.t("New commitments ({count})", count=len(new)),
+            capped(voice, [commitment_line(voice, row) for row in new], LINES),
+        ),
+        section(
+            voice.t("Done ({count}) 🎉", count=len(done)),
+            capped(voice, [commitment_line(voice, row, with_due=False) for row in done], LINES),
+        ),
+        section(
+            voice.t("Updates and announcements ({count})", count=len(updates)),
+            capped(voice, [item_line(voice, item, covered.get(item.id)) for item in updates], LINES),
+        ),
+        section(
+            voice.t("Decisions ({count})", count=len(decisions)),
+            capped(voice, [item_line(voice, item, covered.get(item.id), 200) for item in decisions], LINES),
+        ),
+        section(
+            "⚠️ " + voice.t("Overdue ({count})", count=len(overdue)),
+            capped(voice, [commitment_line(voice, row) for row in overdue], LINES),
+        ),
+        section(
+            voice.t("Due in the next 7 days ({count})", count=len(soon)),
+            capped(voice, [commitment_line(voice, row) for row in soon], LINES),
+        ),
         section(voice.t("Coming meetings"), [meeting_line(voice, meeting) for meeting in meetings]),
         section(voice.t("Information level"), level_lines(session, community, circle, voice, settings)),
-        section(voice.t("For the facilitators: not posted while Relais was not running"),
-                capped(voice, ["• " + missed_label(voice, session, row) for row in missed or []], LINES)),
+        section(
+            voice.t("For the facilitators: not posted while Relais was not running"),
+            capped(voice, ["• " + missed_label(voice, session, row) for row in missed or []], LINES),
+        ),
     ]
     if not any(parts[:7]):
         body.append(voice.t("Nothing new this week, and nothing due in the next 7 days."))
@@ -140,8 +172,16 @@ def build_recap(
     return Draft("📋", title, tuple(body))
 
 
-def post_draft(session: Session, community: Community, circle: Circle, draft: Draft, voice: Voice, kind: str,
-               late: bool, due_at: datetime) -> tuple[Item, str]:
+def post_draft(
+    session: Session,
+    community: Community,
+    circle: Circle,
+    draft: Draft,
+    voice: Voice,
+    kind: str,
+    late: bool,
+    due_at: datetime,
+) -> tuple[Item, str]:
     """A recap or agenda as an item to acknowledge, and the text to post (numbered, late-marked)."""
     item = post_item(session, community, circle, None, kind, draft.plain(), voice.now)
     footer = voice.t("React ✅ or type /read #{number} to confirm you have read it.", number=item.number)

@@ -91,7 +91,7 @@ class Rule:
         return f"{days} {self.at:%H:%M}"
 
     def describe(self, tr: Translator) -> str:
-        """"every Monday at 09:00" / "chaque lundi à 09:00"."""
+        """ "every Monday at 09:00" / "chaque lundi à 09:00"."""
         clock = f"{self.at:%H:%M}"
         if len(self.days) == 7:
             return tr.t("every day at {time}", time=clock)
@@ -113,12 +113,12 @@ def parse_rule(text: str) -> Rule | None:
     """Read a rule; None means "off". Raises RuleError with a readable message."""
     folded = fold(text or "").replace("\u00a0", " ")
     if len(folded) > MAX_RULE:
-        raise RuleError("a rule is short, like \"mon 09:00\"")
+        raise RuleError('a rule is short, like "mon 09:00"')
     if folded in OFF:
         return None
     match = _TIME.search(folded)
     if match is None:
-        raise RuleError(f"no time in {text!r}: write it like \"mon 09:00\" or \"lundi 9h\"")
+        raise RuleError(f'no time in {text!r}: write it like "mon 09:00" or "lundi 9h"')
     hour, minute = int(match.group(1)), int(match.group(2) or 0)
     if hour > 23 or minute > 59:
         raise RuleError(f"{match.group(0)!r} is not a time of day")

@@ -53,8 +53,13 @@ class SchedulerService:
         )
         self.scheduler.start()
         await self.run_now("start")
-        self.scheduler.add_job(wake, IntervalTrigger(seconds=self.settings.resync_seconds), id=RESYNC_JOB,
-                               args=[self, RESYNC_JOB], replace_existing=True)
+        self.scheduler.add_job(
+            wake,
+            IntervalTrigger(seconds=self.settings.resync_seconds),
+            id=RESYNC_JOB,
+            args=[self, RESYNC_JOB],
+            replace_existing=True,
+        )
 
     async def stop(self) -> None:
         if self.scheduler is not None:
@@ -109,13 +114,17 @@ class SchedulerService:
             job = self.scheduler.get_job(job_id)
             if job is not None and job.next_run_time == when:
                 continue
-            self.scheduler.add_job(wake, DateTrigger(run_date=when), id=job_id, args=[self, job_id],
-                                   replace_existing=True)
+            self.scheduler.add_job(
+                wake, DateTrigger(run_date=when), id=job_id, args=[self, job_id], replace_existing=True
+            )
             self._planned[job_id] = when
 
     def timers(self) -> dict[str, datetime]:
         """The planned timers (job id -> next run), without the resync job."""
         if self.scheduler is None:
             return {}
-        return {job.id: job.next_run_time for job in self.scheduler.get_jobs()
-                if job.id != RESYNC_JOB and job.next_run_time is not None}
+        return {
+            job.id: job.next_run_time
+            for job in self.scheduler.get_jobs()
+            if job.id != RESYNC_JOB and job.next_run_time is not None
+        }

@@ -111,7 +111,7 @@ def load_settings(config: Config) -> Settings:
     hours = timedelta(hours=1)
     circles = data.get("circles", {})
     if not isinstance(circles, Mapping):
-        raise ConfigError("schedules.circles must be a table: \"circle name\" = \"mon 09:00\"")
+        raise ConfigError('schedules.circles must be a table: "circle name" = "mon 09:00"')
     return Settings(
         recap=_rule("recap", data.get("recap", DEFAULT_RECAP)),
         digest=_rule("digest", data.get("digest", "mon 08:30")),

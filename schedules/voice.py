@@ -85,12 +85,17 @@ def read_by(voice: Voice, cov: Coverage | None) -> str:
 
 def item_line(voice: Voice, item: Item, cov: Coverage | None = None, words: int = 70) -> str:
     author = esc(item.author.display_name, 60) if item.author else "Relais"
-    return "• " + voice.t("#{number} {author}: “{text}”", number=item.number, author=author,
-                          text=esc(first_words(item.text, words))) + read_by(voice, cov)
+    return (
+        "• "
+        + voice.t(
+            "#{number} {author}: “{text}”", number=item.number, author=author, text=esc(first_words(item.text, words))
+        )
+        + read_by(voice, cov)
+    )
 
 
 def meeting_when(voice: Voice, meeting: Meeting) -> str:
-    """"jeudi 3 décembre 2026 à 14:00 — salle du conseil"."""
+    """ "jeudi 3 décembre 2026 à 14:00 — salle du conseil"."""
     text = voice.when(meeting.starts_at)
     if meeting.place:
         text += f" — {esc(meeting.place, 200)}"

@@ -108,8 +108,13 @@ class TestBot:
 
     def send(self, who: str, line: str, circle: str = "copil", event_id: str | None = None) -> Reply | None:
         reply = self.dispatcher.handle(
-            Incoming(identity=f"console:{who}", text=line, channel=f"console:{circle}", event_id=event_id,
-                     display_name=who.capitalize())
+            Incoming(
+                identity=f"console:{who}",
+                text=line,
+                channel=f"console:{circle}",
+                event_id=event_id,
+                display_name=who.capitalize(),
+            )
         )
         if reply is not None:
             self.replies.append((who, reply))

@@ -98,13 +98,18 @@ def _relais(args: list[str], stdin: str, env: dict[str, str]) -> str:
 
 
 def test_two_members_in_separate_processes_share_one_community(tmp_path):
-    env = {**os.environ, "RELAIS_DATABASE_URL": f"sqlite:///{tmp_path / 'shared.db'}",
-           "RELAIS_COMMUNITY_FACILITATORS": "console:fabienne"}
-    alice = _relais(["chat", "--as", "alice", "--now", "2026-11-26T10:00"],
-                    "/engage Envoyer le compte rendu d'ici vendredi\n/update #1 Brouillon prêt 50%\n", env)
+    env = {
+        **os.environ,
+        "RELAIS_DATABASE_URL": f"sqlite:///{tmp_path / 'shared.db'}",
+        "RELAIS_COMMUNITY_FACILITATORS": "console:fabienne",
+    }
+    alice = _relais(
+        ["chat", "--as", "alice", "--now", "2026-11-26T10:00"],
+        "/engage Envoyer le compte rendu d'ici vendredi\n/update #1 Brouillon prêt 50%\n",
+        env,
+    )
     assert "Engagement #1 enregistré" in alice and "vendredi 27 novembre 2026" in alice
-    bob = _relais(["chat", "--as", "bob", "--now", "2026-11-26T11:00"],
-                  "/lang en\n/actions\n/done #1\n", env)
+    bob = _relais(["chat", "--as", "bob", "--now", "2026-11-26T11:00"], "/lang en\n/actions\n/done #1\n", env)
     assert "Send" not in bob and "Envoyer le compte rendu" in bob
     assert "Friday 27 November 2026" in bob and "50 %" in bob
     assert "#1 belongs to alice" in bob

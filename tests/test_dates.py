@@ -269,9 +269,11 @@ def _ok(phrase: str, language: str, expected: str | None, has_time: bool) -> boo
     )
 
 
-@pytest.mark.parametrize(("phrase", "language", "expected", "has_time"), TABLE, ids=[
-    f"{language}:{phrase}" for phrase, language, _e, _t in TABLE
-])
+@pytest.mark.parametrize(
+    ("phrase", "language", "expected", "has_time"),
+    TABLE,
+    ids=[f"{language}:{phrase}" for phrase, language, _e, _t in TABLE],
+)
 def test_table(phrase: str, language: str, expected: str | None, has_time: bool) -> None:
     when = parse_when(phrase, NOW, PARIS, language)
     if expected is None:
@@ -366,10 +368,25 @@ def test_unknown_time_zone_is_a_value_error() -> None:
         parse_when("demain", NOW, "Mars/Olympus_Mons", "fr")
 
 
-@pytest.mark.parametrize("text", [
-    "", "   ", "x" * 10_000, "lundi " * 2_000, "🎉🎉🎉", "שלום עולם", "'; DROP TABLE dates; --",
-    "<script>alert(1)</script>", "\u202e15/12", "\x00\x01", "99/99/9999", "9" * 50, "à à à", "le le le 3",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "x" * 10_000,
+        "lundi " * 2_000,
+        "🎉🎉🎉",
+        "שלום עולם",
+        "'; DROP TABLE dates; --",
+        "<script>alert(1)</script>",
+        "\u202e15/12",
+        "\x00\x01",
+        "99/99/9999",
+        "9" * 50,
+        "à à à",
+        "le le le 3",
+    ],
+)
 def test_odd_input_never_raises(text: str) -> None:
     started = time.perf_counter()
     for language in ("fr", "en"):
@@ -390,14 +407,17 @@ class _FakeParser:
         return type("DateData", (), {"date_obj": self.found, "period": "day"})()
 
 
-@pytest.mark.parametrize(("phrase", "found", "expected", "has_time"), [
-    ("dans 2 semaines et 3 jours", datetime(2114, 12, 13), None, False),  # a year never typed
-    ("dans 2 semaines et 3 jours", datetime(2026, 12, 13), "2026-12-13", False),
-    ("dans 2 semaines et 3 jours 2114", datetime(2114, 12, 13), None, False),  # not after a date
-    ("dans 2 semaines et 3 jours à 14h", datetime(2026, 12, 13), None, False),  # the clock time is lost
-    ("dans 2 semaines et 3 jours à 14h", datetime(2026, 12, 13, 14), "2026-12-13T14:00", True),
-    ("dans 2 semaines et 3 jours lundi", datetime(2026, 12, 13), None, False),  # a Sunday
-])
+@pytest.mark.parametrize(
+    ("phrase", "found", "expected", "has_time"),
+    [
+        ("dans 2 semaines et 3 jours", datetime(2114, 12, 13), None, False),  # a year never typed
+        ("dans 2 semaines et 3 jours", datetime(2026, 12, 13), "2026-12-13", False),
+        ("dans 2 semaines et 3 jours 2114", datetime(2114, 12, 13), None, False),  # not after a date
+        ("dans 2 semaines et 3 jours à 14h", datetime(2026, 12, 13), None, False),  # the clock time is lost
+        ("dans 2 semaines et 3 jours à 14h", datetime(2026, 12, 13, 14), "2026-12-13T14:00", True),
+        ("dans 2 semaines et 3 jours lundi", datetime(2026, 12, 13), None, False),  # a Sunday
+    ],
+)
 def test_dateparser_answers_are_checked(
     monkeypatch: pytest.MonkeyPatch, phrase: str, found: datetime, expected: str | None, has_time: bool
 ) -> None:

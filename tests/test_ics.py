@@ -63,12 +63,16 @@ def test_a_meeting_created_in_the_console_appears_in_the_exported_file(tmp_path)
     config = tmp_path / "relais.toml"
     config.write_text('[community]\nname = "Essai"\nfacilitators = ["console:camille"]\n', encoding="utf-8")
     runner = CliRunner()
-    chat = runner.invoke(main, ["--config", str(config), "chat", "--as", "camille", "--now", "2026-11-26T10:00",
-                                "--db", url], input="/meeting COPIL de rentrée jeudi 14h salle du conseil\n")
+    chat = runner.invoke(
+        main,
+        ["--config", str(config), "chat", "--as", "camille", "--now", "2026-11-26T10:00", "--db", url],
+        input="/meeting COPIL de rentrée jeudi 14h salle du conseil\n",
+    )
     assert "Réunion #1 planifiée" in chat.output
     target = tmp_path / "meetings.ics"
-    result = runner.invoke(main, ["--config", str(config), "export", "meetings", "--format", "ics", "-o", str(target),
-                                  "--db", url])
+    result = runner.invoke(
+        main, ["--config", str(config), "export", "meetings", "--format", "ics", "-o", str(target), "--db", url]
+    )
     assert result.exit_code == 0 and "1 meetings written" in result.output
     event = events(target.read_bytes())["COPIL de rentrée"]
     assert event.decoded("dtstart").astimezone(PARIS).strftime("%A %d %B %H:%M") == "Thursday 03 December 14:00"

@@ -14,8 +14,9 @@ def test_plan_a_meeting_with_its_date_echoed_back_absolute(testbot):
     reply = testbot.send("fabienne", MEETING)
     assert reply is not None and reply.ok
     text = to_plain(reply.text)
-    assert "Réunion #1 planifiée : COPIL de rentrée (COPIL), le jeudi 3 décembre 2026 à 14:00 — salle du conseil." \
-        in text
+    assert (
+        "Réunion #1 planifiée : COPIL de rentrée (COPIL), le jeudi 3 décembre 2026 à 14:00 — salle du conseil." in text
+    )
     assert "L’ordre du jour sera publié le mercredi 2 décembre 2026 à 14:00, avec un rappel 1 h avant." in text
     announce = reply.posts[1]
     assert announce.target == "circle" and "Nouvelle réunion #1" in announce.text
@@ -25,27 +26,36 @@ def test_plan_a_meeting_with_its_date_echoed_back_absolute(testbot):
 
 
 def test_meeting_words_in_any_order_and_in_english(testbot):
-    assert "Réunion #1 planifiée : Point mensuel (GT Mobilité), le lundi 30 novembre 2026 à 09:30 — " \
-           "https://visio.example.org/abc." in testbot.say(
-               "fabienne", "/meeting Point mensuel #gt lundi 9h30 https://visio.example.org/abc")
+    assert (
+        "Réunion #1 planifiée : Point mensuel (GT Mobilité), le lundi 30 novembre 2026 à 09:30 — "
+        "https://visio.example.org/abc."
+        in testbot.say("fabienne", "/meeting Point mensuel #gt lundi 9h30 https://visio.example.org/abc")
+    )
     testbot.say("fabienne", "/lang en")
     out = testbot.say("fabienne", "/meeting Steering committee Thursday 2pm town hall, room 2")
-    assert "Meeting #2 planned: Steering committee (COPIL), Thursday 3 December 2026 at 14:00 — town hall, room 2." \
-        in out
+    assert (
+        "Meeting #2 planned: Steering committee (COPIL), Thursday 3 December 2026 at 14:00 — town hall, room 2." in out
+    )
     assert "The agenda will be posted Wednesday 2 December 2026 at 14:00, with a reminder 1 h before." in out
 
 
-@pytest.mark.parametrize(("line", "expected"), [
-    ("/meeting", "Il manque quelque chose."),
-    ("/meeting COPIL", "Je n’ai pas trouvé quand la réunion a lieu."),
-    ("/meeting COPIL le 15 décembre", "À quelle heure ? Donnez le jour et l’heure, par exemple : /meeting COPIL"),
-    ("/meeting COPIL aujourd'hui 8h", "Cette date est passée : jeudi 26 novembre 2026 à 08:00."),
-    ("/meeting jeudi 14h", "Donnez un titre à la réunion"),
-    ("/meeting COPIL le 3 décembre 2031 14h", "Cette date est à plus de deux ans : mercredi 3 décembre 2031 à 14:00."),
-    ("/meeting COPIL jeudi 14h #nulle-part", "Il n’y a pas d’instance nommée #nulle-part."),
-    ("/meeting " + "x" * 1200 + " jeudi 14h", "Ce texte est trop long"),
-    ("/meeting " + "x" * 250 + " jeudi 14h", "Ce titre est trop long"),
-])
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("/meeting", "Il manque quelque chose."),
+        ("/meeting COPIL", "Je n’ai pas trouvé quand la réunion a lieu."),
+        ("/meeting COPIL le 15 décembre", "À quelle heure ? Donnez le jour et l’heure, par exemple : /meeting COPIL"),
+        ("/meeting COPIL aujourd'hui 8h", "Cette date est passée : jeudi 26 novembre 2026 à 08:00."),
+        ("/meeting jeudi 14h", "Donnez un titre à la réunion"),
+        (
+            "/meeting COPIL le 3 décembre 2031 14h",
+            "Cette date est à plus de deux ans : mercredi 3 décembre 2031 à 14:00.",
+        ),
+        ("/meeting COPIL jeudi 14h #nulle-part", "Il n’y a pas d’instance nommée #nulle-part."),
+        ("/meeting " + "x" * 1200 + " jeudi 14h", "Ce texte est trop long"),
+        ("/meeting " + "x" * 250 + " jeudi 14h", "Ce titre est trop long"),
+    ],
+)
 def test_bad_meetings_are_refused_and_nothing_is_saved(testbot, line, expected):
     out = testbot.say("fabienne", line)
     assert expected in out
@@ -88,16 +98,19 @@ def test_cancelling_a_started_meeting_is_refused(testbot):
 def test_agenda_topics_from_any_member_before_and_after_the_meeting_exists(testbot):
     assert "Aucune réunion n’est prévue pour COPIL" in testbot.say("alice", "/agenda")
     assert "Sujet gardé pour la prochaine réunion de COPIL (aucune n’est encore prévue)." in testbot.say(
-        "alice", "/agenda add Bilan des ateliers d’été")
+        "alice", "/agenda add Bilan des ateliers d’été"
+    )
     testbot.say("fabienne", MEETING)
     assert "Sujet ajouté à l’ordre du jour de #1 COPIL de rentrée, le jeudi 3 décembre 2026 à 14:00." in testbot.say(
-        "bob", "/agenda add Calendrier budgétaire")
+        "bob", "/agenda add Calendrier budgétaire"
+    )
     agenda = testbot.say("bob", "/agenda")
     assert "Ordre du jour — COPIL de rentrée" in agenda
     assert "Réunion #1 de l’instance COPIL : jeudi 3 décembre 2026 à 14:00 — salle du conseil" in agenda
     assert "1. Sujets proposés" in agenda
-    assert "Bilan des ateliers d’été — proposé par Alice" in agenda and "Calendrier budgétaire — proposé par Bob" \
-        in agenda
+    assert (
+        "Bilan des ateliers d’été — proposé par Alice" in agenda and "Calendrier budgétaire — proposé par Bob" in agenda
+    )
     assert agenda == testbot.say("carla", "/agenda #1", circle="gt")
     assert agenda == testbot.say("carla", "/agenda #copil", circle="gt")
     assert "Dites quel sujet" in testbot.say("bob", "/agenda add")
@@ -152,11 +165,20 @@ def test_topics_of_a_cancelled_meeting_go_to_the_next_one(testbot):
 
 def test_help_lists_the_new_commands(testbot):
     out = testbot.say("alice", "/help")
-    for usage in ("/meeting <titre> <quand> [#instance] [lieu ou lien]", "/agenda", "/digest", "/nudges",
-                  "/schedule", "/decision <texte>", "/cancel-meeting #N", "/meetings"):
+    for usage in (
+        "/meeting <titre> <quand> [#instance] [lieu ou lien]",
+        "/agenda",
+        "/digest",
+        "/nudges",
+        "/schedule",
+        "/decision <texte>",
+        "/cancel-meeting #N",
+        "/meetings",
+    ):
         assert usage in out
     assert "Exemple : /meeting COPIL de rentrée jeudi 14h #copil salle du conseil" in testbot.say(
-        "alice", "/help meeting")
+        "alice", "/help meeting"
+    )
 
 
 def test_same_event_twice_creates_one_meeting(testbot):

@@ -54,8 +54,10 @@ def test_nudges_over_two_weeks(world):
     assert "#1 Dossier Alpha arrive à échéance demain, mardi 1 décembre 2026." in monday
     assert "1 élément attend votre confirmation de lecture depuis plus de 3 jours : #3." in monday
     assert monday.endswith("Pour ne plus recevoir ces rappels : /nudges off.")
-    assert "#2 Dossier Beta était attendu pour le lundi 30 novembre 2026. Dites où vous en êtes avec /update #2" \
+    assert (
+        "#2 Dossier Beta était attendu pour le lundi 30 novembre 2026. Dites où vous en êtes avec /update #2"
         in alice["Tue 01"]
+    )
     overdue_a = [day for day, text in alice.items() if "Dossier Alpha était attendu" in text]
     assert overdue_a == ["Wed 02", "Wed 09"]  # once a week while overdue
     overdue_b = [day for day, text in alice.items() if "Dossier Beta était attendu" in text]

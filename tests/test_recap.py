@@ -43,8 +43,9 @@ def recap_text(world: World, language: str | None = None, name: str = "COPIL") -
         circle = find_circle(session, community, name)
         assert isinstance(circle, Circle)
         voice = Voice.of(community, world.clock.now(), language)
-        draft = build_recap(session, community, circle, voice, load_settings(world.config),
-                            world.clock.now() - timedelta(days=7))
+        draft = build_recap(
+            session, community, circle, voice, load_settings(world.config), world.clock.now() - timedelta(days=7)
+        )
         return to_plain(draft.text())
 
 
@@ -52,8 +53,9 @@ def test_recap_in_french_reads_naturally(world):
     busy_week(world)
     world.clock.set(paris(2026, 11, 30, 9))
     text = recap_text(world)
-    assert text.startswith("📋 Récapitulatif de la semaine — COPIL\n"
-                           "Du lundi 23 novembre 2026 au lundi 30 novembre 2026.")
+    assert text.startswith(
+        "📋 Récapitulatif de la semaine — COPIL\nDu lundi 23 novembre 2026 au lundi 30 novembre 2026."
+    )
     assert "Nouveaux engagements (3)" in text
     assert "#1 Envoyer le compte rendu — Alice · échéance dépassée : vendredi 27 novembre 2026" in text
     assert "Terminés (1) 🎉\n• #2 Réserver la salle — Bob" in text
@@ -82,10 +84,13 @@ def test_quiet_circle(world):
     assert "Rien de nouveau cette semaine, et rien à échéance dans les 7 jours." in quiet
 
 
-@pytest.mark.parametrize(("allowed", "expected"), [
-    (False, "2 membres ont confirmé moins de la moitié de leurs lectures."),
-    (True, "En retard de lecture : Alice (0/2), Bob (0/2)."),
-])
+@pytest.mark.parametrize(
+    ("allowed", "expected"),
+    [
+        (False, "2 membres ont confirmé moins de la moitié de leurs lectures."),
+        (True, "En retard de lecture : Alice (0/2), Bob (0/2)."),
+    ],
+)
 def test_members_behind_are_named_only_if_the_community_allows_it(store, clock, allowed, expected):
     world = make_world(store, clock, replace(schedules_config(), name_members_behind=allowed))
     world.say("alice", "/whoami")
@@ -129,22 +134,27 @@ def cli(args: list[str], stdin: str = "") -> str:
 
 def write_config(tmp_path) -> str:
     path = tmp_path / "relais.toml"
-    path.write_text('[community]\nname = "Essai"\nfacilitators = ["console:fabienne"]\n\n[schedules]\n'
-                    'recap = "fri 16:00"\n', encoding="utf-8")
+    path.write_text(
+        '[community]\nname = "Essai"\nfacilitators = ["console:fabienne"]\n\n[schedules]\nrecap = "fri 16:00"\n',
+        encoding="utf-8",
+    )
     return str(path)
 
 
 def test_relais_digest_and_agenda_print_the_posts(tmp_path):
     url = f"sqlite:///{tmp_path / 'r.db'}"
     config = write_config(tmp_path)
-    cli(["--config", config, "chat", "--as", "fabienne", "--now", "2026-11-26T10:00", "--db", url],
+    cli(
+        ["--config", config, "chat", "--as", "fabienne", "--now", "2026-11-26T10:00", "--db", url],
         "/engage Envoyer le compte rendu lundi\n/meeting COPIL de rentrée jeudi 14h salle du conseil\n"
-        "/agenda add Bilan\n")
+        "/agenda add Bilan\n",
+    )
     out = cli(["--config", config, "digest", "--now", "2026-11-30T09:00", "--db", url])
     assert "📋 Récapitulatif de la semaine — Général" in out
     assert "#1 Envoyer le compte rendu — fabienne" in out
-    english = cli(["--config", config, "digest", "--circle", "Général", "--lang", "en", "--now",
-                   "2026-11-30T09:00", "--db", url])
+    english = cli(
+        ["--config", config, "digest", "--circle", "Général", "--lang", "en", "--now", "2026-11-30T09:00", "--db", url]
+    )
     assert "📋 Weekly recap — Général" in english and "Coming meetings" in english
     agenda = cli(["--config", config, "agenda", "--now", "2026-12-02T14:00", "--db", url])
     assert "🗓️ Ordre du jour — COPIL de rentrée" in agenda and "Bilan — proposé par fabienne" in agenda
@@ -153,8 +163,9 @@ def test_relais_digest_and_agenda_print_the_posts(tmp_path):
     assert bad.exit_code != 0 and "no circle called 'nope'" in bad.output
     missing = CliRunner().invoke(main, ["--config", config, "agenda", "#1", "--db", url])
     assert missing.exit_code != 0 and "#1 n’est pas une réunion" in missing.output
-    schedule = cli(["--config", config, "chat", "--as", "fabienne", "--now", "2026-11-26T10:00", "--db", url],
-                   "/schedule\n")
+    schedule = cli(
+        ["--config", config, "chat", "--as", "fabienne", "--now", "2026-11-26T10:00", "--db", url], "/schedule\n"
+    )
     assert "vendredi 27 novembre 2026 à 16:00 — récapitulatif de la semaine — Général (console seulement)" in schedule
 
 
@@ -176,8 +187,9 @@ def test_a_late_recap_covers_up_to_its_due_time_and_a_daily_recap_one_day(store,
     from schedules.settings import load_settings
     from tests.conftest import PARIS, make_config
 
-    config = make_config(circles=(CircleConfig("COPIL", ("console:copil",), recap="daily 18:00"),
-                                  CircleConfig("GT", ("console:gt",))))
+    config = make_config(
+        circles=(CircleConfig("COPIL", ("console:copil",), recap="daily 18:00"), CircleConfig("GT", ("console:gt",)))
+    )
     settings = load_settings(config)
     due = datetime(2026, 11, 30, 18, 0, tzinfo=PARIS)
 

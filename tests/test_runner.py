@@ -58,7 +58,8 @@ async def eventually(condition, timeout: float = 5.0) -> None:
 def test_enabled_platforms():
     assert enabled_platforms(config_from_dict({})) == []
     assert enabled_platforms(config_from_dict({"matrix": {"homeserver": "x"}, "slack": {"enabled": "false"}})) == [
-        "matrix"]
+        "matrix"
+    ]
     assert enabled_platforms(config_from_dict({"matrix": {"a": 1}, "slack": {"a": 1}})) == ["matrix", "slack"]
 
 

@@ -161,8 +161,9 @@ async def test_crash_between_send_and_record_resends_with_the_same_id(world):
     assert len(platform.events) == len(world.outbox())  # the platform holds each message once
     with world.store.unit_of_work() as session:
         statuses = set(session.scalars(select(OutboxMessage.status)))
-        refs = session.scalars(select(MessageRef.message_id).where(
-            MessageRef.item_id == session.get_one(OutboxMessage, crashed).item_id)).all()
+        refs = session.scalars(
+            select(MessageRef.message_id).where(MessageRef.item_id == session.get_one(OutboxMessage, crashed).item_id)
+        ).all()
     assert statuses == {"sent"}
     assert crashed in {row.id for row in recap_rows}
     assert refs == [platform.events[crashed]]  # reactions on the recap map back to its item

@@ -103,16 +103,23 @@ def test_settings_defaults_overrides_and_errors():
     assert settings.agenda_lead == timedelta(hours=24)
     assert settings.reminder_offsets == (timedelta(hours=24), timedelta(hours=1))
     assert settings.nudge_due_days == (3, 1) and settings.unread_nudge_days == 3
-    custom = load_settings(schedules_config(recap="fri 16:00", reminder_offsets_hours="2, 48",
-                                            recap_grace_hours="6", circles={"GT Mobilité": "off"}))
+    custom = load_settings(
+        schedules_config(
+            recap="fri 16:00", reminder_offsets_hours="2, 48", recap_grace_hours="6", circles={"GT Mobilité": "off"}
+        )
+    )
     assert custom.recap is not None and custom.recap.text() == "fri 16:00"
     assert custom.reminder_offsets == (timedelta(hours=48), timedelta(hours=2))
     assert custom.recap_grace == timedelta(hours=6)
     assert custom.recap_rule("GT mobilite", {}) is None
     assert custom.recap_rule("COPIL", {"copil": "mon 09:00"}) == parse_rule("mon 09:00")  # a circle's own rule wins
     assert custom.recap_rule("COPIL", {"copil": "wed 10:00"}) == parse_rule("wed 10:00")
-    for bad in ({"recap": "someday"}, {"recap_grace_hours": "soon"}, {"reminder_offsets_hours": [1, -2]},
-                {"circles": "COPIL"}):
+    for bad in (
+        {"recap": "someday"},
+        {"recap_grace_hours": "soon"},
+        {"reminder_offsets_hours": [1, -2]},
+        {"circles": "COPIL"},
+    ):
         with pytest.raises(ConfigError):
             load_settings(schedules_config(**bad))
 
@@ -121,10 +128,12 @@ def test_a_circle_recap_equal_to_the_usual_default_still_wins():
     from bot.config import config_from_dict
     from schedules.settings import circle_rules, load_settings
 
-    config = config_from_dict({
-        "schedules": {"recap": "fri 16:00"},
-        "circles": [{"name": "COPIL", "recap": "mon 09:00"}, {"name": "GT"}],
-    })
+    config = config_from_dict(
+        {
+            "schedules": {"recap": "fri 16:00"},
+            "circles": [{"name": "COPIL", "recap": "mon 09:00"}, {"name": "GT"}],
+        }
+    )
     settings = load_settings(config)
     rules = circle_rules(config)
     assert settings.recap_rule("COPIL", rules) != settings.recap

@@ -52,8 +52,11 @@ def test_a_week_posts_each_recap_agenda_reminder_digest_and_nudge_once(world):
     keys = [row.occurrence_key for row in rows]
     assert all(keys) and len(keys) == len(set(keys))
     assert sum(o.outbox for o in outcomes) == len(rows)
-    per_member_day = Counter((row.member_id, row.created_at.astimezone(PARIS).date(), row.text.split("\n")[0][:2])
-                             for row in rows if row.member_id is not None)
+    per_member_day = Counter(
+        (row.member_id, row.created_at.astimezone(PARIS).date(), row.text.split("\n")[0][:2])
+        for row in rows
+        if row.member_id is not None
+    )
     assert max(per_member_day.values()) == 1  # at most one nudge (and one digest) per member and day
     recaps = [row for row in rows if row.text.startswith("📋")]
     assert {row.channel for row in recaps} == {"matrix:!copil:hs", "matrix:!gt:hs"} and all(r.item_id for r in recaps)
@@ -82,10 +85,13 @@ def test_recap_is_an_item_to_acknowledge(world):
     assert {"recap", "update"} <= kinds
 
 
-@pytest.mark.parametrize(("start", "monday", "utc_hour"), [
-    (paris(2027, 3, 25, 10), paris(2027, 3, 29, 9), 7),  # after the last Sunday of March: CEST
-    (paris(2027, 10, 28, 10), paris(2027, 11, 1, 9), 8),  # after the last Sunday of October: CET
-])
+@pytest.mark.parametrize(
+    ("start", "monday", "utc_hour"),
+    [
+        (paris(2027, 3, 25, 10), paris(2027, 3, 29, 9), 7),  # after the last Sunday of March: CEST
+        (paris(2027, 10, 28, 10), paris(2027, 11, 1, 9), 8),  # after the last Sunday of October: CET
+    ],
+)
 def test_dst_change_keeps_the_recap_at_nine(store, clock, start, monday, utc_hour):
     clock.set(start)
     world = make_world(store, clock, schedules_config())
@@ -176,7 +182,8 @@ def test_pause_and_resume(world):
     setup_week(world)
     assert "Seule l’animation" in world.say("alice", "/schedule pause")
     assert "⏸️ Suspendus : les récapitulatifs, ordres du jour et rappels de COPIL." in world.say(
-        "fabienne", "/schedule pause #copil")
+        "fabienne", "/schedule pause #copil"
+    )
     assert "Déjà suspendus" in world.say("fabienne", "/schedule pause #copil")
     assert "suspendu" in world.say("fabienne", "/schedule")
     outcomes = world.until(paris(2026, 12, 3, 14))
@@ -184,7 +191,8 @@ def test_pause_and_resume(world):
     assert ("recap", "paused") in by_kind and ("recap", "posted") in by_kind  # COPIL paused, GT posted
     assert ("agenda", "paused") in by_kind and ("reminder", "paused") in by_kind
     assert "▶️ De nouveau actifs : les récapitulatifs, ordres du jour et rappels de COPIL." in world.say(
-        "fabienne", "/schedule resume #copil")
+        "fabienne", "/schedule resume #copil"
+    )
     later = world.until(paris(2026, 12, 7, 9))
     assert {o.status for o in later if o.kind == "recap"} == {"posted"}
     assert "relances" in world.say("fabienne", "/schedule pause nudges")
@@ -214,8 +222,9 @@ def test_meeting_created_late_gets_its_agenda_at_once_and_no_past_reminder(world
 def test_console_only_members_get_no_direct_rows(store, clock):
     world = make_world(store, clock, schedules_config())
     world.run()
-    world.dispatcher.handle(Incoming(
-        identity="console:zoe", text="/engage Finir le dossier samedi", channel="console:copil"))
+    world.dispatcher.handle(
+        Incoming(identity="console:zoe", text="/engage Finir le dossier samedi", channel="console:copil")
+    )
     outcomes = world.until(paris(2026, 11, 28, 10))
     assert {o.status for o in outcomes if o.kind == "nudges"} == {"empty"}
     with store.unit_of_work() as session:
@@ -230,16 +239,21 @@ def test_schedule_lists_what_will_be_posted_where_and_when(world):
     lines = out.split("\n")
     assert "• lundi 30 novembre 2026 à 09:00 — récapitulatif de la semaine — COPIL (matrix)" in lines
     assert "• lundi 30 novembre 2026 à 09:00 — récapitulatif de la semaine — GT Mobilité (matrix)" in lines
-    assert "• lundi 30 novembre 2026 à 10:00 — ordre du jour de la réunion #5 Point d'étape — GT Mobilité (matrix)" \
+    assert (
+        "• lundi 30 novembre 2026 à 10:00 — ordre du jour de la réunion #5 Point d'étape — GT Mobilité (matrix)"
         in lines
+    )
     assert "• mardi 1 décembre 2026 à 09:00 — rappel de la réunion #5 Point d'étape — GT Mobilité (matrix)" in lines
-    assert "• mercredi 2 décembre 2026 à 14:00 — ordre du jour de la réunion #1 COPIL de rentrée — COPIL (matrix)" \
-        in lines
+    assert (
+        "• mercredi 2 décembre 2026 à 14:00 — ordre du jour de la réunion #1 COPIL de rentrée — COPIL (matrix)" in lines
+    )
     assert "• Résumés personnels : chaque lundi à 08:30, en message privé au 1 membre qui l’a demandé." in lines
     assert "• Relances : tous les jours à 09:30, en message privé, une par jour et par membre au plus." in lines
     world.say("alice", "/nudges off")
     world.say("fabienne", "/lang en")
     english = world.say("fabienne", "/schedule")
     assert "• Monday 30 November 2026 at 09:00 — weekly recap — COPIL (matrix)" in english
-    assert "• Nudges: every day at 09:30, by direct message, at most one a day per member (1 switched them off)." \
+    assert (
+        "• Nudges: every day at 09:30, by direct message, at most one a day per member (1 switched them off)."
         in english
+    )

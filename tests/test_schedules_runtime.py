@@ -62,8 +62,9 @@ async def test_start_catches_up_then_plans_timers_from_the_database(fresh_url):
         with other.unit_of_work() as session:
             community = session.scalars(select(Community)).one()
             circle = session.scalars(select(Circle).where(Circle.slug == "copil")).one()
-            meeting = create_meeting(session, community, circle, None, "Extra", paris(2037, 12, 4, 10), None,
-                                     clock.now())
+            meeting = create_meeting(
+                session, community, circle, None, "Extra", paris(2037, 12, 4, 10), None, clock.now()
+            )
             number = meeting.item_id
         other.engine.dispose()
         assert await service.run_now("resync") == []
@@ -89,8 +90,16 @@ async def test_a_timer_fires_by_itself_and_wakes_the_delivery(fresh_url):
     with store.unit_of_work() as session:
         community = session.scalars(select(Community)).one()
         circle = session.scalars(select(Circle).where(Circle.slug == "copil")).one()
-        create_meeting(session, community, circle, None, "Point flash", clock.now() + timedelta(hours=1, seconds=2),
-                       None, clock.now())
+        create_meeting(
+            session,
+            community,
+            circle,
+            None,
+            "Point flash",
+            clock.now() + timedelta(hours=1, seconds=2),
+            None,
+            clock.now(),
+        )
     woken = asyncio.Event()
     service = SchedulerService(app, on_posted=woken.set)
     await service.start()

@@ -37,8 +37,10 @@ def schedules_config(**schedules: object) -> Config:
     return replace(
         make_config(),
         facilitators=("console:fabienne", "matrix:@fabienne:hs"),
-        circles=(CircleConfig("COPIL", ("console:copil", "matrix:!copil:hs")),
-                 CircleConfig("GT Mobilité", ("console:gt", "matrix:!gt:hs"))),
+        circles=(
+            CircleConfig("COPIL", ("console:copil", "matrix:!copil:hs")),
+            CircleConfig("GT Mobilité", ("console:gt", "matrix:!gt:hs")),
+        ),
         sections={"schedules": dict(schedules)},
     )
 
@@ -53,8 +55,11 @@ class World:
     dispatcher: Dispatcher
 
     def say(self, who: str, line: str, circle: str = "copil") -> str:
-        reply = self.dispatcher.handle(Incoming(identity=f"matrix:@{who}:hs", text=line,
-                                                channel=f"matrix:!{circle}:hs", display_name=who.capitalize()))
+        reply = self.dispatcher.handle(
+            Incoming(
+                identity=f"matrix:@{who}:hs", text=line, channel=f"matrix:!{circle}:hs", display_name=who.capitalize()
+            )
+        )
         assert reply is not None
         return to_plain(reply.text)
 
@@ -79,14 +84,16 @@ class World:
         with self.store.unit_of_work() as session:
             community = self.dispatcher.community(session)
             rows = sync_schedules(session, community, self.config, settings, self.clock.now())
-            dues = planned_occurrences(session, community, rows, settings, self.clock.now(),
-                                       self.clock.now() + timedelta(days=8))
+            dues = planned_occurrences(
+                session, community, rows, settings, self.clock.now(), self.clock.now() + timedelta(days=8)
+            )
         return dues[0].at if dues else None
 
     def outbox(self) -> list[OutboxMessage]:
         with self.store.unit_of_work() as session:
-            return list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.created_at,
-                                                                       OutboxMessage.occurrence_key)))
+            return list(
+                session.scalars(select(OutboxMessage).order_by(OutboxMessage.created_at, OutboxMessage.occurrence_key))
+            )
 
     def occurrences(self) -> list[Occurrence]:
         with self.store.unit_of_work() as session:

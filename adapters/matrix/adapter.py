@@ -36,14 +36,11 @@ class MatrixAdapter:
         self.config = config or matrix_config(app.config)
         self.e2e = bool(self.config.store_path) and e2e_available()
         if self.config.store_path and not self.e2e:
-            log.warning("matrix.store_path is set but end-to-end support is not installed: "
-                        "pip install 'relais[e2e]'")
+            log.warning("matrix.store_path is set but end-to-end support is not installed: pip install 'relais[e2e]'")
         self.client = make_client(self.config, self.e2e)
         self.state = MatrixState(app.store, app.clock, self.config.user_id)
-        self.rooms = Rooms(self.client, app.dispatcher, self.state, self.config, hooks.outbox_written,
-                           self.e2e)
-        self.reads = ReadSignals(app.dispatcher, self.state, self.config.user_id, self._event_time,
-                                 self._name)
+        self.rooms = Rooms(self.client, app.dispatcher, self.state, self.config, hooks.outbox_written, self.e2e)
+        self.reads = ReadSignals(app.dispatcher, self.state, self.config.user_id, self._event_time, self._name)
         self.sender = MatrixSender(self.client, self.rooms)
         self.loop: SyncLoop | None = None
         self._task: asyncio.Task[None] | None = None
@@ -58,12 +55,18 @@ class MatrixAdapter:
             self.rooms.reapply_upgrades()
             release_leases(self.app.store, self.app.clock.now())
             router = self.app.dispatcher.router
-            addressing = Addressing(self.config.user_id, self.config.prefix, display_name,
-                                    is_command=lambda name: router.find(name) is not None)
-            handler = BatchHandler(self.client, self.app.dispatcher, self.rooms, self.reads, addressing,
-                                   self.hooks.outbox_written)
-            self.loop = SyncLoop(self.client, self.config, self.state, handler, self._went_online, self.e2e,
-                                 online=self.online)
+            addressing = Addressing(
+                self.config.user_id,
+                self.config.prefix,
+                display_name,
+                is_command=lambda name: router.find(name) is not None,
+            )
+            handler = BatchHandler(
+                self.client, self.app.dispatcher, self.rooms, self.reads, addressing, self.hooks.outbox_written
+            )
+            self.loop = SyncLoop(
+                self.client, self.config, self.state, handler, self._went_online, self.e2e, online=self.online
+            )
             log.info("matrix: connected as %s on %s", self.config.user_id, self.config.homeserver)
             await self.loop.run()
         except asyncio.CancelledError:

@@ -57,9 +57,13 @@ def make_client(config: MatrixConfig, e2e: bool) -> AsyncClient:
         encryption_enabled=e2e,
         store_sync_tokens=False,
     )
-    return AsyncClient(config.homeserver, config.user_id, device_id=config.device_id,
-                       store_path=str(Path(config.store_path).expanduser()) if config.store_path else "",
-                       config=client_config)
+    return AsyncClient(
+        config.homeserver,
+        config.user_id,
+        device_id=config.device_id,
+        store_path=str(Path(config.store_path).expanduser()) if config.store_path else "",
+        config=client_config,
+    )
 
 
 def backoff(failures: int, cap: float) -> float:
@@ -97,8 +101,9 @@ async def retrying(what: str, attempt: Callable[[], Awaitable[Any]], cap: float,
         await sleep(wait)
 
 
-async def connect(client: AsyncClient, config: MatrixConfig, state: MatrixState, e2e: bool,
-                  sleep: Sleep = asyncio.sleep) -> str | None:
+async def connect(
+    client: AsyncClient, config: MatrixConfig, state: MatrixState, e2e: bool, sleep: Sleep = asyncio.sleep
+) -> str | None:
     """Log in (token, or password with a device id kept across restarts). Returns the display name."""
     if config.access_token:
         client.user_id, client.access_token = config.user_id, config.access_token
@@ -109,8 +114,12 @@ async def connect(client: AsyncClient, config: MatrixConfig, state: MatrixState,
             raise FatalError(f"the access token belongs to {who.user_id}, not to {config.user_id}")
         device = who.device_id or config.device_id  # the token's own device is the truth
         if config.device_id and who.device_id and who.device_id != config.device_id:
-            log.warning("the access token belongs to device %s, not matrix.device_id %s: using %s",
-                        who.device_id, config.device_id, who.device_id)
+            log.warning(
+                "the access token belongs to device %s, not matrix.device_id %s: using %s",
+                who.device_id,
+                config.device_id,
+                who.device_id,
+            )
         if e2e and not device:
             raise FatalError("end-to-end encryption needs matrix.device_id with an access token")
         if device:
@@ -118,8 +127,10 @@ async def connect(client: AsyncClient, config: MatrixConfig, state: MatrixState,
     else:
         client.device_id = config.device_id or state.get(DEVICE)
         response = await retrying(
-            "login", lambda: client.login(password=config.password, device_name=config.device_name),
-            config.max_backoff, sleep,
+            "login",
+            lambda: client.login(password=config.password, device_name=config.device_name),
+            config.max_backoff,
+            sleep,
         )
         if not isinstance(response, LoginResponse):
             raise FatalError(f"Matrix login refused for {config.user_id}: {response}")
@@ -127,15 +138,22 @@ async def connect(client: AsyncClient, config: MatrixConfig, state: MatrixState,
         log.info("logged in as %s, device %s", response.user_id, response.device_id)
     if e2e and client.should_upload_keys:
         await client.keys_upload()
-    profile = await retrying("profile", lambda: client.get_displayname(config.user_id),
-                             config.max_backoff, sleep)
+    profile = await retrying("profile", lambda: client.get_displayname(config.user_id), config.max_backoff, sleep)
     return profile.displayname if isinstance(profile, ProfileGetDisplayNameResponse) else None
 
 
 class SyncLoop:
-    def __init__(self, client: AsyncClient, config: MatrixConfig, state: MatrixState, handler: BatchHandler,
-                 on_online: Callable[[], None], e2e: bool = False, sleep: Sleep = asyncio.sleep,
-                 online: asyncio.Event | None = None) -> None:
+    def __init__(
+        self,
+        client: AsyncClient,
+        config: MatrixConfig,
+        state: MatrixState,
+        handler: BatchHandler,
+        on_online: Callable[[], None],
+        e2e: bool = False,
+        sleep: Sleep = asyncio.sleep,
+        online: asyncio.Event | None = None,
+    ) -> None:
         self.client = client
         self.config = config
         self.state = state

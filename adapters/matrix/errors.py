@@ -9,9 +9,7 @@ import aiohttp
 from bot.delivery import PermanentFailure, TemporaryFailure
 
 # Connection refused or reset, a timeout, a DNS failure: the homeserver is unreachable for now.
-NETWORK_ERRORS: tuple[type[BaseException], ...] = (
-    aiohttp.ClientError, asyncio.TimeoutError, TimeoutError, OSError
-)
+NETWORK_ERRORS: tuple[type[BaseException], ...] = (aiohttp.ClientError, asyncio.TimeoutError, TimeoutError, OSError)
 
 PERMANENT_CODES = frozenset(
     {"M_FORBIDDEN", "M_NOT_FOUND", "M_UNKNOWN", "M_TOO_LARGE", "M_BAD_JSON", "M_NOT_JSON", "M_INVALID_PARAM"}

@@ -33,8 +33,15 @@ GAP_PAGES = 10  # at most this many pages of 100 events fetched for a room after
 
 
 class BatchHandler:
-    def __init__(self, client: AsyncClient, dispatcher: Dispatcher, rooms: Rooms, reads: ReadSignals,
-                 addressing: Addressing, outbox_written: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        client: AsyncClient,
+        dispatcher: Dispatcher,
+        rooms: Rooms,
+        reads: ReadSignals,
+        addressing: Addressing,
+        outbox_written: Callable[[], None],
+    ) -> None:
         self.client = client
         self.dispatcher = dispatcher
         self.rooms = rooms
@@ -120,8 +127,12 @@ class BatchHandler:
                 await self.rooms.on_tombstone(room_id, replacement)
         elif kind == "m.room.encrypted":  # still encrypted: nio could not (or may not) decrypt it
             if not self.rooms.warn_encrypted(room_id) and self.rooms.e2e:
-                log.warning("could not decrypt %s from %s in %s (keys not shared with Relais' device?)",
-                            event.get("event_id"), event.get("sender"), room_id)
+                log.warning(
+                    "could not decrypt %s from %s in %s (keys not shared with Relais' device?)",
+                    event.get("event_id"),
+                    event.get("sender"),
+                    room_id,
+                )
         elif kind == "m.room.redaction":
             redacted = redacted_event(event)
             if redacted:

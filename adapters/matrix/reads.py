@@ -47,8 +47,14 @@ class EventTimes:
 
 
 class ReadSignals:
-    def __init__(self, dispatcher: Dispatcher, state: MatrixState, bot_user_id: str, fetch: FetchTimestamp,
-                 names: Callable[[str, str], str | None]) -> None:
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        state: MatrixState,
+        bot_user_id: str,
+        fetch: FetchTimestamp,
+        names: Callable[[str, str], str | None],
+    ) -> None:
         self.dispatcher = dispatcher
         self.state = state
         self.bot_user_id = bot_user_id
@@ -67,10 +73,20 @@ class ReadSignals:
             ack_key = self._ack_key(reaction.channel, reaction.reacts_to, identity)
             reactions = set(json.loads(self.state.get_in(session, ack_key) or "[]")) | {reaction.event_id}
             self.state.set_in(session, ack_key, json.dumps(sorted(reactions)))
-            self.state.set_in(session, f"reaction:{reaction.event_id}",
-                              json.dumps([reaction.channel, reaction.reacts_to, identity, reaction.key]))
-        return signals.reaction(self.dispatcher, identity, reaction.channel, reaction.reacts_to, reaction.key,
-                                added=True, display_name=self.names(room_id, reaction.sender))
+            self.state.set_in(
+                session,
+                f"reaction:{reaction.event_id}",
+                json.dumps([reaction.channel, reaction.reacts_to, identity, reaction.key]),
+            )
+        return signals.reaction(
+            self.dispatcher,
+            identity,
+            reaction.channel,
+            reaction.reacts_to,
+            reaction.key,
+            added=True,
+            display_name=self.names(room_id, reaction.sender),
+        )
 
     def on_redaction(self, room_id: str, redacted: str) -> bool:
         """A redaction: when it removes a remembered ✅/👍, the acknowledgement is withdrawn."""
@@ -102,16 +118,24 @@ class ReadSignals:
             if upto is None:
                 log.info("read receipt on unknown event %s in %s: ignored", read.event_id, room_id)
                 continue
-            signals.receipt(self.dispatcher, identity_of(read.user_id), channel, upto,
-                            display_name=self.names(room_id, read.user_id))
+            signals.receipt(
+                self.dispatcher,
+                identity_of(read.user_id),
+                channel,
+                upto,
+                display_name=self.names(room_id, read.user_id),
+            )
             moved += 1
         return moved
 
     async def upto(self, room_id: str, channel: str, read: ReadUpTo) -> datetime | None:
         """When the receipted event was posted: Relais' own record for its items, else the server's time."""
         with self.dispatcher.store.unit_of_work() as session:
-            posted = session.scalar(select(MessageRef.posted_at).where(
-                MessageRef.channel == channel, MessageRef.message_id == read.event_id))
+            posted = session.scalar(
+                select(MessageRef.posted_at).where(
+                    MessageRef.channel == channel, MessageRef.message_id == read.event_id
+                )
+            )
         if posted is not None:
             return posted
         ms = self.times.get(read.event_id)

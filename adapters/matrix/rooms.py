@@ -39,8 +39,15 @@ def invite_source(event: Any) -> dict[str, Any]:
 
 
 class Rooms:
-    def __init__(self, client: AsyncClient, dispatcher: Dispatcher, state: MatrixState, config: MatrixConfig,
-                 outbox_written: Callable[[], None], e2e: bool) -> None:
+    def __init__(
+        self,
+        client: AsyncClient,
+        dispatcher: Dispatcher,
+        state: MatrixState,
+        config: MatrixConfig,
+        outbox_written: Callable[[], None],
+        e2e: bool,
+    ) -> None:
         self.client = client
         self.dispatcher = dispatcher
         self.state = state
@@ -51,9 +58,9 @@ class Rooms:
     # ------------------------------------------------------------------ circles
     def is_mapped(self, room_id: str) -> bool:
         with self.dispatcher.store.unit_of_work() as session:
-            return session.scalar(
-                select(CircleChannel.id).where(CircleChannel.channel == channel_of(room_id))
-            ) is not None
+            return (
+                session.scalar(select(CircleChannel.id).where(CircleChannel.channel == channel_of(room_id))) is not None
+            )
 
     def is_direct(self, room_id: str) -> bool:
         """A direct chat with Relais: never a circle's room; one we know as direct, or just two people."""
@@ -67,8 +74,11 @@ class Rooms:
     # ------------------------------------------------------------------ invites
     async def on_invite(self, room_id: str, invite_state: Iterable[Any]) -> None:
         invite = next(
-            (m for m in (membership_of(invite_source(ev)) for ev in invite_state)
-             if m and m.user_id == self.config.user_id and m.membership == "invite"),
+            (
+                m
+                for m in (membership_of(invite_source(ev)) for ev in invite_state)
+                if m and m.user_id == self.config.user_id and m.membership == "invite"
+            ),
             None,
         )
         inviter = invite.sender if invite else ""
@@ -105,12 +115,10 @@ class Rooms:
         with self.dispatcher.store.unit_of_work() as session:
             if mapped:
                 self.dispatcher.context_for(
-                    session, Incoming(identity=identity, text="", channel=channel_of(room_id),
-                                      display_name=change.display_name)
+                    session,
+                    Incoming(identity=identity, text="", channel=channel_of(room_id), display_name=change.display_name),
                 )
-            elif change.display_name and session.scalar(
-                select(Identity.id).where(Identity.identity == identity)
-            ):
+            elif change.display_name and session.scalar(select(Identity.id).where(Identity.identity == identity)):
                 self.dispatcher.member(session, identity, change.display_name)
 
     # ------------------------------------------------------------------ upgrades
@@ -120,8 +128,12 @@ class Rooms:
         self.move_circle(room_id, replacement)
         response = await self.client.join(replacement)
         if not isinstance(response, JoinResponse):
-            log.warning("room %s was upgraded to %s but I could not join it (%s): invite me there",
-                        room_id, replacement, response)
+            log.warning(
+                "room %s was upgraded to %s but I could not join it (%s): invite me there",
+                room_id,
+                replacement,
+                response,
+            )
 
     def move_circle(self, old_room: str, new_room: str) -> bool:
         with self.dispatcher.store.unit_of_work() as session:
@@ -164,9 +176,7 @@ class Rooms:
     # ------------------------------------------------------------------ direct chats
     def matrix_user(self, member_id: int) -> str:
         with self.dispatcher.store.unit_of_work() as session:
-            identities = session.scalars(
-                select(Identity.identity).where(Identity.member_id == member_id)
-            ).all()
+            identities = session.scalars(select(Identity.identity).where(Identity.member_id == member_id)).all()
         users = [user_of(identity) for identity in identities if identity.startswith("matrix:")]
         if not users:
             raise PermanentFailure(f"member {member_id} has no Matrix identity")
@@ -178,9 +188,7 @@ class Rooms:
         room_id = self.state.get(f"dm:{user}")
         if room_id and self._still_there(room_id, user):
             return room_id
-        response = await self.client.room_create(
-            is_direct=True, invite=[user], preset=RoomPreset.trusted_private_chat
-        )
+        response = await self.client.room_create(is_direct=True, invite=[user], preset=RoomPreset.trusted_private_chat)
         if not isinstance(response, RoomCreateResponse):
             raise delivery_failure(response, f"creating a direct chat with {user}")
         self.remember_direct(user, response.room_id)

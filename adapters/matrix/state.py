@@ -56,9 +56,7 @@ class MatrixState:
         """(name, value) of every key starting with `prefix` (short keys only)."""
         start = self.namespace + prefix
         rows = session.execute(
-            select(PlatformState.key, PlatformState.value).where(
-                func.substr(PlatformState.key, 1, len(start)) == start
-            )
+            select(PlatformState.key, PlatformState.value).where(func.substr(PlatformState.key, 1, len(start)) == start)
         ).all()
         return [(key[len(self.namespace) :], value) for key, value in rows]
 

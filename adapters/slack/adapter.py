@@ -101,11 +101,7 @@ class SlackAdapter:
         try:
             await self._start()
         except SlackApiError as error:
-            code = (
-                error.response.get("error")
-                if isinstance(error.response.data, dict)
-                else error.response.status_code
-            )
+            code = error.response.get("error") if isinstance(error.response.data, dict) else error.response.status_code
             self._fail(
                 f"Slack refused to connect ({code}): check slack.bot_token and, in Socket Mode, slack.app_token "
                 "(RELAIS_SLACK_BOT_TOKEN, RELAIS_SLACK_APP_TOKEN) and that the app is installed in the workspace"

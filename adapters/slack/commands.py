@@ -122,7 +122,6 @@ async def resolve_mentions(runtime: Runtime, line: str, canonical: str, team: st
             circle_slugs, runtime.dispatcher, [runtime.channel(channel, team) for channel in channels]
         )
     channel_words = {
-        channel: slugs.get(runtime.channel(channel, team)) or (label or channel)
-        for channel, label in channels.items()
+        channel: slugs.get(runtime.channel(channel, team)) or (label or channel) for channel, label in channels.items()
     }
     return rewrite(line, user_words, channel_words)

@@ -101,16 +101,10 @@ def check(ctx: Context, form: EngageForm) -> tuple[str, When | None, Circle]:
     picked = None
     if form.due_date:
         try:
-            picked = When(
-                datetime.combine(date.fromisoformat(form.due_date), time(0), ctx.tz), has_time=False
-            )
+            picked = When(datetime.combine(date.fromisoformat(form.due_date), time(0), ctx.tz), has_time=False)
         except ValueError:
             errors[DUE_DATE] = _not_understood(ctx, form.due_date)
-    found = [
-        (block, value)
-        for block, value in ((DUE_TEXT, written), (DUE_DATE, picked), (WHAT, in_title))
-        if value
-    ]
+    found = [(block, value) for block, value in ((DUE_TEXT, written), (DUE_DATE, picked), (WHAT, in_title)) if value]
     days = {value.at.astimezone(ctx.tz).date() for _, value in found}
     if len(days) > 1:
         first, second = found[0], found[1]

@@ -98,9 +98,7 @@ async def on_button(runtime: Runtime, body: dict[str, Any], action: dict[str, An
         return
     user, team, identity = _who(runtime, body)
     name = await runtime.people.display_name(user)
-    changed = await runtime.blocking(
-        signals.acknowledge_number, runtime.dispatcher, identity, number, "button", name
-    )
+    changed = await runtime.blocking(signals.acknowledge_number, runtime.dispatcher, identity, number, "button", name)
     container = body.get("container") or {}
     if container.get("type") == "view":
         await publish_home(runtime, user, team)
@@ -124,9 +122,7 @@ async def on_button(runtime: Runtime, body: dict[str, Any], action: dict[str, An
 
 async def on_mark_all(runtime: Runtime, body: dict[str, Any], action: dict[str, Any]) -> None:
     """ "Mark all as read" in the home: the items it listed (not newer ones), then a fresh home."""
-    numbers = [int(part) for part in str(action.get("value") or "").split(",") if part.strip().isdigit()][
-        :MAX_ALL
-    ]
+    numbers = [int(part) for part in str(action.get("value") or "").split(",") if part.strip().isdigit()][:MAX_ALL]
     user, team, identity = _who(runtime, body)
     for number in numbers:
         await runtime.blocking(signals.acknowledge_number, runtime.dispatcher, identity, number, "all")

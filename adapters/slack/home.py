@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 COMMITMENTS = 15
 UNREAD = 20
 MEETINGS = 5
+
+
 def meeting_line(ctx: Context, meeting: Meeting) -> str:
     """`#N **Title** · circle · Thursday 3 December 2026 at 14:00 · place`."""
     parts = [
@@ -72,9 +74,7 @@ def home_context(dispatcher: Dispatcher, session: Session, identity: str, name: 
 def load_home(dispatcher: Dispatcher, identity: str, name: str | None) -> HomeData:
     with dispatcher.store.unit_of_work() as session:
         ctx = home_context(dispatcher, session, identity, name)
-        mine = list_commitments(
-            session, ctx.community, ActionFilter(owners=frozenset({ctx.actor.id})), ctx.now, ctx.tz
-        )
+        mine = list_commitments(session, ctx.community, ActionFilter(owners=frozenset({ctx.actor.id})), ctx.now, ctx.tz)
         ids = reads.unread_ids(session, ctx.actor)
         unread = reads.load_items(session, ids[:UNREAD])
         total = len(ids)

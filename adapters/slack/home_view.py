@@ -45,14 +45,10 @@ def home_view(data: HomeData) -> dict[str, Any]:
     if data.commitments:
         lines = [f"• {line}" for line in data.commitments]
         if data.more_commitments:
-            lines.append(
-                tr.t("… and {count} more: /actions mine lists them all.", count=data.more_commitments)
-            )
+            lines.append(tr.t("… and {count} more: /actions mine lists them all.", count=data.more_commitments))
         blocks += lines_section(lines)
     else:
-        blocks.append(
-            section(to_mrkdwn(tr.t("You have no open commitment. Commit to an action with /engage.")))
-        )
+        blocks.append(section(to_mrkdwn(tr.t("You have no open commitment. Commit to an action with /engage."))))
     blocks.append({"type": "divider"})
     blocks.append(header(tr.tn("{count} item to read", "{count} items to read", data.unread_total)))
     if data.unread:
@@ -62,9 +58,7 @@ def home_view(data: HomeData) -> dict[str, Any]:
             block["accessory"] = {**ack_button(number, tr.t("✅ Got it")), "action_id": ACK_ACTION}
             blocks.append(block)
         if data.unread_total > len(data.unread):
-            blocks.append(
-                section(to_mrkdwn(tr.t("… and {count} older.", count=data.unread_total - len(data.unread))))
-            )
+            blocks.append(section(to_mrkdwn(tr.t("… and {count} older.", count=data.unread_total - len(data.unread)))))
         blocks.append(
             {
                 "type": "actions",

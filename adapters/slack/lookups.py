@@ -42,9 +42,7 @@ def row_info(dispatcher: Dispatcher, row: OutboxMessage) -> RowInfo:
             found = session.scalar(select(Identity).where(Identity.identity == row.recipient))
             member = session.get(Member, found.member_id) if found is not None else None
         # a channel post is read by everyone: the community's language; a private one, the member's
-        language = (
-            language_of(member, community.language) if row.ephemeral or row.member_id else community.language
-        )
+        language = language_of(member, community.language) if row.ephemeral or row.member_id else community.language
         number = None
         if row.item_id is not None:
             item = session.get(Item, row.item_id)
@@ -110,9 +108,7 @@ def member_language(dispatcher: Dispatcher, identity: str, display_name: str | N
         return language_of(dispatcher.member(session, identity, display_name), community.language)
 
 
-def notice(
-    dispatcher: Dispatcher, identity: str, channel: str | None, text: Callable[[Translator], str]
-) -> bool:
+def notice(dispatcher: Dispatcher, identity: str, channel: str | None, text: Callable[[Translator], str]) -> bool:
     """An ephemeral note for one member in a channel, through the outbox, in their language."""
     if not channel:
         return False
@@ -120,7 +116,5 @@ def notice(
         community = dispatcher.community(session)
         member = dispatcher.member(session, identity)
         tr = translator(language_of(member, community.language))
-        enqueue(
-            session, dispatcher.clock.now(), text(tr), channel=channel, recipient=identity, ephemeral=True
-        )
+        enqueue(session, dispatcher.clock.now(), text(tr), channel=channel, recipient=identity, ephemeral=True)
     return True

@@ -18,17 +18,13 @@ _CONTROL = re.compile(r"<([@#!]?)([^<>|]*)(?:\|([^<>]*))?>")
 def mentioned_users(text: str) -> dict[str, str | None]:
     """User ids mentioned in the text, with the label Slack gave (if any)."""
     return {
-        match.group(2): match.group(3)
-        for match in _CONTROL.finditer(text)
-        if match.group(1) == "@" and match.group(2)
+        match.group(2): match.group(3) for match in _CONTROL.finditer(text) if match.group(1) == "@" and match.group(2)
     }
 
 
 def mentioned_channels(text: str) -> dict[str, str | None]:
     return {
-        match.group(2): match.group(3)
-        for match in _CONTROL.finditer(text)
-        if match.group(1) == "#" and match.group(2)
+        match.group(2): match.group(3) for match in _CONTROL.finditer(text) if match.group(1) == "#" and match.group(2)
     }
 
 

@@ -145,9 +145,7 @@ class SlackSender:
             log.info("ephemeral reply in %s impossible (%s): sent as a direct message", channel_id, error)
         return await self._direct(team, user, message, payload, resend)
 
-    async def _ephemeral(
-        self, channel_id: str, user: str, message: OutboxMessage, payload: dict[str, Any]
-    ) -> None:
+    async def _ephemeral(self, channel_id: str, user: str, message: OutboxMessage, payload: dict[str, Any]) -> None:
         ephemeral = {key: value for key, value in payload.items() if key != "metadata"}  # not for ephemerals
         if message.thread:
             ephemeral["thread_ts"] = message.thread
@@ -155,22 +153,16 @@ class SlackSender:
             await self._call(self.client.chat_postEphemeral, channel=channel_id, user=user, **ephemeral)
         except BlocksRefused:
             log.warning("Slack refused the blocks of outbox %s; sending the text alone", message.id)
-            await self._call(
-                self.client.chat_postEphemeral, channel=channel_id, user=user, **text_only(ephemeral)
-            )
+            await self._call(self.client.chat_postEphemeral, channel=channel_id, user=user, **text_only(ephemeral))
 
     async def _direct(
         self, team: str, user: str, message: OutboxMessage, payload: dict[str, Any], resend: bool
     ) -> Sent:
         opened = await self._call(self.client.conversations_open, users=user)
         channel_id = str(opened["channel"]["id"])
-        return Sent(
-            await self._post(channel_id, message, payload, resend), addresses.channel(team, channel_id)
-        )
+        return Sent(await self._post(channel_id, message, payload, resend), addresses.channel(team, channel_id))
 
-    async def _post(
-        self, channel_id: str, message: OutboxMessage, payload: dict[str, Any], resend: bool
-    ) -> str:
+    async def _post(self, channel_id: str, message: OutboxMessage, payload: dict[str, Any], resend: bool) -> str:
         if resend:
             found = await self._find_sent(channel_id, message)
             if found is not None:
@@ -184,16 +176,12 @@ class SlackSender:
             response = await self._call(self.client.chat_postMessage, channel=channel_id, **payload, **extra)
         except BlocksRefused:
             log.warning("Slack refused the blocks of outbox %s; sending the text alone", message.id)
-            response = await self._call(
-                self.client.chat_postMessage, channel=channel_id, **text_only(payload), **extra
-            )
+            response = await self._call(self.client.chat_postMessage, channel=channel_id, **text_only(payload), **extra)
         return str(response["ts"])
 
     # ------------------------------------------------------------------ helpers
 
-    async def _call(
-        self, method: Callable[..., Awaitable[AsyncSlackResponse]], **kwargs: Any
-    ) -> AsyncSlackResponse:
+    async def _call(self, method: Callable[..., Awaitable[AsyncSlackResponse]], **kwargs: Any) -> AsyncSlackResponse:
         try:
             return await method(**kwargs)
         except SlackApiError as error:

@@ -3,9 +3,9 @@
 from bot.models.base import Base, UTCDateTime
 from bot.models.community import Circle, CircleChannel, CircleMember, Community, Identity, Member, Organisation
 from bot.models.delivery import MessageRef, ProcessedEvent
+from bot.models.items import ITEM_KINDS, MUST_READ_KINDS, Commitment, CommitmentChange, Item, Update
 from bot.models.outbox import OutboxMessage, PlatformState
 from bot.models.reads import Acknowledgement, SeenItem, SeenMark
-from bot.models.items import ITEM_KINDS, MUST_READ_KINDS, Commitment, CommitmentChange, Item, Update
 from bot.models.schedules import AgendaTopic, Meeting, MemberPreference, Occurrence, Schedule
 
 __all__ = [

@@ -235,9 +235,7 @@ def list_commitments(
     if wanted.overdue:
         statement = statement.where(Commitment.due_at.is_not(None), Commitment.due_at < now)
     if wanted.week:
-        statement = statement.where(
-            Commitment.due_at.is_not(None), Commitment.due_at < local_today + timedelta(days=8)
-        )
+        statement = statement.where(Commitment.due_at.is_not(None), Commitment.due_at < local_today + timedelta(days=8))
     rows = list(session.scalars(statement))
     if wanted.overdue:
         rows = [row for row in rows if is_overdue(row, now, tz)]

@@ -76,9 +76,7 @@ def map_channel(session: Session, circle: Circle, channel: str) -> None:
         mapping.circle_id = circle.id
 
 
-def circle_for_channel(
-    session: Session, community: Community, channel: str | None, default_name: str
-) -> Circle:
+def circle_for_channel(session: Session, community: Community, channel: str | None, default_name: str) -> Circle:
     """The circle a channel is mapped to; a console channel names its circle; else the default."""
     if channel:
         mapping = session.scalar(select(CircleChannel).where(CircleChannel.channel == channel))

@@ -28,8 +28,9 @@ def check_meeting_title(title: str) -> str:
     if not title:
         raise Refusal("Give the meeting a title, for example: /meeting COPIL Thursday 2pm #copil town hall")
     if len(title) > MAX_TITLE:
-        raise Refusal("This title is too long ({length} characters; at most {limit}).", length=len(title),
-                      limit=MAX_TITLE)
+        raise Refusal(
+            "This title is too long ({length} characters; at most {limit}).", length=len(title), limit=MAX_TITLE
+        )
     return title
 
 
@@ -48,22 +49,40 @@ def create_meeting(
     title = check_meeting_title(title)
     place = " ".join((place or "").split()) or None
     if place is not None and len(place) > MAX_PLACE:
-        raise Refusal("This place is too long ({length} characters; at most {limit}).", length=len(place),
-                      limit=MAX_PLACE)
+        raise Refusal(
+            "This place is too long ({length} characters; at most {limit}).", length=len(place), limit=MAX_PLACE
+        )
     if starts_at <= now:
         raise Refusal("This meeting would start in the past. Nothing was saved.")
-    item = Item(community_id=community.id, number=next_number(session, community.id), kind="meeting",
-                circle_id=circle.id, author_id=author.id if author else None, text=title, must_read=False,
-                version=1, created_at=now)
+    item = Item(
+        community_id=community.id,
+        number=next_number(session, community.id),
+        kind="meeting",
+        circle_id=circle.id,
+        author_id=author.id if author else None,
+        text=title,
+        must_read=False,
+        version=1,
+        created_at=now,
+    )
     session.add(item)
     session.flush()
-    meeting = Meeting(item_id=item.id, title=title, starts_at=starts_at, minutes=minutes, place=place,
-                      status="scheduled", created_by=author.id if author else None, created_at=now)
+    meeting = Meeting(
+        item_id=item.id,
+        title=title,
+        starts_at=starts_at,
+        minutes=minutes,
+        place=place,
+        status="scheduled",
+        created_by=author.id if author else None,
+        created_at=now,
+    )
     session.add(meeting)
     session.flush()
     if next_meeting(session, circle.id, now) is meeting:
-        for topic in session.scalars(select(AgendaTopic).where(
-                AgendaTopic.circle_id == circle.id, AgendaTopic.meeting_id.is_(None))):
+        for topic in session.scalars(
+            select(AgendaTopic).where(AgendaTopic.circle_id == circle.id, AgendaTopic.meeting_id.is_(None))
+        ):
             topic.meeting_id = meeting.item_id
     session.flush()
     return meeting
@@ -92,16 +111,17 @@ def cancel_meeting(session: Session, meeting: Meeting, now: datetime) -> None:
 
 
 def _scheduled() -> object:
-    return (
-        select(Meeting)
-        .join(Item, Item.id == Meeting.item_id)
-        .where(Meeting.status == "scheduled")
-    )
+    return select(Meeting).join(Item, Item.id == Meeting.item_id).where(Meeting.status == "scheduled")
 
 
 def upcoming_meetings(
-    session: Session, community_id: int, now: datetime, limit: int = 10, circle_id: int | None = None,
-    until: datetime | None = None, circle_ids: Collection[int] | None = None,
+    session: Session,
+    community_id: int,
+    now: datetime,
+    limit: int = 10,
+    circle_id: int | None = None,
+    until: datetime | None = None,
+    circle_ids: Collection[int] | None = None,
 ) -> list[Meeting]:
     """Scheduled meetings not started yet, soonest first (all circles unless `circle_id`/`circle_ids`)."""
     statement = _scheduled().where(Item.community_id == community_id, Meeting.starts_at > now)  # type: ignore[attr-defined]
@@ -121,8 +141,10 @@ def next_meeting(session: Session, circle_id: int, now: datetime) -> Meeting | N
 
 def meeting_after(session: Session, meeting: Meeting) -> Meeting | None:
     """The circle's next scheduled meeting after this one."""
-    statement = _scheduled().where(Item.circle_id == meeting.circle_id,  # type: ignore[attr-defined]
-                                   Meeting.starts_at > meeting.starts_at)
+    statement = _scheduled().where(
+        Item.circle_id == meeting.circle_id,  # type: ignore[attr-defined]
+        Meeting.starts_at > meeting.starts_at,
+    )
     return session.scalar(statement.order_by(Meeting.starts_at, Meeting.item_id).limit(1))
 
 
@@ -139,20 +161,25 @@ def add_topic(
     if not text:
         raise Refusal("Say which topic, for example: /agenda add Summer workshops review")
     if len(text) > MAX_TOPIC:
-        raise Refusal("This topic is too long ({length} characters; at most {limit}).", length=len(text),
-                      limit=MAX_TOPIC)
-    topic = AgendaTopic(circle_id=meeting.circle_id if meeting else circle.id,
-                        meeting_id=meeting.item_id if meeting else None,
-                        author_id=author.id if author else None, text=text, created_at=now)
+        raise Refusal(
+            "This topic is too long ({length} characters; at most {limit}).", length=len(text), limit=MAX_TOPIC
+        )
+    topic = AgendaTopic(
+        circle_id=meeting.circle_id if meeting else circle.id,
+        meeting_id=meeting.item_id if meeting else None,
+        author_id=author.id if author else None,
+        text=text,
+        created_at=now,
+    )
     session.add(topic)
     session.flush()
     return topic
 
 
 def topics_for(session: Session, meeting: Meeting) -> list[AgendaTopic]:
-    return list(session.scalars(
-        select(AgendaTopic).where(AgendaTopic.meeting_id == meeting.item_id).order_by(AgendaTopic.id)
-    ))
+    return list(
+        session.scalars(select(AgendaTopic).where(AgendaTopic.meeting_id == meeting.item_id).order_by(AgendaTopic.id))
+    )
 
 
 def record_decision(

@@ -16,8 +16,9 @@ def preferences(session: Session, member: Member) -> MemberPreference:
     return found or MemberPreference(member_id=member.id, digest=False, nudges=True)
 
 
-def set_preference(session: Session, member: Member, now: datetime, *, digest: bool | None = None,
-                   nudges: bool | None = None) -> MemberPreference:
+def set_preference(
+    session: Session, member: Member, now: datetime, *, digest: bool | None = None, nudges: bool | None = None
+) -> MemberPreference:
     found = session.get(MemberPreference, member.id)
     if found is None:
         found = MemberPreference(member_id=member.id, digest=False, nudges=True, updated_at=now)
@@ -32,17 +33,21 @@ def set_preference(session: Session, member: Member, now: datetime, *, digest: b
 
 
 def digest_subscribers(session: Session, community_id: int) -> list[Member]:
-    return list(session.scalars(
-        select(Member)
-        .join(MemberPreference, MemberPreference.member_id == Member.id)
-        .where(Member.community_id == community_id, MemberPreference.digest.is_(True), Member.muted.is_(False))
-        .order_by(Member.id)
-    ))
+    return list(
+        session.scalars(
+            select(Member)
+            .join(MemberPreference, MemberPreference.member_id == Member.id)
+            .where(Member.community_id == community_id, MemberPreference.digest.is_(True), Member.muted.is_(False))
+            .order_by(Member.id)
+        )
+    )
 
 
 def nudges_off(session: Session, community_id: int) -> set[int]:
-    return set(session.scalars(
-        select(MemberPreference.member_id)
-        .join(Member, Member.id == MemberPreference.member_id)
-        .where(Member.community_id == community_id, MemberPreference.nudges.is_(False))
-    ))
+    return set(
+        session.scalars(
+            select(MemberPreference.member_id)
+            .join(Member, Member.id == MemberPreference.member_id)
+            .where(Member.community_id == community_id, MemberPreference.nudges.is_(False))
+        )
+    )

@@ -64,9 +64,9 @@ def withdraw(session: Session, item: Item, member: Member) -> bool:
 
 def item_for_message(session: Session, channel: str, message_id: str) -> Item | None:
     return session.scalar(
-        select(Item).join(MessageRef, MessageRef.item_id == Item.id).where(
-            MessageRef.channel == channel, MessageRef.message_id == message_id
-        )
+        select(Item)
+        .join(MessageRef, MessageRef.item_id == Item.id)
+        .where(MessageRef.channel == channel, MessageRef.message_id == message_id)
     )
 
 
@@ -84,8 +84,9 @@ def record_seen_items(session: Session, member: Member, item_ids: Iterable[int],
     wanted = set(item_ids)
     if not wanted:
         return 0
-    known = set(session.scalars(select(SeenItem.item_id).where(
-        SeenItem.member_id == member.id, SeenItem.item_id.in_(wanted))))
+    known = set(
+        session.scalars(select(SeenItem.item_id).where(SeenItem.member_id == member.id, SeenItem.item_id.in_(wanted)))
+    )
     for item_id in wanted - known:
         session.add(SeenItem(item_id=item_id, member_id=member.id, at=now))
     session.flush()
@@ -146,14 +147,19 @@ def who_read(session: Session, item: Item) -> list[ReadState]:
     ids = [member.id for member in members]
     acks = {
         ack.member_id: ack.at
-        for ack in session.scalars(select(Acknowledgement).where(
-            Acknowledgement.item_id == item.id, Acknowledgement.member_id.in_(ids),
-            Acknowledgement.version == item.version))
+        for ack in session.scalars(
+            select(Acknowledgement).where(
+                Acknowledgement.item_id == item.id,
+                Acknowledgement.member_id.in_(ids),
+                Acknowledgement.version == item.version,
+            )
+        )
     }
     seen: dict[int, datetime] = {
         member_id: at
-        for member_id, at in session.execute(select(SeenItem.member_id, SeenItem.at).where(
-            SeenItem.item_id == item.id, SeenItem.member_id.in_(ids)))
+        for member_id, at in session.execute(
+            select(SeenItem.member_id, SeenItem.at).where(SeenItem.item_id == item.id, SeenItem.member_id.in_(ids))
+        )
     }
     marks = session.execute(
         select(SeenMark.member_id, SeenMark.at)

@@ -68,7 +68,9 @@ def post_update(
     if commitment is not None and progress is not None:
         old = commitment.progress
         commitment.progress = progress
-        record_change(session, commitment, author, now, "progress", str(old) if old is not None else None, str(progress))
+        record_change(
+            session, commitment, author, now, "progress", str(old) if old is not None else None, str(progress)
+        )
     session.flush()
     return item
 
@@ -79,8 +81,7 @@ def edit_item_text(session: Session, item: Item, actor: Member, text: str, now: 
     Returns how many members had acknowledged the previous text (it is unread again for them).
     """
     if item.kind == "commitment":
-        raise Refusal("#{number} is a commitment: change its title with /edit #{number} title …",
-                      number=item.number)
+        raise Refusal("#{number} is a commitment: change its title with /edit #{number} title …", number=item.number)
     if not item.must_read:
         raise Refusal("#{number} is {kind}, not an item to read.", number=item.number, kind=kind_name(item.kind))
     if actor.id != item.author_id and not actor.is_facilitator:
@@ -89,9 +90,9 @@ def edit_item_text(session: Session, item: Item, actor: Member, text: str, now: 
     if not text:
         raise Refusal("Give the new text: /edit #{number} text <new text>", number=item.number)
     acknowledged = session.scalar(
-        select(func.count()).select_from(Acknowledgement).where(
-            Acknowledgement.item_id == item.id, Acknowledgement.version == item.version
-        )
+        select(func.count())
+        .select_from(Acknowledgement)
+        .where(Acknowledgement.item_id == item.id, Acknowledgement.version == item.version)
     )
     item.text = text
     item.version += 1

@@ -15,31 +15,34 @@ from .synapse import MatrixUser, SynapseServer
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def write_config(path: Path, hs: SynapseServer, bot: MatrixUser, database: Path, room: str,
-                 language: str = "fr") -> Path:
+def write_config(
+    path: Path, hs: SynapseServer, bot: MatrixUser, database: Path, room: str, language: str = "fr"
+) -> Path:
     """A complete relais.toml; the access token comes from the environment, as in production."""
     path.write_text(
-        "\n".join([
-            "[community]",
-            'name = "Essonne"',
-            f'language = "{language}"',
-            'timezone = "Europe/Paris"',
-            'default_circle = "COPIL"',
-            "[database]",
-            f"url = {json.dumps(f'sqlite:///{database}')}",
-            "[[circles]]",
-            'name = "COPIL"',
-            f"channels = [{json.dumps(f'matrix:{room}')}]",
-            "[matrix]",
-            f"homeserver = {json.dumps(hs.base_url)}",
-            f"user_id = {json.dumps(bot.user_id)}",
-            f"device_id = {json.dumps(bot.device_id)}",
-            "sync_timeout = 5",
-            "max_backoff = 1",
-            "[log]",
-            'level = "INFO"',
-            "",
-        ]),
+        "\n".join(
+            [
+                "[community]",
+                'name = "Essonne"',
+                f'language = "{language}"',
+                'timezone = "Europe/Paris"',
+                'default_circle = "COPIL"',
+                "[database]",
+                f"url = {json.dumps(f'sqlite:///{database}')}",
+                "[[circles]]",
+                'name = "COPIL"',
+                f"channels = [{json.dumps(f'matrix:{room}')}]",
+                "[matrix]",
+                f"homeserver = {json.dumps(hs.base_url)}",
+                f"user_id = {json.dumps(bot.user_id)}",
+                f"device_id = {json.dumps(bot.device_id)}",
+                "sync_timeout = 5",
+                "max_backoff = 1",
+                "[log]",
+                'level = "INFO"',
+                "",
+            ]
+        ),
         encoding="utf-8",
     )
     return path
@@ -60,7 +63,11 @@ class BotProcess:
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "bot.cli", "--config", str(self.config), "run"],
-                cwd=str(ROOT), env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                cwd=str(ROOT),
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
         return self

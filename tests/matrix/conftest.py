@@ -57,9 +57,7 @@ def _template_dir(config: pytest.Config) -> Path | None:
 
 
 @pytest.fixture(scope="session")
-def synapse(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[SynapseServer]:
+def synapse(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SynapseServer]:
     """A running Synapse on http://127.0.0.1:<free port>, for the whole session."""
     if importlib.util.find_spec("synapse") is None:
         if _require_servers():

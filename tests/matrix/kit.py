@@ -77,8 +77,9 @@ class Partner:
         assert isinstance(response, RoomSendResponse), response
         return response.event_id
 
-    async def wait_for(self, predicate: Callable[[dict[str, Any]], bool], timeout: float = DEADLINE,
-                       after: int = 0) -> dict[str, Any]:
+    async def wait_for(
+        self, predicate: Callable[[dict[str, Any]], bool], timeout: float = DEADLINE, after: int = 0
+    ) -> dict[str, Any]:
         """The first event (raw, with room_id) at index >= `after` of `seen` matching `predicate`."""
         async with asyncio.timeout(timeout):
             while True:
@@ -87,8 +88,9 @@ class Partner:
                         return event
                 await self.sync()
 
-    async def reply_to(self, room_id: str, body: str, expect: str, bot: str, timeout: float = DEADLINE,
-                       **extra: Any) -> dict[str, Any]:
+    async def reply_to(
+        self, room_id: str, body: str, expect: str, bot: str, timeout: float = DEADLINE, **extra: Any
+    ) -> dict[str, Any]:
         """Send a line and wait for the bot's message containing `expect` in that room, after it.
 
         `seen` may still be catching up on older events: the answer is looked for only after
@@ -101,15 +103,22 @@ class Partner:
 
 def joined(user_id: str, room_id: str) -> Callable[[dict[str, Any]], bool]:
     """The join of `user_id` in `room_id`."""
-    return lambda e: (e.get("room_id") == room_id and e.get("state_key") == user_id
-                      and e.get("type") == "m.room.member" and e.get("content", {}).get("membership") == "join")
+    return lambda e: (
+        e.get("room_id") == room_id
+        and e.get("state_key") == user_id
+        and e.get("type") == "m.room.member"
+        and e.get("content", {}).get("membership") == "join"
+    )
 
 
 def from_bot(bot: str, room_id: str, expect: str = "") -> Callable[[dict[str, Any]], bool]:
     def match(event: dict[str, Any]) -> bool:
-        return (event.get("sender") == bot and event.get("room_id") == room_id
-                and event.get("type") == "m.room.message"
-                and expect in str(event.get("content", {}).get("body", "")))
+        return (
+            event.get("sender") == bot
+            and event.get("room_id") == room_id
+            and event.get("type") == "m.room.message"
+            and expect in str(event.get("content", {}).get("body", ""))
+        )
 
     return match
 
@@ -128,8 +137,7 @@ async def partner(hs: SynapseServer, user: MatrixUser, display_name: str | None 
         await client.close()
 
 
-async def create_room(owner: Partner, *members: Partner, invite: tuple[str, ...] = (),
-                      **options: Any) -> str:
+async def create_room(owner: Partner, *members: Partner, invite: tuple[str, ...] = (), **options: Any) -> str:
     """`owner` creates a room, invites the others (and `invite`), and the partners join."""
     response = await owner.client.room_create(
         name=f"room-{time.monotonic_ns() % 10**8}", invite=[m.user_id for m in members] + list(invite), **options
@@ -141,8 +149,15 @@ async def create_room(owner: Partner, *members: Partner, invite: tuple[str, ...]
     return response.room_id
 
 
-def bot_config(hs: SynapseServer, bot: MatrixUser, database_url: str, circles: dict[str, list[str]],
-               language: str = "fr", facilitators: tuple[str, ...] = (), **matrix: Any) -> Config:
+def bot_config(
+    hs: SynapseServer,
+    bot: MatrixUser,
+    database_url: str,
+    circles: dict[str, list[str]],
+    language: str = "fr",
+    facilitators: tuple[str, ...] = (),
+    **matrix: Any,
+) -> Config:
     section = {
         "homeserver": hs.base_url,
         "user_id": bot.user_id,
@@ -152,13 +167,20 @@ def bot_config(hs: SynapseServer, bot: MatrixUser, database_url: str, circles: d
         "max_backoff": 1,
         **matrix,
     }
-    return config_from_dict({
-        "community": {"name": "Essonne", "language": language, "timezone": "Europe/Paris",
-                      "default_circle": "COPIL", "facilitators": list(facilitators)},
-        "database": {"url": database_url},
-        "circles": [{"name": name, "channels": channels} for name, channels in circles.items()],
-        "matrix": section,
-    })
+    return config_from_dict(
+        {
+            "community": {
+                "name": "Essonne",
+                "language": language,
+                "timezone": "Europe/Paris",
+                "default_circle": "COPIL",
+                "facilitators": list(facilitators),
+            },
+            "database": {"url": database_url},
+            "circles": [{"name": name, "channels": channels} for name, channels in circles.items()],
+            "matrix": section,
+        }
+    )
 
 
 @dataclass

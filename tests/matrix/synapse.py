@@ -281,10 +281,7 @@ class SynapseServer:
         return {
             "version": 1,
             "formatters": {
-                "precise": {
-                    "format": "%(asctime)s - %(name)s - %(lineno)d - "
-                    "%(levelname)s - %(request)s - %(message)s"
-                }
+                "precise": {"format": "%(asctime)s - %(name)s - %(lineno)d - %(levelname)s - %(request)s - %(message)s"}
             },
             "filters": {"context": {"()": "synapse.logging.context.LoggingContextFilter"}},
             "handlers": {
@@ -377,9 +374,7 @@ class SynapseServer:
                 break
             except BaseException as exc:
                 self.stop()
-                port_taken = isinstance(exc, SynapseError) and "Address already in use" in self._log_since(
-                    log_offset
-                )
+                port_taken = isinstance(exc, SynapseError) and "Address already in use" in self._log_since(log_offset)
                 if not (port_taken and attempt < attempts):
                     raise
                 self.port = free_port()

@@ -36,10 +36,16 @@ async def test_engage_update_actions_in_french_and_english(
         bot = await start_bot(bot_config(hs, bot_u, bot_database, {"COPIL": [f"matrix:{room}"]}))
         try:
             me = bot_u.user_id
-            await alice.wait_for(lambda e: e.get("type") == "m.room.member" and e.get("state_key") == me
-                                 and e["content"].get("membership") == "join")
-            reply = await alice.reply_to(room, "!engage Préparer la réunion des partenaires vendredi",
-                                         "Engagement #1 enregistré", me)
+            await alice.wait_for(
+                lambda e: (
+                    e.get("type") == "m.room.member"
+                    and e.get("state_key") == me
+                    and e["content"].get("membership") == "join"
+                )
+            )
+            reply = await alice.reply_to(
+                room, "!engage Préparer la réunion des partenaires vendredi", "Engagement #1 enregistré", me
+            )
             assert reply["content"]["msgtype"] == "m.notice"
             assert "Préparer la réunion des partenaires" in body(reply) and "vendredi" in body(reply)
             assert "<strong>Préparer la réunion des partenaires</strong>" in reply["content"]["formatted_body"]
@@ -85,31 +91,44 @@ async def test_thread_direct_chat_and_round_trip_time(
     bot_u, alice_u = matrix_user("relais"), matrix_user("alice")
     async with asyncio.timeout(TIMEOUT), partner(hs, alice_u, "Alice") as alice:
         room = await create_room(alice, invite=(bot_u.user_id,))
-        bot = await start_bot(bot_config(hs, bot_u, sqlite_url(tmp_path), {"COPIL": [f"matrix:{room}"]},
-                                         language="en"))
+        bot = await start_bot(bot_config(hs, bot_u, sqlite_url(tmp_path), {"COPIL": [f"matrix:{room}"]}, language="en"))
         me = bot_u.user_id
         try:
             await alice.wait_for(joined(me, room))
             # a command in a thread is answered in that thread
             root = await alice.send(room, "Planning the workshop")
-            threaded = await alice.reply_to(room, "!engage Send the invitations", "Commitment #1 saved", me,
-                                            **{"m.relates_to": {"rel_type": "m.thread", "event_id": root}})
+            threaded = await alice.reply_to(
+                room,
+                "!engage Send the invitations",
+                "Commitment #1 saved",
+                me,
+                **{"m.relates_to": {"rel_type": "m.thread", "event_id": root}},
+            )
             assert threaded["content"]["m.relates_to"]["rel_type"] == "m.thread"
             assert threaded["content"]["m.relates_to"]["event_id"] == root
             # a reply (with its quoted fallback) is parsed without the quote
             quoted = await alice.reply_to(
-                room, f"> <{me}> Commitment #1 saved\n\n!actions", "1 commitment", me,
+                room,
+                f"> <{me}> Commitment #1 saved\n\n!actions",
+                "1 commitment",
+                me,
                 **{"m.relates_to": {"m.in_reply_to": {"event_id": threaded["event_id"]}}},
             )
             assert "Send the invitations" in body(quoted)
 
             # a direct chat: bare commands
-            created = await alice.client.room_create(is_direct=True, invite=[me],
-                                                     preset=RoomPreset.trusted_private_chat)
+            created = await alice.client.room_create(
+                is_direct=True, invite=[me], preset=RoomPreset.trusted_private_chat
+            )
             assert isinstance(created, RoomCreateResponse)
             dm = created.room_id
-            await alice.wait_for(lambda e: e.get("room_id") == dm and e.get("state_key") == me
-                                 and e.get("content", {}).get("membership") == "join")
+            await alice.wait_for(
+                lambda e: (
+                    e.get("room_id") == dm
+                    and e.get("state_key") == me
+                    and e.get("content", {}).get("membership") == "join"
+                )
+            )
             await alice.reply_to(dm, "actions", "1 commitment", me)
             await alice.reply_to(dm, "help", "Relais", me)
 
@@ -120,8 +139,10 @@ async def test_thread_direct_chat_and_round_trip_time(
                 await alice.reply_to(room, "!actions", "1 commitment", me)
                 times.append(time.perf_counter() - started)
             median = statistics.median(times) * 1000
-            print(f"\n[relais matrix] command round trip through the bot: median {median:.0f} ms, "
-                  f"max {max(times) * 1000:.0f} ms")
+            print(
+                f"\n[relais matrix] command round trip through the bot: median {median:.0f} ms, "
+                f"max {max(times) * 1000:.0f} ms"
+            )
             assert median < 2000
         finally:
             assert await bot.close() == 0
@@ -133,17 +154,32 @@ async def test_invites_only_from_allowed_users(
 ) -> None:
     hs = synapse_server
     bot_u, alice_u, mallory_u = matrix_user("relais"), matrix_user("alice"), matrix_user("mallory")
-    async with (asyncio.timeout(TIMEOUT), partner(hs, alice_u) as alice, partner(hs, mallory_u) as mallory):
-        bot = await start_bot(bot_config(hs, bot_u, sqlite_url(tmp_path), {}, language=language,
-                                         allowed_homeservers="example.org", allowed_users=alice_u.user_id))
+    async with asyncio.timeout(TIMEOUT), partner(hs, alice_u) as alice, partner(hs, mallory_u) as mallory:
+        bot = await start_bot(
+            bot_config(
+                hs,
+                bot_u,
+                sqlite_url(tmp_path),
+                {},
+                language=language,
+                allowed_homeservers="example.org",
+                allowed_users=alice_u.user_id,
+            )
+        )
         me = bot_u.user_id
         try:
             good = await create_room(alice, invite=(me,))
             bad = await create_room(mallory, invite=(me,))
-            joined = await alice.wait_for(lambda e: e.get("room_id") == good and e.get("state_key") == me
-                                          and e["content"].get("membership") == "join")
-            left = await mallory.wait_for(lambda e: e.get("room_id") == bad and e.get("state_key") == me
-                                          and e["content"].get("membership") == "leave")
+            joined = await alice.wait_for(
+                lambda e: (
+                    e.get("room_id") == good and e.get("state_key") == me and e["content"].get("membership") == "join"
+                )
+            )
+            left = await mallory.wait_for(
+                lambda e: (
+                    e.get("room_id") == bad and e.get("state_key") == me and e["content"].get("membership") == "leave"
+                )
+            )
             assert joined and left
             # the declined room never gets an answer
             await mallory.send(bad, "!actions")

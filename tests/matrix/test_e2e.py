@@ -56,8 +56,9 @@ async def say(client: AsyncClient, room: str, text: str) -> None:
     await client.joined_members(room)
     if client.should_query_keys:
         await client.keys_query()
-    response = await client.room_send(room, "m.room.message", {"msgtype": "m.text", "body": text},
-                                      ignore_unverified_devices=True)
+    response = await client.room_send(
+        room, "m.room.message", {"msgtype": "m.text", "body": text}, ignore_unverified_devices=True
+    )
     assert isinstance(response, RoomSendResponse), response
     assert response.room_id == room
 
@@ -73,8 +74,15 @@ async def test_encrypted_room_round_trip_and_store_kept_across_restart(
         created = await alice.room_create(invite=[me], initial_state=[ENCRYPTION])
         room = created.room_id
         secret = {} if login == "access_token" else {"access_token": "", "device_id": "", "password": bot_u.password}
-        config = bot_config(hs, bot_u, sqlite_url(tmp_path), {"COPIL": [f"matrix:{room}"]}, language="en",
-                            store_path=str(tmp_path / "relais-crypto"), **secret)
+        config = bot_config(
+            hs,
+            bot_u,
+            sqlite_url(tmp_path),
+            {"COPIL": [f"matrix:{room}"]},
+            language="en",
+            store_path=str(tmp_path / "relais-crypto"),
+            **secret,
+        )
         bot = await start_bot(config)
         try:
             assert bot.adapter.e2e

@@ -131,11 +131,22 @@ def test_read_receipts_latest_per_member_main_timeline_only():
     class R:
         def __init__(self, user, event_id, ts, thread=None, kind="m.read"):
             self.user_id, self.event_id, self.timestamp, self.thread_id, self.receipt_type = (
-                user, event_id, ts, thread, kind)
+                user,
+                event_id,
+                ts,
+                thread,
+                kind,
+            )
 
-    many = [R("@a:hs", "$1", 1), R("@a:hs", "$3", 3), R("@a:hs", "$2", 2), R(BOT, "$9", 9),
-            R("@b:hs", "$t", 5, thread="$root"), R("@b:hs", "$p", 6, kind="m.read.private"),
-            R("@c:hs", "$m", 4, thread="main")]
+    many = [
+        R("@a:hs", "$1", 1),
+        R("@a:hs", "$3", 3),
+        R("@a:hs", "$2", 2),
+        R(BOT, "$9", 9),
+        R("@b:hs", "$t", 5, thread="$root"),
+        R("@b:hs", "$p", 6, kind="m.read.private"),
+        R("@c:hs", "$m", 4, thread="main"),
+    ]
     assert {(r.user_id, r.event_id) for r in read_receipts(many, BOT)} == {("@a:hs", "$3"), ("@c:hs", "$m")}
 
 

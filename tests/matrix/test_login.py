@@ -20,8 +20,9 @@ async def test_password_login_keeps_one_device_across_restarts(
 ) -> None:
     hs = synapse_server
     bot_u, alice_u = matrix_user("relais"), matrix_user("alice")
-    config = bot_config(hs, bot_u, sqlite_url(tmp_path), {}, language="en", access_token="", device_id="",
-                        password=bot_u.password)
+    config = bot_config(
+        hs, bot_u, sqlite_url(tmp_path), {}, language="en", access_token="", device_id="", password=bot_u.password
+    )
     async with asyncio.timeout(60), partner(hs, alice_u) as alice:
         bot = await start_bot(config)
         try:

@@ -31,8 +31,7 @@ async def test_reaction_receipt_and_who_read(
     ):
         me = bot_u.user_id
         room = await create_room(alice, invite=(me, bob.user_id, carol.user_id))
-        bot = await start_bot(bot_config(hs, bot_u, bot_database, {"COPIL": [f"matrix:{room}"]},
-                                         language="en"))
+        bot = await start_bot(bot_config(hs, bot_u, bot_database, {"COPIL": [f"matrix:{room}"]}, language="en"))
         try:
             await alice.wait_for(joined(me, room))
             for person in (bob, carol):  # they join after Relais: members of the circle from now on

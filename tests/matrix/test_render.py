@@ -16,7 +16,7 @@ from bot.markup import bold, esc
 
 
 def test_reply_is_a_notice_with_escaped_html_and_no_mentions():
-    member_text = '@room <b>hi</b> <img src=x onerror=alert(1)> @bob:hs **not bold** & co'
+    member_text = "@room <b>hi</b> <img src=x onerror=alert(1)> @bob:hs **not bold** & co"
     content = message_content(f"{bold('#3')} {esc(member_text)}")
     assert content["msgtype"] == "m.notice"
     assert content["m.mentions"] == {}
@@ -32,8 +32,12 @@ def test_reply_is_a_notice_with_escaped_html_and_no_mentions():
 def test_notifying_post_is_text_and_threaded_reply_stays_in_thread():
     content = message_content("Recap", notify=True, thread="$root")
     assert content["msgtype"] == "m.text" and content["m.mentions"] == {}
-    assert content["m.relates_to"] == {"rel_type": "m.thread", "event_id": "$root", "is_falling_back": True,
-                                       "m.in_reply_to": {"event_id": "$root"}}
+    assert content["m.relates_to"] == {
+        "rel_type": "m.thread",
+        "event_id": "$root",
+        "is_falling_back": True,
+        "m.in_reply_to": {"event_id": "$root"},
+    }
 
 
 def test_huge_text_fits_in_one_event():
@@ -56,11 +60,15 @@ def test_config_with_token_and_defaults():
 
 def test_config_allowed_lists_and_env_override(tmp_path):
     path = tmp_path / "relais.toml"
-    path.write_text('[matrix]\nhomeserver = "https://hs.example/"\nuser_id = "@relais:hs.example"\n'
-                    'allowed_homeservers = ["agora.gouv.fr"]\nallowed_users = ["@camille:elsewhere.org"]\n'
-                    'prefix = "?"\n', encoding="utf-8")
-    config = matrix_config(load_config(path, environ={"RELAIS_MATRIX_PASSWORD": "s3cret",
-                                                      "RELAIS_MATRIX_DEVICE_ID": "RELAISBOT"}))
+    path.write_text(
+        '[matrix]\nhomeserver = "https://hs.example/"\nuser_id = "@relais:hs.example"\n'
+        'allowed_homeservers = ["agora.gouv.fr"]\nallowed_users = ["@camille:elsewhere.org"]\n'
+        'prefix = "?"\n',
+        encoding="utf-8",
+    )
+    config = matrix_config(
+        load_config(path, environ={"RELAIS_MATRIX_PASSWORD": "s3cret", "RELAIS_MATRIX_DEVICE_ID": "RELAISBOT"})
+    )
     assert config.homeserver == "https://hs.example" and config.password == "s3cret"
     assert config.device_id == "RELAISBOT" and config.prefix == "?"
     assert config.invite_allowed("@x:agora.gouv.fr") and config.invite_allowed("@camille:elsewhere.org")

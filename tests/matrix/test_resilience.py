@@ -22,9 +22,38 @@ from .botproc import BotProcess, write_config
 from .kit import bot_config, create_room, from_bot, joined, partner, sqlite_url, start_bot
 from .synapse import MatrixUser, SynapseServer
 
-FRUITS = ("ananas", "banane", "cerise", "datte", "figue", "goyave", "kiwi", "litchi", "mangue", "noisette",
-          "olive", "papaye", "pomme", "prune", "raisin", "citron", "orange", "melon", "pastèque", "myrtille",
-          "groseille", "cassis", "abricot", "amande", "noix", "pêche", "poire", "coing", "nèfle", "grenade")
+FRUITS = (
+    "ananas",
+    "banane",
+    "cerise",
+    "datte",
+    "figue",
+    "goyave",
+    "kiwi",
+    "litchi",
+    "mangue",
+    "noisette",
+    "olive",
+    "papaye",
+    "pomme",
+    "prune",
+    "raisin",
+    "citron",
+    "orange",
+    "melon",
+    "pastèque",
+    "myrtille",
+    "groseille",
+    "cassis",
+    "abricot",
+    "amande",
+    "noix",
+    "pêche",
+    "poire",
+    "coing",
+    "nèfle",
+    "grenade",
+)
 CONFIRMED = re.compile(r"Engagement #(\d+) enregistré : Tâche (\S+) \(COPIL\)")
 
 
@@ -75,8 +104,10 @@ async def test_sigkill_mid_run_then_restart_loses_and_doubles_nothing(
             first.wait(10)
             confirmed_before = set(confirmations(alice.seen, me, room))
             handled_at_kill = {title.removeprefix("Tâche ") for title in titles_in(database)}
-            print(f"\n[kill] sent {len(sent)}, handled {len(handled_at_kill)}, "
-                  f"confirmed {len(confirmed_before)} when SIGKILL landed")
+            print(
+                f"\n[kill] sent {len(sent)}, handled {len(handled_at_kill)}, "
+                f"confirmed {len(confirmed_before)} when SIGKILL landed"
+            )
             await talking
             await say_all(FRUITS[12:20], 0.01)  # the member keeps talking while the bot is down
             killed_at = time.monotonic()
@@ -107,19 +138,22 @@ async def test_homeserver_outage_recovers_and_delivers_what_was_queued(
     async with asyncio.timeout(120), partner(hs, alice_u, "Alice") as alice:
         me = bot_u.user_id
         room = await create_room(alice, invite=(me,))
-        bot = await start_bot(bot_config(hs, bot_u, sqlite_url(tmp_path), {"COPIL": [f"matrix:{room}"]},
-                                         language="en"))
+        bot = await start_bot(bot_config(hs, bot_u, sqlite_url(tmp_path), {"COPIL": [f"matrix:{room}"]}, language="en"))
         try:
             await alice.wait_for(joined(me, room))
             await alice.reply_to(room, "!actions", "No commitment", me)
             await hs.astop()
             try:
                 with bot.app.store.unit_of_work() as session:  # queued while the homeserver is away
-                    circle_id = session.scalar(select(CircleChannel.circle_id).where(
-                        CircleChannel.channel == f"matrix:{room}"))
-                    rows = enqueue_post(session, Post("Reminder: COPIL on Friday", target="circle",
-                                                      circle_id=circle_id, notify=True),
-                                        bot.app.clock.now(), occurrence_key="reminder:test:1")
+                    circle_id = session.scalar(
+                        select(CircleChannel.circle_id).where(CircleChannel.channel == f"matrix:{room}")
+                    )
+                    rows = enqueue_post(
+                        session,
+                        Post("Reminder: COPIL on Friday", target="circle", circle_id=circle_id, notify=True),
+                        bot.app.clock.now(),
+                        occurrence_key="reminder:test:1",
+                    )
                     queued = rows[0].id
                 bot.runner.wake()
                 await asyncio.sleep(10)  # the outage itself is what is tested
@@ -134,9 +168,11 @@ async def test_homeserver_outage_recovers_and_delivers_what_was_queued(
             await bot.wait_online()
             answer_started = time.monotonic()
             await alice.reply_to(room, "!actions", "No commitment", me)
-            print(f"\n[outage] 10 s down, {failures} sync attempts; queued post delivered {recovery:.2f} s "
-                  f"after Synapse was back; next command answered in "
-                  f"{time.monotonic() - answer_started:.2f} s")
+            print(
+                f"\n[outage] 10 s down, {failures} sync attempts; queued post delivered {recovery:.2f} s "
+                f"after Synapse was back; next command answered in "
+                f"{time.monotonic() - answer_started:.2f} s"
+            )
             assert delivered["content"]["msgtype"] == "m.text"
             with bot.app.store.unit_of_work() as session:
                 row = session.get(OutboxMessage, queued)

@@ -17,8 +17,13 @@ from .synapse import MatrixUser, SynapseServer
 
 TIMEOUT = 90.0
 ENCRYPTION = {"type": "m.room.encryption", "state_key": "", "content": {"algorithm": "m.megolm.v1.aes-sha2"}}
-FAKE_CIPHERTEXT = {"algorithm": "m.megolm.v1.aes-sha2", "ciphertext": "AwgAEn…", "session_id": "s",
-                   "sender_key": "k", "device_id": "D"}
+FAKE_CIPHERTEXT = {
+    "algorithm": "m.megolm.v1.aes-sha2",
+    "ciphertext": "AwgAEn…",
+    "session_id": "s",
+    "sender_key": "k",
+    "device_id": "D",
+}
 
 
 async def test_encrypted_room_is_told_once_even_across_restarts(
@@ -65,8 +70,12 @@ async def test_room_upgrade_moves_the_circle(
         try:
             await alice.wait_for(joined(me, old))
             await alice.reply_to(old, "!engage Write the charter", "Commitment #1 saved", me)
-            upgraded = hs.request("POST", f"/_matrix/client/v3/rooms/{old}/upgrade", {"new_version": "10"},
-                                  access_token=alice_u.access_token)
+            upgraded = hs.request(
+                "POST",
+                f"/_matrix/client/v3/rooms/{old}/upgrade",
+                {"new_version": "10"},
+                access_token=alice_u.access_token,
+            )
             new = upgraded["replacement_room"]
             await alice.client.room_invite(new, me)  # invite-only rooms need an invite to follow
             await alice.sync()
@@ -98,8 +107,7 @@ async def test_direct_chat_created_on_demand_and_reused_and_names_fresh(
     async with asyncio.timeout(TIMEOUT), partner(hs, alice_u, "Alice") as alice:
         me = bot_u.user_id
         room = await create_room(alice, invite=(me,))
-        bot = await start_bot(bot_config(hs, bot_u, sqlite_url(tmp_path), {"COPIL": [f"matrix:{room}"]},
-                                         language="en"))
+        bot = await start_bot(bot_config(hs, bot_u, sqlite_url(tmp_path), {"COPIL": [f"matrix:{room}"]}, language="en"))
         try:
             await alice.wait_for(joined(me, room))
             await alice.reply_to(room, "!actions", "No commitment", me)  # first contact: Alice is a member
@@ -117,7 +125,7 @@ async def test_direct_chat_created_on_demand_and_reused_and_names_fresh(
             async with asyncio.timeout(20):
                 while not alice.invites:
                     await alice.sync()
-            (dm, inviter), = alice.invites.items()
+            ((dm, inviter),) = alice.invites.items()
             assert inviter == me
             await alice.client.join(dm)
             first = await alice.wait_for(from_bot(me, dm, "weekly digest"))

@@ -17,7 +17,7 @@ from .kit import bot_config, client_config, create_room, from_bot, joined, partn
 from .synapse import MatrixUser, SynapseServer
 
 TIMEOUT = 90.0
-TYPED = "@room <b>urgent</b> <a href=\"https://evil.example\">click</a> {bob} Bob **bold**"
+TYPED = '@room <b>urgent</b> <a href="https://evil.example">click</a> {bob} Bob **bold**'
 
 
 def highlights(hs: SynapseServer, user: MatrixUser) -> set[str]:
@@ -39,10 +39,8 @@ async def test_room_mentions_and_html_are_inert(
         assert isinstance(levels, RoomGetStateEventResponse)
         content = dict(levels.content)
         content["users"] = {**content.get("users", {}), me: 100}
-        assert isinstance(await alice.client.room_put_state(room, "m.room.power_levels", content),
-                          RoomPutStateResponse)
-        bot = await start_bot(bot_config(hs, bot_u, sqlite_url(tmp_path), {"COPIL": [f"matrix:{room}"]},
-                                         language="en"))
+        assert isinstance(await alice.client.room_put_state(room, "m.room.power_levels", content), RoomPutStateResponse)
+        bot = await start_bot(bot_config(hs, bot_u, sqlite_url(tmp_path), {"COPIL": [f"matrix:{room}"]}, language="en"))
         try:
             await alice.wait_for(joined(me, room))
             typed = TYPED.format(bob=bob.user_id)

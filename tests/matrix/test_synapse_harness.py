@@ -170,9 +170,7 @@ def test_server_is_local_isolated_and_registers_users(synapse_server: SynapseSer
     admin_id, admin_token, admin_dev = hs.register(name, "pw-admin", admin=True)
     assert admin_id == f"@{name}:localhost" and admin_token and admin_dev
     user_id, user_token, _ = hs.register(f"plain-{uuid.uuid4().hex[:8]}", "pw")
-    assert (
-        hs.request("GET", "/_matrix/client/v3/account/whoami", access_token=user_token)["user_id"] == user_id
-    )
+    assert hs.request("GET", "/_matrix/client/v3/account/whoami", access_token=user_token)["user_id"] == user_id
     info = hs.request("GET", f"/_synapse/admin/v2/users/{user_id}", access_token=admin_token)
     assert info["admin"] is False
     with pytest.raises(SynapseError, match="HTTP 403"):
@@ -388,9 +386,7 @@ async def test_outage_then_clients_reconnect_same_url_and_token(
                 hs.request("GET", "/_matrix/client/versions", timeout=2)
             # nio's default (max_timeouts=None) retries forever with backoff:
             # this send completes once the server is back.
-            retrying = asyncio.create_task(
-                send_text(patient, room_id, "sent during outage", tx_id="outage-tx-3")
-            )
+            retrying = asyncio.create_task(send_text(patient, room_id, "sent during outage", tx_id="outage-tx-3"))
             await asyncio.sleep(0)  # let it issue its first (failing) attempt
             assert not retrying.done()
 

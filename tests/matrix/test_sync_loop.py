@@ -43,8 +43,12 @@ def command(text: str, event_id: str) -> dict[str, Any]:
 
 
 def batch(token: str, *events: dict[str, Any], limited: bool = False) -> SyncResponse:
-    room = {"timeline": {"events": list(events), "limited": limited, "prev_batch": f"prev-{token}"},
-            "state": {"events": []}, "ephemeral": {"events": []}, "account_data": {"events": []}}
+    room = {
+        "timeline": {"events": list(events), "limited": limited, "prev_batch": f"prev-{token}"},
+        "state": {"events": []},
+        "ephemeral": {"events": []},
+        "account_data": {"events": []},
+    }
     response = SyncResponse.from_dict({"next_batch": token, "rooms": {"join": {ROOM: room}}})
     assert isinstance(response, SyncResponse)
     return response
@@ -72,8 +76,9 @@ class FakeClient:
             raise step
         return step
 
-    async def room_messages(self, room_id: str, start: str, end: str | None, direction: Any,
-                            limit: int) -> RoomMessagesResponse:
+    async def room_messages(
+        self, room_id: str, start: str, end: str | None, direction: Any, limit: int
+    ) -> RoomMessagesResponse:
         self.page_requests.append((start, end))
         return self.pages.pop(0)
 
@@ -91,8 +96,14 @@ class Harness:
             return None
 
         reads = ReadSignals(self.dispatcher, self.state, BOT, no_fetch, lambda room, user: None)
-        self.handler = BatchHandler(client, self.dispatcher, rooms, reads, Addressing(BOT, "!"),  # type: ignore[arg-type]
-                                    self.wake)
+        self.handler = BatchHandler(
+            client,
+            self.dispatcher,
+            rooms,
+            reads,
+            Addressing(BOT, "!"),  # type: ignore[arg-type]
+            self.wake,
+        )
         self.sleeps: list[float] = []
         self.online_calls = 0
 
@@ -113,8 +124,9 @@ class Harness:
 
 
 async def test_first_start_ignores_history_then_commands_are_handled(store, clock, config):
-    client = FakeClient(batch("s1", command("!engage Vieille histoire", "$old")),
-                        batch("s2", command("!engage Nouvelle tâche", "$new")))
+    client = FakeClient(
+        batch("s1", command("!engage Vieille histoire", "$old")), batch("s2", command("!engage Nouvelle tâche", "$new"))
+    )
     harness = Harness(store, clock, config, client)
     await harness.loop.run(batches=1)
     assert harness.state.get(TOKEN) == "s1" and harness.count(Commitment) == 0
@@ -153,7 +165,11 @@ async def test_backoff_limit_exceeded_and_recovery(store, clock, config):
     refused = aiohttp.ServerDisconnectedError()
     client = FakeClient(
         batch("s1"),
-        OSError("connection refused"), refused, OSError("x"), OSError("x"), OSError("x"),
+        OSError("connection refused"),
+        refused,
+        OSError("x"),
+        OSError("x"),
+        OSError("x"),
         SyncError("slow down", "M_LIMIT_EXCEEDED", retry_after_ms=1234),
         SyncError("internal", "M_UNKNOWN"),
         batch("s2"),
@@ -179,8 +195,13 @@ async def test_refused_token_stops_the_bot(store, clock, config):
 async def test_a_long_absence_is_fetched_page_by_page(store, clock, config):
     client = FakeClient(batch("s1"), batch("s2", command("!engage Troisième", "$c"), limited=True))
     page = RoomMessagesResponse.from_dict(
-        {"chunk": [command("!engage Deuxième", "$b2"), command("!engage Première", "$b1")],
-         "start": "prev-s2", "end": "older"}, ROOM)
+        {
+            "chunk": [command("!engage Deuxième", "$b2"), command("!engage Première", "$b1")],
+            "start": "prev-s2",
+            "end": "older",
+        },
+        ROOM,
+    )
     client.pages = [page, RoomMessagesResponse.from_dict({"chunk": [], "start": "older"}, ROOM)]
     harness = Harness(store, clock, config, client)
     await harness.loop.run(batches=2)
@@ -195,8 +216,11 @@ async def test_login_waits_out_rate_limits_and_outages():
 
     from adapters.matrix.client import retrying
 
-    answers: list[Any] = [OSError("refused"), LoginError("slow down", "M_LIMIT_EXCEEDED", retry_after_ms=2500),
-                          LoginError("bad password", "M_FORBIDDEN")]
+    answers: list[Any] = [
+        OSError("refused"),
+        LoginError("slow down", "M_LIMIT_EXCEEDED", retry_after_ms=2500),
+        LoginError("bad password", "M_FORBIDDEN"),
+    ]
     sleeps: list[float] = []
 
     async def attempt() -> Any:

@@ -68,8 +68,9 @@ async def relais_slack(
         yield harness
 
 
-async def _harness(mode: str, standin: SlackStandin, store: Store, clock: FixedClock,
-                   config: Config) -> AsyncIterator[Harness]:
+async def _harness(
+    mode: str, standin: SlackStandin, store: Store, clock: FixedClock, config: Config
+) -> AsyncIterator[Harness]:
     harness = Harness(mode, standin, store, clock, config)
     await harness.start()
     try:
@@ -79,16 +80,18 @@ async def _harness(mode: str, standin: SlackStandin, store: Store, clock: FixedC
 
 
 @pytest_asyncio.fixture
-async def relais_http(slack_standin: SlackStandin, store: Store, clock: FixedClock,
-                      config: Config) -> AsyncIterator[Harness]:
+async def relais_http(
+    slack_standin: SlackStandin, store: Store, clock: FixedClock, config: Config
+) -> AsyncIterator[Harness]:
     """The adapter in HTTP mode only (signature checks)."""
     async for harness in _harness("http", slack_standin, store, clock, config):
         yield harness
 
 
 @pytest_asyncio.fixture
-async def relais_socket(slack_standin: SlackStandin, store: Store, clock: FixedClock,
-                        config: Config) -> AsyncIterator[Harness]:
+async def relais_socket(
+    slack_standin: SlackStandin, store: Store, clock: FixedClock, config: Config
+) -> AsyncIterator[Harness]:
     """The adapter in Socket Mode only (for what does not depend on the mode: sending)."""
     async for harness in _harness("socket", slack_standin, store, clock, config):
         yield harness

@@ -173,9 +173,7 @@ class LoopbackServer:
     async def start(self) -> str:
         if self._runner is not None:
             raise RuntimeError("server already started")
-        runner = web.AppRunner(
-            self.app, access_log=None, handle_signals=False, shutdown_timeout=self.shutdown_timeout
-        )
+        runner = web.AppRunner(self.app, access_log=None, handle_signals=False, shutdown_timeout=self.shutdown_timeout)
         await runner.setup()
         sock = _bind_loopback_socket()
         try:
@@ -505,9 +503,7 @@ class SlackStandin:
     ) -> None:
         """The next ``times`` calls of ``method`` answer ``{"ok": false, "error": error}``."""
         self._faults.setdefault(method, []).append(
-            _Fault(
-                times=times, status=status, body={"ok": False, "error": error, **(extra or {})}, headers={}
-            )
+            _Fault(times=times, status=status, body={"ok": False, "error": error, **(extra or {})}, headers={})
         )
 
     def _take_fault(self, method: str) -> _Fault | None:
@@ -677,9 +673,7 @@ class SlackStandin:
         kwargs.setdefault("channel_name", self._channel_name(channel_id))
         return slash_command(command, text, user_id, channel_id, **kwargs)
 
-    def event_callback(
-        self, event: Mapping[str, Any], event_id: str | None = None, **kwargs: Any
-    ) -> dict[str, Any]:
+    def event_callback(self, event: Mapping[str, Any], event_id: str | None = None, **kwargs: Any) -> dict[str, Any]:
         kwargs.setdefault("team_id", self.team_id)
         kwargs.setdefault("api_app_id", self.app_id)
         kwargs.setdefault("enterprise_id", self.enterprise_id)
@@ -750,8 +744,7 @@ class SlackStandin:
         envelope_id = envelope_id or str(uuid.uuid4())
         if accepts_response_payload is None:
             accepts_response_payload = envelope_type == "slash_commands" or (
-                envelope_type == "interactive"
-                and payload.get("type") in ("view_submission", "block_suggestion")
+                envelope_type == "interactive" and payload.get("type") in ("view_submission", "block_suggestion")
             )
         envelope: dict[str, Any] = {
             "envelope_id": envelope_id,
@@ -1035,11 +1028,7 @@ class SlackStandin:
         if not trigger_id:
             raise _ApiError("invalid_arguments")
         issued = self.triggers.get(str(trigger_id))
-        if (
-            self.trigger_ttl is not None
-            and issued is not None
-            and time.monotonic() - issued > self.trigger_ttl
-        ):
+        if self.trigger_ttl is not None and issued is not None and time.monotonic() - issued > self.trigger_ttl:
             raise _ApiError("expired_trigger_id")
 
     def _build_view(
@@ -1090,9 +1079,7 @@ class SlackStandin:
         if view_id:
             current = self.views.get(str(view_id))
         elif params.get("external_id"):
-            current = next(
-                (v for v in self.views.values() if v.get("external_id") == params["external_id"]), None
-            )
+            current = next((v for v in self.views.values() if v.get("external_id") == params["external_id"]), None)
         else:
             raise _ApiError("invalid_arguments")
         if current is None:
@@ -1182,9 +1169,7 @@ class SlackStandin:
         self.reactions.append(reaction)
         message = self.messages.get((channel, ts))
         if message is not None:
-            message.setdefault("reactions", []).append(
-                {"name": name, "users": [self.bot_user_id], "count": 1}
-            )
+            message.setdefault("reactions", []).append({"name": name, "users": [self.bot_user_id], "count": 1})
         return {"ok": True}
 
     def _history_page(self, messages: list[dict[str, Any]], params: dict[str, Any]) -> dict[str, Any]:
@@ -1219,9 +1204,7 @@ class SlackStandin:
         if (channel, parent) not in self.messages:
             raise _ApiError("thread_not_found")
         thread = [
-            m
-            for (c, ts), m in self.messages.items()
-            if c == channel and (ts == parent or m.get("thread_ts") == parent)
+            m for (c, ts), m in self.messages.items() if c == channel and (ts == parent or m.get("thread_ts") == parent)
         ]
         return self._history_page(sorted(thread, key=lambda m: float(m["ts"])), params)
 
@@ -1323,8 +1306,7 @@ def slash_command(
         "team_id": team_id,
         "team_domain": team_domain,
         "channel_id": channel_id,
-        "channel_name": channel_name
-        or ("directmessage" if channel_id.startswith("D") else channel_id.lower()),
+        "channel_name": channel_name or ("directmessage" if channel_id.startswith("D") else channel_id.lower()),
         "user_id": user_id,
         "user_name": user_name or user_id.lower(),
         "command": command if command.startswith("/") else "/" + command,

@@ -157,15 +157,18 @@ async def test_ack_times(relais_slack: Harness, capsys: pytest.CaptureFixture[st
     seconds += [(await relais_slack.command("actions")).seconds for _ in range(5)]
     assert max(seconds) < ACK_LIMIT and len(commitments(relais_slack)) == 20
     with capsys.disabled():
-        print(f"\n[{relais_slack.mode}] slash command ack over {len(seconds)} commands: "
-              f"median {statistics.median(seconds) * 1000:.1f} ms, max {max(seconds) * 1000:.1f} ms")
+        print(
+            f"\n[{relais_slack.mode}] slash command ack over {len(seconds)} commands: "
+            f"median {statistics.median(seconds) * 1000:.1f} ms, max {max(seconds) * 1000:.1f} ms"
+        )
 
 
 async def test_facilitators_and_channels_from_the_slack_section(
     slack_standin: SlackStandin, store: Store, clock: FixedClock, config: Config
 ) -> None:
-    harness = Harness("socket", slack_standin, store, clock, config, facilitators=(BOB,),
-                      channels={UNMAPPED: "GT Mobilité"})
+    harness = Harness(
+        "socket", slack_standin, store, clock, config, facilitators=(BOB,), channels={UNMAPPED: "GT Mobilité"}
+    )
     await harness.start()
     try:
         await harness.command("level", user=BOB)

@@ -41,7 +41,8 @@ async def test_unsigned_tampered_stale_and_wrongly_signed_requests_get_401(relai
     attempts["event, unsigned"] = await harness.post(event, {"Content-Type": "application/json"})
     click = form_encode_interactive(harness.standin.block_actions("relais_ack", "1"))
     attempts["button, stale"] = await harness.post(
-        click, signed_request_headers(click, SIGNING_SECRET, timestamp=six_minutes_ago))
+        click, signed_request_headers(click, SIGNING_SECRET, timestamp=six_minutes_ago)
+    )
     assert {name: answer.status for name, answer in attempts.items()} == dict.fromkeys(attempts, 401)
     await harness.settle()
     assert stored(harness) == before  # nothing stored, nothing queued

@@ -19,8 +19,9 @@ def text(value: str | None) -> dict[str, Any]:
     return {"value": {"type": "plain_text_input", "value": value}}
 
 
-def form(what: str = "", due_text: str | None = None, due_date: str | None = None, circle: int | None = None,
-         **extra: str) -> dict[str, Any]:
+def form(
+    what: str = "", due_text: str | None = None, due_date: str | None = None, circle: int | None = None, **extra: str
+) -> dict[str, Any]:
     values: dict[str, Any] = {"what": text(what), "due_text": text(due_text)}
     values["due_date"] = {"value": {"type": "datepicker", "selected_date": due_date}}
     if circle is not None:
@@ -38,8 +39,9 @@ async def open_modal(harness: Harness, user: str = ALICE) -> dict[str, Any]:
     return json.loads(view) if isinstance(view, str) else view
 
 
-async def submit(harness: Harness, view: dict[str, Any], values: dict[str, Any], view_id: str = "V0MODAL0001",
-                 user: str = ALICE) -> Any:
+async def submit(
+    harness: Harness, view: dict[str, Any], values: dict[str, Any], view_id: str = "V0MODAL0001", user: str = ALICE
+) -> Any:
     payload = harness.standin.view_submission(
         "relais_engage", values, private_metadata=view["private_metadata"], user_id=user, view_id=view_id
     )
@@ -84,15 +86,24 @@ async def test_bad_date_then_fixed_is_stored_with_result_and_resources(relais_sl
     answer = await submit(relais_slack, view, form("Réserver la salle", due_text="vendredi", due_date="2026-12-15"))
     assert set(answer["errors"]) == {"due_date"} and "Deux dates différentes" in answer["errors"]["due_date"]
 
-    fixed = form("Réserver la salle", due_text="vendredi 14h", due_date="2026-11-27", result="Salle réservée",
-                 human="Camille, 1 jour", financial="80 €")
+    fixed = form(
+        "Réserver la salle",
+        due_text="vendredi 14h",
+        due_date="2026-11-27",
+        result="Salle réservée",
+        human="Camille, 1 jour",
+        financial="80 €",
+    )
     assert await submit(relais_slack, view, fixed) is None  # closes the modal
     (commitment,) = saved(relais_slack)
     assert commitment.title == "Réserver la salle"
     assert commitment.due_at is not None and commitment.due_has_time
     assert commitment.due_at.astimezone(PARIS).strftime("%Y-%m-%d %H:%M") == "2026-11-27 14:00"
     assert (commitment.expected_result, commitment.resources_human, commitment.resources_financial) == (
-        "Salle réservée", "Camille, 1 jour", "80 €")
+        "Salle réservée",
+        "Camille, 1 jour",
+        "80 €",
+    )
     assert commitment.resources_material is None
     confirmation = relais_slack.replies_to(ALICE)[-1]
     assert "Engagement #1 enregistré" in confirmation and "vendredi 27 novembre 2026 à 14:00" in confirmation

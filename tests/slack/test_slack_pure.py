@@ -39,12 +39,19 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_message_payload_escapes_renders_bold_and_carries_the_outbox_id() -> None:
     payload = message_payload("**#12 Point** de <!channel> & <@U1>", "abc123", ack_number=12, ack_label="✅ Lu")
     section, actions = payload["blocks"]
-    assert section["text"] == {"type": "mrkdwn", "text": "*#12 Point* de &lt;!channel&gt; &amp; &lt;@U1&gt;",
-                               "verbatim": True}
+    assert section["text"] == {
+        "type": "mrkdwn",
+        "text": "*#12 Point* de &lt;!channel&gt; &amp; &lt;@U1&gt;",
+        "verbatim": True,
+    }
     assert payload["text"] == section["text"]["text"]
-    assert actions["elements"][0] == {"type": "button", "action_id": ACK_ACTION, "value": "12",
-                                      "text": {"type": "plain_text", "text": "✅ Lu", "emoji": True},
-                                      "style": "primary"}
+    assert actions["elements"][0] == {
+        "type": "button",
+        "action_id": ACK_ACTION,
+        "value": "12",
+        "text": {"type": "plain_text", "text": "✅ Lu", "emoji": True},
+        "style": "primary",
+    }
     assert payload["metadata"] == {"event_type": "relais_outbox", "event_payload": {"outbox_id": "abc123"}}
     assert outbox_id_of({"metadata": payload["metadata"]}) == "abc123"
     assert outbox_id_of({"metadata": {"event_type": "other", "event_payload": {"outbox_id": "x"}}}) is None
@@ -68,12 +75,15 @@ def test_long_text_is_split_into_sections_without_cutting_an_entity() -> None:
 
 
 def test_mentions_channels_links_and_entities() -> None:
-    text = "<@U1|alice> et <@U2> dans <#C1|copil> : <!here> <!subteam^S1|@comite> <https://x.org|le site> " \
-           "<mailto:a@b.fr|a@b.fr> 3 &lt; 4 &amp;&amp; &amp;lt;"
+    text = (
+        "<@U1|alice> et <@U2> dans <#C1|copil> : <!here> <!subteam^S1|@comite> <https://x.org|le site> "
+        "<mailto:a@b.fr|a@b.fr> 3 &lt; 4 &amp;&amp; &amp;lt;"
+    )
     assert mentioned_users(text) == {"U1": "alice", "U2": None}
     assert mentioned_channels(text) == {"C1": "copil"}
     assert rewrite(text, {"U1": "slack:T/U1"}, {"C1": "gt-mobilite"}) == (
-        "@slack:T/U1 et @U2 dans #gt-mobilite : @here @comite le site (https://x.org) a@b.fr 3 < 4 && &lt;")
+        "@slack:T/U1 et @U2 dans #gt-mobilite : @here @comite le site (https://x.org) a@b.fr 3 < 4 && &lt;"
+    )
 
 
 def test_command_lines() -> None:
@@ -81,12 +91,32 @@ def test_command_lines() -> None:
     assert command_line("unread", "") == "/unread"
     assert command_line(UMBRELLA, "member @bob org Mairie") == "/member @bob org Mairie"
     assert command_line(UMBRELLA, "/help") == "/help" and command_line(UMBRELLA, "") == "/help"
-    assert set(SLASH_COMMANDS) >= {"engage", "update", "done", "actions", "unread", "read", "info", "meeting",
-                                   "agenda", "level"}
+    assert set(SLASH_COMMANDS) >= {
+        "engage",
+        "update",
+        "done",
+        "actions",
+        "unread",
+        "read",
+        "info",
+        "meeting",
+        "agenda",
+        "level",
+    }
 
 
-@pytest.mark.parametrize("name", ["white_check_mark", "+1", "+1::skin-tone-4", "heavy_check_mark",
-                                  "ballot_box_with_check", "thumbsup", ":white_check_mark:"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "white_check_mark",
+        "+1",
+        "+1::skin-tone-4",
+        "heavy_check_mark",
+        "ballot_box_with_check",
+        "thumbsup",
+        ":white_check_mark:",
+    ],
+)
 def test_slack_reaction_names_that_acknowledge(name: str) -> None:
     assert is_ack_emoji(emoji_of(name))
 
@@ -105,19 +135,22 @@ def test_modal_view_and_form_reading() -> None:
     circle = next(block for block in view["blocks"] if block["block_id"] == CIRCLE)
     assert circle["element"]["initial_option"]["value"] == "2"
     assert next(b for b in view["blocks"] if b["block_id"] == DUE_DATE)["element"]["type"] == "datepicker"
-    state = {"values": {
-        "what": {"value": {"type": "plain_text_input", "value": "Faire X"}},
-        "due_date": {"value": {"type": "datepicker", "selected_date": "2026-12-15"}},
-        "circle": {"value": {"type": "static_select", "selected_option": {"value": "2"}}},
-        "human": {"value": {"type": "plain_text_input", "value": None}},
-    }}
+    state = {
+        "values": {
+            "what": {"value": {"type": "plain_text_input", "value": "Faire X"}},
+            "due_date": {"value": {"type": "datepicker", "selected_date": "2026-12-15"}},
+            "circle": {"value": {"type": "static_select", "selected_option": {"value": "2"}}},
+            "human": {"value": {"type": "plain_text_input", "value": None}},
+        }
+    }
     assert read_form({"state": state}) == EngageForm(what="Faire X", due_date="2026-12-15", circle_id=2)
     assert read_form({}) == EngageForm()
 
 
 def test_home_view_in_both_languages() -> None:
-    data = HomeData(language="fr", name="Bob", commitments=["#1 **Faire X**"], unread=[(2, "#2 lire")],
-                    unread_total=3, meetings=[])
+    data = HomeData(
+        language="fr", name="Bob", commitments=["#1 **Faire X**"], unread=[(2, "#2 lire")], unread_total=3, meetings=[]
+    )
     view = home_view(data)
     text = str(view["blocks"])
     assert view["type"] == "home" and "Bonjour Bob" in text and "3 éléments à lire" in text
@@ -134,27 +167,44 @@ def test_home_view_in_both_languages() -> None:
 
 def test_settings_from_toml_and_environment(tmp_path: Path) -> None:
     toml = tmp_path / "relais.toml"
-    toml.write_text('[slack]\nmode = "http"\nbot_token = "xoxb-1"\nsigning_secret = "s"\nport = 8080\n'
-                    '[slack.channels]\nC0AAA = "COPIL"\n', encoding="utf-8")
+    toml.write_text(
+        '[slack]\nmode = "http"\nbot_token = "xoxb-1"\nsigning_secret = "s"\nport = 8080\n'
+        '[slack.channels]\nC0AAA = "COPIL"\n',
+        encoding="utf-8",
+    )
     settings = load_settings(load_config(toml, environ={}))
-    assert (settings.mode, settings.port, settings.channels, settings.path) == ("http", 8080, {"C0AAA": "COPIL"},
-                                                                                "/slack/events")
-    config = load_config(toml, environ={"RELAIS_SLACK_MODE": "socket", "RELAIS_SLACK_APP_TOKEN": "xapp-2",
-                                        "RELAIS_SLACK_BOT_TOKEN": "xoxb-env", "RELAIS_SLACK_FACILITATORS": "U1, @U2"})
+    assert (settings.mode, settings.port, settings.channels, settings.path) == (
+        "http",
+        8080,
+        {"C0AAA": "COPIL"},
+        "/slack/events",
+    )
+    config = load_config(
+        toml,
+        environ={
+            "RELAIS_SLACK_MODE": "socket",
+            "RELAIS_SLACK_APP_TOKEN": "xapp-2",
+            "RELAIS_SLACK_BOT_TOKEN": "xoxb-env",
+            "RELAIS_SLACK_FACILITATORS": "U1, @U2",
+        },
+    )
     settings = load_settings(config)
     assert (settings.mode, settings.bot_token, settings.app_token) == ("socket", "xoxb-env", "xapp-2")
     assert settings.facilitators == ("U1", "U2")
     assert is_configured(config) and not is_configured(config_from_dict({}))
 
 
-@pytest.mark.parametrize("raw, words", [
-    ({"bot_token": "xoxp-user"}, "bot_token"),
-    ({"bot_token": "xoxb-1"}, "app_token"),
-    ({"bot_token": "xoxb-1", "mode": "http"}, "signing_secret"),
-    ({"bot_token": "xoxb-1", "mode": "webhook"}, "socket or http"),
-    ({"bot_token": "xoxb-1", "app_token": "xapp-1", "port": "huit"}, "slack.port"),
-    ({"bot_token": "xoxb-1", "app_token": "xapp-1", "channels": ["C1"]}, "slack.channels"),
-])
+@pytest.mark.parametrize(
+    "raw, words",
+    [
+        ({"bot_token": "xoxp-user"}, "bot_token"),
+        ({"bot_token": "xoxb-1"}, "app_token"),
+        ({"bot_token": "xoxb-1", "mode": "http"}, "signing_secret"),
+        ({"bot_token": "xoxb-1", "mode": "webhook"}, "socket or http"),
+        ({"bot_token": "xoxb-1", "app_token": "xapp-1", "port": "huit"}, "slack.port"),
+        ({"bot_token": "xoxb-1", "app_token": "xapp-1", "channels": ["C1"]}, "slack.channels"),
+    ],
+)
 def test_settings_errors_name_the_key(raw: dict[str, Any], words: str) -> None:
     with pytest.raises(ConfigError, match=words):
         parse_settings(raw)
@@ -195,8 +245,17 @@ def test_manifest_declares_every_command_scope_and_event() -> None:
     assert all(entry["should_escape"] for entry in manifest["features"]["slash_commands"])
     assert all(len(entry["description"]) <= 2000 for entry in manifest["features"]["slash_commands"])
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
-    assert scopes >= {"commands", "chat:write", "chat:write.public", "users:read", "im:write", "im:history",
-                      "reactions:read", "channels:history", "groups:history"}
+    assert scopes >= {
+        "commands",
+        "chat:write",
+        "chat:write.public",
+        "users:read",
+        "im:write",
+        "im:history",
+        "reactions:read",
+        "channels:history",
+        "groups:history",
+    }
     events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
     assert events == {"app_home_opened", "reaction_added", "reaction_removed", "message.im"}
     assert manifest["settings"]["interactivity"]["is_enabled"] is True

@@ -47,8 +47,15 @@ async def test_pings_typed_by_members_are_inert_in_what_the_bot_posts(relais_sla
 
 async def test_text_from_another_platform_is_escaped_too(relais_socket: Harness) -> None:
     harness = relais_socket
-    harness.dispatcher.handle(Incoming(identity="console:fabienne", text="/info <!channel> venez <@U0ALICE001>",
-                                       channel="console:copil", display_name="Fabienne"), deliver=True)
+    harness.dispatcher.handle(
+        Incoming(
+            identity="console:fabienne",
+            text="/info <!channel> venez <@U0ALICE001>",
+            channel="console:copil",
+            display_name="Fabienne",
+        ),
+        deliver=True,
+    )
     await harness.settle()
     (post,) = harness.posts_in(GENERAL)
     assert "&lt;!channel&gt; venez &lt;@U0ALICE001&gt;" in post["text"] and "<!" not in post["text"]
@@ -91,8 +98,9 @@ async def test_a_persistent_429_gives_the_row_back_and_nothing_is_lost(relais_so
 async def test_a_resend_after_a_crash_finds_the_message_and_does_not_post_twice(relais_socket: Harness) -> None:
     harness = relais_socket
     await harness.command("unread", user=BOB)
-    harness.dispatcher.handle(Incoming(identity=identity(FABIENNE), text="/info Rappel : COPIL jeudi",
-                                       channel=address(GENERAL)), deliver=True)
+    harness.dispatcher.handle(
+        Incoming(identity=identity(FABIENNE), text="/info Rappel : COPIL jeudi", channel=address(GENERAL)), deliver=True
+    )
     (row,) = [row for row in rows(harness) if row.item_id is not None]
     # the process posts the message, then dies before marking the row sent
     with harness.store.unit_of_work() as session:
@@ -140,8 +148,9 @@ async def test_direct_messages_open_a_conversation(relais_socket: Harness) -> No
     await harness.command("unread", user=BOB)
     with harness.store.unit_of_work() as session:
         bob = harness.dispatcher.member(session, identity(BOB))
-        enqueue_post(session, Post("Petit rappel : #3 est à rendre demain", "direct", member_id=bob.id),
-                     harness.clock.now())
+        enqueue_post(
+            session, Post("Petit rappel : #3 est à rendre demain", "direct", member_id=bob.id), harness.clock.now()
+        )
     assert await harness.deliverer.deliver_due() == 1
     (opened,) = harness.standin.calls_to("conversations.open")
     assert opened.params["users"] == BOB
@@ -175,8 +184,14 @@ async def test_refused_blocks_fall_back_to_the_text(relais_socket: Harness) -> N
 async def test_ephemeral_without_response_url_uses_post_ephemeral(relais_socket: Harness) -> None:
     harness = relais_socket
     with harness.store.unit_of_work() as session:
-        enqueue(session, harness.clock.now(), "Pour Alice seulement", channel=address(GENERAL),
-                recipient=identity(ALICE), ephemeral=True)
+        enqueue(
+            session,
+            harness.clock.now(),
+            "Pour Alice seulement",
+            channel=address(GENERAL),
+            recipient=identity(ALICE),
+            ephemeral=True,
+        )
     assert await harness.deliverer.deliver_due() == 1
     (ephemeral,) = harness.standin.ephemerals
     assert ephemeral["user"] == ALICE and ephemeral["message"]["text"] == "Pour Alice seulement"

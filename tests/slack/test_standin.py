@@ -88,11 +88,7 @@ async def test_web_api_methods_and_recording(slack_standin: SlackStandin) -> Non
         data={"channel": DEFAULT_CHANNEL_ID, "text": "form", "blocks": json.dumps([{"type": "divider"}])},
     )
     assert form["message"]["blocks"] == [{"type": "divider"}]
-    assert (
-        s.calls_to("chat.postMessage")[-1]
-        .headers["content-type"]
-        .startswith("application/x-www-form-urlencoded")
-    )
+    assert s.calls_to("chat.postMessage")[-1].headers["content-type"].startswith("application/x-www-form-urlencoded")
 
     updated = await client.chat_update(channel=DEFAULT_CHANNEL_ID, ts=first["ts"], text="edited")
     assert updated["message"]["text"] == "edited" and "edited" in updated["message"]
@@ -113,9 +109,7 @@ async def test_web_api_methods_and_recording(slack_standin: SlackStandin) -> Non
         await client.users_info(user="U0NOBODY00")
 
     dm = (await client.conversations_open(users="U0BOB00001"))["channel"]["id"]
-    assert (
-        dm.startswith("D") and dm == (await client.conversations_open(users=["U0BOB00001"]))["channel"]["id"]
-    )
+    assert dm.startswith("D") and dm == (await client.conversations_open(users=["U0BOB00001"]))["channel"]["id"]
     info = (await client.conversations_info(channel=dm))["channel"]
     assert info["is_im"] and info["user"] == "U0BOB00001"
     assert (await client.conversations_info(channel=DEFAULT_CHANNEL_ID))["channel"]["name"] == "general"
@@ -189,9 +183,7 @@ async def test_auth_errors_fault_injection_and_trigger_expiry(slack_standin: Sla
 
 @pytest.mark.asyncio
 @pytest.mark.parametrize("retry_after", [0, 1])
-async def test_rate_limit_is_retried_by_the_sdk_handler(
-    slack_standin: SlackStandin, retry_after: int
-) -> None:
+async def test_rate_limit_is_retried_by_the_sdk_handler(slack_standin: SlackStandin, retry_after: int) -> None:
     s = slack_standin
     client = AsyncWebClient(
         token=BOT_TOKEN,
@@ -257,9 +249,7 @@ async def test_socket_mode_slash_command_ack_say_respond_client(slack_standin: S
     seen: dict[str, Any] = {}
 
     @app.command("/relais")
-    async def on_command(
-        ack: Any, command: dict[str, Any], say: Any, respond: Any, client: AsyncWebClient
-    ) -> None:
+    async def on_command(ack: Any, command: dict[str, Any], say: Any, respond: Any, client: AsyncWebClient) -> None:
         await ack(f"working on {command['text']}")
         seen["command"] = command
         await say("said in channel")
@@ -381,9 +371,7 @@ async def test_socket_mode_interactive_payloads(slack_standin: SlackStandin) -> 
         assert resp.params == {"replace_original": True, "text": "voted yes"}
 
         empty = {"q": {"question": {"type": "plain_text_input", "value": None}}}
-        eid = await s.socket_send(
-            "interactive", s.view_submission("poll_modal", empty, private_metadata="{}")
-        )
+        eid = await s.socket_send("interactive", s.view_submission("poll_modal", empty, private_metadata="{}"))
         ack = await s.wait_ack(eid)
         assert ack["payload"] == {"response_action": "errors", "errors": {"q": "A question is required"}}
         assert s.socket_sent[-1]["accepts_response_payload"] is True
@@ -483,9 +471,7 @@ async def test_http_mode_through_bolt_asgi_adapter(slack_standin: SlackStandin) 
 
     asgi = AsyncSlackRequestHandler(app, path="/slack/events")
     body = form_encode_slash_command(s.slash_command("/relais"))
-    status, headers, raw = await asgi_request(
-        asgi, "/slack/events", body, signed_request_headers(body, SIGNING_SECRET)
-    )
+    status, headers, raw = await asgi_request(asgi, "/slack/events", body, signed_request_headers(body, SIGNING_SECRET))
     assert (status, raw) == (200, b"asgi ok") and headers["content-type"].startswith("text/plain")
     unsigned = {"Content-Type": "application/x-www-form-urlencoded"}
     assert (await asgi_request(asgi, "/slack/events", body, unsigned))[0] == 401
