@@ -227,7 +227,8 @@ def level(ctx: Context, circle: str) -> Reply:
         lines.append("• " + ctx.t("{label}: {value}", label=label, value=value))
     lines.append(bold(ctx.t("Least read items:")))
     for cov in report.lowest:
-        label = f"#{cov.item.number} {esc(cov.item.circle.name, 40)} “{esc(first_words(cov.item.text, 50))}”"
+        quoted = ctx.t("“{text}”", text=esc(first_words(cov.item.text, 50)))
+        label = f"#{cov.item.number} {esc(cov.item.circle.name, 40)} {quoted}"
         value = f"{cov.acknowledged}/{cov.audience} — {percent(cov.acknowledged, cov.audience)}"
         lines.append("• " + ctx.t("{label}: {value}", label=label, value=value))
     return Reply.say("\n".join(lines))
