@@ -15,7 +15,8 @@ from bot.clock import Clock, FixedClock, SystemClock
 from bot.config import Config, ConfigError, load_config
 from bot.db import make_engine, upgrade
 from bot.i18n import translator
-from bot.models import Commitment, Community
+from bot.models import Commitment
+from bot.services.community import find_community
 
 DB_HELP = "Database URL (default: the config's, or RELAIS_DATABASE_URL), e.g. sqlite:///relais.db"
 
@@ -191,7 +192,7 @@ def export_actions(ctx: click.Context, fmt: str, output: Path | None, db: str | 
     app = _build(config)
     try:
         with app.store.unit_of_work() as session:
-            community = session.scalar(select(Community).where(Community.name == config.community_name))
+            community = find_community(session, config.community_name)
             rows = action_rows(session, community) if community else []
     finally:
         app.close()

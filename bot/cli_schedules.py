@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from bot.app import App
 from bot.markup import to_plain
 from bot.models import Circle, Commitment, Community, Meeting
+from bot.services.community import find_community
 
 DB_HELP = "Database URL (default: the config's, or RELAIS_DATABASE_URL), e.g. sqlite:///relais.db"
 RULE = "─" * 40
@@ -56,7 +57,7 @@ def _seed_demo(app: App) -> None:
 
 
 def _community(session: Session, app: App) -> Community:
-    community = session.scalar(select(Community).where(Community.name == app.config.community_name))
+    community = find_community(session, app.config.community_name)
     if community is None:  # pragma: no cover - build_app creates it
         raise click.ClickException("no community in this database")
     return community

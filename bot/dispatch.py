@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -22,7 +21,13 @@ from bot.models import Community, Member
 from bot.outbox import enqueue_reply
 from bot.reply import Incoming, Reply
 from bot.router import Command, Router, parse_arguments, split_command
-from bot.services.community import circle_for_channel, ensure_community, join_circle, member_for_identity
+from bot.services.community import (
+    circle_for_channel,
+    ensure_community,
+    find_community,
+    join_circle,
+    member_for_identity,
+)
 
 log = logging.getLogger(__name__)
 MAX_LINE = 20_000
@@ -77,7 +82,7 @@ class Dispatcher:
             return not self._first_time(session, incoming, record=False)
 
     def community(self, session: Session) -> Community:
-        community = session.scalar(select(Community).where(Community.name == self.config.community_name))
+        community = find_community(session, self.config.community_name)
         return community or ensure_community(session, self.config, self.clock.now())
 
     def member(self, session: Session, identity: str, display_name: str | None = None) -> Member:

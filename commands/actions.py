@@ -10,7 +10,8 @@ from bot.markup import esc
 from bot.reply import Reply
 from bot.router import Param, Router
 from bot.services.commitments import ActionFilter, list_commitments
-from bot.services.community import find_circle, find_members, find_organisation
+from bot.services.community import find_members, find_organisation
+from commands.common import circle_named
 
 router = Router()
 
@@ -66,10 +67,7 @@ def parse_filters(ctx: Context, words: list[str]) -> ActionFilter:
                 raise Refusal("I do not know anyone called {name}.", name=esc(word, 60))
             owners.update(member.id for member in members)
         elif word.startswith("#") and len(word) > 1:
-            circle = find_circle(ctx.session, ctx.community, word)
-            if circle is None:
-                raise Refusal("There is no circle called {name}.", name=esc(word, 60))
-            circles.add(circle.id)
+            circles.add(circle_named(ctx, word).id)
         else:
             leftover.append(word)
     if leftover:

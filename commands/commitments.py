@@ -22,7 +22,7 @@ from bot.services.commitments import (
 )
 from bot.services.numbering import find_item
 from bot.services.updates import edit_item_text
-from commands.members import one_member
+from commands.common import one_member
 
 router = Router()
 
@@ -151,8 +151,6 @@ def edit(ctx: Context, number: int, field: str, value: str) -> Reply:
         set_due(ctx.session, commitment, ctx.actor, when, ctx.now)
         return Reply.say(ctx.t("#{number} is now due {when}.", number=number, when=bold(when_label(ctx, when))))
     if field == "owner":
-        if not ctx.actor.is_facilitator:
-            raise Refusal("Only a facilitator can give a commitment to someone else.")
         owner = one_member(ctx, value)
         set_owner(ctx.session, commitment, ctx.actor, owner, ctx.now)
         return Reply.say(ctx.t("#{number} now belongs to {owner}.", number=number, owner=member_label(owner)))

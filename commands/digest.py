@@ -12,7 +12,8 @@ from bot.outbox import member_platforms
 from bot.reply import Reply
 from bot.router import Param, Router
 from bot.services.preferences import set_preference
-from commands.meetings import circle_named, voice_of
+from commands.common import circle_named
+from commands.meetings import voice_of
 from schedules.nudges import build_digest
 from schedules.recap import build_recap
 from schedules.settings import load_settings

@@ -14,7 +14,6 @@ from bot.models import Circle, Meeting
 from bot.reply import Post, Reply
 from bot.router import Param, Router
 from bot.services import reads
-from bot.services.community import find_circle
 from bot.services.meetings import (
     add_topic,
     cancel_meeting,
@@ -24,6 +23,7 @@ from bot.services.meetings import (
     record_decision,
     upcoming_meetings,
 )
+from commands.common import circle_named, facilitator_only
 from schedules.agenda import build_agenda, cancelled_post
 from schedules.meeting_text import parse_meeting_text
 from schedules.settings import Settings, load_settings
@@ -40,18 +40,6 @@ _CIRCLE_REF = re.compile(r"^#([^\d\s]\S*)(?:\s+|$)(.*)$", re.DOTALL)
 
 def voice_of(ctx: Context) -> Voice:
     return Voice(ctx.language, ctx.tz, ctx.now)
-
-
-def facilitator_only(ctx: Context) -> None:
-    if not ctx.actor.is_facilitator:
-        raise Refusal("Only a facilitator can do this.")
-
-
-def circle_named(ctx: Context, name: str) -> Circle:
-    circle = find_circle(ctx.session, ctx.community, name)
-    if circle is None:
-        raise Refusal("There is no circle called {name}.", name=esc("#" + name.lstrip("#"), 60))
-    return circle
 
 
 def duration(voice: Voice, delta: timedelta) -> str:

@@ -5,32 +5,19 @@ from __future__ import annotations
 import shlex
 
 from bot.context import Context
-from bot.errors import Refusal, UsageError
+from bot.errors import UsageError
 from bot.formatting import member_label
 from bot.i18n import N_
 from bot.markup import esc
-from bot.models import Member
 from bot.reply import Reply
 from bot.router import Param, Router
-from bot.services.community import ensure_organisation, find_members, set_organisation
+from bot.services.community import ensure_organisation, set_organisation
+from commands.common import facilitator_only, one_member
 
 router = Router()
 
 ROLES = {"facilitator": "facilitator", "animateur": "facilitator", "animatrice": "facilitator",
          "animation": "facilitator", "partner": "partner", "partenaire": "partner"}  # fmt: skip
-
-
-def one_member(ctx: Context, reference: str) -> Member:
-    members = find_members(ctx.session, ctx.community, reference)
-    if not members:
-        raise Refusal("I do not know anyone called {name}.", name=esc(reference, 60))
-    if len(members) > 1:
-        raise Refusal(
-            "Several people match {name}: {names}. Be more precise.",
-            name=esc(reference, 60),
-            names=", ".join(member_label(member) for member in members[:5]),
-        )
-    return members[0]
 
 
 @router.command(
@@ -42,8 +29,7 @@ def one_member(ctx: Context, reference: str) -> Member:
     examples=(N_("/member @alice org Town hall"),),
 )
 def member(ctx: Context, text: str) -> Reply:
-    if not ctx.actor.is_facilitator:
-        raise Refusal("Only a facilitator can do this.")
+    facilitator_only(ctx)
     try:
         words = shlex.split(text)
     except ValueError:

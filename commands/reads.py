@@ -14,10 +14,10 @@ from bot.models import Item
 from bot.reply import Post, Reply
 from bot.router import Param, Router
 from bot.services import levels, reads
-from bot.services.community import find_circle
 from bot.services.numbering import find_item
 from bot.services.updates import post_item
 from bot.text import first_words
+from commands.common import circle_named, facilitator_only
 
 router = Router()
 ALL = {"all": "all", "tout": "all", "tous": "all", "toutes": "all"}
@@ -191,14 +191,11 @@ def percent(part: int, total: int) -> str:
     aliases=("niveau",),
 )
 def level(ctx: Context, circle: str) -> Reply:
-    if not ctx.actor.is_facilitator:
-        raise Refusal("Only a facilitator can do this.")
+    facilitator_only(ctx)
     circle_id = None
     scope = ctx.t("the whole community")
     if circle.strip():
-        found = find_circle(ctx.session, ctx.community, circle)
-        if found is None:
-            raise Refusal("There is no circle called {name}.", name=esc(circle, 60))
+        found = circle_named(ctx, circle)
         circle_id, scope = found.id, esc(found.name, 60)
     since = ctx.now - timedelta(days=LEVEL_DAYS)
     report = levels.level_report(ctx.session, ctx.community.id, since, circle_id)

@@ -15,7 +15,8 @@ from bot.outbox import circle_channels, platform_of
 from bot.reply import Reply
 from bot.router import Param, Router
 from bot.services.preferences import digest_subscribers, nudges_off
-from commands.meetings import circle_named, facilitator_only, listing, voice_of
+from commands.common import circle_named, facilitator_only
+from commands.meetings import listing, voice_of
 from schedules.occurrences import Due, planned_occurrences, sync_schedules
 from schedules.recap import missed_label
 from schedules.rules import parse_rule

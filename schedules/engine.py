@@ -26,7 +26,7 @@ from bot.db import Store
 from bot.models import Circle, Community, Meeting, Member, Occurrence
 from bot.outbox import enqueue_post, member_platforms
 from bot.reply import Post
-from bot.services.community import find_circle
+from bot.services.community import find_circle, find_community
 from bot.services.preferences import digest_subscribers, nudges_off
 from schedules.agenda import build_agenda, reminder_post
 from schedules.nudges import build_digest, build_nudge, nudge_candidates
@@ -60,7 +60,7 @@ class _Claimed(Exception):
 
 
 def community_of(session: Session, config: Config) -> Community | None:
-    return session.scalar(select(Community).where(Community.name == config.community_name))
+    return find_community(session, config.community_name)
 
 
 def run_due(target: object, config: Config, now: datetime) -> list[Outcome]:

@@ -22,9 +22,13 @@ from bot.models import (
 from bot.text import fold, slugify
 
 
+def find_community(session: Session, name: str) -> Community | None:
+    return session.scalar(select(Community).where(Community.name == name))
+
+
 def ensure_community(session: Session, config: Config, now: datetime) -> Community:
     """The community named in the config, created with its circles on first start."""
-    community = session.scalar(select(Community).where(Community.name == config.community_name))
+    community = find_community(session, config.community_name)
     if community is None:
         community = Community(
             name=config.community_name,
