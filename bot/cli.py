@@ -1,7 +1,11 @@
-"""The `relais` command line (click): chat, demo, db upgrade, export."""
+"""The `relais` command line (click): chat, demo, db upgrade, export.
+
+Its messages are in the community's language (cli_language); the --help texts stay in English.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -12,20 +16,58 @@ from sqlalchemy import func, select
 from bot import __version__
 from bot.app import App, build_app
 from bot.clock import Clock, FixedClock, SystemClock
-from bot.config import Config, ConfigError, load_config
+from bot.config import Config, ConfigError, declared_language, load_config
 from bot.db import make_engine, upgrade
-from bot.i18n import translator
+from bot.errors import Refusal, Term
+from bot.i18n import Translator, translator
+from bot.markup import to_plain
 from bot.models import Commitment
 from bot.services.community import find_community
 
 DB_HELP = "Database URL (default: the config's, or RELAIS_DATABASE_URL), e.g. sqlite:///relais.db"
+LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
+
+
+def cli_language(config: Config | None = None, config_path: str | None = None) -> str:
+    """The language of the command line's messages: the community's (the config's at `config_path`).
+
+    When that config cannot be loaded: the community.language that the file or the environment
+    asks for, else the locale (LC_ALL, LC_MESSAGES, LANG): fr… is French, anything else English.
+    """
+    if config is not None:
+        return config.language
+    try:
+        return load_config(config_path).language
+    except ConfigError:
+        pass
+    declared = declared_language(config_path)
+    if declared:
+        return declared
+    for name in LOCALE_VARIABLES:
+        value = os.environ.get(name, "")
+        if value:
+            return "fr" if value.lower().startswith("fr") else "en"
+    return "en"
+
+
+def cli_translator(config: Config | None = None, config_path: str | None = None) -> Translator:
+    return translator(cli_language(config, config_path))
+
+
+def fail(error: ConfigError | Refusal, language: str) -> click.ClickException:
+    """A configuration error or a refusal as a click error, translated (values stay as they are)."""
+    tr = translator(language)
+    values = {key: tr.t(value) if isinstance(value, Term) else value for key, value in error.values.items()}
+    text = tr.t(error.message, **values)
+    return click.ClickException(to_plain(text) if isinstance(error, Refusal) else text)
 
 
 def _config(ctx: click.Context, db: str | None) -> Config:
+    path = ctx.obj.get("config_path")
     try:
-        config = load_config(ctx.obj.get("config_path"))
+        config = load_config(path)
     except ConfigError as error:
-        raise click.ClickException(str(error)) from error
+        raise fail(error, cli_language(None, path)) from error
     if db:
         config = _with(config, database_url=db)
     return config
@@ -43,7 +85,8 @@ def _clock(now: str | None, config: Config) -> Clock:
     try:
         moment = datetime.fromisoformat(now)
     except ValueError as error:
-        raise click.BadParameter(f"not an ISO datetime: {now}", param_hint="--now") from error
+        message = cli_translator(config).t("not an ISO datetime: {now}", now=now)
+        raise click.BadParameter(message, param_hint="--now") from error
     if moment.tzinfo is None:
         from zoneinfo import ZoneInfo
 
@@ -55,7 +98,7 @@ def _build(config: Config, clock: Clock | None = None) -> App:
     try:
         return build_app(config, clock=clock)
     except ConfigError as error:
-        raise click.ClickException(str(error)) from error
+        raise fail(error, cli_language(config)) from error
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -149,7 +192,7 @@ def run(ctx: click.Context, db: str | None) -> None:
     try:
         code = run_app(app)
     except ConfigError as error:
-        raise click.ClickException(str(error)) from error
+        raise fail(error, cli_language(config)) from error
     finally:
         app.close()
     sys.exit(code)
@@ -171,7 +214,7 @@ def db_upgrade(ctx: click.Context, url: str | None) -> None:
         upgrade(engine)
     finally:
         engine.dispose()
-    click.echo("database is up to date")
+    click.echo(cli_translator(config).t("database is up to date"))
 
 
 @main.group()
@@ -199,7 +242,10 @@ def export_actions(ctx: click.Context, fmt: str, output: Path | None, db: str | 
     text = to_csv(rows) if fmt == "csv" else to_json(rows)
     if output:
         output.write_text(text, encoding="utf-8", newline="")
-        click.echo(f"{len(rows)} commitments written to {output}", err=True)
+        written = cli_translator(config).tn(
+            "{count} commitment written to {file}", "{count} commitments written to {file}", len(rows), file=output
+        )
+        click.echo(written, err=True)
     else:
         sys.stdout.write(text if fmt == "json" else text.removeprefix("\ufeff"))
 

@@ -1,6 +1,7 @@
 """`relais digest`, `relais agenda` and `relais export meetings`: scheduled posts from the command line.
 
-They print what would be posted (a console has no outbox), in the community's language or --lang.
+They print what would be posted (a console has no outbox), in the community's language or --lang;
+so are their own messages (no such circle…).
 `--demo` reads the demo community of `relais demo` (seeding it, meetings included, if needed).
 """
 
@@ -8,15 +9,22 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.app import App
+from bot.config import ConfigError
+from bot.errors import Refusal
+from bot.i18n import translator
 from bot.markup import to_plain
 from bot.models import Circle, Commitment, Community, Meeting
 from bot.services.community import find_community
+
+if TYPE_CHECKING:
+    from schedules.settings import Settings
 
 DB_HELP = "Database URL (default: the config's, or RELAIS_DATABASE_URL), e.g. sqlite:///relais.db"
 RULE = "─" * 40
@@ -56,14 +64,31 @@ def _seed_demo(app: App) -> None:
         seed_schedules_demo(earlier)
 
 
-def _community(session: Session, app: App) -> Community:
+def _language(app: App, language: str | None) -> str:
+    """--lang, else the community's."""
+    from bot.cli import cli_language
+
+    return language or cli_language(app.config)
+
+
+def _settings(app: App, language: str) -> Settings:
+    from bot.cli import fail
+    from schedules.settings import load_settings
+
+    try:
+        return load_settings(app.config)
+    except ConfigError as error:
+        raise fail(error, language) from error
+
+
+def _community(session: Session, app: App, language: str) -> Community:
     community = find_community(session, app.config.community_name)
     if community is None:  # pragma: no cover - build_app creates it
-        raise click.ClickException("no community in this database")
+        raise click.ClickException(translator(language).t("no community in this database"))
     return community
 
 
-def _circles(session: Session, community: Community, name: str | None) -> list[Circle]:
+def _circles(session: Session, community: Community, name: str | None, language: str) -> list[Circle]:
     from bot.services.community import find_circle
 
     if name:
@@ -75,7 +100,8 @@ def _circles(session: Session, community: Community, name: str | None) -> list[C
                     select(Circle).where(Circle.community_id == community.id).order_by(Circle.name)
                 )
             )
-            raise click.ClickException(f"no circle called {name!r}; circles: {known}")
+            message = translator(language).t("no circle called “{name}”; circles: {circles}", name=name, circles=known)
+            raise click.ClickException(message)
         return [circle]
     return list(session.scalars(select(Circle).where(Circle.community_id == community.id).order_by(Circle.id)))
 
@@ -95,19 +121,19 @@ def register(main: click.Group) -> None:
     ) -> None:
         """Print the weekly recap that would be posted now, per circle."""
         from schedules.recap import build_recap
-        from schedules.settings import load_settings
         from schedules.voice import Voice
 
         app = _open(ctx, db, now, demo)
         try:
-            settings = load_settings(app.config)
+            said = _language(app, language)
+            settings = _settings(app, said)
             moment = app.clock.now()
             with app.store.unit_of_work() as session:
-                community = _community(session, app)
+                community = _community(session, app, said)
                 voice = Voice.of(community, moment, language)
                 texts = [
                     to_plain(build_recap(session, community, row, voice, settings, moment - timedelta(days=7)).text())
-                    for row in _circles(session, community, circle)
+                    for row in _circles(session, community, circle, said)
                 ]
         finally:
             app.close()
@@ -131,10 +157,9 @@ def register(main: click.Group) -> None:
         demo: bool,
     ) -> None:
         """Print the agenda of meeting #N, or of the next meeting of each circle."""
-        from bot.errors import Refusal
+        from bot.cli import cli_language, fail
         from bot.services.meetings import get_meeting, next_meeting
         from schedules.agenda import build_agenda
-        from schedules.settings import load_settings
         from schedules.voice import Voice
 
         number = None
@@ -142,21 +167,25 @@ def register(main: click.Group) -> None:
             try:
                 number = int(ref.lstrip("#"))
             except ValueError as error:
-                raise click.BadParameter(f"not a meeting number: {ref}", param_hint="REF") from error
+                early = language or ("fr" if demo else cli_language(None, ctx.obj.get("config_path")))
+                message = translator(early).t("not a meeting number: {ref}", ref=ref)
+                raise click.BadParameter(message, param_hint="REF") from error
         app = _open(ctx, db, now, demo)
         try:
-            settings = load_settings(app.config)
+            said = _language(app, language)
+            settings = _settings(app, said)
             moment = app.clock.now()
             with app.store.unit_of_work() as session:
-                community = _community(session, app)
+                community = _community(session, app, said)
                 voice = Voice.of(community, moment, language)
                 if number is not None:
                     try:
                         meetings = [get_meeting(session, community, number)]
                     except Refusal as error:
-                        raise click.ClickException(voice.t(error.message, **error.values)) from error
+                        raise fail(error, voice.language) from error
                 else:
-                    found = [next_meeting(session, row.id, moment) for row in _circles(session, community, circle)]
+                    circles = _circles(session, community, circle, said)
+                    found = [next_meeting(session, row.id, moment) for row in circles]
                     meetings = [meeting for meeting in found if meeting is not None]
                 texts = [
                     to_plain(build_agenda(session, community, meeting, voice, settings).text()) for meeting in meetings
@@ -191,14 +220,18 @@ def register(main: click.Group) -> None:
 
         app = _open(ctx, db, now, demo)
         try:
+            said = _language(app, None)
             with app.store.unit_of_work() as session:
-                community = _community(session, app)
+                community = _community(session, app, said)
                 data = meetings_calendar(session, community, app.clock.now())
                 count = data.count(b"BEGIN:VEVENT")
         finally:
             app.close()
         if output:
             output.write_bytes(data)
-            click.echo(f"{count} meetings written to {output}", err=True)
+            written = translator(said).tn(
+                "{count} meeting written to {file}", "{count} meetings written to {file}", count, file=output
+            )
+            click.echo(written, err=True)
         else:
             click.echo(data, nl=False)

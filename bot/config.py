@@ -17,7 +17,17 @@ LANGUAGES = ("fr", "en")
 
 
 class ConfigError(ValueError):
-    """A configuration value is missing or wrong; the message says which."""
+    """A configuration value is missing or wrong; the message says which.
+
+    Like bot.errors.Refusal, `message` is an English msgid and `values` fill its fields, so that
+    the command line can translate it; str(error) is the English text, for logs.
+    Config keys and file paths are values: they are never translated.
+    """
+
+    def __init__(self, message: str, **values: object) -> None:
+        super().__init__(message.format(**values) if values else message)
+        self.message = message
+        self.values = values
 
 
 @dataclass(frozen=True)
@@ -82,10 +92,48 @@ def load_config(path: str | Path | None = None, environ: dict[str, str] | None =
         try:
             data = tomllib.loads(file.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as error:
-            raise ConfigError(f"{file}: {error}") from error
+            raise ConfigError("{file}: {problem}", file=str(file), problem=str(error)) from error
     elif path:
-        raise ConfigError(f"configuration file not found: {file}")
+        raise ConfigError("configuration file not found: {file}", file=str(file))
     return config_from_dict(_env_overrides(data, environ))
+
+
+def declared_language(path: str | Path | None = None, environ: dict[str, str] | None = None) -> str | None:
+    """The community.language that the file and environment ask for, even when the rest is wrong.
+
+    For messages about a configuration that cannot be loaded; None if there is no valid one.
+    """
+    environ = dict(os.environ if environ is None else environ)
+    file = Path(path) if path else Path(DEFAULT_CONFIG_FILE)
+    data: dict[str, Any] = {}
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        pass
+    community = _env_overrides(data, environ).get("community")
+    language = str(community.get("language", "")).lower() if isinstance(community, dict) else ""
+    return language if language in LANGUAGES else None
+
+
+def _circle(item: Any) -> CircleConfig:
+    if not isinstance(item, dict) or not str(item.get("name") or "").strip():
+        raise ConfigError('each [[circles]] entry needs a name: name = "COPIL"')
+    return CircleConfig(
+        name=str(item["name"]).strip(),
+        channels=_as_tuple(item.get("channels")),
+        recap=str(item["recap"]) if item.get("recap") is not None else None,
+    )
+
+
+def _count(section: dict[str, Any], key: str, default: int) -> int:
+    raw = section.get(key, default)
+    try:
+        value = int(raw)
+    except (TypeError, ValueError) as error:
+        raise ConfigError("community.{key} must be a whole number, not “{value}”", key=key, value=raw) from error
+    if value < 0:
+        raise ConfigError("community.{key} must not be negative", key=key)
+    return value
 
 
 def config_from_dict(data: dict[str, Any]) -> Config:
@@ -93,20 +141,13 @@ def config_from_dict(data: dict[str, Any]) -> Config:
     database = data.get("database", {})
     language = str(community.get("language", "fr")).lower()
     if language not in LANGUAGES:
-        raise ConfigError(f"community.language must be fr or en, not {language!r}")
+        raise ConfigError("community.language must be fr or en, not “{language}”", language=language)
     timezone = str(community.get("timezone", "Europe/Paris"))
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError) as error:
-        raise ConfigError(f"community.timezone is not an IANA timezone: {timezone!r}") from error
-    circles = tuple(
-        CircleConfig(
-            name=str(item["name"]),
-            channels=_as_tuple(item.get("channels")),
-            recap=str(item["recap"]) if item.get("recap") is not None else None,
-        )
-        for item in data.get("circles", [])
-    )
+        raise ConfigError("community.timezone is not an IANA timezone: “{timezone}”", timezone=timezone) from error
+    circles = tuple(_circle(item) for item in data.get("circles", []))
     known = {"community", "database", "circles"}
     return Config(
         community_name=str(community.get("name", Config.community_name)),
@@ -116,7 +157,7 @@ def config_from_dict(data: dict[str, Any]) -> Config:
         facilitators=_as_tuple(community.get("facilitators")),
         default_circle=str(community.get("default_circle", Config.default_circle)),
         circles=circles,
-        late_joiner_items=int(community.get("late_joiner_items", 5)),
+        late_joiner_items=_count(community, "late_joiner_items", 5),
         name_members_behind=_as_bool(community.get("name_members_behind", False)),
         sections={key: value for key, value in data.items() if key not in known and isinstance(value, dict)},
     )

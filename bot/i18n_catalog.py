@@ -22,6 +22,7 @@ KEYWORDS = {
     "Refusal": None,
     "UsageError": None,
     "Term": None,
+    "ConfigError": None,
 }
 
 

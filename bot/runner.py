@@ -68,7 +68,9 @@ def import_factory(platform: str) -> AdapterFactory:
         importlib.import_module(f"{ADAPTER_MODULES[platform]}.adapter")  # imports the SDK itself
     except ModuleNotFoundError as error:
         raise ConfigError(
-            f"[{platform}] is configured but its software is missing ({error.name}): pip install 'relais[{platform}]'"
+            "[{platform}] is configured but its software is missing ({module}): pip install 'relais[{platform}]'",
+            platform=platform,
+            module=error.name,
         ) from error
     return factory  # type: ignore[no-any-return]
 

@@ -206,5 +206,6 @@ def show(ctx: Context, number: int) -> Reply:
         note = f" ({esc(change.note, 120)})" if change.note else ""
         who = ctx.t(" by {name}", name=member_label(change.actor)) if change.actor else ""
         field = ctx.t(CHANGE_LABELS.get(change.field, change.field))
-        lines.append(f"• {at}{who} — " + ctx.t("{label}: {value}", label=field, value=f"{new}{note}"))
+        value = new + note
+        lines.append(f"• {at}{who} — " + ctx.t("{label}: {value}", label=field, value=value))
     return Reply.say("\n".join(lines))

@@ -175,7 +175,8 @@ def who_read(ctx: Context, number: int) -> Reply:
     if organisations:
         lines.append(bold(ctx.t("By organisation:")))
         for name, (acked, total) in sorted(organisations.items()):
-            lines.append("• " + ctx.t("{label}: {value}", label=esc(name, 80), value=f"{acked}/{total}"))
+            share = f"{acked}/{total}"
+            lines.append("• " + ctx.t("{label}: {value}", label=esc(name, 80), value=share))
     return Reply.say("\n".join(lines))
 
 

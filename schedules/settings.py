@@ -45,9 +45,9 @@ def _number(data: Mapping[str, Any], key: str, default: float) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError) as error:
-        raise ConfigError(f"schedules.{key} must be a number, not {value!r}") from error
+        raise ConfigError("schedules.{key} must be a number, not “{value}”", key=key, value=value) from error
     if number < 0:
-        raise ConfigError(f"schedules.{key} must not be negative")
+        raise ConfigError("schedules.{key} must not be negative", key=key)
     return number
 
 
@@ -60,9 +60,9 @@ def _numbers(data: Mapping[str, Any], key: str, default: tuple[float, ...]) -> t
     try:
         numbers = tuple(sorted({float(part) for part in value}, reverse=True))
     except (TypeError, ValueError) as error:
-        raise ConfigError(f"schedules.{key} must be a list of numbers, not {value!r}") from error
+        raise ConfigError("schedules.{key} must be a list of numbers, not “{value}”", key=key, value=value) from error
     if any(number <= 0 for number in numbers):
-        raise ConfigError(f"schedules.{key} must hold positive numbers")
+        raise ConfigError("schedules.{key} must hold positive numbers", key=key)
     return numbers
 
 
@@ -70,7 +70,7 @@ def _rule(key: str, text: Any) -> Rule | None:
     try:
         return parse_rule(str(text))
     except RuleError as error:
-        raise ConfigError(f"schedules.{key}: {error}") from error
+        raise ConfigError("schedules.{key}: {problem}", key=key, problem=str(error)) from error
 
 
 @dataclass(frozen=True)

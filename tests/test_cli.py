@@ -61,7 +61,7 @@ def test_export_file_has_bom_for_spreadsheets(tmp_path):
 def test_db_upgrade_and_env_database_url(tmp_path):
     url = f"sqlite:///{tmp_path / 'env.db'}"
     result = run(["db", "upgrade"], env={"RELAIS_DATABASE_URL": url})
-    assert result.exit_code == 0 and "up to date" in result.output
+    assert result.exit_code == 0 and "la base de données est à jour" in result.output
     assert (tmp_path / "env.db").exists()
 
 

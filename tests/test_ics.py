@@ -73,7 +73,7 @@ def test_a_meeting_created_in_the_console_appears_in_the_exported_file(tmp_path)
     result = runner.invoke(
         main, ["--config", str(config), "export", "meetings", "--format", "ics", "-o", str(target), "--db", url]
     )
-    assert result.exit_code == 0 and "1 meetings written" in result.output
+    assert result.exit_code == 0 and "1 réunion écrite dans" in result.output
     event = events(target.read_bytes())["COPIL de rentrée"]
     assert event.decoded("dtstart").astimezone(PARIS).strftime("%A %d %B %H:%M") == "Thursday 03 December 14:00"
     stdout = runner.invoke(main, ["--config", str(config), "export", "meetings", "--db", url])

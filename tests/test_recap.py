@@ -160,7 +160,7 @@ def test_relais_digest_and_agenda_print_the_posts(tmp_path):
     assert "🗓️ Ordre du jour — COPIL de rentrée" in agenda and "Bilan — proposé par fabienne" in agenda
     assert "Agenda — COPIL de rentrée" in cli(["--config", config, "agenda", "#2", "--lang", "en", "--db", url])
     bad = CliRunner().invoke(main, ["--config", config, "digest", "--circle", "nope", "--db", url])
-    assert bad.exit_code != 0 and "no circle called 'nope'" in bad.output
+    assert bad.exit_code != 0 and "aucune instance ne s’appelle « nope »" in bad.output
     missing = CliRunner().invoke(main, ["--config", config, "agenda", "#1", "--db", url])
     assert missing.exit_code != 0 and "#1 n’est pas une réunion" in missing.output
     schedule = cli(

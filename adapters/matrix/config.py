@@ -29,9 +29,9 @@ def _number(section: dict[str, Any], key: str, default: float) -> float:
     try:
         value = float(raw)
     except (TypeError, ValueError) as error:
-        raise ConfigError(f"matrix.{key} must be a number, not {raw!r}") from error
+        raise ConfigError("matrix.{key} must be a number, not “{value}”", key=key, value=raw) from error
     if value < 0:
-        raise ConfigError(f"matrix.{key} must not be negative")
+        raise ConfigError("matrix.{key} must not be negative", key=key)
     return value
 
 

@@ -34,6 +34,7 @@ from adapters.slack.sender import SlackSender
 from adapters.slack.settings import SlackSettings, load_settings
 from bot.config import ConfigError
 from bot.dispatch import Dispatcher
+from bot.i18n import N_
 
 log = logging.getLogger(__name__)
 
@@ -103,16 +104,20 @@ class SlackAdapter:
         except SlackApiError as error:
             code = error.response.get("error") if isinstance(error.response.data, dict) else error.response.status_code
             self._fail(
-                f"Slack refused to connect ({code}): check slack.bot_token and, in Socket Mode, slack.app_token "
-                "(RELAIS_SLACK_BOT_TOKEN, RELAIS_SLACK_APP_TOKEN) and that the app is installed in the workspace"
+                N_(
+                    "Slack refused to connect ({code}): check slack.bot_token and, in Socket Mode, slack.app_token "
+                    "(RELAIS_SLACK_BOT_TOKEN, RELAIS_SLACK_APP_TOKEN) and that the app is installed in the workspace"
+                ),
+                code=code,
             )
         except (ClientError, TimeoutError, OSError) as error:
-            self._fail(f"Slack is unreachable: {error!r}")
+            self._fail(N_("Slack is unreachable: {problem}"), problem=repr(error))
 
-    def _fail(self, message: str) -> None:
+    def _fail(self, message: str, **values: object) -> None:
+        """`message` is an English msgid: a ConfigError for the command line, or the runner's fatal (a log)."""
         if self.fatal is None:
-            raise ConfigError(message)
-        self.fatal(message)
+            raise ConfigError(message, **values)
+        self.fatal(message.format(**values))
 
     async def _start(self) -> None:
         runtime = self.runtime

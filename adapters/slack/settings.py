@@ -50,7 +50,7 @@ def _number(raw: dict[str, Any], key: str, default: float, kind: type = int) -> 
     try:
         return kind(value)
     except (TypeError, ValueError) as error:
-        raise ConfigError(f"slack.{key} must be a number, not {value!r}") from error
+        raise ConfigError("slack.{key} must be a number, not “{value}”", key=key, value=value) from error
 
 
 def _ids(value: Any) -> tuple[str, ...]:
@@ -64,7 +64,7 @@ def parse_settings(raw: dict[str, Any]) -> SlackSettings:
     """Settings from the raw section; ConfigError names the missing or wrong key."""
     mode = str(raw.get("mode", "socket")).strip().lower()
     if mode not in MODES:
-        raise ConfigError(f"slack.mode must be socket or http, not {mode!r}")
+        raise ConfigError("slack.mode must be socket or http, not “{mode}”", mode=mode)
     bot_token = str(raw.get("bot_token", "")).strip()
     app_token = str(raw.get("app_token", "")).strip()
     signing_secret = str(raw.get("signing_secret", "")).strip()
