@@ -94,7 +94,9 @@ class Dispatcher:
         """Who speaks, where: the member joins the channel's circle on first message there."""
         now = self.clock.now()
         community = self.community(session)
-        actor = member_for_identity(session, community, incoming.identity, incoming.display_name, self.config, now)
+        actor = member_for_identity(
+            session, community, incoming.identity, incoming.display_name, self.config, now, incoming.language
+        )
         circle = circle_for_channel(session, community, incoming.channel, self.config.default_circle)
         join_circle(session, actor, circle, now, self.config.late_joiner_items)
         return Context(session, community, actor, circle, now, self.config, incoming)

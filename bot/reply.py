@@ -14,7 +14,8 @@ class Incoming:
 
     `identity` is the platform identity (`console:alice`, `slack:T1/U1`, `matrix:@a:hs`);
     `channel` the platform channel (`console:copil`, `slack:T1/C1`, `matrix:!r:hs`);
-    `event_id` de-duplicates platform retries; `raw` keeps the platform payload aside.
+    `event_id` de-duplicates platform retries; `language` is the platform's hint (a Slack
+    locale) for a member met for the first time; `raw` keeps the platform payload aside.
     """
 
     identity: str
@@ -24,6 +25,7 @@ class Incoming:
     thread: str | None = None
     event_id: str | None = None
     direct: bool = False
+    language: str | None = None
     raw: dict[str, Any] = field(default_factory=dict)
 
 

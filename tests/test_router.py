@@ -66,3 +66,19 @@ def test_an_unexpected_error_is_said_and_rolls_everything_back(testbot):
     assert "Un problème est survenu de mon côté ; rien n’a été modifié." in text
     with testbot.store.unit_of_work() as session:
         assert session.scalar(select(func.count()).select_from(Item)) == 0
+
+
+def test_a_platform_language_hint_sets_a_new_members_language_only(testbot):
+    from bot.reply import Incoming
+
+    def say(identity: str, line: str, language: str | None) -> str:
+        reply = testbot.dispatcher.handle(
+            Incoming(identity=identity, text=line, channel="console:copil", language=language)
+        )
+        assert reply is not None
+        return reply.text
+
+    assert "Commitment #1 saved" in say("slack:T1/U1", "/engage Book the room", "en")
+    assert "Engagement #2 enregistré" in say("slack:T1/U2", "/engage Réserver la salle", "fr")
+    say("slack:T1/U1", "/lang fr", "en")
+    assert "Engagement #3 enregistré" in say("slack:T1/U1", "/engage Autre", "en"), "/lang wins afterwards"

@@ -86,13 +86,14 @@ async def run_command(runtime: Runtime, name: str, command: dict[str, Any]) -> N
     if canonical == "engage" and not rest and trigger_id:
         await open_engage(runtime, str(trigger_id), Incoming(identity=identity, text=line, channel=channel))
         return
-    display_name = await runtime.people.display_name(user)
+    display_name, language = await runtime.people.profile(user)
     line = await resolve_mentions(runtime, line, canonical, team)
     incoming = Incoming(
         identity=identity,
         text=line,
         channel=channel,
         display_name=display_name,
+        language=language,
         event_id=f"command:{trigger_id}" if trigger_id else None,
         direct=channel.rsplit("/", 1)[-1].startswith("D"),
         raw={key: value for key, value in command.items() if key != "token"},

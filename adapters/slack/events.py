@@ -140,11 +140,13 @@ async def on_direct_message(runtime: Runtime, body: dict[str, Any], event: dict[
     word, _ = split_command(text)
     found = runtime.dispatcher.router.find(word) if word else None
     line = await resolve_mentions(runtime, text, found.name if found else word, team)
+    display_name, language = await runtime.people.profile(str(user))
     incoming = Incoming(
         identity=runtime.identity(str(user), team),
         text=line,
         channel=runtime.channel(str(event.get("channel")), team),
-        display_name=await runtime.people.display_name(str(user)),
+        display_name=display_name,
+        language=language,
         thread=event.get("thread_ts"),
         event_id=body.get("event_id"),
         direct=True,

@@ -100,8 +100,13 @@ def member_for_identity(
     display_name: str | None,
     config: Config,
     now: datetime,
+    language: str | None = None,
 ) -> Member:
-    """The member behind a platform identity, created on first contact; names kept fresh."""
+    """The member behind a platform identity, created on first contact; names kept fresh.
+
+    `language` (fr|en, from the platform) is the new member's language when it is not the
+    community's; afterwards only /lang changes it.
+    """
     found = session.scalar(select(Identity).where(Identity.identity == identity))
     role = "facilitator" if identity in config.facilitators else None
     if found is not None:
@@ -115,6 +120,7 @@ def member_for_identity(
         community_id=community.id,
         display_name=(display_name or identity.split(":", 1)[-1])[:200],
         role=role or "partner",
+        language=language if language in ("fr", "en") and language != community.language else None,
         muted=False,
         created_at=now,
     )

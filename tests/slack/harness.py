@@ -108,8 +108,10 @@ class Harness:
         self.time = FakeTime()
         self.dispatcher = Dispatcher(store=store, config=slack_config(config), clock=clock, router=build_router())
         self.dispatcher.setup()
-        standin.add_user(FABIENNE, name="fabienne", real_name="Fabienne Roux", tz="Europe/Paris")
-        standin.add_user(BOB, name="bob", real_name="Bob Dupont", display_name="Bob")
+        # a French workspace: the partners' Slack is in French (a new member's language follows it)
+        standin.add_user(ALICE, name="alice", real_name="Alice Martin", tz="Europe/Paris", locale="fr-FR")
+        standin.add_user(FABIENNE, name="fabienne", real_name="Fabienne Roux", tz="Europe/Paris", locale="fr-FR")
+        standin.add_user(BOB, name="bob", real_name="Bob Dupont", display_name="Bob", locale="fr-FR")
         standin.add_channel(GT, name="gt-mobilite")
         self.settings = SlackSettings(
             mode=mode, bot_token=BOT_TOKEN, app_token=APP_TOKEN, signing_secret=SIGNING_SECRET,

@@ -34,11 +34,13 @@ async def test_relais_run_serves_slack_and_delivers_on_the_poke(slack_standin: S
     try:
         await slack_standin.wait_socket_connected(timeout=10)
         started = time.monotonic()
-        payload = slack_standin.slash_command("/engage", "Tester relais run demain")
+        # Alice's Slack is in English (en-US): met for the first time, she is answered in English
+        payload = slack_standin.slash_command("/engage", "Test relais run tomorrow at 2pm")
         ack = await slack_standin.wait_ack(await slack_standin.socket_send("slash_commands", payload))
         assert ack["elapsed"] < 3
         (reply,) = await slack_standin.wait_for_response_posts(1, timeout=10)
-        assert "Engagement #1 enregistré" in reply.params["text"] and time.monotonic() - started < 10
+        assert "Commitment #1 saved" in reply.params["text"] and time.monotonic() - started < 10
+        assert "Friday 27 November 2026 at 14:00" in reply.params["text"]
     finally:
         stop.set()
         assert await asyncio.wait_for(serving, 20) == 0
