@@ -110,23 +110,20 @@ class ReadSignals:
 
     # ------------------------------------------------------------------ receipts
     async def on_receipts(self, room_id: str, receipts: Iterable[ReceiptLike]) -> int:
-        """Move each member's watermark to the receipted event's time. Returns how many moved."""
-        moved = 0
+        """Move each member's watermark to the receipted event's time, all in one transaction.
+
+        Returns how many moved."""
         channel = f"matrix:{room_id}"
+        batch: list[signals.Signal] = []
         for read in read_receipts(receipts, self.bot_user_id):
             upto = await self.upto(room_id, channel, read)
             if upto is None:
                 log.info("read receipt on unknown event %s in %s: ignored", read.event_id, room_id)
                 continue
-            signals.receipt(
-                self.dispatcher,
-                identity_of(read.user_id),
-                channel,
-                upto,
-                display_name=self.names(room_id, read.user_id),
-            )
-            moved += 1
-        return moved
+            identity = identity_of(read.user_id)
+            batch.append(signals.Receipt(identity, channel, upto, self.names(room_id, read.user_id)))
+        signals.ingest(self.dispatcher, batch)
+        return len(batch)
 
     async def upto(self, room_id: str, channel: str, read: ReadUpTo) -> datetime | None:
         """When the receipted event was posted: Relais' own record for its items, else the server's time."""
