@@ -13,7 +13,7 @@ from bot.dates import When
 from bot.errors import Refusal, kind_name
 from bot.markup import esc
 from bot.models import Circle, Commitment, CommitmentChange, Community, Item, Member
-from bot.services.numbering import find_item, next_number
+from bot.services.numbering import find_item, new_item
 
 MAX_TITLE = 300
 MAX_NOTE = 4000
@@ -73,19 +73,7 @@ def create_commitment(
     now: datetime,
 ) -> Commitment:
     title = check_title(title)
-    item = Item(
-        community_id=community.id,
-        number=next_number(session, community.id),
-        kind="commitment",
-        circle_id=circle.id,
-        author_id=owner.id,
-        text=title,
-        must_read=False,
-        version=1,
-        created_at=now,
-    )
-    session.add(item)
-    session.flush()
+    item = new_item(session, community, circle, owner, "commitment", title, now, must_read=False)
     commitment = Commitment(
         item_id=item.id,
         owner_id=owner.id,

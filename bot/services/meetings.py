@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from bot.errors import Refusal
 from bot.models import AgendaTopic, Circle, Community, Item, Meeting, Member
 from bot.services.commitments import check_note
-from bot.services.numbering import find_item, next_number
+from bot.services.numbering import find_item, new_item
 from bot.services.updates import post_item
 
 MAX_TITLE = 200
@@ -54,19 +54,7 @@ def create_meeting(
         )
     if starts_at <= now:
         raise Refusal("This meeting would start in the past. Nothing was saved.")
-    item = Item(
-        community_id=community.id,
-        number=next_number(session, community.id),
-        kind="meeting",
-        circle_id=circle.id,
-        author_id=author.id if author else None,
-        text=title,
-        must_read=False,
-        version=1,
-        created_at=now,
-    )
-    session.add(item)
-    session.flush()
+    item = new_item(session, community, circle, author, "meeting", title, now, must_read=False)
     meeting = Meeting(
         item_id=item.id,
         title=title,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot.models import Community, Item
+from bot.models import Circle, Community, Item, Member
 
 
 def next_number(session: Session, community_id: int) -> int:
@@ -17,6 +19,33 @@ def next_number(session: Session, community_id: int) -> int:
         .returning(Community.next_number)
     )
     return int(session.execute(statement).scalar_one())
+
+
+def new_item(
+    session: Session,
+    community: Community,
+    circle: Circle,
+    author: Member | None,
+    kind: str,
+    text: str,
+    now: datetime,
+    must_read: bool,
+) -> Item:
+    """A new numbered item (an update, announcement, commitment, meeting…), flushed so it has an id."""
+    item = Item(
+        community_id=community.id,
+        number=next_number(session, community.id),
+        kind=kind,
+        circle_id=circle.id,
+        author_id=author.id if author else None,
+        text=text,
+        must_read=must_read,
+        version=1,
+        created_at=now,
+    )
+    session.add(item)
+    session.flush()
+    return item
 
 
 def find_item(session: Session, community_id: int, number: int) -> Item | None:

@@ -11,7 +11,7 @@ from bot.errors import Refusal, kind_name
 from bot.markup import esc
 from bot.models import Acknowledgement, Circle, Commitment, Community, Item, Member, Update
 from bot.services.commitments import check_note, record_change
-from bot.services.numbering import next_number
+from bot.services.numbering import new_item
 
 
 def post_item(
@@ -24,20 +24,7 @@ def post_item(
     now: datetime,
 ) -> Item:
     """A new item that the circle's members must read, with the next number."""
-    item = Item(
-        community_id=community.id,
-        number=next_number(session, community.id),
-        kind=kind,
-        circle_id=circle.id,
-        author_id=author.id if author else None,
-        text=check_note(text),
-        must_read=True,
-        version=1,
-        created_at=now,
-    )
-    session.add(item)
-    session.flush()
-    return item
+    return new_item(session, community, circle, author, kind, check_note(text), now, must_read=True)
 
 
 def post_update(
