@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -69,14 +70,8 @@ def _config(ctx: click.Context, db: str | None) -> Config:
     except ConfigError as error:
         raise fail(error, cli_language(None, path)) from error
     if db:
-        config = _with(config, database_url=db)
+        config = replace(config, database_url=db)
     return config
-
-
-def _with(config: Config, **changes: object) -> Config:
-    from dataclasses import replace
-
-    return replace(config, **changes)  # type: ignore[arg-type]
 
 
 def _clock(now: str | None, config: Config) -> Clock:

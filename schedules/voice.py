@@ -45,10 +45,6 @@ class Voice:
     def day(self, moment: datetime) -> str:
         return self.when(moment, has_time=False)
 
-    def local_days_until(self, moment: datetime) -> int:
-        """Calendar days from today to the local day of `moment` (negative: in the past)."""
-        return (moment.astimezone(self.zone).date() - self.now.astimezone(self.zone).date()).days
-
 
 def person(member: Member | None) -> str:
     if member is None:

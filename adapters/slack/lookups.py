@@ -102,12 +102,6 @@ def ensure_facilitators(dispatcher: Dispatcher, people: Mapping[str, str | None]
     return names
 
 
-def member_language(dispatcher: Dispatcher, identity: str, display_name: str | None = None) -> str:
-    with dispatcher.store.unit_of_work() as session:
-        community = dispatcher.community(session)
-        return language_of(dispatcher.member(session, identity, display_name), community.language)
-
-
 def notice(dispatcher: Dispatcher, identity: str, channel: str | None, text: Callable[[Translator], str]) -> bool:
     """An ephemeral note for one member in a channel, through the outbox, in their language."""
     if not channel:

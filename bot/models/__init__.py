@@ -3,7 +3,7 @@
 from bot.models.base import Base, UTCDateTime
 from bot.models.community import Circle, CircleChannel, CircleMember, Community, Identity, Member, Organisation
 from bot.models.delivery import MessageRef, ProcessedEvent
-from bot.models.items import ITEM_KINDS, MUST_READ_KINDS, Commitment, CommitmentChange, Item, Update
+from bot.models.items import Commitment, CommitmentChange, Item, Update
 from bot.models.outbox import OutboxMessage, PlatformState
 from bot.models.reads import Acknowledgement, SeenItem, SeenMark
 from bot.models.schedules import AgendaTopic, Meeting, MemberPreference, Occurrence, Schedule
@@ -20,8 +20,6 @@ __all__ = [
     "Organisation",
     "MessageRef",
     "ProcessedEvent",
-    "ITEM_KINDS",
-    "MUST_READ_KINDS",
     "Commitment",
     "CommitmentChange",
     "Item",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from sqlalchemy import DateTime, MetaData, String, Text
+from sqlalchemy import DateTime, MetaData, String
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -48,4 +48,3 @@ class Base(DeclarativeBase):
 intpk = Annotated[int, mapped_column(primary_key=True, autoincrement=True)]
 timestamp = Annotated[datetime, mapped_column(UTCDateTime())]
 name_str = Annotated[str, mapped_column(String(200))]
-text_str = Annotated[str, mapped_column(Text())]

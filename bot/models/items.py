@@ -10,15 +10,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from bot.models.base import Base, UTCDateTime, intpk, timestamp
 from bot.models.community import Circle, Member, Organisation
 
-ITEM_KINDS = ("commitment", "update", "announcement", "decision", "recap", "agenda", "meeting")
-MUST_READ_KINDS = ("update", "announcement", "decision", "recap", "agenda")
-
 
 class Item(Base):
     """Anything with a number `#N` in the community's one sequence.
 
-    Commitments carry a number too (joined table `commitments`), but only the kinds in
-    MUST_READ_KINDS are items that members must read.
+    kind: commitment, update, announcement, decision, recap, agenda, meeting. Commitments and
+    meetings carry a number too (joined tables), but only the items with `must_read` are read.
     """
 
     __tablename__ = "items"
@@ -103,4 +100,4 @@ class Update(Base):
     item: Mapped[Item] = relationship(lazy="joined")
 
 
-__all__ = ["ITEM_KINDS", "MUST_READ_KINDS", "Item", "Commitment", "CommitmentChange", "Update"]
+__all__ = ["Item", "Commitment", "CommitmentChange", "Update"]

@@ -16,8 +16,6 @@ from bot.models.base import Base, UTCDateTime, intpk, timestamp
 from bot.models.community import Member
 from bot.models.items import Item
 
-OCCURRENCE_STATUSES = ("posted", "late", "missed", "paused", "empty")
-
 
 class Schedule(Base):
     """A recurring source of posts and its pause switch, kept in step with the config.
@@ -62,7 +60,7 @@ class Occurrence(Base):
     kind: Mapped[str] = mapped_column(String(20))
     circle_id: Mapped[int | None] = mapped_column(ForeignKey("circles.id"))
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.item_id"))
-    status: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(10))  # posted | late | missed | paused | empty
     claimed_at: Mapped[timestamp]
     item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"))
     posts: Mapped[int] = mapped_column(Integer, default=0)
@@ -122,4 +120,4 @@ class MemberPreference(Base):
     updated_at: Mapped[timestamp]
 
 
-__all__ = ["OCCURRENCE_STATUSES", "AgendaTopic", "Meeting", "MemberPreference", "Occurrence", "Schedule"]
+__all__ = ["AgendaTopic", "Meeting", "MemberPreference", "Occurrence", "Schedule"]

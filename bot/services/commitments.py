@@ -17,7 +17,6 @@ from bot.services.numbering import find_item, new_item
 
 MAX_TITLE = 300
 MAX_NOTE = 4000
-RESOURCE_KINDS = ("human", "financial", "material", "immaterial")
 
 
 def check_title(title: str) -> str:
