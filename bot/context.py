@@ -23,6 +23,7 @@ class Context:
     now: datetime
     config: Config
     incoming: Incoming
+    unlinked: bool = False  # said in a room that is linked to no circle (facilitators may link it)
 
     @property
     def language(self) -> str:

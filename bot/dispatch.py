@@ -15,22 +15,37 @@ from bot.dates import When, format_when
 from bot.db import Store
 from bot.dedup import already_recorded, first_time
 from bot.errors import Refusal, Term, UsageError
-from bot.i18n import translator
+from bot.i18n import N_, translator
 from bot.markup import esc
-from bot.models import Community, Member
+from bot.models import Circle, Community, Member
 from bot.outbox import enqueue_reply
 from bot.reply import Incoming, Reply
 from bot.router import Command, Router, parse_arguments, split_command
 from bot.services.community import (
     circle_for_channel,
+    ensure_circle,
     ensure_community,
     find_community,
-    join_circle,
     member_for_identity,
 )
+from bot.services.membership import active_circles, admitted_member, join_circle, mapped_circle, present_in_channel
 
 log = logging.getLogger(__name__)
 MAX_LINE = 20_000
+CONSOLE = "console:"
+STRANGER = N_(
+    "Sorry, I only answer the members of this community of action, and I do not find you in any of its "
+    "circles. If you take part, ask its facilitator to add you to a circle's room or channel."
+)
+UNLINKED = N_(
+    "This room is not linked to a circle of the community, so I do nothing here. A facilitator can link it "
+    "by typing /map <circle> here (or in the configuration)."
+)
+MAP_COMMANDS = frozenset({"map", "help"})
+
+
+class NotAdmitted(Refusal):
+    """The speaker may not use Relais here: a stranger, or a room that belongs to no circle."""
 
 
 @dataclass
@@ -86,20 +101,76 @@ class Dispatcher:
         return community or ensure_community(session, self.config, self.clock.now())
 
     def member(self, session: Session, identity: str, display_name: str | None = None) -> Member:
-        """The member behind a platform identity (created on first contact)."""
+        """The member behind a platform identity (created on first contact, in no circle)."""
         community = self.community(session)
         return member_for_identity(session, community, identity, display_name, self.config, self.clock.now())
 
+    def admitted(
+        self, session: Session, identity: str, display_name: str | None = None, channel: str | None = None
+    ) -> Member | None:
+        """The member behind an identity if they belong here; None for a stranger (nothing is stored).
+
+        Someone the platform shows in a circle's channel (`channel` mapped) is a member of its circle;
+        elsewhere only people already in a circle, facilitators, and console identities get in.
+        """
+        community = self.community(session)
+        now = self.clock.now()
+        if identity.startswith(CONSOLE):
+            return member_for_identity(session, community, identity, display_name, self.config, now)
+        circle = mapped_circle(session, channel)
+        if circle is not None and channel is not None:
+            return present_in_channel(session, community, circle, channel, identity, display_name, self.config, now)
+        return admitted_member(session, community, identity, display_name, self.config, now)
+
     def context_for(self, session: Session, incoming: Incoming) -> Context:
-        """Who speaks, where: the member joins the channel's circle on first message there."""
+        """Who speaks, where. Raises NotAdmitted for a stranger, or in a room linked to no circle.
+
+        In a circle's channel the speaker is a member of its circle (the platform shows them
+        there). In a direct chat, or in a room that is not linked, only someone who already
+        belongs (in a circle now, or a facilitator) gets in; nothing is stored for anyone else.
+        The console keeps its own rule: a console channel names its circle.
+        """
         now = self.clock.now()
         community = self.community(session)
-        actor = member_for_identity(
-            session, community, incoming.identity, incoming.display_name, self.config, now, incoming.language
-        )
-        circle = circle_for_channel(session, community, incoming.channel, self.config.default_circle)
-        join_circle(session, actor, circle, now, self.config.late_joiner_items)
-        return Context(session, community, actor, circle, now, self.config, incoming)
+        if incoming.identity.startswith(CONSOLE) or incoming.channel is None:
+            actor = member_for_identity(
+                session, community, incoming.identity, incoming.display_name, self.config, now, incoming.language
+            )
+            circle = circle_for_channel(session, community, incoming.channel, self.config.default_circle)
+            join_circle(session, actor, circle, now, self.config.late_joiner_items)
+            return Context(session, community, actor, circle, now, self.config, incoming)
+        mapped = None if incoming.direct else mapped_circle(session, incoming.channel)
+        if mapped is not None:
+            actor = present_in_channel(
+                session,
+                community,
+                mapped,
+                incoming.channel,
+                incoming.identity,
+                incoming.display_name,
+                self.config,
+                now,
+                incoming.language,
+            )
+            return Context(session, community, actor, mapped, now, self.config, incoming)
+        member = admitted_member(session, community, incoming.identity, incoming.display_name, self.config, now)
+        if member is None:
+            raise NotAdmitted(STRANGER)
+        circle = self.home_circle(session, community, member)
+        ctx = Context(session, community, member, circle, now, self.config, incoming)
+        if not incoming.direct:
+            ctx.unlinked = True
+        return ctx
+
+    def home_circle(self, session: Session, community: Community, member: Member) -> Circle:
+        """Where a member's words go from a direct chat: their one circle, the default one, or the first."""
+        circles = active_circles(session, member.id)
+        if len(circles) == 1:
+            return circles[0]
+        default = ensure_circle(session, community, self.config.default_circle)
+        if not circles or any(circle.id == default.id for circle in circles):
+            return default
+        return circles[0]
 
     def _first_time(self, session: Session, incoming: Incoming, record: bool = True) -> bool:
         """True if this platform event was not handled before (and, with `record`, remember it)."""
@@ -110,7 +181,11 @@ class Dispatcher:
         return first_time(session, source, incoming.event_id, self.clock)
 
     def _handle(self, session: Session, incoming: Incoming) -> Reply:
-        ctx = self.context_for(session, incoming)
+        try:
+            ctx = self.context_for(session, incoming)
+        except NotAdmitted as refused:
+            tr = translator(incoming.language if incoming.language in ("fr", "en") else self.config.language)
+            return Reply.say(tr.t(refused.message), ok=False)
         if len(incoming.text) > MAX_LINE:
             return Reply.say(
                 ctx.t(
@@ -124,6 +199,8 @@ class Dispatcher:
         if not name:
             return Reply.say(ctx.t("Type /help to see what I can do."), ok=False)
         command = self.router.find(name)
+        if ctx.unlinked and (command is None or command.name not in MAP_COMMANDS or not ctx.actor.is_facilitator):
+            return Reply.say(ctx.t(UNLINKED), ok=False)
         if command is None:
             return self._unknown(ctx, name)
         return self.run(ctx, command, rest)

@@ -48,15 +48,19 @@ class Post:
 
 @dataclass(frozen=True)
 class Reply:
+    """What a command answers. `resync` names channels whose members the adapter must read again
+    from the platform (a room was just linked to a circle)."""
+
     posts: tuple[Post, ...] = ()
     ok: bool = True
+    resync: tuple[str, ...] = ()
 
     @staticmethod
     def say(text: str, ok: bool = True) -> Reply:
         return Reply(posts=(Post(text),), ok=ok)
 
     def plus(self, *posts: Post) -> Reply:
-        return Reply(posts=self.posts + posts, ok=self.ok)
+        return Reply(posts=self.posts + posts, ok=self.ok, resync=self.resync)
 
     @property
     def text(self) -> str:

@@ -79,6 +79,7 @@ class _Batch:
             self.items = {
                 (channel, message_id): item for channel, message_id, item in rows if (channel, message_id) in refs
             }
+        self.admitted: dict[tuple[str, str], Member | None] = {}
         item_ids = {item.id for item in self.items.values()}
         member_ids = {member.id for member in self.members.values()}
         self.acks: dict[tuple[int, int], Acknowledgement] = {}
@@ -92,23 +93,31 @@ class _Batch:
                 )
             }
 
-    def member(self, identity: str, display_name: str | None) -> Member:
-        if identity not in self.members:
-            self.members[identity] = self.dispatcher.member(self.session, identity, display_name)
-        return self.members[identity]
+    def member(self, signal: Signal) -> Member | None:
+        """The signal's member; None for a stranger (someone outside the channel's circle and every other)."""
+        key = (signal.identity, signal.channel)
+        if key not in self.admitted:
+            self.admitted[key] = self.dispatcher.admitted(
+                self.session, signal.identity, signal.display_name, signal.channel
+            )
+        return self.admitted[key]
 
     def apply(self, signal: Signal) -> bool:
         now = self.dispatcher.clock.now()
         if isinstance(signal, Receipt):
-            member = self.member(signal.identity, signal.display_name)
-            reads.record_seen_mark(self.session, member, signal.channel, signal.upto, now)
+            reader = self.member(signal)
+            if reader is None:
+                return False
+            reads.record_seen_mark(self.session, reader, signal.channel, signal.upto, now)
             return True
         if not reads.is_ack_emoji(signal.emoji):
             return False
         item = self.items.get((signal.channel, signal.message_id))
         if item is None or not item.must_read:
             return False
-        member = self.member(signal.identity, signal.display_name)
+        member = self.member(signal)
+        if member is None:
+            return False
         ack = self.acks.get((item.id, member.id))
         if not signal.added:
             if ack is None:
@@ -167,11 +176,18 @@ def receipt(
 
 
 def acknowledge_number(
-    dispatcher: Dispatcher, identity: str, number: int, via: str, display_name: str | None = None
+    dispatcher: Dispatcher,
+    identity: str,
+    number: int,
+    via: str,
+    display_name: str | None = None,
+    channel: str | None = None,
 ) -> bool:
-    """A "Got it" button on item #number."""
+    """A "Got it" button on item #number (`channel`: where the button was clicked, if in a channel)."""
     with dispatcher.store.unit_of_work() as session:
-        member = dispatcher.member(session, identity, display_name)
+        member = dispatcher.admitted(session, identity, display_name, channel)
+        if member is None:
+            return False
         item = find_item(session, member.community_id, number)
         if item is None or not item.must_read:
             return False
@@ -181,7 +197,9 @@ def acknowledge_number(
 def seen_items(dispatcher: Dispatcher, identity: str, item_ids: Iterable[int]) -> int:
     """Items listed in a personal view (Slack App Home) count as seen."""
     with dispatcher.store.unit_of_work() as session:
-        member = dispatcher.member(session, identity)
+        member = dispatcher.admitted(session, identity)
+        if member is None:
+            return 0
         return reads.record_seen_items(session, member, item_ids, dispatcher.clock.now())
 
 

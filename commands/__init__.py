@@ -6,10 +6,22 @@ from bot.router import Router
 
 
 def build_router() -> Router:
-    from commands import actions, commitments, digest, general, meetings, members, nudges, reads, schedule, updates
+    from commands import (
+        actions,
+        circles,
+        commitments,
+        digest,
+        general,
+        meetings,
+        members,
+        nudges,
+        reads,
+        schedule,
+        updates,
+    )
 
     router = Router()
-    for module in (commitments, updates, reads, actions, meetings, digest, nudges, schedule, members, general):
+    for module in (commitments, updates, reads, actions, meetings, digest, nudges, schedule, members, circles, general):
         router.include(module.router)
     general.attach_help(router)
     return router

@@ -12,6 +12,7 @@ from bot.markup import esc
 from bot.reply import Reply
 from bot.router import Param, Router
 from bot.services.community import ensure_organisation, set_organisation
+from bot.services.membership import active_circles
 from commands.common import facilitator_only, one_member
 
 router = Router()
@@ -71,17 +72,19 @@ def member(ctx: Context, text: str) -> Reply:
 @router.command(
     "whoami",
     usage=N_("/whoami"),
-    summary=N_("who I think you are, and your circle"),
+    summary=N_("who I think you are, and your circles"),
     aliases=("moi",),
 )
 def whoami(ctx: Context) -> Reply:
     role = ctx.t("facilitator") if ctx.actor.is_facilitator else ctx.t("partner")
+    circles = active_circles(ctx.session, ctx.actor.id)
+    names = ", ".join(esc(circle.name, 60) for circle in circles) or ctx.t("none")
     return Reply.say(
         ctx.t(
-            "You are {name}, {role}, in the circle {circle}. Language: {language}.",
+            "You are {name}, {role}. Your circles: {circles}. Language: {language}.",
             name=member_label(ctx.actor),
             role=role,
-            circle=esc(ctx.circle.name, 60),
+            circles=names,
             language=ctx.language,
         )
     )

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.markup import bold, esc
 from bot.models import CircleMember, Commitment, Item, Member
+from bot.services.membership import in_audience_window
 from bot.services.reads import unread_items
 from schedules import facts
 from schedules.recap import Draft
@@ -117,7 +118,7 @@ def nudge_candidates(session: Session, community_id: int, settings: Settings, sl
         .where(
             Item.community_id == community_id,
             Item.must_read.is_(True),
-            Item.number >= CircleMember.audience_from,
+            in_audience_window(Item.number),
             Item.created_at > threshold - timedelta(days=1),
             Item.created_at <= threshold,
         )

@@ -50,7 +50,11 @@ def meeting_line(ctx: Context, meeting: Meeting) -> str:
 
 def _meetings(ctx: Context) -> list[str]:
     """The coming meetings of the member's circles (of all circles if they are in none yet)."""
-    mine = set(ctx.session.scalars(select(CircleMember.circle_id).where(CircleMember.member_id == ctx.actor.id)))
+    mine = set(
+        ctx.session.scalars(
+            select(CircleMember.circle_id).where(CircleMember.member_id == ctx.actor.id, CircleMember.left_at.is_(None))
+        )
+    )
     meetings = upcoming_meetings(ctx.session, ctx.community.id, ctx.now, MEETINGS, circle_ids=mine or None)
     return [meeting_line(ctx, meeting) for meeting in meetings]
 

@@ -1,7 +1,16 @@
 """The store's tables. Import from here; every table module is registered on Base.metadata."""
 
 from bot.models.base import Base, UTCDateTime
-from bot.models.community import Circle, CircleChannel, CircleMember, Community, Identity, Member, Organisation
+from bot.models.community import (
+    ChannelMember,
+    Circle,
+    CircleChannel,
+    CircleMember,
+    Community,
+    Identity,
+    Member,
+    Organisation,
+)
 from bot.models.delivery import MessageRef, ProcessedEvent
 from bot.models.items import Commitment, CommitmentChange, Item, Update
 from bot.models.outbox import OutboxMessage, PlatformState
@@ -11,6 +20,7 @@ from bot.models.schedules import AgendaTopic, Meeting, MemberPreference, Occurre
 __all__ = [
     "Base",
     "UTCDateTime",
+    "ChannelMember",
     "Circle",
     "CircleChannel",
     "CircleMember",

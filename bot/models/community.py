@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from bot.models.base import Base, intpk, name_str, timestamp
+from bot.models.base import Base, UTCDateTime, intpk, name_str, timestamp
 
 
 class Community(Base):
@@ -86,6 +88,8 @@ class CircleMember(Base):
 
     `audience_from` is the first item number the member must read in this circle: the next
     number when they joined, or earlier so that a late joiner gets the circle's last few items.
+    A member who left (`left_at`) keeps the items numbered up to `audience_until` in their
+    audience (history stays true) and is in no newer one.
     """
 
     __tablename__ = "circle_members"
@@ -94,3 +98,22 @@ class CircleMember(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), primary_key=True, index=True)
     joined_at: Mapped[timestamp]
     audience_from: Mapped[int] = mapped_column(Integer, default=0)
+    audience_until: Mapped[int | None] = mapped_column(Integer)
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def active(self) -> bool:
+        return self.left_at is None
+
+
+class ChannelMember(Base):
+    """Someone the platform says is in a mapped channel (Matrix joined members, Slack channel members).
+
+    The platform's truth, kept in step by the adapters; a circle's members follow it.
+    """
+
+    __tablename__ = "channel_members"
+
+    channel: Mapped[str] = mapped_column(String(300), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), primary_key=True, index=True)
+    since: Mapped[timestamp]

@@ -11,11 +11,9 @@ from bot.config import Config
 from bot.models import (
     Circle,
     CircleChannel,
-    CircleMember,
     Commitment,
     Community,
     Identity,
-    Item,
     Member,
     Organisation,
 )
@@ -129,26 +127,6 @@ def member_for_identity(
     session.add(Identity(member_id=member.id, identity=identity))
     session.flush()
     return member
-
-
-def join_circle(session: Session, member: Member, circle: Circle, now: datetime, backlog: int) -> bool:
-    """Add the member to the circle; a late joiner gets the circle's last `backlog` items to read.
-
-    Returns True when the member was not in the circle before.
-    """
-    if session.get(CircleMember, (circle.id, member.id)) is not None:
-        return False
-    recent = session.scalars(
-        select(Item.number)
-        .where(Item.circle_id == circle.id, Item.must_read.is_(True))
-        .order_by(Item.number.desc())
-        .limit(max(backlog, 0))
-    ).all()
-    community_next = session.scalar(select(Community.next_number).where(Community.id == member.community_id))
-    audience_from = min(recent) if recent and backlog > 0 else int(community_next or 0) + 1
-    session.add(CircleMember(circle_id=circle.id, member_id=member.id, joined_at=now, audience_from=audience_from))
-    session.flush()
-    return True
 
 
 def find_organisation(session: Session, community: Community, name: str) -> list[Organisation]:

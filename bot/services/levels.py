@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from bot.models import Acknowledgement, CircleMember, Item, Member
+from bot.services.membership import covers
 from bot.services.reads import load_items
 
 
@@ -49,10 +50,17 @@ class LevelReport:
     items: int
 
 
+Window = tuple[int, int | None]  # (audience_from, audience_until): the item numbers a membership covers
+
+
 def _audience_counts(
-    items: Sequence[Any], memberships: dict[int, dict[int, int]]
+    items: Sequence[Any], memberships: dict[int, dict[int, Window]]
 ) -> tuple[dict[int, int], dict[int, int]]:
-    """Items to read per member, and audience size per item, by bisecting sorted numbers."""
+    """Items to read per member (added up over their circles), and audience size per item.
+
+    Counted by bisecting sorted numbers: the members whose window starts at or before an item,
+    minus those whose window ended before it.
+    """
     by_circle: dict[int, list[Any]] = {}
     for row in items:
         by_circle.setdefault(row.circle_id, []).append(row)
@@ -61,19 +69,21 @@ def _audience_counts(
     for circle, rows in by_circle.items():
         members = memberships[circle]
         numbers = sorted(row.number for row in rows)
-        froms = sorted(members.values())
+        froms = sorted(start for start, _ in members.values())
+        untils = sorted(until for _, until in members.values() if until is not None)
         authored: dict[int, list[int]] = {}
         for row in rows:
-            author_from = members.get(row.author_id) if row.author_id is not None else None
-            own = 1 if author_from is not None and author_from <= row.number else 0
-            audience_size[row.id] = bisect_right(froms, row.number) - own
+            window = members.get(row.author_id) if row.author_id is not None else None
+            own = 1 if window is not None and covers(window, row.number) else 0
+            audience_size[row.id] = bisect_right(froms, row.number) - bisect_left(untils, row.number) - own
             if own:
                 authored.setdefault(row.author_id, []).append(row.number)
-        for member_id, audience_from in members.items():
-            count = len(numbers) - bisect_left(numbers, audience_from)
-            count -= sum(1 for number in authored.get(member_id, ()) if number >= audience_from)
+        for member_id, (start, until) in members.items():
+            end = len(numbers) if until is None else bisect_right(numbers, until)
+            count = max(end - bisect_left(numbers, start), 0)
+            count -= sum(1 for number in authored.get(member_id, ()) if covers((start, until), number))
             if count:
-                totals[member_id] = count
+                totals[member_id] = totals.get(member_id, 0) + count
     return totals, audience_size
 
 
@@ -94,13 +104,13 @@ def _tally(session: Session, conditions: list[ColumnElement[bool]]) -> _Tally | 
     if not items:
         return None
     circle_ids = {row.circle_id for row in items}
-    memberships: dict[int, dict[int, int]] = {circle: {} for circle in circle_ids}
-    for circle, member_id, audience_from in session.execute(
-        select(CircleMember.circle_id, CircleMember.member_id, CircleMember.audience_from)
+    memberships: dict[int, dict[int, Window]] = {circle: {} for circle in circle_ids}
+    for circle, member_id, audience_from, audience_until in session.execute(
+        select(CircleMember.circle_id, CircleMember.member_id, CircleMember.audience_from, CircleMember.audience_until)
         .join(Member, Member.id == CircleMember.member_id)
         .where(CircleMember.circle_id.in_(circle_ids), Member.muted.is_(False))
     ):
-        memberships[circle][member_id] = audience_from
+        memberships[circle][member_id] = (audience_from, audience_until)
     totals, audience_size = _audience_counts(items, memberships)
     by_id = {row.id: (row.circle_id, row.number, row.author_id, row.version) for row in items}
     acked_by_member: dict[int, int] = dict.fromkeys(totals, 0)
@@ -112,8 +122,8 @@ def _tally(session: Session, conditions: list[ColumnElement[bool]]) -> _Tally | 
     )
     for item_id, member_id, version in rows:
         circle, number, author, current = by_id[item_id]
-        audience_from = memberships[circle].get(member_id)
-        if version == current and audience_from is not None and audience_from <= number and member_id != author:
+        window = memberships[circle].get(member_id)
+        if version == current and window is not None and covers(window, number) and member_id != author:
             acked_by_member[member_id] += 1
             acked_by_item[item_id] += 1
     return _Tally(by_id, totals, audience_size, acked_by_member, acked_by_item)

@@ -1,7 +1,8 @@
 """Reading levels: acknowledgements, seen signals, unread lists, who read what, coverage.
 
 The audience of an item is the members of its circle when it was posted (its number is at
-or after their `audience_from`), minus its author and muted members.
+or after their `audience_from`, and not after their `audience_until` if they left), minus its
+author and muted members.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from bot.models import (
     SeenItem,
     SeenMark,
 )
+from bot.services.membership import in_audience_window
 
 ACK_EMOJI = frozenset({"✅", "👍", "✔️", "✔", "☑️", "white_check_mark", "+1", "thumbsup", "heavy_check_mark"})
 
@@ -100,7 +102,7 @@ def unread_ids(session: Session, member: Member) -> list[int]:
         .join(CircleMember, and_(CircleMember.circle_id == Item.circle_id, CircleMember.member_id == member.id))
         .where(
             Item.must_read.is_(True),
-            Item.number >= CircleMember.audience_from,
+            in_audience_window(Item.number),
             or_(Item.author_id.is_(None), Item.author_id != member.id),
             ~_current_ack(Item.id, member.id),
         )
@@ -126,7 +128,7 @@ def unread_items(session: Session, member: Member, limit: int | None = 20) -> li
 def audience(session: Session, item: Item) -> list[Member]:
     conditions = [
         CircleMember.circle_id == item.circle_id,
-        CircleMember.audience_from <= item.number,
+        in_audience_window(item.number),
         Member.muted.is_(False),
     ]
     if item.author_id is not None:

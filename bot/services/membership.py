@@ -1,0 +1,266 @@
+"""Who is in a circle: the people the platforms say are in its channels, joins, leaves, and who may speak.
+
+A circle's members are the people in its rooms and channels, read from the platform whether or
+not they ever typed a command (`sync_channel`, `channel_joined`, `channel_left`), plus anyone
+who speaks in one of its channels. Someone who leaves every channel of a circle leaves the
+circle: they stay in the audience of what was posted while they were there, and in no newer one.
+Someone in no circle who is not a facilitator is a stranger (`admitted_member` returns None).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, delete, or_, select
+from sqlalchemy.orm import Session
+
+from bot.config import Config
+from bot.models import ChannelMember, Circle, CircleChannel, CircleMember, Community, Identity, Item, Member
+from bot.services.community import member_for_identity
+
+
+def in_audience_window(number: ColumnElement[int] | int) -> ColumnElement[bool]:
+    """The membership row covers item `number`: joined before it, and not left before it."""
+    return and_(
+        CircleMember.audience_from <= number,
+        or_(CircleMember.audience_until.is_(None), CircleMember.audience_until >= number),
+    )
+
+
+def covers(row: CircleMember | tuple[int, int | None], number: int) -> bool:
+    """Python twin of in_audience_window, for (audience_from, audience_until) pairs."""
+    start, until = (row.audience_from, row.audience_until) if isinstance(row, CircleMember) else row
+    return start <= number and (until is None or number <= until)
+
+
+def _next_number(session: Session, community_id: int) -> int:
+    return int(session.scalar(select(Community.next_number).where(Community.id == community_id)) or 0) + 1
+
+
+def join_circle(session: Session, member: Member, circle: Circle, now: datetime, backlog: int) -> bool:
+    """Add the member to the circle; a late joiner gets the circle's last `backlog` items to read.
+
+    Someone who comes back after leaving is a late joiner again. Returns True when the member
+    was not (or no longer) in the circle.
+    """
+    row = session.get(CircleMember, (circle.id, member.id))
+    if row is not None and row.active:
+        return False
+    recent = session.scalars(
+        select(Item.number)
+        .where(Item.circle_id == circle.id, Item.must_read.is_(True))
+        .order_by(Item.number.desc())
+        .limit(max(backlog, 0))
+    ).all()
+    audience_from = min(recent) if recent and backlog > 0 else _next_number(session, member.community_id)
+    if row is None:
+        session.add(CircleMember(circle_id=circle.id, member_id=member.id, joined_at=now, audience_from=audience_from))
+    else:
+        row.joined_at, row.audience_from, row.audience_until, row.left_at = now, audience_from, None, None
+    session.flush()
+    return True
+
+
+def leave_circle(session: Session, member_id: int, circle_id: int, now: datetime) -> bool:
+    """The member is out of the circle's new items (kept in the audience of the ones already posted)."""
+    row = session.get(CircleMember, (circle_id, member_id))
+    if row is None or not row.active:
+        return False
+    community_id = session.scalar(select(Circle.community_id).where(Circle.id == circle_id))
+    row.audience_until = _next_number(session, int(community_id or 0)) - 1
+    row.left_at = now
+    session.flush()
+    return True
+
+
+def active_circles(session: Session, member_id: int) -> list[Circle]:
+    """The circles the member is in now, by name."""
+    return list(
+        session.scalars(
+            select(Circle)
+            .join(CircleMember, CircleMember.circle_id == Circle.id)
+            .where(CircleMember.member_id == member_id, CircleMember.left_at.is_(None))
+            .order_by(Circle.name)
+        )
+    )
+
+
+def is_in_circle(session: Session, member_id: int, circle_id: int) -> bool:
+    row = session.get(CircleMember, (circle_id, member_id))
+    return row is not None and row.active
+
+
+def mapped_circle(session: Session, channel: str | None) -> Circle | None:
+    if not channel:
+        return None
+    mapping = session.scalar(select(CircleChannel).where(CircleChannel.channel == channel))
+    return mapping.circle if mapping is not None else None
+
+
+def find_by_identity(session: Session, identity: str) -> Member | None:
+    return session.scalar(
+        select(Member).join(Identity, Identity.member_id == Member.id).where(Identity.identity == identity)
+    )
+
+
+def admitted_member(
+    session: Session, community: Community, identity: str, display_name: str | None, config: Config, now: datetime
+) -> Member | None:
+    """The member behind an identity if they belong: in a circle now, or a facilitator; else None.
+
+    A configured facilitator is created on first contact; nobody else is created here.
+    """
+    if identity in config.facilitators:
+        return member_for_identity(session, community, identity, display_name, config, now)
+    member = find_by_identity(session, identity)
+    if member is None or member.community_id != community.id:
+        return None
+    if member.is_facilitator or active_circles(session, member.id):
+        return member_for_identity(session, community, identity, display_name, config, now)
+    return None
+
+
+def present_in_channel(
+    session: Session,
+    community: Community,
+    circle: Circle,
+    channel: str,
+    identity: str,
+    display_name: str | None,
+    config: Config,
+    now: datetime,
+    language: str | None = None,
+) -> Member:
+    """Someone the platform shows in a mapped channel (they spoke, reacted, read, or joined): a member."""
+    member = member_for_identity(session, community, identity, display_name, config, now, language)
+    if session.get(ChannelMember, (channel, member.id)) is None:
+        session.add(ChannelMember(channel=channel, member_id=member.id, since=now))
+        session.flush()
+    join_circle(session, member, circle, now, config.late_joiner_items)
+    return member
+
+
+@dataclass
+class MembershipChanges:
+    joined: list[str] = field(default_factory=list)  # display names of members who entered the circle
+    left: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.joined or self.left)
+
+
+def _platform(address: str) -> str:
+    return address.split(":", 1)[0]
+
+
+def _leave_if_gone(session: Session, member: Member, circle: Circle, now: datetime, changes: MembershipChanges) -> None:
+    """Leave the circle when the member is in none of its channels any more."""
+    channels = [mapping.channel for mapping in circle.channels]
+    still = session.scalar(
+        select(ChannelMember.member_id).where(ChannelMember.member_id == member.id, ChannelMember.channel.in_(channels))
+    )
+    if still is None and leave_circle(session, member.id, circle.id, now):
+        changes.left.append(member.display_name)
+
+
+def channel_joined(
+    session: Session,
+    community: Community,
+    channel: str,
+    identity: str,
+    display_name: str | None,
+    config: Config,
+    now: datetime,
+) -> MembershipChanges:
+    """The platform says someone joined a channel: a member of its circle if the channel is mapped."""
+    changes = MembershipChanges()
+    circle = mapped_circle(session, channel)
+    if circle is None:
+        return changes
+    before = find_by_identity(session, identity)
+    was_in = before is not None and is_in_circle(session, before.id, circle.id)
+    member = present_in_channel(session, community, circle, channel, identity, display_name, config, now)
+    if not was_in:
+        changes.joined.append(member.display_name)
+    return changes
+
+
+def channel_left(session: Session, channel: str, identity: str, now: datetime) -> MembershipChanges:
+    """The platform says someone left (or was removed from) a channel."""
+    changes = MembershipChanges()
+    member = find_by_identity(session, identity)
+    if member is None:
+        return changes
+    session.execute(delete(ChannelMember).where(ChannelMember.channel == channel, ChannelMember.member_id == member.id))
+    circle = mapped_circle(session, channel)
+    if circle is not None:
+        _leave_if_gone(session, member, circle, now, changes)
+    return changes
+
+
+def sync_channel(
+    session: Session,
+    community: Community,
+    channel: str,
+    people: Mapping[str, str | None],
+    config: Config,
+    now: datetime,
+) -> MembershipChanges:
+    """Make the channel's members exactly `people` (identity -> display name), as the platform lists them.
+
+    Everyone listed becomes a member of the channel's circle (late-joiner rule for newcomers);
+    members of the circle known on the same platform who are in none of its channels leave it.
+    Nothing happens for an unmapped channel.
+    """
+    changes = MembershipChanges()
+    circle = mapped_circle(session, channel)
+    if circle is None:
+        return changes
+    present: set[int] = set()
+    for identity, name in people.items():
+        changes.joined += channel_joined(session, community, channel, identity, name, config, now).joined
+        member = find_by_identity(session, identity)
+        if member is not None:
+            present.add(member.id)
+    listed = set(session.scalars(select(ChannelMember.member_id).where(ChannelMember.channel == channel)))
+    gone = listed - present
+    if gone:
+        session.execute(
+            delete(ChannelMember).where(ChannelMember.channel == channel, ChannelMember.member_id.in_(gone))
+        )
+    # members of the circle on this platform who are in none of its channels (left while Relais was away)
+    platform = _platform(channel)
+    candidates = session.scalars(
+        select(Member)
+        .join(CircleMember, CircleMember.member_id == Member.id)
+        .join(Identity, Identity.member_id == Member.id)
+        .where(
+            CircleMember.circle_id == circle.id,
+            CircleMember.left_at.is_(None),
+            Identity.identity.like(f"{platform}:%"),
+        )
+        .distinct()
+    ).all()
+    for member in candidates:
+        if member.id not in present:
+            _leave_if_gone(session, member, circle, now, changes)
+    return changes
+
+
+def unlink_channel(session: Session, channel: str, now: datetime) -> MembershipChanges:
+    """The channel no longer belongs to its circle; its people leave it unless in another of its channels."""
+    changes = MembershipChanges()
+    mapping = session.scalar(select(CircleChannel).where(CircleChannel.channel == channel))
+    if mapping is None:
+        return changes
+    circle = mapping.circle
+    member_ids = list(session.scalars(select(ChannelMember.member_id).where(ChannelMember.channel == channel)))
+    session.execute(delete(ChannelMember).where(ChannelMember.channel == channel))
+    session.delete(mapping)
+    session.flush()
+    session.expire(circle, ["channels"])
+    for member in session.scalars(select(Member).where(Member.id.in_(member_ids))):
+        _leave_if_gone(session, member, circle, now, changes)
+    return changes
