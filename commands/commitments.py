@@ -22,7 +22,7 @@ from bot.services.commitments import (
 )
 from bot.services.numbering import find_item
 from bot.services.updates import edit_item_text
-from commands.common import one_member
+from commands.common import one_member, require_visible
 
 router = Router()
 
@@ -163,6 +163,7 @@ def edit_item(ctx: Context, number: int, text: str) -> Reply:
     item = find_item(ctx.session, ctx.community.id, number)
     if item is None:
         raise Refusal("There is no #{number}. /actions lists the open commitments.", number=number)
+    require_visible(ctx, item)
     invalidated = edit_item_text(ctx.session, item, ctx.actor, text, ctx.now)
     header = ctx.t("✏️ #{number} edited by {author}", number=number, author=member_label(ctx.actor))
     confirmation = ctx.t("#{number} edited.", number=number)

@@ -12,7 +12,7 @@ from bot.outbox import member_platforms
 from bot.reply import Reply
 from bot.router import Param, Router
 from bot.services.preferences import set_preference
-from commands.common import circle_named
+from commands.common import circle_named, require_circle
 from commands.meetings import voice_of
 from schedules.nudges import build_digest
 from schedules.recap import build_recap
@@ -48,6 +48,7 @@ def digest(ctx: Context, words: list[str]) -> Reply:
     circle = ctx.circle
     if words and words[0].startswith("#") and len(words) == 1:
         circle = circle_named(ctx, words[0])
+        require_circle(ctx, circle)
     elif words:
         raise UsageError("I did not expect: {extra}", extra=esc(" ".join(words), 80))
     voice = voice_of(ctx)

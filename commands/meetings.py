@@ -23,7 +23,7 @@ from bot.services.meetings import (
     record_decision,
     upcoming_meetings,
 )
-from commands.common import circle_named, facilitator_only
+from commands.common import circle_named, facilitator_only, require_circle
 from schedules.agenda import build_agenda, cancelled_post
 from schedules.meeting_text import parse_meeting_text
 from schedules.settings import Settings, load_settings
@@ -195,10 +195,12 @@ def agenda(ctx: Context, text: str) -> Reply:
     by_circle = _CIRCLE_REF.match(rest)
     if by_number:
         chosen, rest = get_meeting(ctx.session, ctx.community, int(by_number.group(1))), by_number.group(2)
+        circle = chosen.item.circle
     elif by_circle:
         circle, rest = circle_named(ctx, by_circle.group(1)), by_circle.group(2)
     first, _, topic = rest.partition(" ")
     if first.lower() in ADD:
+        require_circle(ctx, circle)
         return _add(ctx, chosen, circle, topic)
     if rest:
         raise UsageError("I did not expect: {extra}", extra=esc(rest, 80))

@@ -17,7 +17,7 @@ from bot.services import levels, reads
 from bot.services.numbering import find_item
 from bot.services.updates import post_item
 from bot.text import first_words
-from commands.common import circle_named, facilitator_only
+from commands.common import circle_named, facilitator_only, require_visible
 
 router = Router()
 ALL = {"all": "all", "tout": "all", "tous": "all", "toutes": "all"}
@@ -32,6 +32,7 @@ def readable_item(ctx: Context, number: int) -> Item:
         raise Refusal("There is no #{number}.", number=number)
     if not item.must_read:
         raise Refusal("#{number} is {kind}, not an item to read.", number=number, kind=kind_name(item.kind))
+    require_visible(ctx, item)
     return item
 
 

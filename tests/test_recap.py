@@ -105,7 +105,8 @@ def test_members_behind_are_named_only_if_the_community_allows_it(store, clock, 
 def test_digest_commands(testbot):
     testbot.say("alice", "/engage Envoyer le compte rendu demain")
     assert "Récapitulatif de la semaine — COPIL" in testbot.say("bob", "/digest")
-    assert "Récapitulatif de la semaine — GT Mobilité" in testbot.say("bob", "/digest #gt")
+    assert "Récapitulatif de la semaine — GT Mobilité" in testbot.say("fabienne", "/digest #gt")
+    assert "GT Mobilité est une instance dont vous ne faites pas partie." in testbot.say("bob", "/digest #gt")
     assert "Il n’y a pas d’instance nommée #nulle-part." in testbot.say("bob", "/digest #nulle-part")
     assert "Je n’attendais pas" in testbot.say("bob", "/digest quoi")
     assert "Rien pour vous en ce moment" in testbot.say("bob", "/digest me")
