@@ -11,7 +11,8 @@ It serves, on ``127.0.0.1`` and a free ephemeral port chosen by the kernel:
 Web API methods with state: auth.test, apps.connections.open, chat.postMessage/postEphemeral/
 update/delete (metadata kept), conversations.history/replies (metadata only with
 ``include_all_metadata``, like Slack), conversations.open/info, views.open/push/update/publish,
-users.info, reactions.add; any other method answers ``{"ok": true}`` and is recorded.
+users.info/list and conversations.members (see standin_members.py), reactions.add; any other
+method answers ``{"ok": true}`` and is recorded.
 
 Primary mode is **async, in the caller's event loop**::
 
@@ -51,6 +52,14 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import WSMsgType, web
 
+from .standin_members import (
+    SLACKBOT,
+    ChannelMembers,
+    StandinError,
+    member_joined_channel_event,
+    member_left_channel_event,
+)
+
 __all__ = [
     "DEFAULT_APP_ID",
     "DEFAULT_BOT_ID",
@@ -68,6 +77,8 @@ __all__ = [
     "form_encode_interactive",
     "form_encode_slash_command",
     "json_encode_event",
+    "member_joined_channel_event",
+    "member_left_channel_event",
     "message_event",
     "new_trigger_id",
     "reaction_added_event",
@@ -253,7 +264,7 @@ class _Fault:
 # ---------------------------------------------------------------------------
 
 
-class SlackStandin:
+class SlackStandin(ChannelMembers):
     """Fake Slack: Web API + Socket Mode + response_url, on loopback. See module docstring."""
 
     def __init__(
@@ -308,6 +319,7 @@ class SlackStandin:
         # --- state
         self.users: dict[str, dict[str, Any]] = {}
         self.channels: dict[str, dict[str, Any]] = {}
+        self.members_of: dict[str, list[str]] = {}  # channel -> member user ids (conversations.members)
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}  # (channel, ts) -> message
         self.ephemerals: list[dict[str, Any]] = []  # {"channel", "user" (recipient), "message"}
         self.views: dict[str, dict[str, Any]] = {}  # view_id -> view
@@ -326,6 +338,7 @@ class SlackStandin:
         self._thread: threading.Thread | None = None
 
         self.add_user(bot_user_id, name=bot_name, real_name=bot_name.capitalize(), is_bot=True, bot_id=bot_id)
+        self.add_user(SLACKBOT, name="slackbot", real_name="Slackbot")  # listed by Slack with is_bot false
         self.add_user(DEFAULT_USER_ID, name="alice", real_name="Alice Martin", tz="Europe/Paris")
         self.add_channel(DEFAULT_CHANNEL_ID, name="general", is_general=True)
         for uid, info in (users or {}).items():
@@ -544,6 +557,7 @@ class SlackStandin:
         locale: str = "en-US",
         email: str | None = None,
         is_bot: bool = False,
+        is_app_user: bool = False,
         deleted: bool = False,
         bot_id: str | None = None,
     ) -> dict[str, Any]:
@@ -578,7 +592,7 @@ class SlackStandin:
             "is_admin": False,
             "is_owner": False,
             "is_bot": is_bot,
-            "is_app_user": False,
+            "is_app_user": is_app_user,
             "updated": int(time.time()),
             "_locale": locale,  # only returned when include_locale=true, like Slack
         }
@@ -596,8 +610,10 @@ class SlackStandin:
         user: str | None = None,
         is_general: bool = False,
         is_member: bool = True,
+        members: Iterable[str] | None = None,
         **extra: Any,
     ) -> dict[str, Any]:
+        """Register (or replace) a channel; `members` are its users (default: the bot, if `is_member`)."""
         channel: dict[str, Any] = {
             "id": channel_id,
             "created": int(time.time()),
@@ -621,6 +637,9 @@ class SlackStandin:
             channel["name_normalized"] = channel["name"]
         channel.update(extra)
         self.channels[channel_id] = channel
+        if members is None:
+            members = ([user] if is_im and user else []) + ([self.bot_user_id] if is_member else [])
+        self.set_members(channel_id, members)
         return channel
 
     def dm_channel_for(self, *user_ids: str) -> str:
@@ -921,6 +940,8 @@ class SlackStandin:
             return 200, handler(self, params), {}
         except _ApiError as exc:
             return 200, {"ok": False, "error": exc.error, **exc.extra}, {}
+        except StandinError as exc:
+            return 200, {"ok": False, "error": exc.error}, {}
 
     # ------------------------------------------------------------------ Web API methods
 
@@ -1225,6 +1246,8 @@ class SlackStandin:
         "conversations.history": _conversations_history,
         "conversations.replies": _conversations_replies,
         "reactions.add": _reactions_add,
+        "conversations.members": ChannelMembers._conversations_members,
+        "users.list": ChannelMembers._users_list,
     }
 
 

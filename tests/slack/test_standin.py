@@ -7,6 +7,7 @@ import json
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -509,3 +510,54 @@ def test_thread_mode_with_sync_web_client_and_sync_bolt_socket_mode(
         s.run_sync(s.socket_close())  # else the builtin client's close() waits its 3 s recv timeout
         handler.close()
     assert [m["text"] for m in s.messages_in(DEFAULT_CHANNEL_ID)] == ["sync", "sync say"]
+
+
+# --------------------------------------------------------------------------- channel members
+
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.mark.asyncio
+async def test_conversations_members_and_users_list_paginate_with_cursors(slack_standin: SlackStandin) -> None:
+    standin = slack_standin
+    people = [f"U0PERSON{n:03d}" for n in range(7)]
+    for user in people:
+        standin.add_user(user, locale="fr-FR")
+    standin.add_channel("C0BIG00001", name="big", members=[standin.bot_user_id, *people])
+    standin.add_channel("G0SECRET01", name="secret", is_private=True, is_member=False, members=people[:2])
+    client = AsyncWebClient(token=BOT_TOKEN, base_url=standin.api_url)
+
+    seen, cursor, pages = [], None, 0
+    while True:
+        response = await client.conversations_members(channel="C0BIG00001", limit=3, cursor=cursor)
+        seen += response["members"]
+        pages += 1
+        cursor = response["response_metadata"]["next_cursor"]
+        if not cursor:
+            break
+    assert seen == [standin.bot_user_id, *people] and pages == 3
+    with pytest.raises(SlackApiError) as refused:
+        await client.conversations_members(channel="G0SECRET01")
+    assert refused.value.response["error"] == "channel_not_found"
+
+    listed = await client.users_list(limit=4, include_locale=True)
+    assert len(listed["members"]) == 4 and listed["response_metadata"]["next_cursor"]
+    everyone = [user async for chunk in await client.users_list(limit=4) for user in chunk["members"]]
+    assert {user["id"] for user in everyone} == set(standin.users)
+    slackbot = next(user for user in everyone if user["id"] == "USLACKBOT")
+    assert slackbot["is_bot"] is False  # as on Slack: Slackbot is not flagged as a bot
+    assert all("locale" in user for user in listed["members"])
+
+
+def test_member_payloads_have_the_recorded_shapes(slack_standin: SlackStandin) -> None:
+    joined = slack_standin.join_channel(DEFAULT_CHANNEL_ID, DEFAULT_USER_ID, inviter="U0INVITER1")
+    recorded = json.loads((DATA / "member_joined_channel.json").read_text(encoding="utf-8"))["event"]
+    assert set(joined) >= set(recorded) - {"enterprise"}
+    assert joined["channel_type"] == recorded["channel_type"] == "C"
+    left = slack_standin.leave_channel(DEFAULT_CHANNEL_ID, DEFAULT_USER_ID)
+    recorded = json.loads((DATA / "member_left_channel.json").read_text(encoding="utf-8"))["event"]
+    assert set(left) >= set(recorded) and left["type"] == recorded["type"]
+    members = json.loads((DATA / "conversations.members.json").read_text(encoding="utf-8"))
+    assert set(members) == {"ok", "members", "response_metadata"}
+    assert DEFAULT_USER_ID not in slack_standin.members_of[DEFAULT_CHANNEL_ID]
