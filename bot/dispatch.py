@@ -132,7 +132,7 @@ class Dispatcher:
         """
         now = self.clock.now()
         community = self.community(session)
-        if incoming.identity.startswith(CONSOLE) or incoming.channel is None:
+        if incoming.identity.startswith(CONSOLE):
             actor = member_for_identity(
                 session, community, incoming.identity, incoming.display_name, self.config, now, incoming.language
             )

@@ -157,9 +157,11 @@ def _platform(address: str) -> str:
 
 def _leave_if_gone(session: Session, member: Member, circle: Circle, now: datetime, changes: MembershipChanges) -> None:
     """Leave the circle when the member is in none of its channels any more."""
-    channels = [mapping.channel for mapping in circle.channels]
     still = session.scalar(
-        select(ChannelMember.member_id).where(ChannelMember.member_id == member.id, ChannelMember.channel.in_(channels))
+        select(ChannelMember.member_id)
+        .join(CircleChannel, CircleChannel.channel == ChannelMember.channel)
+        .where(ChannelMember.member_id == member.id, CircleChannel.circle_id == circle.id)
+        .limit(1)
     )
     if still is None and leave_circle(session, member.id, circle.id, now):
         changes.left.append(member.display_name)
