@@ -27,6 +27,7 @@ from bot.models import Circle, Community, Meeting, Member, Occurrence
 from bot.outbox import enqueue_post, member_platforms
 from bot.reply import Post
 from bot.services.community import find_circle, find_community
+from bot.services.membership import belonging_members
 from bot.services.preferences import digest_subscribers, nudges_off
 from schedules.agenda import build_agenda, reminder_post
 from schedules.nudges import build_digest, build_nudge, nudge_candidates
@@ -207,7 +208,10 @@ def _direct(
         members = list(
             session.scalars(select(Member).where(Member.id.in_(wanted), Member.muted.is_(False)).order_by(Member.id))
         )
+    belonging = belonging_members(session, community.id)
     for member in members:
+        if member.id not in belonging:
+            continue  # left every circle: no longer written to
         if not member_platforms(session, member.id):
             continue  # console-only members read with /digest and /unread
         own = voice.for_member(member)

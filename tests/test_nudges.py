@@ -93,3 +93,17 @@ def test_personal_digest_goes_to_those_who_asked(world):
     assert "À lire\n• #2 Bob : « Compte rendu disponible »" in text
     assert "Vos engagements à échéance dans les 7 jours\n• #1 Dossier Alpha — Alice" in text
     assert text.endswith("Pour ne plus recevoir ce résumé : /digest me off.")
+
+
+def test_someone_who_left_every_circle_is_not_written_to(world):
+    from bot.services.membership import channel_left
+
+    world.run()
+    world.say("alice", "/engage Dossier Alpha mardi")  # due Tue 1 Dec: a nudge on Sat 28
+    world.say("bob", "/engage Dossier Bravo mardi")
+    with world.store.unit_of_work() as session:
+        assert channel_left(session, "matrix:!copil:hs", "matrix:@bob:hs", world.clock.now()).left == ["Bob"]
+    world.until(paris(2026, 11, 30, 10))
+    nudges = nudges_by_day(world)
+    assert "Sat 28" in nudges["Alice"]
+    assert "Bob" not in nudges

@@ -87,6 +87,19 @@ def active_circles(session: Session, member_id: int) -> list[Circle]:
     )
 
 
+def belonging_members(session: Session, community_id: int) -> set[int]:
+    """Ids of the community's members who belong now: in a circle, or facilitators."""
+    in_circles = select(CircleMember.member_id).where(CircleMember.left_at.is_(None))
+    return set(
+        session.scalars(
+            select(Member.id).where(
+                Member.community_id == community_id,
+                or_(Member.role == "facilitator", Member.id.in_(in_circles)),
+            )
+        )
+    )
+
+
 def is_in_circle(session: Session, member_id: int, circle_id: int) -> bool:
     row = session.get(CircleMember, (circle_id, member_id))
     return row is not None and row.active
