@@ -20,6 +20,8 @@ from bot.config import Config
 from bot.models import ChannelMember, Circle, CircleChannel, CircleMember, Community, Identity, Item, Member
 from bot.services.community import member_for_identity
 
+BATCH = 500  # identities looked up per statement
+
 
 def in_audience_window(number: ColumnElement[int] | int) -> ColumnElement[bool]:
     """The membership row covers item `number`: joined before it, and not left before it."""
@@ -233,12 +235,9 @@ def sync_channel(
     circle = mapped_circle(session, channel)
     if circle is None:
         return changes
-    present: set[int] = set()
-    for identity, name in people.items():
-        changes.joined += channel_joined(session, community, channel, identity, name, config, now).joined
-        member = find_by_identity(session, identity)
-        if member is not None:
-            present.add(member.id)
+    members = _members_for(session, community, people, config, now)
+    present = {member.id for member in members.values()}
+    _enter(session, circle, channel, list(members.values()), config, now, changes)
     listed = set(session.scalars(select(ChannelMember.member_id).where(ChannelMember.channel == channel)))
     gone = listed - present
     if gone:
@@ -262,6 +261,84 @@ def sync_channel(
         if member.id not in present:
             _leave_if_gone(session, member, circle, now, changes)
     return changes
+
+
+def _members_for(
+    session: Session, community: Community, people: Mapping[str, str | None], config: Config, now: datetime
+) -> dict[str, Member]:
+    """identity -> member for everyone listed, in a few statements: the known ones loaded, the others created."""
+    found: dict[str, Member] = {}
+    wanted = list(people)
+    for start in range(0, len(wanted), BATCH):
+        chunk = wanted[start : start + BATCH]
+        rows = session.execute(
+            select(Identity.identity, Member)
+            .join(Member, Member.id == Identity.member_id)
+            .where(Identity.identity.in_(chunk))
+        )
+        found.update((identity, member) for identity, member in rows)
+    for identity, member in found.items():
+        name = people[identity]
+        if name and member.display_name != name[:200]:
+            member.display_name = name[:200]
+        if identity in config.facilitators:
+            member.role = "facilitator"
+    new = {
+        identity: Member(
+            community_id=community.id,
+            display_name=(name or identity.split(":", 1)[-1])[:200],
+            role="facilitator" if identity in config.facilitators else "partner",
+            language=None,
+            muted=False,
+            created_at=now,
+        )
+        for identity, name in people.items()
+        if identity not in found
+    }
+    if new:
+        session.add_all(new.values())
+        session.flush()
+        session.add_all(Identity(member_id=member.id, identity=identity) for identity, member in new.items())
+        session.flush()
+    return {**found, **new}
+
+
+def _enter(
+    session: Session,
+    circle: Circle,
+    channel: str,
+    members: list[Member],
+    config: Config,
+    now: datetime,
+    changes: MembershipChanges,
+) -> None:
+    """Everyone in `members` is in the channel and in its circle (newcomers by the late-joiner rule)."""
+    ids = [member.id for member in members]
+    there = set(session.scalars(select(ChannelMember.member_id).where(ChannelMember.channel == channel)))
+    session.add_all(ChannelMember(channel=channel, member_id=i, since=now) for i in ids if i not in there)
+    rows = {
+        row.member_id: row for row in session.scalars(select(CircleMember).where(CircleMember.circle_id == circle.id))
+    }
+    entering = [member for member in members if member.id not in rows or not rows[member.id].active]
+    if entering:
+        recent = session.scalars(
+            select(Item.number)
+            .where(Item.circle_id == circle.id, Item.must_read.is_(True))
+            .order_by(Item.number.desc())
+            .limit(max(config.late_joiner_items, 0))
+        ).all()
+        backlog = config.late_joiner_items > 0 and recent
+        audience_from = min(recent) if backlog else _next_number(session, circle.community_id)
+        for member in entering:
+            row = rows.get(member.id)
+            if row is None:
+                session.add(
+                    CircleMember(circle_id=circle.id, member_id=member.id, joined_at=now, audience_from=audience_from)
+                )
+            else:
+                row.joined_at, row.audience_from, row.audience_until, row.left_at = now, audience_from, None, None
+            changes.joined.append(member.display_name)
+    session.flush()
 
 
 def unlink_channel(session: Session, channel: str, now: datetime) -> MembershipChanges:
