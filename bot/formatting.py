@@ -66,7 +66,7 @@ def item_post(ctx: Context, item: Item, header: str) -> Post:
     """An item as posted to its circle, with the way to confirm reading it."""
     footer = ctx.t("React ✅ or type /read #{number} to confirm you have read it.", number=item.number)
     return Post(
-        text=f"{header}\n{esc(item.text)}\n{footer}",
+        text=f"{header}\n{esc(item.text, None)}\n{footer}",
         target="circle",
         circle_id=item.circle_id,
         item_id=item.id,

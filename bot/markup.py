@@ -14,10 +14,13 @@ _TOKEN = re.compile(r"\\(.)|\*\*", re.DOTALL)
 MAX_ECHO = 500
 
 
-def esc(text: str, limit: int = MAX_ECHO) -> str:
-    """Escape user text for the markup, cut to `limit` characters (whole text stays in the store)."""
+def esc(text: str, limit: int | None = MAX_ECHO) -> str:
+    """Escape user text for the markup, cut to `limit` characters (None: never cut — items to read).
+
+    Echoes (a title in a confirmation, a name) are cut; whatever a member must read is not.
+    """
     text = text.replace("\r", "")
-    if len(text) > limit:
+    if limit is not None and len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
     return _SPECIAL.sub(r"\\\1", text)
 

@@ -20,5 +20,16 @@ def slugify(text: str) -> str:
 
 
 def first_words(text: str, limit: int = 60) -> str:
+    """The start of a text on one line, at most `limit` characters, cut between words ("…" says so)."""
     single = " ".join(text.split())
-    return single if len(single) <= limit else single[: limit - 1].rstrip() + "…"
+    if len(single) <= limit:
+        return single
+    cut = single[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:") + "…"
+
+
+def is_abbreviated(text: str, limit: int) -> bool:
+    return len(" ".join(text.split())) > limit

@@ -23,6 +23,7 @@ from bot.services.commitments import (
 from bot.services.numbering import find_item
 from bot.services.updates import edit_item_text
 from commands.common import one_member, require_visible
+from commands.reads import item_in_full
 
 router = Router()
 
@@ -180,10 +181,13 @@ def edit_item(ctx: Context, number: int, text: str) -> Reply:
     "show",
     Param("number", "ref"),
     usage=N_("/show #N"),
-    summary=N_("a commitment in full, with its history"),
+    summary=N_("a commitment in full with its history, or any item to read in full"),
     aliases=("voir", "detail", "détail"),
 )
 def show(ctx: Context, number: int) -> Reply:
+    item = find_item(ctx.session, ctx.community.id, number)
+    if item is not None and item.must_read:
+        return item_in_full(ctx, item)
     commitment = get_commitment(ctx.session, ctx.community, number)
     lines = [commitment_line(ctx, commitment)]
     labels = {

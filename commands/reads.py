@@ -36,6 +36,31 @@ def readable_item(ctx: Context, number: int) -> Item:
     return item
 
 
+def item_in_full(ctx: Context, item: Item) -> Reply:
+    """An item to read, whole, with where the member stands on it (for /show #N)."""
+    require_visible(ctx, item)
+    author = member_label(item.author) if item.author else "Relais"
+    head = ctx.t(
+        "#{number}: {kind} from {author}, {when}",
+        number=item.number,
+        kind=ctx.t(kind_name(item.kind)),
+        author=author,
+        when=when_label(ctx, When(item.created_at, True)),
+    )
+    if item.edited_at is not None:
+        head += " " + ctx.t("(edited {when})", when=when_label(ctx, When(item.edited_at, True)))
+    if any(reader.id == ctx.actor.id for reader in reads.audience(ctx.session, item)):
+        acknowledged = reads.is_acknowledged(ctx.session, item, ctx.actor)
+        state = (
+            ctx.t("You have confirmed reading it.")
+            if acknowledged
+            else ctx.t("Confirm you have read it: /read #{number}", number=item.number)
+        )
+    else:
+        state = ""
+    return Reply.say("\n".join(part for part in (bold(head), esc(item.text, None), state) if part))
+
+
 @router.command(
     "info",
     Param("text", "text"),

@@ -12,7 +12,7 @@ from bot.markup import bold, esc
 from bot.models import Commitment, Community, Item, Meeting, Member
 from bot.services.commitments import is_overdue
 from bot.services.levels import Coverage
-from bot.text import first_words
+from bot.text import first_words, is_abbreviated
 
 
 @dataclass(frozen=True)
@@ -81,13 +81,12 @@ def read_by(voice: Voice, cov: Coverage | None) -> str:
 
 def item_line(voice: Voice, item: Item, cov: Coverage | None = None, words: int = 70) -> str:
     author = esc(item.author.display_name, 60) if item.author else "Relais"
-    return (
-        "• "
-        + voice.t(
-            "#{number} {author}: “{text}”", number=item.number, author=author, text=esc(first_words(item.text, words))
-        )
-        + read_by(voice, cov)
+    line = "• " + voice.t(
+        "#{number} {author}: “{text}”", number=item.number, author=author, text=esc(first_words(item.text, words))
     )
+    if is_abbreviated(item.text, words):
+        line += " " + voice.t("(in full: /show #{number})", number=item.number)
+    return line + read_by(voice, cov)
 
 
 def meeting_when(voice: Voice, meeting: Meeting) -> str:

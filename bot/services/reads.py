@@ -54,6 +54,11 @@ def acknowledge(session: Session, item: Item, member: Member, via: str, now: dat
     return True
 
 
+def is_acknowledged(session: Session, item: Item, member: Member) -> bool:
+    ack = session.get(Acknowledgement, (item.id, member.id))
+    return ack is not None and ack.version == item.version
+
+
 def withdraw(session: Session, item: Item, member: Member) -> bool:
     """Take an acknowledgement back (the reaction was removed)."""
     ack = session.get(Acknowledgement, (item.id, member.id))

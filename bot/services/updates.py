@@ -13,6 +13,8 @@ from bot.models import Acknowledgement, Circle, Commitment, Community, Item, Mem
 from bot.services.commitments import check_note, record_change
 from bot.services.numbering import new_item
 
+MAX_ITEM_TEXT = 16_000  # an announcement, update or decision: every platform delivers it whole (split if need be)
+
 
 def post_item(
     session: Session,
@@ -24,7 +26,7 @@ def post_item(
     now: datetime,
 ) -> Item:
     """A new item that the circle's members must read, with the next number."""
-    return new_item(session, community, circle, author, kind, check_note(text), now, must_read=True)
+    return new_item(session, community, circle, author, kind, check_note(text, MAX_ITEM_TEXT), now, must_read=True)
 
 
 def post_update(
@@ -73,7 +75,7 @@ def edit_item_text(session: Session, item: Item, actor: Member, text: str, now: 
         raise Refusal("#{number} is {kind}, not an item to read.", number=item.number, kind=kind_name(item.kind))
     if actor.id != item.author_id and not actor.is_facilitator:
         raise Refusal("Only the author of #{number} or a facilitator can change it.", number=item.number)
-    text = check_note(text)
+    text = check_note(text, MAX_ITEM_TEXT)
     if not text:
         raise Refusal("Give the new text: /edit #{number} text <new text>", number=item.number)
     acknowledged = session.scalar(
