@@ -24,7 +24,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack import commands, events, home, modal
+from adapters.slack import commands, events, home, members, modal
 from adapters.slack.lookups import ensure_facilitators, map_channels
 from adapters.slack.mode import HttpTransport, Transport, make_transport
 from adapters.slack.pacing import ChannelPacer
@@ -140,6 +140,7 @@ class SlackAdapter:
                 map_channels, runtime.dispatcher, runtime.team(), runtime.settings.channels
             ):
                 log.info("Slack channel mapped to a circle: %s", line)
+        await members.sync_all(runtime)  # before listening: the circles start as Slack shows them
         await self.transport.start()
         self.started = True
         self.online.set()
@@ -176,7 +177,7 @@ def build_adapter(
     )
     runtime.response_urls.monotonic = monotonic
     bolt = make_bolt(client, settings)
-    for module in (commands, modal, events, home):
+    for module in (commands, modal, events, home, members):
         module.register(bolt, runtime)
     sender = SlackSender(
         dispatcher=dispatcher,

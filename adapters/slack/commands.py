@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
-from adapters.slack.lookups import circle_slugs, ensure_members
+from adapters.slack import addresses
+from adapters.slack.lookups import circle_slugs, known_members
 from adapters.slack.mentions import mentioned_channels, mentioned_users, rewrite
 from adapters.slack.modal import open_engage
 from adapters.slack.runtime import Runtime
@@ -76,18 +78,15 @@ async def run_command(runtime: Runtime, name: str, command: dict[str, Any]) -> N
     team = command.get("team_id")
     user = str(command["user_id"])
     identity = runtime.identity(user, team)
-    channel = runtime.channel(str(command["channel_id"]), team)
+    channel_id = str(command["channel_id"])
+    channel = runtime.channel(channel_id, team)
     runtime.response_urls.remember(channel, identity, command.get("response_url"))
     line = command_line(name, str(command.get("text") or ""))
     word, rest = split_command(line)
     found = runtime.dispatcher.router.find(word) if word else None
     canonical = found.name if found is not None else word
     trigger_id = command.get("trigger_id")
-    if canonical == "engage" and not rest and trigger_id:
-        await open_engage(runtime, str(trigger_id), Incoming(identity=identity, text=line, channel=channel))
-        return
     display_name, language = await runtime.people.profile(user)
-    line = await resolve_mentions(runtime, line, canonical, team)
     incoming = Incoming(
         identity=identity,
         text=line,
@@ -95,28 +94,32 @@ async def run_command(runtime: Runtime, name: str, command: dict[str, Any]) -> N
         display_name=display_name,
         language=language,
         event_id=f"command:{trigger_id}" if trigger_id else None,
-        direct=channel.rsplit("/", 1)[-1].startswith("D"),
+        direct=addresses.is_direct(channel_id),
         raw={key: value for key, value in command.items() if key != "token"},
     )
-    await runtime.handle(incoming)
+    if canonical == "engage" and not rest and trigger_id and await open_engage(runtime, str(trigger_id), incoming):
+        return  # else the dispatcher answers why not (a stranger, a channel linked to no circle)
+    line = await resolve_mentions(runtime, line, canonical, team, identity)
+    await runtime.handle(replace(incoming, text=line))
 
 
-async def resolve_mentions(runtime: Runtime, line: str, canonical: str, team: str | None) -> str:
-    """Slack's `<@U…|name>`, `<#C…|name>`, links and entities, as the core understands them."""
+async def resolve_mentions(runtime: Runtime, line: str, canonical: str, team: str | None, speaker: str) -> str:
+    """Slack's `<@U…|name>`, `<#C…|name>`, links and entities, as the core understands them.
+
+    In commands about people a mention becomes the person's identity when they are a member (a
+    facilitator's mention makes them one); otherwise their name is written out.
+    """
     if "<" not in line and "&" not in line:
         return line
     users = mentioned_users(line)
     channels = mentioned_channels(line)
     names = await runtime.people.names(users)
-    if canonical in PEOPLE_COMMANDS:
-        identities = {user: runtime.identity(user, team) for user in users}
-        if identities:
-            await runtime.blocking(
-                ensure_members, runtime.dispatcher, {identities[user]: names.get(user) for user in users}
-            )
-        user_words = identities
-    else:
-        user_words = {user: names.get(user) or (label or user).lstrip("@") for user, label in users.items()}
+    user_words = {user: names.get(user) or (label or user).lstrip("@") for user, label in users.items()}
+    if canonical in PEOPLE_COMMANDS and users:
+        identities = {runtime.identity(user, team): user for user in users}
+        people = {identity: names.get(user) for identity, user in identities.items()}
+        known = await runtime.blocking(known_members, runtime.dispatcher, speaker, people)
+        user_words.update({user: identity for identity, user in identities.items() if identity in known})
     slugs: dict[str, str] = {}
     if channels:
         slugs = await runtime.blocking(

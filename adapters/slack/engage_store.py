@@ -16,9 +16,10 @@ from adapters.slack.engage_form import CIRCLE, DUE_DATE, DUE_TEXT, RESOURCES, RE
 from bot.context import Context
 from bot.dates import When, parse_when, split_due
 from bot.dedup import first_time
-from bot.dispatch import Dispatcher, refusal_text
+from bot.dispatch import UNLINKED, Dispatcher, NotAdmitted, refusal_text
 from bot.errors import Refusal
 from bot.formatting import when_label
+from bot.i18n import translator
 from bot.markup import bold, esc, to_plain
 from bot.models import Circle
 from bot.outbox import enqueue_post
@@ -41,10 +42,19 @@ class Invalid(Exception):
         self.errors = errors
 
 
-def form_context(dispatcher: Dispatcher, incoming: Incoming) -> FormContext:
-    """The member's language, the circles, and the circle of the channel the command came from."""
+def form_context(dispatcher: Dispatcher, incoming: Incoming) -> FormContext | None:
+    """The member's language, the circles, and the circle of the channel the command came from.
+
+    None when the modal must not open: a stranger, or a channel linked to no circle (the
+    dispatcher then answers the command with the reason).
+    """
     with dispatcher.store.unit_of_work() as session:
-        ctx = dispatcher.context_for(session, incoming)
+        try:
+            ctx = dispatcher.context_for(session, incoming)
+        except NotAdmitted:
+            return None
+        if ctx.unlinked:
+            return None
         circles = session.scalars(
             select(Circle).where(Circle.community_id == ctx.community.id).order_by(Circle.name)
         ).all()
@@ -52,17 +62,26 @@ def form_context(dispatcher: Dispatcher, incoming: Incoming) -> FormContext:
 
 
 def submit(dispatcher: Dispatcher, form: EngageForm, incoming: Incoming) -> dict[str, str]:
-    """Save the commitment; returns {block_id: error} (nothing saved) or {} (saved, or a repeat)."""
+    """Save the commitment; returns {block_id: error} (nothing saved) or {} (saved, or a repeat).
+
+    Someone who may no longer use Relais there (they left every circle, the channel was unlinked
+    since the modal opened) gets the reason on the first field, and nothing is saved.
+    """
     try:
         with dispatcher.store.unit_of_work() as session:
             if incoming.event_id and not first_time(session, SOURCE, incoming.event_id, dispatcher.clock):
                 return {}
             ctx = dispatcher.context_for(session, incoming)
+            if ctx.unlinked:
+                raise Invalid({WHAT: to_plain(ctx.t(UNLINKED))})
             title, when, circle = check(ctx, form)
             save(ctx, form, title, when, circle)
             return {}
     except Invalid as invalid:
         return invalid.errors
+    except NotAdmitted as refused:
+        language = incoming.language if incoming.language in ("fr", "en") else dispatcher.config.language
+        return {WHAT: to_plain(translator(language).t(refused.message, **refused.values))}
 
 
 def _refusal(ctx: Context, error: Refusal) -> str:

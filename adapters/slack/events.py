@@ -17,6 +17,7 @@ from adapters.slack.blocks import ACK_ACTION, ACK_ALL_ACTION
 from adapters.slack.commands import resolve_mentions
 from adapters.slack.home import publish_home
 from adapters.slack.lookups import notice
+from adapters.slack.member_store import belongs
 from adapters.slack.runtime import SOURCE, Runtime
 from bot import signals
 from bot.i18n import Translator
@@ -74,6 +75,8 @@ async def on_reaction(runtime: Runtime, body: dict[str, Any], event: dict[str, A
         return
     team = body.get("team_id")
     identity = runtime.identity(str(user), team)
+    if not await runtime.blocking(belongs, runtime.dispatcher, identity):
+        return  # a stranger (someone previewing a channel can react): nothing counted, nothing stored
     channel = runtime.channel(str(item.get("channel")), team)
     name = await runtime.people.display_name(str(user))
 
@@ -91,7 +94,12 @@ def _who(runtime: Runtime, body: dict[str, Any]) -> tuple[str, str | None, str]:
 
 
 async def on_button(runtime: Runtime, body: dict[str, Any], action: dict[str, Any]) -> None:
-    """ "✅ Got it" on an item: acknowledged; the member sees it (ephemeral note, or a fresh home)."""
+    """ "✅ Got it" on an item: acknowledged; the member sees it (ephemeral note, or a fresh home).
+
+    Only members count: Slack shows a public channel's messages, buttons included, to people who
+    only preview it, so the click's channel is not passed as proof of membership (Slack's channel
+    membership is read in members.py); a stranger's click does nothing.
+    """
     try:
         number = int(str(action.get("value")))
     except ValueError:
@@ -139,10 +147,11 @@ async def on_direct_message(runtime: Runtime, body: dict[str, Any], event: dict[
     team = body.get("team_id")
     word, _ = split_command(text)
     found = runtime.dispatcher.router.find(word) if word else None
-    line = await resolve_mentions(runtime, text, found.name if found else word, team)
+    identity = runtime.identity(str(user), team)
+    line = await resolve_mentions(runtime, text, found.name if found else word, team, identity)
     display_name, language = await runtime.people.profile(str(user))
     incoming = Incoming(
-        identity=runtime.identity(str(user), team),
+        identity=identity,
         text=line,
         channel=runtime.channel(str(event.get("channel")), team),
         display_name=display_name,

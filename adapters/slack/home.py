@@ -13,7 +13,7 @@ from slack_bolt.async_app import AsyncApp
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from adapters.slack.home_view import HomeData, home_view
+from adapters.slack.home_view import HomeData, home_view, stranger_view
 from adapters.slack.runtime import Runtime
 from bot import signals
 from bot.context import Context
@@ -59,10 +59,13 @@ def _meetings(ctx: Context) -> list[str]:
     return [meeting_line(ctx, meeting) for meeting in meetings]
 
 
-def home_context(dispatcher: Dispatcher, session: Session, identity: str, name: str | None) -> Context:
-    """The member's context without joining any circle (opening the home is not entering a room)."""
+def home_context(dispatcher: Dispatcher, session: Session, identity: str, name: str | None) -> Context | None:
+    """The member's context without joining any circle (opening the home is not entering a room);
+    None for a stranger (nothing is stored)."""
     community = dispatcher.community(session)
-    member = dispatcher.member(session, identity, name)
+    member = dispatcher.admitted(session, identity, name)
+    if member is None:
+        return None
     circle = ensure_circle(session, community, dispatcher.config.default_circle)
     return Context(
         session,
@@ -75,9 +78,11 @@ def home_context(dispatcher: Dispatcher, session: Session, identity: str, name: 
     )
 
 
-def load_home(dispatcher: Dispatcher, identity: str, name: str | None) -> HomeData:
+def load_home(dispatcher: Dispatcher, identity: str, name: str | None) -> HomeData | None:
     with dispatcher.store.unit_of_work() as session:
         ctx = home_context(dispatcher, session, identity, name)
+        if ctx is None:
+            return None
         mine = list_commitments(session, ctx.community, ActionFilter(owners=frozenset({ctx.actor.id})), ctx.now, ctx.tz)
         ids = reads.unread_ids(session, ctx.actor)
         unread = reads.load_items(session, ids[:UNREAD])
@@ -103,11 +108,19 @@ def load_home(dispatcher: Dispatcher, identity: str, name: str | None) -> HomeDa
         )
 
 
-async def publish_home(runtime: Runtime, user: str, team: str | None) -> HomeData:
-    """Build and publish the member's home; what it lists is then recorded as seen."""
+async def publish_home(runtime: Runtime, user: str, team: str | None) -> HomeData | None:
+    """Build and publish the member's home; what it lists is then recorded as seen.
+
+    Someone in no circle sees a short polite page in the language of their Slack, and nothing is stored.
+    """
     identity = runtime.identity(user, team)
-    name = await runtime.people.display_name(user)
+    name, language = await runtime.people.profile(user)
     data = await runtime.blocking(load_home, runtime.dispatcher, identity, name)
+    if data is None:
+        await runtime.client.views_publish(
+            user_id=user, view=stranger_view(language or runtime.dispatcher.config.language)
+        )
+        return None
     await runtime.client.views_publish(user_id=user, view=home_view(data))
     if data.unread_numbers:
         await runtime.blocking(record_seen, runtime.dispatcher, identity, data.unread_numbers)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from adapters.slack.blocks import ACK_ACTION, ACK_ALL_ACTION, ack_button, chunks, plain, section
-from bot.i18n import translator
+from bot.i18n import N_, translator
 from bot.markup import esc, to_mrkdwn
 
 
@@ -34,6 +34,18 @@ def header(text: str) -> dict[str, Any]:
 
 def lines_section(lines: list[str]) -> list[dict[str, Any]]:
     return [section(part) for part in chunks(to_mrkdwn("\n".join(lines)))]
+
+
+STRANGER = N_(
+    "Relais serves the members of this community of action: the people in its circles' channels. "
+    "I do not find you in any of them, so there is nothing to show you here. If you take part, ask a "
+    "facilitator to add you to your circle's channel."
+)
+
+
+def stranger_view(language: str) -> dict[str, Any]:
+    """The home of someone in no circle: a polite word, nothing of the community's."""
+    return {"type": "home", "blocks": [section(to_mrkdwn(translator(language).t(STRANGER)))]}
 
 
 def home_view(data: HomeData) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from bot.i18n import Translator, translator
 from bot.models import CircleChannel, Identity, Item, Member, OutboxMessage
 from bot.outbox import enqueue
 from bot.services.community import ensure_circle, map_channel
+from bot.services.membership import find_by_identity
 
 
 @dataclass(frozen=True)
@@ -84,11 +85,17 @@ def circle_slugs(dispatcher: Dispatcher, channels: Iterable[str]) -> dict[str, s
         return {row.channel: row.circle.slug for row in rows}
 
 
-def ensure_members(dispatcher: Dispatcher, people: Mapping[str, str | None]) -> None:
-    """Identities (with display names) become members before a command names them."""
+def known_members(dispatcher: Dispatcher, speaker: str, people: Mapping[str, str | None]) -> set[str]:
+    """The identities among `people` a command may name: members already known, and, when the
+    speaker is a facilitator, everyone they mention (created as members, in no circle).
+    Nothing is created for anyone else."""
     with dispatcher.store.unit_of_work() as session:
-        for identity, name in people.items():
-            dispatcher.member(session, identity, name)
+        actor = dispatcher.admitted(session, speaker)
+        if actor is not None and actor.is_facilitator:
+            for identity, name in people.items():
+                dispatcher.member(session, identity, name)
+            return set(people)
+        return {identity for identity in people if find_by_identity(session, identity) is not None}
 
 
 def ensure_facilitators(dispatcher: Dispatcher, people: Mapping[str, str | None]) -> list[str]:
@@ -108,7 +115,9 @@ def notice(dispatcher: Dispatcher, identity: str, channel: str | None, text: Cal
         return False
     with dispatcher.store.unit_of_work() as session:
         community = dispatcher.community(session)
-        member = dispatcher.member(session, identity)
+        member = dispatcher.admitted(session, identity)
+        if member is None:
+            return False  # a stranger: nothing is said, nothing is stored
         tr = translator(language_of(member, community.language))
         enqueue(session, dispatcher.clock.now(), text(tr), channel=channel, recipient=identity, ephemeral=True)
     return True

@@ -13,7 +13,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
-from adapters.slack import engage_form, engage_store
+from adapters.slack import addresses, engage_form, engage_store
 from adapters.slack.runtime import Runtime
 from bot.i18n import translator
 from bot.reply import Incoming
@@ -22,12 +22,18 @@ log = logging.getLogger(__name__)
 ANSWER_WITHIN = 2.5
 
 
-async def open_engage(runtime: Runtime, trigger_id: str, incoming: Incoming) -> None:
-    """Open the /engage modal (call it right after ack: the trigger is valid 3 seconds)."""
+async def open_engage(runtime: Runtime, trigger_id: str, incoming: Incoming) -> bool:
+    """Open the /engage modal (call it right after ack: the trigger is valid 3 seconds).
+
+    False, and nothing opens, for someone who may not use Relais there (see form_context).
+    """
     context = await runtime.blocking(engage_store.form_context, runtime.dispatcher, incoming)
+    if context is None:
+        return False
     metadata = {"channel": incoming.channel, "thread": incoming.thread}
     view = engage_form.engage_view(translator(context.language), context.circles, context.circle_id, metadata)
     await runtime.client.views_open(trigger_id=trigger_id, view=view)
+    return True
 
 
 def register(bolt: AsyncApp, runtime: Runtime) -> None:
@@ -42,14 +48,17 @@ async def submit(runtime: Runtime, ack: Any, body: dict[str, Any], view: dict[st
     team = (body.get("team") or {}).get("id") or user.get("team_id")
     identity = runtime.identity(str(user.get("id")), team)
     metadata = engage_form.read_metadata(view)
-    name = await runtime.people.display_name(str(user.get("id")))
+    name, language = await runtime.people.profile(str(user.get("id")))
+    channel = metadata.get("channel") if isinstance(metadata.get("channel"), str) else None
     incoming = Incoming(
         identity=identity,
         text="/engage",
-        channel=metadata.get("channel") if isinstance(metadata.get("channel"), str) else None,
+        channel=channel,
         thread=metadata.get("thread") if isinstance(metadata.get("thread"), str) else None,
         display_name=name,
+        language=language,
         event_id=f"view:{view.get('id')}" if view.get("id") else None,
+        direct=addresses.is_direct(addresses.local_id(channel) or ""),
     )
     form = engage_form.read_form(view)
     work = asyncio.ensure_future(runtime.blocking(engage_store.submit, runtime.dispatcher, form, incoming))

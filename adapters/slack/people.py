@@ -1,9 +1,9 @@
-"""Who is who on Slack: display names from users.info (on first contact, then cached).
+"""Who is who on Slack: names, languages, and who is a person at all (users.info / users.list, cached).
 
-A member is created by the core the first time their identity `slack:T/U` speaks, reacts or
-opens the App Home; the adapter passes the display name it got here. A facilitator gives them
-an organisation or a role with `/relais member @someone org <name>` (the mention becomes the
-identity, see mentions.py); people mentioned that way are created as members first.
+Members come from the channels mapped to circles (see members.py): the adapter reads their users,
+leaves out bots, app users, Slackbot and deactivated accounts, and hands the names it got here to
+the core. A facilitator gives someone an organisation or a role with `/relais member @someone org
+<name>` (the mention becomes the identity, see mentions.py).
 """
 
 from __future__ import annotations
@@ -19,6 +19,10 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 log = logging.getLogger(__name__)
+SLACKBOT = "USLACKBOT"  # listed in channels and users.list with is_bot false
+LIST_FROM = 20  # this many unknown users or more: read users.list pages rather than users.info one by one
+LIST_PAGE = 200  # Slack recommends at most 200 per page
+LIST_PAGES = 25  # at most this many users.list pages per lookup (Tier 2); the rest through users.info
 
 
 def name_of(user: Mapping[str, Any]) -> str | None:
@@ -41,27 +45,95 @@ def language_of(user: Mapping[str, Any]) -> str | None:
     return locale[:2] if locale[:2] in ("fr", "en") else None
 
 
+@dataclass(frozen=True)
+class Person:
+    """What Relais needs to know about a Slack user."""
+
+    name: str | None = None
+    language: str | None = None
+    human: bool = True  # False for bots, app users, Slackbot, deactivated or unknown accounts
+
+
+def person_of(user: Mapping[str, Any]) -> Person:
+    robot = bool(user.get("is_bot") or user.get("is_app_user") or user.get("id") == SLACKBOT)
+    return Person(name_of(user), language_of(user), human=not (robot or user.get("deleted")))
+
+
+NOBODY = Person(human=False)  # users.info says user_not_found
+
+
 @dataclass
 class People:
     client: AsyncWebClient
     ttl: float = 6 * 3600.0
     monotonic: Callable[[], float] = time.monotonic
-    _cache: dict[str, tuple[float, str | None, str | None]] = field(default_factory=dict)
+    _cache: dict[str, tuple[float, Person]] = field(default_factory=dict)
 
-    async def profile(self, user_id: str) -> tuple[str | None, str | None]:
-        """(name, language) of a user, asking Slack once per `ttl`; (None, None) if Slack cannot tell."""
-        cached = self._cache.get(user_id)
-        now = self.monotonic()
-        if cached is not None and cached[0] > now:
-            return cached[1], cached[2]
+    def _cached(self, user_id: str, fresh: bool = True) -> Person | None:
+        entry = self._cache.get(user_id)
+        if entry is None or (fresh and entry[0] <= self.monotonic()):
+            return None
+        return entry[1]
+
+    def _keep(self, user_id: str, person: Person) -> Person:
+        self._cache[user_id] = (self.monotonic() + self.ttl, person)
+        return person
+
+    async def person(self, user_id: str) -> Person | None:
+        """The user, asking Slack once per `ttl`; None when Slack cannot tell now (never raises)."""
+        cached = self._cached(user_id)
+        if cached is not None:
+            return cached
         try:
             response = await self.client.users_info(user=user_id, include_locale=True)
-        except (SlackApiError, ClientError, TimeoutError) as error:
+        except SlackApiError as error:
+            if isinstance(error.response.data, dict) and error.response.get("error") == "user_not_found":
+                return self._keep(user_id, NOBODY)
             log.warning("users.info %s failed: %s", user_id, error)
-            return (cached[1], cached[2]) if cached else (None, None)
-        user = response.get("user") or {}
-        self._cache[user_id] = (now + self.ttl, name_of(user), language_of(user))
-        return name_of(user), language_of(user)
+            return self._cached(user_id, fresh=False)
+        except (ClientError, TimeoutError) as error:
+            log.warning("users.info %s failed: %s", user_id, error)
+            return self._cached(user_id, fresh=False)
+        return self._keep(user_id, person_of(response.get("user") or {}))
+
+    async def people(self, user_ids: Iterable[str]) -> dict[str, Person]:
+        """Several users; many unknown ones are read from users.list pages. Users Slack could not
+        describe now are missing from the answer."""
+        wanted = list(dict.fromkeys(user_ids))
+        unknown = {user_id for user_id in wanted if self._cached(user_id) is None}
+        if len(unknown) >= LIST_FROM:
+            await self._list(unknown)
+        found = {}
+        for user_id in wanted:
+            person = await self.person(user_id)
+            if person is not None:
+                found[user_id] = person
+        return found
+
+    async def _list(self, unknown: set[str]) -> None:
+        """users.list pages until every unknown user was seen (or LIST_PAGES pages were read)."""
+        cursor: str | None = None
+        for _ in range(LIST_PAGES):
+            arguments: dict[str, Any] = {"limit": LIST_PAGE, "include_locale": True}
+            if cursor:
+                arguments["cursor"] = cursor
+            try:
+                response = await self.client.users_list(**arguments)
+            except (SlackApiError, ClientError, TimeoutError) as error:
+                log.warning("users.list failed (%s); asking users.info instead", error)
+                return
+            for user in response.get("members") or []:
+                if user.get("id"):
+                    self._keep(str(user["id"]), person_of(user))
+                    unknown.discard(str(user["id"]))
+            cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+            if not unknown or not cursor:
+                return
+
+    async def profile(self, user_id: str) -> tuple[str | None, str | None]:
+        """(name, language) of a user; (None, None) if Slack cannot tell."""
+        person = await self.person(user_id)
+        return (person.name, person.language) if person is not None else (None, None)
 
     async def display_name(self, user_id: str) -> str | None:
         """The user's name, asking Slack once per `ttl`; None if Slack cannot tell (never raises)."""

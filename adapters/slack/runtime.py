@@ -18,7 +18,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack import addresses
+from adapters.slack import addresses, members
 from adapters.slack.people import People
 from adapters.slack.response_urls import ResponseUrls
 from adapters.slack.settings import SlackSettings
@@ -73,9 +73,15 @@ class Runtime:
         return await loop.run_in_executor(self.executor, functools.partial(function, *args, **kwargs))
 
     async def handle(self, incoming: Incoming) -> Reply | None:
-        """A command line through the dispatcher; its replies go to the outbox, then the runner is poked."""
+        """A command line through the dispatcher; its replies go to the outbox, then the runner is poked.
+
+        A reply that names channels to read again (a channel just linked with /map) has their
+        members read from Slack before this returns.
+        """
         reply = await self.blocking(self.dispatcher.handle, incoming, True)
         self.notify()
+        if reply is not None and reply.resync:
+            await members.sync_channels(self, reply.resync)
         return reply
 
     async def first_delivery(self, event_id: str | None, work: Callable[[], Awaitable[Any]]) -> bool:

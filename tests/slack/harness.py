@@ -113,6 +113,9 @@ class Harness:
         standin.add_user(FABIENNE, name="fabienne", real_name="Fabienne Roux", tz="Europe/Paris", locale="fr-FR")
         standin.add_user(BOB, name="bob", real_name="Bob Dupont", display_name="Bob", locale="fr-FR")
         standin.add_channel(GT, name="gt-mobilite")
+        # as communities start: the partners are already in the circles' channels, with Relais
+        for channel in (GENERAL, GT):
+            standin.set_members(channel, [ALICE, FABIENNE, BOB, standin.bot_user_id])
         self.settings = SlackSettings(
             mode=mode, bot_token=BOT_TOKEN, app_token=APP_TOKEN, signing_secret=SIGNING_SECRET,
             host="127.0.0.1", port=0, api_url=standin.api_url, db_threads=1, timeout=5,

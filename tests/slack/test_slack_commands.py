@@ -98,9 +98,10 @@ async def test_read_commands_and_info(relais_slack: Harness) -> None:
 async def test_a_command_in_a_channel_the_bot_is_not_in_is_answered_by_dm_without_response_url(
     relais_slack: Harness,
 ) -> None:
+    """A circle's channel Relais was removed from: Slack refuses the ephemeral, the answer comes by DM."""
     relais_slack.adapter.runtime.response_urls.remember = lambda *args: None  # type: ignore[method-assign]
-    relais_slack.standin.fail("chat.postEphemeral", "channel_not_found")
-    await relais_slack.command("engage", "Tester le repli", channel=UNMAPPED)
+    relais_slack.standin.fail("chat.postEphemeral", "not_in_channel")
+    await relais_slack.command("engage", "Tester le repli", channel=GT)
     dm = relais_slack.standin.dm_channels[(ALICE,)]
     (message,) = relais_slack.posts_in(dm)
     assert "Tester le repli" in message["text"]

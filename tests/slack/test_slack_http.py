@@ -26,6 +26,7 @@ def stored(harness: Harness) -> dict[str, int]:
 
 async def test_unsigned_tampered_stale_and_wrongly_signed_requests_get_401(relais_http: Harness) -> None:
     harness = relais_http
+    harness.standin.reset()  # forget the calls made at start (reading the circles' channels)
     before = stored(harness)
     body = form_encode_slash_command(harness.standin.slash_command("/engage", "Acheter des chaises vendredi"))
     form = {"Content-Type": "application/x-www-form-urlencoded"}

@@ -250,6 +250,8 @@ def test_manifest_declares_every_command_scope_and_event() -> None:
         "chat:write",
         "chat:write.public",
         "users:read",
+        "channels:read",
+        "groups:read",
         "im:write",
         "im:history",
         "reactions:read",
@@ -257,7 +259,14 @@ def test_manifest_declares_every_command_scope_and_event() -> None:
         "groups:history",
     }
     events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
-    assert events == {"app_home_opened", "reaction_added", "reaction_removed", "message.im"}
+    assert events == {
+        "app_home_opened",
+        "reaction_added",
+        "reaction_removed",
+        "message.im",
+        "member_joined_channel",
+        "member_left_channel",
+    }
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert manifest["settings"]["socket_mode_enabled"] is True
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True

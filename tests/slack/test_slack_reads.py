@@ -13,8 +13,7 @@ from .standin import app_home_opened_event, reaction_added_event, reaction_remov
 
 
 async def an_item(harness: Harness) -> dict[str, Any]:
-    """Bob joins the COPIL channel, then Fabienne posts an announcement there: Bob must read #1."""
-    await harness.command("unread", user=BOB)
+    """Fabienne posts an announcement in the COPIL channel: Bob, who is in it, must read #1."""
     await harness.command("info", "Le COPIL de décembre est déplacé au 10", user=FABIENNE)
     (message,) = harness.posts_in(GENERAL)
     return message
@@ -98,7 +97,6 @@ async def test_messages_tab_is_not_the_home(relais_slack: Harness) -> None:
 
 
 async def test_app_home_with_more_unread_items_than_it_lists(relais_slack: Harness) -> None:
-    await relais_slack.command("unread", user=BOB)
     for number in range(1, 23):
         await relais_slack.command("info", f"Annonce numéro {number}", user=FABIENNE)
     answer = await relais_slack.event(app_home_opened_event(BOB))

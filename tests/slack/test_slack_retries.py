@@ -18,7 +18,6 @@ from .standin import (
 
 
 async def test_a_reaction_delivered_three_times_is_applied_once(relais_slack: Harness) -> None:
-    await relais_slack.command("unread", user=BOB)
     await relais_slack.command("info", "Ordre du jour du COPIL en pièce jointe", user=FABIENNE)
     (message,) = relais_slack.posts_in(GENERAL)
     added = reaction_added_event("white_check_mark", BOB, GENERAL, message["ts"])

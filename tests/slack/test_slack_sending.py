@@ -97,7 +97,6 @@ async def test_a_persistent_429_gives_the_row_back_and_nothing_is_lost(relais_so
 
 async def test_a_resend_after_a_crash_finds_the_message_and_does_not_post_twice(relais_socket: Harness) -> None:
     harness = relais_socket
-    await harness.command("unread", user=BOB)
     harness.dispatcher.handle(
         Incoming(identity=identity(FABIENNE), text="/info Rappel : COPIL jeudi", channel=address(GENERAL)), deliver=True
     )
@@ -145,7 +144,6 @@ async def test_posts_are_paced_per_channel(relais_socket: Harness) -> None:
 
 async def test_direct_messages_open_a_conversation(relais_socket: Harness) -> None:
     harness = relais_socket
-    await harness.command("unread", user=BOB)
     with harness.store.unit_of_work() as session:
         bob = harness.dispatcher.member(session, identity(BOB))
         enqueue_post(

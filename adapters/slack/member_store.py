@@ -1,0 +1,112 @@
+"""Channel membership against the store (blocking; run through Runtime.blocking), one unit of work each.
+
+The core decides what membership means (bot.services.membership); this module only hands it what
+Slack says. A person met here for the first time gets their Slack locale as language, as when the
+dispatcher meets someone who types first (the core's sync_channel takes names only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from adapters.slack import addresses
+from bot.dispatch import Dispatcher
+from bot.i18n import SUPPORTED
+from bot.models import CircleChannel, Community, Identity, Member
+from bot.services.membership import MembershipChanges, channel_joined, channel_left, mapped_circle, sync_channel
+
+BATCH = 500  # identities per statement
+
+
+@dataclass(frozen=True)
+class Newcomer:
+    """Someone Slack shows in a channel: their name and the language of their Slack."""
+
+    name: str | None = None
+    language: str | None = None
+
+
+def slack_channels(dispatcher: Dispatcher) -> list[str]:
+    """Every Slack channel mapped to a circle (from [slack.channels], [[circles]] or /map)."""
+    with dispatcher.store.unit_of_work() as session:
+        rows = session.scalars(
+            select(CircleChannel.channel)
+            .where(CircleChannel.channel.like(f"{addresses.PREFIX}%"))
+            .order_by(CircleChannel.channel)
+        )
+        return list(rows)
+
+
+def _known(session: Session, identities: list[str]) -> set[str]:
+    """The identities that already belong to someone (a few statements for thousands)."""
+    known: set[str] = set()
+    for start in range(0, len(identities), BATCH):
+        chunk = identities[start : start + BATCH]
+        known.update(session.scalars(select(Identity.identity).where(Identity.identity.in_(chunk))))
+    return known
+
+
+def _languages(session: Session, community: Community, newcomers: Mapping[str, Newcomer]) -> None:
+    """People met for the first time speak the language of their Slack (as when they first type)."""
+    wanted = {
+        identity: newcomer.language
+        for identity, newcomer in newcomers.items()
+        if newcomer.language in SUPPORTED and newcomer.language != community.language
+    }
+    identities = list(wanted)
+    for start in range(0, len(identities), BATCH):
+        rows = session.execute(
+            select(Identity.identity, Member)
+            .join(Member, Member.id == Identity.member_id)
+            .where(Identity.identity.in_(identities[start : start + BATCH]))
+        )
+        for identity, member in rows:
+            if member.language is None:
+                member.language = wanted[identity]
+    session.flush()
+
+
+def sync_members(dispatcher: Dispatcher, channel: str, people: Mapping[str, Newcomer]) -> MembershipChanges:
+    """The channel's members are exactly `people` (nothing happens for a channel mapped to no circle)."""
+    with dispatcher.store.unit_of_work() as session:
+        if mapped_circle(session, channel) is None:
+            return MembershipChanges()
+        community = dispatcher.community(session)
+        known = _known(session, list(people))
+        names = {identity: newcomer.name for identity, newcomer in people.items()}
+        changes = sync_channel(session, community, channel, names, dispatcher.config, dispatcher.clock.now())
+        _languages(session, community, {i: newcomer for i, newcomer in people.items() if i not in known})
+        return changes
+
+
+def member_joined(dispatcher: Dispatcher, channel: str, identity: str, newcomer: Newcomer) -> MembershipChanges:
+    with dispatcher.store.unit_of_work() as session:
+        if mapped_circle(session, channel) is None:
+            return MembershipChanges()
+        community = dispatcher.community(session)
+        known = _known(session, [identity])
+        now = dispatcher.clock.now()
+        changes = channel_joined(session, community, channel, identity, newcomer.name, dispatcher.config, now)
+        if not known:
+            _languages(session, community, {identity: newcomer})
+        return changes
+
+
+def member_left(dispatcher: Dispatcher, channel: str, identity: str) -> MembershipChanges:
+    with dispatcher.store.unit_of_work() as session:
+        return channel_left(session, channel, identity, dispatcher.clock.now())
+
+
+def belongs(dispatcher: Dispatcher, identity: str) -> bool:
+    """In a circle now, or a facilitator (nothing is created for anyone else)."""
+    with dispatcher.store.unit_of_work() as session:
+        return dispatcher.admitted(session, identity) is not None
+
+
+def is_mapped(dispatcher: Dispatcher, channel: str) -> bool:
+    with dispatcher.store.unit_of_work() as session:
+        return mapped_circle(session, channel) is not None
