@@ -17,6 +17,7 @@ from adapters.matrix.config import MatrixConfig, matrix_config
 from adapters.matrix.errors import FatalError
 from adapters.matrix.handler import BatchHandler
 from adapters.matrix.inbound import Addressing
+from adapters.matrix.members import RoomMembers
 from adapters.matrix.reads import ReadSignals
 from adapters.matrix.rooms import Rooms
 from adapters.matrix.sender import MatrixSender, release_leases
@@ -39,9 +40,10 @@ class MatrixAdapter:
             log.warning("matrix.store_path is set but end-to-end support is not installed: pip install 'relais[e2e]'")
         self.client = make_client(self.config, self.e2e)
         self.state = MatrixState(app.store, app.clock, self.config.user_id)
+        self.members = RoomMembers(self.client, app.dispatcher, self.config)
         self.rooms = Rooms(self.client, app.dispatcher, self.state, self.config, hooks.outbox_written, self.e2e)
         self.reads = ReadSignals(app.dispatcher, self.state, self.config.user_id, self._event_time, self._name)
-        self.sender = MatrixSender(self.client, self.rooms)
+        self.sender = MatrixSender(self.client, self.rooms, self.state)
         self.loop: SyncLoop | None = None
         self._task: asyncio.Task[None] | None = None
         self.online = asyncio.Event()
@@ -62,7 +64,13 @@ class MatrixAdapter:
                 is_command=lambda name: router.find(name) is not None,
             )
             handler = BatchHandler(
-                self.client, self.app.dispatcher, self.rooms, self.reads, addressing, self.hooks.outbox_written
+                self.client,
+                self.app.dispatcher,
+                self.rooms,
+                self.members,
+                self.reads,
+                addressing,
+                self.hooks.outbox_written,
             )
             self.loop = SyncLoop(
                 self.client, self.config, self.state, handler, self._went_online, self.e2e, online=self.online

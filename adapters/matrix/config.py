@@ -49,8 +49,9 @@ class MatrixConfig:
     device_id: str | None = None
     device_name: str = "Relais"
     store_path: str | None = None  # end-to-end encryption keys (needs the [e2e] extra)
-    allowed_homeservers: tuple[str, ...] = ()
-    allowed_users: tuple[str, ...] = ()
+    allowed_homeservers: tuple[str, ...] = ()  # anyone on these may invite Relais ("*": anyone at all)
+    allowed_users: tuple[str, ...] = ()  # these people may invite Relais, even in no circle
+    ignored_users: tuple[str, ...] = ()  # bridges, other bots: never members, their events ignored
     prefix: str = "!"
     sync_timeout: float = 30.0  # long-poll, seconds
     request_timeout: float = 20.0  # any other request, seconds
@@ -61,14 +62,18 @@ class MatrixConfig:
     def server_name(self) -> str:
         return server_of(self.user_id)
 
-    def invite_allowed(self, inviter: str) -> bool:
-        """Invites are accepted from the allowed users and homeservers (default: the bot's own)."""
-        if inviter in self.allowed_users:
-            return True
+    def invite_listed(self, inviter: str) -> bool:
+        """The inviter is on an allow-list: `allowed_users`, or a homeserver in `allowed_homeservers`.
+
+        Nobody is listed by default: then only members and facilitators may invite Relais (see
+        adapters.matrix.rooms), and anyone may invite it into a room already linked to a circle.
+        """
         servers = self.allowed_homeservers
-        if not servers and not self.allowed_users:
-            servers = (self.server_name,)
-        return server_of(inviter) in servers or "*" in servers
+        return inviter in self.allowed_users or server_of(inviter) in servers or "*" in servers
+
+    def ignores(self, user_id: str) -> bool:
+        """Relais' own account and the ignored users are never members of anything."""
+        return user_id == self.user_id or user_id in self.ignored_users
 
 
 def matrix_enabled(config: Config) -> bool:
@@ -105,6 +110,7 @@ def matrix_config(config: Config) -> MatrixConfig:
         store_path=str(section.get("store_path") or "").strip() or None,
         allowed_homeservers=_tuple(section.get("allowed_homeservers")),
         allowed_users=_tuple(section.get("allowed_users")),
+        ignored_users=_tuple(section.get("ignored_users")),
         prefix=prefix,
         sync_timeout=_number(section, "sync_timeout", 30.0),
         request_timeout=max(_number(section, "request_timeout", 20.0), 1.0),

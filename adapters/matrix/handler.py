@@ -2,7 +2,12 @@
 
 Commands are de-duplicated by event id (Dispatcher.handle records a ProcessedEvent in the
 command's own transaction), so a batch replayed after a crash is harmless; reactions,
-redactions and receipts are idempotent by nature.
+redactions, receipts and membership changes are idempotent by nature.
+
+Who is in a room comes first: the mapped rooms' members are read at start (before the first
+batch's events), when Relais joins a room (before what follows its join), and right after a
+command that linked a room to a circle. Events from Relais itself and from `ignored_users` are
+not handled, except membership events about someone else (a kick is sent by the kicker).
 """
 
 from __future__ import annotations
@@ -21,8 +26,10 @@ from adapters.matrix.inbound import (
     membership_of,
     reaction_from_event,
     redacted_event,
+    room_of,
     tombstone_replacement,
 )
+from adapters.matrix.members import RoomMembers
 from adapters.matrix.reads import ReadSignals
 from adapters.matrix.rooms import Rooms
 from bot.dispatch import Dispatcher
@@ -38,6 +45,7 @@ class BatchHandler:
         client: AsyncClient,
         dispatcher: Dispatcher,
         rooms: Rooms,
+        members: RoomMembers,
         reads: ReadSignals,
         addressing: Addressing,
         outbox_written: Callable[[], None],
@@ -45,14 +53,23 @@ class BatchHandler:
         self.client = client
         self.dispatcher = dispatcher
         self.rooms = rooms
+        self.members = members
+        self.ignores = members.config.ignores  # Relais itself, bridges and other bots
         self.reads = reads
         self.addressing = addressing
         self.outbox_written = outbox_written
 
     async def process(self, response: SyncResponse, since: str | None) -> None:
         """Handle a batch. `since` None is the first start: room history is not handled."""
-        for room_id, info in response.rooms.invite.items():
-            await self.rooms.on_invite(room_id, info.invite_state)
+        # rooms linked to a circle first: their members (read next) may invite Relais elsewhere
+        invites = [(self.rooms.is_mapped(room_id), room_id, info) for room_id, info in response.rooms.invite.items()]
+        for mapped, room_id, info in invites:
+            if mapped:
+                await self.rooms.on_invite(room_id, info.invite_state)
+        await self.members.catch_up()
+        for mapped, room_id, info in invites:
+            if not mapped:
+                await self.rooms.on_invite(room_id, info.invite_state)
         for room_id, info in response.rooms.join.items():
             room = self.client.rooms.get(room_id)
             if room is not None and room.encrypted:
@@ -65,10 +82,20 @@ class BatchHandler:
             recent = self.after_own_join(events)
             if len(recent) == len(events) and info.timeline.limited and info.timeline.prev_batch:
                 # a gap in a room we were already in: fetch what was missed (not a new room's past)
-                recent = self.after_own_join(await self.gap(room_id, info.timeline.prev_batch, since) + events)
+                everything = await self.gap(room_id, info.timeline.prev_batch, since) + events
+                recent = self.after_own_join(everything)
+                events = everything
+            if len(recent) < len(events):  # Relais joined the room in this stretch
+                await self._guard(self.on_own_join(room_id), room_id)
             for event in recent:
                 await self.on_event(room_id, event.source)
-            receipts = [r for ev in info.ephemeral if isinstance(ev, ReceiptEvent) for r in ev.receipts]
+            receipts = [
+                r
+                for ev in info.ephemeral
+                if isinstance(ev, ReceiptEvent)
+                for r in ev.receipts
+                if not self.ignores(r.user_id)
+            ]
             if receipts:
                 await self._guard(self.reads.on_receipts(room_id, receipts), room_id)
 
@@ -112,16 +139,27 @@ class BatchHandler:
         except Exception:
             log.exception("handling an event in %s failed; going on", room_id)
 
+    async def on_own_join(self, room_id: str) -> None:
+        """Relais is in a new room: read its members if it belongs to a circle, else say how to link it."""
+        if self.rooms.is_mapped(room_id):
+            await self.members.resync(room_id)
+        elif not self.rooms.is_direct(room_id):
+            self.rooms.say_unlinked(room_id)
+
     async def on_event(self, room_id: str, event: dict[str, Any]) -> None:
-        if event.get("sender") == self.addressing.bot_user_id:
+        if event.get("type") == "m.room.member":
+            await self._guard(self._on_membership(room_id, event), room_id)
+            return
+        if self.ignores(str(event.get("sender", ""))):
             return
         await self._guard(self._on_event(room_id, event), room_id)
 
+    async def _on_membership(self, room_id: str, event: dict[str, Any]) -> None:
+        self.members.on_membership(room_id, event)
+
     async def _on_event(self, room_id: str, event: dict[str, Any]) -> None:
         kind = event.get("type")
-        if kind == "m.room.member":
-            self.rooms.on_membership(room_id, event)
-        elif kind == "m.room.tombstone":
+        if kind == "m.room.tombstone":
             replacement = tombstone_replacement(event)
             if replacement:
                 await self.rooms.on_tombstone(room_id, replacement)
@@ -142,9 +180,9 @@ class BatchHandler:
             if reaction:
                 self.reads.on_reaction(room_id, reaction)
         elif kind == "m.room.message":
-            self.on_message(room_id, event)
+            await self.on_message(room_id, event)
 
-    def on_message(self, room_id: str, event: dict[str, Any]) -> None:
+    async def on_message(self, room_id: str, event: dict[str, Any]) -> None:
         sender = str(event.get("sender", ""))
         incoming = incoming_from_message(
             event, room_id, self.addressing, self.rooms.is_direct(room_id), self.display_name(room_id, sender)
@@ -152,8 +190,14 @@ class BatchHandler:
         if incoming is None:
             return
         reply = self.dispatcher.handle(incoming, deliver=True)
-        if reply is not None and reply.posts:
+        if reply is None:
+            return
+        if reply.posts:
             self.outbox_written()
+        rooms = [room_of(channel) for channel in reply.resync if channel.startswith("matrix:")]
+        if rooms:  # a room was just linked to a circle: its members are the circle's now
+            self.members.want(*rooms)
+            await self.members.catch_up()
 
     def display_name(self, room_id: str, user_id: str) -> str | None:
         room = self.client.rooms.get(room_id)

@@ -12,12 +12,13 @@ import json
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import select
 
 from adapters.matrix.inbound import Reaction, ReadUpTo, ReceiptLike, identity_of, read_receipts, timestamp
-from adapters.matrix.state import MatrixState
+from adapters.matrix.state import MatrixState, part_key
 from bot import signals
 from bot.dispatch import Dispatcher
 from bot.models import MessageRef
@@ -62,11 +63,16 @@ class ReadSignals:
         self.names = names  # (room id, user id) -> display name
         self.times = EventTimes()
 
+    def first_part(self, event_id: str) -> str:
+        """The message that stands for an item: the event itself, or the first part of its message."""
+        return self.state.get(part_key(event_id)) or event_id
+
     # ------------------------------------------------------------------ reactions
     def on_reaction(self, room_id: str, reaction: Reaction) -> bool:
         if not is_ack_emoji(reaction.key):
             return False
         identity = identity_of(reaction.sender)
+        reaction = replace(reaction, reacts_to=self.first_part(reaction.reacts_to))
         with self.state.session() as session:
             if item_for_message(session, reaction.channel, reaction.reacts_to) is None:
                 return False
@@ -128,10 +134,9 @@ class ReadSignals:
     async def upto(self, room_id: str, channel: str, read: ReadUpTo) -> datetime | None:
         """When the receipted event was posted: Relais' own record for its items, else the server's time."""
         with self.dispatcher.store.unit_of_work() as session:
+            message_id = self.state.get_in(session, part_key(read.event_id)) or read.event_id
             posted = session.scalar(
-                select(MessageRef.posted_at).where(
-                    MessageRef.channel == channel, MessageRef.message_id == read.event_id
-                )
+                select(MessageRef.posted_at).where(MessageRef.channel == channel, MessageRef.message_id == message_id)
             )
         if posted is not None:
             return posted

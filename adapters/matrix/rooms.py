@@ -1,4 +1,4 @@
-"""Rooms and people: invites, members and their names, direct chats, room upgrades, encryption."""
+"""Rooms: invites (members only), rooms linked to no circle, direct chats, room upgrades, encryption."""
 
 from __future__ import annotations
 
@@ -11,18 +11,24 @@ from sqlalchemy import select
 
 from adapters.matrix.config import MatrixConfig
 from adapters.matrix.errors import delivery_failure
-from adapters.matrix.inbound import Membership, channel_of, identity_of, membership_of, user_of
+from adapters.matrix.inbound import channel_of, identity_of, membership_of, user_of
 from adapters.matrix.state import MatrixState
 from bot.delivery import PermanentFailure
 from bot.dispatch import Dispatcher
 from bot.i18n import N_, translator
+from bot.markup import esc
 from bot.models import CircleChannel, Identity
 from bot.outbox import enqueue
-from bot.reply import Incoming
 from bot.services.community import map_channel
+from bot.services.membership import mapped_circle
 
 log = logging.getLogger(__name__)
 
+UNLINKED_ROOM = N_(
+    "This room is not linked to a circle of the community, so I do nothing here. A facilitator can link it "
+    "by typing {command} here (or in the configuration)."
+)
+MAP_USAGE = N_("/map <circle>")  # the core's usage line, with the room's prefix instead of the slash
 CANNOT_READ = N_(
     "This room is end-to-end encrypted and I cannot read encrypted messages here, so I will not see "
     "your commands. Use an unencrypted room for Relais, or ask the administrator to enable encryption "
@@ -58,9 +64,7 @@ class Rooms:
     # ------------------------------------------------------------------ circles
     def is_mapped(self, room_id: str) -> bool:
         with self.dispatcher.store.unit_of_work() as session:
-            return (
-                session.scalar(select(CircleChannel.id).where(CircleChannel.channel == channel_of(room_id))) is not None
-            )
+            return mapped_circle(session, channel_of(room_id)) is not None
 
     def is_direct(self, room_id: str) -> bool:
         """A direct chat with Relais: never a circle's room; one we know as direct, or just two people."""
@@ -72,6 +76,16 @@ class Rooms:
         return room is not None and room.joined_count <= 2 and room.invited_count == 0
 
     # ------------------------------------------------------------------ invites
+    def may_invite(self, room_id: str, inviter: str) -> bool:
+        """Only members get in: a room already linked to a circle, a member (in a circle now) or a
+        facilitator, or someone on the configured allow-lists. Nothing is stored for anyone else."""
+        if self.is_mapped(room_id) or self.config.invite_listed(inviter):
+            return True
+        if not inviter or self.config.ignores(inviter):
+            return False
+        with self.dispatcher.store.unit_of_work() as session:
+            return self.dispatcher.admitted(session, identity_of(inviter)) is not None
+
     async def on_invite(self, room_id: str, invite_state: Iterable[Any]) -> None:
         invite = next(
             (
@@ -82,8 +96,8 @@ class Rooms:
             None,
         )
         inviter = invite.sender if invite else ""
-        if not invite or not self.config.invite_allowed(inviter):
-            log.info("declining the invite to %s from %s (not allowed)", room_id, inviter)
+        if not invite or not self.may_invite(room_id, inviter):
+            log.info("declining the invite to %s from %s (not a member, not allowed)", room_id, inviter)
             response = await self.client.room_leave(room_id)
             if not isinstance(response, RoomLeaveResponse):
                 log.warning("could not decline the invite to %s: %s", room_id, response)
@@ -101,25 +115,20 @@ class Rooms:
             self.state.set_in(session, f"dm:{user_id}", room_id)
             self.state.set_in(session, f"direct-room:{room_id}", user_id)
 
-    # ------------------------------------------------------------------ members
-    def on_membership(self, room_id: str, event: dict[str, Any]) -> None:
-        """Someone joined or changed their name: create them in the circle, keep names fresh."""
-        change = membership_of(event)
-        if change is None or change.user_id == self.config.user_id or change.membership != "join":
-            return
-        self.touch_member(room_id, change)
-
-    def touch_member(self, room_id: str, change: Membership) -> None:
-        identity = identity_of(change.user_id)
-        mapped = self.is_mapped(room_id)
+    def say_unlinked(self, room_id: str) -> bool:
+        """In a group room linked to no circle, say once how a facilitator links it."""
+        key = f"unlinked-told:{room_id}"
         with self.dispatcher.store.unit_of_work() as session:
-            if mapped:
-                self.dispatcher.context_for(
-                    session,
-                    Incoming(identity=identity, text="", channel=channel_of(room_id), display_name=change.display_name),
-                )
-            elif change.display_name and session.scalar(select(Identity.id).where(Identity.identity == identity)):
-                self.dispatcher.member(session, identity, change.display_name)
+            if self.state.get_in(session, key):
+                return False
+            self.state.set_in(session, key, "1")
+            tr = translator(self.dispatcher.config.language)
+            command = self.config.prefix + tr.t(MAP_USAGE).removeprefix("/")
+            text = tr.t(UNLINKED_ROOM, command=esc(command, 80))
+            enqueue(session, self.dispatcher.clock.now(), text, channel=channel_of(room_id))
+        log.info("room %s is linked to no circle: said so once", room_id)
+        self.outbox_written()
+        return True
 
     # ------------------------------------------------------------------ upgrades
     async def on_tombstone(self, room_id: str, replacement: str) -> None:

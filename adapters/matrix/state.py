@@ -1,7 +1,8 @@
 """The Matrix adapter's small state, kept in Relais' own database (table platform_state).
 
 Keys are namespaced by the bot's user id: the sync token, the device id, direct-chat rooms,
-reactions to remember for their redaction, rooms already warned about encryption, upgrades.
+reactions to remember for their redaction, rooms already warned about encryption or told they
+are linked to no circle, upgrades, the later parts of a message sent in several parts.
 """
 
 from __future__ import annotations
@@ -18,6 +19,11 @@ from bot.db import Store
 from bot.models import PlatformState
 
 MAX_KEY = 200
+
+
+def part_key(event_id: str) -> str:
+    """The key naming the first part of a long message, for one of its later parts."""
+    return f"part:{event_id}"
 
 
 class MatrixState:

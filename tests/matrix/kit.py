@@ -101,6 +101,28 @@ class Partner:
         return await self.wait_for(from_bot(bot, room_id, expect), timeout, after=self.seen.index(ours) + 1)
 
 
+async def ask_until(
+    person: Partner, room_id: str, line: str, expect: str, bot: str, done: Callable[[str], bool]
+) -> str:
+    """Ask again (each time a round trip through the homeserver) until the answer's body satisfies
+    `done`: for what reaches the bot asynchronously (read receipts, reactions)."""
+    async with asyncio.timeout(DEADLINE):
+        while True:
+            answer = await person.reply_to(room_id, line, expect, bot)
+            if done(answer["content"]["body"]):
+                return str(answer["content"]["body"])
+
+
+def membership(user_id: str, room_id: str, state: str) -> Callable[[dict[str, Any]], bool]:
+    """The `m.room.member` event putting `user_id` in `state` (join, leave…) in `room_id`."""
+    return lambda e: (
+        e.get("room_id") == room_id
+        and e.get("state_key") == user_id
+        and e.get("type") == "m.room.member"
+        and e.get("content", {}).get("membership") == state
+    )
+
+
 def joined(user_id: str, room_id: str) -> Callable[[dict[str, Any]], bool]:
     """The join of `user_id` in `room_id`."""
     return lambda e: (

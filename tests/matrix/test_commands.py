@@ -1,7 +1,8 @@
 """Commands through the real bot on a real Synapse: !engage, !update, !actions, in French and English.
 
 Also: /cmd typed as text, `@relais: cmd`, bare commands in a direct chat, threads, what is
-ignored, m.notice for replies, and the round-trip time through the bot.
+ignored, m.notice for replies, and the round-trip time through the bot. Who may invite Relais,
+and what strangers get, is in test_membership.py.
 """
 
 from __future__ import annotations
@@ -11,10 +12,9 @@ import statistics
 import time
 from collections.abc import Callable
 
-import pytest
-from nio import JoinResponse, RoomCreateResponse, RoomPreset
+from nio import RoomCreateResponse, RoomPreset
 
-from .kit import DEADLINE, bot_config, create_room, from_bot, joined, partner, sqlite_url, start_bot
+from .kit import bot_config, create_room, from_bot, joined, partner, sqlite_url, start_bot
 from .synapse import MatrixUser, SynapseServer
 
 TIMEOUT = 90.0
@@ -146,46 +146,3 @@ async def test_thread_direct_chat_and_round_trip_time(
             assert median < 2000
         finally:
             assert await bot.close() == 0
-
-
-@pytest.mark.parametrize("language", ["fr"])
-async def test_invites_only_from_allowed_users(
-    synapse_server: SynapseServer, matrix_user: Callable[..., MatrixUser], tmp_path, language: str
-) -> None:
-    hs = synapse_server
-    bot_u, alice_u, mallory_u = matrix_user("relais"), matrix_user("alice"), matrix_user("mallory")
-    async with asyncio.timeout(TIMEOUT), partner(hs, alice_u) as alice, partner(hs, mallory_u) as mallory:
-        bot = await start_bot(
-            bot_config(
-                hs,
-                bot_u,
-                sqlite_url(tmp_path),
-                {},
-                language=language,
-                allowed_homeservers="example.org",
-                allowed_users=alice_u.user_id,
-            )
-        )
-        me = bot_u.user_id
-        try:
-            good = await create_room(alice, invite=(me,))
-            bad = await create_room(mallory, invite=(me,))
-            joined = await alice.wait_for(
-                lambda e: (
-                    e.get("room_id") == good and e.get("state_key") == me and e["content"].get("membership") == "join"
-                )
-            )
-            left = await mallory.wait_for(
-                lambda e: (
-                    e.get("room_id") == bad and e.get("state_key") == me and e["content"].get("membership") == "leave"
-                )
-            )
-            assert joined and left
-            # the declined room never gets an answer
-            await mallory.send(bad, "!actions")
-            await alice.reply_to(good, "!actions", "Aucun engagement", me)
-            assert not [e for e in mallory.seen if from_bot(me, bad)(e)]
-            assert isinstance(await mallory.client.join(bad), JoinResponse)
-        finally:
-            assert await bot.close() == 0
-    assert DEADLINE

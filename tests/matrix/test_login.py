@@ -20,15 +20,23 @@ async def test_password_login_keeps_one_device_across_restarts(
 ) -> None:
     hs = synapse_server
     bot_u, alice_u = matrix_user("relais"), matrix_user("alice")
-    config = bot_config(
-        hs, bot_u, sqlite_url(tmp_path), {}, language="en", access_token="", device_id="", password=bot_u.password
-    )
     async with asyncio.timeout(60), partner(hs, alice_u) as alice:
+        room = await create_room(alice)
+        config = bot_config(
+            hs,
+            bot_u,
+            sqlite_url(tmp_path),
+            {"COPIL": [f"matrix:{room}"]},
+            language="en",
+            access_token="",
+            device_id="",
+            password=bot_u.password,
+        )
         bot = await start_bot(config)
         try:
             first = bot.adapter.client.device_id
             assert bot.adapter.state.get("device_id") == first and first != bot_u.device_id
-            room = await create_room(alice, invite=(bot_u.user_id,))
+            await alice.client.room_invite(room, bot_u.user_id)  # invited once Relais runs
             await alice.wait_for(joined(bot_u.user_id, room))
             await alice.reply_to(room, "!actions", "No commitment", bot_u.user_id)
         finally:

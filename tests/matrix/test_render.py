@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from adapters.matrix.client import backoff, sync_filter
 from adapters.matrix.config import matrix_config, matrix_enabled
 from adapters.matrix.errors import delivery_failure
-from adapters.matrix.render import MAX_BYTES, message_content
+from adapters.matrix.render import message_content
 from bot.config import ConfigError, config_from_dict, load_config
 from bot.delivery import PermanentFailure, TemporaryFailure
 from bot.markup import bold, esc
@@ -40,14 +38,6 @@ def test_notifying_post_is_text_and_threaded_reply_stays_in_thread():
     }
 
 
-def test_huge_text_fits_in_one_event():
-    content = message_content(esc("<&>é👍" * 30_000, limit=10**6))
-    assert len(content["body"].encode()) <= MAX_BYTES and len(content["formatted_body"].encode()) <= MAX_BYTES
-    assert content["body"].startswith("<&>é👍<&>") and content["body"].endswith("…")
-    assert len(json.dumps(content, ensure_ascii=False).encode()) < 65_536  # homeservers count UTF-8
-    assert content["formatted_body"].count("&") == content["formatted_body"].count(";")  # no entity cut
-
-
 def section(**matrix: object) -> dict:
     return {"matrix": {"homeserver": "https://matrix.example.org", "user_id": "@relais:example.org", **matrix}}
 
@@ -55,7 +45,9 @@ def section(**matrix: object) -> dict:
 def test_config_with_token_and_defaults():
     config = matrix_config(config_from_dict(section(access_token="syt_x")))
     assert config.prefix == "!" and config.access_token == "syt_x" and config.password is None
-    assert config.invite_allowed("@alice:example.org") and not config.invite_allowed("@eve:evil.org")
+    assert config.ignored_users == () and config.ignores("@relais:example.org")
+    # nobody is on an allow-list by default, not even the bot's own homeserver: members only
+    assert not config.invite_listed("@alice:example.org") and not config.invite_listed("@eve:evil.org")
 
 
 def test_config_allowed_lists_and_env_override(tmp_path):
@@ -63,7 +55,7 @@ def test_config_allowed_lists_and_env_override(tmp_path):
     path.write_text(
         '[matrix]\nhomeserver = "https://hs.example/"\nuser_id = "@relais:hs.example"\n'
         'allowed_homeservers = ["agora.gouv.fr"]\nallowed_users = ["@camille:elsewhere.org"]\n'
-        'prefix = "?"\n',
+        'ignored_users = ["@telegram:hs.example"]\nprefix = "?"\n',
         encoding="utf-8",
     )
     config = matrix_config(
@@ -71,8 +63,11 @@ def test_config_allowed_lists_and_env_override(tmp_path):
     )
     assert config.homeserver == "https://hs.example" and config.password == "s3cret"
     assert config.device_id == "RELAISBOT" and config.prefix == "?"
-    assert config.invite_allowed("@x:agora.gouv.fr") and config.invite_allowed("@camille:elsewhere.org")
-    assert not config.invite_allowed("@x:hs.example")  # the lists replace the default (own server)
+    assert config.invite_listed("@x:agora.gouv.fr") and config.invite_listed("@camille:elsewhere.org")
+    assert not config.invite_listed("@x:hs.example")
+    assert config.ignores("@telegram:hs.example") and not config.ignores("@x:hs.example")
+    everyone = matrix_config(config_from_dict(section(access_token="t", allowed_homeservers="*")))
+    assert everyone.invite_listed("@anyone:anywhere.example")
 
 
 @pytest.mark.parametrize(

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import copy
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
-from nio import RoomMessagesResponse, SyncError, SyncResponse
+from nio import JoinedMembersResponse, JoinedRoomsResponse, RoomMessagesResponse, SyncError, SyncResponse
 from sqlalchemy import func, select
 
 from adapters.matrix.client import TOKEN, SyncLoop
@@ -19,16 +20,18 @@ from adapters.matrix.config import MatrixConfig
 from adapters.matrix.errors import FatalError
 from adapters.matrix.handler import BatchHandler
 from adapters.matrix.inbound import Addressing
+from adapters.matrix.members import RoomMembers
 from adapters.matrix.reads import ReadSignals
 from adapters.matrix.rooms import Rooms
 from adapters.matrix.state import MatrixState
+from bot.config import CircleConfig
 from bot.dispatch import Dispatcher
 from bot.models import Commitment, OutboxMessage, ProcessedEvent
 from commands import build_router
 
 DATA = Path(__file__).parent / "data"
 IDS = json.loads((DATA / "ids.json").read_text())
-ROOM, BOT = "!r:example.org", IDS["bot"]
+ROOM, BOT, ALICE = "!r:example.org", IDS["bot"], IDS["alice"]
 
 
 def raw(name: str) -> dict[str, Any]:
@@ -68,6 +71,14 @@ class FakeClient:
         self.rooms = {ROOM: FakeRoom()}
         self.pages: list[RoomMessagesResponse] = []
         self.page_requests: list[tuple[str, str | None]] = []
+        self.members = {BOT: "Relais", ALICE: "Alice"}  # who /joined_members lists in ROOM
+
+    async def joined_rooms(self) -> JoinedRoomsResponse:
+        return JoinedRoomsResponse([ROOM])
+
+    async def joined_members(self, room_id: str) -> Any:
+        joined = {user: {"display_name": name} for user, name in self.members.items()}
+        return JoinedMembersResponse.from_dict({"joined": joined}, room_id)
 
     async def sync(self, timeout: int, sync_filter: dict[str, Any], since: str | None) -> Any:
         self.syncs.append(since)
@@ -85,12 +96,14 @@ class FakeClient:
 
 class Harness:
     def __init__(self, store, clock, config, client: FakeClient) -> None:
+        config = replace(config, circles=(*config.circles, CircleConfig("Matrix", (f"matrix:{ROOM}",))))
         self.dispatcher = Dispatcher(store=store, config=config, clock=clock, router=build_router())
         self.dispatcher.setup()
         self.matrix = MatrixConfig(homeserver="http://hs", user_id=BOT, access_token="t", max_backoff=4)
         self.state = MatrixState(store, clock, BOT)
         self.woken = 0
         rooms = Rooms(client, self.dispatcher, self.state, self.matrix, self.wake, e2e=False)  # type: ignore[arg-type]
+        self.members = RoomMembers(client, self.dispatcher, self.matrix)  # type: ignore[arg-type]
 
         async def no_fetch(room_id: str, event_id: str) -> int | None:
             return None
@@ -100,6 +113,7 @@ class Harness:
             client,
             self.dispatcher,
             rooms,
+            self.members,
             reads,
             Addressing(BOT, "!"),  # type: ignore[arg-type]
             self.wake,
