@@ -24,7 +24,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack import commands, events, home, members, modal
+from adapters.slack import commands, events, full_text, home, members, modal
 from adapters.slack.lookups import ensure_facilitators, map_channels
 from adapters.slack.mode import HttpTransport, Transport, make_transport
 from adapters.slack.pacing import ChannelPacer
@@ -177,7 +177,7 @@ def build_adapter(
     )
     runtime.response_urls.monotonic = monotonic
     bolt = make_bolt(client, settings)
-    for module in (commands, modal, events, home, members):
+    for module in (commands, modal, events, home, full_text, members):
         module.register(bolt, runtime)
     sender = SlackSender(
         dispatcher=dispatcher,

@@ -11,38 +11,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from adapters.slack.split import pieces, shorten
 from bot.markup import to_mrkdwn
 
 ACK_ACTION = "relais_ack"
 ACK_ALL_ACTION = "relais_ack_all"
 METADATA_EVENT = "relais_outbox"
 SECTION_LIMIT = 3000  # Slack: a section's text is at most 3000 characters
-FALLBACK_LIMIT = 3000  # the notification text; the blocks carry the whole message
+MESSAGE_LIMIT = 10_000  # Slack refuses a message whose blocks hold about 12,000 characters (msg_blocks_too_long)
+NOTIFICATION_LIMIT = 300  # the top-level `text`: what notifications show; the blocks carry the whole text
 MAX_BLOCKS = 50
 
 
-def cut(text: str, limit: int) -> tuple[str, str]:
-    """Split at `limit` characters, never inside an entity like `&amp;`, preferably at a line end."""
-    if len(text) <= limit:
-        return text, ""
-    head = text[:limit]
-    newline = head.rfind("\n")
-    if newline > limit // 2:
-        return head[:newline], text[newline + 1 :]
-    ampersand = head.rfind("&", max(0, limit - 6))
-    if ampersand != -1 and ";" not in head[ampersand:]:
-        head = head[:ampersand]
-    return head, text[len(head) :]
-
-
 def chunks(text: str, limit: int = SECTION_LIMIT) -> list[str]:
-    parts: list[str] = []
-    rest = text
-    while rest:
-        head, rest = cut(rest, limit)
-        if head.strip():
-            parts.append(head)
-    return parts or ["…"]
+    """The whole text in section-sized pieces, cut between paragraphs, lines, sentences or words."""
+    return pieces(text, limit) or ["…"]
 
 
 def section(mrkdwn: str) -> dict[str, Any]:
@@ -63,46 +46,80 @@ def ack_button(number: int, label: str) -> dict[str, Any]:
     }
 
 
-def outbox_metadata(outbox_id: str) -> dict[str, Any]:
-    return {"event_type": METADATA_EVENT, "event_payload": {"outbox_id": outbox_id}}
+def outbox_metadata(outbox_id: str, part: int = 1, parts: int = 1) -> dict[str, Any]:
+    payload: dict[str, Any] = {"outbox_id": outbox_id}
+    if parts > 1:
+        payload.update(part=part, parts=parts)
+    return {"event_type": METADATA_EVENT, "event_payload": payload}
+
+
+def _payload_of(message: Mapping[str, Any]) -> Mapping[str, Any]:
+    metadata = message.get("metadata")
+    if not isinstance(metadata, Mapping) or metadata.get("event_type") != METADATA_EVENT:
+        return {}
+    payload = metadata.get("event_payload")
+    return payload if isinstance(payload, Mapping) else {}
 
 
 def outbox_id_of(message: Mapping[str, Any]) -> str | None:
     """The outbox id a message was posted with, if it is one of Relais' messages."""
-    metadata = message.get("metadata")
-    if not isinstance(metadata, Mapping) or metadata.get("event_type") != METADATA_EVENT:
-        return None
-    payload = metadata.get("event_payload")
-    value = payload.get("outbox_id") if isinstance(payload, Mapping) else None
+    value = _payload_of(message).get("outbox_id")
     return str(value) if value else None
 
 
-def message_payload(
-    markup: str, outbox_id: str, *, ack_number: int | None = None, ack_label: str = "✅"
-) -> dict[str, Any]:
-    """`text`, `blocks` and `metadata` for chat.postMessage (and the ephemeral variants).
+def part_of(message: Mapping[str, Any]) -> int:
+    """Which part of its outbox row a message is (1 unless the row was posted in several messages)."""
+    try:
+        return int(_payload_of(message).get("part") or 1)
+    except (TypeError, ValueError):
+        return 1
 
-    `ack_number` adds the "✅ Got it" button of an item that must be read.
+
+def _groups(mrkdwn: str, reserved: int) -> list[list[str]]:
+    """Sections for each message: at most MESSAGE_LIMIT characters and MAX_BLOCKS - `reserved` blocks."""
+    groups = []
+    for text in pieces(mrkdwn, MESSAGE_LIMIT) or ["…"]:
+        sections = chunks(text)
+        step = MAX_BLOCKS - reserved
+        groups += [sections[start : start + step] for start in range(0, len(sections), step)]
+    return groups
+
+
+def message_parts(
+    markup: str, outbox_id: str, *, ack_number: int | None = None, ack_label: str = "✅"
+) -> list[dict[str, Any]]:
+    """`text`, `blocks` and `metadata` for chat.postMessage (and the ephemeral variants): one dict per
+    message, almost always one. Every word is in the blocks, in order; a text longer than a message
+    holds goes in several, each with its part number in the metadata.
+
+    `ack_number` adds the "✅ Got it" button of an item that must be read, on the last message.
     """
-    mrkdwn = to_mrkdwn(markup)
-    limit = MAX_BLOCKS - (1 if ack_number is not None else 0)
-    blocks = [section(part) for part in chunks(mrkdwn)][:limit]
-    if ack_number is not None:
-        blocks.append(
+    groups = _groups(to_mrkdwn(markup), reserved=1)
+    parts = []
+    for number, sections in enumerate(groups, 1):
+        blocks = [section(text) for text in sections]
+        if ack_number is not None and number == len(groups):
+            blocks.append(
+                {
+                    "type": "actions",
+                    "block_id": f"{ACK_ACTION}_{ack_number}",
+                    "elements": [ack_button(ack_number, ack_label)],
+                }
+            )
+        parts.append(
             {
-                "type": "actions",
-                "block_id": f"{ACK_ACTION}_{ack_number}",
-                "elements": [ack_button(ack_number, ack_label)],
+                "text": shorten("\n".join(sections), NOTIFICATION_LIMIT),
+                "blocks": blocks,
+                "metadata": outbox_metadata(outbox_id, number, len(groups)),
             }
         )
-    fallback, rest = cut(mrkdwn, FALLBACK_LIMIT)
-    return {
-        "text": (fallback + ("…" if rest else "")) or "…",
-        "blocks": blocks,
-        "metadata": outbox_metadata(outbox_id),
-    }
+    return parts
 
 
 def text_only(payload: Mapping[str, Any]) -> dict[str, Any]:
-    """The same message without blocks (when Slack refuses the blocks, the text still goes)."""
-    return {key: value for key, value in payload.items() if key != "blocks"}
+    """The same message without blocks, its whole text in `text` (when Slack refuses the blocks)."""
+    sections = [block["text"]["text"] for block in payload.get("blocks") or [] if block.get("type") == "section"]
+    whole = {key: value for key, value in payload.items() if key != "blocks"}
+    if sections:
+        whole["text"] = "\n".join(sections)
+    return whole

@@ -13,7 +13,7 @@ from slack_bolt.async_app import AsyncApp
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from adapters.slack.home_view import HomeData, home_view, stranger_view
+from adapters.slack.home_view import HomeData, HomeItem, home_view, stranger_view
 from adapters.slack.runtime import Runtime
 from bot import signals
 from bot.context import Context
@@ -28,12 +28,13 @@ from bot.services.commitments import ActionFilter, list_commitments
 from bot.services.community import ensure_circle
 from bot.services.meetings import upcoming_meetings
 from bot.services.numbering import find_item
-from bot.text import first_words
+from bot.text import first_words, is_abbreviated
 
 log = logging.getLogger(__name__)
 COMMITMENTS = 15
 UNREAD = 20
 MEETINGS = 5
+EXCERPT = 120  # characters of an item's text in the home; "Read in full" opens the rest (full_text.py)
 
 
 def meeting_line(ctx: Context, meeting: Meeting) -> str:
@@ -90,13 +91,11 @@ def load_home(dispatcher: Dispatcher, identity: str, name: str | None) -> HomeDa
         lines = []
         for item in unread:
             author = member_label(item.author) if item.author else "Relais"
-            lines.append(
-                (
-                    item.number,
-                    f"**#{item.number}** · {esc(item.circle.name, 40)} · {author} · "
-                    f"{esc(first_words(item.text, 120))} · {age_label(ctx, item.created_at)}",
-                )
+            line = (
+                f"**#{item.number}** · {esc(item.circle.name, 40)} · {author} · "
+                f"{esc(first_words(item.text, EXCERPT), None)} · {age_label(ctx, item.created_at)}"
             )
+            lines.append(HomeItem(item.number, line, is_abbreviated(item.text, EXCERPT)))
         return HomeData(
             language=ctx.language,
             name=ctx.actor.display_name,

@@ -6,9 +6,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from adapters.slack.blocks import ACK_ACTION, ACK_ALL_ACTION, ack_button, chunks, plain, section
-from bot.i18n import N_, translator
+from adapters.slack.blocks import ACK_ACTION, ACK_ALL_ACTION, SECTION_LIMIT, ack_button, chunks, plain, section
+from adapters.slack.split import shorten
+from bot.i18n import N_, Translator, translator
 from bot.markup import esc, to_mrkdwn
+
+READ_FULL_ACTION = "relais_read_full"
+
+
+@dataclass(frozen=True)
+class HomeItem:
+    """An unread item in the home: its number, its line (markup), and whether the line abbreviates it."""
+
+    number: int
+    line: str
+    abbreviated: bool = False
 
 
 @dataclass(frozen=True)
@@ -19,13 +31,13 @@ class HomeData:
     name: str
     commitments: list[str] = field(default_factory=list)
     more_commitments: int = 0
-    unread: list[tuple[int, str]] = field(default_factory=list)  # (item number, line)
+    unread: list[HomeItem] = field(default_factory=list)
     unread_total: int = 0
     meetings: list[str] = field(default_factory=list)
 
     @property
     def unread_numbers(self) -> list[int]:
-        return [number for number, _ in self.unread]
+        return [item.number for item in self.unread]
 
 
 def header(text: str) -> dict[str, Any]:
@@ -48,6 +60,17 @@ def stranger_view(language: str) -> dict[str, Any]:
     return {"type": "home", "blocks": [section(to_mrkdwn(translator(language).t(STRANGER)))]}
 
 
+def read_in_full(tr: Translator, number: int) -> dict[str, Any]:
+    """The button under an abbreviated item: the whole text in a modal."""
+    button = {
+        "type": "button",
+        "action_id": READ_FULL_ACTION,
+        "value": str(number),
+        "text": plain(tr.t("Read in full")),
+    }
+    return {"type": "actions", "block_id": f"home_full_{number}", "elements": [button]}
+
+
 def home_view(data: HomeData) -> dict[str, Any]:
     tr = translator(data.language)
     blocks: list[dict[str, Any]] = [
@@ -64,11 +87,13 @@ def home_view(data: HomeData) -> dict[str, Any]:
     blocks.append({"type": "divider"})
     blocks.append(header(tr.tn("{count} item to read", "{count} items to read", data.unread_total)))
     if data.unread:
-        for number, line in data.unread:
-            block = section(next(iter(chunks(to_mrkdwn(line)))))
-            block["block_id"] = f"home_item_{number}"
-            block["accessory"] = {**ack_button(number, tr.t("✅ Got it")), "action_id": ACK_ACTION}
+        for item in data.unread:
+            block = section(shorten(to_mrkdwn(item.line), SECTION_LIMIT))
+            block["block_id"] = f"home_item_{item.number}"
+            block["accessory"] = {**ack_button(item.number, tr.t("✅ Got it")), "action_id": ACK_ACTION}
             blocks.append(block)
+            if item.abbreviated:
+                blocks.append(read_in_full(tr, item.number))
         if data.unread_total > len(data.unread):
             blocks.append(section(to_mrkdwn(tr.t("… and {count} older.", count=data.unread_total - len(data.unread)))))
         blocks.append(

@@ -6,8 +6,13 @@
   has it, else chat.postEphemeral, else — the bot is not in that channel — a direct message;
 * a direct message (row.member_id): conversations.open with the member's Slack identity, then post.
 
-A resend (the process died between posting and marking the row sent) first looks for a message
-carrying this outbox id in conversations.history/replies, and does not post twice.
+The whole text always goes (blocks.message_parts): in sections of at most 3,000 characters, and in
+several messages, in order, when one would hold more than Slack accepts (about 10,000 characters);
+the ✅ button is on the last one, whose ts is the row's message id.
+
+A resend (the process died between posting and marking the row sent) first looks for the messages
+carrying this outbox id (and part number) in conversations.history/replies, and posts only the
+missing ones.
 HTTP 429 is retried by slack_sdk's AsyncRateLimitErrorRetryHandler installed on the client; when
 it persists, the row is handed back with TemporaryFailure(retry_after) and nothing is lost.
 """
@@ -27,7 +32,7 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack import addresses
-from adapters.slack.blocks import message_payload, outbox_id_of, text_only
+from adapters.slack.blocks import message_parts, outbox_id_of, part_of, text_only
 from adapters.slack.lookups import RowInfo, row_info
 from adapters.slack.pacing import ChannelPacer
 from adapters.slack.response_urls import ResponseUrls
@@ -45,7 +50,7 @@ PERMANENT = frozenset({
     "invalid_metadata_format", "invalid_metadata_schema", "metadata_too_large", "too_many_attachments",
     "channel_is_archived", "invalid_arguments",
 })  # fmt: skip
-BAD_BLOCKS = frozenset({"invalid_blocks", "invalid_blocks_format"})
+BAD_BLOCKS = frozenset({"invalid_blocks", "invalid_blocks_format", "msg_blocks_too_long"})
 NOT_THERE = frozenset(
     {
         "channel_not_found",
@@ -111,39 +116,41 @@ class SlackSender:
         resend = resend or message.attempts > 1
         info: RowInfo = await self.blocking(row_info, self.dispatcher, message)
         label = translator(info.language).t("✅ Got it")
-        payload = message_payload(message.text, message.id, ack_number=info.ack_number, ack_label=label)
+        parts = message_parts(message.text, message.id, ack_number=info.ack_number, ack_label=label)
         if message.ephemeral and message.channel:
-            return await self._reply(message, payload, resend)
+            return await self._reply(message, parts, resend)
         if message.channel:
             channel_id = addresses.local_id(message.channel)
             if channel_id is None:
                 raise PermanentFailure(f"not a Slack channel: {message.channel}")
-            return Sent(await self._post(channel_id, message, payload, resend))
+            return Sent(await self._post(channel_id, message, parts, resend))
         if message.member_id is not None:
             if info.dm_user is None:
                 raise PermanentFailure("this member has no Slack identity")
-            return await self._direct(info.dm_team or self.team(), info.dm_user, message, payload, resend)
+            return await self._direct(info.dm_team or self.team(), info.dm_user, message, parts, resend)
         raise PermanentFailure("an outbox row without channel nor member")
 
     # ------------------------------------------------------------------ the three routes
 
-    async def _reply(self, message: OutboxMessage, payload: dict[str, Any], resend: bool) -> Sent:
+    async def _reply(self, message: OutboxMessage, parts: list[dict[str, Any]], resend: bool) -> Sent:
         team_channel = addresses.split(message.channel)
         user = addresses.local_id(message.recipient)
         if team_channel is None or user is None:
             raise PermanentFailure(f"cannot reply to {message.recipient} in {message.channel}")
         team, channel_id = team_channel
-        url = self.response_urls.take(message.channel, message.recipient)
-        if url and await self._respond(url, payload):
-            return Sent(None)
-        try:
-            if addresses.is_direct(channel_id):  # the member's conversation with the bot
-                return Sent(await self._post(channel_id, message, payload, resend))
-            await self._ephemeral(channel_id, user, message, payload)
-            return Sent(None)
-        except NotThere as error:
-            log.info("ephemeral reply in %s impossible (%s): sent as a direct message", channel_id, error)
-        return await self._direct(team, user, message, payload, resend)
+        for index, payload in enumerate(parts):
+            url = self.response_urls.take(message.channel, message.recipient)
+            if url and await self._respond(url, payload):
+                continue
+            rest = parts[index:]
+            try:
+                if addresses.is_direct(channel_id):  # the member's conversation with the bot
+                    return Sent(await self._post(channel_id, message, rest, resend))
+                await self._ephemeral(channel_id, user, message, payload)
+            except NotThere as error:
+                log.info("ephemeral reply in %s impossible (%s): sent as a direct message", channel_id, error)
+                return await self._direct(team, user, message, rest, resend)
+        return Sent(None)
 
     async def _ephemeral(self, channel_id: str, user: str, message: OutboxMessage, payload: dict[str, Any]) -> None:
         ephemeral = {key: value for key, value in payload.items() if key != "metadata"}  # not for ephemerals
@@ -156,18 +163,29 @@ class SlackSender:
             await self._call(self.client.chat_postEphemeral, channel=channel_id, user=user, **text_only(ephemeral))
 
     async def _direct(
-        self, team: str, user: str, message: OutboxMessage, payload: dict[str, Any], resend: bool
+        self, team: str, user: str, message: OutboxMessage, parts: list[dict[str, Any]], resend: bool
     ) -> Sent:
         opened = await self._call(self.client.conversations_open, users=user)
         channel_id = str(opened["channel"]["id"])
-        return Sent(await self._post(channel_id, message, payload, resend), addresses.channel(team, channel_id))
+        return Sent(await self._post(channel_id, message, parts, resend), addresses.channel(team, channel_id))
 
-    async def _post(self, channel_id: str, message: OutboxMessage, payload: dict[str, Any], resend: bool) -> str:
-        if resend:
-            found = await self._find_sent(channel_id, message)
-            if found is not None:
-                log.info("outbox %s was already posted as %s; not posting again", message.id, found)
-                return found
+    async def _post(self, channel_id: str, message: OutboxMessage, parts: list[dict[str, Any]], resend: bool) -> str:
+        """Post the parts in order; returns the ts of the last one (the one with the ✅ button).
+
+        On a resend, the parts already in the conversation are found by their metadata and not posted again.
+        """
+        found = await self._find_sent(channel_id, message, len(parts)) if resend else {}
+        ts = ""
+        for payload in parts:
+            part = part_of(payload)
+            if part in found:
+                log.info("outbox %s part %s was already posted as %s; not posting again", message.id, part, found[part])
+                ts = found[part]
+                continue
+            ts = await self._post_one(channel_id, message, payload)
+        return ts
+
+    async def _post_one(self, channel_id: str, message: OutboxMessage, payload: dict[str, Any]) -> str:
         await self.pacer.wait(channel_id)
         extra: dict[str, Any] = {"unfurl_links": False, "unfurl_media": False}
         if message.thread:
@@ -193,6 +211,7 @@ class SlackSender:
             raise failure(error) from error
 
     async def _respond(self, url: str, payload: dict[str, Any]) -> bool:
+        """One message through a response_url (ephemeral); False if it did not go."""
         webhook = AsyncWebhookClient(
             url,
             timeout=self.client.timeout,
@@ -210,8 +229,9 @@ class SlackSender:
             return False
         return response.status_code == 200
 
-    async def _find_sent(self, channel_id: str, message: OutboxMessage) -> str | None:
-        """The ts of a message already posted with this outbox id, looking at recent history."""
+    async def _find_sent(self, channel_id: str, message: OutboxMessage, parts: int) -> dict[int, str]:
+        """part number -> ts of the parts of this outbox row already posted, looking at recent history."""
+        found: dict[int, str] = {}
         cursor: str | None = None
         for _ in range(HISTORY_PAGES):
             arguments: dict[str, Any] = {"channel": channel_id, "limit": 100, "include_all_metadata": True}
@@ -224,11 +244,11 @@ class SlackSender:
                     response = await self.client.conversations_history(**arguments)
             except (SlackApiError, ClientError, TimeoutError, OSError) as error:
                 log.warning("cannot read %s history to check a resend (%s); posting again", channel_id, error)
-                return None
-            for found in response.get("messages") or []:
-                if outbox_id_of(found) == message.id:
-                    return str(found["ts"])
+                return found
+            for posted in response.get("messages") or []:
+                if outbox_id_of(posted) == message.id:
+                    found.setdefault(part_of(posted), str(posted["ts"]))
             cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
-            if not cursor:
-                return None
-        return None
+            if not cursor or len(found) >= parts:
+                return found
+        return found

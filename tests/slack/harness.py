@@ -11,6 +11,7 @@ with the adapter's sender), so a test reads the effects right after.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -71,6 +72,15 @@ def slack_config(config: Config) -> Config:
             CircleConfig("GT Mobilité", ("console:gt", address(GT))),
         ),
     )
+
+
+def shown(message: dict[str, Any]) -> str:
+    """What Slack shows of a message: its sections' text (its `text` when it has no blocks)."""
+    blocks = message.get("blocks")
+    if isinstance(blocks, str):
+        blocks = json.loads(blocks)
+    sections = [block["text"]["text"] for block in blocks or [] if block.get("type") == "section"]
+    return "\n".join(sections) if sections else str(message.get("text", ""))
 
 
 @dataclass
@@ -197,12 +207,13 @@ class Harness:
             return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
     def replies_to(self, user: str = ALICE) -> list[str]:
-        """Texts sent privately to `user`: response_url posts, ephemerals, and DMs."""
-        texts = [str(call.params.get("text", "")) for call in self.standin.response_posts]
-        texts += [e["message"]["text"] for e in self.standin.ephemerals if e["user"] == user]
+        """Texts sent privately to `user` as people see them (the blocks): response_url posts,
+        ephemerals, and DMs."""
+        texts = [shown(call.params) for call in self.standin.response_posts if call.status == 200]
+        texts += [shown(e["message"]) for e in self.standin.ephemerals if e["user"] == user]
         dm = self.standin.dm_channels.get((user,))
         if dm:
-            texts += [m["text"] for m in self.standin.messages_in(dm)]
+            texts += [shown(m) for m in self.standin.messages_in(dm)]
         return texts
 
     def posts_in(self, channel: str = GENERAL) -> list[dict[str, Any]]:

@@ -56,6 +56,7 @@ from .standin_members import (
     SLACKBOT,
     ChannelMembers,
     StandinError,
+    check_blocks,
     member_joined_channel_event,
     member_left_channel_event,
 )
@@ -886,19 +887,25 @@ class SlackStandin(ChannelMembers):
     async def _handle_response_url(self, request: web.Request) -> web.StreamResponse:
         params = await _read_params(request)
         headers = {k.lower(): v for k, v in request.headers.items()}
-        body = {"ok": True}
+        body: dict[str, Any] = {"ok": True}
+        status = 200
+        try:
+            check_blocks(_maybe_json(params.get("blocks")))
+        except StandinError as exc:
+            body, status = {"ok": False, "error": exc.error}, 400
         self.response_posts.append(
             RecordedCall(
                 method="response_url",
                 params=params,
                 headers=headers,
+                status=status,
                 response=body,
                 http_verb=request.method,
                 at=time.monotonic(),
                 response_id=request.match_info["response_id"],
             )
         )
-        return web.json_response(body)
+        return web.json_response(body, status=status)
 
     async def _handle_api(self, request: web.Request) -> web.StreamResponse:
         method = request.match_info["method"]
@@ -1001,6 +1008,7 @@ class SlackStandin(ChannelMembers):
     def _require_content(params: dict[str, Any]) -> None:
         if not any(params.get(k) not in (None, "", "[]") for k in ("text", "blocks", "attachments")):
             raise _ApiError("no_text")
+        check_blocks(_maybe_json(params.get("blocks")))
 
     def _chat_post_message(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = self._resolve_channel(params.get("channel"))

@@ -1,5 +1,6 @@
 """Who is in which channel, for the Slack stand-in: conversations.members and users.list (with
-Slack's cursor pagination), and the member_joined_channel / member_left_channel events.
+Slack's cursor pagination), and the member_joined_channel / member_left_channel events; and the
+Block Kit limits chat.postMessage enforces (check_blocks).
 
 Shapes recorded in ``data/`` (see data/README.md): conversations.members answers
 ``{"ok", "members": [user ids], "response_metadata": {"next_cursor"}}``; users.list answers
@@ -15,6 +16,10 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 SLACKBOT = "USLACKBOT"
+# Block Kit limits: 50 blocks, 3,000 characters in a section's text (Slack's Block Kit reference);
+# about 12,000 characters of text over a message's blocks, else msg_blocks_too_long (slackapi/bolt-js#2509,
+# #2867: "12,000 text characters with a buffer for block containers").
+MAX_BLOCKS, SECTION_TEXT, MESSAGE_TEXT = 50, 3000, 12_000
 
 
 class StandinError(Exception):
@@ -23,6 +28,22 @@ class StandinError(Exception):
     def __init__(self, error: str) -> None:
         super().__init__(error)
         self.error = error
+
+
+def check_blocks(blocks: Any) -> None:
+    """Refuse blocks the way Slack does (invalid_blocks, msg_blocks_too_long); None passes."""
+    if blocks in (None, ""):
+        return
+    if not isinstance(blocks, list) or len(blocks) > MAX_BLOCKS:
+        raise StandinError("invalid_blocks")
+    total = 0
+    for block in blocks:
+        text = (block.get("text") or {}).get("text", "") if isinstance(block, dict) else ""
+        if block.get("type") == "section" and not 0 < len(text) <= SECTION_TEXT:
+            raise StandinError("invalid_blocks")
+        total += len(text)
+    if total > MESSAGE_TEXT:
+        raise StandinError("msg_blocks_too_long")
 
 
 def _cursor(position: int) -> str:

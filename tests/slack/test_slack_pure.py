@@ -10,16 +10,19 @@ import pytest
 
 from adapters.slack.blocks import (
     ACK_ACTION,
+    MAX_BLOCKS,
+    MESSAGE_LIMIT,
     SECTION_LIMIT,
     chunks,
-    message_payload,
+    message_parts,
     outbox_id_of,
+    part_of,
     text_only,
 )
 from adapters.slack.commands import SLASH_COMMANDS, UMBRELLA, command_line
 from adapters.slack.engage_form import CIRCLE, DUE_DATE, EngageForm, engage_view, read_form
 from adapters.slack.events import emoji_of
-from adapters.slack.home_view import HomeData, home_view
+from adapters.slack.home_view import HomeData, HomeItem, home_view
 from adapters.slack.mentions import mentioned_channels, mentioned_users, rewrite
 from adapters.slack.pacing import ChannelPacer
 from adapters.slack.response_urls import ResponseUrls
@@ -37,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_message_payload_escapes_renders_bold_and_carries_the_outbox_id() -> None:
-    payload = message_payload("**#12 Point** de <!channel> & <@U1>", "abc123", ack_number=12, ack_label="✅ Lu")
+    (payload,) = message_parts("**#12 Point** de <!channel> & <@U1>", "abc123", ack_number=12, ack_label="✅ Lu")
     section, actions = payload["blocks"]
     assert section["text"] == {
         "type": "mrkdwn",
@@ -58,17 +61,59 @@ def test_message_payload_escapes_renders_bold_and_carries_the_outbox_id() -> Non
     assert "blocks" not in text_only(payload) and text_only(payload)["metadata"]
 
 
+def words(text: str) -> list[str]:
+    return text.split()
+
+
+def section_texts(parts: list[dict[str, Any]]) -> list[str]:
+    return [block["text"]["text"] for part in parts for block in part["blocks"] if block["type"] == "section"]
+
+
 def test_long_text_is_split_into_sections_without_cutting_an_entity() -> None:
     text = ("a" * (SECTION_LIMIT - 3)) + "&&&" + "b" * 10
-    parts = chunks(message_payload(text, "id")["blocks"][0]["text"]["text"] + "")
-    payload = message_payload(text, "id")
-    texts = [block["text"]["text"] for block in payload["blocks"]]
+    texts = section_texts(message_parts(text, "id"))
     assert all(len(part) <= SECTION_LIMIT for part in texts) and "".join(texts).count("&amp;") == 3
     assert all(not part.endswith("&") and not part.endswith("&am") for part in texts)
-    assert parts and len(payload["text"]) <= SECTION_LIMIT + 1
     lines = "\n".join(f"ligne {n}" for n in range(2000))
     assert all(part.startswith("ligne") for part in chunks(lines))  # cut at line ends
-    assert message_payload("", "id")["blocks"][0]["text"]["text"] == "…"  # never an empty section
+    assert message_parts("", "id")[0]["blocks"][0]["text"]["text"] == "…"  # never an empty section
+
+
+def test_sections_end_at_paragraphs_then_lines_then_sentences_then_words() -> None:
+    paragraph = "Premier paragraphe. " * 60  # 1,200 characters
+    text = "\n\n".join([paragraph.strip()] * 4)
+    assert [len(part) for part in chunks(text)] == [len(paragraph.strip()) * 2 + 2] * 2  # two paragraphs each
+    one_line = "Une phrase qui se termine ici. " * 150  # 4,650 characters, no line break
+    first, second = chunks(one_line)
+    assert first.endswith("ici.") and second.startswith("Une phrase") and len(first) <= SECTION_LIMIT
+    no_sentence = "mot " * 1000
+    assert all(part.endswith("mot") for part in chunks(no_sentence))  # between words, never inside
+    assert words(" ".join(chunks(no_sentence))) == words(no_sentence)
+    link = "https://example.org/" + "x" * 4000  # one word longer than a section: cut inside, nothing lost
+    parts = chunks(f"voir {link} merci")
+    assert parts[0] == "voir" and "".join(parts[1:]) == f"{link} merci" and len(parts) == 3
+
+
+@pytest.mark.parametrize("size", [3000, 12_000, 16_000, 200_000])
+def test_every_word_arrives_in_order_within_slacks_limits(size: int) -> None:
+    sentence = "Les partenaires confirment leur présence au COPIL & préparent l’ordre du jour. "
+    text = ""
+    while len(text) < size:
+        text += sentence if len(text) % 7 else "\n\n" + sentence
+    text = text[:size]
+    parts = message_parts(f"**#3 Annonce**\n{text}", "row", ack_number=3, ack_label="✅ Lu")
+    texts = section_texts(parts)
+    assert words(" ".join(texts).replace("&amp;", "&")) == words(f"*#3 Annonce*\n{text}")
+    assert all(len(part) <= SECTION_LIMIT for part in texts)
+    assert all(len(part["blocks"]) <= MAX_BLOCKS for part in parts)
+    assert all(sum(len(t) for t in section_texts([part])) <= MESSAGE_LIMIT for part in parts)
+    assert [block["type"] for block in parts[-1]["blocks"]][-1] == "actions"  # ✅ on the last message
+    assert all(block["type"] == "section" for part in parts[:-1] for block in part["blocks"])
+    assert [part_of(part) for part in parts] == list(range(1, len(parts) + 1))
+    assert all(len(part["text"]) <= 300 for part in parts)  # the notification; the blocks carry the text
+    assert words(" ".join(text_only(part)["text"] for part in parts).replace("&amp;", "&")) == words(
+        f"*#3 Annonce*\n{text}"
+    )  # when Slack refuses the blocks, the whole text goes in `text`
 
 
 # --------------------------------------------------------------------------- mentions and command lines
@@ -149,7 +194,12 @@ def test_modal_view_and_form_reading() -> None:
 
 def test_home_view_in_both_languages() -> None:
     data = HomeData(
-        language="fr", name="Bob", commitments=["#1 **Faire X**"], unread=[(2, "#2 lire")], unread_total=3, meetings=[]
+        language="fr",
+        name="Bob",
+        commitments=["#1 **Faire X**"],
+        unread=[HomeItem(2, "#2 lire")],
+        unread_total=3,
+        meetings=[],
     )
     view = home_view(data)
     text = str(view["blocks"])

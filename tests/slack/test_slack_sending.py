@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
+from adapters.slack.blocks import message_parts, part_of
 from bot.delivery import TemporaryFailure
 from bot.models import Circle, Member, MessageRef, OutboxMessage
 from bot.outbox import enqueue, enqueue_post
@@ -195,3 +197,21 @@ async def test_ephemeral_without_response_url_uses_post_ephemeral(relais_socket:
     assert ephemeral["user"] == ALICE and ephemeral["message"]["text"] == "Pour Alice seulement"
     assert "metadata" not in harness.standin.calls_to("chat.postEphemeral")[0].params
     assert harness.posts_in(GENERAL) == []
+
+
+async def test_a_resend_of_a_message_in_several_parts_posts_only_the_missing_ones(relais_socket: Harness) -> None:
+    harness = relais_socket
+    text = "\n\n".join(f"Paragraphe {n} : " + "des nouvelles du chantier, " * 40 for n in range(14))
+    with harness.store.unit_of_work() as session:
+        row = enqueue(session, harness.clock.now(), text, channel=address(GENERAL))
+        row.status, row.attempts = "sending", 1
+        first, *rest = message_parts(row.text, row.id)
+    assert rest  # more than Slack takes in one message
+    # the process posted the first part, then died
+    harness.standin.add_message(GENERAL, {**first, "user": harness.standin.bot_user_id})
+    assert await harness.deliverer.deliver_due() == 1
+    assert len(harness.standin.calls_to("chat.postMessage")) == len(rest)
+    posts = harness.posts_in(GENERAL)
+    assert [part_of(post) for post in posts] == list(range(1, len(rest) + 2))
+    shown = " ".join(block["text"]["text"] for post in posts for block in post["blocks"])
+    assert [int(n) for n in re.findall(r"Paragraphe (\d+)", shown)] == list(range(14))

@@ -1,0 +1,74 @@
+""" "Read in full" in the App Home: the whole item in a modal, in sections (the core's /show #N).
+
+The home abbreviates each item to one line; whatever must be read is offered whole here, as the
+member would get it by typing /relais show #N (same command, same rights: a partner sees the items
+of their circles). A stranger's click opens nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+
+from adapters.slack.blocks import chunks, plain, section
+from adapters.slack.home import home_context
+from adapters.slack.home_view import READ_FULL_ACTION
+from adapters.slack.runtime import Runtime
+from bot.dispatch import Dispatcher
+from bot.i18n import translator
+from bot.markup import to_mrkdwn
+
+log = logging.getLogger(__name__)
+MODAL_BLOCKS = 100  # Slack: at most 100 blocks in a modal
+
+
+@dataclass(frozen=True)
+class FullText:
+    language: str
+    markup: str
+
+
+def load_full(dispatcher: Dispatcher, identity: str, number: int) -> FullText | None:
+    """What /show #number answers this member (a refusal if they may not see it); None for a stranger."""
+    with dispatcher.store.unit_of_work() as session:
+        ctx = home_context(dispatcher, session, identity, None)
+        command = dispatcher.router.find("show")
+        if ctx is None or command is None:
+            return None
+        return FullText(ctx.language, dispatcher.run(ctx, command, f"#{number}").text)
+
+
+def full_view(data: FullText, number: int) -> dict[str, Any]:
+    tr = translator(data.language)
+    blocks = [section(part) for part in chunks(to_mrkdwn(data.markup))]
+    return {
+        "type": "modal",
+        "title": plain(tr.t("Item #{number}", number=number), 24),
+        "close": plain(tr.t("Close"), 24),
+        "blocks": blocks[:MODAL_BLOCKS],
+    }
+
+
+async def on_read_full(runtime: Runtime, body: dict[str, Any], action: dict[str, Any]) -> None:
+    try:
+        number = int(str(action.get("value")))
+    except ValueError:
+        return
+    user = body.get("user") or {}
+    team = (body.get("team") or {}).get("id") or user.get("team_id")
+    identity = runtime.identity(str(user.get("id")), team)
+    data = await runtime.blocking(load_full, runtime.dispatcher, identity, number)
+    if data is None or not body.get("trigger_id"):
+        return
+    await runtime.client.views_open(trigger_id=str(body["trigger_id"]), view=full_view(data, number))
+
+
+def register(bolt: AsyncApp, runtime: Runtime) -> None:
+    @bolt.action(READ_FULL_ACTION)
+    async def on_read(ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
+        async with runtime.busy():
+            await ack()
+            await on_read_full(runtime, body, action)
