@@ -212,3 +212,29 @@ async def test_a_big_channel_is_read_page_by_page(
         assert "250 membres doivent la lire" in harness.replies_to(ALICE)[-1]
     finally:
         await harness.stop()
+
+
+async def test_a_private_channel_is_read_once_relais_is_invited(
+    slack_standin: SlackStandin, store: Store, clock: FixedClock, config: Config
+) -> None:
+    standin = slack_standin
+    bureau = "G0BUREAU001"
+    standin.add_user(CAMILLE, name="camille", real_name="Camille Petit", locale="fr-FR")
+    standin.add_channel(bureau, name="bureau", is_private=True, is_member=False, members=[ALICE, CAMILLE])
+    harness = Harness("socket", standin, store, clock, config, channels={bureau: "Bureau"})
+    await harness.start()  # Slack answers channel_not_found for a private channel Relais is not in
+    try:
+        assert circle_members(harness, "bureau") == set()
+        await harness.event(standin.join_channel(bureau, standin.bot_user_id, inviter=ALICE))
+        assert circle_members(harness, "bureau") == {"Alice Martin", "Camille Petit"}
+    finally:
+        await harness.stop()
+
+
+async def test_a_mention_creates_nobody_unless_a_facilitator_names_them(community: Harness) -> None:
+    harness = community
+    harness.standin.add_user("U0NEWBIE001", name="newbie", real_name="Nina Nouvelle", locale="fr-FR")
+    await harness.command("actions", "<@U0NEWBIE001|newbie>")
+    assert not known(harness, "U0NEWBIE001")  # a partner's mention stores nothing
+    await harness.command("relais", "member <@U0NEWBIE001|newbie> org Mairie", user=FABIENNE)
+    assert known(harness, "U0NEWBIE001") and "Mairie" in last_reply(harness, FABIENNE)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.models import Circle, Commitment, ProcessedEvent
 
-from .harness import ACK_LIMIT, ALICE, GENERAL, Harness
+from .harness import ACK_LIMIT, ALICE, FABIENNE, GENERAL, GT, Harness
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -139,3 +139,15 @@ async def test_errors_are_in_the_members_language(relais_slack: Harness) -> None
     assert "I did not understand the date" in answer["errors"]["due_text"]
     assert await submit(relais_slack, view, form("Book the room", due_text="next Friday 2pm")) is None
     assert "Commitment #1 saved" in relais_slack.replies_to(ALICE)[-1]
+
+
+async def test_a_submission_from_where_relais_no_longer_listens_is_refused(relais_slack: Harness) -> None:
+    view = await open_modal(relais_slack)
+    await relais_slack.command("relais", "unmap", user=FABIENNE)  # the COPIL channel is unlinked meanwhile
+    answer = await submit(relais_slack, view, form("Réserver la salle"), "V0LATE0001")
+    assert answer["response_action"] == "errors"
+    assert answer["errors"]["what"].startswith("Ce salon n’est rattaché à aucune instance")
+    await relais_slack.event(relais_slack.standin.leave_channel(GT, ALICE))  # and Alice is in no circle now
+    answer = await submit(relais_slack, view, form("Réserver la salle"), "V0LATE0002")
+    assert answer["errors"]["what"].startswith("Désolé, je ne réponds qu’aux membres")
+    assert saved(relais_slack) == []
