@@ -26,12 +26,13 @@ from adapters.matrix.rooms import Rooms
 from adapters.matrix.state import MatrixState
 from bot.config import CircleConfig
 from bot.dispatch import Dispatcher
-from bot.models import Commitment, OutboxMessage, ProcessedEvent
+from bot.models import Circle, CircleMember, Commitment, Member, OutboxMessage, ProcessedEvent
 from commands import build_router
 
 DATA = Path(__file__).parent / "data"
 IDS = json.loads((DATA / "ids.json").read_text())
 ROOM, BOT, ALICE = "!r:example.org", IDS["bot"], IDS["alice"]
+GROUP, BOB, BRIDGE = "!g:example.org", "@bob:example.org", "@bridge:example.org"  # GROUP: linked to no circle
 
 
 def raw(name: str) -> dict[str, Any]:
@@ -45,14 +46,14 @@ def command(text: str, event_id: str) -> dict[str, Any]:
     return event
 
 
-def batch(token: str, *events: dict[str, Any], limited: bool = False) -> SyncResponse:
+def batch(token: str, *events: dict[str, Any], limited: bool = False, room_id: str = ROOM) -> SyncResponse:
     room = {
         "timeline": {"events": list(events), "limited": limited, "prev_batch": f"prev-{token}"},
         "state": {"events": []},
         "ephemeral": {"events": []},
         "account_data": {"events": []},
     }
-    response = SyncResponse.from_dict({"next_batch": token, "rooms": {"join": {ROOM: room}}})
+    response = SyncResponse.from_dict({"next_batch": token, "rooms": {"join": {room_id: room}}})
     assert isinstance(response, SyncResponse)
     return response
 
@@ -68,16 +69,18 @@ class FakeClient:
         self.script = list(script)
         self.syncs: list[str | None] = []
         self.next_batch: str | None = None
-        self.rooms = {ROOM: FakeRoom()}
+        self.rooms = {ROOM: FakeRoom(), GROUP: FakeRoom()}
         self.pages: list[RoomMessagesResponse] = []
         self.page_requests: list[tuple[str, str | None]] = []
-        self.members = {BOT: "Relais", ALICE: "Alice"}  # who /joined_members lists in ROOM
+        self.members = {ROOM: {BOT: "Relais", ALICE: "Alice"}, GROUP: {BOT: "Relais", ALICE: "Alice"}}
+        self.member_requests: list[str] = []
 
     async def joined_rooms(self) -> JoinedRoomsResponse:
-        return JoinedRoomsResponse([ROOM])
+        return JoinedRoomsResponse(list(self.members))
 
     async def joined_members(self, room_id: str) -> Any:
-        joined = {user: {"display_name": name} for user, name in self.members.items()}
+        self.member_requests.append(room_id)
+        joined = {user: {"display_name": name} for user, name in self.members[room_id].items()}
         return JoinedMembersResponse.from_dict({"joined": joined}, room_id)
 
     async def sync(self, timeout: int, sync_filter: dict[str, Any], since: str | None) -> Any:
@@ -96,10 +99,16 @@ class FakeClient:
 
 class Harness:
     def __init__(self, store, clock, config, client: FakeClient) -> None:
-        config = replace(config, circles=(*config.circles, CircleConfig("Matrix", (f"matrix:{ROOM}",))))
+        config = replace(
+            config,
+            circles=(*config.circles, CircleConfig("Matrix", (f"matrix:{ROOM}",))),
+            facilitators=(*config.facilitators, f"matrix:{ALICE}"),
+        )
         self.dispatcher = Dispatcher(store=store, config=config, clock=clock, router=build_router())
         self.dispatcher.setup()
-        self.matrix = MatrixConfig(homeserver="http://hs", user_id=BOT, access_token="t", max_backoff=4)
+        self.matrix = MatrixConfig(
+            homeserver="http://hs", user_id=BOT, access_token="t", max_backoff=4, ignored_users=(BRIDGE,)
+        )
         self.state = MatrixState(store, clock, BOT)
         self.woken = 0
         rooms = Rooms(client, self.dispatcher, self.state, self.matrix, self.wake, e2e=False)  # type: ignore[arg-type]
@@ -249,3 +258,59 @@ async def test_login_waits_out_rate_limits_and_outages():
     final = await retrying("login", attempt, 30, sleep)
     assert isinstance(final, LoginError) and final.status_code == "M_FORBIDDEN"  # a real "no" is returned
     assert sleeps == [0.5, 2.5]
+
+
+def member_event(user: str, membership: str, sender: str | None = None, name: str | None = None) -> dict[str, Any]:
+    event = copy.deepcopy(raw("member_rename.json"))
+    event["state_key"], event["sender"], event["event_id"] = user, sender or user, f"${user}-{membership}"
+    event["content"] = {"membership": membership, **({"displayname": name} if name else {})}
+    return event
+
+
+def circles_of(harness: Harness) -> dict[str, set[str]]:
+    """Display name -> the circles the member is in now."""
+    with harness.dispatcher.store.unit_of_work() as session:
+        rows = session.execute(
+            select(Member.display_name, Circle.name)
+            .join(CircleMember, CircleMember.member_id == Member.id)
+            .join(Circle, Circle.id == CircleMember.circle_id)
+            .where(CircleMember.left_at.is_(None))
+        ).all()
+    found: dict[str, set[str]] = {}
+    for name, circle in rows:
+        found.setdefault(name, set()).add(circle)
+    return found
+
+
+async def test_members_read_at_start_then_kept_in_step_by_member_events(store, clock, config):
+    client = FakeClient(
+        batch("s1"),
+        batch(
+            "s2",
+            member_event(BOB, "leave", sender=BRIDGE),  # kicked by an ignored bot: still a kick
+            member_event("@carol:example.org", "join", name="Carol"),
+            member_event(ALICE, "join", name="Alice Martin"),  # a new display name
+            member_event(BRIDGE, "join", name="Bridge"),
+            member_event("@dan:example.org", "invite", sender=ALICE),
+        ),
+    )
+    client.members[ROOM] = {BOT: "Relais", ALICE: "Alice", BOB: "Bob", BRIDGE: "Bridge"}
+    harness = Harness(store, clock, config, client)
+    await harness.loop.run(batches=1)  # the first start: history ignored, members read
+    assert client.member_requests == [ROOM]  # only the room linked to a circle
+    assert circles_of(harness) == {"Alice": {"Matrix"}, "Bob": {"Matrix"}}
+    await harness.loop.run(batches=2)
+    assert circles_of(harness) == {"Alice Martin": {"Matrix"}, "Carol": {"Matrix"}}
+    assert client.member_requests == [ROOM]  # events keep it in step: no second read
+
+
+async def test_linking_a_room_reads_its_members_at_once(store, clock, config):
+    client = FakeClient(batch("s1"), batch("s2", command("!map GT Mobilité", "$map"), room_id=GROUP))
+    client.members[GROUP] = {BOT: "Relais", ALICE: "Alice", BOB: "Bob", BRIDGE: "Bridge"}
+    harness = Harness(store, clock, config, client)
+    await harness.loop.run(batches=2)
+    assert client.member_requests == [ROOM, GROUP]
+    assert circles_of(harness) == {"Alice": {"Matrix", "GT Mobilité"}, "Bob": {"GT Mobilité"}}
+    with store.unit_of_work() as session:
+        answer = session.scalar(select(OutboxMessage.text).where(OutboxMessage.channel == f"matrix:{GROUP}"))
+    assert answer is not None and "GT Mobilité" in answer
