@@ -2,7 +2,11 @@
 
 The outbox id is the transaction id: Synapse remembers (device, transaction id) and answers a
 resend after a crash with the event it already created, instead of posting it twice. This
-is why the device id must stay the same across restarts.
+is why the device id must stay the same across restarts. A text too long for one event goes
+out in parts (adapters.matrix.render), with transaction ids `<outbox id>-1`, `-2`…: a resend
+after a crash between two parts posts only the missing ones. The first part is the message
+that stands for the item (its MessageRef); the others are remembered as parts of it
+(`part:<event id>` in platform_state), so that a ✅ or a read receipt on any part counts.
 """
 
 from __future__ import annotations
@@ -15,8 +19,9 @@ from sqlalchemy import update
 
 from adapters.matrix.errors import NETWORK_ERRORS, delivery_failure, describe
 from adapters.matrix.inbound import channel_of, room_of
-from adapters.matrix.render import message_content
+from adapters.matrix.render import message_contents
 from adapters.matrix.rooms import Rooms
+from adapters.matrix.state import MatrixState, part_key
 from bot.db import Store
 from bot.delivery import PermanentFailure, Sent, TemporaryFailure
 from bot.models import OutboxMessage
@@ -27,9 +32,10 @@ log = logging.getLogger(__name__)
 class MatrixSender:
     platform = "matrix"
 
-    def __init__(self, client: AsyncClient, rooms: Rooms) -> None:
+    def __init__(self, client: AsyncClient, rooms: Rooms, state: MatrixState) -> None:
         self.client = client
         self.rooms = rooms
+        self.state = state
 
     async def send(self, message: OutboxMessage, resend: bool) -> Sent:
         try:
@@ -44,18 +50,33 @@ class MatrixSender:
             room_id = await self.rooms.direct_room(message.member_id)
         else:
             raise PermanentFailure("an outbox row with neither channel nor member")
-        content = message_content(message.text, notify=message.notify, thread=message.thread)
+        contents = message_contents(message.text, notify=message.notify, thread=message.thread)
+        events = []
+        for number, content in enumerate(contents, 1):
+            tx_id = message.id if len(contents) == 1 else f"{message.id}-{number}"
+            events.append(await self._send_event(room_id, content, tx_id))
+        if len(events) > 1:
+            self.remember_parts(events)
+        if resend:
+            log.info("outbox %s resent with the same transaction id(s): %s", message.id, ", ".join(events))
+        return Sent(events[0], channel_of(room_id))
+
+    def remember_parts(self, events: list[str]) -> None:
+        """The second and later parts stand for the first one (reactions, read receipts)."""
+        with self.state.session() as session:
+            for event_id in events[1:]:
+                self.state.set_in(session, part_key(event_id), events[0])
+
+    async def _send_event(self, room_id: str, content: dict[str, object], tx_id: str) -> str:
         try:
             response = await self.client.room_send(
-                room_id, "m.room.message", content, tx_id=message.id, ignore_unverified_devices=True
+                room_id, "m.room.message", content, tx_id=tx_id, ignore_unverified_devices=True
             )
         except LocalProtocolError as error:  # encrypted room not synced yet
             raise TemporaryFailure(str(error), retry_after=2.0) from error
         if not isinstance(response, RoomSendResponse):
             raise delivery_failure(response, f"sending to {room_id}")
-        if resend:
-            log.info("outbox %s resent with the same transaction id: event %s", message.id, response.event_id)
-        return Sent(response.event_id, channel_of(room_id))
+        return response.event_id
 
 
 def release_leases(store: Store, now: datetime) -> int:
