@@ -76,17 +76,16 @@ class Rooms:
         return room is not None and room.joined_count <= 2 and room.invited_count == 0
 
     # ------------------------------------------------------------------ invites
-    def may_invite(self, room_id: str, inviter: str) -> bool:
-        """Only members get in: a room already linked to a circle, a member (in a circle now) or a
-        facilitator, or someone on the configured allow-lists. Nothing is stored for anyone else."""
-        if self.is_mapped(room_id) or self.config.invite_listed(inviter):
-            return True
-        if not inviter or self.config.ignores(inviter):
+    def belongs(self, user_id: str) -> bool:
+        """A member (in a circle now) or a facilitator; nothing is stored for anyone else."""
+        if not user_id or self.config.ignores(user_id):
             return False
         with self.dispatcher.store.unit_of_work() as session:
-            return self.dispatcher.admitted(session, identity_of(inviter)) is not None
+            return self.dispatcher.admitted(session, identity_of(user_id)) is not None
 
     async def on_invite(self, room_id: str, invite_state: Iterable[Any]) -> None:
+        """Only members get in: a room already linked to a circle, a member or a facilitator, or
+        someone on the configured allow-lists; any other invite is declined."""
         invite = next(
             (
                 m
@@ -96,7 +95,8 @@ class Rooms:
             None,
         )
         inviter = invite.sender if invite else ""
-        if not invite or not self.may_invite(room_id, inviter):
+        member = self.belongs(inviter)
+        if not invite or not (member or self.is_mapped(room_id) or self.config.invite_listed(inviter)):
             log.info("declining the invite to %s from %s (not a member, not allowed)", room_id, inviter)
             response = await self.client.room_leave(room_id)
             if not isinstance(response, RoomLeaveResponse):
@@ -107,7 +107,7 @@ class Rooms:
             log.warning("could not join %s (invited by %s): %s", room_id, inviter, response)
             return
         log.info("joined %s, invited by %s", room_id, inviter)
-        if invite.is_direct:
+        if invite.is_direct and member:  # a stranger's direct chat is not remembered either
             self.remember_direct(inviter, room_id)
 
     def remember_direct(self, user_id: str, room_id: str) -> None:

@@ -15,7 +15,7 @@ from nio import RoomCreateResponse, RoomPreset
 from sqlalchemy import func, select
 
 from adapters.matrix.config import server_of
-from bot.models import CircleMember, Identity, Item, Member
+from bot.models import CircleMember, Identity, Item, Member, PlatformState
 
 from .kit import ask_until, bot_config, create_room, from_bot, joined, membership, partner, sqlite_url, start_bot
 from .synapse import MatrixUser, SynapseServer
@@ -137,6 +137,8 @@ async def test_a_stranger_in_a_direct_chat_is_refused_and_nothing_is_stored(
             assert member_count(bot) == members_before
             with bot.app.store.unit_of_work() as session:
                 assert session.scalar(select(func.count()).select_from(Item)) == 0
+                state = session.execute(select(PlatformState.key, PlatformState.value)).all()
+            assert not [row for row in state if mallory.user_id in row.key + row.value]  # not even a DM noted
         finally:
             assert await bot.close() == 0
 
