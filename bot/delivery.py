@@ -38,6 +38,7 @@ class PermanentFailure(Exception):
 class Sent:
     message_id: str | None
     channel: str | None = None  # where it landed, when the row had no channel (a direct message)
+    also: tuple[str, ...] = ()  # the other messages of a post sent in several parts (they stand for the item too)
 
 
 class Sender(Protocol):
@@ -94,7 +95,7 @@ class Deliverer:
                 mark_failed(session, row.id, repr(error), self.clock.now(), backoff(row.attempts, None))
             return 0
         with self.store.unit_of_work() as session:
-            mark_sent(session, row.id, result.message_id, self.clock.now(), result.channel)
+            mark_sent(session, row.id, result.message_id, self.clock.now(), result.channel, result.also)
         return 1
 
     def poke(self) -> None:

@@ -175,21 +175,28 @@ def mark_sending(session: Session, message: OutboxMessage, now: datetime, lease:
 
 
 def mark_sent(
-    session: Session, message_id: str, platform_message_id: str | None, now: datetime, channel: str | None = None
+    session: Session,
+    message_id: str,
+    platform_message_id: str | None,
+    now: datetime,
+    channel: str | None = None,
+    also: Sequence[str] = (),
 ) -> None:
+    """The row went out as `platform_message_id` (and, for a post in several parts, `also`).
+
+    Every part of an item's post maps back to the item: a ✅ on any of them counts.
+    """
     message = session.get_one(OutboxMessage, message_id)
     message.status = "sent"
     message.sent_at = now
     message.message_id = platform_message_id
     where = channel or message.channel
-    if message.item_id is not None and platform_message_id and where:
-        exists = session.scalar(
-            select(MessageRef.id).where(MessageRef.channel == where, MessageRef.message_id == platform_message_id)
-        )
+    if message.item_id is None or not where:
+        return
+    for part in dict.fromkeys([*also, *([platform_message_id] if platform_message_id else [])]):
+        exists = session.scalar(select(MessageRef.id).where(MessageRef.channel == where, MessageRef.message_id == part))
         if exists is None:
-            session.add(
-                MessageRef(item_id=message.item_id, channel=where, message_id=platform_message_id, posted_at=now)
-            )
+            session.add(MessageRef(item_id=message.item_id, channel=where, message_id=part, posted_at=now))
 
 
 def mark_failed(session: Session, message_id: str, error: str, now: datetime, retry_in: timedelta | None) -> None:

@@ -101,6 +101,11 @@ def error_code(error: Exception) -> str:
     return ""
 
 
+def sent(posted: list[str], channel: str | None = None) -> Sent:
+    """The last part carries the ✅ button and is the row's message; the earlier ones stand for the item too."""
+    return Sent(posted[-1] if posted else None, channel, tuple(posted[:-1]))
+
+
 @dataclass
 class SlackSender:
     dispatcher: Dispatcher
@@ -123,7 +128,7 @@ class SlackSender:
             channel_id = addresses.local_id(message.channel)
             if channel_id is None:
                 raise PermanentFailure(f"not a Slack channel: {message.channel}")
-            return Sent(await self._post(channel_id, message, parts, resend))
+            return sent(await self._post(channel_id, message, parts, resend))
         if message.member_id is not None:
             if info.dm_user is None:
                 raise PermanentFailure("this member has no Slack identity")
@@ -145,7 +150,7 @@ class SlackSender:
             rest = parts[index:]
             try:
                 if addresses.is_direct(channel_id):  # the member's conversation with the bot
-                    return Sent(await self._post(channel_id, message, rest, resend))
+                    return sent(await self._post(channel_id, message, rest, resend))
                 await self._ephemeral(channel_id, user, message, payload)
             except NotThere as error:
                 log.info("ephemeral reply in %s impossible (%s): sent as a direct message", channel_id, error)
@@ -167,23 +172,25 @@ class SlackSender:
     ) -> Sent:
         opened = await self._call(self.client.conversations_open, users=user)
         channel_id = str(opened["channel"]["id"])
-        return Sent(await self._post(channel_id, message, parts, resend), addresses.channel(team, channel_id))
+        return sent(await self._post(channel_id, message, parts, resend), addresses.channel(team, channel_id))
 
-    async def _post(self, channel_id: str, message: OutboxMessage, parts: list[dict[str, Any]], resend: bool) -> str:
-        """Post the parts in order; returns the ts of the last one (the one with the ✅ button).
+    async def _post(
+        self, channel_id: str, message: OutboxMessage, parts: list[dict[str, Any]], resend: bool
+    ) -> list[str]:
+        """Post the parts in order; returns their ts, the last one being the one with the ✅ button.
 
         On a resend, the parts already in the conversation are found by their metadata and not posted again.
         """
         found = await self._find_sent(channel_id, message, len(parts)) if resend else {}
-        ts = ""
+        posted: list[str] = []
         for payload in parts:
             part = part_of(payload)
             if part in found:
                 log.info("outbox %s part %s was already posted as %s; not posting again", message.id, part, found[part])
-                ts = found[part]
+                posted.append(found[part])
                 continue
-            ts = await self._post_one(channel_id, message, payload)
-        return ts
+            posted.append(await self._post_one(channel_id, message, payload))
+        return posted
 
     async def _post_one(self, channel_id: str, message: OutboxMessage, payload: dict[str, Any]) -> str:
         await self.pacer.wait(channel_id)
