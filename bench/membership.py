@@ -62,7 +62,9 @@ def floor(store: Store, people: dict[str, str | None]) -> float:
                 for name in people.values()
             ],
         ).all()
-        session.execute(insert(Identity), [{"member_id": i, "identity": who} for i, who in zip(ids, people)])
+        session.execute(
+            insert(Identity), [{"member_id": i, "identity": who} for i, who in zip(ids, people, strict=True)]
+        )
         session.execute(insert(ChannelMember), [{"channel": ROOM, "member_id": i, "since": NOW} for i in ids])
         session.execute(
             insert(CircleMember),
