@@ -8,10 +8,17 @@ import unicodedata
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
 
-def fold(text: str) -> str:
-    """Lowercase without accents, for forgiving comparisons (« Comité » == « comite »)."""
+def strip_accents(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold().strip()
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def fold(text: str) -> str:
+    """Lowercase without accents, for forgiving comparisons (« Comité » == « comite »).
+
+    Date phrases have their own, stricter form: bot.dates.vocab.pattern_form.
+    """
+    return strip_accents(text).casefold().strip()
 
 
 def slugify(text: str) -> str:

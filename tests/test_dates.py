@@ -421,7 +421,7 @@ class _FakeParser:
 def test_dateparser_answers_are_checked(
     monkeypatch: pytest.MonkeyPatch, phrase: str, found: datetime, expected: str | None, has_time: bool
 ) -> None:
-    monkeypatch.setattr("bot.dates_core.DateDataParser", type("Fake", (_FakeParser,), {"found": found}))
+    monkeypatch.setattr("bot.dates.core.DateDataParser", type("Fake", (_FakeParser,), {"found": found}))
     when = parse_when(phrase, NOW, PARIS, "fr")
     if expected is None:
         assert when is None

@@ -1,5 +1,5 @@
 """Words (months, weekdays, numbers, holidays) and text normalisation shared by the date parser
-(bot.dates_repairs, bot.dates_days) and bot.due_split.
+(bot.dates.repairs, bot.dates.days) and bot.dates.due_split.
 
 Everything here works on *folded* text: NFKC, lowercase, no accents, typographic apostrophes and
 dashes made plain, commas and stray colons turned into spaces, whitespace collapsed.  Regular
@@ -15,6 +15,8 @@ from collections.abc import Callable
 from datetime import date, timedelta
 
 from dateutil.easter import easter
+
+from bot.text import strip_accents
 
 LANGS = ("fr", "en")
 
@@ -39,12 +41,7 @@ def clean(text: str) -> str:
     return _EDGE.sub("", text)
 
 
-def strip_accents(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
-
-
-def fold(text: str) -> str:
+def pattern_form(text: str) -> str:
     """clean() then without accents: the form every pattern below is written for."""
     return strip_accents(clean(text))
 
@@ -260,7 +257,7 @@ class Vocab:
         self.hint = re.compile(
             r"\d|\b(?:" + _alt([*MONTHS_FULL[lang], *MONTHS_ABBR[lang], *WEEKDAYS_FULL[lang], *hint_words]) + r")\b"
         )
-        # What dateparser may be asked about: only phrases made of date words (see bot.dates_core).
+        # What dateparser may be asked about: only phrases made of date words (see bot.dates.core).
         self.token_ok = re.compile(
             r"(?:\d{1,4}(?:st|nd|rd|th|er|e|eme|h|am|pm|j)?|\d{1,2}[h:.]\d{2}(?:am|pm)?"
             r"|\d{1,4}(?:[/.-]\d{1,4}){1,2}|"

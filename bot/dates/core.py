@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel.dates import format_date, format_datetime
 from dateparser.date import DateDataParser
 
-from bot.dates_repairs import CONFLICTING, REJECTED, Hit, extract_clock, parse_rules
-from bot.dates_vocab import MONTHS_ABBR, MONTHS_FULL, VOCAB, WEEKDAYS_FULL, clean, lang_of, strip_accents
+from bot.dates.repairs import CONFLICTING, REJECTED, Hit, extract_clock, parse_rules
+from bot.dates.vocab import MONTHS_ABBR, MONTHS_FULL, VOCAB, WEEKDAYS_FULL, clean, lang_of, strip_accents
 
 log = logging.getLogger(__name__)
 

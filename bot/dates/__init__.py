@@ -9,7 +9,7 @@
     ...           now, "Europe/Paris", "fr").title
     'Réserver la salle pour la réunion du 15 janvier'
 
-How a phrase is read.  A deterministic grammar (bot.dates_repairs, bot.dates_days) handles the
+How a phrase is read.  A deterministic grammar (bot.dates.repairs, bot.dates.days) handles the
 everyday forms that raw dateparser gets wrong or does not know; dateparser (DATE_ORDER pinned to
 DMY in French and MDY in English, RELATIVE_BASE = the injected clock in local time,
 PREFER_DATES_FROM = future) is the fallback, asked only about phrases made of date words, and its
@@ -75,12 +75,12 @@ Meanings chosen (now = Thursday 26 Nov 2026 10:00, Europe/Paris, in the examples
 * Past dates are returned as such ("hier", "15/01/2020"): the caller refuses them.
 
 format_when is absolute: "vendredi 27 novembre 2026 à 14:00" / "Friday 27 November 2026 at 14:00",
-and without the time for a date-only When.  split_due's rules are in bot.due_split.
+and without the time for a date-only When.  split_due's rules are in bot.dates.due_split.
 """
 
 from __future__ import annotations
 
-from bot.dates_core import When, format_when, parse_when
-from bot.due_split import DueSplit, split_due
+from bot.dates.core import When, format_when, parse_when
+from bot.dates.due_split import DueSplit, split_due
 
 __all__ = ["DueSplit", "When", "format_when", "parse_when", "split_due"]

@@ -1,6 +1,6 @@
 """Which local day a phrase names: holidays, weekdays, calendar dates, months and periods.
 
-Part of the date grammar (see bot.dates_repairs, which strips markers, fillers and clock times
+Part of the date grammar (see bot.dates.repairs, which strips markers, fillers and clock times
 first, and bot.dates for the meanings).  Input is folded text without any clock time; every
 function returns a date, CONFLICT (a weekday and a date that never agree) or None, never raising.
 """
@@ -15,7 +15,7 @@ from itertools import islice
 
 from dateutil.relativedelta import relativedelta
 
-from bot.dates_vocab import HOLIDAYS, MONTHS_FULL, VOCAB, month_number, weekday_number
+from bot.dates.vocab import HOLIDAYS, MONTHS_FULL, VOCAB, month_number, weekday_number
 
 PERIOD_WORDS = {
     "journee": "day",

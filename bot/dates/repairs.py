@@ -1,9 +1,9 @@
 """The deterministic grammar that repairs what raw dateparser gets wrong or does not know.
 
-Input is folded text (bot.dates_vocab.fold) and the current local time; output is a Hit (a local
+Input is folded text (bot.dates.vocab.pattern_form) and the current local time; output is a Hit (a local
 day, with or without a clock time, or an exact instant for "in 3 hours").  The meanings chosen here
 are documented in bot.dates.  Nothing in this module raises on odd text: a phrase it does not
-recognise gives None, and bot.dates_core then asks dateparser.
+recognise gives None, and bot.dates.core then asks dateparser.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from bot.dates_days import CONFLICT, PERIOD_WORDS, named_day, period_point
-from bot.dates_vocab import VOCAB, number_value
+from bot.dates.days import CONFLICT, PERIOD_WORDS, named_day, period_point
+from bot.dates.vocab import VOCAB, number_value
 
 EVENING = time(20, 0)
 END_OF_DAY = time(18, 0)

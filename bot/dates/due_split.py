@@ -35,8 +35,8 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.dates_core import When, local_now, read_local, zone_of
-from bot.dates_vocab import HOLIDAYS, MONTHS_FULL, VOCAB, fold, lang_of
+from bot.dates.core import When, local_now, read_local, zone_of
+from bot.dates.vocab import HOLIDAYS, MONTHS_FULL, VOCAB, lang_of, pattern_form
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +126,7 @@ def _split(text: str, now: datetime, lang: str) -> DueSplit:
         window.append(match.span())
     spans = list(window)
     previous = spans.pop(0) if len(spans) > MAX_WORDS else None
-    words = [fold(text[start:end]) for start, end in spans]
+    words = [pattern_form(text[start:end]) for start, end in spans]
     hint = VOCAB[lang].hint
     for index, (start, end) in enumerate(spans):
         candidate = text[start:].strip()
@@ -142,7 +142,7 @@ def _split(text: str, now: datetime, lang: str) -> DueSplit:
         if when is None and not conflict:
             continue
         if marker is None:
-            before = words[index - 1] if index else (fold(text[previous[0] : previous[1]]) if previous else "")
+            before = words[index - 1] if index else (pattern_form(text[previous[0] : previous[1]]) if previous else "")
             if _binds(before, lang) or _WEAK_ALONE[lang].fullmatch(folded.replace("-", " ")):
                 break
         if conflict:  # "jeudi 12 novembre" is a wrong date, not "12 novembre" with "jeudi" in the title
