@@ -19,7 +19,7 @@ from pathlib import Path
 
 from bench.generate import NOW, generate
 from bot import signals
-from bot.app import build_app
+from relais.wiring import build_app
 from bot.clock import FixedClock
 from bot.config import Config
 from bot.outbox import enqueue, mark_sent

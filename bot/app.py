@@ -1,12 +1,19 @@
-"""The one place where Relais is wired: config -> engine -> store -> router -> dispatcher."""
+"""What a running Relais is made of (built by relais.wiring.build_app): config, store, clock, dispatcher.
+
+Also the contract between the runner and an adapter (Adapter, RunHooks).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.clock import Clock, SystemClock
-from bot.config import Config, ConfigError
-from bot.db import Store, current_revision, head_revision, is_sqlite, make_engine, upgrade
+from collections.abc import Callable
+from typing import Protocol
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.db import Store
+from bot.delivery import Sender
 from bot.dispatch import Dispatcher
 
 
@@ -21,18 +28,23 @@ class App:
         self.store.engine.dispose()
 
 
-def build_app(config: Config, clock: Clock | None = None, store: Store | None = None) -> App:
-    """Build the app. An SQLite database is upgraded on start; PostgreSQL must be at head."""
-    from commands import build_router  # the command modules are wired here, not imported by bot/
+class Adapter(Protocol):
+    """A chat platform as the runner sees it: a name, a sender for the outbox, start and stop."""
 
-    if store is None:
-        engine = make_engine(config.database_url)
-        if is_sqlite(engine):
-            upgrade(engine)
-        elif current_revision(engine) != head_revision():
-            raise ConfigError("the database schema is not up to date: run `relais db upgrade` first")
-        store = Store(engine)
-    clock = clock or SystemClock()
-    dispatcher = Dispatcher(store=store, config=config, clock=clock, router=build_router())
-    dispatcher.setup()
-    return App(config=config, store=store, clock=clock, dispatcher=dispatcher)
+    platform: str
+    sender: Sender
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+@dataclass
+class RunHooks:
+    """What an adapter may ask of the runner."""
+
+    outbox_written: Callable[[], None]  # rows were written to the outbox: deliver now
+    fatal: Callable[[str], None]  # the adapter cannot go on: stop the process with this message
+
+
+AdapterFactory = Callable[[App, RunHooks], Adapter]

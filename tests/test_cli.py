@@ -13,7 +13,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from bot import __version__
-from bot.cli import main
+from relais.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -85,7 +85,7 @@ def test_demo_opens_on_a_seeded_community(tmp_path):
 
 def _relais(args: list[str], stdin: str, env: dict[str, str]) -> str:
     completed = subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "relais.cli", *args],
         input=stdin,
         capture_output=True,
         text=True,

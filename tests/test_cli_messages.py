@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import cli_language, fail, main
+from relais.cli import cli_language, fail, main
 from bot.config import Config, ConfigError, declared_language
 from bot.errors import Refusal, Term
 
@@ -144,7 +144,7 @@ def test_cli_language_and_declared_language(tmp_path, monkeypatch):
 def test_a_circle_without_name_and_a_bad_number_are_clear_errors(tmp_path):
     from click.testing import CliRunner
 
-    from bot.cli import main
+    from relais.cli import main
 
     config = tmp_path / "relais.toml"
     config.write_text('[community]\nlanguage = "fr"\n\n[[circles]]\nchannels = ["console:x"]\n', encoding="utf-8")

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from click.testing import CliRunner
 from icalendar import Calendar
 
-from bot.cli import main
+from relais.cli import main
 from schedules.ics import meetings_calendar
 
 PARIS = ZoneInfo("Europe/Paris")

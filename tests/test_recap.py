@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import main
+from relais.cli import main
 from bot.models import Circle
 from bot.services.community import find_circle
 from schedules.recap import build_recap

@@ -10,12 +10,13 @@ import pytest
 from click.testing import CliRunner
 
 from bot.app import App
-from bot.cli import main
+from relais.cli import main
 from bot.config import ConfigError, config_from_dict
 from bot.delivery import Sent
 from bot.models import OutboxMessage
 from bot.outbox import enqueue
-from bot.runner import RunHooks, Runner, enabled_platforms
+from bot.app import RunHooks
+from relais.runner import Runner, enabled_platforms
 
 
 @dataclass

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.app import build_app
+from relais.wiring import build_app
 from bot.clock import FixedClock, SystemClock
 from bot.db import Store, make_engine
 from bot.models import Circle, Community, OutboxMessage

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from adapters.matrix.adapter import MatrixAdapter
     from bot.app import App
-    from bot.runner import RunHooks
+    from bot.app import RunHooks
 
 
 def create(app: App, hooks: RunHooks) -> MatrixAdapter:

@@ -23,7 +23,7 @@ from adapters.matrix.rooms import Rooms
 from adapters.matrix.sender import MatrixSender, release_leases
 from adapters.matrix.state import MatrixState
 from bot.app import App
-from bot.runner import RunHooks
+from bot.app import RunHooks
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ def build_adapter(*args: Any, **kwargs: Any) -> SlackAdapter:
 
 
 def create(app: App, hooks: Any) -> SlackAdapter:
-    """The runner's entry point (bot/runner.py): the adapter for the config's [slack] section.
+    """The runner's entry point (relais/runner.py): the adapter for the config's [slack] section.
 
     `hooks.outbox_written` is called when replies were written (deliver now), `hooks.fatal` when
     Slack refuses the tokens at start.

@@ -5,7 +5,7 @@
     adapter.poke = deliverer.poke                     # deliver as soon as a reply is written
     await adapter.start()
 
-`relais run` does this through `adapters.slack.create(app, hooks)` (see bot/runner.py).
+`relais run` does this through `adapters.slack.create(app, hooks)` (see relais/runner.py).
 
 The adapter never sends by itself: replies go to the outbox and the runner's Deliverer hands
 them to `adapter.sender` (see sender.py).

@@ -49,7 +49,7 @@ def write_config(
 
 
 class BotProcess:
-    """One `python -m bot.cli --config FILE run` process; its output goes to `log`."""
+    """One `python -m relais.cli --config FILE run` process; its output goes to `log`."""
 
     def __init__(self, config: Path, token: str, log: Path) -> None:
         self.config = config
@@ -62,7 +62,7 @@ class BotProcess:
         env.update({"PYTHONPATH": str(ROOT), "RELAIS_MATRIX_ACCESS_TOKEN": self.token, "NO_PROXY": "*"})
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "bot.cli", "--config", str(self.config), "run"],
+                [sys.executable, "-m", "relais.cli", "--config", str(self.config), "run"],
                 cwd=str(ROOT),
                 env=env,
                 stdin=subprocess.DEVNULL,

@@ -23,10 +23,11 @@ from nio import (
     SyncResponse,
 )
 
-from bot.app import App, build_app
+from bot.app import App
+from relais.wiring import build_app
 from bot.clock import Clock
 from bot.config import Config, config_from_dict
-from bot.runner import Runner
+from relais.runner import Runner
 
 from .synapse import MatrixUser, SynapseServer
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import build_app
+from relais.wiring import build_app
 from bot.clock import FixedClock
 from bot.config import CircleConfig
-from bot.runner import Runner
+from relais.runner import Runner
 
 from ..conftest import NOW, make_config
 from .harness import APP_TOKEN, BOT_TOKEN

@@ -5,95 +5,21 @@ Its messages are in the community's language (cli_language); the --help texts st
 
 from __future__ import annotations
 
-import os
 import sys
-from dataclasses import replace
-from datetime import datetime
 from pathlib import Path
 
 import click
 from sqlalchemy import func, select
 
 from bot import __version__
-from bot.app import App, build_app
-from bot.clock import Clock, FixedClock, SystemClock
-from bot.config import Config, ConfigError, declared_language, load_config
+from bot.app import App
+from bot.config import ConfigError
 from bot.db import make_engine, upgrade
-from bot.errors import Refusal, Term
-from bot.i18n import Translator, translator
-from bot.markup import to_plain
+from bot.i18n import translator
 from bot.models import Commitment
 from bot.services.community import find_community
-
-DB_HELP = "Database URL (default: the config's, or RELAIS_DATABASE_URL), e.g. sqlite:///relais.db"
-LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
-
-
-def cli_language(config: Config | None = None, config_path: str | None = None) -> str:
-    """The language of the command line's messages: the community's (the config's at `config_path`).
-
-    When that config cannot be loaded: the community.language that the file or the environment
-    asks for, else the locale (LC_ALL, LC_MESSAGES, LANG): fr… is French, anything else English.
-    """
-    if config is not None:
-        return config.language
-    try:
-        return load_config(config_path).language
-    except ConfigError:
-        pass
-    declared = declared_language(config_path)
-    if declared:
-        return declared
-    for name in LOCALE_VARIABLES:
-        value = os.environ.get(name, "")
-        if value:
-            return "fr" if value.lower().startswith("fr") else "en"
-    return "en"
-
-
-def cli_translator(config: Config | None = None, config_path: str | None = None) -> Translator:
-    return translator(cli_language(config, config_path))
-
-
-def fail(error: ConfigError | Refusal, language: str) -> click.ClickException:
-    """A configuration error or a refusal as a click error, translated (values stay as they are)."""
-    tr = translator(language)
-    values = {key: tr.t(value) if isinstance(value, Term) else value for key, value in error.values.items()}
-    text = tr.t(error.message, **values)
-    return click.ClickException(to_plain(text) if isinstance(error, Refusal) else text)
-
-
-def _config(ctx: click.Context, db: str | None) -> Config:
-    path = ctx.obj.get("config_path")
-    try:
-        config = load_config(path)
-    except ConfigError as error:
-        raise fail(error, cli_language(None, path)) from error
-    if db:
-        config = replace(config, database_url=db)
-    return config
-
-
-def _clock(now: str | None, config: Config) -> Clock:
-    if not now:
-        return SystemClock()
-    try:
-        moment = datetime.fromisoformat(now)
-    except ValueError as error:
-        message = cli_translator(config).t("not an ISO datetime: {now}", now=now)
-        raise click.BadParameter(message, param_hint="--now") from error
-    if moment.tzinfo is None:
-        from zoneinfo import ZoneInfo
-
-        moment = moment.replace(tzinfo=ZoneInfo(config.timezone))
-    return FixedClock(moment)
-
-
-def _build(config: Config, clock: Clock | None = None) -> App:
-    try:
-        return build_app(config, clock=clock)
-    except ConfigError as error:
-        raise fail(error, cli_language(config)) from error
+from relais.cli_schedules import agenda, digest, export_meetings
+from relais.cli_support import DB_HELP, build, cli_language, cli_translator, clock_for, config_for, fail
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -135,8 +61,8 @@ def chat(
     ctx: click.Context, identity: str, circle: str | None, name: str | None, now: str | None, db: str | None
 ) -> None:
     """Talk to Relais as a member, one command per line (piped input works)."""
-    config = _config(ctx, db)
-    app = _build(config, _clock(now, config))
+    config = config_for(ctx, db)
+    app = build(config, clock_for(now, config))
     try:
         _chat(app, identity, circle, name, banner=None)
     finally:
@@ -150,18 +76,18 @@ def chat(
 @click.option("--reset", is_flag=True, help="Start again from a fresh demo community")
 def demo(db: str | None, language: str, now: str | None, reset: bool) -> None:
     """Open the console on a sample community (no account needed)."""
-    from bot.demo import DEMO_FACILITATOR, default_demo_path, demo_config, seed_demo
+    from relais.demo import DEMO_FACILITATOR, default_demo_path, demo_config, seed_demo
 
     path = default_demo_path()
     if reset and not db and path.exists():
         path.unlink()
     config = demo_config(db or f"sqlite:///{path}", language)
-    app = _build(config, _clock(now, config))
+    app = build(config, clock_for(now, config))
     try:
         with app.store.unit_of_work() as session:
             seeded = session.scalar(select(func.count()).select_from(Commitment))
         if not seeded:
-            from schedules.demo import seed_schedules_demo
+            from relais.demo_schedules import seed_schedules_demo
 
             seed_demo(app.dispatcher)
             seed_schedules_demo(app.dispatcher)
@@ -179,11 +105,11 @@ def demo(db: str | None, language: str, now: str | None, reset: bool) -> None:
 @click.pass_context
 def run(ctx: click.Context, db: str | None) -> None:
     """Run the bot on the chat platforms of the config ([matrix], [slack]) with its scheduler."""
-    from bot.runner import run_app, setup_logging
+    from relais.runner import run_app, setup_logging
 
-    config = _config(ctx, db)
+    config = config_for(ctx, db)
     setup_logging(config)
-    app = _build(config)
+    app = build(config)
     try:
         code = run_app(app)
     except ConfigError as error:
@@ -203,7 +129,7 @@ def db() -> None:
 @click.pass_context
 def db_upgrade(ctx: click.Context, url: str | None) -> None:
     """Create or upgrade the database schema to the latest revision."""
-    config = _config(ctx, url)
+    config = config_for(ctx, url)
     engine = make_engine(config.database_url)
     try:
         upgrade(engine)
@@ -226,8 +152,8 @@ def export_actions(ctx: click.Context, fmt: str, output: Path | None, db: str | 
     """The commitments: number, title, owner, organisation, circle, due (ISO 8601), status, dates."""
     from bot.export import action_rows, to_csv, to_json
 
-    config = _config(ctx, db)
-    app = _build(config)
+    config = config_for(ctx, db)
+    app = build(config)
     try:
         with app.store.unit_of_work() as session:
             community = find_community(session, config.community_name)
@@ -245,9 +171,9 @@ def export_actions(ctx: click.Context, fmt: str, output: Path | None, db: str | 
         sys.stdout.write(text if fmt == "json" else text.removeprefix("\ufeff"))
 
 
-from bot.cli_schedules import register as register_schedules  # noqa: E402 - adds to `main`
-
-register_schedules(main)
+main.add_command(digest)
+main.add_command(agenda)
+export.add_command(export_meetings, "meetings")
 
 
 if __name__ == "__main__":

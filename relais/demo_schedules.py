@@ -16,7 +16,7 @@ SEED: tuple[tuple[str, str, str], ...] = (
 
 
 def seed_schedules_demo(dispatcher: Dispatcher) -> None:
-    """Add the demo's meetings (run once, after bot.demo.seed_demo)."""
+    """Add the demo's meetings (run once, after relais.demo.seed_demo)."""
     for who, circle, line in SEED:
         dispatcher.handle(
             Incoming(identity=f"console:{who}", display_name=who.capitalize(), text=line, channel=f"console:{circle}")

@@ -17,36 +17,16 @@ import logging
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
-from bot.app import App
+from bot.app import Adapter, AdapterFactory, App, RunHooks
 from bot.config import Config, ConfigError
-from bot.delivery import Deliverer, Sender
+from bot.delivery import Deliverer
 
 log = logging.getLogger(__name__)
 
 ADAPTER_MODULES = {"matrix": "adapters.matrix", "slack": "adapters.slack"}
 STOP_TIMEOUT = 10.0
-
-
-class Adapter(Protocol):
-    platform: str
-    sender: Sender
-
-    async def start(self) -> None: ...
-
-    async def stop(self) -> None: ...
-
-
-@dataclass
-class RunHooks:
-    """What an adapter may ask of the runner."""
-
-    outbox_written: Callable[[], None]  # rows were written to the outbox: deliver now
-    fatal: Callable[[str], None]  # the adapter cannot go on: stop the process with this message
-
-
-AdapterFactory = Callable[[App, RunHooks], Adapter]
 
 
 def _on(value: Any) -> bool:

@@ -1,0 +1,226 @@
+"""`relais digest`, `relais agenda` and `relais export meetings`: scheduled posts from the command line.
+
+They print what would be posted (a console has no outbox), in the community's language or --lang;
+so are their own messages (no such circle…).
+`--demo` reads the demo community of `relais demo` (seeding it, meetings included, if needed).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.app import App
+from bot.config import ConfigError
+from bot.errors import Refusal
+from bot.i18n import translator
+from bot.markup import to_plain
+from bot.models import Circle, Commitment, Community, Meeting
+from bot.services.community import find_community
+from relais.cli_support import DB_HELP, build, cli_language, clock_for, config_for, fail
+
+if TYPE_CHECKING:
+    from schedules.settings import Settings
+
+RULE = "─" * 40
+SEEDED_AGO = timedelta(days=2)
+
+
+def _open(ctx: click.Context, db: str | None, now: str | None, demo: bool) -> App:
+    if demo:
+        from relais.demo import default_demo_path, demo_config
+
+        config = demo_config(db or f"sqlite:///{default_demo_path()}")
+        app = build(config, clock_for(now, config))
+        _seed_demo(app)
+        return app
+    config = config_for(ctx, db)
+    return build(config, clock_for(now, config))
+
+
+def _seed_demo(app: App) -> None:
+    """Seed the demo as if it had been typed two days ago, so that the recap has a week to tell."""
+    from bot.clock import FixedClock
+    from bot.dispatch import Dispatcher
+    from relais.demo import seed_demo
+    from relais.demo_schedules import seed_schedules_demo
+
+    with app.store.unit_of_work() as session:
+        commitments = session.scalar(select(func.count()).select_from(Commitment))
+        meetings = session.scalar(select(func.count()).select_from(Meeting))
+    earlier = Dispatcher(
+        store=app.store, config=app.config, clock=FixedClock(app.clock.now() - SEEDED_AGO), router=app.dispatcher.router
+    )
+    if not commitments:
+        seed_demo(earlier)
+    if not meetings:
+        seed_schedules_demo(earlier)
+
+
+def _language(app: App, language: str | None) -> str:
+    """--lang, else the community's."""
+    return language or cli_language(app.config)
+
+
+def _settings(app: App, language: str) -> Settings:
+    from schedules.settings import load_settings
+
+    try:
+        return load_settings(app.config)
+    except ConfigError as error:
+        raise fail(error, language) from error
+
+
+def _community(session: Session, app: App, language: str) -> Community:
+    community = find_community(session, app.config.community_name)
+    if community is None:  # pragma: no cover - build_app creates it
+        raise click.ClickException(translator(language).t("no community in this database"))
+    return community
+
+
+def _circles(session: Session, community: Community, name: str | None, language: str) -> list[Circle]:
+    from bot.services.community import find_circle
+
+    if name:
+        circle = find_circle(session, community, name)
+        if circle is None:
+            known = ", ".join(
+                row.name
+                for row in session.scalars(
+                    select(Circle).where(Circle.community_id == community.id).order_by(Circle.name)
+                )
+            )
+            message = translator(language).t("no circle called “{name}”; circles: {circles}", name=name, circles=known)
+            raise click.ClickException(message)
+        return [circle]
+    return list(session.scalars(select(Circle).where(Circle.community_id == community.id).order_by(Circle.id)))
+
+
+@click.command()
+@click.option("--circle", help="Only this circle (default: every circle)")
+@click.option("--now", help="Pretend it is this ISO datetime (local time if no offset)")
+@click.option("--lang", "language", type=click.Choice(["fr", "en"]), help="Language (default: the community's)")
+@click.option("--db", help=DB_HELP)
+@click.option("--demo", is_flag=True, help="Use the demo community of `relais demo`")
+@click.pass_context
+def digest(
+    ctx: click.Context, circle: str | None, now: str | None, language: str | None, db: str | None, demo: bool
+) -> None:
+    """Print the weekly recap that would be posted now, per circle."""
+    from schedules.recap import build_recap
+    from schedules.voice import Voice
+
+    app = _open(ctx, db, now, demo)
+    try:
+        said = _language(app, language)
+        settings = _settings(app, said)
+        moment = app.clock.now()
+        with app.store.unit_of_work() as session:
+            community = _community(session, app, said)
+            voice = Voice.of(community, moment, language)
+            texts = [
+                to_plain(build_recap(session, community, row, voice, settings, moment - timedelta(days=7)).text())
+                for row in _circles(session, community, circle, said)
+            ]
+    finally:
+        app.close()
+    click.echo(f"\n{RULE}\n".join(texts))
+
+
+@click.command()
+@click.argument("ref", required=False)
+@click.option("--circle", help="The next meeting of this circle")
+@click.option("--now", help="Pretend it is this ISO datetime (local time if no offset)")
+@click.option("--lang", "language", type=click.Choice(["fr", "en"]), help="Language (default: the community's)")
+@click.option("--db", help=DB_HELP)
+@click.option("--demo", is_flag=True, help="Use the demo community of `relais demo`")
+@click.pass_context
+def agenda(
+    ctx: click.Context,
+    ref: str | None,
+    circle: str | None,
+    now: str | None,
+    language: str | None,
+    db: str | None,
+    demo: bool,
+) -> None:
+    """Print the agenda of meeting #N, or of the next meeting of each circle."""
+    from bot.services.meetings import get_meeting, next_meeting
+    from schedules.agenda import build_agenda
+    from schedules.voice import Voice
+
+    number = None
+    if ref:
+        try:
+            number = int(ref.lstrip("#"))
+        except ValueError as error:
+            early = language or ("fr" if demo else cli_language(None, ctx.obj.get("config_path")))
+            message = translator(early).t("not a meeting number: {ref}", ref=ref)
+            raise click.BadParameter(message, param_hint="REF") from error
+    app = _open(ctx, db, now, demo)
+    try:
+        said = _language(app, language)
+        settings = _settings(app, said)
+        moment = app.clock.now()
+        with app.store.unit_of_work() as session:
+            community = _community(session, app, said)
+            voice = Voice.of(community, moment, language)
+            if number is not None:
+                try:
+                    meetings = [get_meeting(session, community, number)]
+                except Refusal as error:
+                    raise fail(error, voice.language) from error
+            else:
+                circles = _circles(session, community, circle, said)
+                found = [next_meeting(session, row.id, moment) for row in circles]
+                meetings = [meeting for meeting in found if meeting is not None]
+            texts = [
+                to_plain(build_agenda(session, community, meeting, voice, settings).text()) for meeting in meetings
+            ]
+            if not texts:
+                texts = [
+                    voice.t(
+                        "No meeting is planned. A facilitator can plan one, for example: {example}",
+                        example=voice.t("/meeting Steering committee Thursday 2pm #copil town hall, room 2"),
+                    )
+                ]
+    finally:
+        app.close()
+    click.echo(f"\n{RULE}\n".join(texts))
+
+
+@click.command("meetings")
+@click.option("--format", "fmt", type=click.Choice(["ics"]), default="ics", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="File (default: stdout)")
+@click.option("--now", help="Pretend it is this ISO datetime")
+@click.option("--db", help=DB_HELP)
+@click.option("--demo", is_flag=True, help="Use the demo community of `relais demo`")
+@click.pass_context
+def export_meetings(
+    ctx: click.Context, fmt: str, output: Path | None, now: str | None, db: str | None, demo: bool
+) -> None:
+    """The meetings as an iCalendar (.ics) file for calendar apps; cancelled ones say so."""
+    from schedules.ics import meetings_calendar
+
+    app = _open(ctx, db, now, demo)
+    try:
+        said = _language(app, None)
+        with app.store.unit_of_work() as session:
+            community = _community(session, app, said)
+            data = meetings_calendar(session, community, app.clock.now())
+            count = data.count(b"BEGIN:VEVENT")
+    finally:
+        app.close()
+    if output:
+        output.write_bytes(data)
+        written = translator(said).tn(
+            "{count} meeting written to {file}", "{count} meetings written to {file}", count, file=output
+        )
+        click.echo(written, err=True)
+    else:
+        click.echo(data, nl=False)

@@ -1,0 +1,87 @@
+"""What the command-line commands share: their language, their errors, config, clock and app."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from datetime import datetime
+
+import click
+
+from bot.app import App
+from bot.clock import Clock, FixedClock, SystemClock
+from bot.config import Config, ConfigError, declared_language, load_config
+from bot.errors import Refusal, Term
+from bot.i18n import Translator, translator
+from bot.markup import to_plain
+from relais.wiring import build_app
+
+DB_HELP = "Database URL (default: the config's, or RELAIS_DATABASE_URL), e.g. sqlite:///relais.db"
+LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
+
+
+def cli_language(config: Config | None = None, config_path: str | None = None) -> str:
+    """The language of the command line's messages: the community's (the config's at `config_path`).
+
+    When that config cannot be loaded: the community.language that the file or the environment
+    asks for, else the locale (LC_ALL, LC_MESSAGES, LANG): fr… is French, anything else English.
+    """
+    if config is not None:
+        return config.language
+    try:
+        return load_config(config_path).language
+    except ConfigError:
+        pass
+    declared = declared_language(config_path)
+    if declared:
+        return declared
+    for name in LOCALE_VARIABLES:
+        value = os.environ.get(name, "")
+        if value:
+            return "fr" if value.lower().startswith("fr") else "en"
+    return "en"
+
+
+def cli_translator(config: Config | None = None, config_path: str | None = None) -> Translator:
+    return translator(cli_language(config, config_path))
+
+
+def fail(error: ConfigError | Refusal, language: str) -> click.ClickException:
+    """A configuration error or a refusal as a click error, translated (values stay as they are)."""
+    tr = translator(language)
+    values = {key: tr.t(value) if isinstance(value, Term) else value for key, value in error.values.items()}
+    text = tr.t(error.message, **values)
+    return click.ClickException(to_plain(text) if isinstance(error, Refusal) else text)
+
+
+def config_for(ctx: click.Context, db: str | None) -> Config:
+    path = ctx.obj.get("config_path")
+    try:
+        config = load_config(path)
+    except ConfigError as error:
+        raise fail(error, cli_language(None, path)) from error
+    if db:
+        config = replace(config, database_url=db)
+    return config
+
+
+def clock_for(now: str | None, config: Config) -> Clock:
+    if not now:
+        return SystemClock()
+    try:
+        moment = datetime.fromisoformat(now)
+    except ValueError as error:
+        message = cli_translator(config).t("not an ISO datetime: {now}", now=now)
+        raise click.BadParameter(message, param_hint="--now") from error
+    if moment.tzinfo is None:
+        from zoneinfo import ZoneInfo
+
+        moment = moment.replace(tzinfo=ZoneInfo(config.timezone))
+    return FixedClock(moment)
+
+
+def build(config: Config, clock: Clock | None = None) -> App:
+    try:
+        return build_app(config, clock=clock)
+    except ConfigError as error:
+        raise fail(error, cli_language(config)) from error
