@@ -19,11 +19,11 @@ from pathlib import Path
 
 from bench.generate import NOW, generate
 from bot import signals
-from relais.wiring import build_app
 from bot.clock import FixedClock
 from bot.config import Config
 from bot.outbox import enqueue, mark_sent
 from bot.reply import Incoming
+from relais.wiring import build_app
 
 
 def timed(action: Callable[[], object], runs: int) -> tuple[float, float]:

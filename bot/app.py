@@ -5,9 +5,8 @@ Also the contract between the runner and an adapter (Adapter, RunHooks).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol
 
 from bot.clock import Clock

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from relais.cli import cli_language, fail, main
 from bot.config import Config, ConfigError, declared_language
 from bot.errors import Refusal, Term
+from relais.cli import cli_language, fail, main
 
 LOCALE = ("LC_ALL", "LC_MESSAGES", "LANG", "RELAIS_COMMUNITY_LANGUAGE", "RELAIS_DATABASE_URL")
 

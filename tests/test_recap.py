@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from click.testing import CliRunner
 
-from relais.cli import main
 from bot.models import Circle
 from bot.services.community import find_circle
+from relais.cli import main
 from schedules.recap import build_recap
 from schedules.settings import load_settings
 from schedules.voice import Voice

@@ -9,13 +9,12 @@ from dataclasses import dataclass, field
 import pytest
 from click.testing import CliRunner
 
-from bot.app import App
-from relais.cli import main
+from bot.app import App, RunHooks
 from bot.config import ConfigError, config_from_dict
 from bot.delivery import Sent
 from bot.models import OutboxMessage
 from bot.outbox import enqueue
-from bot.app import RunHooks
+from relais.cli import main
 from relais.runner import Runner, enabled_platforms
 
 

@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from adapters.matrix.adapter import MatrixAdapter
-    from bot.app import App
-    from bot.app import RunHooks
+    from bot.app import App, RunHooks
 
 
 def create(app: App, hooks: RunHooks) -> MatrixAdapter:

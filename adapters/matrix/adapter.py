@@ -22,8 +22,7 @@ from adapters.matrix.reads import ReadSignals
 from adapters.matrix.rooms import Rooms
 from adapters.matrix.sender import MatrixSender, release_leases
 from adapters.matrix.state import MatrixState
-from bot.app import App
-from bot.app import RunHooks
+from bot.app import App, RunHooks
 
 log = logging.getLogger(__name__)
 

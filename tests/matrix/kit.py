@@ -24,10 +24,10 @@ from nio import (
 )
 
 from bot.app import App
-from relais.wiring import build_app
 from bot.clock import Clock
 from bot.config import Config, config_from_dict
 from relais.runner import Runner
+from relais.wiring import build_app
 
 from .synapse import MatrixUser, SynapseServer
 

@@ -57,8 +57,8 @@ async def test_wrong_secret_stops_with_a_clear_message(
     bot_u = matrix_user("relais")
     for secret in ({"access_token": "syt_not_a_token"}, {"access_token": "", "password": "wrong"}):
         config = bot_config(hs, bot_u, sqlite_url(tmp_path), {}, **secret)
-        from relais.wiring import build_app
         from relais.runner import Runner
+        from relais.wiring import build_app
 
         app = build_app(config)
         try:

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from relais.wiring import build_app
 from bot.clock import FixedClock
 from bot.config import CircleConfig
 from relais.runner import Runner
+from relais.wiring import build_app
 
 from ..conftest import NOW, make_config
 from .harness import APP_TOKEN, BOT_TOKEN
