@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -29,6 +29,7 @@ from bot.services.community import (
     member_for_identity,
 )
 from bot.services.membership import active_circles, admitted_member, join_circle, mapped_circle, present_in_channel
+from bot.text import clean_input, clean_name
 
 log = logging.getLogger(__name__)
 MAX_LINE = 20_000
@@ -66,6 +67,7 @@ class Dispatcher:
         With `deliver`, the reply's posts are written to the outbox in the same transaction
         as the command's effects: both happen, or neither.
         """
+        incoming = replace(incoming, text=clean_input(incoming.text), display_name=clean_name(incoming.display_name))
         try:
             with self.store.unit_of_work() as session:
                 if incoming.event_id and not self._first_time(session, incoming):

@@ -40,3 +40,60 @@ def first_words(text: str, limit: int = 60) -> str:
 
 def is_abbreviated(text: str, limit: int) -> bool:
     return len(" ".join(text.split())) > limit
+
+
+_ESCAPE_SEQUENCE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+_KEPT_CONTROLS = {"\n", "\t"}
+
+
+def _undo_surrogates(text: str) -> str:
+    """Lone surrogates (bytes a terminal could not decode, or `\\ud800` in JSON) as real characters.
+
+    Undecodable bytes (U+DC80–U+DCFF, Python's surrogateescape) are read as UTF-8 when they are,
+    else as Windows-1252 (a Latin-1 terminal's `é`); any other lone surrogate becomes U+FFFD.
+    """
+    out: list[str] = []
+    raw = bytearray()
+
+    def flush() -> None:
+        if raw:
+            try:
+                out.append(raw.decode("utf-8"))
+            except UnicodeDecodeError:
+                out.append(raw.decode("cp1252", errors="replace"))
+            raw.clear()
+
+    for char in text:
+        code = ord(char)
+        if 0xDC80 <= code <= 0xDCFF:
+            raw.append(code - 0xDC00)
+            continue
+        flush()
+        out.append("\ufffd" if 0xD800 <= code <= 0xDFFF else char)
+    flush()
+    return "".join(out)
+
+
+def clean_input(text: str) -> str:
+    """Text as it enters Relais, safe to store and to show on anyone's screen.
+
+    Lone surrogates repaired, line ends made `\\n`, terminal escape sequences and control
+    characters (NUL included: PostgreSQL refuses it) removed; tabs and newlines kept.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = _undo_surrogates(text)
+    if text.isprintable():
+        return text
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _ESCAPE_SEQUENCE.sub("", text)
+    return "".join(char for char in text if char in _KEPT_CONTROLS or unicodedata.category(char) != "Cc")
+
+
+def clean_name(name: str | None, limit: int = 200) -> str | None:
+    """A display name from a platform or a command line: one clean line, at most `limit` characters."""
+    if name is None:
+        return None
+    single = " ".join(clean_input(name).split())[:limit].strip()
+    return single or None

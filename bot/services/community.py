@@ -17,7 +17,7 @@ from bot.models import (
     Member,
     Organisation,
 )
-from bot.text import fold, slugify
+from bot.text import clean_name, fold, slugify
 
 
 def find_community(session: Session, name: str) -> Community | None:
@@ -105,6 +105,7 @@ def member_for_identity(
     `language` (fr|en, from the platform) is the new member's language when it is not the
     community's; afterwards only /lang changes it.
     """
+    display_name = clean_name(display_name)
     found = session.scalar(select(Identity).where(Identity.identity == identity))
     role = "facilitator" if identity in config.facilitators else None
     if found is not None:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from bot.config import Config
 from bot.models import ChannelMember, Circle, CircleChannel, CircleMember, Community, Identity, Item, Member
 from bot.services.community import member_for_identity
+from bot.text import clean_name
 
 BATCH = 500  # identities looked up per statement
 
@@ -278,7 +279,7 @@ def _members_for(
         )
         found.update((identity, member) for identity, member in rows)
     for identity, member in found.items():
-        name = people[identity]
+        name = clean_name(people[identity])
         if name and member.display_name != name[:200]:
             member.display_name = name[:200]
         if identity in config.facilitators:
@@ -286,7 +287,7 @@ def _members_for(
     new = {
         identity: Member(
             community_id=community.id,
-            display_name=(name or identity.split(":", 1)[-1])[:200],
+            display_name=(clean_name(name) or identity.split(":", 1)[-1])[:200],
             role="facilitator" if identity in config.facilitators else "partner",
             language=None,
             muted=False,

@@ -1,0 +1,40 @@
+"""Text that the database or a terminal refuses is cleaned where it enters, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.text import clean_input, clean_name
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("caf\udce9", "café"),  # Latin-1 bytes piped into `relais chat`
+        ("caf\udcc3\udca9", "café"),  # UTF-8 bytes that reached Python undecoded
+        ("x\ud800y", "x\ufffdy"),  # a lone surrogate from JSON
+        ("a\x00b", "ab"),  # NUL: PostgreSQL refuses it
+        ("\x1b[31mrouge\x1b[0m titre", "rouge titre"),  # colours for someone else's terminal
+        ("\x1b]0;pwned\x07titre", "titre"),  # a terminal title change
+        ("l1\r\nl2\rl3\x07", "l1\nl2\nl3"),
+        ("tab\tkept", "tab\tkept"),
+        ("Réunion 日本 عربي 👋", "Réunion 日本 عربي 👋"),
+    ],
+)
+def test_clean_input(raw, clean):
+    assert clean_input(raw) == clean
+
+
+def test_clean_name_is_one_short_line():
+    assert clean_name("  Ali\x00ce \n Martin ") == "Alice Martin"
+    assert clean_name("x" * 500) == "x" * 200
+    assert clean_name("\x00\x1b[0m") is None
+
+
+def test_hostile_text_is_stored_clean_through_the_dispatcher(testbot):
+    assert "Engagement #1 enregistré : café" in testbot.say("alice", "/engage caf\udce9")
+    assert "Engagement #2 enregistré : ab" in testbot.say("alice", "/engage a\x00b")
+    assert "Je ne comprends pas le filtre" in testbot.say("alice", "/actions @\x00")
+    assert "Engagement #3 enregistré : rouge titre" in testbot.say("alice", "/engage \x1b[31mrouge\x1b[0m titre")
+    listing = testbot.say("bob", "/actions")
+    assert "\x1b" not in listing and "\x00" not in listing and "café" in listing
