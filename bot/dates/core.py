@@ -171,8 +171,11 @@ def _when(hit: Hit, now: datetime) -> When:
     if hit.instant is not None:
         return When(at=hit.instant.astimezone(zone), has_time=True)
     naive = datetime.combine(hit.day, hit.clock or time(0))
-    # fold=0 then a round trip through UTC: a clock time that does not exist (DST gap) moves forward.
-    at = naive.replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
+    try:
+        # fold=0 then a round trip through UTC: a clock time that does not exist (DST gap) moves forward.
+        at = naive.replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
+    except OverflowError:  # year 1 or 9999 seen from the other side of UTC: kept as typed, refused later
+        at = naive.replace(tzinfo=zone)
     return When(at=at, has_time=hit.clock is not None)
 
 

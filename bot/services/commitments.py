@@ -40,10 +40,22 @@ def check_note(text: str, limit: int = MAX_NOTE) -> str:
     return text
 
 
+MAX_YEARS_AHEAD = 10  # a due date further away is a typo ("2062" for "2026"), not a plan
+
+
 def check_future(when: When, now: datetime, tz: ZoneInfo) -> None:
-    """A due date in the past is refused: with a time, before now; a day, before today."""
+    """A due date in the past is refused (with a time, before now; a day, before today), and one too far ahead."""
     local_now = now.astimezone(tz)
-    at = when.at.astimezone(tz)
+    at = when.at.replace(tzinfo=tz) if when.at.tzinfo is None else when.at
+    if at.year > local_now.year + MAX_YEARS_AHEAD:
+        raise Refusal(
+            "This date is too far away: {when}. A due date is at most {years} years ahead. Nothing was saved.",
+            when=when,
+            years=MAX_YEARS_AHEAD,
+        )
+    if at.year < local_now.year - 1:
+        raise Refusal("This date is in the past: {when}. Nothing was saved.", when=when)
+    at = at.astimezone(tz)
     if (when.has_time and at < local_now) or (not when.has_time and at.date() < local_now.date()):
         raise Refusal("This date is in the past: {when}. Nothing was saved.", when=when)
 
