@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.dates.core import When, local_now, read_local, zone_of
-from bot.dates.vocab import HOLIDAYS, MONTHS_FULL, VOCAB, lang_of, pattern_form
+from bot.dates.vocab import HOLIDAYS, MONTHS_ABBR, MONTHS_FULL, VOCAB, lang_of, pattern_form
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +128,7 @@ def _split(text: str, now: datetime, lang: str) -> DueSplit:
     previous = spans.pop(0) if len(spans) > MAX_WORDS else None
     words = [pattern_form(text[start:end]) for start, end in spans]
     hint = VOCAB[lang].hint
+    failed_marker: int | None = None  # a clear marker whose date could not be read ("d'ici le 32 décembre")
     for index, (start, end) in enumerate(spans):
         candidate = text[start:].strip()
         folded = " ".join(word for word in words[index:] if word)
@@ -138,9 +139,18 @@ def _split(text: str, now: datetime, lang: str) -> DueSplit:
         marker = _marker_at(words, index, lang)
         if marker is None and _binds(words[index], lang):
             continue  # "of Monday", "du 15 janvier": judged from the next word on
+        if marker is None and words[index] in _BARE_UNITS and _clear_marker_after(words, index, lang):
+            continue  # "minutes by Friday": the due part starts at "by", "minutes" is the title's
         when, conflict = read_local(candidate, now, lang)
         if when is None and not conflict:
+            if marker is not None and marker[0] == "clear" and failed_marker is None:
+                failed_marker = index
             continue
+        if failed_marker is not None and _date_words_between(words, failed_marker, index, lang):
+            return _not_understood(text, spans, words, failed_marker, lang)
+        if marker is None and _cut_from_its_day(words, index, lang):
+            # a shorter ending of an impossible date ("32 décembre 10h" read as "décembre 10h")
+            return _not_understood(text, spans, words, index, lang)
         if marker is None:
             before = words[index - 1] if index else (pattern_form(text[previous[0] : previous[1]]) if previous else "")
             if _binds(before, lang) or _WEAK_ALONE[lang].fullmatch(folded.replace("-", " ")):
@@ -151,6 +161,71 @@ def _split(text: str, now: datetime, lang: str) -> DueSplit:
             return DueSplit(title=_tidy(text[:start]), when=None, due_text=candidate, not_understood=wrong)
         return DueSplit(title=_tidy(text[:start]), when=when, due_text=candidate, not_understood=None)
     return _clear_marker_left(text, spans, words, lang)
+
+
+_ARTICLES = {"le", "la", "les", "l'", "the", "on", "du"}
+
+
+_BARE_UNITS = {"minute", "minutes", "heure", "heures", "hour", "hours", "jour", "jours", "day", "days"}
+
+
+def _date_words_between(words: list[str], marker_index: int, index: int, lang: str) -> bool:
+    """Between a marker whose date failed and a shorter ending that parsed, only pieces of a date were left out
+
+    ("d'ici | le 32 | décembre 10h", "by | February 30 | 2pm"): the date is impossible, not elsewhere.
+    """
+    found = _marker_at(words, marker_index, lang)
+    start = marker_index + (found[1] if found else 0)
+    skipped = [word for word in words[start:index] if word not in _ARTICLES]
+    return bool(skipped) and all(_is_month(word, lang) or _DAY_NUMBER.fullmatch(word) for word in skipped)
+
+
+def _clear_marker_after(words: list[str], index: int, lang: str) -> bool:
+    found = (_marker_at(words, later, lang) for later in range(index + 1, len(words)))
+    return any(marker is not None and marker[0] == "clear" for marker in found)
+
+
+_DAY_NUMBER = re.compile(r"\d{1,2}(?:er|e|st|nd|rd|th)?")
+
+
+def _is_month(word: str, lang: str) -> bool:
+    return word in MONTHS_FULL[lang] or word.rstrip(".") in MONTHS_ABBR[lang]
+
+
+def _cut_from_its_day(words: list[str], index: int, lang: str) -> bool:
+    """The candidate lost the day number that made it a date ("31 | février 14h", "February 30 | 2pm")."""
+    if index == 0:
+        return False
+    before = words[index - 1]
+    if not _DAY_NUMBER.fullmatch(before):
+        return False
+    return _is_month(words[index], lang) or (index >= 2 and _is_month(words[index - 2], lang))
+
+
+def _not_understood(text: str, spans: list[tuple[int, int]], words: list[str], index: int, lang: str) -> DueSplit:
+    """The due phrase starting at `index` is a date that does not exist: nothing is guessed."""
+    marker = _marker_at(words, index, lang)
+    after = index + (marker[1] if marker else 0)
+    start = spans[index][0]
+    if _cut_from_its_day(words, index, lang) and marker is None:
+        start = spans[_date_start(words, index, lang)][0]
+    wrong_from = spans[min(after, len(spans) - 1)][0] if marker else start
+    title = _tidy(text[:start])
+    if not title:
+        return DueSplit(title=text.strip(), when=None, due_text=None, not_understood=None)
+    return DueSplit(
+        title=title, when=None, due_text=text[start:].strip(), not_understood=text[wrong_from:].strip().rstrip(" .!?;,")
+    )
+
+
+def _date_start(words: list[str], index: int, lang: str) -> int:
+    """Back from `index` over the day number and month name that belong to the date ("le 31 février")."""
+    start = index
+    while start > 0 and (_is_month(words[start - 1], lang) or _DAY_NUMBER.fullmatch(words[start - 1])):
+        start -= 1
+    if start > 0 and words[start - 1] in ("le", "the", "on", "du"):
+        start -= 1
+    return start
 
 
 def _clear_marker_left(text: str, spans: list[tuple[int, int]], words: list[str], lang: str) -> DueSplit:
@@ -167,6 +242,8 @@ def _clear_marker_left(text: str, spans: list[tuple[int, int]], words: list[str]
         if not rest or _NOT_TIME_AFTER[lang].match(rest) and first not in _TIME_INGS:
             break
         start = spans[index][0]
+        if not _tidy(text[:start]):
+            break  # "Avant l'arrêt": the marker is the title's first word
         return DueSplit(
             title=_tidy(text[:start]),
             when=None,
