@@ -21,9 +21,15 @@ def fold(text: str) -> str:
     return strip_accents(text).casefold().strip()
 
 
+_NON_LETTER = re.compile(r"[\W_]+")
+
+
 def slugify(text: str) -> str:
+    """`GT Mobilité` -> `gt-mobilite`; names without Latin letters keep their own (`日本`), never one shared slug."""
     slug = _NON_WORD.sub("-", fold(text)).strip("-")
-    return slug or "circle"
+    if not slug:
+        slug = _NON_LETTER.sub("-", fold(text)).strip("-")
+    return slug[:200].rstrip("-") or "circle"
 
 
 def first_words(text: str, limit: int = 60) -> str:

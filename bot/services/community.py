@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.config import Config
@@ -19,6 +22,26 @@ from bot.models import (
 )
 from bot.text import clean_name, fold, slugify
 
+T = TypeVar("T")
+
+
+def create_once(session: Session, build: Callable[[], T], find: Callable[[], T | None]) -> T:
+    """Insert what `build` adds, in a savepoint; if another process created it meanwhile, the existing one.
+
+    Check-then-insert races when several processes start at once on one database (PostgreSQL):
+    the unique constraint decides, and the loser reads the winner's row.
+    """
+    try:
+        with session.begin_nested():
+            row = build()
+            session.flush()
+        return row
+    except IntegrityError:
+        found = find()
+        if found is None:
+            raise
+        return found
+
 
 def find_community(session: Session, name: str) -> Community | None:
     return session.scalar(select(Community).where(Community.name == name))
@@ -28,15 +51,19 @@ def ensure_community(session: Session, config: Config, now: datetime) -> Communi
     """The community named in the config, created with its circles on first start."""
     community = find_community(session, config.community_name)
     if community is None:
-        community = Community(
-            name=config.community_name,
-            language=config.language,
-            timezone=config.timezone,
-            next_number=0,
-            created_at=now,
-        )
-        session.add(community)
-        session.flush()
+
+        def build() -> Community:
+            made = Community(
+                name=config.community_name,
+                language=config.language,
+                timezone=config.timezone,
+                next_number=0,
+                created_at=now,
+            )
+            session.add(made)
+            return made
+
+        community = create_once(session, build, lambda: find_community(session, config.community_name))
     else:
         community.language = config.language
         community.timezone = config.timezone
@@ -50,12 +77,16 @@ def ensure_community(session: Session, config: Config, now: datetime) -> Communi
 
 def ensure_circle(session: Session, community: Community, name: str) -> Circle:
     slug = slugify(name)
-    circle = session.scalar(select(Circle).where(Circle.community_id == community.id, Circle.slug == slug))
-    if circle is None:
-        circle = Circle(community_id=community.id, name=name.strip(), slug=slug)
-        session.add(circle)
-        session.flush()
-    return circle
+
+    def find() -> Circle | None:
+        return session.scalar(select(Circle).where(Circle.community_id == community.id, Circle.slug == slug))
+
+    def build() -> Circle:
+        made = Circle(community_id=community.id, name=" ".join(name.split())[:200], slug=slug)
+        session.add(made)
+        return made
+
+    return find() or create_once(session, build, find)
 
 
 def find_circle(session: Session, community: Community, name: str) -> Circle | None:
@@ -70,11 +101,16 @@ def find_circle(session: Session, community: Community, name: str) -> Circle | N
 
 
 def map_channel(session: Session, circle: Circle, channel: str) -> None:
-    mapping = session.scalar(select(CircleChannel).where(CircleChannel.channel == channel))
-    if mapping is None:
-        session.add(CircleChannel(circle_id=circle.id, channel=channel))
-        session.flush()
-    elif mapping.circle_id != circle.id:
+    def find() -> CircleChannel | None:
+        return session.scalar(select(CircleChannel).where(CircleChannel.channel == channel))
+
+    def build() -> CircleChannel:
+        made = CircleChannel(circle_id=circle.id, channel=channel)
+        session.add(made)
+        return made
+
+    mapping = find() or create_once(session, build, find)
+    if mapping.circle_id != circle.id:
         mapping.circle_id = circle.id
 
 
@@ -115,19 +151,27 @@ def member_for_identity(
         if role and member.role != role:
             member.role = role
         return member
-    member = Member(
-        community_id=community.id,
-        display_name=(display_name or identity.split(":", 1)[-1])[:200],
-        role=role or "partner",
-        language=language if language in ("fr", "en") and language != community.language else None,
-        muted=False,
-        created_at=now,
-    )
-    session.add(member)
-    session.flush()
-    session.add(Identity(member_id=member.id, identity=identity))
-    session.flush()
-    return member
+
+    def build() -> Member:
+        made = Member(
+            community_id=community.id,
+            display_name=(display_name or identity.split(":", 1)[-1])[:200],
+            role=role or "partner",
+            language=language if language in ("fr", "en") and language != community.language else None,
+            muted=False,
+            created_at=now,
+        )
+        session.add(made)
+        session.flush()
+        session.add(Identity(member_id=made.id, identity=identity))
+        return made
+
+    def find() -> Member | None:
+        return session.scalar(
+            select(Member).join(Identity, Identity.member_id == Member.id).where(Identity.identity == identity)
+        )
+
+    return create_once(session, build, find)
 
 
 def find_organisation(session: Session, community: Community, name: str) -> list[Organisation]:
@@ -138,13 +182,22 @@ def find_organisation(session: Session, community: Community, name: str) -> list
 
 
 def ensure_organisation(session: Session, community: Community, name: str) -> Organisation:
-    found = [org for org in find_organisation(session, community, name) if fold(org.name) == fold(name)]
+    wanted = " ".join(name.split())[:200]
+    found = [org for org in find_organisation(session, community, wanted) if fold(org.name) == fold(wanted)]
     if found:
         return found[0]
-    organisation = Organisation(community_id=community.id, name=name.strip()[:200])
-    session.add(organisation)
-    session.flush()
-    return organisation
+
+    def build() -> Organisation:
+        made = Organisation(community_id=community.id, name=wanted)
+        session.add(made)
+        return made
+
+    def find() -> Organisation | None:
+        return session.scalar(
+            select(Organisation).where(Organisation.community_id == community.id, Organisation.name == wanted)
+        )
+
+    return find() or create_once(session, build, find)
 
 
 def find_members(session: Session, community: Community, reference: str) -> list[Member]:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import Config
 from bot.models import ChannelMember, Circle, CircleChannel, CircleMember, Community, Identity, Item, Member
-from bot.services.community import member_for_identity
+from bot.services.community import create_once, member_for_identity
 from bot.text import clean_name
 
 BATCH = 500  # identities looked up per statement
@@ -59,7 +59,13 @@ def join_circle(session: Session, member: Member, circle: Circle, now: datetime,
     ).all()
     audience_from = min(recent) if recent and backlog > 0 else _next_number(session, member.community_id)
     if row is None:
-        session.add(CircleMember(circle_id=circle.id, member_id=member.id, joined_at=now, audience_from=audience_from))
+
+        def build() -> CircleMember:
+            made = CircleMember(circle_id=circle.id, member_id=member.id, joined_at=now, audience_from=audience_from)
+            session.add(made)
+            return made
+
+        create_once(session, build, lambda: session.get(CircleMember, (circle.id, member.id)))
     else:
         row.joined_at, row.audience_from, row.audience_until, row.left_at = now, audience_from, None, None
     session.flush()
@@ -152,8 +158,13 @@ def present_in_channel(
     """Someone the platform shows in a mapped channel (they spoke, reacted, read, or joined): a member."""
     member = member_for_identity(session, community, identity, display_name, config, now, language)
     if session.get(ChannelMember, (channel, member.id)) is None:
-        session.add(ChannelMember(channel=channel, member_id=member.id, since=now))
-        session.flush()
+
+        def build() -> ChannelMember:
+            made = ChannelMember(channel=channel, member_id=member.id, since=now)
+            session.add(made)
+            return made
+
+        create_once(session, build, lambda: session.get(ChannelMember, (channel, member.id)))
     join_circle(session, member, circle, now, config.late_joiner_items)
     return member
 
