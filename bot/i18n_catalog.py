@@ -14,7 +14,7 @@ from babel.messages.extract import extract_from_dir
 from bot.i18n import _catalog
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ("bot", "commands", "adapters", "schedules")
+SOURCES = ("bot", "commands", "adapters", "schedules", "relais")
 KEYWORDS = {
     "t": None,
     "tn": (1, 2),

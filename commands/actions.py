@@ -49,7 +49,13 @@ def actions(ctx: Context, filters: list[str]) -> Reply:
     return Reply.say("\n".join(lines))
 
 
+MAX_FILTERS = 12  # more is a typo or a script; repeated words count once
+
+
 def parse_filters(ctx: Context, words: list[str]) -> ActionFilter:
+    words = list(dict.fromkeys(words))
+    if len(words) > MAX_FILTERS:
+        raise Refusal("That is too many filters ({count}; at most {limit}).", count=len(words), limit=MAX_FILTERS)
     owners: set[int] = set()
     organisations: set[int] = set()
     circles: set[int] = set()

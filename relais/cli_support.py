@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 import click
 
@@ -46,12 +47,28 @@ def cli_translator(config: Config | None = None, config_path: str | None = None)
     return translator(cli_language(config, config_path))
 
 
+class Problem(click.ClickException):
+    """A one-line message in the user's language, on stderr, without click's English "Error:" frame.
+
+    Configuration mistakes exit with 2 (like a usage error), refusals with 1.
+    """
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+    def show(self, file: Any = None) -> None:
+        click.echo(self.format_message(), err=True)
+
+
 def fail(error: ConfigError | Refusal, language: str) -> click.ClickException:
     """A configuration error or a refusal as a click error, translated (values stay as they are)."""
     tr = translator(language)
     values = {key: tr.t(value) if isinstance(value, Term) else value for key, value in error.values.items()}
     text = tr.t(error.message, **values)
-    return click.ClickException(to_plain(text) if isinstance(error, Refusal) else text)
+    if isinstance(error, Refusal):
+        return Problem(to_plain(text))
+    return Problem(text, exit_code=2)
 
 
 def config_for(ctx: click.Context, db: str | None) -> Config:

@@ -2,24 +2,63 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+
 from bot.app import App
 from bot.clock import Clock, SystemClock
 from bot.config import Config, ConfigError
-from bot.db import Store, current_revision, head_revision, is_sqlite, make_engine, upgrade
+from bot.db import Store, current_revision, head_revision, is_sqlite, make_engine, normalise_url, upgrade
 from bot.dispatch import Dispatcher
 from commands import build_router
 
 
 def build_app(config: Config, clock: Clock | None = None, store: Store | None = None) -> App:
-    """Build the app. An SQLite database is upgraded on start; PostgreSQL must be at head."""
-    if store is None:
-        engine = make_engine(config.database_url)
-        if is_sqlite(engine):
-            upgrade(engine)
-        elif current_revision(engine) != head_revision():
-            raise ConfigError("the database schema is not up to date: run `relais db upgrade` first")
-        store = Store(engine)
-    clock = clock or SystemClock()
-    dispatcher = Dispatcher(store=store, config=config, clock=clock, router=build_router())
-    dispatcher.setup()
+    """Build the app. An SQLite database is upgraded on start; PostgreSQL must be at head.
+
+    A database that cannot be used (unknown kind, driver not installed, server unreachable, file in a
+    folder that cannot be written, busy) is a ConfigError saying so in one line, never a traceback.
+    """
+    with database_errors(config.database_url):
+        if store is None:
+            engine = make_engine(config.database_url)
+            if is_sqlite(engine):
+                upgrade(engine)
+            elif current_revision(engine) != head_revision():
+                raise ConfigError("the database schema is not up to date: run `relais db upgrade` first")
+            store = Store(engine)
+        clock = clock or SystemClock()
+        dispatcher = Dispatcher(store=store, config=config, clock=clock, router=build_router())
+        dispatcher.setup()
     return App(config=config, store=store, clock=clock, dispatcher=dispatcher)
+
+
+@contextmanager
+def database_errors(url: str) -> Iterator[None]:
+    """Turn what goes wrong when opening the database into a one-line ConfigError (passwords hidden)."""
+    shown = safe_url(url)
+    try:
+        yield
+    except (NoSuchModuleError, ArgumentError) as error:
+        raise ConfigError("database.url is not a database Relais knows: {url}", url=shown) from error
+    except ModuleNotFoundError as error:
+        raise ConfigError(
+            "the database driver is not installed for {url}: pip install 'relais[postgres]'", url=shown
+        ) from error
+    except OperationalError as error:
+        if "locked" in str(error.orig):
+            raise ConfigError("the database is busy (another Relais holds it): try again in a moment") from error
+        reason = str(error.orig).strip().splitlines()[0][:200] if error.orig else str(error)[:200]
+        raise ConfigError("cannot open the database {url}: {reason}", url=shown, reason=reason) from error
+    except OSError as error:
+        raise ConfigError("cannot open the database {url}: {reason}", url=shown, reason=error.strerror) from error
+
+
+def safe_url(url: str) -> str:
+    try:
+        return make_url(normalise_url(url)).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url[:200]

@@ -38,3 +38,10 @@ def test_hostile_text_is_stored_clean_through_the_dispatcher(testbot):
     assert "Engagement #3 enregistré : rouge titre" in testbot.say("alice", "/engage \x1b[31mrouge\x1b[0m titre")
     listing = testbot.say("bob", "/actions")
     assert "\x1b" not in listing and "\x00" not in listing and "café" in listing
+
+
+def test_a_flood_of_filters_is_bounded(testbot):
+    testbot.say("alice", "/engage Rapport")
+    assert "1 engagement" in testbot.say("bob", "/actions " + " ".join(["@alice"] * 2800))  # repeats count once
+    many = " ".join(f"@m{n:04d}" for n in range(2800))
+    assert "Cela fait trop de filtres (2800 ; 12 au plus)." in testbot.say("bob", f"/actions {many}")

@@ -28,10 +28,10 @@ def bad_timezone(tmp_path, extra: str = "") -> str:
 def test_a_configuration_error_in_french_and_in_english(tmp_path):
     config = bad_timezone(tmp_path)
     french = invoke(["--config", config, "chat", "--as", "x"], RELAIS_COMMUNITY_LANGUAGE="fr")
-    assert french.exit_code == 1
+    assert french.exit_code == 2
     assert "community.timezone n’est pas un fuseau horaire IANA : « Mars/Olympus »" in french.output
     english = invoke(["--config", config, "chat", "--as", "x"], RELAIS_COMMUNITY_LANGUAGE="en")
-    assert english.exit_code == 1
+    assert english.exit_code == 2
     assert "community.timezone is not an IANA timezone: “Mars/Olympus”" in english.output
 
 
@@ -54,15 +54,15 @@ def test_without_a_language_the_locale_decides(tmp_path, env, expected):
     config = tmp_path / "de.toml"
     config.write_text('[community]\nlanguage = "de"\n', encoding="utf-8")
     result = invoke(["--config", str(config), "db", "upgrade"], **env)
-    assert result.exit_code == 1 and expected in result.output
+    assert result.exit_code == 2 and expected in result.output
 
 
 def test_a_missing_config_file(tmp_path):
     missing = tmp_path / "nowhere.toml"
     result = invoke(["--config", str(missing), "db", "upgrade"], LANG="fr_FR.UTF-8")
-    assert result.exit_code == 1 and f"fichier de configuration introuvable : {missing}" in result.output
+    assert result.exit_code == 2 and f"fichier de configuration introuvable : {missing}" in result.output
     result = invoke(["--config", str(missing), "db", "upgrade"], LANG="en_US.UTF-8")
-    assert result.exit_code == 1 and f"configuration file not found: {missing}" in result.output
+    assert result.exit_code == 2 and f"configuration file not found: {missing}" in result.output
 
 
 def test_db_upgrade_is_french_by_default_and_english_on_demand(tmp_path):
@@ -90,7 +90,7 @@ def test_run_without_a_platform_in_english(tmp_path):
     url = f"sqlite:///{tmp_path / 'r.db'}"
     result = invoke(["run", "--db", url], RELAIS_COMMUNITY_LANGUAGE="en")
     assert (
-        result.exit_code == 1 and "no chat platform is configured: add a [matrix] or [slack] section" in result.output
+        result.exit_code == 2 and "no chat platform is configured: add a [matrix] or [slack] section" in result.output
     )
 
 
@@ -111,7 +111,7 @@ def test_schedule_settings_errors_are_translated(tmp_path):
     config.write_text('[schedules]\nrecap_grace_hours = "soon"\n', encoding="utf-8")
     url = f"sqlite:///{tmp_path / 'r.db'}"
     result = invoke(["--config", str(config), "digest", "--db", url])
-    assert result.exit_code == 1 and "schedules.recap_grace_hours doit être un nombre, pas « soon »" in result.output
+    assert result.exit_code == 2 and "schedules.recap_grace_hours doit être un nombre, pas « soon »" in result.output
 
 
 def test_config_error_keeps_the_english_text_and_its_values():
