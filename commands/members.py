@@ -5,10 +5,10 @@ from __future__ import annotations
 import shlex
 
 from bot.context import Context
-from bot.errors import UsageError
-from bot.formatting import member_label
+from bot.errors import Refusal, UsageError
 from bot.i18n import N_
 from bot.markup import esc
+from bot.presentation import member_label
 from bot.reply import Reply
 from bot.router import Param, Router
 from bot.services.community import ensure_organisation, set_organisation
@@ -55,6 +55,11 @@ def member(ctx: Context, text: str) -> Reply:
         role = ROLES.get(rest.lower())
         if role is None:
             raise UsageError("Choose one of: {choices}.", choices="facilitator, partner")
+        if role != "facilitator" and target.role_from_config:
+            raise Refusal(
+                "{name} is a facilitator in the configuration (community.facilitators): change it there.",
+                name=member_label(target),
+            )
         target.role = role
         label = ctx.t("facilitator") if role == "facilitator" else ctx.t("partner")
         return Reply.say(ctx.t("{name} is now {role}.", name=member_label(target), role=label))

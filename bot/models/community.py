@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.models.base import Base, UTCDateTime, intpk, name_str, timestamp
@@ -62,6 +62,7 @@ class Member(Base):
     display_name: Mapped[name_str]
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     role: Mapped[str] = mapped_column(String(20), default="partner")
+    role_from_config: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     language: Mapped[str | None] = mapped_column(String(2))
     muted: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[timestamp]

@@ -67,12 +67,35 @@ def ensure_community(session: Session, config: Config, now: datetime) -> Communi
     else:
         community.language = config.language
         community.timezone = config.timezone
+    demote_former_facilitators(session, community, config)
     ensure_circle(session, community, config.default_circle)
     for circle_config in config.circles:
         circle = ensure_circle(session, community, circle_config.name)
         for channel in circle_config.channels:
             map_channel(session, circle, channel)
     return community
+
+
+def demote_former_facilitators(session: Session, community: Community, config: Config) -> list[str]:
+    """Facilitators the configuration named and names no more are partners again (on start)."""
+    named = set(config.facilitators)
+    rows = session.execute(
+        select(Member, Identity.identity)
+        .join(Identity, Identity.member_id == Member.id)
+        .where(Member.community_id == community.id, Member.role_from_config.is_(True))
+    ).all()
+    identities: dict[int, list[str]] = {}
+    members: dict[int, Member] = {}
+    for member, identity in rows:
+        identities.setdefault(member.id, []).append(identity)
+        members[member.id] = member
+    demoted = []
+    for member_id, owned in identities.items():
+        if not named.intersection(owned):
+            member = members[member_id]
+            member.role, member.role_from_config = "partner", False
+            demoted.append(member.display_name)
+    return demoted
 
 
 def ensure_circle(session: Session, community: Community, name: str) -> Circle:
@@ -148,8 +171,8 @@ def member_for_identity(
         member = session.get_one(Member, found.member_id)
         if display_name and member.display_name != display_name:
             member.display_name = display_name
-        if role and member.role != role:
-            member.role = role
+        if role and (member.role != role or not member.role_from_config):
+            member.role, member.role_from_config = role, True
         return member
 
     def build() -> Member:
@@ -157,6 +180,7 @@ def member_for_identity(
             community_id=community.id,
             display_name=(display_name or identity.split(":", 1)[-1])[:200],
             role=role or "partner",
+            role_from_config=role is not None,
             language=language if language in ("fr", "en") and language != community.language else None,
             muted=False,
             created_at=now,
