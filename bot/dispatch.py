@@ -28,7 +28,14 @@ from bot.services.community import (
     find_community,
     member_for_identity,
 )
-from bot.services.membership import active_circles, admitted_member, join_circle, mapped_circle, present_in_channel
+from bot.services.membership import (
+    active_circles,
+    admitted_member,
+    find_by_identity,
+    join_circle,
+    mapped_circle,
+    present_in_channel,
+)
 from bot.text import clean_input, clean_name
 
 log = logging.getLogger(__name__)
@@ -87,12 +94,23 @@ class Dispatcher:
     def _failure(self, incoming: Incoming, deliver: bool) -> Reply:
         """An unexpected error: everything was rolled back; say so rather than stay silent."""
         log.exception("command failed: %r", incoming.text[:200])
-        tr = translator(self.config.language)
+        tr = translator(self.language_of(incoming))
         reply = Reply.say(tr.t("Something went wrong on my side; nothing was changed."), ok=False)
         if deliver:
             with self.store.unit_of_work() as session:
                 enqueue_reply(session, reply, self.clock.now(), incoming)
         return reply
+
+    def language_of(self, incoming: Incoming) -> str:
+        """The speaker's language (theirs, else the platform's hint, else the community's), even after a failure."""
+        try:
+            with self.store.unit_of_work() as session:
+                member = find_by_identity(session, incoming.identity)
+                if member is not None and member.language:
+                    return member.language
+        except Exception:  # the store itself may be what failed
+            log.warning("could not read the language of %s", incoming.identity)
+        return incoming.language if incoming.language in ("fr", "en") else self.config.language
 
     def _already_processed(self, incoming: Incoming) -> bool:
         with self.store.unit_of_work() as session:
@@ -186,8 +204,7 @@ class Dispatcher:
         try:
             ctx = self.context_for(session, incoming)
         except NotAdmitted as refused:
-            tr = translator(incoming.language if incoming.language in ("fr", "en") else self.config.language)
-            return Reply.say(tr.t(refused.message), ok=False)
+            return Reply.say(translator(self.language_of(incoming)).t(refused.message), ok=False)
         if len(incoming.text) > MAX_LINE:
             return Reply.say(
                 ctx.t(

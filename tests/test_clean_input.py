@@ -45,3 +45,15 @@ def test_a_flood_of_filters_is_bounded(testbot):
     assert "1 engagement" in testbot.say("bob", "/actions " + " ".join(["@alice"] * 2800))  # repeats count once
     many = " ".join(f"@m{n:04d}" for n in range(2800))
     assert "Cela fait trop de filtres (2800 ; 12 au plus)." in testbot.say("bob", f"/actions {many}")
+
+
+def test_an_unexpected_failure_is_said_in_the_members_language(testbot):
+    from bot.router import Command
+
+    def broken(ctx):
+        raise RuntimeError("a bug")
+
+    testbot.dispatcher.router.add(Command("broken", broken, (), "/broken", "test"))
+    testbot.say("erin", "/lang en")
+    assert "Something went wrong on my side; nothing was changed." in testbot.say("erin", "/broken")
+    assert "Un problème est survenu de mon côté" in testbot.say("alice", "/broken")
