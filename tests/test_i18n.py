@@ -25,3 +25,16 @@ def test_translations_keep_the_placeholders():
             assert set(FIELD.findall(form)) <= wanted | {"count"}, (message, form)
             if not isinstance(message, tuple):
                 assert set(FIELD.findall(form)) == wanted, (message, form)
+
+
+def test_the_translators_template_is_current():
+    """bot/locale/relais.pot lists every message (regenerate it with tools/pot.sh)."""
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+
+    pot = Path(__file__).resolve().parent.parent / "bot" / "locale" / "relais.pot"
+    with pot.open("rb") as handle:
+        ids = {message.id if isinstance(message.id, str) else tuple(message.id) for message in read_po(handle)}
+    missing = [message for message in extract_messages() if message not in ids]
+    assert missing == [], "run tools/pot.sh"
