@@ -1,5 +1,6 @@
 """Shared fixtures: every database test runs on SQLite, and on PostgreSQL when
-RELAIS_TEST_DATABASE_URL is set; each test runs in a transaction that is rolled back."""
+RELAIS_TEST_DATABASE_URL is set; each test runs in a transaction that is rolled back. No test
+reaches beyond loopback (`offline`, autouse)."""
 
 from __future__ import annotations
 
@@ -21,10 +22,29 @@ from bot.dispatch import Dispatcher
 from bot.markup import to_plain
 from bot.reply import Incoming, Reply
 from commands import build_router
+from tests.support.network import NetworkGuard
 
 PARIS = ZoneInfo("Europe/Paris")
 PG_URL = os.environ.get("RELAIS_TEST_DATABASE_URL")
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=PARIS)  # a Thursday
+
+
+@pytest.fixture(scope="session", autouse=True)
+def network_guard() -> Iterator[NetworkGuard]:
+    """Installed once for the whole run, before any other fixture (servers started by session
+    fixtures included): connections and name look-ups beyond loopback are refused."""
+    with NetworkGuard().installed() as guard:
+        yield guard
+
+
+@pytest.fixture(autouse=True)
+def offline(network_guard: NetworkGuard) -> Iterator[NetworkGuard]:
+    """Fails the test that tried to reach beyond loopback, even when its code caught the error."""
+    mark = len(network_guard.attempts)
+    yield network_guard
+    refused = network_guard.since(mark)
+    if refused:
+        pytest.fail("this test tried to reach beyond loopback: " + "; ".join(refused), pytrace=False)
 
 
 def _sqlite_engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
