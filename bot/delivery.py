@@ -11,13 +11,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.clock import Clock
 from bot.db import Store
 from bot.models import OutboxMessage
 from bot.outbox import due_messages, mark_failed, mark_sending, mark_sent
+from bot.outbox import release_leases as outbox_release_leases
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,44 @@ class PermanentFailure(Exception):
 
 
 @dataclass(frozen=True)
+class Outgoing:
+    """One message to deliver, as a sender sees it: a value read from its outbox row, never the row.
+
+    `id` is stable across attempts (the Matrix transaction id, the Slack message metadata). A
+    channel post has a `channel`; a direct message has none and names the member (`member_id`);
+    an ephemeral reply names the identity it is for (`recipient`). `attempts` counts this one.
+    """
+
+    id: str
+    platform: str
+    text: str
+    channel: str | None = None
+    member_id: int | None = None
+    recipient: str | None = None
+    thread: str | None = None
+    item_id: int | None = None
+    notify: bool = False
+    ephemeral: bool = False
+    attempts: int = 1
+
+    @classmethod
+    def of(cls, row: OutboxMessage) -> Outgoing:
+        return cls(
+            id=row.id,
+            platform=row.platform,
+            text=row.text,
+            channel=row.channel,
+            member_id=row.member_id,
+            recipient=row.recipient,
+            thread=row.thread,
+            item_id=row.item_id,
+            notify=bool(row.notify),
+            ephemeral=bool(row.ephemeral),
+            attempts=row.attempts,
+        )
+
+
+@dataclass(frozen=True)
 class Sent:
     message_id: str | None
     channel: str | None = None  # where it landed, when the row had no channel (a direct message)
@@ -44,7 +83,7 @@ class Sent:
 class Sender(Protocol):
     platform: str
 
-    async def send(self, message: OutboxMessage, resend: bool) -> Sent:
+    async def send(self, message: Outgoing, resend: bool) -> Sent:
         """Deliver one message; `resend` is True when an earlier attempt may have reached the platform."""
         ...
 
@@ -73,29 +112,32 @@ class Deliverer:
                 resend = {row.id: row.status == "sending" for row in rows}
                 for row in rows:
                     mark_sending(session, row, self.clock.now(), self.lease)
-            if not rows:
+                messages = [Outgoing.of(row) for row in rows]
+            if not messages:
                 return sent
-            for row in rows:
-                sent += await self._send_one(row, resend[row.id])
+            for message in messages:
+                sent += await self._send_one(message, resend[message.id])
 
-    async def _send_one(self, row: OutboxMessage, resend: bool) -> int:
+    async def _send_one(self, message: Outgoing, resend: bool) -> int:
         try:
-            result = await self.sender.send(row, resend)
+            result = await self.sender.send(message, resend)
         except TemporaryFailure as error:
             with self.store.unit_of_work() as session:
-                mark_failed(session, row.id, str(error), self.clock.now(), backoff(row.attempts, error.retry_after))
+                mark_failed(
+                    session, message.id, str(error), self.clock.now(), backoff(message.attempts, error.retry_after)
+                )
             return 0
         except PermanentFailure as error:
             with self.store.unit_of_work() as session:
-                mark_failed(session, row.id, str(error), self.clock.now(), None)
+                mark_failed(session, message.id, str(error), self.clock.now(), None)
             return 0
         except Exception as error:  # an unexpected failure must not stop the loop
-            log.exception("sending outbox message %s failed", row.id)
+            log.exception("sending outbox message %s failed", message.id)
             with self.store.unit_of_work() as session:
-                mark_failed(session, row.id, repr(error), self.clock.now(), backoff(row.attempts, None))
+                mark_failed(session, message.id, repr(error), self.clock.now(), backoff(message.attempts, None))
             return 0
         with self.store.unit_of_work() as session:
-            mark_sent(session, row.id, result.message_id, self.clock.now(), result.channel, result.also)
+            mark_sent(session, message.id, result.message_id, self.clock.now(), result.channel, result.also)
         return 1
 
     def poke(self) -> None:
@@ -114,3 +156,10 @@ class Deliverer:
             except TimeoutError:
                 pass
             self.wake.clear()
+
+
+def release_leases(store: Store, platform: str, now: datetime) -> int:
+    """At start, make due now what a stopped process left 'sending' on `platform` (instead of after
+    its lease); returns how many. Only for a platform whose resend is harmless (the same id)."""
+    with store.unit_of_work() as session:
+        return outbox_release_leases(session, platform, now)

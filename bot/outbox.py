@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.models import CircleChannel, Identity, MessageRef, OutboxMessage
@@ -172,6 +172,16 @@ def mark_sending(session: Session, message: OutboxMessage, now: datetime, lease:
     message.status = "sending"
     message.attempts += 1
     message.not_before = now + lease
+
+
+def release_leases(session: Session, platform: str, now: datetime) -> int:
+    """Rows left 'sending' on `platform` (a process stopped mid-send) are due at once; returns how many."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.platform == platform, OutboxMessage.status == "sending")
+        .values(not_before=now)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def mark_sent(

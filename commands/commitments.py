@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from bot.context import Context
-from bot.dates import When, parse_when, split_due
+from bot.dates import When, parse_when
 from bot.errors import Refusal
 from bot.formatting import commitment_line, item_post, member_label, status_label, when_label
 from bot.i18n import N_
 from bot.markup import bold, esc
 from bot.reply import Post, Reply
 from bot.router import Param, Router
+from bot.services import engage as engaging
 from bot.services.commitments import (
     check_future,
     close_commitment,
-    create_commitment,
     get_commitment,
     history,
     set_due,
@@ -63,33 +63,9 @@ CHANGE_LABELS = {
     examples=(N_("/engage Send the minutes to the partners by Friday"), N_("/engage Book the room tomorrow at 2pm")),
 )
 def engage(ctx: Context, what: str) -> Reply:
-    split = split_due(what, ctx.now, ctx.community.timezone, ctx.language)
-    if split.when is not None:
-        check_future(split.when, ctx.now, ctx.tz)
-    commitment = create_commitment(ctx.session, ctx.community, ctx.circle, ctx.actor, split.title, split.when, ctx.now)
-    number = commitment.number
-    lines = [
-        ctx.t(
-            "✅ Commitment #{number} saved: {title} ({circle}).",
-            number=number,
-            title=bold(esc(commitment.title)),
-            circle=esc(ctx.circle.name, 60),
-        )
-    ]
-    if split.when is not None:
-        lines.append(ctx.t("Due: {when}.", when=bold(when_label(ctx, split.when))))
-    elif split.not_understood:
-        lines.append(
-            ctx.t(
-                "I did not understand the date “{words}”: the commitment is saved without a due date. "
-                "Set it with /edit #{number} due <date>.",
-                words=esc(split.not_understood, 80),
-                number=number,
-            )
-        )
-    else:
-        lines.append(ctx.t("No due date. Add one with /edit #{number} due <date>.", number=number))
-    return Reply.say("\n".join(lines))
+    """The commitment saved, with its due date echoed back absolute (or how to add one)."""
+    engagement = engaging.engage(ctx, engaging.EngageForm(what=what))
+    return Reply.say(engagement.confirmation(ctx))
 
 
 def _close(ctx: Context, number: int, note: str, status: str) -> Reply:

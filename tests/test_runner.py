@@ -11,8 +11,7 @@ from click.testing import CliRunner
 
 from bot.app import App, RunHooks
 from bot.config import ConfigError, config_from_dict
-from bot.delivery import Sent
-from bot.models import OutboxMessage
+from bot.delivery import Outgoing, Sent
 from bot.outbox import enqueue
 from relais.cli import main
 from relais.runner import Runner, enabled_platforms
@@ -23,7 +22,7 @@ class FakeSender:
     platform: str = "matrix"
     sent: list[str] = field(default_factory=list)
 
-    async def send(self, message: OutboxMessage, resend: bool) -> Sent:
+    async def send(self, message: Outgoing, resend: bool) -> Sent:
         self.sent.append(message.text)
         return Sent(f"$event-{len(self.sent)}")
 

@@ -20,9 +20,10 @@ from adapters.matrix.inbound import Addressing
 from adapters.matrix.members import RoomMembers
 from adapters.matrix.reads import ReadSignals
 from adapters.matrix.rooms import Rooms
-from adapters.matrix.sender import MatrixSender, release_leases
+from adapters.matrix.sender import MatrixSender
 from adapters.matrix.state import MatrixState
 from bot.app import App, RunHooks
+from bot.delivery import release_leases
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ class MatrixAdapter:
         if self.config.store_path and not self.e2e:
             log.warning("matrix.store_path is set but end-to-end support is not installed: pip install 'relais[e2e]'")
         self.client = make_client(self.config, self.e2e)
-        self.state = MatrixState(app.store, app.clock, self.config.user_id)
+        self.state = MatrixState(app.dispatcher, self.config.user_id)
         self.members = RoomMembers(self.client, app.dispatcher, self.config)
         self.rooms = Rooms(self.client, app.dispatcher, self.state, self.config, hooks.outbox_written, self.e2e)
         self.reads = ReadSignals(app.dispatcher, self.state, self.config.user_id, self._event_time, self._name)
@@ -54,7 +55,9 @@ class MatrixAdapter:
         try:
             display_name = await connect(self.client, self.config, self.state, self.e2e)
             self.rooms.reapply_upgrades()
-            release_leases(self.app.store, self.app.clock.now())
+            if released := release_leases(self.app.store, self.platform, self.app.clock.now()):
+                # safe on Matrix even if another process still holds them: same transaction id, same event
+                log.info("%d message(s) interrupted by a stop are sent again, with their transaction ids", released)
             router = self.app.dispatcher.router
             addressing = Addressing(
                 self.config.user_id,

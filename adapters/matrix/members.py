@@ -19,15 +19,9 @@ from adapters.matrix.errors import delivery_failure
 from adapters.matrix.inbound import channel_of, identity_of, membership_of
 from bot.delivery import TemporaryFailure
 from bot.dispatch import Dispatcher
-from bot.services.community import member_for_identity
-from bot.services.membership import (
-    MembershipChanges,
-    channel_joined,
-    channel_left,
-    find_by_identity,
-    mapped_circle,
-    sync_channel,
-)
+from bot.services.channel_members import Newcomer, member_joined, member_left, sync_members
+from bot.services.channels import mapped_among
+from bot.services.membership import MembershipChanges
 
 log = logging.getLogger(__name__)
 
@@ -49,41 +43,28 @@ class RoomMembers:
         self.pending: set[str] = set()  # rooms whose members must be read again
         self.started = False  # every mapped room read once since this process started
 
-    # ------------------------------------------------------------------ store (small functions)
+    # ------------------------------------------------------------------ the core (one unit of work each)
     def mapped_rooms(self, room_ids: set[str]) -> set[str]:
-        with self.dispatcher.store.unit_of_work() as session:
-            return {room_id for room_id in room_ids if mapped_circle(session, channel_of(room_id)) is not None}
+        mapped = mapped_among(self.dispatcher, [channel_of(room_id) for room_id in room_ids])
+        return {room_id for room_id in room_ids if channel_of(room_id) in mapped}
 
     def apply(self, room_id: str, people: dict[str, str | None]) -> MembershipChanges:
-        """Make the room's members exactly `people` (user id -> display name), in one unit of work."""
-        listed = {identity_of(user): name for user, name in people.items() if not self.config.ignores(user)}
-        dispatcher = self.dispatcher
-        with dispatcher.store.unit_of_work() as session:
-            community = dispatcher.community(session)
-            changes = sync_channel(
-                session, community, channel_of(room_id), listed, dispatcher.config, dispatcher.clock.now()
-            )
+        """Make the room's members exactly `people` (user id -> display name)."""
+        listed = {identity_of(user): Newcomer(name) for user, name in people.items() if not self.config.ignores(user)}
+        changes = sync_members(self.dispatcher, channel_of(room_id), listed)
         if changes:
             log.info("room %s: %d joined its circle, %d left it", room_id, len(changes.joined), len(changes.left))
         return changes
 
     def joined(self, room_id: str, user_id: str, display_name: str | None) -> MembershipChanges:
         """Someone joined (or, already in, changed their name)."""
-        dispatcher = self.dispatcher
-        identity, now = identity_of(user_id), dispatcher.clock.now()
-        with dispatcher.store.unit_of_work() as session:
-            community = dispatcher.community(session)
-            channel = channel_of(room_id)
-            if mapped_circle(session, channel) is not None:
-                return channel_joined(session, community, channel, identity, display_name, dispatcher.config, now)
-            known = find_by_identity(session, identity)
-            if display_name and known is not None and known.community_id == community.id:
-                member_for_identity(session, community, identity, display_name, dispatcher.config, now)
-        return MembershipChanges()
+        newcomer = Newcomer(display_name)
+        return member_joined(
+            self.dispatcher, channel_of(room_id), identity_of(user_id), newcomer, rename_elsewhere=True
+        )
 
     def left(self, room_id: str, user_id: str) -> MembershipChanges:
-        with self.dispatcher.store.unit_of_work() as session:
-            return channel_left(session, channel_of(room_id), identity_of(user_id), self.dispatcher.clock.now())
+        return member_left(self.dispatcher, channel_of(room_id), identity_of(user_id))
 
     # ------------------------------------------------------------------ events
     def on_membership(self, room_id: str, event: dict[str, Any]) -> MembershipChanges:

@@ -15,14 +15,12 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import select
-
 from adapters.matrix.inbound import Reaction, ReadUpTo, ReceiptLike, identity_of, read_receipts, timestamp
 from adapters.matrix.state import MatrixState, part_key
 from bot import signals
 from bot.dispatch import Dispatcher
-from bot.models import MessageRef
-from bot.services.reads import is_ack_emoji, item_for_message
+from bot.services.messages import is_item_message, posted_at
+from bot.services.reads import is_ack_emoji
 
 log = logging.getLogger(__name__)
 
@@ -73,14 +71,13 @@ class ReadSignals:
             return False
         identity = identity_of(reaction.sender)
         reaction = replace(reaction, reacts_to=self.first_part(reaction.reacts_to))
-        with self.state.session() as session:
-            if item_for_message(session, reaction.channel, reaction.reacts_to) is None:
-                return False
+        if not is_item_message(self.dispatcher, reaction.channel, reaction.reacts_to):
+            return False
+        with self.state.batch() as keys:
             ack_key = self._ack_key(reaction.channel, reaction.reacts_to, identity)
-            reactions = set(json.loads(self.state.get_in(session, ack_key) or "[]")) | {reaction.event_id}
-            self.state.set_in(session, ack_key, json.dumps(sorted(reactions)))
-            self.state.set_in(
-                session,
+            reactions = set(json.loads(keys.get(ack_key) or "[]")) | {reaction.event_id}
+            keys.set(ack_key, json.dumps(sorted(reactions)))
+            keys.set(
                 f"reaction:{reaction.event_id}",
                 json.dumps([reaction.channel, reaction.reacts_to, identity, reaction.key]),
             )
@@ -96,18 +93,18 @@ class ReadSignals:
 
     def on_redaction(self, room_id: str, redacted: str) -> bool:
         """A redaction: when it removes a remembered ✅/👍, the acknowledgement is withdrawn."""
-        with self.state.session() as session:
-            stored = self.state.get_in(session, f"reaction:{redacted}")
+        with self.state.batch() as keys:
+            stored = keys.get(f"reaction:{redacted}")
             if stored is None:
                 return False
             channel, message, identity, key = json.loads(stored)
-            self.state.delete_in(session, f"reaction:{redacted}")
+            keys.delete(f"reaction:{redacted}")
             ack_key = self._ack_key(channel, message, identity)
-            remaining = set(json.loads(self.state.get_in(session, ack_key) or "[]")) - {redacted}
+            remaining = set(json.loads(keys.get(ack_key) or "[]")) - {redacted}
             if remaining:
-                self.state.set_in(session, ack_key, json.dumps(sorted(remaining)))
+                keys.set(ack_key, json.dumps(sorted(remaining)))
                 return False
-            self.state.delete_in(session, ack_key)
+            keys.delete(ack_key)
         return signals.reaction(self.dispatcher, identity, channel, message, key, added=False)
 
     @staticmethod
@@ -133,11 +130,7 @@ class ReadSignals:
 
     async def upto(self, room_id: str, channel: str, read: ReadUpTo) -> datetime | None:
         """When the receipted event was posted: Relais' own record for its items, else the server's time."""
-        with self.dispatcher.store.unit_of_work() as session:
-            message_id = self.state.get_in(session, part_key(read.event_id)) or read.event_id
-            posted = session.scalar(
-                select(MessageRef.posted_at).where(MessageRef.channel == channel, MessageRef.message_id == message_id)
-            )
+        posted = posted_at(self.dispatcher, channel, self.first_part(read.event_id))
         if posted is not None:
             return posted
         ms = self.times.get(read.event_id)

@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from nio import AsyncClient, JoinResponse, RoomCreateResponse, RoomLeaveResponse, RoomPreset
-from sqlalchemy import select
 
 from adapters.matrix.config import MatrixConfig
 from adapters.matrix.errors import delivery_failure
@@ -17,10 +16,10 @@ from bot.delivery import PermanentFailure
 from bot.dispatch import Dispatcher
 from bot.i18n import N_, translator
 from bot.markup import esc
-from bot.models import CircleChannel, Identity
-from bot.outbox import enqueue
-from bot.services.community import map_channel
-from bot.services.membership import mapped_circle
+from bot.services.channel_members import belongs
+from bot.services.channels import is_mapped, move_channel
+from bot.services.identities import platform_identities
+from bot.services.notices import say_once
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +62,7 @@ class Rooms:
 
     # ------------------------------------------------------------------ circles
     def is_mapped(self, room_id: str) -> bool:
-        with self.dispatcher.store.unit_of_work() as session:
-            return mapped_circle(session, channel_of(room_id)) is not None
+        return is_mapped(self.dispatcher, channel_of(room_id))
 
     def is_direct(self, room_id: str) -> bool:
         """A direct chat with Relais: never a circle's room; one we know as direct, or just two people."""
@@ -80,8 +78,7 @@ class Rooms:
         """A member (in a circle now) or a facilitator; nothing is stored for anyone else."""
         if not user_id or self.config.ignores(user_id):
             return False
-        with self.dispatcher.store.unit_of_work() as session:
-            return self.dispatcher.admitted(session, identity_of(user_id)) is not None
+        return belongs(self.dispatcher, identity_of(user_id))
 
     async def on_invite(self, room_id: str, invite_state: Iterable[Any]) -> None:
         """Only members get in: a room already linked to a circle, a member or a facilitator, or
@@ -111,21 +108,17 @@ class Rooms:
             self.remember_direct(inviter, room_id)
 
     def remember_direct(self, user_id: str, room_id: str) -> None:
-        with self.state.session() as session:
-            self.state.set_in(session, f"dm:{user_id}", room_id)
-            self.state.set_in(session, f"direct-room:{room_id}", user_id)
+        with self.state.batch() as keys:
+            keys.set(f"dm:{user_id}", room_id)
+            keys.set(f"direct-room:{room_id}", user_id)
 
     def say_unlinked(self, room_id: str) -> bool:
         """In a group room linked to no circle, say once how a facilitator links it."""
-        key = f"unlinked-told:{room_id}"
-        with self.dispatcher.store.unit_of_work() as session:
-            if self.state.get_in(session, key):
-                return False
-            self.state.set_in(session, key, "1")
-            tr = translator(self.dispatcher.config.language)
-            command = self.config.prefix + tr.t(MAP_USAGE).removeprefix("/")
-            text = tr.t(UNLINKED_ROOM, command=esc(command, 80))
-            enqueue(session, self.dispatcher.clock.now(), text, channel=channel_of(room_id))
+        tr = translator(self.dispatcher.config.language)
+        command = self.config.prefix + tr.t(MAP_USAGE).removeprefix("/")
+        text = tr.t(UNLINKED_ROOM, command=esc(command, 80))
+        if not say_once(self.state, f"unlinked-told:{room_id}", channel_of(room_id), text):
+            return False
         log.info("room %s is linked to no circle: said so once", room_id)
         self.outbox_written()
         return True
@@ -145,23 +138,15 @@ class Rooms:
             )
 
     def move_circle(self, old_room: str, new_room: str) -> bool:
-        with self.dispatcher.store.unit_of_work() as session:
-            old = channel_of(old_room)
-            mapping = session.scalar(select(CircleChannel).where(CircleChannel.channel == old))
-            if mapping is None:
-                return False
-            circle = mapping.circle
-            session.delete(mapping)
-            session.flush()
-            map_channel(session, circle, channel_of(new_room))
-        log.info("circle %s moved from %s to %s", circle.name, old_room, new_room)
+        circle = move_channel(self.dispatcher, channel_of(old_room), channel_of(new_room))
+        if circle is None:
+            return False
+        log.info("circle %s moved from %s to %s", circle, old_room, new_room)
         return True
 
     def reapply_upgrades(self) -> None:
         """At start the config may still name an upgraded room: move its circle again, and say so."""
-        with self.state.session() as session:
-            upgrades = dict(self.state.items_in(session, "upgrade:"))
-        for key, new_room in upgrades.items():
+        for key, new_room in self.state.items("upgrade:"):
             old_room = key.removeprefix("upgrade:")
             if self.move_circle(old_room, new_room):
                 log.warning("room %s became %s: update [[circles]] in the config", old_room, new_room)
@@ -171,22 +156,16 @@ class Rooms:
         """Without end-to-end support, say once in an encrypted room that Relais cannot read it."""
         if self.e2e:
             return False
-        key = f"e2e-warned:{room_id}"
-        with self.dispatcher.store.unit_of_work() as session:
-            if self.state.get_in(session, key):
-                return False
-            self.state.set_in(session, key, "1")
-            tr = translator(self.dispatcher.config.language)
-            enqueue(session, self.dispatcher.clock.now(), tr.t(CANNOT_READ), channel=channel_of(room_id))
+        text = translator(self.dispatcher.config.language).t(CANNOT_READ)
+        if not say_once(self.state, f"e2e-warned:{room_id}", channel_of(room_id), text):
+            return False
         log.warning("room %s is encrypted and end-to-end support is off: said so once", room_id)
         self.outbox_written()
         return True
 
     # ------------------------------------------------------------------ direct chats
     def matrix_user(self, member_id: int) -> str:
-        with self.dispatcher.store.unit_of_work() as session:
-            identities = session.scalars(select(Identity.identity).where(Identity.member_id == member_id)).all()
-        users = [user_of(identity) for identity in identities if identity.startswith("matrix:")]
+        users = [user_of(identity) for identity in platform_identities(self.dispatcher, member_id, "matrix")]
         if not users:
             raise PermanentFailure(f"member {member_id} has no Matrix identity")
         return sorted(users)[0]

@@ -1,4 +1,4 @@
-"""Sending outbox rows to Matrix (bot.delivery.Sender).
+"""Sending outgoing messages to Matrix (bot.delivery.Sender).
 
 The outbox id is the transaction id: Synapse remembers (device, transaction id) and answers a
 resend after a crash with the event it already created, instead of posting it twice. This
@@ -12,19 +12,15 @@ that stands for the item (its MessageRef); the others are remembered as parts of
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 
 from nio import AsyncClient, LocalProtocolError, RoomSendResponse
-from sqlalchemy import update
 
 from adapters.matrix.errors import NETWORK_ERRORS, delivery_failure, describe
 from adapters.matrix.inbound import channel_of, room_of
 from adapters.matrix.render import message_contents
 from adapters.matrix.rooms import Rooms
 from adapters.matrix.state import MatrixState, part_key
-from bot.db import Store
-from bot.delivery import PermanentFailure, Sent, TemporaryFailure
-from bot.models import OutboxMessage
+from bot.delivery import Outgoing, PermanentFailure, Sent, TemporaryFailure
 
 log = logging.getLogger(__name__)
 
@@ -37,19 +33,19 @@ class MatrixSender:
         self.rooms = rooms
         self.state = state
 
-    async def send(self, message: OutboxMessage, resend: bool) -> Sent:
+    async def send(self, message: Outgoing, resend: bool) -> Sent:
         try:
             return await self._send(message, resend)
         except NETWORK_ERRORS as error:
             raise TemporaryFailure(f"homeserver unreachable: {describe(error)}") from error
 
-    async def _send(self, message: OutboxMessage, resend: bool) -> Sent:
+    async def _send(self, message: Outgoing, resend: bool) -> Sent:
         if message.channel:
             room_id = room_of(message.channel)
         elif message.member_id is not None:
             room_id = await self.rooms.direct_room(message.member_id)
         else:
-            raise PermanentFailure("an outbox row with neither channel nor member")
+            raise PermanentFailure("an outgoing message with neither channel nor member")
         contents = message_contents(message.text, notify=message.notify, thread=message.thread)
         events = []
         for number, content in enumerate(contents, 1):
@@ -63,9 +59,9 @@ class MatrixSender:
 
     def remember_parts(self, events: list[str]) -> None:
         """The second and later parts stand for the first one (reactions, read receipts)."""
-        with self.state.session() as session:
+        with self.state.batch() as keys:
             for event_id in events[1:]:
-                self.state.set_in(session, part_key(event_id), events[0])
+                keys.set(part_key(event_id), events[0])
 
     async def _send_event(self, room_id: str, content: dict[str, object], tx_id: str) -> str:
         try:
@@ -77,21 +73,3 @@ class MatrixSender:
         if not isinstance(response, RoomSendResponse):
             raise delivery_failure(response, f"sending to {room_id}")
         return response.event_id
-
-
-def release_leases(store: Store, now: datetime) -> int:
-    """At start, resend at once what a crashed process left 'sending' (instead of after its lease).
-
-    Safe on Matrix even if another process still holds the row: the same transaction id from
-    the same device gives the same event.
-    """
-    with store.unit_of_work() as session:
-        result = session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.platform == "matrix", OutboxMessage.status == "sending")
-            .values(not_before=now)
-        )
-        count = int(getattr(result, "rowcount", 0) or 0)
-    if count:
-        log.info("%d message(s) interrupted by a stop are sent again, with their transaction ids", count)
-    return count

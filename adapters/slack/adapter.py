@@ -24,8 +24,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack import commands, events, full_text, home, members, modal
-from adapters.slack.lookups import ensure_facilitators, map_channels
+from adapters.slack import addresses, commands, events, full_text, home, members, modal
 from adapters.slack.mode import HttpTransport, Transport, make_transport
 from adapters.slack.pacing import ChannelPacer
 from adapters.slack.people import People
@@ -35,6 +34,8 @@ from adapters.slack.settings import SlackSettings, load_settings
 from bot.config import ConfigError
 from bot.dispatch import Dispatcher
 from bot.i18n import N_
+from bot.services.channels import map_channels
+from bot.services.identities import ensure_facilitators
 
 log = logging.getLogger(__name__)
 
@@ -136,10 +137,12 @@ class SlackAdapter:
             done = await runtime.blocking(ensure_facilitators, runtime.dispatcher, people)
             log.info("Slack facilitators: %s", ", ".join(done))
         if runtime.settings.channels:
-            for line in await runtime.blocking(
-                map_channels, runtime.dispatcher, runtime.team(), runtime.settings.channels
-            ):
-                log.info("Slack channel mapped to a circle: %s", line)
+            team = runtime.team()
+            wanted = {
+                addresses.channel(team, channel_id): name for channel_id, name in runtime.settings.channels.items()
+            }
+            for channel, circle in await runtime.blocking(map_channels, runtime.dispatcher, wanted):
+                log.info("Slack channel mapped to a circle: %s -> %s", addresses.local_id(channel), circle)
         await members.sync_all(runtime)  # before listening: the circles start as Slack shows them
         await self.transport.start()
         self.started = True

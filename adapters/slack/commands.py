@@ -17,12 +17,13 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 
 from adapters.slack import addresses
-from adapters.slack.lookups import circle_slugs, known_members
 from adapters.slack.mentions import mentioned_channels, mentioned_users, rewrite
 from adapters.slack.modal import open_engage
 from adapters.slack.runtime import Runtime
 from bot.reply import Incoming
 from bot.router import split_command
+from bot.services.channels import circle_slugs
+from bot.services.identities import nameable
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +119,7 @@ async def resolve_mentions(runtime: Runtime, line: str, canonical: str, team: st
     if canonical in PEOPLE_COMMANDS and users:
         identities = {runtime.identity(user, team): user for user in users}
         people = {identity: names.get(user) for identity, user in identities.items()}
-        known = await runtime.blocking(known_members, runtime.dispatcher, speaker, people)
+        known = await runtime.blocking(nameable, runtime.dispatcher, speaker, people)
         user_words.update({user: identity for identity, user in identities.items() if identity in known})
     slugs: dict[str, str] = {}
     if channels:

@@ -1,18 +1,16 @@
-"""The /engage modal: its view (pure Block Kit) and the values read back from a submission."""
+"""The /engage modal: its view (pure Block Kit) and the values read back from a submission (EngageForm)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from adapters.slack.blocks import plain
 from bot.i18n import N_, Translator
+from bot.services.engage import CIRCLE, DUE_DATE, DUE_TEXT, RESOURCES, RESULT, WHAT, EngageForm
 
-CALLBACK_ID = "relais_engage"
-WHAT, DUE_TEXT, DUE_DATE, CIRCLE, RESULT = "what", "due_text", "due_date", "circle", "result"
-RESOURCES = ("human", "financial", "material", "immaterial")
+CALLBACK_ID = "relais_engage"  # each input block's block_id is the name of its field (bot.services.engage)
 VALUE = "value"  # the action_id of every input element
 RESOURCE_LABELS = {
     "human": N_("Human resources mobilised"),
@@ -26,19 +24,6 @@ RESOURCE_HINTS = {
     "material": N_("Rooms, equipment, vehicles"),
     "immaterial": N_("Network, know-how, communication"),
 }
-
-
-@dataclass(frozen=True)
-class EngageForm:
-    what: str = ""
-    due_text: str = ""
-    due_date: str | None = None  # YYYY-MM-DD from the date picker
-    circle_id: int | None = None
-    result: str = ""
-    human: str = ""
-    financial: str = ""
-    material: str = ""
-    immaterial: str = ""
 
 
 def _text_input(
@@ -72,6 +57,46 @@ def _text_input(
     return block_json
 
 
+def _circle_select(tr: Translator, circles: Sequence[tuple[int, str]], circle_id: int | None) -> dict[str, Any] | None:
+    """The circle to choose, `circle_id` preselected; None when there is no circle to offer."""
+    options = [{"text": plain(name), "value": str(number)} for number, name in circles[:100]]
+    if not options:
+        return None
+    select: dict[str, Any] = {
+        "type": "static_select",
+        "action_id": VALUE,
+        "options": options,
+        "placeholder": plain(tr.t("Choose a circle")),
+    }
+    chosen = next((option for option in options if option["value"] == str(circle_id)), None)
+    if chosen is not None:
+        select["initial_option"] = chosen
+    return {
+        "type": "input",
+        "block_id": CIRCLE,
+        "optional": True,
+        "label": plain(tr.t("Circle"), 2000),
+        "element": select,
+    }
+
+
+def _note_inputs(tr: Translator) -> list[dict[str, Any]]:
+    """The expected result, then the four kinds of resources mobilised."""
+    result = _text_input(
+        tr,
+        RESULT,
+        N_("Expected result"),
+        optional=True,
+        multiline=True,
+        placeholder=N_("What will be different when it is done?"),
+    )
+    resources = [
+        _text_input(tr, kind, RESOURCE_LABELS[kind], optional=True, multiline=True, placeholder=RESOURCE_HINTS[kind])
+        for kind in RESOURCES
+    ]
+    return [result, *resources]
+
+
 def engage_view(
     tr: Translator, circles: Sequence[tuple[int, str]], circle_id: int | None, metadata: Mapping[str, Any]
 ) -> dict[str, Any]:
@@ -102,47 +127,10 @@ def engage_view(
             "element": {"type": "datepicker", "action_id": VALUE, "placeholder": plain(tr.t("Pick a day"))},
         },
     ]
-    options = [{"text": plain(name), "value": str(number)} for number, name in circles[:100]]
-    if options:
-        select: dict[str, Any] = {
-            "type": "static_select",
-            "action_id": VALUE,
-            "options": options,
-            "placeholder": plain(tr.t("Choose a circle")),
-        }
-        chosen = next((option for option in options if option["value"] == str(circle_id)), None)
-        if chosen is not None:
-            select["initial_option"] = chosen
-        blocks.append(
-            {
-                "type": "input",
-                "block_id": CIRCLE,
-                "optional": True,
-                "label": plain(tr.t("Circle"), 2000),
-                "element": select,
-            }
-        )
-    blocks.append(
-        _text_input(
-            tr,
-            RESULT,
-            N_("Expected result"),
-            optional=True,
-            multiline=True,
-            placeholder=N_("What will be different when it is done?"),
-        )
-    )
-    for kind in RESOURCES:
-        blocks.append(
-            _text_input(
-                tr,
-                kind,
-                RESOURCE_LABELS[kind],
-                optional=True,
-                multiline=True,
-                placeholder=RESOURCE_HINTS[kind],
-            )
-        )
+    circle = _circle_select(tr, circles, circle_id)
+    if circle is not None:
+        blocks.append(circle)
+    blocks += _note_inputs(tr)
     return {
         "type": "modal",
         "callback_id": CALLBACK_ID,

@@ -16,13 +16,13 @@ from slack_bolt.async_app import AsyncApp
 from adapters.slack.blocks import ACK_ACTION, ACK_ALL_ACTION
 from adapters.slack.commands import resolve_mentions
 from adapters.slack.home import publish_home
-from adapters.slack.lookups import notice
-from adapters.slack.member_store import belongs
 from adapters.slack.runtime import SOURCE, Runtime
 from bot import signals
 from bot.i18n import Translator
 from bot.reply import Incoming
 from bot.router import split_command
+from bot.services.channel_members import belongs
+from bot.services.notices import member_notice
 from bot.services.reads import is_ack_emoji
 
 log = logging.getLogger(__name__)
@@ -124,7 +124,7 @@ async def on_button(runtime: Runtime, body: dict[str, Any], action: dict[str, An
             return tr.t("Thank you, reading confirmed: {refs}.", refs=refs)
         return tr.t("Already confirmed: {refs}.", refs=refs)
 
-    await runtime.blocking(notice, runtime.dispatcher, identity, channel, text)
+    await runtime.blocking(member_notice, runtime.dispatcher, identity, channel, text)
     runtime.notify()
 
 

@@ -8,37 +8,19 @@ of their circles). A stranger's click opens nothing.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
 from adapters.slack.blocks import chunks, plain, section
-from adapters.slack.home import home_context
 from adapters.slack.home_view import READ_FULL_ACTION
 from adapters.slack.runtime import Runtime
-from bot.dispatch import Dispatcher
 from bot.i18n import translator
 from bot.markup import to_mrkdwn
+from bot.services.home import FullText, item_in_full
 
 log = logging.getLogger(__name__)
 MODAL_BLOCKS = 100  # Slack: at most 100 blocks in a modal
-
-
-@dataclass(frozen=True)
-class FullText:
-    language: str
-    markup: str
-
-
-def load_full(dispatcher: Dispatcher, identity: str, number: int) -> FullText | None:
-    """What /show #number answers this member (a refusal if they may not see it); None for a stranger."""
-    with dispatcher.store.unit_of_work() as session:
-        ctx = home_context(dispatcher, session, identity, None)
-        command = dispatcher.router.find("show")
-        if ctx is None or command is None:
-            return None
-        return FullText(ctx.language, dispatcher.run(ctx, command, f"#{number}").text)
 
 
 def full_view(data: FullText, number: int) -> dict[str, Any]:
@@ -60,7 +42,7 @@ async def on_read_full(runtime: Runtime, body: dict[str, Any], action: dict[str,
     user = body.get("user") or {}
     team = (body.get("team") or {}).get("id") or user.get("team_id")
     identity = runtime.identity(str(user.get("id")), team)
-    data = await runtime.blocking(load_full, runtime.dispatcher, identity, number)
+    data = await runtime.blocking(item_in_full, runtime.dispatcher, identity, number)
     if data is None or not body.get("trigger_id"):
         return
     await runtime.client.views_open(trigger_id=str(body["trigger_id"]), view=full_view(data, number))

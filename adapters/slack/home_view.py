@@ -3,41 +3,15 @@ upcoming meetings, and "mark all read"."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from adapters.slack.blocks import ACK_ACTION, ACK_ALL_ACTION, SECTION_LIMIT, ack_button, chunks, plain, section
 from adapters.slack.split import shorten
 from bot.i18n import N_, Translator, translator
 from bot.markup import esc, to_mrkdwn
+from bot.services.home import HomeData
 
 READ_FULL_ACTION = "relais_read_full"
-
-
-@dataclass(frozen=True)
-class HomeItem:
-    """An unread item in the home: its number, its line (markup), and whether the line abbreviates it."""
-
-    number: int
-    line: str
-    abbreviated: bool = False
-
-
-@dataclass(frozen=True)
-class HomeData:
-    """What the home shows, already written in markup (see bot.markup) in the member's language."""
-
-    language: str
-    name: str
-    commitments: list[str] = field(default_factory=list)
-    more_commitments: int = 0
-    unread: list[HomeItem] = field(default_factory=list)
-    unread_total: int = 0
-    meetings: list[str] = field(default_factory=list)
-
-    @property
-    def unread_numbers(self) -> list[int]:
-        return [item.number for item in self.unread]
 
 
 def header(text: str) -> dict[str, Any]:
@@ -71,6 +45,50 @@ def read_in_full(tr: Translator, number: int) -> dict[str, Any]:
     return {"type": "actions", "block_id": f"home_full_{number}", "elements": [button]}
 
 
+def unread_blocks(tr: Translator, data: HomeData) -> list[dict[str, Any]]:
+    """The unread items, each with its ✅ button (and "Read in full" when abbreviated), then "Mark all as read"."""
+    if not data.unread:
+        return [section(to_mrkdwn(tr.t("You are up to date: nothing left to read. 👏")))]
+    blocks: list[dict[str, Any]] = []
+    for item in data.unread:
+        block = section(shorten(to_mrkdwn(item.line), SECTION_LIMIT))
+        block["block_id"] = f"home_item_{item.number}"
+        block["accessory"] = {**ack_button(item.number, tr.t("✅ Got it")), "action_id": ACK_ACTION}
+        blocks.append(block)
+        if item.abbreviated:
+            blocks.append(read_in_full(tr, item.number))
+    if data.unread_total > len(data.unread):
+        blocks.append(section(to_mrkdwn(tr.t("… and {count} older.", count=data.unread_total - len(data.unread)))))
+    blocks.append(
+        {
+            "type": "actions",
+            "block_id": "home_ack_all",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": ACK_ALL_ACTION,
+                    "text": plain(tr.t("Mark all as read")),
+                    "value": ",".join(str(number) for number in data.unread_numbers),
+                    "confirm": {
+                        "title": plain(tr.t("Mark all as read"), 100),
+                        "text": plain(
+                            tr.tn(
+                                "Confirm that you have read these {count} item?",
+                                "Confirm that you have read these {count} items?",
+                                len(data.unread),
+                            ),
+                            300,
+                        ),
+                        "confirm": plain(tr.t("Yes, I have read them"), 30),
+                        "deny": plain(tr.t("Cancel"), 30),
+                    },
+                }
+            ],
+        }
+    )
+    return blocks
+
+
 def home_view(data: HomeData) -> dict[str, Any]:
     tr = translator(data.language)
     blocks: list[dict[str, Any]] = [
@@ -86,45 +104,7 @@ def home_view(data: HomeData) -> dict[str, Any]:
         blocks.append(section(to_mrkdwn(tr.t("You have no open commitment. Commit to an action with /engage."))))
     blocks.append({"type": "divider"})
     blocks.append(header(tr.tn("{count} item to read", "{count} items to read", data.unread_total)))
-    if data.unread:
-        for item in data.unread:
-            block = section(shorten(to_mrkdwn(item.line), SECTION_LIMIT))
-            block["block_id"] = f"home_item_{item.number}"
-            block["accessory"] = {**ack_button(item.number, tr.t("✅ Got it")), "action_id": ACK_ACTION}
-            blocks.append(block)
-            if item.abbreviated:
-                blocks.append(read_in_full(tr, item.number))
-        if data.unread_total > len(data.unread):
-            blocks.append(section(to_mrkdwn(tr.t("… and {count} older.", count=data.unread_total - len(data.unread)))))
-        blocks.append(
-            {
-                "type": "actions",
-                "block_id": "home_ack_all",
-                "elements": [
-                    {
-                        "type": "button",
-                        "action_id": ACK_ALL_ACTION,
-                        "text": plain(tr.t("Mark all as read")),
-                        "value": ",".join(str(number) for number in data.unread_numbers),
-                        "confirm": {
-                            "title": plain(tr.t("Mark all as read"), 100),
-                            "text": plain(
-                                tr.tn(
-                                    "Confirm that you have read these {count} item?",
-                                    "Confirm that you have read these {count} items?",
-                                    len(data.unread),
-                                ),
-                                300,
-                            ),
-                            "confirm": plain(tr.t("Yes, I have read them"), 30),
-                            "deny": plain(tr.t("Cancel"), 30),
-                        },
-                    }
-                ],
-            }
-        )
-    else:
-        blocks.append(section(to_mrkdwn(tr.t("You are up to date: nothing left to read. 👏"))))
+    blocks += unread_blocks(tr, data)
     blocks.append({"type": "divider"})
     blocks.append(header(tr.t("Upcoming meetings")))
     if data.meetings:

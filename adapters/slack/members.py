@@ -21,8 +21,9 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack import addresses, member_store
-from adapters.slack.member_store import Newcomer
+from adapters.slack import addresses
+from bot.services.channel_members import Newcomer, member_joined, member_left, sync_members
+from bot.services.channels import is_mapped, platform_channels
 from bot.services.membership import MembershipChanges
 
 if TYPE_CHECKING:
@@ -83,7 +84,7 @@ async def sync_channel(runtime: Runtime, channel: str) -> MembershipChanges | No
     people = {
         runtime.identity(user): Newcomer(person.name, person.language) for user, person in found.items() if person.human
     }
-    changes = await runtime.blocking(member_store.sync_members, runtime.dispatcher, channel, people)
+    changes = await runtime.blocking(sync_members, runtime.dispatcher, channel, people)
     log.info(
         "Slack channel %s: %d member(s); joined: %s; left: %s",
         channel_id,
@@ -102,7 +103,7 @@ async def sync_channels(runtime: Runtime, channels: Iterable[str]) -> None:
 
 async def sync_all(runtime: Runtime) -> None:
     """At start: every Slack channel mapped to a circle."""
-    await sync_channels(runtime, await runtime.blocking(member_store.slack_channels, runtime.dispatcher))
+    await sync_channels(runtime, await runtime.blocking(platform_channels, runtime.dispatcher, "slack"))
 
 
 async def on_joined(runtime: Runtime, body: dict[str, Any], event: dict[str, Any]) -> None:
@@ -112,7 +113,7 @@ async def on_joined(runtime: Runtime, body: dict[str, Any], event: dict[str, Any
     team = body.get("team_id")
     channel = runtime.channel(str(channel_id), team)
     if user == runtime.bot_user_id:  # Relais was added to a channel: if it is a circle's, see who is there
-        if await runtime.blocking(member_store.is_mapped, runtime.dispatcher, channel):
+        if await runtime.blocking(is_mapped, runtime.dispatcher, channel):
             await sync_channel(runtime, channel)
         return
     person = await runtime.people.person(str(user))
@@ -122,7 +123,7 @@ async def on_joined(runtime: Runtime, body: dict[str, Any], event: dict[str, Any
         log.warning("Slack could not describe %s, who joined %s: counted as a person", user, channel_id)
     newcomer = Newcomer(person.name, person.language) if person is not None else Newcomer()
     identity = runtime.identity(str(user), team)
-    changes = await runtime.blocking(member_store.member_joined, runtime.dispatcher, channel, identity, newcomer)
+    changes = await runtime.blocking(member_joined, runtime.dispatcher, channel, identity, newcomer)
     if changes.joined:
         log.info("Slack channel %s: %s joined its circle", channel_id, ", ".join(changes.joined))
 
@@ -134,12 +135,10 @@ async def on_left(runtime: Runtime, body: dict[str, Any], event: dict[str, Any])
     team = body.get("team_id")
     channel = runtime.channel(str(channel_id), team)
     if user == runtime.bot_user_id:
-        if await runtime.blocking(member_store.is_mapped, runtime.dispatcher, channel):
+        if await runtime.blocking(is_mapped, runtime.dispatcher, channel):
             log.warning("Relais was removed from Slack channel %s: its members are no longer followed", channel_id)
         return
-    changes = await runtime.blocking(
-        member_store.member_left, runtime.dispatcher, channel, runtime.identity(str(user), team)
-    )
+    changes = await runtime.blocking(member_left, runtime.dispatcher, channel, runtime.identity(str(user), team))
     if changes.left:
         log.info("Slack channel %s: %s left its circle", channel_id, ", ".join(changes.left))
 

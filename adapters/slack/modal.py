@@ -1,4 +1,4 @@
-"""/engage without text opens a modal; its submission is checked and saved (see engage_store.py).
+"""/engage without text opens a modal; its submission is checked and saved like /engage (bot.services.engage).
 
 Slack gives 3 seconds to answer a submission: errors go back inline (`response_action: errors`)
 when the check is done in time; past 2.5 s the modal is closed and the work finishes anyway
@@ -13,10 +13,11 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
-from adapters.slack import addresses, engage_form, engage_store
+from adapters.slack import addresses, engage_form
 from adapters.slack.runtime import Runtime
 from bot.i18n import translator
 from bot.reply import Incoming
+from bot.services.engage import WHAT, form_choices, submit_form
 
 log = logging.getLogger(__name__)
 ANSWER_WITHIN = 2.5
@@ -25,9 +26,9 @@ ANSWER_WITHIN = 2.5
 async def open_engage(runtime: Runtime, trigger_id: str, incoming: Incoming) -> bool:
     """Open the /engage modal (call it right after ack: the trigger is valid 3 seconds).
 
-    False, and nothing opens, for someone who may not use Relais there (see form_context).
+    False, and nothing opens, for someone who may not use Relais there (see form_choices).
     """
-    context = await runtime.blocking(engage_store.form_context, runtime.dispatcher, incoming)
+    context = await runtime.blocking(form_choices, runtime.dispatcher, incoming)
     if context is None:
         return False
     metadata = {"channel": incoming.channel, "thread": incoming.thread}
@@ -61,7 +62,7 @@ async def submit(runtime: Runtime, ack: Any, body: dict[str, Any], view: dict[st
         direct=addresses.is_direct(addresses.local_id(channel) or ""),
     )
     form = engage_form.read_form(view)
-    work = asyncio.ensure_future(runtime.blocking(engage_store.submit, runtime.dispatcher, form, incoming))
+    work = asyncio.ensure_future(runtime.blocking(submit_form, runtime.dispatcher, form, incoming))
     try:
         errors = await asyncio.wait_for(asyncio.shield(work), ANSWER_WITHIN)
     except TimeoutError:
@@ -74,7 +75,7 @@ async def submit(runtime: Runtime, ack: Any, body: dict[str, Any], view: dict[st
     except Exception:
         log.exception("saving the /engage modal failed")
         sorry = runtime.community_tr.t("Something went wrong on my side; nothing was changed.")
-        await ack(response_action="errors", errors={engage_form.WHAT: sorry})
+        await ack(response_action="errors", errors={WHAT: sorry})
         return
     if errors:
         await ack(response_action="errors", errors=errors)

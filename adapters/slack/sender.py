@@ -1,20 +1,20 @@
-"""SlackSender: delivers outbox rows (bot.delivery.Sender) with the Web API.
+"""SlackSender: delivers outgoing messages (bot.delivery.Sender, Outgoing) with the Web API.
 
 * a channel post: chat.postMessage with Block Kit, the ✅ button for items to read, and the outbox
   id in message metadata; paced to about one message per second per channel;
-* an ephemeral reply (row.ephemeral, row.recipient): the command's response_url when this process
+* an ephemeral reply (message.ephemeral, message.recipient): the command's response_url when this process
   has it, else chat.postEphemeral, else — the bot is not in that channel — a direct message;
-* a direct message (row.member_id): conversations.open with the member's Slack identity, then post.
+* a direct message (message.member_id): conversations.open with the member's Slack identity, then post.
 
 The whole text always goes (blocks.message_parts): in sections of at most 3,000 characters, and in
 several messages, in order, when one would hold more than Slack accepts (about 10,000 characters);
-the ✅ button is on the last one, whose ts is the row's message id.
+the ✅ button is on the last one, whose ts is the message id recorded in its outbox row.
 
 A resend (the process died between posting and marking the row sent) first looks for the messages
 carrying this outbox id (and part number) in conversations.history/replies, and posts only the
 missing ones.
 HTTP 429 is retried by slack_sdk's AsyncRateLimitErrorRetryHandler installed on the client; when
-it persists, the row is handed back with TemporaryFailure(retry_after) and nothing is lost.
+it persists, the message is handed back with TemporaryFailure(retry_after) and nothing is lost.
 """
 
 from __future__ import annotations
@@ -33,13 +33,12 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack import addresses
 from adapters.slack.blocks import message_parts, outbox_id_of, part_of, text_only
-from adapters.slack.lookups import RowInfo, row_info
 from adapters.slack.pacing import ChannelPacer
 from adapters.slack.response_urls import ResponseUrls
-from bot.delivery import PermanentFailure, Sent, TemporaryFailure
+from bot.delivery import Outgoing, PermanentFailure, Sent, TemporaryFailure
 from bot.dispatch import Dispatcher
 from bot.i18n import translator
-from bot.models import OutboxMessage
+from bot.services.identities import Reader, reader_of
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +101,7 @@ def error_code(error: Exception) -> str:
 
 
 def sent(posted: list[str], channel: str | None = None) -> Sent:
-    """The last part carries the ✅ button and is the row's message; the earlier ones stand for the item too."""
+    """The last part carries the ✅ button and is the message itself; the earlier ones stand for the item too."""
     return Sent(posted[-1] if posted else None, channel, tuple(posted[:-1]))
 
 
@@ -116,12 +115,12 @@ class SlackSender:
     team: Callable[[], str]
     platform: str = "slack"
 
-    async def send(self, message: OutboxMessage, resend: bool) -> Sent:
+    async def send(self, message: Outgoing, resend: bool) -> Sent:
         # a failed earlier attempt (a timeout, a 5xx) may have reached Slack too: look before posting
         resend = resend or message.attempts > 1
-        info: RowInfo = await self.blocking(row_info, self.dispatcher, message)
-        label = translator(info.language).t("✅ Got it")
-        parts = message_parts(message.text, message.id, ack_number=info.ack_number, ack_label=label)
+        reader: Reader = await self.blocking(reader_of, self.dispatcher, message)
+        label = translator(reader.language).t("✅ Got it")
+        parts = message_parts(message.text, message.id, ack_number=reader.ack_number, ack_label=label)
         if message.ephemeral and message.channel:
             return await self._reply(message, parts, resend)
         if message.channel:
@@ -130,14 +129,16 @@ class SlackSender:
                 raise PermanentFailure(f"not a Slack channel: {message.channel}")
             return sent(await self._post(channel_id, message, parts, resend))
         if message.member_id is not None:
-            if info.dm_user is None:
+            address = next((found for found in map(addresses.split, reader.identities) if found), None)
+            if address is None:
                 raise PermanentFailure("this member has no Slack identity")
-            return await self._direct(info.dm_team or self.team(), info.dm_user, message, parts, resend)
-        raise PermanentFailure("an outbox row without channel nor member")
+            team, user = address
+            return await self._direct(team or self.team(), user, message, parts, resend)
+        raise PermanentFailure("an outgoing message without channel nor member")
 
     # ------------------------------------------------------------------ the three routes
 
-    async def _reply(self, message: OutboxMessage, parts: list[dict[str, Any]], resend: bool) -> Sent:
+    async def _reply(self, message: Outgoing, parts: list[dict[str, Any]], resend: bool) -> Sent:
         team_channel = addresses.split(message.channel)
         user = addresses.local_id(message.recipient)
         if team_channel is None or user is None:
@@ -157,7 +158,7 @@ class SlackSender:
                 return await self._direct(team, user, message, rest, resend)
         return Sent(None)
 
-    async def _ephemeral(self, channel_id: str, user: str, message: OutboxMessage, payload: dict[str, Any]) -> None:
+    async def _ephemeral(self, channel_id: str, user: str, message: Outgoing, payload: dict[str, Any]) -> None:
         ephemeral = {key: value for key, value in payload.items() if key != "metadata"}  # not for ephemerals
         if message.thread:
             ephemeral["thread_ts"] = message.thread
@@ -167,16 +168,12 @@ class SlackSender:
             log.warning("Slack refused the blocks of outbox %s; sending the text alone", message.id)
             await self._call(self.client.chat_postEphemeral, channel=channel_id, user=user, **text_only(ephemeral))
 
-    async def _direct(
-        self, team: str, user: str, message: OutboxMessage, parts: list[dict[str, Any]], resend: bool
-    ) -> Sent:
+    async def _direct(self, team: str, user: str, message: Outgoing, parts: list[dict[str, Any]], resend: bool) -> Sent:
         opened = await self._call(self.client.conversations_open, users=user)
         channel_id = str(opened["channel"]["id"])
         return sent(await self._post(channel_id, message, parts, resend), addresses.channel(team, channel_id))
 
-    async def _post(
-        self, channel_id: str, message: OutboxMessage, parts: list[dict[str, Any]], resend: bool
-    ) -> list[str]:
+    async def _post(self, channel_id: str, message: Outgoing, parts: list[dict[str, Any]], resend: bool) -> list[str]:
         """Post the parts in order; returns their ts, the last one being the one with the ✅ button.
 
         On a resend, the parts already in the conversation are found by their metadata and not posted again.
@@ -192,7 +189,7 @@ class SlackSender:
             posted.append(await self._post_one(channel_id, message, payload))
         return posted
 
-    async def _post_one(self, channel_id: str, message: OutboxMessage, payload: dict[str, Any]) -> str:
+    async def _post_one(self, channel_id: str, message: Outgoing, payload: dict[str, Any]) -> str:
         await self.pacer.wait(channel_id)
         extra: dict[str, Any] = {"unfurl_links": False, "unfurl_media": False}
         if message.thread:
@@ -236,8 +233,8 @@ class SlackSender:
             return False
         return response.status_code == 200
 
-    async def _find_sent(self, channel_id: str, message: OutboxMessage, parts: int) -> dict[int, str]:
-        """part number -> ts of the parts of this outbox row already posted, looking at recent history."""
+    async def _find_sent(self, channel_id: str, message: Outgoing, parts: int) -> dict[int, str]:
+        """part number -> ts of the parts of this message already posted, looking at recent history."""
         found: dict[int, str] = {}
         cursor: str | None = None
         for _ in range(HISTORY_PAGES):

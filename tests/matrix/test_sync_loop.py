@@ -109,7 +109,7 @@ class Harness:
         self.matrix = MatrixConfig(
             homeserver="http://hs", user_id=BOT, access_token="t", max_backoff=4, ignored_users=(BRIDGE,)
         )
-        self.state = MatrixState(store, clock, BOT)
+        self.state = MatrixState(self.dispatcher, BOT)
         self.woken = 0
         rooms = Rooms(client, self.dispatcher, self.state, self.matrix, self.wake, e2e=False)  # type: ignore[arg-type]
         self.members = RoomMembers(client, self.dispatcher, self.matrix)  # type: ignore[arg-type]

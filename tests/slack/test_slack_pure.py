@@ -22,13 +22,14 @@ from adapters.slack.blocks import (
 from adapters.slack.commands import SLASH_COMMANDS, UMBRELLA, command_line
 from adapters.slack.engage_form import CIRCLE, DUE_DATE, EngageForm, engage_view, read_form
 from adapters.slack.events import emoji_of
-from adapters.slack.home_view import HomeData, HomeItem, home_view
+from adapters.slack.home_view import home_view
 from adapters.slack.mentions import mentioned_channels, mentioned_users, rewrite
 from adapters.slack.pacing import ChannelPacer
 from adapters.slack.response_urls import ResponseUrls
 from adapters.slack.settings import is_configured, load_settings, parse_settings
 from bot.config import ConfigError, config_from_dict, load_config
 from bot.i18n import translator
+from bot.services.home import HomeData, HomeItem
 from bot.services.reads import is_ack_emoji
 
 from .harness import FakeTime

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from adapters.slack.blocks import message_parts, part_of
-from bot.delivery import TemporaryFailure
+from bot.delivery import Outgoing, TemporaryFailure
 from bot.models import Circle, Member, MessageRef, OutboxMessage
 from bot.outbox import enqueue, enqueue_post
 from bot.reply import Incoming, Post
@@ -93,7 +93,7 @@ async def test_a_persistent_429_gives_the_row_back_and_nothing_is_lost(relais_so
     with harness.store.unit_of_work() as session:
         (row,) = enqueue_post(session, Post("Le suivant", "circle", circle_id=copil(harness)), harness.clock.now())
     with pytest.raises(TemporaryFailure) as failure:
-        await harness.adapter.sender.send(row, resend=False)
+        await harness.adapter.sender.send(Outgoing.of(row), resend=False)
     assert failure.value.retry_after == 7
 
 
@@ -107,7 +107,7 @@ async def test_a_resend_after_a_crash_finds_the_message_and_does_not_post_twice(
     with harness.store.unit_of_work() as session:
         session.get_one(OutboxMessage, row.id).status = "sending"
         session.get_one(OutboxMessage, row.id).attempts = 1
-    first = await harness.adapter.sender.send(row, resend=False)
+    first = await harness.adapter.sender.send(Outgoing.of(row), resend=False)
     harness.standin.add_message(GENERAL, {"text": "someone else talks", "user": ALICE})
     harness.standin.reset()
     harness.clock.advance(timedelta(minutes=1))  # past the lease: the row is due again, as a resend

@@ -1,8 +1,8 @@
-"""Channel membership against the store (blocking; run through Runtime.blocking), one unit of work each.
+"""Who is in a circle's channels, as a platform says: one unit of work each, for adapters.
 
-The core decides what membership means (bot.services.membership); this module only hands it what
-Slack says. A person met here for the first time gets their Slack locale as language, as when the
-dispatcher meets someone who types first (the core's sync_channel takes names only).
+The core decides what membership means (bot.services.membership); adapters only hand over the
+people the platform shows. A person met here for the first time speaks the language of their
+platform when it says (as when the dispatcher meets someone who types first).
 """
 
 from __future__ import annotations
@@ -13,32 +13,28 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from adapters.slack import addresses
 from bot.dispatch import Dispatcher
 from bot.i18n import SUPPORTED
-from bot.models import CircleChannel, Community, Identity, Member
-from bot.services.membership import MembershipChanges, channel_joined, channel_left, mapped_circle, sync_channel
+from bot.models import Community, Identity, Member
+from bot.services.community import member_for_identity
+from bot.services.membership import (
+    MembershipChanges,
+    channel_joined,
+    channel_left,
+    find_by_identity,
+    mapped_circle,
+    sync_channel,
+)
 
 BATCH = 500  # identities per statement
 
 
 @dataclass(frozen=True)
 class Newcomer:
-    """Someone Slack shows in a channel: their name and the language of their Slack."""
+    """Someone a platform shows in a channel: their name and the language of their platform, if known."""
 
     name: str | None = None
     language: str | None = None
-
-
-def slack_channels(dispatcher: Dispatcher) -> list[str]:
-    """Every Slack channel mapped to a circle (from [slack.channels], [[circles]] or /map)."""
-    with dispatcher.store.unit_of_work() as session:
-        rows = session.scalars(
-            select(CircleChannel.channel)
-            .where(CircleChannel.channel.like(f"{addresses.PREFIX}%"))
-            .order_by(CircleChannel.channel)
-        )
-        return list(rows)
 
 
 def _known(session: Session, identities: list[str]) -> set[str]:
@@ -51,7 +47,7 @@ def _known(session: Session, identities: list[str]) -> set[str]:
 
 
 def _languages(session: Session, community: Community, newcomers: Mapping[str, Newcomer]) -> None:
-    """People met for the first time speak the language of their Slack (as when they first type)."""
+    """People met for the first time speak the language of their platform (as when they first type)."""
     wanted = {
         identity: newcomer.language
         for identity, newcomer in newcomers.items()
@@ -83,15 +79,25 @@ def sync_members(dispatcher: Dispatcher, channel: str, people: Mapping[str, Newc
         return changes
 
 
-def member_joined(dispatcher: Dispatcher, channel: str, identity: str, newcomer: Newcomer) -> MembershipChanges:
+def member_joined(
+    dispatcher: Dispatcher, channel: str, identity: str, newcomer: Newcomer, rename_elsewhere: bool = False
+) -> MembershipChanges:
+    """Someone joined the channel (or, already in, changed their name).
+
+    In a channel mapped to no circle nothing changes, except, with `rename_elsewhere`, the name of
+    someone the community already knows.
+    """
     with dispatcher.store.unit_of_work() as session:
-        if mapped_circle(session, channel) is None:
-            return MembershipChanges()
         community = dispatcher.community(session)
-        known = _known(session, [identity])
         now = dispatcher.clock.now()
+        if mapped_circle(session, channel) is None:
+            known = find_by_identity(session, identity) if rename_elsewhere and newcomer.name else None
+            if known is not None and known.community_id == community.id:
+                member_for_identity(session, community, identity, newcomer.name, dispatcher.config, now)
+            return MembershipChanges()
+        first_time = not _known(session, [identity])
         changes = channel_joined(session, community, channel, identity, newcomer.name, dispatcher.config, now)
-        if not known:
+        if first_time:
             _languages(session, community, {identity: newcomer})
         return changes
 
@@ -105,8 +111,3 @@ def belongs(dispatcher: Dispatcher, identity: str) -> bool:
     """In a circle now, or a facilitator (nothing is created for anyone else)."""
     with dispatcher.store.unit_of_work() as session:
         return dispatcher.admitted(session, identity) is not None
-
-
-def is_mapped(dispatcher: Dispatcher, channel: str) -> bool:
-    with dispatcher.store.unit_of_work() as session:
-        return mapped_circle(session, channel) is not None

@@ -1,0 +1,246 @@
+"""Committing to an action: /engage and its form (Slack's modal) read, check, save and confirm alike.
+
+The words say what the member commits to, with a due date in them if they like ("… by Friday").
+The form may also give a due date written or picked apart, another circle, the expected result
+and the resources mobilised. Nothing is saved until every field is right; each wrong field gets
+its own reason, in the member's language. Dates are echoed back absolute in the confirmation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from sqlalchemy import select
+
+from bot.context import Context
+from bot.dates import When, parse_when, split_due
+from bot.dedup import first_time
+from bot.dispatch import UNLINKED, Dispatcher, NotAdmitted, refusal_text
+from bot.errors import Refusal
+from bot.formatting import when_label
+from bot.i18n import N_, translator
+from bot.markup import bold, esc, to_plain
+from bot.models import Circle, Commitment
+from bot.outbox import enqueue_post
+from bot.reply import Incoming, Post
+from bot.services.commitments import check_future, check_note, check_title, create_commitment, set_text_field
+
+WHAT, DUE_TEXT, DUE_DATE, CIRCLE, RESULT = "what", "due_text", "due_date", "circle", "result"
+RESOURCES = ("human", "financial", "material", "immaterial")
+NOTES = (RESULT, *RESOURCES)
+MAX_NOTE = 2000
+NOT_UNDERSTOOD = N_("I did not understand the date “{words}”. Try for example: 15/12, next Friday, tomorrow 2pm.")
+
+
+@dataclass(frozen=True)
+class EngageForm:
+    """What a member commits to. /engage gives only `what`; the form may give every field."""
+
+    what: str = ""
+    due_text: str = ""
+    due_date: str | None = None  # YYYY-MM-DD (a date picker)
+    circle_id: int | None = None
+    result: str = ""
+    human: str = ""
+    financial: str = ""
+    material: str = ""
+    immaterial: str = ""
+
+
+class Invalid(Refusal):
+    """Some fields are wrong (field -> its refusal) and nothing was saved; as a refusal, the first reason."""
+
+    def __init__(self, errors: dict[str, Refusal]) -> None:
+        first = next(iter(errors.values()))
+        super().__init__(first.message, **first.values)
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Engagement:
+    """A commitment just saved: in which circle, due when (or which date words were not understood)."""
+
+    commitment: Commitment
+    circle: Circle
+    when: When | None
+    not_understood: str | None = None  # date words of the title that were not understood: saved without due date
+
+    def confirmation(self, ctx: Context) -> str:
+        """`✅ Commitment #N saved: title (circle).` and the due date, absolute, or how to add one."""
+        number = self.commitment.number
+        lines = [
+            ctx.t(
+                "✅ Commitment #{number} saved: {title} ({circle}).",
+                number=number,
+                title=bold(esc(self.commitment.title)),
+                circle=esc(self.circle.name, 60),
+            )
+        ]
+        if self.when is not None:
+            lines.append(ctx.t("Due: {when}.", when=bold(when_label(ctx, self.when))))
+        elif self.not_understood:
+            lines.append(
+                ctx.t(
+                    "I did not understand the date “{words}”: the commitment is saved without a due date. "
+                    "Set it with /edit #{number} due <date>.",
+                    words=esc(self.not_understood, 80),
+                    number=number,
+                )
+            )
+        else:
+            lines.append(ctx.t("No due date. Add one with /edit #{number} due <date>.", number=number))
+        return "\n".join(lines)
+
+
+def engage(ctx: Context, form: EngageForm, strict: bool = False) -> Engagement:
+    """Save the commitment `form` describes, owned by the actor, in ctx.circle unless it names another.
+
+    Raises Invalid, saving nothing, when a field is wrong: a due date not understood, two different
+    dates, a date in the past, a title empty or too long, a circle gone, a note too long. Date words
+    of the title that are not understood are wrong with `strict` (the form, fixed at once); else
+    (the command) the commitment is saved without a due date and the confirmation says so.
+    """
+    errors: dict[str, Refusal] = {}
+    title, in_title, unclear = _title_and_date(ctx, form.what, strict, errors)
+    found = _due_dates(ctx, form, in_title, errors)
+    when = found[0][1] if found else None
+    if when is not None and not errors:  # the dates are right: is the one kept in the future?
+        try:
+            check_future(when, ctx.now, ctx.tz)
+        except Refusal as error:
+            errors[found[0][0]] = error
+    if WHAT not in errors:
+        try:
+            title = check_title(title)
+        except Refusal as error:
+            errors[WHAT] = error
+    circle = _circle(ctx, form.circle_id, errors)
+    for field in NOTES:
+        try:
+            check_note(getattr(form, field), MAX_NOTE)
+        except Refusal as error:
+            errors[field] = error
+    if errors:
+        raise Invalid(errors)
+    commitment = create_commitment(ctx.session, ctx.community, circle, ctx.actor, title, when, ctx.now)
+    for field in NOTES:
+        value = getattr(form, field).strip()
+        if value:
+            set_text_field(ctx.session, commitment, ctx.actor, field, value, ctx.now)
+    return Engagement(commitment, circle, when, unclear)
+
+
+def _title_and_date(
+    ctx: Context, what: str, strict: bool, errors: dict[str, Refusal]
+) -> tuple[str, When | None, str | None]:
+    """The title, the due date found in its words, and date words not understood (when not `strict`)."""
+    if not what.strip():
+        return what, None, None
+    split = split_due(what, ctx.now, ctx.community.timezone, ctx.language)
+    if split.when is not None or not split.not_understood:
+        return split.title, split.when, None
+    if strict:
+        errors[WHAT] = Refusal(NOT_UNDERSTOOD, words=esc(split.not_understood, 80))
+        return what, None, None
+    return split.title, None, split.not_understood
+
+
+def _due_dates(
+    ctx: Context, form: EngageForm, in_title: When | None, errors: dict[str, Refusal]
+) -> list[tuple[str, When]]:
+    """Every due date given (field, date), the one to keep first; two different days are wrong."""
+    written = None
+    if form.due_text.strip():
+        written = parse_when(form.due_text, ctx.now, ctx.community.timezone, ctx.language)
+        if written is None:
+            errors[DUE_TEXT] = Refusal(NOT_UNDERSTOOD, words=esc(form.due_text, 80))
+    picked = None
+    if form.due_date:
+        try:
+            picked = When(datetime.combine(date.fromisoformat(form.due_date), time(0), ctx.tz), has_time=False)
+        except ValueError:
+            errors[DUE_DATE] = Refusal(NOT_UNDERSTOOD, words=esc(form.due_date, 80))
+    found = [(field, value) for field, value in ((DUE_TEXT, written), (DUE_DATE, picked), (WHAT, in_title)) if value]
+    if len({value.at.astimezone(ctx.tz).date() for _, value in found}) > 1:
+        (_, first), (second_field, second) = found[0], found[1]
+        errors[second_field] = Refusal(
+            "Two different dates: {first} and {second}. Keep only one.",
+            first=when_label(ctx, first),
+            second=when_label(ctx, second),
+        )
+    return found
+
+
+def _circle(ctx: Context, circle_id: int | None, errors: dict[str, Refusal]) -> Circle:
+    """The circle chosen in the form (one of the community's), else the context's."""
+    if circle_id is None:
+        return ctx.circle
+    chosen = ctx.session.get(Circle, circle_id)
+    if chosen is None or chosen.community_id != ctx.community.id:
+        errors[CIRCLE] = Refusal("This circle does not exist any more; choose another one.")
+        return ctx.circle
+    return chosen
+
+
+# ---------------------------------------------------------------------- the form, for adapters
+
+
+@dataclass(frozen=True)
+class FormChoices:
+    """What the form offers the member: their language, the circles (id, name), the one preselected."""
+
+    language: str
+    circles: list[tuple[int, str]]
+    circle_id: int
+
+
+def form_choices(dispatcher: Dispatcher, incoming: Incoming) -> FormChoices | None:
+    """The form for a member where `incoming` comes from; None when it must not open (a stranger, or
+    a channel linked to no circle: the dispatcher then answers the command with the reason)."""
+    with dispatcher.store.unit_of_work() as session:
+        try:
+            ctx = dispatcher.context_for(session, incoming)
+        except NotAdmitted:
+            return None
+        if ctx.unlinked:
+            return None
+        circles = session.scalars(
+            select(Circle).where(Circle.community_id == ctx.community.id).order_by(Circle.name)
+        ).all()
+        return FormChoices(ctx.language, [(circle.id, circle.name) for circle in circles], ctx.circle.id)
+
+
+def submit_form(dispatcher: Dispatcher, form: EngageForm, incoming: Incoming) -> dict[str, str]:
+    """Save the form's commitment and write its confirmation to the outbox (a reply to `incoming`).
+
+    Returns {field: reason, in plain text} when nothing was saved, {} when saved or already saved
+    (the same submission delivered twice). Someone who may no longer use Relais there (they left
+    every circle, the channel was unlinked since the form opened) gets the reason on `what`.
+    """
+    try:
+        with dispatcher.store.unit_of_work() as session:
+            source = incoming.identity.split(":", 1)[0]
+            if incoming.event_id and not first_time(session, source, incoming.event_id, dispatcher.clock):
+                return {}
+            ctx = dispatcher.context_for(session, incoming)
+            if ctx.unlinked:
+                raise _Rejected({WHAT: to_plain(ctx.t(UNLINKED))})
+            try:
+                engagement = engage(ctx, form, strict=True)
+            except Invalid as invalid:
+                errors = {field: to_plain(refusal_text(ctx, error)) for field, error in invalid.errors.items()}
+                raise _Rejected(errors) from invalid
+            enqueue_post(session, Post(engagement.confirmation(ctx)), ctx.now, ctx.incoming)
+            return {}
+    except _Rejected as rejected:  # raised inside the unit of work: everything rolled back
+        return rejected.errors
+    except NotAdmitted as refused:
+        language = incoming.language if incoming.language in ("fr", "en") else dispatcher.config.language
+        return {WHAT: to_plain(translator(language).t(refused.message, **refused.values))}
+
+
+class _Rejected(Exception):
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("form rejected")
+        self.errors = errors
