@@ -11,27 +11,18 @@ from click.testing import CliRunner
 
 from bot.app import App, RunHooks
 from bot.config import ConfigError, config_from_dict
-from bot.delivery import Outgoing, Sent
 from bot.outbox import enqueue
 from relais.cli import main
 from relais.runner import Runner, enabled_platforms
-
-
-@dataclass
-class FakeSender:
-    platform: str = "matrix"
-    sent: list[str] = field(default_factory=list)
-
-    async def send(self, message: Outgoing, resend: bool) -> Sent:
-        self.sent.append(message.text)
-        return Sent(f"$event-{len(self.sent)}")
+from tests.support.sender import RecordingSender
+from tests.support.waiting import eventually
 
 
 @dataclass
 class FakeAdapter:
     hooks: RunHooks
     platform: str = "matrix"
-    sender: FakeSender = field(default_factory=FakeSender)
+    sender: RecordingSender = field(default_factory=RecordingSender)
     online: asyncio.Event = field(default_factory=asyncio.Event)
     started: bool = False
     stopped: bool = False
@@ -46,12 +37,6 @@ class FakeAdapter:
 def app_for(testbot) -> App:
     dispatcher = testbot.dispatcher
     return App(config=dispatcher.config, store=dispatcher.store, clock=dispatcher.clock, dispatcher=dispatcher)
-
-
-async def eventually(condition, timeout: float = 5.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.01)  # polling with a deadline
 
 
 def test_enabled_platforms():
@@ -77,7 +62,8 @@ async def test_delivery_waits_for_the_platform_then_sends_on_wake(testbot):
     with testbot.store.unit_of_work() as session:
         enqueue(session, testbot.clock.now(), "queued while away", channel="matrix:!r:hs")
     adapter.hooks.outbox_written()
-    await asyncio.sleep(0.05)
+    deliverer = runner.deliverers[0]
+    await eventually(lambda: not deliverer.wake.is_set(), what="the delivery loop to take the wake-up")
     assert adapter.sender.sent == []  # the platform is away: no attempt spent
     adapter.online.set()
     adapter.hooks.outbox_written()

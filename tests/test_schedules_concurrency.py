@@ -11,9 +11,10 @@ from sqlalchemy import func, select
 
 from bot.clock import FixedClock
 from bot.db import Store, make_engine
-from bot.delivery import Deliverer, Sent
+from bot.delivery import Deliverer
 from bot.models import MessageRef, Occurrence, OutboxMessage
 from schedules.engine import Outcome, run_due
+from tests.support.sender import RecordingSender
 from tests.test_schedules_run import setup_week
 from tests.test_schedules_support import (
     fresh_url_fixture,  # noqa: F401 - the `fresh_url` fixture
@@ -117,38 +118,25 @@ class Crash(BaseException):
     """The process dies (not an error the delivery loop could catch and record)."""
 
 
-class FlakyMatrix:
-    """A Matrix-like platform: a resend with the same transaction id returns the same event."""
-
-    platform = "matrix"
-
-    def __init__(self) -> None:
-        self.events: dict[str, str] = {}  # transaction id (outbox id) -> event id
-        self.calls: list[tuple[str, bool]] = []
-        self.crash_once = True
-        self.crashed: str | None = None
-
-    async def send(self, message: OutboxMessage, resend: bool) -> Sent:
-        self.calls.append((message.id, resend))
-        event = self.events.setdefault(message.id, f"$event{len(self.events) + 1}")
-        if self.crash_once and message.item_id is not None:
-            self.crash_once, self.crashed = False, message.id
-            raise Crash("killed after the platform accepted the message, before it was recorded")
-        return Sent(event)
-
-
 async def test_crash_between_send_and_record_resends_with_the_same_id(world):
     setup_week(world)
     outcomes = world.until(paris(2026, 11, 30, 9))
     recap_rows = [row for row in world.outbox() if row.text.startswith("📋")]
     assert len(recap_rows) == 2 and any(o.kind == "recap" for o in outcomes)
-    platform = FlakyMatrix()
+    killed: list[str] = []
+
+    def die_once_on_an_item(message) -> None:
+        if not killed and message.item_id is not None:
+            killed.append(message.id)
+            raise Crash("killed after the platform accepted the message, before it was recorded")
+
+    platform = RecordingSender(on_accepted=die_once_on_an_item)  # a resend with the same id gets the same event
     first = Deliverer(world.store, world.clock, platform, batch=100)
     try:
         await first.deliver_due()
     except Crash:
         pass
-    crashed = platform.crashed
+    crashed = killed[0] if killed else None
     assert crashed is not None
     with world.store.unit_of_work() as session:
         assert session.get_one(OutboxMessage, crashed).status == "sending"
