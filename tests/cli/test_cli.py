@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from bot import __version__
 from relais.cli import main
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(args: list[str], stdin: str = "", env: dict[str, str] | None = None):

@@ -41,7 +41,7 @@ from bot.services.membership import sync_channel
 from commands import build_router
 from tests.conftest import make_config
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 ROLES = ("stranger", "other circle", "owner / author", "partner", "muted", "facilitator")
 
 

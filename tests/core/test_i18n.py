@@ -33,7 +33,7 @@ def test_the_translators_template_is_current():
 
     from babel.messages.pofile import read_po
 
-    pot = Path(__file__).resolve().parent.parent / "bot" / "locale" / "relais.pot"
+    pot = Path(__file__).resolve().parents[2] / "bot" / "locale" / "relais.pot"
     with pot.open("rb") as handle:
         ids = {message.id if isinstance(message.id, str) else tuple(message.id) for message in read_po(handle)}
     missing = [message for message in extract_messages() if message not in ids]

@@ -1,0 +1,1 @@
+"""Tests of relais/: the composition root (app factory, runner) and the command line."""

@@ -1,0 +1,1 @@
+"""Tests of bot/dates/: reading due dates and meeting times, splitting /engage arguments."""
