@@ -15,6 +15,7 @@ from .standin import (
     json_encode_event,
     reaction_added_event,
     signed_request_headers,
+    url_verification,
 )
 
 NOTHING_STORED = (Commitment, Member, OutboxMessage, ProcessedEvent, Acknowledgement)
@@ -65,7 +66,7 @@ async def test_health_check_for_the_load_balancer(relais_http: Harness) -> None:
 
 
 async def test_url_verification_challenge(relais_http: Harness) -> None:
-    body = '{"token":"x","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"}'
+    body = json_encode_event(url_verification())  # data/url_verification.json, Slack's own example
     answer = await relais_http.post(body, signed_request_headers(body, SIGNING_SECRET))
     assert answer.status == 200 and "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" in str(answer.payload)
 

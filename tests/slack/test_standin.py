@@ -18,19 +18,25 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
+from tests.support.waiting import eventually
+
 from .conftest import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET
 from .standin import (
     DEFAULT_CHANNEL_ID,
     DEFAULT_USER_ID,
     LoopbackServer,
     SlackStandin,
+    app_home_opened_event,
     asgi_request,
     form_encode_interactive,
     form_encode_slash_command,
     json_encode_event,
     message_event,
     reaction_added_event,
+    reaction_removed_event,
+    recorded,
     signed_request_headers,
+    url_verification,
 )
 
 pytestmark = pytest.mark.slack
@@ -173,7 +179,8 @@ async def test_auth_errors_fault_injection_and_trigger_expiry(slack_standin: Sla
 
     s.trigger_ttl = 0.05
     trigger = s.new_trigger_id()
-    await asyncio.sleep(0.1)
+    issued = s.triggers[trigger]
+    s.monotonic = lambda: issued + 0.1  # 0.1 s later on the stand-in's clock
     with pytest.raises(SlackApiError) as err:
         await client.views_open(trigger_id=trigger, view={"type": "modal", "blocks": []})
     assert err.value.response["error"] == "expired_trigger_id"
@@ -286,20 +293,23 @@ async def test_socket_mode_ack_is_sent_before_the_listener_finishes(slack_standi
     s = slack_standin
     app = make_app(s)
 
+    finish = asyncio.Event()
+
     @app.command("/slow")
     async def on_command(ack: Any, say: Any) -> None:
         await ack()
-        await asyncio.sleep(0.5)
+        await finish.wait()  # the listener's long work, over when the test says so
         await say("done")
 
     async with socket_mode(app):
-        sent = time.monotonic()
         envelope_id = await s.socket_send("slash_commands", s.slash_command("/slow"))
         ack = await s.wait_ack(envelope_id)
         assert "payload" not in ack and ack["elapsed"] < 0.4
         assert s.calls_to("chat.postMessage") == []
+        finished = time.monotonic()
+        finish.set()
         (post,) = await s.wait_for_calls("chat.postMessage", timeout=3)
-        assert post.at - sent >= 0.5
+        assert post.at >= finished
 
 
 @pytest.mark.asyncio
@@ -393,9 +403,7 @@ async def test_socket_mode_disconnect_message_makes_the_sdk_reconnect(slack_stan
 
     async with socket_mode(app):
         await s.socket_disconnect("refresh_requested")
-        deadline = time.monotonic() + 5
-        while s.socket_connect_count < 2 and time.monotonic() < deadline:
-            await asyncio.sleep(0.01)
+        await eventually(lambda: s.socket_connect_count >= 2, 5, "the SDK to reconnect")
         assert s.socket_connect_count == 2 and len(s.calls_to("apps.connections.open")) == 2
         eid = await s.socket_send("slash_commands", s.slash_command("/relais"))
         assert (await s.wait_ack(eid))["payload"] == {"text": "still here"}
@@ -561,3 +569,53 @@ def test_member_payloads_have_the_recorded_shapes(slack_standin: SlackStandin) -
     members = json.loads((DATA / "conversations.members.json").read_text(encoding="utf-8"))
     assert set(members) == {"ok", "members", "response_metadata"}
     assert DEFAULT_USER_ID not in slack_standin.members_of[DEFAULT_CHANNEL_ID]
+
+
+# --------------------------------------------------------------------------- recorded shapes
+
+
+def keys(name: str, *path: str | int) -> set[str]:
+    value = recorded(name)
+    for step in path:
+        value = value[step]
+    return set(value)
+
+
+def test_builders_keep_the_recorded_shapes(slack_standin: SlackStandin) -> None:
+    s = slack_standin
+    assert set(s.slash_command("/relais", "x")) >= keys("slash_command.json", "payload")
+    grid = s.slash_command("/relais", "x", enterprise_id="E0GRID0001")
+    assert set(grid) >= keys("slash_command_enterprise.json") and grid["enterprise_id"] == "E0GRID0001"
+    body = s.event_callback(message_event("hello", thread_ts="1700000000.000100"))
+    assert set(body) >= keys("event_callback.json", "payload")
+    assert set(body["authorizations"][0]) == keys("event_callback.json", "payload", "authorizations", 0)
+    assert set(body["event"]) >= keys("message.json", "event") and body["event"]["blocks"][0]["type"] == "rich_text"
+    for built, name in (
+        (reaction_added_event("eyes"), "reaction_added.json"),
+        (reaction_removed_event("eyes"), "reaction_removed.json"),
+    ):
+        assert set(built) == keys(name, "event") and set(built["item"]) == keys(name, "event", "item")
+    assert set(app_home_opened_event(view={"id": "V0HOME0001"})) == keys("app_home_opened.json")
+    assert set(s.block_actions("vote", "yes")) >= keys("block_actions.json")
+    assert set(s.block_actions("vote", "yes")["actions"][0]) == keys("block_actions.json", "actions", 0)
+    assert set(s.block_actions("vote", view={"id": "V0MODAL001"})) >= keys("block_actions_in_view.json", "payload")
+    submitted = s.view_submission("relais_engage", {})
+    assert set(submitted) >= keys("view_submission.json")
+    assert set(submitted["view"]) == keys("view_submission.json", "view")
+    assert set(url_verification()) == keys("url_verification.json")
+
+
+@pytest.mark.asyncio
+async def test_socket_mode_messages_have_the_recorded_shapes(slack_standin: SlackStandin) -> None:
+    s = slack_standin
+    async with aiohttp.ClientSession(timeout=HTTP_TIMEOUT) as http, http.ws_connect(s.socket_url) as ws:
+        hello = await ws.receive_json(timeout=5)
+        assert set(hello) == keys("hello.json") and set(hello["debug_info"]) == keys("hello.json", "debug_info")
+        await s.socket_send("slash_commands", s.slash_command("/relais"))
+        assert set(await ws.receive_json(timeout=5)) == keys("slash_command.json")
+        await s.socket_send("events_api", s.event_callback(message_event("hello")))
+        assert set(await ws.receive_json(timeout=5)) == keys("event_callback.json")
+        await s.socket_send("interactive", s.block_actions("vote", view={"id": "V0MODAL001"}))
+        assert set(await ws.receive_json(timeout=5)) == keys("block_actions_in_view.json")
+        await s.socket_disconnect("refresh_requested")
+        assert set(await ws.receive_json(timeout=5)) == keys("disconnect.json")

@@ -2,7 +2,7 @@
 Slack's cursor pagination), and the member_joined_channel / member_left_channel events; and the
 Block Kit limits chat.postMessage enforces (check_blocks).
 
-Shapes recorded in ``data/`` (see data/README.md): conversations.members answers
+Shapes recorded in ``tests/slack/data/`` (see its README.md): conversations.members answers
 ``{"ok", "members": [user ids], "response_metadata": {"next_cursor"}}``; users.list answers
 ``{"ok", "members": [user objects], "cache_ts", "response_metadata": {"next_cursor"}}``; the last page
 has an empty ``next_cursor``. A private channel the bot is not in is ``channel_not_found``, as on Slack.
@@ -15,19 +15,13 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-SLACKBOT = "USLACKBOT"
+from .common import StandinError
+from .payloads import recorded
+
 # Block Kit limits: 50 blocks, 3,000 characters in a section's text (Slack's Block Kit reference);
 # about 12,000 characters of text over a message's blocks, else msg_blocks_too_long (slackapi/bolt-js#2509,
 # #2867: "12,000 text characters with a buffer for block containers").
 MAX_BLOCKS, SECTION_TEXT, MESSAGE_TEXT = 50, 3000, 12_000
-
-
-class StandinError(Exception):
-    """An ``{"ok": false, "error": …}`` answer (the stand-in turns it into its own _ApiError)."""
-
-    def __init__(self, error: str) -> None:
-        super().__init__(error)
-        self.error = error
 
 
 def check_blocks(blocks: Any) -> None:
@@ -138,27 +132,20 @@ class ChannelMembers:
 def member_joined_channel_event(
     user: str, channel: str, team: str, *, inviter: str | None = None, private: bool = False
 ) -> dict[str, Any]:
-    """A ``member_joined_channel`` event (put it in an event_callback); see data/member_joined_channel.json."""
-    event: dict[str, Any] = {
-        "type": "member_joined_channel",
-        "user": user,
-        "channel": channel,
-        "channel_type": "G" if private else "C",
-        "team": team,
-        "event_ts": f"{time.time():.6f}",
-    }
+    """A ``member_joined_channel`` event (put it in an event_callback), from data/member_joined_channel.json
+    (its ``enterprise`` only on an Enterprise Grid, its ``inviter`` only when someone invited)."""
+    event: dict[str, Any] = recorded("member_joined_channel.json")["event"]
+    del event["enterprise"], event["inviter"]
+    event.update(user=user, channel=channel, channel_type="G" if private else "C", team=team)
+    event["event_ts"] = f"{time.time():.6f}"
     if inviter:
         event["inviter"] = inviter
     return event
 
 
 def member_left_channel_event(user: str, channel: str, team: str, *, private: bool = False) -> dict[str, Any]:
-    """A ``member_left_channel`` event; see data/member_left_channel.json."""
-    return {
-        "type": "member_left_channel",
-        "user": user,
-        "channel": channel,
-        "channel_type": "G" if private else "C",
-        "team": team,
-        "event_ts": f"{time.time():.6f}",
-    }
+    """A ``member_left_channel`` event, from data/member_left_channel.json."""
+    event: dict[str, Any] = recorded("member_left_channel.json")["event"]
+    event.update(user=user, channel=channel, channel_type="G" if private else "C", team=team)
+    event["event_ts"] = f"{time.time():.6f}"
+    return event
