@@ -82,6 +82,34 @@ def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     engine.dispose()
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def fresh_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, dict]]:
+    """A new, empty database at head (URL and engine options), for tests with several engines."""
+    if request.param == "postgresql":
+        if not PG_URL:
+            pytest.skip("PostgreSQL tests need RELAIS_TEST_DATABASE_URL (.ci/run sets it)")
+        schema = f"relais_sched_{uuid.uuid4().hex[:10]}"
+        admin = make_engine(PG_URL)
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        options = {"connect_args": {"options": f"-csearch_path={schema}"}}
+        engine = make_engine(PG_URL, **options)
+        upgrade(engine)
+        engine.dispose()
+        yield PG_URL, options
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+        return
+    url = f"sqlite:///{tmp_path_factory.mktemp('sched') / 'relais.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    yield url, {}
+
+
 @pytest.fixture
 def store(engine: Engine) -> Iterator[Store]:
     """A store whose commits are savepoints inside one transaction, rolled back after the test."""

@@ -17,7 +17,6 @@ from schedules.engine import Outcome, run_due
 from tests.support.sender import RecordingSender
 from tests.test_schedules_run import setup_week
 from tests.test_schedules_support import (
-    fresh_url_fixture,  # noqa: F401 - the `fresh_url` fixture
     make_world,
     paris,
     schedules_config,

@@ -18,7 +18,6 @@ from tests.test_schedules_run import setup_week
 from tests.test_schedules_support import (
     PARIS,
     World,
-    fresh_url_fixture,  # noqa: F401 - the `fresh_url` fixture
     paris,
     schedules_config,
 )

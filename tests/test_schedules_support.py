@@ -3,19 +3,17 @@ reach the outbox), a clock to move, and run_due. Also a fresh database for multi
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.clock import FixedClock
 from bot.config import CircleConfig, Config
-from bot.db import Store, make_engine, upgrade
+from bot.db import Store
 from bot.dispatch import Dispatcher
 from bot.markup import to_plain
 from bot.models import Occurrence, OutboxMessage
@@ -24,7 +22,7 @@ from commands import build_router
 from schedules.engine import Outcome, run_due
 from schedules.occurrences import planned_occurrences, sync_schedules
 from schedules.settings import load_settings
-from tests.conftest import PG_URL, make_config
+from tests.conftest import make_config
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -112,34 +110,6 @@ def make_world(store: Store, clock: FixedClock, config: Config) -> World:
 @pytest.fixture(name="world")
 def world_fixture(store: Store, clock: FixedClock) -> World:
     return make_world(store, clock, schedules_config())
-
-
-@pytest.fixture(name="fresh_url", params=["sqlite", "postgresql"])
-def fresh_url_fixture(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[str, dict]]:
-    """A new, empty database at head (URL and engine options), for tests with several engines."""
-    if request.param == "postgresql":
-        if not PG_URL:
-            pytest.skip("PostgreSQL tests need RELAIS_TEST_DATABASE_URL (.ci/run sets it)")
-        schema = f"relais_sched_{uuid.uuid4().hex[:10]}"
-        admin = make_engine(PG_URL)
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        options = {"connect_args": {"options": f"-csearch_path={schema}"}}
-        engine = make_engine(PG_URL, **options)
-        upgrade(engine)
-        engine.dispose()
-        yield PG_URL, options
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-        return
-    url = f"sqlite:///{tmp_path_factory.mktemp('sched') / 'relais.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    yield url, {}
 
 
 def test_world_speaks_matrix_and_posts_reach_the_outbox(world):

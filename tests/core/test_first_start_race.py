@@ -15,7 +15,6 @@ from bot.models import Circle, CircleChannel, Community, Identity, Member
 from bot.reply import Incoming
 from commands import build_router
 from tests.conftest import NOW, make_config
-from tests.test_schedules_support import fresh_url_fixture  # noqa: F401 - the `fresh_url` fixture
 
 STARTS = 20
 
