@@ -83,9 +83,7 @@ def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def fresh_url(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[str, dict]]:
+def fresh_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict]]:
     """A new, empty database at head (URL and engine options), for tests with several engines."""
     if request.param == "postgresql":
         if not PG_URL:

@@ -10,6 +10,7 @@ from nio import RoomReadMarkersResponse, RoomRedactResponse
 from sqlalchemy import func, select
 
 from bot.models import Acknowledgement, SeenMark
+from tests.support.waiting import eventually
 
 from .kit import bot_config, create_room, from_bot, joined, partner, start_bot
 from .synapse import MatrixUser, SynapseServer
@@ -82,12 +83,10 @@ async def test_reaction_receipt_and_who_read(
             # ✅ again, then 👍 too: removing one of them keeps the acknowledgement
             first = await bob.react(room, item["event_id"], "✅")
             await bob.react(room, item["event_id"], "👍")
-            async with asyncio.timeout(20):
-                while bot.adapter.state.get(f"reaction:{first}") is None:
-                    await asyncio.sleep(0.05)  # wait until Relais has seen the ✅
-                await bob.client.room_redact(room, first)
-                while bot.adapter.state.get(f"reaction:{first}") is not None:
-                    await asyncio.sleep(0.05)  # ... and its redaction
+            seen = f"reaction:{first}"
+            await eventually(lambda: bot.adapter.state.get(seen) is not None, 20, "Relais to see the ✅")
+            await bob.client.room_redact(room, first)
+            await eventually(lambda: bot.adapter.state.get(seen) is None, 20, "Relais to see its redaction")
             answer = await alice.reply_to(room, "!who-read #1", "#1 (COPIL)", me)
             assert "1 of 2 confirmed" in answer["content"]["body"] and "✅ Bob" in answer["content"]["body"]
         finally:
