@@ -1,4 +1,8 @@
-"""What a command handler gets: who, where, when, the open unit of work, and the language."""
+"""What a command handler gets: who, where, when, the open unit of work, and the language.
+
+A Context is the Localiser of its reply (bot.presentation): ctx.t, ctx.tn, ctx.when, ctx.day
+write in the actor's language and the community's timezone.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +13,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bot.config import Config
-from bot.i18n import Translator, translator
 from bot.models import Circle, Community, Member
+from bot.presentation import Localiser
 from bot.reply import Incoming
 
 
 @dataclass
-class Context:
+class Context(Localiser):
     session: Session
     community: Community
     actor: Member
@@ -30,19 +34,5 @@ class Context:
         return self.actor.language or self.community.language
 
     @property
-    def tr(self) -> Translator:
-        return translator(self.language)
-
-    @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.community.timezone)
-
-    @property
-    def local_now(self) -> datetime:
-        return self.now.astimezone(self.tz)
-
-    def t(self, message: str, **values: object) -> str:
-        return self.tr.t(message, **values)
-
-    def tn(self, singular: str, plural: str, count: int, **values: object) -> str:
-        return self.tr.tn(singular, plural, count, **values)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from bot.context import Context
 from bot.errors import Refusal
-from bot.formatting import commitment_line
 from bot.i18n import N_
 from bot.markup import esc
+from bot.presentation import commitment_line
 from bot.reply import Reply
 from bot.router import Param, Router
 from bot.services.commitments import ActionFilter, list_commitments

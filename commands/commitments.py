@@ -5,9 +5,9 @@ from __future__ import annotations
 from bot.context import Context
 from bot.dates import When, parse_when
 from bot.errors import Refusal
-from bot.formatting import commitment_line, item_post, member_label, status_label, when_label
 from bot.i18n import N_
 from bot.markup import bold, esc
+from bot.presentation import commitment_line, item_post, member_label, status_label, when_label
 from bot.reply import Post, Reply
 from bot.router import Param, Router
 from bot.services import engage as engaging

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from bot.context import Context
 from bot.errors import Refusal
-from bot.formatting import member_label
 from bot.markup import esc
 from bot.models import Circle, Item, Member
+from bot.presentation import member_label
 from bot.services.community import find_circle, find_members
 from bot.services.membership import active_circles
 

@@ -13,7 +13,6 @@ from bot.reply import Reply
 from bot.router import Param, Router
 from bot.services.preferences import set_preference
 from commands.common import circle_named, require_circle
-from commands.meetings import voice_of
 from schedules.nudges import build_digest
 from schedules.recap import build_recap
 from schedules.settings import load_settings
@@ -51,17 +50,14 @@ def digest(ctx: Context, words: list[str]) -> Reply:
         require_circle(ctx, circle)
     elif words:
         raise UsageError("I did not expect: {extra}", extra=esc(" ".join(words), 80))
-    voice = voice_of(ctx)
-    draft = build_recap(
-        ctx.session, ctx.community, circle, voice, load_settings(ctx.config), ctx.now - timedelta(days=7)
-    )
+    draft = build_recap(ctx.session, ctx.community, circle, ctx, load_settings(ctx.config), ctx.now - timedelta(days=7))
     return Reply.say(draft.text())
 
 
 def _personal(ctx: Context, words: list[str]) -> Reply:
     settings = load_settings(ctx.config)
     if not words:
-        draft = build_digest(ctx.session, ctx.actor, voice_of(ctx))
+        draft = build_digest(ctx.session, ctx.actor, ctx)
         if draft is None:
             return Reply.say(ctx.t("Nothing for you right now: nothing to read, nothing due in the next 7 days. 👏"))
         return Reply.say(draft.text())

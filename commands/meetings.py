@@ -7,10 +7,10 @@ from datetime import timedelta
 
 from bot.context import Context
 from bot.errors import Refusal, UsageError
-from bot.formatting import item_post, member_label
 from bot.i18n import N_
 from bot.markup import bold, esc
 from bot.models import Circle, Meeting
+from bot.presentation import Localiser, duration, item_post, listing, meeting_line, meeting_when, member_label
 from bot.reply import Post, Reply
 from bot.router import Param, Router
 from bot.services import reads
@@ -27,7 +27,6 @@ from commands.common import circle_named, facilitator_only, require_circle
 from schedules.agenda import build_agenda, cancelled_post
 from schedules.meeting_text import parse_meeting_text
 from schedules.settings import Settings, load_settings
-from schedules.voice import Voice, meeting_line, meeting_when
 
 router = Router()
 ADD = {"add", "ajouter", "ajout", "ajoute", "+", "propose", "proposer"}
@@ -38,40 +37,22 @@ _MEETING_REF = re.compile(r"^#(\d{1,9})(?:\s+|$)(.*)$", re.DOTALL)
 _CIRCLE_REF = re.compile(r"^#([^\d\s]\S*)(?:\s+|$)(.*)$", re.DOTALL)
 
 
-def voice_of(ctx: Context) -> Voice:
-    return Voice(ctx.language, ctx.tz, ctx.now)
-
-
-def duration(voice: Voice, delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    if minutes % 60:
-        return voice.t("{count} min", count=minutes)
-    return voice.t("{count} h", count=minutes // 60)
-
-
-def listing(voice: Voice, parts: list[str]) -> str:
-    if len(parts) <= 1:
-        return "".join(parts)
-    return voice.t("{first} and {last}", first=", ".join(parts[:-1]), last=parts[-1])
-
-
-def plan_text(voice: Voice, settings: Settings, meeting: Meeting) -> str:
-    agenda_at = max(meeting.starts_at - settings.agenda_lead, voice.now)
+def plan_text(loc: Localiser, settings: Settings, meeting: Meeting) -> str:
+    agenda_at = max(meeting.starts_at - settings.agenda_lead, loc.now)
     offsets = [
         offset
         for offset in settings.reminder_offsets
-        if meeting.starts_at - offset >= voice.now
-        and abs(meeting.starts_at - offset - agenda_at) >= timedelta(minutes=1)
+        if meeting.starts_at - offset >= loc.now and abs(meeting.starts_at - offset - agenda_at) >= timedelta(minutes=1)
     ]
-    text = voice.t("The agenda will be posted {when}", when=voice.when(agenda_at))
+    text = loc.t("The agenda will be posted {when}", when=loc.when(agenda_at))
     if offsets:
-        text += voice.tn(
+        text += loc.tn(
             ", with a reminder {offsets} before",
             ", with reminders {offsets} before",
             len(offsets),
-            offsets=listing(voice, [duration(voice, offset) for offset in offsets]),
+            offsets=listing(loc, [duration(loc, offset) for offset in offsets]),
         )
-    return text + ". " + voice.t("Propose topics with /agenda add <topic>.")
+    return text + ". " + loc.t("Propose topics with /agenda add <topic>.")
 
 
 @router.command(
@@ -115,7 +96,6 @@ def meeting(ctx: Context, text: str) -> Reply:
         ctx.now,
         settings.meeting_minutes,
     )
-    voice = voice_of(ctx)
     lines = [
         "🗓️ "
         + ctx.t(
@@ -123,16 +103,16 @@ def meeting(ctx: Context, text: str) -> Reply:
             number=planned.number,
             title=bold(esc(planned.title, 200)),
             circle=esc(circle.name, 60),
-            when=meeting_when(voice, planned),
+            when=meeting_when(ctx, planned),
         ),
-        plan_text(voice, settings, planned),
+        plan_text(ctx, settings, planned),
     ]
-    community_voice = Voice(ctx.community.language, ctx.tz, ctx.now)
-    announce = "🗓️ " + community_voice.t(
+    community_loc = Localiser.of(ctx.community, ctx.now)
+    announce = "🗓️ " + community_loc.t(
         "New meeting #{number}: {title}, {when}. Propose topics with /agenda add <topic>.",
         number=planned.number,
         title=bold(esc(planned.title, 200)),
-        when=meeting_when(community_voice, planned),
+        when=meeting_when(community_loc, planned),
     )
     return Reply(posts=(Post("\n".join(lines)), Post(announce, "circle", circle.id)))
 
@@ -152,9 +132,8 @@ def meetings(ctx: Context) -> Reply:
                 example=ctx.t("/meeting Steering committee Thursday 2pm #copil town hall, room 2"),
             )
         )
-    voice = voice_of(ctx)
     lines = [ctx.tn("{count} coming meeting:", "{count} coming meetings:", len(rows[:LIST_LINES]))]
-    lines += [meeting_line(voice, row, with_circle=True) for row in rows[:LIST_LINES]]
+    lines += [meeting_line(ctx, row, with_circle=True) for row in rows[:LIST_LINES]]
     if len(rows) > LIST_LINES:
         lines.append(ctx.t("… and more: `relais export meetings` gives them all."))
     lines.append(ctx.t("The agenda of one: /agenda #N."))
@@ -172,11 +151,11 @@ def cancel(ctx: Context, number: int) -> Reply:
     facilitator_only(ctx)
     found = get_meeting(ctx.session, ctx.community, number)
     cancel_meeting(ctx.session, found, ctx.now)
-    community_voice = Voice(ctx.community.language, ctx.tz, ctx.now)
+    community_loc = Localiser.of(ctx.community, ctx.now)
     confirmation = ctx.t(
         "Meeting #{number} {title} is cancelled; its circle is told.", number=number, title=bold(esc(found.title, 120))
     )
-    return Reply(posts=(Post(confirmation), cancelled_post(found, community_voice)))
+    return Reply(posts=(Post(confirmation), cancelled_post(found, community_loc)))
 
 
 @router.command(
@@ -221,7 +200,7 @@ def _add(ctx: Context, chosen: Meeting | None, circle: Circle, topic: str) -> Re
             "Topic added to the agenda of #{number} {title}, {when}.",
             number=target.number,
             title=bold(esc(target.title, 120)),
-            when=voice_of(ctx).when(target.starts_at),
+            when=ctx.when(target.starts_at),
         )
     )
 
@@ -238,7 +217,7 @@ def _show(ctx: Context, chosen: Meeting | None, circle: Circle) -> Reply:
         )
     if target.status == "cancelled":
         raise Refusal("Meeting #{number} is cancelled.", number=target.number)
-    draft = build_agenda(ctx.session, ctx.community, target, voice_of(ctx), load_settings(ctx.config))
+    draft = build_agenda(ctx.session, ctx.community, target, ctx, load_settings(ctx.config))
     return Reply.say(draft.text())
 
 

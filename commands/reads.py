@@ -7,10 +7,10 @@ from datetime import timedelta
 from bot.context import Context
 from bot.dates import When
 from bot.errors import Refusal, kind_name
-from bot.formatting import age_label, item_post, member_label, when_label
 from bot.i18n import N_
 from bot.markup import bold, esc
 from bot.models import Item
+from bot.presentation import age_label, item_post, member_label, when_label
 from bot.reply import Post, Reply
 from bot.router import Param, Router
 from bot.services import levels, reads

@@ -12,16 +12,15 @@ from bot.i18n import N_
 from bot.markup import bold, esc
 from bot.models import Circle, Meeting, Occurrence, Schedule
 from bot.outbox import circle_channels, platform_of
+from bot.presentation import capped, listing
 from bot.reply import Reply
 from bot.router import Param, Router
 from bot.services.preferences import digest_subscribers, nudges_off
 from commands.common import circle_named, facilitator_only
-from commands.meetings import listing, voice_of
 from schedules.occurrences import Due, planned_occurrences, sync_schedules
 from schedules.recap import missed_label
 from schedules.rules import parse_rule
 from schedules.settings import load_settings
-from schedules.voice import Voice, capped
 
 router = Router()
 ACTIONS = {"pause": "pause", "suspendre": "pause", "stop": "pause",
@@ -59,7 +58,7 @@ def schedule(ctx: Context, words: list[str]) -> Reply:
         row.updated_at = ctx.now
         if action == "resume":
             row.active_since = ctx.now  # what fell due during the pause is not posted now
-    names = listing(voice_of(ctx), [_name(ctx, row) for row in targets])
+    names = listing(ctx, [_name(ctx, row) for row in targets])
     if not changed:
         already = N_("Already paused: {names}.") if action == "pause" else N_("Already running: {names}.")
         return Reply.say(ctx.t(already, names=names))
@@ -121,7 +120,6 @@ def _what(ctx: Context, due: Due) -> str:
 
 def _overview(ctx: Context, rows: dict[str, Schedule]) -> Reply:
     settings = load_settings(ctx.config)
-    voice = voice_of(ctx)
     dues = [
         due
         for due in planned_occurrences(ctx.session, ctx.community, rows, settings, ctx.now, ctx.now + WINDOW)
@@ -130,14 +128,14 @@ def _overview(ctx: Context, rows: dict[str, Schedule]) -> Reply:
     lines = [bold(ctx.t("What Relais will post in the next 7 days:"))]
     for due in dues:
         paused = " ⏸️ " + ctx.t("paused") if due.paused else ""
-        lines.append(f"• {voice.when(due.at)} — {_what(ctx, due)} — {_where(ctx, due.circle_id)}{paused}")
+        lines.append(f"• {ctx.when(due.at)} — {_what(ctx, due)} — {_where(ctx, due.circle_id)}{paused}")
     if not dues:
         lines.append(ctx.t("No recap, agenda or reminder in the next 7 days."))
-    lines = capped(voice, lines, LINES)
-    lines += _direct_lines(ctx, rows, voice)
+    lines = capped(ctx, lines, LINES)
+    lines += _direct_lines(ctx, rows)
     paused = [_name(ctx, row) for row in rows.values() if row.paused]
     if paused:
-        lines.append("⏸️ " + ctx.t("Paused: {names}. /schedule resume restarts it.", names=listing(voice, paused)))
+        lines.append("⏸️ " + ctx.t("Paused: {names}. /schedule resume restarts it.", names=listing(ctx, paused)))
     missed = ctx.session.scalars(
         select(Occurrence)
         .where(
@@ -149,11 +147,11 @@ def _overview(ctx: Context, rows: dict[str, Schedule]) -> Reply:
     ).all()
     if missed:
         lines.append(bold("⚠️ " + ctx.t("Not posted while Relais was not running (last 30 days):")))
-        lines += capped(voice, ["• " + missed_label(voice, ctx.session, row) for row in missed], 10)
+        lines += capped(ctx, ["• " + missed_label(ctx, ctx.session, row) for row in missed], 10)
     return Reply.say("\n".join(lines))
 
 
-def _direct_lines(ctx: Context, rows: dict[str, Schedule], voice: Voice) -> list[str]:
+def _direct_lines(ctx: Context, rows: dict[str, Schedule]) -> list[str]:
     digest = rows[f"digest:{ctx.community.id}"]
     nudges = rows[f"nudges:{ctx.community.id}"]
     digest_rule = parse_rule(digest.rule) if digest.rule else None
@@ -168,7 +166,7 @@ def _direct_lines(ctx: Context, rows: dict[str, Schedule], voice: Voice) -> list
                 "Personal digests: {rule}, by direct message to the {count} member who asked for one.",
                 "Personal digests: {rule}, by direct message to the {count} members who asked for one.",
                 count,
-                rule=digest_rule.describe(voice.tr),
+                rule=digest_rule.describe(ctx.tr),
             )
         )
     else:
@@ -177,7 +175,7 @@ def _direct_lines(ctx: Context, rows: dict[str, Schedule], voice: Voice) -> list
             + ctx.t(
                 "Personal digests: {rule}, by direct message to members who ask for one with "
                 "/digest me on (nobody yet).",
-                rule=digest_rule.describe(voice.tr),
+                rule=digest_rule.describe(ctx.tr),
             )
         )
     if nudge_rule is None:
@@ -189,14 +187,14 @@ def _direct_lines(ctx: Context, rows: dict[str, Schedule], voice: Voice) -> list
                 "Nudges: {rule}, by direct message, at most one a day per member ({count} switched them off).",
                 "Nudges: {rule}, by direct message, at most one a day per member ({count} switched them off).",
                 count,
-                rule=nudge_rule.describe(voice.tr),
+                rule=nudge_rule.describe(ctx.tr),
             )
         )
     else:
         lines.append(
             "• "
             + ctx.t(
-                "Nudges: {rule}, by direct message, at most one a day per member.", rule=nudge_rule.describe(voice.tr)
+                "Nudges: {rule}, by direct message, at most one a day per member.", rule=nudge_rule.describe(ctx.tr)
             )
         )
     return lines

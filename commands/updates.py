@@ -6,9 +6,9 @@ import re
 
 from bot.context import Context
 from bot.errors import Refusal
-from bot.formatting import item_post, member_label
 from bot.i18n import N_
 from bot.markup import bold, esc
+from bot.presentation import item_post, member_label
 from bot.reply import Post, Reply
 from bot.router import Param, Router, parse_ref
 from bot.services.commitments import get_commitment

@@ -31,7 +31,7 @@ RULE = "─" * 40
 SEEDED_AGO = timedelta(days=2)
 
 
-def _open(ctx: click.Context, db: str | None, now: str | None, demo: bool) -> App:
+def open_app(ctx: click.Context, db: str | None, now: str | None, demo: bool) -> App:
     if demo:
         from relais.demo import default_demo_path, demo_config
 
@@ -112,19 +112,19 @@ def digest(
     ctx: click.Context, circle: str | None, now: str | None, language: str | None, db: str | None, demo: bool
 ) -> None:
     """Print the weekly recap that would be posted now, per circle."""
+    from bot.presentation import Localiser
     from schedules.recap import build_recap
-    from schedules.voice import Voice
 
-    app = _open(ctx, db, now, demo)
+    app = open_app(ctx, db, now, demo)
     try:
         said = _language(app, language)
         settings = _settings(app, said)
         moment = app.clock.now()
         with app.store.unit_of_work() as session:
             community = _community(session, app, said)
-            voice = Voice.of(community, moment, language)
+            loc = Localiser.of(community, moment, language)
             texts = [
-                to_plain(build_recap(session, community, row, voice, settings, moment - timedelta(days=7)).text())
+                to_plain(build_recap(session, community, row, loc, settings, moment - timedelta(days=7)).text())
                 for row in _circles(session, community, circle, said)
             ]
     finally:
@@ -150,9 +150,9 @@ def agenda(
     demo: bool,
 ) -> None:
     """Print the agenda of meeting #N, or of the next meeting of each circle."""
+    from bot.presentation import Localiser
     from bot.services.meetings import get_meeting, next_meeting
     from schedules.agenda import build_agenda
-    from schedules.voice import Voice
 
     number = None
     if ref:
@@ -162,31 +162,29 @@ def agenda(
             early = language or ("fr" if demo else cli_language(None, ctx.obj.get("config_path")))
             message = translator(early).t("not a meeting number: {ref}", ref=ref)
             raise click.BadParameter(message, param_hint="REF") from error
-    app = _open(ctx, db, now, demo)
+    app = open_app(ctx, db, now, demo)
     try:
         said = _language(app, language)
         settings = _settings(app, said)
         moment = app.clock.now()
         with app.store.unit_of_work() as session:
             community = _community(session, app, said)
-            voice = Voice.of(community, moment, language)
+            loc = Localiser.of(community, moment, language)
             if number is not None:
                 try:
                     meetings = [get_meeting(session, community, number)]
                 except Refusal as error:
-                    raise fail(error, voice.language) from error
+                    raise fail(error, loc.language) from error
             else:
                 circles = _circles(session, community, circle, said)
                 found = [next_meeting(session, row.id, moment) for row in circles]
                 meetings = [meeting for meeting in found if meeting is not None]
-            texts = [
-                to_plain(build_agenda(session, community, meeting, voice, settings).text()) for meeting in meetings
-            ]
+            texts = [to_plain(build_agenda(session, community, meeting, loc, settings).text()) for meeting in meetings]
             if not texts:
                 texts = [
-                    voice.t(
+                    loc.t(
                         "No meeting is planned. A facilitator can plan one, for example: {example}",
-                        example=voice.t("/meeting Steering committee Thursday 2pm #copil town hall, room 2"),
+                        example=loc.t("/meeting Steering committee Thursday 2pm #copil town hall, room 2"),
                     )
                 ]
     finally:
@@ -207,7 +205,7 @@ def export_meetings(
     """The meetings as an iCalendar (.ics) file for calendar apps; cancelled ones say so."""
     from schedules.ics import meetings_calendar
 
-    app = _open(ctx, db, now, demo)
+    app = open_app(ctx, db, now, demo)
     try:
         said = _language(app, None)
         with app.store.unit_of_work() as session:

@@ -9,13 +9,13 @@ from sqlalchemy.orm import Session
 
 from bot.markup import bold, esc
 from bot.models import Community, Item, Meeting, Occurrence
+from bot.presentation import Localiser, capped, commitment_bullet, item_line, meeting_when, member_label
 from bot.reply import Post
 from bot.services.levels import coverage
 from bot.services.meetings import meeting_after, meeting_before, topics_for
 from schedules import facts
 from schedules.recap import Draft
 from schedules.settings import Settings
-from schedules.voice import Voice, capped, commitment_line, item_line, meeting_when, person
 
 LINES = 10
 SINCE_DEFAULT = timedelta(days=30)
@@ -23,14 +23,14 @@ DECISIONS_WINDOW = timedelta(days=90)
 MAX_UPDATES = 50
 
 
-def build_agenda(session: Session, community: Community, meeting: Meeting, voice: Voice, settings: Settings) -> Draft:
+def build_agenda(session: Session, community: Community, meeting: Meeting, loc: Localiser, settings: Settings) -> Draft:
     circle = meeting.item.circle
-    now = voice.now
+    now = loc.now
     topics = topics_for(session, meeting)
-    overdue = facts.overdue_commitments(session, now, voice.zone, circle.id)
+    overdue = facts.overdue_commitments(session, now, loc.tz, circle.id)
     after = meeting_after(session, meeting)
     horizon = after.starts_at if after else meeting.starts_at + timedelta(days=28)
-    soon = facts.due_between(session, now, horizon, voice.zone, circle.id)
+    soon = facts.due_between(session, now, horizon, loc.tz, circle.id)
     previous = meeting_before(session, circle.id, meeting.starts_at)
     since = previous.starts_at if previous else now - SINCE_DEFAULT
     updates = facts.items_of_kind(session, circle.id, ("update", "announcement"), since, now)[-MAX_UPDATES:]
@@ -39,43 +39,43 @@ def build_agenda(session: Session, community: Community, meeting: Meeting, voice
     little_read = [item for item in updates if covered[item.id].share < settings.low_coverage]
     open_decisions = [item for item in decisions if item.created_at >= since or covered[item.id].share < 1]
     if after:
-        due_title = voice.t("Due before the next meeting, {when}", when=voice.day(after.starts_at))
+        due_title = loc.t("Due before the next meeting, {when}", when=loc.day(after.starts_at))
     else:
-        due_title = voice.t("Due in the next 4 weeks")
-    since_text = voice.t("since the last meeting") if previous else voice.t("over the last 30 days")
+        due_title = loc.t("Due in the next 4 weeks")
+    since_text = loc.t("since the last meeting") if previous else loc.t("over the last 30 days")
     sections = [
         (
-            voice.t("Proposed topics"),
+            loc.t("Proposed topics"),
             [
-                f"• {esc(topic.text, 300)} — " + voice.t("proposed by {name}", name=person(topic.author))
+                f"• {esc(topic.text, 300)} — " + loc.t("proposed by {name}", name=member_label(topic.author))
                 for topic in topics
             ],
         ),
-        ("⚠️ " + voice.t("Overdue commitments"), [commitment_line(voice, row) for row in overdue]),
-        (due_title, [commitment_line(voice, row) for row in soon]),
+        ("⚠️ " + loc.t("Overdue commitments"), [commitment_bullet(loc, row) for row in overdue]),
+        (due_title, [commitment_bullet(loc, row) for row in soon]),
         (
-            voice.t("Little-read updates {since}", since=since_text),
-            [item_line(voice, item, covered[item.id]) for item in little_read],
+            loc.t("Little-read updates {since}", since=since_text),
+            [item_line(loc, item, covered[item.id]) for item in little_read],
         ),
-        (voice.t("Decisions to share"), [item_line(voice, item, covered[item.id], 200) for item in open_decisions]),
+        (loc.t("Decisions to share"), [item_line(loc, item, covered[item.id], 200) for item in open_decisions]),
     ]
     body = [
-        voice.t(
+        loc.t(
             "Meeting #{number} of {circle}: {when}",
             number=meeting.number,
             circle=esc(circle.name, 60),
-            when=meeting_when(voice, meeting),
+            when=meeting_when(loc, meeting),
         )
     ]
     position = 0
     for title, lines in sections:
         if lines:
             position += 1
-            body += ["", bold(f"{position}. {title}"), *capped(voice, lines, LINES)]
+            body += ["", bold(f"{position}. {title}"), *capped(loc, lines, LINES)]
     if not position:
-        body.append(voice.t("Nothing on the agenda yet."))
-    body += ["", voice.t("Propose a topic: /agenda add <topic>.")]
-    return Draft("🗓️", voice.t("Agenda — {title}", title=esc(meeting.title, 120)), tuple(body))
+        body.append(loc.t("Nothing on the agenda yet."))
+    body += ["", loc.t("Propose a topic: /agenda add <topic>.")]
+    return Draft("🗓️", loc.t("Agenda — {title}", title=esc(meeting.title, 120)), tuple(body))
 
 
 def agenda_number(session: Session, meeting: Meeting) -> int | None:
@@ -91,38 +91,38 @@ def agenda_number(session: Session, meeting: Meeting) -> int | None:
     return item.number if item else None
 
 
-def delay_text(voice: Voice, meeting: Meeting) -> str:
-    minutes = max(round((meeting.starts_at - voice.now).total_seconds() / 60), 0)
+def delay_text(loc: Localiser, meeting: Meeting) -> str:
+    minutes = max(round((meeting.starts_at - loc.now).total_seconds() / 60), 0)
     if minutes < 60:
-        return voice.tn("in {count} minute", "in {count} minutes", minutes)
-    return voice.tn("in {count} hour", "in {count} hours", round(minutes / 60))
+        return loc.tn("in {count} minute", "in {count} minutes", minutes)
+    return loc.tn("in {count} hour", "in {count} hours", round(minutes / 60))
 
 
-def reminder_post(session: Session, meeting: Meeting, voice: Voice) -> Post:
+def reminder_post(session: Session, meeting: Meeting, loc: Localiser) -> Post:
     """A reminder to the circle (not an item to read: it points to the agenda, which is)."""
     lines = [
         "⏰ "
-        + voice.t(
+        + loc.t(
             "Reminder: {title} ({circle}) starts {delay}, {when}.",
             title=bold(esc(meeting.title, 120)),
             circle=esc(meeting.item.circle.name, 60),
-            delay=delay_text(voice, meeting),
-            when=meeting_when(voice, meeting),
+            delay=delay_text(loc, meeting),
+            when=meeting_when(loc, meeting),
         )
     ]
     number = agenda_number(session, meeting)
     if number is not None:
-        lines.append(voice.t("The agenda is #{number}; add a topic with /agenda add <topic>.", number=number))
+        lines.append(loc.t("The agenda is #{number}; add a topic with /agenda add <topic>.", number=number))
     else:
-        lines.append(voice.t("See the agenda with /agenda #{number}.", number=meeting.number))
+        lines.append(loc.t("See the agenda with /agenda #{number}.", number=meeting.number))
     return Post(text="\n".join(lines), target="circle", circle_id=meeting.circle_id, notify=True)
 
 
-def cancelled_post(meeting: Meeting, voice: Voice) -> Post:
-    text = "❌ " + voice.t(
+def cancelled_post(meeting: Meeting, loc: Localiser) -> Post:
+    text = "❌ " + loc.t(
         "Meeting #{number} {title} of {when} is cancelled.",
         number=meeting.number,
         title=bold(esc(meeting.title, 120)),
-        when=voice.when(meeting.starts_at),
+        when=loc.when(meeting.starts_at),
     )
     return Post(text=text, target="circle", circle_id=meeting.circle_id, notify=True)

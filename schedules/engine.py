@@ -25,6 +25,7 @@ from bot.config import Config
 from bot.db import Store
 from bot.models import Circle, Community, Meeting, Member, Occurrence
 from bot.outbox import enqueue_post, member_platforms
+from bot.presentation import Localiser, late_note
 from bot.reply import Post
 from bot.services.community import find_circle, find_community
 from bot.services.membership import belonging_members
@@ -34,7 +35,6 @@ from schedules.nudges import build_digest, build_nudge, nudge_candidates
 from schedules.occurrences import Due, due_occurrences, sync_schedules
 from schedules.recap import build_recap, post_draft
 from schedules.settings import Settings, circle_rules, load_settings
-from schedules.voice import Voice, late_note
 
 log = logging.getLogger(__name__)
 
@@ -158,7 +158,7 @@ def _post(
     now: datetime,
     late: bool,
 ) -> tuple[list[Post], int | None, int]:
-    voice = Voice.of(community, now)
+    loc = Localiser.of(community, now)
     posts: list[tuple[Post, str]] = []
     number = None
     if due.kind == "recap":
@@ -168,36 +168,36 @@ def _post(
             session,
             community,
             circle,
-            voice,
+            loc,
             settings,
             recap_since(settings, config, circle, due.at),
             missed,
             until=due.at,
         )
-        item, text = post_draft(session, community, circle, draft, voice, "recap", late, due.at)
+        item, text = post_draft(session, community, circle, draft, loc, "recap", late, due.at)
         for row in missed:
             row.reported_at = now
         occurrence.item_id, number = item.id, item.number
         posts.append((Post(text, "circle", circle.id, item_id=item.id, notify=True), due.occurrence_key))
     elif due.kind == "agenda":
         meeting = session.get_one(Meeting, due.meeting_id)
-        draft = build_agenda(session, community, meeting, voice, settings)
-        item, text = post_draft(session, community, meeting.item.circle, draft, voice, "agenda", late, due.at)
+        draft = build_agenda(session, community, meeting, loc, settings)
+        item, text = post_draft(session, community, meeting.item.circle, draft, loc, "agenda", late, due.at)
         occurrence.item_id, number = item.id, item.number
         posts.append((Post(text, "circle", meeting.circle_id, item_id=item.id, notify=True), due.occurrence_key))
     elif due.kind == "reminder":
-        post = reminder_post(session, session.get_one(Meeting, due.meeting_id), voice)
+        post = reminder_post(session, session.get_one(Meeting, due.meeting_id), loc)
         if late:
-            post = Post(late_note(voice, due.at) + "\n" + post.text, post.target, post.circle_id, notify=True)
+            post = Post(late_note(loc, due.at) + "\n" + post.text, post.target, post.circle_id, notify=True)
         posts.append((post, due.occurrence_key))
     else:
-        posts += _direct(session, community, due, voice, settings, late)
+        posts += _direct(session, community, due, loc, settings, late)
     rows = sum(len(enqueue_post(session, post, now, occurrence_key=key)) for post, key in posts)
     return [post for post, _ in posts], number, rows
 
 
 def _direct(
-    session: Session, community: Community, due: Due, voice: Voice, settings: Settings, late: bool
+    session: Session, community: Community, due: Due, loc: Localiser, settings: Settings, late: bool
 ) -> list[tuple[Post, str]]:
     """Personal digests or nudges: one message per member who can receive one (live platform)."""
     posts = []
@@ -214,7 +214,7 @@ def _direct(
             continue  # left every circle: no longer written to
         if not member_platforms(session, member.id):
             continue  # console-only members read with /digest and /unread
-        own = voice.for_member(member)
+        own = loc.for_member(member)
         if due.kind == "digest":
             draft = build_digest(session, member, own)
             text = draft.text(late=late_note(own, due.at) if late else None) if draft else None

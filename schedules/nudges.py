@@ -16,66 +16,64 @@ from sqlalchemy.orm import Session
 
 from bot.markup import bold, esc
 from bot.models import CircleMember, Commitment, Item, Member
+from bot.presentation import Localiser, capped, commitment_bullet, commitment_title, item_line
 from bot.services.membership import in_audience_window
 from bot.services.reads import unread_items
 from schedules import facts
 from schedules.recap import Draft
 from schedules.settings import Settings
-from schedules.voice import Voice, capped, commitment_line, item_line
 
 UNREAD_SCAN = 100
 LINES = 8
 
 
-def _days_between(voice: Voice, earlier: datetime, later: datetime) -> int:
-    return (later.astimezone(voice.zone).date() - earlier.astimezone(voice.zone).date()).days
+def _days_between(loc: Localiser, earlier: datetime, later: datetime) -> int:
+    return (later.astimezone(loc.tz).date() - earlier.astimezone(loc.tz).date()).days
 
 
-def _title(commitment: Commitment) -> str:
-    return f"#{commitment.number} {bold(esc(commitment.title, 120))}"
-
-
-def due_reasons(session: Session, member: Member, voice: Voice, settings: Settings, slot: datetime) -> list[str]:
+def due_reasons(session: Session, member: Member, loc: Localiser, settings: Settings, slot: datetime) -> list[str]:
     lines = []
     farthest = max(settings.nudge_due_days, default=0)
     if farthest:
-        for row in facts.due_between(session, slot, slot + timedelta(days=farthest), voice.zone, owner_id=member.id):
+        for row in facts.due_between(session, slot, slot + timedelta(days=farthest), loc.tz, owner_id=member.id):
             assert row.due_at is not None
-            days = _days_between(voice, slot, row.due_at)
+            days = _days_between(loc, slot, row.due_at)
             if days not in settings.nudge_due_days:
                 continue
-            day = voice.day(row.due_at)
+            day = loc.day(row.due_at)
             if days == 1:
-                lines.append("• " + voice.t("{commitment} is due tomorrow, {day}.", commitment=_title(row), day=day))
+                lines.append(
+                    "• " + loc.t("{commitment} is due tomorrow, {day}.", commitment=commitment_title(row), day=day)
+                )
             else:
                 lines.append(
                     "• "
-                    + voice.tn(
+                    + loc.tn(
                         "{commitment} is due in {count} day, on {day}.",
                         "{commitment} is due in {count} days, on {day}.",
                         days,
-                        commitment=_title(row),
+                        commitment=commitment_title(row),
                         day=day,
                     )
                 )
-    for row in facts.overdue_commitments(session, slot, voice.zone, owner_id=member.id):
+    for row in facts.overdue_commitments(session, slot, loc.tz, owner_id=member.id):
         assert row.due_at is not None
-        late_days = _days_between(voice, row.due_at, slot)
+        late_days = _days_between(loc, row.due_at, slot)
         if late_days >= 1 and (late_days - 1) % settings.overdue_nudge_days == 0:
             lines.append(
                 "• "
-                + voice.t(
+                + loc.t(
                     "{commitment} was due {day}. Say where it stands with /update #{number} … or close it with "
                     "/done #{number}.",
-                    commitment=_title(row),
-                    day=voice.day(row.due_at),
+                    commitment=commitment_title(row),
+                    day=loc.day(row.due_at),
                     number=row.number,
                 )
             )
     return lines
 
 
-def unread_reason(session: Session, member: Member, voice: Voice, settings: Settings, slot: datetime) -> list[str]:
+def unread_reason(session: Session, member: Member, loc: Localiser, settings: Settings, slot: datetime) -> list[str]:
     threshold = slot - timedelta(days=settings.unread_nudge_days)
     waiting = [item for item in unread_items(session, member, UNREAD_SCAN) if item.created_at <= threshold]
     crossed = [item for item in waiting if item.created_at > threshold - timedelta(days=1)]
@@ -86,7 +84,7 @@ def unread_reason(session: Session, member: Member, voice: Voice, settings: Sett
         refs += " …"
     return [
         "• "
-        + voice.tn(
+        + loc.tn(
             "{count} item has been waiting for your confirmation for more than {days} days: {refs}. /unread shows it.",
             "{count} items have been waiting for your confirmation for more than {days} days: {refs}. "
             "/unread shows them.",
@@ -127,40 +125,40 @@ def nudge_candidates(session: Session, community_id: int, settings: Settings, sl
     return set(owners) | set(readers)
 
 
-def build_nudge(session: Session, member: Member, voice: Voice, settings: Settings, slot: datetime) -> str | None:
+def build_nudge(session: Session, member: Member, loc: Localiser, settings: Settings, slot: datetime) -> str | None:
     """The member's one nudge message of the day, or None when there is nothing to say."""
-    lines = due_reasons(session, member, voice, settings, slot) + unread_reason(session, member, voice, settings, slot)
+    lines = due_reasons(session, member, loc, settings, slot) + unread_reason(session, member, loc, settings, slot)
     if not lines:
         return None
-    head = "👋 " + voice.t("Hello {name}, a gentle reminder from Relais:", name=esc(member.display_name, 80))
-    return "\n".join([head, *lines, voice.t("To stop these reminders: /nudges off.")])
+    head = "👋 " + loc.t("Hello {name}, a gentle reminder from Relais:", name=esc(member.display_name, 80))
+    return "\n".join([head, *lines, loc.t("To stop these reminders: /nudges off.")])
 
 
-def build_digest(session: Session, member: Member, voice: Voice) -> Draft | None:
+def build_digest(session: Session, member: Member, loc: Localiser) -> Draft | None:
     """The member's weekly digest: what they have to read, their commitments late or due soon."""
     unread: list[Item] = unread_items(session, member, LINES + 1)
-    overdue = facts.overdue_commitments(session, voice.now, voice.zone, owner_id=member.id)
-    soon = facts.due_between(session, voice.now, voice.now + timedelta(days=7), voice.zone, owner_id=member.id)
+    overdue = facts.overdue_commitments(session, loc.now, loc.tz, owner_id=member.id)
+    soon = facts.due_between(session, loc.now, loc.now + timedelta(days=7), loc.tz, owner_id=member.id)
     if not (unread or overdue or soon):
         return None
     body: list[str] = []
     parts = [
         (
-            voice.t("To read"),
-            [item_line(voice, item) for item in unread[:LINES]]
-            + ([voice.t("… and more: /unread lists everything.")] if len(unread) > LINES else []),
+            loc.t("To read"),
+            [item_line(loc, item) for item in unread[:LINES]]
+            + ([loc.t("… and more: /unread lists everything.")] if len(unread) > LINES else []),
         ),
         (
-            "⚠️ " + voice.t("Your overdue commitments"),
-            capped(voice, [commitment_line(voice, row) for row in overdue], LINES),
+            "⚠️ " + loc.t("Your overdue commitments"),
+            capped(loc, [commitment_bullet(loc, row) for row in overdue], LINES),
         ),
         (
-            voice.t("Your commitments due in the next 7 days"),
-            capped(voice, [commitment_line(voice, row) for row in soon], LINES),
+            loc.t("Your commitments due in the next 7 days"),
+            capped(loc, [commitment_bullet(loc, row) for row in soon], LINES),
         ),
     ]
     for title, lines in parts:
         if lines:
             body += ["", bold(title), *lines]
-    body += ["", voice.t("To stop receiving this digest: /digest me off.")]
-    return Draft("📬", voice.t("Your weekly digest, {name}", name=esc(member.display_name, 80)), tuple(body))
+    body += ["", loc.t("To stop receiving this digest: /digest me off.")]
+    return Draft("📬", loc.t("Your weekly digest, {name}", name=esc(member.display_name, 80)), tuple(body))

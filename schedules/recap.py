@@ -9,21 +9,22 @@ from sqlalchemy.orm import Session
 
 from bot.markup import bold, esc, to_plain
 from bot.models import Circle, Community, Item, Meeting, Occurrence
+from bot.presentation import (
+    Localiser,
+    capped,
+    commitment_bullet,
+    item_line,
+    late_note,
+    meeting_line,
+    member_label,
+    read_footer,
+    section,
+)
 from bot.services.levels import coverage, level_report
 from bot.services.meetings import upcoming_meetings
 from bot.services.updates import post_item
 from schedules import facts
 from schedules.settings import Settings
-from schedules.voice import (
-    Voice,
-    capped,
-    commitment_line,
-    item_line,
-    late_note,
-    meeting_line,
-    person,
-    section,
-)
 
 LINES = 8
 LEVEL_WINDOW = timedelta(days=28)
@@ -52,14 +53,16 @@ def percent(part: int, total: int) -> str:
     return f"{round(100 * part / total)} %" if total else "—"
 
 
-def level_lines(session: Session, community: Community, circle: Circle, voice: Voice, settings: Settings) -> list[str]:
-    report = level_report(session, community.id, voice.now - LEVEL_WINDOW, circle.id)
+def level_lines(
+    session: Session, community: Community, circle: Circle, loc: Localiser, settings: Settings
+) -> list[str]:
+    report = level_report(session, community.id, loc.now - LEVEL_WINDOW, circle.id)
     if not report.items:
         return []
     acked = sum(level.acknowledged for level in report.members)
     total = sum(level.total for level in report.members)
     lines = [
-        voice.t(
+        loc.t(
             "Over the last 4 weeks, {percent} of the readings asked for are confirmed ({acked} of {total}).",
             percent=percent(acked, total),
             acked=acked,
@@ -69,14 +72,14 @@ def level_lines(session: Session, community: Community, circle: Circle, voice: V
     low = [cov for cov in report.lowest if cov.share < settings.low_coverage]
     if low:
         listed = ", ".join(f"#{cov.item.number} ({cov.acknowledged}/{cov.audience})" for cov in low)
-        lines.append(voice.t("Little read: {items}.", items=listed))
+        lines.append(loc.t("Little read: {items}.", items=listed))
     behind = [level for level in report.members if level.total >= 2 and level.share < settings.low_coverage]
     if behind and settings.name_members_behind:
-        names = ", ".join(f"{person(level.member)} ({level.acknowledged}/{level.total})" for level in behind[:10])
-        lines.append(voice.t("Behind on reading: {names}.", names=names))
+        names = ", ".join(f"{member_label(level.member)} ({level.acknowledged}/{level.total})" for level in behind[:10])
+        lines.append(loc.t("Behind on reading: {names}.", names=names))
     elif behind:
         lines.append(
-            voice.tn(
+            loc.tn(
                 "{count} member has confirmed less than half of what they had to read.",
                 "{count} members have confirmed less than half of what they had to read.",
                 len(behind),
@@ -85,90 +88,90 @@ def level_lines(session: Session, community: Community, circle: Circle, voice: V
     return lines
 
 
-def missed_label(voice: Voice, session: Session, occurrence: Occurrence) -> str:
-    when = voice.when(occurrence.due_at)
+def missed_label(loc: Localiser, session: Session, occurrence: Occurrence) -> str:
+    when = loc.when(occurrence.due_at)
     meeting = session.get(Meeting, occurrence.meeting_id) if occurrence.meeting_id else None
     if occurrence.kind == "recap":
         circle = session.get(Circle, occurrence.circle_id) if occurrence.circle_id else None
         name = esc(circle.name, 60) if circle else "?"
-        return voice.t("the weekly recap of {circle}, due {when}", circle=name, when=when)
+        return loc.t("the weekly recap of {circle}, due {when}", circle=name, when=when)
     if occurrence.kind == "agenda" and meeting is not None:
-        return voice.t(
+        return loc.t(
             "the agenda of meeting #{number} {title}, due {when}",
             number=meeting.number,
             title=esc(meeting.title, 80),
             when=when,
         )
     if occurrence.kind == "reminder" and meeting is not None:
-        return voice.t(
+        return loc.t(
             "a reminder of meeting #{number} {title}, due {when}",
             number=meeting.number,
             title=esc(meeting.title, 80),
             when=when,
         )
     if occurrence.kind == "digest":
-        return voice.t("the personal digests, due {when}", when=when)
-    return voice.t("the nudges, due {when}", when=when)
+        return loc.t("the personal digests, due {when}", when=when)
+    return loc.t("the nudges, due {when}", when=when)
 
 
 def build_recap(
     session: Session,
     community: Community,
     circle: Circle,
-    voice: Voice,
+    loc: Localiser,
     settings: Settings,
     since: datetime,
     missed: list[Occurrence] | None = None,
     until: datetime | None = None,
 ) -> Draft:
-    now = until or voice.now  # a scheduled recap covers up to its due time, even when posted late
+    now = until or loc.now  # a scheduled recap covers up to its due time, even when posted late
     new = facts.new_commitments(session, circle.id, since, now)
     done = facts.done_commitments(session, circle.id, since, now)
     updates = facts.items_of_kind(session, circle.id, ("update", "announcement"), since, now)
     decisions = facts.items_of_kind(session, circle.id, ("decision",), since, now)
-    overdue = facts.overdue_commitments(session, now, voice.zone, circle.id)
-    soon = facts.due_between(session, now, now + timedelta(days=7), voice.zone, circle.id)
+    overdue = facts.overdue_commitments(session, now, loc.tz, circle.id)
+    soon = facts.due_between(session, now, now + timedelta(days=7), loc.tz, circle.id)
     meetings = upcoming_meetings(session, community.id, now, 5, circle.id, until=now + timedelta(days=21))
     covered = coverage(session, [item.id for item in [*updates, *decisions][-2 * LINES :]])
-    body = [voice.t("From {start} to {end}.", start=voice.day(since), end=voice.day(now))]
+    body = [loc.t("From {start} to {end}.", start=loc.day(since), end=loc.day(now))]
     parts = [
         section(
-            voice.t("New commitments ({count})", count=len(new)),
-            capped(voice, [commitment_line(voice, row) for row in new], LINES),
+            loc.t("New commitments ({count})", count=len(new)),
+            capped(loc, [commitment_bullet(loc, row) for row in new], LINES),
         ),
         section(
-            voice.t("Done ({count}) 🎉", count=len(done)),
-            capped(voice, [commitment_line(voice, row, with_due=False) for row in done], LINES),
+            loc.t("Done ({count}) 🎉", count=len(done)),
+            capped(loc, [commitment_bullet(loc, row, with_due=False) for row in done], LINES),
         ),
         section(
-            voice.t("Updates and announcements ({count})", count=len(updates)),
-            capped(voice, [item_line(voice, item, covered.get(item.id)) for item in updates], LINES),
+            loc.t("Updates and announcements ({count})", count=len(updates)),
+            capped(loc, [item_line(loc, item, covered.get(item.id)) for item in updates], LINES),
         ),
         section(
-            voice.t("Decisions ({count})", count=len(decisions)),
-            capped(voice, [item_line(voice, item, covered.get(item.id), 200) for item in decisions], LINES),
+            loc.t("Decisions ({count})", count=len(decisions)),
+            capped(loc, [item_line(loc, item, covered.get(item.id), 200) for item in decisions], LINES),
         ),
         section(
-            "⚠️ " + voice.t("Overdue ({count})", count=len(overdue)),
-            capped(voice, [commitment_line(voice, row) for row in overdue], LINES),
+            "⚠️ " + loc.t("Overdue ({count})", count=len(overdue)),
+            capped(loc, [commitment_bullet(loc, row) for row in overdue], LINES),
         ),
         section(
-            voice.t("Due in the next 7 days ({count})", count=len(soon)),
-            capped(voice, [commitment_line(voice, row) for row in soon], LINES),
+            loc.t("Due in the next 7 days ({count})", count=len(soon)),
+            capped(loc, [commitment_bullet(loc, row) for row in soon], LINES),
         ),
-        section(voice.t("Coming meetings"), [meeting_line(voice, meeting) for meeting in meetings]),
-        section(voice.t("Information level"), level_lines(session, community, circle, voice, settings)),
+        section(loc.t("Coming meetings"), [meeting_line(loc, meeting) for meeting in meetings]),
+        section(loc.t("Information level"), level_lines(session, community, circle, loc, settings)),
         section(
-            voice.t("For the facilitators: not posted while Relais was not running"),
-            capped(voice, ["• " + missed_label(voice, session, row) for row in missed or []], LINES),
+            loc.t("For the facilitators: not posted while Relais was not running"),
+            capped(loc, ["• " + missed_label(loc, session, row) for row in missed or []], LINES),
         ),
     ]
     if not any(parts[:7]):
-        body.append(voice.t("Nothing new this week, and nothing due in the next 7 days."))
+        body.append(loc.t("Nothing new this week, and nothing due in the next 7 days."))
     for part in parts:
         if part:
             body += ["", *part]
-    title = voice.t("Weekly recap — {circle}", circle=esc(circle.name, 60))
+    title = loc.t("Weekly recap — {circle}", circle=esc(circle.name, 60))
     return Draft("📋", title, tuple(body))
 
 
@@ -177,12 +180,12 @@ def post_draft(
     community: Community,
     circle: Circle,
     draft: Draft,
-    voice: Voice,
+    loc: Localiser,
     kind: str,
     late: bool,
     due_at: datetime,
 ) -> tuple[Item, str]:
     """A recap or agenda as an item to acknowledge, and the text to post (numbered, late-marked)."""
-    item = post_item(session, community, circle, None, kind, draft.plain(), voice.now)
-    footer = voice.t("React ✅ or type /read #{number} to confirm you have read it.", number=item.number)
-    return item, draft.text(item.number, footer, late_note(voice, due_at) if late else None)
+    item = post_item(session, community, circle, None, kind, draft.plain(), loc.now)
+    footer = read_footer(loc, item.number)
+    return item, draft.text(item.number, footer, late_note(loc, due_at) if late else None)

@@ -13,10 +13,10 @@ import re
 from datetime import timedelta
 
 from bot.markup import to_plain
+from bot.presentation import Localiser
 from bot.services.community import find_circle
 from schedules.recap import build_recap
 from schedules.settings import load_settings
-from schedules.voice import Voice
 
 
 def build(testbot) -> None:
@@ -35,7 +35,7 @@ def recap(testbot, name: str) -> str:
         community = testbot.dispatcher.community(session)
         circle = find_circle(session, community, name)
         assert circle is not None
-        voice = Voice.of(community, testbot.clock.now())
+        voice = Localiser.of(community, testbot.clock.now())
         since = testbot.clock.now() - timedelta(days=7)
         return to_plain(
             build_recap(session, community, circle, voice, load_settings(testbot.dispatcher.config), since).text()

@@ -9,11 +9,11 @@ import pytest
 from click.testing import CliRunner
 
 from bot.models import Circle
+from bot.presentation import Localiser
 from bot.services.community import find_circle
 from relais.cli import main
 from schedules.recap import build_recap
 from schedules.settings import load_settings
-from schedules.voice import Voice
 from tests.test_schedules_support import (
     World,
     make_world,
@@ -42,7 +42,7 @@ def recap_text(world: World, language: str | None = None, name: str = "COPIL") -
         community = world.dispatcher.community(session)
         circle = find_circle(session, community, name)
         assert isinstance(circle, Circle)
-        voice = Voice.of(community, world.clock.now(), language)
+        voice = Localiser.of(community, world.clock.now(), language)
         draft = build_recap(
             session, community, circle, voice, load_settings(world.config), world.clock.now() - timedelta(days=7)
         )

@@ -68,12 +68,6 @@ def is_overdue(commitment: Commitment, now: datetime, tz: ZoneInfo) -> bool:
     return commitment.due_at.astimezone(tz).date() < now.astimezone(tz).date()
 
 
-def when_of(commitment: Commitment, tz: ZoneInfo) -> When | None:
-    if commitment.due_at is None:
-        return None
-    return When(at=commitment.due_at.astimezone(tz), has_time=commitment.due_has_time)
-
-
 def create_commitment(
     session: Session,
     community: Community,

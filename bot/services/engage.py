@@ -18,11 +18,11 @@ from bot.dates import When, parse_when, split_due
 from bot.dedup import first_time
 from bot.dispatch import UNLINKED, Dispatcher, NotAdmitted, refusal_text
 from bot.errors import Refusal
-from bot.formatting import when_label
 from bot.i18n import N_, translator
 from bot.markup import bold, esc, to_plain
 from bot.models import Circle, Commitment
 from bot.outbox import enqueue_post
+from bot.presentation import when_label
 from bot.reply import Incoming, Post
 from bot.services.commitments import check_future, check_note, check_title, create_commitment, set_text_field
 

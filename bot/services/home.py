@@ -16,9 +16,9 @@ from bot import signals
 from bot.context import Context
 from bot.dates import When
 from bot.dispatch import Dispatcher
-from bot.formatting import age_label, commitment_line, member_label, when_label
 from bot.markup import bold, esc
 from bot.models import CircleMember, Item, Meeting
+from bot.presentation import age_label, commitment_line, member_label, when_label
 from bot.reply import Incoming
 from bot.services import reads
 from bot.services.commitments import ActionFilter, list_commitments
