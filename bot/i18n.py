@@ -56,3 +56,10 @@ class Translator:
 
 def translator(language: str) -> Translator:
     return Translator(language if language in SUPPORTED else "fr")
+
+
+def listing(tr: Translator, parts: list[str]) -> str:
+    """ "a, b and c" ("a, b et c")."""
+    if len(parts) <= 1:
+        return "".join(parts)
+    return tr.t("{first} and {last}", first=", ".join(parts[:-1]), last=parts[-1])

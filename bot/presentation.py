@@ -117,13 +117,6 @@ def duration(loc: Localiser, delta: timedelta) -> str:
     return loc.t("{count} h", count=minutes // 60)
 
 
-def listing(tr: Translator | Localiser, parts: list[str]) -> str:
-    """ "a, b and c"."""
-    if len(parts) <= 1:
-        return "".join(parts)
-    return tr.t("{first} and {last}", first=", ".join(parts[:-1]), last=parts[-1])
-
-
 # Commitments
 
 

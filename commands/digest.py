@@ -15,7 +15,6 @@ from bot.services.preferences import set_preference
 from commands.common import circle_named, require_circle
 from schedules.nudges import build_digest
 from schedules.recap import build_recap
-from schedules.settings import load_settings
 
 router = Router()
 ME = {"me", "moi", "mine", "perso", "personal", "personnel"}
@@ -50,12 +49,12 @@ def digest(ctx: Context, words: list[str]) -> Reply:
         require_circle(ctx, circle)
     elif words:
         raise UsageError("I did not expect: {extra}", extra=esc(" ".join(words), 80))
-    draft = build_recap(ctx.session, ctx.community, circle, ctx, load_settings(ctx.config), ctx.now - timedelta(days=7))
+    draft = build_recap(ctx.session, ctx.community, circle, ctx, ctx.config.schedules, ctx.now - timedelta(days=7))
     return Reply.say(draft.text())
 
 
 def _personal(ctx: Context, words: list[str]) -> Reply:
-    settings = load_settings(ctx.config)
+    settings = ctx.config.schedules
     if not words:
         draft = build_digest(ctx.session, ctx.actor, ctx)
         if draft is None:

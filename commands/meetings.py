@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from bot.config.schedules import ScheduleSettings
 from bot.context import Context
 from bot.errors import Refusal, UsageError
-from bot.i18n import N_
+from bot.i18n import N_, listing
 from bot.markup import bold, esc
 from bot.models import Circle, Meeting
-from bot.presentation import Localiser, duration, item_post, listing, meeting_line, meeting_when, member_label
+from bot.presentation import Localiser, duration, item_post, meeting_line, meeting_when, member_label
 from bot.reply import Post, Reply
 from bot.router import Param, Router
 from bot.services import reads
@@ -26,7 +27,6 @@ from bot.services.meetings import (
 from commands.common import circle_named, facilitator_only, require_circle
 from schedules.agenda import build_agenda, cancelled_post
 from schedules.meeting_text import parse_meeting_text
-from schedules.settings import Settings, load_settings
 
 router = Router()
 ADD = {"add", "ajouter", "ajout", "ajoute", "+", "propose", "proposer"}
@@ -37,7 +37,7 @@ _MEETING_REF = re.compile(r"^#(\d{1,9})(?:\s+|$)(.*)$", re.DOTALL)
 _CIRCLE_REF = re.compile(r"^#([^\d\s]\S*)(?:\s+|$)(.*)$", re.DOTALL)
 
 
-def plan_text(loc: Localiser, settings: Settings, meeting: Meeting) -> str:
+def plan_text(loc: Localiser, settings: ScheduleSettings, meeting: Meeting) -> str:
     agenda_at = max(meeting.starts_at - settings.agenda_lead, loc.now)
     offsets = [
         offset
@@ -50,7 +50,7 @@ def plan_text(loc: Localiser, settings: Settings, meeting: Meeting) -> str:
             ", with a reminder {offsets} before",
             ", with reminders {offsets} before",
             len(offsets),
-            offsets=listing(loc, [duration(loc, offset) for offset in offsets]),
+            offsets=listing(loc.tr, [duration(loc, offset) for offset in offsets]),
         )
     return text + ". " + loc.t("Propose topics with /agenda add <topic>.")
 
@@ -84,7 +84,7 @@ def meeting(ctx: Context, text: str) -> Reply:
             "This date is more than two years away: {when}. Nothing was saved; check the date.", when=parsed.when
         )
     circle = circle_named(ctx, parsed.circle) if parsed.circle else ctx.circle
-    settings = load_settings(ctx.config)
+    settings = ctx.config.schedules
     planned = create_meeting(
         ctx.session,
         ctx.community,
@@ -217,7 +217,7 @@ def _show(ctx: Context, chosen: Meeting | None, circle: Circle) -> Reply:
         )
     if target.status == "cancelled":
         raise Refusal("Meeting #{number} is cancelled.", number=target.number)
-    draft = build_agenda(ctx.session, ctx.community, target, ctx, load_settings(ctx.config))
+    draft = build_agenda(ctx.session, ctx.community, target, ctx, ctx.config.schedules)
     return Reply.say(draft.text())
 
 

@@ -8,19 +8,18 @@ from sqlalchemy import select
 
 from bot.context import Context
 from bot.errors import UsageError
-from bot.i18n import N_
+from bot.i18n import N_, listing
 from bot.markup import bold, esc
 from bot.models import Circle, Meeting, Occurrence, Schedule
 from bot.outbox import circle_channels, platform_of
-from bot.presentation import capped, listing
+from bot.presentation import capped
+from bot.recurrence import parse_rule
 from bot.reply import Reply
 from bot.router import Param, Router
 from bot.services.preferences import digest_subscribers, nudges_off
 from commands.common import circle_named, facilitator_only
 from schedules.occurrences import Due, planned_occurrences, sync_schedules
 from schedules.recap import missed_label
-from schedules.rules import parse_rule
-from schedules.settings import load_settings
 
 router = Router()
 ACTIONS = {"pause": "pause", "suspendre": "pause", "stop": "pause",
@@ -43,8 +42,7 @@ LINES = 30
 )
 def schedule(ctx: Context, words: list[str]) -> Reply:
     facilitator_only(ctx)
-    settings = load_settings(ctx.config)
-    rows = sync_schedules(ctx.session, ctx.community, ctx.config, settings, ctx.now)
+    rows = sync_schedules(ctx.session, ctx.community, ctx.config.schedules, ctx.now)
     if not words:
         return _overview(ctx, rows)
     action = ACTIONS.get(words[0].lower())
@@ -58,7 +56,7 @@ def schedule(ctx: Context, words: list[str]) -> Reply:
         row.updated_at = ctx.now
         if action == "resume":
             row.active_since = ctx.now  # what fell due during the pause is not posted now
-    names = listing(ctx, [_name(ctx, row) for row in targets])
+    names = listing(ctx.tr, [_name(ctx, row) for row in targets])
     if not changed:
         already = N_("Already paused: {names}.") if action == "pause" else N_("Already running: {names}.")
         return Reply.say(ctx.t(already, names=names))
@@ -119,7 +117,7 @@ def _what(ctx: Context, due: Due) -> str:
 
 
 def _overview(ctx: Context, rows: dict[str, Schedule]) -> Reply:
-    settings = load_settings(ctx.config)
+    settings = ctx.config.schedules
     dues = [
         due
         for due in planned_occurrences(ctx.session, ctx.community, rows, settings, ctx.now, ctx.now + WINDOW)
@@ -135,7 +133,7 @@ def _overview(ctx: Context, rows: dict[str, Schedule]) -> Reply:
     lines += _direct_lines(ctx, rows)
     paused = [_name(ctx, row) for row in rows.values() if row.paused]
     if paused:
-        lines.append("⏸️ " + ctx.t("Paused: {names}. /schedule resume restarts it.", names=listing(ctx, paused)))
+        lines.append("⏸️ " + ctx.t("Paused: {names}. /schedule resume restarts it.", names=listing(ctx.tr, paused)))
     missed = ctx.session.scalars(
         select(Occurrence)
         .where(

@@ -9,23 +9,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.app import App
-from bot.config import ConfigError
 from bot.errors import Refusal
 from bot.i18n import translator
 from bot.markup import to_plain
 from bot.models import Circle, Commitment, Community, Meeting
 from bot.services.community import find_community
 from relais.cli_support import DB_HELP, build, cli_language, clock_for, config_for, fail
-
-if TYPE_CHECKING:
-    from schedules.settings import Settings
 
 RULE = "─" * 40
 SEEDED_AGO = timedelta(days=2)
@@ -65,15 +60,6 @@ def _seed_demo(app: App) -> None:
 def _language(app: App, language: str | None) -> str:
     """--lang, else the community's."""
     return language or cli_language(app.config)
-
-
-def _settings(app: App, language: str) -> Settings:
-    from schedules.settings import load_settings
-
-    try:
-        return load_settings(app.config)
-    except ConfigError as error:
-        raise fail(error, language) from error
 
 
 def _community(session: Session, app: App, language: str) -> Community:
@@ -118,13 +104,14 @@ def digest(
     app = open_app(ctx, db, now, demo)
     try:
         said = _language(app, language)
-        settings = _settings(app, said)
         moment = app.clock.now()
         with app.store.unit_of_work() as session:
             community = _community(session, app, said)
             loc = Localiser.of(community, moment, language)
             texts = [
-                to_plain(build_recap(session, community, row, loc, settings, moment - timedelta(days=7)).text())
+                to_plain(
+                    build_recap(session, community, row, loc, app.config.schedules, moment - timedelta(days=7)).text()
+                )
                 for row in _circles(session, community, circle, said)
             ]
     finally:
@@ -165,7 +152,6 @@ def agenda(
     app = open_app(ctx, db, now, demo)
     try:
         said = _language(app, language)
-        settings = _settings(app, said)
         moment = app.clock.now()
         with app.store.unit_of_work() as session:
             community = _community(session, app, said)
@@ -179,7 +165,10 @@ def agenda(
                 circles = _circles(session, community, circle, said)
                 found = [next_meeting(session, row.id, moment) for row in circles]
                 meetings = [meeting for meeting in found if meeting is not None]
-            texts = [to_plain(build_agenda(session, community, meeting, loc, settings).text()) for meeting in meetings]
+            texts = [
+                to_plain(build_agenda(session, community, meeting, loc, app.config.schedules).text())
+                for meeting in meetings
+            ]
             if not texts:
                 texts = [
                     loc.t(

@@ -25,7 +25,8 @@ def cli_language(config: Config | None = None, config_path: str | None = None) -
     """The language of the command line's messages: the community's (the config's at `config_path`).
 
     When that config cannot be loaded: the community.language that the file or the environment
-    asks for, else the locale (LC_ALL, LC_MESSAGES, LANG): fr… is French, anything else English.
+    asks for (French when they ask for none); when the file cannot be read or asks for a language
+    Relais does not speak, the locale (LC_ALL, LC_MESSAGES, LANG): fr… is French, anything else English.
     """
     if config is not None:
         return config.language

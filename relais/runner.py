@@ -29,15 +29,9 @@ ADAPTER_MODULES = {"matrix": "adapters.matrix", "slack": "adapters.slack"}
 STOP_TIMEOUT = 10.0
 
 
-def _on(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    return str(value).strip().lower() not in {"0", "false", "no", "non", "off"}
-
-
 def enabled_platforms(config: Config) -> list[str]:
     """Platforms whose section is in the config and not `enabled = false`."""
-    return [name for name in ADAPTER_MODULES if config.section(name) and _on(config.section(name).get("enabled", True))]
+    return [name for name in ADAPTER_MODULES if config.enabled(name)]
 
 
 def import_factory(platform: str) -> AdapterFactory:

@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.config.schedules import ScheduleSettings
 from bot.markup import bold, esc
 from bot.models import Community, Item, Meeting, Occurrence
 from bot.presentation import Localiser, capped, commitment_bullet, item_line, meeting_when, member_label
@@ -15,7 +16,6 @@ from bot.services.levels import coverage
 from bot.services.meetings import meeting_after, meeting_before, topics_for
 from schedules import facts
 from schedules.recap import Draft
-from schedules.settings import Settings
 
 LINES = 10
 SINCE_DEFAULT = timedelta(days=30)
@@ -23,7 +23,9 @@ DECISIONS_WINDOW = timedelta(days=90)
 MAX_UPDATES = 50
 
 
-def build_agenda(session: Session, community: Community, meeting: Meeting, loc: Localiser, settings: Settings) -> Draft:
+def build_agenda(
+    session: Session, community: Community, meeting: Meeting, loc: Localiser, settings: ScheduleSettings
+) -> Draft:
     circle = meeting.item.circle
     now = loc.now
     topics = topics_for(session, meeting)

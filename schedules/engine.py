@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.config import Config
+from bot.config.schedules import ScheduleSettings
 from bot.db import Store
 from bot.models import Circle, Community, Meeting, Member, Occurrence
 from bot.outbox import enqueue_post, member_platforms
@@ -34,7 +35,6 @@ from schedules.agenda import build_agenda, reminder_post
 from schedules.nudges import build_digest, build_nudge, nudge_candidates
 from schedules.occurrences import Due, due_occurrences, sync_schedules
 from schedules.recap import build_recap, post_draft
-from schedules.settings import Settings, circle_rules, load_settings
 
 log = logging.getLogger(__name__)
 
@@ -70,13 +70,12 @@ def run_due(target: object, config: Config, now: datetime) -> list[Outcome]:
     `target` is the App or its Store. Safe to call often, from several processes at once.
     """
     store: Store = getattr(target, "store", target)  # type: ignore[assignment]
-    settings = load_settings(config)
-    dues = _prepare(store, config, settings, now)
+    dues = _prepare(store, config, now)
     outcomes = []
     for community_id, due in dues:
         try:
             with store.unit_of_work() as session:
-                outcomes.append(_run_one(session, community_id, due, config, settings, now))
+                outcomes.append(_run_one(session, community_id, due, config, now))
         except _Claimed:
             log.info("occurrence %s already claimed by another process", due.occurrence_key)
         except IntegrityError:
@@ -86,14 +85,15 @@ def run_due(target: object, config: Config, now: datetime) -> list[Outcome]:
     return outcomes
 
 
-def _prepare(store: Store, config: Config, settings: Settings, now: datetime) -> list[tuple[int, Due]]:
+def _prepare(store: Store, config: Config, now: datetime) -> list[tuple[int, Due]]:
+    settings = config.schedules
     for attempt in (1, 2):
         try:
             with store.unit_of_work() as session:
                 community = community_of(session, config)
                 if community is None:
                     return []
-                rows = sync_schedules(session, community, config, settings, now)
+                rows = sync_schedules(session, community, settings, now)
                 return [(community.id, due) for due in due_occurrences(session, community, rows, settings, now)]
         except IntegrityError:  # a schedule row inserted by another process at the same moment
             if attempt == 2:
@@ -122,9 +122,7 @@ def _claim(session: Session, community_id: int, due: Due, now: datetime) -> Occu
     return occurrence
 
 
-def _run_one(
-    session: Session, community_id: int, due: Due, config: Config, settings: Settings, now: datetime
-) -> Outcome:
+def _run_one(session: Session, community_id: int, due: Due, config: Config, now: datetime) -> Outcome:
     occurrence = _claim(session, community_id, due, now)
     community = session.get_one(Community, community_id)
     if due.paused:
@@ -132,17 +130,17 @@ def _run_one(
     elif due.expired(now):
         occurrence.status = "missed"
     else:
-        late = now - due.at > settings.late_after
-        posts, item_number, rows = _post(session, community, due, occurrence, config, settings, now, late)
+        late = now - due.at > config.schedules.late_after
+        posts, item_number, rows = _post(session, community, due, occurrence, config, now, late)
         occurrence.posts = len(posts)
         occurrence.status = ("late" if late else "posted") if posts else "empty"
         return Outcome(due.key, due.at, due.kind, occurrence.status, tuple(posts), item_number, rows)
     return Outcome(due.key, due.at, due.kind, occurrence.status)
 
 
-def recap_since(settings: Settings, config: Config, circle: Circle, due_at: datetime) -> datetime:
+def recap_since(config: Config, circle: Circle, due_at: datetime) -> datetime:
     """A recap covers the time since the circle's previous recap (a week for "mon 09:00")."""
-    rule = settings.recap_rule(circle.name, circle_rules(config))
+    rule = config.schedules.recap_rule(circle.name)
     if rule is None:
         return due_at - timedelta(days=7)
     return rule.previous(due_at - timedelta(microseconds=1), ZoneInfo(config.timezone))
@@ -154,10 +152,10 @@ def _post(
     due: Due,
     occurrence: Occurrence,
     config: Config,
-    settings: Settings,
     now: datetime,
     late: bool,
 ) -> tuple[list[Post], int | None, int]:
+    settings = config.schedules
     loc = Localiser.of(community, now)
     posts: list[tuple[Post, str]] = []
     number = None
@@ -170,7 +168,7 @@ def _post(
             circle,
             loc,
             settings,
-            recap_since(settings, config, circle, due.at),
+            recap_since(config, circle, due.at),
             missed,
             until=due.at,
         )
@@ -197,7 +195,7 @@ def _post(
 
 
 def _direct(
-    session: Session, community: Community, due: Due, loc: Localiser, settings: Settings, late: bool
+    session: Session, community: Community, due: Due, loc: Localiser, settings: ScheduleSettings, late: bool
 ) -> list[tuple[Post, str]]:
     """Personal digests or nudges: one message per member who can receive one (live platform)."""
     posts = []

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.config.schedules import ScheduleSettings
 from bot.markup import bold, esc
 from bot.models import CircleMember, Commitment, Item, Member
 from bot.presentation import Localiser, capped, commitment_bullet, commitment_title, item_line
@@ -21,7 +22,6 @@ from bot.services.membership import in_audience_window
 from bot.services.reads import unread_items
 from schedules import facts
 from schedules.recap import Draft
-from schedules.settings import Settings
 
 UNREAD_SCAN = 100
 LINES = 8
@@ -31,7 +31,9 @@ def _days_between(loc: Localiser, earlier: datetime, later: datetime) -> int:
     return (later.astimezone(loc.tz).date() - earlier.astimezone(loc.tz).date()).days
 
 
-def due_reasons(session: Session, member: Member, loc: Localiser, settings: Settings, slot: datetime) -> list[str]:
+def due_reasons(
+    session: Session, member: Member, loc: Localiser, settings: ScheduleSettings, slot: datetime
+) -> list[str]:
     lines = []
     farthest = max(settings.nudge_due_days, default=0)
     if farthest:
@@ -73,7 +75,9 @@ def due_reasons(session: Session, member: Member, loc: Localiser, settings: Sett
     return lines
 
 
-def unread_reason(session: Session, member: Member, loc: Localiser, settings: Settings, slot: datetime) -> list[str]:
+def unread_reason(
+    session: Session, member: Member, loc: Localiser, settings: ScheduleSettings, slot: datetime
+) -> list[str]:
     threshold = slot - timedelta(days=settings.unread_nudge_days)
     waiting = [item for item in unread_items(session, member, UNREAD_SCAN) if item.created_at <= threshold]
     crossed = [item for item in waiting if item.created_at > threshold - timedelta(days=1)]
@@ -95,7 +99,7 @@ def unread_reason(session: Session, member: Member, loc: Localiser, settings: Se
     ]
 
 
-def nudge_candidates(session: Session, community_id: int, settings: Settings, slot: datetime) -> set[int]:
+def nudge_candidates(session: Session, community_id: int, settings: ScheduleSettings, slot: datetime) -> set[int]:
     """Members who may have something to be nudged about (the others are not even looked at)."""
     horizon = slot + timedelta(days=max(settings.nudge_due_days, default=0) + 1)
     owners = session.scalars(
@@ -125,7 +129,9 @@ def nudge_candidates(session: Session, community_id: int, settings: Settings, sl
     return set(owners) | set(readers)
 
 
-def build_nudge(session: Session, member: Member, loc: Localiser, settings: Settings, slot: datetime) -> str | None:
+def build_nudge(
+    session: Session, member: Member, loc: Localiser, settings: ScheduleSettings, slot: datetime
+) -> str | None:
     """The member's one nudge message of the day, or None when there is nothing to say."""
     lines = due_reasons(session, member, loc, settings, slot) + unread_reason(session, member, loc, settings, slot)
     if not lines:

@@ -18,10 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.config import Config
+from bot.config.schedules import ScheduleSettings
 from bot.models import Circle, Community, Item, Meeting, Occurrence, Schedule
-from schedules.rules import parse_rule
-from schedules.settings import Settings, circle_rules
+from bot.recurrence import parse_rule
 
 KIND_ORDER = {"recap": 0, "agenda": 1, "reminder": 2, "digest": 3, "nudges": 4}
 
@@ -51,14 +50,13 @@ def _order(due: Due) -> tuple[datetime, int, str]:
 
 
 def sync_schedules(
-    session: Session, community: Community, config: Config, settings: Settings, now: datetime
+    session: Session, community: Community, settings: ScheduleSettings, now: datetime
 ) -> dict[str, Schedule]:
     """The community's schedule rows, created or updated from the config (a changed rule restarts it)."""
     rows = {row.key: row for row in session.scalars(select(Schedule).where(Schedule.community_id == community.id))}
-    own = circle_rules(config)
     wanted: list[tuple[str, str, int | None, str]] = []
     for circle in session.scalars(select(Circle).where(Circle.community_id == community.id).order_by(Circle.id)):
-        rule = settings.recap_rule(circle.name, own)
+        rule = settings.recap_rule(circle.name)
         wanted.append((f"circle:{circle.id}", "circle", circle.id, rule.text() if rule else "off"))
     for kind, rule in (("digest", settings.digest), ("nudges", settings.nudges)):
         wanted.append((f"{kind}:{community.id}", kind, None, rule.text() if rule else "off"))
@@ -96,7 +94,7 @@ def _insert(session: Session, row: Schedule) -> Schedule:
         return session.scalars(select(Schedule).where(Schedule.key == row.key)).one()
 
 
-def meeting_dues(meeting: Meeting, settings: Settings, paused: bool) -> list[Due]:
+def meeting_dues(meeting: Meeting, settings: ScheduleSettings, paused: bool) -> list[Due]:
     """The agenda and reminders of a meeting (none before the meeting was created).
 
     A reminder due when the agenda is posted (24 h before, by default) is the agenda itself.
@@ -138,7 +136,7 @@ def meeting_dues(meeting: Meeting, settings: Settings, paused: bool) -> list[Due
 
 
 def _recurring(
-    rows: dict[str, Schedule], zone: ZoneInfo, after: datetime, upto: datetime, settings: Settings
+    rows: dict[str, Schedule], zone: ZoneInfo, after: datetime, upto: datetime, settings: ScheduleSettings
 ) -> list[Due]:
     dues = []
     for row in rows.values():
@@ -161,7 +159,7 @@ def _meetings(
     session: Session,
     community: Community,
     rows: dict[str, Schedule],
-    settings: Settings,
+    settings: ScheduleSettings,
     after: datetime,
     upto: datetime,
 ) -> list[Due]:
@@ -185,7 +183,7 @@ def _meetings(
 
 
 def due_occurrences(
-    session: Session, community: Community, rows: dict[str, Schedule], settings: Settings, now: datetime
+    session: Session, community: Community, rows: dict[str, Schedule], settings: ScheduleSettings, now: datetime
 ) -> list[Due]:
     """Every occurrence due at or before `now` that nobody has claimed yet, oldest first."""
     zone = ZoneInfo(community.timezone)
@@ -208,7 +206,7 @@ def planned_occurrences(
     session: Session,
     community: Community,
     rows: dict[str, Schedule],
-    settings: Settings,
+    settings: ScheduleSettings,
     now: datetime,
     until: datetime,
 ) -> list[Due]:

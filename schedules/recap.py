@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from bot.config.schedules import ScheduleSettings
 from bot.markup import bold, esc, to_plain
 from bot.models import Circle, Community, Item, Meeting, Occurrence
 from bot.presentation import (
@@ -24,7 +25,6 @@ from bot.services.levels import coverage, level_report
 from bot.services.meetings import upcoming_meetings
 from bot.services.updates import post_item
 from schedules import facts
-from schedules.settings import Settings
 
 LINES = 8
 LEVEL_WINDOW = timedelta(days=28)
@@ -54,7 +54,7 @@ def percent(part: int, total: int) -> str:
 
 
 def level_lines(
-    session: Session, community: Community, circle: Circle, loc: Localiser, settings: Settings
+    session: Session, community: Community, circle: Circle, loc: Localiser, settings: ScheduleSettings
 ) -> list[str]:
     report = level_report(session, community.id, loc.now - LEVEL_WINDOW, circle.id)
     if not report.items:
@@ -119,7 +119,7 @@ def build_recap(
     community: Community,
     circle: Circle,
     loc: Localiser,
-    settings: Settings,
+    settings: ScheduleSettings,
     since: datetime,
     missed: list[Occurrence] | None = None,
     until: datetime | None = None,

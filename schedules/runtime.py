@@ -1,7 +1,7 @@
 """SchedulerService: APScheduler (asyncio) decides *when*; run_due decides *what*, from the database.
 
 On start it runs run_due (catching up what fell due while the bot was down), then plans one
-timer per schedule (its next occurrence, computed by schedules.rules in the community's zone)
+timer per schedule (its next occurrence, computed by bot.recurrence in the community's zone)
 and per meeting post, plus a periodic resync that picks up meetings created or cancelled by
 other processes, pauses and config changes. Every timer calls the module-level `wake`, which
 runs run_due for everything due: a timer carries only ids, never what to post.
@@ -23,7 +23,6 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.app import App
 from schedules.engine import Outcome, community_of, run_due
 from schedules.occurrences import planned_occurrences, sync_schedules
-from schedules.settings import load_settings
 
 log = logging.getLogger(__name__)
 HORIZON = timedelta(days=8)
@@ -39,7 +38,7 @@ class SchedulerService:
     def __init__(self, app: App, on_posted: Callable[[], None] | None = None) -> None:
         self.app = app
         self.on_posted = on_posted
-        self.settings = load_settings(app.config)  # a bad [schedules] section fails at start, not later
+        self.settings = app.config.schedules
         self.scheduler: AsyncIOScheduler | None = None
         self.outcomes: deque[Outcome] = deque(maxlen=500)  # the latest, for logs and tests
         self._lock = asyncio.Lock()
@@ -94,7 +93,7 @@ class SchedulerService:
             community = community_of(session, self.app.config)
             if community is None:
                 return {}
-            rows = sync_schedules(session, community, self.app.config, self.settings, now)
+            rows = sync_schedules(session, community, self.settings, now)
             dues = planned_occurrences(session, community, rows, self.settings, now, now + HORIZON)
         plan: dict[str, datetime] = {}
         for due in dues:

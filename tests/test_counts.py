@@ -16,7 +16,6 @@ from bot.markup import to_plain
 from bot.presentation import Localiser
 from bot.services.community import find_circle
 from schedules.recap import build_recap
-from schedules.settings import load_settings
 
 
 def build(testbot) -> None:
@@ -38,7 +37,7 @@ def recap(testbot, name: str) -> str:
         voice = Localiser.of(community, testbot.clock.now())
         since = testbot.clock.now() - timedelta(days=7)
         return to_plain(
-            build_recap(session, community, circle, voice, load_settings(testbot.dispatcher.config), since).text()
+            build_recap(session, community, circle, voice, testbot.dispatcher.config.schedules, since).text()
         )
 
 

@@ -13,7 +13,6 @@ from bot.presentation import Localiser
 from bot.services.community import find_circle
 from relais.cli import main
 from schedules.recap import build_recap
-from schedules.settings import load_settings
 from tests.test_schedules_support import (
     World,
     make_world,
@@ -44,7 +43,7 @@ def recap_text(world: World, language: str | None = None, name: str = "COPIL") -
         assert isinstance(circle, Circle)
         voice = Localiser.of(community, world.clock.now(), language)
         draft = build_recap(
-            session, community, circle, voice, load_settings(world.config), world.clock.now() - timedelta(days=7)
+            session, community, circle, voice, world.config.schedules, world.clock.now() - timedelta(days=7)
         )
         return to_plain(draft.text())
 
@@ -185,19 +184,17 @@ def test_a_late_recap_covers_up_to_its_due_time_and_a_daily_recap_one_day(store,
 
     from bot.config import CircleConfig
     from schedules.engine import recap_since
-    from schedules.settings import load_settings
     from tests.conftest import PARIS, make_config
 
     config = make_config(
         circles=(CircleConfig("COPIL", ("console:copil",), recap="daily 18:00"), CircleConfig("GT", ("console:gt",)))
     )
-    settings = load_settings(config)
     due = datetime(2026, 11, 30, 18, 0, tzinfo=PARIS)
 
     class Named:
         def __init__(self, name):
             self.name = name
 
-    assert recap_since(settings, config, Named("COPIL"), due) == due - timedelta(days=1)
+    assert recap_since(config, Named("COPIL"), due) == due - timedelta(days=1)
     monday = datetime(2026, 11, 30, 9, 0, tzinfo=PARIS)
-    assert recap_since(settings, config, Named("GT"), monday) == monday - timedelta(days=7)
+    assert recap_since(config, Named("GT"), monday) == monday - timedelta(days=7)

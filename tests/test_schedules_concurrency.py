@@ -83,7 +83,6 @@ def test_two_schedulers_on_one_database_post_each_occurrence_once(fresh_url):
 def test_a_scheduler_that_lost_the_race_skips_what_the_other_claimed(fresh_url):
     """Both computed the same due list; the one that inserts second gets the unique-key error and skips."""
     from schedules.engine import _Claimed, _prepare, _run_one
-    from schedules.settings import load_settings
 
     url, options = fresh_url
     config = schedules_config()
@@ -94,15 +93,14 @@ def test_a_scheduler_that_lost_the_race_skips_what_the_other_claimed(fresh_url):
         world = make_world(stores[0], clock, config)
         setup_week(world)
         clock.set(paris(2026, 11, 30, 9))
-        settings = load_settings(config)
-        stale = _prepare(stores[0], config, settings, clock.now())
+        stale = _prepare(stores[0], config, clock.now())
         assert {due.kind for _, due in stale} >= {"recap", "digest", "nudges"}
         winner = run_due(stores[1], config, clock.now())
         assert len(winner) == len(stale)
         for community_id, due in stale:
             try:
                 with stores[0].unit_of_work() as session:
-                    _run_one(session, community_id, due, config, settings, clock.now())
+                    _run_one(session, community_id, due, config, clock.now())
                 raise AssertionError(f"{due.occurrence_key} was claimed twice")
             except _Claimed:
                 pass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -9,8 +10,7 @@ import pytest
 
 from bot.config import ConfigError
 from bot.i18n import translator
-from schedules.rules import RuleError, parse_rule
-from schedules.settings import load_settings
+from bot.recurrence import RuleError, parse_rule
 from tests.test_schedules_support import paris, schedules_config
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -98,22 +98,26 @@ def test_between_next_and_previous():
 
 
 def test_settings_defaults_overrides_and_errors():
-    settings = load_settings(schedules_config())
+    settings = schedules_config().schedules
     assert settings.recap_grace == timedelta(hours=12) and settings.reminder_grace == timedelta(minutes=30)
     assert settings.agenda_lead == timedelta(hours=24)
     assert settings.reminder_offsets == (timedelta(hours=24), timedelta(hours=1))
     assert settings.nudge_due_days == (3, 1) and settings.unread_nudge_days == 3
-    custom = load_settings(
-        schedules_config(
-            recap="fri 16:00", reminder_offsets_hours="2, 48", recap_grace_hours="6", circles={"GT Mobilité": "off"}
-        )
+    custom_config = schedules_config(
+        recap="fri 16:00", reminder_offsets_hours="2, 48", recap_grace_hours="6", circles={"GT Mobilité": "off"}
     )
+    custom = custom_config.schedules
     assert custom.recap is not None and custom.recap.text() == "fri 16:00"
     assert custom.reminder_offsets == (timedelta(hours=48), timedelta(hours=2))
     assert custom.recap_grace == timedelta(hours=6)
-    assert custom.recap_rule("GT mobilite", {}) is None
-    assert custom.recap_rule("COPIL", {"copil": "mon 09:00"}) == parse_rule("mon 09:00")  # a circle's own rule wins
-    assert custom.recap_rule("COPIL", {"copil": "wed 10:00"}) == parse_rule("wed 10:00")
+    assert custom.recap_rule("GT mobilite") is None
+
+    def with_own(rule: str):
+        copil, *others = custom_config.circles
+        return replace(custom_config, circles=(replace(copil, recap=rule), *others)).schedules
+
+    assert with_own("mon 09:00").recap_rule("COPIL") == parse_rule("mon 09:00")  # a circle's own rule wins
+    assert with_own("wed 10:00").recap_rule("COPIL") == parse_rule("wed 10:00")
     for bad in (
         {"recap": "someday"},
         {"recap_grace_hours": "soon"},
@@ -121,12 +125,11 @@ def test_settings_defaults_overrides_and_errors():
         {"circles": "COPIL"},
     ):
         with pytest.raises(ConfigError):
-            load_settings(schedules_config(**bad))
+            schedules_config(**bad)  # checked when the configuration is made
 
 
 def test_a_circle_recap_equal_to_the_usual_default_still_wins():
     from bot.config import config_from_dict
-    from schedules.settings import circle_rules, load_settings
 
     config = config_from_dict(
         {
@@ -134,7 +137,6 @@ def test_a_circle_recap_equal_to_the_usual_default_still_wins():
             "circles": [{"name": "COPIL", "recap": "mon 09:00"}, {"name": "GT"}],
         }
     )
-    settings = load_settings(config)
-    rules = circle_rules(config)
-    assert settings.recap_rule("COPIL", rules) != settings.recap
-    assert settings.recap_rule("GT", rules) == settings.recap
+    settings = config.schedules
+    assert settings.recap_rule("COPIL") != settings.recap
+    assert settings.recap_rule("GT") == settings.recap

@@ -21,7 +21,6 @@ from bot.reply import Incoming
 from commands import build_router
 from schedules.engine import Outcome, run_due
 from schedules.occurrences import planned_occurrences, sync_schedules
-from schedules.settings import load_settings
 from tests.conftest import make_config
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -78,10 +77,10 @@ class World:
         return outcomes + self.run()
 
     def next_due(self) -> datetime | None:
-        settings = load_settings(self.config)
+        settings = self.config.schedules
         with self.store.unit_of_work() as session:
             community = self.dispatcher.community(session)
-            rows = sync_schedules(session, community, self.config, settings, self.clock.now())
+            rows = sync_schedules(session, community, settings, self.clock.now())
             dues = planned_occurrences(
                 session, community, rows, settings, self.clock.now(), self.clock.now() + timedelta(days=8)
             )

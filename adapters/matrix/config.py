@@ -3,36 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from bot.config import Config, ConfigError
-
-
-def _tuple(value: Any) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        return tuple(part.strip() for part in value.split(",") if part.strip())
-    return tuple(str(part).strip() for part in value if str(part).strip())
-
-
-def _bool(value: Any, default: bool) -> bool:
-    if value is None:
-        return default
-    if isinstance(value, bool):
-        return value
-    return str(value).strip().lower() in {"1", "true", "yes", "oui", "on"}
-
-
-def _number(section: dict[str, Any], key: str, default: float) -> float:
-    raw = section.get(key, default)
-    try:
-        value = float(raw)
-    except (TypeError, ValueError) as error:
-        raise ConfigError("matrix.{key} must be a number, not “{value}”", key=key, value=raw) from error
-    if value < 0:
-        raise ConfigError("matrix.{key} must not be negative", key=key)
-    return value
+from bot.config.values import Section
 
 
 def server_of(user_id: str) -> str:
@@ -77,13 +50,12 @@ class MatrixConfig:
 
 
 def matrix_enabled(config: Config) -> bool:
-    section = config.section("matrix")
-    return bool(section) and _bool(section.get("enabled"), True)
+    return config.enabled("matrix")
 
 
 def matrix_config(config: Config) -> MatrixConfig:
     """Read and check the section; a missing or wrong value raises ConfigError saying which."""
-    section = config.section("matrix")
+    section = Section("matrix", config.section("matrix"))
     homeserver = str(section.get("homeserver", "")).strip().rstrip("/")
     user_id = str(section.get("user_id", "")).strip()
     if not homeserver.startswith(("http://", "https://")):
@@ -108,12 +80,12 @@ def matrix_config(config: Config) -> MatrixConfig:
         device_id=str(section.get("device_id") or "").strip() or None,
         device_name=str(section.get("device_name") or "Relais"),
         store_path=str(section.get("store_path") or "").strip() or None,
-        allowed_homeservers=_tuple(section.get("allowed_homeservers")),
-        allowed_users=_tuple(section.get("allowed_users")),
-        ignored_users=_tuple(section.get("ignored_users")),
+        allowed_homeservers=section.words("allowed_homeservers"),
+        allowed_users=section.words("allowed_users"),
+        ignored_users=section.words("ignored_users"),
         prefix=prefix,
-        sync_timeout=_number(section, "sync_timeout", 30.0),
-        request_timeout=max(_number(section, "request_timeout", 20.0), 1.0),
-        max_backoff=max(_number(section, "max_backoff", 30.0), 0.1),
-        timeline_limit=max(int(_number(section, "timeline_limit", 50)), 1),
+        sync_timeout=section.number("sync_timeout", 30.0),
+        request_timeout=max(section.number("request_timeout", 20.0), 1.0),
+        max_backoff=max(section.number("max_backoff", 30.0), 0.1),
+        timeline_limit=max(int(section.number("timeline_limit", 50)), 1),
     )

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.config import Config, ConfigError
+from bot.config.values import Section
 
 MODES = ("socket", "http")
 
@@ -45,21 +46,6 @@ class SlackSettings:
         return self.mode == "http"
 
 
-def _number(raw: dict[str, Any], key: str, default: float, kind: type = int) -> Any:
-    value = raw.get(key, default)
-    try:
-        return kind(value)
-    except (TypeError, ValueError) as error:
-        raise ConfigError("slack.{key} must be a number, not “{value}”", key=key, value=value) from error
-
-
-def _ids(value: Any) -> tuple[str, ...]:
-    if not value:
-        return ()
-    parts = value.split(",") if isinstance(value, str) else [str(part) for part in value]
-    return tuple(part.strip().lstrip("@") for part in parts if part.strip())
-
-
 def parse_settings(raw: dict[str, Any]) -> SlackSettings:
     """Settings from the raw section; ConfigError names the missing or wrong key."""
     mode = str(raw.get("mode", "socket")).strip().lower()
@@ -81,22 +67,23 @@ def parse_settings(raw: dict[str, Any]) -> SlackSettings:
     if not isinstance(channels, dict):
         raise ConfigError('[slack.channels] maps a Slack channel id to a circle name: C0123 = "COPIL"')
     path = str(raw.get("path", "/slack/events"))
+    section = Section("slack", raw)
     return SlackSettings(
         mode=mode,
         bot_token=bot_token,
         app_token=app_token,
         signing_secret=signing_secret,
         host=str(raw.get("host", "0.0.0.0")),
-        port=_number(raw, "port", 3000),
+        port=section.whole("port", 3000),
         path=path if path.startswith("/") else "/" + path,
         team_id=str(raw["team_id"]).strip() or None if raw.get("team_id") else None,
         channels={str(key).strip(): str(value).strip() for key, value in channels.items()},
-        facilitators=_ids(raw.get("facilitators")),
+        facilitators=tuple(name.lstrip("@") for name in section.words("facilitators")),
         api_url=str(raw["api_url"]) if raw.get("api_url") else None,
-        pace_seconds=_number(raw, "pace_seconds", 1.0, float),
-        rate_limit_retries=_number(raw, "rate_limit_retries", 2),
-        timeout=_number(raw, "timeout", 30.0, float),
-        db_threads=max(1, _number(raw, "db_threads", 4)),
+        pace_seconds=section.number("pace_seconds", 1.0),
+        rate_limit_retries=section.whole("rate_limit_retries", 2),
+        timeout=section.number("timeout", 30.0),
+        db_threads=max(1, section.whole("db_threads", 4)),
     )
 
 

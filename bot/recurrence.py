@@ -1,5 +1,7 @@
 """Recurrence rules ("mon 09:00", "lun,jeu 9h", "daily 09:30", "mon-fri 08:00"), computed in local time.
 
+A value of the configuration ([schedules], a circle's recap); schedules/ turns rules into occurrences.
+
 An occurrence is a local calendar day plus a wall-clock time in the community's IANA zone, turned
 into an instant only at the end: a Monday 09:00 recap stays at 09:00 across the DST changes, and
 is never a fixed number of seconds after the previous one. A wall time that does not exist (the
@@ -15,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import get_day_names
 
-from bot.i18n import Translator
+from bot.i18n import Translator, listing
 from bot.text import fold
 
 DAYS = {
@@ -99,8 +101,7 @@ class Rule:
             return tr.t("Monday to Friday at {time}", time=clock)
         names = get_day_names("wide", locale=tr.language)
         days = [str(names[day]) for day in sorted(self.days)]
-        listed = days[0] if len(days) == 1 else tr.t("{first} and {last}", first=", ".join(days[:-1]), last=days[-1])
-        return tr.t("every {days} at {time}", days=listed, time=clock)
+        return tr.t("every {days} at {time}", days=listing(tr, days), time=clock)
 
 
 def local_instant(day: date, at: time, zone: ZoneInfo) -> datetime:

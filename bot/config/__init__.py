@@ -1,6 +1,9 @@
 """Configuration: a TOML file, every key overridable by RELAIS_<SECTION>_<KEY>.
 
-Defaults: French, Europe/Paris, an SQLite file in the working directory.
+Defaults: French, Europe/Paris, an SQLite file in the working directory. A Config is checked
+when it is made: [community], [database], [[circles]] and [schedules] (bot.config.schedules) are
+read once, and a wrong value raises ConfigError naming its key. The platforms' own sections
+(matrix, slack…) are read by their adapters at start, with the same rules (bot.config.values).
 """
 
 from __future__ import annotations
@@ -12,22 +15,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.config.schedules import ScheduleSettings, schedule_settings
+from bot.config.values import ConfigError, Section, as_list
+
 DEFAULT_CONFIG_FILE = "relais.toml"
 LANGUAGES = ("fr", "en")
-
-
-class ConfigError(ValueError):
-    """A configuration value is missing or wrong; the message says which.
-
-    Like bot.errors.Refusal, `message` is an English msgid and `values` fill its fields, so that
-    the command line can translate it; str(error) is the English text, for logs.
-    Config keys and file paths are values: they are never translated.
-    """
-
-    def __init__(self, message: str, **values: object) -> None:
-        super().__init__(message.format(**values) if values else message)
-        self.message = message
-        self.values = values
 
 
 @dataclass(frozen=True)
@@ -49,10 +41,21 @@ class Config:
     late_joiner_items: int = 5
     name_members_behind: bool = False
     sections: dict[str, dict[str, Any]] = field(default_factory=dict)
+    schedules: ScheduleSettings = field(init=False)  # [schedules], read from `sections` when made
+
+    def __post_init__(self) -> None:
+        own_recaps = {circle.name: circle.recap for circle in self.circles if circle.recap is not None}
+        settings = schedule_settings(self.section("schedules"), own_recaps, self.name_members_behind)
+        object.__setattr__(self, "schedules", settings)
 
     def section(self, name: str) -> dict[str, Any]:
-        """Raw keys of a section that the core does not interpret (matrix, slack, schedules…)."""
+        """A table as read (for the platforms' sections, which their adapters read at start)."""
         return self.sections.get(name, {})
+
+    def enabled(self, platform: str) -> bool:
+        """The platform's section is there, and not `enabled = false`."""
+        section = self.section(platform)
+        return bool(section) and Section(platform, section).flag("enabled", True)
 
 
 def _env_overrides(data: dict[str, Any], environ: dict[str, str]) -> dict[str, Any]:
@@ -67,20 +70,6 @@ def _env_overrides(data: dict[str, Any], environ: dict[str, str]) -> dict[str, A
         if isinstance(target, dict):
             target[key] = raw
     return merged
-
-
-def _as_tuple(value: Any) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        return tuple(part.strip() for part in value.split(",") if part.strip())
-    return tuple(str(part) for part in value)
-
-
-def _as_bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    return str(value).strip().lower() in {"1", "true", "yes", "oui", "on"}
 
 
 def load_config(path: str | Path | None = None, environ: dict[str, str] | None = None) -> Config:
@@ -99,19 +88,26 @@ def load_config(path: str | Path | None = None, environ: dict[str, str] | None =
 
 
 def declared_language(path: str | Path | None = None, environ: dict[str, str] | None = None) -> str | None:
-    """The community.language that the file and environment ask for, even when the rest is wrong.
+    """The community.language that the file and environment ask for, even when the rest is wrong
+    (French, the default, when they ask for none).
 
-    For messages about a configuration that cannot be loaded; None if there is no valid one.
+    For messages about a configuration that cannot be loaded; None when the file cannot be read
+    or asks for a language Relais does not speak.
     """
     environ = dict(os.environ if environ is None else environ)
     file = Path(path) if path else Path(DEFAULT_CONFIG_FILE)
     data: dict[str, Any] = {}
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        if path:
+            return None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        pass
+        return None
     community = _env_overrides(data, environ).get("community")
-    language = str(community.get("language", "")).lower() if isinstance(community, dict) else ""
+    if not isinstance(community, dict) or "language" not in community:
+        return Config.language
+    language = str(community["language"]).lower()
     return language if language in LANGUAGES else None
 
 
@@ -120,24 +116,14 @@ def _circle(item: Any) -> CircleConfig:
         raise ConfigError('each [[circles]] entry needs a name: name = "COPIL"')
     return CircleConfig(
         name=str(item["name"]).strip(),
-        channels=_as_tuple(item.get("channels")),
+        channels=as_list(item.get("channels")),
         recap=str(item["recap"]) if item.get("recap") is not None else None,
     )
 
 
-def _count(section: dict[str, Any], key: str, default: int) -> int:
-    raw = section.get(key, default)
-    try:
-        value = int(raw)
-    except (TypeError, ValueError) as error:
-        raise ConfigError("community.{key} must be a whole number, not “{value}”", key=key, value=raw) from error
-    if value < 0:
-        raise ConfigError("community.{key} must not be negative", key=key)
-    return value
-
-
 def config_from_dict(data: dict[str, Any]) -> Config:
     community = data.get("community", {})
+    section = Section("community", community)
     database = data.get("database", {})
     language = str(community.get("language", "fr")).lower()
     if language not in LANGUAGES:
@@ -154,10 +140,10 @@ def config_from_dict(data: dict[str, Any]) -> Config:
         language=language,
         timezone=timezone,
         database_url=str(database.get("url", Config.database_url)),
-        facilitators=_as_tuple(community.get("facilitators")),
+        facilitators=section.words("facilitators"),
         default_circle=str(community.get("default_circle", Config.default_circle)),
         circles=circles,
-        late_joiner_items=_count(community, "late_joiner_items", 5),
-        name_members_behind=_as_bool(community.get("name_members_behind", False)),
+        late_joiner_items=section.whole("late_joiner_items", 5),
+        name_members_behind=section.flag("name_members_behind", False),
         sections={key: value for key, value in data.items() if key not in known and isinstance(value, dict)},
     )

@@ -1,0 +1,132 @@
+"""Reading configuration values, with one set of rules for every section (community, schedules,
+matrix, slack…), and ConfigError, which names the key that is wrong.
+
+A value comes typed from the TOML file, or as text from the environment
+(RELAIS_SCHEDULES_NUDGE_DUE_DAYS="3,1", RELAIS_MATRIX_ENABLED=non). A yes/no value is one of
+1/true/yes/oui/on or 0/false/no/non/off (any case); anything else is an error, never a guess.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+TRUE = frozenset({"1", "true", "yes", "oui", "on"})
+FALSE = frozenset({"0", "false", "no", "non", "off"})
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing or wrong; the message says which.
+
+    Like bot.errors.Refusal, `message` is an English msgid and `values` fill its fields, so that
+    the command line can translate it; str(error) is the English text, for logs.
+    Config keys and file paths are values: they are never translated.
+    """
+
+    def __init__(self, message: str, **values: object) -> None:
+        super().__init__(message.format(**values) if values else message)
+        self.message = message
+        self.values = values
+
+
+def as_bool(value: Any, key: str, default: bool = False) -> bool:
+    """A yes/no value; None is the default."""
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in TRUE:
+        return True
+    if text in FALSE:
+        return False
+    raise ConfigError("{key} must be yes or no (true/false, oui/non, on/off, 1/0), not “{value}”", key=key, value=value)
+
+
+def as_number(value: Any, key: str, minimum: float | None = 0.0) -> float:
+    """A number (an int or a float, or their text); below `minimum` (when given) is an error."""
+    if isinstance(value, bool):
+        raise ConfigError("{key} must be a number, not “{value}”", key=key, value=value)
+    try:
+        number = float(value)
+    except (TypeError, ValueError) as error:
+        raise ConfigError("{key} must be a number, not “{value}”", key=key, value=value) from error
+    if minimum is not None and number < minimum:
+        raise ConfigError("{key} must not be negative", key=key)
+    return number
+
+
+def as_whole(value: Any, key: str, minimum: int | None = 0) -> int:
+    """A whole number ("5", 5 or 5.0; not 5.5)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ConfigError("{key} must be a whole number, not “{value}”", key=key, value=value)
+    try:
+        number = int(value)
+    except ValueError as error:
+        raise ConfigError("{key} must be a whole number, not “{value}”", key=key, value=value) from error
+    if minimum is not None and number < minimum:
+        raise ConfigError("{key} must not be negative", key=key)
+    return number
+
+
+def as_list(value: Any) -> tuple[str, ...]:
+    """A list of words: a TOML array, or text separated by commas or semicolons; blanks dropped."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        parts: list[Any] = value.replace(";", ",").split(",")
+    elif isinstance(value, list | tuple | set | frozenset):
+        parts = list(value)
+    else:
+        parts = [value]
+    return tuple(text for text in (str(part).strip() for part in parts) if text)
+
+
+def as_numbers(value: Any, key: str) -> tuple[float, ...]:
+    """A list of positive numbers: [24, 1], or "24, 1"."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = [value]
+    try:
+        numbers = tuple(float(part) for part in as_list(value))
+    except ValueError as error:
+        raise ConfigError("{key} must be a list of numbers, not “{value}”", key=key, value=value) from error
+    if any(number <= 0 for number in numbers):
+        raise ConfigError("{key} must hold positive numbers", key=key)
+    return numbers
+
+
+@dataclass(frozen=True)
+class Section:
+    """One table of the configuration, read key by key; errors name the key as `name.key`."""
+
+    name: str
+    data: Mapping[str, Any]
+
+    def key(self, key: str) -> str:
+        return f"{self.name}.{key}"
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.data.get(key, default)
+
+    def flag(self, key: str, default: bool) -> bool:
+        return as_bool(self.data.get(key), self.key(key), default)
+
+    def number(self, key: str, default: float, minimum: float | None = 0.0) -> float:
+        return as_number(self.data.get(key, default), self.key(key), minimum)
+
+    def whole(self, key: str, default: int, minimum: int | None = 0) -> int:
+        return as_whole(self.data.get(key, default), self.key(key), minimum)
+
+    def words(self, key: str) -> tuple[str, ...]:
+        return as_list(self.data.get(key))
+
+    def numbers(self, key: str, default: tuple[float, ...]) -> tuple[float, ...]:
+        return as_numbers(self.data.get(key, default), self.key(key))
+
+    def text(self, key: str, default: str = "") -> str:
+        """A string, stripped; missing or empty gives the default."""
+        value = self.data.get(key)
+        return str(value).strip() if value is not None and str(value).strip() else default
