@@ -9,12 +9,12 @@ from bot.errors import UsageError
 from bot.i18n import N_
 from bot.markup import esc
 from bot.outbox import member_platforms
+from bot.posts.digest import build_digest
+from bot.posts.recap import build_recap
 from bot.reply import Reply
 from bot.router import Param, Router
 from bot.services.preferences import set_preference
 from commands.common import circle_named, require_circle
-from schedules.nudges import build_digest
-from schedules.recap import build_recap
 
 router = Router()
 ME = {"me", "moi", "mine", "perso", "personal", "personnel"}

@@ -10,7 +10,9 @@ from bot.context import Context
 from bot.errors import Refusal, UsageError
 from bot.i18n import N_, listing
 from bot.markup import bold, esc
+from bot.meeting_text import parse_meeting_text
 from bot.models import Circle, Meeting
+from bot.posts.agenda import build_agenda, cancelled_post
 from bot.presentation import Localiser, duration, item_post, meeting_line, meeting_when, member_label
 from bot.reply import Post, Reply
 from bot.router import Param, Router
@@ -25,8 +27,6 @@ from bot.services.meetings import (
     upcoming_meetings,
 )
 from commands.common import circle_named, facilitator_only, require_circle
-from schedules.agenda import build_agenda, cancelled_post
-from schedules.meeting_text import parse_meeting_text
 
 router = Router()
 ADD = {"add", "ajouter", "ajout", "ajoute", "+", "propose", "proposer"}

@@ -12,6 +12,7 @@ from bot.i18n import N_, listing
 from bot.markup import bold, esc
 from bot.models import Circle, Meeting, Occurrence, Schedule
 from bot.outbox import circle_channels, platform_of
+from bot.posts.recap import missed_label
 from bot.presentation import capped
 from bot.recurrence import parse_rule
 from bot.reply import Reply
@@ -19,7 +20,6 @@ from bot.router import Param, Router
 from bot.services.preferences import digest_subscribers, nudges_off
 from commands.common import circle_named, facilitator_only
 from schedules.occurrences import Due, planned_occurrences, sync_schedules
-from schedules.recap import missed_label
 
 router = Router()
 ACTIONS = {"pause": "pause", "suspendre": "pause", "stop": "pause",

@@ -98,8 +98,8 @@ def digest(
     ctx: click.Context, circle: str | None, now: str | None, language: str | None, db: str | None, demo: bool
 ) -> None:
     """Print the weekly recap that would be posted now, per circle."""
+    from bot.posts.recap import build_recap
     from bot.presentation import Localiser
-    from schedules.recap import build_recap
 
     app = open_app(ctx, db, now, demo)
     try:
@@ -137,9 +137,9 @@ def agenda(
     demo: bool,
 ) -> None:
     """Print the agenda of meeting #N, or of the next meeting of each circle."""
+    from bot.posts.agenda import build_agenda
     from bot.presentation import Localiser
     from bot.services.meetings import get_meeting, next_meeting
-    from schedules.agenda import build_agenda
 
     number = None
     if ref:
@@ -192,7 +192,7 @@ def export_meetings(
     ctx: click.Context, fmt: str, output: Path | None, now: str | None, db: str | None, demo: bool
 ) -> None:
     """The meetings as an iCalendar (.ics) file for calendar apps; cancelled ones say so."""
-    from schedules.ics import meetings_calendar
+    from bot.ics import meetings_calendar
 
     app = open_app(ctx, db, now, demo)
     try:

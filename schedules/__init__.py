@@ -1,5 +1,7 @@
-"""Posts the bot makes by itself: weekly recaps, meeting agendas and reminders, digests and nudges.
+"""When Relais posts by itself: weekly recaps, meeting agendas and reminders, digests and nudges.
 
-schedules.engine.run_due decides *what* is due and posts it exactly once (database as the source
-of truth); schedules.runtime.SchedulerService (APScheduler, asyncio) only decides *when* to call it.
+What they say is built in bot/posts/. Here: which occurrences exist and are due (occurrences),
+the round that claims each due occurrence once, has it built and writes it to the outbox
+(rounds.run_due: the database is the source of truth), and the APScheduler timers that call a
+round when something falls due (runtime.SchedulerService).
 """

@@ -21,8 +21,8 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.app import App
-from schedules.engine import Outcome, community_of, run_due
 from schedules.occurrences import planned_occurrences, sync_schedules
+from schedules.rounds import Outcome, community_of, run_due
 
 log = logging.getLogger(__name__)
 HORIZON = timedelta(days=8)

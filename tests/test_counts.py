@@ -13,9 +13,9 @@ import re
 from datetime import timedelta
 
 from bot.markup import to_plain
+from bot.posts.recap import build_recap
 from bot.presentation import Localiser
 from bot.services.community import find_circle
-from schedules.recap import build_recap
 
 
 def build(testbot) -> None:

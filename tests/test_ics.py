@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 from click.testing import CliRunner
 from icalendar import Calendar
 
+from bot.ics import meetings_calendar
 from relais.cli import main
-from schedules.ics import meetings_calendar
 
 PARIS = ZoneInfo("Europe/Paris")
 

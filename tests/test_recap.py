@@ -9,10 +9,10 @@ import pytest
 from click.testing import CliRunner
 
 from bot.models import Circle
+from bot.posts.recap import build_recap
 from bot.presentation import Localiser
 from bot.services.community import find_circle
 from relais.cli import main
-from schedules.recap import build_recap
 from tests.test_schedules_support import (
     World,
     make_world,
@@ -183,7 +183,7 @@ def test_a_late_recap_covers_up_to_its_due_time_and_a_daily_recap_one_day(store,
     from datetime import datetime, timedelta
 
     from bot.config import CircleConfig
-    from schedules.engine import recap_since
+    from schedules.rounds import recap_since
     from tests.conftest import PARIS, make_config
 
     config = make_config(

@@ -13,7 +13,7 @@ from bot.clock import FixedClock
 from bot.db import Store, make_engine
 from bot.delivery import Deliverer
 from bot.models import MessageRef, Occurrence, OutboxMessage
-from schedules.engine import Outcome, run_due
+from schedules.rounds import Outcome, run_due
 from tests.support.sender import RecordingSender
 from tests.test_schedules_run import setup_week
 from tests.test_schedules_support import (
@@ -82,7 +82,7 @@ def test_two_schedulers_on_one_database_post_each_occurrence_once(fresh_url):
 
 def test_a_scheduler_that_lost_the_race_skips_what_the_other_claimed(fresh_url):
     """Both computed the same due list; the one that inserts second gets the unique-key error and skips."""
-    from schedules.engine import _Claimed, _prepare, _run_one
+    from schedules.rounds import _Claimed, _prepare, _run_one
 
     url, options = fresh_url
     config = schedules_config()

@@ -155,7 +155,7 @@ def test_downtime_beyond_the_grace_window_is_recorded_missed_and_reported_once(w
 def test_a_failure_while_writing_leaves_nothing_and_is_retried(world, monkeypatch):
     setup_week(world)
     world.until(paris(2026, 11, 30, 8, 45))
-    import schedules.engine as engine
+    import schedules.rounds as engine
 
     real = engine.enqueue_post
     calls = {"n": 0}

@@ -19,8 +19,8 @@ from bot.markup import to_plain
 from bot.models import Occurrence, OutboxMessage
 from bot.reply import Incoming
 from commands import build_router
-from schedules.engine import Outcome, run_due
 from schedules.occurrences import planned_occurrences, sync_schedules
+from schedules.rounds import Outcome, run_due
 from tests.conftest import make_config
 
 PARIS = ZoneInfo("Europe/Paris")

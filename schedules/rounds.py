@@ -1,4 +1,4 @@
-"""run_due: the deterministic heart of the scheduler. APScheduler only decides when to call it.
+"""A round: run_due, the deterministic heart of the scheduler. APScheduler only decides when to call it.
 
 For every occurrence due up to `now` and not yet claimed, in one transaction each:
 claim it (insert its Occurrence row: the unique (schedule key, due time) makes a second process
@@ -24,17 +24,19 @@ from sqlalchemy.orm import Session
 from bot.config import Config
 from bot.config.schedules import ScheduleSettings
 from bot.db import Store
-from bot.models import Circle, Community, Meeting, Member, Occurrence
+from bot.models import Circle, Community, Item, Meeting, Member, Occurrence
 from bot.outbox import enqueue_post, member_platforms
+from bot.posts.agenda import build_agenda, reminder_post
+from bot.posts.digest import build_digest
+from bot.posts.draft import post_draft
+from bot.posts.nudges import build_nudge, nudge_candidates
+from bot.posts.recap import build_recap
 from bot.presentation import Localiser, late_note
 from bot.reply import Post
 from bot.services.community import find_circle, find_community
 from bot.services.membership import belonging_members
 from bot.services.preferences import digest_subscribers, nudges_off
-from schedules.agenda import build_agenda, reminder_post
-from schedules.nudges import build_digest, build_nudge, nudge_candidates
 from schedules.occurrences import Due, due_occurrences, sync_schedules
-from schedules.recap import build_recap, post_draft
 
 log = logging.getLogger(__name__)
 
@@ -155,43 +157,41 @@ def _post(
     now: datetime,
     late: bool,
 ) -> tuple[list[Post], int | None, int]:
-    settings = config.schedules
+    """Have the occurrence's posts built, and write them to the outbox under its key."""
     loc = Localiser.of(community, now)
-    posts: list[tuple[Post, str]] = []
-    number = None
-    if due.kind == "recap":
-        circle = session.get_one(Circle, due.circle_id)
-        missed = missed_for(session, community, circle, config)
-        draft = build_recap(
-            session,
-            community,
-            circle,
-            loc,
-            settings,
-            recap_since(config, circle, due.at),
-            missed,
-            until=due.at,
-        )
-        item, text = post_draft(session, community, circle, draft, loc, "recap", late, due.at)
-        for row in missed:
-            row.reported_at = now
-        occurrence.item_id, number = item.id, item.number
-        posts.append((Post(text, "circle", circle.id, item_id=item.id, notify=True), due.occurrence_key))
-    elif due.kind == "agenda":
-        meeting = session.get_one(Meeting, due.meeting_id)
-        draft = build_agenda(session, community, meeting, loc, settings)
-        item, text = post_draft(session, community, meeting.item.circle, draft, loc, "agenda", late, due.at)
-        occurrence.item_id, number = item.id, item.number
-        posts.append((Post(text, "circle", meeting.circle_id, item_id=item.id, notify=True), due.occurrence_key))
+    item: Item | None = None
+    if due.kind in ("recap", "agenda"):
+        item, post = _circle_item(session, community, due, config, loc, late)
+        occurrence.item_id = item.id
+        posts = [(post, due.occurrence_key)]
     elif due.kind == "reminder":
         post = reminder_post(session, session.get_one(Meeting, due.meeting_id), loc)
         if late:
             post = Post(late_note(loc, due.at) + "\n" + post.text, post.target, post.circle_id, notify=True)
-        posts.append((post, due.occurrence_key))
+        posts = [(post, due.occurrence_key)]
     else:
-        posts += _direct(session, community, due, loc, settings, late)
+        posts = _direct(session, community, due, loc, config.schedules, late)
     rows = sum(len(enqueue_post(session, post, now, occurrence_key=key)) for post, key in posts)
-    return [post for post, _ in posts], number, rows
+    return [post for post, _ in posts], item.number if item else None, rows
+
+
+def _circle_item(
+    session: Session, community: Community, due: Due, config: Config, loc: Localiser, late: bool
+) -> tuple[Item, Post]:
+    """A recap or an agenda: an item of its circle, to read, and its post."""
+    if due.kind == "recap":
+        circle = session.get_one(Circle, due.circle_id)
+        missed = missed_for(session, community, circle, config)
+        since = recap_since(config, circle, due.at)
+        draft = build_recap(session, community, circle, loc, config.schedules, since, missed, until=due.at)
+        for row in missed:
+            row.reported_at = loc.now
+    else:
+        meeting = session.get_one(Meeting, due.meeting_id)
+        circle = meeting.item.circle
+        draft = build_agenda(session, community, meeting, loc, config.schedules)
+    item, text = post_draft(session, community, circle, draft, loc, due.kind, late, due.at)
+    return item, Post(text, "circle", circle.id, item_id=item.id, notify=True)
 
 
 def _direct(

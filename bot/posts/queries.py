@@ -1,4 +1,4 @@
-"""Time-windowed reads that recaps, agendas, digests and nudges are made of (indexed, bounded)."""
+"""The time-windowed queries that recaps, agendas, digests and nudges are made of (indexed, bounded)."""
 
 from __future__ import annotations
 

@@ -1,10 +1,11 @@
-"""Gentle nudges and personal digests, by direct message: one grouped message per member.
+"""Gentle nudges, by direct message: one grouped message per member, at most one a day.
 
 Nudges are decided by calendar days in the community's zone, from the round's due time (not from
 "now"), so a round posted late says the same thing it would have said on time:
 * a commitment's owner, N days before it is due (N in nudge_due_days, default 3 and 1);
 * then on the 1st, 8th, 15th… day it is overdue (every overdue_nudge_days);
 * a member with items unacknowledged since unread_nudge_days (once, on the day an item crosses it).
+Posted by the scheduler's daily round; /nudges off stops them for a member.
 """
 
 from __future__ import annotations
@@ -15,13 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.config.schedules import ScheduleSettings
-from bot.markup import bold, esc
+from bot.markup import esc
 from bot.models import CircleMember, Commitment, Item, Member
-from bot.presentation import Localiser, capped, commitment_bullet, commitment_title, item_line
+from bot.posts import queries
+from bot.presentation import Localiser, commitment_title
 from bot.services.membership import in_audience_window
 from bot.services.reads import unread_items
-from schedules import facts
-from schedules.recap import Draft
 
 UNREAD_SCAN = 100
 LINES = 8
@@ -37,7 +37,7 @@ def due_reasons(
     lines = []
     farthest = max(settings.nudge_due_days, default=0)
     if farthest:
-        for row in facts.due_between(session, slot, slot + timedelta(days=farthest), loc.tz, owner_id=member.id):
+        for row in queries.due_between(session, slot, slot + timedelta(days=farthest), loc.tz, owner_id=member.id):
             assert row.due_at is not None
             days = _days_between(loc, slot, row.due_at)
             if days not in settings.nudge_due_days:
@@ -58,7 +58,7 @@ def due_reasons(
                         day=day,
                     )
                 )
-    for row in facts.overdue_commitments(session, slot, loc.tz, owner_id=member.id):
+    for row in queries.overdue_commitments(session, slot, loc.tz, owner_id=member.id):
         assert row.due_at is not None
         late_days = _days_between(loc, row.due_at, slot)
         if late_days >= 1 and (late_days - 1) % settings.overdue_nudge_days == 0:
@@ -138,33 +138,3 @@ def build_nudge(
         return None
     head = "👋 " + loc.t("Hello {name}, a gentle reminder from Relais:", name=esc(member.display_name, 80))
     return "\n".join([head, *lines, loc.t("To stop these reminders: /nudges off.")])
-
-
-def build_digest(session: Session, member: Member, loc: Localiser) -> Draft | None:
-    """The member's weekly digest: what they have to read, their commitments late or due soon."""
-    unread: list[Item] = unread_items(session, member, LINES + 1)
-    overdue = facts.overdue_commitments(session, loc.now, loc.tz, owner_id=member.id)
-    soon = facts.due_between(session, loc.now, loc.now + timedelta(days=7), loc.tz, owner_id=member.id)
-    if not (unread or overdue or soon):
-        return None
-    body: list[str] = []
-    parts = [
-        (
-            loc.t("To read"),
-            [item_line(loc, item) for item in unread[:LINES]]
-            + ([loc.t("… and more: /unread lists everything.")] if len(unread) > LINES else []),
-        ),
-        (
-            "⚠️ " + loc.t("Your overdue commitments"),
-            capped(loc, [commitment_bullet(loc, row) for row in overdue], LINES),
-        ),
-        (
-            loc.t("Your commitments due in the next 7 days"),
-            capped(loc, [commitment_bullet(loc, row) for row in soon], LINES),
-        ),
-    ]
-    for title, lines in parts:
-        if lines:
-            body += ["", bold(title), *lines]
-    body += ["", loc.t("To stop receiving this digest: /digest me off.")]
-    return Draft("📬", loc.t("Your weekly digest, {name}", name=esc(member.display_name, 80)), tuple(body))

@@ -1,52 +1,33 @@
-"""The weekly recap of a circle: what changed, what is late or coming, and the information level."""
+"""The weekly recap of a circle: what changed, what is late or coming, and the information level.
+
+Posted by the scheduler (schedules/), shown now by /digest and `relais digest`.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from bot.config.schedules import ScheduleSettings
-from bot.markup import bold, esc, to_plain
-from bot.models import Circle, Community, Item, Meeting, Occurrence
+from bot.markup import esc
+from bot.models import Circle, Community, Meeting, Occurrence
+from bot.posts import queries
+from bot.posts.draft import Draft
 from bot.presentation import (
     Localiser,
     capped,
     commitment_bullet,
     item_line,
-    late_note,
     meeting_line,
     member_label,
-    read_footer,
     section,
 )
 from bot.services.levels import coverage, level_report
 from bot.services.meetings import upcoming_meetings
-from bot.services.updates import post_item
-from schedules import facts
 
 LINES = 8
 LEVEL_WINDOW = timedelta(days=28)
-MAX_ITEM_TEXT = 3900
-
-
-@dataclass(frozen=True)
-class Draft:
-    """A post before it has a number: a title line and body lines (markup)."""
-
-    icon: str
-    title: str
-    body: tuple[str, ...]
-
-    def text(self, number: int | None = None, footer: str | None = None, late: str | None = None) -> str:
-        head = f"{self.icon} #{number} {bold(self.title)}" if number else f"{self.icon} {bold(self.title)}"
-        lines = [head, *([late] if late else []), *self.body, *([footer] if footer else [])]
-        return "\n".join(lines)
-
-    def plain(self) -> str:
-        """What the item keeps (shown by /unread and personal views)."""
-        return to_plain("\n".join([self.title, *self.body]))[:MAX_ITEM_TEXT]
 
 
 def percent(part: int, total: int) -> str:
@@ -125,12 +106,12 @@ def build_recap(
     until: datetime | None = None,
 ) -> Draft:
     now = until or loc.now  # a scheduled recap covers up to its due time, even when posted late
-    new = facts.new_commitments(session, circle.id, since, now)
-    done = facts.done_commitments(session, circle.id, since, now)
-    updates = facts.items_of_kind(session, circle.id, ("update", "announcement"), since, now)
-    decisions = facts.items_of_kind(session, circle.id, ("decision",), since, now)
-    overdue = facts.overdue_commitments(session, now, loc.tz, circle.id)
-    soon = facts.due_between(session, now, now + timedelta(days=7), loc.tz, circle.id)
+    new = queries.new_commitments(session, circle.id, since, now)
+    done = queries.done_commitments(session, circle.id, since, now)
+    updates = queries.items_of_kind(session, circle.id, ("update", "announcement"), since, now)
+    decisions = queries.items_of_kind(session, circle.id, ("decision",), since, now)
+    overdue = queries.overdue_commitments(session, now, loc.tz, circle.id)
+    soon = queries.due_between(session, now, now + timedelta(days=7), loc.tz, circle.id)
     meetings = upcoming_meetings(session, community.id, now, 5, circle.id, until=now + timedelta(days=21))
     covered = coverage(session, [item.id for item in [*updates, *decisions][-2 * LINES :]])
     body = [loc.t("From {start} to {end}.", start=loc.day(since), end=loc.day(now))]
@@ -173,19 +154,3 @@ def build_recap(
             body += ["", *part]
     title = loc.t("Weekly recap — {circle}", circle=esc(circle.name, 60))
     return Draft("📋", title, tuple(body))
-
-
-def post_draft(
-    session: Session,
-    community: Community,
-    circle: Circle,
-    draft: Draft,
-    loc: Localiser,
-    kind: str,
-    late: bool,
-    due_at: datetime,
-) -> tuple[Item, str]:
-    """A recap or agenda as an item to acknowledge, and the text to post (numbered, late-marked)."""
-    item = post_item(session, community, circle, None, kind, draft.plain(), loc.now)
-    footer = read_footer(loc, item.number)
-    return item, draft.text(item.number, footer, late_note(loc, due_at) if late else None)

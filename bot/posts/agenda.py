@@ -1,4 +1,7 @@
-"""The agenda of a meeting, built by itself, and the reminders before it."""
+"""The agenda of a meeting, the reminders before it, and the notice that it is cancelled.
+
+Posted by the scheduler before the meeting, shown now by /agenda and `relais agenda`.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +13,12 @@ from sqlalchemy.orm import Session
 from bot.config.schedules import ScheduleSettings
 from bot.markup import bold, esc
 from bot.models import Community, Item, Meeting, Occurrence
+from bot.posts import queries
+from bot.posts.draft import Draft
 from bot.presentation import Localiser, capped, commitment_bullet, item_line, meeting_when, member_label
 from bot.reply import Post
 from bot.services.levels import coverage
 from bot.services.meetings import meeting_after, meeting_before, topics_for
-from schedules import facts
-from schedules.recap import Draft
 
 LINES = 10
 SINCE_DEFAULT = timedelta(days=30)
@@ -29,14 +32,14 @@ def build_agenda(
     circle = meeting.item.circle
     now = loc.now
     topics = topics_for(session, meeting)
-    overdue = facts.overdue_commitments(session, now, loc.tz, circle.id)
+    overdue = queries.overdue_commitments(session, now, loc.tz, circle.id)
     after = meeting_after(session, meeting)
     horizon = after.starts_at if after else meeting.starts_at + timedelta(days=28)
-    soon = facts.due_between(session, now, horizon, loc.tz, circle.id)
+    soon = queries.due_between(session, now, horizon, loc.tz, circle.id)
     previous = meeting_before(session, circle.id, meeting.starts_at)
     since = previous.starts_at if previous else now - SINCE_DEFAULT
-    updates = facts.items_of_kind(session, circle.id, ("update", "announcement"), since, now)[-MAX_UPDATES:]
-    decisions = facts.items_of_kind(session, circle.id, ("decision",), now - DECISIONS_WINDOW, now)[-MAX_UPDATES:]
+    updates = queries.items_of_kind(session, circle.id, ("update", "announcement"), since, now)[-MAX_UPDATES:]
+    decisions = queries.items_of_kind(session, circle.id, ("decision",), now - DECISIONS_WINDOW, now)[-MAX_UPDATES:]
     covered = coverage(session, [item.id for item in [*updates, *decisions]])
     little_read = [item for item in updates if covered[item.id].share < settings.low_coverage]
     open_decisions = [item for item in decisions if item.created_at >= since or covered[item.id].share < 1]

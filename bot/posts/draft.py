@@ -1,0 +1,49 @@
+"""A post before it has a number (Draft), and how a recap or agenda becomes an item to read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bot.markup import bold, to_plain
+from bot.models import Circle, Community, Item
+from bot.presentation import Localiser, late_note, read_footer
+from bot.services.updates import post_item
+
+MAX_ITEM_TEXT = 3900
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A post before it has a number: a title line and body lines (markup)."""
+
+    icon: str
+    title: str
+    body: tuple[str, ...]
+
+    def text(self, number: int | None = None, footer: str | None = None, late: str | None = None) -> str:
+        head = f"{self.icon} #{number} {bold(self.title)}" if number else f"{self.icon} {bold(self.title)}"
+        lines = [head, *([late] if late else []), *self.body, *([footer] if footer else [])]
+        return "\n".join(lines)
+
+    def plain(self) -> str:
+        """What the item keeps (shown by /unread and personal views)."""
+        return to_plain("\n".join([self.title, *self.body]))[:MAX_ITEM_TEXT]
+
+
+def post_draft(
+    session: Session,
+    community: Community,
+    circle: Circle,
+    draft: Draft,
+    loc: Localiser,
+    kind: str,
+    late: bool,
+    due_at: datetime,
+) -> tuple[Item, str]:
+    """A recap or agenda as an item to acknowledge, and the text to post (numbered, late-marked)."""
+    item = post_item(session, community, circle, None, kind, draft.plain(), loc.now)
+    footer = read_footer(loc, item.number)
+    return item, draft.text(item.number, footer, late_note(loc, due_at) if late else None)
