@@ -18,7 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bench.generate import NOW, generate
-from bot import signals
+from bot import read_signals
 from bot.clock import FixedClock
 from bot.config import Config
 from bot.outbox import enqueue, mark_sent
@@ -79,7 +79,7 @@ def main() -> None:
     count = 2000
     began = time.perf_counter()
     for index in range(count):
-        signals.reaction(
+        read_signals.reaction(
             app.dispatcher,
             f"console:m{2 + index % 1999}",
             "matrix:!bench:hs",
@@ -90,21 +90,21 @@ def main() -> None:
     reactions_rate = count / (time.perf_counter() - began)
     began = time.perf_counter()
     for index in range(count):
-        signals.receipt(
+        read_signals.receipt(
             app.dispatcher, f"console:m{2 + index % 1999}", "matrix:!bench:hs", NOW + timedelta(seconds=index)
         )
     receipts_rate = count / (time.perf_counter() - began)
     batch = [
-        signals.Reaction(
+        read_signals.Reaction(
             f"console:m{2 + index % 1999}", "matrix:!bench:hs", f"$e{199_000 + index % 1000}", "👍", index % 2 == 0
         )
         for index in range(count)
     ]
     began = time.perf_counter()
     for start in range(0, count, 100):
-        signals.ingest(app.dispatcher, batch[start : start + 100])
+        read_signals.ingest(app.dispatcher, batch[start : start + 100])
     batched_rate = count / (time.perf_counter() - began)
-    buffer = signals.SignalBuffer(app.dispatcher)
+    buffer = read_signals.SignalBuffer(app.dispatcher)
     began = time.perf_counter()
     for signal in batch:
         buffer.put(signal)

@@ -3,7 +3,7 @@
 A reaction is remembered (reaction event id -> item message, member) in platform_state so
 that its redaction, which names only the reaction's id, withdraws the acknowledgement. A
 member who put both ✅ and 👍 keeps the acknowledgement until both are gone.
-Read receipts become one watermark per member and room (bot.signals.receipt).
+Read receipts become one watermark per member and room (bot.read_signals.receipt).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from datetime import datetime
 
 from adapters.matrix.inbound import Reaction, ReadUpTo, ReceiptLike, identity_of, read_receipts, timestamp
 from adapters.matrix.state import MatrixState, part_key
-from bot import signals
+from bot import read_signals as signals
 from bot.dispatch import Dispatcher
 from bot.services.messages import is_item_message, posted_at
 from bot.services.reads import is_ack_emoji

@@ -17,7 +17,7 @@ from adapters.slack.blocks import ACK_ACTION, ACK_ALL_ACTION
 from adapters.slack.commands import resolve_mentions
 from adapters.slack.home import publish_home
 from adapters.slack.runtime import SOURCE, Runtime
-from bot import signals
+from bot import read_signals as signals
 from bot.i18n import Translator
 from bot.reply import Incoming
 from bot.router import split_command

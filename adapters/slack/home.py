@@ -2,7 +2,7 @@
 
 What it shows comes from the core (bot.services.home); this module publishes it. Slack gives bots
 no read receipts: the items listed here count as *seen* for the member once the view is published
-(bot.signals.seen_items); "read" still needs the button or a ✅ reaction.
+(bot.read_signals.seen_items); "read" still needs the button or a ✅ reaction.
 """
 
 from __future__ import annotations

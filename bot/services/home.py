@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import signals
+from bot import read_signals
 from bot.context import Context
 from bot.dates import When
 from bot.dispatch import Dispatcher
@@ -142,7 +142,7 @@ def record_seen(dispatcher: Dispatcher, identity: str, numbers: list[int]) -> in
     with dispatcher.store.unit_of_work() as session:
         community = dispatcher.community(session)
         ids = [item.id for item in (find_item(session, community.id, n) for n in numbers) if item is not None]
-    return signals.seen_items(dispatcher, identity, ids)
+    return read_signals.seen_items(dispatcher, identity, ids)
 
 
 def item_in_full(dispatcher: Dispatcher, identity: str, number: int) -> FullText | None:

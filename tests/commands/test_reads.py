@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot import signals
+from bot import read_signals
 from bot.markup import to_plain
 from bot.outbox import enqueue, mark_sent
 
@@ -111,14 +111,14 @@ def test_platform_reaction_and_receipt_signals(community):
         row = enqueue(session, bot.clock.now(), "x", channel="matrix:!copil:hs", item_id=item_id)
         session.flush()
         mark_sent(session, row.id, "$event1", bot.clock.now())
-    assert signals.reaction(bot.dispatcher, "console:bob", "matrix:!copil:hs", "$event1", "✅", True)
-    assert not signals.reaction(bot.dispatcher, "console:bob", "matrix:!copil:hs", "$event1", "🎉", True)
-    assert not signals.reaction(bot.dispatcher, "console:bob", "matrix:!copil:hs", "$other", "✅", True)
-    signals.receipt(bot.dispatcher, "console:claire", "matrix:!copil:hs", bot.clock.now() + timedelta(seconds=1))
+    assert read_signals.reaction(bot.dispatcher, "console:bob", "matrix:!copil:hs", "$event1", "✅", True)
+    assert not read_signals.reaction(bot.dispatcher, "console:bob", "matrix:!copil:hs", "$event1", "🎉", True)
+    assert not read_signals.reaction(bot.dispatcher, "console:bob", "matrix:!copil:hs", "$other", "✅", True)
+    read_signals.receipt(bot.dispatcher, "console:claire", "matrix:!copil:hs", bot.clock.now() + timedelta(seconds=1))
     who = bot.say("alice", "/who-read #1")
     assert "1 sur 2 confirmés, 1 seulement vus, 0 pas encore" in who
     assert "👀 Claire (Mairie) — vu, pas confirmé" in who
-    assert signals.reaction(bot.dispatcher, "console:bob", "matrix:!copil:hs", "$event1", "✅", False)
+    assert read_signals.reaction(bot.dispatcher, "console:bob", "matrix:!copil:hs", "$event1", "✅", False)
     assert "0 sur 2 confirmés" in bot.say("alice", "/who-read #1")
 
 
@@ -140,10 +140,10 @@ async def test_signal_buffer_applies_queued_reactions_in_one_go(community):
         row = enqueue(session, bot.clock.now(), "x", channel="slack:T1/C1", item_id=reply.posts[1].item_id)
         session.flush()
         mark_sent(session, row.id, "1700000000.000100", bot.clock.now())
-    buffer = signals.SignalBuffer(bot.dispatcher)
-    buffer.put(signals.Reaction("console:bob", "slack:T1/C1", "1700000000.000100", "white_check_mark", True))
-    buffer.put(signals.Reaction("console:claire", "slack:T1/C1", "1700000000.000100", "+1", True))
-    buffer.put(signals.Reaction("console:claire", "slack:T1/C1", "1700000000.000100", "+1", False))
+    buffer = read_signals.SignalBuffer(bot.dispatcher)
+    buffer.put(read_signals.Reaction("console:bob", "slack:T1/C1", "1700000000.000100", "white_check_mark", True))
+    buffer.put(read_signals.Reaction("console:claire", "slack:T1/C1", "1700000000.000100", "+1", True))
+    buffer.put(read_signals.Reaction("console:claire", "slack:T1/C1", "1700000000.000100", "+1", False))
     assert await buffer.drain() == 3
     assert buffer.applied == 3
     assert "1 sur 2 confirmés" in bot.say("alice", "/who-read #1")

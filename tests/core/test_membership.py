@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from sqlalchemy import func, select
 
-from bot import signals
+from bot import read_signals
 from bot.clock import FixedClock
 from bot.config import CircleConfig
 from bot.db import Store
@@ -77,7 +77,7 @@ def test_a_receipt_or_reaction_in_a_circle_room_counts_at_once(store, clock):
         item = session.scalar(select(Item).where(Item.number == 1))
         session.add(MessageRef(item_id=item.id, channel=COPIL, message_id="$evt", posted_at=clock.now()))
     # Dan was in the room but Relais never heard of him: his reaction makes him a member and counts
-    assert signals.reaction(dispatcher, who("dan"), COPIL, "$evt", "✅", True, "Dan")
+    assert read_signals.reaction(dispatcher, who("dan"), COPIL, "$evt", "✅", True, "Dan")
     assert "1 sur 1 confirmés" in say(dispatcher, "fabienne", "/who-read #1", channel=None, direct=True)
 
 
@@ -146,7 +146,7 @@ def test_a_stranger_gets_a_polite_refusal_and_nothing_is_stored(store, clock):
         assert session.scalar(select(Identity).where(Identity.identity == who("mallory"))) is None
         assert session.scalar(select(func.count()).select_from(Item)) == 0
     # a stranger's receipts and reactions in an unlinked room are ignored, and create nobody
-    signals.receipt(dispatcher, who("mallory"), LOBBY, clock.now(), "Mallory")
+    read_signals.receipt(dispatcher, who("mallory"), LOBBY, clock.now(), "Mallory")
     assert members(dispatcher) == before
 
 
