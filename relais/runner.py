@@ -22,6 +22,7 @@ from typing import Any
 from bot.app import Adapter, AdapterFactory, App, RunHooks
 from bot.config import Config, ConfigError
 from bot.delivery import Deliverer
+from schedules.scheduler import SchedulerService
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ class Runner:
     deliverers: list[Deliverer] = field(default_factory=list)
     exit_code: int = 0
     problem: str | None = None
-    scheduler: Any | None = None
+    scheduler: SchedulerService | None = None
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
     def wake(self, *_args: Any, **_kwargs: Any) -> None:
@@ -141,15 +142,8 @@ async def deliver_forever(deliverer: Deliverer, online: asyncio.Event | None, po
             await asyncio.wait_for(deliverer.wake.wait(), timeout=poll_seconds)
 
 
-def make_scheduler(app: App, on_posted: Callable[..., None]) -> Any | None:
-    """The scheduler (schedules.runtime.SchedulerService), or None while it does not exist yet."""
-    try:
-        from schedules.runtime import SchedulerService  # type: ignore[import-not-found]
-    except ModuleNotFoundError as error:
-        if error.name not in ("schedules", "schedules.runtime"):
-            raise
-        log.warning("schedules.runtime is not available: recaps, agendas and reminders are not posted")
-        return None
+def make_scheduler(app: App, on_posted: Callable[..., None]) -> SchedulerService:
+    """The scheduler: recaps, agendas, reminders, digests and nudges, posted when they fall due."""
     return SchedulerService(app, on_posted=on_posted)
 
 

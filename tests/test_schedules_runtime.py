@@ -13,7 +13,7 @@ from bot.db import Store, make_engine
 from bot.models import Circle, Community, OutboxMessage
 from bot.services.meetings import create_meeting
 from relais.wiring import build_app
-from schedules.runtime import SchedulerService
+from schedules.scheduler import SchedulerService
 from tests.test_schedules_run import setup_week
 from tests.test_schedules_support import (
     PARIS,

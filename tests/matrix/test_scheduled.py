@@ -1,4 +1,4 @@
-"""A scheduled weekly recap, decided by the real scheduler (schedules.runtime), posted into the
+"""A scheduled weekly recap, decided by the real scheduler (schedules.scheduler), posted into the
 room by the Matrix adapter: once, even when the scheduler runs again or the bot restarts."""
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ async def test_weekly_recap_posted_once(
             await alice.reply_to(room, "!update #1 The charter is drafted 80%", "Update #2 shared", me)
             mark = len(bob.seen)
             clock.set(datetime(2026, 11, 30, 9, 0, 20, tzinfo=PARIS))
-            assert bot.runner.scheduler is not None, "schedules.runtime is missing"
+            assert bot.runner.scheduler is not None, "the scheduler is missing"
             outcomes = await bot.runner.scheduler.run_now("test")
             assert [outcome for outcome in outcomes if outcome.outbox]
             recap = await bob.wait_for(from_bot(me, room, "Weekly recap — COPIL"), after=mark)
