@@ -29,6 +29,8 @@ MAX_UPDATES = 50
 def build_agenda(
     session: Session, community: Community, meeting: Meeting, loc: Localiser, settings: ScheduleSettings
 ) -> Draft:
+    """What the meeting is about: proposed topics, overdue and coming commitments, little-read
+    updates and decisions to share since the previous meeting."""
     circle = meeting.item.circle
     now = loc.now
     topics = topics_for(session, meeting)
@@ -97,6 +99,7 @@ def agenda_number(session: Session, meeting: Meeting) -> int | None:
 
 
 def delay_text(loc: Localiser, meeting: Meeting) -> str:
+    """ "in 50 minutes", "in 24 hours"."""
     minutes = max(round((meeting.starts_at - loc.now).total_seconds() / 60), 0)
     if minutes < 60:
         return loc.tn("in {count} minute", "in {count} minutes", minutes)
@@ -124,6 +127,7 @@ def reminder_post(session: Session, meeting: Meeting, loc: Localiser) -> Post:
 
 
 def cancelled_post(meeting: Meeting, loc: Localiser) -> Post:
+    """The circle is told that the meeting will not take place."""
     text = "❌ " + loc.t(
         "Meeting #{number} {title} of {when} is cancelled.",
         number=meeting.number,

@@ -34,6 +34,7 @@ def _days_between(loc: Localiser, earlier: datetime, later: datetime) -> int:
 def due_reasons(
     session: Session, member: Member, loc: Localiser, settings: ScheduleSettings, slot: datetime
 ) -> list[str]:
+    """The member's commitments due in one of nudge_due_days, or overdue by 1, 1 + N, 1 + 2N… days."""
     lines = []
     farthest = max(settings.nudge_due_days, default=0)
     if farthest:
@@ -78,6 +79,7 @@ def due_reasons(
 def unread_reason(
     session: Session, member: Member, loc: Localiser, settings: ScheduleSettings, slot: datetime
 ) -> list[str]:
+    """Items unconfirmed for unread_nudge_days, said on the day one of them reaches that age."""
     threshold = slot - timedelta(days=settings.unread_nudge_days)
     waiting = [item for item in unread_items(session, member, UNREAD_SCAN) if item.created_at <= threshold]
     crossed = [item for item in waiting if item.created_at > threshold - timedelta(days=1)]

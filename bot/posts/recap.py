@@ -37,6 +37,7 @@ def percent(part: int, total: int) -> str:
 def level_lines(
     session: Session, community: Community, circle: Circle, loc: Localiser, settings: ScheduleSettings
 ) -> list[str]:
+    """How much of what the circle had to read over four weeks is confirmed, and what is little read."""
     report = level_report(session, community.id, loc.now - LEVEL_WINDOW, circle.id)
     if not report.items:
         return []
@@ -70,6 +71,7 @@ def level_lines(
 
 
 def missed_label(loc: Localiser, session: Session, occurrence: Occurrence) -> str:
+    """ "the weekly recap of COPIL, due …": a post that was not made while Relais was not running."""
     when = loc.when(occurrence.due_at)
     meeting = session.get(Meeting, occurrence.meeting_id) if occurrence.meeting_id else None
     if occurrence.kind == "recap":
@@ -105,6 +107,7 @@ def build_recap(
     missed: list[Occurrence] | None = None,
     until: datetime | None = None,
 ) -> Draft:
+    """What changed in the circle since `since`, what is late or due, coming meetings, the information level."""
     now = until or loc.now  # a scheduled recap covers up to its due time, even when posted late
     new = queries.new_commitments(session, circle.id, since, now)
     done = queries.done_commitments(session, circle.id, since, now)
