@@ -13,12 +13,11 @@ from bot.posts.recap import build_recap
 from bot.presentation import Localiser
 from bot.services.community import find_circle
 from relais.cli import main
-from tests.test_schedules_support import (
+from tests.schedules.support import (
     World,
     make_world,
     paris,
     schedules_config,
-    world_fixture,  # noqa: F401 - the `world` fixture
 )
 
 

@@ -9,11 +9,10 @@ from sqlalchemy import select
 
 from bot.markup import to_plain
 from bot.models import Member
-from tests.test_schedules_support import (
+from tests.schedules.support import (
     PARIS,
     World,
     paris,
-    world_fixture,  # noqa: F401 - the `world` fixture
 )
 
 

@@ -1,5 +1,6 @@
 """Shared helpers for the scheduled-post tests: a community whose members use Matrix (so posts
-reach the outbox), a clock to move, and run_due. Also a fresh database for multi-process tests."""
+reach the outbox), a clock to move, run_due, and the week most tests start from (setup_week). The
+`world` fixture is in conftest.py; `fresh_url` (a new database for multi-process tests) in tests/conftest.py."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -106,13 +106,13 @@ def make_world(store: Store, clock: FixedClock, config: Config) -> World:
     return World(store, clock, config, dispatcher)
 
 
-@pytest.fixture(name="world")
-def world_fixture(store: Store, clock: FixedClock) -> World:
-    return make_world(store, clock, schedules_config())
-
-
-def test_world_speaks_matrix_and_posts_reach_the_outbox(world):
-    assert "Réunion #1 planifiée" in world.say("fabienne", "/meeting COPIL jeudi 14h salle du conseil")
-    outcomes = world.run(paris(2026, 12, 2, 14))
-    assert [(o.kind, o.status) for o in outcomes] == [("agenda", "posted")]
-    assert [row.channel for row in world.outbox()] == ["matrix:!copil:hs"]
+def setup_week(world: World) -> None:
+    """Thu 26 Nov 2026 10:00: a meeting next Thursday, commitments due Sunday and Monday, an update."""
+    world.run()  # the scheduler starts: schedules begin now
+    assert "Réunion #1 planifiée" in world.say("fabienne", "/meeting COPIL de rentrée jeudi 14h salle du conseil")
+    world.say("alice", "/engage Envoyer le compte rendu lundi")
+    world.say("bob", "/engage Réserver la salle dimanche")
+    world.say("carla", "/update Les inscriptions sont ouvertes", circle="gt")
+    world.say("bob", "/agenda add Point budget")
+    world.say("bob", "/digest me on")
+    world.say("alice", "/whoami", circle="gt")

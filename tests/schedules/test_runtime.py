@@ -14,12 +14,12 @@ from bot.models import Circle, Community, OutboxMessage
 from bot.services.meetings import create_meeting
 from relais.wiring import build_app
 from schedules.scheduler import SchedulerService
-from tests.test_schedules_run import setup_week
-from tests.test_schedules_support import (
+from tests.schedules.support import (
     PARIS,
     World,
     paris,
     schedules_config,
+    setup_week,
 )
 
 

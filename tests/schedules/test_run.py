@@ -12,26 +12,13 @@ from sqlalchemy import func, select
 from bot.markup import to_plain
 from bot.models import Item, OutboxMessage
 from bot.reply import Incoming
-from tests.test_schedules_support import (
+from tests.schedules.support import (
     PARIS,
-    World,
     make_world,
     paris,
     schedules_config,
-    world_fixture,  # noqa: F401 - the `world` fixture
+    setup_week,
 )
-
-
-def setup_week(world: World) -> None:
-    """Thu 26 Nov 2026 10:00: a meeting next Thursday, commitments due Sunday and Monday, an update."""
-    world.run()  # the scheduler starts: schedules begin now
-    assert "Réunion #1 planifiée" in world.say("fabienne", "/meeting COPIL de rentrée jeudi 14h salle du conseil")
-    world.say("alice", "/engage Envoyer le compte rendu lundi")
-    world.say("bob", "/engage Réserver la salle dimanche")
-    world.say("carla", "/update Les inscriptions sont ouvertes", circle="gt")
-    world.say("bob", "/agenda add Point budget")
-    world.say("bob", "/digest me on")
-    world.say("alice", "/whoami", circle="gt")
 
 
 def test_a_week_posts_each_recap_agenda_reminder_digest_and_nudge_once(world):
@@ -257,3 +244,10 @@ def test_schedule_lists_what_will_be_posted_where_and_when(world):
         "• Nudges: every day at 09:30, by direct message, at most one a day per member (1 switched them off)."
         in english
     )
+
+
+def test_world_speaks_matrix_and_posts_reach_the_outbox(world):
+    assert "Réunion #1 planifiée" in world.say("fabienne", "/meeting COPIL jeudi 14h salle du conseil")
+    outcomes = world.run(paris(2026, 12, 2, 14))
+    assert [(o.kind, o.status) for o in outcomes] == [("agenda", "posted")]
+    assert [row.channel for row in world.outbox()] == ["matrix:!copil:hs"]

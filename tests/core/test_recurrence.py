@@ -11,7 +11,7 @@ import pytest
 from bot.config import ConfigError
 from bot.i18n import translator
 from bot.recurrence import RuleError, parse_rule
-from tests.test_schedules_support import paris, schedules_config
+from tests.schedules.support import paris, schedules_config
 
 PARIS = ZoneInfo("Europe/Paris")
 

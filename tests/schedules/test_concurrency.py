@@ -14,14 +14,13 @@ from bot.db import Store, make_engine
 from bot.delivery import Deliverer
 from bot.models import MessageRef, Occurrence, OutboxMessage
 from schedules.rounds import Outcome, run_due
-from tests.support.sender import RecordingSender
-from tests.test_schedules_run import setup_week
-from tests.test_schedules_support import (
+from tests.schedules.support import (
     make_world,
     paris,
     schedules_config,
-    world_fixture,  # noqa: F401 - the `world` fixture
+    setup_week,
 )
+from tests.support.sender import RecordingSender
 
 
 def race(stores: list[Store], config, now) -> list[list[Outcome]]:
