@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from bot.clock import Clock
 from bot.config import Config
 from bot.context import Context
-from bot.dates import When, format_when
+from bot.dates import When
 from bot.db import Store
 from bot.dedup import already_recorded, first_time
 from bot.errors import Refusal, Term, UsageError
@@ -248,7 +248,7 @@ class Dispatcher:
 def refusal_text(ctx: Context, error: Refusal) -> str:
     def localise(value: object) -> object:
         if isinstance(value, When):
-            return format_when(When(value.at.astimezone(ctx.tz), value.has_time), ctx.language)
+            return ctx.when(value.at, value.has_time)
         if isinstance(value, Term):
             return ctx.t(value)
         return value

@@ -55,10 +55,6 @@ class Localiser:
     def tr(self) -> Translator:
         return translator(self.language)
 
-    @property
-    def local_now(self) -> datetime:
-        return self.now.astimezone(self.tz)
-
     def t(self, message: str, **values: object) -> str:
         return self.tr.t(message, **values)
 

@@ -39,7 +39,7 @@ def readable_item(ctx: Context, number: int) -> Item:
 def item_in_full(ctx: Context, item: Item) -> Reply:
     """An item to read, whole, with where the member stands on it (for /show #N)."""
     require_visible(ctx, item)
-    author = member_label(item.author) if item.author else "Relais"
+    author = member_label(item.author)
     head = ctx.t(
         "#{number}: {kind} from {author}, {when}",
         number=item.number,
