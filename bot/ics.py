@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.i18n import Translator, translator
 from bot.models import Community, Item, Meeting
+from bot.presentation import Localiser
 
 PAST = timedelta(days=365)
 _URL = re.compile(r"https?://\S+", re.IGNORECASE)
@@ -28,8 +27,7 @@ def meeting_uid(community: Community, meeting: Meeting) -> str:
 
 def meetings_calendar(session: Session, community: Community, now: datetime) -> bytes:
     """Every meeting from a year ago on, cancelled ones included (so that calendars drop them)."""
-    zone = ZoneInfo(community.timezone)
-    tr = translator(community.language)
+    loc = Localiser.of(community, now)
     calendar = Calendar()
     calendar.add("prodid", "-//Relais//Relais meetings//FR")
     calendar.add("version", "2.0")
@@ -44,23 +42,23 @@ def meetings_calendar(session: Session, community: Community, now: datetime) -> 
         .order_by(Meeting.starts_at, Meeting.item_id)
     )
     for meeting in meetings:
-        calendar.add_component(_event(community, meeting, zone, now, tr))
+        calendar.add_component(_event(community, meeting, loc))
     calendar.add_missing_timezones()
     return calendar.to_ical()
 
 
-def _event(community: Community, meeting: Meeting, zone: ZoneInfo, now: datetime, tr: Translator) -> Event:
-    start = meeting.starts_at.astimezone(zone)
+def _event(community: Community, meeting: Meeting, loc: Localiser) -> Event:
+    start = meeting.starts_at.astimezone(loc.tz)
     circle = meeting.item.circle.name
     event = Event()
     event.add("uid", meeting_uid(community, meeting))
-    event.add("dtstamp", now)
+    event.add("dtstamp", loc.now)
     event.add("created", meeting.created_at)
     event.add("dtstart", start)
     event.add("dtend", start + timedelta(minutes=meeting.minutes))
     event.add("summary", meeting.title)
     event.add("categories", [circle])
-    description = tr.t(
+    description = loc.t(
         "Meeting #{number} of {circle}. Agenda in the chat: /agenda #{number}.", number=meeting.number, circle=circle
     )
     if meeting.place:
