@@ -13,9 +13,11 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = str(Path(__file__).parent / "migrations")
+READ_OPTION = "relais_read"  # execution option: a unit of work that should only read
 
 
 def normalise_url(url: str) -> str:
@@ -53,8 +55,10 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        # Take the write lock at the start: several bot or console processes share one file.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Writers take the write lock at the start (several bot or console processes share one file);
+        # readers do not: in WAL mode they see a snapshot and never wait for a writer.
+        deferred = connection.get_execution_options().get(READ_OPTION)
+        connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
 
 def alembic_config(connection: Connection | None = None) -> AlembicConfig:
@@ -90,10 +94,15 @@ class Store:
     def __init__(self, engine: Engine, session_factory: sessionmaker[Session] | None = None) -> None:
         self.engine = engine
         self.session_factory = session_factory or sessionmaker(engine, expire_on_commit=False)
+        self._reader = None if session_factory else sessionmaker(engine.execution_options(**{READ_OPTION: True}))
+        if self._reader is not None:
+            self._reader.configure(expire_on_commit=False)
 
     @contextmanager
-    def unit_of_work(self) -> Iterator[Session]:
-        session = self.session_factory()
+    def unit_of_work(self, reading: bool = False) -> Iterator[Session]:
+        """One transaction. `reading`: meant to read only, so on SQLite it does not take the write lock
+        (if it writes after all, it may fail with "database is locked": see is_lock_conflict)."""
+        session = (self._reader if reading and self._reader is not None else self.session_factory)()
         try:
             yield session
             session.commit()
@@ -102,3 +111,8 @@ class Store:
             raise
         finally:
             session.close()
+
+
+def is_lock_conflict(error: BaseException) -> bool:
+    """SQLite refused a write because another connection wrote meanwhile (retry with the write lock)."""
+    return isinstance(error, OperationalError) and "locked" in str(error.orig or error).lower()

@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.config import Config
 from bot.context import Context
 from bot.dates import When
-from bot.db import Store
+from bot.db import Store, is_lock_conflict
 from bot.dedup import already_recorded, first_time
 from bot.errors import Refusal, Term, UsageError
 from bot.i18n import N_, translator
@@ -75,18 +75,37 @@ class Dispatcher:
         as the command's effects: both happen, or neither.
         """
         incoming = replace(incoming, text=clean_input(incoming.text), display_name=clean_name(incoming.display_name))
+        command = self.router.find(split_command(incoming.text)[0])
+        if command is not None and command.reads_only:
+            try:
+                return self._once(incoming, deliver, reading=True)
+            except OperationalError as error:
+                if not is_lock_conflict(error):
+                    return self._failure(incoming, deliver)
+                log.info("a reading command met a writer; run again with the write lock")
+        return self._once(incoming, deliver, reading=False)
+
+    def _once(self, incoming: Incoming, deliver: bool, reading: bool) -> Reply | None:
+        """One attempt in one transaction. The event id is recorded last, so that a reading command
+        takes SQLite's write lock only at the very end (the unique constraint still keeps one winner)."""
         try:
-            with self.store.unit_of_work() as session:
-                if incoming.event_id and not self._first_time(session, incoming):
+            with self.store.unit_of_work(reading=reading) as session:
+                if incoming.event_id and not self._first_time(session, incoming, record=False):
                     return None
                 reply = self._handle(session, incoming)
                 if deliver:
                     enqueue_reply(session, reply, self.clock.now(), incoming)
+                if incoming.event_id and not self._first_time(session, incoming):
+                    raise IntegrityError("event recorded meanwhile", None, Exception(incoming.event_id))
                 return reply
         except IntegrityError:
             if incoming.event_id and self._already_processed(incoming):
                 log.info("event %s handled concurrently by another process; ignored", incoming.event_id)
                 return None
+            return self._failure(incoming, deliver)
+        except OperationalError as error:
+            if reading and is_lock_conflict(error):
+                raise
             return self._failure(incoming, deliver)
         except Exception:
             return self._failure(incoming, deliver)
@@ -101,13 +120,22 @@ class Dispatcher:
                 enqueue_reply(session, reply, self.clock.now(), incoming)
         return reply
 
-    def language_of(self, incoming: Incoming) -> str:
-        """The speaker's language (theirs, else the platform's hint, else the community's), even after a failure."""
+    def language_of(self, incoming: Incoming, session: Session | None = None) -> str:
+        """The speaker's language (theirs, else the platform's hint, else the community's).
+
+        Inside a command, pass its `session` (a second unit of work would wait for the first on
+        SQLite); after a failure, a fresh one is opened.
+        """
         try:
-            with self.store.unit_of_work() as session:
+            if session is not None:
                 member = find_by_identity(session, incoming.identity)
-                if member is not None and member.language:
-                    return member.language
+            else:
+                with self.store.unit_of_work(reading=True) as fresh:
+                    member = find_by_identity(fresh, incoming.identity)
+                    language = member.language if member is not None else None
+                    member = None if language is None else member
+            if member is not None and member.language:
+                return member.language
         except Exception:  # the store itself may be what failed
             log.warning("could not read the language of %s", incoming.identity)
         return incoming.language if incoming.language in ("fr", "en") else self.config.language
@@ -204,7 +232,7 @@ class Dispatcher:
         try:
             ctx = self.context_for(session, incoming)
         except NotAdmitted as refused:
-            return Reply.say(translator(self.language_of(incoming)).t(refused.message), ok=False)
+            return Reply.say(translator(self.language_of(incoming, session)).t(refused.message), ok=False)
         if len(incoming.text) > MAX_LINE:
             return Reply.say(
                 ctx.t(

@@ -42,6 +42,7 @@ class Command:
     summary: str
     aliases: tuple[str, ...] = ()
     examples: tuple[str, ...] = ()
+    reads_only: bool = False  # changes nothing: on SQLite it runs without taking the write lock
 
 
 class Router:
@@ -57,9 +58,10 @@ class Router:
         summary: str,
         aliases: tuple[str, ...] = (),
         examples: tuple[str, ...] = (),
+        reads_only: bool = False,
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
-            self.add(Command(name, handler, params, usage, summary, aliases, examples))
+            self.add(Command(name, handler, params, usage, summary, aliases, examples, reads_only))
             return handler
 
         return register
