@@ -125,8 +125,3 @@ class Section:
 
     def numbers(self, key: str, default: tuple[float, ...]) -> tuple[float, ...]:
         return as_numbers(self.data.get(key, default), self.key(key))
-
-    def text(self, key: str, default: str = "") -> str:
-        """A string, stripped; missing or empty gives the default."""
-        value = self.data.get(key)
-        return str(value).strip() if value is not None and str(value).strip() else default
