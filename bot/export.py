@@ -8,12 +8,30 @@ import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.models import Commitment, Community, Item
+from bot.models import Commitment, CommitmentChange, Community, Item
 
-FIELDS = ("number", "title", "owner", "organisation", "circle", "due", "status", "created_at", "updated_at")
+FIELDS = (
+    "number",
+    "title",
+    "owner",
+    "organisation",
+    "circle",
+    "due",
+    "status",
+    "progress",
+    "expected_result",
+    "resources_human",
+    "resources_financial",
+    "resources_material",
+    "resources_immaterial",
+    "created_at",
+    "updated_at",
+    "completed_at",
+)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def due_iso(commitment: Commitment, tz: ZoneInfo) -> str:
@@ -32,8 +50,16 @@ def action_rows(session: Session, community: Community) -> list[dict[str, str | 
         .order_by(Item.number)
     ).all()
 
-    def stamp(at: datetime) -> str:
-        return at.astimezone(tz).isoformat(timespec="seconds")
+    def stamp(at: datetime | None) -> str:
+        return at.astimezone(tz).isoformat(timespec="seconds") if at is not None else ""
+
+    status_changes = session.execute(
+        select(CommitmentChange.commitment_id, func.max(CommitmentChange.at))
+        .join(Item, Item.id == CommitmentChange.commitment_id)
+        .where(Item.community_id == community.id, CommitmentChange.field == "status")
+        .group_by(CommitmentChange.commitment_id)
+    )
+    closed: dict[int, datetime] = {commitment_id: at for commitment_id, at in status_changes}
 
     return [
         {
@@ -44,8 +70,15 @@ def action_rows(session: Session, community: Community) -> list[dict[str, str | 
             "circle": commitment.item.circle.name,
             "due": due_iso(commitment, tz),
             "status": commitment.status,
+            "progress": "" if commitment.progress is None else commitment.progress,
+            "expected_result": commitment.expected_result or "",
+            "resources_human": commitment.resources_human or "",
+            "resources_financial": commitment.resources_financial or "",
+            "resources_material": commitment.resources_material or "",
+            "resources_immaterial": commitment.resources_immaterial or "",
             "created_at": stamp(commitment.item.created_at),
             "updated_at": stamp(commitment.updated_at),
+            "completed_at": stamp(closed.get(commitment.item_id)) if commitment.status != "open" else "",
         }
         for commitment in commitments
     ]
@@ -62,10 +95,11 @@ def to_csv(rows: list[dict[str, str | int]]) -> str:
 
 
 def _defuse(value: str | int) -> str | int:
-    """Neutralise spreadsheet formulas typed by users (CSV injection): =, +, -, @ at the start."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+    """Neutralise spreadsheet formulas typed by users (CSV injection): =, +, -, @ starting the cell or a line."""
+    if not isinstance(value, str):
+        return value
+    lines = value.split("\n")
+    return "\n".join("'" + line if line[:1] in FORMULA_STARTS else line for line in lines)
 
 
 def to_json(rows: list[dict[str, str | int]]) -> str:

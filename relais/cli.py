@@ -16,10 +16,10 @@ from bot.app import App
 from bot.config import ConfigError
 from bot.db import make_engine, upgrade
 from bot.i18n import translator
-from bot.models import Commitment
+from bot.models import Commitment, Community
 from bot.services.community import find_community
 from relais.cli_schedules import agenda, digest, export_meetings
-from relais.cli_support import DB_HELP, build, cli_language, cli_translator, clock_for, config_for, fail
+from relais.cli_support import DB_HELP, Problem, build, cli_language, cli_translator, clock_for, config_for, fail
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -147,19 +147,30 @@ def export() -> None:
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="File (default: stdout)")
 @click.option("--db", help=DB_HELP)
+@click.option("--demo", is_flag=True, help="Use the demo community of `relais demo`")
 @click.pass_context
-def export_actions(ctx: click.Context, fmt: str, output: Path | None, db: str | None) -> None:
-    """The commitments: number, title, owner, organisation, circle, due (ISO 8601), status, dates."""
+def export_actions(ctx: click.Context, fmt: str, output: Path | None, db: str | None, demo: bool) -> None:
+    """The roadmap: number, title, owner, organisation, circle, due (ISO 8601), status, progress, expected
+    result, resources, dates (created, updated, completed)."""
     from bot.export import action_rows, to_csv, to_json
+    from relais.cli_schedules import open_app
 
-    config = config_for(ctx, db)
-    app = build(config)
+    app = open_app(ctx, db, None, demo)
+    config = app.config
     try:
         with app.store.unit_of_work() as session:
             community = find_community(session, config.community_name)
             rows = action_rows(session, community) if community else []
+            others = [name for name in session.scalars(select(Community.name)) if name != config.community_name]
     finally:
         app.close()
+    if not rows and others:
+        message = cli_translator(config).t(
+            "the community “{name}” has no commitment; this database holds: {others} (check community.name)",
+            name=config.community_name,
+            others=", ".join(sorted(others)),
+        )
+        raise Problem(message, exit_code=2)
     text = to_csv(rows) if fmt == "csv" else to_json(rows)
     if output:
         output.write_text(text, encoding="utf-8", newline="")
@@ -168,7 +179,8 @@ def export_actions(ctx: click.Context, fmt: str, output: Path | None, db: str | 
         )
         click.echo(written, err=True)
     else:
-        sys.stdout.write(text if fmt == "json" else text.removeprefix("\ufeff"))
+        # redirected to a file (`> roadmap.csv`), the byte-order mark lets spreadsheets read accents
+        sys.stdout.write(text if fmt == "json" or not sys.stdout.isatty() else text.removeprefix("\ufeff"))
 
 
 main.add_command(digest)
