@@ -18,13 +18,14 @@ from bot.db import make_engine, upgrade
 from bot.i18n import translator
 from bot.models import Commitment, Community
 from bot.services.community import find_community
+from relais.cli_config import config_group
 from relais.cli_schedules import agenda, digest, export_meetings
 from relais.cli_support import DB_HELP, Problem, build, cli_language, cli_translator, clock_for, config_for, fail
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="relais")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="TOML file (default: ./relais.toml)")
+@click.option("--config", "config_path", type=click.Path(), help="TOML file (default: ./relais.toml)")
 @click.pass_context
 def main(ctx: click.Context, config_path: str | None) -> None:
     """Relais: the backbone-function bot of a community of action."""
@@ -185,6 +186,7 @@ def export_actions(ctx: click.Context, fmt: str, output: Path | None, db: str | 
 
 main.add_command(digest)
 main.add_command(agenda)
+main.add_command(config_group)
 export.add_command(export_meetings, "meetings")
 
 

@@ -12,6 +12,7 @@ import click
 from bot.app import App
 from bot.clock import Clock, FixedClock, SystemClock
 from bot.config import Config, ConfigError, declared_language, load_config
+from bot.config.values import ConfigNote
 from bot.errors import Refusal, Term
 from bot.i18n import Translator, translator
 from bot.markup import to_plain
@@ -62,22 +63,35 @@ class Problem(click.ClickException):
         click.echo(self.format_message(), err=True)
 
 
+def said(message: ConfigError | ConfigNote | Refusal, language: str) -> str:
+    """A configuration error, note or refusal in `language` (its values stay as they are)."""
+    tr = translator(language)
+    values = {key: tr.t(value) if isinstance(value, Term) else value for key, value in message.values.items()}
+    return tr.t(message.message, **values)
+
+
 def fail(error: ConfigError | Refusal, language: str) -> click.ClickException:
     """A configuration error or a refusal as a click error, translated (values stay as they are)."""
-    tr = translator(language)
-    values = {key: tr.t(value) if isinstance(value, Term) else value for key, value in error.values.items()}
-    text = tr.t(error.message, **values)
     if isinstance(error, Refusal):
-        return Problem(to_plain(text))
-    return Problem(text, exit_code=2)
+        return Problem(to_plain(said(error, language)))
+    return Problem(said(error, language), exit_code=2)
+
+
+def warn(config: Config) -> None:
+    """Say on stderr, once each, what the configuration has that Relais ignores (unknown names)."""
+    tr = translator(config.language)
+    for note in config.notes:
+        click.echo(tr.t("warning: {text}", text=said(note, config.language)), err=True)
 
 
 def config_for(ctx: click.Context, db: str | None) -> Config:
+    """The configuration (--config, else ./relais.toml, and the environment), its notes said on stderr."""
     path = ctx.obj.get("config_path")
     try:
         config = load_config(path)
     except ConfigError as error:
         raise fail(error, cli_language(None, path)) from error
+    warn(config)
     if db:
         config = replace(config, database_url=db)
     return config

@@ -1,25 +1,33 @@
-"""Configuration: a TOML file, every key overridable by RELAIS_<SECTION>_<KEY>.
+"""Configuration: a TOML file (UTF-8), every known key overridable by RELAIS_<SECTION>_<KEY>.
 
 Defaults: French, Europe/Paris, an SQLite file in the working directory. A Config is checked
-when it is made: [community], [database], [[circles]] and [schedules] (bot.config.schedules) are
-read once, and a wrong value raises ConfigError naming its key. The platforms' own sections
-(matrix, slack…) are read by their adapters at start, with the same rules (bot.config.values).
+when it is made: [community], [database], [[circles]], [log] and [schedules] (bot.config.schedules)
+are read once, and a wrong value (a section that is not a table, text where a list is expected, an
+address without its platform: bot.config.addresses) raises ConfigError naming its key. Unknown
+sections, keys and RELAIS_… variables (bot.config.keys) are not errors: they are the Config's
+`notes`, which the command line shows. The platforms' own sections (matrix, slack) are read by
+their adapters at start, with the same rules (bot.config.values).
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.config import addresses as address
+from bot.config.keys import check_shape, from_environment
 from bot.config.schedules import ScheduleSettings, schedule_settings
-from bot.config.values import ConfigError, Section, as_list
+from bot.config.values import ConfigError, ConfigNote, Section, as_text, shown
 
 DEFAULT_CONFIG_FILE = "relais.toml"
 LANGUAGES = ("fr", "en")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+CORE = frozenset({"community", "database", "circles"})  # read here; the other sections are kept as they are
 
 
 @dataclass(frozen=True)
@@ -41,6 +49,8 @@ class Config:
     late_joiner_items: int = 5
     name_members_behind: bool = False
     sections: dict[str, dict[str, Any]] = field(default_factory=dict)
+    notes: tuple[ConfigNote, ...] = field(default=(), compare=False)  # what was ignored (unknown names)
+    file: str | None = field(default=None, compare=False)  # the file read, if any
     schedules: ScheduleSettings = field(init=False)  # [schedules], read from `sections` when made
 
     def __post_init__(self) -> None:
@@ -58,92 +68,140 @@ class Config:
         return bool(section) and Section(platform, section).flag("enabled", True)
 
 
-def _env_overrides(data: dict[str, Any], environ: dict[str, str]) -> dict[str, Any]:
+def _env_overrides(data: dict[str, Any], environ: Mapping[str, str]) -> tuple[dict[str, Any], list[ConfigNote]]:
+    """The file's tables with the known RELAIS_<SECTION>_<KEY> variables applied over them."""
     merged = {key: dict(value) if isinstance(value, dict) else value for key, value in data.items()}
-    for name, raw in environ.items():
-        if not name.startswith("RELAIS_") or name.count("_") < 2:
-            continue
-        section, _, key = name[len("RELAIS_") :].lower().partition("_")
-        if not key:
-            continue
+    values, notes = from_environment(environ)
+    for section, keys in values.items():
         target = merged.setdefault(section, {})
         if isinstance(target, dict):
-            target[key] = raw
-    return merged
+            target.update(keys)
+    return merged, notes
 
 
-def load_config(path: str | Path | None = None, environ: dict[str, str] | None = None) -> Config:
-    """Read the TOML file (if any) and apply environment overrides."""
-    environ = dict(os.environ if environ is None else environ)
+def read_file(file: Path) -> dict[str, Any]:
+    """The TOML tables of a file; what stops it being read is a ConfigError naming the file."""
+    try:
+        raw = file.read_bytes()
+    except OSError as error:
+        raise ConfigError(
+            "cannot read {file}: {reason}", file=str(file), reason=error.strerror or str(error)
+        ) from error
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise ConfigError(
+            "{file} is not UTF-8 text (line {line}): save it again as UTF-8", file=str(file), line=line
+        ) from error
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError("{file}: {problem}", file=str(file), problem=str(error)) from error
+
+
+def load_config(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
+    """Read the TOML file (if any) and apply environment overrides.
+
+    A wrong value raises ConfigError; unknown sections, keys and RELAIS_… variables are in `notes`.
+    """
+    environ = os.environ if environ is None else environ
     file = Path(path) if path else Path(DEFAULT_CONFIG_FILE)
     data: dict[str, Any] = {}
     if file.exists():
-        try:
-            data = tomllib.loads(file.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as error:
-            raise ConfigError("{file}: {problem}", file=str(file), problem=str(error)) from error
+        data = read_file(file)
     elif path:
         raise ConfigError("configuration file not found: {file}", file=str(file))
-    return config_from_dict(_env_overrides(data, environ))
+    merged, env_notes = _env_overrides(data, environ)
+    config = config_from_dict(merged, notes=env_notes)
+    return replace(config, file=str(file) if file.exists() else None)
 
 
-def declared_language(path: str | Path | None = None, environ: dict[str, str] | None = None) -> str | None:
+def declared_language(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> str | None:
     """The community.language that the file and environment ask for, even when the rest is wrong
     (French, the default, when they ask for none).
 
     For messages about a configuration that cannot be loaded; None when the file cannot be read
     or asks for a language Relais does not speak.
     """
-    environ = dict(os.environ if environ is None else environ)
+    environ = os.environ if environ is None else environ
     file = Path(path) if path else Path(DEFAULT_CONFIG_FILE)
     data: dict[str, Any] = {}
-    try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        if path:
+    if file.exists() or path:
+        try:
+            data = read_file(file)
+        except ConfigError:
             return None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return None
-    community = _env_overrides(data, environ).get("community")
-    if not isinstance(community, dict) or "language" not in community:
+    community = data.get("community")
+    asked = from_environment(environ)[0].get("community", {}).get("language")
+    if asked is None and isinstance(community, dict):
+        asked = community.get("language")
+    if asked is None:
         return Config.language
-    language = str(community["language"]).lower()
+    language = str(asked).strip().lower()
     return language if language in LANGUAGES else None
 
 
-def _circle(item: Any) -> CircleConfig:
-    if not isinstance(item, dict) or not str(item.get("name") or "").strip():
+def _circle(item: dict[str, Any], number: int) -> CircleConfig:
+    if not str(item.get("name") or "").strip():
         raise ConfigError('each [[circles]] entry needs a name: name = "COPIL"')
-    return CircleConfig(
-        name=str(item["name"]).strip(),
-        channels=as_list(item.get("channels")),
-        recap=str(item["recap"]) if item.get("recap") is not None else None,
-    )
+    name = as_text(item["name"], f"circles.{number}.name").strip()
+    section = Section(f"circles.{name}", item)
+    key = section.key("channels")
+    channels = tuple(address.channel(value, key) for value in section.words("channels", '["console:copil"]'))
+    recap = section.text("recap", "") if item.get("recap") is not None else None
+    return CircleConfig(name=name, channels=channels, recap=recap)
 
 
-def config_from_dict(data: dict[str, Any]) -> Config:
+def _circles(entries: list[dict[str, Any]]) -> tuple[CircleConfig, ...]:
+    circles = tuple(_circle(entry, number) for number, entry in enumerate(entries, 1))
+    owners: dict[str, str] = {}
+    for circle in circles:
+        for channel in circle.channels:
+            if owners.setdefault(channel, circle.name) != circle.name:
+                raise ConfigError(
+                    "the channel {channel} is in two circles, “{first}” and “{second}”: keep it in one",
+                    channel=channel,
+                    first=owners[channel],
+                    second=circle.name,
+                )
+    return circles
+
+
+def config_from_dict(data: dict[str, Any], notes: tuple[ConfigNote, ...] | list[ConfigNote] = ()) -> Config:
+    """A checked Config from the file's tables (environment variables already applied).
+
+    A wrong value raises ConfigError naming its key; unknown names become the Config's notes.
+    """
+    noted = (*check_shape(data), *notes)
     community = data.get("community", {})
     section = Section("community", community)
-    database = data.get("database", {})
-    language = str(community.get("language", "fr")).lower()
+    language = section.text("language", "fr").strip().lower()
     if language not in LANGUAGES:
         raise ConfigError("community.language must be fr or en, not “{language}”", language=language)
-    timezone = str(community.get("timezone", "Europe/Paris"))
+    timezone = section.text("timezone", "Europe/Paris").strip()
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError) as error:
         raise ConfigError("community.timezone is not an IANA timezone: “{timezone}”", timezone=timezone) from error
-    circles = tuple(_circle(item) for item in data.get("circles", []))
-    known = {"community", "database", "circles"}
+    key = section.key("facilitators")
+    facilitators = tuple(address.identity(value, key) for value in section.words("facilitators", '["console:camille"]'))
+    database = Section("database", data.get("database", {}))
+    level = Section("log", data.get("log", {})).text("level", "INFO")
+    if level.strip().upper() not in LOG_LEVELS:
+        raise ConfigError(
+            "log.level must be one of {levels}, not “{value}”", levels=", ".join(LOG_LEVELS), value=shown(level)
+        )
     return Config(
-        community_name=str(community.get("name", Config.community_name)),
+        community_name=section.text("name", Config.community_name).strip() or Config.community_name,
         language=language,
         timezone=timezone,
-        database_url=str(database.get("url", Config.database_url)),
-        facilitators=section.words("facilitators"),
-        default_circle=str(community.get("default_circle", Config.default_circle)),
-        circles=circles,
+        database_url=database.text("url", Config.database_url).strip(),
+        facilitators=facilitators,
+        default_circle=section.text("default_circle", Config.default_circle).strip() or Config.default_circle,
+        circles=_circles(data.get("circles", [])),
         late_joiner_items=section.whole("late_joiner_items", 5),
         name_members_behind=section.flag("name_members_behind", False),
-        sections={key: value for key, value in data.items() if key not in known and isinstance(value, dict)},
+        sections={key: value for key, value in data.items() if key not in CORE and isinstance(value, dict)},
+        notes=tuple(noted),
     )

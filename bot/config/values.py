@@ -9,7 +9,7 @@ A value comes typed from the TOML file, or as text from the environment
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 TRUE = frozenset({"1", "true", "yes", "oui", "on"})
@@ -28,6 +28,33 @@ class ConfigError(ValueError):
         super().__init__(message.format(**values) if values else message)
         self.message = message
         self.values = values
+
+
+@dataclass(frozen=True)
+class ConfigNote:
+    """Something in the configuration that Relais ignores (an unknown section, key or variable).
+
+    Not an error: Relais starts, and says it once. `message` is an English msgid, `values` fill it.
+    """
+
+    message: str
+    values: dict[str, object] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.message.format(**self.values) if self.values else self.message
+
+
+def shown(value: Any) -> str:
+    """A value as a message quotes it: short, on one line."""
+    text = " ".join(str(value).split())
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+def as_text(value: Any, key: str) -> str:
+    """Text: a TOML string (in quotes), or a variable's value."""
+    if not isinstance(value, str):
+        raise ConfigError("{key} must be text, in quotes, not “{value}”", key=key, value=shown(value))
+    return value
 
 
 def as_bool(value: Any, key: str, default: bool = False) -> bool:
@@ -72,16 +99,27 @@ def as_whole(value: Any, key: str, minimum: int | None = 0) -> int:
     return number
 
 
-def as_list(value: Any) -> tuple[str, ...]:
-    """A list of words: a TOML array, or text separated by commas or semicolons; blanks dropped."""
+def as_list(value: Any, key: str | None = None, example: str = '["…", "…"]') -> tuple[str, ...]:
+    """A list of words: a TOML array, or text separated by commas or semicolons; blanks dropped.
+
+    With `key`, anything else (a number, a table, a list inside the list) is an error naming it.
+    """
     if value is None:
         return ()
     if isinstance(value, str):
         parts: list[Any] = value.replace(";", ",").split(",")
     elif isinstance(value, list | tuple | set | frozenset):
         parts = list(value)
-    else:
+    elif key is None:
         parts = [value]
+    else:
+        raise ConfigError(
+            "{key} must be a list, such as {example}, not “{value}”", key=key, example=example, value=shown(value)
+        )
+    if key is not None and any(isinstance(part, dict | list | tuple) for part in parts):
+        raise ConfigError(
+            "{key} must be a list, such as {example}, not “{value}”", key=key, example=example, value=shown(value)
+        )
     return tuple(text for text in (str(part).strip() for part in parts) if text)
 
 
@@ -120,8 +158,11 @@ class Section:
     def whole(self, key: str, default: int, minimum: int | None = 0) -> int:
         return as_whole(self.data.get(key, default), self.key(key), minimum)
 
-    def words(self, key: str) -> tuple[str, ...]:
-        return as_list(self.data.get(key))
+    def text(self, key: str, default: str) -> str:
+        return as_text(self.data.get(key, default), self.key(key))
+
+    def words(self, key: str, example: str = '["…", "…"]') -> tuple[str, ...]:
+        return as_list(self.data.get(key), self.key(key), example)
 
     def numbers(self, key: str, default: tuple[float, ...]) -> tuple[float, ...]:
         return as_numbers(self.data.get(key, default), self.key(key))

@@ -1,0 +1,265 @@
+"""Configuration mistakes through the command line: one clear line in the user's language and exit
+code 2, never a traceback; unknown names are warned about; `relais config check` says what is
+wrong and what is in force."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+import pytest
+from click.testing import CliRunner
+
+from adapters.matrix.config import MatrixConfig
+from adapters.slack.settings import SlackSettings
+from bot.config import ConfigError, config_from_dict, load_config
+from bot.config.keys import SECTIONS
+from relais.cli import main
+
+LOCALE = ("LC_ALL", "LC_MESSAGES", "LANG", "RELAIS_COMMUNITY_LANGUAGE", "RELAIS_DATABASE_URL")
+
+
+def plain(text: str) -> str:
+    """French typography aside (no-break spaces are spaces here)."""
+    return text.replace("\u00a0", " ").replace("\u202f", " ")
+
+
+def invoke(args: list[str], stdin: str = "", **env: str):
+    environment: dict[str, str | None] = {name: None for name in LOCALE}
+    environment.update(env)
+    return CliRunner().invoke(main, args, input=stdin, env=environment)
+
+
+def write(tmp_path, text: str | bytes, name: str = "relais.toml") -> str:
+    path = tmp_path / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+MISTAKES = [
+    (
+        "[community]\nfacilitators = 5\n",
+        'community.facilitators must be a list, such as ["console:camille"], not “5”',
+        'community.facilitators doit être une liste, comme ["console:camille"], pas « 5 »',
+    ),
+    (
+        'community = "X"\n',
+        "community must be a section: [community] then its keys on the lines below, not “X”",
+        "community doit être une section : [community] puis ses clés sur les lignes suivantes, pas « X »",
+    ),
+    (
+        "circles = 5\n",
+        "circles must be a list of sections: [[circles]] then its keys on the lines below, not “5”",
+        "circles doit être une liste de sections : [[circles]]",
+    ),
+    (
+        '[[circles]]\nname = "COPIL"\nchannels = 5\n',
+        'circles.COPIL.channels must be a list, such as ["console:copil"], not “5”',
+        "circles.COPIL.channels doit être une liste",
+    ),
+    (
+        '[community]\nfacilitators = ["camille"]\n',
+        "community.facilitators: “camille” does not say its platform: write console:camille",
+        "community.facilitators : « camille » ne dit pas sa plateforme : écrivez console:camille",
+    ),
+    (
+        '[community]\nfacilitators = ["@camille:example.org"]\n',
+        "write matrix:@camille:example.org",
+        "écrivez matrix:@camille:example.org",
+    ),
+    (
+        '[community]\nfacilitators = ["slack:U0456"]\n',
+        "“slack:U0456” must be slack:<workspace>/<member>, such as slack:T0123/U0456",
+        "« slack:U0456 » doit être slack:<espace>/<membre>",
+    ),
+    (
+        '[[circles]]\nname = "COPIL"\nchannels = ["copil"]\n',
+        "circles.COPIL.channels: “copil” does not say its platform: write console:copil",
+        "écrivez console:copil",
+    ),
+    (
+        '[[circles]]\nname = "A"\nchannels = ["console:x"]\n[[circles]]\nname = "B"\nchannels = ["console:x"]\n',
+        "the channel console:x is in two circles, “A” and “B”: keep it in one",
+        "le canal console:x est dans deux instances",
+    ),
+    ("[[circles]]\nname = 5\n", "circles.1.name must be text, in quotes, not “5”", "circles.1.name doit être du texte"),
+    ("database = 5\n", "database must be a section", "database doit être une section"),
+    ("[database]\nurl = 5\n", "database.url must be text, in quotes, not “5”", "database.url doit être du texte"),
+    ("[community]\nname = []\n", "community.name must be text", "community.name doit être du texte"),
+    ("[community]\ntimezone = 1\n", "community.timezone must be text", "community.timezone doit être du texte"),
+    ("[schedules]\ncircles = 5\n", "schedules.circles must be a table", "schedules.circles doit être une table"),
+    ("[slack]\nchannels = 5\n", "slack.channels must be a table", "slack.channels doit être une table"),
+    ("matrix = 5\n", "matrix must be a section", "matrix doit être une section"),
+    ('[log]\nlevel = "loud"\n', "log.level must be one of DEBUG, INFO", "log.level doit valoir DEBUG, INFO"),
+    ('[community]\nname = "x\n', "Illegal character", "Illegal character"),
+]
+
+
+@pytest.mark.parametrize(("text", "english", "french"), MISTAKES)
+@pytest.mark.parametrize("command", [["chat", "--as", "x"], ["config", "check"], ["db", "upgrade"]])
+def test_each_mistake_is_one_line_in_the_users_language_with_exit_code_2(tmp_path, text, english, french, command):
+    config = write(tmp_path, text)
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    extra = ["--db", url] if command[0] != "config" else []
+    for language, expected in (("en", english), ("fr", french)):
+        result = invoke(["--config", config, *command, *extra], "/whoami\n", RELAIS_COMMUNITY_LANGUAGE=language)
+        assert result.exit_code == 2, result.output
+        assert expected in plain(result.output)
+        assert "Traceback" not in result.output and "Error" not in result.output
+        if command[0] != "config":
+            assert len(result.output.strip().splitlines()) == 1, result.output
+    assert not (tmp_path / "r.db").exists()  # nothing was opened
+
+
+def test_a_file_that_is_not_utf8(tmp_path):
+    config = write(tmp_path, b'[community]\nname = "caf\xe9"\n')
+    french = invoke(["--config", config, "chat", "--as", "x"], LANG="fr_FR.UTF-8")
+    assert french.exit_code == 2
+    assert plain(french.output) == f"{config} n’est pas du texte UTF-8 (ligne 2) : enregistrez-le à nouveau en UTF-8\n"
+    english = invoke(["--config", config, "config", "check"], LANG="en_GB.UTF-8")
+    assert english.exit_code == 2 and f"{config} is not UTF-8 text (line 2): save it again as UTF-8" in english.output
+
+
+def test_a_folder_given_as_the_file(tmp_path):
+    result = invoke(["--config", str(tmp_path), "chat", "--as", "x"], LANG="en_GB.UTF-8")
+    assert result.exit_code == 2 and f"cannot read {tmp_path}" in result.output
+
+
+def test_unknown_sections_and_keys_are_warned_about_with_the_closest_name(tmp_path):
+    config = write(
+        tmp_path,
+        '[comunity]\nname = "x"\n[community]\nlangage = "en"\nlanguage = "en"\n'
+        '[[circles]]\nname = "COPIL"\nchanels = ["console:copil"]\n[matrix]\nhomeserveur = "x"\nenabled = false\n'
+        "[weather]\nsunny = true\n",
+    )
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    result = invoke(["--config", config, "chat", "--as", "x", "--db", url], "/whoami\n")
+    assert result.exit_code == 0
+    warnings = result.stderr.splitlines()
+    assert warnings == [
+        "warning: unknown section [comunity] is ignored; did you mean [community]?",
+        "warning: unknown key langage in [community] is ignored; did you mean language?",
+        "warning: unknown key chanels in [[circles]] “COPIL” is ignored; did you mean channels?",
+        "warning: unknown key homeserveur in [matrix] is ignored; did you mean homeserver?",
+        "warning: unknown section [weather] is ignored; known sections: community, database, schedules, matrix, "
+        "slack, log, circles",
+    ]
+    assert "You are x" in result.stdout  # the rest works
+    check = invoke(["--config", config, "config", "check"])
+    assert check.exit_code == 0 and "! unknown key langage in [community] is ignored" in check.output
+    assert "5 things are ignored; the rest is in order." in check.output
+    assert invoke(["--config", config, "config", "check", "--strict"]).exit_code == 2
+
+
+def test_only_known_relais_variables_are_configuration(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    environ = {
+        "RELAIS_TEST_DATABASE_URL": "postgresql://elsewhere/test",
+        "RELAIS_COMMUNITY_LANGAGE": "en",
+        "RELAIS_DATABASE_URL": "sqlite:///x.db",
+        "RELAIS_SCHEDULES_RECAP_GRACE_HOURS": "6",
+        "RELAIS_SLACK_CHANNELS": "C1=COPIL",
+        "RELAISX": "1",
+    }
+    config = load_config(None, environ=environ)
+    assert "test" not in config.sections and config.database_url == "sqlite:///x.db"
+    assert config.schedules.recap_grace.total_seconds() == 6 * 3600
+    assert "slack" not in config.sections  # a table cannot come from a variable
+    assert [str(note) for note in config.notes] == [
+        "the variable RELAIS_COMMUNITY_LANGAGE is not a Relais setting and is ignored; "
+        "did you mean RELAIS_COMMUNITY_LANGUAGE?",
+        "the variable RELAIS_SLACK_CHANNELS is not a Relais setting and is ignored",
+    ]
+
+
+def test_every_key_an_adapter_reads_is_known():
+    assert {field.name for field in fields(MatrixConfig)} <= SECTIONS["matrix"]
+    assert {field.name for field in fields(SlackSettings)} <= SECTIONS["slack"]
+
+
+def test_addresses_are_kept_with_their_platform_in_lower_case():
+    config = config_from_dict(
+        {
+            "community": {"facilitators": "Console:camille, slack:T1/U2, matrix:@c:hs.example"},
+            "circles": [{"name": "COPIL", "channels": ["console:copil", "matrix:!r:hs.example", "slack:T1/C1"]}],
+        }
+    )
+    assert config.facilitators == ("console:camille", "slack:T1/U2", "matrix:@c:hs.example")
+    assert config.circles[0].channels == ("console:copil", "matrix:!r:hs.example", "slack:T1/C1")
+    with pytest.raises(ConfigError, match="Relais knows the platforms console, slack and matrix, not “tchap”"):
+        config_from_dict({"community": {"facilitators": ["tchap:@c:hs"]}})
+    with pytest.raises(ConfigError, match="the room's internal id"):
+        config_from_dict({"circles": [{"name": "A", "channels": ["matrix:#copil:hs"]}]})
+    with pytest.raises(ConfigError, match="has nothing after its platform"):
+        config_from_dict({"community": {"facilitators": ["console:"]}})
+
+
+GOOD = """
+[community]
+name = "Réussite éducative en Essonne"
+language = "{language}"
+default_circle = "COPIL"
+facilitators = ["console:camille", "matrix:@camille:example.org"]
+
+[database]
+url = "{url}"
+
+[[circles]]
+name = "COPIL"
+channels = ["console:copil", "matrix:!abc:example.org"]
+
+[[circles]]
+name = "GT Mobilité"
+channels = ["console:gt-mobilite"]
+recap = "fri 16:00"
+
+[matrix]
+homeserver = "https://matrix.example.org"
+user_id = "@relais:example.org"
+"""
+
+
+def test_config_check_says_what_is_in_force(tmp_path):
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    config = write(tmp_path, GOOD.format(language="en", url=url))
+    result = invoke(["--config", config, "config", "check"], RELAIS_MATRIX_ACCESS_TOKEN="syt_secret")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert f"Configuration: {config}" in out
+    assert "Réussite éducative en Essonne (language en, timezone Europe/Paris)" in out
+    assert f"{url} (will be created at the first start)" in out
+    assert "COPIL (default circle): console:copil, matrix:!abc:example.org" in out
+    assert "GT Mobilité: console:gt-mobilite" in out
+    assert "console:camille, matrix:@camille:example.org" in out
+    assert "console, matrix" in out
+    assert "every Monday at 09:00; GT Mobilité: every Friday at 16:00" in out
+    assert "agenda 24 h before, reminders 24 h and 1 h before" in out
+    assert "✓ The configuration is in order." in out and "syt_secret" not in out
+    assert not (tmp_path / "r.db").exists()  # checking opens nothing it would create
+    invoke(["db", "upgrade", "--db", url])
+    assert (
+        f"{url} (schema up to date)"
+        in invoke(["--config", config, "config", "check"], RELAIS_MATRIX_ACCESS_TOKEN="t").output
+    )
+
+
+def test_config_check_in_french_with_a_problem_and_a_hidden_password(tmp_path):
+    config = write(tmp_path, GOOD.format(language="fr", url="postgresql://relais:s3cret@127.0.0.1:1/relais"))
+    result = invoke(["--config", config, "config", "check"])
+    assert result.exit_code == 2
+    out = plain(result.output)
+    assert "✗ matrix a besoin de access_token" in out  # the adapter's own check
+    assert "✗ impossible d’ouvrir la base de données postgresql+psycopg://relais:***@127.0.0.1:1/relais" in out
+    assert "s3cret" not in out
+    assert "En vigueur :" in out and "COPIL (instance par défaut) : console:copil" in out
+    assert "2 problèmes : Relais ne démarrera pas avant qu’ils soient corrigés." in out
+
+
+def test_config_check_without_a_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = invoke(["config", "check"], LANG="en_GB.UTF-8")
+    assert result.exit_code == 0
+    assert "Configuration : pas de relais.toml ici" in plain(result.output)  # the default language is French
+    assert "sqlite:///relais.db (sera créée au premier démarrage)" in plain(result.output)
