@@ -12,7 +12,8 @@ from babel.dates import format_date, format_datetime
 from dateparser.date import DateDataParser
 
 from bot.dates.repairs import CONFLICTING, REJECTED, Hit, extract_clock, parse_rules
-from bot.dates.vocab import MONTHS_ABBR, MONTHS_FULL, VOCAB, WEEKDAYS_FULL, clean, lang_of, strip_accents
+from bot.dates.vocab import VOCAB, clean, lang_of, strip_accents
+from bot.dates.words import MONTHS_ABBR, MONTHS_FULL, WEEKDAYS_FULL
 
 log = logging.getLogger(__name__)
 

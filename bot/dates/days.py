@@ -15,7 +15,8 @@ from itertools import islice
 
 from dateutil.relativedelta import relativedelta
 
-from bot.dates.vocab import HOLIDAYS, MONTHS_FULL, VOCAB, month_number, weekday_number
+from bot.dates.vocab import VOCAB, month_number, weekday_number
+from bot.dates.words import HOLIDAYS, MONTHS_FULL
 
 PERIOD_WORDS = {
     "journee": "day",

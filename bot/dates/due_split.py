@@ -36,7 +36,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.dates.core import When, local_now, read_local, zone_of
-from bot.dates.vocab import HOLIDAYS, MONTHS_ABBR, MONTHS_FULL, VOCAB, lang_of, pattern_form
+from bot.dates.vocab import VOCAB, lang_of, pattern_form
+from bot.dates.words import HOLIDAYS, MONTHS_ABBR, MONTHS_FULL
 
 log = logging.getLogger(__name__)
 
