@@ -21,7 +21,11 @@ def sources() -> list[Path]:
 
 
 def test_no_module_is_too_long():
-    long = {str(path.relative_to(ROOT)): lines for path in sources() if (lines := path.read_text().count("\n")) > MAX_MODULE_LINES}
+    long = {
+        str(path.relative_to(ROOT)): lines
+        for path in sources()
+        if (lines := path.read_text().count("\n")) > MAX_MODULE_LINES
+    }
     assert long == {}
 
 
