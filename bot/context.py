@@ -1,7 +1,8 @@
 """What a command handler gets: who, where, when, the open unit of work, and the language.
 
 A Context is the Localiser of its reply (bot.presentation): ctx.t, ctx.tn, ctx.when, ctx.day
-write in the actor's language and the community's timezone.
+write in the actor's language and the community's timezone; ctx.public writes what everyone
+in a circle reads, in the community's language.
 """
 
 from __future__ import annotations
@@ -36,3 +37,8 @@ class Context(Localiser):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.community.timezone)
+
+    @property
+    def public(self) -> Localiser:
+        """Whom a post to a circle is written for: everyone in it, so in the community's language."""
+        return Localiser.of(self.community, self.now)

@@ -15,10 +15,10 @@ from bot.dates import When
 from bot.db import Store, is_lock_conflict
 from bot.dedup import already_recorded, first_time
 from bot.errors import Refusal, Term, UsageError
-from bot.i18n import N_, translator
-from bot.markup import esc
+from bot.i18n import N_, Keywords, translator
 from bot.models import Circle, Community, Member
 from bot.outbox import enqueue_reply
+from bot.presentation import unknown_command, usage_text
 from bot.reply import Incoming, Reply
 from bot.router import Command, Router, parse_arguments, split_command
 from bot.services.community import (
@@ -259,18 +259,14 @@ class Dispatcher:
                 arguments = parse_arguments(command, rest)
                 return command.handler(ctx, **arguments)
         except UsageError as error:
-            text = refusal_text(ctx, error) + "\n" + ctx.t("Usage: {usage}", usage=ctx.t(command.usage))
+            usage = usage_text(ctx, command, split_command(ctx.incoming.text)[0])
+            text = refusal_text(ctx, error) + "\n" + ctx.t("Usage: {usage}", usage=usage)
             return Reply.say(text, ok=False)
         except Refusal as error:
             return Reply.say(refusal_text(ctx, error), ok=False)
 
     def _unknown(self, ctx: Context, name: str) -> Reply:
-        suggestions = self.router.suggestions(name)
-        text = ctx.t("I do not know the command /{name}.", name=esc(name, 40))
-        if suggestions:
-            text += " " + ctx.t("Did you mean: {commands}?", commands=", ".join(f"/{s}" for s in suggestions))
-        text += " " + ctx.t("/help lists the commands.")
-        return Reply.say(text, ok=False)
+        return Reply.say(unknown_command(ctx, self.router, name), ok=False)
 
 
 def refusal_text(ctx: Context, error: Refusal) -> str:
@@ -279,6 +275,8 @@ def refusal_text(ctx: Context, error: Refusal) -> str:
             return ctx.when(value.at, value.has_time)
         if isinstance(value, Term):
             return ctx.t(value)
+        if isinstance(value, Keywords):
+            return value.localised(ctx.tr)
         return value
 
     values = {key: localise(value) for key, value in error.values.items()}

@@ -2,10 +2,18 @@
 
 Every .po file under `bot/locale/<lang>/LC_MESSAGES/` is one gettext domain (core, reads,
 schedules, matrix, slack…); they are merged into one catalog per language.
+
+French typography is applied here, once, to every translated message rather than string by
+string in the catalogs (translators type ordinary spaces): a narrow no-break space (U+202F)
+before ; ! ? and inside « », a no-break space (U+00A0) before : and %, and "de" elided before
+a value that starts with a vowel sound ("d’Alice", "d’Hélène", but "de Yann"). Values filled in
+are never touched: they are data, or messages already set.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -14,6 +22,9 @@ from babel.messages.pofile import read_po
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 SUPPORTED = ("fr", "en")
+
+NARROW_NBSP = "\u202f"
+NBSP = "\u00a0"
 
 
 @cache
@@ -35,23 +46,82 @@ def N_(message: str) -> str:  # noqa: N802 - gettext convention for marking a st
     return message
 
 
+# French typography
+
+# a space (any kind) before ; ! ? : % that ends a clause (followed by a space, the end, or a closing
+# mark): "!aide" or ":tada:" are left alone
+_BEFORE = re.compile(r"[ \u00a0\u202f]+([;!?:%])(?=[\s\"”»).,;:!?]|$)")
+_OPENING_GUILLEMET = re.compile(r"«[ \u00a0\u202f]*")
+_CLOSING_GUILLEMET = re.compile(r"[ \u00a0\u202f]*»")
+_DE = re.compile(r"\b([Dd])e \{(\w+)\}")
+_LEADING_MARKS = "*\\_“\"«‘'( \u00a0\u202f"
+_VOWELS = set("aeiouàâäéèêëîïôöùûüœæ")
+# words whose h is aspirated: no elision ("de Hollande"); any other h is mute ("d’Hélène", "d’Hugo")
+_ASPIRATED_H = ("hall", "hameau", "hangar", "harpe", "hasard", "haut", "hibou", "hockey", "hollande", "hongrie",
+                "honte", "huit", "hublot", "hêtre", "héros", "hérisson")  # fmt: skip
+
+
+def french_spaces(text: str) -> str:
+    """Typeset a French message: narrow no-break spaces before ; ! ? and inside « », no-break before : and %."""
+
+    def space(match: re.Match[str]) -> str:
+        mark = match.group(1)
+        return (NBSP if mark in ":%" else NARROW_NBSP) + mark
+
+    text = _BEFORE.sub(space, text)
+    text = _OPENING_GUILLEMET.sub("«" + NARROW_NBSP, text)
+    return _CLOSING_GUILLEMET.sub(NARROW_NBSP + "»", text)
+
+
+def starts_with_vowel_sound(text: str) -> bool:
+    """Whether French elides before it: "Alice", "Hélène", "Yves", "UNICEF"; not "Bob", "Yann", "Hollande", "42"."""
+    word = text.lstrip(_LEADING_MARKS).lower()
+    if not word:
+        return False
+    first = word[0]
+    if first in _VOWELS:
+        return True
+    if first == "h":
+        return not word.startswith(_ASPIRATED_H)
+    if first == "y":
+        return len(word) > 1 and word[1] not in _VOWELS and word[1].isalpha()
+    return False
+
+
+def _elided(template: str, values: Mapping[str, object]) -> str:
+    """ "de {name}" becomes "d’{name}" when the name filled in starts with a vowel sound."""
+
+    def elide(match: re.Match[str]) -> str:
+        value = values.get(match.group(2))
+        if value is not None and starts_with_vowel_sound(str(value)):
+            return f"{match.group(1)}’{{{match.group(2)}}}"
+        return match.group(0)
+
+    return _DE.sub(elide, template)
+
+
 @dataclass(frozen=True)
 class Translator:
     language: str
 
     def t(self, message: str, **values: object) -> str:
-        translated = _catalog(self.language).get(message, message) if self.language != "en" else message
+        translated = _catalog(self.language).get(message) if self.language != "en" else None
         if not isinstance(translated, str):
-            translated = message
-        return translated.format(**values) if values else translated
+            return message.format(**values) if values else message
+        return self._typeset(translated, values)
 
     def tn(self, singular: str, plural: str, count: int, **values: object) -> str:
         entry = _catalog(self.language).get((singular, plural)) if self.language != "en" else None
+        values = {"count": count, **values}
         if isinstance(entry, tuple) and len(entry) >= 2 and entry[0] and entry[1]:
             chosen = entry[0] if count <= 1 else entry[1]  # French: 0 and 1 are singular
-        else:
-            chosen = singular if count == 1 else plural
-        return chosen.format(count=count, **values)
+            return self._typeset(chosen, values)
+        return (singular if count == 1 else plural).format(**values)
+
+    def _typeset(self, template: str, values: Mapping[str, object]) -> str:
+        if self.language == "fr":
+            template = french_spaces(_elided(template, values))
+        return template.format(**values) if values else template
 
 
 def translator(language: str) -> Translator:
@@ -63,3 +133,31 @@ def listing(tr: Translator, parts: list[str]) -> str:
     if len(parts) <= 1:
         return "".join(parts)
     return tr.t("{first} and {last}", first=", ".join(parts[:-1]), last=parts[-1])
+
+
+class Keywords(dict[str, str]):
+    """The words a command accepts for a choice, in both languages: every spelling -> its meaning.
+
+    Built from rows (english, french, *other spellings); the meaning is the English word, the one
+    the code tests. `shown(language)` lists one word per meaning in the reader's language, so that
+    "Choose one of: …" never offers a French member English keywords ("animation, partenaire").
+    Spellings are compared in lower case.
+    """
+
+    def __init__(self, *rows: tuple[str, ...]) -> None:
+        super().__init__()
+        self.rows = rows
+        for english, *others in rows:
+            for word in (english, *others):
+                self.setdefault(word.lower(), english)
+
+    def meaning(self, word: str) -> str | None:
+        return self.get(word.lower())
+
+    def shown(self, language: str) -> list[str]:
+        column = 1 if language == "fr" else 0
+        return [row[column] for row in self.rows]
+
+    def localised(self, tr: Translator) -> str:
+        """ "animation, partenaire": the choices as a refusal lists them (see bot.dispatch.refusal_text)."""
+        return ", ".join(self.shown(tr.language))

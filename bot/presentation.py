@@ -7,20 +7,29 @@ A Localiser is whom a text is written for: their language (`t`, `tn`), the commu
 (`when`, `day`: dates always absolute) and the moment of writing (`now`, for ages and delays).
 A command's Context is one; `Localiser.of(community, now)` makes one for a scheduled post or the
 command line, and `for_member` one for a direct message.
+
+Whose language: what everyone reads — an item posted to a circle, a meeting announced, a
+scheduled post — is written in the community's language (`Localiser.of(community, now)`; a
+command's `ctx.public`); each member's own language only where the platform shows text to one
+person: replies, direct messages, the App Home (`ctx` itself, `for_member`).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from babel.numbers import format_percent
+
 from bot.dates import When, format_when
-from bot.i18n import Translator, translator
+from bot.i18n import N_, Translator, translator
 from bot.markup import bold, esc
-from bot.models import Commitment, Community, Item, Meeting, Member
+from bot.models import Commitment, CommitmentChange, Community, Item, Meeting, Member
 from bot.reply import Post
+from bot.router import Command, Router
 from bot.services.commitments import is_overdue
 from bot.text import first_words, is_abbreviated
 
@@ -62,11 +71,18 @@ class Localiser:
         return self.tr.tn(singular, plural, count, **values)
 
     def when(self, moment: datetime, has_time: bool = True) -> str:
-        """Absolute, in the community's timezone: "jeudi 3 décembre 2026 à 14:00"."""
-        return format_when(When(moment.astimezone(self.tz), has_time), self.language)
+        """Absolute, in the community's timezone: "jeudi 3 décembre 2026 à 14:00", "mardi 1er décembre 2026"."""
+        local = moment.astimezone(self.tz)
+        text = format_when(When(local, has_time), self.language)
+        if self.language == "fr" and local.day == 1:
+            text = _FIRST_OF_MONTH.sub(r"\1 1er ", text, count=1)
+        return text
 
     def day(self, moment: datetime) -> str:
         return self.when(moment, has_time=False)
+
+
+_FIRST_OF_MONTH = re.compile(r"^(\S+) 1 ")  # "mardi 1 décembre" -> "mardi 1er décembre"
 
 
 @dataclass(frozen=True)
@@ -96,9 +112,12 @@ def when_label(loc: Localiser, when: When) -> str:
 
 
 def age_label(loc: Localiser, then: datetime) -> str:
+    """ "just now", "5 min ago", "3 hours ago", "4 days ago"."""
     minutes = int((loc.now - then).total_seconds() // 60)
+    if minutes < 1:
+        return loc.t("just now")
     if minutes < 60:
-        return loc.tn("{count} min ago", "{count} min ago", max(minutes, 0))
+        return loc.tn("{count} min ago", "{count} min ago", minutes)
     hours = minutes // 60
     if hours < 48:
         return loc.tn("{count} hour ago", "{count} hours ago", hours)
@@ -111,6 +130,16 @@ def duration(loc: Localiser, delta: timedelta) -> str:
     if minutes % 60:
         return loc.t("{count} min", count=minutes)
     return loc.t("{count} h", count=minutes // 60)
+
+
+def percent(loc: Localiser, value: float) -> str:
+    """ "40 %" in French (a no-break space), "40%" in English: Babel's percent format."""
+    return format_percent(value / 100, locale=loc.language)
+
+
+def share(loc: Localiser, part: int, total: int) -> str:
+    """ "part of total" as a percentage ("67 %"), or "—" when there is nothing to count."""
+    return percent(loc, 100 * part / total) if total else "—"
 
 
 # Commitments
@@ -145,7 +174,7 @@ def commitment_line(loc: Localiser, commitment: Commitment) -> str:
         due_text(loc, commitment, flag_overdue=True),
     ]
     if commitment.progress is not None and commitment.status == "open":
-        parts.append(f"{commitment.progress} %")
+        parts.append(percent(loc, commitment.progress))
     if commitment.status != "open":
         parts.append(status_label(loc, commitment.status))
     return " · ".join(parts)
@@ -157,8 +186,56 @@ def commitment_bullet(loc: Localiser, commitment: Commitment, with_due: bool = T
     if with_due:
         line += f" · {due_text(loc, commitment)}"
     if commitment.progress is not None and commitment.status == "open" and 0 < commitment.progress < 100:
-        line += f" · {commitment.progress} %"
+        line += f" · {percent(loc, commitment.progress)}"
     return line
+
+
+CHANGE_LABELS = {
+    "created": N_("created"),
+    "status": N_("status"),
+    "due": N_("due date"),
+    "title": N_("title"),
+    "result": N_("expected result"),
+    "owner": N_("owner"),
+    "progress": N_("progress"),
+    "human": N_("human resources"),
+    "financial": N_("financial resources"),
+    "material": N_("material resources"),
+    "immaterial": N_("immaterial resources"),
+}
+
+
+def _change_value(loc: Localiser, field: str, value: str | None) -> str:
+    """A stored old or new value as the reader reads it: dates absolute, percentages, statuses in words."""
+    if value is None:
+        return loc.t("no due date") if field == "due" else "—"
+    if field == "status":
+        return status_label(loc, value)
+    if field == "progress" and value.isdigit():
+        return percent(loc, int(value))
+    if field == "due":
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return esc(value, 80)
+        local = moment.astimezone(loc.tz)
+        return loc.when(moment, has_time=(local.hour, local.minute) != (0, 0))  # a day alone is kept at 00:00
+    return esc(value, 80)
+
+
+def change_line(loc: Localiser, change: CommitmentChange) -> str:
+    """One line of a commitment's history: "• jeudi 26 novembre 2026 à 10:00 by Alice — progress: 20% → 40%"."""
+    at = loc.when(change.at)
+    who = loc.t(" by {name}", name=member_label(change.actor)) if change.actor else ""
+    label = loc.t(CHANGE_LABELS.get(change.field, change.field))
+    new = _change_value(loc, change.field, change.new_value)
+    if change.old_value is not None and change.field != "created":
+        value = loc.t("{old} → {new}", old=_change_value(loc, change.field, change.old_value), new=new)
+    else:
+        value = new
+    if change.note:
+        value += f" ({esc(change.note, 120)})"
+    return f"• {at}{who} — " + loc.t("{label}: {value}", label=label, value=value)
 
 
 # Items
@@ -211,6 +288,37 @@ def meeting_when(loc: Localiser, meeting: Meeting) -> str:
 def meeting_line(loc: Localiser, meeting: Meeting, with_circle: bool = False) -> str:
     circle = f" ({esc(meeting.item.circle.name, 60)})" if with_circle else ""
     return f"• #{meeting.number} {bold(esc(meeting.title, 120))}{circle} — {meeting_when(loc, meeting)}"
+
+
+# Commands
+
+
+def command_name(loc: Localiser, command: Command) -> str:
+    """The name a command goes by in the reader's language: the one its translated usage line starts with."""
+    return loc.t(command.usage).split()[0].lstrip("/!")
+
+
+def as_named(loc: Localiser, command: Command, text: str, name: str | None) -> str:
+    """A usage line or an example (already translated) under `name`, when that is how the member called the
+    command: "/lus #N …" after /lus, "/meeting …" after /meeting in French."""
+    if not name or name.lower() not in (command.name, *command.aliases):
+        return text
+    shown = re.escape(command_name(loc, command))
+    return re.sub(rf"(?<![\w/-])/{shown}(?![\w-])", lambda _: "/" + name.lower(), text)
+
+
+def usage_text(loc: Localiser, command: Command, name: str | None = None) -> str:
+    """The usage line in the reader's language ("/lu #N [#M…] | tout"), under `name` (see as_named)."""
+    return as_named(loc, command, loc.t(command.usage), name)
+
+
+def unknown_command(loc: Localiser, router: Router, name: str) -> str:
+    """ "I do not know the command /lou. Did you mean: /lu? /help lists the commands." """
+    text = loc.t("I do not know the command /{name}.", name=esc(name, 40))
+    suggestions = router.suggestions(name)
+    if suggestions:
+        text += " " + loc.t("Did you mean: {commands}?", commands=", ".join(f"/{s}" for s in suggestions))
+    return text + " " + loc.t("/help lists the commands.")
 
 
 # Lists and posts

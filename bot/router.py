@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from bot.errors import UsageError
+from bot.i18n import Keywords
 from bot.markup import esc
 from bot.reply import Reply
 
@@ -85,13 +86,12 @@ class Router:
         return self._commands.get(canonical) if canonical else None
 
     def suggestions(self, name: str) -> list[str]:
-        matches = difflib.get_close_matches(name.lower(), list(self._names), n=3, cutoff=0.5)
-        seen: list[str] = []
+        """Up to three names close to `name`, one per command, each as spelled closest ("lu" for "lou")."""
+        matches = difflib.get_close_matches(name.lower(), list(self._names), n=6, cutoff=0.5)
+        seen: dict[str, str] = {}
         for match in matches:
-            canonical = self._names[match]
-            if canonical not in seen:
-                seen.append(canonical)
-        return seen
+            seen.setdefault(self._names[match], match)
+        return list(seen.values())[:3]
 
 
 def split_command(text: str) -> tuple[str, str]:
@@ -134,12 +134,19 @@ def parse_arguments(command: Command, text: str) -> dict[str, Any]:
                 if not param.required and not token:
                     values[param.name] = None
                     continue
-                raise UsageError("Choose one of: {choices}.", choices=", ".join(sorted(set(param.choices.values()))))
+                raise UsageError("Choose one of: {choices}.", choices=choices_of(param))
             values[param.name] = choice
             rest = remainder.strip()
     if rest:
         raise UsageError("I did not expect: {extra}", extra=esc(rest, 80))
     return values
+
+
+def choices_of(param: Param) -> object:
+    """What "Choose one of: …" lists: Keywords show themselves in the reader's language (bot.i18n)."""
+    if isinstance(param.choices, Keywords):
+        return param.choices
+    return ", ".join(sorted(set(param.choices.values())))
 
 
 def parse_ref(token: str) -> int:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from bot.context import Context
-from bot.dates import When, parse_when
+from bot.dates import parse_when
 from bot.errors import Refusal
-from bot.i18n import N_
+from bot.i18n import N_, Keywords
 from bot.markup import bold, esc
-from bot.presentation import commitment_line, item_post, member_label, status_label, when_label
+from bot.presentation import change_line, commitment_line, item_post, member_label, when_label
 from bot.reply import Post, Reply
 from bot.router import Param, Router
 from bot.services import engage as engaging
@@ -27,31 +27,17 @@ from commands.reads import item_in_full
 
 router = Router()
 
-EDIT_FIELDS = {
-    "title": "title", "titre": "title",
-    "due": "due", "échéance": "due", "echeance": "due", "date": "due",
-    "result": "result", "résultat": "result", "resultat": "result",
-    "owner": "owner", "responsable": "owner", "porteur": "owner",
-    "human": "human", "humaines": "human",
-    "financial": "financial", "financières": "financial", "financieres": "financial",
-    "material": "material", "matérielles": "material", "materielles": "material",
-    "immaterial": "immaterial", "immatérielles": "immaterial", "immaterielles": "immaterial",
-    "text": "text", "texte": "text",
-}  # fmt: skip
-
-CHANGE_LABELS = {
-    "created": N_("created"),
-    "status": N_("status"),
-    "due": N_("due date"),
-    "title": N_("title"),
-    "result": N_("expected result"),
-    "owner": N_("owner"),
-    "progress": N_("progress"),
-    "human": N_("human resources"),
-    "financial": N_("financial resources"),
-    "material": N_("material resources"),
-    "immaterial": N_("immaterial resources"),
-}
+EDIT_FIELDS = Keywords(
+    ("title", "titre"),
+    ("due", "échéance", "echeance", "date"),
+    ("result", "résultat", "resultat"),
+    ("owner", "responsable", "porteur"),
+    ("human", "humaines"),
+    ("financial", "financières", "financieres"),
+    ("material", "matérielles", "materielles"),
+    ("immaterial", "immatérielles", "immaterielles"),
+    ("text", "texte"),
+)
 
 
 @router.command(
@@ -132,7 +118,7 @@ def edit(ctx: Context, number: int, field: str, value: str) -> Reply:
         set_owner(ctx.session, commitment, ctx.actor, owner, ctx.now)
         return Reply.say(ctx.t("#{number} now belongs to {owner}.", number=number, owner=member_label(owner)))
     set_text_field(ctx.session, commitment, ctx.actor, field, value, ctx.now)
-    return Reply.say(ctx.t("#{number} updated: {line}", number=number, line=commitment_line(ctx, commitment)))
+    return Reply.say(ctx.t("Updated: {line}", line=commitment_line(ctx, commitment)))
 
 
 def edit_item(ctx: Context, number: int, text: str) -> Reply:
@@ -142,7 +128,8 @@ def edit_item(ctx: Context, number: int, text: str) -> Reply:
         raise Refusal("There is no #{number}. /actions lists the open commitments.", number=number)
     require_visible(ctx, item)
     invalidated = edit_item_text(ctx.session, item, ctx.actor, text, ctx.now)
-    header = ctx.t("✏️ #{number} edited by {author}", number=number, author=member_label(ctx.actor))
+    public = ctx.public
+    header = public.t("✏️ #{number} edited by {author}", number=number, author=member_label(ctx.actor))
     confirmation = ctx.t("#{number} edited.", number=number)
     if invalidated:
         confirmation += " " + ctx.tn(
@@ -150,7 +137,7 @@ def edit_item(ctx: Context, number: int, text: str) -> Reply:
             "{count} members had confirmed reading it: it is unread again for them.",
             invalidated,
         )
-    return Reply(posts=(Post(confirmation), item_post(ctx, item, header)))
+    return Reply(posts=(Post(confirmation), item_post(public, item, header)))
 
 
 @router.command(
@@ -178,15 +165,5 @@ def show(ctx: Context, number: int) -> Reply:
         if value:
             lines.append(ctx.t("{label}: {value}", label=ctx.t(label), value=esc(value)))
     lines.append(ctx.t("History:"))
-    for change in history(ctx.session, commitment):
-        at = when_label(ctx, When(at=change.at, has_time=True))
-        if change.field == "status":
-            new = status_label(ctx, change.new_value or "")
-        else:
-            new = esc(change.new_value or "—", 80)
-        note = f" ({esc(change.note, 120)})" if change.note else ""
-        who = ctx.t(" by {name}", name=member_label(change.actor)) if change.actor else ""
-        field = ctx.t(CHANGE_LABELS.get(change.field, change.field))
-        value = new + note
-        lines.append(f"• {at}{who} — " + ctx.t("{label}: {value}", label=field, value=value))
+    lines += [change_line(ctx, change) for change in history(ctx.session, commitment)]
     return Reply.say("\n".join(lines))

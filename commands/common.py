@@ -13,7 +13,10 @@ from bot.services.membership import active_circles
 
 def facilitator_only(ctx: Context) -> None:
     if not ctx.actor.is_facilitator:
-        raise Refusal("Only a facilitator can do this.")
+        raise Refusal(
+            "Only a facilitator can do this. Facilitators are named in the configuration "
+            "(community.facilitators), or made so by another facilitator with /member @someone role facilitator."
+        )
 
 
 def visible_circles(ctx: Context) -> frozenset[int] | None:

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from bot.context import Context
 from bot.errors import UsageError
-from bot.i18n import N_
+from bot.i18n import N_, Keywords
 from bot.markup import esc
 from bot.outbox import member_platforms
 from bot.posts.digest import build_digest
@@ -18,18 +18,7 @@ from commands.common import circle_named, require_circle
 
 router = Router()
 ME = {"me", "moi", "mine", "perso", "personal", "personnel"}
-ON = {
-    "on": True,
-    "oui": True,
-    "yes": True,
-    "activer": True,
-    "off": False,
-    "non": False,
-    "no": False,
-    "stop": False,
-    "désactiver": False,
-    "desactiver": False,
-}
+ON = Keywords(("on", "oui", "yes", "activer"), ("off", "non", "no", "stop", "désactiver", "desactiver"))
 
 
 @router.command(
@@ -60,9 +49,9 @@ def _personal(ctx: Context, words: list[str]) -> Reply:
         if draft is None:
             return Reply.say(ctx.t("Nothing for you right now: nothing to read, nothing due in the next 7 days. 👏"))
         return Reply.say(draft.text())
-    if len(words) > 1 or words[0].lower() not in ON:
-        raise UsageError("Choose one of: {choices}.", choices="on, off")
-    wanted = ON[words[0].lower()]
+    if len(words) > 1 or ON.meaning(words[0]) is None:
+        raise UsageError("Choose one of: {choices}.", choices=ON)
+    wanted = ON.meaning(words[0]) == "on"
     set_preference(ctx.session, ctx.actor, ctx.now, digest=wanted)
     if not wanted:
         return Reply.say(ctx.t("Done: no more personal digest. /digest me shows it whenever you like."))

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from bot.context import Context
-from bot.errors import Refusal
-from bot.i18n import N_
-from bot.markup import bold, esc
+from bot.i18n import N_, Keywords
+from bot.markup import bold
+from bot.presentation import as_named, command_name, unknown_command, usage_text
 from bot.reply import Reply
 from bot.router import Param, Router
 
 router = Router()
-LANGUAGES = {"fr": "fr", "français": "fr", "francais": "fr", "french": "fr",
-             "en": "en", "english": "en", "anglais": "en"}  # fmt: skip
+LANGUAGES = Keywords(("fr", "fr", "français", "francais", "french"), ("en", "en", "english", "anglais"))
 
 
 @router.command(
@@ -26,22 +27,49 @@ def lang(ctx: Context, language: str) -> Reply:
     return Reply.say(ctx.t("From now on I answer you in English."))
 
 
+def _plain(name: str) -> str:
+    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+
+
+def other_names(shown: str, names: tuple[str, ...], asked: str) -> list[str]:
+    """The names a command also answers to, the reader's own first, each spelling once ("réunion", not also
+    "reunion")."""
+    chosen: dict[str, str] = {}
+    for name in sorted(names, key=lambda name: (name != shown, name.isascii(), name)):
+        chosen.setdefault(_plain(name) or name, name)
+    return [name for name in chosen.values() if _plain(name) != _plain(asked) or not _plain(name)]
+
+
 def attach_help(full: Router) -> None:
-    """Register /help on the full router, so that it can list every command."""
+    """Register /help on the full router, so that it can list every command.
+
+    Commands are shown under their name in the reader's language (the one their translated usage
+    line starts with: /lu in French, /read in English), or under the name asked for (/help lus).
+    """
 
     def help_command(ctx: Context, name: str) -> Reply:
-        if name:
-            command = full.find(name.lstrip("/!"))
+        if name.strip():
+            asked = name.split()[0].lstrip("/!").lower()
+            command = full.find(asked)
             if command is None:
-                raise Refusal("I do not know the command /{name}.", name=esc(name.lstrip("/!"), 40))
-            lines = [bold(ctx.t(command.usage)), ctx.t(command.summary)]
-            lines += [ctx.t("Example: {example}", example=ctx.t(example)) for example in command.examples]
+                return Reply.say(unknown_command(ctx, full, asked), ok=False)
+            lines = [bold(usage_text(ctx, command, asked)), ctx.t(command.summary)]
+            lines += [
+                ctx.t("Example: {example}", example=as_named(ctx, command, ctx.t(example), asked))
+                for example in command.examples
+            ]
+            others = other_names(command_name(ctx, command), (command.name, *command.aliases), asked)
+            if others:
+                lines.append(ctx.t("Also: {names}.", names=", ".join(f"/{other}" for other in others)))
             return Reply.say("\n".join(lines))
         lines = [
             ctx.t("Relais keeps track of commitments and makes sure everyone is at the same level of information.")
         ]
-        lines += [f"• {bold(ctx.t(command.usage))} — {ctx.t(command.summary)}" for command in full.commands()]
-        lines.append(ctx.t("Type /help <command> for details."))
+        for command in full.commands():
+            # the English name too when it differs: Slack's slash commands are the English ones
+            english = f" (/{command.name})" if command_name(ctx, command) != command.name else ""
+            lines.append(f"• {bold(usage_text(ctx, command))}{english} — {ctx.t(command.summary)}")
+        lines.append(ctx.t("Type /help <command> for details, and the other names it answers to (French or English)."))
         return Reply.say("\n".join(lines))
 
     help_router = Router()

@@ -15,7 +15,7 @@ from bot.models import Circle, Meeting
 from bot.posts.agenda import build_agenda, cancelled_post
 from bot.presentation import Localiser, duration, item_post, meeting_line, meeting_when, member_label
 from bot.reply import Post, Reply
-from bot.router import Param, Router
+from bot.router import Param, Router, split_command
 from bot.services import reads
 from bot.services.meetings import (
     add_topic,
@@ -35,6 +35,17 @@ LIST_LINES = 15
 MAX_AHEAD = timedelta(days=731)
 _MEETING_REF = re.compile(r"^#(\d{1,9})(?:\s+|$)(.*)$", re.DOTALL)
 _CIRCLE_REF = re.compile(r"^#([^\d\s]\S*)(?:\s+|$)(.*)$", re.DOTALL)
+
+
+EXAMPLE = N_("/meeting Steering committee Thursday 2pm #copil town hall, room 2")
+MEETING_NAMES = ("meeting", "reunion", "réunion")
+
+
+def _example(ctx: Context) -> str:
+    """The example meeting line, under the name the member typed when it was /meeting (or /réunion…)."""
+    typed = split_command(ctx.incoming.text)[0]
+    example = ctx.t(EXAMPLE)
+    return re.sub(r"^/\S+", lambda _: "/" + typed, example) if typed in MEETING_NAMES else example
 
 
 def plan_text(loc: Localiser, settings: ScheduleSettings, meeting: Meeting) -> str:
@@ -60,8 +71,8 @@ def plan_text(loc: Localiser, settings: ScheduleSettings, meeting: Meeting) -> s
     Param("text", "text"),
     usage=N_("/meeting <title> <when> [#circle] [place or link]"),
     summary=N_("facilitator: plan a meeting; its agenda and reminders are posted by themselves"),
-    aliases=("reunion", "réunion"),
-    examples=(N_("/meeting Steering committee Thursday 2pm #copil town hall, room 2"),),
+    aliases=MEETING_NAMES[1:],
+    examples=(EXAMPLE,),
 )
 def meeting(ctx: Context, text: str) -> Reply:
     facilitator_only(ctx)
@@ -75,7 +86,7 @@ def meeting(ctx: Context, text: str) -> Reply:
     if not parsed.when.has_time:
         raise Refusal(
             "At what time? Give the day and the hour, for example: {example}",
-            example=ctx.t("/meeting Steering committee Thursday 2pm #copil town hall, room 2"),
+            example=_example(ctx),
         )
     if parsed.when.at <= ctx.now:
         raise Refusal("This date is in the past: {when}. Nothing was saved.", when=parsed.when)
@@ -107,12 +118,12 @@ def meeting(ctx: Context, text: str) -> Reply:
         ),
         plan_text(ctx, settings, planned),
     ]
-    community_loc = Localiser.of(ctx.community, ctx.now)
-    announce = "🗓️ " + community_loc.t(
+    public = ctx.public
+    announce = "🗓️ " + public.t(
         "New meeting #{number}: {title}, {when}. Propose topics with /agenda add <topic>.",
         number=planned.number,
         title=bold(esc(planned.title, 200)),
-        when=meeting_when(community_loc, planned),
+        when=meeting_when(public, planned),
     )
     return Reply(posts=(Post("\n".join(lines)), Post(announce, "circle", circle.id)))
 
@@ -129,7 +140,7 @@ def meetings(ctx: Context) -> Reply:
         return Reply.say(
             ctx.t(
                 "No meeting is planned. A facilitator can plan one, for example: {example}",
-                example=ctx.t("/meeting Steering committee Thursday 2pm #copil town hall, room 2"),
+                example=_example(ctx),
             )
         )
     lines = [ctx.tn("{count} coming meeting:", "{count} coming meetings:", len(rows[:LIST_LINES]))]
@@ -151,11 +162,10 @@ def cancel(ctx: Context, number: int) -> Reply:
     facilitator_only(ctx)
     found = get_meeting(ctx.session, ctx.community, number)
     cancel_meeting(ctx.session, found, ctx.now)
-    community_loc = Localiser.of(ctx.community, ctx.now)
     confirmation = ctx.t(
         "Meeting #{number} {title} is cancelled; its circle is told.", number=number, title=bold(esc(found.title, 120))
     )
-    return Reply(posts=(Post(confirmation), cancelled_post(found, community_loc)))
+    return Reply(posts=(Post(confirmation), cancelled_post(found, ctx.public)))
 
 
 @router.command(
@@ -212,7 +222,7 @@ def _show(ctx: Context, chosen: Meeting | None, circle: Circle) -> Reply:
             ctx.t(
                 "No meeting is planned for {circle}. A facilitator can plan one, for example: {example}",
                 circle=esc(circle.name, 60),
-                example=ctx.t("/meeting Steering committee Thursday 2pm #copil town hall, room 2"),
+                example=_example(ctx),
             )
         )
     if target.status == "cancelled":
@@ -232,7 +242,8 @@ def _show(ctx: Context, chosen: Meeting | None, circle: Circle) -> Reply:
 def decision(ctx: Context, text: str) -> Reply:
     facilitator_only(ctx)
     item = record_decision(ctx.session, ctx.community, ctx.circle, ctx.actor, text, ctx.now)
-    header = "⚖️ " + ctx.t(
+    public = ctx.public
+    header = "⚖️ " + public.t(
         "#{number} Decision of {circle}, recorded by {author}",
         number=item.number,
         circle=esc(ctx.circle.name, 60),
@@ -246,4 +257,4 @@ def decision(ctx: Context, text: str) -> Reply:
         number=item.number,
         circle=esc(ctx.circle.name, 60),
     )
-    return Reply(posts=(Post(confirmation), item_post(ctx, item, header)))
+    return Reply(posts=(Post(confirmation), item_post(public, item, header)))

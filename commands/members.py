@@ -6,7 +6,7 @@ import shlex
 
 from bot.context import Context
 from bot.errors import Refusal, UsageError
-from bot.i18n import N_
+from bot.i18n import N_, Keywords
 from bot.markup import esc
 from bot.presentation import member_label
 from bot.reply import Reply
@@ -17,8 +17,13 @@ from commands.common import facilitator_only, one_member
 
 router = Router()
 
-ROLES = {"facilitator": "facilitator", "animateur": "facilitator", "animatrice": "facilitator",
-         "animation": "facilitator", "partner": "partner", "partenaire": "partner"}  # fmt: skip
+ROLES = Keywords(("facilitator", "animation", "animateur", "animatrice"), ("partner", "partenaire"))
+ACTIONS = Keywords(
+    ("org", "structure", "organisation"),
+    ("role", "rôle"),
+    ("mute", "absent", "muet"),
+    ("unmute", "présent", "present"),
+)
 
 
 @router.command(
@@ -37,9 +42,9 @@ def member(ctx: Context, text: str) -> Reply:
         words = text.split()
     if len(words) < 2:
         raise UsageError("Something is missing.")
-    who, action, rest = words[0], words[1].lower(), " ".join(words[2:]).strip()
+    who, action, rest = words[0], ACTIONS.meaning(words[1]), " ".join(words[2:]).strip()
     target = one_member(ctx, who)
-    if action in ("org", "organisation", "structure"):
+    if action == "org":
         if not rest:
             raise UsageError("Something is missing.")
         organisation = ensure_organisation(ctx.session, ctx.community, rest)
@@ -51,10 +56,10 @@ def member(ctx: Context, text: str) -> Reply:
                 organisation=esc(organisation.name, 80),
             )
         )
-    if action in ("role", "rôle"):
-        role = ROLES.get(rest.lower())
+    if action == "role":
+        role = ROLES.meaning(rest)
         if role is None:
-            raise UsageError("Choose one of: {choices}.", choices="facilitator, partner")
+            raise UsageError("Choose one of: {choices}.", choices=ROLES)
         if role != "facilitator" and target.role_from_config:
             raise Refusal(
                 "{name} is a facilitator in the configuration (community.facilitators): change it there.",
@@ -63,15 +68,15 @@ def member(ctx: Context, text: str) -> Reply:
         target.role = role
         label = ctx.t("facilitator") if role == "facilitator" else ctx.t("partner")
         return Reply.say(ctx.t("{name} is now {role}.", name=member_label(target), role=label))
-    if action in ("mute", "muet", "absent", "unmute", "present", "présent"):
-        target.muted = action in ("mute", "muet", "absent")
+    if action in ("mute", "unmute"):
+        target.muted = action == "mute"
         message = (
             N_("{name} is muted: not counted in reading levels, not nudged.")
             if target.muted
             else N_("{name} counts again in reading levels.")
         )
         return Reply.say(ctx.t(message, name=member_label(target)))
-    raise UsageError("Choose one of: {choices}.", choices="org, role, mute, unmute")
+    raise UsageError("Choose one of: {choices}.", choices=ACTIONS)
 
 
 @router.command(

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from bot.context import Context
-from bot.i18n import N_
+from bot.i18n import N_, Keywords
 from bot.reply import Reply
 from bot.router import Param, Router
 from bot.services.preferences import preferences, set_preference
 
 router = Router()
-CHOICES = {
-    "on": "on", "oui": "on", "yes": "on", "activer": "on",
-    "off": "off", "non": "off", "no": "off", "stop": "off", "désactiver": "off", "desactiver": "off",
-}  # fmt: skip
+CHOICES = Keywords(("on", "oui", "yes", "activer"), ("off", "non", "no", "stop", "désactiver", "desactiver"))
 
 
 @router.command(

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from bot.context import Context
 from bot.dates import When
+from bot.dispatch import refusal_text
 from bot.errors import Refusal, kind_name
 from bot.i18n import N_
 from bot.markup import bold, esc
 from bot.models import Item
-from bot.presentation import age_label, item_post, member_label, when_label
+from bot.presentation import age_label, item_post, member_label, share, when_label
 from bot.reply import Post, Reply
 from bot.router import Param, Router
 from bot.services import levels, reads
@@ -21,7 +20,6 @@ from commands.common import circle_named, facilitator_only, require_visible
 
 router = Router()
 ALL = {"all": "all", "tout": "all", "tous": "all", "toutes": "all"}
-LEVEL_DAYS = 30
 UNREAD_LINES = 20
 LEVEL_MEMBERS = 30  # the members furthest behind; the rest in one line
 
@@ -71,7 +69,8 @@ def item_in_full(ctx: Context, item: Item) -> Reply:
 )
 def info(ctx: Context, text: str) -> Reply:
     item = post_item(ctx.session, ctx.community, ctx.circle, ctx.actor, "announcement", text, ctx.now)
-    header = ctx.t("📢 #{number} Announcement from {author}", number=item.number, author=member_label(ctx.actor))
+    public = ctx.public
+    header = public.t("📢 #{number} Announcement from {author}", number=item.number, author=member_label(ctx.actor))
     audience = len(reads.audience(ctx.session, item))
     confirmation = ctx.tn(
         "Announcement #{number} posted in {circle}: {count} member must read it.",
@@ -80,7 +79,7 @@ def info(ctx: Context, text: str) -> Reply:
         number=item.number,
         circle=esc(ctx.circle.name, 60),
     )
-    return Reply(posts=(Post(confirmation), item_post(ctx, item, header)))
+    return Reply(posts=(Post(confirmation), item_post(public, item, header)))
 
 
 @router.command(
@@ -122,12 +121,24 @@ def read(ctx: Context, numbers: list[int] | str) -> Reply:
             reads.acknowledge(ctx.session, item, ctx.actor, "all", ctx.now)
         return Reply.say(ctx.tn("{count} item marked as read.", "{count} items marked as read.", len(items)))
     assert isinstance(numbers, list)
-    items = [readable_item(ctx, number) for number in dict.fromkeys(numbers)]
+    items: list[Item] = []
+    problems: list[str] = []  # one line per number that is not an item this member can confirm
+    for number in dict.fromkeys(numbers):
+        try:
+            items.append(readable_item(ctx, number))
+        except Refusal as refused:
+            problems.append(refusal_text(ctx, refused))
+    if not items:
+        return Reply.say("\n".join(problems), ok=False)
     changed = [item for item in items if reads.acknowledge(ctx.session, item, ctx.actor, "command", ctx.now)]
-    refs = ", ".join(f"#{item.number}" for item in items)
-    if not changed:
-        return Reply.say(ctx.t("Already confirmed: {refs}.", refs=refs))
-    return Reply.say(ctx.t("Thank you, reading confirmed: {refs}.", refs=refs))
+    confirmed = [f"#{item.number}" for item in changed]
+    already = [f"#{item.number}" for item in items if item not in changed]
+    lines = []
+    if confirmed:
+        lines.append(ctx.t("Thank you, reading confirmed: {refs}.", refs=", ".join(confirmed)))
+    if already:
+        lines.append(ctx.t("Already confirmed: {refs}.", refs=", ".join(already)))
+    return Reply.say("\n".join(lines + problems))
 
 
 def _react(ctx: Context, number: int, emoji: str, added: bool) -> Reply:
@@ -206,15 +217,11 @@ def who_read(ctx: Context, number: int) -> Reply:
     return Reply.say("\n".join(lines))
 
 
-def percent(part: int, total: int) -> str:
-    return f"{round(100 * part / total)} %" if total else "—"
-
-
 @router.command(
     "level",
     Param("circle", "text", required=False),
     usage=N_("/level [#circle]"),
-    summary=N_("facilitator: who is behind on reading, over the last 30 days"),
+    summary=N_("facilitator: who is behind on reading, over the last 4 weeks"),
     aliases=("niveau",),
 )
 def level(ctx: Context, circle: str) -> Reply:
@@ -224,15 +231,15 @@ def level(ctx: Context, circle: str) -> Reply:
     if circle.strip():
         found = circle_named(ctx, circle)
         circle_id, scope = found.id, esc(found.name, 60)
-    since = ctx.now - timedelta(days=LEVEL_DAYS)
+    since = ctx.now - levels.READING_WINDOW
     report = levels.level_report(ctx.session, ctx.community.id, since, circle_id)
     if not report.items:
-        return Reply.say(ctx.t("No item to read in {scope} over the last 30 days.", scope=scope))
+        return Reply.say(ctx.t("No item to read in {scope} over the last 4 weeks.", scope=scope))
     lines = [
         bold(
             ctx.tn(
-                "Reading level, {scope}: {count} item over the last 30 days",
-                "Reading level, {scope}: {count} items over the last 30 days",
+                "Reading level, {scope}: {count} item over the last 4 weeks",
+                "Reading level, {scope}: {count} items over the last 4 weeks",
                 report.items,
                 scope=scope,
             )
@@ -240,19 +247,23 @@ def level(ctx: Context, circle: str) -> Reply:
     ]
     lines.append(bold(ctx.t("By member (confirmed / to read):")))
     for row in report.members[:LEVEL_MEMBERS]:
-        value = f"{row.acknowledged}/{row.total} — {percent(row.acknowledged, row.total)}"
+        value = f"{row.acknowledged}/{row.total} — {share(ctx, row.acknowledged, row.total)}"
         lines.append("• " + ctx.t("{label}: {value}", label=member_label(row.member), value=value))
     if len(report.members) > LEVEL_MEMBERS:
         lines.append(ctx.t("… and {count} members further ahead.", count=len(report.members) - LEVEL_MEMBERS))
     lines.append(bold(ctx.t("By organisation:")))
     for name, acked, total in report.organisations:
         label = esc(name, 80) if name else ctx.t("no organisation")
-        value = f"{acked}/{total} — {percent(acked, total)}"
+        value = f"{acked}/{total} — {share(ctx, acked, total)}"
         lines.append("• " + ctx.t("{label}: {value}", label=label, value=value))
+    lowest = [cov for cov in report.lowest if cov.acknowledged < cov.audience]
+    if not lowest:
+        lines.append(ctx.t("Every item is confirmed by everyone who had to read it. 👏"))
+        return Reply.say("\n".join(lines))
     lines.append(bold(ctx.t("Least read items:")))
-    for cov in report.lowest:
+    for cov in lowest:
         quoted = ctx.t("“{text}”", text=esc(first_words(cov.item.text, 50)))
         label = f"#{cov.item.number} {esc(cov.item.circle.name, 40)} {quoted}"
-        value = f"{cov.acknowledged}/{cov.audience} — {percent(cov.acknowledged, cov.audience)}"
+        value = f"{cov.acknowledged}/{cov.audience} — {share(ctx, cov.acknowledged, cov.audience)}"
         lines.append("• " + ctx.t("{label}: {value}", label=label, value=value))
     return Reply.say("\n".join(lines))

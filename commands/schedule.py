@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bot.context import Context
 from bot.errors import UsageError
-from bot.i18n import N_, listing
+from bot.i18n import N_, Keywords, listing
 from bot.markup import bold, esc
 from bot.models import Circle, Meeting, Occurrence, Schedule
 from bot.outbox import circle_channels, platform_of
@@ -22,11 +22,13 @@ from commands.common import circle_named, facilitator_only
 from schedules.occurrences import Due, planned_occurrences, sync_schedules
 
 router = Router()
-ACTIONS = {"pause": "pause", "suspendre": "pause", "stop": "pause",
-           "resume": "resume", "reprendre": "resume", "restart": "resume", "relancer": "resume"}  # fmt: skip
-EVERYTHING = {"all", "tout", "tous", "toutes", "everything"}
-NUDGES = {"nudges", "nudge", "relances", "rappels"}
-DIGESTS = {"digest", "digests", "résumés", "resumes", "résumé", "resume"}
+ACTIONS = Keywords(("pause", "suspendre", "stop"), ("resume", "reprendre", "restart", "relancer"))
+TARGETS = Keywords(
+    ("all", "tout", "tous", "toutes", "everything"),
+    ("#circle", "#instance"),  # shown only: a # word names a circle
+    ("nudges", "relances", "nudge", "rappels"),
+    ("digest", "résumés", "digests", "resumes", "résumé", "resume"),
+)
 WINDOW = timedelta(days=7)
 MISSED_WINDOW = timedelta(days=30)
 LINES = 30
@@ -45,9 +47,9 @@ def schedule(ctx: Context, words: list[str]) -> Reply:
     rows = sync_schedules(ctx.session, ctx.community, ctx.config.schedules, ctx.now)
     if not words:
         return _overview(ctx, rows)
-    action = ACTIONS.get(words[0].lower())
+    action = ACTIONS.meaning(words[0])
     if action is None:
-        raise UsageError("Choose one of: {choices}.", choices="pause, resume")
+        raise UsageError("Choose one of: {choices}.", choices=ACTIONS)
     targets = _targets(ctx, rows, words[1:])
     changed = [row for row in targets if row.paused != (action == "pause")]
     for row in changed:
@@ -73,17 +75,18 @@ def schedule(ctx: Context, words: list[str]) -> Reply:
 def _targets(ctx: Context, rows: dict[str, Schedule], words: list[str]) -> list[Schedule]:
     if len(words) > 1:
         raise UsageError("I did not expect: {extra}", extra=esc(" ".join(words[1:]), 80))
-    word = words[0].lower() if words else "all"
-    if word in EVERYTHING:
-        return sorted(rows.values(), key=lambda row: row.id or 0)
-    if word in NUDGES:
-        return [rows[f"nudges:{ctx.community.id}"]]
-    if word in DIGESTS:
-        return [rows[f"digest:{ctx.community.id}"]]
+    word = words[0] if words else "all"
     if word.startswith("#"):
         circle = circle_named(ctx, word)
         return [rows[f"circle:{circle.id}"]]
-    raise UsageError("Choose one of: {choices}.", choices="all, #circle, nudges, digest")
+    target = TARGETS.meaning(word)
+    if target == "all":
+        return sorted(rows.values(), key=lambda row: row.id or 0)
+    if target == "nudges":
+        return [rows[f"nudges:{ctx.community.id}"]]
+    if target == "digest":
+        return [rows[f"digest:{ctx.community.id}"]]
+    raise UsageError("Choose one of: {choices}.", choices=TARGETS)
 
 
 def _name(ctx: Context, row: Schedule) -> str:

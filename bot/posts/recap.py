@@ -22,23 +22,19 @@ from bot.presentation import (
     meeting_line,
     member_label,
     section,
+    share,
 )
-from bot.services.levels import coverage, level_report
+from bot.services.levels import READING_WINDOW, coverage, level_report
 from bot.services.meetings import upcoming_meetings
 
 LINES = 8
-LEVEL_WINDOW = timedelta(days=28)
-
-
-def percent(part: int, total: int) -> str:
-    return f"{round(100 * part / total)} %" if total else "—"
 
 
 def level_lines(
     session: Session, community: Community, circle: Circle, loc: Localiser, settings: ScheduleSettings
 ) -> list[str]:
     """How much of what the circle had to read over four weeks is confirmed, and what is little read."""
-    report = level_report(session, community.id, loc.now - LEVEL_WINDOW, circle.id)
+    report = level_report(session, community.id, loc.now - READING_WINDOW, circle.id)
     if not report.items:
         return []
     acked = sum(level.acknowledged for level in report.members)
@@ -46,7 +42,7 @@ def level_lines(
     lines = [
         loc.t(
             "Over the last 4 weeks, {percent} of the readings asked for are confirmed ({acked} of {total}).",
-            percent=percent(acked, total),
+            percent=share(loc, acked, total),
             acked=acked,
             total=total,
         )

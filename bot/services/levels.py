@@ -9,7 +9,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, select
@@ -18,6 +18,9 @@ from sqlalchemy.orm import Session
 from bot.models import Acknowledgement, CircleMember, Item, Member
 from bot.services.membership import covers
 from bot.services.reads import load_items
+
+
+READING_WINDOW = timedelta(weeks=4)  # the reading level of /level and of the weekly recap: "the last 4 weeks"
 
 
 @dataclass(frozen=True)

@@ -39,15 +39,25 @@ def post_update(
     progress: int | None,
     now: datetime,
 ) -> Item:
+    """News for the circle, about a commitment or not, with a new progress for the commitment.
+
+    Rights (README, "Who belongs, and who may do what"): news about a commitment comes from its
+    owner, their organisation or a facilitator; its progress is a change of the commitment, like
+    /done, so only its owner or a facilitator sets it.
+    """
     if commitment is not None:
-        allowed = (
-            author.id == commitment.owner_id
-            or author.is_facilitator
-            or (author.organisation_id is not None and author.organisation_id == commitment.organisation_id)
-        )
-        if not allowed:
+        changes_it = author.id == commitment.owner_id or author.is_facilitator
+        colleague = author.organisation_id is not None and author.organisation_id == commitment.organisation_id
+        if not (changes_it or colleague):
             raise Refusal(
                 "#{number} belongs to {owner}: only they, their organisation or a facilitator can report on it.",
+                number=commitment.number,
+                owner=esc(commitment.owner.display_name, 80),
+            )
+        if progress is not None and not changes_it:
+            raise Refusal(
+                "#{number} belongs to {owner}: only they or a facilitator set its progress. "
+                "Share your news without the percentage.",
                 number=commitment.number,
                 owner=esc(commitment.owner.display_name, 80),
             )

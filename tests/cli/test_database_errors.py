@@ -15,7 +15,7 @@ from relais.cli import main
             "postgresql://postgres@127.0.0.1:1/x",
             "impossible d’ouvrir la base de données postgresql+psycopg://postgres@",
         ),
-        ("mysqlx://a@b/c", "database.url n’est pas une base de données que Relais connaît : mysqlx://a@b/c"),
+        ("mysqlx://a@b/c", "database.url n’est pas une base de données que Relais connaît\u00a0: mysqlx://a@b/c"),
         ("sqlite:////proc/nope/x.db", "impossible d’ouvrir la base de données sqlite:////proc/nope/x.db"),
         ("postgresql://postgres:secret@127.0.0.1:1/x", "postgres:***@"),  # the password is never shown
     ],

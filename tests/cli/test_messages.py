@@ -29,7 +29,7 @@ def test_a_configuration_error_in_french_and_in_english(tmp_path):
     config = bad_timezone(tmp_path)
     french = invoke(["--config", config, "chat", "--as", "x"], RELAIS_COMMUNITY_LANGUAGE="fr")
     assert french.exit_code == 2
-    assert "community.timezone n’est pas un fuseau horaire IANA : « Mars/Olympus »" in french.output
+    assert "community.timezone n’est pas un fuseau horaire IANA\u00a0: «\u202fMars/Olympus\u202f»" in french.output
     english = invoke(["--config", config, "chat", "--as", "x"], RELAIS_COMMUNITY_LANGUAGE="en")
     assert english.exit_code == 2
     assert "community.timezone is not an IANA timezone: “Mars/Olympus”" in english.output
@@ -44,8 +44,8 @@ def test_a_wrong_config_still_speaks_the_language_it_asks_for(tmp_path):
 @pytest.mark.parametrize(
     ("env", "expected"),
     [
-        ({"LANG": "fr_FR.UTF-8"}, "doit valoir fr ou en, pas « de »"),
-        ({"LC_ALL": "fr_CA.UTF-8", "LANG": "en_GB.UTF-8"}, "doit valoir fr ou en, pas « de »"),
+        ({"LANG": "fr_FR.UTF-8"}, "doit valoir fr ou en, pas «\u202fde\u202f»"),
+        ({"LC_ALL": "fr_CA.UTF-8", "LANG": "en_GB.UTF-8"}, "doit valoir fr ou en, pas «\u202fde\u202f»"),
         ({"LC_MESSAGES": "C", "LANG": "fr_FR.UTF-8"}, "must be fr or en, not “de”"),
         ({}, "must be fr or en, not “de”"),
     ],
@@ -60,7 +60,7 @@ def test_without_a_language_the_locale_decides(tmp_path, env, expected):
 def test_a_missing_config_file(tmp_path):
     missing = tmp_path / "nowhere.toml"
     result = invoke(["--config", str(missing), "db", "upgrade"], LANG="fr_FR.UTF-8")
-    assert result.exit_code == 2 and f"fichier de configuration introuvable : {missing}" in result.output
+    assert result.exit_code == 2 and f"fichier de configuration introuvable\u00a0: {missing}" in result.output
     result = invoke(["--config", str(missing), "db", "upgrade"], LANG="en_US.UTF-8")
     assert result.exit_code == 2 and f"configuration file not found: {missing}" in result.output
 
@@ -99,8 +99,8 @@ def test_unknown_circle_and_bad_arguments_follow_the_language(tmp_path):
     english = invoke(["digest", "--circle", "nope", "--lang", "en", "--db", url])
     assert english.exit_code == 1 and "no circle called “nope”; circles: Général" in english.output
     french = invoke(["digest", "--circle", "nope", "--db", url])
-    assert french.exit_code == 1 and "aucune instance ne s’appelle « nope » ; instances : Général" in french.output
-    assert "ce n’est pas un numéro de réunion : abc" in invoke(["agenda", "abc", "--db", url]).output
+    assert french.exit_code == 1 and "aucune instance ne s’appelle «\u202fnope\u202f»\u202f; instances\u00a0: Général" in french.output
+    assert "ce n’est pas un numéro de réunion\u00a0: abc" in invoke(["agenda", "abc", "--db", url]).output
     assert "not a meeting number: abc" in invoke(["agenda", "abc", "--lang", "en", "--db", url]).output
     now = invoke(["chat", "--as", "x", "--now", "someday", "--db", url], RELAIS_COMMUNITY_LANGUAGE="en")
     assert now.exit_code == 2 and "not an ISO datetime: someday" in now.output
@@ -111,7 +111,7 @@ def test_schedule_settings_errors_are_translated(tmp_path):
     config.write_text('[schedules]\nrecap_grace_hours = "soon"\n', encoding="utf-8")
     url = f"sqlite:///{tmp_path / 'r.db'}"
     result = invoke(["--config", str(config), "digest", "--db", url])
-    assert result.exit_code == 2 and "schedules.recap_grace_hours doit être un nombre, pas « soon »" in result.output
+    assert result.exit_code == 2 and "schedules.recap_grace_hours doit être un nombre, pas «\u202fsoon\u202f»" in result.output
 
 
 def test_config_error_keeps_the_english_text_and_its_values():

@@ -24,9 +24,9 @@ def build(testbot) -> None:
         say(who, "/whoami", circle=circle)
     for who, organisation in (("alice", "Mairie"), ("bob", "Mairie"), ("claire", "Asso")):
         say("fabienne", f"/member @{who} org {organisation}")
-    assert "Annonce #1 publiée dans COPIL : 2 membres doivent la lire." in say("fabienne", "/info Première annonce")
-    assert "Annonce #2 publiée dans COPIL : 2 membres doivent la lire." in say("fabienne", "/info Deuxième annonce")
-    assert "Annonce #3 publiée dans GT Mobilité : 1 membre doit la lire." in say("claire", "/info Du GT", circle="gt")
+    assert "Annonce #1 publiée dans COPIL\u00a0: 2 membres doivent la lire." in say("fabienne", "/info Première annonce")
+    assert "Annonce #2 publiée dans COPIL\u00a0: 2 membres doivent la lire." in say("fabienne", "/info Deuxième annonce")
+    assert "Annonce #3 publiée dans GT Mobilité\u00a0: 1 membre doit la lire." in say("claire", "/info Du GT", circle="gt")
 
 
 def recap(testbot, name: str) -> str:
@@ -48,9 +48,9 @@ def shares(text: str) -> list[tuple[int, int]]:
 def test_before_reading_every_member_counts_the_items_of_all_their_circles(testbot):
     build(testbot)
     level = testbot.say("fabienne", "/level")
-    assert "• Alice (Mairie) : 0/3 — 0 %" in level  # not « 0/1 »: the GT item and both COPIL items
-    assert "• Bob (Mairie) : 0/2 — 0 %" in level
-    assert "• Mairie : 0/5 — 0 %" in level
+    assert "• Alice (Mairie)\u00a0: 0/3 — 0\u00a0%" in level  # not « 0/1 »: the GT item and both COPIL items
+    assert "• Bob (Mairie)\u00a0: 0/2 — 0\u00a0%" in level
+    assert "• Mairie\u00a0: 0/5 — 0\u00a0%" in level
     assert "Claire" not in level.split("Par structure")[0]  # nothing to read: the author of #3
     unread = testbot.say("alice", "/unread")
     assert "3 éléments à lire" in unread
@@ -59,26 +59,26 @@ def test_before_reading_every_member_counts_the_items_of_all_their_circles(testb
 
 def test_after_partial_reading_every_view_agrees(testbot):
     build(testbot)
-    assert "Merci, lecture confirmée : #1, #3." in testbot.say("alice", "/read #1 #3")
-    assert "Merci, lecture confirmée : #2." in testbot.say("bob", "/read #2")
+    assert "Merci, lecture confirmée\u00a0: #1, #3." in testbot.say("alice", "/read #1 #3")
+    assert "Merci, lecture confirmée\u00a0: #2." in testbot.say("bob", "/read #2")
 
     level = testbot.say("fabienne", "/level")
-    assert "• Alice (Mairie) : 2/3 — 67 %" in level  # was « 2/1 — 200 % » when circles overwrote each other
-    assert "• Bob (Mairie) : 1/2 — 50 %" in level
-    assert "• Mairie : 3/5 — 60 %" in level
-    assert "• #1 COPIL « Première annonce » : 1/2 — 50 %" in level
-    assert "• #2 COPIL « Deuxième annonce » : 1/2 — 50 %" in level
-    assert "• #3 GT Mobilité « Du GT » : 1/1 — 100 %" in level
+    assert "• Alice (Mairie)\u00a0: 2/3 — 67\u00a0%" in level  # was « 2/1 — 200 % » when circles overwrote each other
+    assert "• Bob (Mairie)\u00a0: 1/2 — 50\u00a0%" in level
+    assert "• Mairie\u00a0: 3/5 — 60\u00a0%" in level
+    assert "• #1 COPIL «\u202fPremière annonce\u202f»\u00a0: 1/2 — 50\u00a0%" in level
+    assert "• #2 COPIL «\u202fDeuxième annonce\u202f»\u00a0: 1/2 — 50\u00a0%" in level
+    assert "#3 GT Mobilité" not in level  # read by its whole audience: not among the least read
 
     copil = testbot.say("fabienne", "/level #copil")
-    assert "• Alice (Mairie) : 1/2 — 50 %" in copil and "• Bob (Mairie) : 1/2 — 50 %" in copil
-    assert "• Mairie : 2/4 — 50 %" in copil
+    assert "• Alice (Mairie)\u00a0: 1/2 — 50\u00a0%" in copil and "• Bob (Mairie)\u00a0: 1/2 — 50\u00a0%" in copil
+    assert "• Mairie\u00a0: 2/4 — 50\u00a0%" in copil
     gt = testbot.say("fabienne", "/level #gt")
-    assert "• Alice (Mairie) : 1/1 — 100 %" in gt and "Bob" not in gt
+    assert "• Alice (Mairie)\u00a0: 1/1 — 100\u00a0%" in gt and "Bob" not in gt
 
-    assert "#1 (COPIL) : 1 sur 2 confirmés, 0 seulement vus, 1 pas encore." in testbot.say("fabienne", "/who-read #1")
-    assert "#2 (COPIL) : 1 sur 2 confirmés, 0 seulement vus, 1 pas encore." in testbot.say("fabienne", "/who-read #2")
-    assert "#3 (GT Mobilité) : 1 sur 1 confirmés, 0 seulement vus, 0 pas encore." in testbot.say(
+    assert "#1 (COPIL)\u00a0: 1 sur 2 confirmés, 0 seulement vus, 1 pas encore." in testbot.say("fabienne", "/who-read #1")
+    assert "#2 (COPIL)\u00a0: 1 sur 2 confirmés, 0 seulement vus, 1 pas encore." in testbot.say("fabienne", "/who-read #2")
+    assert "#3 (GT Mobilité)\u00a0: 1 sur 1 confirmés, 0 seulement vus, 0 pas encore." in testbot.say(
         "fabienne", "/who-read #3"
     )
     assert "1 élément à lire" in testbot.say("alice", "/unread")  # 3 to read, 2 confirmed

@@ -23,7 +23,7 @@ def test_engage_in_english_after_lang(testbot):
 
 def test_engage_alone_gives_usage(testbot):
     text = testbot.say("alice", "/engage")
-    assert "Utilisation : /engage <quoi> [échéance]" in text
+    assert "Utilisation\u00a0: /engage <quoi> [échéance]" in text
     with testbot.store.unit_of_work() as session:
         assert session.scalars(select(Commitment)).all() == []
 

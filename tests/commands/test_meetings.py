@@ -15,19 +15,19 @@ def test_plan_a_meeting_with_its_date_echoed_back_absolute(testbot):
     assert reply is not None and reply.ok
     text = to_plain(reply.text)
     assert (
-        "Réunion #1 planifiée : COPIL de rentrée (COPIL), le jeudi 3 décembre 2026 à 14:00 — salle du conseil." in text
+        "Réunion #1 planifiée\u00a0: COPIL de rentrée (COPIL), le jeudi 3 décembre 2026 à 14:00 — salle du conseil." in text
     )
     assert "L’ordre du jour sera publié le mercredi 2 décembre 2026 à 14:00, avec un rappel 1 h avant." in text
     announce = reply.posts[1]
     assert announce.target == "circle" and "Nouvelle réunion #1" in announce.text
     listed = testbot.say("alice", "/meetings", circle="gt")
-    assert "1 réunion à venir :" in listed
+    assert "1 réunion à venir\u00a0:" in listed
     assert "#1 COPIL de rentrée (COPIL) — jeudi 3 décembre 2026 à 14:00 — salle du conseil" in listed
 
 
 def test_meeting_words_in_any_order_and_in_english(testbot):
     assert (
-        "Réunion #1 planifiée : Point mensuel (GT Mobilité), le lundi 30 novembre 2026 à 09:30 — "
+        "Réunion #1 planifiée\u00a0: Point mensuel (GT Mobilité), le lundi 30 novembre 2026 à 09:30 — "
         "https://visio.example.org/abc."
         in testbot.say("fabienne", "/meeting Point mensuel #gt lundi 9h30 https://visio.example.org/abc")
     )
@@ -44,12 +44,12 @@ def test_meeting_words_in_any_order_and_in_english(testbot):
     [
         ("/meeting", "Il manque quelque chose."),
         ("/meeting COPIL", "Je n’ai pas trouvé quand la réunion a lieu."),
-        ("/meeting COPIL le 15 décembre", "À quelle heure ? Donnez le jour et l’heure, par exemple : /meeting COPIL"),
-        ("/meeting COPIL aujourd'hui 8h", "Cette date est passée : jeudi 26 novembre 2026 à 08:00."),
+        ("/meeting COPIL le 15 décembre", "À quelle heure\u202f? Donnez le jour et l’heure, par exemple\u00a0: /meeting COPIL"),
+        ("/meeting COPIL aujourd'hui 8h", "Cette date est passée\u00a0: jeudi 26 novembre 2026 à 08:00."),
         ("/meeting jeudi 14h", "Donnez un titre à la réunion"),
         (
             "/meeting COPIL le 3 décembre 2031 14h",
-            "Cette date est à plus de deux ans : mercredi 3 décembre 2031 à 14:00.",
+            "Cette date est à plus de deux ans\u00a0: mercredi 3 décembre 2031 à 14:00.",
         ),
         ("/meeting COPIL jeudi 14h #nulle-part", "Il n’y a pas d’instance nommée #nulle-part."),
         ("/meeting " + "x" * 1200 + " jeudi 14h", "Ce texte est trop long"),
@@ -80,7 +80,7 @@ def test_cancel_a_meeting(testbot):
     testbot.say("alice", "/engage Préparer la salle lundi")
     reply = testbot.send("fabienne", "/cancel-meeting #1")
     assert reply is not None
-    assert "La réunion #1 COPIL de rentrée est annulée ; son instance en est informée." in to_plain(reply.text)
+    assert "La réunion #1 COPIL de rentrée est annulée\u202f; son instance en est informée." in to_plain(reply.text)
     assert reply.posts[1].target == "circle" and "du jeudi 3 décembre 2026 à 14:00 est annulée" in reply.posts[1].text
     assert "déjà annulée" in testbot.say("fabienne", "/cancel-meeting #1")
     assert "#2 n’est pas une réunion" in testbot.say("fabienne", "/cancel-meeting #2")
@@ -106,7 +106,7 @@ def test_agenda_topics_from_any_member_before_and_after_the_meeting_exists(testb
     )
     agenda = testbot.say("bob", "/agenda")
     assert "Ordre du jour — COPIL de rentrée" in agenda
-    assert "Réunion #1 de l’instance COPIL : jeudi 3 décembre 2026 à 14:00 — salle du conseil" in agenda
+    assert "Réunion #1 de l’instance COPIL\u00a0: jeudi 3 décembre 2026 à 14:00 — salle du conseil" in agenda
     assert "1. Sujets proposés" in agenda
     assert (
         "Bilan des ateliers d’été — proposé par Alice" in agenda and "Calendrier budgétaire — proposé par Bob" in agenda
@@ -114,7 +114,7 @@ def test_agenda_topics_from_any_member_before_and_after_the_meeting_exists(testb
     assert agenda == testbot.say("carla", "/agenda #1", circle="gt")
     assert agenda == testbot.say("carla", "/agenda #copil", circle="gt")
     assert "Dites quel sujet" in testbot.say("bob", "/agenda add")
-    assert "Je n’attendais pas : n’importe quoi" in testbot.say("bob", "/agenda n’importe quoi")
+    assert "Je n’attendais pas\u00a0: n’importe quoi" in testbot.say("bob", "/agenda n’importe quoi")
     assert "Il n’y a pas de #42" in testbot.say("bob", "/agenda #42")
     assert "Ce sujet est trop long" in testbot.say("bob", "/agenda add " + "y" * 600)
 
@@ -132,7 +132,7 @@ def test_agenda_builds_itself_from_commitments_updates_and_decisions(testbot):
     assert "À échéance avant la réunion suivante, le jeudi 14 janvier 2027" in agenda
     assert "#2 Réserver la salle — Bob" in agenda
     assert "Points d’étape peu lus des 30 derniers jours" in agenda
-    assert "#3 Alice : « Les inscriptions sont ouvertes » — lu par 0 sur" in agenda
+    assert "#3 Alice\u00a0: «\u202fLes inscriptions sont ouvertes\u202f» — lu par 0 sur" in agenda
     assert "Décisions à partager" in agenda and "Le forum aura lieu le 12 juin" in agenda
     testbot.say("fabienne", "/lang en")
     english = testbot.say("fabienne", "/agenda #5")
@@ -146,12 +146,12 @@ def test_decision_is_an_item_the_circle_must_read(testbot):
     testbot.say("bob", "/whoami")
     reply = testbot.send("fabienne", "/decision Le forum des partenaires aura lieu le 12 juin à la mairie")
     assert reply is not None
-    assert "Décision #1 consignée dans COPIL : 2 membres doivent la lire." in to_plain(reply.text)
+    assert "Décision #1 consignée dans COPIL\u00a0: 2 membres doivent la lire." in to_plain(reply.text)
     post = reply.posts[1]
     assert post.target == "circle" and post.item_id is not None and post.notify
     assert "⚖️ #1 Décision de COPIL, consignée par Fabienne" in post.text
     assert "#1" in testbot.say("alice", "/unread") and "Le forum des partenaires" in testbot.say("alice", "/unread")
-    assert "Il manque quelque chose.\nUtilisation : /decision <texte>" in testbot.say("fabienne", "/decision   ")
+    assert "Il manque quelque chose.\nUtilisation\u00a0: /decision <texte>" in testbot.say("fabienne", "/decision   ")
 
 
 def test_topics_of_a_cancelled_meeting_go_to_the_next_one(testbot):
@@ -165,18 +165,18 @@ def test_topics_of_a_cancelled_meeting_go_to_the_next_one(testbot):
 
 def test_help_lists_the_new_commands(testbot):
     out = testbot.say("alice", "/help")
-    for usage in (
-        "/meeting <titre> <quand> [#instance] [lieu ou lien]",
-        "/agenda",
-        "/digest",
-        "/nudges",
-        "/schedule",
-        "/decision <texte>",
-        "/cancel-meeting #N",
-        "/meetings",
+    for usage in (  # in French, under their French names
+        "/réunion <titre> <quand> [#instance] [lieu ou lien]",
+        "/odj",
+        "/récap",
+        "/relances",
+        "/programme",
+        "/décision <texte>",
+        "/annuler-réunion #N",
+        "/réunions",
     ):
         assert usage in out
-    assert "Exemple : /meeting COPIL de rentrée jeudi 14h #copil salle du conseil" in testbot.say(
+    assert "Exemple\u00a0: /meeting COPIL de rentrée jeudi 14h #copil salle du conseil" in testbot.say(
         "alice", "/help meeting"
     )
 
@@ -190,5 +190,5 @@ def test_same_event_twice_creates_one_meeting(testbot):
 
 def test_a_weekday_that_does_not_agree_with_the_date_is_refused(testbot):
     text = testbot.say("fabienne", "/meeting COPIL jeudi 12 novembre 14h salle B")
-    assert text == "Je n’ai pas compris la date « jeudi 12 novembre 14h ». Rien n’a été enregistré."
+    assert text == "Je n’ai pas compris la date «\u202fjeudi 12 novembre 14h\u202f». Rien n’a été enregistré."
     assert testbot.say("fabienne", "/meetings").startswith("Aucune réunion n’est prévue.")

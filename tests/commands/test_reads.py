@@ -25,20 +25,20 @@ def community(testbot):
 def test_announcement_reaches_the_others_unread_and_reactions_acknowledge(community):
     bot = community
     posted = bot.say("alice", "/info La réunion est déplacée à la mairie")
-    assert "Annonce #1 publiée dans COPIL : 2 membres doivent la lire." in posted
+    assert "Annonce #1 publiée dans COPIL\u00a0: 2 membres doivent la lire." in posted
     assert "/read #1" in posted
     assert "Vous êtes à jour" in bot.say("alice", "/unread")
     unread = bot.say("bob", "/unread")
-    assert unread.splitlines()[0] == "1 élément à lire :"
-    assert "#1 · COPIL · Alice · La réunion est déplacée à la mairie · il y a 0 min" in unread
+    assert unread.splitlines()[0] == "1 élément à lire\u00a0:"
+    assert "#1 · COPIL · Alice · La réunion est déplacée à la mairie · à l’instant" in unread
     bot.advance(minutes=5)
     assert "lecture confirmée" in bot.say("bob", "/react #1 ✅")
     assert "Vous êtes à jour" in bot.say("bob", "/unread")
     who = bot.say("fabienne", "/who-read #1", circle="animation")
-    assert "#1 (COPIL) : 1 sur 2 confirmés, 0 seulement vus, 1 pas encore." in who
+    assert "#1 (COPIL)\u00a0: 1 sur 2 confirmés, 0 seulement vus, 1 pas encore." in who
     assert "✅ Bob (Asso Trait d'union) — confirmé jeudi 26 novembre 2026 à 10:05" in who
     assert "⏳ Claire (Mairie) — pas encore" in who
-    assert "• Asso Trait d'union : 1/1" in who and "• Mairie : 0/1" in who
+    assert "• Asso Trait d'union\u00a0: 1/1" in who and "• Mairie\u00a0: 0/1" in who
     assert "de nouveau non lu" in bot.say("bob", "/unreact #1 ✅")
     assert "#1 ·" in bot.say("bob", "/unread")
     assert "Seuls ✅ ou 👍 comptent" in bot.say("bob", "/react #1 🎉")
@@ -49,13 +49,15 @@ def test_read_numbers_all_and_bad_numbers(community):
     bot.say("alice", "/info Un")
     bot.say("alice", "/info Deux")
     bot.say("alice", "/engage Faire trois")
-    assert "Merci, lecture confirmée : #1." in bot.say("bob", "/read #1")
-    assert "Déjà confirmé : #1." in bot.say("bob", "/read 1")
-    assert "#3 est un engagement, pas un élément à lire." in bot.say("bob", "/read #2 #3")
-    assert "#2 ·" in bot.say("bob", "/unread"), "a refused /read changes nothing"
+    assert "Merci, lecture confirmée\u00a0: #1." in bot.say("bob", "/read #1")
+    assert "Déjà confirmé\u00a0: #1." in bot.say("bob", "/read 1")
+    both = bot.say("bob", "/read #2 #3")  # what can be confirmed is; the rest is said, number by number
+    assert "Merci, lecture confirmée\u00a0: #2." in both and "#3 est un engagement, pas un élément à lire." in both
+    assert "Vous êtes à jour" in bot.say("bob", "/unread")
     assert "Il n’y a pas de #99." in bot.say("bob", "/read #99")
+    bot.say("alice", "/info Quatre")
     assert "1 élément marqué comme lu." in bot.say("bob", "/read tout")
-    assert "2 éléments marqués comme lus." in bot.say("claire", "/read all")
+    assert "3 éléments marqués comme lus." in bot.say("claire", "/read all")
     assert "Un # doit être suivi" in bot.say("claire", "/read #")
 
 
@@ -66,7 +68,7 @@ def test_edit_makes_it_unread_again_and_only_the_author_may_edit(community):
     bot.say("claire", "/react #1 👍")
     assert "Seuls l’auteur de #1 ou l’animation" in bot.say("bob", "/edit #1 texte Réunion mardi")
     edited = bot.say("alice", "/edit #1 texte Réunion mardi")
-    assert "2 membres avaient confirmé la lecture : il est de nouveau non lu pour eux." in edited
+    assert "2 membres avaient confirmé la lecture\u00a0: il est de nouveau non lu pour eux." in edited
     assert "Réunion mardi" in bot.say("bob", "/unread")
     assert "0 sur 2 confirmés" in bot.say("alice", "/who-read #1")
 
@@ -80,21 +82,21 @@ def test_late_joiner_gets_the_last_five_and_mute_and_level_figures(community):
     bot.say("bob", "/read #1 #3 #4")
     bot.say("claire", "/read #1")
     dave = bot.say("dave", "/unread")
-    assert dave.splitlines()[0] == "5 éléments à lire :"
+    assert dave.splitlines()[0] == "5 éléments à lire\u00a0:"
     assert [line.split(" ·")[0] for line in dave.splitlines()[1:6]] == ["#8", "#7", "#6", "#5", "#4"]
     assert "Seule l’animation" in bot.say("bob", "/level")
     level = bot.say("fabienne", "/level", circle="animation")
-    assert "• Dave : 0/5 — 0 %" in level
+    assert "• Dave\u00a0: 0/5 — 0\u00a0%" in level
     assert "est en sourdine" in bot.say("fabienne", "/member @dave mute", circle="animation")
     level = bot.say("fabienne", "/level", circle="animation")
     assert "Dave" not in level
-    assert "Niveau de lecture, toute la communauté : 7 éléments sur les 30 derniers jours" in level
-    assert "• Claire (Mairie) : 1/7 — 14 %" in level
-    assert "• Bob (Asso Trait d'union) : 3/7 — 43 %" in level
-    assert "• Mairie : 1/7 — 14 %" in level and "• Asso Trait d'union : 3/7 — 43 %" in level
-    lowest = level.split("Éléments les moins lus :")[1].strip().splitlines()
+    assert "Niveau de lecture, toute la communauté\u00a0: 7 éléments sur les 4 dernières semaines" in level
+    assert "• Claire (Mairie)\u00a0: 1/7 — 14\u00a0%" in level
+    assert "• Bob (Asso Trait d'union)\u00a0: 3/7 — 43\u00a0%" in level
+    assert "• Mairie\u00a0: 1/7 — 14\u00a0%" in level and "• Asso Trait d'union\u00a0: 3/7 — 43\u00a0%" in level
+    lowest = level.split("Éléments les moins lus\u00a0:")[1].strip().splitlines()
     assert [line.split(" ")[1] for line in lowest] == ["#8", "#7", "#6", "#5", "#4"]
-    assert "0/2 — 0 %" in lowest[0] and "1/2 — 50 %" in lowest[4]
+    assert "0/2 — 0\u00a0%" in lowest[0] and "1/2 — 50\u00a0%" in lowest[4]
     by_circle = bot.say("fabienne", "/level #gt", circle="animation")
     assert "Aucun élément à lire dans GT Mobilité" in by_circle
     assert "Il n’y a pas d’instance nommée" in bot.say("fabienne", "/level #nulle-part", circle="animation")

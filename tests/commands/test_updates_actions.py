@@ -14,7 +14,7 @@ def test_update_on_a_commitment_with_progress_is_posted_to_its_circle(testbot):
     confirmation, post = reply.posts
     assert "Point d’étape #2 partagé avec GT Mobilité" in confirmation.text
     assert post.target == "circle" and post.item_id is not None
-    assert "Trois collèges sur cinq" in post.text and "60 %" in post.text
+    assert "Trois collèges sur cinq" in post.text and "60\u00a0%" in post.text
     with testbot.store.unit_of_work() as session:
         assert session.scalars(select(Commitment)).one().progress == 60
         assert session.scalars(select(Item).where(Item.kind == "update")).one().must_read
@@ -27,7 +27,7 @@ def test_update_news_without_number(testbot):
 
 def test_update_rejects_bad_progress_and_empty_text(testbot):
     testbot.say("alice", "/engage Faire A")
-    assert "de 0 à 100 %" in testbot.say("alice", "/update #1 Presque 150%")
+    assert "de 0 à 100\u00a0%" in testbot.say("alice", "/update #1 Presque 150%")
     assert "Dites ce qui a avancé" in testbot.say("alice", "/update #1")
     assert "Un pourcentage se rapporte à un engagement" in testbot.say("alice", "/update bien avancé 50%")
     assert "Il manque quelque chose" in testbot.say("alice", "/update")
@@ -47,7 +47,7 @@ def test_actions_sorted_by_due_with_overdue_flagged(testbot):
     testbot.advance(days=3)
     text = testbot.say("fabienne", "/actions")
     lines = text.splitlines()
-    assert lines[0] == "3 engagements :"
+    assert lines[0] == "3 engagements\u00a0:"
     assert "Action proche" in lines[1] and "en retard" in lines[1]
     assert "Action lointaine" in lines[2] and "en retard" not in lines[2]
     assert "Action sans date" in lines[3] and "sans échéance" in lines[3]
@@ -80,4 +80,6 @@ def test_open_commitments_follow_their_owner_to_a_new_organisation(testbot):
     testbot.say("fabienne", "/member @claire org Mairie")
     text = testbot.say("fabienne", "/actions Mairie tout")
     assert "Ouvrir la salle informatique" in text and "Ancienne action" not in text
-    assert "Point d’étape #3" in testbot.say("claire", "/update #1 Clés récupérées 30%")
+    # a colleague of the owner's organisation shares news about it; its progress stays the owner's (README, rights)
+    assert "fixent l’avancement" in testbot.say("claire", "/update #1 Clés récupérées 30%")
+    assert "Point d’étape #3" in testbot.say("claire", "/update #1 Clés récupérées")

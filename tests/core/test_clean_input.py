@@ -32,10 +32,10 @@ def test_clean_name_is_one_short_line():
 
 
 def test_hostile_text_is_stored_clean_through_the_dispatcher(testbot):
-    assert "Engagement #1 enregistré : café" in testbot.say("alice", "/engage caf\udce9")
-    assert "Engagement #2 enregistré : ab" in testbot.say("alice", "/engage a\x00b")
+    assert "Engagement #1 enregistré\u00a0: café" in testbot.say("alice", "/engage caf\udce9")
+    assert "Engagement #2 enregistré\u00a0: ab" in testbot.say("alice", "/engage a\x00b")
     assert "Je ne comprends pas le filtre" in testbot.say("alice", "/actions @\x00")
-    assert "Engagement #3 enregistré : rouge titre" in testbot.say("alice", "/engage \x1b[31mrouge\x1b[0m titre")
+    assert "Engagement #3 enregistré\u00a0: rouge titre" in testbot.say("alice", "/engage \x1b[31mrouge\x1b[0m titre")
     listing = testbot.say("bob", "/actions")
     assert "\x1b" not in listing and "\x00" not in listing and "café" in listing
 
@@ -44,7 +44,7 @@ def test_a_flood_of_filters_is_bounded(testbot):
     testbot.say("alice", "/engage Rapport")
     assert "1 engagement" in testbot.say("bob", "/actions " + " ".join(["@alice"] * 2800))  # repeats count once
     many = " ".join(f"@m{n:04d}" for n in range(2800))
-    assert "Cela fait trop de filtres (2800 ; 12 au plus)." in testbot.say("bob", f"/actions {many}")
+    assert "Cela fait trop de filtres (2800\u202f; 12 au plus)." in testbot.say("bob", f"/actions {many}")
 
 
 def test_an_unexpected_failure_is_said_in_the_members_language(testbot):

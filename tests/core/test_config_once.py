@@ -143,7 +143,7 @@ def test_commands_use_the_settings_read_at_start(testbot, monkeypatch):
     assert testbot.dispatcher.config.schedules.meeting_minutes == 90
     assert "les résumés personnels sont désactivés" in testbot.say("fabienne", "/digest me on")
     planned = testbot.say("fabienne", "/meeting COPIL jeudi 3 décembre 2026 14h salle du conseil")
-    assert "L’ordre du jour sera publié le mardi 1 décembre 2026 à 14:00" in planned
+    assert "L’ordre du jour sera publié le mardi 1er décembre 2026 à 14:00" in planned
     assert "Quelque chose" not in testbot.say("fabienne", "/schedule")
     assert "Quelque chose" not in testbot.say("fabienne", "/digest")
     assert "Quelque chose" not in testbot.say("fabienne", "/agenda")

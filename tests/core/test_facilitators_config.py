@@ -22,4 +22,4 @@ def test_a_configured_facilitator_cannot_be_demoted_by_a_command(testbot):
     testbot.say("fabienne", "/member @alice role facilitator")
     reply = testbot.say("alice", "/member @fabienne role partner")
     assert "fait partie de l’animation dans la configuration (community.facilitators)" in reply
-    assert "Alice a maintenant le rôle : partenaire." in testbot.say("fabienne", "/member @alice role partner")
+    assert "Alice a maintenant le rôle\u00a0: partenaire." in testbot.say("fabienne", "/member @alice role partner")

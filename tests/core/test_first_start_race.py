@@ -75,4 +75,4 @@ def test_long_organisation_names_set_twice_do_not_collide(testbot):
     long_name = "Association " + "très " * 80
     first = testbot.say("fabienne", f"/member @alice org {long_name}")
     second = testbot.say("fabienne", f"/member @alice org {long_name}")
-    assert first == second and "Alice fait désormais partie de Association très" in second
+    assert first == second and "Alice fait désormais partie d’Association très" in second

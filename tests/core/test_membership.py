@@ -181,7 +181,7 @@ def test_whoami_lists_the_members_circles(store, clock):
     room(dispatcher, COPIL, "alice")
     room(dispatcher, GT, "alice")
     text = say(dispatcher, "alice", "/whoami", channel="matrix:!dm-alice:hs", direct=True)
-    assert "Vos instances : COPIL, GT Mobilité." in text
+    assert "Vos instances\u00a0: COPIL, GT Mobilité." in text
 
 
 def test_show_gives_any_item_to_read_in_full(store, clock):
@@ -190,8 +190,8 @@ def test_show_gives_any_item_to_read_in_full(store, clock):
     long_text = " ".join(f"mot{n}" for n in range(900))  # about 6,000 characters
     say(dispatcher, "alice", f"/info {long_text}")
     shown = say(dispatcher, "bob", "/show #1")
-    assert "#1 : une annonce de Alice" in shown
-    assert long_text in shown and "Confirmez votre lecture : /read #1" in shown
+    assert "#1\u00a0: une annonce d’Alice" in shown
+    assert long_text in shown and "Confirmez votre lecture\u00a0: /read #1" in shown
     say(dispatcher, "bob", "/read #1")
     assert "Vous avez confirmé l’avoir lu." in say(dispatcher, "bob", "/show #1")
     assert "une instance dont vous ne faites pas partie" in say(dispatcher, "oscar", "/show #1", channel=GT)

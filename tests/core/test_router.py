@@ -63,7 +63,7 @@ def test_an_unexpected_error_is_said_and_rolls_everything_back(testbot):
 
     testbot.dispatcher.router.add(Command("broken", broken, (Param("what", "text"),), "/broken", "test"))
     text = testbot.say("alice", "/broken Une action")
-    assert "Un problème est survenu de mon côté ; rien n’a été modifié." in text
+    assert "Un problème est survenu de mon côté\u202f; rien n’a été modifié." in text
     with testbot.store.unit_of_work() as session:
         assert session.scalar(select(func.count()).select_from(Item)) == 0
 

@@ -40,8 +40,8 @@ def test_unit_words_stay_in_english_titles(text, title, day):
 
 def test_engage_says_what_it_did_not_understand(testbot):
     reply = testbot.say("alice", "/engage Rapport d'ici le 32 décembre 10h")
-    assert "Engagement #1 enregistré : Rapport (COPIL)." in reply
-    assert "« le 32 décembre 10h »" in reply
+    assert "Engagement #1 enregistré\u00a0: Rapport (COPIL)." in reply
+    assert "«\u202fle 32 décembre 10h\u202f»" in reply
 
 
 def test_a_meeting_on_an_impossible_day_is_not_planned(testbot):

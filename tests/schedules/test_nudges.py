@@ -46,13 +46,13 @@ def test_nudges_over_two_weeks(world):
     nudges = nudges_by_day(world)
     alice = nudges["Alice"]
     assert "#2 Dossier Beta arrive à échéance dans 3 jours, le lundi 30 novembre 2026." in alice["Fri 27"]
-    assert "#1 Dossier Alpha arrive à échéance dans 3 jours, le mardi 1 décembre 2026." in alice["Sat 28"]
+    assert "#1 Dossier Alpha arrive à échéance dans 3 jours, le mardi 1er décembre 2026." in alice["Sat 28"]
     assert "#2 Dossier Beta arrive à échéance demain, lundi 30 novembre 2026." in alice["Sun 29"]
     monday = alice["Mon 30"]  # grouped: one message, two reasons
-    assert monday.startswith("👋 Bonjour Alice, un petit rappel de Relais :")
-    assert "#1 Dossier Alpha arrive à échéance demain, mardi 1 décembre 2026." in monday
-    assert "1 élément attend votre confirmation de lecture depuis plus de 3 jours : #3." in monday
-    assert monday.endswith("Pour ne plus recevoir ces rappels : /nudges off.")
+    assert monday.startswith("👋 Bonjour Alice, un petit rappel de Relais\u00a0:")
+    assert "#1 Dossier Alpha arrive à échéance demain, mardi 1er décembre 2026." in monday
+    assert "1 élément attend votre confirmation de lecture depuis plus de 3 jours\u00a0: #3." in monday
+    assert monday.endswith("Pour ne plus recevoir ces rappels\u00a0: /nudges off.")
     assert (
         "#2 Dossier Beta était attendu pour le lundi 30 novembre 2026. Dites où vous en êtes avec /update #2"
         in alice["Tue 01"]
@@ -63,7 +63,7 @@ def test_nudges_over_two_weeks(world):
     assert overdue_b == ["Tue 01", "Tue 08"]
     unread = [day for day, text in alice.items() if "confirmation" in text]
     assert unread == ["Mon 30", "Thu 03"]  # when the update, then Monday's recap, cross 3 days unread
-    assert "2 éléments attendent votre confirmation de lecture depuis plus de 3 jours : #" in alice["Thu 03"]
+    assert "2 éléments attendent votre confirmation de lecture depuis plus de 3 jours\u00a0: #" in alice["Thu 03"]
     assert "Carla" not in nudges and "Dan" not in nudges  # /nudges off, muted
     assert "#6 File Echo is due tomorrow, Sunday 29 November 2026." in nudges["Erin"]["Sat 28"]
     assert nudges["Erin"]["Sat 28"].startswith("👋 Hello Erin, a gentle reminder from Relais:")
@@ -89,9 +89,9 @@ def test_personal_digest_goes_to_those_who_asked(world):
     assert len(digests) == 1 and len(digests[0].posts) == 1 and digests[0].posts[0].target == "direct"
     text = to_plain(digests[0].posts[0].text)
     assert text.startswith("📬 Votre résumé de la semaine, Alice")
-    assert "À lire\n• #2 Bob : « Compte rendu disponible »" in text
+    assert "À lire\n• #2 Bob\u00a0: «\u202fCompte rendu disponible\u202f»" in text
     assert "Vos engagements à échéance dans les 7 jours\n• #1 Dossier Alpha — Alice" in text
-    assert text.endswith("Pour ne plus recevoir ce résumé : /digest me off.")
+    assert text.endswith("Pour ne plus recevoir ce résumé\u00a0: /digest me off.")
 
 
 def test_someone_who_left_every_circle_is_not_written_to(world):

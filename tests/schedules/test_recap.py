@@ -55,15 +55,15 @@ def test_recap_in_french_reads_naturally(world):
         "📋 Récapitulatif de la semaine — COPIL\nDu lundi 23 novembre 2026 au lundi 30 novembre 2026."
     )
     assert "Nouveaux engagements (3)" in text
-    assert "#1 Envoyer le compte rendu — Alice · échéance dépassée : vendredi 27 novembre 2026" in text
+    assert "#1 Envoyer le compte rendu — Alice · échéance dépassée\u00a0: vendredi 27 novembre 2026" in text
     assert "Terminés (1) 🎉\n• #2 Réserver la salle — Bob" in text
-    assert "Points d’étape et annonces (2)" in text and "#5 Alice : « Les inscriptions sont ouvertes »" in text
+    assert "Points d’étape et annonces (2)" in text and "#5 Alice\u00a0: «\u202fLes inscriptions sont ouvertes\u202f»" in text
     assert "Décisions (1)" in text and "Le forum aura lieu le 12 juin" in text
     assert "⚠️ En retard (1)\n• #1 Envoyer le compte rendu" in text
     assert "À échéance dans les 7 jours (0)" not in text
     assert "Prochaines réunions\n• #4 COPIL de rentrée — jeudi 3 décembre 2026 à 14:00 — salle du conseil" in text
     assert "Niveau d’information\nSur les 4 dernières semaines, " in text
-    assert "Peu lus : #7 (0/2)." in text  # the decision; the updates were read by Fabienne
+    assert "Peu lus\u00a0: #7 (0/2)." in text  # the decision; the updates were read by Fabienne
 
 
 def test_recap_in_english(world):
@@ -86,7 +86,7 @@ def test_quiet_circle(world):
     ("allowed", "expected"),
     [
         (False, "2 membres ont confirmé moins de la moitié de leurs lectures."),
-        (True, "En retard de lecture : Alice (0/2), Bob (0/2)."),
+        (True, "En retard de lecture\u00a0: Alice (0/2), Bob (0/2)."),
     ],
 )
 def test_members_behind_are_named_only_if_the_community_allows_it(store, clock, allowed, expected):
@@ -111,10 +111,10 @@ def test_digest_commands(testbot):
     mine = testbot.say("alice", "/digest me")
     assert "Votre résumé de la semaine, Alice" in mine and "Vos engagements à échéance dans les 7 jours" in mine
     on = testbot.say("bob", "/digest me on")
-    assert "C’est noté : vous recevrez votre résumé personnel chaque lundi à 08:30, en message privé." in on
+    assert "C’est noté\u00a0: vous recevrez votre résumé personnel chaque lundi à 08:30, en message privé." in on
     assert "Ici, dans la console, tapez /digest me pour le voir." in on
     assert "plus de résumé personnel" in testbot.say("bob", "/digest me off")
-    assert "Choisissez parmi : on, off." in testbot.say("bob", "/digest me peut-être")
+    assert "Choisissez parmi\u00a0: oui, non." in testbot.say("bob", "/digest me peut-être")
     testbot.say("bob", "/lang en")
     assert "Weekly recap — COPIL" in testbot.say("bob", "/recap")
 
@@ -122,7 +122,7 @@ def test_digest_commands(testbot):
 def test_digest_off_in_the_settings(store, clock):
     world = make_world(store, clock, schedules_config(digest="off"))
     assert "les résumés personnels sont désactivés" in world.say("bob", "/digest me on")
-    assert "Résumés personnels : désactivés." in world.say("fabienne", "/schedule")
+    assert "Résumés personnels\u00a0: désactivés." in world.say("fabienne", "/schedule")
 
 
 def cli(args: list[str], stdin: str = "") -> str:
@@ -159,7 +159,7 @@ def test_relais_digest_and_agenda_print_the_posts(tmp_path):
     assert "🗓️ Ordre du jour — COPIL de rentrée" in agenda and "Bilan — proposé par fabienne" in agenda
     assert "Agenda — COPIL de rentrée" in cli(["--config", config, "agenda", "#2", "--lang", "en", "--db", url])
     bad = CliRunner().invoke(main, ["--config", config, "digest", "--circle", "nope", "--db", url])
-    assert bad.exit_code != 0 and "aucune instance ne s’appelle « nope »" in bad.output
+    assert bad.exit_code != 0 and "aucune instance ne s’appelle «\u202fnope\u202f»" in bad.output
     missing = CliRunner().invoke(main, ["--config", config, "agenda", "#1", "--db", url])
     assert missing.exit_code != 0 and "#1 n’est pas une réunion" in missing.output
     schedule = cli(

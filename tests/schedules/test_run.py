@@ -101,8 +101,8 @@ def test_downtime_inside_the_grace_window_posts_once_marked_late(world):
     assert status[("nudges", "Mon 09:30")] == "late"
     assert status[("nudges", "Fri 09:30")] == status[("nudges", "Sat 09:30")] == "missed"
     copil = to_plain(next(o.posts[0].text for o in outcomes if o.kind == "recap" and "COPIL" in o.posts[0].text))
-    assert "Publié en retard : prévu le lundi 30 novembre 2026 à 09:00, pendant un arrêt de Relais." in copil
-    assert "Pour l’animation : non publié pendant un arrêt de Relais" in copil
+    assert "Publié en retard\u00a0: prévu le lundi 30 novembre 2026 à 09:00, pendant un arrêt de Relais." in copil
+    assert "Pour l’animation\u00a0: non publié pendant un arrêt de Relais" in copil
     assert "les relances, prévues le vendredi 27 novembre 2026 à 09:30" in copil
     gt = to_plain(next(o.posts[0].text for o in outcomes if o.kind == "recap" and "GT" in o.posts[0].text))
     assert "relances" not in gt  # community-wide misses go to the default circle's recap only
@@ -123,11 +123,11 @@ def test_downtime_beyond_the_grace_window_is_recorded_missed_and_reported_once(w
         recap_items = session.scalar(select(func.count()).select_from(Item).where(Item.kind == "recap"))
     assert recap_items == 0
     schedule = world.say("fabienne", "/schedule")
-    assert "Non publié pendant un arrêt de Relais (30 derniers jours) :" in schedule
+    assert "Non publié pendant un arrêt de Relais (30 derniers jours)\u00a0:" in schedule
     assert "le récapitulatif hebdomadaire de COPIL, prévu le lundi 30 novembre 2026 à 09:00" in schedule
     later = world.until(paris(2026, 12, 7, 9))
     copil = to_plain(next(o.posts[0].text for o in later if o.kind == "recap" and "— COPIL" in o.posts[0].text))
-    assert "Pour l’animation : non publié pendant un arrêt de Relais" in copil
+    assert "Pour l’animation\u00a0: non publié pendant un arrêt de Relais" in copil
     assert "le récapitulatif hebdomadaire de COPIL, prévu le lundi 30 novembre 2026 à 09:00" in copil
     assert "l’ordre du jour de la réunion #" in copil and "un rappel de la réunion #" in copil
     assert "les résumés personnels, prévus le lundi 30 novembre 2026 à 08:30" in copil
@@ -168,7 +168,7 @@ def test_a_failure_while_writing_leaves_nothing_and_is_retried(world, monkeypatc
 def test_pause_and_resume(world):
     setup_week(world)
     assert "Seule l’animation" in world.say("alice", "/schedule pause")
-    assert "⏸️ Suspendus : les récapitulatifs, ordres du jour et rappels de COPIL." in world.say(
+    assert "⏸️ Suspendus\u00a0: les récapitulatifs, ordres du jour et rappels de COPIL." in world.say(
         "fabienne", "/schedule pause #copil"
     )
     assert "Déjà suspendus" in world.say("fabienne", "/schedule pause #copil")
@@ -177,7 +177,7 @@ def test_pause_and_resume(world):
     by_kind = {(o.kind, o.status) for o in outcomes if o.kind in ("recap", "agenda", "reminder")}
     assert ("recap", "paused") in by_kind and ("recap", "posted") in by_kind  # COPIL paused, GT posted
     assert ("agenda", "paused") in by_kind and ("reminder", "paused") in by_kind
-    assert "▶️ De nouveau actifs : les récapitulatifs, ordres du jour et rappels de COPIL." in world.say(
+    assert "▶️ De nouveau actifs\u00a0: les récapitulatifs, ordres du jour et rappels de COPIL." in world.say(
         "fabienne", "/schedule resume #copil"
     )
     later = world.until(paris(2026, 12, 7, 9))
@@ -222,7 +222,7 @@ def test_schedule_lists_what_will_be_posted_where_and_when(world):
     setup_week(world)
     world.say("fabienne", "/meeting Point d'étape #gt mardi 10h")
     out = world.say("fabienne", "/schedule")
-    assert out.startswith("Ce que Relais va publier dans les 7 prochains jours :")
+    assert out.startswith("Ce que Relais va publier dans les 7 prochains jours\u00a0:")
     lines = out.split("\n")
     assert "• lundi 30 novembre 2026 à 09:00 — récapitulatif de la semaine — COPIL (matrix)" in lines
     assert "• lundi 30 novembre 2026 à 09:00 — récapitulatif de la semaine — GT Mobilité (matrix)" in lines
@@ -230,12 +230,12 @@ def test_schedule_lists_what_will_be_posted_where_and_when(world):
         "• lundi 30 novembre 2026 à 10:00 — ordre du jour de la réunion #5 Point d'étape — GT Mobilité (matrix)"
         in lines
     )
-    assert "• mardi 1 décembre 2026 à 09:00 — rappel de la réunion #5 Point d'étape — GT Mobilité (matrix)" in lines
+    assert "• mardi 1er décembre 2026 à 09:00 — rappel de la réunion #5 Point d'étape — GT Mobilité (matrix)" in lines
     assert (
         "• mercredi 2 décembre 2026 à 14:00 — ordre du jour de la réunion #1 COPIL de rentrée — COPIL (matrix)" in lines
     )
-    assert "• Résumés personnels : chaque lundi à 08:30, en message privé au 1 membre qui l’a demandé." in lines
-    assert "• Relances : tous les jours à 09:30, en message privé, une par jour et par membre au plus." in lines
+    assert "• Résumés personnels\u00a0: chaque lundi à 08:30, en message privé au 1 membre qui l’a demandé." in lines
+    assert "• Relances\u00a0: tous les jours à 09:30, en message privé, une par jour et par membre au plus." in lines
     world.say("alice", "/nudges off")
     world.say("fabienne", "/lang en")
     english = world.say("fabienne", "/schedule")
