@@ -42,7 +42,7 @@ from commands import build_router
 from tests.conftest import make_config
 
 README = Path(__file__).resolve().parents[2] / "README.md"
-ROLES = ("stranger", "other circle", "owner / author", "partner", "muted", "facilitator")
+ROLES = ("stranger", "other circle", "owner / author", "colleague", "partner", "muted", "facilitator")
 
 
 def rights_table() -> list[tuple[str, dict[str, bool]]]:
@@ -84,7 +84,8 @@ class Platform:
 
 
 PLATFORMS = (Platform("matrix"), Platform("slack"))
-WHERE = {"paula": "copil", "quentin": "copil", "mona": "copil", "oscar": "gt"}  # the others write directly
+WHERE = {"paula": "copil", "quentin": "copil", "cora": "copil", "cyril": "copil", "mona": "copil", "oscar": "gt"}
+# the others write directly; Cora works with Paula (Mairie), Cyril with Quentin (Centre social)
 
 
 @dataclass
@@ -119,7 +120,7 @@ def make_world(store: Store, clock: FixedClock, platform: Platform) -> World:
     dispatcher.setup()
     with store.unit_of_work() as session:
         community = dispatcher.community(session)
-        for circle, people in (("copil", ("paula", "quentin", "mona")), ("gt", ("oscar",))):
+        for circle, people in (("copil", ("paula", "quentin", "cora", "cyril", "mona")), ("gt", ("oscar",))):
             listed = {platform.identity(who): who.capitalize() for who in people}
             sync_channel(session, community, platform.room(circle), listed, config, clock.now())
     world = World(dispatcher, platform)
@@ -128,6 +129,10 @@ def make_world(store: Store, clock: FixedClock, platform: Platform) -> World:
         ("quentin", "/info Le prochain COPIL a lieu à la mairie"),
         ("fabienne", "/meeting COPIL de rentrée jeudi 3 décembre 14h #copil salle du conseil"),
         ("fabienne", "/member @mona mute"),
+        ("fabienne", "/member @paula org Mairie"),
+        ("fabienne", "/member @cora org Mairie"),
+        ("fabienne", "/member @quentin org Centre social"),
+        ("fabienne", "/member @cyril org Centre social"),
     ):
         assert world.send(who, line).ok, line
     return world
@@ -171,6 +176,7 @@ def actor_for(role: str, line: str) -> str:
         "stranger": "sacha",
         "other circle": "oscar",
         "owner / author": "quentin" if about_item else "paula",
+        "colleague": "cyril" if about_item else "cora",
         "partner": "paula" if about_item else "quentin",
         "muted": "mona",
         "facilitator": "fabienne",
