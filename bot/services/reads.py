@@ -7,15 +7,16 @@ author and muted members.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.models import (
     Acknowledgement,
+    Circle,
     CircleMember,
     Item,
     Member,
@@ -116,6 +117,92 @@ def unread_ids(session: Session, member: Member) -> list[int]:
     return list(session.scalars(statement))
 
 
+@dataclass(frozen=True)
+class Unread:
+    """An item a member has not confirmed reading: enough to order and date it (load_items gives the rest)."""
+
+    id: int
+    number: int
+    created_at: datetime
+
+
+FIRST_WINDOW = 2048  # item numbers read first; the window doubles for members who need more
+
+
+def newest_unread(
+    session: Session, community_id: int, member_ids: Collection[int], limit: int
+) -> dict[int, list[Unread]]:
+    """Each member's `limit` newest unacknowledged items, newest first: the first `limit` of
+    unread_ids, for many members at once.
+
+    Read backwards through the community's numbers in windows: the newest FIRST_WINDOW numbers for
+    everyone, then for each member still short of `limit` a window as deep as their own pace of
+    unread items says they need (members with the same need share a query), until the start of
+    their oldest membership. A window is one indexed query that returns only what is unread in it,
+    so the cost follows how far back each member's last `limit` unread items go, not the history
+    (unless someone has read everything).
+    """
+    found: dict[int, list[Unread]] = {member: [] for member in member_ids}
+    if not found or limit <= 0:
+        return found
+    oldest: dict[int, int] = {}  # member -> the first number of their oldest membership
+    for member, start in session.execute(
+        select(CircleMember.member_id, func.min(CircleMember.audience_from))
+        .join(Circle, Circle.id == CircleMember.circle_id)
+        .where(Circle.community_id == community_id, CircleMember.member_id.in_(list(found)))
+        .group_by(CircleMember.member_id)
+    ):
+        oldest[member] = start
+    top = int(session.scalar(select(func.max(Item.number)).where(Item.community_id == community_id)) or 0)
+    window = {member: (top, FIRST_WINDOW) for member in oldest}  # member -> (high, size) of their next window
+    while window:
+        groups: dict[tuple[int, int], list[int]] = {}
+        for member, key in window.items():
+            groups.setdefault(key, []).append(member)
+        window = {}
+        for (high, size), members in groups.items():
+            low = max(high - size, min(oldest[member] for member in members) - 1, 0)
+            rows: dict[int, list[Unread]] = {}
+            for member, item_id, number, created_at in session.execute(
+                _unread_in(community_id, low, high, sorted(members))
+            ).tuples():
+                rows.setdefault(member, []).append(Unread(item_id, number, created_at))
+            for member in members:
+                mine = found[member]
+                more = sorted(rows.get(member, ()), key=lambda row: row.number, reverse=True)
+                mine += more[: limit - len(mine)]
+                if len(mine) < limit and low >= oldest[member] and low > 0:
+                    window[member] = (low, _next_size(top - low, len(mine), limit))
+    return found
+
+
+def _next_size(scanned: int, have: int, limit: int) -> int:
+    """How many more numbers to read for a member who found `have` of `limit` in `scanned`: what
+    their pace says, with a margin, rounded up to a step (members with the same need share a query)."""
+    wanted = 2 * scanned if have == 0 else (limit - have) * scanned * 9 // (8 * have) + 1
+    step = FIRST_WINDOW // 4
+    return -(-wanted // step) * step
+
+
+def _unread_in(community_id: int, low: int, high: int, member_ids: list[int]) -> Select[tuple[int, int, int, datetime]]:
+    """(member, item id, number, created) of what the members have not acknowledged among the items
+    numbered in (low, high]: the same conditions as unread_ids."""
+    return (
+        select(CircleMember.member_id, Item.id, Item.number, Item.created_at)
+        .join(CircleMember, CircleMember.circle_id == Item.circle_id)
+        .where(
+            Item.community_id == community_id,
+            Item.must_read.is_(True),
+            Item.number > low,
+            Item.number <= high,
+            CircleMember.member_id.in_(member_ids),
+            in_audience_window(Item.number),
+            or_(Item.author_id.is_(None), Item.author_id != CircleMember.member_id),
+            ~_current_ack(Item.id, CircleMember.member_id),
+        )
+    )
+
+
 def load_items(session: Session, item_ids: Sequence[int]) -> list[Item]:
     """Items by id, in the order given."""
     if not item_ids:
@@ -125,9 +212,11 @@ def load_items(session: Session, item_ids: Sequence[int]) -> list[Item]:
 
 
 def unread_items(session: Session, member: Member, limit: int | None = 20) -> list[Item]:
-    """The member's unacknowledged items, newest first."""
-    ids = unread_ids(session, member)
-    return load_items(session, ids if limit is None else ids[:limit])
+    """The member's unacknowledged items, newest first (the newest `limit`, or all with None)."""
+    if limit is None:
+        return load_items(session, unread_ids(session, member))
+    rows = newest_unread(session, member.community_id, [member.id], limit)[member.id]
+    return load_items(session, [row.id for row in rows])
 
 
 def audience(session: Session, item: Item) -> list[Member]:

@@ -1,0 +1,392 @@
+"""Issue 11 benchmark: the scheduler's rounds and the reading commands, on 1x and 10x history.
+
+One command measures everything on one database kind, each data set made once and kept
+(SQLite files in --data, PostgreSQL schemas bench_1x, bench_10x… in the --postgres database):
+
+* the personal digest round (Monday 08:30, every member asked for one) and the recap round
+  (09:00, every circle), through run_due as the scheduler runs them; target: both < 10 s;
+* the nudge round (09:30): its time, its longest write transaction, and what a chat command
+  typed meanwhile in another process (`/read #N`) waits, next to the same command with no round
+  (its floor); target: a few ms more than the floor;
+* /level (whole community), target < 500 ms, and /unread (p95 over 50 members), target < 50 ms,
+  next to /whoami (the floor: what any command costs);
+* every figure of the 10x history next to the same figure of the 1x history (its floor,
+  same current week, same run); target ≤ 1.5x.
+
+Usage: python -m bench.scale [--postgres URL] [--small] [--histories 1 10] [--data DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, event, text
+from sqlalchemy.engine import make_url
+
+from bench.community import FULL, NOW, SMALL, Shape, expected_stamp, generate, stamp
+from bot.app import App
+from bot.clock import FixedClock
+from bot.config import Config
+from bot.db import READ_OPTION, make_engine, normalise_url, upgrade
+from bot.reply import Incoming
+from relais.wiring import build_app
+from schedules.rounds import run_due
+
+DIGESTS_AT = NOW + timedelta(minutes=30)
+RECAPS_AT = NOW + timedelta(hours=1)
+NUDGES_AT = NOW + timedelta(minutes=90)
+UNREAD_RUNS = 50
+LEVEL_RUNS = 7
+
+
+@dataclass
+class Figures:
+    """One history's figures (seconds for rounds, milliseconds for commands)."""
+
+    label: str
+    counts: dict[str, int] = field(default_factory=dict)
+    values: dict[str, float] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+
+
+def config_for(url: str) -> Config:
+    return replace(
+        Config(),
+        community_name="Bench",
+        language="fr",
+        timezone="Europe/Paris",
+        database_url=url,
+        facilitators=("console:m1",),
+        default_circle="Cercle 1",
+    )
+
+
+# Data sets
+
+
+def sqlite_dataset(folder: Path, shape: Shape, log: Callable[[str], None]) -> str:
+    name = "small" if shape.members < FULL.members else "full"
+    path = folder / f"community-{name}-{shape.history:g}x.db"
+    url = f"sqlite:///{path}"
+    if not path.exists() or stamp(url) != expected_stamp(shape):
+        for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            leftover.unlink(missing_ok=True)
+        folder.mkdir(parents=True, exist_ok=True)
+        log(f"generating {path} (once; about a minute per 1x of history)…")
+        generate(url, shape)
+    return url
+
+
+def postgres_dataset(server: str, shape: Shape, log: Callable[[str], None]) -> str:
+    name = "small_" if shape.members < FULL.members else ""
+    schema = f"bench_{name}{shape.history:g}x".replace(".", "_")
+    url = str(make_url(normalise_url(server)).update_query_dict({"options": f"-csearch_path={schema}"}))
+    url = make_url(url).render_as_string(hide_password=False)
+    if stamp(url) != expected_stamp(shape):
+        admin = make_engine(server)
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        admin.dispose()
+        log(f"generating schema {schema} (once; a few minutes per 1x of history)…")
+        generate(url, shape)
+    return url
+
+
+def reset(engine: Engine) -> None:
+    """Remove what an earlier run wrote (items, occurrences, outbox rows, acknowledgements after NOW)."""
+    since = {"since": NOW}
+    with engine.begin() as connection:
+        later = "SELECT id FROM items WHERE created_at >= :since"
+        connection.execute(text(f"DELETE FROM message_refs WHERE item_id IN ({later})"), since)
+        connection.execute(text("DELETE FROM outbox"))
+        connection.execute(text(f"DELETE FROM acknowledgements WHERE item_id IN ({later})"), since)
+        connection.execute(text("DELETE FROM acknowledgements WHERE at >= :since"), since)
+        connection.execute(text("DELETE FROM occurrences WHERE due_at >= :since"), since)
+        connection.execute(text("UPDATE occurrences SET reported_at = NULL WHERE reported_at >= :since"), since)
+        connection.execute(text("DELETE FROM items WHERE created_at >= :since"), since)
+        connection.execute(text("DELETE FROM processed_events"))
+        connection.execute(text("UPDATE communities SET next_number = (SELECT max(number) FROM items)"))
+
+
+# Measuring
+
+
+@contextmanager
+def transactions(engine: Engine) -> Iterator[list[tuple[bool, float]]]:
+    """Every transaction's (wrote, seconds) while inside: `wrote` is False for read-only units of work."""
+    found: list[tuple[bool, float]] = []
+
+    def begin(connection: Any) -> None:
+        connection.info["bench_began"] = time.perf_counter()
+
+    def end(connection: Any) -> None:
+        began = connection.info.pop("bench_began", None)
+        if began is not None:
+            reading = bool(connection.get_execution_options().get(READ_OPTION))
+            found.append((not reading, time.perf_counter() - began))
+
+    event.listen(engine, "begin", begin)
+    event.listen(engine, "commit", end)
+    event.listen(engine, "rollback", end)
+    try:
+        yield found
+    finally:
+        event.remove(engine, "begin", begin)
+        event.remove(engine, "commit", end)
+        event.remove(engine, "rollback", end)
+
+
+def timed(action: Callable[[], object], runs: int) -> list[float]:
+    samples = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        action()
+        samples.append((time.perf_counter() - began) * 1000)
+    return sorted(samples)
+
+
+def p95(samples: Sequence[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[max(int(len(ordered) * 0.95 + 0.5) - 1, 0)] if ordered else 0.0
+
+
+def command(app: App, member: int, circle: int, line: str) -> str:
+    """A command typed by a member in one of their circles' channels (so that nothing joins them)."""
+    reply = app.dispatcher.handle(
+        Incoming(identity=f"console:m{member}", text=line, channel=f"console:cercle-{circle}")
+    )
+    assert reply is not None and reply.ok, (line, reply)
+    return reply.text
+
+
+def readers(app: App, count: int) -> list[tuple[int, int]]:
+    """(member, circle) for `count` members spread over the community, each in a circle they are in."""
+    with app.store.unit_of_work(reading=True) as session:
+        rows = session.execute(
+            text("SELECT member_id, min(circle_id) FROM circle_members WHERE left_at IS NULL GROUP BY member_id")
+        ).all()
+    step = max(len(rows) // count, 1)
+    return [(int(m), int(c)) for m, c in rows[::step][:count]]
+
+
+def _probe(url: str, pairs: list[tuple[int, int, int]], ready: Any, stop: Any, results: Any) -> None:
+    """Another process typing `/read #N` every 20 ms until told to stop; sends back the latencies."""
+    app = build_app(config_for(url), clock=FixedClock(NUDGES_AT))
+    latencies: dict[str, list[float]] = {"quiet": [], "round": []}
+    phase = "quiet"
+    index = 0
+    ready.set()
+    while True:
+        if stop.is_set():
+            break
+        if phase == "quiet" and results.poll():
+            phase = results.recv()
+        member, number, circle = pairs[index % len(pairs)]
+        index += 1
+        began = time.perf_counter()
+        app.dispatcher.handle(
+            Incoming(identity=f"console:m{member}", text=f"/read #{number}", channel=f"console:cercle-{circle}")
+        )
+        latencies[phase].append((time.perf_counter() - began) * 1000)
+        stop.wait(0.02)
+    app.close()
+    results.send(latencies)
+
+
+def probe_pairs(app: App, count: int = 400) -> list[tuple[int, int, int]]:
+    """(member, item number, circle): items of the last week in a circle of the member."""
+    with app.store.unit_of_work(reading=True) as session:
+        rows = session.execute(
+            text(
+                "SELECT cm.member_id, i.number, i.circle_id FROM items i "
+                "JOIN circle_members cm ON cm.circle_id = i.circle_id "
+                "WHERE i.must_read AND i.created_at >= :since AND cm.left_at IS NULL "
+                "AND (i.author_id IS NULL OR i.author_id <> cm.member_id) "
+                "ORDER BY i.number DESC, cm.member_id LIMIT :count"
+            ),
+            {"since": NOW - timedelta(days=7), "count": count},
+        ).all()
+    return [(int(m), int(n), int(c)) for m, n, c in rows]
+
+
+def run_round(app: App, clock: FixedClock, at: datetime, kind: str, figures: Figures) -> list[tuple[bool, float]]:
+    clock.set(at)
+    with transactions(app.store.engine) as seen:
+        began = time.perf_counter()
+        outcomes = run_due(app, app.config, at)
+        figures.values[f"{kind} round"] = time.perf_counter() - began
+    mine = [outcome for outcome in outcomes if outcome.kind == kind]
+    assert mine, f"no {kind} occurrence was due at {at}"
+    assert all(outcome.status in ("posted", "empty") for outcome in mine), mine
+    figures.counts[f"{kind} posts"] = sum(len(outcome.posts) for outcome in mine)
+    writes = [seconds for wrote, seconds in seen if wrote]
+    figures.values[f"{kind} longest write"] = max(writes, default=0.0) * 1000
+    return seen
+
+
+def measure(url: str, label: str) -> Figures:
+    figures = Figures(label)
+    engine = make_engine(url)
+    upgrade(engine)
+    reset(engine)
+    with engine.connect() as connection:
+        for table in ("items", "acknowledgements", "commitments"):
+            figures.counts[table] = int(connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
+    engine.dispose()
+    clock = FixedClock(NOW)
+    app = build_app(config_for(url), clock=clock)
+    try:
+        run_round(app, clock, DIGESTS_AT, "digest", figures)
+        run_round(app, clock, RECAPS_AT, "recap", figures)
+        _nudges(app, clock, url, figures)
+        clock.set(NUDGES_AT + timedelta(minutes=5))
+        people = readers(app, UNREAD_RUNS)
+        who = iter(people * 2)
+        figures.values["/whoami p95"] = p95(timed(lambda: command(app, *next(who), "/whoami"), UNREAD_RUNS))
+        level = timed(lambda: command(app, 1, 1, "/level"), LEVEL_RUNS)
+        figures.values["/level median"] = statistics.median(level)
+        figures.values["/level max"] = level[-1]
+        who = iter(people * 2)
+        unread = timed(lambda: command(app, *next(who), "/unread"), UNREAD_RUNS)
+        figures.values["/unread median"] = statistics.median(unread)
+        figures.values["/unread p95"] = p95(unread)
+    finally:
+        app.close()
+    return figures
+
+
+def _nudges(app: App, clock: FixedClock, url: str, figures: Figures) -> None:
+    context = multiprocessing.get_context("spawn")
+    ready, stop = context.Event(), context.Event()
+    parent, child = context.Pipe()
+    pairs = probe_pairs(app)
+    worker = context.Process(target=_probe, args=(url, pairs, ready, stop, child), daemon=True)
+    worker.start()
+    try:
+        if not ready.wait(120):
+            raise RuntimeError("the probe process did not start")
+        quiet_until = time.perf_counter() + 1.0
+        while time.perf_counter() < quiet_until:  # the probe types alone for a second: its floor
+            stop.wait(0.05)
+        parent.send("round")
+        run_round(app, clock, NUDGES_AT, "nudges", figures)
+    finally:
+        stop.set()
+        latencies = parent.recv() if parent.poll(120) else {"quiet": [], "round": []}
+        worker.join(30)
+    quiet, during = latencies["quiet"], latencies["round"]
+    figures.values["probe quiet max"] = max(quiet, default=0.0)
+    figures.values["probe quiet p95"] = p95(quiet)
+    figures.values["probe round max"] = max(during, default=0.0)
+    figures.values["probe round p95"] = p95(during)
+    figures.counts["probe commands"] = len(during)
+
+
+# Report
+
+
+ROWS: list[tuple[str, str, str, str]] = [
+    # (key, label, unit, target)
+    ("digest round", "digest round, every member (08:30)", "s", "with recaps < 10 s"),
+    ("recap round", "recap round, every circle (09:00)", "s", "with digests < 10 s"),
+    ("recaps + digests", "recaps + digests", "s", "< 10 s"),
+    ("nudges round", "nudge round, every member (09:30)", "s", ""),
+    ("digest longest write", "digest round: longest write transaction", "ms", "a few ms"),
+    ("recap longest write", "recap round: longest write transaction", "ms", "a few ms"),
+    ("nudges longest write", "nudge round: longest write transaction", "ms", "a few ms"),
+    ("probe round max", "/read typed during the nudge round: max", "ms", "floor + a few ms"),
+    ("probe round p95", "/read typed during the nudge round: p95", "ms", "floor + a few ms"),
+    ("/level median", "/level, whole community: median", "ms", "< 500 ms"),
+    ("/level max", "/level, whole community: max", "ms", "< 500 ms"),
+    ("/unread median", "/unread: median", "ms", "< 50 ms"),
+    ("/unread p95", "/unread: p95", "ms", "< 50 ms"),
+]
+FLOORS = {
+    "probe round max": "probe quiet max",
+    "probe round p95": "probe quiet p95",
+    "/unread p95": "/whoami p95",
+    "/unread median": "/whoami p95",
+}
+LIMITS = {
+    "recaps + digests": 10.0,
+    "/level median": 500.0,
+    "/level max": 500.0,
+    "/unread median": 50.0,
+    "/unread p95": 50.0,
+}
+HISTORY_BOUND = {"digest round", "recap round", "nudges round", "/level median", "/unread p95", "/unread median"}
+
+
+def report(results: list[Figures], database: str, out: Callable[[str], None]) -> bool:
+    """Print each figure next to its target and floor; True when every target is met."""
+    for figures in results:
+        figures.values["recaps + digests"] = figures.values["recap round"] + figures.values["digest round"]
+    base = results[0]
+    sizes = "; ".join(f"{f.label}: " + ", ".join(f"{v:,} {k}" for k, v in f.counts.items()) for f in results)
+    out(f"\n{database}: {sizes}")
+    head = f"{'figure':44s}" + "".join(f"{f.label:>14s}" for f in results)
+    if len(results) > 1:
+        head += f"{'ratio':>8s}"
+    out(head + "   floor / target")
+    met = True
+    for key, label, unit, target in ROWS:
+        cells = []
+        for figures in results:
+            value = figures.values.get(key)
+            cells.append(f"{value:11.3f} {unit:2s}" if unit == "s" else f"{value:11.1f} {unit:2s}")
+        line = f"{label:44s}" + "".join(f"{cell:>14s}" for cell in cells)
+        notes = []
+        if len(results) > 1:
+            ratio = results[-1].values[key] / base.values[key] if base.values[key] else 0.0
+            line += f"{ratio:7.2f}x"
+            if key in HISTORY_BOUND:
+                ok = ratio <= 1.5 or results[-1].values[key] - base.values[key] < 0.002 * (1000 if unit == "ms" else 1)
+                notes.append(f"{results[-1].label} ≤ 1.5× {base.label}: {'ok' if ok else 'MISSED'}")
+                met &= ok
+        if key in FLOORS:
+            floors = ", ".join(f"{figures.values[FLOORS[key]]:.1f}" for figures in results)
+            notes.append(f"floor {FLOORS[key]} {floors} ms")
+        if key in LIMITS:
+            ok = all(figures.values[key] < LIMITS[key] for figures in results)
+            notes.append(f"{target}: {'ok' if ok else 'MISSED'}")
+            met &= ok
+        elif target and key not in FLOORS:
+            notes.append(target)
+        out(line + "   " + "; ".join(notes))
+    return met
+
+
+def main(argv: Sequence[str] | None = None, out: Callable[[str], None] = print) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--postgres", metavar="URL", help="measure on this PostgreSQL database (schemas bench_*)")
+    parser.add_argument("--small", action="store_true", help="a tiny community (the test suite's check that it runs)")
+    parser.add_argument("--histories", type=float, nargs="+", default=[1.0, 10.0], help="history multipliers")
+    parser.add_argument("--data", type=Path, default=Path(__file__).parent / "data", help="where SQLite data sets live")
+    args = parser.parse_args(argv)
+    base = SMALL if args.small else FULL
+    results = []
+    database = "PostgreSQL" if args.postgres else "SQLite"
+    for history in args.histories:
+        shape = replace(base, history=history)
+        if args.postgres:
+            url = postgres_dataset(args.postgres, shape, out)
+        else:
+            url = sqlite_dataset(args.data, shape, out)
+        out(f"measuring {database}, {history:g}x history…")
+        results.append(measure(url, f"{history:g}x"))
+    return 0 if report(results, database, out) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
