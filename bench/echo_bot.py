@@ -12,7 +12,7 @@ import asyncio
 import os
 import sys
 
-from nio import AsyncClient, AsyncClientConfig, RoomMessageText
+from nio import AsyncClient, AsyncClientConfig, MatrixRoom, RoomMessageText
 
 SYNC_FILTER = {"presence": {"not_types": ["*"]}, "room": {"timeline": {"limit": 50}}}
 
@@ -24,10 +24,10 @@ async def main(homeserver: str, user_id: str, device_id: str, token: str) -> Non
     for room_id in getattr(getattr(first, "rooms", None), "invite", {}) or {}:
         await client.join(room_id)
 
-    async def on_message(room: object, event: RoomMessageText) -> None:
+    async def on_message(room: MatrixRoom, event: RoomMessageText) -> None:
         if event.sender != user_id and event.body.startswith("!"):
             content = {"msgtype": "m.notice", "body": "echo: " + event.body}
-            await client.room_send(getattr(room, "room_id"), "m.room.message", content)
+            await client.room_send(room.room_id, "m.room.message", content)
 
     client.add_event_callback(on_message, RoomMessageText)  # type: ignore[arg-type]
     print("ready", flush=True)
