@@ -49,6 +49,11 @@ def _segments(markup: str) -> list[tuple[str, bool]]:
     return [run for run in runs if run[0]]
 
 
+def runs(markup: str) -> list[tuple[str, bool]]:
+    """The (text, is_bold) runs of markup, unescaped: for a renderer elsewhere (the console's colours)."""
+    return _segments(markup)
+
+
 def to_plain(markup: str) -> str:
     return "".join(text for text, _ in _segments(markup))
 

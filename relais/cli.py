@@ -9,14 +9,12 @@ import sys
 from pathlib import Path
 
 import click
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot import __version__
-from bot.app import App
 from bot.config import ConfigError
 from bot.db import make_engine, upgrade
-from bot.i18n import translator
-from bot.models import Commitment, Community
+from bot.models import Community
 from bot.services.community import find_community
 from relais.cli_config import config_group
 from relais.cli_schedules import agenda, digest, export_meetings
@@ -33,24 +31,6 @@ def main(ctx: click.Context, config_path: str | None) -> None:
     ctx.obj["config_path"] = config_path
 
 
-def _chat(app: App, identity: str, circle: str | None, name: str | None, banner: str | None) -> None:
-    from adapters.console import ConsoleAdapter, interactive_lines
-
-    channel = f"console:{circle}" if circle else f"console:{app.config.default_circle}"
-    console = ConsoleAdapter(
-        identity=f"console:{identity}",
-        channel=channel,
-        on_incoming=app.dispatcher.handle,
-        display_name=name,
-    )
-    if sys.stdin.isatty():
-        if banner:
-            click.echo(banner)
-        console.run(interactive_lines(f"{identity}> "), prompt="> ")
-    else:
-        console.run(sys.stdin)
-
-
 @main.command()
 @click.option("--as", "identity", required=True, help="Who you are: a name such as alice")
 @click.option("--circle", help="The circle you speak in (default: the community's default circle)")
@@ -62,41 +42,33 @@ def chat(
     ctx: click.Context, identity: str, circle: str | None, name: str | None, now: str | None, db: str | None
 ) -> None:
     """Talk to Relais as a member, one command per line (piped input works)."""
+    from relais.console import chat as console
+
     config = config_for(ctx, db)
     app = build(config, clock_for(now, config))
     try:
-        _chat(app, identity, circle, name, banner=None)
+        console(app, identity, circle, name)
     finally:
         app.close()
 
 
 @main.command()
-@click.option("--db", help="Demo database URL (default: ~/.local/share/relais/demo.db)")
+@click.option("--db", help="Demo database URL (default: demo-fr.db or demo-en.db in ~/.local/share/relais)")
 @click.option("--lang", "language", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
 @click.option("--now", help="Fix the clock at this ISO datetime")
-@click.option("--reset", is_flag=True, help="Start again from a fresh demo community")
+@click.option("--reset", is_flag=True, help="Start again from a fresh demo community (in --db too)")
 def demo(db: str | None, language: str, now: str | None, reset: bool) -> None:
     """Open the console on a sample community (no account needed)."""
-    from relais.demo import DEMO_FACILITATOR, default_demo_path, demo_config, seed_demo
+    from relais.console import chat as console
+    from relais.demo import DEMO_FACILITATOR, DEMOS, demo_place, open_demo
 
-    path = default_demo_path()
-    if reset and not db and path.exists():
-        path.unlink()
-    config = demo_config(db or f"sqlite:///{path}", language)
-    app = build(config, clock_for(now, config))
     try:
-        with app.store.unit_of_work() as session:
-            seeded = session.scalar(select(func.count()).select_from(Commitment))
-        if not seeded:
-            from relais.demo_schedules import seed_schedules_demo
-
-            seed_demo(app.dispatcher)
-            seed_schedules_demo(app.dispatcher)
-        banner = translator(language).t(
-            "Relais demo. You are Camille, the community's facilitator. "
-            "Type /help, /actions, /unread, /engage …  (/quit to leave)"
-        )
-        _chat(app, DEMO_FACILITATOR.split(":", 1)[1], "copil", "Camille", banner)
+        app = open_demo(db, language, now, reset)
+    except ConfigError as error:
+        raise fail(error, language) from error
+    try:
+        name = DEMO_FACILITATOR.split(":", 1)[1]
+        console(app, name, DEMOS[language].default_channel, "Camille", demo=demo_place(app.config.database_url))
     finally:
         app.close()
 

@@ -11,50 +11,33 @@ from datetime import timedelta
 from pathlib import Path
 
 import click
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.app import App
+from bot.config import ConfigError
 from bot.errors import Refusal
 from bot.i18n import translator
 from bot.markup import to_plain
-from bot.models import Circle, Commitment, Community, Meeting
+from bot.models import Circle, Community
 from bot.services.community import find_community
 from relais.cli_support import DB_HELP, build, cli_language, clock_for, config_for, fail
 
 RULE = "─" * 40
-SEEDED_AGO = timedelta(days=2)
 
 
-def open_app(ctx: click.Context, db: str | None, now: str | None, demo: bool) -> App:
+def open_app(ctx: click.Context, db: str | None, now: str | None, demo: bool, language: str | None = None) -> App:
+    """The app on the config's database, or with `demo` on the demo of `language` (seeded if need be)."""
     if demo:
-        from relais.demo import default_demo_path, demo_config
+        from relais.demo import open_demo
 
-        config = demo_config(db or f"sqlite:///{default_demo_path()}")
-        app = build(config, clock_for(now, config))
-        _seed_demo(app)
-        return app
+        said = language or "fr"
+        try:
+            return open_demo(db, said, now)
+        except ConfigError as error:
+            raise fail(error, said) from error
     config = config_for(ctx, db)
     return build(config, clock_for(now, config))
-
-
-def _seed_demo(app: App) -> None:
-    """Seed the demo as if it had been typed two days ago, so that the recap has a week to tell."""
-    from bot.clock import FixedClock
-    from bot.dispatch import Dispatcher
-    from relais.demo import seed_demo
-    from relais.demo_schedules import seed_schedules_demo
-
-    with app.store.unit_of_work() as session:
-        commitments = session.scalar(select(func.count()).select_from(Commitment))
-        meetings = session.scalar(select(func.count()).select_from(Meeting))
-    earlier = Dispatcher(
-        store=app.store, config=app.config, clock=FixedClock(app.clock.now() - SEEDED_AGO), router=app.dispatcher.router
-    )
-    if not commitments:
-        seed_demo(earlier)
-    if not meetings:
-        seed_schedules_demo(earlier)
 
 
 def _language(app: App, language: str | None) -> str:
@@ -101,7 +84,7 @@ def digest(
     from bot.posts.recap import build_recap
     from bot.presentation import Localiser
 
-    app = open_app(ctx, db, now, demo)
+    app = open_app(ctx, db, now, demo, language)
     try:
         said = _language(app, language)
         moment = app.clock.now()
@@ -149,7 +132,7 @@ def agenda(
             early = language or ("fr" if demo else cli_language(None, ctx.obj.get("config_path")))
             message = translator(early).t("not a meeting number: {ref}", ref=ref)
             raise click.BadParameter(message, param_hint="REF") from error
-    app = open_app(ctx, db, now, demo)
+    app = open_app(ctx, db, now, demo, language)
     try:
         said = _language(app, language)
         moment = app.clock.now()

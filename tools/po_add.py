@@ -1,7 +1,8 @@
 """Add translations to a French .po domain: `python tools/po_add.py DOMAIN FILE.py`.
 
 FILE.py defines TRANSLATIONS = {msgid: msgstr, (singular, plural): (one, many)}. Existing
-entries are kept; new ones are added; the catalog is written back sorted.
+entries are kept; new ones are added; the catalog is written back sorted, with the project's own
+header (no gettext placeholders such as FIRST AUTHOR or EMAIL@ADDRESS, Babel's defaults).
 """
 
 from __future__ import annotations
@@ -14,11 +15,33 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 
 LOCALE = Path(__file__).resolve().parent.parent / "bot" / "locale" / "fr" / "LC_MESSAGES"
+HEADER = """# French translations for Relais.
+# Copyright (C) 2026 The Relais developers
+# This file is distributed under the same license as the Relais project.
+#
+#, fuzzy
+msgid ""
+msgstr ""
+"Project-Id-Version: Relais 0.1.0\\n"
+"Language: fr\\n"
+"Plural-Forms: nplurals=2; plural=(n > 1);\\n"
+"MIME-Version: 1.0\\n"
+"Content-Type: text/plain; charset=utf-8\\n"
+"Content-Transfer-Encoding: 8bit\\n"
+"""
+
+
+def _header_end(text: str) -> int:
+    """Where the header entry ends (the first blank line)."""
+    return text.index("\n\n") + 2
 
 
 def main(domain: str, source: str) -> None:
     path = LOCALE / f"{domain}.po"
+    header = HEADER + "\n"
     if path.exists():
+        existing = path.read_text(encoding="utf-8")
+        header = existing[: _header_end(existing)]
         with path.open("rb") as handle:
             catalog = read_po(handle, locale="fr")
     else:
@@ -27,7 +50,8 @@ def main(domain: str, source: str) -> None:
     for msgid, msgstr in translations.items():
         catalog.add(msgid, msgstr)
     with path.open("wb") as handle:
-        write_po(handle, catalog, width=0, sort_output=True, omit_header=False)
+        write_po(handle, catalog, width=0, sort_output=True, omit_header=True)
+    path.write_text(header + path.read_text(encoding="utf-8"), encoding="utf-8")
 
 
 if __name__ == "__main__":

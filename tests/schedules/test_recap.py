@@ -172,10 +172,11 @@ def test_relais_digest_and_agenda_on_the_demo_community(tmp_path):
     url = f"sqlite:///{tmp_path / 'demo.db'}"
     french = cli(["digest", "--demo", "--db", url, "--now", "2026-11-30T09:00"])
     assert "📋 Récapitulatif de la semaine — COPIL" in french and "Nouveaux engagements" in french
-    assert "Prochaines réunions" in french and "COPIL de décembre" in french
-    english = cli(["agenda", "--demo", "--db", url, "--now", "2026-11-30T09:00", "--lang", "en"])
-    assert "🗓️ Agenda — COPIL de décembre" in english and "1. Proposed topics" in english
-    assert "Calendrier budgétaire 2027 — proposed by Claire (Mairie)" in english
+    assert "Prochaines réunions" in french and "COPIL de suivi" in french
+    english_url = f"sqlite:///{tmp_path / 'demo-en.db'}"  # the English demo, in its own database
+    english = cli(["agenda", "--demo", "--db", english_url, "--now", "2026-11-30T09:00", "--lang", "en"])
+    assert "🗓️ Agenda — Follow-up committee" in english and "1. Proposed topics" in english
+    assert "Next year's budget — proposed by Claire (Town hall)" in english
 
 
 def test_a_late_recap_covers_up_to_its_due_time_and_a_daily_recap_one_day(store, clock):
