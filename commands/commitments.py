@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.context import Context
 from bot.dates import parse_when
+from bot.dispatch import refusal_text
 from bot.errors import Refusal
 from bot.i18n import N_, Keywords
 from bot.markup import bold, esc
@@ -13,6 +16,7 @@ from bot.router import Param, Router
 from bot.services import engage as engaging
 from bot.services.commitments import (
     check_future,
+    check_note,
     close_commitment,
     get_commitment,
     history,
@@ -54,20 +58,39 @@ def engage(ctx: Context, what: str) -> Reply:
     return Reply.say(engagement.confirmation(ctx))
 
 
+_MORE_REFS = re.compile(r"^((?:#\d{1,9}(?:[\s,]+|$))+)(.*)$", re.DOTALL)
+
+
 def _close(ctx: Context, number: int, note: str, status: str) -> Reply:
-    commitment = get_commitment(ctx.session, ctx.community, number)
-    close_commitment(ctx.session, commitment, ctx.actor, status, note, ctx.now)
+    """Close #N, and the other numbers that follow it ("/done #3 #4 note"): each one that can be is
+    closed, and every other is said, number by number (never taken for the note)."""
+    numbers = [number]
+    more = _MORE_REFS.match(note)
+    if more:
+        numbers += [int(found) for found in re.findall(r"#(\d+)", more.group(1))]
+        note = more.group(2).strip()
+    note = check_note(note)  # a note too long refuses the whole command, before anything is closed
     message = (
         N_("🎉 #{number} {title} is done. Thank you!") if status == "done" else N_("#{number} {title} is dropped.")
     )
-    return Reply.say(ctx.t(message, number=number, title=bold(esc(commitment.title))))
+    closed: list[str] = []
+    problems: list[str] = []
+    for each in dict.fromkeys(numbers):
+        try:
+            commitment = get_commitment(ctx.session, ctx.community, each)
+            close_commitment(ctx.session, commitment, ctx.actor, status, note, ctx.now)
+        except Refusal as refused:
+            problems.append(refusal_text(ctx, refused))
+            continue
+        closed.append(ctx.t(message, number=each, title=bold(esc(commitment.title))))
+    return Reply.say("\n".join(closed + problems), ok=bool(closed))
 
 
 @router.command(
     "done",
     Param("number", "ref"),
     Param("note", "text", required=False),
-    usage=N_("/done #N [note]"),
+    usage=N_("/done #N [#M…] [note]"),
     summary=N_("mark a commitment as done"),
     aliases=("fait", "termine", "terminé"),
 )
@@ -79,7 +102,7 @@ def done(ctx: Context, number: int, note: str) -> Reply:
     "drop",
     Param("number", "ref"),
     Param("reason", "text", required=False),
-    usage=N_("/drop #N [reason]"),
+    usage=N_("/drop #N [#M…] [reason]"),
     summary=N_("give up a commitment, saying why"),
     aliases=("abandon", "abandonner"),
 )

@@ -19,7 +19,6 @@ from bot.models import Acknowledgement, CircleMember, Item, Member
 from bot.services.membership import covers
 from bot.services.reads import load_items
 
-
 READING_WINDOW = timedelta(weeks=4)  # the reading level of /level and of the weekly recap: "the last 4 weeks"
 
 

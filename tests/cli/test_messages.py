@@ -99,7 +99,10 @@ def test_unknown_circle_and_bad_arguments_follow_the_language(tmp_path):
     english = invoke(["digest", "--circle", "nope", "--lang", "en", "--db", url])
     assert english.exit_code == 1 and "no circle called “nope”; circles: Général" in english.output
     french = invoke(["digest", "--circle", "nope", "--db", url])
-    assert french.exit_code == 1 and "aucune instance ne s’appelle «\u202fnope\u202f»\u202f; instances\u00a0: Général" in french.output
+    assert (
+        french.exit_code == 1
+        and "aucune instance ne s’appelle «\u202fnope\u202f»\u202f; instances\u00a0: Général" in french.output
+    )
     assert "ce n’est pas un numéro de réunion\u00a0: abc" in invoke(["agenda", "abc", "--db", url]).output
     assert "not a meeting number: abc" in invoke(["agenda", "abc", "--lang", "en", "--db", url]).output
     now = invoke(["chat", "--as", "x", "--now", "someday", "--db", url], RELAIS_COMMUNITY_LANGUAGE="en")
@@ -111,7 +114,10 @@ def test_schedule_settings_errors_are_translated(tmp_path):
     config.write_text('[schedules]\nrecap_grace_hours = "soon"\n', encoding="utf-8")
     url = f"sqlite:///{tmp_path / 'r.db'}"
     result = invoke(["--config", str(config), "digest", "--db", url])
-    assert result.exit_code == 2 and "schedules.recap_grace_hours doit être un nombre, pas «\u202fsoon\u202f»" in result.output
+    assert (
+        result.exit_code == 2
+        and "schedules.recap_grace_hours doit être un nombre, pas «\u202fsoon\u202f»" in result.output
+    )
 
 
 def test_config_error_keeps_the_english_text_and_its_values():

@@ -94,6 +94,27 @@ def test_read_confirms_what_it_can_and_says_what_it_cannot(testbot):
     assert to_plain(nothing.text) == "Il n’y a pas de #998.\nIl n’y a pas de #999."
 
 
+def test_done_closes_every_number_given_and_says_the_others(testbot):
+    testbot.say("alice", "/engage Un")
+    testbot.say("alice", "/engage Deux")
+    testbot.say("bob", "/engage Trois")
+    reply = testbot.send("alice", "/done #1 #2, #3 #9 Bouclé en réunion")
+    assert reply is not None and reply.ok
+    lines = to_plain(reply.text).splitlines()
+    assert lines[:2] == [f"🎉 #1 Un est fait. Merci{NNBSP}!", f"🎉 #2 Deux est fait. Merci{NNBSP}!"]
+    assert lines[2].startswith("#3 appartient à Bob") and lines[3].startswith("Il n’y a pas de #9.")
+    with testbot.store.unit_of_work() as session:
+        notes = session.scalars(select(CommitmentChange.note).where(CommitmentChange.field == "status")).all()
+        statuses = dict(session.execute(select(Commitment.title, Commitment.status)).tuples().all())
+    assert notes == ["Bouclé en réunion", "Bouclé en réunion"]  # not "#2, #3 #9 Bouclé…"
+    assert statuses == {"Un": "done", "Deux": "done", "Trois": "open"}
+    refused = testbot.send("alice", "/drop #3 #9 plus utile")
+    assert refused is not None and not refused.ok  # nothing could be dropped: a refusal, every reason said
+    assert to_plain(refused.text).count("\n") == 1
+    with testbot.store.unit_of_work() as session:
+        assert session.scalars(select(Commitment.status).where(Commitment.title == "Trois")).one() == "open"
+
+
 # Choices in the member's language
 
 

@@ -24,9 +24,15 @@ def build(testbot) -> None:
         say(who, "/whoami", circle=circle)
     for who, organisation in (("alice", "Mairie"), ("bob", "Mairie"), ("claire", "Asso")):
         say("fabienne", f"/member @{who} org {organisation}")
-    assert "Annonce #1 publiée dans COPIL\u00a0: 2 membres doivent la lire." in say("fabienne", "/info Première annonce")
-    assert "Annonce #2 publiée dans COPIL\u00a0: 2 membres doivent la lire." in say("fabienne", "/info Deuxième annonce")
-    assert "Annonce #3 publiée dans GT Mobilité\u00a0: 1 membre doit la lire." in say("claire", "/info Du GT", circle="gt")
+    assert "Annonce #1 publiée dans COPIL\u00a0: 2 membres doivent la lire." in say(
+        "fabienne", "/info Première annonce"
+    )
+    assert "Annonce #2 publiée dans COPIL\u00a0: 2 membres doivent la lire." in say(
+        "fabienne", "/info Deuxième annonce"
+    )
+    assert "Annonce #3 publiée dans GT Mobilité\u00a0: 1 membre doit la lire." in say(
+        "claire", "/info Du GT", circle="gt"
+    )
 
 
 def recap(testbot, name: str) -> str:
@@ -76,8 +82,12 @@ def test_after_partial_reading_every_view_agrees(testbot):
     gt = testbot.say("fabienne", "/level #gt")
     assert "• Alice (Mairie)\u00a0: 1/1 — 100\u00a0%" in gt and "Bob" not in gt
 
-    assert "#1 (COPIL)\u00a0: 1 sur 2 confirmés, 0 seulement vus, 1 pas encore." in testbot.say("fabienne", "/who-read #1")
-    assert "#2 (COPIL)\u00a0: 1 sur 2 confirmés, 0 seulement vus, 1 pas encore." in testbot.say("fabienne", "/who-read #2")
+    assert "#1 (COPIL)\u00a0: 1 sur 2 confirmés, 0 seulement vus, 1 pas encore." in testbot.say(
+        "fabienne", "/who-read #1"
+    )
+    assert "#2 (COPIL)\u00a0: 1 sur 2 confirmés, 0 seulement vus, 1 pas encore." in testbot.say(
+        "fabienne", "/who-read #2"
+    )
     assert "#3 (GT Mobilité)\u00a0: 1 sur 1 confirmés, 0 seulement vus, 0 pas encore." in testbot.say(
         "fabienne", "/who-read #3"
     )

@@ -15,7 +15,8 @@ def test_plan_a_meeting_with_its_date_echoed_back_absolute(testbot):
     assert reply is not None and reply.ok
     text = to_plain(reply.text)
     assert (
-        "Réunion #1 planifiée\u00a0: COPIL de rentrée (COPIL), le jeudi 3 décembre 2026 à 14:00 — salle du conseil." in text
+        "Réunion #1 planifiée\u00a0: COPIL de rentrée (COPIL), le jeudi 3 décembre 2026 à 14:00 — salle du conseil."
+        in text
     )
     assert "L’ordre du jour sera publié le mercredi 2 décembre 2026 à 14:00, avec un rappel 1 h avant." in text
     announce = reply.posts[1]
@@ -44,7 +45,10 @@ def test_meeting_words_in_any_order_and_in_english(testbot):
     [
         ("/meeting", "Il manque quelque chose."),
         ("/meeting COPIL", "Je n’ai pas trouvé quand la réunion a lieu."),
-        ("/meeting COPIL le 15 décembre", "À quelle heure\u202f? Donnez le jour et l’heure, par exemple\u00a0: /meeting COPIL"),
+        (
+            "/meeting COPIL le 15 décembre",
+            "À quelle heure\u202f? Donnez le jour et l’heure, par exemple\u00a0: /meeting COPIL",
+        ),
         ("/meeting COPIL aujourd'hui 8h", "Cette date est passée\u00a0: jeudi 26 novembre 2026 à 08:00."),
         ("/meeting jeudi 14h", "Donnez un titre à la réunion"),
         (

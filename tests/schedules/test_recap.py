@@ -57,7 +57,10 @@ def test_recap_in_french_reads_naturally(world):
     assert "Nouveaux engagements (3)" in text
     assert "#1 Envoyer le compte rendu — Alice · échéance dépassée\u00a0: vendredi 27 novembre 2026" in text
     assert "Terminés (1) 🎉\n• #2 Réserver la salle — Bob" in text
-    assert "Points d’étape et annonces (2)" in text and "#5 Alice\u00a0: «\u202fLes inscriptions sont ouvertes\u202f»" in text
+    assert (
+        "Points d’étape et annonces (2)" in text
+        and "#5 Alice\u00a0: «\u202fLes inscriptions sont ouvertes\u202f»" in text
+    )
     assert "Décisions (1)" in text and "Le forum aura lieu le 12 juin" in text
     assert "⚠️ En retard (1)\n• #1 Envoyer le compte rendu" in text
     assert "À échéance dans les 7 jours (0)" not in text
