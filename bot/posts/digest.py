@@ -1,30 +1,69 @@
 """A member's weekly digest, by direct message: what they have to read, their commitments late or due soon.
 
 Posted by the scheduler to members who asked for it (/digest me on), shown now by /digest me.
+build_digest makes one member's; build_digests every member's of a round at once, in a bounded
+number of queries (the same text: both end in _draft).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
 from bot.markup import bold, esc
-from bot.models import Item, Member
+from bot.models import Commitment, Community, Item, Member
 from bot.posts import queries
 from bot.posts.draft import Draft
 from bot.presentation import Localiser, capped, commitment_bullet, item_line
-from bot.services.reads import unread_items
+from bot.services.reads import load_items, newest_unread, unread_items
 
 LINES = 8
+SOON = timedelta(days=7)
 
 
 def build_digest(session: Session, member: Member, loc: Localiser) -> Draft | None:
     """The member's weekly digest: what they have to read, their commitments late or due soon."""
     unread: list[Item] = unread_items(session, member, LINES + 1)
     overdue = queries.overdue_commitments(session, loc.now, loc.tz, owner_id=member.id)
-    soon = queries.due_between(session, loc.now, loc.now + timedelta(days=7), loc.tz, owner_id=member.id)
-    if not (unread or overdue or soon):
+    soon = queries.due_between(session, loc.now, loc.now + SOON, loc.tz, owner_id=member.id)
+    return _draft(member, loc, unread, (overdue[:LINES], len(overdue)), (soon[:LINES], len(soon)))
+
+
+def build_digests(
+    session: Session, community: Community, members: Sequence[Member], loc: Localiser
+) -> dict[int, Draft | None]:
+    """build_digest for every member given (each in their own language), in a bounded number of queries."""
+    unread = newest_unread(session, community.id, [member.id for member in members], LINES + 1)
+    overdue = queries.overdue_by_owner(session, community.id, loc.now, loc.tz)
+    soon = queries.due_between_by_owner(session, community.id, loc.now, loc.now + SOON, loc.tz)
+    wanted = {row.item_id for member in members for rows in (overdue, soon) for row in rows.get(member.id, ())[:LINES]}
+    commitments = queries.load_commitments(session, wanted)
+    items = {item.id: item for item in load_items(session, list({row.id for rows in unread.values() for row in rows}))}
+    drafts: dict[int, Draft | None] = {}
+    for member in members:
+        late = overdue.get(member.id, [])
+        coming = soon.get(member.id, [])
+        drafts[member.id] = _draft(
+            member,
+            loc.for_member(member),
+            [items[row.id] for row in unread[member.id]],
+            ([commitments[row.item_id] for row in late[:LINES]], len(late)),
+            ([commitments[row.item_id] for row in coming[:LINES]], len(coming)),
+        )
+    return drafts
+
+
+def _draft(
+    member: Member,
+    loc: Localiser,
+    unread: list[Item],
+    overdue: tuple[list[Commitment], int],
+    soon: tuple[list[Commitment], int],
+) -> Draft | None:
+    """The digest's text from what it lists: `overdue` and `soon` are (the first LINES, how many in all)."""
+    if not (unread or overdue[1] or soon[1]):
         return None
     body: list[str] = []
     parts = [
@@ -33,17 +72,17 @@ def build_digest(session: Session, member: Member, loc: Localiser) -> Draft | No
             [item_line(loc, item) for item in unread[:LINES]]
             + ([loc.t("… and more: /unread lists everything.")] if len(unread) > LINES else []),
         ),
-        (
-            "⚠️ " + loc.t("Your overdue commitments"),
-            capped(loc, [commitment_bullet(loc, row) for row in overdue], LINES),
-        ),
-        (
-            loc.t("Your commitments due in the next 7 days"),
-            capped(loc, [commitment_bullet(loc, row) for row in soon], LINES),
-        ),
+        ("⚠️ " + loc.t("Your overdue commitments"), _bullets(loc, *overdue)),
+        (loc.t("Your commitments due in the next 7 days"), _bullets(loc, *soon)),
     ]
     for title, lines in parts:
         if lines:
             body += ["", bold(title), *lines]
     body += ["", loc.t("To stop receiving this digest: /digest me off.")]
     return Draft("📬", loc.t("Your weekly digest, {name}", name=esc(member.display_name, 80)), tuple(body))
+
+
+def _bullets(loc: Localiser, shown: list[Commitment], total: int) -> list[str]:
+    """The first LINES commitments, then "… and N more" (capped, with the unseen ones left unloaded)."""
+    lines = [commitment_bullet(loc, row) for row in shown]
+    return capped(loc, lines + [""] * (total - len(lines)), LINES)

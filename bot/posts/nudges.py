@@ -5,23 +5,27 @@ Nudges are decided by calendar days in the community's zone, from the round's du
 * a commitment's owner, N days before it is due (N in nudge_due_days, default 3 and 1);
 * then on the 1st, 8th, 15th… day it is overdue (every overdue_nudge_days);
 * a member with items unacknowledged since unread_nudge_days (once, on the day an item crosses it).
-Posted by the scheduler's daily round; /nudges off stops them for a member.
+Posted by the scheduler's daily round; /nudges off stops them for a member. build_nudge makes one
+member's; build_nudges every member's of a round at once, in a bounded number of queries (the same
+text: both end in _due_lines, _unread_lines and _message).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.config.schedules import ScheduleSettings
 from bot.markup import esc
-from bot.models import CircleMember, Commitment, Item, Member
+from bot.models import CircleMember, Commitment, Community, Item, Member
 from bot.posts import queries
 from bot.presentation import Localiser, commitment_title
 from bot.services.membership import in_audience_window
-from bot.services.reads import unread_items
+from bot.services.reads import Unread, newest_unread, unread_items
 
 UNREAD_SCAN = 100
 LINES = 8
@@ -35,34 +39,54 @@ def due_reasons(
     session: Session, member: Member, loc: Localiser, settings: ScheduleSettings, slot: datetime
 ) -> list[str]:
     """The member's commitments due in one of nudge_due_days, or overdue by 1, 1 + N, 1 + 2N… days."""
-    lines = []
     farthest = max(settings.nudge_due_days, default=0)
-    if farthest:
-        for row in queries.due_between(session, slot, slot + timedelta(days=farthest), loc.tz, owner_id=member.id):
-            assert row.due_at is not None
-            days = _days_between(loc, slot, row.due_at)
-            if days not in settings.nudge_due_days:
-                continue
-            day = loc.day(row.due_at)
-            if days == 1:
-                lines.append(
-                    "• " + loc.t("{commitment} is due tomorrow, {day}.", commitment=commitment_title(row), day=day)
-                )
-            else:
-                lines.append(
-                    "• "
-                    + loc.tn(
-                        "{commitment} is due in {count} day, on {day}.",
-                        "{commitment} is due in {count} days, on {day}.",
-                        days,
-                        commitment=commitment_title(row),
-                        day=day,
-                    )
-                )
-    for row in queries.overdue_commitments(session, slot, loc.tz, owner_id=member.id):
+    soon = (
+        queries.due_between(session, slot, slot + timedelta(days=farthest), loc.tz, owner_id=member.id)
+        if farthest
+        else []
+    )
+    return _due_lines(loc, settings, slot, soon, queries.overdue_commitments(session, slot, loc.tz, owner_id=member.id))
+
+
+def _due_day(loc: Localiser, settings: ScheduleSettings, slot: datetime, row: Any) -> bool:
+    """A commitment due in one of nudge_due_days from the slot (row: a Commitment or its columns)."""
+    return _days_between(loc, slot, row.due_at) in settings.nudge_due_days
+
+
+def _overdue_day(loc: Localiser, settings: ScheduleSettings, slot: datetime, row: Any) -> bool:
+    """An overdue commitment on its 1st, 1 + Nth, 1 + 2Nth… day late."""
+    late_days = _days_between(loc, row.due_at, slot)
+    return late_days >= 1 and (late_days - 1) % settings.overdue_nudge_days == 0
+
+
+def _due_lines(
+    loc: Localiser, settings: ScheduleSettings, slot: datetime, soon: list[Commitment], overdue: list[Commitment]
+) -> list[str]:
+    lines = []
+    for row in soon:
         assert row.due_at is not None
-        late_days = _days_between(loc, row.due_at, slot)
-        if late_days >= 1 and (late_days - 1) % settings.overdue_nudge_days == 0:
+        if not _due_day(loc, settings, slot, row):
+            continue
+        days = _days_between(loc, slot, row.due_at)
+        day = loc.day(row.due_at)
+        if days == 1:
+            lines.append(
+                "• " + loc.t("{commitment} is due tomorrow, {day}.", commitment=commitment_title(row), day=day)
+            )
+        else:
+            lines.append(
+                "• "
+                + loc.tn(
+                    "{commitment} is due in {count} day, on {day}.",
+                    "{commitment} is due in {count} days, on {day}.",
+                    days,
+                    commitment=commitment_title(row),
+                    day=day,
+                )
+            )
+    for row in overdue:
+        assert row.due_at is not None
+        if _overdue_day(loc, settings, slot, row):
             lines.append(
                 "• "
                 + loc.t(
@@ -80,8 +104,15 @@ def unread_reason(
     session: Session, member: Member, loc: Localiser, settings: ScheduleSettings, slot: datetime
 ) -> list[str]:
     """Items unconfirmed for unread_nudge_days, said on the day one of them reaches that age."""
+    return _unread_lines(loc, settings, slot, unread_items(session, member, UNREAD_SCAN))
+
+
+def _unread_lines(
+    loc: Localiser, settings: ScheduleSettings, slot: datetime, unread: Sequence[Item | Unread]
+) -> list[str]:
+    """From the member's UNREAD_SCAN newest unread items (newest first)."""
     threshold = slot - timedelta(days=settings.unread_nudge_days)
-    waiting = [item for item in unread_items(session, member, UNREAD_SCAN) if item.created_at <= threshold]
+    waiting = [item for item in unread if item.created_at <= threshold]
     crossed = [item for item in waiting if item.created_at > threshold - timedelta(days=1)]
     if not crossed:
         return []
@@ -135,7 +166,54 @@ def build_nudge(
     session: Session, member: Member, loc: Localiser, settings: ScheduleSettings, slot: datetime
 ) -> str | None:
     """The member's one nudge message of the day, or None when there is nothing to say."""
-    lines = due_reasons(session, member, loc, settings, slot) + unread_reason(session, member, loc, settings, slot)
+    return _message(
+        member,
+        loc,
+        due_reasons(session, member, loc, settings, slot) + unread_reason(session, member, loc, settings, slot),
+    )
+
+
+def build_nudges(
+    session: Session,
+    community: Community,
+    members: Sequence[Member],
+    loc: Localiser,
+    settings: ScheduleSettings,
+    slot: datetime,
+) -> dict[int, str | None]:
+    """build_nudge for every member given (each in their own language), in a bounded number of queries."""
+    farthest = max(settings.nudge_due_days, default=0)
+    zone = loc.tz
+    soon = (
+        queries.due_between_by_owner(session, community.id, slot, slot + timedelta(days=farthest), zone)
+        if farthest
+        else {}
+    )
+    overdue = queries.overdue_by_owner(session, community.id, slot, zone)
+    said_soon = {owner: [row for row in rows if _due_day(loc, settings, slot, row)] for owner, rows in soon.items()}
+    said_overdue = {
+        owner: [row for row in rows if _overdue_day(loc, settings, slot, row)] for owner, rows in overdue.items()
+    }
+    commitments = queries.load_commitments(
+        session,
+        {row.item_id for member in members for said in (said_soon, said_overdue) for row in said.get(member.id, ())},
+    )
+    unread = newest_unread(session, community.id, [member.id for member in members], UNREAD_SCAN)
+    messages: dict[int, str | None] = {}
+    for member in members:
+        own = loc.for_member(member)
+        lines = _due_lines(
+            own,
+            settings,
+            slot,
+            [commitments[row.item_id] for row in said_soon.get(member.id, ())],
+            [commitments[row.item_id] for row in said_overdue.get(member.id, ())],
+        )
+        messages[member.id] = _message(member, own, lines + _unread_lines(own, settings, slot, unread[member.id]))
+    return messages
+
+
+def _message(member: Member, loc: Localiser, lines: list[str]) -> str | None:
     if not lines:
         return None
     head = "👋 " + loc.t("Hello {name}, a gentle reminder from Relais:", name=esc(member.display_name, 80))

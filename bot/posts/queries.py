@@ -1,14 +1,21 @@
-"""The time-windowed queries that recaps, agendas, digests and nudges are made of (indexed, bounded)."""
+"""The time-windowed queries that recaps, agendas, digests and nudges are made of (indexed, bounded).
+
+Each per-owner query has a twin for every owner at once (`…_by_owner`), for the scheduler's rounds:
+one query of plain columns, cut and filtered per owner exactly as the per-owner query does, then
+`load_commitments` for the few that a post shows.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, lazyload
 
-from bot.models import Commitment, CommitmentChange, Item
+from bot.models import Commitment, CommitmentChange, Item, Member
 from bot.services.commitments import is_overdue
 
 LIMIT = 200  # a post never lists more; the builders show fewer and say "… and N more"
@@ -49,6 +56,10 @@ def overdue_commitments(
     return [row for row in rows if is_overdue(row, now, zone)]
 
 
+def _end_of_day(end: datetime, zone: ZoneInfo) -> datetime:
+    return end.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+
+
 def due_between(
     session: Session,
     start: datetime,
@@ -58,7 +69,7 @@ def due_between(
     owner_id: int | None = None,
 ) -> list[Commitment]:
     """Open commitments due from `start` (not overdue then) up to the end of `end`'s local day."""
-    end_of_day = end.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    end_of_day = _end_of_day(end, zone)
     statement = _commitments(circle_id).where(
         Commitment.status == "open",
         Commitment.due_at.is_not(None),
@@ -78,3 +89,67 @@ def items_of_kind(
         Item.circle_id == circle_id, Item.kind.in_(kinds), Item.created_at >= since, Item.created_at < until
     )
     return list(session.scalars(statement.order_by(Item.number).limit(LIMIT)))
+
+
+def _open_by_owner(
+    session: Session, community_id: int, before: datetime, keep: Callable[[Any], bool], since: datetime | None = None
+) -> dict[int, list[Any]]:
+    """Open commitments due before `before` (and from `since`), per owner: the first LIMIT in
+    (due, number) order, then those `keep` accepts — what the per-owner query returns, as rows."""
+    statement = (
+        select(
+            Commitment.item_id,
+            Item.number,
+            Commitment.owner_id,
+            Commitment.due_at,
+            Commitment.due_has_time,
+            Commitment.status,
+        )
+        .join(Item, Item.id == Commitment.item_id)
+        .where(
+            Item.community_id == community_id,
+            Commitment.status == "open",
+            Commitment.due_at.is_not(None),
+            Commitment.due_at < before,
+        )
+    )
+    if since is not None:
+        statement = statement.where(Commitment.due_at >= since)
+    grouped: dict[int, list[Any]] = {}
+    for row in session.execute(statement.order_by(Commitment.due_at, Item.number)):
+        grouped.setdefault(row.owner_id, []).append(row)
+    return {owner: [row for row in rows[:LIMIT] if keep(row)] for owner, rows in grouped.items()}
+
+
+def overdue_by_owner(session: Session, community_id: int, now: datetime, zone: ZoneInfo) -> dict[int, list[Any]]:
+    """overdue_commitments(owner_id=…) for every owner: rows (item_id, number, owner_id, due_at…)."""
+    return _open_by_owner(session, community_id, now, lambda row: is_overdue(row, now, zone))
+
+
+def due_between_by_owner(
+    session: Session, community_id: int, start: datetime, end: datetime, zone: ZoneInfo
+) -> dict[int, list[Any]]:
+    """due_between(owner_id=…) for every owner: rows (item_id, number, owner_id, due_at…)."""
+    return _open_by_owner(
+        session,
+        community_id,
+        _end_of_day(end, zone),
+        lambda row: not is_overdue(row, start, zone),
+        since=start - timedelta(days=1),
+    )
+
+
+def load_commitments(session: Session, ids: Collection[int]) -> dict[int, Commitment]:
+    """Commitments by id with what a post shows of them (number, owner and organisation), in one query."""
+    if not ids:
+        return {}
+    statement = (
+        select(Commitment)
+        .where(Commitment.item_id.in_(list(ids)))
+        .options(
+            joinedload(Commitment.item).options(lazyload(Item.circle), lazyload(Item.author)),
+            joinedload(Commitment.owner).joinedload(Member.organisation),
+            lazyload(Commitment.organisation),
+        )
+    )
+    return {row.item_id: row for row in session.scalars(statement)}

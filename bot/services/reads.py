@@ -165,7 +165,7 @@ def newest_unread(
             rows: dict[int, list[Unread]] = {}
             for member, item_id, number, created_at in session.execute(
                 _unread_in(community_id, low, high, sorted(members))
-            ).tuples():
+            ):
                 rows.setdefault(member, []).append(Unread(item_id, number, created_at))
             for member in members:
                 mine = found[member]

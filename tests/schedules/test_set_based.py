@@ -1,0 +1,83 @@
+"""The rounds' set-based builders say exactly what the per-member ones say, on a generated community
+(bench/community.py: members who left or joined late, muted, English-speaking, without nudges;
+edited items with acknowledgements of their first version; commitments overdue and due soon)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from bench.community import NOW, SMALL, generate
+from bot.config.schedules import ScheduleSettings
+from bot.db import make_engine
+from bot.models import Community, Member
+from bot.posts.digest import build_digest, build_digests
+from bot.posts.nudges import build_nudge, build_nudges
+from bot.presentation import Localiser
+from bot.services import reads
+
+DIGESTS_AT = NOW.replace(minute=30)
+NUDGES_AT = NOW.replace(hour=9, minute=30)
+
+
+@pytest.fixture
+def generated(fresh_url):
+    """A small generated community with twice the history (so it has old, acknowledged items too)."""
+    url, options = fresh_url
+    if options:
+        url = make_url(url).update_query_dict({"options": options["connect_args"]["options"]})
+        url = url.render_as_string(hide_password=False)
+    counts = generate(url, replace(SMALL, history=2))
+    assert counts["open overdue"] > 0 and counts["acknowledgements"] > 1000
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()
+
+
+def members_of(session: Session) -> tuple[Community, list[Member]]:
+    return session.get_one(Community, 1), list(session.scalars(select(Member).order_by(Member.id)))
+
+
+@pytest.mark.parametrize("window", [7, 2048])
+def test_newest_unread_is_the_start_of_unread_ids(generated, monkeypatch, window):
+    monkeypatch.setattr(reads, "FIRST_WINDOW", window)  # small windows: several rounds of them
+    with Session(generated) as session:
+        _, members = members_of(session)
+        for limit in (1, 9, 100):
+            found = reads.newest_unread(session, 1, [member.id for member in members], limit)
+            for member in members:
+                expected = reads.unread_ids(session, member)[:limit]
+                assert [row.id for row in found[member.id]] == expected, (member.id, limit)
+        assert any(len(reads.unread_ids(session, member)) > 100 for member in members)
+
+
+def test_digests_of_a_round_are_the_members_own(generated, monkeypatch):
+    monkeypatch.setattr(reads, "FIRST_WINDOW", 16)
+    with Session(generated) as session:
+        community, members = members_of(session)
+        loc = Localiser.of(community, DIGESTS_AT)
+        together = build_digests(session, community, members, loc)
+        alone = {member.id: build_digest(session, member, loc.for_member(member)) for member in members}
+    texts = {member_id: draft.text() if draft else None for member_id, draft in together.items()}
+    assert texts == {member_id: draft.text() if draft else None for member_id, draft in alone.items()}
+    assert sum(1 for text in texts.values() if text and "⚠️" in text) >= 3  # overdue commitments listed
+    assert sum(1 for text in texts.values() if text and "/unread" in text) >= 3  # more than 8 items to read
+
+
+@pytest.mark.parametrize("days", [0, 1, 2, 3])
+def test_nudges_of_a_round_are_the_members_own(generated, monkeypatch, days):
+    monkeypatch.setattr(reads, "FIRST_WINDOW", 16)
+    settings = ScheduleSettings()
+    slot = NUDGES_AT - timedelta(days=days)  # other days: other commitments due in 3 and 1 days, or 1, 8… days late
+    with Session(generated) as session:
+        community, members = members_of(session)
+        loc = Localiser.of(community, slot)
+        together = build_nudges(session, community, members, loc, settings, slot)
+        alone = {member.id: build_nudge(session, member, loc.for_member(member), settings, slot) for member in members}
+    assert together == alone
+    assert sum(1 for text in together.values() if text) >= 5
