@@ -1,6 +1,7 @@
-"""The `relais` command line (click): chat, demo, db upgrade, export.
+"""The `relais` command line (click): chat, demo, run, db upgrade, export, digest, agenda, config check.
 
-Its messages are in the community's language (cli_language); the --help texts stay in English.
+Its messages and its --help texts are in the community's language (cli_language): every help text
+is an English msgid (N_) that Localised commands translate when they write their help.
 """
 
 from __future__ import annotations
@@ -14,34 +15,47 @@ from sqlalchemy import select
 from bot import __version__
 from bot.config import ConfigError
 from bot.db import make_engine, upgrade
+from bot.i18n import N_
 from bot.models import Community
 from bot.services.community import find_community
 from relais.cli_config import config_group
 from relais.cli_schedules import agenda, digest, export_meetings
-from relais.cli_support import DB_HELP, Problem, build, cli_language, cli_translator, clock_for, config_for, fail
+from relais.cli_support import (
+    DB_HELP,
+    LocalisedGroup,
+    Problem,
+    build,
+    cli_language,
+    cli_translator,
+    clock_for,
+    config_for,
+    fail,
+)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=LocalisedGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help=N_("Relais: the backbone-function bot of a community of action."),
+)
 @click.version_option(__version__, prog_name="relais")
-@click.option("--config", "config_path", type=click.Path(), help="TOML file (default: ./relais.toml)")
+@click.option("--config", "config_path", type=click.Path(), help=N_("TOML file (default: ./relais.toml)"))
 @click.pass_context
 def main(ctx: click.Context, config_path: str | None) -> None:
-    """Relais: the backbone-function bot of a community of action."""
     ctx.ensure_object(dict)
     ctx.obj["config_path"] = config_path
 
 
-@main.command()
-@click.option("--as", "identity", required=True, help="Who you are: a name such as alice")
-@click.option("--circle", help="The circle you speak in (default: the community's default circle)")
-@click.option("--name", help="Your display name (default: the --as name)")
-@click.option("--now", help="Fix the clock at this ISO datetime, for scripted demos and tests")
+@main.command(help=N_("Talk to Relais as a member, one command per line (piped input works)."))
+@click.option("--as", "identity", required=True, help=N_("Who you are: a name such as alice"))
+@click.option("--circle", help=N_("The circle you speak in (default: the community's default circle)"))
+@click.option("--name", help=N_("Your display name (default: the --as name)"))
+@click.option("--now", help=N_("Fix the clock at this ISO datetime, for scripted demos and tests"))
 @click.option("--db", help=DB_HELP)
 @click.pass_context
 def chat(
     ctx: click.Context, identity: str, circle: str | None, name: str | None, now: str | None, db: str | None
 ) -> None:
-    """Talk to Relais as a member, one command per line (piped input works)."""
     from relais.console import chat as console
 
     config = config_for(ctx, db)
@@ -52,13 +66,12 @@ def chat(
         app.close()
 
 
-@main.command()
-@click.option("--db", help="Demo database URL (default: demo-fr.db or demo-en.db in ~/.local/share/relais)")
+@main.command(help=N_("Open the console on a sample community (no account needed)."))
+@click.option("--db", help=N_("Demo database URL (default: demo-fr.db or demo-en.db in ~/.local/share/relais)"))
 @click.option("--lang", "language", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
-@click.option("--now", help="Fix the clock at this ISO datetime")
-@click.option("--reset", is_flag=True, help="Start again from a fresh demo community (in --db too)")
+@click.option("--now", help=N_("Fix the clock at this ISO datetime"))
+@click.option("--reset", is_flag=True, help=N_("Start again from a fresh demo community (in --db too)"))
 def demo(db: str | None, language: str, now: str | None, reset: bool) -> None:
-    """Open the console on a sample community (no account needed)."""
     from relais.console import chat as console
     from relais.demo import DEMO_FACILITATOR, DEMOS, demo_place, open_demo
 
@@ -73,11 +86,10 @@ def demo(db: str | None, language: str, now: str | None, reset: bool) -> None:
         app.close()
 
 
-@main.command()
+@main.command(help=N_("Run the bot on the chat platforms of the config ([matrix], [slack]) with its scheduler."))
 @click.option("--db", help=DB_HELP)
 @click.pass_context
 def run(ctx: click.Context, db: str | None) -> None:
-    """Run the bot on the chat platforms of the config ([matrix], [slack]) with its scheduler."""
     from relais.runner import run_app, setup_logging
 
     config = config_for(ctx, db)
@@ -92,16 +104,15 @@ def run(ctx: click.Context, db: str | None) -> None:
     sys.exit(code)
 
 
-@main.group()
+@main.group(help=N_("Database schema."))
 def db() -> None:
-    """Database schema."""
+    pass
 
 
-@db.command("upgrade")
+@db.command("upgrade", help=N_("Create or upgrade the database schema to the latest revision."))
 @click.option("--db", "url", help=DB_HELP)
 @click.pass_context
 def db_upgrade(ctx: click.Context, url: str | None) -> None:
-    """Create or upgrade the database schema to the latest revision."""
     config = config_for(ctx, url)
     engine = make_engine(config.database_url)
     try:
@@ -111,20 +122,24 @@ def db_upgrade(ctx: click.Context, url: str | None) -> None:
     click.echo(cli_translator(config).t("database is up to date"))
 
 
-@main.group()
+@main.group(help=N_("Export data for spreadsheets and other tools."))
 def export() -> None:
-    """Export data for spreadsheets and other tools."""
+    pass
 
 
-@export.command("actions")
+@export.command(
+    "actions",
+    help=N_(
+        "The roadmap: number, title, owner, organisation, circle, due (ISO 8601), status, progress, "
+        "expected result, resources, dates (created, updated, completed)."
+    ),
+)
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="File (default: stdout)")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help=N_("File (default: stdout)"))
 @click.option("--db", help=DB_HELP)
-@click.option("--demo", is_flag=True, help="Use the demo community of `relais demo`")
+@click.option("--demo", is_flag=True, help=N_("Use the demo community of `relais demo`"))
 @click.pass_context
 def export_actions(ctx: click.Context, fmt: str, output: Path | None, db: str | None, demo: bool) -> None:
-    """The roadmap: number, title, owner, organisation, circle, due (ISO 8601), status, progress, expected
-    result, resources, dates (created, updated, completed)."""
     from bot.export import action_rows, to_csv, to_json
     from relais.cli_schedules import open_app
 

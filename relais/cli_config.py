@@ -20,7 +20,7 @@ from bot.config import Config, ConfigError, load_config
 from bot.config.values import ConfigNote
 from bot.db import current_revision, head_revision, make_engine, normalise_url
 from bot.i18n import N_, Translator, listing, translator
-from relais.cli_support import cli_language, said
+from relais.cli_support import LocalisedGroup, cli_language, said
 from relais.wiring import database_errors, safe_url
 
 OK, WRONG, IGNORED = "✓", "✗", "!"
@@ -165,17 +165,20 @@ def schedules(config: Config, tr: Translator) -> Iterator[tuple[str, str]]:
     yield tr.t("meetings"), tr.t("agenda {lead} h before, reminders {reminders} before", lead=lead, reminders=reminders)
 
 
-@click.group("config")
+@click.group(
+    "config", cls=LocalisedGroup, help=N_("The configuration: relais.toml and RELAIS_<SECTION>_<KEY> variables.")
+)
 def config_group() -> None:
-    """The configuration: relais.toml and RELAIS_<SECTION>_<KEY> variables."""
+    pass
 
 
-@config_group.command("check")
-@click.option("--db", help="Check this database URL instead of the config's")
-@click.option("--strict", is_flag=True, help="Also fail (exit 2) when something is ignored (unknown names)")
+@config_group.command(
+    "check", help=N_("Say what is wrong in the configuration and what is in force; exit 2 if Relais would not start.")
+)
+@click.option("--db", help=N_("Check this database URL instead of the config's"))
+@click.option("--strict", is_flag=True, help=N_("Also fail (exit 2) when something is ignored (unknown names)"))
 @click.pass_context
 def check(ctx: click.Context, db: str | None, strict: bool) -> None:
-    """Say what is wrong in the configuration and what is in force; exit 2 if Relais would not start."""
     path = ctx.obj.get("config_path")
     found = inspect(path, db)
     language = found.config.language if found.config else cli_language(None, path)

@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session
 from bot.app import App
 from bot.config import ConfigError
 from bot.errors import Refusal
-from bot.i18n import translator
+from bot.i18n import N_, translator
 from bot.markup import to_plain
 from bot.models import Circle, Community
 from bot.services.community import find_community
-from relais.cli_support import DB_HELP, build, cli_language, clock_for, config_for, fail
+from relais.cli_support import DB_HELP, LocalisedCommand, build, cli_language, clock_for, config_for, fail
 
 RULE = "─" * 40
 
@@ -70,17 +70,16 @@ def _circles(session: Session, community: Community, name: str | None, language:
     return list(session.scalars(select(Circle).where(Circle.community_id == community.id).order_by(Circle.id)))
 
 
-@click.command()
-@click.option("--circle", help="Only this circle (default: every circle)")
-@click.option("--now", help="Pretend it is this ISO datetime (local time if no offset)")
-@click.option("--lang", "language", type=click.Choice(["fr", "en"]), help="Language (default: the community's)")
+@click.command(cls=LocalisedCommand, help=N_("Print the weekly recap that would be posted now, per circle."))
+@click.option("--circle", help=N_("Only this circle (default: every circle)"))
+@click.option("--now", help=N_("Pretend it is this ISO datetime (local time if no offset)"))
+@click.option("--lang", "language", type=click.Choice(["fr", "en"]), help=N_("Language (default: the community's)"))
 @click.option("--db", help=DB_HELP)
-@click.option("--demo", is_flag=True, help="Use the demo community of `relais demo`")
+@click.option("--demo", is_flag=True, help=N_("Use the demo community of `relais demo`"))
 @click.pass_context
 def digest(
     ctx: click.Context, circle: str | None, now: str | None, language: str | None, db: str | None, demo: bool
 ) -> None:
-    """Print the weekly recap that would be posted now, per circle."""
     from bot.posts.recap import build_recap
     from bot.presentation import Localiser
 
@@ -102,13 +101,13 @@ def digest(
     click.echo(f"\n{RULE}\n".join(texts))
 
 
-@click.command()
+@click.command(cls=LocalisedCommand, help=N_("Print the agenda of meeting #N, or of the next meeting of each circle."))
 @click.argument("ref", required=False)
-@click.option("--circle", help="The next meeting of this circle")
-@click.option("--now", help="Pretend it is this ISO datetime (local time if no offset)")
-@click.option("--lang", "language", type=click.Choice(["fr", "en"]), help="Language (default: the community's)")
+@click.option("--circle", help=N_("The next meeting of this circle"))
+@click.option("--now", help=N_("Pretend it is this ISO datetime (local time if no offset)"))
+@click.option("--lang", "language", type=click.Choice(["fr", "en"]), help=N_("Language (default: the community's)"))
 @click.option("--db", help=DB_HELP)
-@click.option("--demo", is_flag=True, help="Use the demo community of `relais demo`")
+@click.option("--demo", is_flag=True, help=N_("Use the demo community of `relais demo`"))
 @click.pass_context
 def agenda(
     ctx: click.Context,
@@ -119,7 +118,6 @@ def agenda(
     db: str | None,
     demo: bool,
 ) -> None:
-    """Print the agenda of meeting #N, or of the next meeting of each circle."""
     from bot.posts.agenda import build_agenda
     from bot.presentation import Localiser
     from bot.services.meetings import get_meeting, next_meeting
@@ -164,17 +162,20 @@ def agenda(
     click.echo(f"\n{RULE}\n".join(texts))
 
 
-@click.command("meetings")
+@click.command(
+    "meetings",
+    cls=LocalisedCommand,
+    help=N_("The meetings as an iCalendar (.ics) file for calendar apps; cancelled ones say so."),
+)
 @click.option("--format", "fmt", type=click.Choice(["ics"]), default="ics", show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="File (default: stdout)")
-@click.option("--now", help="Pretend it is this ISO datetime")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help=N_("File (default: stdout)"))
+@click.option("--now", help=N_("Pretend it is this ISO datetime"))
 @click.option("--db", help=DB_HELP)
-@click.option("--demo", is_flag=True, help="Use the demo community of `relais demo`")
+@click.option("--demo", is_flag=True, help=N_("Use the demo community of `relais demo`"))
 @click.pass_context
 def export_meetings(
     ctx: click.Context, fmt: str, output: Path | None, now: str | None, db: str | None, demo: bool
 ) -> None:
-    """The meetings as an iCalendar (.ics) file for calendar apps; cancelled ones say so."""
     from bot.ics import meetings_calendar
 
     app = open_app(ctx, db, now, demo)

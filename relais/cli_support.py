@@ -1,24 +1,29 @@
-"""What the command-line commands share: their language, their errors, config, clock and app."""
+"""What the command-line commands share: their language (messages and --help), their errors,
+config, clock and app."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 import click
+import click.core
+import click.formatting
 
 from bot.app import App
 from bot.clock import Clock, FixedClock, SystemClock
 from bot.config import Config, ConfigError, declared_language, load_config
 from bot.config.values import ConfigNote
 from bot.errors import Refusal, Term
-from bot.i18n import Translator, translator
+from bot.i18n import N_, Translator, translator
 from bot.markup import to_plain
 from relais.wiring import build_app
 
-DB_HELP = "Database URL (default: the config's, or RELAIS_DATABASE_URL), e.g. sqlite:///relais.db"
+DB_HELP = N_("Database URL (default: the config's, or RELAIS_DATABASE_URL), e.g. sqlite:///relais.db")
 LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
 
 
@@ -117,3 +122,70 @@ def build(config: Config, clock: Clock | None = None) -> App:
         return build_app(config, clock=clock)
     except ConfigError as error:
         raise fail(error, cli_language(config)) from error
+
+
+# --help in the user's language
+
+# click's own words around a help text (click.core and click.formatting look them up with gettext)
+CLICK_WORDS = {
+    word: word
+    for word in (
+        N_("Usage:"),
+        N_("Options"),
+        N_("Commands"),
+        N_("default: {default}"),
+        N_("required"),
+        N_("Show this message and exit."),
+        N_("Show the version and exit."),
+    )
+}
+
+
+@contextmanager
+def help_in(language: str, command: click.Command, ctx: click.Context) -> Iterator[None]:
+    """While a help text is written: the command's, its options' and its subcommands' help texts,
+    and click's own words, in `language` (each is an English msgid; untranslated ones stay English)."""
+    tr = translator(language)
+    saved: list[tuple[object, str, str]] = []
+
+    def swap(thing: object, attribute: str) -> None:
+        value = getattr(thing, attribute, None)
+        if isinstance(value, str) and value:
+            saved.append((thing, attribute, value))
+            setattr(thing, attribute, tr.t(value))
+
+    things: list[object] = [command, *command.get_params(ctx)]
+    if isinstance(command, click.Group):
+        things += [command.get_command(ctx, name) for name in command.list_commands(ctx)]
+    for thing in things:
+        swap(thing, "help")
+        swap(thing, "short_help")
+    modules = (click.core, click.formatting)
+    gettexts = [(module, module._) for module in modules]  # type: ignore[attr-defined]
+    for module in modules:
+        module._ = lambda word: tr.t(word) if word in CLICK_WORDS else word  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        for thing, attribute, value in reversed(saved):
+            setattr(thing, attribute, value)
+        for module, gettext in gettexts:
+            module._ = gettext  # type: ignore[attr-defined]
+
+
+class Localised:
+    """A command whose --help is in the user's language (see cli_language); mixed into click's classes."""
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        path = ctx.find_root().params.get("config_path")
+        with help_in(cli_language(None, path), self, ctx):  # type: ignore[arg-type]
+            super().format_help(ctx, formatter)  # type: ignore[misc]
+
+
+class LocalisedCommand(Localised, click.Command):
+    pass
+
+
+class LocalisedGroup(Localised, click.Group):
+    command_class = LocalisedCommand
+    group_class = type  # subgroups are LocalisedGroups too

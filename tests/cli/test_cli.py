@@ -25,9 +25,11 @@ def run(args: list[str], stdin: str = "", env: dict[str, str] | None = None):
 
 def test_version_and_help():
     assert __version__ in run(["--version"]).output
-    for command in (["chat"], ["demo"], ["db", "upgrade"], ["export", "actions"]):
-        result = run([*command, "--help"])
-        assert result.exit_code == 0 and "Usage" in result.output
+    for command in (["chat"], ["demo"], ["db", "upgrade"], ["export", "actions"], ["config", "check"]):
+        result = run([*command, "--help"])  # in French, the default language
+        assert result.exit_code == 0 and "Utilisation" in result.output and "Usage" not in result.output
+        english = run([*command, "--help"], env={"RELAIS_COMMUNITY_LANGUAGE": "en"})
+        assert english.exit_code == 0 and "Usage" in english.output
 
 
 def test_chat_piped_and_export_csv_json(tmp_path):

@@ -263,3 +263,21 @@ def test_config_check_without_a_file(tmp_path, monkeypatch):
     assert result.exit_code == 0
     assert "Configuration : pas de relais.toml ici" in plain(result.output)  # the default language is French
     assert "sqlite:///relais.db (sera créée au premier démarrage)" in plain(result.output)
+
+
+def test_help_is_in_the_users_language(tmp_path):
+    french = invoke(["config", "check", "--help"], LANG="en_GB.UTF-8")  # no config: French, the default language
+    assert french.exit_code == 0
+    text = plain(french.output)
+    assert text.startswith("Utilisation : main config check [OPTIONS]")
+    assert "Dire ce qui ne va pas dans la configuration et ce qui est en vigueur" in text
+    assert "Options :" in text and "Afficher ce message et quitter." in text
+    english = invoke(["config", "check", "--help"], RELAIS_COMMUNITY_LANGUAGE="en")
+    assert english.output.startswith("Usage: main config check [OPTIONS]")
+    assert "Say what is wrong in the configuration and what is in force" in english.output
+    listing = plain(invoke(["--help"], RELAIS_COMMUNITY_LANGUAGE="fr").output)
+    assert "Commandes :" in listing and "config  La configuration : relais.toml" in listing
+    assert "Usage" not in listing and "Show this message" not in listing
+    config = write(tmp_path, '[community]\nlanguage = "en"\n')
+    assert "Check this database URL" in invoke(["--config", config, "config", "check", "--help"]).output
+    assert invoke(["--help"]).output == invoke(["--help"]).output  # nothing stays swapped

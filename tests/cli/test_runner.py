@@ -98,4 +98,4 @@ def test_cli_run_without_platform_says_what_to_do(tmp_path):
     config.write_text(f'[database]\nurl = "sqlite:///{tmp_path / "r.db"}"\n', encoding="utf-8")
     result = CliRunner().invoke(main, ["--config", str(config), "run"])
     assert result.exit_code == 2 and "[matrix] ou [slack]" in result.output
-    assert "Usage" in CliRunner().invoke(main, ["run", "--help"]).output
+    assert "Lancer le bot sur les messageries" in CliRunner().invoke(main, ["run", "--help"]).output
