@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 from sqlalchemy.engine import make_url
 
-from bot.config import Config, ConfigError, load_config
+from bot.config import Config, ConfigError, ignored, load_config
 from bot.config.values import ConfigNote
 from bot.db import current_revision, head_revision, make_engine, normalise_url
 from bot.i18n import N_, Translator, listing, translator
@@ -88,6 +88,7 @@ def inspect(path: str | None, db: str | None = None) -> Findings:
         config = load_config(path)
     except ConfigError as error:
         found.problems.append(error)
+        found.notes = ignored(path)
         return found
     if db:
         config = replace(config, database_url=db)

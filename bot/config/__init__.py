@@ -117,6 +117,19 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
     return replace(config, file=str(file) if file.exists() else None)
 
 
+def ignored(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> list[ConfigNote]:
+    """What a configuration has that Relais ignores, even when the rest cannot be loaded (for
+    `relais config check`, which says both); nothing when the file cannot be read."""
+    environ = os.environ if environ is None else environ
+    file = Path(path) if path else Path(DEFAULT_CONFIG_FILE)
+    notes = from_environment(environ)[1]
+    try:
+        data = read_file(file) if file.exists() else {}
+        return [*check_shape(data), *notes]
+    except ConfigError:
+        return notes
+
+
 def declared_language(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> str | None:
     """The community.language that the file and environment ask for, even when the rest is wrong
     (French, the default, when they ask for none).

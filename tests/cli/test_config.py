@@ -281,3 +281,13 @@ def test_help_is_in_the_users_language(tmp_path):
     config = write(tmp_path, '[community]\nlanguage = "en"\n')
     assert "Check this database URL" in invoke(["--config", config, "config", "check", "--help"]).output
     assert invoke(["--help"]).output == invoke(["--help"]).output  # nothing stays swapped
+
+
+def test_config_check_says_what_is_ignored_even_when_something_is_wrong(tmp_path):
+    config = write(tmp_path, '[community]\nlangage = "en"\nfacilitators = ["camille"]\n')
+    result = invoke(["--config", config, "config", "check"], RELAIS_COMMUNITY_LANGUAGE="en")
+    assert result.exit_code == 2
+    lines = result.output.splitlines()
+    assert lines[1].startswith("  ✗ community.facilitators: “camille” does not say its platform")
+    assert lines[2] == "  ! unknown key langage in [community] is ignored; did you mean language?"
+    assert lines[-1] == "1 problem: Relais will not start until it is fixed."
