@@ -4,15 +4,19 @@ config, clock and app."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import click
 import click.core
+import click.exceptions
 import click.formatting
+import click.parser
+import click.types
 
 from bot.app import App
 from bot.clock import Clock, FixedClock, SystemClock
@@ -126,10 +130,9 @@ def build(config: Config, clock: Clock | None = None) -> App:
 
 # --help in the user's language
 
-# click's own words around a help text (click.core and click.formatting look them up with gettext)
-CLICK_WORDS = {
-    word: word
-    for word in (
+# click's own words, around a help text and in its usage errors (click looks them up with gettext)
+CLICK_WORDS = frozenset(
+    {
         N_("Usage:"),
         N_("Options"),
         N_("Commands"),
@@ -137,8 +140,56 @@ CLICK_WORDS = {
         N_("required"),
         N_("Show this message and exit."),
         N_("Show the version and exit."),
-    )
-}
+        N_("Error: {message}"),
+        N_("Try '{command} {option}' for help."),
+        N_("Invalid value: {message}"),
+        N_("Invalid value for {param_hint}: {message}"),
+        N_("Missing argument"),
+        N_("Missing option"),
+        N_("Missing parameter"),
+        N_("Missing command."),
+        N_("No such option {name!r}."),
+        N_("No such command {name!r}."),
+        N_("Option {name!r} does not take a value."),
+        N_("Aborted!"),
+    }
+)
+CLICK_MODULES = (click.core, click.exceptions, click.formatting, click.types, click.parser)
+
+
+@contextmanager
+def click_speaks(language: Callable[[], str]) -> Iterator[None]:
+    """While it runs, click says its own words in `language()` (the words above; the rest as it is)."""
+
+    def gettext(word: str) -> str:
+        return translator(language()).t(word) if word in CLICK_WORDS else word
+
+    saved = [(module, module._) for module in CLICK_MODULES if hasattr(module, "_")]
+    for module, _gettext in saved:
+        module._ = gettext  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        for module, original in saved:
+            module._ = original  # type: ignore[attr-defined]
+
+
+SPOKEN: dict[str, str] = {}  # the language of the command line being run, once known
+
+
+def language_now() -> str:
+    """The language of the command being run (its --config's community, else the environment's);
+    after its context is gone (an error being shown), the one it had."""
+    context = click.get_current_context(silent=True)
+    if context is None:
+        return SPOKEN.get("language") or _language_of(None)
+    SPOKEN["language"] = _language_of(context.find_root().params.get("config_path"))
+    return SPOKEN["language"]
+
+
+@cache
+def _language_of(path: str | None) -> str:
+    return cli_language(None, path)
 
 
 @contextmanager
@@ -160,17 +211,12 @@ def help_in(language: str, command: click.Command, ctx: click.Context) -> Iterat
     for thing in things:
         swap(thing, "help")
         swap(thing, "short_help")
-    modules = (click.core, click.formatting)
-    gettexts = [(module, module._) for module in modules]  # type: ignore[attr-defined]
-    for module in modules:
-        module._ = lambda word: tr.t(word) if word in CLICK_WORDS else word  # type: ignore[attr-defined]
     try:
-        yield
+        with click_speaks(lambda: language):
+            yield
     finally:
         for thing, attribute, value in reversed(saved):
             setattr(thing, attribute, value)
-        for module, gettext in gettexts:
-            module._ = gettext  # type: ignore[attr-defined]
 
 
 class Localised:
@@ -187,5 +233,13 @@ class LocalisedCommand(Localised, click.Command):
 
 
 class LocalisedGroup(Localised, click.Group):
+    """The root of the command line: help and click's usage errors in the user's language."""
+
     command_class = LocalisedCommand
     group_class = type  # subgroups are LocalisedGroups too
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        _language_of.cache_clear()
+        SPOKEN.clear()
+        with click_speaks(language_now):
+            return super().main(*args, **kwargs)

@@ -291,3 +291,19 @@ def test_config_check_says_what_is_ignored_even_when_something_is_wrong(tmp_path
     assert lines[1].startswith("  ✗ community.facilitators: “camille” does not say its platform")
     assert lines[2] == "  ! unknown key langage in [community] is ignored; did you mean language?"
     assert lines[-1] == "1 problem: Relais will not start until it is fixed."
+
+
+def test_clicks_usage_errors_speak_the_users_language(tmp_path):
+    french = invoke(["chat"], LANG="en_GB.UTF-8")
+    assert french.exit_code == 2
+    assert plain(french.output).splitlines() == [
+        "Utilisation : main chat [OPTIONS]",
+        "Essayez « main chat --help » pour l’aide.",
+        "",
+        "Erreur : Il manque l’option '--as'.",
+    ]
+    english = invoke(["chat", "--as", "x", "--now", "someday"], RELAIS_COMMUNITY_LANGUAGE="en")
+    assert english.exit_code == 2 and "Error: Invalid value for --now: not an ISO datetime: someday" in english.output
+    config = write(tmp_path, '[community]\nlanguage = "en"\n')
+    assert "Error: No such command 'nope'." in invoke(["--config", config, "nope"]).output
+    assert "Erreur : Pas de commande 'nope'." in plain(invoke(["nope"]).output)
