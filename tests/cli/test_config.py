@@ -307,3 +307,14 @@ def test_clicks_usage_errors_speak_the_users_language(tmp_path):
     config = write(tmp_path, '[community]\nlanguage = "en"\n')
     assert "Error: No such command 'nope'." in invoke(["--config", config, "nope"]).output
     assert "Erreur : Pas de commande 'nope'." in plain(invoke(["nope"]).output)
+
+
+def test_the_example_configuration_is_in_order(tmp_path):
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[2] / "relais.example.toml"
+    config = load_config(example, environ={})
+    assert config.notes == () and config.facilitators[0] == "console:camille"
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    result = invoke(["--config", str(example), "config", "check", "--strict", "--db", url])
+    assert result.exit_code == 0 and "✓ La configuration est en ordre." in plain(result.output)
