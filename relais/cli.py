@@ -113,12 +113,18 @@ def db() -> None:
 @click.option("--db", "url", help=DB_HELP)
 @click.pass_context
 def db_upgrade(ctx: click.Context, url: str | None) -> None:
+    from relais.wiring import database_errors
+
     config = config_for(ctx, url)
-    engine = make_engine(config.database_url)
     try:
-        upgrade(engine)
-    finally:
-        engine.dispose()
+        with database_errors(config.database_url):
+            engine = make_engine(config.database_url)
+            try:
+                upgrade(engine)
+            finally:
+                engine.dispose()
+    except ConfigError as error:
+        raise fail(error, cli_language(config)) from error
     click.echo(cli_translator(config).t("database is up to date"))
 
 

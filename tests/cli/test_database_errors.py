@@ -27,3 +27,19 @@ def test_a_database_that_cannot_be_opened(url, expected, monkeypatch):
     assert result.exit_code == 2, result.output
     assert expected in result.output
     assert "Traceback" not in result.output and "Error:" not in result.output and "secret" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgresql://postgres:secret@127.0.0.1:1/x", "impossible d’ouvrir la base de données postgresql+psycopg://"),
+        ("mysqlx://a@b/c", "database.url n’est pas une base de données que Relais connaît : mysqlx://a@b/c"),
+        ("sqlite:////proc/nope/x.db", "impossible d’ouvrir la base de données sqlite:////proc/nope/x.db"),
+    ],
+)
+def test_db_upgrade_on_a_database_that_cannot_be_opened(url, expected):
+    result = CliRunner().invoke(main, ["db", "upgrade", "--db", url], env={"RELAIS_COMMUNITY_LANGUAGE": "fr"})
+    assert result.exit_code == 2, result.output
+    text = result.output.replace("\u00a0", " ").replace("\u202f", " ")
+    assert expected in text and len(text.strip().splitlines()) == 1
+    assert "Traceback" not in result.output and "secret" not in result.output
