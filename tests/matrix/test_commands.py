@@ -52,11 +52,13 @@ async def test_engage_update_actions_in_french_and_english(
 
             mark = len(bob.seen)
             confirm = await alice.reply_to(room, "!update #1 Salle réservée 50%", "Point d’étape #2 partagé", me)
-            post = await bob.wait_for(from_bot(me, room, "📣 #2 Point d’étape de Alice"), after=mark)
-            assert "Salle réservée" in body(post) and "50 %" in body(post) and confirm["event_id"] != post["event_id"]
+            post = await bob.wait_for(from_bot(me, room, "📣 #2 Point d’étape d’Alice"), after=mark)
+            assert (
+                "Salle réservée" in body(post) and "50\u00a0%" in body(post) and confirm["event_id"] != post["event_id"]
+            )
 
             listing = await bob.reply_to(room, "!actions", "1 engagement", me)
-            assert "#1" in body(listing) and "Alice" in body(listing) and "50 %" in body(listing)
+            assert "#1" in body(listing) and "Alice" in body(listing) and "50\u00a0%" in body(listing)
 
             # English for Bob from now on; the same commands answer in English
             await bob.reply_to(room, "!lang en", "From now on I answer you in English.", me)

@@ -114,7 +114,7 @@ async def test_long_items_arrive_whole_in_order_and_count_on_their_first_part(
             words, expected = joined_text(parts), text.split()
             start = words.index(expected[0])
             assert (
-                words[:start] == ["📢", "#2", "Annonce", "de", "Alice"] and words[start:][: len(expected)] == expected
+                words[:start] == ["📢", "#2", "Annonce", "d’Alice"] and words[start:][: len(expected)] == expected
             )
             assert "✅" in body(parts[-1]).splitlines()[-1]  # the footer closes the last part
             assert [p["content"]["msgtype"] for p in parts] == ["m.text"] + ["m.notice"] * (len(parts) - 1)

@@ -56,7 +56,7 @@ FRUITS = (
     "nèfle",
     "grenade",
 )
-CONFIRMED = re.compile(r"Engagement #(\d+) enregistré : Tâche (\S+) \(COPIL\)")
+CONFIRMED = re.compile(r"Engagement #(\d+) enregistré\u00a0: Tâche (\S+) \(COPIL\)")
 
 
 def confirmations(events: list[dict], bot: str, room: str) -> Counter[str]:

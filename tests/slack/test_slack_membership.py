@@ -79,7 +79,7 @@ async def test_people_who_never_typed_are_the_audience(community: Harness) -> No
     assert circle_members(harness, "gt-mobilite") == {"Fabienne Roux"}
 
     await harness.command("info", "Le COPIL de décembre se tient en mairie, salle 2")
-    assert "Annonce #1 publiée dans COPIL : 2 membres doivent la lire." in last_reply(harness)
+    assert "Annonce #1 publiée dans COPIL\u00a0: 2 membres doivent la lire." in last_reply(harness)
     await harness.command("relais", "who-read #1")
     listing = last_reply(harness)
     assert "0 sur 2 confirmés" in listing and "⏳ Bob" in listing and "⏳ Camille Petit" in listing
@@ -88,7 +88,7 @@ async def test_people_who_never_typed_are_the_audience(community: Harness) -> No
     (message,) = harness.posts_in(GENERAL)
     click = harness.standin.block_actions("relais_ack", "1", user_id=BOB, channel_id=GENERAL, message=message)
     await harness.interactive(click)
-    assert last_reply(harness, BOB) == "Merci, lecture confirmée : #1."
+    assert last_reply(harness, BOB) == "Merci, lecture confirmée\u00a0: #1."
     await harness.event(reaction_added_event("white_check_mark", CAMILLE, GENERAL, message["ts"]))
     await harness.command("relais", "who-read #1")
     assert "2 sur 2 confirmés" in last_reply(harness)
@@ -100,7 +100,7 @@ async def test_joins_and_leaves_follow_the_channel(community: Harness) -> None:
     await harness.event(harness.standin.leave_channel(GENERAL, CAMILLE))
     assert circle_members(harness) == {"Alice Martin", "Bob"}
     await harness.command("info", "Deuxième annonce")
-    assert "Annonce #2 publiée dans COPIL : 1 membre doit la lire." in last_reply(harness)
+    assert "Annonce #2 publiée dans COPIL\u00a0: 1 membre doit la lire." in last_reply(harness)
     await harness.command("relais", "who-read #2")
     assert "Camille" not in last_reply(harness) and "⏳ Bob" in last_reply(harness)
     await harness.command("relais", "who-read #1")
@@ -112,7 +112,7 @@ async def test_joins_and_leaves_follow_the_channel(community: Harness) -> None:
     await harness.event(harness.standin.join_channel(GENERAL, OTHER_BOT, inviter=ALICE))  # a bot is no member
     assert circle_members(harness) == {"Alice Martin", "Bob", "Daniel Green"}
     await harness.command("info", "Troisième annonce")
-    assert "Annonce #3 publiée dans COPIL : 2 membres doivent la lire." in last_reply(harness)
+    assert "Annonce #3 publiée dans COPIL\u00a0: 2 membres doivent la lire." in last_reply(harness)
     await harness.command("relais", "who-read #3")
     assert "⏳ Daniel Green" in last_reply(harness) and "Polly" not in last_reply(harness)
     await harness.command("relais", "whoami", user=DANIEL)

@@ -59,7 +59,7 @@ async def test_modal_opens_in_french_with_the_channel_circle_preselected(relais_
     view = await open_modal(relais_slack)
     assert view["callback_id"] == "relais_engage" and view["title"]["text"] == "Nouvel engagement"
     labels = [block["label"]["text"] for block in view["blocks"]]
-    assert labels[0] == "À quoi vous engagez-vous ?" and "Moyens humains mobilisés" in labels
+    assert labels[0] == "À quoi vous engagez-vous\u202f?" and "Moyens humains mobilisés" in labels
     circle = next(block for block in view["blocks"] if block["block_id"] == "circle")
     assert circle["element"]["initial_option"]["text"]["text"] == "COPIL"
     assert json.loads(view["private_metadata"])["channel"] == f"slack:T0RELAIS01/{GENERAL}"
@@ -71,7 +71,7 @@ async def test_bad_date_then_fixed_is_stored_with_result_and_resources(relais_sl
     answer = await submit(relais_slack, view, form("Réserver la salle", due_text="le 45 truc"))
     assert answer["response_action"] == "errors"
     assert set(answer["errors"]) == {"due_text"}
-    assert answer["errors"]["due_text"].startswith("Je n’ai pas compris la date « le 45 truc »")
+    assert answer["errors"]["due_text"].startswith("Je n’ai pas compris la date «\u202fle 45 truc\u202f»")
     assert saved(relais_slack) == [] and relais_slack.count(ProcessedEvent) == 0  # nothing recorded
 
     answer = await submit(relais_slack, view, form("Réserver la salle", due_text="hier"))

@@ -32,9 +32,9 @@ async def test_button_click_acknowledges_and_says_so(relais_slack: Harness) -> N
     answer = await relais_slack.interactive(click)
     assert answer.status == 200 and answer.seconds < ACK_LIMIT
     assert [via for _, via in acks(relais_slack)] == ["button"]
-    assert relais_slack.replies_to(BOB)[-1] == "Merci, lecture confirmée : #1."
+    assert relais_slack.replies_to(BOB)[-1] == "Merci, lecture confirmée\u00a0: #1."
     await relais_slack.interactive(relais_slack.standin.block_actions("relais_ack", "1", user_id=BOB, message=message))
-    assert relais_slack.replies_to(BOB)[-1] == "Déjà confirmé : #1."
+    assert relais_slack.replies_to(BOB)[-1] == "Déjà confirmé\u00a0: #1."
     assert len(acks(relais_slack)) == 1
 
 
