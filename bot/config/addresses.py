@@ -80,7 +80,8 @@ def channel(value: str, key: str) -> str:
             key=key,
             value=shown(value),
         )
-    if platform == "matrix" and not _matrix(rest, "!"):
+    if platform == "matrix" and not (rest.startswith("!") and len(rest) > 1 and " " not in rest):
+        # a room id is `!opaque:server`, or from room version 12 on just `!opaque`
         raise ConfigError(
             "{key}: “{value}” must be matrix:!<room>:<server>, the room's internal id "
             "(Element: Room settings → Advanced)",

@@ -318,3 +318,9 @@ def test_the_example_configuration_is_in_order(tmp_path):
     url = f"sqlite:///{tmp_path / 'r.db'}"
     result = invoke(["--config", str(example), "config", "check", "--strict", "--db", url])
     assert result.exit_code == 0 and "✓ La configuration est en ordre." in plain(result.output)
+
+
+def test_a_room_id_without_a_server_is_a_room_id():
+    """Rooms of version 12 and later have ids without a server part (`!Lion…Ax44`)."""
+    config = config_from_dict({"circles": [{"name": "A", "channels": ["matrix:!LionUT3dT6TLzxuvAwtc_-44"]}]})
+    assert config.circles[0].channels == ("matrix:!LionUT3dT6TLzxuvAwtc_-44",)
