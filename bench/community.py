@@ -417,15 +417,18 @@ def generate(url: str, shape: Shape = FULL, seed: int = 7) -> dict[str, int]:
 
 def _memberships(sink: Sink, shape: Shape, membership: dict[int, list[int]], stream: _Stream, start: datetime) -> None:
     """Everyone joined at the start, but one membership in 60 left 10 days ago, and one in 60
-    joined 20 days ago with the circle's last five items to read (as Relais does for late joiners)."""
+    joined 20 days ago with the circle's last five items to read (as Relais does for late joiners);
+    every circle of a small community has one of each."""
     left_at = NOW - timedelta(days=10)
     joined_at = NOW - timedelta(days=20)
     last_before_left = max((number for at, number, _, _ in stream.recent if at < left_at), default=0)
     rows = []
     for circle, people in membership.items():
         backlog = [n for at, n, c, must in stream.recent if c == circle and must and at < joined_at][-5:]
-        for member in people:
+        for position, member in enumerate(people):
             code = (member * 31 + circle * 7) % 60
+            if len(people) < 30 and position in (1, 2):  # a small community has its leaver and late joiner too
+                code = position
             if code == 1:
                 rows.append((circle, member, start, 0, last_before_left, left_at))
             elif code == 2 and backlog:
@@ -503,11 +506,15 @@ def _acknowledgements(sink: Sink, total: int, chunk: int = 200_000) -> None:
     draw = "((({k}) * 2654435761 + cm.member_id * 40503 + ({k}) * cm.member_id * 97) % 1000003) % 1000"
     k = f"CAST({int(total)} - i.number AS BIGINT)"
     hashed = draw.format(k=k)
+    last = NOW - timedelta(minutes=1)  # nobody read anything after now
     if sink.sqlite:
         at = f"strftime('%Y-%m-%d %H:%M:%f', i.created_at, '+' || (1 + {hashed} % 72) || ' hours') || '000'"
+        at = f"min({at}, '{utc_text(last)}')"
         share = f"CASE WHEN i.created_at >= '{recent}' THEN 450 ELSE 850 END"
     else:
-        at = f"i.created_at + make_interval(hours => (1 + {hashed} % 72)::int)"
+        at = (
+            f"least(i.created_at + make_interval(hours => (1 + {hashed} % 72)::int), '{last.isoformat()}'::timestamptz)"
+        )
         share = f"CASE WHEN i.created_at >= '{recent}'::timestamptz THEN 450 ELSE 850 END"
     version = f"CASE WHEN i.version > 1 AND {hashed} % 3 = 0 THEN 1 ELSE i.version END"
     sink.execute("DROP INDEX ix_acknowledgements_member")

@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Engine, TextClause, bindparam, event, text
 from sqlalchemy.engine import make_url
 
 from bench.community import FULL, NOW, SMALL, Shape, expected_stamp, generate, stamp
@@ -38,6 +38,7 @@ from bot.app import App
 from bot.clock import FixedClock
 from bot.config import Config
 from bot.db import READ_OPTION, make_engine, normalise_url, upgrade
+from bot.models import UTCDateTime
 from bot.reply import Incoming
 from relais.wiring import build_app
 from schedules.rounds import run_due
@@ -103,18 +104,23 @@ def postgres_dataset(server: str, shape: Shape, log: Callable[[str], None]) -> s
     return url
 
 
+def at(statement: str) -> TextClause:
+    """A statement whose :since is an instant (stored as the models store it)."""
+    return text(statement).bindparams(bindparam("since", type_=UTCDateTime()))
+
+
 def reset(engine: Engine) -> None:
     """Remove what an earlier run wrote (items, occurrences, outbox rows, acknowledgements after NOW)."""
     since = {"since": NOW}
     with engine.begin() as connection:
         later = "SELECT id FROM items WHERE created_at >= :since"
-        connection.execute(text(f"DELETE FROM message_refs WHERE item_id IN ({later})"), since)
+        connection.execute(at(f"DELETE FROM message_refs WHERE item_id IN ({later})"), since)
         connection.execute(text("DELETE FROM outbox"))
-        connection.execute(text(f"DELETE FROM acknowledgements WHERE item_id IN ({later})"), since)
-        connection.execute(text("DELETE FROM acknowledgements WHERE at >= :since"), since)
-        connection.execute(text("DELETE FROM occurrences WHERE due_at >= :since"), since)
-        connection.execute(text("UPDATE occurrences SET reported_at = NULL WHERE reported_at >= :since"), since)
-        connection.execute(text("DELETE FROM items WHERE created_at >= :since"), since)
+        connection.execute(at(f"DELETE FROM acknowledgements WHERE item_id IN ({later})"), since)
+        connection.execute(at("DELETE FROM acknowledgements WHERE at >= :since"), since)
+        connection.execute(at("DELETE FROM occurrences WHERE due_at >= :since"), since)
+        connection.execute(at("UPDATE occurrences SET reported_at = NULL WHERE reported_at >= :since"), since)
+        connection.execute(at("DELETE FROM items WHERE created_at >= :since"), since)
         connection.execute(text("DELETE FROM processed_events"))
         connection.execute(text("UPDATE communities SET next_number = (SELECT max(number) FROM items)"))
 
@@ -208,14 +214,14 @@ def probe_pairs(app: App, count: int = 400) -> list[tuple[int, int, int]]:
     """(member, item number, circle): items of the last week in a circle of the member."""
     with app.store.unit_of_work(reading=True) as session:
         rows = session.execute(
-            text(
+            at(
                 "SELECT cm.member_id, i.number, i.circle_id FROM items i "
                 "JOIN circle_members cm ON cm.circle_id = i.circle_id "
                 "WHERE i.must_read AND i.created_at >= :since AND cm.left_at IS NULL "
                 "AND (i.author_id IS NULL OR i.author_id <> cm.member_id) "
                 "ORDER BY i.number DESC, cm.member_id LIMIT :count"
-            ),
-            {"since": NOW - timedelta(days=7), "count": count},
+            ).bindparams(count=count),
+            {"since": NOW - timedelta(days=7)},
         ).all()
     return [(int(m), int(n), int(c)) for m, n, c in rows]
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.models import Acknowledgement, CircleMember, Item, Member
@@ -99,7 +99,14 @@ class _Tally:
 
 
 def _tally(session: Session, conditions: list[ColumnElement[bool]]) -> _Tally | None:
-    """Count, for the items matching `conditions`, who had to read them and who confirmed."""
+    """Count, for the items matching `conditions`, who had to read them and who confirmed.
+
+    The confirmations are counted by the database, per circle and member and per item (only the
+    current version, never the author's own); a member whose membership covers the circle's items
+    of the window from end to end counts whole. Only the others — someone who joined or left
+    within the window, a muted member, a facilitator reading another circle — are read one by
+    one, to keep what is in their audience and take the rest off the items' counts.
+    """
     items = session.execute(
         select(Item.id, Item.circle_id, Item.number, Item.author_id, Item.version).where(*conditions)
     ).all()
@@ -115,19 +122,51 @@ def _tally(session: Session, conditions: list[ColumnElement[bool]]) -> _Tally | 
         memberships[circle][member_id] = (audience_from, audience_until)
     totals, audience_size = _audience_counts(items, memberships)
     by_id = {row.id: (row.circle_id, row.number, row.author_id, row.version) for row in items}
+    span: dict[int, tuple[int, int]] = {}  # circle -> (first, last) number among the items
+    for row in items:
+        first, last = span.get(row.circle_id, (row.number, row.number))
+        span[row.circle_id] = (min(first, row.number), max(last, row.number))
     acked_by_member: dict[int, int] = dict.fromkeys(totals, 0)
     acked_by_item: dict[int, int] = dict.fromkeys(by_id, 0)
-    rows = session.execute(
-        select(Acknowledgement.item_id, Acknowledgement.member_id, Acknowledgement.version)
-        .join(Item, Item.id == Acknowledgement.item_id)
-        .where(*conditions)
+    confirmed = (
+        select()
+        .select_from(Item)
+        .join(Acknowledgement, and_(Acknowledgement.item_id == Item.id, Acknowledgement.version == Item.version))
+        .where(*conditions, or_(Item.author_id.is_(None), Item.author_id != Acknowledgement.member_id))
     )
-    for item_id, member_id, version in rows:
-        circle, number, author, current = by_id[item_id]
+    partial: set[tuple[int, int]] = set()  # (circle, member) to read one by one
+    for circle, member_id, count in session.execute(
+        confirmed.add_columns(Item.circle_id, Acknowledgement.member_id, func.count()).group_by(
+            Item.circle_id, Acknowledgement.member_id
+        )
+    ):
         window = memberships[circle].get(member_id)
-        if version == current and window is not None and covers(window, number) and member_id != author:
-            acked_by_member[member_id] += 1
-            acked_by_item[item_id] += 1
+        first, last = span[circle]
+        if window is not None and covers(window, first) and covers(window, last):
+            acked_by_member[member_id] += count
+        else:
+            partial.add((circle, member_id))
+    for _circle, item_id, count in session.execute(
+        confirmed.add_columns(Item.circle_id, Acknowledgement.item_id, func.count()).group_by(
+            Item.circle_id, Acknowledgement.item_id
+        )
+    ):
+        acked_by_item[item_id] = count
+    members = sorted({member_id for _, member_id in partial})
+    for start in range(0, len(members), 500):
+        chunk = members[start : start + 500]
+        for circle, number, item_id, member_id in session.execute(
+            confirmed.add_columns(
+                Item.circle_id, Item.number, Acknowledgement.item_id, Acknowledgement.member_id
+            ).where(Acknowledgement.member_id.in_(chunk))
+        ):
+            if (circle, member_id) not in partial:
+                continue
+            window = memberships[circle].get(member_id)
+            if window is not None and covers(window, number):
+                acked_by_member[member_id] += 1
+            else:
+                acked_by_item[item_id] -= 1
     return _Tally(by_id, totals, audience_size, acked_by_member, acked_by_item)
 
 

@@ -15,11 +15,13 @@ from sqlalchemy.orm import Session
 from bench.community import NOW, SMALL, generate
 from bot.config.schedules import ScheduleSettings
 from bot.db import make_engine
-from bot.models import Community, Member
+from bot.models import Acknowledgement, CircleMember, Community, Item, Member
 from bot.posts.digest import build_digest, build_digests
 from bot.posts.nudges import build_nudge, build_nudges
 from bot.presentation import Localiser
 from bot.services import reads
+from bot.services.levels import coverage, level_report
+from bot.services.membership import covers
 
 DIGESTS_AT = NOW.replace(minute=30)
 NUDGES_AT = NOW.replace(hour=9, minute=30)
@@ -35,6 +37,13 @@ def generated(fresh_url):
     counts = generate(url, replace(SMALL, history=2))
     assert counts["open overdue"] > 0 and counts["acknowledgements"] > 1000
     engine = make_engine(url)
+    with Session(engine) as session:  # the facilitator read items of circles they are not in: not counted
+        mine = select(CircleMember.circle_id).where(CircleMember.member_id == 1)
+        others = session.scalars(select(Item).where(Item.must_read.is_(True), Item.circle_id.not_in(mine))).all()
+        for item in others[-40:]:
+            if session.get(Acknowledgement, (item.id, 1)) is None:
+                session.add(Acknowledgement(item_id=item.id, member_id=1, version=item.version, at=NOW, via="command"))
+        session.commit()
     yield engine
     engine.dispose()
 
@@ -81,3 +90,51 @@ def test_nudges_of_a_round_are_the_members_own(generated, monkeypatch, days):
         alone = {member.id: build_nudge(session, member, loc.for_member(member), settings, slot) for member in members}
     assert together == alone
     assert sum(1 for text in together.values() if text) >= 5
+
+
+def brute_levels(
+    session: Session, since, circle_id: int | None
+) -> tuple[dict[int, tuple[int, int]], dict[int, tuple[int, int]]]:
+    """Per member and per item (acknowledged, to read), counted one row at a time (what _tally did)."""
+    conditions = [Item.community_id == 1, Item.must_read.is_(True), Item.created_at >= since]
+    if circle_id is not None:
+        conditions.append(Item.circle_id == circle_id)
+    items = session.execute(
+        select(Item.id, Item.circle_id, Item.number, Item.author_id, Item.version).where(*conditions)
+    ).all()
+    windows = {
+        (row.circle_id, row.member_id): (row.audience_from, row.audience_until)
+        for row in session.execute(
+            select(CircleMember).join(Member, Member.id == CircleMember.member_id).where(Member.muted.is_(False))
+        ).scalars()
+    }
+    acks = {(a.item_id, a.member_id): a.version for a in session.scalars(select(Acknowledgement))}
+    members: dict[int, list[int]] = {}
+    per_item: dict[int, tuple[int, int]] = {}
+    for item in items:
+        audience = [
+            m
+            for (c, m), window in windows.items()
+            if c == item.circle_id and covers(window, item.number) and m != item.author_id
+        ]
+        acked = [m for m in audience if acks.get((item.id, m)) == item.version]
+        per_item[item.id] = (len(acked), len(audience))
+        for m in audience:
+            got, total = members.get(m, [0, 0])
+            members[m] = [got + (m in acked), total + 1]
+    return {m: tuple(v) for m, v in members.items()}, per_item
+
+
+@pytest.mark.parametrize("circle_id", [None, 1, 2])
+def test_reading_levels_count_what_one_by_one_counts(generated, circle_id):
+    with Session(generated) as session:
+        for days in (3, 28, 60):
+            since = NOW - timedelta(days=days)
+            members, per_item = brute_levels(session, since, circle_id)
+            report = level_report(session, 1, since, circle_id, lowest=len(per_item))
+            assert {level.member.id: (level.acknowledged, level.total) for level in report.members} == members
+            assert {cov.item.id: (cov.acknowledged, cov.audience) for cov in report.lowest} == {
+                item: counts for item, counts in per_item.items() if counts[1]
+            }
+            covered = coverage(session, list(per_item))
+            assert {item: (cov.acknowledged, cov.audience) for item, cov in covered.items()} == per_item
