@@ -68,7 +68,14 @@ def chat(
 
 @main.command(help=N_("Open the console on a sample community (no account needed)."))
 @click.option("--db", help=N_("Demo database URL (default: demo-fr.db or demo-en.db in ~/.local/share/relais)"))
-@click.option("--lang", "language", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
+@click.option(
+    "--lang",
+    "language",
+    type=click.Choice(["fr", "en"]),
+    default="fr",
+    show_default=True,
+    help=N_("The demo's language: each has its own community, written in it"),
+)
 @click.option("--now", help=N_("Fix the clock at this ISO datetime"))
 @click.option("--reset", is_flag=True, help=N_("Start again from a fresh demo community (in --db too)"))
 def demo(db: str | None, language: str, now: str | None, reset: bool) -> None:
