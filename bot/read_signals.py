@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from bot.dedup import first_time
 from bot.dispatch import Dispatcher
@@ -70,15 +70,17 @@ class _Batch:
         }
         refs = {(s.channel, s.message_id) for s in self.signals if isinstance(s, Reaction)}
         self.items: dict[tuple[str, str], Item] = {}
-        if refs:
+        by_channel: dict[str, set[str]] = {}
+        for channel, message_id in refs:
+            by_channel.setdefault(channel, set()).add(message_id)
+        for channel, message_ids in by_channel.items():  # the unique index is (channel, message_id)
             rows = session.execute(
-                select(MessageRef.channel, MessageRef.message_id, Item)
+                select(MessageRef.message_id, Item)
                 .join(Item, Item.id == MessageRef.item_id)
-                .where(MessageRef.message_id.in_({message_id for _, message_id in refs}))
+                .where(MessageRef.channel == channel, MessageRef.message_id.in_(sorted(message_ids)))
+                .options(lazyload(Item.circle), lazyload(Item.author))
             )
-            self.items = {
-                (channel, message_id): item for channel, message_id, item in rows if (channel, message_id) in refs
-            }
+            self.items.update(((channel, message_id), item) for message_id, item in rows)
         self.admitted: dict[tuple[str, str], Member | None] = {}
         item_ids = {item.id for item in self.items.values()}
         member_ids = {member.id for member in self.members.values()}

@@ -45,10 +45,13 @@ class Item(Base):
 
 class Commitment(Base):
     __tablename__ = "commitments"
-    __table_args__ = (Index("ix_commitments_status_due", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_commitments_status_due", "status", "due_at"),
+        Index("ix_commitments_owner_status_due", "owner_id", "status", "due_at"),  # a member's late or coming ones
+    )
 
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), primary_key=True)
-    owner_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     title: Mapped[str] = mapped_column(Text())
     expected_result: Mapped[str | None] = mapped_column(Text())
@@ -75,6 +78,7 @@ class CommitmentChange(Base):
     """One line of a commitment's history: who changed what, when, from what to what."""
 
     __tablename__ = "commitment_changes"
+    __table_args__ = (Index("ix_commitment_changes_field_at", "field", "at"),)  # what was done this week
 
     id: Mapped[intpk]
     commitment_id: Mapped[int] = mapped_column(ForeignKey("commitments.item_id"), index=True)

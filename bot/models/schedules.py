@@ -51,6 +51,7 @@ class Occurrence(Base):
     __table_args__ = (
         UniqueConstraint("schedule_key", "due_at"),
         Index("ix_occurrences_community_due", "community_id", "due_at"),
+        Index("ix_occurrences_community_status", "community_id", "status"),  # missed ones to report, rounds posting
     )
 
     id: Mapped[intpk]

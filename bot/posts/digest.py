@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from bot.markup import bold, esc
 from bot.models import Commitment, Community, Item, Member
 from bot.posts import queries
-from bot.posts.draft import Draft
-from bot.presentation import Localiser, capped, commitment_bullet, item_line
+from bot.posts.draft import Draft, bullets
+from bot.presentation import Localiser, item_line
 from bot.services.reads import load_items, newest_unread, unread_items
 
 LINES = 8
@@ -72,17 +72,11 @@ def _draft(
             [item_line(loc, item) for item in unread[:LINES]]
             + ([loc.t("… and more: /unread lists everything.")] if len(unread) > LINES else []),
         ),
-        ("⚠️ " + loc.t("Your overdue commitments"), _bullets(loc, *overdue)),
-        (loc.t("Your commitments due in the next 7 days"), _bullets(loc, *soon)),
+        ("⚠️ " + loc.t("Your overdue commitments"), bullets(loc, *overdue, LINES)),
+        (loc.t("Your commitments due in the next 7 days"), bullets(loc, *soon, LINES)),
     ]
     for title, lines in parts:
         if lines:
             body += ["", bold(title), *lines]
     body += ["", loc.t("To stop receiving this digest: /digest me off.")]
     return Draft("📬", loc.t("Your weekly digest, {name}", name=esc(member.display_name, 80)), tuple(body))
-
-
-def _bullets(loc: Localiser, shown: list[Commitment], total: int) -> list[str]:
-    """The first LINES commitments, then "… and N more" (capped, with the unseen ones left unloaded)."""
-    lines = [commitment_bullet(loc, row) for row in shown]
-    return capped(loc, lines + [""] * (total - len(lines)), LINES)

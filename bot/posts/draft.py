@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.markup import bold, to_plain
-from bot.models import Circle, Community, Item
-from bot.presentation import Localiser, late_note, read_footer
+from bot.models import Circle, Commitment, Community, Item
+from bot.presentation import Localiser, capped, commitment_bullet, late_note, read_footer
 from bot.services.updates import post_item
 
 MAX_ITEM_TEXT = 3900
@@ -47,3 +47,9 @@ def post_draft(
     item = post_item(session, community, circle, None, kind, draft.plain(), loc.now)
     footer = read_footer(loc, item.number)
     return item, draft.text(item.number, footer, late_note(loc, due_at) if late else None)
+
+
+def bullets(loc: Localiser, shown: list[Commitment], total: int, limit: int) -> list[str]:
+    """capped() bullets of a list of `total` commitments of which only the first `limit` were loaded."""
+    lines = [commitment_bullet(loc, row) for row in shown[:limit]]
+    return capped(loc, lines + [""] * (total - len(lines)), limit)

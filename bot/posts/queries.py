@@ -19,10 +19,21 @@ from bot.models import Commitment, CommitmentChange, Item, Member
 from bot.services.commitments import is_overdue
 
 LIMIT = 200  # a post never lists more; the builders show fewer and say "… and N more"
+CHUNK = 1000  # ids per IN (…) list
+
+
+def _shown() -> tuple[Any, ...]:
+    """What a post shows of a commitment (number, title, owner and their organisation): nothing more
+    is loaded with it (not its item's circle and channels, nor its author)."""
+    return (
+        joinedload(Commitment.item).options(lazyload(Item.circle), lazyload(Item.author)),
+        joinedload(Commitment.owner).joinedload(Member.organisation),
+        lazyload(Commitment.organisation),
+    )
 
 
 def _commitments(circle_id: int | None) -> Select[tuple[Commitment]]:
-    statement = select(Commitment).join(Item, Item.id == Commitment.item_id)
+    statement = select(Commitment).join(Item, Item.id == Commitment.item_id).options(*_shown())
     if circle_id is not None:
         statement = statement.where(Item.circle_id == circle_id)
     return statement
@@ -85,8 +96,10 @@ def due_between(
 def items_of_kind(
     session: Session, circle_id: int, kinds: tuple[str, ...], since: datetime, until: datetime
 ) -> list[Item]:
-    statement = select(Item).where(
-        Item.circle_id == circle_id, Item.kind.in_(kinds), Item.created_at >= since, Item.created_at < until
+    statement = (
+        select(Item)
+        .where(Item.circle_id == circle_id, Item.kind.in_(kinds), Item.created_at >= since, Item.created_at < until)
+        .options(lazyload(Item.circle))  # a post shows the author and the text
     )
     return list(session.scalars(statement.order_by(Item.number).limit(LIMIT)))
 
@@ -143,13 +156,31 @@ def load_commitments(session: Session, ids: Collection[int]) -> dict[int, Commit
     """Commitments by id with what a post shows of them (number, owner and organisation), in one query."""
     if not ids:
         return {}
+    found: dict[int, Commitment] = {}
+    wanted = sorted(ids)
+    for start in range(0, len(wanted), CHUNK):
+        statement = select(Commitment).where(Commitment.item_id.in_(wanted[start : start + CHUNK])).options(*_shown())
+        found.update((row.item_id, row) for row in session.scalars(statement))
+    return found
+
+
+def overdue_in_circle(
+    session: Session, now: datetime, zone: ZoneInfo, circle_id: int, shown: int
+) -> tuple[list[Commitment], int]:
+    """overdue_commitments(circle_id=…) as (its first `shown`, how many it lists): the list is made
+    of plain columns, and only the commitments shown are loaded."""
     statement = (
-        select(Commitment)
-        .where(Commitment.item_id.in_(list(ids)))
-        .options(
-            joinedload(Commitment.item).options(lazyload(Item.circle), lazyload(Item.author)),
-            joinedload(Commitment.owner).joinedload(Member.organisation),
-            lazyload(Commitment.organisation),
+        select(Commitment.item_id, Commitment.due_at, Commitment.due_has_time, Commitment.status)
+        .join(Item, Item.id == Commitment.item_id)
+        .where(
+            Item.circle_id == circle_id,
+            Commitment.status == "open",
+            Commitment.due_at.is_not(None),
+            Commitment.due_at < now,
         )
+        .order_by(Commitment.due_at, Item.number)
+        .limit(LIMIT)
     )
-    return {row.item_id: row for row in session.scalars(statement)}
+    ids = [row.item_id for row in session.execute(statement) if is_overdue(row, now, zone)]
+    loaded = load_commitments(session, ids[:shown])
+    return [loaded[item_id] for item_id in ids[:shown]], len(ids)

@@ -13,7 +13,7 @@ from bot.config.schedules import ScheduleSettings
 from bot.markup import esc
 from bot.models import Circle, Community, Meeting, Occurrence
 from bot.posts import queries
-from bot.posts.draft import Draft
+from bot.posts.draft import Draft, bullets
 from bot.presentation import (
     Localiser,
     capped,
@@ -109,7 +109,7 @@ def build_recap(
     done = queries.done_commitments(session, circle.id, since, now)
     updates = queries.items_of_kind(session, circle.id, ("update", "announcement"), since, now)
     decisions = queries.items_of_kind(session, circle.id, ("decision",), since, now)
-    overdue = queries.overdue_commitments(session, now, loc.tz, circle.id)
+    overdue, overdue_count = queries.overdue_in_circle(session, now, loc.tz, circle.id, LINES)
     soon = queries.due_between(session, now, now + timedelta(days=7), loc.tz, circle.id)
     meetings = upcoming_meetings(session, community.id, now, 5, circle.id, until=now + timedelta(days=21))
     covered = coverage(session, [item.id for item in [*updates, *decisions][-2 * LINES :]])
@@ -132,8 +132,8 @@ def build_recap(
             capped(loc, [item_line(loc, item, covered.get(item.id), 200) for item in decisions], LINES),
         ),
         section(
-            "⚠️ " + loc.t("Overdue ({count})", count=len(overdue)),
-            capped(loc, [commitment_bullet(loc, row) for row in overdue], LINES),
+            "⚠️ " + loc.t("Overdue ({count})", count=overdue_count),
+            bullets(loc, overdue, overdue_count, LINES),
         ),
         section(
             loc.t("Due in the next 7 days ({count})", count=len(soon)),
