@@ -400,6 +400,9 @@ def generate(url: str, shape: Shape = FULL, seed: int = 7) -> dict[str, int]:
         "INSERT INTO platform_state (key, value, updated_at) VALUES (?, ?, ?)",
         ("bench:version", f"{VERSION} {shape}", sink.value(NOW)),
     )
+    if not sink.sqlite:  # rows were given their ids: the sequences go on from there
+        for table in ("communities", "organisations", "circles", "circle_channels", "members", "identities", "items"):
+            sink.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
     sink.commit()
     counts = {
         table: int(sink.scalar(f"SELECT count(*) FROM {table}"))

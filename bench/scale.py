@@ -19,6 +19,7 @@ Usage: python -m bench.scale [--postgres URL] [--small] [--histories 1 10] [--da
 from __future__ import annotations
 
 import argparse
+import logging
 import multiprocessing
 import statistics
 import sys
@@ -226,14 +227,34 @@ def probe_pairs(app: App, count: int = 400) -> list[tuple[int, int, int]]:
     return [(int(m), int(n), int(c)) for m, n, c in rows]
 
 
+class Said(logging.Handler):
+    """What the scheduler logged during a round (a round that did nothing says why)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
 def run_round(app: App, clock: FixedClock, at: datetime, kind: str, figures: Figures) -> list[tuple[bool, float]]:
     clock.set(at)
-    with transactions(app.store.engine) as seen:
-        began = time.perf_counter()
-        outcomes = run_due(app, app.config, at)
-        figures.values[f"{kind} round"] = time.perf_counter() - began
+    said = Said()
+    logger = logging.getLogger("schedules")
+    logger.addHandler(said)
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    try:
+        with transactions(app.store.engine) as seen:
+            began = time.perf_counter()
+            outcomes = run_due(app, app.config, at)
+            figures.values[f"{kind} round"] = time.perf_counter() - began
+    finally:
+        logger.removeHandler(said)
+        logger.setLevel(level)
     mine = [outcome for outcome in outcomes if outcome.kind == kind]
-    assert mine, f"no {kind} occurrence was due at {at}"
+    assert mine, f"no {kind} occurrence was posted at {at}: " + " | ".join(said.lines)
     assert all(outcome.status in ("posted", "empty") for outcome in mine), mine
     figures.counts[f"{kind} posts"] = sum(len(outcome.posts) for outcome in mine)
     writes = [seconds for wrote, seconds in seen if wrote]

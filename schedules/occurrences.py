@@ -49,18 +49,36 @@ def _order(due: Due) -> tuple[datetime, int, str]:
     return due.at, KIND_ORDER.get(due.kind, 9), due.key
 
 
+def _wanted(
+    session: Session, community: Community, settings: ScheduleSettings
+) -> list[tuple[str, str, int | None, str]]:
+    """(key, kind, circle id, rule text) of every schedule row the config asks for."""
+    wanted: list[tuple[str, str, int | None, str]] = []
+    for circle_id, name in session.execute(
+        select(Circle.id, Circle.name).where(Circle.community_id == community.id).order_by(Circle.id)
+    ):
+        rule = settings.recap_rule(name)
+        wanted.append((f"circle:{circle_id}", "circle", circle_id, rule.text() if rule else "off"))
+    for kind, rule in (("digest", settings.digest), ("nudges", settings.nudges)):
+        wanted.append((f"{kind}:{community.id}", kind, None, rule.text() if rule else "off"))
+    return wanted
+
+
+def schedules_in_step(session: Session, community: Community, settings: ScheduleSettings) -> dict[str, Schedule] | None:
+    """The community's schedule rows if they already say what the config says (nothing to write), else None."""
+    rows = {row.key: row for row in session.scalars(select(Schedule).where(Schedule.community_id == community.id))}
+    for key, _, _, text in _wanted(session, community, settings):
+        if key not in rows or rows[key].rule != text:
+            return None
+    return rows
+
+
 def sync_schedules(
     session: Session, community: Community, settings: ScheduleSettings, now: datetime
 ) -> dict[str, Schedule]:
     """The community's schedule rows, created or updated from the config (a changed rule restarts it)."""
     rows = {row.key: row for row in session.scalars(select(Schedule).where(Schedule.community_id == community.id))}
-    wanted: list[tuple[str, str, int | None, str]] = []
-    for circle in session.scalars(select(Circle).where(Circle.community_id == community.id).order_by(Circle.id)):
-        rule = settings.recap_rule(circle.name)
-        wanted.append((f"circle:{circle.id}", "circle", circle.id, rule.text() if rule else "off"))
-    for kind, rule in (("digest", settings.digest), ("nudges", settings.nudges)):
-        wanted.append((f"{kind}:{community.id}", kind, None, rule.text() if rule else "off"))
-    for key, kind, circle_id, text in wanted:
+    for key, kind, circle_id, text in _wanted(session, community, settings):
         row = rows.get(key)
         if row is None:
             row = _insert(

@@ -44,10 +44,10 @@ from bot.reply import Post
 from bot.services.community import find_circle, find_community
 from bot.services.membership import belonging_members
 from bot.services.preferences import digest_subscribers, nudges_off
-from schedules.occurrences import Due, due_occurrences, sync_schedules
+from schedules.occurrences import Due, due_occurrences, schedules_in_step, sync_schedules
 
 log = logging.getLogger(__name__)
-BATCH = 100  # members written per transaction in a round of digests or nudges
+BATCH = 50  # members written per transaction in a round of digests or nudges
 STALE = timedelta(minutes=10)  # a round still "posting" this long after its claim: its process stopped
 DIRECT = ("digest", "nudges")
 
@@ -118,20 +118,25 @@ def _prepare(store: Store, config: Config, now: datetime) -> list[tuple[int, Due
 def _prepare_all(store: Store, config: Config, now: datetime) -> list[tuple[int, Due, Resumed | None]]:
     """Interrupted rounds to finish first, then the occurrences due now and not claimed yet."""
     settings = config.schedules
-    for attempt in (1, 2):
+    for attempt in (1, 2, 3):
         try:
-            with store.unit_of_work() as session:
+            # most runs find the schedule rows as the config says: they only read
+            with store.unit_of_work(reading=attempt == 1) as session:
                 community = community_of(session, config)
                 if community is None:
                     return []
-                rows = sync_schedules(session, community, settings, now)
+                rows = schedules_in_step(session, community, settings)
+                if rows is None:
+                    if attempt == 1:
+                        continue
+                    rows = sync_schedules(session, community, settings, now)
                 dues = due_occurrences(session, community, rows, settings, now)
                 resumed = interrupted_rounds(session, community, settings, now)
                 return [(community.id, due, seen) for due, seen in resumed] + [
                     (community.id, due, None) for due in dues
                 ]
         except IntegrityError:  # a schedule row inserted by another process at the same moment
-            if attempt == 2:
+            if attempt == 3:
                 raise
     return []
 

@@ -21,7 +21,7 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.app import App
-from schedules.occurrences import planned_occurrences, sync_schedules
+from schedules.occurrences import planned_occurrences, schedules_in_step, sync_schedules
 from schedules.rounds import Outcome, community_of, run_due
 
 log = logging.getLogger(__name__)
@@ -89,12 +89,19 @@ class SchedulerService:
 
     def plan(self, now: datetime) -> dict[str, datetime]:
         """The next time each schedule or meeting post falls due (job id -> instant)."""
-        with self.app.store.unit_of_work() as session:
+        with self.app.store.unit_of_work(reading=True) as session:  # run_due has just put the schedule rows in step
             community = community_of(session, self.app.config)
             if community is None:
                 return {}
-            rows = sync_schedules(session, community, self.settings, now)
-            dues = planned_occurrences(session, community, rows, self.settings, now, now + HORIZON)
+            rows = schedules_in_step(session, community, self.settings)
+            if rows is not None:
+                dues = planned_occurrences(session, community, rows, self.settings, now, now + HORIZON)
+        if rows is None:
+            with self.app.store.unit_of_work() as session:
+                community = community_of(session, self.app.config)
+                assert community is not None
+                rows = sync_schedules(session, community, self.settings, now)
+                dues = planned_occurrences(session, community, rows, self.settings, now, now + HORIZON)
         plan: dict[str, datetime] = {}
         for due in dues:
             plan.setdefault(due.key, due.at)
