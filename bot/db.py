@@ -1,23 +1,37 @@
-"""Engine and unit of work: SQLite (WAL, busy timeout, immediate transactions) or PostgreSQL."""
+"""Engine and unit of work: SQLite (WAL, busy timeout, immediate transactions) or PostgreSQL.
+
+Alembic is imported only to change the schema: a database already at head is recognised by
+reading its `alembic_version` row and the revisions of the migration files (no alembic import,
+about 11 MB and 150 ms less for every start).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+import logging
+import re
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import inspect as sqlalchemy_inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 MIGRATIONS = str(Path(__file__).parent / "migrations")
 READ_OPTION = "relais_read"  # execution option: a unit of work that should only read
+STORE_KEY = "relais_store"  # session.info: the Store whose unit of work the session is
+COMMIT_HOOKS = "relais_after_commit"  # session.info: what to run once the transaction has committed
+_REVISION = re.compile(r"^(down_revision|revision)\b[^=]*=\s*(None|[\"']([^\"']+)[\"'])", re.MULTILINE)
 
 
 def normalise_url(url: str) -> str:
@@ -62,6 +76,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def alembic_config(connection: Connection | None = None) -> AlembicConfig:
+    from alembic.config import Config as AlembicConfig
+
     config = AlembicConfig()
     config.set_main_option("script_location", MIGRATIONS)
     if connection is not None:
@@ -70,18 +86,36 @@ def alembic_config(connection: Connection | None = None) -> AlembicConfig:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the database schema to `revision` (the bot does this on start for SQLite)."""
+    """Bring the database schema to `revision` (the bot does this on start for SQLite).
+
+    A database already at head is left alone without importing alembic."""
+    if revision == "head" and current_revision(engine) == head_revision():
+        return
+    from alembic import command
+
     with engine.begin() as connection:
         command.upgrade(alembic_config(connection), revision)
 
 
 def current_revision(engine: Engine) -> str | None:
-    with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+    """The revision recorded in the database (None: no schema yet)."""
+    with engine.connect() as connection:  # a database that cannot be opened says so (OperationalError)
+        if not sqlalchemy_inspect(connection).has_table("alembic_version"):
+            return None
+        rows = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    return rows[0] if len(rows) == 1 else None
 
 
+@cache
 def head_revision() -> str | None:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    """The newest revision of bot/migrations/versions (the one no other revision follows)."""
+    revisions: dict[str, str | None] = {}
+    for path in Path(MIGRATIONS, "versions").glob("*.py"):
+        found = {name: value for name, _, value in _REVISION.findall(path.read_text(encoding="utf-8"))}
+        if "revision" in found:
+            revisions[found["revision"]] = found.get("down_revision") or None
+    heads = set(revisions) - {down for down in revisions.values() if down}
+    return heads.pop() if len(heads) == 1 else None
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -89,7 +123,13 @@ def is_sqlite(engine: Engine) -> bool:
 
 
 class Store:
-    """Owns the session factory; `unit_of_work()` is one transaction, committed or rolled back."""
+    """Owns the session factory; `unit_of_work()` is one transaction, committed or rolled back.
+
+    A session of a unit of work knows its Store (`store_of`), so that what lives as long as the
+    store (`extensions`: caches, the outbox's local delivery) is reachable from a service that
+    only has a session; `after_commit` runs something once its transaction has committed.
+    Sessions keep their objects after commit (expire_on_commit=False): commit hooks read them.
+    """
 
     def __init__(self, engine: Engine, session_factory: sessionmaker[Session] | None = None) -> None:
         self.engine = engine
@@ -97,12 +137,34 @@ class Store:
         self._reader = None if session_factory else sessionmaker(engine.execution_options(**{READ_OPTION: True}))
         if self._reader is not None:
             self._reader.configure(expire_on_commit=False)
+        # a store handed its session factory (tests: one connection, savepoints) is used by one thread at a time
+        self.one_connection = session_factory is not None
+        self.extensions: dict[str, Any] = {}
+        for factory in self.factories():
+            event.listen(factory, "after_commit", _run_commit_hooks)
+            event.listen(factory, "after_transaction_end", _drop_commit_hooks)
+
+    def factories(self) -> list[sessionmaker[Session]]:
+        """The session factories of this store (for listeners that watch every unit of work)."""
+        return [self.session_factory, *([self._reader] if self._reader is not None else [])]
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    async def off_loop(self, work: Callable[[], T]) -> T:
+        """Run store work without holding up the event loop: in a worker thread (inline for a store
+        on one connection, which a second thread must not use meanwhile)."""
+        if self.one_connection:
+            return work()
+        return await asyncio.to_thread(work)
 
     @contextmanager
     def unit_of_work(self, reading: bool = False) -> Iterator[Session]:
         """One transaction. `reading`: meant to read only, so on SQLite it does not take the write lock
         (if it writes after all, it may fail with "database is locked": see is_lock_conflict)."""
         session = (self._reader if reading and self._reader is not None else self.session_factory)()
+        session.info[STORE_KEY] = self
         try:
             yield session
             session.commit()
@@ -111,6 +173,36 @@ class Store:
             raise
         finally:
             session.close()
+
+
+def store_of(session: Session) -> Store | None:
+    """The Store whose unit of work this session is (None for a session made another way)."""
+    found = session.info.get(STORE_KEY)
+    return found if isinstance(found, Store) else None
+
+
+def after_commit(session: Session, hook: Callable[[], None]) -> None:
+    """Run `hook` once this session's transaction has committed (never if it rolls back).
+
+    Hooks run right after the commit, in the thread that committed, and must not use the session.
+    """
+    session.info.setdefault(COMMIT_HOOKS, []).append(hook)
+
+
+def _run_commit_hooks(session: Session) -> None:
+    for hook in session.info.pop(COMMIT_HOOKS, ()):
+        try:
+            hook()
+        except Exception:  # what follows a commit must never undo it nor hide it
+            log.exception("a commit hook failed")
+
+
+def _drop_commit_hooks(session: Session, transaction: SessionTransaction) -> None:
+    """The session's transaction ended without a commit (after a commit the hooks already ran).
+
+    A savepoint that rolls back keeps the hooks: each checks itself what is still there (bot.outbox)."""
+    if transaction.parent is None:
+        session.info.pop(COMMIT_HOOKS, None)
 
 
 def is_lock_conflict(error: BaseException) -> bool:

@@ -1,15 +1,27 @@
-"""Draining the outbox: one loop per platform hands pending rows to the adapter's send().
+"""Draining the outbox: one delivery loop per platform hands rows to the adapter's send().
 
-The row is marked 'sending' (attempt counted) and committed *before* the network call, and
+A row is marked 'sending' (attempt counted, leased) and committed *before* the network call, and
 marked 'sent' after. A crash in between leaves it 'sending': the next start sends it again,
 with the same outbox id, which the adapter uses to make the resend harmless (Matrix
 transaction id; Slack message metadata checked before posting again).
+
+Rows written by this process while its loop runs are claimed in their own transaction and handed
+over after the commit (bot.outbox.Taker): the answer to a command leaves without any query. Other
+rows are found by delivery passes, which a process runs when told (an in-process poke, PostgreSQL
+NOTIFY, SQLite's data_version: bot.wakeups), when a retry falls due, and every `fallback` seconds.
+Messages to different conversations go out concurrently, each conversation's in order; what was
+sent is recorded in one transaction per burst, in a worker thread: the event loop never waits on
+the database to deliver.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import logging
+import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -17,7 +29,7 @@ from typing import Protocol
 from bot.clock import Clock
 from bot.db import Store
 from bot.models import OutboxMessage
-from bot.outbox import due_messages, mark_failed, mark_sending, mark_sent
+from bot.outbox import due_messages, mark_delivered, mark_failed, mark_sending, takers, waiting
 from bot.outbox import release_leases as outbox_release_leases
 
 log = logging.getLogger(__name__)
@@ -94,7 +106,7 @@ def backoff(attempts: int, retry_after: float | None) -> timedelta:
     return timedelta(seconds=min(2 ** max(attempts - 1, 0), 300))
 
 
-@dataclass
+@dataclass(eq=False)  # compared (and hashed) by identity: it is a running loop, not a value
 class Deliverer:
     store: Store
     clock: Clock
@@ -102,60 +114,199 @@ class Deliverer:
     batch: int = 20
     lease: timedelta = timedelta(seconds=30)
     wake: asyncio.Event = field(default_factory=asyncio.Event)
+    online: asyncio.Event | None = None  # the platform answers (set by the adapter); None: always
+    concurrency: int = 16  # messages in flight at once (different conversations)
+    next_due: datetime | None = None  # the earliest later attempt seen by the last pass
+    _loop: asyncio.AbstractEventLoop | None = None
+    _thread: int | None = None
+    _lanes: dict[tuple[str, ...], asyncio.Lock] = field(default_factory=dict)
+    _slots: asyncio.Semaphore | None = None
+    _tasks: set[asyncio.Task[int]] = field(default_factory=set)
+    _recording: list[tuple[list[tuple[Outgoing, object]], asyncio.Future[None]]] = field(default_factory=list)
+    _recorder: asyncio.Task[None] | None = None
+
+    @property
+    def platform(self) -> str:
+        return self.sender.platform
+
+    # ------------------------------------------------------------------ taking rows as they commit
+
+    def start(self) -> None:
+        """Take the rows this process writes for the platform, from now on (bot.outbox.Taker)."""
+        self._loop, self._thread = asyncio.get_running_loop(), threading.get_ident()
+        takers(self.store)[self.platform] = self
+
+    async def stop(self, timeout: float = 5.0) -> None:
+        """Take nothing more; let what is being sent finish (up to `timeout`), cancel the rest."""
+        if takers(self.store).get(self.platform) is self:
+            del takers(self.store)[self.platform]
+        self._loop = None
+        if self._tasks:
+            _done, late = await asyncio.wait(set(self._tasks), timeout=timeout)
+            for task in late:
+                task.cancel()  # leased rows: the next start sends them again, with the same id
+
+    def accepting(self) -> bool:
+        return self._loop is not None and (self.online is None or self.online.is_set())
+
+    def take(self, rows: Sequence[OutboxMessage]) -> None:
+        """Rows claimed for this loop have just been committed (in any thread): send them now."""
+        loop = self._loop
+        if loop is None:
+            return  # stopped meanwhile: leased, sent again after the lease or at the next start
+        messages = [(Outgoing.of(row), False) for row in rows]
+        if threading.get_ident() == self._thread:
+            self._spawn(messages)
+        else:
+            loop.call_soon_threadsafe(self._spawn, messages)
+
+    def _spawn(self, messages: list[tuple[Outgoing, bool]]) -> None:
+        task = asyncio.ensure_future(self._deliver(messages))
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[int]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("delivering handed-over messages failed", exc_info=task.exception())
+
+    def poke(self) -> None:
+        """Something may wait in the outbox: run a delivery pass now (any thread)."""
+        loop = self._loop
+        if loop is not None and threading.get_ident() != self._thread:
+            loop.call_soon_threadsafe(self.wake.set)
+        else:
+            self.wake.set()
+
+    # ------------------------------------------------------------------ delivery passes
 
     async def deliver_due(self) -> int:
         """Send everything due now; returns how many were sent."""
         sent = 0
         while True:
-            with self.store.unit_of_work() as session:
-                rows = list(due_messages(session, self.sender.platform, self.clock.now(), self.batch))
-                resend = {row.id: row.status == "sending" for row in rows}
-                for row in rows:
-                    mark_sending(session, row, self.clock.now(), self.lease)
-                messages = [Outgoing.of(row) for row in rows]
-            if not messages:
+            claimed = await self.store.off_loop(self._claim)
+            if not claimed:
                 return sent
-            for message in messages:
-                sent += await self._send_one(message, resend[message.id])
+            sent += await self._deliver(claimed)
 
-    async def _send_one(self, message: Outgoing, resend: bool) -> int:
-        try:
-            result = await self.sender.send(message, resend)
-        except TemporaryFailure as error:
-            with self.store.unit_of_work() as session:
-                mark_failed(
-                    session, message.id, str(error), self.clock.now(), backoff(message.attempts, error.retry_after)
-                )
-            return 0
-        except PermanentFailure as error:
-            with self.store.unit_of_work() as session:
-                mark_failed(session, message.id, str(error), self.clock.now(), None)
-            return 0
-        except Exception as error:  # an unexpected failure must not stop the loop
-            log.exception("sending outbox message %s failed", message.id)
-            with self.store.unit_of_work() as session:
-                mark_failed(session, message.id, repr(error), self.clock.now(), backoff(message.attempts, None))
-            return 0
+    def _claim(self) -> list[tuple[Outgoing, bool]]:
+        """Due rows, marked 'sending' in one transaction (none taken: only a read, no lock)."""
+        now = self.clock.now()
+        with self.store.unit_of_work(reading=True) as session:
+            due, self.next_due = waiting(session, self.platform, now)
+        if not due:
+            return []
         with self.store.unit_of_work() as session:
-            mark_sent(session, message.id, result.message_id, self.clock.now(), result.channel, result.also)
-        return 1
+            rows = list(due_messages(session, self.platform, now, self.batch))
+            resend = {row.id: row.status == "sending" for row in rows}
+            for row in rows:
+                mark_sending(session, row, now, self.lease)
+            return [(Outgoing.of(row), resend[row.id]) for row in rows]
 
-    def poke(self) -> None:
-        """Something was just written to the outbox: deliver without waiting for the next poll."""
-        self.wake.set()
+    async def serve(self, fallback: float = 60.0) -> None:
+        """Deliver until cancelled: a pass when poked or when a retry falls due (at least every
+        `fallback` seconds); while the platform is away, none (it pokes when it is back)."""
+        self.start()
+        try:
+            while True:
+                self.wake.clear()
+                if self.online is None or self.online.is_set():
+                    try:
+                        await self.deliver_due()
+                    except Exception:  # the database may be briefly unavailable; keep going
+                        log.exception("outbox delivery pass failed")
+                wait = fallback
+                if self.next_due is not None:
+                    wait = min(wait, max((self.next_due - self.clock.now()).total_seconds(), 0.05))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.wake.wait(), timeout=wait)
+        finally:
+            await self.stop()
 
-    async def run(self, poll_seconds: float = 1.0) -> None:
-        """Deliver until cancelled; wakes on poke() or every poll_seconds."""
-        while True:
+    # ------------------------------------------------------------------ sending
+
+    async def _deliver(self, messages: list[tuple[Outgoing, bool]]) -> int:
+        """Send, each conversation in order and the conversations side by side; record the outcomes."""
+        lanes: dict[tuple[str, ...], list[tuple[Outgoing, bool]]] = {}
+        for message, resend in messages:
+            lanes.setdefault(conversation(message), []).append((message, resend))
+        outcomes = await asyncio.gather(*(self._lane(key, lane) for key, lane in lanes.items()))
+        results = [result for lane in outcomes for result in lane]
+        await self._record(results)
+        for _message, outcome in results:
+            if isinstance(outcome, BaseException) and not isinstance(outcome, Exception):
+                raise outcome  # the process is going down: what was sent meanwhile is recorded
+        return sum(1 for _message, outcome in results if isinstance(outcome, Sent))
+
+    async def _lane(self, key: tuple[str, ...], lane: list[tuple[Outgoing, bool]]) -> list[tuple[Outgoing, object]]:
+        lock = self._lanes.setdefault(key, asyncio.Lock())
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.concurrency)
+        results: list[tuple[Outgoing, object]] = []
+        async with lock:
+            for message, resend in lane:
+                try:
+                    async with self._slots:
+                        outcome: object = await self.sender.send(message, resend)
+                except asyncio.CancelledError:
+                    raise
+                except BaseException as error:  # recorded as a failure (or re-raised after recording)
+                    outcome = error
+                results.append((message, outcome))
+                if isinstance(outcome, BaseException) and not isinstance(outcome, Exception):
+                    break
+        if not lock.locked() and not lock._waiters:  # type: ignore[attr-defined]
+            self._lanes.pop(key, None)
+        return results
+
+    # ------------------------------------------------------------------ recording
+
+    async def _record(self, results: list[tuple[Outgoing, object]]) -> None:
+        """Record outcomes, several bursts in one transaction when they come together."""
+        if not results:
+            return
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._recording.append((results, done))
+        if self._recorder is None or self._recorder.done():
+            self._recorder = asyncio.ensure_future(self._recorder_loop())
+        await done
+
+    async def _recorder_loop(self) -> None:
+        while self._recording:
+            bursts, self._recording = self._recording, []
+            outcomes = [result for results, _ in bursts for result in results]
             try:
-                await self.deliver_due()
-            except Exception:  # the database may be briefly unavailable; keep going
-                log.exception("outbox delivery pass failed")
-            try:
-                await asyncio.wait_for(self.wake.wait(), timeout=poll_seconds)
-            except TimeoutError:
-                pass
-            self.wake.clear()
+                await self.store.off_loop(functools.partial(self._write, outcomes))
+            except Exception as error:  # rows stay leased: sent again (harmlessly) after the lease
+                for _results, done in bursts:
+                    done.set_exception(error)
+            else:
+                for _results, done in bursts:
+                    done.set_result(None)
+
+    def _write(self, results: list[tuple[Outgoing, object]]) -> None:
+        now = self.clock.now()
+        with self.store.unit_of_work() as session:
+            for message, outcome in results:
+                if isinstance(outcome, Sent):
+                    where = outcome.channel or message.channel
+                    mark_delivered(session, message.id, message.item_id, where, outcome.message_id, now, outcome.also)
+                elif isinstance(outcome, TemporaryFailure):
+                    mark_failed(session, message.id, str(outcome), now, backoff(message.attempts, outcome.retry_after))
+                elif isinstance(outcome, PermanentFailure):
+                    mark_failed(session, message.id, str(outcome), now, None)
+                elif isinstance(outcome, Exception):  # an unexpected failure must not stop the loop
+                    log.error("sending outbox message %s failed", message.id, exc_info=outcome)
+                    mark_failed(session, message.id, repr(outcome), now, backoff(message.attempts, None))
+
+
+def conversation(message: Outgoing) -> tuple[str, ...]:
+    """What must stay in order: a channel's posts; an ephemeral reply's recipient there; a member's DMs."""
+    if message.channel and message.ephemeral:
+        return (message.channel, message.recipient or "")
+    if message.channel:
+        return (message.channel,)
+    return ("member", str(message.member_id))
 
 
 def release_leases(store: Store, platform: str, now: datetime) -> int:

@@ -20,7 +20,7 @@ from bot.models import Circle, Community, Member
 from bot.outbox import enqueue_reply
 from bot.presentation import unknown_command, usage_text
 from bot.reply import Incoming, Reply
-from bot.router import Command, Router, parse_arguments, split_command
+from bot.router import Command, Router, invoke, split_command
 from bot.services.community import (
     circle_for_channel,
     ensure_circle,
@@ -28,6 +28,7 @@ from bot.services.community import (
     find_community,
     member_for_identity,
 )
+from bot.services.directory import usable
 from bot.services.membership import (
     active_circles,
     admitted_member,
@@ -145,7 +146,11 @@ class Dispatcher:
             return not self._first_time(session, incoming, record=False)
 
     def community(self, session: Session) -> Community:
-        community = find_community(session, self.config.community_name)
+        directory = usable(session)
+        if directory is not None:
+            community = directory.community(session, self.config.community_name)
+        else:
+            community = find_community(session, self.config.community_name)
         return community or ensure_community(session, self.config, self.clock.now())
 
     def member(self, session: Session, identity: str, display_name: str | None = None) -> Member:
@@ -256,8 +261,7 @@ class Dispatcher:
         """Run a handler inside a savepoint: a refusal undoes everything it changed."""
         try:
             with ctx.session.begin_nested():
-                arguments = parse_arguments(command, rest)
-                return command.handler(ctx, **arguments)
+                return invoke(ctx, command, rest)
         except UsageError as error:
             usage = usage_text(ctx, command, split_command(ctx.incoming.text)[0])
             text = refusal_text(ctx, error) + "\n" + ctx.t("Usage: {usage}", usage=usage)

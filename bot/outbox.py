@@ -4,6 +4,12 @@ A Reply's posts become rows: "reply" goes back to the channel (and thread) it ca
 "circle" goes to every channel of the circle on every platform (one community may span Slack
 and Matrix), "direct" to the member's private conversation on each platform they use.
 Console channels are not in the outbox: the console prints replies synchronously.
+
+A row written while a delivery loop of this process is ready for its platform (a `Taker`,
+registered with the store) is claimed at once — written 'sending', attempt counted, leased as a
+delivery pass would — and handed to that loop right after the commit: no query, no second
+transaction and no wait stand between a command and its answer. Any other row waits for a pass;
+on PostgreSQL the transaction also NOTIFYs `relais_outbox` so that another process delivers it now.
 """
 
 from __future__ import annotations
@@ -11,15 +17,47 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import func, inspect, select, text, update
 from sqlalchemy.orm import Session
 
+from bot.db import Store, after_commit, store_of
 from bot.models import CircleChannel, Identity, MessageRef, OutboxMessage
 from bot.reply import Incoming, Post, Reply
 
 LIVE_PLATFORMS = ("matrix", "slack")
 MAX_ATTEMPTS = 8
+NOTIFY_CHANNEL = "relais_outbox"  # payload: the platform
+TAKERS = "outbox_takers"  # Store.extensions: platform -> the Taker running in this process
+HANDED = "relais_outbox_handed"  # session.info: rows claimed for a Taker in this transaction
+NOTIFIED = "relais_outbox_notified"  # session.info: platforms announced by NOTIFY in this transaction
+
+
+class Taker(Protocol):
+    """A delivery loop of this process that takes the rows written for its platform as they commit."""
+
+    lease: timedelta
+
+    def accepting(self) -> bool:
+        """Ready to send now (running, its platform reachable)."""
+        ...
+
+    def take(self, rows: Sequence[OutboxMessage]) -> None:
+        """Called right after the commit, in the committing thread: send these claimed rows."""
+        ...
+
+    def poke(self) -> None:
+        """Something is waiting for a delivery pass (any thread)."""
+        ...
+
+
+def takers(store: Store) -> dict[str, Taker]:
+    """The store's delivery loops by platform (a Deliverer registers itself while it runs)."""
+    found = store.extensions.get(TAKERS)
+    if found is None:
+        found = store.extensions[TAKERS] = {}
+    return found  # type: ignore[no-any-return]
 
 
 def platform_of(address: str | None) -> str:
@@ -70,7 +108,40 @@ def enqueue(
         created_at=now,
     )
     session.add(row)
+    _route(session, row, now)
     return row
+
+
+def _route(session: Session, row: OutboxMessage, now: datetime) -> None:
+    """Claim the row for this process' delivery loop, or let other processes know it is waiting."""
+    store = store_of(session)
+    if store is None:
+        return
+    taker = takers(store).get(row.platform)
+    if taker is not None and taker.accepting():
+        row.status, row.attempts, row.not_before = "sending", 1, now + taker.lease
+        handed = session.info.setdefault(HANDED, {})
+        if taker not in handed:
+            handed[taker] = []
+            after_commit(session, lambda: _hand_over(taker, handed.pop(taker, [])))
+        handed[taker].append(row)
+        return
+    notified = session.info.setdefault(NOTIFIED, set())
+    if row.platform in notified:
+        return
+    notified.add(row.platform)
+    if taker is not None:  # this process delivers it once its platform is back
+        after_commit(session, taker.poke)
+    if store.dialect == "postgresql":  # delivered (only) when the transaction commits
+        notice = {"channel": NOTIFY_CHANNEL, "platform": row.platform}
+        session.execute(text("SELECT pg_notify(:channel, :platform)"), notice)
+
+
+def _hand_over(taker: Taker, rows: list[OutboxMessage]) -> None:
+    """After the commit: the rows that were really written (a savepoint may have undone some)."""
+    written = [row for row in rows if inspect(row).has_identity]
+    if written:
+        taker.take(written)
 
 
 def circle_channels(session: Session, circle_id: int) -> list[str]:
@@ -200,13 +271,57 @@ def mark_sent(
     message.status = "sent"
     message.sent_at = now
     message.message_id = platform_message_id
-    where = channel or message.channel
-    if message.item_id is None or not where:
+    _refer(session, message.item_id, channel or message.channel, platform_message_id, now, also)
+
+
+def mark_delivered(
+    session: Session,
+    message_id: str,
+    item_id: int | None,
+    channel: str | None,
+    platform_message_id: str | None,
+    now: datetime,
+    also: Sequence[str] = (),
+) -> None:
+    """mark_sent for a delivery loop that already knows the row's item and channel: one UPDATE,
+    and the message refs of an item's post."""
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(status="sent", sent_at=now, message_id=platform_message_id)
+        .execution_options(synchronize_session=False)
+    )
+    _refer(session, item_id, channel, platform_message_id, now, also)
+
+
+def _refer(
+    session: Session,
+    item_id: int | None,
+    channel: str | None,
+    platform_message_id: str | None,
+    now: datetime,
+    also: Sequence[str],
+) -> None:
+    """An item's post and its other parts stand for the item (message refs)."""
+    if item_id is None or not channel:
         return
     for part in dict.fromkeys([*also, *([platform_message_id] if platform_message_id else [])]):
-        exists = session.scalar(select(MessageRef.id).where(MessageRef.channel == where, MessageRef.message_id == part))
-        if exists is None:
-            session.add(MessageRef(item_id=message.item_id, channel=where, message_id=part, posted_at=now))
+        found = session.scalar(
+            select(MessageRef.id).where(MessageRef.channel == channel, MessageRef.message_id == part)
+        )
+        if found is None:
+            session.add(MessageRef(item_id=item_id, channel=channel, message_id=part, posted_at=now))
+
+
+def waiting(session: Session, platform: str, now: datetime) -> tuple[bool, datetime | None]:
+    """(something is due now, the earliest later attempt) for a platform: one query, no lock taken."""
+    due = (OutboxMessage.not_before.is_(None)) | (OutboxMessage.not_before <= now)
+    row = session.execute(
+        select(func.count().filter(due), func.min(OutboxMessage.not_before).filter(~due)).where(
+            OutboxMessage.platform == platform, OutboxMessage.status.in_(("pending", "sending"))
+        )
+    ).one()
+    return bool(row[0]), row[1]
 
 
 def mark_failed(session: Session, message_id: str, error: str, now: datetime, retry_in: timedelta | None) -> None:

@@ -4,6 +4,9 @@ and the scheduler, in one process; SIGINT or SIGTERM stops it cleanly.
 An adapter is anything with a `platform` name, a `sender` (bot.delivery.Sender), and
 `async start()` / `async stop()`; it may expose `online` (an asyncio.Event set while its
 platform answers): delivery then waits for it instead of spending attempts on an outage.
+Nothing polls: what this process writes is delivered as it commits, what other processes write
+is heard through bot.wakeups (PostgreSQL LISTEN/NOTIFY, SQLite data_version), and a pass runs
+anyway every `poll_seconds` (a safety net, a minute by default).
 Adapters are found by config section: `[matrix]` -> `adapters.matrix.create(app, hooks)`,
 `[slack]` -> `adapters.slack.create(app, hooks)`; the modules are imported only when enabled.
 """
@@ -11,7 +14,6 @@ Adapters are found by config section: `[matrix]` -> `adapters.matrix.create(app,
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import importlib
 import logging
 import signal
@@ -22,6 +24,10 @@ from typing import Any
 from bot.app import Adapter, AdapterFactory, App, RunHooks
 from bot.config import Config, ConfigError
 from bot.delivery import Deliverer
+from bot.outbox import NOTIFY_CHANNEL as OUTBOX_CHANNEL
+from bot.services.directory import NOTIFY_CHANNEL as DIRECTORY_CHANNEL
+from bot.services.directory import directory_of
+from bot.wakeups import Wakeups
 from schedules.scheduler import SchedulerService
 
 log = logging.getLogger(__name__)
@@ -54,7 +60,7 @@ def import_factory(platform: str) -> AdapterFactory:
 class Runner:
     app: App
     factories: dict[str, AdapterFactory] | None = None  # None: the platforms enabled in the config
-    poll_seconds: float = 1.0
+    poll_seconds: float = 60.0  # a delivery pass at least this often, whatever was heard
     schedule: bool = True  # False: no scheduler (tests of the delivery alone)
     adapters: list[Adapter] = field(default_factory=list)
     deliverers: list[Deliverer] = field(default_factory=list)
@@ -67,6 +73,20 @@ class Runner:
         """Something was written to the outbox: every delivery loop looks now."""
         for deliverer in self.deliverers:
             deliverer.poke()
+
+    def heard(self, platform: str | None) -> None:
+        """Another process wrote to the outbox (for `platform`, or maybe for any)."""
+        for deliverer in self.deliverers:
+            if platform is None or deliverer.platform == platform:
+                deliverer.poke()
+
+    def wakeups(self) -> Wakeups:
+        wakeups = Wakeups(self.app.store)
+        wakeups.on(OUTBOX_CHANNEL, self.heard)
+        if self.app.store.dialect == "postgresql":  # SQLite: the directory's own expiry covers other processes
+            directory = directory_of(self.app.store)
+            wakeups.on(DIRECTORY_CHANNEL, lambda _payload: directory.invalidate())
+        return wakeups
 
     def fatal(self, message: str) -> None:
         log.critical("%s", message)
@@ -84,7 +104,8 @@ class Runner:
         for factory in factories.values():
             adapter = factory(self.app, hooks)
             self.adapters.append(adapter)
-            self.deliverers.append(Deliverer(self.app.store, self.app.clock, adapter.sender))
+            online = getattr(adapter, "online", None)
+            self.deliverers.append(Deliverer(self.app.store, self.app.clock, adapter.sender, online=online))
 
     async def serve(self, stop: asyncio.Event | None = None) -> int:
         """Run until `stop` (or a fatal adapter error); returns the exit code."""
@@ -92,12 +113,10 @@ class Runner:
         self.build_adapters()
         scheduler = self.scheduler = make_scheduler(self.app, self.wake) if self.schedule else None
         tasks = [
-            asyncio.create_task(
-                deliver_forever(deliverer, getattr(adapter, "online", None), self.poll_seconds),
-                name=f"deliver-{adapter.platform}",
-            )
-            for adapter, deliverer in zip(self.adapters, self.deliverers, strict=True)
+            asyncio.create_task(deliverer.serve(self.poll_seconds), name=f"deliver-{deliverer.platform}")
+            for deliverer in self.deliverers
         ]
+        tasks.append(asyncio.create_task(self.wakeups().run(), name="wakeups"))
         started: list[Adapter] = []
         try:
             for adapter in self.adapters:
@@ -127,19 +146,6 @@ async def _bounded(work: Any, what: str) -> None:
         await asyncio.wait_for(work, STOP_TIMEOUT)
     except Exception:
         log.exception("stopping %s failed", what)
-
-
-async def deliver_forever(deliverer: Deliverer, online: asyncio.Event | None, poll_seconds: float) -> None:
-    """Deliver due outbox rows, on a poke or every poll; while the platform is away, wait for it."""
-    while True:
-        deliverer.wake.clear()
-        if online is None or online.is_set():
-            try:
-                await deliverer.deliver_due()
-            except Exception:  # the database may be briefly unavailable; keep going
-                log.exception("outbox delivery pass failed")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(deliverer.wake.wait(), timeout=poll_seconds)
 
 
 def make_scheduler(app: App, on_posted: Callable[..., None]) -> SchedulerService:

@@ -3,7 +3,8 @@
 * The sync token lives in Relais' database and is saved only *after* a batch's events were
   handled (nio updates its own `next_batch` before callbacks run: Relais does not rely on it
   and registers no callbacks). A crash mid-batch replays the batch; commands are
-  de-duplicated by event id.
+  de-duplicated by event id. It is saved once the batch's answers have left: a reply never
+  waits for it.
 * The very first start has no token: it syncs once, ignores that history and keeps the token.
 * Network errors and homeserver errors are retried with exponential backoff (capped by
   `max_backoff`); `M_LIMIT_EXCEEDED` waits `retry_after_ms`. nio is told never to retry by
@@ -202,6 +203,9 @@ class SyncLoop:
         except NETWORK_ERRORS as error:
             await self.failed(f"homeserver unreachable mid-batch ({describe(error)}); replayed next")
             return token
+        # the answers this batch wrote are already on their way (bot.delivery takes them at commit):
+        # let them leave first, then remember the position (a crash before it replays the batch)
+        await asyncio.sleep(0)
         self.state.set(TOKEN, response.next_batch)
         self.failures = 0
         self.batches += 1

@@ -189,11 +189,9 @@ class BatchHandler:
         )
         if incoming is None:
             return
-        reply = self.dispatcher.handle(incoming, deliver=True)
+        reply = self.dispatcher.handle(incoming, deliver=True)  # its answers leave as it commits (bot.outbox)
         if reply is None:
             return
-        if reply.posts:
-            self.outbox_written()
         rooms = [room_of(channel) for channel in reply.resync if channel.startswith("matrix:")]
         if rooms:  # a room was just linked to a circle: its members are the circle's now
             self.members.want(*rooms)

@@ -14,19 +14,17 @@ from sqlalchemy import select
 from bot.dispatch import Dispatcher
 from bot.models import CircleChannel
 from bot.services.community import ensure_circle, map_channel
-from bot.services.membership import mapped_circle
+from bot.services.directory import directory_of
 
 
 def is_mapped(dispatcher: Dispatcher, channel: str) -> bool:
-    """Is this channel a circle's?"""
-    with dispatcher.store.unit_of_work() as session:
-        return mapped_circle(session, channel) is not None
+    """Is this channel a circle's? (The store's directory answers: no transaction.)"""
+    return directory_of(dispatcher.store).is_mapped(channel)
 
 
 def mapped_among(dispatcher: Dispatcher, channels: Iterable[str]) -> set[str]:
     """The channels among `channels` that are mapped to a circle."""
-    with dispatcher.store.unit_of_work() as session:
-        return {channel for channel in channels if mapped_circle(session, channel) is not None}
+    return directory_of(dispatcher.store).mapped_among(channels)
 
 
 def platform_channels(dispatcher: Dispatcher, platform: str) -> list[str]:

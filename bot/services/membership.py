@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from bot.config import Config
 from bot.models import ChannelMember, Circle, CircleChannel, CircleMember, Community, Identity, Item, Member
 from bot.services.community import create_once, member_for_identity
+from bot.services.directory import usable
 from bot.text import clean_name
 
 BATCH = 500  # identities looked up per statement
@@ -115,8 +116,12 @@ def is_in_circle(session: Session, member_id: int, circle_id: int) -> bool:
 
 
 def mapped_circle(session: Session, channel: str | None) -> Circle | None:
+    """The circle `channel` is mapped to (from the store's directory when it can answer)."""
     if not channel:
         return None
+    directory = usable(session)
+    if directory is not None:
+        return directory.mapped_circle(session, channel)
     mapping = session.scalar(select(CircleChannel).where(CircleChannel.channel == channel))
     return mapping.circle if mapping is not None else None
 
