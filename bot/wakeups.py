@@ -33,6 +33,7 @@ class Wakeups:
         self.retry = retry
         self.listeners: dict[str, list[Listener]] = {}
         self.heard = 0  # notifications (or changes) seen, for tests and logs
+        self.watching = False  # connected and listening
 
     def on(self, channel: str, listener: Listener) -> None:
         self.listeners.setdefault(channel, []).append(listener)
@@ -71,6 +72,7 @@ class Wakeups:
         try:
             cursor = connection.cursor()
             last = cursor.execute("PRAGMA data_version").fetchone()[0]
+            self.watching = True
             while True:
                 await asyncio.sleep(self.interval)
                 version = cursor.execute("PRAGMA data_version").fetchone()[0]
@@ -79,6 +81,7 @@ class Wakeups:
                     for channel in self.listeners:
                         self._call(channel, None)
         finally:
+            self.watching = False
             with contextlib.suppress(Exception):
                 connection.close()
 
@@ -86,8 +89,8 @@ class Wakeups:
 
     async def _listen(self) -> None:
         pooled = self.store.engine.raw_connection()
-        pooled.detach()  # its own connection: LISTEN stays with it, never handed to a unit of work
         connection: Any = pooled.driver_connection
+        pooled.detach()  # its own connection: LISTEN stays with it, never handed to a unit of work
         loop = asyncio.get_running_loop()
         lost: asyncio.Future[None] = loop.create_future()
         try:
@@ -106,10 +109,12 @@ class Wakeups:
                         lost.set_exception(error)
 
             loop.add_reader(socket, readable)
+            self.watching = True
             try:
                 await lost
             finally:
                 loop.remove_reader(socket)
         finally:
+            self.watching = False
             with contextlib.suppress(Exception):
                 connection.close()
