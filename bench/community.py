@@ -33,6 +33,7 @@ from sqlalchemy.engine import make_url
 
 from bot.config.schedules import ScheduleSettings
 from bot.db import make_engine, normalise_url, upgrade
+from bot.models import recount_unread
 from bot.recurrence import parse_rule
 from schedules.occurrences import meeting_dues
 
@@ -311,7 +312,6 @@ def generate(url: str, shape: Shape = FULL, seed: int = 7) -> dict[str, int]:
     """Fill an empty database (brought to head here) with the community; returns row counts."""
     engine = make_engine(url)
     upgrade(engine)
-    engine.dispose()
     sink = Sink(url)
     zone = PARIS
     start = NOW - shape.span
@@ -415,6 +415,9 @@ def generate(url: str, shape: Shape = FULL, seed: int = 7) -> dict[str, int]:
     )
     sink.execute("ANALYZE")
     sink.close()
+    with engine.begin() as connection:  # rows written directly: the unread counts are counted once here
+        recount_unread(connection)
+    engine.dispose()
     return counts
 
 

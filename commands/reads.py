@@ -89,11 +89,9 @@ def info(ctx: Context, text: str) -> Reply:
     aliases=("nonlus", "non-lus", "alire", "a-lire"),
 )
 def unread(ctx: Context) -> Reply:
-    ids = reads.unread_ids(ctx.session, ctx.actor)
-    if not ids:
+    items, total = reads.unread_page(ctx.session, ctx.actor, UNREAD_LINES)
+    if not total:
         return Reply.say(ctx.t("You are up to date: nothing left to read. 👏"))
-    items = reads.load_items(ctx.session, ids[:UNREAD_LINES])
-    total = len(ids)
     lines = [ctx.tn("{count} item to read:", "{count} items to read:", total)]
     for item in items:
         author = esc(item.author.display_name, 60) if item.author else "Relais"

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from bot.config.schedules import ScheduleSettings
 from bot.models import Circle, Community, Item, Meeting, Occurrence, Schedule
 from bot.recurrence import parse_rule
+from bot.reply import Post
 
 KIND_ORDER = {"recap": 0, "agenda": 1, "reminder": 2, "digest": 3, "nudges": 4}
 
@@ -232,3 +233,45 @@ def planned_occurrences(
     zone = ZoneInfo(community.timezone)
     dues = _recurring(rows, zone, now, until, settings) + _meetings(session, community, rows, settings, now, until)
     return sorted(dues, key=_order)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one occurrence: posted, late, missed, paused or empty."""
+
+    key: str
+    due_at: datetime
+    kind: str
+    status: str
+    posts: tuple[Post, ...] = ()
+    item_number: int | None = None
+    outbox: int = 0  # outbox rows written (consoles have none)
+
+    @property
+    def occurrence_key(self) -> str:
+        return Due(self.key, self.due_at, self.kind, timedelta()).occurrence_key
+
+
+class Claimed(Exception):
+    """Another process claimed this occurrence first."""
+
+
+def claim(session: Session, community_id: int, due: Due, now: datetime, status: str = "posted") -> Occurrence:
+    occurrence = Occurrence(
+        community_id=community_id,
+        schedule_key=due.key,
+        due_at=due.at,
+        kind=due.kind,
+        circle_id=due.circle_id,
+        meeting_id=due.meeting_id,
+        status=status,
+        claimed_at=now,
+        posts=0,
+    )
+    try:
+        with session.begin_nested():
+            session.add(occurrence)
+            session.flush()
+    except IntegrityError as error:
+        raise Claimed(due.occurrence_key) from error
+    return occurrence

@@ -16,6 +16,7 @@ from bot.models.items import Commitment, CommitmentChange, Item, Update
 from bot.models.outbox import OutboxMessage, PlatformState
 from bot.models.reads import Acknowledgement, SeenItem, SeenMark
 from bot.models.schedules import AgendaTopic, Meeting, MemberPreference, Occurrence, Schedule
+from bot.models.unread import recount as recount_unread
 
 __all__ = [
     "Base",
@@ -44,4 +45,5 @@ __all__ = [
     "MemberPreference",
     "Occurrence",
     "Schedule",
+    "recount_unread",
 ]

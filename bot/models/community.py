@@ -90,7 +90,8 @@ class CircleMember(Base):
     `audience_from` is the first item number the member must read in this circle: the next
     number when they joined, or earlier so that a late joiner gets the circle's last few items.
     A member who left (`left_at`) keeps the items numbered up to `audience_until` in their
-    audience (history stays true) and is in no newer one.
+    audience (history stays true) and is in no newer one. `unread` is how many of the circle's
+    items in that window they have not confirmed reading (bot.models.unread keeps it).
     """
 
     __tablename__ = "circle_members"
@@ -101,6 +102,8 @@ class CircleMember(Base):
     audience_from: Mapped[int] = mapped_column(Integer, default=0)
     audience_until: Mapped[int | None] = mapped_column(Integer)
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # items of its window the member has not confirmed reading: kept up to date by bot.models.unread
+    unread: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     @property
     def active(self) -> bool:

@@ -125,14 +125,14 @@ def load_home(dispatcher: Dispatcher, identity: str, name: str | None) -> HomeDa
         if ctx is None:
             return None
         mine = list_commitments(session, ctx.community, ActionFilter(owners=frozenset({ctx.actor.id})), ctx.now, ctx.tz)
-        ids = reads.unread_ids(session, ctx.actor)
+        unread, unread_total = reads.unread_page(session, ctx.actor, UNREAD)
         return HomeData(
             language=ctx.language,
             name=ctx.actor.display_name,
             commitments=[commitment_line(ctx, commitment) for commitment in mine[:COMMITMENTS]],
             more_commitments=max(0, len(mine) - COMMITMENTS),
-            unread=[item_line(ctx, item) for item in reads.load_items(session, ids[:UNREAD])],
-            unread_total=len(ids),
+            unread=[item_line(ctx, item) for item in unread],
+            unread_total=unread_total,
             meetings=_meetings(ctx),
         )
 

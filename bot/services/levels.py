@@ -99,20 +99,23 @@ class _Tally:
 
 
 def _tally(session: Session, conditions: list[ColumnElement[bool]]) -> _Tally | None:
-    """Count, for the items matching `conditions`, who had to read them and who confirmed.
-
-    The confirmations are counted by the database, per circle and member and per item (only the
-    current version, never the author's own); a member whose membership covers the circle's items
-    of the window from end to end counts whole. Only the others — someone who joined or left
-    within the window, a muted member, a facilitator reading another circle — are read one by
-    one, to keep what is in their audience and take the rest off the items' counts.
-    """
+    """Count, for the items matching `conditions`, who had to read them and who confirmed."""
     items = session.execute(
         select(Item.id, Item.circle_id, Item.number, Item.author_id, Item.version).where(*conditions)
     ).all()
     if not items:
         return None
-    circle_ids = {row.circle_id for row in items}
+    memberships = _memberships(session, {row.circle_id for row in items})
+    totals, audience_size = _audience_counts(items, memberships)
+    by_id = {row.id: (row.circle_id, row.number, row.author_id, row.version) for row in items}
+    acked_by_member: dict[int, int] = dict.fromkeys(totals, 0)
+    acked_by_item: dict[int, int] = dict.fromkeys(by_id, 0)
+    _confirmations(session, conditions, items, memberships, acked_by_member, acked_by_item)
+    return _Tally(by_id, totals, audience_size, acked_by_member, acked_by_item)
+
+
+def _memberships(session: Session, circle_ids: set[int]) -> dict[int, dict[int, Window]]:
+    """circle -> member -> audience window, for the members who are not muted."""
     memberships: dict[int, dict[int, Window]] = {circle: {} for circle in circle_ids}
     for circle, member_id, audience_from, audience_until in session.execute(
         select(CircleMember.circle_id, CircleMember.member_id, CircleMember.audience_from, CircleMember.audience_until)
@@ -120,14 +123,29 @@ def _tally(session: Session, conditions: list[ColumnElement[bool]]) -> _Tally | 
         .where(CircleMember.circle_id.in_(circle_ids), Member.muted.is_(False))
     ):
         memberships[circle][member_id] = (audience_from, audience_until)
-    totals, audience_size = _audience_counts(items, memberships)
-    by_id = {row.id: (row.circle_id, row.number, row.author_id, row.version) for row in items}
+    return memberships
+
+
+def _confirmations(
+    session: Session,
+    conditions: list[ColumnElement[bool]],
+    items: Sequence[Any],
+    memberships: dict[int, dict[int, Window]],
+    acked_by_member: dict[int, int],
+    acked_by_item: dict[int, int],
+) -> None:
+    """Add up the confirmations that count, per member and per item.
+
+    The database counts them per circle and member and per item (only the current version, never
+    the author's own); a member whose membership covers the circle's items from end to end counts
+    whole. Only the others — someone who joined or left within the window, a muted member, a
+    facilitator reading another circle — are read one by one, to keep what is in their audience and
+    take the rest off the items' counts.
+    """
     span: dict[int, tuple[int, int]] = {}  # circle -> (first, last) number among the items
     for row in items:
         first, last = span.get(row.circle_id, (row.number, row.number))
         span[row.circle_id] = (min(first, row.number), max(last, row.number))
-    acked_by_member: dict[int, int] = dict.fromkeys(totals, 0)
-    acked_by_item: dict[int, int] = dict.fromkeys(by_id, 0)
     confirmed = (
         select()
         .select_from(Item)
@@ -135,30 +153,21 @@ def _tally(session: Session, conditions: list[ColumnElement[bool]]) -> _Tally | 
         .where(*conditions, or_(Item.author_id.is_(None), Item.author_id != Acknowledgement.member_id))
     )
     partial: set[tuple[int, int]] = set()  # (circle, member) to read one by one
-    for circle, member_id, count in session.execute(
-        confirmed.add_columns(Item.circle_id, Acknowledgement.member_id, func.count()).group_by(
-            Item.circle_id, Acknowledgement.member_id
-        )
-    ):
+    per_member = confirmed.add_columns(Item.circle_id, Acknowledgement.member_id, func.count())
+    for circle, member_id, count in session.execute(per_member.group_by(Item.circle_id, Acknowledgement.member_id)):
         window = memberships[circle].get(member_id)
-        first, last = span[circle]
-        if window is not None and covers(window, first) and covers(window, last):
+        if window is not None and covers(window, span[circle][0]) and covers(window, span[circle][1]):
             acked_by_member[member_id] += count
         else:
             partial.add((circle, member_id))
-    for _circle, item_id, count in session.execute(
-        confirmed.add_columns(Item.circle_id, Acknowledgement.item_id, func.count()).group_by(
-            Item.circle_id, Acknowledgement.item_id
-        )
-    ):
+    per_item = confirmed.add_columns(Item.circle_id, Acknowledgement.item_id, func.count())
+    for _circle, item_id, count in session.execute(per_item.group_by(Item.circle_id, Acknowledgement.item_id)):
         acked_by_item[item_id] = count
     members = sorted({member_id for _, member_id in partial})
+    one_by_one = confirmed.add_columns(Item.circle_id, Item.number, Acknowledgement.item_id, Acknowledgement.member_id)
     for start in range(0, len(members), 500):
-        chunk = members[start : start + 500]
         for circle, number, item_id, member_id in session.execute(
-            confirmed.add_columns(
-                Item.circle_id, Item.number, Acknowledgement.item_id, Acknowledgement.member_id
-            ).where(Acknowledgement.member_id.in_(chunk))
+            one_by_one.where(Acknowledgement.member_id.in_(members[start : start + 500]))
         ):
             if (circle, member_id) not in partial:
                 continue
@@ -167,7 +176,6 @@ def _tally(session: Session, conditions: list[ColumnElement[bool]]) -> _Tally | 
                 acked_by_member[member_id] += 1
             else:
                 acked_by_item[item_id] -= 1
-    return _Tally(by_id, totals, audience_size, acked_by_member, acked_by_item)
 
 
 def level_report(

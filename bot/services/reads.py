@@ -203,6 +203,20 @@ def _unread_in(community_id: int, low: int, high: int, member_ids: list[int]) ->
     )
 
 
+def unread_count(session: Session, member: Member) -> int:
+    """len(unread_ids(member)), from the counts kept on the member's membership rows (bot.models.unread)."""
+    total = session.scalar(
+        select(func.coalesce(func.sum(CircleMember.unread), 0)).where(CircleMember.member_id == member.id)
+    )
+    return int(total or 0)
+
+
+def unread_page(session: Session, member: Member, limit: int) -> tuple[list[Item], int]:
+    """The member's `limit` newest unacknowledged items, and how many there are in all (/unread, the App Home)."""
+    total = unread_count(session, member)
+    return (unread_items(session, member, limit) if total else []), total
+
+
 def load_items(session: Session, item_ids: Sequence[int]) -> list[Item]:
     """Items by id, in the order given."""
     if not item_ids:

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-import schedules.rounds as rounds
+import schedules.direct as rounds
 from bot.models import Occurrence
 from tests.schedules.support import World, paris
 

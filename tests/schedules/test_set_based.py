@@ -15,13 +15,15 @@ from sqlalchemy.orm import Session
 from bench.community import NOW, SMALL, generate
 from bot.config.schedules import ScheduleSettings
 from bot.db import make_engine
-from bot.models import Acknowledgement, CircleMember, Community, Item, Member
+from bot.models import Acknowledgement, Circle, CircleMember, Community, Item, Member
 from bot.posts.digest import build_digest, build_digests
 from bot.posts.nudges import build_nudge, build_nudges
 from bot.presentation import Localiser
 from bot.services import reads
+from bot.services.commitments import create_commitment
 from bot.services.levels import coverage, level_report
-from bot.services.membership import covers
+from bot.services.membership import covers, join_circle, leave_circle
+from bot.services.updates import edit_item_text, post_item
 
 DIGESTS_AT = NOW.replace(minute=30)
 NUDGES_AT = NOW.replace(hour=9, minute=30)
@@ -138,3 +140,60 @@ def test_reading_levels_count_what_one_by_one_counts(generated, circle_id):
             }
             covered = coverage(session, list(per_item))
             assert {item: (cov.acknowledged, cov.audience) for item, cov in covered.items()} == per_item
+
+
+def unread_as_counted(session: Session) -> dict[int, int]:
+    return {member.id: len(reads.unread_ids(session, member)) for member in session.scalars(select(Member))}
+
+
+def unread_as_kept(session: Session) -> dict[int, int]:
+    return {member.id: reads.unread_count(session, member) for member in session.scalars(select(Member))}
+
+
+def test_unread_counts_kept_on_memberships_follow_every_change(generated):
+    """/unread says how many from the counts kept by bot.models.unread: after reading, withdrawing,
+    editing, posting, leaving, joining and coming back they are still what unread_ids counts."""
+    now = NOW + timedelta(minutes=5)
+    with Session(generated) as session:
+        assert unread_as_kept(session) == unread_as_counted(session)
+        community, members = members_of(session)
+        readers = [member for member in members if reads.unread_ids(session, member)][:6]
+        read: list[Item] = []
+        for member in readers:  # read some, withdraw some (a current and an older version)
+            for item in reads.unread_items(session, member, 3):
+                assert reads.acknowledge(session, item, member, "command", now)
+                read.append(item)
+        stale = session.scalars(
+            select(Acknowledgement)
+            .join(Item, Item.id == Acknowledgement.item_id)
+            .where(Acknowledgement.version != Item.version)
+        ).first()
+        assert stale is not None
+        assert reads.withdraw(session, session.get_one(Item, stale.item_id), session.get_one(Member, stale.member_id))
+        assert reads.withdraw(session, read[0], readers[0])
+        session.flush()
+        assert unread_as_kept(session) == unread_as_counted(session)
+        item = session.scalars(
+            select(Item)
+            .join(Acknowledgement, Acknowledgement.item_id == Item.id)
+            .where(Item.must_read.is_(True), Item.author_id.is_not(None), Item.version == Acknowledgement.version)
+        ).first()
+        edit_item_text(session, item, session.get_one(Member, 1), "Nouveau texte", now)  # read again by all
+        reads.acknowledge(session, item, readers[1], "command", now)
+        circle = session.get_one(Circle, item.circle_id)
+        post_item(session, community, circle, readers[2], "update", "Encore une nouvelle", now)
+        create_commitment(session, community, circle, readers[2], "Un engagement", None, now)
+        session.flush()
+        assert unread_as_kept(session) == unread_as_counted(session)
+        leaving = session.scalars(select(CircleMember).where(CircleMember.left_at.is_(None))).first()
+        assert leave_circle(session, leaving.member_id, leaving.circle_id, now)
+        post_item(session, community, session.get_one(Circle, leaving.circle_id), None, "announcement", "Après", now)
+        session.flush()
+        assert unread_as_kept(session) == unread_as_counted(session)
+        outsider = next(member for member in members if not session.get(CircleMember, (circle.id, member.id)))
+        assert join_circle(session, outsider, circle, now, backlog=5)
+        back = session.get_one(Member, leaving.member_id)
+        assert join_circle(session, back, session.get_one(Circle, leaving.circle_id), now, backlog=5)
+        session.flush()
+        assert unread_as_kept(session) == unread_as_counted(session)
+        session.rollback()

@@ -1,0 +1,172 @@
+"""How many items each member has left to read, kept on their membership rows (`CircleMember.unread`).
+
+/unread and the App Home say how many items a member has not confirmed reading; counting them is
+linear in the history, so the count is kept up to date as things happen instead, by the flushes
+that change it — whichever service writes them:
+* a new item to read: one more for every member in its audience (not its author);
+* an edited item: one more for whoever had confirmed the previous version;
+* an acknowledgement of the current version added, changed or withdrawn: one less, or one more;
+* a membership that starts, or starts again: counted over its window (a recent one: a late
+  joiner's backlog); one that ends: what came after its window is no longer the member's.
+
+Writes that bypass the ORM (bulk loads, a migration) must count for themselves: `recount()`.
+The sum of a member's rows is len(unread_ids) (tests/schedules/test_set_based.py checks it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, and_, event, exists, func, inspect, or_, select, update
+from sqlalchemy.orm import Mapper, attributes
+
+from bot.models.community import CircleMember
+from bot.models.items import Item
+from bot.models.reads import Acknowledgement
+
+
+def _in_window(number: Any) -> ColumnElement[bool]:
+    return and_(
+        CircleMember.audience_from <= number,
+        or_(CircleMember.audience_until.is_(None), CircleMember.audience_until >= number),
+    )
+
+
+def _unread(member: Any, low: Any = None, high: Any = None) -> Any:
+    """How many items of the membership row being updated `member` has not confirmed, as a correlated
+    subquery: those of its window, or with (low, high] those numbered so from its start on."""
+    conditions = [
+        Item.circle_id == CircleMember.circle_id,
+        Item.must_read.is_(True),
+        _in_window(Item.number) if low is None else CircleMember.audience_from <= Item.number,
+        or_(Item.author_id.is_(None), Item.author_id != member),
+        ~exists()
+        .where(
+            Acknowledgement.item_id == Item.id,
+            Acknowledgement.member_id == member,
+            Acknowledgement.version == Item.version,
+        )
+        .correlate_except(Acknowledgement),  # the item and the membership row are the enclosing ones
+    ]
+    if low is not None:
+        conditions.append(Item.number > low)
+    if high is not None:
+        conditions.append(Item.number <= high)
+    return select(func.count()).select_from(Item).where(*conditions).correlate_except(Item).scalar_subquery()
+
+
+def recount(connection: Connection, *conditions: ColumnElement[bool]) -> None:
+    """Count again, from the items and acknowledgements, the membership rows matching `conditions`."""
+    connection.execute(update(CircleMember).where(*conditions).values(unread=_unread(CircleMember.member_id)))
+
+
+def _shift(
+    connection: Connection, circle_id: int, number: int, author_id: int | None, by: int, members: Any = None
+) -> None:
+    """`by` more to read for the members (an id, a subquery of ids, None: everyone) whose membership
+    covers item `number` of the circle, its author excepted."""
+    if not by:
+        return
+    conditions = [CircleMember.circle_id == circle_id, _in_window(number)]
+    if isinstance(members, int):
+        if members == author_id:
+            return
+        conditions.append(CircleMember.member_id == members)
+    else:
+        if members is not None:
+            conditions.append(CircleMember.member_id.in_(members))
+        if author_id is not None:
+            conditions.append(CircleMember.member_id != author_id)
+    connection.execute(update(CircleMember).where(*conditions).values(unread=CircleMember.unread + by))
+
+
+def _before(target: Any, name: str) -> Any:
+    """The value an attribute had before this flush (the current one if it did not change)."""
+    history = attributes.get_history(target, name)
+    return history.deleted[0] if history.deleted else getattr(target, name)
+
+
+def _item_inserted(_mapper: Mapper[Any], connection: Connection, item: Item) -> None:
+    if item.must_read:
+        _shift(connection, item.circle_id, item.number, item.author_id, 1)
+
+
+def _item_updated(_mapper: Mapper[Any], connection: Connection, item: Item) -> None:
+    moved = any(attributes.get_history(item, name).has_changes() for name in ("must_read", "circle_id", "number"))
+    if moved or attributes.get_history(item, "author_id").has_changes():
+        for circle_id in {_before(item, "circle_id"), item.circle_id}:  # never done by Relais: count again
+            recount(connection, CircleMember.circle_id == circle_id)
+        return
+    old = _before(item, "version")
+    if not item.must_read or old == item.version:
+        return
+    for version, by in ((old, 1), (item.version, -1)):  # the previous version's readers have it to read again
+        readers = select(Acknowledgement.member_id).where(
+            Acknowledgement.item_id == item.id, Acknowledgement.version == version
+        )
+        _shift(connection, item.circle_id, item.number, item.author_id, by, readers.scalar_subquery())
+
+
+def _item_of(connection: Connection, item_id: int) -> Any:
+    return connection.execute(
+        select(Item.circle_id, Item.number, Item.author_id, Item.version, Item.must_read).where(Item.id == item_id)
+    ).one_or_none()
+
+
+def _acknowledged(connection: Connection, item_id: int, member_id: int, was: Any, now: Any) -> None:
+    """An acknowledgement went from version `was` to `now` (None: there was none, or there is none left)."""
+    item = _item_of(connection, item_id)
+    if item is None or not item.must_read:
+        return
+    by = int(was == item.version) - int(now == item.version)
+    _shift(connection, item.circle_id, item.number, item.author_id, by, member_id)
+
+
+def _ack_inserted(_mapper: Mapper[Any], connection: Connection, ack: Acknowledgement) -> None:
+    _acknowledged(connection, ack.item_id, ack.member_id, None, ack.version)
+
+
+def _ack_updated(_mapper: Mapper[Any], connection: Connection, ack: Acknowledgement) -> None:
+    if attributes.get_history(ack, "version").has_changes():
+        _acknowledged(connection, ack.item_id, ack.member_id, _before(ack, "version"), ack.version)
+
+
+def _ack_deleted(_mapper: Mapper[Any], connection: Connection, ack: Acknowledgement) -> None:
+    version = inspect(ack).attrs.version.loaded_value
+    if version is attributes.NO_VALUE:  # not loaded: count the member's row again
+        item = _item_of(connection, ack.item_id)
+        if item is not None:
+            recount(connection, CircleMember.circle_id == item.circle_id, CircleMember.member_id == ack.member_id)
+        return
+    _acknowledged(connection, ack.item_id, ack.member_id, version, None)
+
+
+def _membership_inserted(_mapper: Mapper[Any], connection: Connection, row: CircleMember) -> None:
+    recount(connection, CircleMember.circle_id == row.circle_id, CircleMember.member_id == row.member_id)
+
+
+def _membership_updated(_mapper: Mapper[Any], connection: Connection, row: CircleMember) -> None:
+    start = attributes.get_history(row, "audience_from")
+    until = attributes.get_history(row, "audience_until")
+    if not (start.has_changes() or until.has_changes()):
+        return
+    this = (CircleMember.circle_id == row.circle_id, CircleMember.member_id == row.member_id)
+    ended = _before(row, "audience_until")
+    if not start.has_changes() and row.audience_until is not None and (ended is None or ended > row.audience_until):
+        # leaving: the items after the window (usually none yet) are no longer theirs to read
+        gone = _unread(row.member_id, low=row.audience_until, high=ended)
+        connection.execute(update(CircleMember).where(*this).values(unread=CircleMember.unread - gone))
+        return
+    recount(connection, *this)
+
+
+for _target, _event, _listener in (
+    (Item, "after_insert", _item_inserted),
+    (Item, "after_update", _item_updated),
+    (Acknowledgement, "after_insert", _ack_inserted),
+    (Acknowledgement, "after_update", _ack_updated),
+    (Acknowledgement, "after_delete", _ack_deleted),
+    (CircleMember, "after_insert", _membership_inserted),
+    (CircleMember, "after_update", _membership_updated),
+):
+    event.listen(_target, _event, _listener)

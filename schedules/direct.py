@@ -1,0 +1,206 @@
+"""A round of personal digests or nudges: every member's message built at once while reading, then
+written BATCH members per transaction.
+
+The round is claimed first (its Occurrence row, status "posting"), so that a second process skips
+it; the last batch gives it its status (posted, late or empty). Each member's outbox rows have
+their own unique key: a round interrupted half-way is finished by a later run — at once when it
+failed in this process, after STALE when its process stopped — without writing to anyone twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot.config import Config
+from bot.config.schedules import ScheduleSettings
+from bot.db import Store
+from bot.models import Community, Identity, Member, Occurrence, OutboxMessage
+from bot.outbox import LIVE_PLATFORMS, enqueue, platform_of
+from bot.posts.digest import build_digests
+from bot.posts.nudges import build_nudges, nudge_candidates
+from bot.presentation import Localiser, late_note
+from bot.reply import Post
+from bot.services.membership import belonging_members
+from bot.services.preferences import digest_subscribers, nudges_off
+from schedules.occurrences import Claimed, Due, Outcome, claim
+
+log = logging.getLogger(__name__)
+BATCH = 50  # members written per transaction
+STALE = timedelta(minutes=10)  # a round still "posting" this long after its claim: its process stopped
+KINDS = ("digest", "nudges")
+
+
+@dataclass(frozen=True)
+class Resumed:
+    """A round of digests or nudges claimed and not finished: which row, and its claim time when seen."""
+
+    occurrence_id: int
+    claimed_at: datetime
+
+
+def run_direct(
+    store: Store, community_id: int, due: Due, config: Config, now: datetime, resumed: Resumed | None
+) -> Outcome:
+    """Digests or nudges: claimed (or an interrupted round taken over), built for every member while
+    reading, written BATCH members per transaction (the last one sets the occurrence's status)."""
+    late = now - due.at > config.schedules.late_after
+    with store.unit_of_work() as session:
+        occurrence_id = claim(session, community_id, due, now, "posting").id if resumed is None else None
+        if resumed is not None:
+            occurrence_id = _take_over(session, due, resumed, now)
+    assert occurrence_id is not None
+    written = 0
+    try:
+        with store.unit_of_work(reading=True) as session:
+            community = session.get_one(Community, community_id)
+            posts = direct_posts(session, community, due, Localiser.of(community, now), config.schedules, late)
+            done = _already_written(session, due) if resumed is not None else set()
+        status = ("late" if late else "posted") if posts else "empty"
+        batches = [posts[start : start + BATCH] for start in range(0, len(posts), BATCH)] or [[]]
+        for index, batch in enumerate(batches):
+            with store.unit_of_work() as session:
+                for post, key, platforms in batch:
+                    for platform in platforms:
+                        destination = f"{key}@{platform}:member:{post.member_id}"  # as enqueue_post names it
+                        if destination in done:
+                            continue
+                        enqueue(
+                            session,
+                            now,
+                            post.text,
+                            member_id=post.member_id,
+                            platform=platform,
+                            notify=True,
+                            occurrence_key=destination,
+                        )
+                        written += 1
+                if index == len(batches) - 1:
+                    occurrence = session.get_one(Occurrence, occurrence_id)
+                    occurrence.status, occurrence.posts = status, len(posts)
+    except BaseException:
+        _interrupted(store, occurrence_id, due, now, bool(written or resumed))
+        raise
+    return Outcome(due.key, due.at, due.kind, status, tuple(post for post, _, _ in posts), None, written)
+
+
+def _take_over(session: Session, due: Due, resumed: Resumed, now: datetime) -> int:
+    """An interrupted round is ours to finish if nobody took it over since it was seen."""
+    taken = session.execute(
+        update(Occurrence)
+        .where(
+            Occurrence.id == resumed.occurrence_id,
+            Occurrence.status == "posting",
+            Occurrence.claimed_at == resumed.claimed_at,
+        )
+        .values(claimed_at=now)
+    )
+    if not getattr(taken, "rowcount", 0):
+        raise Claimed(due.occurrence_key)
+    return resumed.occurrence_id
+
+
+def _interrupted(store: Store, occurrence_id: int, due: Due, now: datetime, started: bool) -> None:
+    """A round that failed in this process: with nothing written the claim is withdrawn (the next run
+    starts it again); half written, its claim is dated back by STALE (the next run finishes it)."""
+    try:
+        with store.unit_of_work() as session:
+            occurrence = session.get(Occurrence, occurrence_id)
+            if occurrence is None or occurrence.status != "posting":
+                return
+            if started:
+                occurrence.claimed_at = now - STALE
+            else:
+                session.delete(occurrence)
+    except Exception:  # the database is away: a later run finds the round after STALE
+        log.exception("could not release the interrupted round %s", due.occurrence_key)
+
+
+def _already_written(session: Session, due: Due) -> set[str]:
+    """The outbox keys of the members an interrupted round wrote to."""
+    prefix = f"{due.occurrence_key}/member:"
+    statement = select(OutboxMessage.occurrence_key).where(
+        OutboxMessage.occurrence_key.startswith(prefix, autoescape=True)
+    )
+    return {key for key in session.scalars(statement) if key}
+
+
+def interrupted_rounds(
+    session: Session, community: Community, settings: ScheduleSettings, now: datetime
+) -> list[tuple[Due, Resumed]]:
+    """Rounds of digests or nudges claimed at least STALE ago and not finished (their process stopped)."""
+    grace = {"digest": settings.digest_grace, "nudges": settings.nudge_grace}
+    rows = session.scalars(
+        select(Occurrence)
+        .where(
+            Occurrence.community_id == community.id,
+            Occurrence.status == "posting",
+            Occurrence.claimed_at <= now - STALE,
+        )
+        .order_by(Occurrence.due_at, Occurrence.id)
+    )
+    return [
+        (
+            Due(row.schedule_key, row.due_at, row.kind, grace.get(row.kind, timedelta()), schedule=row.schedule_key),
+            Resumed(row.id, row.claimed_at),
+        )
+        for row in rows
+    ]
+
+
+def direct_posts(
+    session: Session, community: Community, due: Due, loc: Localiser, settings: ScheduleSettings, late: bool
+) -> list[tuple[Post, str, list[str]]]:
+    """Personal digests or nudges, every member's at once: one message per member who can receive
+    one (on a live platform), with its occurrence key and the member's platforms."""
+    if due.kind == "digest":
+        members = digest_subscribers(session, community.id)
+    else:
+        wanted = nudge_candidates(session, community.id, settings, due.at) - nudges_off(session, community.id)
+        members = list(
+            session.scalars(select(Member).where(Member.id.in_(wanted), Member.muted.is_(False)).order_by(Member.id))
+        )
+    belonging = belonging_members(session, community.id)
+    platforms = _platforms(session, [member.id for member in members if member.id in belonging])
+    # someone who left every circle is no longer written to; console-only members read with /digest and /unread
+    members = [member for member in members if platforms.get(member.id)]
+    posts = []
+    if due.kind == "digest":
+        drafts = build_digests(session, community, members, loc)
+        for member in members:
+            draft = drafts[member.id]
+            if draft is not None:
+                note = late_note(loc.for_member(member), due.at) if late else None
+                posts.append((member, draft.text(late=note)))
+    else:
+        texts = build_nudges(session, community, members, loc, settings, due.at)
+        for member in members:
+            text = texts[member.id]
+            if text:
+                posts.append((member, late_note(loc.for_member(member), due.at) + "\n" + text if late else text))
+    return [
+        (
+            Post(text, "direct", member_id=member.id, notify=True),
+            f"{due.occurrence_key}/member:{member.id}",
+            platforms[member.id],
+        )
+        for member, text in posts
+    ]
+
+
+def _platforms(session: Session, member_ids: list[int]) -> dict[int, list[str]]:
+    """Each member's live platforms, sorted: member_platforms for many members at once."""
+    found: dict[int, set[str]] = {}
+    for start in range(0, len(member_ids), 1000):
+        chunk = member_ids[start : start + 1000]
+        for member_id, identity in session.execute(
+            select(Identity.member_id, Identity.identity).where(Identity.member_id.in_(chunk))
+        ):
+            platform = platform_of(identity)
+            if platform in LIVE_PLATFORMS:
+                found.setdefault(member_id, set()).add(platform)
+    return {member_id: sorted(platforms) for member_id, platforms in found.items()}
