@@ -40,11 +40,13 @@ def _commitments(circle_id: int | None) -> Select[tuple[Commitment]]:
 
 
 def new_commitments(session: Session, circle_id: int, since: datetime, until: datetime) -> list[Commitment]:
+    """For a recap: the commitments made in a circle within [since, until), by number."""
     statement = _commitments(circle_id).where(Item.created_at >= since, Item.created_at < until)
     return list(session.scalars(statement.order_by(Item.number).limit(LIMIT)))
 
 
 def done_commitments(session: Session, circle_id: int, since: datetime, until: datetime) -> list[Commitment]:
+    """For a recap: the commitments of a circle marked done within [since, until) and still done, by number."""
     done = select(CommitmentChange.commitment_id).where(
         CommitmentChange.field == "status",
         CommitmentChange.new_value == "done",
@@ -58,6 +60,8 @@ def done_commitments(session: Session, circle_id: int, since: datetime, until: d
 def overdue_commitments(
     session: Session, now: datetime, zone: ZoneInfo, circle_id: int | None = None, owner_id: int | None = None
 ) -> list[Commitment]:
+    """For recaps, agendas and digests: the open commitments past their due date (a date without a time
+    passes at the end of its day), of a circle or of an owner, the longest overdue first."""
     statement = _commitments(circle_id).where(
         Commitment.status == "open", Commitment.due_at.is_not(None), Commitment.due_at < now
     )
@@ -96,6 +100,8 @@ def due_between(
 def items_of_kind(
     session: Session, circle_id: int, kinds: tuple[str, ...], since: datetime, until: datetime
 ) -> list[Item]:
+    """For recaps and agendas: a circle's items of these kinds (updates, announcements, decisions) posted
+    within [since, until), by number."""
     statement = (
         select(Item)
         .where(Item.circle_id == circle_id, Item.kind.in_(kinds), Item.created_at >= since, Item.created_at < until)
