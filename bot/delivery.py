@@ -230,7 +230,10 @@ class Deliverer:
         lanes: dict[tuple[str, ...], list[tuple[Outgoing, bool]]] = {}
         for message, resend in messages:
             lanes.setdefault(conversation(message), []).append((message, resend))
-        outcomes = await asyncio.gather(*(self._lane(key, lane) for key, lane in lanes.items()))
+        if len(lanes) == 1:  # one conversation (a command's answer): no task to schedule, it leaves now
+            outcomes = [await self._lane(*next(iter(lanes.items())))]
+        else:
+            outcomes = await asyncio.gather(*(self._lane(key, lane) for key, lane in lanes.items()))
         results = [result for lane in outcomes for result in lane]
         await self._record(results)
         for _message, outcome in results:

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
@@ -45,13 +47,21 @@ class StateKeys:
         return self.session.scalar(select(PlatformState.value).where(PlatformState.key == key))
 
     def set(self, name: str, value: str) -> None:
+        """Insert or replace, in one statement (the Matrix sync position is written after every batch)."""
         key = full_key(self.namespace, name)
-        row = self.session.get(PlatformState, key)
-        if row is None:
-            self.session.add(PlatformState(key=key, value=value, updated_at=self.now))
-        else:
-            row.value, row.updated_at = value, self.now
-        self.session.flush()
+        held = self.session.identity_map.get(self.session.identity_key(PlatformState, key))
+        if held is not None:  # already loaded in this unit of work: keep the ORM's view in step
+            held.value, held.updated_at = value, self.now
+            self.session.flush()
+            return
+        upsert = (sqlite_insert if self.session.get_bind().dialect.name == "sqlite" else postgresql_insert)(
+            PlatformState
+        ).values(key=key, value=value, updated_at=self.now)
+        self.session.execute(
+            upsert.on_conflict_do_update(
+                index_elements=[PlatformState.key], set_={"value": value, "updated_at": self.now}
+            )
+        )
 
     def delete(self, name: str) -> None:
         self.session.execute(delete(PlatformState).where(PlatformState.key == full_key(self.namespace, name)))
