@@ -20,7 +20,7 @@ from bot.models import Circle, Community, Member
 from bot.outbox import enqueue_reply
 from bot.presentation import unknown_command, usage_text
 from bot.reply import Incoming, Reply
-from bot.router import Command, Router, parse_arguments, split_command
+from bot.router import Command, Router, invoke, split_command
 from bot.services.community import (
     circle_for_channel,
     ensure_circle,
@@ -261,8 +261,7 @@ class Dispatcher:
         """Run a handler inside a savepoint: a refusal undoes everything it changed."""
         try:
             with ctx.session.begin_nested():
-                arguments = parse_arguments(command, rest)
-                return command.handler(ctx, **arguments)
+                return invoke(ctx, command, rest)
         except UsageError as error:
             usage = usage_text(ctx, command, split_command(ctx.incoming.text)[0])
             text = refusal_text(ctx, error) + "\n" + ctx.t("Usage: {usage}", usage=usage)

@@ -29,11 +29,11 @@ from bot.i18n import N_, Translator, translator
 from bot.markup import bold, esc
 from bot.models import Commitment, CommitmentChange, Community, Item, Meeting, Member
 from bot.reply import Post
-from bot.router import Command, Router
 from bot.services.commitments import is_overdue
 from bot.text import first_words, is_abbreviated
 
 if TYPE_CHECKING:
+    from bot.router import Command, Router
     from bot.services.levels import Coverage
 
 

@@ -1,49 +1,76 @@
-"""An explicit command router with declared parameters; argument errors become usage text."""
+"""An explicit command router: commands declare their parameters, subcommands and rights.
+
+A command (`/member`) has parameters read first (`@someone`), then, if it declares subcommands,
+a word choosing one of them (`org`, `role`, `mute`…), each with parameters of its own. The
+command's own handler answers when no subcommand is named (`/schedule` alone); without one, a
+subcommand is required. Subcommand words are Keywords: English, French and other spellings, and
+"Choose one of: …" lists them in the member's language. A facilitator-only command says so
+(`facilitator=True`): the right is checked before any argument is read. Argument errors become
+usage text (bot.arguments reads and resolves the arguments; the dispatcher adds the usage line).
+"""
 
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
-from bot.errors import UsageError
+from bot.arguments import Param, ParamKind, choices_of, first_word, parse_ref, read_params
+from bot.errors import Refusal, UsageError
 from bot.i18n import Keywords
 from bot.markup import esc
 from bot.reply import Reply
 
-ParamKind = Literal["ref", "refs", "choice", "text", "words"]
+if TYPE_CHECKING:
+    from bot.context import Context
+
 Handler = Callable[..., Reply]
 
-_REF = re.compile(r"^#?(\d{1,9})$")
+__all__ = ["Command", "Handler", "Param", "ParamKind", "Router", "Subcommand", "choices_of", "parse_ref"]
 
 
 @dataclass(frozen=True)
-class Param:
-    """A declared argument.
+class Subcommand:
+    """A word after a command's parameters (`/schedule pause`), in every spelling: English first, then
+    French, then others (`("pause", "suspendre", "stop")`). Its handler gets the command's values too."""
 
-    ref: `#N` (or `N`); refs: one or more `#N`, or a keyword from `choices`;
-    choice: one word among `choices` (a mapping alias -> canonical); text: the rest of the
-    line; words: the rest of the line split into words.
-    """
+    words: tuple[str, ...]
+    handler: Handler
+    params: tuple[Param, ...] = ()
 
-    name: str
-    kind: ParamKind
-    required: bool = True
-    choices: dict[str, str] = field(default_factory=dict)
+    @property
+    def name(self) -> str:
+        return self.words[0]
 
 
 @dataclass(frozen=True)
 class Command:
     name: str
-    handler: Handler
+    handler: Handler | None  # None: a subcommand must be named
     params: tuple[Param, ...]
     usage: str
     summary: str
     aliases: tuple[str, ...] = ()
     examples: tuple[str, ...] = ()
     reads_only: bool = False  # changes nothing: on SQLite it runs without taking the write lock
+    slash: bool = False  # a Slack slash command of its own (manifest.yml lists it); every command works via /relais
+    facilitator: bool = False  # only facilitators may use it: checked before its arguments are read
+    subcommands: tuple[Subcommand, ...] = ()
+
+    @property
+    def words(self) -> Keywords:
+        """Every spelling of every subcommand -> its name (the English word)."""
+        return Keywords(*(sub.words for sub in self.subcommands))
+
+    def handlers(self) -> list[Handler]:
+        """Every function that answers this command: its own handler and its subcommands'."""
+        own = [self.handler] if self.handler is not None else []
+        return own + [sub.handler for sub in self.subcommands]
+
+    def subcommand(self, word: str) -> Subcommand | None:
+        name = self.words.meaning(word) if word else None
+        return next((sub for sub in self.subcommands if sub.name == name), None)
 
 
 class Router:
@@ -60,9 +87,42 @@ class Router:
         aliases: tuple[str, ...] = (),
         examples: tuple[str, ...] = (),
         reads_only: bool = False,
+        slash: bool = False,
+        facilitator: bool = False,
     ) -> Callable[[Handler], Handler]:
+        """Declare a command; the decorated function answers it (when no subcommand is named)."""
+
         def register(handler: Handler) -> Handler:
-            self.add(Command(name, handler, params, usage, summary, aliases, examples, reads_only))
+            self.add(Command(name, handler, params, usage, summary, aliases, examples, reads_only, slash, facilitator))
+            return handler
+
+        return register
+
+    def group(
+        self,
+        name: str,
+        *params: Param,
+        usage: str,
+        summary: str,
+        aliases: tuple[str, ...] = (),
+        examples: tuple[str, ...] = (),
+        slash: bool = False,
+        facilitator: bool = False,
+    ) -> None:
+        """Declare a command that does nothing without a subcommand (`/member @someone org …`)."""
+        self.add(Command(name, None, params, usage, summary, aliases, examples, False, slash, facilitator))
+
+    def subcommand(self, command: str, words: tuple[str, ...], *params: Param) -> Callable[[Handler], Handler]:
+        """Declare a subcommand of `command` (declared before), named by `words` (English, French, others)."""
+
+        def register(handler: Handler) -> Handler:
+            parent = self._commands[command]
+            taken = set(parent.words)
+            if any(word.lower() in taken for word in words):
+                raise ValueError(f"a word of {words!r} already names a subcommand of /{command}")
+            self._commands[command] = replace(
+                parent, subcommands=(*parent.subcommands, Subcommand(words, handler, params))
+            )
             return handler
 
         return register
@@ -80,6 +140,10 @@ class Router:
 
     def commands(self) -> list[Command]:
         return list(self._commands.values())
+
+    def slash_commands(self) -> list[str]:
+        """The names Slack knows as slash commands of their own (manifest.yml), besides the umbrella /relais."""
+        return [command.name for command in self._commands.values() if command.slash]
 
     def find(self, name: str) -> Command | None:
         canonical = self._names.get(name.lower())
@@ -106,63 +170,49 @@ def split_command(text: str) -> tuple[str, str]:
     return name.strip().lower(), rest.strip()
 
 
-def parse_arguments(command: Command, text: str) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    rest = text.strip()
-    for param in command.params:
-        if param.kind in ("text", "words"):
-            if param.required and not rest:
-                raise UsageError("Something is missing.")
-            values[param.name] = rest if param.kind == "text" else rest.split()
-            rest = ""
-            continue
-        token, _, remainder = rest.partition(" ")
-        token = token.strip()
-        if param.kind == "ref":
-            if not token:
-                if param.required:
-                    raise UsageError("Give the number of an item, like #12.")
-                values[param.name] = None
-                continue
-            values[param.name] = parse_ref(token)
-            rest = remainder.strip()
-        elif param.kind == "refs":
-            values[param.name], rest = _parse_refs(param, rest)
-        elif param.kind == "choice":
-            choice = param.choices.get(token.lower()) if token else None
-            if choice is None:
-                if not param.required and not token:
-                    values[param.name] = None
-                    continue
-                raise UsageError("Choose one of: {choices}.", choices=choices_of(param))
-            values[param.name] = choice
-            rest = remainder.strip()
+FACILITATOR_ONLY = (
+    "Only a facilitator can do this. Facilitators are named in the configuration "
+    "(community.facilitators), or made so by another facilitator with /member @someone role facilitator."
+)
+
+
+def facilitator_only(ctx: Context) -> None:
+    """Refuse anyone but a facilitator (saying how one becomes one)."""
+    if not ctx.actor.is_facilitator:
+        raise Refusal(FACILITATOR_ONLY)
+
+
+def invoke(ctx: Context, command: Command, text: str) -> Reply:
+    """Check the command's right, read its arguments (`text`, after its name), run the handler they choose."""
+    if command.facilitator:
+        facilitator_only(ctx)
+    handler, values = parse_arguments(ctx, command, text)
+    return handler(ctx, **values)
+
+
+def parse_arguments(ctx: Context, command: Command, text: str) -> tuple[Handler, dict[str, Any]]:
+    """The handler the words choose (the command's own or a subcommand's) and the values it gets.
+
+    A word that names no subcommand is refused with the list of subcommands when nothing else could
+    stand there (no own handler, or one that takes no argument); otherwise it is unexpected.
+    """
+    values, rest = read_params(ctx, command.params, text)
+    if command.subcommands:
+        word, after = first_word(rest)
+        chosen = command.subcommand(word)
+        if chosen is not None:
+            more, rest = read_params(ctx, chosen.params, after)
+            _nothing_left(rest)
+            return chosen.handler, {**values, **more}
+        if command.handler is None and not rest:
+            raise UsageError("Something is missing.")
+        if command.handler is None or (rest and not command.params):
+            raise UsageError("Choose one of: {choices}.", choices=command.words)
+    _nothing_left(rest)
+    assert command.handler is not None
+    return command.handler, values
+
+
+def _nothing_left(rest: str) -> None:
     if rest:
         raise UsageError("I did not expect: {extra}", extra=esc(rest, 80))
-    return values
-
-
-def choices_of(param: Param) -> object:
-    """What "Choose one of: …" lists: Keywords show themselves in the reader's language (bot.i18n)."""
-    if isinstance(param.choices, Keywords):
-        return param.choices
-    return ", ".join(sorted(set(param.choices.values())))
-
-
-def parse_ref(token: str) -> int:
-    match = _REF.match(token.strip())
-    if match:
-        return int(match.group(1))
-    if token.strip() == "#":
-        raise UsageError("A # must be followed by a number, like #12.")
-    raise UsageError("This is not an item number: {token}. Write it like #12.", token=esc(token, 40))
-
-
-def _parse_refs(param: Param, rest: str) -> tuple[list[int] | str, str]:
-    tokens = rest.split()
-    if tokens and tokens[0].lower() in param.choices:
-        return param.choices[tokens[0].lower()], " ".join(tokens[1:])
-    numbers = [parse_ref(token) for token in tokens]
-    if not numbers:
-        raise UsageError("Give the number of an item, like #12.")
-    return numbers, ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.arguments import circle_named, members_named
 from bot.context import Context
 from bot.errors import Refusal
 from bot.i18n import N_
@@ -10,8 +11,7 @@ from bot.presentation import commitment_line
 from bot.reply import Reply
 from bot.router import Param, Router
 from bot.services.commitments import ActionFilter, list_commitments
-from bot.services.community import find_members, find_organisation
-from commands.common import circle_named
+from bot.services.community import find_organisation
 
 router = Router()
 
@@ -31,8 +31,10 @@ MAX_LINES = 50
     summary=N_("open commitments sorted by due date; filters combine"),
     aliases=("engagements", "roadmap", "feuille-de-route"),
     examples=(N_("/actions overdue"), N_("/actions mine week")),
+    slash=True,
 )
 def actions(ctx: Context, filters: list[str]) -> Reply:
+    """The open commitments (or all, closed too) that match every filter, by due date, overdue ones flagged."""
     wanted = parse_filters(ctx, filters)
     rows = list_commitments(ctx.session, ctx.community, wanted, ctx.now, ctx.tz)
     if not rows:
@@ -68,10 +70,7 @@ def parse_filters(ctx: Context, words: list[str]) -> ActionFilter:
         elif keyword:
             flags.add(keyword)
         elif word.startswith("@") and len(word) > 1:
-            members = find_members(ctx.session, ctx.community, word)
-            if not members:
-                raise Refusal("I do not know anyone called {name}.", name=esc(word, 60))
-            owners.update(member.id for member in members)
+            owners.update(member.id for member in members_named(ctx, word))
         elif word.startswith("#") and len(word) > 1:
             circles.add(circle_named(ctx, word).id)
         else:

@@ -10,7 +10,6 @@ from bot.reply import Reply
 from bot.router import Param, Router
 from bot.services.community import ensure_circle, map_channel
 from bot.services.membership import mapped_circle, unlink_channel
-from commands.common import facilitator_only
 
 router = Router()
 
@@ -29,9 +28,10 @@ def _room(ctx: Context) -> str:
     summary=N_("facilitator: link this room or channel to a circle (created if new); its members join the circle"),
     aliases=("relier", "rattacher"),
     examples=(N_("/map COPIL"),),
+    facilitator=True,
 )
 def map_room(ctx: Context, circle: str) -> Reply:
-    facilitator_only(ctx)
+    """This room linked to the circle named (created if new); its members join the circle."""
     channel = _room(ctx)
     name = circle.strip().lstrip("#").strip()
     if not name:
@@ -56,9 +56,10 @@ def map_room(ctx: Context, circle: str) -> Reply:
     usage=N_("/unmap"),
     summary=N_("facilitator: this room or channel no longer belongs to its circle"),
     aliases=("délier", "delier", "détacher", "detacher"),
+    facilitator=True,
 )
 def unmap_room(ctx: Context) -> Reply:
-    facilitator_only(ctx)
+    """This room unlinked from its circle; how many members left the circle with it."""
     channel = _room(ctx)
     current = mapped_circle(ctx.session, channel)
     if current is None:

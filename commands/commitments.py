@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from bot.arguments import one_member
 from bot.context import Context
 from bot.dates import parse_when
 from bot.dispatch import refusal_text
@@ -26,7 +27,7 @@ from bot.services.commitments import (
 )
 from bot.services.numbering import find_item
 from bot.services.updates import edit_item_text
-from commands.common import one_member, require_visible
+from commands.common import require_visible
 from commands.reads import item_in_full
 
 router = Router()
@@ -51,6 +52,7 @@ EDIT_FIELDS = Keywords(
     summary=N_("commit to an action, with a due date if you like"),
     aliases=("engager", "commit"),
     examples=(N_("/engage Send the minutes to the partners by Friday"), N_("/engage Book the room tomorrow at 2pm")),
+    slash=True,
 )
 def engage(ctx: Context, what: str) -> Reply:
     """The commitment saved, with its due date echoed back absolute (or how to add one)."""
@@ -93,8 +95,10 @@ def _close(ctx: Context, number: int, note: str, status: str) -> Reply:
     usage=N_("/done #N [#M…] [note]"),
     summary=N_("mark a commitment as done"),
     aliases=("fait", "termine", "terminé"),
+    slash=True,
 )
 def done(ctx: Context, number: int, note: str) -> Reply:
+    """Commitment #N (and the numbers after it) marked done, each one that can be; why not, for the others."""
     return _close(ctx, number, note, "done")
 
 
@@ -107,6 +111,7 @@ def done(ctx: Context, number: int, note: str) -> Reply:
     aliases=("abandon", "abandonner"),
 )
 def drop(ctx: Context, number: int, reason: str) -> Reply:
+    """Commitment #N (and the numbers after it) dropped, with the reason; why not, for the others."""
     return _close(ctx, number, reason, "dropped")
 
 
@@ -120,6 +125,7 @@ def drop(ctx: Context, number: int, reason: str) -> Reply:
     aliases=("modifier",),
 )
 def edit(ctx: Context, number: int, field: str, value: str) -> Reply:
+    """A commitment's title, due date, expected result, owner or resources changed (or an item's text)."""
     if field == "text":
         return edit_item(ctx, number, value)
     commitment = get_commitment(ctx.session, ctx.community, number)
@@ -171,6 +177,7 @@ def edit_item(ctx: Context, number: int, text: str) -> Reply:
     aliases=("voir", "detail", "détail"),
 )
 def show(ctx: Context, number: int) -> Reply:
+    """Commitment #N in full with its history, or item #N to read in full."""
     item = find_item(ctx.session, ctx.community.id, number)
     if item is not None and item.must_read:
         return item_in_full(ctx, item)

@@ -8,50 +8,50 @@ from bot.context import Context
 from bot.errors import UsageError
 from bot.i18n import N_, Keywords
 from bot.markup import esc
+from bot.models import Circle
 from bot.outbox import member_platforms
 from bot.posts.digest import build_digest
 from bot.posts.recap import build_recap
 from bot.reply import Reply
-from bot.router import Param, Router
+from bot.router import Param, Router, split_command
 from bot.services.preferences import set_preference
-from commands.common import circle_named, require_circle
+from commands.common import require_circle
 
 router = Router()
-ME = {"me", "moi", "mine", "perso", "personal", "personnel"}
+ME = ("me", "moi", "mine", "perso", "personal", "personnel")
 ON = Keywords(("on", "oui", "yes", "activer"), ("off", "non", "no", "stop", "désactiver", "desactiver"))
 
 
 @router.command(
     "digest",
-    Param("words", "words", required=False),
+    Param("circle", "circle", required=False),
     usage=N_("/digest [#circle] | /digest me [on|off]"),
     summary=N_("the circle's weekly recap, now; /digest me on: your own digest every week by direct message"),
     aliases=("recap", "récap", "resume", "résumé", "bilan"),
     examples=(N_("/digest"), N_("/digest me on")),
 )
-def digest(ctx: Context, words: list[str]) -> Reply:
-    if words and words[0].lower() in ME:
-        return _personal(ctx, words[1:])
-    circle = ctx.circle
-    if words and words[0].startswith("#") and len(words) == 1:
-        circle = circle_named(ctx, words[0])
+def digest(ctx: Context, circle: Circle | None) -> Reply:
+    """The weekly recap of this circle (or of the one named), as it would be posted now."""
+    if circle is None:
+        circle = ctx.circle
+    else:
         require_circle(ctx, circle)
-    elif words:
-        raise UsageError("I did not expect: {extra}", extra=esc(" ".join(words), 80))
     draft = build_recap(ctx.session, ctx.community, circle, ctx, ctx.config.schedules, ctx.now - timedelta(days=7))
     return Reply.say(draft.text())
 
 
-def _personal(ctx: Context, words: list[str]) -> Reply:
-    settings = ctx.config.schedules
-    if not words:
+@router.subcommand("digest", ME, Param("switch", "choice", required=False, choices=ON))
+def personal(ctx: Context, circle: Circle | None, switch: str | None) -> Reply:
+    """The member's own digest now (/digest me), or whether they get it every week by direct message (on|off)."""
+    if circle is not None:
+        raise UsageError("I did not expect: {extra}", extra=esc(split_command(ctx.incoming.text)[1], 80))
+    if switch is None:
         draft = build_digest(ctx.session, ctx.actor, ctx)
         if draft is None:
             return Reply.say(ctx.t("Nothing for you right now: nothing to read, nothing due in the next 7 days. 👏"))
         return Reply.say(draft.text())
-    if len(words) > 1 or ON.meaning(words[0]) is None:
-        raise UsageError("Choose one of: {choices}.", choices=ON)
-    wanted = ON.meaning(words[0]) == "on"
+    wanted = switch == "on"
+    settings = ctx.config.schedules
     set_preference(ctx.session, ctx.actor, ctx.now, digest=wanted)
     if not wanted:
         return Reply.say(ctx.t("Done: no more personal digest. /digest me shows it whenever you like."))

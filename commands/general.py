@@ -23,6 +23,7 @@ LANGUAGES = Keywords(("fr", "fr", "français", "francais", "french"), ("en", "en
     aliases=("langue", "language"),
 )
 def lang(ctx: Context, language: str) -> Reply:
+    """The language Relais answers this member in, from now on."""
     ctx.actor.language = language
     return Reply.say(ctx.t("From now on I answer you in English."))
 
@@ -48,6 +49,7 @@ def attach_help(full: Router) -> None:
     """
 
     def help_command(ctx: Context, name: str) -> Reply:
+        """Every command with its usage line, or one command in detail: usage, examples, other names."""
         if name.strip():
             asked = name.split()[0].lstrip("/!").lower()
             command = full.find(asked)

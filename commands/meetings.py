@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from bot.arguments import circle_named
 from bot.config.schedules import ScheduleSettings
 from bot.context import Context
 from bot.errors import Refusal, UsageError
@@ -26,15 +27,13 @@ from bot.services.meetings import (
     record_decision,
     upcoming_meetings,
 )
-from commands.common import circle_named, facilitator_only, require_circle
+from commands.common import require_circle
 
 router = Router()
-ADD = {"add", "ajouter", "ajout", "ajoute", "+", "propose", "proposer"}
+ADD = ("add", "ajouter", "ajout", "ajoute", "+", "propose", "proposer")
 MAX_LINE = 1000
 LIST_LINES = 15
 MAX_AHEAD = timedelta(days=731)
-_MEETING_REF = re.compile(r"^#(\d{1,9})(?:\s+|$)(.*)$", re.DOTALL)
-_CIRCLE_REF = re.compile(r"^#([^\d\s]\S*)(?:\s+|$)(.*)$", re.DOTALL)
 
 
 EXAMPLE = N_("/meeting Steering committee Thursday 2pm #copil town hall, room 2")
@@ -73,9 +72,11 @@ def plan_text(loc: Localiser, settings: ScheduleSettings, meeting: Meeting) -> s
     summary=N_("facilitator: plan a meeting; its agenda and reminders are posted by themselves"),
     aliases=MEETING_NAMES[1:],
     examples=(EXAMPLE,),
+    facilitator=True,
+    slash=True,
 )
 def meeting(ctx: Context, text: str) -> Reply:
-    facilitator_only(ctx)
+    """A meeting planned (title, date, circle, place), when its agenda and reminders will be posted; the circle told."""
     if len(text) > MAX_LINE:
         raise Refusal("This text is too long ({length} characters; at most {limit}).", length=len(text), limit=MAX_LINE)
     parsed = parse_meeting_text(text, ctx.now, ctx.community.timezone, ctx.language)
@@ -135,6 +136,7 @@ def meeting(ctx: Context, text: str) -> Reply:
     aliases=("reunions", "réunions"),
 )
 def meetings(ctx: Context) -> Reply:
+    """The coming meetings of every circle."""
     rows = upcoming_meetings(ctx.session, ctx.community.id, ctx.now, LIST_LINES + 1)
     if not rows:
         return Reply.say(
@@ -157,9 +159,10 @@ def meetings(ctx: Context) -> Reply:
     usage=N_("/cancel-meeting #N"),
     summary=N_("facilitator: cancel a meeting (its agenda and reminders are not posted)"),
     aliases=("annuler-reunion", "annuler-réunion", "cancelmeeting"),
+    facilitator=True,
 )
 def cancel(ctx: Context, number: int) -> Reply:
-    facilitator_only(ctx)
+    """Meeting #N cancelled (its agenda and reminders are not posted); the circle told."""
     found = get_meeting(ctx.session, ctx.community, number)
     cancel_meeting(ctx.session, found, ctx.now)
     confirmation = ctx.t(
@@ -168,32 +171,42 @@ def cancel(ctx: Context, number: int) -> Reply:
     return Reply(posts=(Post(confirmation), cancelled_post(found, ctx.public)))
 
 
+AGENDA_WHERE = (Param("number", "ref", required=False), Param("circle", "circle", required=False))
+
+
 @router.command(
     "agenda",
-    Param("text", "text", required=False),
+    *AGENDA_WHERE,
     usage=N_("/agenda [#meeting|#circle] | /agenda [#meeting] add <topic>"),
     summary=N_("the agenda of the next meeting; anyone can propose a topic with /agenda add"),
     aliases=("odj", "ordre-du-jour"),
     examples=(N_("/agenda add Summer workshops review"), N_("/agenda #12")),
+    slash=True,
 )
-def agenda(ctx: Context, text: str) -> Reply:
-    rest = " ".join(text.split()) if len(text) <= MAX_LINE else text
-    chosen: Meeting | None = None
-    circle = ctx.circle
-    by_number = _MEETING_REF.match(rest)
-    by_circle = _CIRCLE_REF.match(rest)
-    if by_number:
-        chosen, rest = get_meeting(ctx.session, ctx.community, int(by_number.group(1))), by_number.group(2)
-        circle = chosen.item.circle
-    elif by_circle:
-        circle, rest = circle_named(ctx, by_circle.group(1)), by_circle.group(2)
-    first, _, topic = rest.partition(" ")
-    if first.lower() in ADD:
-        require_circle(ctx, circle)
-        return _add(ctx, chosen, circle, topic)
-    if rest:
-        raise UsageError("I did not expect: {extra}", extra=esc(rest, 80))
-    return _show(ctx, chosen, circle)
+def agenda(ctx: Context, number: int | None, circle: Circle | None) -> Reply:
+    """The agenda of the next meeting of this circle, of the circle named, or of meeting #N."""
+    chosen, where = _meeting_or_circle(ctx, number, circle)
+    return _show(ctx, chosen, where)
+
+
+@router.subcommand("agenda", ADD, Param("topic", "text", required=False))
+def agenda_add(ctx: Context, number: int | None, circle: Circle | None, topic: str) -> Reply:
+    """The topic proposed for meeting #N, or for the next meeting of the circle (kept if none is planned)."""
+    chosen, where = _meeting_or_circle(ctx, number, circle)
+    require_circle(ctx, where)
+    if len(topic) <= MAX_LINE:
+        topic = " ".join(topic.split())
+    return _add(ctx, chosen, where, topic)
+
+
+def _meeting_or_circle(ctx: Context, number: int | None, circle: Circle | None) -> tuple[Meeting | None, Circle]:
+    """Meeting #N and its circle; or no meeting chosen, and the circle named or this one."""
+    if number is not None:
+        if circle is not None:
+            raise UsageError("I did not expect: {extra}", extra=esc("#" + circle.slug, 80))
+        chosen = get_meeting(ctx.session, ctx.community, number)
+        return chosen, chosen.item.circle
+    return None, circle or ctx.circle
 
 
 def _add(ctx: Context, chosen: Meeting | None, circle: Circle, topic: str) -> Reply:
@@ -238,9 +251,10 @@ def _show(ctx: Context, chosen: Meeting | None, circle: Circle) -> Reply:
     summary=N_("facilitator: record a decision of the circle; everyone in it must read it"),
     aliases=("décision", "decide", "décider"),
     examples=(N_("/decision The forum takes place on 12 June at the town hall"),),
+    facilitator=True,
 )
 def decision(ctx: Context, text: str) -> Reply:
-    facilitator_only(ctx)
+    """A decision recorded in the circle, posted for everyone in it to read; how many must read it."""
     item = record_decision(ctx.session, ctx.community, ctx.circle, ctx.actor, text, ctx.now)
     public = ctx.public
     header = "⚖️ " + public.t(

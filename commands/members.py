@@ -2,81 +2,67 @@
 
 from __future__ import annotations
 
-import shlex
-
 from bot.context import Context
-from bot.errors import Refusal, UsageError
+from bot.errors import Refusal
 from bot.i18n import N_, Keywords
 from bot.markup import esc
+from bot.models import Member
 from bot.presentation import member_label
 from bot.reply import Reply
 from bot.router import Param, Router
 from bot.services.community import ensure_organisation, set_organisation
 from bot.services.membership import active_circles
-from commands.common import facilitator_only, one_member
 
 router = Router()
 
 ROLES = Keywords(("facilitator", "animation", "animateur", "animatrice"), ("partner", "partenaire"))
-ACTIONS = Keywords(
-    ("org", "structure", "organisation"),
-    ("role", "rôle"),
-    ("mute", "absent", "muet"),
-    ("unmute", "présent", "present"),
-)
 
-
-@router.command(
+router.group(
     "member",
-    Param("text", "text"),
+    Param("who", "member"),
     usage=N_("/member @someone org <organisation> | role facilitator|partner | mute | unmute"),
     summary=N_("facilitator: set someone's organisation or role, or mute them while away"),
     aliases=("membre",),
     examples=(N_("/member @alice org Town hall"),),
+    facilitator=True,
 )
-def member(ctx: Context, text: str) -> Reply:
-    facilitator_only(ctx)
-    try:
-        words = shlex.split(text)
-    except ValueError:
-        words = text.split()
-    if len(words) < 2:
-        raise UsageError("Something is missing.")
-    who, action, rest = words[0], ACTIONS.meaning(words[1]), " ".join(words[2:]).strip()
-    target = one_member(ctx, who)
-    if action == "org":
-        if not rest:
-            raise UsageError("Something is missing.")
-        organisation = ensure_organisation(ctx.session, ctx.community, rest)
-        set_organisation(ctx.session, target, organisation)
-        return Reply.say(
-            ctx.t(
-                "{name} is now with {organisation}.",
-                name=esc(target.display_name, 80),
-                organisation=esc(organisation.name, 80),
-            )
+
+
+@router.subcommand("member", ("org", "structure", "organisation"), Param("name", "text"))
+def organisation(ctx: Context, who: Member, name: str) -> Reply:
+    """The member's organisation, set (created if new); their open commitments follow."""
+    found = ensure_organisation(ctx.session, ctx.community, name)
+    set_organisation(ctx.session, who, found)
+    return Reply.say(
+        ctx.t("{name} is now with {organisation}.", name=esc(who.display_name, 80), organisation=esc(found.name, 80))
+    )
+
+
+@router.subcommand("member", ("role", "rôle"), Param("role", "choice", choices=ROLES))
+def role(ctx: Context, who: Member, role: str) -> Reply:
+    """The member's role, facilitator or partner (a facilitator named in the configuration stays one)."""
+    if role != "facilitator" and who.role_from_config:
+        raise Refusal(
+            "{name} is a facilitator in the configuration (community.facilitators): change it there.",
+            name=member_label(who),
         )
-    if action == "role":
-        role = ROLES.meaning(rest)
-        if role is None:
-            raise UsageError("Choose one of: {choices}.", choices=ROLES)
-        if role != "facilitator" and target.role_from_config:
-            raise Refusal(
-                "{name} is a facilitator in the configuration (community.facilitators): change it there.",
-                name=member_label(target),
-            )
-        target.role = role
-        label = ctx.t("facilitator") if role == "facilitator" else ctx.t("partner")
-        return Reply.say(ctx.t("{name} is now {role}.", name=member_label(target), role=label))
-    if action in ("mute", "unmute"):
-        target.muted = action == "mute"
-        message = (
-            N_("{name} is muted: not counted in reading levels, not nudged.")
-            if target.muted
-            else N_("{name} counts again in reading levels.")
-        )
-        return Reply.say(ctx.t(message, name=member_label(target)))
-    raise UsageError("Choose one of: {choices}.", choices=ACTIONS)
+    who.role = role
+    label = ctx.t("facilitator") if role == "facilitator" else ctx.t("partner")
+    return Reply.say(ctx.t("{name} is now {role}.", name=member_label(who), role=label))
+
+
+@router.subcommand("member", ("mute", "absent", "muet"))
+def mute(ctx: Context, who: Member) -> Reply:
+    """The member muted while away: not counted in reading levels, not nudged."""
+    who.muted = True
+    return Reply.say(ctx.t("{name} is muted: not counted in reading levels, not nudged.", name=member_label(who)))
+
+
+@router.subcommand("member", ("unmute", "présent", "present"))
+def unmute(ctx: Context, who: Member) -> Reply:
+    """The member counted again in reading levels and nudged."""
+    who.muted = False
+    return Reply.say(ctx.t("{name} counts again in reading levels.", name=member_label(who)))
 
 
 @router.command(
@@ -86,6 +72,7 @@ def member(ctx: Context, text: str) -> Reply:
     aliases=("moi",),
 )
 def whoami(ctx: Context) -> Reply:
+    """Who Relais takes the member for: name, role, circles and language."""
     role = ctx.t("facilitator") if ctx.actor.is_facilitator else ctx.t("partner")
     circles = active_circles(ctx.session, ctx.actor.id)
     names = ", ".join(esc(circle.name, 60) for circle in circles) or ctx.t("none")

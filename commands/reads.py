@@ -8,7 +8,7 @@ from bot.dispatch import refusal_text
 from bot.errors import Refusal, kind_name
 from bot.i18n import N_
 from bot.markup import bold, esc
-from bot.models import Item
+from bot.models import Circle, Item
 from bot.presentation import age_label, item_post, member_label, share, when_label
 from bot.reply import Post, Reply
 from bot.router import Param, Router
@@ -16,7 +16,7 @@ from bot.services import levels, reads
 from bot.services.numbering import find_item
 from bot.services.updates import post_item
 from bot.text import first_words
-from commands.common import circle_named, facilitator_only, require_visible
+from commands.common import require_visible
 
 router = Router()
 ALL = {"all": "all", "tout": "all", "tous": "all", "toutes": "all"}
@@ -66,8 +66,10 @@ def item_in_full(ctx: Context, item: Item) -> Reply:
     summary=N_("an announcement that everyone in the circle must read"),
     aliases=("annonce", "announce"),
     examples=(N_("/info The next COPIL moves to the town hall, room 2"),),
+    slash=True,
 )
 def info(ctx: Context, text: str) -> Reply:
+    """An announcement posted in the circle for everyone to read; how many must read it."""
     item = post_item(ctx.session, ctx.community, ctx.circle, ctx.actor, "announcement", text, ctx.now)
     public = ctx.public
     header = public.t("📢 #{number} Announcement from {author}", number=item.number, author=member_label(ctx.actor))
@@ -87,8 +89,10 @@ def info(ctx: Context, text: str) -> Reply:
     usage=N_("/unread"),
     summary=N_("what you have not confirmed reading yet, newest first"),
     aliases=("nonlus", "non-lus", "alire", "a-lire"),
+    slash=True,
 )
 def unread(ctx: Context) -> Reply:
+    """What the member has not confirmed reading yet, newest first."""
     items, total = reads.unread_page(ctx.session, ctx.actor, UNREAD_LINES)
     if not total:
         return Reply.say(ctx.t("You are up to date: nothing left to read. 👏"))
@@ -111,8 +115,10 @@ def unread(ctx: Context) -> Reply:
     usage=N_("/read #N [#M…] | all"),
     summary=N_("confirm you have read items"),
     aliases=("lu", "lus"),
+    slash=True,
 )
 def read(ctx: Context, numbers: list[int] | str) -> Reply:
+    """Reading confirmed for items #N… (or all unread ones); what was already confirmed, and why not for the others."""
     if numbers == "all":
         items = reads.unread_items(ctx.session, ctx.actor, limit=None)
         for item in items:
@@ -159,6 +165,7 @@ def _react(ctx: Context, number: int, emoji: str, added: bool) -> Reply:
     summary=N_("console: react to an item as you would in a chat app"),
 )
 def react(ctx: Context, number: int, emoji: str) -> Reply:
+    """A ✅ or 👍 reaction on item #N, as in a chat app: reading confirmed."""
     return _react(ctx, number, emoji, True)
 
 
@@ -170,6 +177,7 @@ def react(ctx: Context, number: int, emoji: str) -> Reply:
     summary=N_("console: remove your reaction"),
 )
 def unreact(ctx: Context, number: int, emoji: str) -> Reply:
+    """The reaction on item #N removed: it is unread again for the member."""
     return _react(ctx, number, emoji, False)
 
 
@@ -181,6 +189,7 @@ def unreact(ctx: Context, number: int, emoji: str) -> Reply:
     aliases=("qui-a-lu", "wholread", "whoread", "quialu"),
 )
 def who_read(ctx: Context, number: int) -> Reply:
+    """Who has read item #N: confirmed, seen only, not yet, member by member and by organisation."""
     item = readable_item(ctx, number)
     states = reads.who_read(ctx.session, item)
     counts = {state: sum(1 for s in states if s.state == state) for state in ("acknowledged", "seen", "unread")}
@@ -217,18 +226,20 @@ def who_read(ctx: Context, number: int) -> Reply:
 
 @router.command(
     "level",
-    Param("circle", "text", required=False),
+    Param("circle", "circle", required=False, whole=True),
     usage=N_("/level [#circle]"),
     summary=N_("facilitator: who is behind on reading, over the last 4 weeks"),
     aliases=("niveau",),
+    facilitator=True,
+    slash=True,
 )
-def level(ctx: Context, circle: str) -> Reply:
-    facilitator_only(ctx)
+def level(ctx: Context, circle: Circle | None) -> Reply:
+    """Who is behind on reading over the last 4 weeks, in the community or one circle: by member, by
+    organisation, and the least read items."""
     circle_id = None
     scope = ctx.t("the whole community")
-    if circle.strip():
-        found = circle_named(ctx, circle)
-        circle_id, scope = found.id, esc(found.name, 60)
+    if circle is not None:
+        circle_id, scope = circle.id, esc(circle.name, 60)
     since = ctx.now - levels.READING_WINDOW
     report = levels.level_report(ctx.session, ctx.community.id, since, circle_id)
     if not report.items:

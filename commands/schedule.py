@@ -1,4 +1,4 @@
-"""/schedule: what Relais will post, where and when; /schedule pause|resume (facilitators)."""
+"""/schedule: what Relais will post, where and when; /schedule pause|resume [target] (facilitators)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.context import Context
-from bot.errors import UsageError
 from bot.i18n import N_, Keywords, listing
 from bot.markup import bold, esc
 from bot.models import Circle, Meeting, Occurrence, Schedule
@@ -18,11 +17,9 @@ from bot.recurrence import parse_rule
 from bot.reply import Reply
 from bot.router import Param, Router
 from bot.services.preferences import digest_subscribers, nudges_off
-from commands.common import circle_named, facilitator_only
 from schedules.occurrences import Due, planned_occurrences, sync_schedules
 
 router = Router()
-ACTIONS = Keywords(("pause", "suspendre", "stop"), ("resume", "reprendre", "restart", "relancer"))
 TARGETS = Keywords(
     ("all", "tout", "tous", "toutes", "everything"),
     ("#circle", "#instance"),  # shown only: a # word names a circle
@@ -36,33 +33,47 @@ LINES = 30
 
 @router.command(
     "schedule",
-    Param("words", "words", required=False),
     usage=N_("/schedule [pause|resume [all|#circle|nudges|digest]]"),
     summary=N_("facilitator: what Relais will post, where and when; pause or resume it"),
     aliases=("planning", "programme", "calendrier"),
     examples=(N_("/schedule pause #copil"), N_("/schedule resume")),
+    facilitator=True,
 )
-def schedule(ctx: Context, words: list[str]) -> Reply:
-    facilitator_only(ctx)
+def schedule(ctx: Context) -> Reply:
+    """What Relais will post in the next 7 days, where; the personal digests and nudges; what is paused or missed."""
+    return _overview(ctx, sync_schedules(ctx.session, ctx.community, ctx.config.schedules, ctx.now))
+
+
+TARGET = Param("target", "circle", required=False, choices=TARGETS)
+
+
+@router.subcommand("schedule", ("pause", "suspendre", "stop"), TARGET)
+def pause(ctx: Context, target: Circle | str | None) -> Reply:
+    """Pauses a circle's posts, the nudges, the digests or everything: what falls due meanwhile is skipped."""
+    return _switch(ctx, target, pause=True)
+
+
+@router.subcommand("schedule", ("resume", "reprendre", "restart", "relancer"), TARGET)
+def resume(ctx: Context, target: Circle | str | None) -> Reply:
+    """Resumes what was paused, from now on (what fell due during the pause is not posted)."""
+    return _switch(ctx, target, pause=False)
+
+
+def _switch(ctx: Context, target: Circle | str | None, pause: bool) -> Reply:
     rows = sync_schedules(ctx.session, ctx.community, ctx.config.schedules, ctx.now)
-    if not words:
-        return _overview(ctx, rows)
-    action = ACTIONS.meaning(words[0])
-    if action is None:
-        raise UsageError("Choose one of: {choices}.", choices=ACTIONS)
-    targets = _targets(ctx, rows, words[1:])
-    changed = [row for row in targets if row.paused != (action == "pause")]
+    targets = _targets(ctx, rows, target)
+    changed = [row for row in targets if row.paused != pause]
     for row in changed:
-        row.paused = action == "pause"
-        row.paused_by = ctx.actor.id if action == "pause" else None
+        row.paused = pause
+        row.paused_by = ctx.actor.id if pause else None
         row.updated_at = ctx.now
-        if action == "resume":
+        if not pause:
             row.active_since = ctx.now  # what fell due during the pause is not posted now
     names = listing(ctx.tr, [_name(ctx, row) for row in targets])
     if not changed:
-        already = N_("Already paused: {names}.") if action == "pause" else N_("Already running: {names}.")
+        already = N_("Already paused: {names}.") if pause else N_("Already running: {names}.")
         return Reply.say(ctx.t(already, names=names))
-    if action == "pause":
+    if pause:
         return Reply.say(
             ctx.t(
                 "⏸️ Paused: {names}. What falls due meanwhile is skipped, not sent later. /schedule resume restarts it.",
@@ -72,21 +83,14 @@ def schedule(ctx: Context, words: list[str]) -> Reply:
     return Reply.say(ctx.t("▶️ Running again: {names}.", names=names))
 
 
-def _targets(ctx: Context, rows: dict[str, Schedule], words: list[str]) -> list[Schedule]:
-    if len(words) > 1:
-        raise UsageError("I did not expect: {extra}", extra=esc(" ".join(words[1:]), 80))
-    word = words[0] if words else "all"
-    if word.startswith("#"):
-        circle = circle_named(ctx, word)
-        return [rows[f"circle:{circle.id}"]]
-    target = TARGETS.meaning(word)
-    if target == "all":
-        return sorted(rows.values(), key=lambda row: row.id or 0)
+def _targets(ctx: Context, rows: dict[str, Schedule], target: Circle | str | None) -> list[Schedule]:
+    if isinstance(target, Circle):
+        return [rows[f"circle:{target.id}"]]
     if target == "nudges":
         return [rows[f"nudges:{ctx.community.id}"]]
     if target == "digest":
         return [rows[f"digest:{ctx.community.id}"]]
-    raise UsageError("Choose one of: {choices}.", choices=TARGETS)
+    return sorted(rows.values(), key=lambda row: row.id or 0)  # all, or nothing said
 
 
 def _name(ctx: Context, row: Schedule) -> str:

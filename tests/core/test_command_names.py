@@ -23,6 +23,13 @@ OUTSIDE = {"relais", "quit", "quitter"}  # Slack's umbrella slash command, and t
 NAMED = re.compile(r"(?<![\w/.:<-])/([a-zà-ÿ][\w-]*)")
 
 
+def test_subcommand_words_and_command_names_never_overlap_within_a_command():
+    for command in COMMANDS:
+        words = command.words
+        assert len(words) == sum(len({w.lower() for w in sub.words}) for sub in command.subcommands), command.name
+        assert all(sub.words[0] == words.meaning(sub.words[1]) for sub in command.subcommands if len(sub.words) > 1)
+
+
 @pytest.mark.parametrize("language", ["fr", "en"])
 @pytest.mark.parametrize("command", COMMANDS, ids=[command.name for command in COMMANDS])
 def test_usage_and_examples_name_the_command_itself(command, language):
@@ -51,10 +58,18 @@ def test_every_command_a_message_names_exists():
 
 
 def _keywords() -> list[tuple[str, Keywords]]:
+    """Every Keywords of the commands' modules, and every command's subcommand words and choices."""
     found = []
     for info in pkgutil.iter_modules(commands.__path__):
         module = importlib.import_module(f"commands.{info.name}")
         found += [(f"{info.name}.{name}", value) for name, value in vars(module).items() if isinstance(value, Keywords)]
+    for command in COMMANDS:
+        if command.subcommands:
+            found.append((f"/{command.name} subcommands", command.words))
+        for sub in (None, *command.subcommands):
+            params = command.params if sub is None else sub.params
+            where = f"/{command.name}" + (f" {sub.name}" if sub else "")
+            found += [(f"{where} {p.name}", p.choices) for p in params if isinstance(p.choices, Keywords)]
     return found
 
 

@@ -82,3 +82,51 @@ def test_a_platform_language_hint_sets_a_new_members_language_only(testbot):
     assert "Engagement #2 enregistré" in say("slack:T1/U2", "/engage Réserver la salle", "fr")
     say("slack:T1/U1", "/lang fr", "en")
     assert "Engagement #3 enregistré" in say("slack:T1/U1", "/engage Autre", "en"), "/lang wins afterwards"
+
+
+# Declared subcommands, members and circles: read, resolved and refused by the router
+
+
+def test_a_member_parameter_is_resolved_once_and_refused_with_the_usage_line(testbot):
+    testbot.say("alice", "/whoami")
+    assert "Alice est en sourdine" in testbot.say("fabienne", "/member @alice mute")
+    assert "Alice est en sourdine" in testbot.say("fabienne", '/member "Alice" mute')
+    unknown = testbot.say("fabienne", "/membre @personne absent")
+    assert "Je ne connais personne du nom de @personne." in unknown
+    assert "Utilisation\u00a0: /membre @quelqu’un structure <structure> | rôle animation|partenaire" in unknown
+    testbot.say("fabienne", "/lang en")
+    assert "Usage: /member @someone org" in testbot.say("fabienne", "/member @personne mute")
+
+
+def test_a_circle_parameter_is_resolved_once_and_refused_with_the_usage_line(testbot):
+    refused = testbot.say("fabienne", "/niveau #nulle-part")
+    assert "Il n’y a pas d’instance nommée #nulle-part." in refused and "Utilisation\u00a0: /niveau" in refused
+    assert "GT Mobilité" in testbot.say("fabienne", "/level GT Mobilité")  # a whole name, spaces and all
+    assert "Il n’y a pas d’instance nommée #nulle-part." in testbot.say("fabienne", "/schedule pause #nulle-part")
+
+
+def test_a_facilitator_only_command_refuses_before_reading_its_arguments(testbot):
+    testbot.say("alice", "/whoami")
+    for line in ("/member @personne mute", "/level #nulle-part", "/schedule pause #nulle-part", "/member"):
+        assert "Seule l’animation" in testbot.say("alice", line), line
+
+
+def test_subcommands_in_either_language_and_a_missing_or_unknown_one(testbot):
+    assert "plus de relances" in testbot.say("alice", "/relances désactiver")
+    assert "je vous relancerai" in testbot.say("alice", "/nudges ON")
+    assert "Je n’attendais pas\u00a0: encore" in testbot.say("alice", "/nudges on encore")
+    assert "Il manque quelque chose." in testbot.say("fabienne", "/member @alice")
+    assert "Choisissez parmi\u00a0: structure, rôle, absent, présent." in testbot.say("fabienne", "/member @alice x")
+
+
+def test_the_router_refuses_a_subcommand_word_declared_twice():
+    import pytest
+
+    from bot.router import Router
+    from commands.nudges import nudges
+
+    router = Router()
+    router.command("nudges", usage="/nudges", summary="test")(nudges)
+    router.subcommand("nudges", ("on", "oui"))(nudges)
+    with pytest.raises(ValueError, match="already names a subcommand"):
+        router.subcommand("nudges", ("yes", "OUI"))(nudges)
