@@ -160,7 +160,11 @@ def write_toml(path: Path, sections: dict[str, dict[str, object]], circles: dict
     lines: list[str] = []
     for name, values in sections.items():
         lines.append(f"[{name}]")
-        lines += [f"{key} = {toml_value(value)}" for key, value in values.items()]
+        lines += [f"{key} = {toml_value(value)}" for key, value in values.items() if not isinstance(value, dict)]
+        for key, table in values.items():
+            if isinstance(table, dict):
+                lines.append(f"[{name}.{key}]")
+                lines += [f"{toml_value(inner)} = {toml_value(value)}" for inner, value in table.items()]
     for name, channels in circles.items():
         lines += ["[[circles]]", f"name = {toml_value(name)}", f"channels = {toml_value(channels)}"]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
@@ -54,14 +52,14 @@ class StateKeys:
             held.value, held.updated_at = value, self.now
             self.session.flush()
             return
-        upsert = (sqlite_insert if self.session.get_bind().dialect.name == "sqlite" else postgresql_insert)(
-            PlatformState
-        ).values(key=key, value=value, updated_at=self.now)
-        self.session.execute(
-            upsert.on_conflict_do_update(
-                index_elements=[PlatformState.key], set_={"value": value, "updated_at": self.now}
-            )
-        )
+        dialect = self.session.get_bind().dialect.name
+        if dialect == "sqlite":  # the other dialect's module is not even imported (memory)
+            from sqlalchemy.dialects.sqlite import insert
+        else:
+            from sqlalchemy.dialects.postgresql import insert
+        upsert = insert(PlatformState).values(key=key, value=value, updated_at=self.now)
+        changes = {"value": value, "updated_at": self.now}
+        self.session.execute(upsert.on_conflict_do_update(index_elements=[PlatformState.key], set_=changes))
 
     def delete(self, name: str) -> None:
         self.session.execute(delete(PlatformState).where(PlatformState.key == full_key(self.namespace, name)))

@@ -1,0 +1,128 @@
+"""Resident memory of `relais run` idle with both adapters (Matrix on a throw-away Synapse, Slack in
+HTTP mode on the stand-in), next to the minimal matrix-nio echo bot idle on the same Synapse.
+
+    python -m bench.idle_memory [--idle 30] [--db URL]
+
+Both bots start, connect and sit idle for `--idle` seconds; then their resident memory (VmRSS) is
+read, Relais' with the processes it started (its Slack HTTP front). Target: ≤ 80 MB. Relais'
+database is already at head, as at any start after the first one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import socket
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from bench.matrix_roundtrip import Partner, synapse_server
+from bench.processes import Process, children, rss_mb, write_toml
+from bench.slack_standin import BOT_TOKEN, SIGNING_SECRET
+
+TARGET_MB = 80.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def relais_config(folder: Path, matrix: dict[str, Any], room: str, api_url: str, db: str | None) -> Path:
+    return write_toml(
+        folder / "relais.toml",
+        {
+            "community": {"name": "Bench", "language": "fr", "timezone": "Europe/Paris", "default_circle": "COPIL"},
+            "database": {"url": db or f"sqlite:///{folder / 'relais.db'}"},
+            "matrix": matrix,
+            "slack": {
+                "mode": "http",
+                "bot_token": BOT_TOKEN,
+                "signing_secret": SIGNING_SECRET,
+                "host": "127.0.0.1",
+                "port": free_port(),
+                "api_url": api_url,
+                "channels": {"C0GENERAL01": "COPIL"},
+            },
+            "log": {"level": "INFO"},
+        },
+        {"COPIL": [f"matrix:{room}"]},
+    )
+
+
+async def measure(idle: float, db: str | None, folder: Path) -> dict[str, float]:
+    hs = synapse_server(folder)
+    hs.start()
+    try:
+        run = uuid.uuid4().hex[:6]
+        users = {name: hs.register(f"{name}-{run}", uuid.uuid4().hex) for name in ("relais", "echo", "alice")}
+        alice = Partner(hs.base_url, users["alice"][0], users["alice"][2], users["alice"][1])
+        try:
+            room = await alice.create_room(users["relais"][0])
+            await alice.create_room(users["echo"][0])
+        finally:
+            await alice.close()
+        with Process("bench.slack_standin", "5") as standin:
+            standin.wait_for_output("ready")
+            base = standin.output().split("ready", 1)[1].split()[0]
+            matrix = {"homeserver": hs.base_url, "user_id": users["relais"][0], "device_id": users["relais"][2]}
+            config = relais_config(folder, matrix, room, f"{base}/api/", db)
+            relais = Process(
+                "relais.cli", "--config", str(config), "run", env={"RELAIS_MATRIX_ACCESS_TOKEN": users["relais"][1]}
+            )
+            # as after the first start: the schema is at head (a new database would also import alembic)
+            with Process("relais.cli", "--config", str(config), "db", "upgrade") as upgrade:
+                upgrade.proc.wait(60)  # type: ignore[union-attr]
+            echo_user, echo_token, echo_device = users["echo"]
+            echo = Process(
+                "bench.echo_bot", hs.base_url, echo_user, echo_device, env={"RELAIS_MATRIX_ACCESS_TOKEN": echo_token}
+            )
+            with relais, echo:
+                relais.wait_for_output("relais: running (matrix, slack)")
+                relais.wait_for_output("room " + room)  # the first sync handled: the room's members read
+                echo.wait_for_output("ready")
+                time.sleep(idle)  # the benchmark's point: what an idle bot holds after a while
+                helpers = children(relais.pid)
+                return {
+                    "relais": rss_mb(relais.pid) + sum(rss_mb(pid) for pid in helpers),
+                    "relais_main": rss_mb(relais.pid),
+                    "helpers": float(len(helpers)),
+                    "echo": rss_mb(echo.pid),
+                }
+    finally:
+        hs.cleanup()
+
+
+def report(result: dict[str, float], idle: float) -> str:
+    relais, echo = result["relais"], result["echo"]
+    helper = ""
+    if result["helpers"]:
+        helper = f" (main process {result['relais_main']:.1f} MB + {int(result['helpers'])} helper)"
+    verdict = "✓" if relais <= TARGET_MB else "✗"
+    return "\n".join(
+        [
+            f"Resident memory after {idle:g} s idle, relais run with Matrix and Slack (HTTP mode)",
+            "| what | Relais | echo bot (floor) | target |",
+            "| --- | --- | --- | --- |",
+            f"| VmRSS | {relais:.1f} MB{helper} | {echo:.1f} MB | ≤ {TARGET_MB:g} MB {verdict} |",
+        ]
+    )
+
+
+def main(argv: list[str] | None = None) -> dict[str, float]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--idle", type=float, default=30.0, help="seconds idle before reading (default 30)")
+    parser.add_argument("--db", help="Relais' database URL (default: an SQLite file in a temporary folder)")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="relais-bench-") as folder:
+        result = asyncio.run(measure(args.idle, args.db, Path(folder)))
+    print(report(result, args.idle))
+    return result
+
+
+if __name__ == "__main__":
+    main()
