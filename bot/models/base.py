@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Annotated, Any
 
-from sqlalchemy import DateTime, MetaData, String
+from sqlalchemy import DateTime, Enum, MetaData, String
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -48,3 +49,18 @@ class Base(DeclarativeBase):
 intpk = Annotated[int, mapped_column(primary_key=True, autoincrement=True)]
 timestamp = Annotated[datetime, mapped_column(UTCDateTime())]
 name_str = Annotated[str, mapped_column(String(200))]
+
+
+def enum_column(kinds: type[StrEnum], name: str, length: int) -> Enum:
+    """A column holding one of `kinds` (bot.kinds): stored as its string value in a VARCHAR(`length`),
+    read back as the enum, any other value refused in Python and by a CHECK constraint named
+    ck_<table>_<name> (the constraint is created by the migrations, never by the app)."""
+    return Enum(
+        kinds,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=length,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from bot.models.base import Base, UTCDateTime, intpk, name_str, timestamp
+from bot.kinds import Role
+from bot.models.base import Base, UTCDateTime, enum_column, intpk, name_str, timestamp
 
 
 class Community(Base):
@@ -61,7 +62,7 @@ class Member(Base):
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
     display_name: Mapped[name_str]
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
-    role: Mapped[str] = mapped_column(String(20), default="partner")
+    role: Mapped[Role] = mapped_column(enum_column(Role, "role", 20), default=Role.PARTNER)
     role_from_config: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     language: Mapped[str | None] = mapped_column(String(2))
     muted: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -71,7 +72,7 @@ class Member(Base):
 
     @property
     def is_facilitator(self) -> bool:
-        return self.role == "facilitator"
+        return self.role == Role.FACILITATOR
 
 
 class Identity(Base):

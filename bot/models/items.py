@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from bot.models.base import Base, UTCDateTime, intpk, timestamp
+from bot.kinds import CommitmentStatus, ItemKind
+from bot.models.base import Base, UTCDateTime, enum_column, intpk, timestamp
 from bot.models.community import Circle, Member, Organisation
 
 
@@ -30,7 +31,7 @@ class Item(Base):
     id: Mapped[intpk]
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
     number: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[ItemKind] = mapped_column(enum_column(ItemKind, "kind", 20))
     circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id"))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), index=True)
     text: Mapped[str] = mapped_column(Text())
@@ -61,7 +62,9 @@ class Commitment(Base):
     resources_immaterial: Mapped[str | None] = mapped_column(Text())
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     due_has_time: Mapped[bool] = mapped_column(Boolean, default=False)
-    status: Mapped[str] = mapped_column(String(10), default="open")
+    status: Mapped[CommitmentStatus] = mapped_column(
+        enum_column(CommitmentStatus, "status", 10), default=CommitmentStatus.OPEN
+    )
     progress: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[timestamp]
 

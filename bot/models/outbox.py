@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.models.base import Base, UTCDateTime, timestamp
+from bot.kinds import OutboxStatus
+from bot.models.base import Base, UTCDateTime, enum_column, timestamp
 
 
 class OutboxMessage(Base):
@@ -34,7 +35,7 @@ class OutboxMessage(Base):
     notify: Mapped[bool] = mapped_column(Boolean, default=False)
     ephemeral: Mapped[bool] = mapped_column(Boolean, default=False)
     occurrence_key: Mapped[str | None] = mapped_column(String(300), unique=True)
-    status: Mapped[str] = mapped_column(String(10), default="pending")
+    status: Mapped[OutboxStatus] = mapped_column(enum_column(OutboxStatus, "status", 10), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     not_before: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[timestamp]

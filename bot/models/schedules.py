@@ -12,7 +12,8 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from bot.models.base import Base, UTCDateTime, intpk, timestamp
+from bot.kinds import MeetingStatus, OccurrenceKind, OccurrenceStatus, ScheduleKind
+from bot.models.base import Base, UTCDateTime, enum_column, intpk, timestamp
 from bot.models.community import Member
 from bot.models.items import Item
 
@@ -31,7 +32,7 @@ class Schedule(Base):
     id: Mapped[intpk]
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
-    kind: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[ScheduleKind] = mapped_column(enum_column(ScheduleKind, "kind", 20))
     circle_id: Mapped[int | None] = mapped_column(ForeignKey("circles.id"))
     rule: Mapped[str | None] = mapped_column(String(100))
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -58,10 +59,10 @@ class Occurrence(Base):
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
     schedule_key: Mapped[str] = mapped_column(String(200))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    kind: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[OccurrenceKind] = mapped_column(enum_column(OccurrenceKind, "kind", 20))
     circle_id: Mapped[int | None] = mapped_column(ForeignKey("circles.id"))
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.item_id"))
-    status: Mapped[str] = mapped_column(String(10))  # posted | late | missed | paused | empty
+    status: Mapped[OccurrenceStatus] = mapped_column(enum_column(OccurrenceStatus, "status", 10))
     claimed_at: Mapped[timestamp]
     item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"))
     posts: Mapped[int] = mapped_column(Integer, default=0)
@@ -79,7 +80,9 @@ class Meeting(Base):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
     minutes: Mapped[int] = mapped_column(Integer, default=120)
     place: Mapped[str | None] = mapped_column(Text())
-    status: Mapped[str] = mapped_column(String(10), default="scheduled")
+    status: Mapped[MeetingStatus] = mapped_column(
+        enum_column(MeetingStatus, "status", 10), default=MeetingStatus.SCHEDULED
+    )
     created_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     created_at: Mapped[timestamp]
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
