@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.kinds import ItemKind
+
 
 class Refusal(Exception):
     """A clear 'no' for the member: `message` is an English msgid, `values` fill its fields.
@@ -20,17 +22,17 @@ class Term(str):
 
 
 KIND_NAMES = {
-    "commitment": Term("a commitment"),
-    "update": Term("an update"),
-    "announcement": Term("an announcement"),
-    "decision": Term("a decision"),
-    "recap": Term("a recap"),
-    "agenda": Term("an agenda"),
-    "meeting": Term("a meeting"),
+    ItemKind.COMMITMENT: Term("a commitment"),
+    ItemKind.UPDATE: Term("an update"),
+    ItemKind.ANNOUNCEMENT: Term("an announcement"),
+    ItemKind.DECISION: Term("a decision"),
+    ItemKind.RECAP: Term("a recap"),
+    ItemKind.AGENDA: Term("an agenda"),
+    ItemKind.MEETING: Term("a meeting"),
 }
 
 
-def kind_name(kind: str) -> Term:
+def kind_name(kind: ItemKind) -> Term:
     """'a meeting', 'an update'… for refusals such as "#12 is a meeting, not an item to read"."""
     return KIND_NAMES.get(kind, Term(kind))
 

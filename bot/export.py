@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.kinds import CommitmentStatus
 from bot.models import Commitment, CommitmentChange, Community, Item
 
 FIELDS = (
@@ -78,7 +79,7 @@ def action_rows(session: Session, community: Community) -> list[dict[str, str | 
             "resources_immaterial": commitment.resources_immaterial or "",
             "created_at": stamp(commitment.item.created_at),
             "updated_at": stamp(commitment.updated_at),
-            "completed_at": stamp(closed.get(commitment.item_id)) if commitment.status != "open" else "",
+            "completed_at": stamp(closed.get(commitment.item_id)) if commitment.status != CommitmentStatus.OPEN else "",
         }
         for commitment in commitments
     ]

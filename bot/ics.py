@@ -14,6 +14,7 @@ from icalendar import Calendar, Event
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.kinds import MeetingStatus
 from bot.models import Community, Item, Meeting
 from bot.presentation import Localiser
 
@@ -67,7 +68,7 @@ def _event(community: Community, meeting: Meeting, loc: Localiser) -> Event:
         if link:
             event.add("url", link.group(0))
     event.add("description", description)
-    cancelled = meeting.status == "cancelled"
+    cancelled = meeting.status == MeetingStatus.CANCELLED
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("sequence", 1 if cancelled else 0)
     if cancelled and meeting.cancelled_at is not None:

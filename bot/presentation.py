@@ -26,6 +26,7 @@ from babel.numbers import format_percent
 
 from bot.dates import When, format_when
 from bot.i18n import N_, Translator, translator
+from bot.kinds import CommitmentStatus
 from bot.markup import bold, esc
 from bot.models import Commitment, CommitmentChange, Community, Item, Meeting, Member
 from bot.reply import Post
@@ -145,8 +146,13 @@ def share(loc: Localiser, part: int, total: int) -> str:
 # Commitments
 
 
-def status_label(loc: Localiser, status: str) -> str:
-    return {"open": loc.t("open"), "done": loc.t("done"), "dropped": loc.t("dropped")}.get(status, status)
+def status_label(loc: Localiser, status: CommitmentStatus) -> str:
+    labels = {
+        CommitmentStatus.OPEN: N_("open"),
+        CommitmentStatus.DONE: N_("done"),
+        CommitmentStatus.DROPPED: N_("dropped"),
+    }
+    return loc.t(labels[status]) if status in labels else status
 
 
 def commitment_title(commitment: Commitment) -> str:
@@ -173,9 +179,9 @@ def commitment_line(loc: Localiser, commitment: Commitment) -> str:
         esc(commitment.item.circle.name, 60),
         due_text(loc, commitment, flag_overdue=True),
     ]
-    if commitment.progress is not None and commitment.status == "open":
+    if commitment.progress is not None and commitment.status == CommitmentStatus.OPEN:
         parts.append(percent(loc, commitment.progress))
-    if commitment.status != "open":
+    if commitment.status != CommitmentStatus.OPEN:
         parts.append(status_label(loc, commitment.status))
     return " · ".join(parts)
 
@@ -185,7 +191,7 @@ def commitment_bullet(loc: Localiser, commitment: Commitment, with_due: bool = T
     line = f"• {commitment_title(commitment)} — {member_label(commitment.owner)}"
     if with_due:
         line += f" · {due_text(loc, commitment)}"
-    if commitment.progress is not None and commitment.status == "open" and 0 < commitment.progress < 100:
+    if commitment.progress is not None and commitment.status == CommitmentStatus.OPEN and 0 < commitment.progress < 100:
         line += f" · {percent(loc, commitment.progress)}"
     return line
 

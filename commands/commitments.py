@@ -10,6 +10,7 @@ from bot.dates import parse_when
 from bot.dispatch import refusal_text
 from bot.errors import Refusal
 from bot.i18n import N_, Keywords
+from bot.kinds import CommitmentStatus
 from bot.markup import bold, esc
 from bot.presentation import change_line, commitment_line, item_post, member_label, when_label
 from bot.reply import Post, Reply
@@ -63,7 +64,7 @@ def engage(ctx: Context, what: str) -> Reply:
 _MORE_REFS = re.compile(r"^((?:#\d{1,9}(?:[\s,]+|$))+)(.*)$", re.DOTALL)
 
 
-def _close(ctx: Context, number: int, note: str, status: str) -> Reply:
+def _close(ctx: Context, number: int, note: str, status: CommitmentStatus) -> Reply:
     """Close #N, and the other numbers that follow it ("/done #3 #4 note"): each one that can be is
     closed, and every other is said, number by number (never taken for the note)."""
     numbers = [number]
@@ -73,7 +74,9 @@ def _close(ctx: Context, number: int, note: str, status: str) -> Reply:
         note = more.group(2).strip()
     note = check_note(note)  # a note too long refuses the whole command, before anything is closed
     message = (
-        N_("🎉 #{number} {title} is done. Thank you!") if status == "done" else N_("#{number} {title} is dropped.")
+        N_("🎉 #{number} {title} is done. Thank you!")
+        if status == CommitmentStatus.DONE
+        else N_("#{number} {title} is dropped.")
     )
     closed: list[str] = []
     problems: list[str] = []
@@ -99,7 +102,7 @@ def _close(ctx: Context, number: int, note: str, status: str) -> Reply:
 )
 def done(ctx: Context, number: int, note: str) -> Reply:
     """Commitment #N (and the numbers after it) marked done, each one that can be; why not, for the others."""
-    return _close(ctx, number, note, "done")
+    return _close(ctx, number, note, CommitmentStatus.DONE)
 
 
 @router.command(
@@ -112,7 +115,7 @@ def done(ctx: Context, number: int, note: str) -> Reply:
 )
 def drop(ctx: Context, number: int, reason: str) -> Reply:
     """Commitment #N (and the numbers after it) dropped, with the reason; why not, for the others."""
-    return _close(ctx, number, reason, "dropped")
+    return _close(ctx, number, reason, CommitmentStatus.DROPPED)
 
 
 @router.command(

@@ -10,6 +10,7 @@ from bot.config.schedules import ScheduleSettings
 from bot.context import Context
 from bot.errors import Refusal, UsageError
 from bot.i18n import N_, listing
+from bot.kinds import MeetingStatus
 from bot.markup import bold, esc
 from bot.meeting_text import parse_meeting_text
 from bot.models import Circle, Meeting
@@ -210,7 +211,7 @@ def _meeting_or_circle(ctx: Context, number: int | None, circle: Circle | None) 
 
 
 def _add(ctx: Context, chosen: Meeting | None, circle: Circle, topic: str) -> Reply:
-    if chosen is not None and chosen.status == "cancelled":
+    if chosen is not None and chosen.status == MeetingStatus.CANCELLED:
         raise Refusal("Meeting #{number} is cancelled.", number=chosen.number)
     target = chosen or next_meeting(ctx.session, circle.id, ctx.now)
     add_topic(ctx.session, circle, target, ctx.actor, topic, ctx.now)
@@ -238,7 +239,7 @@ def _show(ctx: Context, chosen: Meeting | None, circle: Circle) -> Reply:
                 example=_example(ctx),
             )
         )
-    if target.status == "cancelled":
+    if target.status == MeetingStatus.CANCELLED:
         raise Refusal("Meeting #{number} is cancelled.", number=target.number)
     draft = build_agenda(ctx.session, ctx.community, target, ctx, ctx.config.schedules)
     return Reply.say(draft.text())

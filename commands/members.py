@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.context import Context
 from bot.errors import Refusal
 from bot.i18n import N_, Keywords
+from bot.kinds import Role
 from bot.markup import esc
 from bot.models import Member
 from bot.presentation import member_label
@@ -41,13 +42,13 @@ def organisation(ctx: Context, who: Member, name: str) -> Reply:
 @router.subcommand("member", ("role", "rôle"), Param("role", "choice", choices=ROLES))
 def role(ctx: Context, who: Member, role: str) -> Reply:
     """The member's role, facilitator or partner (a facilitator named in the configuration stays one)."""
-    if role != "facilitator" and who.role_from_config:
+    if role != Role.FACILITATOR and who.role_from_config:
         raise Refusal(
             "{name} is a facilitator in the configuration (community.facilitators): change it there.",
             name=member_label(who),
         )
-    who.role = role
-    label = ctx.t("facilitator") if role == "facilitator" else ctx.t("partner")
+    who.role = Role(role)
+    label = ctx.t("facilitator") if role == Role.FACILITATOR else ctx.t("partner")
     return Reply.say(ctx.t("{name} is now {role}.", name=member_label(who), role=label))
 
 

@@ -7,6 +7,7 @@ from bot.dates import When
 from bot.dispatch import refusal_text
 from bot.errors import Refusal, kind_name
 from bot.i18n import N_
+from bot.kinds import ItemKind
 from bot.markup import bold, esc
 from bot.models import Circle, Item
 from bot.presentation import age_label, item_post, member_label, share, when_label
@@ -70,7 +71,7 @@ def item_in_full(ctx: Context, item: Item) -> Reply:
 )
 def info(ctx: Context, text: str) -> Reply:
     """An announcement posted in the circle for everyone to read; how many must read it."""
-    item = post_item(ctx.session, ctx.community, ctx.circle, ctx.actor, "announcement", text, ctx.now)
+    item = post_item(ctx.session, ctx.community, ctx.circle, ctx.actor, ItemKind.ANNOUNCEMENT, text, ctx.now)
     public = ctx.public
     header = public.t("📢 #{number} Announcement from {author}", number=item.number, author=member_label(ctx.actor))
     audience = len(reads.audience(ctx.session, item))

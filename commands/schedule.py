@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from bot.context import Context
 from bot.i18n import N_, Keywords, listing
+from bot.kinds import OccurrenceKind, OccurrenceStatus, ScheduleKind
 from bot.markup import bold, esc
 from bot.models import Circle, Meeting, Occurrence, Schedule
 from bot.outbox import circle_channels, platform_of
@@ -94,10 +95,10 @@ def _targets(ctx: Context, rows: dict[str, Schedule], target: Circle | str | Non
 
 
 def _name(ctx: Context, row: Schedule) -> str:
-    if row.kind == "circle" and row.circle_id is not None:
+    if row.kind == ScheduleKind.CIRCLE and row.circle_id is not None:
         circle = ctx.session.get_one(Circle, row.circle_id)
         return ctx.t("the recaps, agendas and reminders of {circle}", circle=esc(circle.name, 60))
-    if row.kind == "digest":
+    if row.kind == ScheduleKind.DIGEST:
         return ctx.t("the personal digests")
     return ctx.t("the nudges")
 
@@ -112,12 +113,12 @@ def _where(ctx: Context, circle_id: int | None) -> str:
 
 
 def _what(ctx: Context, due: Due) -> str:
-    if due.kind == "recap":
+    if due.kind == OccurrenceKind.RECAP:
         return ctx.t("weekly recap")
     meeting = ctx.session.get_one(Meeting, due.meeting_id)
     label = (
         N_("agenda of meeting #{number} {title}")
-        if due.kind == "agenda"
+        if due.kind == OccurrenceKind.AGENDA
         else N_("reminder of meeting #{number} {title}")
     )
     return ctx.t(label, number=meeting.number, title=bold(esc(meeting.title, 80)))
@@ -128,7 +129,7 @@ def _overview(ctx: Context, rows: dict[str, Schedule]) -> Reply:
     dues = [
         due
         for due in planned_occurrences(ctx.session, ctx.community, rows, settings, ctx.now, ctx.now + WINDOW)
-        if due.kind in ("recap", "agenda", "reminder")
+        if due.kind in (OccurrenceKind.RECAP, OccurrenceKind.AGENDA, OccurrenceKind.REMINDER)
     ]
     lines = [bold(ctx.t("What Relais will post in the next 7 days:"))]
     for due in dues:
@@ -145,7 +146,7 @@ def _overview(ctx: Context, rows: dict[str, Schedule]) -> Reply:
         select(Occurrence)
         .where(
             Occurrence.community_id == ctx.community.id,
-            Occurrence.status == "missed",
+            Occurrence.status == OccurrenceStatus.MISSED,
             Occurrence.due_at >= ctx.now - MISSED_WINDOW,
         )
         .order_by(Occurrence.due_at)

@@ -7,6 +7,7 @@ import re
 from bot.context import Context
 from bot.errors import Refusal
 from bot.i18n import N_
+from bot.kinds import CommitmentStatus
 from bot.markup import bold, esc
 from bot.presentation import item_post, member_label, percent
 from bot.reply import Post, Reply
@@ -81,6 +82,6 @@ def update(ctx: Context, text: str) -> Reply:
             old=percent(ctx, old) if old is not None else "—",
             new=percent(ctx, progress),
         )
-    if progress == 100 and commitment is not None and commitment.status == "open":
+    if progress == 100 and commitment is not None and commitment.status == CommitmentStatus.OPEN:
         confirmation += " " + ctx.t("Finished? Close it with /done #{ref}.", ref=commitment.number)
     return Reply(posts=(Post(confirmation), post))

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.dates import When
 from bot.errors import Refusal, kind_name
+from bot.kinds import CommitmentStatus, ItemKind
 from bot.markup import esc
 from bot.models import Circle, Commitment, CommitmentChange, Community, Item, Member
 from bot.services.numbering import find_item, new_item
@@ -61,7 +62,7 @@ def check_future(when: When, now: datetime, tz: ZoneInfo) -> None:
 
 
 def is_overdue(commitment: Commitment, now: datetime, tz: ZoneInfo) -> bool:
-    if commitment.status != "open" or commitment.due_at is None:
+    if commitment.status != CommitmentStatus.OPEN or commitment.due_at is None:
         return False
     if commitment.due_has_time:
         return commitment.due_at < now
@@ -78,7 +79,7 @@ def create_commitment(
     now: datetime,
 ) -> Commitment:
     title = check_title(title)
-    item = new_item(session, community, circle, owner, "commitment", title, now, must_read=False)
+    item = new_item(session, community, circle, owner, ItemKind.COMMITMENT, title, now, must_read=False)
     commitment = Commitment(
         item_id=item.id,
         owner_id=owner.id,
@@ -86,7 +87,7 @@ def create_commitment(
         title=title,
         due_at=when.at if when else None,
         due_has_time=bool(when and when.has_time),
-        status="open",
+        status=CommitmentStatus.OPEN,
         updated_at=now,
     )
     session.add(commitment)
@@ -139,16 +140,16 @@ def record_change(
 
 
 def close_commitment(
-    session: Session, commitment: Commitment, actor: Member, status: str, note: str, now: datetime
+    session: Session, commitment: Commitment, actor: Member, status: CommitmentStatus, note: str, now: datetime
 ) -> None:
     check_can_change(actor, commitment)
     if commitment.status == status:
-        if status == "done":
+        if status == CommitmentStatus.DONE:
             raise Refusal("#{number} is already done.", number=commitment.number)
         raise Refusal("#{number} is already dropped.", number=commitment.number)
     old = commitment.status
     commitment.status = status
-    if status == "done":
+    if status == CommitmentStatus.DONE:
         commitment.progress = 100
     record_change(session, commitment, actor, now, "status", old, status, check_note(note) or None)
 
@@ -217,7 +218,7 @@ def list_commitments(
         select(Commitment).join(Item, Item.id == Commitment.item_id).where(Item.community_id == community.id)
     )
     if not wanted.include_closed:
-        statement = statement.where(Commitment.status == "open")
+        statement = statement.where(Commitment.status == CommitmentStatus.OPEN)
     if wanted.owners:
         statement = statement.where(Commitment.owner_id.in_(wanted.owners))
     if wanted.organisations:

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.config import Config
+from bot.kinds import CommitmentStatus, Role
 from bot.models import (
     Circle,
     CircleChannel,
@@ -93,7 +94,7 @@ def demote_former_facilitators(session: Session, community: Community, config: C
     for member_id, owned in identities.items():
         if not named.intersection(owned):
             member = members[member_id]
-            member.role, member.role_from_config = "partner", False
+            member.role, member.role_from_config = Role.PARTNER, False
             demoted.append(member.display_name)
     return demoted
 
@@ -166,7 +167,7 @@ def member_for_identity(
     """
     display_name = clean_name(display_name)
     found = session.scalar(select(Identity).where(Identity.identity == identity))
-    role = "facilitator" if identity in config.facilitators else None
+    role = Role.FACILITATOR if identity in config.facilitators else None
     if found is not None:
         member = session.get_one(Member, found.member_id)
         if display_name and member.display_name != display_name:
@@ -179,7 +180,7 @@ def member_for_identity(
         made = Member(
             community_id=community.id,
             display_name=(display_name or identity.split(":", 1)[-1])[:200],
-            role=role or "partner",
+            role=role or Role.PARTNER,
             role_from_config=role is not None,
             language=language if language in ("fr", "en") and language != community.language else None,
             muted=False,
@@ -261,7 +262,7 @@ def set_organisation(session: Session, member: Member, organisation: Organisatio
     member.organisation = organisation
     result = session.execute(
         update(Commitment)
-        .where(Commitment.owner_id == member.id, Commitment.status == "open")
+        .where(Commitment.owner_id == member.id, Commitment.status == CommitmentStatus.OPEN)
         .values(organisation_id=organisation.id)
         .execution_options(synchronize_session="fetch")
     )

@@ -13,6 +13,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.dispatch import Dispatcher
+from bot.kinds import ItemKind
 from bot.markup import esc
 from bot.models import Commitment, Item, Meeting
 from bot.presentation import Localiser, commitment_line, item_line, meeting_line
@@ -55,11 +56,11 @@ def news(dispatcher: Dispatcher, identity: str, after: int) -> tuple[list[str], 
 
 def news_line(session: Session, loc: Localiser, item: Item) -> str:
     """One item as the feed shows it."""
-    if item.kind == "commitment":
+    if item.kind == ItemKind.COMMITMENT:
         commitment = session.get(Commitment, item.id)
         if commitment is not None:
             return loc.t("New commitment: {line}", line=commitment_line(loc, commitment))
-    if item.kind == "meeting":
+    if item.kind == ItemKind.MEETING:
         meeting = session.get(Meeting, item.id)
         if meeting is not None:
             return loc.t(

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.delivery import Outgoing
 from bot.dispatch import Dispatcher
+from bot.kinds import Role
 from bot.models import Identity, Item, Member
 from bot.services.membership import find_by_identity
 
@@ -38,7 +39,7 @@ def ensure_facilitators(dispatcher: Dispatcher, people: Mapping[str, str | None]
     with dispatcher.store.unit_of_work() as session:
         for identity, name in people.items():
             member = dispatcher.member(session, identity, name)
-            member.role = "facilitator"
+            member.role = Role.FACILITATOR
             names.append(member.display_name)
     return names
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.errors import Refusal
+from bot.kinds import ItemKind, MeetingStatus
 from bot.models import AgendaTopic, Circle, Community, Item, Meeting, Member
 from bot.services.commitments import check_note
 from bot.services.numbering import find_item, new_item
@@ -54,14 +55,14 @@ def create_meeting(
         )
     if starts_at <= now:
         raise Refusal("This meeting would start in the past. Nothing was saved.")
-    item = new_item(session, community, circle, author, "meeting", title, now, must_read=False)
+    item = new_item(session, community, circle, author, ItemKind.MEETING, title, now, must_read=False)
     meeting = Meeting(
         item_id=item.id,
         title=title,
         starts_at=starts_at,
         minutes=minutes,
         place=place,
-        status="scheduled",
+        status=MeetingStatus.SCHEDULED,
         created_by=author.id if author else None,
         created_at=now,
     )
@@ -87,11 +88,11 @@ def get_meeting(session: Session, community: Community, number: int) -> Meeting:
 
 
 def cancel_meeting(session: Session, meeting: Meeting, now: datetime) -> None:
-    if meeting.status == "cancelled":
+    if meeting.status == MeetingStatus.CANCELLED:
         raise Refusal("Meeting #{number} is already cancelled.", number=meeting.number)
     if meeting.starts_at <= now:
         raise Refusal("Meeting #{number} has already started; it cannot be cancelled.", number=meeting.number)
-    meeting.status = "cancelled"
+    meeting.status = MeetingStatus.CANCELLED
     meeting.cancelled_at = now
     for topic in session.scalars(select(AgendaTopic).where(AgendaTopic.meeting_id == meeting.item_id)):
         topic.meeting_id = None  # kept for the circle's next meeting
@@ -99,7 +100,7 @@ def cancel_meeting(session: Session, meeting: Meeting, now: datetime) -> None:
 
 
 def _scheduled() -> object:
-    return select(Meeting).join(Item, Item.id == Meeting.item_id).where(Meeting.status == "scheduled")
+    return select(Meeting).join(Item, Item.id == Meeting.item_id).where(Meeting.status == MeetingStatus.SCHEDULED)
 
 
 def upcoming_meetings(
@@ -177,4 +178,4 @@ def record_decision(
     text = check_note(text)
     if not text:
         raise Refusal("Say what was decided, for example: /decision The forum takes place on 12 June")
-    return post_item(session, community, circle, author, "decision", text, now)
+    return post_item(session, community, circle, author, ItemKind.DECISION, text, now)

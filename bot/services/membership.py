@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, and_, delete, or_, select
 from sqlalchemy.orm import Session
 
 from bot.config import Config
+from bot.kinds import Role
 from bot.models import ChannelMember, Circle, CircleChannel, CircleMember, Community, Identity, Item, Member
 from bot.services.community import create_once, member_for_identity
 from bot.services.directory import usable
@@ -104,7 +105,7 @@ def belonging_members(session: Session, community_id: int) -> set[int]:
         session.scalars(
             select(Member.id).where(
                 Member.community_id == community_id,
-                or_(Member.role == "facilitator", Member.id.in_(in_circles)),
+                or_(Member.role == Role.FACILITATOR, Member.id.in_(in_circles)),
             )
         )
     )
@@ -299,12 +300,12 @@ def _members_for(
         if name and member.display_name != name[:200]:
             member.display_name = name[:200]
         if identity in config.facilitators:
-            member.role = "facilitator"
+            member.role = Role.FACILITATOR
     new = {
         identity: Member(
             community_id=community.id,
             display_name=(clean_name(name) or identity.split(":", 1)[-1])[:200],
-            role="facilitator" if identity in config.facilitators else "partner",
+            role=Role.FACILITATOR if identity in config.facilitators else Role.PARTNER,
             language=None,
             muted=False,
             created_at=now,

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bot.kinds import ItemKind
 from bot.models import Circle, Community, Item, Member
 
 
@@ -26,7 +27,7 @@ def new_item(
     community: Community,
     circle: Circle,
     author: Member | None,
-    kind: str,
+    kind: ItemKind,
     text: str,
     now: datetime,
     must_read: bool,

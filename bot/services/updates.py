@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.errors import Refusal, kind_name
+from bot.kinds import ItemKind
 from bot.markup import esc
 from bot.models import Acknowledgement, Circle, Commitment, Community, Item, Member, Update
 from bot.services.commitments import check_note, record_change
@@ -21,7 +22,7 @@ def post_item(
     community: Community,
     circle: Circle,
     author: Member | None,
-    kind: str,
+    kind: ItemKind,
     text: str,
     now: datetime,
 ) -> Item:
@@ -62,7 +63,7 @@ def post_update(
                 owner=esc(commitment.owner.display_name, 80),
             )
         circle = commitment.item.circle
-    item = post_item(session, community, circle, author, "update", text, now)
+    item = post_item(session, community, circle, author, ItemKind.UPDATE, text, now)
     session.add(Update(item_id=item.id, commitment_id=commitment.item_id if commitment else None, progress=progress))
     if commitment is not None and progress is not None:
         old = commitment.progress
@@ -79,7 +80,7 @@ def edit_item_text(session: Session, item: Item, actor: Member, text: str, now: 
 
     Returns how many members had acknowledged the previous text (it is unread again for them).
     """
-    if item.kind == "commitment":
+    if item.kind == ItemKind.COMMITMENT:
         raise Refusal("#{number} is a commitment: change its title with /edit #{number} title …", number=item.number)
     if not item.must_read:
         raise Refusal("#{number} is {kind}, not an item to read.", number=item.number, kind=kind_name(item.kind))
