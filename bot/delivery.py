@@ -28,6 +28,7 @@ from typing import Protocol
 
 from bot.clock import Clock
 from bot.db import Store
+from bot.kinds import OutboxStatus
 from bot.models import OutboxMessage
 from bot.outbox import due_messages, mark_delivered, mark_failed, mark_sending, takers, waiting
 from bot.outbox import release_leases as outbox_release_leases
@@ -198,7 +199,7 @@ class Deliverer:
             return []
         with self.store.unit_of_work() as session:
             rows = list(due_messages(session, self.platform, now, self.batch))
-            resend = {row.id: row.status == "sending" for row in rows}
+            resend = {row.id: row.status == OutboxStatus.SENDING for row in rows}
             for row in rows:
                 mark_sending(session, row, now, self.lease)
             return [(Outgoing.of(row), resend[row.id]) for row in rows]

@@ -23,11 +23,13 @@ from sqlalchemy import func, inspect, select, text, update
 from sqlalchemy.orm import Session
 
 from bot.db import Store, after_commit, store_of
+from bot.kinds import OutboxStatus
 from bot.models import CircleChannel, Identity, MessageRef, OutboxMessage
 from bot.reply import Incoming, Post, Reply
 
 LIVE_PLATFORMS = ("matrix", "slack")
 MAX_ATTEMPTS = 8
+WAITING = (OutboxStatus.PENDING, OutboxStatus.SENDING)  # not delivered yet (sending: maybe, by a stopped process)
 NOTIFY_CHANNEL = "relais_outbox"  # payload: the platform
 TAKERS = "outbox_takers"  # Store.extensions: platform -> the Taker running in this process
 HANDED = "relais_outbox_handed"  # session.info: rows claimed for a Taker in this transaction
@@ -103,7 +105,7 @@ def enqueue(
         notify=notify,
         ephemeral=ephemeral,
         occurrence_key=occurrence_key,
-        status="pending",
+        status=OutboxStatus.PENDING,
         attempts=0,
         created_at=now,
     )
@@ -119,7 +121,7 @@ def _route(session: Session, row: OutboxMessage, now: datetime) -> None:
         return
     taker = takers(store).get(row.platform)
     if taker is not None and taker.accepting():
-        row.status, row.attempts, row.not_before = "sending", 1, now + taker.lease
+        row.status, row.attempts, row.not_before = OutboxStatus.SENDING, 1, now + taker.lease
         handed = session.info.setdefault(HANDED, {})
         if taker not in handed:
             handed[taker] = []
@@ -224,7 +226,7 @@ def due_messages(session: Session, platform: str, now: datetime, limit: int = 50
         select(OutboxMessage)
         .where(
             OutboxMessage.platform == platform,
-            OutboxMessage.status.in_(("pending", "sending")),
+            OutboxMessage.status.in_(WAITING),
             (OutboxMessage.not_before.is_(None)) | (OutboxMessage.not_before <= now),
         )
         .order_by(OutboxMessage.created_at, OutboxMessage.id)
@@ -240,7 +242,7 @@ def mark_sending(session: Session, message: OutboxMessage, now: datetime, lease:
 
     The row is leased: no other delivery pass (another bot process) picks it before the lease ends.
     """
-    message.status = "sending"
+    message.status = OutboxStatus.SENDING
     message.attempts += 1
     message.not_before = now + lease
 
@@ -249,7 +251,7 @@ def release_leases(session: Session, platform: str, now: datetime) -> int:
     """Rows left 'sending' on `platform` (a process stopped mid-send) are due at once; returns how many."""
     result = session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.platform == platform, OutboxMessage.status == "sending")
+        .where(OutboxMessage.platform == platform, OutboxMessage.status == OutboxStatus.SENDING)
         .values(not_before=now)
     )
     return int(getattr(result, "rowcount", 0) or 0)
@@ -268,7 +270,7 @@ def mark_sent(
     Every part of an item's post maps back to the item: a ✅ on any of them counts.
     """
     message = session.get_one(OutboxMessage, message_id)
-    message.status = "sent"
+    message.status = OutboxStatus.SENT
     message.sent_at = now
     message.message_id = platform_message_id
     _refer(session, message.item_id, channel or message.channel, platform_message_id, now, also)
@@ -288,7 +290,7 @@ def mark_delivered(
     session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id)
-        .values(status="sent", sent_at=now, message_id=platform_message_id)
+        .values(status=OutboxStatus.SENT, sent_at=now, message_id=platform_message_id)
         .execution_options(synchronize_session=False)
     )
     _refer(session, item_id, channel, platform_message_id, now, also)
@@ -318,7 +320,7 @@ def waiting(session: Session, platform: str, now: datetime) -> tuple[bool, datet
     due = (OutboxMessage.not_before.is_(None)) | (OutboxMessage.not_before <= now)
     row = session.execute(
         select(func.count().filter(due), func.min(OutboxMessage.not_before).filter(~due)).where(
-            OutboxMessage.platform == platform, OutboxMessage.status.in_(("pending", "sending"))
+            OutboxMessage.platform == platform, OutboxMessage.status.in_(WAITING)
         )
     ).one()
     return bool(row[0]), row[1]
@@ -329,7 +331,7 @@ def mark_failed(session: Session, message_id: str, error: str, now: datetime, re
     message = session.get_one(OutboxMessage, message_id)
     message.last_error = error[:2000]
     if retry_in is None or message.attempts >= MAX_ATTEMPTS:
-        message.status = "failed"
+        message.status = OutboxStatus.FAILED
     else:
-        message.status = "pending"
+        message.status = OutboxStatus.PENDING
         message.not_before = now + retry_in

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from bot.config import Config
 from bot.config.schedules import ScheduleSettings
 from bot.db import Store
+from bot.kinds import OccurrenceKind, OccurrenceStatus
 from bot.models import Community, Identity, Member, Occurrence, OutboxMessage
 from bot.outbox import LIVE_PLATFORMS, enqueue, platform_of
 from bot.posts.digest import build_digests
@@ -27,12 +28,12 @@ from bot.presentation import Localiser, late_note
 from bot.reply import Post
 from bot.services.membership import belonging_members
 from bot.services.preferences import digest_subscribers, nudges_off
-from schedules.occurrences import Claimed, Due, Outcome, claim
+from schedules.occurrences import Claimed, Due, Outcome, claim, posted_status
 
 log = logging.getLogger(__name__)
 BATCH = 50  # members written per transaction
 STALE = timedelta(minutes=10)  # a round still "posting" this long after its claim: its process stopped
-KINDS = ("digest", "nudges")
+KINDS = (OccurrenceKind.DIGEST, OccurrenceKind.NUDGES)
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ def run_direct(
     reading, written BATCH members per transaction (the last one sets the occurrence's status)."""
     late = now - due.at > config.schedules.late_after
     with store.unit_of_work() as session:
-        occurrence_id = claim(session, community_id, due, now, "posting").id if resumed is None else None
+        occurrence_id = claim(session, community_id, due, now, OccurrenceStatus.POSTING).id if resumed is None else None
         if resumed is not None:
             occurrence_id = _take_over(session, due, resumed, now)
     assert occurrence_id is not None
@@ -60,7 +61,7 @@ def run_direct(
             community = session.get_one(Community, community_id)
             posts = direct_posts(session, community, due, Localiser.of(community, now), config.schedules, late)
             done = _already_written(session, due) if resumed is not None else set()
-        status = ("late" if late else "posted") if posts else "empty"
+        status = posted_status(len(posts), late)
         batches = [posts[start : start + BATCH] for start in range(0, len(posts), BATCH)] or [[]]
         for index, batch in enumerate(batches):
             with store.unit_of_work() as session:
@@ -94,7 +95,7 @@ def _take_over(session: Session, due: Due, resumed: Resumed, now: datetime) -> i
         update(Occurrence)
         .where(
             Occurrence.id == resumed.occurrence_id,
-            Occurrence.status == "posting",
+            Occurrence.status == OccurrenceStatus.POSTING,
             Occurrence.claimed_at == resumed.claimed_at,
         )
         .values(claimed_at=now)
@@ -110,7 +111,7 @@ def _interrupted(store: Store, occurrence_id: int, due: Due, now: datetime, star
     try:
         with store.unit_of_work() as session:
             occurrence = session.get(Occurrence, occurrence_id)
-            if occurrence is None or occurrence.status != "posting":
+            if occurrence is None or occurrence.status != OccurrenceStatus.POSTING:
                 return
             if started:
                 occurrence.claimed_at = now - STALE
@@ -133,12 +134,12 @@ def interrupted_rounds(
     session: Session, community: Community, settings: ScheduleSettings, now: datetime
 ) -> list[tuple[Due, Resumed]]:
     """Rounds of digests or nudges claimed at least STALE ago and not finished (their process stopped)."""
-    grace = {"digest": settings.digest_grace, "nudges": settings.nudge_grace}
+    grace = {OccurrenceKind.DIGEST: settings.digest_grace, OccurrenceKind.NUDGES: settings.nudge_grace}
     rows = session.scalars(
         select(Occurrence)
         .where(
             Occurrence.community_id == community.id,
-            Occurrence.status == "posting",
+            Occurrence.status == OccurrenceStatus.POSTING,
             Occurrence.claimed_at <= now - STALE,
         )
         .order_by(Occurrence.due_at, Occurrence.id)
@@ -157,7 +158,7 @@ def direct_posts(
 ) -> list[tuple[Post, str, list[str]]]:
     """Personal digests or nudges, every member's at once: one message per member who can receive
     one (on a live platform), with its occurrence key and the member's platforms."""
-    if due.kind == "digest":
+    if due.kind == OccurrenceKind.DIGEST:
         members = digest_subscribers(session, community.id)
     else:
         wanted = nudge_candidates(session, community.id, settings, due.at) - nudges_off(session, community.id)
@@ -169,7 +170,7 @@ def direct_posts(
     # someone who left every circle is no longer written to; console-only members read with /digest and /unread
     members = [member for member in members if platforms.get(member.id)]
     posts = []
-    if due.kind == "digest":
+    if due.kind == OccurrenceKind.DIGEST:
         drafts = build_digests(session, community, members, loc)
         for member in members:
             draft = drafts[member.id]

@@ -19,18 +19,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.config.schedules import ScheduleSettings
+from bot.kinds import MeetingStatus, OccurrenceKind, OccurrenceStatus, ScheduleKind
 from bot.models import Circle, Community, Item, Meeting, Occurrence, Schedule
 from bot.recurrence import parse_rule
 from bot.reply import Post
 
-KIND_ORDER = {"recap": 0, "agenda": 1, "reminder": 2, "digest": 3, "nudges": 4}
+KIND_ORDER = {kind: order for order, kind in enumerate(OccurrenceKind)}  # recap, agenda, reminder, digest, nudges
 
 
 @dataclass(frozen=True)
 class Due:
     key: str
     at: datetime
-    kind: str
+    kind: OccurrenceKind
     grace: timedelta
     circle_id: int | None = None
     meeting_id: int | None = None
@@ -52,15 +53,15 @@ def _order(due: Due) -> tuple[datetime, int, str]:
 
 def _wanted(
     session: Session, community: Community, settings: ScheduleSettings
-) -> list[tuple[str, str, int | None, str]]:
+) -> list[tuple[str, ScheduleKind, int | None, str]]:
     """(key, kind, circle id, rule text) of every schedule row the config asks for."""
-    wanted: list[tuple[str, str, int | None, str]] = []
+    wanted: list[tuple[str, ScheduleKind, int | None, str]] = []
     for circle_id, name in session.execute(
         select(Circle.id, Circle.name).where(Circle.community_id == community.id).order_by(Circle.id)
     ):
         rule = settings.recap_rule(name)
-        wanted.append((f"circle:{circle_id}", "circle", circle_id, rule.text() if rule else "off"))
-    for kind, rule in (("digest", settings.digest), ("nudges", settings.nudges)):
+        wanted.append((f"circle:{circle_id}", ScheduleKind.CIRCLE, circle_id, rule.text() if rule else "off"))
+    for kind, rule in ((ScheduleKind.DIGEST, settings.digest), (ScheduleKind.NUDGES, settings.nudges)):
         wanted.append((f"{kind}:{community.id}", kind, None, rule.text() if rule else "off"))
     return wanted
 
@@ -126,7 +127,7 @@ def meeting_dues(meeting: Meeting, settings: ScheduleSettings, paused: bool) -> 
             Due(
                 f"agenda:{meeting.item_id}",
                 agenda_at,
-                "agenda",
+                OccurrenceKind.AGENDA,
                 start - agenda_at,
                 meeting.circle_id,
                 meeting.item_id,
@@ -143,7 +144,7 @@ def meeting_dues(meeting: Meeting, settings: ScheduleSettings, paused: bool) -> 
             Due(
                 f"reminder:{meeting.item_id}:{minutes}",
                 at,
-                "reminder",
+                OccurrenceKind.REMINDER,
                 min(settings.reminder_grace, offset),
                 meeting.circle_id,
                 meeting.item_id,
@@ -163,12 +164,12 @@ def _recurring(
         if rule is None:
             continue
         since = max(after, row.active_since - timedelta(seconds=1))
-        if row.kind == "circle":
-            key, kind, grace = f"recap:{row.circle_id}", "recap", settings.recap_grace
-        elif row.kind == "digest":
-            key, kind, grace = row.key, "digest", settings.digest_grace
+        if row.kind == ScheduleKind.CIRCLE:
+            key, kind, grace = f"recap:{row.circle_id}", OccurrenceKind.RECAP, settings.recap_grace
+        elif row.kind == ScheduleKind.DIGEST:
+            key, kind, grace = row.key, OccurrenceKind.DIGEST, settings.digest_grace
         else:
-            key, kind, grace = row.key, "nudges", settings.nudge_grace
+            key, kind, grace = row.key, OccurrenceKind.NUDGES, settings.nudge_grace
         for at in rule.between(since, upto, zone):
             dues.append(Due(key, at, kind, grace, row.circle_id, None, row.paused, row.key))
     return dues
@@ -188,7 +189,7 @@ def _meetings(
         .join(Item, Item.id == Meeting.item_id)
         .where(
             Item.community_id == community.id,
-            Meeting.status == "scheduled",
+            Meeting.status == MeetingStatus.SCHEDULED,
             Meeting.starts_at > after,
             Meeting.starts_at <= upto + lead,
         )
@@ -241,8 +242,8 @@ class Outcome:
 
     key: str
     due_at: datetime
-    kind: str
-    status: str
+    kind: OccurrenceKind
+    status: OccurrenceStatus
     posts: tuple[Post, ...] = ()
     item_number: int | None = None
     outbox: int = 0  # outbox rows written (consoles have none)
@@ -252,11 +253,20 @@ class Outcome:
         return Due(self.key, self.due_at, self.kind, timedelta()).occurrence_key
 
 
+def posted_status(posts: int, late: bool) -> OccurrenceStatus:
+    """What an occurrence that was due became: posted (late past its late_after), or empty with nothing to post."""
+    if not posts:
+        return OccurrenceStatus.EMPTY
+    return OccurrenceStatus.LATE if late else OccurrenceStatus.POSTED
+
+
 class Claimed(Exception):
     """Another process claimed this occurrence first."""
 
 
-def claim(session: Session, community_id: int, due: Due, now: datetime, status: str = "posted") -> Occurrence:
+def claim(
+    session: Session, community_id: int, due: Due, now: datetime, status: OccurrenceStatus = OccurrenceStatus.POSTED
+) -> Occurrence:
     occurrence = Occurrence(
         community_id=community_id,
         schedule_key=due.key,

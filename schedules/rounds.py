@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import Config
 from bot.db import Store
+from bot.kinds import ItemKind, OccurrenceKind, OccurrenceStatus
 from bot.models import Circle, Community, Item, Meeting, Occurrence
 from bot.outbox import enqueue_post
 from bot.posts.agenda import build_agenda, reminder_post
@@ -42,6 +43,7 @@ from schedules.occurrences import (
     Outcome,
     claim,
     due_occurrences,
+    posted_status,
     schedules_in_step,
     sync_schedules,
 )
@@ -50,6 +52,7 @@ _Claimed = Claimed  # the name the concurrency tests know
 __all__ = ["Outcome", "community_of", "missed_for", "recap_since", "run_due"]
 
 log = logging.getLogger(__name__)
+CIRCLE_ITEMS = (OccurrenceKind.RECAP, OccurrenceKind.AGENDA)  # posted in a circle as an item to read
 
 
 def community_of(session: Session, config: Config) -> Community | None:
@@ -67,7 +70,7 @@ def run_due(target: object, config: Config, now: datetime) -> list[Outcome]:
         try:
             if resumed is not None or (due.kind in KINDS and not due.paused and not due.expired(now)):
                 outcomes.append(run_direct(store, community_id, due, config, now, resumed))
-            elif due.kind in ("recap", "agenda") and not due.paused and not due.expired(now):
+            elif due.kind in CIRCLE_ITEMS and not due.paused and not due.expired(now):
                 outcomes.append(_run_circle_item(store, community_id, due, config, now))
             else:
                 with store.unit_of_work() as session:
@@ -117,14 +120,14 @@ def _run_one(session: Session, community_id: int, due: Due, config: Config, now:
     occurrence = claim(session, community_id, due, now)
     community = session.get_one(Community, community_id)
     if due.paused:
-        occurrence.status = "paused"
+        occurrence.status = OccurrenceStatus.PAUSED
     elif due.expired(now):
-        occurrence.status = "missed"
+        occurrence.status = OccurrenceStatus.MISSED
     else:
         late = now - due.at > config.schedules.late_after
         posts, item_number, rows = _post(session, community, due, occurrence, config, now, late)
         occurrence.posts = len(posts)
-        occurrence.status = ("late" if late else "posted") if posts else "empty"
+        occurrence.status = posted_status(len(posts), late)
         return Outcome(due.key, due.at, due.kind, occurrence.status, tuple(posts), item_number, rows)
     return Outcome(due.key, due.at, due.kind, occurrence.status)
 
@@ -149,12 +152,12 @@ def _post(
     """Have the occurrence's posts built, and write them to the outbox under its key (in this transaction)."""
     loc = Localiser.of(community, now)
     item: Item | None = None
-    if due.kind in ("recap", "agenda"):
+    if due.kind in CIRCLE_ITEMS:
         circle_id, draft, missed = _circle_draft(session, community, due, config, loc)
         item, post = _circle_item(session, community, circle_id, draft, missed, due, loc, late)
         occurrence.item_id = item.id
         posts = [(post, due.occurrence_key)]
-    elif due.kind == "reminder":
+    elif due.kind == OccurrenceKind.REMINDER:
         post = reminder_post(session, session.get_one(Meeting, due.meeting_id), loc)
         if late:
             post = Post(late_note(loc, due.at) + "\n" + post.text, post.target, post.circle_id, notify=True)
@@ -169,7 +172,7 @@ def _circle_draft(
     session: Session, community: Community, due: Due, config: Config, loc: Localiser
 ) -> tuple[int, Draft, list[int]]:
     """A recap or an agenda before it has a number: its circle, its draft, the missed occurrences it reports."""
-    if due.kind == "recap":
+    if due.kind == OccurrenceKind.RECAP:
         circle = session.get_one(Circle, due.circle_id)
         missed = missed_for(session, community, circle, config)
         since = recap_since(config, circle, due.at)
@@ -191,7 +194,7 @@ def _circle_item(
 ) -> tuple[Item, Post]:
     """The draft as an item of its circle, to read, and its post; the missed occurrences it lists are reported."""
     circle = session.get_one(Circle, circle_id)
-    item, text = post_draft(session, community, circle, draft, loc, due.kind, late, due.at)
+    item, text = post_draft(session, community, circle, draft, loc, ItemKind(due.kind), late, due.at)
     if missed:
         session.execute(update(Occurrence).where(Occurrence.id.in_(missed)).values(reported_at=loc.now))
     return item, Post(text, "circle", circle.id, item_id=item.id, notify=True)
@@ -210,7 +213,7 @@ def _run_circle_item(store: Store, community_id: int, due: Due, config: Config, 
         rows = len(enqueue_post(session, post, now, occurrence_key=due.occurrence_key))
         occurrence.item_id = item.id
         occurrence.posts = 1
-        occurrence.status = "late" if late else "posted"
+        occurrence.status = OccurrenceStatus.LATE if late else OccurrenceStatus.POSTED
         return Outcome(due.key, due.at, due.kind, occurrence.status, (post,), item.number, rows)
 
 
@@ -225,7 +228,7 @@ def missed_for(session: Session, community: Community, circle: Circle, config: C
             select(Occurrence)
             .where(
                 Occurrence.community_id == community.id,
-                Occurrence.status == "missed",
+                Occurrence.status == OccurrenceStatus.MISSED,
                 Occurrence.reported_at.is_(None),
                 condition,
             )

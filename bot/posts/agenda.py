@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.config.schedules import ScheduleSettings
+from bot.kinds import ItemKind, OccurrenceKind
 from bot.markup import bold, esc
 from bot.models import Community, Item, Meeting, Occurrence
 from bot.posts import queries
@@ -40,8 +41,9 @@ def build_agenda(
     soon = queries.due_between(session, now, horizon, loc.tz, circle.id)
     previous = meeting_before(session, circle.id, meeting.starts_at)
     since = previous.starts_at if previous else now - SINCE_DEFAULT
-    updates = queries.items_of_kind(session, circle.id, ("update", "announcement"), since, now)[-MAX_UPDATES:]
-    decisions = queries.items_of_kind(session, circle.id, ("decision",), now - DECISIONS_WINDOW, now)[-MAX_UPDATES:]
+    updates = queries.items_of_kind(session, circle.id, queries.NEWS, since, now)[-MAX_UPDATES:]
+    decided = queries.items_of_kind(session, circle.id, (ItemKind.DECISION,), now - DECISIONS_WINDOW, now)
+    decisions = decided[-MAX_UPDATES:]
     covered = coverage(session, [item.id for item in [*updates, *decisions]])
     little_read = [item for item in updates if covered[item.id].share < settings.low_coverage]
     open_decisions = [item for item in decisions if item.created_at >= since or covered[item.id].share < 1]
@@ -89,7 +91,11 @@ def agenda_number(session: Session, meeting: Meeting) -> int | None:
     """The number of the agenda item posted for this meeting, if it was posted."""
     item_id = session.scalar(
         select(Occurrence.item_id)
-        .where(Occurrence.meeting_id == meeting.item_id, Occurrence.kind == "agenda", Occurrence.item_id.is_not(None))
+        .where(
+            Occurrence.meeting_id == meeting.item_id,
+            Occurrence.kind == OccurrenceKind.AGENDA,
+            Occurrence.item_id.is_not(None),
+        )
         .limit(1)
     )
     if item_id is None:

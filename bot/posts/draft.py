@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from bot.kinds import ItemKind
 from bot.markup import bold, to_plain
 from bot.models import Circle, Commitment, Community, Item
 from bot.presentation import Localiser, capped, commitment_bullet, late_note, read_footer
@@ -39,7 +40,7 @@ def post_draft(
     circle: Circle,
     draft: Draft,
     loc: Localiser,
-    kind: str,
+    kind: ItemKind,
     late: bool,
     due_at: datetime,
 ) -> tuple[Item, str]:

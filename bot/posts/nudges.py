@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.config.schedules import ScheduleSettings
+from bot.kinds import CommitmentStatus
 from bot.markup import esc
 from bot.models import CircleMember, Commitment, Community, Item, Member
 from bot.posts import queries
@@ -140,7 +141,7 @@ def nudge_candidates(session: Session, community_id: int, settings: ScheduleSett
         .join(Item, Item.id == Commitment.item_id)
         .where(
             Item.community_id == community_id,
-            Commitment.status == "open",
+            Commitment.status == CommitmentStatus.OPEN,
             Commitment.due_at.is_not(None),
             Commitment.due_at < horizon,
         )

@@ -15,11 +15,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, joinedload, lazyload
 
+from bot.kinds import CommitmentStatus, ItemKind
 from bot.models import Commitment, CommitmentChange, Item, Member
 from bot.services.commitments import is_overdue
 
 LIMIT = 200  # a post never lists more; the builders show fewer and say "… and N more"
 CHUNK = 1000  # ids per IN (…) list
+NEWS = (ItemKind.UPDATE, ItemKind.ANNOUNCEMENT)  # what recaps and agendas list as the circle's news
 
 
 def _shown() -> tuple[Any, ...]:
@@ -49,11 +51,11 @@ def done_commitments(session: Session, circle_id: int, since: datetime, until: d
     """For a recap: the commitments of a circle marked done within [since, until) and still done, by number."""
     done = select(CommitmentChange.commitment_id).where(
         CommitmentChange.field == "status",
-        CommitmentChange.new_value == "done",
+        CommitmentChange.new_value == CommitmentStatus.DONE,
         CommitmentChange.at >= since,
         CommitmentChange.at < until,
     )
-    statement = _commitments(circle_id).where(Commitment.status == "done", Commitment.item_id.in_(done))
+    statement = _commitments(circle_id).where(Commitment.status == CommitmentStatus.DONE, Commitment.item_id.in_(done))
     return list(session.scalars(statement.order_by(Item.number).limit(LIMIT)))
 
 
@@ -63,7 +65,7 @@ def overdue_commitments(
     """For recaps, agendas and digests: the open commitments past their due date (a date without a time
     passes at the end of its day), of a circle or of an owner, the longest overdue first."""
     statement = _commitments(circle_id).where(
-        Commitment.status == "open", Commitment.due_at.is_not(None), Commitment.due_at < now
+        Commitment.status == CommitmentStatus.OPEN, Commitment.due_at.is_not(None), Commitment.due_at < now
     )
     if owner_id is not None:
         statement = statement.where(Commitment.owner_id == owner_id)
@@ -86,7 +88,7 @@ def due_between(
     """Open commitments due from `start` (not overdue then) up to the end of `end`'s local day."""
     end_of_day = _end_of_day(end, zone)
     statement = _commitments(circle_id).where(
-        Commitment.status == "open",
+        Commitment.status == CommitmentStatus.OPEN,
         Commitment.due_at.is_not(None),
         Commitment.due_at < end_of_day,
         Commitment.due_at >= start - timedelta(days=1),
@@ -98,7 +100,7 @@ def due_between(
 
 
 def items_of_kind(
-    session: Session, circle_id: int, kinds: tuple[str, ...], since: datetime, until: datetime
+    session: Session, circle_id: int, kinds: tuple[ItemKind, ...], since: datetime, until: datetime
 ) -> list[Item]:
     """For recaps and agendas: a circle's items of these kinds (updates, announcements, decisions) posted
     within [since, until), by number."""
@@ -127,7 +129,7 @@ def _open_by_owner(
         .join(Item, Item.id == Commitment.item_id)
         .where(
             Item.community_id == community_id,
-            Commitment.status == "open",
+            Commitment.status == CommitmentStatus.OPEN,
             Commitment.due_at.is_not(None),
             Commitment.due_at < before,
         )
@@ -180,7 +182,7 @@ def overdue_in_circle(
         .join(Item, Item.id == Commitment.item_id)
         .where(
             Item.circle_id == circle_id,
-            Commitment.status == "open",
+            Commitment.status == CommitmentStatus.OPEN,
             Commitment.due_at.is_not(None),
             Commitment.due_at < now,
         )

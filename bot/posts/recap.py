@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from bot.config.schedules import ScheduleSettings
+from bot.kinds import ItemKind, OccurrenceKind
 from bot.markup import esc
 from bot.models import Circle, Community, Meeting, Occurrence
 from bot.posts import queries
@@ -70,25 +71,25 @@ def missed_label(loc: Localiser, session: Session, occurrence: Occurrence) -> st
     """ "the weekly recap of COPIL, due …": a post that was not made while Relais was not running."""
     when = loc.when(occurrence.due_at)
     meeting = session.get(Meeting, occurrence.meeting_id) if occurrence.meeting_id else None
-    if occurrence.kind == "recap":
+    if occurrence.kind == OccurrenceKind.RECAP:
         circle = session.get(Circle, occurrence.circle_id) if occurrence.circle_id else None
         name = esc(circle.name, 60) if circle else "?"
         return loc.t("the weekly recap of {circle}, due {when}", circle=name, when=when)
-    if occurrence.kind == "agenda" and meeting is not None:
+    if occurrence.kind == OccurrenceKind.AGENDA and meeting is not None:
         return loc.t(
             "the agenda of meeting #{number} {title}, due {when}",
             number=meeting.number,
             title=esc(meeting.title, 80),
             when=when,
         )
-    if occurrence.kind == "reminder" and meeting is not None:
+    if occurrence.kind == OccurrenceKind.REMINDER and meeting is not None:
         return loc.t(
             "a reminder of meeting #{number} {title}, due {when}",
             number=meeting.number,
             title=esc(meeting.title, 80),
             when=when,
         )
-    if occurrence.kind == "digest":
+    if occurrence.kind == OccurrenceKind.DIGEST:
         return loc.t("the personal digests, due {when}", when=when)
     return loc.t("the nudges, due {when}", when=when)
 
@@ -107,8 +108,8 @@ def build_recap(
     now = until or loc.now  # a scheduled recap covers up to its due time, even when posted late
     new = queries.new_commitments(session, circle.id, since, now)
     done = queries.done_commitments(session, circle.id, since, now)
-    updates = queries.items_of_kind(session, circle.id, ("update", "announcement"), since, now)
-    decisions = queries.items_of_kind(session, circle.id, ("decision",), since, now)
+    updates = queries.items_of_kind(session, circle.id, queries.NEWS, since, now)
+    decisions = queries.items_of_kind(session, circle.id, (ItemKind.DECISION,), since, now)
     overdue, overdue_count = queries.overdue_in_circle(session, now, loc.tz, circle.id, LINES)
     soon = queries.due_between(session, now, now + timedelta(days=7), loc.tz, circle.id)
     meetings = upcoming_meetings(session, community.id, now, 5, circle.id, until=now + timedelta(days=21))
