@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 ParamKind = Literal["ref", "refs", "choice", "text", "words", "member", "circle"]
 
 _REF = re.compile(r"^#?(\d{1,9})$")
+_MORE_REFS = re.compile(r"^((?:#\d{1,9}(?:[\s,]+|$))+)")
 _QUOTED = re.compile(r"^([\"“«'])(.+?)([\"”»'])(?:\s+|$)", re.DOTALL)
 
 
@@ -31,7 +32,7 @@ _QUOTED = re.compile(r"^([\"“«'])(.+?)([\"”»'])(?:\s+|$)", re.DOTALL)
 class Param:
     """A declared argument.
 
-    ref: `#N` (or `N`); refs: one or more `#N`, or a keyword from `choices`;
+    ref: `#N` (or `N`); refs: one or more `#N` (see _parse_refs), or a keyword from `choices`;
     choice: one word among `choices` (a mapping alias -> canonical); text: the rest of the
     line; words: the rest of the line split into words;
     member: one member, named by `@name`, a name or an identity (a name with spaces in quotes);
@@ -52,20 +53,20 @@ def read_params(ctx: Context, params: tuple[Param, ...], text: str) -> tuple[dic
     """The values of `params` read from the start of `text`, and what is left of it."""
     values: dict[str, Any] = {}
     rest = text.strip()
-    for param in params:
-        values[param.name], rest = _read(ctx, param, rest)
+    for index, param in enumerate(params):
+        values[param.name], rest = _read(ctx, param, rest, last=index == len(params) - 1)
         rest = rest.strip()
     return values, rest
 
 
-def _read(ctx: Context, param: Param, rest: str) -> tuple[Any, str]:
+def _read(ctx: Context, param: Param, rest: str, last: bool) -> tuple[Any, str]:
     if param.kind in ("text", "words"):
         if param.required and not rest:
             raise UsageError("Something is missing.")
         return (rest if param.kind == "text" else rest.split()), ""
     token, remainder = first_word(rest)
     if param.kind == "refs":
-        return _parse_refs(param, rest)
+        return _parse_refs(param, rest, last)
     if param.kind == "member":
         return _read_member(ctx, param, rest)
     if param.kind == "circle":
@@ -108,14 +109,23 @@ def parse_ref(token: str) -> int:
     raise UsageError("This is not an item number: {token}. Write it like #12.", token=esc(token, 40))
 
 
-def _parse_refs(param: Param, rest: str) -> tuple[list[int] | str, str]:
+def _parse_refs(param: Param, rest: str, last: bool) -> tuple[list[int] | str, str]:
+    """A keyword, or numbers: the first one however written (`#3`, `3`), then more `#N` separated by spaces
+    or commas (`/done #3 #4, #5 note`: never taken for the note). Last on the line, every word is a number."""
     tokens = rest.split()
     if tokens and tokens[0].lower() in param.choices:
         return param.choices[tokens[0].lower()], " ".join(tokens[1:])
-    numbers = [parse_ref(token) for token in tokens]
-    if not numbers:
+    if not tokens:
         raise UsageError("Give the number of an item, like #12.")
-    return numbers, ""
+    if last:
+        return [parse_ref(token) for token in tokens], ""
+    first, remainder = first_word(rest)
+    numbers = [parse_ref(first)]
+    more = _MORE_REFS.match(remainder)
+    if more:
+        numbers += [int(found) for found in re.findall(r"#(\d+)", more.group(1))]
+        remainder = remainder[more.end(1) :]
+    return numbers, remainder
 
 
 def _read_member(ctx: Context, param: Param, rest: str) -> tuple[Member | None, str]:

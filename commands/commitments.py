@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from bot.arguments import one_member
 from bot.context import Context
 from bot.dates import parse_when
@@ -61,17 +59,9 @@ def engage(ctx: Context, what: str) -> Reply:
     return Reply.say(engagement.confirmation(ctx))
 
 
-_MORE_REFS = re.compile(r"^((?:#\d{1,9}(?:[\s,]+|$))+)(.*)$", re.DOTALL)
-
-
-def _close(ctx: Context, number: int, note: str, status: CommitmentStatus) -> Reply:
-    """Close #N, and the other numbers that follow it ("/done #3 #4 note"): each one that can be is
-    closed, and every other is said, number by number (never taken for the note)."""
-    numbers = [number]
-    more = _MORE_REFS.match(note)
-    if more:
-        numbers += [int(found) for found in re.findall(r"#(\d+)", more.group(1))]
-        note = more.group(2).strip()
+def _close(ctx: Context, numbers: list[int], note: str, status: CommitmentStatus) -> Reply:
+    """Close each commitment given ("/done #3 #4 note"): each one that can be is closed, and every other is
+    said, number by number."""
     note = check_note(note)  # a note too long refuses the whole command, before anything is closed
     message = (
         N_("🎉 #{number} {title} is done. Thank you!")
@@ -93,29 +83,29 @@ def _close(ctx: Context, number: int, note: str, status: CommitmentStatus) -> Re
 
 @router.command(
     "done",
-    Param("number", "ref"),
+    Param("numbers", "refs"),
     Param("note", "text", required=False),
     usage=N_("/done #N [#M…] [note]"),
     summary=N_("mark a commitment as done"),
     aliases=("fait", "termine", "terminé"),
     slash=True,
 )
-def done(ctx: Context, number: int, note: str) -> Reply:
-    """Commitment #N (and the numbers after it) marked done, each one that can be; why not, for the others."""
-    return _close(ctx, number, note, CommitmentStatus.DONE)
+def done(ctx: Context, numbers: list[int], note: str) -> Reply:
+    """Commitments #N #M… marked done, each one that can be; why not, for the others."""
+    return _close(ctx, numbers, note, CommitmentStatus.DONE)
 
 
 @router.command(
     "drop",
-    Param("number", "ref"),
+    Param("numbers", "refs"),
     Param("reason", "text", required=False),
     usage=N_("/drop #N [#M…] [reason]"),
     summary=N_("give up a commitment, saying why"),
     aliases=("abandon", "abandonner"),
 )
-def drop(ctx: Context, number: int, reason: str) -> Reply:
-    """Commitment #N (and the numbers after it) dropped, with the reason; why not, for the others."""
-    return _close(ctx, number, reason, CommitmentStatus.DROPPED)
+def drop(ctx: Context, numbers: list[int], reason: str) -> Reply:
+    """Commitments #N #M… dropped, with the reason; why not, for the others."""
+    return _close(ctx, numbers, reason, CommitmentStatus.DROPPED)
 
 
 @router.command(
