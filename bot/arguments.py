@@ -39,7 +39,7 @@ class Param:
     circle: a circle named by a `#name` word, or a keyword from `choices` (`/schedule pause all`);
     with `whole`, the rest of the line names it, with or without `#` (`/level GT Mobilité`).
 
-    An optional `ref` or `circle` leaves a word that is not one for what follows.
+    An optional `ref` (a `#N` word only) or `circle` leaves a word that is not one for what follows.
     """
 
     name: str
@@ -76,7 +76,7 @@ def _read(ctx: Context, param: Param, rest: str, last: bool) -> tuple[Any, str]:
             if param.required:
                 raise UsageError("Give the number of an item, like #12.")
             return None, ""
-        if not param.required and not _REF.match(token):
+        if not param.required and not (token.startswith("#") and _REF.match(token)):
             return None, rest
         return parse_ref(token), remainder
     choice = param.choices.get(token.lower()) if token else None
