@@ -7,8 +7,9 @@ community's zone (with its VTIMEZONE), so a meeting at 14:00 in Paris stays 14:0
 
 from __future__ import annotations
 
+import hashlib
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from icalendar import Calendar, Event
 from sqlalchemy import select
@@ -23,7 +24,11 @@ _URL = re.compile(r"https?://\S+", re.IGNORECASE)
 
 
 def meeting_uid(community: Community, meeting: Meeting) -> str:
-    return f"relais-{community.id}-meeting-{meeting.number}@relais"
+    """Stable for one community (importing again updates the event), unique across installations:
+    the community's own fingerprint (its name and the instant it was created) is part of it."""
+    created = community.created_at.astimezone(UTC).isoformat() if community.created_at else ""
+    fingerprint = hashlib.sha256(f"{community.name}\n{created}".encode()).hexdigest()[:16]
+    return f"relais-{fingerprint}-meeting-{meeting.number}@relais"
 
 
 def meetings_calendar(session: Session, community: Community, now: datetime) -> bytes:

@@ -78,3 +78,17 @@ def test_a_meeting_created_in_the_console_appears_in_the_exported_file(tmp_path)
     assert event.decoded("dtstart").astimezone(PARIS).strftime("%A %d %B %H:%M") == "Thursday 03 December 14:00"
     stdout = runner.invoke(main, ["--config", str(config), "export", "meetings", "--db", url])
     assert stdout.exit_code == 0 and "BEGIN:VCALENDAR" in stdout.output and "SUMMARY:COPIL de rentrée" in stdout.output
+
+
+def test_meeting_uids_differ_between_installations():
+    from datetime import UTC, datetime
+
+    from bot.ics import meeting_uid
+    from bot.models import Community, Item, Meeting
+
+    meeting = Meeting(item=Item(number=3))
+    here = Community(id=1, name="Essonne", created_at=datetime(2026, 1, 1, tzinfo=UTC))
+    there = Community(id=1, name="Essonne", created_at=datetime(2026, 3, 2, tzinfo=UTC))
+    assert meeting_uid(here, meeting) == meeting_uid(here, meeting)
+    assert meeting_uid(here, meeting) != meeting_uid(there, meeting)
+    assert meeting_uid(here, meeting).endswith("-meeting-3@relais")
