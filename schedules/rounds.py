@@ -30,8 +30,11 @@ from bot.db import Store
 from bot.kinds import ItemKind, OccurrenceKind, OccurrenceStatus
 from bot.models import Circle, Community, Item, Meeting, Occurrence
 from bot.outbox import enqueue_post
+from bot.posts import queries
 from bot.posts.agenda import build_agenda, reminder_post
 from bot.posts.draft import Draft, post_draft
+from bot.posts.queries import Shown
+from bot.posts.recap import LINES as RECAP_LINES
 from bot.posts.recap import build_recap
 from bot.presentation import Localiser, late_note
 from bot.reply import Post
@@ -65,13 +68,18 @@ def run_due(target: object, config: Config, now: datetime) -> list[Outcome]:
     `target` is the App or its Store. Safe to call often, from several processes at once.
     """
     store: Store = getattr(target, "store", target)  # type: ignore[assignment]
-    outcomes = []
-    for community_id, due, resumed in _prepare_all(store, config, now):
+    outcomes: list[Outcome] = []
+    built: dict[str, tuple[int, Draft, list[int]]] = {}  # recaps of the same time, built together
+    pending = _prepare_all(store, config, now)
+    for index, (community_id, due, resumed) in enumerate(pending):
         try:
-            if resumed is not None or (due.kind in KINDS and not due.paused and not due.expired(now)):
+            live = not due.paused and not due.expired(now)
+            if resumed is not None or (due.kind in KINDS and live):
                 outcomes.append(run_direct(store, community_id, due, config, now, resumed))
-            elif due.kind in CIRCLE_ITEMS and not due.paused and not due.expired(now):
-                outcomes.append(_run_circle_item(store, community_id, due, config, now))
+            elif due.kind in CIRCLE_ITEMS and live:
+                if due.kind == OccurrenceKind.RECAP and due.occurrence_key not in built:
+                    built.update(_build_recaps(store, community_id, _same_time(pending[index:], now), config, now))
+                outcomes.append(_run_circle_item(store, community_id, due, config, now, built.get(due.occurrence_key)))
             else:
                 with store.unit_of_work() as session:
                     outcomes.append(_run_one(session, community_id, due, config, now))
@@ -82,6 +90,35 @@ def run_due(target: object, config: Config, now: datetime) -> list[Outcome]:
         except Exception:  # one broken builder must not stop the others; retried at the next run
             log.exception("scheduled occurrence %s failed", due.occurrence_key)
     return outcomes
+
+
+def _same_time(pending: list[tuple[int, Due, Resumed | None]], now: datetime) -> list[Due]:
+    """The recaps due at the same time as the first one (every circle's, on Monday at 09:00)."""
+    first = pending[0][1]
+    return [
+        due
+        for _, due, resumed in pending
+        if resumed is None and due.kind == first.kind and due.at == first.at and not due.paused and not due.expired(now)
+    ]
+
+
+def _build_recaps(
+    store: Store, community_id: int, dues: list[Due], config: Config, now: datetime
+) -> dict[str, tuple[int, Draft, list[int]]]:
+    """The drafts of recaps due at the same time, built in one reading transaction: what every
+    circle has overdue is read once for all of them. A recap that fails here is built again alone."""
+    drafts = {}
+    with store.unit_of_work(reading=True) as session:
+        community = session.get_one(Community, community_id)
+        loc = Localiser.of(community, now)
+        overdue = queries.overdue_by_circle(session, community_id, dues[0].at, loc.tz, RECAP_LINES)
+        for due in dues:
+            try:
+                drafts[due.occurrence_key] = _circle_draft(session, community, due, config, loc, overdue)
+            except Exception:
+                log.exception("recap %s could not be built with the others", due.occurrence_key)
+                break
+    return drafts
 
 
 def _prepare(store: Store, config: Config, now: datetime) -> list[tuple[int, Due]]:
@@ -169,14 +206,23 @@ def _post(
 
 
 def _circle_draft(
-    session: Session, community: Community, due: Due, config: Config, loc: Localiser
+    session: Session,
+    community: Community,
+    due: Due,
+    config: Config,
+    loc: Localiser,
+    overdue: dict[int, tuple[list[Shown], int]] | None = None,
 ) -> tuple[int, Draft, list[int]]:
-    """A recap or an agenda before it has a number: its circle, its draft, the missed occurrences it reports."""
+    """A recap or an agenda before it has a number: its circle, its draft, the missed occurrences it
+    reports (`overdue`: every circle's overdue commitments, when read once for a whole round)."""
     if due.kind == OccurrenceKind.RECAP:
         circle = session.get_one(Circle, due.circle_id)
         missed = missed_for(session, community, circle, config)
         since = recap_since(config, circle, due.at)
-        draft = build_recap(session, community, circle, loc, config.schedules, since, missed, until=due.at)
+        late = overdue.get(circle.id, ([], 0)) if overdue is not None else None
+        draft = build_recap(
+            session, community, circle, loc, config.schedules, since, missed, until=due.at, overdue=late
+        )
         return circle.id, draft, [row.id for row in missed]
     meeting = session.get_one(Meeting, due.meeting_id)
     return meeting.item.circle_id, build_agenda(session, community, meeting, loc, config.schedules), []
@@ -200,12 +246,22 @@ def _circle_item(
     return item, Post(text, "circle", circle.id, item_id=item.id, notify=True)
 
 
-def _run_circle_item(store: Store, community_id: int, due: Due, config: Config, now: datetime) -> Outcome:
-    """A recap or an agenda: built while reading, then claimed and written in one short transaction."""
+def _run_circle_item(
+    store: Store,
+    community_id: int,
+    due: Due,
+    config: Config,
+    now: datetime,
+    built: tuple[int, Draft, list[int]] | None = None,
+) -> Outcome:
+    """A recap or an agenda: built while reading (unless `built` with the others of its round),
+    then claimed and written in one short transaction."""
     late = now - due.at > config.schedules.late_after
-    with store.unit_of_work(reading=True) as session:
-        community = session.get_one(Community, community_id)
-        circle_id, draft, missed = _circle_draft(session, community, due, config, Localiser.of(community, now))
+    if built is None:
+        with store.unit_of_work(reading=True) as session:
+            community = session.get_one(Community, community_id)
+            built = _circle_draft(session, community, due, config, Localiser.of(community, now))
+    circle_id, draft, missed = built
     with store.unit_of_work() as session:
         occurrence = claim(session, community_id, due, now)
         community = session.get_one(Community, community_id)

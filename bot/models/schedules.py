@@ -52,7 +52,8 @@ class Occurrence(Base):
     __table_args__ = (
         UniqueConstraint("schedule_key", "due_at"),
         Index("ix_occurrences_community_due", "community_id", "due_at"),
-        Index("ix_occurrences_community_status", "community_id", "status"),  # missed ones to report, rounds posting
+        # missed ones to report, rounds still posting: found without reading the history, and in order
+        Index("ix_occurrences_community_status_due", "community_id", "status", "due_at"),
     )
 
     id: Mapped[intpk]

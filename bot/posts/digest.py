@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from bot.markup import bold, esc
 from bot.models import Commitment, Community, Item, Member
 from bot.posts import queries
-from bot.posts.draft import Draft, bullets
+from bot.posts.draft import Draft, RoundLocaliser, bullets
 from bot.presentation import Localiser, item_line
 from bot.services.reads import load_items, newest_unread, unread_items
 
@@ -35,11 +35,12 @@ def build_digests(
     session: Session, community: Community, members: Sequence[Member], loc: Localiser
 ) -> dict[int, Draft | None]:
     """build_digest for every member given (each in their own language), in a bounded number of queries."""
+    loc = RoundLocaliser.of_round(loc)
     unread = newest_unread(session, community.id, [member.id for member in members], LINES + 1)
     overdue = queries.overdue_by_owner(session, community.id, loc.now, loc.tz)
     soon = queries.due_between_by_owner(session, community.id, loc.now, loc.now + SOON, loc.tz)
     wanted = {row.item_id for member in members for rows in (overdue, soon) for row in rows.get(member.id, ())[:LINES]}
-    commitments = queries.load_commitments(session, wanted)
+    commitments = queries.shown_commitments(session, wanted)
     items = {item.id: item for item in load_items(session, list({row.id for rows in unread.values() for row in rows}))}
     drafts: dict[int, Draft | None] = {}
     for member in members:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from bot.kinds import ItemKind
 from bot.markup import bold, to_plain
-from bot.models import Circle, Commitment, Community, Item
-from bot.presentation import Localiser, capped, commitment_bullet, late_note, read_footer
+from bot.models import Circle, Community, Item, Member
+from bot.presentation import FixedLocaliser, Localiser, capped, commitment_bullet, late_note, read_footer
 from bot.services.updates import post_item
 
 MAX_ITEM_TEXT = 3900
@@ -50,7 +51,30 @@ def post_draft(
     return item, draft.text(item.number, footer, late_note(loc, due_at) if late else None)
 
 
-def bullets(loc: Localiser, shown: list[Commitment], total: int, limit: int) -> list[str]:
-    """capped() bullets of a list of `total` commitments of which only the first `limit` were loaded."""
+def bullets(loc: Localiser, shown: list[Any], total: int, limit: int) -> list[str]:
+    """capped() bullets of a list of `total` commitments (or queries.Shown) of which only the first
+    `limit` were loaded."""
     lines = [commitment_bullet(loc, row) for row in shown[:limit]]
     return capped(loc, lines + [""] * (total - len(lines)), limit)
+
+
+@dataclass(frozen=True)
+class RoundLocaliser(FixedLocaliser):
+    """The Localiser of a round of posts: each date is written once per language, not once per post
+    (a round of digests writes the same few days thousands of times)."""
+
+    dates: dict[tuple[str, datetime, bool], str] = field(default_factory=dict, compare=False, repr=False)
+
+    @staticmethod
+    def of_round(loc: Localiser) -> RoundLocaliser:
+        return RoundLocaliser(loc.language, loc.tz, loc.now)
+
+    def when(self, moment: datetime, has_time: bool = True) -> str:
+        key = (self.language, moment, has_time)
+        text = self.dates.get(key)
+        if text is None:
+            text = self.dates[key] = super().when(moment, has_time)
+        return text
+
+    def for_member(self, member: Member) -> Localiser:
+        return RoundLocaliser(member.language or self.language, self.tz, self.now, self.dates)

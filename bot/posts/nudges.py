@@ -24,6 +24,7 @@ from bot.kinds import CommitmentStatus
 from bot.markup import esc
 from bot.models import CircleMember, Commitment, Community, Item, Member
 from bot.posts import queries
+from bot.posts.draft import RoundLocaliser
 from bot.presentation import Localiser, commitment_title
 from bot.services.membership import in_audience_window
 from bot.services.reads import Unread, newest_unread, unread_items
@@ -183,6 +184,7 @@ def build_nudges(
     slot: datetime,
 ) -> dict[int, str | None]:
     """build_nudge for every member given (each in their own language), in a bounded number of queries."""
+    loc = RoundLocaliser.of_round(loc)
     farthest = max(settings.nudge_due_days, default=0)
     zone = loc.tz
     soon = (
@@ -195,7 +197,7 @@ def build_nudges(
     said_overdue = {
         owner: [row for row in rows if _overdue_day(loc, settings, slot, row)] for owner, rows in overdue.items()
     }
-    commitments = queries.load_commitments(
+    commitments = queries.shown_commitments(
         session,
         {row.item_id for member in members for said in (said_soon, said_overdue) for row in said.get(member.id, ())},
     )

@@ -2,12 +2,13 @@
 
 Each per-owner query has a twin for every owner at once (`…_by_owner`), for the scheduler's rounds:
 one query of plain columns, cut and filtered per owner exactly as the per-owner query does, then
-`load_commitments` for the few that a post shows.
+`shown_commitments` for the few that a post shows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -160,21 +161,86 @@ def due_between_by_owner(
     )
 
 
-def load_commitments(session: Session, ids: Collection[int]) -> dict[int, Commitment]:
-    """Commitments by id with what a post shows of them (number, owner and organisation), in one query."""
-    if not ids:
-        return {}
-    found: dict[int, Commitment] = {}
+@dataclass(frozen=True)
+class Shown:
+    """What a post shows of a commitment (what commitment_bullet and commitment_title read), read as
+    columns: a round shows thousands of them."""
+
+    item_id: int
+    number: int
+    title: str
+    owner: Member
+    due_at: datetime | None
+    due_has_time: bool
+    status: str
+    progress: int | None
+
+
+def shown_commitments(session: Session, ids: Collection[int]) -> dict[int, Shown]:
+    """The commitments with these ids, as a post shows them, in two queries per CHUNK (and their owners)."""
+    found: dict[int, Shown] = {}
     wanted = sorted(ids)
+    owners: dict[int, Member] = {}
     for start in range(0, len(wanted), CHUNK):
-        statement = select(Commitment).where(Commitment.item_id.in_(wanted[start : start + CHUNK])).options(*_shown())
-        found.update((row.item_id, row) for row in session.scalars(statement))
+        rows = session.execute(
+            select(
+                Commitment.item_id,
+                Item.number,
+                Commitment.title,
+                Commitment.owner_id,
+                Commitment.due_at,
+                Commitment.due_has_time,
+                Commitment.status,
+                Commitment.progress,
+            )
+            .join(Item, Item.id == Commitment.item_id)
+            .where(Commitment.item_id.in_(wanted[start : start + CHUNK]))
+        ).all()
+        missing = sorted({row.owner_id for row in rows} - set(owners))
+        owners.update((member.id, member) for member in session.scalars(select(Member).where(Member.id.in_(missing))))
+        for row in rows:
+            found[row.item_id] = Shown(
+                row.item_id,
+                row.number,
+                row.title,
+                owners[row.owner_id],
+                row.due_at,
+                row.due_has_time,
+                row.status,
+                row.progress,
+            )
     return found
+
+
+def overdue_by_circle(
+    session: Session, community_id: int, now: datetime, zone: ZoneInfo, shown: int
+) -> dict[int, tuple[list[Shown], int]]:
+    """overdue_in_circle for every circle of the community at once: one query of columns."""
+    statement = (
+        select(Commitment.item_id, Item.circle_id, Commitment.due_at, Commitment.due_has_time, Commitment.status)
+        .join(Item, Item.id == Commitment.item_id)
+        .where(
+            Item.community_id == community_id,
+            Commitment.status == CommitmentStatus.OPEN,
+            Commitment.due_at.is_not(None),
+            Commitment.due_at < now,
+        )
+        .order_by(Commitment.due_at, Item.number)
+    )
+    per_circle: dict[int, list[Any]] = {}
+    for row in session.execute(statement):
+        per_circle.setdefault(row.circle_id, []).append(row)
+    ids = {
+        circle: [row.item_id for row in rows[:LIMIT] if is_overdue(row, now, zone)]
+        for circle, rows in per_circle.items()
+    }
+    loaded = shown_commitments(session, [item_id for listed in ids.values() for item_id in listed[:shown]])
+    return {circle: ([loaded[item_id] for item_id in listed[:shown]], len(listed)) for circle, listed in ids.items()}
 
 
 def overdue_in_circle(
     session: Session, now: datetime, zone: ZoneInfo, circle_id: int, shown: int
-) -> tuple[list[Commitment], int]:
+) -> tuple[list[Shown], int]:
     """overdue_commitments(circle_id=…) as (its first `shown`, how many it lists): the list is made
     of plain columns, and only the commitments shown are loaded."""
     statement = (
@@ -190,5 +256,5 @@ def overdue_in_circle(
         .limit(LIMIT)
     )
     ids = [row.item_id for row in session.execute(statement) if is_overdue(row, now, zone)]
-    loaded = load_commitments(session, ids[:shown])
+    loaded = shown_commitments(session, ids[:shown])
     return [loaded[item_id] for item_id in ids[:shown]], len(ids)

@@ -15,6 +15,7 @@ from bot.markup import esc
 from bot.models import Circle, Community, Meeting, Occurrence
 from bot.posts import queries
 from bot.posts.draft import Draft, bullets
+from bot.posts.queries import Shown
 from bot.presentation import (
     Localiser,
     capped,
@@ -103,6 +104,7 @@ def build_recap(
     since: datetime,
     missed: list[Occurrence] | None = None,
     until: datetime | None = None,
+    overdue: tuple[list[Shown], int] | None = None,  # (first LINES, how many): a round reads every circle's at once
 ) -> Draft:
     """What changed in the circle since `since`, what is late or due, coming meetings, the information level."""
     now = until or loc.now  # a scheduled recap covers up to its due time, even when posted late
@@ -110,7 +112,7 @@ def build_recap(
     done = queries.done_commitments(session, circle.id, since, now)
     updates = queries.items_of_kind(session, circle.id, queries.NEWS, since, now)
     decisions = queries.items_of_kind(session, circle.id, (ItemKind.DECISION,), since, now)
-    overdue, overdue_count = queries.overdue_in_circle(session, now, loc.tz, circle.id, LINES)
+    overdue, overdue_count = overdue or queries.overdue_in_circle(session, now, loc.tz, circle.id, LINES)
     soon = queries.due_between(session, now, now + timedelta(days=7), loc.tz, circle.id)
     meetings = upcoming_meetings(session, community.id, now, 5, circle.id, until=now + timedelta(days=21))
     covered = coverage(session, [item.id for item in [*updates, *decisions][-2 * LINES :]])
@@ -147,6 +149,11 @@ def build_recap(
             capped(loc, ["• " + missed_label(loc, session, row) for row in missed or []], LINES),
         ),
     ]
+    return _draft(loc, circle, body, parts)
+
+
+def _draft(loc: Localiser, circle: Circle, body: list[str], parts: list[list[str]]) -> Draft:
+    """The recap from its sections (the first seven say what happened, or that nothing did)."""
     if not any(parts[:7]):
         body.append(loc.t("Nothing new this week, and nothing due in the next 7 days."))
     for part in parts:

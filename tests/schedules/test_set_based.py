@@ -4,38 +4,50 @@ edited items with acknowledgements of their first version; commitments overdue a
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from bench.community import NOW, SMALL, generate
 from bot.config.schedules import ScheduleSettings
-from bot.db import make_engine
+from bot.db import make_engine, normalise_url
 from bot.models import Acknowledgement, Circle, CircleMember, Community, Item, Member
+from bot.posts import queries
 from bot.posts.digest import build_digest, build_digests
 from bot.posts.nudges import build_nudge, build_nudges
+from bot.posts.recap import LINES, build_recap
 from bot.presentation import Localiser
 from bot.services import reads
 from bot.services.commitments import create_commitment
 from bot.services.levels import coverage, level_report
 from bot.services.membership import covers, join_circle, leave_circle
 from bot.services.updates import edit_item_text, post_item
+from tests.conftest import PG_URL
 
 DIGESTS_AT = NOW.replace(minute=30)
 NUDGES_AT = NOW.replace(hour=9, minute=30)
 
 
-@pytest.fixture
-def generated(fresh_url):
-    """A small generated community with twice the history (so it has old, acknowledged items too)."""
-    url, options = fresh_url
-    if options:
-        url = make_url(url).update_query_dict({"options": options["connect_args"]["options"]})
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def generated(request, tmp_path_factory):
+    """A small generated community with twice the history (so it has old, acknowledged items too),
+    made once per database for this module: the tests only read it, or roll back what they change."""
+    if request.param == "postgresql":
+        if not PG_URL:
+            pytest.skip("PostgreSQL tests need RELAIS_TEST_DATABASE_URL")
+        schema = f"relais_generated_{uuid.uuid4().hex[:10]}"
+        admin = make_engine(PG_URL)
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        url = make_url(normalise_url(PG_URL)).update_query_dict({"options": f"-csearch_path={schema}"})
         url = url.render_as_string(hide_password=False)
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('generated') / 'relais.db'}"
     counts = generate(url, replace(SMALL, history=2))
     assert counts["open overdue"] > 0 and counts["acknowledgements"] > 1000
     engine = make_engine(url)
@@ -48,6 +60,10 @@ def generated(fresh_url):
         session.commit()
     yield engine
     engine.dispose()
+    if request.param == "postgresql":
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 def members_of(session: Session) -> tuple[Community, list[Member]]:
@@ -197,3 +213,27 @@ def test_unread_counts_kept_on_memberships_follow_every_change(generated):
         session.flush()
         assert unread_as_kept(session) == unread_as_counted(session)
         session.rollback()
+
+
+def test_recaps_of_a_round_are_each_circle_own(generated):
+    """A round reads every circle's overdue commitments at once: each recap says what it says alone,
+    and what the full list of overdue commitments says."""
+    until = NOW.replace(hour=9)
+    since = until - timedelta(days=7)
+    with Session(generated) as session:
+        community = session.get_one(Community, 1)
+        loc = Localiser.of(community, until)
+        together = queries.overdue_by_circle(session, 1, until, loc.tz, LINES)
+        settings = ScheduleSettings()
+        listed = 0
+        for circle in session.scalars(select(Circle)):
+            full = queries.overdue_commitments(session, until, loc.tz, circle.id)
+            assert together.get(circle.id, ([], 0))[1] == len(full)
+            assert [row.item_id for row in together.get(circle.id, ([], 0))[0]] == [row.item_id for row in full[:LINES]]
+            alone = build_recap(session, community, circle, loc, settings, since, until=until).text()
+            built = build_recap(
+                session, community, circle, loc, settings, since, until=until, overdue=together.get(circle.id, ([], 0))
+            ).text()
+            assert built == alone
+            listed += "⚠️" in alone
+        assert listed >= 2
