@@ -139,6 +139,9 @@ class Process:
 
     def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
         self.stop()
+        keep = os.environ.get("BENCH_KEEP_LOGS")
+        if keep:  # a folder: each process' output is kept there
+            Path(keep, self.log.name).write_bytes(self.log.read_bytes())
         if kind is not None:
             print(f"--- {self.module} output ---\n{self.output()[-4000:]}", file=sys.stderr)
         self.log.unlink(missing_ok=True)

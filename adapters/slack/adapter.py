@@ -18,6 +18,7 @@ import logging
 import time
 from collections.abc import Callable
 
+import aiohttp
 from aiohttp import ClientError
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
@@ -85,6 +86,7 @@ class SlackAdapter:
         self.fatal = fatal
         self.started = False
         self.online = asyncio.Event()  # set while connected: the runner delivers only then
+        self.session: aiohttp.ClientSession | None = None
 
     @property
     def poke(self) -> Callable[[], None] | None:
@@ -122,6 +124,9 @@ class SlackAdapter:
 
     async def _start(self) -> None:
         runtime = self.runtime
+        if runtime.client.session is None:  # one keep-alive session for every call (the SDK's default: one per call)
+            self.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=runtime.settings.timeout))
+            runtime.client.session = self.session
         auth = await runtime.client.auth_test()
         runtime.team_id = str(auth.get("team_id") or "") or None
         runtime.bot_user_id = str(auth.get("user_id") or "") or None
@@ -158,6 +163,10 @@ class SlackAdapter:
         except TimeoutError:
             log.warning("Slack: %s listener(s) still running at stop", self.runtime.active)
         self.runtime.close()
+        session, self.session = self.session, None
+        if session is not None:
+            self.runtime.client.session = None
+            await session.close()
 
     async def idle(self, timeout: float = 10.0) -> None:
         await self.runtime.idle(timeout)

@@ -2,23 +2,32 @@
 
 * Socket Mode: Relais opens a websocket to Slack with the app-level token (xapp-…). Nothing to
   expose on the internet: the right choice for one self-hosted bot.
-* HTTP mode: Slack POSTs to `https://<host>/slack/events`; every request's signature
-  (`X-Slack-Signature`, signing secret, timestamp within 5 minutes) is verified by Bolt and a bad
-  one gets 401. Several workers can run behind a load balancer on one PostgreSQL database: events
-  are de-duplicated and outbox rows leased in the database. `GET /healthz` answers 200.
+* HTTP mode: Slack POSTs to `https://<host>/slack/events`, answered by a front process of its
+  own (adapters/slack/front.py): it verifies every request's signature (`X-Slack-Signature`, signing
+  secret, timestamp within 5 minutes; a bad one gets 401), acknowledges at once and hands the request
+  to this process. Several `relais run` can serve behind a load balancer on one PostgreSQL database:
+  events are de-duplicated and outbox rows leased in the database. `GET /healthz` answers 200.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
 from typing import Protocol
 
-from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.front import SECRET_VARIABLE, frame, read_frame
 from adapters.slack.settings import SlackSettings
 
 log = logging.getLogger(__name__)
@@ -54,34 +63,123 @@ class SocketModeTransport:
             await handler.close_async()
 
 
-async def healthz(_request: web.Request) -> web.Response:
-    return web.Response(text="ok")
+FRONT_START = 30.0  # seconds for the front process to listen
+FRONT_STOP = 5.0
+RESTART_AFTER = 1.0  # seconds before a front that died is started again
 
 
 class HttpTransport:
-    def __init__(self, bolt: AsyncApp, host: str, port: int, path: str) -> None:
+    """HTTP mode: a front process answers Slack (adapters.slack.front); its requests come here, to Bolt.
+
+    The front checks signatures and acknowledges at once, whatever Relais is doing; Relais runs each
+    request through its Bolt app as Socket Mode requests are run (`mode="socket_mode"`: the front has
+    already checked the signature). A front that dies is started again on the same port.
+    """
+
+    def __init__(self, bolt: AsyncApp, host: str, port: int, path: str, signing_secret: str) -> None:
         self.bolt = bolt
         self.host = host
         self.port = port
         self.path = path
-        self._runner: web.AppRunner | None = None
+        self.signing_secret = signing_secret
+        self.process: asyncio.subprocess.Process | None = None
+        self.writer: asyncio.StreamWriter | None = None
+        self.requests = 0
+        self._supervisor: asyncio.Task[None] | None = None
+        self._running: set[asyncio.Task[None]] = set()
+        self._stopping = False
 
     async def start(self) -> None:
-        application = self.bolt.web_app(path=self.path, port=self.port)
-        application.router.add_get("/healthz", healthz)
-        runner = web.AppRunner(application, access_log=None, handle_signals=False)
-        await runner.setup()
-        site = web.TCPSite(runner, self.host, self.port)
-        await site.start()
-        self._runner = runner
-        address = runner.addresses[0] if runner.addresses else (self.host, self.port)
-        self.port = int(address[1])
-        log.info("Slack: listening for HTTP requests on %s:%s%s", self.host, self.port, self.path)
+        reader = await self._spawn()
+        self._supervisor = asyncio.create_task(self._supervise(reader), name="slack-front")
+        log.info("Slack: listening for HTTP requests on %s:%s%s (front process %s)", self.host, self.port, self.path,
+                 self.process.pid if self.process else "?")  # fmt: skip
+
+    async def _spawn(self) -> asyncio.StreamReader:
+        ours, theirs = socket.socketpair()
+        environment = {**os.environ, SECRET_VARIABLE: self.signing_secret}
+        root = str(Path(__file__).resolve().parents[2])  # the front runs the same code as this process
+        environment["PYTHONPATH"] = os.pathsep.join(filter(None, [root, environment.get("PYTHONPATH")]))
+        command = [sys.executable, "-m", "adapters.slack.front", self.host, str(self.port), self.path]
+        try:
+            self.process = await asyncio.create_subprocess_exec(
+                *command, str(theirs.fileno()), pass_fds=[theirs.fileno()], env=environment, stdin=subprocess.DEVNULL
+            )
+        finally:
+            theirs.close()
+        reader, self.writer = await asyncio.open_unix_connection(sock=ours)
+        try:
+            ready = await asyncio.wait_for(read_frame(reader), FRONT_START)
+        except (TimeoutError, asyncio.IncompleteReadError, ConnectionError) as error:
+            raise OSError(f"the Slack HTTP front did not start ({error!r}): is port {self.port} free?") from error
+        self.port = int(ready["listening"][1])  # type: ignore[index]
+        return reader
+
+    async def _supervise(self, reader: asyncio.StreamReader) -> None:
+        while True:
+            await self._serve(reader)
+            if self._stopping:
+                return
+            log.error("the Slack HTTP front stopped (exit code %s); starting it again", await self._reap())
+            while not self._stopping:
+                await asyncio.sleep(RESTART_AFTER)
+                try:
+                    reader = await self._spawn()
+                    break
+                except OSError as error:
+                    log.error("%s", error)
+
+    async def _serve(self, reader: asyncio.StreamReader) -> None:
+        while True:
+            try:
+                message = await read_frame(reader)
+            except (asyncio.IncompleteReadError, ConnectionError):
+                return
+            task = asyncio.create_task(self._dispatch(message))
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+
+    async def _dispatch(self, message: dict[str, object]) -> None:
+        """One Slack request: through Bolt (acknowledged already, unless the front waits for the answer)."""
+        self.requests += 1
+        headers = message.get("headers")
+        request = AsyncBoltRequest(
+            body=str(message.get("body", "")),
+            headers=headers if isinstance(headers, dict) else {},
+            mode="socket_mode",
+        )
+        try:
+            response = await self.bolt.async_dispatch(request)
+        except Exception:
+            log.exception("a Slack request failed")
+            response = BoltResponse(status=500, body="")
+        if message.get("answer") and self.writer is not None:
+            kind = (response.headers.get("content-type") or ["text/plain"])[0]
+            answer = {"n": message.get("n"), "status": response.status, "body": response.body, "type": kind}
+            self.writer.write(frame(answer))
+
+    async def _reap(self) -> int | None:
+        process, self.process = self.process, None
+        if process is None:
+            return None
+        try:
+            return await asyncio.wait_for(process.wait(), FRONT_STOP)
+        except TimeoutError:
+            process.kill()
+            return await process.wait()
 
     async def stop(self) -> None:
-        runner, self._runner = self._runner, None
-        if runner is not None:
-            await runner.cleanup()
+        self._stopping = True
+        writer, self.writer = self.writer, None
+        if writer is not None:
+            writer.close()  # the front sees the socket close and stops listening
+        await self._reap()
+        if self._supervisor is not None:
+            self._supervisor.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._supervisor
+        if self._running:  # requests already acknowledged: let them finish
+            await asyncio.wait(set(self._running), timeout=FRONT_STOP)
 
     @property
     def url(self) -> str:
@@ -91,5 +189,5 @@ class HttpTransport:
 
 def make_transport(bolt: AsyncApp, settings: SlackSettings, client: AsyncWebClient) -> Transport:
     if settings.http:
-        return HttpTransport(bolt, settings.host, settings.port, settings.path)
+        return HttpTransport(bolt, settings.host, settings.port, settings.path, settings.signing_secret)
     return SocketModeTransport(bolt, settings.app_token, client)

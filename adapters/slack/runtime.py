@@ -73,13 +73,13 @@ class Runtime:
         return await loop.run_in_executor(self.executor, functools.partial(function, *args, **kwargs))
 
     async def handle(self, incoming: Incoming) -> Reply | None:
-        """A command line through the dispatcher; its replies go to the outbox, then the runner is poked.
+        """A command line through the dispatcher; its replies go to the outbox, and the runner's delivery
+        takes them at commit (bot.outbox).
 
         A reply that names channels to read again (a channel just linked with /map) has their
         members read from Slack before this returns.
         """
-        reply = await self.blocking(self.dispatcher.handle, incoming, True)
-        self.notify()
+        reply = await self.blocking(self.dispatcher.handle, incoming, True)  # its answers leave as it commits
         if reply is not None and reply.resync:
             await members.sync_channels(self, reply.resync)
         return reply

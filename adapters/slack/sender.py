@@ -61,6 +61,7 @@ NOT_THERE = frozenset(
     }
 )
 HISTORY_PAGES = 2
+NO_READER = Reader(language="en", ack_number=None)  # a message that is no item and no direct message
 
 
 class BlocksRefused(PermanentFailure):
@@ -118,7 +119,11 @@ class SlackSender:
     async def send(self, message: Outgoing, resend: bool) -> Sent:
         # a failed earlier attempt (a timeout, a 5xx) may have reached Slack too: look before posting
         resend = resend or message.attempts > 1
-        reader: Reader = await self.blocking(reader_of, self.dispatcher, message)
+        # the reader matters for an item's button (number, language) and a direct message (identity);
+        # a command's plain answer needs no look-up
+        reader = NO_READER
+        if message.item_id is not None or message.member_id is not None:
+            reader = await self.blocking(reader_of, self.dispatcher, message)
         label = translator(reader.language).t("✅ Got it")
         parts = message_parts(message.text, message.id, ack_number=reader.ack_number, ack_label=label)
         if message.ephemeral and message.channel:
@@ -219,6 +224,7 @@ class SlackSender:
         webhook = AsyncWebhookClient(
             url,
             timeout=self.client.timeout,
+            session=self.client.session,  # the adapter's keep-alive session, when it has one
             retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=2)],
         )
         try:
