@@ -19,9 +19,8 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
-from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
@@ -45,12 +44,14 @@ class SocketModeTransport:
         self.bolt = bolt
         self.app_token = app_token
         self.client = client
-        self.handler: AsyncSocketModeHandler | None = None
+        self.handler: Any = None  # slack_bolt's AsyncSocketModeHandler, imported when used (not in HTTP mode)
 
     async def start(self) -> None:
         # The app token is checked here: the SDK would retry a refused one forever, every 10 s.
         # apps.connections.open goes through `client`: its base_url (a proxy, a stand-in) is honoured.
         opened = await self.client.apps_connections_open(app_token=self.app_token)
+        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
         # Built here, not in __init__: the SDK opens an HTTP session as soon as it is built.
         self.handler = AsyncSocketModeHandler(self.bolt, self.app_token, web_client=self.client)
         self.handler.client.wss_uri = str(opened["url"])  # used once, then the SDK asks for fresh ones
