@@ -54,9 +54,12 @@ def relais_config(folder: Path, matrix: dict[str, Any], room: str, api_url: str,
     )
 
 
-async def measure(idle: float, db: str | None, folder: Path) -> dict[str, float]:
-    hs = synapse_server(folder)
-    hs.start()
+async def measure(idle: float, db: str | None, folder: Path, hs: Any = None) -> dict[str, float]:
+    """`hs`: a running homeserver to use (tests share theirs); by default one is started for the run."""
+    own = hs is None
+    if own:
+        hs = synapse_server(folder)
+        hs.start()
     try:
         run = uuid.uuid4().hex[:6]
         users = {name: hs.register(f"{name}-{run}", uuid.uuid4().hex) for name in ("relais", "echo", "alice")}
@@ -94,7 +97,8 @@ async def measure(idle: float, db: str | None, folder: Path) -> dict[str, float]
                     "echo": rss_mb(echo.pid),
                 }
     finally:
-        hs.cleanup()
+        if own:
+            hs.cleanup()
 
 
 def report(result: dict[str, float], idle: float) -> str:
@@ -113,14 +117,14 @@ def report(result: dict[str, float], idle: float) -> str:
     )
 
 
-def main(argv: list[str] | None = None) -> dict[str, float]:
+def main(argv: list[str] | None = None, hs: Any = None, out: Any = print) -> dict[str, float]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--idle", type=float, default=30.0, help="seconds idle before reading (default 30)")
     parser.add_argument("--db", help="Relais' database URL (default: an SQLite file in a temporary folder)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="relais-bench-") as folder:
-        result = asyncio.run(measure(args.idle, args.db, Path(folder)))
-    print(report(result, args.idle))
+        result = asyncio.run(measure(args.idle, args.db, Path(folder), hs))
+    out(report(result, args.idle))
     return result
 
 

@@ -110,10 +110,13 @@ def relais_config(folder: Path, homeserver: str, user_id: str, device_id: str, r
 
 
 async def measure(
-    commands: int, lines: list[str], db: str | None, folder: Path, profile: str | None = None
+    commands: int, lines: list[str], db: str | None, folder: Path, profile: str | None = None, hs: Any = None
 ) -> dict[str, Any]:
-    hs = synapse_server(folder)
-    hs.start()
+    """`hs`: a running homeserver to use (tests share theirs); by default one is started for the run."""
+    own = hs is None
+    if own:
+        hs = synapse_server(folder)
+        hs.start()
     try:
         run = uuid.uuid4().hex[:6]
         users = {name: hs.register(f"{name}-{run}", uuid.uuid4().hex) for name in ("relais", "echo", "alice")}
@@ -137,7 +140,7 @@ async def measure(
                 echo.wait_for_output("ready")
                 await alice.joined(relais_room, relais_user)
                 await alice.joined(echo_room, echo_user)
-                for _ in range(3):  # warm-up: both bots have joined, imported and cached what they will
+                for _ in range(min(3, commands)):  # warm-up: both bots have joined, imported and cached what they will
                     await alice.round_trip(relais_room, "!whoami", relais_user)
                     await alice.round_trip(echo_room, "!whoami", echo_user)
                 times: dict[str, list[float]] = {"relais": [], "echo": []}
@@ -150,7 +153,8 @@ async def measure(
         finally:
             await alice.close()
     finally:
-        hs.cleanup()
+        if own:
+            hs.cleanup()
     return {"times": times, "cpu": cpu, "commands": commands}
 
 
@@ -172,7 +176,7 @@ def report(result: dict[str, Any], lines: list[str], db: str) -> str:
     return "\n".join(rows)
 
 
-def main(argv: list[str] | None = None) -> dict[str, Any]:
+def main(argv: list[str] | None = None, hs: Any = None, out: Any = print) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--commands", type=int, default=200, help="commands sent to each bot (default 200)")
     parser.add_argument(
@@ -183,8 +187,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parser.parse_args(argv)
     lines = args.command or list(ROUND_COMMANDS)
     with tempfile.TemporaryDirectory(prefix="relais-bench-") as folder:
-        result = asyncio.run(measure(args.commands, lines, args.db, Path(folder), args.profile))
-    print(report(result, lines, "PostgreSQL" if args.db and args.db.startswith("postgres") else "SQLite"))
+        result = asyncio.run(measure(args.commands, lines, args.db, Path(folder), args.profile, hs))
+    out(report(result, lines, "PostgreSQL" if args.db and args.db.startswith("postgres") else "SQLite"))
     return result
 
 

@@ -206,7 +206,7 @@ def report(result: dict[str, Any], args: argparse.Namespace) -> str:
     return "\n".join(rows)
 
 
-def main(argv: list[str] | None = None) -> dict[str, Any]:
+def main(argv: list[str] | None = None, out: Any = print) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--commands", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=50)
@@ -218,7 +218,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="relais-bench-") as folder:
         result = asyncio.run(measure(args, Path(folder)))
-    print(report(result, args))
+    out(report(result, args))
     return result
 
 
