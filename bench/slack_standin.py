@@ -42,8 +42,7 @@ class BenchStandin(SlackStandin):
     async def _traffic(self, _request: web.Request) -> web.Response:
         received = [*self.calls, *self.response_posts]
         calls: list[dict[str, Any]] = [
-            {"method": call.method, "id": call.response_id, "at": call.at, "status": call.status}
-            for call in received
+            {"method": call.method, "id": call.response_id, "at": call.at, "status": call.status} for call in received
         ]
         return web.json_response({"calls": calls})
 
