@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.matrix_roundtrip import Partner, synapse_server
-from bench.processes import Process, children, rss_mb, write_toml
+from bench.processes import Process, children, database, rss_mb, upgrade, write_toml
 from bench.slack_standin import BOT_TOKEN, SIGNING_SECRET
 
 TARGET_MB = 80.0
@@ -32,12 +32,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def relais_config(folder: Path, matrix: dict[str, Any], room: str, api_url: str, db: str | None) -> Path:
+def relais_config(folder: Path, matrix: dict[str, Any], room: str, api_url: str, db: str) -> Path:
     return write_toml(
         folder / "relais.toml",
         {
             "community": {"name": "Bench", "language": "fr", "timezone": "Europe/Paris", "default_circle": "COPIL"},
-            "database": {"url": db or f"sqlite:///{folder / 'relais.db'}"},
+            "database": {"url": db},
             "matrix": matrix,
             "slack": {
                 "mode": "http",
@@ -54,7 +54,7 @@ def relais_config(folder: Path, matrix: dict[str, Any], room: str, api_url: str,
     )
 
 
-async def measure(idle: float, db: str | None, folder: Path, hs: Any = None) -> dict[str, float]:
+async def measure(idle: float, db: str, folder: Path, hs: Any = None) -> dict[str, float]:
     """`hs`: a running homeserver to use (tests share theirs); by default one is started for the run."""
     own = hs is None
     if own:
@@ -77,9 +77,7 @@ async def measure(idle: float, db: str | None, folder: Path, hs: Any = None) -> 
             relais = Process(
                 "relais.cli", "--config", str(config), "run", env={"RELAIS_MATRIX_ACCESS_TOKEN": users["relais"][1]}
             )
-            # as after the first start: the schema is at head (a new database would also import alembic)
-            with Process("relais.cli", "--config", str(config), "db", "upgrade") as upgrade:
-                upgrade.proc.wait(60)  # type: ignore[union-attr]
+            upgrade(config)  # as after the first start: the schema is at head (a new database would import alembic)
             echo_user, echo_token, echo_device = users["echo"]
             echo = Process(
                 "bench.echo_bot", hs.base_url, echo_user, echo_device, env={"RELAIS_MATRIX_ACCESS_TOKEN": echo_token}
@@ -101,7 +99,7 @@ async def measure(idle: float, db: str | None, folder: Path, hs: Any = None) -> 
             hs.cleanup()
 
 
-def report(result: dict[str, float], idle: float) -> str:
+def report(result: dict[str, float], idle: float, db: str | None = None) -> str:
     relais, echo = result["relais"], result["echo"]
     helper = ""
     if result["helpers"]:
@@ -109,7 +107,8 @@ def report(result: dict[str, float], idle: float) -> str:
     verdict = "✓" if relais <= TARGET_MB else "✗"
     return "\n".join(
         [
-            f"Resident memory after {idle:g} s idle, relais run with Matrix and Slack (HTTP mode)",
+            f"Resident memory after {idle:g} s idle, relais run with Matrix and Slack (HTTP mode), "
+            f"database {'PostgreSQL' if db and db.startswith('postgres') else 'SQLite'}",
             "| what | Relais | echo bot (floor) | target |",
             "| --- | --- | --- | --- |",
             f"| VmRSS | {relais:.1f} MB{helper} | {echo:.1f} MB | ≤ {TARGET_MB:g} MB {verdict} |",
@@ -123,8 +122,9 @@ def main(argv: list[str] | None = None, hs: Any = None, out: Any = print) -> dic
     parser.add_argument("--db", help="Relais' database URL (default: an SQLite file in a temporary folder)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="relais-bench-") as folder:
-        result = asyncio.run(measure(args.idle, args.db, Path(folder), hs))
-    out(report(result, args.idle))
+        with database(args.db, Path(folder)) as url:
+            result = asyncio.run(measure(args.idle, url, Path(folder), hs))
+    out(report(result, args.idle, args.db))
     return result
 
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from nio import AsyncClient, AsyncClientConfig, RoomCreateResponse, RoomSendResponse, SyncResponse
 
-from bench.processes import Process, cpu_seconds, median, percentile, write_toml
+from bench.processes import Process, cpu_seconds, database, median, percentile, upgrade, write_toml
 
 TARGET = 1.2
 DEADLINE = 30.0
@@ -96,12 +96,12 @@ class Partner:
         await self.client.close()
 
 
-def relais_config(folder: Path, homeserver: str, user_id: str, device_id: str, room: str, db: str | None) -> Path:
+def relais_config(folder: Path, homeserver: str, user_id: str, device_id: str, room: str, db: str) -> Path:
     return write_toml(
         folder / "relais.toml",
         {
             "community": {"name": "Bench", "language": "fr", "timezone": "Europe/Paris", "default_circle": "COPIL"},
-            "database": {"url": db or f"sqlite:///{folder / 'relais.db'}"},
+            "database": {"url": db},
             "matrix": {"homeserver": homeserver, "user_id": user_id, "device_id": device_id, "prefix": "!"},
             "log": {"level": "WARNING"},
         },
@@ -110,7 +110,7 @@ def relais_config(folder: Path, homeserver: str, user_id: str, device_id: str, r
 
 
 async def measure(
-    commands: int, lines: list[str], db: str | None, folder: Path, profile: str | None = None, hs: Any = None
+    commands: int, lines: list[str], db: str, folder: Path, profile: str | None = None, hs: Any = None
 ) -> dict[str, Any]:
     """`hs`: a running homeserver to use (tests share theirs); by default one is started for the run."""
     own = hs is None
@@ -129,6 +129,7 @@ async def measure(
             relais_room = await alice.create_room(relais_user)
             echo_room = await alice.create_room(echo_user)
             config = relais_config(folder, hs.base_url, relais_user, relais_device, relais_room, db)
+            upgrade(config)
             command = ("relais.cli", "--config", str(config), "run")
             if profile:  # the whole run under cProfile, written at exit
                 command = ("cProfile", "-o", profile, "-m", *command)
@@ -187,7 +188,8 @@ def main(argv: list[str] | None = None, hs: Any = None, out: Any = print) -> dic
     args = parser.parse_args(argv)
     lines = args.command or list(ROUND_COMMANDS)
     with tempfile.TemporaryDirectory(prefix="relais-bench-") as folder:
-        result = asyncio.run(measure(args.commands, lines, args.db, Path(folder), args.profile, hs))
+        with database(args.db, Path(folder)) as url:
+            result = asyncio.run(measure(args.commands, lines, url, Path(folder), args.profile, hs))
     out(report(result, lines, "PostgreSQL" if args.db and args.db.startswith("postgres") else "SQLite"))
     return result
 

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -145,6 +145,40 @@ class Process:
         if kind is not None:
             print(f"--- {self.module} output ---\n{self.output()[-4000:]}", file=sys.stderr)
         self.log.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def database(url: str | None, folder: Path) -> Iterator[str]:
+    """The database of a run: an SQLite file in `folder`, or a fresh schema (dropped after) of the
+    PostgreSQL database `url`. Relais' schema is created by `relais db upgrade` (see upgrade)."""
+    if not url or not url.startswith(("postgres://", "postgresql")):
+        yield url or f"sqlite:///{folder / 'relais.db'}"
+        return
+    import uuid
+    from urllib.parse import quote
+
+    from sqlalchemy import text
+
+    from bot.db import make_engine
+
+    schema = f"relais_bench_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(url)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{url}{'&' if '?' in url else '?'}options={quote(f'-csearch_path={schema}')}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def upgrade(config: Path) -> None:
+    """`relais db upgrade` for a configuration: the schema at head, as at any start but the first."""
+    with Process("relais.cli", "--config", str(config), "db", "upgrade") as process:
+        assert process.proc is not None
+        if process.proc.wait(120) != 0:
+            raise RuntimeError(f"relais db upgrade failed:\n{process.output()[-2000:]}")
 
 
 def toml_value(value: object) -> str:

@@ -23,7 +23,7 @@ from typing import Any
 import aiohttp
 
 from bench.idle_memory import free_port
-from bench.processes import Process, children, cpu_seconds, percentile, write_toml
+from bench.processes import Process, children, cpu_seconds, database, percentile, upgrade, write_toml
 from bench.slack_standin import BOT_TOKEN, SIGNING_SECRET, user_id
 from tests.slack.standin import DEFAULT_CHANNEL_ID, form_encode_slash_command, new_trigger_id, signed_request_headers
 from tests.slack.standin.payloads import slash_command
@@ -123,12 +123,12 @@ async def wait_listening(url: str, timeout: float = 60.0) -> None:
             await asyncio.sleep(0.05)  # readiness polling
 
 
-def relais_config(folder: Path, port: int, base: str, db: str | None, **slack: object) -> Path:
+def relais_config(folder: Path, port: int, base: str, db: str, **slack: object) -> Path:
     return write_toml(
         folder / "relais.toml",
         {
             "community": {"name": "Bench", "language": "fr", "timezone": "Europe/Paris", "default_circle": "COPIL"},
-            "database": {"url": db or f"sqlite:///{folder / 'relais.db'}"},
+            "database": {"url": db},
             "slack": {
                 "mode": "http",
                 "bot_token": BOT_TOKEN,
@@ -145,7 +145,7 @@ def relais_config(folder: Path, port: int, base: str, db: str | None, **slack: o
     )
 
 
-async def measure(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
+async def measure(args: argparse.Namespace, folder: Path, db: str) -> dict[str, Any]:
     with Process("bench.slack_standin", str(args.users)) as standin:
         standin.wait_for_output("ready")
         base = standin.output().split("ready", 1)[1].split()[0]
@@ -156,9 +156,8 @@ async def measure(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
             await fire(url, base, min(50, args.commands), args.concurrency, args.users)  # warm-up
             bare = await fire(url, base, args.commands, args.concurrency, args.users)
         port = free_port()
-        config = relais_config(folder, port, base, args.db, **dict(setting.split("=", 1) for setting in args.slack))
-        with Process("relais.cli", "--config", str(config), "db", "upgrade") as upgrade:
-            upgrade.proc.wait(60)  # type: ignore[union-attr]
+        config = relais_config(folder, port, base, db, **dict(setting.split("=", 1) for setting in args.slack))
+        upgrade(config)
         command = ("relais.cli", "--config", str(config), "run")
         if args.profile:  # the whole run under cProfile (its event loop's thread), written at exit
             command = ("cProfile", "-o", args.profile, "-m", *command)
@@ -183,7 +182,8 @@ def report(result: dict[str, Any], args: argparse.Namespace) -> str:
     ratio = relais.throughput / bare.throughput if bare.throughput else 0.0
     p99 = percentile(relais.acks, 0.99) * 1000
     rows = [
-        f"Slack HTTP mode, {args.commands} signed slash commands, {args.concurrency} at a time, {args.users} people",
+        f"Slack HTTP mode, {args.commands} signed slash commands, {args.concurrency} at a time, {args.users} people, "
+        f"database {kind(args.db)}",
         "| what | Relais | bare Bolt app (floor) | target |",
         "| --- | --- | --- | --- |",
         f"| ack p50 | {percentile(relais.acks, 0.5) * 1000:.1f} ms | {percentile(bare.acks, 0.5) * 1000:.1f} ms | |",
@@ -206,6 +206,10 @@ def report(result: dict[str, Any], args: argparse.Namespace) -> str:
     return "\n".join(rows)
 
 
+def kind(url: str | None) -> str:
+    return "PostgreSQL" if url and url.startswith("postgres") else "SQLite"
+
+
 def main(argv: list[str] | None = None, out: Any = print) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--commands", type=int, default=2000)
@@ -217,7 +221,8 @@ def main(argv: list[str] | None = None, out: Any = print) -> dict[str, Any]:
     parser.add_argument("--profile", help="write a cProfile of the Relais process to this file")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="relais-bench-") as folder:
-        result = asyncio.run(measure(args, Path(folder)))
+        with database(args.db, Path(folder)) as url:
+            result = asyncio.run(measure(args, Path(folder), url))
     out(report(result, args))
     return result
 
