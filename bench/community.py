@@ -33,7 +33,7 @@ from sqlalchemy.engine import make_url
 
 from bot.config.schedules import ScheduleSettings
 from bot.db import make_engine, normalise_url, upgrade
-from bot.models import recount_unread
+from bot.models import recount_all_unread
 from bot.recurrence import parse_rule
 from schedules.occurrences import meeting_dues
 
@@ -416,7 +416,7 @@ def generate(url: str, shape: Shape = FULL, seed: int = 7) -> dict[str, int]:
     sink.execute("ANALYZE")
     sink.close()
     with engine.begin() as connection:  # rows written directly: the unread counts are counted once here
-        recount_unread(connection)
+        recount_all_unread(connection)
     engine.dispose()
     return counts
 

@@ -17,6 +17,7 @@ from bot.models.outbox import OutboxMessage, PlatformState
 from bot.models.reads import Acknowledgement, SeenItem, SeenMark
 from bot.models.schedules import AgendaTopic, Meeting, MemberPreference, Occurrence, Schedule
 from bot.models.unread import recount as recount_unread
+from bot.models.unread import recount_all as recount_all_unread
 
 __all__ = [
     "Base",
@@ -46,4 +47,5 @@ __all__ = [
     "Occurrence",
     "Schedule",
     "recount_unread",
+    "recount_all_unread",
 ]

@@ -9,15 +9,17 @@ that change it — whichever service writes them:
 * a membership that starts, or starts again: counted over its window (a recent one: a late
   joiner's backlog); one that ends: what came after its window is no longer the member's.
 
-Writes that bypass the ORM (bulk loads, a migration) must count for themselves: `recount()`.
+Writes that bypass the ORM (bulk loads, a migration) must count for themselves: `recount()` for a
+few rows, `recount_all()` for a whole database.
 The sum of a member's rows is len(unread_ids) (tests/schedules/test_set_based.py checks it).
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, event, exists, func, inspect, or_, select, update
+from sqlalchemy import ColumnElement, Connection, and_, bindparam, event, exists, func, inspect, or_, select, update
 from sqlalchemy.orm import Mapper, attributes
 
 from bot.models.community import CircleMember
@@ -58,6 +60,62 @@ def _unread(member: Any, low: Any = None, high: Any = None) -> Any:
 def recount(connection: Connection, *conditions: ColumnElement[bool]) -> None:
     """Count again, from the items and acknowledgements, the membership rows matching `conditions`."""
     connection.execute(update(CircleMember).where(*conditions).values(unread=_unread(CircleMember.member_id)))
+
+
+def recount_all(connection: Connection) -> None:
+    """Count every membership row again, for a whole database at once (after a bulk load): its
+    items to read from the numbers of each circle, less its current acknowledgements, counted by
+    one grouped query — not a count per row, which is slow on a long history."""
+    numbers: dict[int, list[int]] = {}
+    own: dict[tuple[int, int], list[int]] = {}
+    for circle_id, number, author_id in connection.execute(
+        select(Item.circle_id, Item.number, Item.author_id).where(Item.must_read.is_(True))
+    ):
+        numbers.setdefault(circle_id, []).append(number)
+        if author_id is not None:
+            own.setdefault((circle_id, author_id), []).append(number)
+    for listed in (*numbers.values(), *own.values()):
+        listed.sort()
+    read = {
+        (circle_id, member_id): count
+        for circle_id, member_id, count in connection.execute(
+            select(CircleMember.circle_id, CircleMember.member_id, func.count())
+            .select_from(Acknowledgement)
+            .join(Item, and_(Item.id == Acknowledgement.item_id, Acknowledgement.version == Item.version))
+            .join(
+                CircleMember,
+                and_(CircleMember.circle_id == Item.circle_id, CircleMember.member_id == Acknowledgement.member_id),
+            )
+            .where(
+                Item.must_read.is_(True),
+                _in_window(Item.number),
+                or_(Item.author_id.is_(None), Item.author_id != Acknowledgement.member_id),
+            )
+            .group_by(CircleMember.circle_id, CircleMember.member_id)
+        )
+    }
+    counts = []
+    for circle_id, member_id, start, until in connection.execute(
+        select(CircleMember.circle_id, CircleMember.member_id, CircleMember.audience_from, CircleMember.audience_until)
+    ):
+        to_read = _between(numbers.get(circle_id, []), start, until) - _between(
+            own.get((circle_id, member_id), []), start, until
+        )
+        counts.append({"c": circle_id, "m": member_id, "n": to_read - read.get((circle_id, member_id), 0)})
+    if counts:
+        table = CircleMember.__table__
+        connection.execute(
+            update(table)
+            .where(table.c.circle_id == bindparam("c"), table.c.member_id == bindparam("m"))
+            .values(unread=bindparam("n")),
+            counts,
+        )
+
+
+def _between(numbers: list[int], start: int, until: int | None) -> int:
+    """How many of the sorted `numbers` are in [start, until] (no end: None)."""
+    end = len(numbers) if until is None else bisect_right(numbers, until)
+    return max(end - bisect_left(numbers, start), 0)
 
 
 def _shift(
