@@ -10,8 +10,10 @@ over after the commit (bot.outbox.Taker): the answer to a command leaves without
 rows are found by delivery passes, which a process runs when told (an in-process poke, PostgreSQL
 NOTIFY, SQLite's data_version: bot.wakeups), when a retry falls due, and every `fallback` seconds.
 Messages to different conversations go out concurrently, each conversation's in order; what was
-sent is recorded in one transaction per burst, in a worker thread: the event loop never waits on
-the database to deliver.
+sent is recorded in one transaction per burst, in a worker thread, and a plain answer handed over
+at commit a moment later (`record_after`; an item's post at once, so that a ✅ on it finds it): the
+event loop never waits on the database to deliver, and the recording does not compete for the
+processor with the platform delivering the answer.
 """
 
 from __future__ import annotations
@@ -117,6 +119,7 @@ class Deliverer:
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     online: asyncio.Event | None = None  # the platform answers (set by the adapter); None: always
     concurrency: int = 16  # messages in flight at once (different conversations)
+    record_after: float = 0.05  # seconds: a plain answer handed over at commit is recorded once the platform has it
     next_due: datetime | None = None  # the earliest later attempt seen by the last pass
     _loop: asyncio.AbstractEventLoop | None = None
     _thread: int | None = None
@@ -162,7 +165,7 @@ class Deliverer:
             loop.call_soon_threadsafe(self._spawn, messages)
 
     def _spawn(self, messages: list[tuple[Outgoing, bool]]) -> None:
-        task = asyncio.ensure_future(self._deliver(messages))
+        task = asyncio.ensure_future(self._deliver(messages, quiet=self.record_after))
         self._tasks.add(task)
         task.add_done_callback(self._finished)
 
@@ -226,8 +229,9 @@ class Deliverer:
 
     # ------------------------------------------------------------------ sending
 
-    async def _deliver(self, messages: list[tuple[Outgoing, bool]]) -> int:
-        """Send, each conversation in order and the conversations side by side; record the outcomes."""
+    async def _deliver(self, messages: list[tuple[Outgoing, bool]], quiet: float = 0.0) -> int:
+        """Send, each conversation in order and the conversations side by side; record the outcomes
+        (`quiet` seconds later: meanwhile the platform delivers them, and later bursts join them)."""
         lanes: dict[tuple[str, ...], list[tuple[Outgoing, bool]]] = {}
         for message, resend in messages:
             lanes.setdefault(conversation(message), []).append((message, resend))
@@ -236,6 +240,8 @@ class Deliverer:
         else:
             outcomes = await asyncio.gather(*(self._lane(key, lane) for key, lane in lanes.items()))
         results = [result for lane in outcomes for result in lane]
+        if quiet > 0 and all(message.item_id is None for message, _outcome in results):
+            await asyncio.sleep(quiet)  # an item's post is recorded at once: a ✅ on it must find it
         await self._record(results)
         for _message, outcome in results:
             if isinstance(outcome, BaseException) and not isinstance(outcome, Exception):

@@ -3,8 +3,9 @@
 * The sync token lives in Relais' database and is saved only *after* a batch's events were
   handled (nio updates its own `next_batch` before callbacks run: Relais does not rely on it
   and registers no callbacks). A crash mid-batch replays the batch; commands are
-  de-duplicated by event id. It is saved once the batch's answers have left: a reply never
-  waits for it.
+  de-duplicated by event id. It is written once the batch's answers have reached the homeserver
+  (50 ms later, the newest position only, while the next sync already waits): a reply never waits
+  for it, nor competes with it for the processor.
 * The very first start has no token: it syncs once, ignores that history and keeps the token.
 * Network errors and homeserver errors are retried with exponential backoff (capped by
   `max_backoff`); `M_LIMIT_EXCEEDED` waits `retry_after_ms`. nio is told never to retry by
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[None]]
 TOKEN = "next_batch"
+SAVE_AFTER = 0.05  # seconds after a batch before its position is written (its answers have left meanwhile)
 DEVICE = "device_id"
 
 
@@ -154,6 +156,7 @@ class SyncLoop:
         e2e: bool = False,
         sleep: Sleep = asyncio.sleep,
         online: asyncio.Event | None = None,
+        save_after: float = SAVE_AFTER,
     ) -> None:
         self.client = client
         self.config = config
@@ -165,14 +168,42 @@ class SyncLoop:
         self.online = online or asyncio.Event()  # set while the homeserver answers
         self.failures = 0
         self.batches = 0
+        self.save_after = save_after  # 0: the position is written before step() returns
+        self._unsaved: str | None = None
+        self._saver: asyncio.Task[None] | None = None
 
     async def run(self, batches: int | None = None) -> None:
         """Sync until cancelled (or `batches` batches were handled, for tests)."""
         token = self.state.get(TOKEN)
         if token is None:
             log.info("first start: the rooms' history is not handled")
-        while batches is None or self.batches < batches:
-            token = await self.step(token)
+        try:
+            while batches is None or self.batches < batches:
+                token = await self.step(token)
+        finally:
+            self.save_now()  # stopping: what was handled is not handled again at the next start
+
+    def remember(self, token: str) -> None:
+        """The batch up to `token` was handled: write the position once its answers have reached the
+        homeserver (`save_after` seconds later), the newest one only, while the next sync already waits."""
+        self._unsaved = token
+        if self.save_after <= 0:
+            self.save_now()
+        elif self._saver is None or self._saver.done():
+            self._saver = asyncio.create_task(self._save_later(), name="matrix-sync-position")
+
+    async def _save_later(self) -> None:
+        await asyncio.sleep(self.save_after)
+        self.save_now()
+
+    def save_now(self) -> None:
+        token, self._unsaved = self._unsaved, None
+        if token is None:
+            return
+        try:
+            self.state.set(TOKEN, token)
+        except Exception:  # the database is away: the next batch's position will be written instead
+            log.exception("could not write the Matrix sync position")
 
     async def step(self, token: str | None) -> str | None:
         """One sync request and its batch. Returns the token to go on from."""
@@ -206,7 +237,7 @@ class SyncLoop:
         # the answers this batch wrote are already on their way (bot.delivery takes them at commit):
         # let them leave first, then remember the position (a crash before it replays the batch)
         await asyncio.sleep(0)
-        self.state.set(TOKEN, response.next_batch)
+        self.remember(response.next_batch)
         self.failures = 0
         self.batches += 1
         return response.next_batch

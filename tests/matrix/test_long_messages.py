@@ -23,6 +23,7 @@ from bot.outbox import enqueue_post
 from bot.reply import Post
 from bot.services.membership import find_by_identity, mapped_circle
 from bot.services.updates import post_item
+from tests.support.waiting import eventually
 
 from .kit import ask_until, bot_config, create_room, from_bot, joined, partner, start_bot
 from .synapse import MatrixUser, SynapseServer
@@ -113,9 +114,7 @@ async def test_long_items_arrive_whole_in_order_and_count_on_their_first_part(
             check_sizes(parts)
             words, expected = joined_text(parts), text.split()
             start = words.index(expected[0])
-            assert (
-                words[:start] == ["📢", "#2", "Annonce", "d’Alice"] and words[start:][: len(expected)] == expected
-            )
+            assert words[:start] == ["📢", "#2", "Annonce", "d’Alice"] and words[start:][: len(expected)] == expected
             assert "✅" in body(parts[-1]).splitlines()[-1]  # the footer closes the last part
             assert [p["content"]["msgtype"] for p in parts] == ["m.text"] + ["m.notice"] * (len(parts) - 1)
             assert [bob.seen.index(p) for p in parts] == sorted(bob.seen.index(p) for p in parts)
@@ -162,6 +161,12 @@ async def test_an_18000_character_post_in_parts_is_not_doubled_by_a_resend(
             assert len(parts) >= 3
             check_sizes(parts)
             assert joined_text(parts) == f"📢 Annonce longue {text} Fin.".split()
+
+            def recorded() -> bool:  # recorded once the send came back (off the event loop): wait for it
+                with bot.app.store.unit_of_work() as session:
+                    return session.get_one(OutboxMessage, outbox_id).status == "sent"
+
+            await eventually(recorded, what="the post to be recorded as sent")
             with bot.app.store.unit_of_work() as session:
                 sent = session.get(OutboxMessage, outbox_id)
                 assert sent is not None and sent.status == "sent" and sent.message_id == parts[0]["event_id"]

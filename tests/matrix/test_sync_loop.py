@@ -28,6 +28,7 @@ from bot.config import CircleConfig
 from bot.dispatch import Dispatcher
 from bot.models import Circle, CircleMember, Commitment, Member, OutboxMessage, ProcessedEvent
 from commands import build_router
+from tests.support.waiting import eventually
 
 DATA = Path(__file__).parent / "data"
 IDS = json.loads((DATA / "ids.json").read_text())
@@ -136,7 +137,8 @@ class Harness:
         def online() -> None:
             self.online_calls += 1
 
-        self.loop = SyncLoop(client, self.matrix, self.state, self.handler, online, sleep=sleep)  # type: ignore[arg-type]
+        # save_after=0: the position is written before step() returns (the deferred writing has its own test)
+        self.loop = SyncLoop(client, self.matrix, self.state, self.handler, online, sleep=sleep, save_after=0)  # type: ignore[arg-type]
 
     def wake(self) -> None:
         self.woken += 1
@@ -315,3 +317,18 @@ async def test_linking_a_room_reads_its_members_at_once(store, clock, config):
     with store.unit_of_work() as session:
         answer = session.scalar(select(OutboxMessage.text).where(OutboxMessage.channel == f"matrix:{GROUP}"))
     assert answer is not None and "GT Mobilité" in answer
+
+
+async def test_the_position_is_written_once_the_answers_left_the_newest_only(store, clock, config):
+    client = FakeClient(batch("s1"), batch("s2", command("!engage Une tâche", "$a")), batch("s3"))
+    harness = Harness(store, clock, config, client)
+    await harness.loop.run(batches=1)
+    assert harness.state.get(TOKEN) == "s1"  # run() writes what it handled when it returns (a stop, too)
+    written: list[str] = []
+    original = harness.state.set
+    harness.state.set = lambda name, value: (written.append(value), original(name, value))[1]  # type: ignore[method-assign]
+    harness.loop.save_after = 0.01
+    assert await harness.loop.step("s1") == "s2" and await harness.loop.step("s2") == "s3"
+    assert written == [] and harness.count(OutboxMessage) == 1  # the answer is written; the position waits
+    await eventually(lambda: written == ["s3"], what="the newest position to be written")
+    assert harness.state.get(TOKEN) == "s3"
