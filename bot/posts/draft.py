@@ -60,10 +60,11 @@ def bullets(loc: Localiser, shown: list[Any], total: int, limit: int) -> list[st
 
 @dataclass(frozen=True)
 class RoundLocaliser(FixedLocaliser):
-    """The Localiser of a round of posts: each date is written once per language, not once per post
-    (a round of digests writes the same few days thousands of times)."""
+    """The Localiser of a round of posts: each date and each sentence is written once per language,
+    not once per post (a round of digests writes "due Friday 4 December" thousands of times)."""
 
     dates: dict[tuple[str, datetime, bool], str] = field(default_factory=dict, compare=False, repr=False)
+    texts: dict[tuple[Any, ...], str] = field(default_factory=dict, compare=False, repr=False)
 
     @staticmethod
     def of_round(loc: Localiser) -> RoundLocaliser:
@@ -76,5 +77,15 @@ class RoundLocaliser(FixedLocaliser):
             text = self.dates[key] = super().when(moment, has_time)
         return text
 
+    def t(self, message: str, **values: object) -> str:
+        key = (self.language, message, *sorted(values.items()))
+        try:
+            text = self.texts.get(key)
+        except TypeError:  # a value that cannot be a key: written every time
+            return super().t(message, **values)
+        if text is None:
+            text = self.texts[key] = super().t(message, **values)
+        return text
+
     def for_member(self, member: Member) -> Localiser:
-        return RoundLocaliser(member.language or self.language, self.tz, self.now, self.dates)
+        return RoundLocaliser(member.language or self.language, self.tz, self.now, self.dates, self.texts)
