@@ -163,6 +163,7 @@ def report(result: dict[str, Any], lines: list[str], db: str) -> str:
     times, cpu, commands = result["times"], result["cpu"], result["commands"]
     relais_median, echo_median = median(times["relais"]), median(times["echo"])
     ratio = relais_median / echo_median
+    paired = median([mine / floor for mine, floor in zip(times["relais"], times["echo"], strict=True)])
     rows = [
         f"Matrix command round trip, {commands} commands ({', '.join(lines)}), database {db}",
         "| what | Relais | echo bot (floor) | ratio | target |",
@@ -172,6 +173,7 @@ def report(result: dict[str, Any], lines: list[str], db: str) -> str:
         f"| round trip, p95 | {percentile(times['relais'], 0.95) * 1000:.1f} ms "
         f"| {percentile(times['echo'], 0.95) * 1000:.1f} ms "
         f"| {percentile(times['relais'], 0.95) / percentile(times['echo'], 0.95):.2f}× | |",
+        f"| each command next to the echo's that follows it, median ratio | | | {paired:.2f}× | |",
         f"| CPU per command | {cpu['relais'] / commands * 1000:.1f} ms | {cpu['echo'] / commands * 1000:.1f} ms | | |",
     ]
     return "\n".join(rows)
