@@ -413,7 +413,15 @@ def generate(url: str, shape: Shape = FULL, seed: int = 7) -> dict[str, int]:
         if sink.sqlite
         else sink.scalar(f"SELECT count(*) FROM commitments WHERE status = 'open' AND due_at < '{NOW.isoformat()}'")
     )
-    sink.execute("ANALYZE")
+    if sink.sqlite:
+        sink.execute("ANALYZE")
+    else:  # this schema's tables only: a database-wide ANALYZE waits on every other session's locks
+        sink.commit()
+        tables = sink.db.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+        ).fetchall()
+        for (table,) in tables:
+            sink.execute(f'ANALYZE "{table}"')
     sink.close()
     with engine.begin() as connection:  # rows written directly: the unread counts are counted once here
         recount_all_unread(connection)
