@@ -417,9 +417,7 @@ def generate(url: str, shape: Shape = FULL, seed: int = 7) -> dict[str, int]:
         sink.execute("ANALYZE")
     else:  # this schema's tables only: a database-wide ANALYZE waits on every other session's locks
         sink.commit()
-        tables = sink.db.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
-        ).fetchall()
+        tables = sink.db.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()").fetchall()
         for (table,) in tables:
             sink.execute(f'ANALYZE "{table}"')
     sink.close()
