@@ -9,19 +9,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from pathlib import Path
 
 from nio import RoomGetEventResponse
 
 from adapters.matrix.client import SyncLoop, connect, e2e_available, make_client
 from adapters.matrix.config import MatrixConfig, matrix_config
-from adapters.matrix.errors import FatalError
+from adapters.matrix.errors import NETWORK_ERRORS, FatalError, describe
 from adapters.matrix.handler import BatchHandler
 from adapters.matrix.inbound import Addressing
+from adapters.matrix.keyfile import default_key_file
 from adapters.matrix.members import RoomMembers
 from adapters.matrix.reads import ReadSignals
 from adapters.matrix.rooms import Rooms
 from adapters.matrix.sender import MatrixSender
 from adapters.matrix.state import MatrixState
+from adapters.matrix.trust import CrossSigning, TrustError
 from bot.app import App, RunHooks
 from bot.delivery import release_leases
 
@@ -54,6 +57,8 @@ class MatrixAdapter:
     async def _run(self) -> None:
         try:
             display_name = await connect(self.client, self.config, self.state, self.e2e)
+            if self.e2e and self.config.cross_signing:
+                await self.cross_sign()
             self.rooms.reapply_upgrades()
             if released := release_leases(self.app.store, self.platform, self.app.clock.now()):
                 # safe on Matrix even if another process still holds them: same transaction id, same event
@@ -86,6 +91,22 @@ class MatrixAdapter:
         except Exception as error:  # a bug: say it loudly rather than sit there deaf
             log.exception("the Matrix adapter stopped")
             self.hooks.fatal(f"matrix: {error!r}")
+
+    async def cross_sign(self) -> bool:
+        """Relais' device signed by its own cross-signing identity (adapters.matrix.trust)."""
+        assert self.config.store_path is not None
+        configured = self.config.cross_signing_file
+        key_file = Path(configured).expanduser() if configured else default_key_file(self.config.store_path)
+        trust = CrossSigning(self.client, key_file, self.config.password, self.config.recovery_key)
+        try:
+            return await trust.ensure()
+        except (TrustError, ValueError, *NETWORK_ERRORS) as error:
+            log.error(
+                "cross-signing: %s. Relais goes on, but clients that share room keys only with devices signed "
+                "by their owner (Element, Tchap) will not show it their messages",
+                describe(error) if isinstance(error, NETWORK_ERRORS) else error,
+            )
+            return False
 
     def _went_online(self) -> None:
         self.hooks.outbox_written()  # what was queued while the homeserver was away leaves now

@@ -22,6 +22,9 @@ class MatrixConfig:
     device_id: str | None = None
     device_name: str = "Relais"
     store_path: str | None = None  # end-to-end encryption keys (needs the [e2e] extra)
+    cross_signing: bool = True  # with encryption: Relais' device signed by its own identity
+    cross_signing_file: str | None = None  # its private keys (0600); default: beside store_path
+    recovery_key: str | None = None  # opens the keys kept in secret storage (RELAIS_MATRIX_RECOVERY_KEY)
     allowed_homeservers: tuple[str, ...] = ()  # anyone on these may invite Relais ("*": anyone at all)
     allowed_users: tuple[str, ...] = ()  # these people may invite Relais, even in no circle
     ignored_users: tuple[str, ...] = ()  # bridges, other bots: never members, their events ignored
@@ -80,6 +83,9 @@ def matrix_config(config: Config) -> MatrixConfig:
         device_id=str(section.get("device_id") or "").strip() or None,
         device_name=str(section.get("device_name") or "Relais"),
         store_path=str(section.get("store_path") or "").strip() or None,
+        cross_signing=section.flag("cross_signing", True),
+        cross_signing_file=str(section.get("cross_signing_file") or "").strip() or None,
+        recovery_key=str(section.get("recovery_key") or "").strip() or None,
         allowed_homeservers=section.words("allowed_homeservers"),
         allowed_users=section.words("allowed_users"),
         ignored_users=section.words("ignored_users"),
