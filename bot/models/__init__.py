@@ -13,6 +13,7 @@ from bot.models.community import (
 )
 from bot.models.delivery import MessageRef, ProcessedEvent
 from bot.models.items import Commitment, CommitmentChange, Item, Update
+from bot.models.links import LinkAttempt, LinkCode, MemberLink
 from bot.models.outbox import OutboxMessage, PlatformState
 from bot.models.reads import Acknowledgement, SeenItem, SeenMark
 from bot.models.schedules import AgendaTopic, Meeting, MemberPreference, Occurrence, Schedule
@@ -32,6 +33,9 @@ __all__ = [
     "Organisation",
     "MessageRef",
     "ProcessedEvent",
+    "LinkAttempt",
+    "LinkCode",
+    "MemberLink",
     "Commitment",
     "CommitmentChange",
     "Item",

@@ -67,6 +67,8 @@ class Member(Base):
     language: Mapped[str | None] = mapped_column(String(2))
     muted: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[timestamp]
+    # the platform the member last typed a command on (slack, matrix): where a nudge reaches them
+    last_platform: Mapped[str | None] = mapped_column(String(20))
 
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")
 

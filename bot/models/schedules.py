@@ -122,6 +122,8 @@ class MemberPreference(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), primary_key=True)
     digest: Mapped[bool] = mapped_column(Boolean, default=False)
     nudges: Mapped[bool] = mapped_column(Boolean, default=True)
+    # the platform personal messages go to (slack, matrix); None: the one they last used
+    via: Mapped[str | None] = mapped_column(String(20))
     updated_at: Mapped[timestamp]
 
 
