@@ -25,6 +25,7 @@ from adapters.matrix.rooms import Rooms
 from adapters.matrix.sender import MatrixSender
 from adapters.matrix.state import MatrixState
 from adapters.matrix.trust import CrossSigning, TrustError
+from adapters.matrix.undecryptable import Undecryptable
 from bot.app import App, RunHooks
 from bot.delivery import release_leases
 
@@ -78,6 +79,9 @@ class MatrixAdapter:
                 self.reads,
                 addressing,
                 self.hooks.outbox_written,
+                Undecryptable(self.app.dispatcher, self.rooms, self.state, self.hooks.outbox_written)
+                if self.e2e
+                else None,
             )
             self.loop = SyncLoop(
                 self.client, self.config, self.state, handler, self._went_online, self.e2e, online=self.online

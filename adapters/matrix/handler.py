@@ -32,6 +32,7 @@ from adapters.matrix.inbound import (
 from adapters.matrix.members import RoomMembers
 from adapters.matrix.reads import ReadSignals
 from adapters.matrix.rooms import Rooms
+from adapters.matrix.undecryptable import Undecryptable
 from bot.dispatch import Dispatcher
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ class BatchHandler:
         reads: ReadSignals,
         addressing: Addressing,
         outbox_written: Callable[[], None],
+        undecryptable: Undecryptable | None = None,
     ) -> None:
         self.client = client
         self.dispatcher = dispatcher
@@ -58,9 +60,12 @@ class BatchHandler:
         self.reads = reads
         self.addressing = addressing
         self.outbox_written = outbox_written
+        self.undecryptable = undecryptable
 
     async def process(self, response: SyncResponse, since: str | None) -> None:
         """Handle a batch. `since` None is the first start: room history is not handled."""
+        if self.undecryptable is not None:
+            self.undecryptable.on_to_device(response.to_device_events)
         # rooms linked to a circle first: their members (read next) may invite Relais elsewhere
         invites = [(self.rooms.is_mapped(room_id), room_id, info) for room_id, info in response.rooms.invite.items()]
         for mapped, room_id, info in invites:
@@ -164,13 +169,8 @@ class BatchHandler:
             if replacement:
                 await self.rooms.on_tombstone(room_id, replacement)
         elif kind == "m.room.encrypted":  # still encrypted: nio could not (or may not) decrypt it
-            if not self.rooms.warn_encrypted(room_id) and self.rooms.e2e:
-                log.warning(
-                    "could not decrypt %s from %s in %s (keys not shared with Relais' device?)",
-                    event.get("event_id"),
-                    event.get("sender"),
-                    room_id,
-                )
+            if not self.rooms.warn_encrypted(room_id) and self.undecryptable is not None:
+                self.undecryptable.on_event(room_id, event)
         elif kind == "m.room.redaction":
             redacted = redacted_event(event)
             if redacted:

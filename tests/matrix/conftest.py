@@ -133,3 +133,20 @@ def bot_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def element_client_folder(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Element-grade client (tests/matrix/js), installed once with `npm ci` into pytest's cache.
+
+    Skipped without Node.js and npm, failed instead with RELAIS_REQUIRE_SERVERS=1 (CI)."""
+    from .jsclient import install, missing_tools
+
+    why = missing_tools()
+    if why:
+        if _require_servers():
+            pytest.fail("RELAIS_REQUIRE_SERVERS=1 but " + why, pytrace=False)
+        pytest.skip(why)
+    cache = getattr(request.config, "cache", None)
+    folder = Path(cache.mkdir("relais-element-client")) if cache is not None else tmp_path_factory.mktemp("js")
+    return install(folder)
