@@ -215,6 +215,8 @@ class SyncLoop:
                 timeout=1 if quick else int(self.config.sync_timeout * 1000),
                 sync_filter=sync_filter(self.config.timeline_limit if token else 1),
                 since=token,
+                # a new crypto store knows no room: learn which are encrypted before sending to any
+                full_state=self.e2e and self.batches == 0 and token is not None,
             )
         except NETWORK_ERRORS as error:
             await self.failed(f"homeserver unreachable ({describe(error)})")

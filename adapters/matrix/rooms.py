@@ -33,6 +33,7 @@ CANNOT_READ = N_(
     "your commands. Use an unencrypted room for Relais, or ask the administrator to enable encryption "
     "support (the e2e extra)."
 )
+ENCRYPTION = {"type": "m.room.encryption", "state_key": "", "content": {"algorithm": "m.megolm.v1.aes-sha2"}}
 
 
 def invite_source(event: Any) -> dict[str, Any]:
@@ -176,11 +177,25 @@ class Rooms:
         room_id = self.state.get(f"dm:{user}")
         if room_id and self._still_there(room_id, user):
             return room_id
-        response = await self.client.room_create(is_direct=True, invite=[user], preset=RoomPreset.trusted_private_chat)
+        encrypted = [ENCRYPTION] if self.e2e else []  # as Element and Tchap open direct chats
+        response = await self.client.room_create(
+            is_direct=True, invite=[user], preset=RoomPreset.trusted_private_chat, initial_state=encrypted
+        )
         if not isinstance(response, RoomCreateResponse):
             raise delivery_failure(response, f"creating a direct chat with {user}")
         self.remember_direct(user, response.room_id)
         return response.room_id
+
+    def not_joined_yet(self, room_id: str, member_id: int) -> str | None:
+        """In an encrypted direct chat, the member who has not joined yet (None once they have):
+        the room key goes to joined devices, so Relais writes there once they are in."""
+        if not self.e2e:
+            return None
+        room, user = self.client.rooms.get(room_id), self.matrix_user(member_id)
+        if room is not None and not room.encrypted:
+            return None
+        joined = room is not None and user in room.users and user not in room.invited_users
+        return None if joined else user
 
     def _still_there(self, room_id: str, user: str) -> bool:
         room = self.client.rooms.get(room_id)

@@ -44,6 +44,8 @@ class MatrixSender:
             room_id = room_of(message.channel)
         elif message.member_id is not None:
             room_id = await self.rooms.direct_room(message.member_id)
+            if waiting := self.rooms.not_joined_yet(room_id, message.member_id):
+                raise TemporaryFailure(f"waiting for {waiting} to join the encrypted direct chat {room_id}")
         else:
             raise PermanentFailure("an outgoing message with neither channel nor member")
         contents = message_contents(message.text, notify=message.notify, thread=message.thread)

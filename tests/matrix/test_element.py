@@ -12,8 +12,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from adapters.matrix.client import e2e_available
+from bot.models import Member
+from bot.outbox import enqueue_post
+from bot.reply import Post
 
 from .jsclient import ElementClient
 from .kit import bot_config, sqlite_url, start_bot
@@ -96,3 +100,73 @@ async def test_a_relais_not_cross_signed_says_it_cannot_read_and_why(
         texts = [text for (text,) in db.execute("SELECT text FROM outbox")]
     assert sum("I could not decrypt your message" in text for text in texts) == 1, texts
     assert any("shares keys only with devices signed by their owner" in text for text in texts)
+
+
+async def test_encrypted_direct_chats_and_a_fresh_device_after_restart(
+    synapse_server: SynapseServer, matrix_user: Callable[..., MatrixUser], tmp_path: Path, element_client_folder: Path
+) -> None:
+    """Relais opens an encrypted direct chat for a post; a member's direct chat with it works too; and
+    Relais started again on a new device (new login, new crypto store) is trusted with nobody's help."""
+    hs, bot_u, alice_u = synapse_server, matrix_user("relais"), matrix_user("alice")
+    async with ElementClient(element_client_folder, hs, alice_u, tmp_path / "alice.log") as alice:
+        room = (await alice.call("create_room", name="COPIL", invite=[bot_u.user_id]))["room_id"]
+        circles = {"COPIL": [f"matrix:{room}"]}
+        config = bot_config(hs, bot_u, sqlite_url(tmp_path), circles, language="en", store_path=str(tmp_path / "c1"))
+        bot = await start_bot(config)
+        try:
+            await alice.call("wait_joined", room_id=room, user_id=bot_u.user_id)
+            sent = await alice.call("send", room_id=room, body="!engage Ouvrir le tiers-lieu")
+            await alice.call("wait_message", room_id=room, sender=bot_u.user_id, contains="#1", after=sent["event_id"])
+            with bot.app.store.unit_of_work() as session:  # a post for Alice alone, as a nudge or digest is
+                member = session.scalar(select(Member).where(Member.display_name.is_not(None)))
+                member = member or session.scalar(select(Member))
+                assert member is not None
+                enqueue_post(
+                    session,
+                    Post("Your weekly digest: 1 commitment.", target="direct", member_id=member.id),
+                    bot.app.clock.now(),
+                )
+            bot.runner.wake()
+            digest = await alice.call("wait_message", room_id=None, sender=bot_u.user_id, contains="weekly digest")
+            assert digest["failure"] is None and digest["encrypted"], digest
+            dm = digest["room_id"]
+            assert (await alice.call("wait_room", room_id=dm))["encrypted"]
+            sent = await alice.call("send", room_id=dm, body="actions")  # a bare command, in the direct chat
+            answer = await alice.call(
+                "wait_message",
+                room_id=dm,
+                sender=bot_u.user_id,
+                contains="Ouvrir le tiers-lieu",
+                after=sent["event_id"],
+            )
+            assert answer["failure"] is None and answer["encrypted"], answer
+        finally:
+            assert await bot.close() == 0
+
+        _, token, device = await asyncio.to_thread(hs.login, bot_u.localpart, bot_u.password)
+        fresh = bot_config(
+            hs,
+            bot_u,
+            sqlite_url(tmp_path),
+            circles,
+            language="en",
+            store_path=str(tmp_path / "c2"),
+            access_token=token,
+            device_id=device,
+            cross_signing_file=str(tmp_path / "c1.cross-signing.json"),
+        )
+        bot = await start_bot(fresh)
+        try:
+            status = await alice.call("device_status", user_id=bot_u.user_id, device_id=device)
+            assert status["signed_by_owner"], status
+            sent = await alice.call("send", room_id=room, body="!actions")
+            answer = await alice.call(
+                "wait_message",
+                room_id=room,
+                sender=bot_u.user_id,
+                contains="Ouvrir le tiers-lieu",
+                after=sent["event_id"],
+            )
+            assert answer["failure"] is None and answer["encrypted"], answer
+        finally:
+            assert await bot.close() == 0

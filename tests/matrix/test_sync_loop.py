@@ -84,7 +84,7 @@ class FakeClient:
         joined = {user: {"display_name": name} for user, name in self.members[room_id].items()}
         return JoinedMembersResponse.from_dict({"joined": joined}, room_id)
 
-    async def sync(self, timeout: int, sync_filter: dict[str, Any], since: str | None) -> Any:
+    async def sync(self, timeout: int, sync_filter: dict[str, Any], since: str | None, full_state: bool = False) -> Any:
         self.syncs.append(since)
         step = self.script.pop(0)
         if isinstance(step, BaseException):

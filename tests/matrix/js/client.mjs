@@ -115,7 +115,8 @@ const ops = {
   },
   async wait_room({ room_id, timeout = 20000 }) {
     await until(() => client.getRoom(room_id)?.getMyMembership() === "join", timeout);
-    return { encrypted: client.getRoom(room_id).hasEncryptionStateEvent() };
+    const room = client.getRoom(room_id);
+    return { encrypted: room.hasEncryptionStateEvent(), direct: room.getDMInviter() !== undefined };
   },
   async send({ room_id, body, content = {} }) {
     const sent = await client.sendMessage(room_id, { msgtype: "m.text", body, ...content });
@@ -132,7 +133,7 @@ const ops = {
           seenAfter = event.getId() === after;
           continue;
         }
-        if (room !== room_id || event.getSender() !== sender || event.isBeingDecrypted()) continue;
+        if ((room_id && room !== room_id) || event.getSender() !== sender || event.isBeingDecrypted()) continue;
         if (event.isDecryptionFailure()) {
           undecryptable = summary(room, event);
           if (undecryptable.failure === "UNSIGNED_SENDER_DEVICE") return undecryptable; // no key will change that
