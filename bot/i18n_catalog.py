@@ -25,6 +25,9 @@ KEYWORDS = {
     "ConfigError": None,
 }
 
+# the web dashboard's templates write their words with t("…") and tn("…", "…", n)
+METHODS = [("**.py", "python"), ("**/templates/**.html", "jinja2.ext:babel_extract")]
+
 
 def extract_messages() -> set[str | tuple[str, str]]:
     found: set[str | tuple[str, str]] = set()
@@ -33,7 +36,7 @@ def extract_messages() -> set[str | tuple[str, str]]:
         if not path.exists():
             continue
         for _file, _line, message, _comments, _context in extract_from_dir(
-            str(path), method_map=[("**.py", "python")], keywords=KEYWORDS
+            str(path), method_map=METHODS, keywords=KEYWORDS
         ):
             if isinstance(message, tuple):
                 parts = tuple(part for part in message if part)

@@ -10,6 +10,7 @@ def build_router() -> Router:
         actions,
         circles,
         commitments,
+        dashboard,
         digest,
         general,
         meetings,
@@ -21,7 +22,20 @@ def build_router() -> Router:
     )
 
     router = Router()
-    for module in (commitments, updates, reads, actions, meetings, digest, nudges, schedule, members, circles, general):
+    for module in (
+        commitments,
+        updates,
+        reads,
+        actions,
+        meetings,
+        digest,
+        nudges,
+        schedule,
+        members,
+        circles,
+        dashboard,
+        general,
+    ):
         router.include(module.router)
     general.attach_help(router)
     return router

@@ -31,6 +31,7 @@ from relais.cli_support import (
     config_for,
     fail,
 )
+from relais.web import web_command
 
 
 @click.group(
@@ -187,6 +188,7 @@ def export_actions(ctx: click.Context, fmt: str, output: Path | None, db: str | 
 main.add_command(digest)
 main.add_command(agenda)
 main.add_command(config_group)
+main.add_command(web_command)
 export.add_command(export_meetings, "meetings")
 
 

@@ -31,6 +31,7 @@ from bot.outbox import NOTIFY_CHANNEL as OUTBOX_CHANNEL
 from bot.services.directory import NOTIFY_CHANNEL as DIRECTORY_CHANNEL
 from bot.services.directory import directory_of
 from bot.wakeups import Wakeups
+from relais.web import web_server
 from schedules.scheduler import SchedulerService
 
 log = logging.getLogger(__name__)
@@ -125,10 +126,13 @@ class Runner:
         ]
         tasks.append(asyncio.create_task(self.wakeups().run(), name="wakeups"))
         started: list[Adapter] = []
+        web = web_server(self.app)  # the dashboard, when [web] is configured
         try:
             for adapter in self.adapters:
                 await adapter.start()
                 started.append(adapter)
+            if web is not None:
+                await web.start()
             if scheduler is not None:
                 await scheduler.start()
             settle_memory()
@@ -141,6 +145,8 @@ class Runner:
             log.info("relais: stopping")
             if scheduler is not None:
                 await _bounded(scheduler.stop(), "scheduler")
+            if web is not None:
+                await _bounded(web.stop(), "web")
             for adapter in reversed(started):
                 await _bounded(adapter.stop(), adapter.platform)
             for task in tasks:

@@ -88,6 +88,7 @@ SECTIONS: dict[str, frozenset[str]] = {
             "db_threads",
         }
     ),
+    "web": frozenset({"enabled", "host", "port", "public_url", "session_hours"}),
     "log": frozenset({"level"}),
 }
 # keys holding a table of free names (circle names, Slack channel ids); not settable from the environment

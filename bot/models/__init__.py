@@ -19,6 +19,7 @@ from bot.models.reads import Acknowledgement, SeenItem, SeenMark
 from bot.models.schedules import AgendaTopic, Meeting, MemberPreference, Occurrence, Schedule
 from bot.models.unread import recount as recount_unread
 from bot.models.unread import recount_all as recount_all_unread
+from bot.models.web import WebLink, WebSession
 
 __all__ = [
     "Base",
@@ -50,6 +51,8 @@ __all__ = [
     "MemberPreference",
     "Occurrence",
     "Schedule",
+    "WebLink",
+    "WebSession",
     "recount_unread",
     "recount_all_unread",
 ]
