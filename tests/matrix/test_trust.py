@@ -144,3 +144,21 @@ async def test_no_password_when_the_homeserver_asks_is_said_and_relais_goes_on(
     bot = await start_bot(config)  # online all the same
     assert await bot.close() == 0
     assert "set RELAIS_MATRIX_PASSWORD" in caplog.text
+
+
+def test_recovery_key_and_key_file_come_from_the_environment(tmp_path: Path) -> None:
+    from adapters.matrix.config import matrix_config
+    from adapters.matrix.keyfile import default_key_file
+    from bot.config import load_config
+
+    file = tmp_path / "relais.toml"
+    file.write_text(
+        '[matrix]\nhomeserver = "https://hs.example"\nuser_id = "@relais:hs.example"\nstore_path = "/srv/crypto"\n',
+        encoding="utf-8",
+    )
+    environ = {"RELAIS_MATRIX_ACCESS_TOKEN": "syt", "RELAIS_MATRIX_RECOVERY_KEY": "EsTa grA3"}
+    config = load_config(file, environ=environ)
+    matrix = matrix_config(config)
+    assert matrix.recovery_key == "EsTa grA3" and matrix.cross_signing and not config.notes
+    assert default_key_file("/srv/crypto") == Path("/srv/crypto.cross-signing.json")
+    assert not matrix_config(load_config(file, environ={**environ, "RELAIS_MATRIX_CROSS_SIGNING": "no"})).cross_signing
