@@ -1,9 +1,55 @@
-"""The information level, items, meetings and the intermediate review."""
+"""The information level, items and meetings, and the intermediate review."""
 
 from __future__ import annotations
 
+import csv
+import io
+
 from aiohttp import web
+
+from adapters.web import charts
+from adapters.web.pages import download, read, whole
+from adapters.web.render import page
+from bot.services.dashboard.information import LevelPage, level_page
 
 
 def add_routes(router: web.UrlDispatcher) -> None:
-    return None
+    router.add_get("/level", level_view)
+    router.add_get("/level.csv", level_export)
+    from adapters.web import pages_review
+
+    pages_review.add_routes(router)
+
+
+def facilitators_only(request: web.Request) -> web.Response:
+    return page(request, "refused.html", status=403, reason="facilitators")
+
+
+async def level_view(request: web.Request) -> web.StreamResponse:
+    """The heat map of confirmed reading, per organisation and member, week by week; the trend; the least read."""
+    problems: list[str] = []
+    found = await read(request, level_page, whole(request, "circle", problems))
+    if found is None:
+        return facilitators_only(request)
+    trend = charts.share_line([(week, c.share, c.label) for week, c in zip(found.weeks, found.trend, strict=True)])
+    return page(request, "level.html", found=found, problems=problems, heat=charts.heat, trend=trend)
+
+
+def level_csv(found: LevelPage) -> str:
+    """The heat map as a table: kind, name, then acknowledged/total per week and for the last 4 weeks."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(["kind", "name", *found.weeks, "last_4_weeks"])
+    for kind, rows in (("organisation", found.organisations), ("member", found.members)):
+        for row in rows:
+            cells = [f"{c.acknowledged}/{c.total}" for c in (*row.weeks, row.recent)]
+            name = "'" + row.name if row.name[:1] in "=+-@\t\r" else row.name
+            writer.writerow([kind, name, *cells])
+    return "\ufeff" + buffer.getvalue()
+
+
+async def level_export(request: web.Request) -> web.StreamResponse:
+    found = await read(request, level_page, whole(request, "circle", []))
+    if found is None:
+        return facilitators_only(request)
+    return download(level_csv(found), "text/csv", "information-level.csv")

@@ -179,10 +179,18 @@ def _confirmations(
 
 
 def level_report(
-    session: Session, community_id: int, since: datetime, circle_id: int | None = None, lowest: int = 5
+    session: Session,
+    community_id: int,
+    since: datetime,
+    circle_id: int | None = None,
+    lowest: int = 5,
+    until: datetime | None = None,
 ) -> LevelReport:
-    """Per member, per organisation and per item: acknowledged / to read, for items since `since`."""
+    """Per member, per organisation and per item: acknowledged / to read, for items since `since`
+    (and before `until`: one week of the dashboard's heat map)."""
     conditions = [Item.community_id == community_id, Item.must_read.is_(True), Item.created_at >= since]
+    if until is not None:
+        conditions.append(Item.created_at < until)
     if circle_id is not None:
         conditions.append(Item.circle_id == circle_id)
     tally = _tally(session, conditions)
