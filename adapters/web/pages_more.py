@@ -11,11 +11,16 @@ from adapters.web import charts
 from adapters.web.pages import download, read, whole
 from adapters.web.render import page
 from bot.services.dashboard.information import LevelPage, level_page
+from bot.services.dashboard.items import calendar, item_page, items_page, meetings_page
 
 
 def add_routes(router: web.UrlDispatcher) -> None:
     router.add_get("/level", level_view)
     router.add_get("/level.csv", level_export)
+    router.add_get("/items", items_view)
+    router.add_get(r"/items/{number:\d{1,9}}", item_view)
+    router.add_get("/meetings", meetings_view)
+    router.add_get("/meetings.ics", meetings_export)
     from adapters.web import pages_review
 
     pages_review.add_routes(router)
@@ -53,3 +58,29 @@ async def level_export(request: web.Request) -> web.StreamResponse:
     if found is None:
         return facilitators_only(request)
     return download(level_csv(found), "text/csv", "information-level.csv")
+
+
+async def items_view(request: web.Request) -> web.StreamResponse:
+    """The items to read of the last 4 weeks in the viewer's circles, with how many confirmed each."""
+    found = await read(request, items_page)
+    return page(request, "items.html", found=found, heat=charts.heat)
+
+
+async def item_view(request: web.Request) -> web.StreamResponse:
+    """One item in full and who read it (as /who-read #N)."""
+    found = await read(request, item_page, int(request.match_info["number"]))
+    if found is None:
+        return page(request, "refused.html", status=404, reason="missing")
+    return page(request, "item.html", found=found)
+
+
+async def meetings_view(request: web.Request) -> web.StreamResponse:
+    """The meetings to come and those held, with agendas and decisions; the .ics link."""
+    coming, held = await read(request, meetings_page)
+    return page(request, "meetings.html", coming=coming, held=held)
+
+
+async def meetings_export(request: web.Request) -> web.StreamResponse:
+    body = await read(request, calendar)
+    response = download(body, "text/calendar", "meetings.ics")
+    return response
