@@ -144,7 +144,7 @@ def test_unknown_sections_and_keys_are_warned_about_with_the_closest_name(tmp_pa
         "warning: unknown key chanels in [[circles]] “COPIL” is ignored; did you mean channels?",
         "warning: unknown key homeserveur in [matrix] is ignored; did you mean homeserver?",
         "warning: unknown section [weather] is ignored; known sections: community, database, schedules, matrix, "
-        "slack, log, circles",
+        "slack, web, log, circles",
     ]
     assert "You are x" in result.stdout  # the rest works
     check = invoke(["--config", config, "config", "check"])
