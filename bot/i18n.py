@@ -18,8 +18,6 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from babel.messages.pofile import read_po
-
 LOCALE_DIR = Path(__file__).parent / "locale"
 SUPPORTED = ("fr", "en")
 
@@ -29,6 +27,8 @@ NBSP = "\u00a0"
 
 @cache
 def _catalog(language: str) -> dict[str | tuple[str, str], str | tuple[str, ...]]:
+    from babel.messages.pofile import read_po  # with babel.dates, pytz, difflib, email: only to read them
+
     messages: dict[str | tuple[str, str], str | tuple[str, ...]] = {}
     folder = LOCALE_DIR / language / "LC_MESSAGES"
     for po_file in sorted(folder.glob("*.po")):

@@ -6,16 +6,15 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from babel.dates import format_date, format_datetime
-from dateparser.date import DateDataParser
 
 from bot.dates.repairs import CONFLICTING, REJECTED, Hit, extract_clock, parse_rules
 from bot.dates.vocab import VOCAB, clean, lang_of, strip_accents
 from bot.dates.words import MONTHS_ABBR, MONTHS_FULL, WEEKDAYS_FULL
 
 log = logging.getLogger(__name__)
+DateDataParser: Any = None  # see _date_data_parser
 
 MAX_PHRASE = 200  # longer text is not a date phrase: refuse it at once
 FALLBACK_MAX_DAYS = 3 * 366  # dateparser's answers further from now need the year typed
@@ -180,6 +179,15 @@ def _when(hit: Hit, now: datetime) -> When:
     return When(at=at, has_time=hit.clock is not None)
 
 
+def _date_data_parser() -> Any:
+    """dateparser's DateDataParser, imported the first time a phrase needs it: with regex and its
+    language data it is about 4 MB that an idle `relais run` does not hold."""
+    global DateDataParser
+    if DateDataParser is None:
+        from dateparser.date import DateDataParser
+    return DateDataParser
+
+
 def _dateparser(cleaned: str, folded: str, lang: str, now: datetime) -> Hit | None:
     """Ask dateparser (DATE_ORDER pinned per language, future preferred), only about date-like words.
 
@@ -203,7 +211,7 @@ def _dateparser(cleaned: str, folded: str, lang: str, now: datetime) -> Hit | No
         "PREFER_DAY_OF_MONTH": "first",
         "RETURN_AS_TIMEZONE_AWARE": False,
     }
-    data = DateDataParser(languages=[lang], settings=settings).get_date_data(cleaned)
+    data = _date_data_parser()(languages=[lang], settings=settings).get_date_data(cleaned)
     found = data.date_obj
     if found is None or data.period == "year" or _BARE_NUMBER.fullmatch(folded):
         return None
@@ -236,6 +244,8 @@ def _loose_number(tokens: list[str], index: int, lang: str) -> bool:
 
 def format_when(when: When, language: str) -> str:
     """Absolute and unambiguous: "vendredi 27 novembre 2026 à 14:00", "Friday 27 November 2026"."""
+    from babel.dates import format_date, format_datetime  # with pytz: imported once a date is written
+
     lang = lang_of(language)
     date_pattern, datetime_pattern = _PATTERNS[lang]
     if not when.has_time:

@@ -1,0 +1,64 @@
+"""What a started `relais run` holds before anyone speaks to it: the modules that only a command needs
+(dateparser with its language data, Babel's dates, numbers and catalogue reader, pytz) are imported
+when the first command needs them, not at start (bench/idle_memory.py measures the memory)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+DEFERRED = ("dateparser", "regex", "babel.dates", "babel.numbers", "babel.messages", "pytz")
+
+START = textwrap.dedent(
+    """
+    import sys
+    from bot.config import config_from_dict
+    from bot.db import make_engine, upgrade
+    from relais.cli_support import build
+    from relais.runner import Runner, make_scheduler
+
+    url = sys.argv[1]
+    upgrade(make_engine(url))
+    config = config_from_dict({
+        "community": {"name": "Essonne", "language": "fr", "timezone": "Europe/Paris"},
+        "database": {"url": url},
+        "matrix": {"homeserver": "http://127.0.0.1:9", "user_id": "@relais:hs", "access_token": "t"},
+        "slack": {"mode": "http", "bot_token": "xoxb-1", "signing_secret": "s", "port": 9},
+    })
+    app = build(config)
+    runner = Runner(app)
+    runner.build_adapters()  # both adapters and their SDKs, as `relais run` makes them before starting
+    make_scheduler(app, runner.wake)
+    deferred = sys.argv[2:]
+    print(" ".join(sorted(name for name in sys.modules if name.split(".")[0] in deferred or name in deferred)))
+    """
+)
+
+USE = textwrap.dedent(
+    """
+    import sys
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+    from bot.dates import format_when, parse_when
+
+    now = datetime(2026, 11, 20, 9, tzinfo=ZoneInfo("Europe/Paris"))
+    when = parse_when("le 27 novembre à 14h", now, "Europe/Paris", "fr")
+    print(format_when(when, "fr"))
+    """
+)
+
+
+def test_a_started_relais_has_not_imported_what_only_commands_need(tmp_path):
+    url = f"sqlite:///{tmp_path / 'relais.db'}"
+    started = subprocess.run(
+        [sys.executable, "-c", START, url, *DEFERRED], capture_output=True, text=True, check=False, timeout=300
+    )
+    assert started.returncode == 0, started.stderr
+    assert started.stdout.split() == [], "imported at start: " + started.stdout
+
+
+def test_the_deferred_modules_still_do_their_work_when_a_date_comes():
+    used = subprocess.run([sys.executable, "-c", USE], capture_output=True, text=True, check=False, timeout=300)
+    assert used.returncode == 0, used.stderr
+    assert used.stdout.strip() == "vendredi 27 novembre 2026 à 14:00"
