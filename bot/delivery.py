@@ -70,6 +70,7 @@ class Outgoing:
     notify: bool = False
     ephemeral: bool = False
     attempts: int = 1
+    replaces: str | None = None  # update this posted message (in `channel`) instead of posting: bot.copies
 
     @classmethod
     def of(cls, row: OutboxMessage) -> Outgoing:
@@ -85,6 +86,7 @@ class Outgoing:
             notify=bool(row.notify),
             ephemeral=bool(row.ephemeral),
             attempts=row.attempts,
+            replaces=row.replaces,
         )
 
 

@@ -92,7 +92,11 @@ def enqueue(
     notify: bool = False,
     ephemeral: bool = False,
     occurrence_key: str | None = None,
+    replaces: str | None = None,
+    not_before: datetime | None = None,
 ) -> OutboxMessage:
+    """One row to deliver; `replaces` makes it an update of that posted message (bot.copies), and
+    `not_before` holds it until then (it is not handed over at commit)."""
     row = OutboxMessage(
         id=new_id(session, now),
         platform=platform or platform_of(channel),
@@ -105,9 +109,11 @@ def enqueue(
         notify=notify,
         ephemeral=ephemeral,
         occurrence_key=occurrence_key,
+        replaces=replaces,
         status=OutboxStatus.PENDING,
         attempts=0,
         created_at=now,
+        not_before=not_before,
     )
     session.add(row)
     _route(session, row, now)
@@ -120,7 +126,8 @@ def _route(session: Session, row: OutboxMessage, now: datetime) -> None:
     if store is None:
         return
     taker = takers(store).get(row.platform)
-    if taker is not None and taker.accepting():
+    held = row.not_before is not None and row.not_before > now
+    if taker is not None and taker.accepting() and not held:
         row.status, row.attempts, row.not_before = OutboxStatus.SENDING, 1, now + taker.lease
         handed = session.info.setdefault(HANDED, {})
         if taker not in handed:
@@ -181,7 +188,7 @@ def enqueue_post(
                 )
             )
     elif post.target == "circle" and post.circle_id is not None:
-        for channel in circle_channels(session, post.circle_id):
+        for channel in _circle_destinations(session, post, now):
             thread = incoming.thread if incoming is not None and incoming.channel == channel else None
             rows.append(
                 enqueue(
@@ -211,6 +218,17 @@ def enqueue_post(
             )
     session.flush()
     return rows
+
+
+def _circle_destinations(session: Session, post: Post, now: datetime) -> list[str]:
+    """The circle's channels; for an edited item's post, those where no copy could be updated."""
+    assert post.circle_id is not None
+    updated: set[str] = set()
+    if post.edit and post.item_id is not None:
+        from bot.copies import update_copies  # bot.copies writes its rows with enqueue()
+
+        updated = set(update_copies(session, post.item_id, now, text=post.text))
+    return [channel for channel in circle_channels(session, post.circle_id) if channel not in updated]
 
 
 def enqueue_reply(session: Session, reply: Reply, now: datetime, incoming: Incoming) -> list[OutboxMessage]:

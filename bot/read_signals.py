@@ -20,6 +20,7 @@ from bot.dispatch import Dispatcher
 from bot.models import Acknowledgement, Identity, Item, Member, MessageRef
 from bot.services import reads
 from bot.services.numbering import find_item
+from bot.services.read_counts import refresh_counts
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +154,11 @@ def ingest(dispatcher: Dispatcher, batch: Sequence[Signal], event: tuple[str, st
         if event is not None and not first_time(session, event[0], event[1], dispatcher.clock):
             return 0
         applier = _Batch(dispatcher, session, batch)
-        return sum(1 for signal in batch if applier.apply(signal))
+        changed = [signal for signal in batch if applier.apply(signal)]
+        touched = [applier.items[(s.channel, s.message_id)].id for s in changed if isinstance(s, Reaction)]
+        if touched:  # the ✅ count shown on the items' copies (bot.services.read_counts)
+            refresh_counts(session, touched, dispatcher.clock.now())
+        return len(changed)
 
 
 def reaction(
@@ -193,7 +198,10 @@ def acknowledge_number(
         item = find_item(session, member.community_id, number)
         if item is None or not item.must_read:
             return False
-        return reads.acknowledge(session, item, member, via, dispatcher.clock.now())
+        if not reads.acknowledge(session, item, member, via, dispatcher.clock.now()):
+            return False
+        refresh_counts(session, [item.id], dispatcher.clock.now())
+        return True
 
 
 def seen_items(dispatcher: Dispatcher, identity: str, item_ids: Iterable[int]) -> int:

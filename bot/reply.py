@@ -36,6 +36,8 @@ class Post:
     target "reply": back to where the command came from (ephemeral on Slack);
     "circle": into the circle's channels (`circle_id`); "direct": to `member_id` privately.
     `item_id` is set when the post is an item to read (buttons, reactions map back to it).
+    `edit`: the item's new post (it was edited): its copies already posted are updated in place
+    where the platform can (bot.copies), and it is posted only where none could be.
     """
 
     text: str
@@ -44,6 +46,7 @@ class Post:
     member_id: int | None = None
     item_id: int | None = None
     notify: bool = False
+    edit: bool = False
 
 
 @dataclass(frozen=True)

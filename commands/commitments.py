@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.arguments import one_member
 from bot.context import Context
 from bot.dates import parse_when
@@ -51,7 +53,6 @@ EDIT_FIELDS = Keywords(
     summary=N_("commit to an action, with a due date if you like"),
     aliases=("engager", "commit"),
     examples=(N_("/engage Send the minutes to the partners by Friday"), N_("/engage Book the room tomorrow at 2pm")),
-    slash=True,
 )
 def engage(ctx: Context, what: str) -> Reply:
     """The commitment saved, with its due date echoed back absolute (or how to add one)."""
@@ -88,7 +89,6 @@ def _close(ctx: Context, numbers: list[int], note: str, status: CommitmentStatus
     usage=N_("/done #N [#M…] [note]"),
     summary=N_("mark a commitment as done"),
     aliases=("fait", "termine", "terminé"),
-    slash=True,
 )
 def done(ctx: Context, numbers: list[int], note: str) -> Reply:
     """Commitments #N #M… marked done, each one that can be; why not, for the others."""
@@ -159,7 +159,7 @@ def edit_item(ctx: Context, number: int, text: str) -> Reply:
             "{count} members had confirmed reading it: it is unread again for them.",
             invalidated,
         )
-    return Reply(posts=(Post(confirmation), item_post(public, item, header)))
+    return Reply(posts=(Post(confirmation), replace(item_post(public, item, header), edit=True)))
 
 
 @router.command(

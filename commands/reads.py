@@ -15,6 +15,7 @@ from bot.reply import Post, Reply
 from bot.router import Param, Router
 from bot.services import levels, reads
 from bot.services.numbering import find_item
+from bot.services.read_counts import refresh_counts
 from bot.services.updates import post_item
 from bot.text import first_words
 from commands.common import require_visible
@@ -67,7 +68,6 @@ def item_in_full(ctx: Context, item: Item) -> Reply:
     summary=N_("an announcement that everyone in the circle must read"),
     aliases=("annonce", "announce"),
     examples=(N_("/info The next COPIL moves to the town hall, room 2"),),
-    slash=True,
 )
 def info(ctx: Context, text: str) -> Reply:
     """An announcement posted in the circle for everyone to read; how many must read it."""
@@ -90,7 +90,6 @@ def info(ctx: Context, text: str) -> Reply:
     usage=N_("/unread"),
     summary=N_("what you have not confirmed reading yet, newest first"),
     aliases=("nonlus", "non-lus", "alire", "a-lire"),
-    slash=True,
 )
 def unread(ctx: Context) -> Reply:
     """What the member has not confirmed reading yet, newest first."""
@@ -116,7 +115,6 @@ def unread(ctx: Context) -> Reply:
     usage=N_("/read #N [#M…] | all"),
     summary=N_("confirm you have read items"),
     aliases=("lu", "lus"),
-    slash=True,
 )
 def read(ctx: Context, numbers: list[int] | str) -> Reply:
     """Reading confirmed for items #N… (or all unread ones); what was already confirmed, and why not for the others."""
@@ -124,6 +122,7 @@ def read(ctx: Context, numbers: list[int] | str) -> Reply:
         items = reads.unread_items(ctx.session, ctx.actor, limit=None)
         for item in items:
             reads.acknowledge(ctx.session, item, ctx.actor, "all", ctx.now)
+        refresh_counts(ctx.session, [item.id for item in items], ctx.now)
         return Reply.say(ctx.tn("{count} item marked as read.", "{count} items marked as read.", len(items)))
     assert isinstance(numbers, list)
     items: list[Item] = []
@@ -136,6 +135,7 @@ def read(ctx: Context, numbers: list[int] | str) -> Reply:
     if not items:
         return Reply.say("\n".join(problems), ok=False)
     changed = [item for item in items if reads.acknowledge(ctx.session, item, ctx.actor, "command", ctx.now)]
+    refresh_counts(ctx.session, [item.id for item in changed], ctx.now)
     confirmed = [f"#{item.number}" for item in changed]
     already = [f"#{item.number}" for item in items if item not in changed]
     lines = []
@@ -153,8 +153,10 @@ def _react(ctx: Context, number: int, emoji: str, added: bool) -> Reply:
         raise Refusal("Only ✅ or 👍 count as read.")
     if added:
         reads.acknowledge(ctx.session, item, ctx.actor, "reaction", ctx.now)
+        refresh_counts(ctx.session, [item.id], ctx.now)
         return Reply.say(ctx.t("{emoji} on #{number}: reading confirmed.", emoji=esc(emoji, 8), number=number))
     reads.withdraw(ctx.session, item, ctx.actor)
+    refresh_counts(ctx.session, [item.id], ctx.now)
     return Reply.say(ctx.t("Reaction removed: #{number} is unread again for you.", number=number))
 
 
@@ -164,6 +166,7 @@ def _react(ctx: Context, number: int, emoji: str, added: bool) -> Reply:
     Param("emoji", "text", required=False),
     usage=N_("/react #N ✅"),
     summary=N_("console: react to an item as you would in a chat app"),
+    slash=False,  # on Slack and Matrix, one reacts
 )
 def react(ctx: Context, number: int, emoji: str) -> Reply:
     """A ✅ or 👍 reaction on item #N, as in a chat app: reading confirmed."""
@@ -176,6 +179,7 @@ def react(ctx: Context, number: int, emoji: str) -> Reply:
     Param("emoji", "text", required=False),
     usage=N_("/unreact #N ✅"),
     summary=N_("console: remove your reaction"),
+    slash=False,
 )
 def unreact(ctx: Context, number: int, emoji: str) -> Reply:
     """The reaction on item #N removed: it is unread again for the member."""
@@ -232,7 +236,6 @@ def who_read(ctx: Context, number: int) -> Reply:
     summary=N_("facilitator: who is behind on reading, over the last 4 weeks"),
     aliases=("niveau",),
     facilitator=True,
-    slash=True,
 )
 def level(ctx: Context, circle: Circle | None) -> Reply:
     """Who is behind on reading over the last 4 weeks, in the community or one circle: by member, by

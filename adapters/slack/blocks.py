@@ -123,3 +123,13 @@ def text_only(payload: Mapping[str, Any]) -> dict[str, Any]:
     if sections:
         whole["text"] = "\n".join(sections)
     return whole
+
+
+def one_message(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """The first message's sections and the last one's buttons, in one message (no metadata): what a
+    chat.update of a copy can hold when the new text would need several messages."""
+    first, last = parts[0], parts[-1]
+    buttons = [block for block in last["blocks"] if block.get("type") != "section"]
+    sections = [block for block in first["blocks"] if block.get("type") == "section"]
+    sections.append(section("…"))
+    return {"text": first["text"], "blocks": (sections + buttons)[:MAX_BLOCKS]}

@@ -32,7 +32,7 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack import addresses
-from adapters.slack.blocks import message_parts, outbox_id_of, part_of, text_only
+from adapters.slack.blocks import message_parts, one_message, outbox_id_of, part_of, text_only
 from adapters.slack.pacing import ChannelPacer
 from adapters.slack.response_urls import ResponseUrls
 from bot.delivery import Outgoing, PermanentFailure, Sent, TemporaryFailure
@@ -47,7 +47,7 @@ PERMANENT = frozenset({
     "channel_not_found", "not_in_channel", "is_archived", "msg_too_long", "no_text", "user_not_found",
     "user_not_in_channel", "cannot_dm_bot", "user_disabled", "restricted_action", "ekm_access_denied",
     "invalid_metadata_format", "invalid_metadata_schema", "metadata_too_large", "too_many_attachments",
-    "channel_is_archived", "invalid_arguments",
+    "channel_is_archived", "invalid_arguments", "message_not_found", "cant_update_message", "edit_window_closed",
 })  # fmt: skip
 BAD_BLOCKS = frozenset({"invalid_blocks", "invalid_blocks_format", "msg_blocks_too_long"})
 NOT_THERE = frozenset(
@@ -126,6 +126,8 @@ class SlackSender:
             reader = await self.blocking(reader_of, self.dispatcher, message)
         label = translator(reader.language).t("✅ Got it")
         parts = message_parts(message.text, message.id, ack_number=reader.ack_number, ack_label=label)
+        if message.replaces:
+            return await self._update(message, parts)
         if message.ephemeral and message.channel:
             return await self._reply(message, parts, resend)
         if message.channel:
@@ -205,6 +207,24 @@ class SlackSender:
             log.warning("Slack refused the blocks of outbox %s; sending the text alone", message.id)
             response = await self._call(self.client.chat_postMessage, channel=channel_id, **text_only(payload), **extra)
         return str(response["ts"])
+
+    async def _update(self, message: Outgoing, parts: list[dict[str, Any]]) -> Sent:
+        """An update of a posted copy (bot.copies): chat.update of its main message (the one with the
+        ✅ button), keeping its metadata (the post's outbox id). A text now longer than one message holds
+        is shortened there (its end becomes …; /relais show #N gives it whole)."""
+        channel_id = addresses.local_id(message.channel)
+        if channel_id is None or not message.replaces:
+            raise PermanentFailure(f"cannot update {message.replaces} in {message.channel}")
+        payload = {key: value for key, value in parts[-1].items() if key != "metadata"}
+        if len(parts) > 1:
+            payload = one_message(parts)
+        await self.pacer.wait(channel_id)
+        try:
+            await self._call(self.client.chat_update, channel=channel_id, ts=message.replaces, **payload)
+        except BlocksRefused:
+            log.warning("Slack refused the blocks of outbox %s; updating with the text alone", message.id)
+            await self._call(self.client.chat_update, channel=channel_id, ts=message.replaces, **text_only(payload))
+        return Sent(message.replaces, message.channel)
 
     # ------------------------------------------------------------------ helpers
 

@@ -22,7 +22,10 @@ class OutboxMessage(Base):
     """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_platform_status", "platform", "status", "not_before"),)
+    __table_args__ = (
+        Index("ix_outbox_platform_status", "platform", "status", "not_before"),
+        Index("ix_outbox_item", "item_id"),  # an item's posted copies (bot.copies)
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     platform: Mapped[str] = mapped_column(String(20))
@@ -42,6 +45,7 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     message_id: Mapped[str | None] = mapped_column(String(300))
     last_error: Mapped[str | None] = mapped_column(Text())
+    replaces: Mapped[str | None] = mapped_column(String(300))  # an update of this posted message (bot.copies)
 
 
 class PlatformState(Base):

@@ -182,13 +182,32 @@ class WebApi:
         return channel, ts, message
 
     def _chat_update(self, params: dict[str, Any]) -> dict[str, Any]:
+        """As Slack documents chat.update: `channel` is a conversation id (a user id is not found),
+        only the caller's own messages can be updated, one of text/blocks/attachments is required;
+        `text` without `blocks` removes the blocks, metadata left out is kept (`{}` removes it), and
+        the "edited" flag shows only on a message without blocks."""
+        channel = str(params.get("channel") or "")
+        if not channel or channel[:1] in ("U", "W"):
+            raise ApiError("channel_not_found")
         channel, ts, message = self._find_message(params)
+        if message.get("bot_id") != self.bot_id:
+            raise ApiError("cant_update_message")
+        self._require_content(params)
         if "text" in params:
             message["text"] = str(params["text"] or "")
+            if "blocks" not in params:
+                message.pop("blocks", None)
         for key in ("blocks", "attachments", "metadata"):
             if key in params:
-                message[key] = maybe_json(params[key])
-        message["edited"] = {"user": self.bot_user_id, "ts": self.new_ts()}
+                value = maybe_json(params[key])
+                if value in ({}, [], None, ""):
+                    message.pop(key, None)
+                else:
+                    message[key] = value
+        edited = {"user": self.bot_user_id, "ts": self.new_ts()}
+        message.pop("edited", None)
+        if not message.get("blocks"):
+            message["edited"] = edited
         return {"ok": True, "channel": channel, "ts": ts, "text": message.get("text", ""), "message": message}
 
     def _chat_delete(self, params: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,144 @@
+"""Messages that stay true: updating the copies of an item already posted on the platforms.
+
+An item (update, announcement, decision, recap…) is posted once per channel of its circle: each
+post is an outbox row with the item's id, and once sent it knows its platform message id (a Slack
+ts, a Matrix event id) and where it landed. Those rows are the item's *copies*, and a copy's row
+text is what the copy says now.
+
+`update_copies(session, item_id, now, text=…, line=…)` brings every copy of the item up to date:
+
+* `text` (optional): the copy's new text (an edited item's post). It becomes the copy row's
+  text, so later updates build on it;
+* `line` (optional): a live line shown under that text (✅ 4/9 confirmed), not kept: the next
+  update recomputes it;
+* for each copy sent on a platform that can edit (EDITABLE_PLATFORMS), an outbox row with
+  `replaces` = the copy's platform message id and `channel` = where it landed: the platform's
+  sender updates that message in place (Slack chat.update, Matrix m.replace) instead of posting.
+  `Outgoing.replaces` tells a sender which message to update;
+* updates of one copy are coalesced: while an update row of that copy is still waiting, its text
+  is replaced (one call to the platform carries the latest text); a new update row waits until
+  `every` after the previous one (the platform's rate limits; several ✅ in a burst make one edit);
+* a copy not yet sent takes the new `text` in its own row (it goes out already true).
+
+Returns the channels whose copies were updated (or will go out with the new text): an edited item
+is posted anew only where no copy could be updated (a platform that cannot edit, a channel added
+since). A platform joins EDITABLE_PLATFORMS when its sender handles `Outgoing.replaces`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from bot.kinds import OutboxStatus
+from bot.models import MessageRef, OutboxMessage
+from bot.outbox import enqueue
+
+EDITABLE_PLATFORMS: frozenset[str] = frozenset({"slack"})
+EVERY = timedelta(seconds=3)  # at most one update of a copy every few seconds (chat.update: ~50 a minute)
+
+
+@dataclass(frozen=True)
+class Copy:
+    """One posted copy of an item: its outbox row, where it landed and its platform message id."""
+
+    post_id: str
+    platform: str
+    channel: str
+    message_id: str | None  # None: not sent yet
+    text: str
+    status: OutboxStatus
+
+
+def copies_of(session: Session, item_id: int, platforms: frozenset[str] = EDITABLE_PLATFORMS) -> list[Copy]:
+    """The item's posts in channels and direct conversations (not ephemeral replies, not updates)."""
+    rows = session.execute(
+        select(
+            OutboxMessage.id,
+            OutboxMessage.platform,
+            OutboxMessage.channel,
+            OutboxMessage.message_id,
+            OutboxMessage.text,
+            OutboxMessage.status,
+        ).where(
+            OutboxMessage.item_id == item_id,
+            OutboxMessage.replaces.is_(None),
+            OutboxMessage.ephemeral.is_(False),
+            OutboxMessage.platform.in_(sorted(platforms)),
+            OutboxMessage.status != OutboxStatus.FAILED,
+        )
+    ).all()
+    direct = [row.message_id for row in rows if row.channel is None and row.message_id]
+    landed: dict[str, str] = {}
+    if direct:  # a direct message's row names the member; where it landed is in its message ref
+        found = session.execute(
+            select(MessageRef.message_id, MessageRef.channel).where(
+                MessageRef.item_id == item_id, MessageRef.message_id.in_(direct)
+            )
+        )
+        landed = {message_id: channel for message_id, channel in found}
+    copies = []
+    for row in rows:
+        channel = row.channel or landed.get(row.message_id or "")
+        if channel is not None or row.status == OutboxStatus.PENDING:
+            copies.append(Copy(row.id, row.platform, channel or "", row.message_id, row.text, row.status))
+    return copies
+
+
+def update_copies(
+    session: Session,
+    item_id: int,
+    now: datetime,
+    *,
+    text: str | None = None,
+    line: str | None = None,
+    every: timedelta = EVERY,
+    platforms: frozenset[str] = EDITABLE_PLATFORMS,
+) -> list[str]:
+    """Make every copy of the item say `text` (when given) followed by `line`; see the module's doc.
+
+    Returns the channels of the copies brought up to date (sent ones through an update row,
+    waiting ones in their own row).
+    """
+    channels: list[str] = []
+    for copy in copies_of(session, item_id, platforms):
+        base = copy.text if text is None else text
+        if text is not None and text != copy.text:
+            session.execute(update(OutboxMessage).where(OutboxMessage.id == copy.post_id).values(text=text))
+        if copy.message_id is None:  # not sent yet: it goes out with the new text (a live line waits)
+            if copy.status == OutboxStatus.PENDING:
+                channels.append(copy.channel)
+            continue
+        _update_one(session, item_id, copy, base + (f"\n{line}" if line else ""), now, every)
+        channels.append(copy.channel)
+    return channels
+
+
+def _update_one(session: Session, item_id: int, copy: Copy, text: str, now: datetime, every: timedelta) -> None:
+    """One copy: the waiting update takes the new text, else a new update row (held until `every`
+    after the previous one)."""
+    same_copy = (
+        OutboxMessage.item_id == item_id,
+        OutboxMessage.replaces == copy.message_id,
+        OutboxMessage.channel == copy.channel,
+    )
+    waiting = session.execute(
+        update(OutboxMessage).where(*same_copy, OutboxMessage.status == OutboxStatus.PENDING).values(text=text)
+    )
+    if int(getattr(waiting, "rowcount", 0) or 0) > 0:
+        return
+    last = session.scalar(select(func.max(OutboxMessage.created_at)).where(*same_copy))
+    held = last + every if last is not None and last + every > now else None
+    enqueue(
+        session,
+        now,
+        text,
+        channel=copy.channel,
+        platform=copy.platform,
+        item_id=item_id,
+        replaces=copy.message_id,
+        not_before=held,
+    )
