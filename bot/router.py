@@ -54,7 +54,7 @@ class Command:
     aliases: tuple[str, ...] = ()
     examples: tuple[str, ...] = ()
     reads_only: bool = False  # changes nothing: on SQLite it runs without taking the write lock
-    slash: bool = False  # a Slack slash command of its own (manifest.yml lists it); every command works via /relais
+    slash: bool = True  # a Slack slash command of its own (the manifest is generated from it); all work via /relais
     facilitator: bool = False  # only facilitators may use it: checked before its arguments are read
     subcommands: tuple[Subcommand, ...] = ()
 
@@ -87,7 +87,7 @@ class Router:
         aliases: tuple[str, ...] = (),
         examples: tuple[str, ...] = (),
         reads_only: bool = False,
-        slash: bool = False,
+        slash: bool = True,
         facilitator: bool = False,
     ) -> Callable[[Handler], Handler]:
         """Declare a command; the decorated function answers it (when no subcommand is named)."""
@@ -106,7 +106,7 @@ class Router:
         summary: str,
         aliases: tuple[str, ...] = (),
         examples: tuple[str, ...] = (),
-        slash: bool = False,
+        slash: bool = True,
         facilitator: bool = False,
     ) -> None:
         """Declare a command that does nothing without a subcommand (`/member @someone org …`)."""

@@ -31,7 +31,6 @@ MAX_LINES = 50
     summary=N_("open commitments sorted by due date; filters combine"),
     aliases=("engagements", "roadmap", "feuille-de-route"),
     examples=(N_("/actions overdue"), N_("/actions mine week")),
-    slash=True,
 )
 def actions(ctx: Context, filters: list[str]) -> Reply:
     """The open commitments (or all, closed too) that match every filter, by due date, overdue ones flagged."""

@@ -74,7 +74,6 @@ def plan_text(loc: Localiser, settings: ScheduleSettings, meeting: Meeting) -> s
     aliases=MEETING_NAMES[1:],
     examples=(EXAMPLE,),
     facilitator=True,
-    slash=True,
 )
 def meeting(ctx: Context, text: str) -> Reply:
     """A meeting planned (title, date, circle, place), when its agenda and reminders will be posted; the circle told."""
@@ -182,7 +181,6 @@ AGENDA_WHERE = (Param("number", "ref", required=False), Param("circle", "circle"
     summary=N_("the agenda of the next meeting; anyone can propose a topic with /agenda add"),
     aliases=("odj", "ordre-du-jour"),
     examples=(N_("/agenda add Summer workshops review"), N_("/agenda #12")),
-    slash=True,
 )
 def agenda(ctx: Context, number: int | None, circle: Circle | None) -> Reply:
     """The agenda of the next meeting of this circle, of the circle named, or of meeting #N."""

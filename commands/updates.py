@@ -51,7 +51,6 @@ def split_progress(text: str) -> tuple[str, int | None]:
     summary=N_("report progress on a commitment, or share news with the circle"),
     aliases=("point", "maj"),
     examples=(N_("/update #12 Room booked, invitations sent 60%"), N_("/update The town hall confirmed its funding")),
-    slash=True,
 )
 def update(ctx: Context, text: str) -> Reply:
     """Progress on commitment #N, or news for the circle, posted for everyone in it to read."""

@@ -1,4 +1,5 @@
-"""The `relais` command line (click): chat, demo, run, db upgrade, export, digest, agenda, config check.
+"""The `relais` command line (click): chat, demo, run, db upgrade, export, digest, agenda, config check,
+slack manifest.
 
 Its messages and its --help texts are in the community's language (cli_language): every help text
 is an English msgid (N_) that Localised commands translate when they write their help.
@@ -20,6 +21,7 @@ from bot.models import Community
 from bot.services.community import find_community
 from relais.cli_config import config_group
 from relais.cli_schedules import agenda, digest, export_meetings
+from relais.cli_slack import slack_group
 from relais.cli_support import (
     DB_HELP,
     LocalisedGroup,
@@ -189,6 +191,7 @@ main.add_command(digest)
 main.add_command(agenda)
 main.add_command(config_group)
 main.add_command(web_command)
+main.add_command(slack_group)
 export.add_command(export_meetings, "meetings")
 
 

@@ -25,7 +25,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack import addresses, commands, events, full_text, home, members, modal
+from adapters.slack import addresses, commands, events, full_text, home, lifecycle, members, modal
 from adapters.slack.mode import HttpTransport, Transport, make_transport
 from adapters.slack.pacing import ChannelPacer
 from adapters.slack.people import People
@@ -87,6 +87,13 @@ class SlackAdapter:
         self.started = False
         self.online = asyncio.Event()  # set while connected: the runner delivers only then
         self.session: aiohttp.ClientSession | None = None
+        self.revoked = False  # uninstalled or tokens revoked: nothing more is posted (lifecycle.py)
+        runtime.on_revoked = self.revoke
+
+    def revoke(self) -> None:
+        """Slack took the app's tokens back: the runner's delivery stops (rows wait in the outbox)."""
+        self.revoked = True
+        self.online.clear()
 
     @property
     def poke(self) -> Callable[[], None] | None:
@@ -189,7 +196,7 @@ def build_adapter(
     )
     runtime.response_urls.monotonic = monotonic
     bolt = make_bolt(client, settings)
-    for module in (commands, modal, events, home, full_text, members):
+    for module in (commands, modal, events, home, full_text, members, lifecycle):
         module.register(bolt, runtime)
     sender = SlackSender(
         dispatcher=dispatcher,

@@ -1,11 +1,12 @@
 """Slash commands: acknowledge at once, then hand the line to the core.
 
-Slack knows by name the router's commands marked `slash=True` (manifest.yml lists the same ones),
-and `/relais <any command>`, the umbrella for workspaces where a name is taken (`/relais member
-@bob org Town hall`). `/engage Send the minutes by Friday` becomes the command line `/engage Send
-the minutes by Friday` from identity `slack:T/U` in channel `slack:T/C`. The dispatcher writes
-the replies to the outbox in the command's transaction: the confirmation goes back ephemeral,
-items to read are posted in the circle's channels. `/engage` alone opens a modal.
+Slack knows by name every command of the router but the console's (manifest.yml is generated from
+the router: adapters/slack/manifest.py), and `/relais <any command>`, the umbrella for workspaces
+where a name is taken (`/relais member @bob org Town hall`). `/engage Send the minutes by Friday`
+becomes the command line `/engage Send the minutes by Friday` from identity `slack:T/U` in channel
+`slack:T/C`. The dispatcher writes the replies to the outbox in the command's transaction: the
+confirmation goes back ephemeral, items to read are posted in the circle's channels. `/engage`
+alone opens a modal.
 """
 
 from __future__ import annotations
@@ -18,17 +19,17 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 
 from adapters.slack import addresses
+from adapters.slack.manifest import UMBRELLA, slash_commands
 from adapters.slack.mentions import mentioned_channels, mentioned_users, rewrite
 from adapters.slack.modal import open_engage
 from adapters.slack.runtime import Runtime
 from bot.reply import Incoming
-from bot.router import Router, split_command
+from bot.router import split_command
 from bot.services.channels import circle_slugs
 from bot.services.identities import nameable
 
 log = logging.getLogger(__name__)
 
-UMBRELLA = "relais"
 # Commands whose arguments name people: a mention becomes the Slack identity the core resolves.
 PEOPLE_COMMANDS = frozenset({"member", "actions", "edit", "who-read", "whoami"})
 Listener = Callable[..., Awaitable[None]]
@@ -42,13 +43,6 @@ def command_line(slash: str, text: str) -> str:
             return "/help"
         return text if text[:1] in ("/", "!") else "/" + text
     return f"/{slash} {text}".rstrip()
-
-
-def slash_commands(router: Router) -> tuple[str, ...]:
-    """The slash commands Relais answers on Slack: the router's (`slash=True`), then the umbrella /relais.
-
-    manifest.yml declares exactly these (tests/slack/test_manifest.py checks both ways)."""
-    return (*router.slash_commands(), UMBRELLA)
 
 
 def register(bolt: AsyncApp, runtime: Runtime) -> None:

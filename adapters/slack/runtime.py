@@ -43,6 +43,7 @@ class Runtime:
     team_id: str | None = None  # the workspace the app is installed in (auth.test)
     bot_user_id: str | None = None
     poke: Callable[[], None] | None = None  # set by the runner: the outbox has something new
+    on_revoked: Callable[[], None] | None = None  # set by the adapter: uninstalled, tokens revoked
     executor: ThreadPoolExecutor | None = None
     active: int = 0
     completed: int = 0

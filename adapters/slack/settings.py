@@ -29,7 +29,7 @@ class SlackSettings:
     bot_token: str = ""
     app_token: str = ""
     signing_secret: str = ""
-    host: str = "0.0.0.0"
+    host: str = "127.0.0.1"  # HTTP mode: loopback unless told otherwise (a proxy in front)
     port: int = 3000
     path: str = "/slack/events"
     team_id: str | None = None
@@ -73,7 +73,7 @@ def parse_settings(raw: dict[str, Any]) -> SlackSettings:
         bot_token=bot_token,
         app_token=app_token,
         signing_secret=signing_secret,
-        host=str(raw.get("host", "0.0.0.0")),
+        host=str(raw.get("host", "127.0.0.1")).strip() or "127.0.0.1",
         port=section.whole("port", 3000),
         path=path if path.startswith("/") else "/" + path,
         team_id=str(raw["team_id"]).strip() or None if raw.get("team_id") else None,

@@ -89,3 +89,15 @@ def reader_of(dispatcher: Dispatcher, message: Outgoing) -> Reader:
         if message.member_id is not None:
             identities = identities_on(session, message.member_id, message.platform)
         return Reader(language, number, tuple(identities))
+
+
+def rename_known(dispatcher: Dispatcher, identity: str, name: str | None) -> bool:
+    """A platform says someone changed their name: a member's name follows; nobody new is stored."""
+    if not name:
+        return False
+    with dispatcher.store.unit_of_work() as session:
+        member_id = session.scalar(select(Identity.member_id).where(Identity.identity == identity))
+        if member_id is None:
+            return False
+        dispatcher.member(session, identity, name)
+        return True

@@ -285,10 +285,9 @@ def test_manifest_declares_every_command_scope_and_event() -> None:
     assert all(entry["should_escape"] for entry in manifest["features"]["slash_commands"])
     assert all(len(entry["description"]) <= 2000 for entry in manifest["features"]["slash_commands"])
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
-    assert scopes >= {
+    assert scopes == {  # only what Relais uses: no chat:write.public, no mpim:history
         "commands",
         "chat:write",
-        "chat:write.public",
         "users:read",
         "channels:read",
         "groups:read",
@@ -306,6 +305,9 @@ def test_manifest_declares_every_command_scope_and_event() -> None:
         "message.im",
         "member_joined_channel",
         "member_left_channel",
+        "user_change",
+        "app_uninstalled",
+        "tokens_revoked",
     }
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert manifest["settings"]["socket_mode_enabled"] is True
