@@ -19,13 +19,14 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import func, inspect, select, text, update
+from sqlalchemy import func, inspect, select, update
 from sqlalchemy.orm import Session
 
 from bot.db import Store, after_commit, store_of
 from bot.kinds import OutboxStatus
 from bot.models import CircleChannel, Identity, MessageRef, OutboxMessage
 from bot.reply import Incoming, Post, Reply
+from bot.wakeups import notify
 
 LIVE_PLATFORMS = ("matrix", "slack")
 MAX_ATTEMPTS = 8
@@ -142,8 +143,7 @@ def _route(session: Session, row: OutboxMessage, now: datetime) -> None:
     if taker is not None:  # this process delivers it once its platform is back
         after_commit(session, taker.poke)
     if store.dialect == "postgresql":  # delivered (only) when the transaction commits
-        notice = {"channel": NOTIFY_CHANNEL, "platform": row.platform}
-        session.execute(text("SELECT pg_notify(:channel, :platform)"), notice)
+        notify(session, NOTIFY_CHANNEL, row.platform)
 
 
 def _hand_over(taker: Taker, rows: list[OutboxMessage]) -> None:

@@ -1,15 +1,19 @@
 """What other processes wrote, as soon as they commit: so that `relais run` waits instead of polling.
 
 * PostgreSQL: a connection of its own LISTENs on the channels asked for (`relais_outbox` with the
-  platform as payload, `relais_directory`); transactions NOTIFY them (bot.outbox,
+  platform as payload, `relais_directory`); transactions NOTIFY them (`notify`, from bot.outbox and
   bot.services.directory), and PostgreSQL delivers a notification only if its transaction commits.
+  Channels belong to the whole database, so a payload starts with the writer's schema: Relais
+  deployments (or test runs) in other schemas of the same database do not wake this one.
   The socket is watched by the event loop: no thread, no query while nothing happens.
 * SQLite: `PRAGMA data_version` on a connection of its own changes when any other connection
   commits; it is read every `interval` seconds (a few microseconds, no lock) and every listener
   is called, with no payload, when it moved.
 
-Listeners are called on the event loop. After a reconnection every listener is called too
-(notifications may have been missed meanwhile).
+Listeners are called on the event loop. A lost connection is opened again `retry` seconds later;
+once it listens again, every listener is called (notifications may have been missed meanwhile).
+The LISTEN socket has TCP keep-alives: a server that vanished without closing the connection
+(a cut network, a virtual machine gone) is noticed within about a minute and a half, not never.
 """
 
 from __future__ import annotations
@@ -17,13 +21,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 from collections.abc import Callable
 from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from bot.db import Store
 
 log = logging.getLogger(__name__)
 Listener = Callable[[str | None], None]  # the payload (None: something may have changed)
+NOTIFY = text("SELECT pg_notify(:channel, current_schema() || '/' || :payload)")
+
+
+def notify(session: Session, channel: str, payload: str = "") -> None:
+    """PostgreSQL: tell the processes listening on this schema's `channel`, when (and only if) the
+    session's transaction commits."""
+    session.execute(NOTIFY, {"channel": channel, "payload": payload})
 
 
 class Wakeups:
@@ -34,6 +49,8 @@ class Wakeups:
         self.listeners: dict[str, list[Listener]] = {}
         self.heard = 0  # notifications (or changes) seen, for tests and logs
         self.watching = False  # connected and listening
+        self.backend: int | None = None  # PostgreSQL: the listening connection's server process
+        self._missed = False  # the watch was lost: everyone is called once it is back
 
     def on(self, channel: str, listener: Listener) -> None:
         self.listeners.setdefault(channel, []).append(listener)
@@ -50,6 +67,13 @@ class Wakeups:
         for channel in self.listeners:
             self._call(channel, None)
 
+    def _watching(self) -> None:
+        """Connected and listening (again): what was written while the watch was lost is looked for now."""
+        self.watching = True
+        if self._missed:
+            self._missed = False
+            self._everyone()
+
     async def run(self) -> None:
         """Until cancelled; a lost connection is opened again after `retry` seconds."""
         if not self.listeners:
@@ -62,8 +86,8 @@ class Wakeups:
                 raise
             except Exception as error:
                 log.warning("watching the database for other processes failed (%r); again in %s s", error, self.retry)
+            self._missed = True
             await asyncio.sleep(self.retry)
-            self._everyone()
 
     # ------------------------------------------------------------------ SQLite
 
@@ -72,7 +96,7 @@ class Wakeups:
         try:
             cursor = connection.cursor()
             last = cursor.execute("PRAGMA data_version").fetchone()[0]
-            self.watching = True
+            self._watching()
             while True:
                 await asyncio.sleep(self.interval)
                 version = cursor.execute("PRAGMA data_version").fetchone()[0]
@@ -95,26 +119,45 @@ class Wakeups:
         lost: asyncio.Future[None] = loop.create_future()
         try:
             connection.autocommit = True
+            schema = connection.execute("SELECT current_schema()").fetchone()[0]
             for channel in self.listeners:
                 connection.execute(f'LISTEN "{channel}"')
-            socket = connection.pgconn.socket
+            fileno = connection.pgconn.socket
+            self.backend = connection.info.backend_pid
+            keep_alive(fileno)
 
             def readable() -> None:
                 try:
                     connection.pgconn.consume_input()
                     while (notice := connection.pgconn.notifies()) is not None:
-                        self._call(notice.relname.decode(), notice.extra.decode() or None)
+                        writer, _slash, payload = notice.extra.decode().partition("/")
+                        if writer == schema:  # not another deployment's, in another schema
+                            self._call(notice.relname.decode(), payload or None)
                 except Exception as error:
                     if not lost.done():
                         lost.set_exception(error)
 
-            loop.add_reader(socket, readable)
-            self.watching = True
+            loop.add_reader(fileno, readable)
+            self._watching()
             try:
                 await lost
             finally:
-                loop.remove_reader(socket)
+                loop.remove_reader(fileno)
         finally:
             self.watching = False
             with contextlib.suppress(Exception):
                 connection.close()
+
+
+def keep_alive(fileno: int, idle: int = 60, interval: int = 10, count: int = 3) -> None:
+    """TCP keep-alives on a connection's socket (nothing for a Unix socket): after `idle` seconds of
+    silence the kernel probes the server, and a connection whose server no longer answers fails."""
+    with socket.socket(fileno=fileno) as sock:
+        try:
+            if sock.family in (socket.AF_INET, socket.AF_INET6):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+                for option, value in (("TCP_KEEPIDLE", idle), ("TCP_KEEPINTVL", interval), ("TCP_KEEPCNT", count)):
+                    if hasattr(socket, option):  # Linux; other systems keep their defaults
+                        sock.setsockopt(socket.IPPROTO_TCP, getattr(socket, option), value)
+        finally:
+            sock.detach()  # the socket stays libpq's

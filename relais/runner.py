@@ -75,6 +75,7 @@ class Runner:
     exit_code: int = 0
     problem: str | None = None
     scheduler: SchedulerService | None = None
+    watch: Wakeups | None = None  # what other processes write (bot.wakeups), once serving
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
     def wake(self, *_args: Any, **_kwargs: Any) -> None:
@@ -124,7 +125,8 @@ class Runner:
             asyncio.create_task(deliverer.serve(self.poll_seconds), name=f"deliver-{deliverer.platform}")
             for deliverer in self.deliverers
         ]
-        tasks.append(asyncio.create_task(self.wakeups().run(), name="wakeups"))
+        self.watch = self.wakeups()
+        tasks.append(asyncio.create_task(self.watch.run(), name="wakeups"))
         started: list[Adapter] = []
         web = web_server(self.app)  # the dashboard, when [web] is configured
         try:

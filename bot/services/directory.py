@@ -18,11 +18,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import event, select, text
+from sqlalchemy import event, select
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, defer, selectinload
 
 from bot.db import Store, after_commit, store_of
 from bot.models import Circle, CircleChannel, Community
+from bot.wakeups import notify
 
 EXTENSION = "directory"
 CHANGED = "relais_directory_changed"  # session.info: this transaction changed what the directory holds
@@ -144,7 +145,7 @@ def _changed(session: Session) -> None:
     directory = directory_of(store)
     after_commit(session, directory.invalidate)
     if store.dialect == "postgresql":  # delivered to the listeners when (and only if) this commits
-        session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+        notify(session, NOTIFY_CHANNEL)
 
 
 def _watch_flush(session: Session, _context: UOWTransaction, _instances: object) -> None:
