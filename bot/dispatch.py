@@ -17,7 +17,7 @@ from bot.dedup import already_recorded, first_time
 from bot.errors import Refusal, Term, UsageError
 from bot.i18n import N_, Keywords, translator
 from bot.models import Circle, Community, Member
-from bot.outbox import enqueue_reply
+from bot.outbox import LIVE_PLATFORMS, enqueue_reply
 from bot.presentation import unknown_command, usage_text
 from bot.reply import Incoming, Reply
 from bot.router import Command, Router, invoke, split_command
@@ -247,6 +247,9 @@ class Dispatcher:
                 ),
                 ok=False,
             )
+        platform = incoming.identity.split(":", 1)[0]
+        if platform in LIVE_PLATFORMS and ctx.actor.last_platform != platform:
+            ctx.actor.last_platform = platform  # where personal messages reach them (bot.outbox.reach_on)
         name, rest = split_command(incoming.text)
         if not name:
             return Reply.say(ctx.t("Type /help to see what I can do."), ok=False)

@@ -2,7 +2,8 @@
 
 A Reply's posts become rows: "reply" goes back to the channel (and thread) it came from,
 "circle" goes to every channel of the circle on every platform (one community may span Slack
-and Matrix), "direct" to the member's private conversation on each platform they use.
+and Matrix), "direct" to the member's private conversation on one platform (reach_on: the one they chose, else the one
+they last used).
 Console channels are not in the outbox: the console prints replies synchronously.
 
 A row written while a delivery loop of this process is ready for its platform (a `Taker`,
@@ -24,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from bot.db import Store, after_commit, store_of
 from bot.kinds import OutboxStatus
-from bot.models import CircleChannel, Identity, MessageRef, OutboxMessage
+from bot.models import CircleChannel, Identity, Member, MemberPreference, MessageRef, OutboxMessage
 from bot.reply import Incoming, Post, Reply
 from bot.wakeups import notify
 
@@ -163,6 +164,25 @@ def member_platforms(session: Session, member_id: int) -> list[str]:
     return sorted({platform_of(identity) for identity in identities} & set(LIVE_PLATFORMS))
 
 
+def reach_on(session: Session, member_id: int) -> list[str]:
+    """Where a personal message reaches the member: one platform, even with accounts on several — the
+    one they chose (/nudges via), else the one they last typed a command on, else the first."""
+    platforms = member_platforms(session, member_id)
+    if len(platforms) < 2:
+        return platforms
+    chosen = session.scalar(select(MemberPreference.via).where(MemberPreference.member_id == member_id))
+    last = session.scalar(select(Member.last_platform).where(Member.id == member_id))
+    return one_platform(platforms, chosen, last)
+
+
+def one_platform(platforms: list[str], chosen: str | None, last: str | None) -> list[str]:
+    """Of a member's platforms (sorted), the one a personal message goes to (see reach_on)."""
+    for wanted in (chosen, last):
+        if wanted in platforms:
+            return [wanted]
+    return platforms[:1]
+
+
 def enqueue_post(
     session: Session, post: Post, now: datetime, incoming: Incoming | None = None, occurrence_key: str | None = None
 ) -> list[OutboxMessage]:
@@ -203,7 +223,7 @@ def enqueue_post(
                 )
             )
     elif post.target == "direct" and post.member_id is not None:
-        for platform in member_platforms(session, post.member_id):
+        for platform in reach_on(session, post.member_id):
             rows.append(
                 enqueue(
                     session,

@@ -1,4 +1,4 @@
-"""/member: a facilitator sets a member's organisation, role, or mutes them; /whoami."""
+"""/member: a facilitator sets a member's organisation, role, mutes them or links their accounts; /whoami."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from bot.presentation import member_label
 from bot.reply import Reply
 from bot.router import Param, Router
 from bot.services.community import ensure_organisation, set_organisation
-from bot.services.membership import active_circles
+from bot.services.membership import active_circles, find_by_identity
+from bot.services.merging import merge_members
+from commands.linking import accounts, linked, unlink_member
 
 router = Router()
 
@@ -21,8 +23,8 @@ ROLES = Keywords(("facilitator", "animation", "animateur", "animatrice"), ("part
 router.group(
     "member",
     Param("who", "member"),
-    usage=N_("/member @someone org <organisation> | role facilitator|partner | mute | unmute"),
-    summary=N_("facilitator: set someone's organisation or role, or mute them while away"),
+    usage=N_("/member @someone org <organisation> | role facilitator|partner | mute | unmute | link @other | unlink"),
+    summary=N_("facilitator: set someone's organisation or role, mute them while away, link their accounts"),
     aliases=("membre",),
     examples=(N_("/member @alice org Town hall"),),
     facilitator=True,
@@ -66,6 +68,22 @@ def unmute(ctx: Context, who: Member) -> Reply:
     return Reply.say(ctx.t("{name} counts again in reading levels.", name=member_label(who)))
 
 
+@router.subcommand("member", ("link", "lier", "associer"), Param("other", "member"))
+def member_link(ctx: Context, who: Member, other: Member) -> Reply:
+    """Two members a facilitator knows to be one person, made one (the older kept)."""
+    if who.id == other.id:
+        raise Refusal("{name} is already one member.", name=member_label(who))
+    record = merge_members(ctx.session, who, other, ctx.actor, ctx.now)
+    ctx.actor = find_by_identity(ctx.session, ctx.incoming.identity) or ctx.session.get_one(Member, record.kept_id)
+    return linked(ctx, ctx.session.get_one(Member, record.kept_id))
+
+
+@router.subcommand("member", ("unlink", "dissocier", "délier", "delier"))
+def member_unlink(ctx: Context, who: Member) -> Reply:
+    """The member's last link undone by a facilitator: the other account a member of its own again."""
+    return unlink_member(ctx, who)
+
+
 @router.command(
     "whoami",
     usage=N_("/whoami"),
@@ -79,10 +97,11 @@ def whoami(ctx: Context) -> Reply:
     names = ", ".join(esc(circle.name, 60) for circle in circles) or ctx.t("none")
     return Reply.say(
         ctx.t(
-            "You are {name}, {role}. Your circles: {circles}. Language: {language}.",
+            "You are {name}, {role}. Your circles: {circles}. Language: {language}. Your accounts: {accounts}.",
             name=member_label(ctx.actor),
             role=role,
             circles=names,
             language=ctx.language,
+            accounts=accounts(ctx, ctx.actor.id),
         )
     )

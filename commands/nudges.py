@@ -1,21 +1,26 @@
-"""/nudges [on|off]: the gentle reminders Relais sends by direct message."""
+"""/nudges [on|off|via slack|matrix|auto]: the gentle reminders Relais sends by direct message, and where."""
 
 from __future__ import annotations
 
 from bot.context import Context
-from bot.i18n import N_
+from bot.errors import Refusal
+from bot.i18n import N_, Keywords
+from bot.outbox import member_platforms
 from bot.reply import Reply
-from bot.router import Router
+from bot.router import Param, Router
 from bot.services.preferences import preferences, set_preference
 
 router = Router()
 ON = ("on", "oui", "yes", "activer")
 OFF = ("off", "non", "no", "stop", "désactiver", "desactiver")
+PLATFORMS = Keywords(
+    ("slack", "slack"), ("matrix", "matrix", "tchap", "element"), ("auto", "auto", "automatique", "last", "dernière")
+)
 
 
 @router.command(
     "nudges",
-    usage=N_("/nudges [on|off]"),
+    usage=N_("/nudges [on|off|via slack|matrix|auto]"),
     summary=N_("the gentle reminders I send you: due dates, overdue commitments, unread items"),
     aliases=("relances", "rappels", "nudge"),
 )
@@ -40,3 +45,15 @@ def nudges_off(ctx: Context) -> Reply:
     """Nudges switched off for the member (the weekly recap still lists what is due)."""
     set_preference(ctx.session, ctx.actor, ctx.now, nudges=False)
     return Reply.say(ctx.t("Done: no more nudges. The weekly recap still lists what is due."))
+
+
+@router.subcommand("nudges", ("via", "par", "sur"), Param("platform", "choice", choices=PLATFORMS))
+def nudges_via(ctx: Context, platform: str) -> Reply:
+    """Where personal messages (nudges, digests) reach a member with accounts on several platforms."""
+    if platform == "auto":
+        set_preference(ctx.session, ctx.actor, ctx.now, via="")
+        return Reply.say(ctx.t("Done: I will write to you privately where you last typed a command."))
+    if platform not in member_platforms(ctx.session, ctx.actor.id):
+        raise Refusal("You have no {platform} account linked here: type /link there first.", platform=platform)
+    set_preference(ctx.session, ctx.actor, ctx.now, via=platform)
+    return Reply.say(ctx.t("Done: I will write to you privately on {platform} only.", platform=platform.capitalize()))

@@ -20,8 +20,8 @@ from bot.config import Config
 from bot.config.schedules import ScheduleSettings
 from bot.db import Store
 from bot.kinds import OccurrenceKind, OccurrenceStatus
-from bot.models import Community, Identity, Member, Occurrence, OutboxMessage
-from bot.outbox import LIVE_PLATFORMS, enqueue, platform_of
+from bot.models import Community, Identity, Member, MemberPreference, Occurrence, OutboxMessage
+from bot.outbox import LIVE_PLATFORMS, enqueue, one_platform, platform_of
 from bot.posts.digest import build_digests
 from bot.posts.nudges import build_nudges, nudge_candidates
 from bot.presentation import Localiser, late_note
@@ -194,7 +194,7 @@ def direct_posts(
 
 
 def _platforms(session: Session, member_ids: list[int]) -> dict[int, list[str]]:
-    """Each member's live platforms, sorted: member_platforms for many members at once."""
+    """Where each member's personal message goes: reach_on for many members at once."""
     found: dict[int, set[str]] = {}
     for start in range(0, len(member_ids), 1000):
         chunk = member_ids[start : start + 1000]
@@ -204,4 +204,16 @@ def _platforms(session: Session, member_ids: list[int]) -> dict[int, list[str]]:
             platform = platform_of(identity)
             if platform in LIVE_PLATFORMS:
                 found.setdefault(member_id, set()).add(platform)
-    return {member_id: sorted(platforms) for member_id, platforms in found.items()}
+    several = [member_id for member_id, platforms in found.items() if len(platforms) > 1]
+    choices = {
+        member_id: (chosen, last)
+        for member_id, chosen, last in session.execute(
+            select(Member.id, MemberPreference.via, Member.last_platform)
+            .outerjoin(MemberPreference, MemberPreference.member_id == Member.id)
+            .where(Member.id.in_(several))
+        )
+    }
+    return {  # a member with accounts on several platforms is written to on one (bot.outbox.reach_on)
+        member_id: one_platform(sorted(platforms), *choices.get(member_id, (None, None)))
+        for member_id, platforms in found.items()
+    }

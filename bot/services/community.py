@@ -151,6 +151,12 @@ def circle_for_channel(session: Session, community: Community, channel: str | No
     return ensure_circle(session, community, default_name)
 
 
+def first_account(session: Session, identity: Identity) -> bool:
+    """Is this the member's oldest account? Its name is the member's (linked accounts keep one name)."""
+    oldest = session.scalar(select(func.min(Identity.id)).where(Identity.member_id == identity.member_id))
+    return oldest is None or oldest == identity.id
+
+
 def member_for_identity(
     session: Session,
     community: Community,
@@ -170,7 +176,7 @@ def member_for_identity(
     role = Role.FACILITATOR if identity in config.facilitators else None
     if found is not None:
         member = session.get_one(Member, found.member_id)
-        if display_name and member.display_name != display_name:
+        if display_name and member.display_name != display_name and first_account(session, found):
             member.display_name = display_name
         if role and (member.role != role or not member.role_from_config):
             member.role, member.role_from_config = role, True

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, delete, or_, select
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.config import Config
@@ -295,10 +295,8 @@ def _members_for(
             .where(Identity.identity.in_(chunk))
         )
         found.update((identity, member) for identity, member in rows)
+    _keep_names(session, found, people)
     for identity, member in found.items():
-        name = clean_name(people[identity])
-        if name and member.display_name != name[:200]:
-            member.display_name = name[:200]
         if identity in config.facilitators:
             member.role = Role.FACILITATOR
     new = {
@@ -319,6 +317,27 @@ def _members_for(
         session.add_all(Identity(member_id=member.id, identity=identity) for identity, member in new.items())
         session.flush()
     return {**found, **new}
+
+
+def _keep_names(session: Session, found: dict[str, Member], people: Mapping[str, str | None]) -> None:
+    """Names as the platform shows them; a member with several accounts keeps the name of its oldest one."""
+    renamed = {identity: member for identity, member in found.items() if _renamed(member, people[identity])}
+    if not renamed:
+        return
+    oldest = session.scalars(
+        select(func.min(Identity.id))
+        .where(Identity.member_id.in_({member.id for member in renamed.values()}))
+        .group_by(Identity.member_id)
+    ).all()
+    firsts = set(session.scalars(select(Identity.identity).where(Identity.id.in_(oldest))))
+    for identity, member in renamed.items():
+        if identity in firsts:
+            member.display_name = (clean_name(people[identity]) or member.display_name)[:200]
+
+
+def _renamed(member: Member, name: str | None) -> bool:
+    cleaned = clean_name(name)
+    return bool(cleaned) and member.display_name != (cleaned or "")[:200]
 
 
 def _enter(

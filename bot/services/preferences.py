@@ -1,4 +1,4 @@
-"""A member's choices about what the bot sends them: the personal digest (opt-in) and nudges."""
+"""A member's choices about what the bot sends them: the personal digest (opt-in), nudges, and where."""
 
 from __future__ import annotations
 
@@ -17,8 +17,15 @@ def preferences(session: Session, member: Member) -> MemberPreference:
 
 
 def set_preference(
-    session: Session, member: Member, now: datetime, *, digest: bool | None = None, nudges: bool | None = None
+    session: Session,
+    member: Member,
+    now: datetime,
+    *,
+    digest: bool | None = None,
+    nudges: bool | None = None,
+    via: str | None = None,
 ) -> MemberPreference:
+    """Change the member's choices (`via`: a platform, or "" for the one they last used)."""
     found = session.get(MemberPreference, member.id)
     if found is None:
         found = MemberPreference(member_id=member.id, digest=False, nudges=True, updated_at=now)
@@ -27,6 +34,8 @@ def set_preference(
         found.digest = digest
     if nudges is not None:
         found.nudges = nudges
+    if via is not None:
+        found.via = via or None
     found.updated_at = now
     session.flush()
     return found

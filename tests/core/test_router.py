@@ -116,7 +116,9 @@ def test_subcommands_in_either_language_and_a_missing_or_unknown_one(testbot):
     assert "je vous relancerai" in testbot.say("alice", "/nudges ON")
     assert "Je n’attendais pas\u00a0: encore" in testbot.say("alice", "/nudges on encore")
     assert "Il manque quelque chose." in testbot.say("fabienne", "/member @alice")
-    assert "Choisissez parmi\u00a0: structure, rôle, absent, présent." in testbot.say("fabienne", "/member @alice x")
+    assert "Choisissez parmi\u00a0: structure, rôle, absent, présent, lier, dissocier." in testbot.say(
+        "fabienne", "/member @alice x"
+    )
 
 
 def test_the_router_refuses_a_subcommand_word_declared_twice():
