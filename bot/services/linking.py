@@ -131,6 +131,7 @@ def burn(session: Session, member: Member, typed: str, now: datetime) -> bool:
 
 def redeem(session: Session, member: Member, typed: str, now: datetime) -> Redeemed:
     """`member` typed `typed`: when it is a valid code of another member, both become one."""
+    redact(session, now)
     if waiting(session, member, now):
         return Redeemed(Outcome.WAIT)
     found = find(session, member.community_id, typed) if looks_like_code(typed) else None

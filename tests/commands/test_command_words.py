@@ -122,7 +122,11 @@ def test_done_closes_every_number_given_and_says_the_others(testbot):
     ("line", "french", "english"),
     [
         ("/member @alice role chef", "animation, partenaire", "facilitator, partner"),
-        ("/member @alice truc", "structure, rôle, absent, présent", "org, role, mute, unmute"),
+        (
+            "/member @alice truc",
+            "structure, rôle, absent, présent, lier, dissocier",
+            "org, role, mute, unmute, link, unlink",
+        ),
         (
             "/edit #1 couleur bleu",
             "titre, échéance, résultat, responsable, humaines, financières, matérielles, immatérielles, texte",
@@ -131,7 +135,7 @@ def test_done_closes_every_number_given_and_says_the_others(testbot):
         ("/schedule foo", "suspendre, reprendre", "pause, resume"),
         ("/schedule pause foo", "tout, #instance, relances, résumés", "all, #circle, nudges, digest"),
         ("/digest me peut-être", "oui, non", "on, off"),
-        ("/nudges peut-être", "oui, non", "on, off"),
+        ("/nudges peut-être", "oui, non, par", "on, off, via"),
         ("/lang de", "fr, en", "fr, en"),
     ],
 )

@@ -210,4 +210,6 @@ def test_rights_table(store: Store, clock: FixedClock, platform: Platform, line:
 def test_the_table_covers_every_command() -> None:
     named = {re.match(r"/([\w-]+)", line).group(1) for line, _ in TABLE}  # type: ignore[union-attr]
     everything = {command.name for command in build_router().commands()}
-    assert everything - named == {"unreact", "map", "unmap"}  # unreact is react's twin; map/unmap in test_membership
+    # unreact is react's twin; map/unmap in test_membership; link/unlink (everyone's, answered or refused by where
+    # they are typed and what was linked) in tests/commands/test_linking.py
+    assert everything - named == {"unreact", "map", "unmap", "link", "unlink"}
