@@ -176,9 +176,9 @@ def redact(session: Session, now: datetime) -> None:
 @event.listens_for(Session, "before_commit")
 def _remember_carriers(session: Session) -> None:
     """Before a transaction that issued codes commits: which outbox rows carry them (to blank them later)."""
-    issued = session.info.pop(ISSUED, None)
-    if not issued:
-        return
+    if session.in_nested_transaction() or not session.info.get(ISSUED):
+        return  # a savepoint (a command's own) ends before its answer is written to the outbox
+    issued = session.info.pop(ISSUED)
     rows = [row for row in session.identity_map.values() if isinstance(row, OutboxMessage)]
     for code, text in issued:
         carriers = [row.id for row in rows if text in row.text]
