@@ -30,7 +30,7 @@ def slack_group() -> None:
     show_default=True,
     help=N_("Socket Mode (nothing to expose) or HTTP mode (Slack calls --url)"),
 )
-@click.option("--url", help=N_("HTTP mode: the public URL of /slack/events, in https"))
+@click.option("--url", help=N_("HTTP mode: the public URL Slack sends requests to (https://your-host/slack/events)"))
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help=N_("Write it to this file instead"))
 @click.pass_context
 def manifest(ctx: click.Context, mode: str, url: str | None, output: str | None) -> None:
