@@ -37,7 +37,7 @@ from bot.kinds import OutboxStatus
 from bot.models import MessageRef, OutboxMessage
 from bot.outbox import enqueue
 
-EDITABLE_PLATFORMS: frozenset[str] = frozenset({"slack"})
+EDITABLE_PLATFORMS: frozenset[str] = frozenset({"slack", "matrix"})
 EVERY = timedelta(seconds=3)  # at most one update of a copy every few seconds (chat.update: ~50 a minute)
 
 

@@ -7,6 +7,7 @@ out in parts (adapters.matrix.render), with transaction ids `<outbox id>-1`, `-2
 after a crash between two parts posts only the missing ones. The first part is the message
 that stands for the item (its MessageRef); the others are remembered as parts of it
 (`part:<event id>` in platform_state), so that a ✅ or a read receipt on any part counts.
+An update of a posted copy (`Outgoing.replaces`, bot.copies) is an m.replace edit (adapters.matrix.edits).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import logging
 
 from nio import AsyncClient, LocalProtocolError, RoomSendResponse
 
+from adapters.matrix.edits import edit_content
 from adapters.matrix.errors import NETWORK_ERRORS, delivery_failure, describe
 from adapters.matrix.inbound import channel_of, room_of
 from adapters.matrix.render import message_contents
@@ -40,6 +42,8 @@ class MatrixSender:
             raise TemporaryFailure(f"homeserver unreachable: {describe(error)}") from error
 
     async def _send(self, message: Outgoing, resend: bool) -> Sent:
+        if message.replaces:
+            return await self._edit(message)
         if message.channel:
             room_id = room_of(message.channel)
         elif message.member_id is not None:
@@ -58,6 +62,13 @@ class MatrixSender:
         if resend:
             log.info("outbox %s resent with the same transaction id(s): %s", message.id, ", ".join(events))
         return Sent(events[0], channel_of(room_id))
+
+    async def _edit(self, message: Outgoing) -> Sent:
+        """An update of a posted copy (bot.copies): an m.replace edit of its (first) event, in place."""
+        if not message.channel or not message.replaces:
+            raise PermanentFailure(f"cannot edit {message.replaces} in {message.channel}")
+        await self._send_event(room_of(message.channel), edit_content(message.text, message.replaces), message.id)
+        return Sent(message.replaces, message.channel)
 
     def remember_parts(self, events: list[str]) -> None:
         """The second and later parts stand for the first one (reactions, read receipts)."""

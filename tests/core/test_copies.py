@@ -1,5 +1,5 @@
-"""bot.copies: an edited item updates its copies where the platform can edit (Slack), and is posted
-anew where it cannot (a platform whose sender does not handle `Outgoing.replaces` yet)."""
+"""bot.copies: an edited item updates its copies in place on every platform that can edit (Slack's
+chat.update, Matrix's m.replace edit); a copy not sent yet goes out with the new text."""
 
 from __future__ import annotations
 
@@ -37,22 +37,22 @@ def two_platforms(store, clock) -> tuple[TestBot, Deliverer, Deliverer, Recordin
     return TestBot(dispatcher, clock), Deliverer(store, clock, matrix), Deliverer(store, clock, slack), matrix, slack
 
 
-async def test_an_edit_updates_slack_copies_and_posts_again_elsewhere(store, clock) -> None:
+async def test_an_edit_updates_the_copies_on_both_platforms_in_place(store, clock) -> None:
     bot, to_matrix, to_slack, matrix, slack = two_platforms(store, clock)
     say(bot, "/info Réunion le 10")
     await to_matrix.deliver_due()
     await to_slack.deliver_due()
-    assert [m.replaces for m in posts(slack)] == [None]
-    posted = slack.events[posts(slack)[0].id]
+    assert [m.replaces for m in posts(slack)] == [None] == [m.replaces for m in posts(matrix)]
+    posted = {"slack": slack.events[posts(slack)[0].id], "matrix": matrix.events[posts(matrix)[0].id]}
     say(bot, "/edit #1 texte Réunion le 12")
     await to_matrix.deliver_due()
     await to_slack.deliver_due()
-    assert len(posts(matrix)) == 2 and "Réunion le 12" in posts(matrix)[-1].text  # Matrix: posted again
-    (update,) = posts(slack)[1:]
-    assert update.replaces == posted and update.channel == "slack:T1/C1" and "Réunion le 12" in update.text
+    for platform, sender, channel in (("slack", slack, "slack:T1/C1"), ("matrix", matrix, "matrix:!copil:hs")):
+        (update,) = posts(sender)[1:]  # not posted again: the copy is updated
+        assert update.replaces == posted[platform] and update.channel == channel and "Réunion le 12" in update.text
     with store.unit_of_work() as session:
-        (copy,) = copies_of(session, update.item_id)
-        assert "Réunion le 12" in copy.text  # the copy's row says what the copy says now
+        copies = copies_of(session, update.item_id)
+        assert len(copies) == 2 and all("Réunion le 12" in copy.text for copy in copies)  # what each says now
 
 
 async def test_updates_of_a_copy_are_coalesced_and_spaced(store, clock) -> None:
@@ -62,7 +62,8 @@ async def test_updates_of_a_copy_are_coalesced_and_spaced(store, clock) -> None:
     item_id = posts(slack)[0].item_id
     for line in ("un", "deux", "trois"):
         with store.unit_of_work() as session:
-            assert update_copies(session, item_id, clock.now(), line=line) == ["slack:T1/C1"]
+            slack_only = frozenset({"slack"})
+            assert update_copies(session, item_id, clock.now(), line=line, platforms=slack_only) == ["slack:T1/C1"]
         await to_slack.deliver_due()
     assert [m.text.splitlines()[-1] for m in posts(slack)[1:]] == ["un"]  # "deux" then "trois" wait together
     clock.advance(timedelta(seconds=3))

@@ -87,3 +87,49 @@ async def test_a_person_on_both_platforms_links_once_and_counts_once(two_platfor
         assert len(member_lines(level, "Alice")) == 2
         assert all("1/1" in line for line in member_lines(level, "Alice"))
         assert "matrix:" not in await world.slack("whoami", user=ALICE_S)
+
+
+def edit_of(bot: str, room: str, original: str, expect: str):
+    """The m.replace edit of `original` by Relais whose new text contains `expect`."""
+
+    def match(event: dict) -> bool:
+        content = event.get("content", {})
+        relates = content.get("m.relates_to", {})
+        return (
+            event.get("sender") == bot
+            and event.get("room_id") == room
+            and relates.get("rel_type") == "m.replace"
+            and relates.get("event_id") == original
+            and expect in content.get("m.new_content", {}).get("body", "")
+        )
+
+    return match
+
+
+async def test_an_edit_updates_every_copy_in_place_on_both_platforms(two_platforms: TwoPlatforms):
+    world = two_platforms
+    async with asyncio.timeout(TIMEOUT):
+        # edited on Slack: the Slack message is updated, the Matrix event edited (not posted again)
+        await world.slack("info Réunion jeudi à 14 h", user=BOB_S)
+        post = await world.in_matrix("Réunion jeudi à 14 h")
+        slack_copy = await world.in_slack("Réunion jeudi à 14 h")
+        answer = await world.slack("edit #1 text Réunion vendredi à 14 h", user=BOB_S)
+        assert "#1" in answer
+        edit = await world.claire.wait_for(edit_of(world.bot_id, world.room, post["event_id"], "Réunion vendredi"))
+        assert edit["content"]["body"].startswith("* ") and edit["content"]["m.mentions"] == {}
+        updated = await world.in_slack("Réunion vendredi à 14 h")
+        assert updated["ts"] == slack_copy["ts"] and not any("jeudi" in text for text in world.slack_posts())
+        mark = len(world.claire.seen)
+        await world.claire.sync(0)
+        assert not any(  # no second post of the item in the room
+            "Réunion vendredi" in str(event.get("content", {}).get("body", ""))
+            and "m.relates_to" not in event.get("content", {})
+            for event in world.claire.seen[mark:]
+        )
+
+        # edited in the Matrix room: the Slack copy follows
+        await world.matrix(world.claire, world.room, "!info Compte rendu en ligne", "Annonce #2 publiée")
+        first = await world.in_slack("Compte rendu en ligne")
+        await world.matrix(world.claire, world.room, "!edit #2 text Compte rendu corrigé en ligne", "#2")
+        corrected = await world.in_slack("Compte rendu corrigé en ligne")
+        assert corrected["ts"] == first["ts"]
