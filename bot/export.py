@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -42,14 +43,26 @@ def due_iso(commitment: Commitment, tz: ZoneInfo) -> str:
     return local.isoformat(timespec="minutes") if commitment.due_has_time else local.date().isoformat()
 
 
-def action_rows(session: Session, community: Community) -> list[dict[str, str | int]]:
+def action_rows(
+    session: Session, community: Community, item_ids: Sequence[int] | None = None
+) -> list[dict[str, str | int]]:
+    """Every commitment of the community (or those of `item_ids`) as `relais export actions` writes them."""
     tz = ZoneInfo(community.timezone)
-    commitments = session.scalars(
+    statement = (
         select(Commitment)
         .join(Item, Item.id == Commitment.item_id)
         .where(Item.community_id == community.id)
         .order_by(Item.number)
-    ).all()
+    )
+    if item_ids is None:
+        commitments = list(session.scalars(statement))
+    else:
+        ids = sorted(item_ids)
+        commitments = [
+            c
+            for start in range(0, len(ids), 500)
+            for c in session.scalars(statement.where(Commitment.item_id.in_(ids[start : start + 500])))
+        ]
 
     def stamp(at: datetime | None) -> str:
         return at.astimezone(tz).isoformat(timespec="seconds") if at is not None else ""

@@ -214,6 +214,18 @@ def list_commitments(
     session: Session, community: Community, wanted: ActionFilter, now: datetime, tz: ZoneInfo
 ) -> list[Commitment]:
     """Commitments sorted by due date (no date last), filtered as asked."""
+    rows = list(session.scalars(commitments_statement(community, wanted, now, tz)))
+    if wanted.overdue:
+        rows = [row for row in rows if is_overdue(row, now, tz)]
+    far = datetime.max.replace(tzinfo=now.tzinfo)
+    rows.sort(key=lambda row: (row.due_at is None, row.due_at or far, row.item.number))
+    return rows
+
+
+def commitments_statement(
+    community: Community, wanted: ActionFilter, now: datetime, tz: ZoneInfo
+) -> Select[tuple[Commitment]]:
+    """The query behind list_commitments (joined with Item; overdue still to check with is_overdue)."""
     statement: Select[tuple[Commitment]] = (
         select(Commitment).join(Item, Item.id == Commitment.item_id).where(Item.community_id == community.id)
     )
@@ -230,9 +242,4 @@ def list_commitments(
         statement = statement.where(Commitment.due_at.is_not(None), Commitment.due_at < now)
     if wanted.week:
         statement = statement.where(Commitment.due_at.is_not(None), Commitment.due_at < local_today + timedelta(days=8))
-    rows = list(session.scalars(statement))
-    if wanted.overdue:
-        rows = [row for row in rows if is_overdue(row, now, tz)]
-    far = datetime.max.replace(tzinfo=now.tzinfo)
-    rows.sort(key=lambda row: (row.due_at is None, row.due_at or far, row.item.number))
-    return rows
+    return statement

@@ -24,6 +24,7 @@ from bot.posts.recap import LINES, build_recap
 from bot.presentation import Localiser
 from bot.services import reads
 from bot.services.commitments import create_commitment
+from bot.services.level_weeks import weekly_levels
 from bot.services.levels import coverage, level_report
 from bot.services.membership import covers, join_circle, leave_circle
 from bot.services.updates import edit_item_text, post_item
@@ -156,6 +157,20 @@ def test_reading_levels_count_what_one_by_one_counts(generated, circle_id):
             }
             covered = coverage(session, list(per_item))
             assert {item: (cov.acknowledged, cov.audience) for item, cov in covered.items()} == per_item
+
+
+@pytest.mark.parametrize("circle_id", [None, 1])
+def test_weekly_levels_say_what_level_report_says_week_by_week(generated, circle_id):
+    """The dashboard's heat map and trend (one pass) against level_report week by week."""
+    with Session(generated) as session:
+        starts = [NOW - timedelta(weeks=back, hours=5) for back in range(9, 0, -1)]
+        bounds = [*starts, NOW + timedelta(seconds=1)]
+        weeks = weekly_levels(session, 1, bounds, circle_id)
+        assert len(weeks) == len(starts) and sum(week.total for week in weeks) > 0
+        for week, start, end in zip(weeks, bounds, bounds[1:], strict=False):
+            report = level_report(session, 1, start, circle_id, lowest=0, until=end)
+            assert week.members == {level.member.id: (level.acknowledged, level.total) for level in report.members}
+            assert week.organisations == {name: (acked, total) for name, acked, total in report.organisations}
 
 
 def unread_as_counted(session: Session) -> dict[int, int]:

@@ -2,7 +2,8 @@
 and the least-read items with who has not read them yet.
 
 Every figure comes from bot.services.levels.level_report, the report /level writes: the "last 4
-weeks" column is /level's own window, so the page and the command say the same numbers.
+weeks" column is /level's own window, so the page and the command say the same numbers; the
+weeks come from bot.services.level_weeks, which counts each week as level_report would, in one pass.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from bot.presentation import Localiser, member_label, share
 from bot.services import levels, reads
 from bot.services.dashboard.roadmap import Choice
 from bot.services.dashboard.viewer import Viewer, localiser
+from bot.services.level_weeks import WeekLevel, weekly_levels
 from bot.text import first_words
 
 WEEKS = 8
@@ -77,13 +79,11 @@ def cell(loc: Localiser, acknowledged: int, total: int) -> Cell:
     return Cell(acknowledged, total, share(loc, acknowledged, total))
 
 
-def _rows(
-    loc: Localiser, recent: levels.LevelReport, weekly: list[levels.LevelReport]
-) -> tuple[list[HeatRow], list[HeatRow]]:
+def _rows(loc: Localiser, recent: levels.LevelReport, weekly: list[WeekLevel]) -> tuple[list[HeatRow], list[HeatRow]]:
     """Organisations and members, in /level's order (furthest behind first), with their weeks."""
     no_org = loc.t("no organisation")
-    org_weeks = [{name: (a, t) for name, a, t in report.organisations} for report in weekly]
-    member_weeks = [{row.member.id: (row.acknowledged, row.total) for row in report.members} for report in weekly]
+    org_weeks = [week.organisations for week in weekly]
+    member_weeks = [week.members for week in weekly]
     organisations = [
         HeatRow(name or no_org, [cell(loc, *week.get(name, (0, 0))) for week in org_weeks], cell(loc, acked, total))
         for name, acked, total in recent.organisations
@@ -136,13 +136,9 @@ def level_page(dispatcher: Dispatcher, viewer: Viewer, circle_id: int | None) ->
             circle_id = None
         recent = levels.level_report(session, community.id, loc.now - levels.READING_WINDOW, circle_id)
         starts = week_starts(loc)
-        ends = [*starts[1:], loc.now + timedelta(seconds=1)]
-        weekly = [
-            levels.level_report(session, community.id, start, circle_id, lowest=0, until=end)
-            for start, end in zip(starts, ends, strict=True)
-        ]
+        weekly = weekly_levels(session, community.id, [*starts, loc.now + timedelta(seconds=1)], circle_id)
         organisations, members = _rows(loc, recent, weekly)
-        trend = [cell(loc, sum(r.acknowledged for r in w.members), sum(r.total for r in w.members)) for w in weekly]
+        trend = [cell(loc, week.acknowledged, week.total) for week in weekly]
         return LevelPage(
             circle=circle_id,
             circles=circles,

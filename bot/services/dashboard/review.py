@@ -2,7 +2,7 @@
 
 The commitments due in the period, per organisation: kept (done by their due day), late (done
 after it, or still open past it), dropped, and not due yet; the resources they mobilised, by type;
-the information level week by week (bot.services.levels, as /level); the decisions taken and the
+the information level week by week (bot.services.level_weeks, as /level counts it); the decisions taken and the
 meetings held. Facilitators only, as /level.
 """
 
@@ -19,10 +19,10 @@ from bot.dispatch import Dispatcher
 from bot.kinds import CommitmentStatus, ItemKind, MeetingStatus
 from bot.models import Commitment, CommitmentChange, Community, Item, Meeting
 from bot.presentation import Localiser
-from bot.services import levels
 from bot.services.commitments import is_overdue
 from bot.services.dashboard.information import Cell, cell
 from bot.services.dashboard.viewer import Viewer, localiser
+from bot.services.level_weeks import weekly_levels
 from bot.text import first_words
 
 OUTCOMES = ("kept", "late", "dropped", "coming")
@@ -162,9 +162,6 @@ def _trend(session: Session, community: Community, loc: Localiser, since: dateti
         starts.append(cursor)
         cursor += timedelta(weeks=1)
     starts = starts[-MAX_WEEKS:]
-    cells = []
-    for index, start in enumerate(starts):
-        stop = starts[index + 1] if index + 1 < len(starts) else until
-        report = levels.level_report(session, community.id, start, lowest=0, until=stop)
-        cells.append(cell(loc, sum(r.acknowledged for r in report.members), sum(r.total for r in report.members)))
+    weekly = weekly_levels(session, community.id, [*starts, until])
+    cells = [cell(loc, week.acknowledged, week.total) for week in weekly]
     return [format_date(start.astimezone(loc.tz), "d MMM", locale=loc.language) for start in starts], cells

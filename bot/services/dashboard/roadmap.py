@@ -18,7 +18,7 @@ from bot.kinds import CommitmentStatus
 from bot.markup import to_plain
 from bot.models import Circle, Commitment, Community, Item, Member, Organisation, Update
 from bot.presentation import Localiser, change_line, percent, status_label
-from bot.services.commitments import ActionFilter, history, is_overdue, list_commitments
+from bot.services.commitments import ActionFilter, commitments_statement, history, is_overdue
 from bot.services.dashboard.viewer import Viewer, localiser
 
 STATUSES = ("open", "overdue", "done", "dropped", "all")
@@ -88,7 +88,11 @@ def commitment_row(loc: Localiser, commitment: Commitment) -> CommitmentRow:
 
 
 def _matching(session: Session, community: Community, viewer: Viewer, wanted: RoadmapFilter, loc: Localiser) -> list:
-    """The commitments the viewer may see that match the filter, by due date (as /actions sorts them)."""
+    """The commitments the viewer may see that match the filter, by due date (as /actions sorts them).
+
+    Read lean (a few columns of each, through /actions' own query); the caller loads in full only
+    the rows it shows.
+    """
     chosen = ActionFilter(
         owners=frozenset({wanted.owner}) if wanted.owner else frozenset(),
         organisations=frozenset({wanted.organisation}) if wanted.organisation else frozenset(),
@@ -96,12 +100,32 @@ def _matching(session: Session, community: Community, viewer: Viewer, wanted: Ro
         overdue=wanted.status == "overdue",
         include_closed=wanted.status in ("done", "dropped", "all"),
     )
-    rows = list_commitments(session, community, chosen, loc.now, loc.tz)
+    statement = commitments_statement(community, chosen, loc.now, loc.tz).with_only_columns(
+        Commitment.item_id,
+        Commitment.status,
+        Commitment.due_at,
+        Commitment.due_has_time,
+        Commitment.owner_id,
+        Item.number,
+        Item.circle_id,
+    )
     if wanted.status in ("done", "dropped"):
-        rows = [row for row in rows if row.status == CommitmentStatus(wanted.status)]
+        statement = statement.where(Commitment.status == CommitmentStatus(wanted.status))
+    rows = list(session.execute(statement))
+    if wanted.status == "overdue":
+        rows = [row for row in rows if is_overdue(row, loc.now, loc.tz)]
     if wanted.start or wanted.end:
         rows = [row for row in rows if row.due_at is not None and _within(row.due_at.astimezone(loc.tz).date(), wanted)]
-    return [row for row in rows if viewer.sees(row.item.circle_id, row.owner_id)]
+    far = datetime.max.replace(tzinfo=loc.now.tzinfo)
+    rows.sort(key=lambda row: (row.due_at is None, row.due_at or far, row.number))
+    return [row for row in rows if viewer.sees(row.circle_id, row.owner_id)]
+
+
+def _loaded(session: Session, keys: list) -> list[Commitment]:
+    """The commitments of `keys`, in full and in their order."""
+    ids = [key.item_id for key in keys]
+    found = {c.item_id: c for c in session.scalars(select(Commitment).where(Commitment.item_id.in_(ids)))}
+    return [found[item_id] for item_id in ids]
 
 
 def _within(day: date, wanted: RoadmapFilter) -> bool:
@@ -137,7 +161,7 @@ def roadmap(dispatcher: Dispatcher, viewer: Viewer, wanted: RoadmapFilter) -> Ro
         rows = _matching(session, community, viewer, wanted, loc)
         organisations, circles, owners = _choices(session, community, viewer)
         return RoadmapPage(
-            rows=[commitment_row(loc, row) for row in rows[:MAX_ROWS]],
+            rows=[commitment_row(loc, row) for row in _loaded(session, rows[:MAX_ROWS])],
             total=len(rows),
             organisations=organisations,
             circles=circles,
@@ -150,9 +174,9 @@ def roadmap_csv(dispatcher: Dispatcher, viewer: Viewer, wanted: RoadmapFilter) -
     with dispatcher.store.unit_of_work(reading=True) as session:
         community = dispatcher.community(session)
         loc = localiser(community, viewer, dispatcher.clock.now())
-        numbers = [row.number for row in _matching(session, community, viewer, wanted, loc)]
-        by_number = {row["number"]: row for row in action_rows(session, community)}
-        return to_csv([by_number[number] for number in numbers if number in by_number])
+        keys = _matching(session, community, viewer, wanted, loc)
+        by_number = {row["number"]: row for row in action_rows(session, community, [key.item_id for key in keys])}
+        return to_csv([by_number[key.number] for key in keys])
 
 
 @dataclass(frozen=True)
