@@ -36,6 +36,7 @@ def _text_input(
     placeholder: str | None = None,
     multiline: bool = False,
     max_length: int = 2000,
+    initial: str = "",
 ) -> dict[str, Any]:
     element: dict[str, Any] = {
         "type": "plain_text_input",
@@ -43,6 +44,8 @@ def _text_input(
         "multiline": multiline,
         "max_length": max_length,
     }
+    if initial:
+        element["initial_value"] = initial[:max_length]
     if placeholder:
         element["placeholder"] = plain(tr.t(placeholder), 150)
     block_json: dict[str, Any] = {
@@ -98,10 +101,18 @@ def _note_inputs(tr: Translator) -> list[dict[str, Any]]:
 
 
 def engage_view(
-    tr: Translator, circles: Sequence[tuple[int, str]], circle_id: int | None, metadata: Mapping[str, Any]
+    tr: Translator,
+    circles: Sequence[tuple[int, str]],
+    circle_id: int | None,
+    metadata: Mapping[str, Any],
+    what: str = "",
+    context: str = "",
 ) -> dict[str, Any]:
-    """The modal; `circles` are (id, name) and `circle_id` the one preselected (the channel's)."""
-    blocks = [
+    """The modal; `circles` are (id, name) and `circle_id` the one preselected (the channel's).
+
+    `what` prefills the commitment (a message shortcut: the message's text), `context` is a line shown
+    above the fields (whose message it was)."""
+    blocks: list[dict[str, Any]] = [
         _text_input(
             tr,
             WHAT,
@@ -109,6 +120,7 @@ def engage_view(
             optional=False,
             max_length=500,
             placeholder=N_("Send the minutes to the partners"),
+            initial=what,
         ),
         _text_input(
             tr,
@@ -131,6 +143,8 @@ def engage_view(
     if circle is not None:
         blocks.append(circle)
     blocks += _note_inputs(tr)
+    if context:
+        blocks.insert(0, {"type": "context", "elements": [plain(context, 2000)]})
     return {
         "type": "modal",
         "callback_id": CALLBACK_ID,

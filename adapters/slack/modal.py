@@ -23,8 +23,11 @@ log = logging.getLogger(__name__)
 ANSWER_WITHIN = 2.5
 
 
-async def open_engage(runtime: Runtime, trigger_id: str, incoming: Incoming) -> bool:
-    """Open the /engage modal (call it right after ack: the trigger is valid 3 seconds).
+async def open_engage(
+    runtime: Runtime, trigger_id: str, incoming: Incoming, what: str = "", author: str | None = None
+) -> bool:
+    """Open the /engage modal (call it right after ack: the trigger is valid 3 seconds); `what` prefills
+    the commitment, `author` names whose message it comes from (a message shortcut).
 
     False, and nothing opens, for someone who may not use Relais there (see form_choices).
     """
@@ -32,7 +35,9 @@ async def open_engage(runtime: Runtime, trigger_id: str, incoming: Incoming) -> 
     if context is None:
         return False
     metadata = {"channel": incoming.channel, "thread": incoming.thread}
-    view = engage_form.engage_view(translator(context.language), context.circles, context.circle_id, metadata)
+    tr = translator(context.language)
+    line = tr.t("From {name}’s message.", name=author) if author else ""
+    view = engage_form.engage_view(tr, context.circles, context.circle_id, metadata, what, line)
     await runtime.client.views_open(trigger_id=trigger_id, view=view)
     return True
 

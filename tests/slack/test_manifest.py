@@ -10,7 +10,13 @@ import pytest
 from click.testing import CliRunner
 
 from adapters.slack.commands import UMBRELLA, slash_commands
-from adapters.slack.manifest import EXAMPLE_URL, manifest_text
+from adapters.slack.manifest import (
+    EXAMPLE_URL,
+    GLOBAL_SHORTCUT,
+    MESSAGE_SHORTCUT,
+    SHORTCUT_NAME_LIMIT,
+    manifest_text,
+)
 from commands import build_router
 from relais.cli import main
 from tests.slack.harness import FABIENNE, Harness
@@ -66,6 +72,16 @@ def test_the_http_manifest_names_the_url_everywhere() -> None:
     assert set(urls) == {"https://relais.asso.fr/slack/events"}
     assert len(urls) == len(commands_in(text)) + 2  # every command, the events, the interactivity
     assert "socket_mode_enabled: true" in manifest_text(ROUTER) and "url:" not in manifest_text(ROUTER)
+
+
+def test_the_shortcuts_are_declared_with_names_slack_accepts() -> None:
+    for text in (manifest_text(ROUTER), manifest_text(ROUTER, "http", EXAMPLE_URL)):
+        block = text[text.index("  shortcuts:") : text.index("\noauth_config:")]
+        names = re.findall(r'- name: "([^"]+)"', block)
+        assert names == ["Créer un engagement", "Nouvel engagement"]
+        assert all(len(name) <= SHORTCUT_NAME_LIMIT for name in names)
+        assert re.findall(r"type: (\w+)", block) == ["message", "global"]
+        assert re.findall(r"callback_id: (\S+)", block) == [MESSAGE_SHORTCUT, GLOBAL_SHORTCUT]
 
 
 def test_a_wrong_url_is_refused_with_a_clear_message() -> None:

@@ -597,6 +597,9 @@ def test_builders_keep_the_recorded_shapes(slack_standin: SlackStandin) -> None:
         assert set(built) == keys(name, "event") and set(built["item"]) == keys(name, "event", "item")
     assert set(app_home_opened_event(view={"id": "V0HOME0001"})) == keys("app_home_opened.json")
     assert set(s.block_actions("vote", "yes")) >= keys("block_actions.json")
+    assert set(s.shortcut("relais_new")) == keys("shortcut.json")
+    on_message = s.shortcut("relais_make", {"ts": "1700000000.000100", "text": "hi", "user": "U0X"})
+    assert set(on_message) == keys("message_action.json") and set(on_message["message"]) >= {"ts", "text", "user"}
     assert set(s.block_actions("vote", "yes")["actions"][0]) == keys("block_actions.json", "actions", 0)
     assert set(s.block_actions("vote", view={"id": "V0MODAL001"})) >= keys("block_actions_in_view.json", "payload")
     submitted = s.view_submission("relais_engage", {})

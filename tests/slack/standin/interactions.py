@@ -66,6 +66,15 @@ class Interactions:
             kwargs.setdefault("response_url", self.new_response_url())
         return payloads.block_actions(action_id, value, **kwargs)
 
+    def shortcut(self, callback_id: str, message: Mapping[str, Any] | None = None, **kwargs: Any) -> dict[str, Any]:
+        """:func:`payloads.shortcut`: global, or on ``message`` (then with a response_url it serves)."""
+        kwargs.setdefault("team_id", self.team_id)
+        kwargs.setdefault("team_domain", self.team_domain)
+        kwargs.setdefault("trigger_id", self.new_trigger_id())
+        if message is not None:
+            kwargs.setdefault("response_url", self.new_response_url())
+        return payloads.shortcut(callback_id, message=message, **kwargs)
+
     def view_submission(
         self,
         view_callback_id: str,

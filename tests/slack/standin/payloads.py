@@ -323,6 +323,42 @@ def view_submission(
     return payload
 
 
+def shortcut(
+    callback_id: str,
+    *,
+    user_id: str = DEFAULT_USER_ID,
+    team_id: str = DEFAULT_TEAM_ID,
+    team_domain: str = DEFAULT_TEAM_DOMAIN,
+    trigger_id: str | None = None,
+    message: Mapping[str, Any] | None = None,
+    channel_id: str = DEFAULT_CHANNEL_ID,
+    response_url: str = "https://hooks.slack.com/app/T0/0/standin",
+    token: str = DEFAULT_VERIFICATION_TOKEN,
+) -> dict[str, Any]:
+    """A global shortcut used (data/shortcut.json) or, given the ``message`` it was used on, a message
+    shortcut (data/message_action.json: with the channel, the message and a response_url)."""
+    if message is None:
+        payload: dict[str, Any] = recorded("shortcut.json")
+        payload["user"] = {"id": user_id, "username": user_id.lower(), "team_id": team_id}
+    else:
+        payload = recorded("message_action.json")
+        payload.update(
+            user={"id": user_id, "name": user_id.lower()},
+            channel={"id": channel_id, "name": channel_id.lower()},
+            message_ts=message.get("ts"),
+            message={**payload["message"], **message},
+            response_url=response_url,
+        )
+    payload.update(
+        token=token,
+        action_ts=f"{time.time():.6f}",
+        team={"id": team_id, "domain": team_domain},
+        callback_id=callback_id,
+        trigger_id=trigger_id or new_trigger_id(),
+    )
+    return payload
+
+
 def url_verification(challenge: str | None = None) -> dict[str, Any]:
     """The Events API's ``url_verification`` request (data/url_verification.json)."""
     body: dict[str, Any] = recorded("url_verification.json")
