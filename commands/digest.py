@@ -11,7 +11,7 @@ from bot.markup import esc
 from bot.models import Circle
 from bot.outbox import member_platforms
 from bot.posts.digest import build_digest
-from bot.posts.recap import build_recap
+from bot.posts.recap import build_recap, dashboard_page
 from bot.reply import Reply
 from bot.router import Param, Router, split_command
 from bot.services.preferences import set_preference
@@ -36,7 +36,9 @@ def digest(ctx: Context, circle: Circle | None) -> Reply:
         circle = ctx.circle
     else:
         require_circle(ctx, circle)
-    draft = build_recap(ctx.session, ctx.community, circle, ctx, ctx.config.schedules, ctx.now - timedelta(days=7))
+    since = ctx.now - timedelta(days=7)
+    page = dashboard_page(ctx.config, circle)
+    draft = build_recap(ctx.session, ctx.community, circle, ctx, ctx.config.schedules, since, page=page)
     return Reply.say(draft.text())
 
 

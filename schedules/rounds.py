@@ -35,7 +35,7 @@ from bot.posts.agenda import build_agenda, reminder_post
 from bot.posts.draft import Draft, post_draft
 from bot.posts.queries import Shown
 from bot.posts.recap import LINES as RECAP_LINES
-from bot.posts.recap import build_recap
+from bot.posts.recap import build_recap, dashboard_page
 from bot.presentation import Localiser, late_note
 from bot.reply import Post
 from bot.services.community import find_circle, find_community
@@ -220,8 +220,9 @@ def _circle_draft(
         missed = missed_for(session, community, circle, config)
         since = recap_since(config, circle, due.at)
         late = overdue.get(circle.id, ([], 0)) if overdue is not None else None
+        page = dashboard_page(config, circle)
         draft = build_recap(
-            session, community, circle, loc, config.schedules, since, missed, until=due.at, overdue=late
+            session, community, circle, loc, config.schedules, since, missed, until=due.at, overdue=late, page=page
         )
         return circle.id, draft, [row.id for row in missed]
     meeting = session.get_one(Meeting, due.meeting_id)

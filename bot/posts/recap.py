@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from bot.config import Config
 from bot.config.schedules import ScheduleSettings
 from bot.kinds import ItemKind, OccurrenceKind
 from bot.markup import esc
@@ -26,6 +27,7 @@ from bot.presentation import (
     section,
     share,
 )
+from bot.services.dashboard.access import link_base
 from bot.services.levels import READING_WINDOW, coverage, level_report
 from bot.services.meetings import upcoming_meetings
 
@@ -105,6 +107,7 @@ def build_recap(
     missed: list[Occurrence] | None = None,
     until: datetime | None = None,
     overdue: tuple[list[Shown], int] | None = None,  # (first LINES, how many): a round reads every circle's at once
+    page: str | None = None,  # the circle's page on the dashboard (dashboard_page)
 ) -> Draft:
     """What changed in the circle since `since`, what is late or due, coming meetings, the information level."""
     now = until or loc.now  # a scheduled recap covers up to its due time, even when posted late
@@ -149,7 +152,18 @@ def build_recap(
             capped(loc, ["• " + missed_label(loc, session, row) for row in missed or []], LINES),
         ),
     ]
+    if page:
+        parts.append([loc.t("🔗 On the dashboard: {url}", url=esc(page, None))])
     return _draft(loc, circle, body, parts)
+
+
+def dashboard_page(config: Config, circle: Circle) -> str | None:
+    """The circle's roadmap on the dashboard (every member of the circle may open it), for the
+    recap to link to: only when [web] is enabled with a public_url (else no one could follow it)."""
+    section = config.section("web")
+    if not config.enabled("web") or not str(section.get("public_url", "") or "").strip():
+        return None
+    return f"{link_base(section)}/roadmap?circle={circle.id}"
 
 
 def _draft(loc: Localiser, circle: Circle, body: list[str], parts: list[list[str]]) -> Draft:
