@@ -25,7 +25,18 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack import addresses, commands, events, full_text, home, lifecycle, members, modal, shortcuts
+from adapters.slack import (
+    addresses,
+    commands,
+    events,
+    full_text,
+    home,
+    home_settings,
+    lifecycle,
+    members,
+    modal,
+    shortcuts,
+)
 from adapters.slack.mode import HttpTransport, Transport, make_transport
 from adapters.slack.pacing import ChannelPacer
 from adapters.slack.people import People
@@ -196,7 +207,7 @@ def build_adapter(
     )
     runtime.response_urls.monotonic = monotonic
     bolt = make_bolt(client, settings)
-    for module in (commands, modal, shortcuts, events, home, full_text, members, lifecycle):
+    for module in (commands, modal, shortcuts, events, home, home_settings, full_text, members, lifecycle):
         module.register(bolt, runtime)
     sender = SlackSender(
         dispatcher=dispatcher,

@@ -12,6 +12,8 @@ from bot.markup import esc, to_mrkdwn
 from bot.services.home import HomeData
 
 READ_FULL_ACTION = "relais_read_full"
+SETTING_ACTION = "relais_setting"  # + _fr, _en, _nudges (Slack wants action_ids unique in a block)
+SETTINGS = frozenset({"lang fr", "lang en", "nudges on", "nudges off"})
 
 
 def header(text: str) -> dict[str, Any]:
@@ -89,6 +91,32 @@ def unread_blocks(tr: Translator, data: HomeData) -> list[dict[str, Any]]:
     return blocks
 
 
+def settings_blocks(tr: Translator, data: HomeData) -> list[dict[str, Any]]:
+    """Settings as buttons: the language (the current one highlighted) and nudges on or off.
+
+    Each button's value is one of SETTINGS, run as the member's own command (/lang en, /nudges off)."""
+    languages = []
+    for value, label in (("lang fr", "Français"), ("lang en", "English")):
+        button = {"type": "button", "action_id": f"{SETTING_ACTION}_{value[-2:]}", "value": value, "text": plain(label)}
+        if value.endswith(data.language):
+            button["style"] = "primary"
+        languages.append(button)
+    state = tr.t("Nudges are on.") if data.nudges else tr.t("Nudges are off.")
+    switch = tr.t("🔕 Stop the nudges") if data.nudges else tr.t("🔔 Nudge me")
+    nudges = {
+        "type": "button",
+        "action_id": f"{SETTING_ACTION}_nudges",
+        "value": "nudges off" if data.nudges else "nudges on",
+        "text": plain(switch),
+    }
+    return [
+        {"type": "divider"},
+        header(tr.t("Settings")),
+        section(to_mrkdwn(state)),
+        {"type": "actions", "block_id": "home_settings", "elements": [*languages, nudges]},
+    ]
+
+
 def home_view(data: HomeData) -> dict[str, Any]:
     tr = translator(data.language)
     blocks: list[dict[str, Any]] = [
@@ -111,6 +139,7 @@ def home_view(data: HomeData) -> dict[str, Any]:
         blocks += lines_section([f"• {line}" for line in data.meetings])
     else:
         blocks.append(section(to_mrkdwn(tr.t("No meeting planned."))))
+    blocks += settings_blocks(tr, data)
     blocks.append(
         {
             "type": "context",

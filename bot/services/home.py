@@ -25,6 +25,7 @@ from bot.services.commitments import ActionFilter, list_commitments
 from bot.services.community import ensure_circle
 from bot.services.meetings import upcoming_meetings
 from bot.services.numbering import find_item
+from bot.services.preferences import preferences
 from bot.text import first_words, is_abbreviated
 
 COMMITMENTS = 15
@@ -53,6 +54,7 @@ class HomeData:
     unread: list[HomeItem] = field(default_factory=list)
     unread_total: int = 0
     meetings: list[str] = field(default_factory=list)
+    nudges: bool = True  # the member's nudges are on (/nudges on|off)
 
     @property
     def unread_numbers(self) -> list[int]:
@@ -134,6 +136,7 @@ def load_home(dispatcher: Dispatcher, identity: str, name: str | None) -> HomeDa
             unread=[item_line(ctx, item) for item in unread],
             unread_total=unread_total,
             meetings=_meetings(ctx),
+            nudges=preferences(session, ctx.actor).nudges,
         )
 
 

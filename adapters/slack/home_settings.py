@@ -1,0 +1,49 @@
+"""The App Home's settings buttons: the language and the nudges, each the member's own command.
+
+A click runs `/lang en` or `/nudges off` as if the member typed it in their messages with Relais
+(same rights, same answer there), then the home is published again, in the new state. Only the
+values the home offers are run (SETTINGS): a forged payload runs nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+
+from adapters.slack.home import publish_home
+from adapters.slack.home_view import SETTING_ACTION, SETTINGS
+from adapters.slack.runtime import Runtime
+from bot.reply import Incoming
+
+
+def register(bolt: AsyncApp, runtime: Runtime) -> None:
+    @bolt.action(re.compile(f"^{SETTING_ACTION}_"))
+    async def on_setting(ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
+        async with runtime.busy():
+            await ack()
+            await change_setting(runtime, body, action)
+
+
+async def change_setting(runtime: Runtime, body: dict[str, Any], action: dict[str, Any]) -> None:
+    """The setting's command for the member, then a fresh home."""
+    value = str(action.get("value") or "")
+    if value not in SETTINGS:
+        return
+    user = body.get("user") or {}
+    user_id = str(user.get("id"))
+    team = (body.get("team") or {}).get("id") or user.get("team_id")
+    name, language = await runtime.people.profile(user_id)
+    trigger = body.get("trigger_id")
+    incoming = Incoming(
+        identity=runtime.identity(user_id, team),
+        text="/" + value,
+        display_name=name,
+        language=language,
+        event_id=f"setting:{trigger}" if trigger else None,
+        direct=True,
+    )
+    await runtime.handle(incoming)
+    runtime.notify()
+    await publish_home(runtime, user_id, team)
