@@ -1,4 +1,4 @@
-"""The App Home's settings buttons: the language and the nudges, each the member's own command.
+"""The App Home's buttons that act: the language, the nudges, "✅ #N done", each the member's own command.
 
 A click runs `/lang en` or `/nudges off` as if the member typed it in their messages with Relais
 (same rights, same answer there), then the home is published again, in the new state. Only the
@@ -13,12 +13,20 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 
 from adapters.slack.home import publish_home
-from adapters.slack.home_view import SETTING_ACTION, SETTINGS
+from adapters.slack.home_view import DONE_ACTION, SETTING_ACTION, SETTINGS
 from adapters.slack.runtime import Runtime
 from bot.reply import Incoming
 
 
 def register(bolt: AsyncApp, runtime: Runtime) -> None:
+    @bolt.action(re.compile(f"^{DONE_ACTION}_"))
+    async def on_done(ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
+        async with runtime.busy():
+            await ack()
+            value = str(action.get("value") or "")
+            if value.isdigit():
+                await run_as_member(runtime, body, f"/done #{int(value)}")
+
     @bolt.action(re.compile(f"^{SETTING_ACTION}_"))
     async def on_setting(ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
         async with runtime.busy():
@@ -29,16 +37,23 @@ def register(bolt: AsyncApp, runtime: Runtime) -> None:
 async def change_setting(runtime: Runtime, body: dict[str, Any], action: dict[str, Any]) -> None:
     """The setting's command for the member, then a fresh home."""
     value = str(action.get("value") or "")
-    if value not in SETTINGS:
-        return
+    if value in SETTINGS:
+        await run_as_member(runtime, body, "/" + value)
+
+
+async def run_as_member(runtime: Runtime, body: dict[str, Any], line: str) -> None:
+    """`line` as the member's own command in their messages with Relais, then a fresh home."""
     user = body.get("user") or {}
     user_id = str(user.get("id"))
     team = (body.get("team") or {}).get("id") or user.get("team_id")
     name, language = await runtime.people.profile(user_id)
     trigger = body.get("trigger_id")
+    opened = await runtime.client.conversations_open(users=user_id)  # the answer goes to their messages with Relais
+    channel_id = str((opened.get("channel") or {}).get("id") or "")
     incoming = Incoming(
+        channel=runtime.channel(channel_id, team) if channel_id else None,
         identity=runtime.identity(user_id, team),
-        text="/" + value,
+        text=line,
         display_name=name,
         language=language,
         event_id=f"setting:{trigger}" if trigger else None,

@@ -13,6 +13,7 @@ from bot.services.home import HomeData
 
 READ_FULL_ACTION = "relais_read_full"
 SETTING_ACTION = "relais_setting"  # + _fr, _en, _nudges (Slack wants action_ids unique in a block)
+DONE_ACTION = "relais_done"  # + _N
 SETTINGS = frozenset({"lang fr", "lang en", "nudges on", "nudges off"})
 
 
@@ -91,6 +92,20 @@ def unread_blocks(tr: Translator, data: HomeData) -> list[dict[str, Any]]:
     return blocks
 
 
+def done_buttons(tr: Translator, numbers: list[int]) -> list[dict[str, Any]]:
+    """A "✅ #N done" button per listed commitment (run as the member's own /done #N)."""
+    buttons = [
+        {
+            "type": "button",
+            "action_id": f"{DONE_ACTION}_{number}",
+            "value": str(number),
+            "text": plain(tr.t("✅ #{number} done", number=number)),
+        }
+        for number in numbers[:25]
+    ]
+    return [{"type": "actions", "block_id": "home_done", "elements": buttons}] if buttons else []
+
+
 def settings_blocks(tr: Translator, data: HomeData) -> list[dict[str, Any]]:
     """Settings as buttons: the language (the current one highlighted) and nudges on or off.
 
@@ -128,6 +143,7 @@ def home_view(data: HomeData) -> dict[str, Any]:
         if data.more_commitments:
             lines.append(tr.t("… and {count} more: /actions mine lists them all.", count=data.more_commitments))
         blocks += lines_section(lines)
+        blocks += done_buttons(tr, data.commitment_numbers)
     else:
         blocks.append(section(to_mrkdwn(tr.t("You have no open commitment. Commit to an action with /engage."))))
     blocks.append({"type": "divider"})

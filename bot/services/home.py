@@ -55,6 +55,7 @@ class HomeData:
     unread_total: int = 0
     meetings: list[str] = field(default_factory=list)
     nudges: bool = True  # the member's nudges are on (/nudges on|off)
+    commitment_numbers: list[int] = field(default_factory=list)  # the listed commitments' numbers, same order
 
     @property
     def unread_numbers(self) -> list[int]:
@@ -137,6 +138,7 @@ def load_home(dispatcher: Dispatcher, identity: str, name: str | None) -> HomeDa
             unread_total=unread_total,
             meetings=_meetings(ctx),
             nudges=preferences(session, ctx.actor).nudges,
+            commitment_numbers=[commitment.item.number for commitment in mine[:COMMITMENTS]],
         )
 
 

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from .harness import ACK_LIMIT, ALICE, Harness
+from sqlalchemy import select
+
+from bot.models import Commitment
+
+from .harness import ACK_LIMIT, ALICE, BOB, Harness
 from .standin import app_home_opened_event
 
 
@@ -49,3 +53,28 @@ async def test_a_forged_value_runs_nothing(relais_slack: Harness) -> None:
     await click(relais_slack, "member @bob facilitator", action="relais_setting_fr")
     assert relais_slack.standin.home_views[ALICE] == before
     assert settings(before)["nudges off"]  # still on
+
+
+async def test_done_from_the_home_and_a_partner_cannot_close_anothers(relais_slack: Harness) -> None:
+    await relais_slack.command("engage", "Réserver la salle d'ici vendredi")
+    await relais_slack.event(app_home_opened_event(ALICE))
+    await relais_slack.event(app_home_opened_event(BOB))
+    block = next(b for b in relais_slack.standin.home_views[ALICE]["blocks"] if b.get("block_id") == "home_done")
+    (button,) = block["elements"]
+    assert button["text"]["text"] == "✅ #1 fait" and button["value"] == "1"
+
+    bob_home = relais_slack.standin.home_views[BOB]  # a forged click: Bob is not the owner
+    payload = relais_slack.standin.block_actions("relais_done_1", "1", user_id=BOB, view=bob_home)
+    await relais_slack.interactive(payload)
+    assert statuses(relais_slack) == ["open"]
+    assert "#1 appartient à Alice Martin" in relais_slack.replies_to(BOB)[-1]  # the refusal /done gives, in his DMs
+
+    await click(relais_slack, "1", action="relais_done_1")
+    assert statuses(relais_slack) == ["done"]
+    assert "Réserver la salle" not in texts(relais_slack.standin.home_views[ALICE])
+    assert any("#1" in reply and "Merci" in reply for reply in relais_slack.replies_to(ALICE))
+
+
+def statuses(harness: Harness) -> list[str]:
+    with harness.store.unit_of_work() as session:
+        return [str(each.status.value) for each in session.scalars(select(Commitment))]
