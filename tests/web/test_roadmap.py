@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.web.conftest import sign_in
 
 HOSTILE = '<script>alert("x")</script> <img src=x onerror=alert(1)> @room'
@@ -24,6 +26,18 @@ async def test_a_facilitator_sees_the_whole_community(client, community):
     for title in ("Réserver la salle", "Publier le plan vélo", "Relancer les écoles"):
         assert title in text
     assert (await client.get("/commitments/2")).status == 200
+
+
+@pytest.mark.parametrize("day, hour, minute", [(30, 23, 50), (1, 0, 10), (1, 23, 50), (2, 0, 10)])
+async def test_overdue_turns_when_actions_says_so(client, community, day, hour, minute):
+    """#3 is due on 1 December without a time: the roadmap's overdue filter (in SQL) and /actions
+    (is_overdue) say the same around midnight."""
+    month = 11 if day == 30 else 12
+    community.clock.set(community.clock.now().replace(month=month, day=day, hour=hour, minute=minute))
+    await sign_in(client, community, "fabienne")
+    page = await (await client.get("/roadmap?status=overdue")).text()
+    said = community.say("fabienne", "/actions overdue")
+    assert ("Relancer les écoles" in page) == ("Relancer les écoles" in said)
 
 
 async def test_filters_narrow_as_actions_does(client, community):

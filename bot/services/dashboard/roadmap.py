@@ -7,9 +7,9 @@ bot.presentation, as /actions and /show write them: a page never disagrees with 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.dispatch import Dispatcher
@@ -22,7 +22,7 @@ from bot.services.commitments import ActionFilter, commitments_statement, histor
 from bot.services.dashboard.viewer import Viewer, localiser
 
 STATUSES = ("open", "overdue", "done", "dropped", "all")
-MAX_ROWS = 500
+MAX_ROWS = 200
 
 
 @dataclass(frozen=True)
@@ -87,11 +87,12 @@ def commitment_row(loc: Localiser, commitment: Commitment) -> CommitmentRow:
     )
 
 
-def _matching(session: Session, community: Community, viewer: Viewer, wanted: RoadmapFilter, loc: Localiser) -> list:
-    """The commitments the viewer may see that match the filter, by due date (as /actions sorts them).
+def _matching(session: Session, community: Community, viewer: Viewer, wanted: RoadmapFilter, loc: Localiser):
+    """The query of the commitments the viewer may see that match the filter, by due date (no date
+    last, then by number: as /actions sorts them), a few columns each.
 
-    Read lean (a few columns of each, through /actions' own query); the caller loads in full only
-    the rows it shows.
+    /actions' own query (commitments_statement) with the rest of the filter in SQL too, so that a
+    page counts them and reads only the rows it shows.
     """
     chosen = ActionFilter(
         owners=frozenset({wanted.owner}) if wanted.owner else frozenset(),
@@ -101,35 +102,29 @@ def _matching(session: Session, community: Community, viewer: Viewer, wanted: Ro
         include_closed=wanted.status in ("done", "dropped", "all"),
     )
     statement = commitments_statement(community, chosen, loc.now, loc.tz).with_only_columns(
-        Commitment.item_id,
-        Commitment.status,
-        Commitment.due_at,
-        Commitment.due_has_time,
-        Commitment.owner_id,
-        Item.number,
-        Item.circle_id,
+        Commitment.item_id, Item.number
     )
     if wanted.status in ("done", "dropped"):
         statement = statement.where(Commitment.status == CommitmentStatus(wanted.status))
-    rows = list(session.execute(statement))
-    if wanted.status == "overdue":
-        rows = [row for row in rows if is_overdue(row, loc.now, loc.tz)]
-    if wanted.start or wanted.end:
-        rows = [row for row in rows if row.due_at is not None and _within(row.due_at.astimezone(loc.tz).date(), wanted)]
-    far = datetime.max.replace(tzinfo=loc.now.tzinfo)
-    rows.sort(key=lambda row: (row.due_at is None, row.due_at or far, row.number))
-    return [row for row in rows if viewer.sees(row.circle_id, row.owner_id)]
+    local_today = datetime.combine(loc.now.astimezone(loc.tz).date(), time(), tzinfo=loc.tz)
+    if wanted.status == "overdue":  # is_overdue: a due day without time is late from the next day on
+        statement = statement.where(or_(Commitment.due_has_time.is_(True), Commitment.due_at < local_today))
+    if wanted.start:
+        statement = statement.where(Commitment.due_at >= datetime.combine(wanted.start, time(), tzinfo=loc.tz))
+    if wanted.end:
+        after = datetime.combine(wanted.end + timedelta(days=1), time(), tzinfo=loc.tz)
+        statement = statement.where(Commitment.due_at < after)
+    if viewer.circles is not None:
+        statement = statement.where(
+            or_(Item.circle_id.in_(sorted(viewer.circles)), Commitment.owner_id == viewer.member_id)
+        )
+    return statement.order_by(Commitment.due_at.is_(None), Commitment.due_at, Item.number)
 
 
-def _loaded(session: Session, keys: list) -> list[Commitment]:
-    """The commitments of `keys`, in full and in their order."""
-    ids = [key.item_id for key in keys]
+def _loaded(session: Session, ids: list[int]) -> list[Commitment]:
+    """The commitments of `ids`, in full and in their order."""
     found = {c.item_id: c for c in session.scalars(select(Commitment).where(Commitment.item_id.in_(ids)))}
     return [found[item_id] for item_id in ids]
-
-
-def _within(day: date, wanted: RoadmapFilter) -> bool:
-    return (wanted.start is None or day >= wanted.start) and (wanted.end is None or day <= wanted.end)
 
 
 def _choices(session: Session, community: Community, viewer: Viewer) -> tuple[list[Choice], ...]:
@@ -147,8 +142,10 @@ def _choices(session: Session, community: Community, viewer: Viewer) -> tuple[li
     owner_ids = select(Commitment.owner_id).join(Item, Item.id == Commitment.item_id)
     owner_ids = owner_ids.where(Item.community_id == community.id).distinct()
     owners = [
-        Choice(member.id, member.display_name)
-        for member in session.scalars(select(Member).where(Member.id.in_(owner_ids)).order_by(Member.display_name))
+        Choice(member_id, name)
+        for member_id, name in session.execute(
+            select(Member.id, Member.display_name).where(Member.id.in_(owner_ids)).order_by(Member.display_name)
+        )
     ]
     return organisations, circles, owners
 
@@ -158,11 +155,13 @@ def roadmap(dispatcher: Dispatcher, viewer: Viewer, wanted: RoadmapFilter) -> Ro
     with dispatcher.store.unit_of_work(reading=True) as session:
         community = dispatcher.community(session)
         loc = localiser(community, viewer, dispatcher.clock.now())
-        rows = _matching(session, community, viewer, wanted, loc)
+        matching = _matching(session, community, viewer, wanted, loc)
+        total = session.scalar(select(func.count()).select_from(matching.order_by(None).subquery())) or 0
+        shown = list(session.scalars(matching.with_only_columns(Commitment.item_id).limit(MAX_ROWS)))
         organisations, circles, owners = _choices(session, community, viewer)
         return RoadmapPage(
-            rows=[commitment_row(loc, row) for row in _loaded(session, rows[:MAX_ROWS])],
-            total=len(rows),
+            rows=[commitment_row(loc, row) for row in _loaded(session, shown)],
+            total=total,
             organisations=organisations,
             circles=circles,
             owners=owners,
@@ -174,7 +173,7 @@ def roadmap_csv(dispatcher: Dispatcher, viewer: Viewer, wanted: RoadmapFilter) -
     with dispatcher.store.unit_of_work(reading=True) as session:
         community = dispatcher.community(session)
         loc = localiser(community, viewer, dispatcher.clock.now())
-        keys = _matching(session, community, viewer, wanted, loc)
+        keys = session.execute(_matching(session, community, viewer, wanted, loc)).all()
         by_number = {row["number"]: row for row in action_rows(session, community, [key.item_id for key in keys])}
         return to_csv([by_number[key.number] for key in keys])
 
