@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.clock import Clock
 from bot.config import Config
@@ -44,6 +44,8 @@ class RunHooks:
 
     outbox_written: Callable[[], None]  # rows were written to the outbox: deliver now
     fatal: Callable[[str], None]  # the adapter cannot go on: stop the process with this message
+    # Slack OAuth (several workspaces): client id -> the installation stores on this database
+    slack_stores: Callable[[str], Any] | None = None
 
 
 AdapterFactory = Callable[[App, RunHooks], Adapter]

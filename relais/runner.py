@@ -31,6 +31,7 @@ from bot.outbox import NOTIFY_CHANNEL as OUTBOX_CHANNEL
 from bot.services.directory import NOTIFY_CHANNEL as DIRECTORY_CHANNEL
 from bot.services.directory import directory_of
 from bot.wakeups import Wakeups
+from relais.slack_stores import slack_stores
 from relais.web import web_server
 from schedules.scheduler import SchedulerService
 
@@ -109,7 +110,11 @@ class Runner:
             if not platforms:
                 raise ConfigError("no chat platform is configured: add a [matrix] or [slack] section")
             factories = {platform: import_factory(platform) for platform in platforms}
-        hooks = RunHooks(outbox_written=self.wake, fatal=self.fatal)
+        hooks = RunHooks(
+            outbox_written=self.wake,
+            fatal=self.fatal,
+            slack_stores=lambda client_id: slack_stores(self.app.store.engine, client_id),
+        )
         for factory in factories.values():
             adapter = factory(self.app, hooks)
             self.adapters.append(adapter)

@@ -27,6 +27,10 @@ def create(app: App, hooks: Any) -> SlackAdapter:
     `hooks.outbox_written` is called when replies were written (deliver now), `hooks.fatal` when
     Slack refuses the tokens at start.
     """
-    adapter = build_adapter(app.dispatcher, fatal=hooks.fatal)
+    from adapters.slack.settings import load_settings
+
+    settings = load_settings(app.dispatcher.config)
+    stores = hooks.slack_stores(settings.client_id) if settings.oauth and hooks.slack_stores else None
+    adapter = build_adapter(app.dispatcher, settings, fatal=hooks.fatal, stores=stores)
     adapter.poke = hooks.outbox_written
     return adapter

@@ -21,6 +21,7 @@ from collections.abc import Callable
 import aiohttp
 from aiohttp import ClientError
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
@@ -43,6 +44,7 @@ from adapters.slack.people import People
 from adapters.slack.runtime import Runtime
 from adapters.slack.sender import SlackSender
 from adapters.slack.settings import SlackSettings, load_settings
+from adapters.slack.workspaces import Installations, States, Stores, Workspaces
 from bot.config import ConfigError
 from bot.dispatch import Dispatcher
 from bot.i18n import N_
@@ -54,7 +56,7 @@ log = logging.getLogger(__name__)
 
 def make_client(settings: SlackSettings) -> AsyncWebClient:
     kwargs = {"base_url": settings.api_url} if settings.api_url else {}
-    client = AsyncWebClient(token=settings.bot_token, timeout=int(settings.timeout), **kwargs)
+    client = AsyncWebClient(token=settings.bot_token or None, timeout=int(settings.timeout), **kwargs)
     return with_rate_limit_retries(client, settings.rate_limit_retries)
 
 
@@ -68,7 +70,7 @@ def with_rate_limit_retries(client: AsyncWebClient, retries: int) -> AsyncWebCli
     return client
 
 
-def make_bolt(client: AsyncWebClient, settings: SlackSettings) -> AsyncApp:
+def make_bolt(client: AsyncWebClient, settings: SlackSettings, oauth: AsyncOAuthSettings | None = None) -> AsyncApp:
     return AsyncApp(
         name="relais",
         client=client,
@@ -76,6 +78,22 @@ def make_bolt(client: AsyncWebClient, settings: SlackSettings) -> AsyncApp:
         request_verification_enabled=settings.http,
         process_before_response=False,  # ack first; the listener goes on after the answer
         raise_error_for_unhandled_request=False,
+        oauth_settings=oauth,
+    )
+
+
+def oauth_settings(
+    settings: SlackSettings, stores: Stores, runtime: Runtime, workspaces: Workspaces
+) -> AsyncOAuthSettings:
+    """Bolt's OAuth flow (`Add to Slack`): each workspace's installation kept in Relais' database."""
+    return AsyncOAuthSettings(
+        client_id=settings.client_id,
+        client_secret=settings.client_secret,
+        scopes=list(settings.scopes),
+        install_path=settings.install_path,
+        redirect_uri_path=settings.redirect_path,
+        installation_store=Installations(stores.installations, runtime.blocking, workspaces.forget),
+        state_store=States(stores.states, runtime.blocking),
     )
 
 
@@ -145,6 +163,15 @@ class SlackAdapter:
         if runtime.client.session is None:  # one keep-alive session for every call (the SDK's default: one per call)
             self.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=runtime.settings.timeout))
             runtime.client.session = self.session
+        if runtime.client.token:  # the configured workspace (several through OAuth need no token here)
+            await self._configured_workspace()
+        await self.transport.start()
+        self.started = True
+        self.online.set()
+
+    async def _configured_workspace(self) -> None:
+        """The workspace of `slack.bot_token`: who we are there, its facilitators, channels and members."""
+        runtime = self.runtime
         auth = await runtime.client.auth_test()
         runtime.team_id = str(auth.get("team_id") or "") or None
         runtime.bot_user_id = str(auth.get("user_id") or "") or None
@@ -167,9 +194,6 @@ class SlackAdapter:
             for channel, circle in await runtime.blocking(map_channels, runtime.dispatcher, wanted):
                 log.info("Slack channel mapped to a circle: %s -> %s", addresses.local_id(channel), circle)
         await members.sync_all(runtime)  # before listening: the circles start as Slack shows them
-        await self.transport.start()
-        self.started = True
-        self.online.set()
 
     async def stop(self, timeout: float = 10.0) -> None:
         """Stop receiving, let the work in flight finish (up to `timeout`), release the threads."""
@@ -198,15 +222,22 @@ def build_adapter(
     pacer: ChannelPacer | None = None,
     monotonic: Callable[[], float] = time.monotonic,
     fatal: Callable[[str], None] | None = None,
+    stores: Stores | None = None,
 ) -> SlackAdapter:
-    """The adapter for the config's [slack] section (or `settings`); `client` for tests and proxies."""
+    """The adapter for the config's [slack] section (or `settings`); `client` for tests and proxies;
+    `stores` (relais/slack_stores.py) when `slack.client_id` installs Relais in several workspaces."""
     settings = settings or load_settings(dispatcher.config)
     client = with_rate_limit_retries(client, settings.rate_limit_retries) if client else make_client(settings)
     runtime = Runtime(
         dispatcher=dispatcher, client=client, settings=settings, people=People(client, monotonic=monotonic)
     )
     runtime.response_urls.monotonic = monotonic
-    bolt = make_bolt(client, settings)
+    if settings.oauth and stores is None:
+        raise ValueError("slack.client_id: the composition root must give the installation stores")
+    stores = stores if settings.oauth else None
+    workspaces = Workspaces(client, runtime.blocking, stores.installations if stores else None)
+    oauth = oauth_settings(settings, stores, runtime, workspaces) if stores else None
+    bolt = make_bolt(client, settings, oauth)
     for module in (commands, modal, shortcuts, events, home, home_settings, full_text, members, lifecycle):
         module.register(bolt, runtime)
     sender = SlackSender(
@@ -216,5 +247,6 @@ def build_adapter(
         pacer=pacer or ChannelPacer(interval=settings.pace_seconds, monotonic=monotonic),
         response_urls=runtime.response_urls,
         team=runtime.team,
+        workspaces=workspaces if settings.oauth else None,
     )
     return SlackAdapter(runtime, bolt, make_transport(bolt, settings, client), sender, fatal)

@@ -50,9 +50,11 @@ MAX_BODY = 1 << 20
 ANSWER_WITHIN = 2.8  # Slack waits 3 seconds for a modal submission's answer
 FORWARDED = ("content-type", "x-slack-request-timestamp", "x-slack-signature", "x-slack-retry-num",
              "x-slack-retry-reason")  # fmt: skip
-REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed",
-           413: "Payload Too Large", 503: "Service Unavailable"}  # fmt: skip
-Reply = tuple[int, str, str]  # status, content type, body
+REASONS = {200: "OK", 302: "Found", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found",
+           405: "Method Not Allowed", 413: "Payload Too Large", 503: "Service Unavailable"}  # fmt: skip
+OAUTH_WITHIN = 15.0  # `Add to Slack`: the redirect waits for Relais to exchange the code (oauth.v2.access)
+OAUTH_HEADERS = ("cookie",)
+Reply = tuple[int, str, str] | tuple[int, str, str, list[list[str]]]  # status, content type, body[, headers]
 
 
 def frame(message: dict[str, Any]) -> bytes:
@@ -99,9 +101,10 @@ def needs_answer(body: str, content_type: str) -> bool:
 class Front:
     """What the connections share: the signature check, and the socket to Relais."""
 
-    def __init__(self, secret: bytes, path: str) -> None:
+    def __init__(self, secret: bytes, path: str, oauth_paths: tuple[str, ...] = ()) -> None:
         self.signer = Signer(secret)
         self.path = path
+        self.oauth_paths = oauth_paths  # several workspaces: /slack/install and the OAuth redirect
         self.writer: asyncio.StreamWriter | None = None
         self.waiting: dict[int, asyncio.Future[Reply]] = {}
         self.numbers = itertools.count(1)
@@ -111,6 +114,10 @@ class Front:
         path = target.split("?", 1)[0]
         if path == "/healthz" and method in ("GET", "HEAD"):
             return 200, "text/plain", "ok"
+        if path in self.oauth_paths and method == "GET":  # a person's browser, not Slack: no signature
+            query = target.split("?", 1)[1] if "?" in target else ""
+            kept = {key: value for key, value in headers.items() if key in OAUTH_HEADERS}
+            return await self.forward("", kept, oauth={"path": path, "query": query})
         if path != self.path:
             return 404, "text/plain", "not found"
         if method != "POST":
@@ -130,18 +137,19 @@ class Front:
             return 200, "text/plain", ""
         return await self.forward(text, {key: value for key, value in headers.items() if key in FORWARDED})
 
-    async def forward(self, body: str, headers: dict[str, str]) -> Reply:
+    async def forward(self, body: str, headers: dict[str, str], oauth: dict[str, str] | None = None) -> Reply:
         if self.writer is None or self.writer.is_closing():
             return 503, "text/plain", "relais is not running"
         number = next(self.numbers)
-        wait = needs_answer(body, headers.get("content-type", ""))
-        self.writer.write(frame({"n": number, "body": body, "headers": headers, "answer": wait}))
+        wait = oauth is not None or needs_answer(body, headers.get("content-type", ""))
+        request = {"n": number, "body": body, "headers": headers, "answer": wait}
+        self.writer.write(frame({**request, "oauth": oauth} if oauth else request))
         if not wait:
             return 200, "text/plain", ""
         future: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
         self.waiting[number] = future
         try:  # after ANSWER_WITHIN, Relais finishes anyway; its answer (inline errors) comes too late
-            return await asyncio.wait_for(future, ANSWER_WITHIN)
+            return await asyncio.wait_for(future, OAUTH_WITHIN if oauth else ANSWER_WITHIN)
         except TimeoutError:
             return 200, "text/plain", ""
         finally:
@@ -156,7 +164,8 @@ class Front:
                 return
             future = self.waiting.get(int(message.get("n", 0)))
             if future is not None and not future.done():
-                future.set_result((int(message["status"]), str(message["type"]), str(message["body"])))
+                extra = message.get("headers") or []
+                future.set_result((int(message["status"]), str(message["type"]), str(message["body"]), extra))
 
 
 async def http_connection(
@@ -191,14 +200,15 @@ async def one_request(
         writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
     body = await read_body(reader, headers)
     if body is None:
-        status, content_type, text = 413, "text/plain", "too large"
+        status, content_type, text, *more = 413, "text/plain", "too large"
     else:
-        status, content_type, text = await answer(method, target, headers, body)
+        status, content_type, text, *more = await answer(method, target, headers, body)
+    extra = "".join(f"{name}: {value}\r\n" for name, value in (more[0] if more else []) if "\n" not in value)
     keep = version == "HTTP/1.1" and headers.get("connection", "").lower() != "close" and body is not None
     payload = text.encode()
     writer.write(
         f"HTTP/1.1 {status} {REASONS.get(status, 'OK')}\r\nContent-Type: {content_type}; charset=utf-8\r\n"
-        f"Content-Length: {len(payload)}\r\nConnection: {'keep-alive' if keep else 'close'}\r\n\r\n".encode()
+        f"Content-Length: {len(payload)}\r\nConnection: {'keep-alive' if keep else 'close'}\r\n{extra}\r\n".encode()
         + payload
     )
     await writer.drain()
@@ -221,8 +231,8 @@ async def read_body(reader: asyncio.StreamReader, headers: dict[str, str]) -> by
     return None if length > MAX_BODY else await reader.readexactly(length)
 
 
-async def main(host: str, port: int, path: str, fd: int) -> None:
-    front = Front(os.environ.pop(SECRET_VARIABLE, "").encode(), path)
+async def main(host: str, port: int, path: str, fd: int, oauth_paths: tuple[str, ...] = ()) -> None:
+    front = Front(os.environ.pop(SECRET_VARIABLE, "").encode(), path, oauth_paths)
     reader, front.writer = await asyncio.open_unix_connection(sock=socket.socket(fileno=fd))
     server = await asyncio.start_server(
         lambda r, w: http_connection(front.answer, r, w), host, port, limit=64 * 1024, backlog=1024, reuse_address=True
@@ -234,4 +244,4 @@ async def main(host: str, port: int, path: str, fd: int) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])))
+    asyncio.run(main(sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), tuple(sys.argv[5:])))

@@ -31,6 +31,7 @@ from adapters.slack.settings import SlackSettings
 
 log = logging.getLogger(__name__)
 CONNECT_TIMEOUT = 60.0
+Headers = list[list[str]] | None  # extra response headers for the front (Location, Set-Cookie)
 
 
 class Transport(Protocol):
@@ -77,8 +78,11 @@ class HttpTransport:
     already checked the signature). A front that dies is started again on the same port.
     """
 
-    def __init__(self, bolt: AsyncApp, host: str, port: int, path: str, signing_secret: str) -> None:
+    def __init__(
+        self, bolt: AsyncApp, host: str, port: int, path: str, signing_secret: str, oauth_paths: tuple[str, ...] = ()
+    ) -> None:
         self.bolt = bolt
+        self.oauth_paths = oauth_paths  # several workspaces: `Add to Slack` and its redirect (GET)
         self.host = host
         self.port = port
         self.path = path
@@ -104,7 +108,12 @@ class HttpTransport:
         command = [sys.executable, "-m", "adapters.slack.front", self.host, str(self.port), self.path]
         try:
             self.process = await asyncio.create_subprocess_exec(
-                *command, str(theirs.fileno()), pass_fds=[theirs.fileno()], env=environment, stdin=subprocess.DEVNULL
+                *command,
+                str(theirs.fileno()),
+                *self.oauth_paths,
+                pass_fds=[theirs.fileno()],
+                env=environment,
+                stdin=subprocess.DEVNULL,
             )
         finally:
             theirs.close()
@@ -144,6 +153,9 @@ class HttpTransport:
         """One Slack request: through Bolt (acknowledged already, unless the front waits for the answer)."""
         self.requests += 1
         headers = message.get("headers")
+        if isinstance(message.get("oauth"), dict):
+            await self._oauth(message, message["oauth"], headers if isinstance(headers, dict) else {})  # type: ignore[arg-type]
+            return
         request = AsyncBoltRequest(
             body=str(message.get("body", "")),
             headers=headers if isinstance(headers, dict) else {},
@@ -155,9 +167,34 @@ class HttpTransport:
             log.exception("a Slack request failed")
             response = BoltResponse(status=500, body="")
         if message.get("answer") and self.writer is not None:
-            kind = (response.headers.get("content-type") or ["text/plain"])[0]
-            answer = {"n": message.get("n"), "status": response.status, "body": response.body, "type": kind}
-            self.writer.write(frame(answer))
+            self._answer(message, response)
+
+    def _answer(
+        self, message: dict[str, object], response: BoltResponse, headers: list[list[str]] | None = None
+    ) -> None:
+        if self.writer is None:
+            return
+        kind = (response.headers.get("content-type") or ["text/plain"])[0].split(";")[0]
+        answer = {"n": message.get("n"), "status": response.status, "body": response.body, "type": kind}
+        self.writer.write(frame({**answer, "headers": headers or []}))
+
+    async def _oauth(self, message: dict[str, object], oauth: dict[str, str], headers: dict[str, str]) -> None:
+        """`Add to Slack` (the install page) or Slack's redirect back with a code: Bolt's OAuth flow."""
+        flow = self.bolt.oauth_flow
+        request = AsyncBoltRequest(body="", query=oauth.get("query", ""), headers=headers, mode="http")
+        try:
+            if flow is None:
+                response = BoltResponse(status=404, body="not found")
+            elif oauth.get("path") == flow.install_path:
+                response = await flow.handle_installation(request)
+            else:
+                response = await flow.handle_callback(request)
+        except Exception:
+            log.exception("the Slack installation failed")
+            response = BoltResponse(status=500, body="")
+        kept = [[name, value] for name, values in response.headers.items() if name in ("location", "set-cookie")
+                for value in values]  # fmt: skip
+        self._answer(message, response, kept)
 
     async def _reap(self) -> int | None:
         process, self.process = self.process, None
@@ -190,5 +227,6 @@ class HttpTransport:
 
 def make_transport(bolt: AsyncApp, settings: SlackSettings, client: AsyncWebClient) -> Transport:
     if settings.http:
-        return HttpTransport(bolt, settings.host, settings.port, settings.path, settings.signing_secret)
+        oauth = (settings.install_path, settings.redirect_path) if settings.oauth else ()
+        return HttpTransport(bolt, settings.host, settings.port, settings.path, settings.signing_secret, oauth)
     return SocketModeTransport(bolt, settings.app_token, client)

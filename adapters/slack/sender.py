@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from aiohttp import ClientError
@@ -35,6 +35,7 @@ from adapters.slack import addresses
 from adapters.slack.blocks import message_parts, one_message, outbox_id_of, part_of, text_only
 from adapters.slack.pacing import ChannelPacer
 from adapters.slack.response_urls import ResponseUrls
+from adapters.slack.workspaces import Workspaces
 from bot.delivery import Outgoing, PermanentFailure, Sent, TemporaryFailure
 from bot.dispatch import Dispatcher
 from bot.i18n import translator
@@ -114,6 +115,7 @@ class SlackSender:
     pacer: ChannelPacer
     response_urls: ResponseUrls
     team: Callable[[], str]
+    workspaces: Workspaces | None = None  # several workspaces: each message goes with its workspace's token
     platform: str = "slack"
 
     async def send(self, message: Outgoing, resend: bool) -> Sent:
@@ -124,6 +126,21 @@ class SlackSender:
         reader = NO_READER
         if message.item_id is not None or message.member_id is not None:
             reader = await self.blocking(reader_of, self.dispatcher, message)
+        if self.workspaces is not None:
+            client = await self.workspaces.client(self._team_of(message, reader))
+            return await replace(self, client=client, workspaces=None)._route(message, reader, resend)
+        return await self._route(message, reader, resend)
+
+    def _team_of(self, message: Outgoing, reader: Reader) -> str | None:
+        """The workspace a message goes to: its channel's, else the member's first Slack identity's."""
+        for address in (message.channel, *reader.identities):
+            found = addresses.split(address)
+            if found:
+                return found[0]
+        return None
+
+    async def _route(self, message: Outgoing, reader: Reader, resend: bool) -> Sent:
+        """Post, reply, update or write directly, with this sender's client."""
         label = translator(reader.language).t("✅ Got it")
         parts = message_parts(message.text, message.id, ack_number=reader.ack_number, ack_label=label)
         if message.replaces:

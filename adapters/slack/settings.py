@@ -7,6 +7,8 @@ app_token = "xapp-…"            # Socket Mode only; or RELAIS_SLACK_APP_TOKEN
 signing_secret = "…"            # HTTP mode only; or RELAIS_SLACK_SIGNING_SECRET
 port = 3000                     # HTTP mode
 team_id = "T0123"               # optional: the workspace id (auth.test tells it otherwise)
+client_id = "123.456"           # several workspaces (OAuth, HTTP mode): or RELAIS_SLACK_CLIENT_ID
+client_secret = "…"             # or RELAIS_SLACK_CLIENT_SECRET; `Add to Slack` at /slack/install
 
 [slack.channels]                # optional: Slack channel id -> circle name
 C0AAA = "COPIL"
@@ -21,6 +23,18 @@ from bot.config import Config, ConfigError
 from bot.config.values import Section
 
 MODES = ("socket", "http")
+SCOPES = (
+    "commands",
+    "chat:write",
+    "users:read",
+    "channels:read",
+    "groups:read",
+    "im:write",
+    "im:history",
+    "reactions:read",
+    "channels:history",
+    "groups:history",
+)  # the manifest's; fmt: skip
 
 
 @dataclass(frozen=True)
@@ -40,6 +54,15 @@ class SlackSettings:
     rate_limit_retries: int = 2  # 429s retried by slack_sdk's handler before giving the row back
     timeout: float = 30.0
     db_threads: int = 4  # threads running the (blocking) core; 1 serialises all store access
+    client_id: str = ""  # OAuth: several workspaces, each installed with `Add to Slack` (workspaces.py)
+    client_secret: str = ""
+    install_path: str = "/slack/install"
+    redirect_path: str = "/slack/oauth_redirect"
+    scopes: tuple[str, ...] = ()
+
+    @property
+    def oauth(self) -> bool:
+        return bool(self.client_id)
 
     @property
     def http(self) -> bool:
@@ -54,7 +77,13 @@ def parse_settings(raw: dict[str, Any]) -> SlackSettings:
     bot_token = str(raw.get("bot_token", "")).strip()
     app_token = str(raw.get("app_token", "")).strip()
     signing_secret = str(raw.get("signing_secret", "")).strip()
-    if not bot_token.startswith("xoxb-"):
+    client_id = str(raw.get("client_id", "")).strip()
+    client_secret = str(raw.get("client_secret", "")).strip()
+    if client_id and not client_secret:
+        raise ConfigError("slack.client_id needs slack.client_secret (or RELAIS_SLACK_CLIENT_SECRET)")
+    if client_id and mode != "http":
+        raise ConfigError('installing in several workspaces (slack.client_id) needs slack.mode = "http"')
+    if not (client_id and not bot_token) and not bot_token.startswith("xoxb-"):
         raise ConfigError("slack.bot_token (or RELAIS_SLACK_BOT_TOKEN) must be the app's bot token, xoxb-…")
     if mode == "socket" and not app_token.startswith("xapp-"):
         raise ConfigError(
@@ -84,6 +113,9 @@ def parse_settings(raw: dict[str, Any]) -> SlackSettings:
         rate_limit_retries=section.whole("rate_limit_retries", 2),
         timeout=section.number("timeout", 30.0),
         db_threads=max(1, section.whole("db_threads", 4)),
+        client_id=client_id,
+        client_secret=client_secret,
+        scopes=tuple(section.words("scopes")) or SCOPES,
     )
 
 
@@ -93,4 +125,5 @@ def load_settings(config: Config) -> SlackSettings:
 
 def is_configured(config: Config) -> bool:
     """True when the config (or the environment) asks for Slack."""
-    return bool(config.section("slack").get("bot_token"))
+    section = config.section("slack")
+    return bool(section.get("bot_token") or section.get("client_id"))

@@ -130,9 +130,10 @@ class Harness:
             mode=mode, bot_token=BOT_TOKEN, app_token=APP_TOKEN, signing_secret=SIGNING_SECRET,
             host="127.0.0.1", port=0, api_url=standin.api_url, db_threads=1, timeout=5,
         )  # fmt: skip
+        stores = settings.pop("stores", None)  # several workspaces (OAuth): relais.slack_stores
         self.settings = replace(self.settings, **settings)
         self.adapter: SlackAdapter = build_adapter(
-            self.dispatcher, self.settings, pacer=ChannelPacer(1.0, self.time.monotonic, self.time.sleep)
+            self.dispatcher, self.settings, pacer=ChannelPacer(1.0, self.time.monotonic, self.time.sleep), stores=stores
         )
         self.deliverer = Deliverer(store, clock, self.adapter.sender)
         self.http: aiohttp.ClientSession | None = None

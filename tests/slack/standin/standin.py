@@ -29,6 +29,7 @@ from .common import (
 )
 from .interactions import Interactions
 from .members import ChannelMembers
+from .oauth import Installed, OAuth
 from .server import LoopbackServer
 from .socket_mode import SocketMode
 from .views import Views
@@ -38,7 +39,7 @@ from .workspace import Workspace
 T = TypeVar("T")
 
 
-class SlackStandin(Workspace, ChannelMembers, Interactions, SocketMode, Views, WebApi):
+class SlackStandin(Workspace, OAuth, ChannelMembers, Interactions, SocketMode, Views, WebApi):
     """Fake Slack: Web API + Socket Mode + response_url, on loopback. See the package docstring."""
 
     def __init__(
@@ -104,6 +105,8 @@ class SlackStandin(Workspace, ChannelMembers, Interactions, SocketMode, Views, W
         self.reactions: list[dict[str, str]] = []  # {"channel", "ts", "name", "user"}
         self.dm_channels: dict[tuple[str, ...], str] = {}
         self.triggers: dict[str, float] = {}  # trigger_id -> monotonic issue time
+        self.workspaces: dict[str, Installed] = {}  # other workspaces' bot tokens (oauth.py)
+        self.codes: dict[str, Installed] = {}
 
         self._faults: dict[str, list[Fault]] = {}
         self._lock = threading.Lock()

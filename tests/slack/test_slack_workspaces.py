@@ -1,0 +1,116 @@
+"""Several workspaces: Relais installed through `Add to Slack` (OAuth) in an association's workspace
+and a foundation's, each posting into its own channels with its own token, against the stand-in
+(oauth.v2.access in the shape of Slack's documented example)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+import pytest_asyncio
+
+from adapters.slack.settings import parse_settings
+from bot.clock import FixedClock
+from bot.config import Config, ConfigError
+from bot.db import Store, make_engine
+from bot.delivery import Outgoing, PermanentFailure
+from bot.services.channels import map_channels
+from relais.slack_stores import slack_stores
+
+from .harness import Harness
+from .standin import SlackStandin
+from .standin.oauth import CLIENT_ID, CLIENT_SECRET
+
+ASSO, FONDA = "T0ASSO00001", "T0FONDA0001"
+ASSO_CHANNEL, FONDA_CHANNEL = "C0ASSOCOPIL", "C0FONDAGT01"
+
+
+@pytest_asyncio.fixture
+async def oauth_relais(
+    slack_standin: SlackStandin, store: Store, clock: FixedClock, config: Config, tmp_path: Path
+) -> AsyncIterator[Harness]:
+    """Relais in HTTP mode with a client id and secret, and no bot token: nothing installed yet.
+
+    The installations go to a database file of their own here: the test's `store` keeps one
+    transaction open (rolled back after the test), which SQLite would not share."""
+    stores = slack_stores(make_engine(f"sqlite:///{tmp_path / 'slack.db'}"), CLIENT_ID)
+    harness = Harness(
+        "http", slack_standin, store, clock, config,
+        bot_token="", client_id=CLIENT_ID, client_secret=CLIENT_SECRET, stores=stores,
+    )  # fmt: skip
+    await harness.start()
+    try:
+        yield harness
+    finally:
+        await harness.stop()
+
+
+async def install(harness: Harness, code: str) -> str:
+    """A person clicks `Add to Slack`, allows the app in Slack, and comes back with `code`."""
+    base = harness.url.removesuffix(harness.settings.path)
+    async with aiohttp.ClientSession() as browser:
+        async with browser.get(f"{base}/slack/install", allow_redirects=False) as page:
+            assert page.status in (200, 302)
+            cookie = page.headers.get("Set-Cookie", "")
+            state = re.search(r"slack-app-oauth-state=([^;]+)", cookie)
+            assert state is not None, cookie
+            assert "slack.com/oauth/v2/authorize" in (await page.text()) + page.headers.get("Location", "")
+        async with browser.get(
+            f"{base}/slack/oauth_redirect",
+            params={"code": code, "state": state.group(1)},
+            headers={"Cookie": f"slack-app-oauth-state={state.group(1)}"},
+            allow_redirects=False,
+        ) as back:
+            return f"{back.status} {await back.text()}"
+
+
+def tokens_used(standin: SlackStandin, channel: str) -> set[str]:
+    return {
+        call.headers.get("authorization", "").removeprefix("Bearer ")
+        for call in standin.calls
+        if call.method == "chat.postMessage" and call.params.get("channel") == channel
+    }
+
+
+async def test_two_workspaces_installed_through_oauth_post_into_their_own_channels(
+    oauth_relais: Harness, slack_standin: SlackStandin
+) -> None:
+    asso = slack_standin.add_workspace(ASSO, "Association Vélo", installer="U0ASSOADMIN", code="code-asso")
+    fonda = slack_standin.add_workspace(FONDA, "Fondation Mobilité", installer="U0FONDADMIN", code="code-fonda")
+    for code in ("code-asso", "code-fonda"):
+        answer = await install(oauth_relais, code)
+        assert answer.startswith("200"), answer
+    dispatcher = oauth_relais.dispatcher
+    wanted = {f"slack:{ASSO}/{ASSO_CHANNEL}": "COPIL", f"slack:{FONDA}/{FONDA_CHANNEL}": "GT Mobilité"}
+    await oauth_relais.adapter.runtime.blocking(map_channels, dispatcher, wanted)  # as /relais map does
+    sender = oauth_relais.adapter.sender
+    for number, channel in enumerate(wanted, start=1):
+        message = Outgoing(id=f"out-{number}", platform="slack", text=f"Point {number}", channel=channel)
+        await sender.send(message, False)
+    assert tokens_used(slack_standin, ASSO_CHANNEL) == {asso.bot_token}
+    assert tokens_used(slack_standin, FONDA_CHANNEL) == {fonda.bot_token}
+
+
+async def test_a_workspace_where_relais_is_not_installed_gets_nothing(oauth_relais: Harness) -> None:
+    message = Outgoing(id="out-x", platform="slack", text="Bonjour", channel="slack:T0NOWHERE01/C0SOMEWHERE")
+    with pytest.raises(PermanentFailure, match="not installed"):
+        await oauth_relais.adapter.sender.send(message, False)
+
+
+async def test_a_code_used_twice_installs_nothing_more(oauth_relais: Harness, slack_standin: SlackStandin) -> None:
+    slack_standin.add_workspace(ASSO, "Association Vélo", installer="U0ASSOADMIN", code="code-asso")
+    assert (await install(oauth_relais, "code-asso")).startswith("200")
+    again = await install(oauth_relais, "code-asso")
+    assert not again.startswith("200"), again
+
+
+def test_oauth_configuration_is_checked() -> None:
+    with pytest.raises(ConfigError, match="client_secret"):
+        parse_settings({"mode": "http", "signing_secret": "s", "client_id": CLIENT_ID})
+    with pytest.raises(ConfigError, match="http"):
+        parse_settings({"mode": "socket", "app_token": "xapp-1", "client_id": CLIENT_ID, "client_secret": "x"})
+    settings = parse_settings({"mode": "http", "signing_secret": "s", "client_id": CLIENT_ID, "client_secret": "x"})
+    assert settings.oauth and not settings.bot_token and "chat:write" in settings.scopes
