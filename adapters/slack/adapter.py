@@ -165,6 +165,8 @@ class SlackAdapter:
             runtime.client.session = self.session
         if runtime.client.token:  # the configured workspace (several through OAuth need no token here)
             await self._configured_workspace()
+        elif runtime.workspaces is not None and runtime.workspaces.store is not None:
+            await members.sync_all(runtime)  # each installed workspace's mapped channels, with its token
         await self.transport.start()
         self.started = True
         self.online.set()
@@ -238,6 +240,7 @@ def build_adapter(
     workspaces = Workspaces(client, runtime.blocking, stores.installations if stores else None)
     oauth = oauth_settings(settings, stores, runtime, workspaces) if stores else None
     bolt = make_bolt(client, settings, oauth)
+    runtime.workspaces = workspaces
     for module in (commands, modal, shortcuts, events, home, home_settings, full_text, members, lifecycle):
         module.register(bolt, runtime)
     sender = SlackSender(

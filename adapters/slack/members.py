@@ -22,6 +22,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import addresses
+from bot.delivery import PermanentFailure
 from bot.services.channel_members import Newcomer, member_joined, member_left, sync_members
 from bot.services.channels import is_mapped, platform_channels
 from bot.services.membership import MembershipChanges
@@ -60,12 +61,13 @@ async def sync_channel(runtime: Runtime, channel: str) -> MembershipChanges | No
     if parts is None:
         return None
     team, channel_id = parts
-    if team != runtime.team():
+    if not runtime.serves(team):
         log.warning("Slack channel %s belongs to workspace %s, not %s: its members are not read", *parts, team)
         return None
     try:
-        users = await channel_users(runtime.client, channel_id)
-    except (SlackApiError, ClientError, TimeoutError, OSError) as error:
+        people = await runtime.people_in(team)
+        users = await channel_users(people.client, channel_id)
+    except (SlackApiError, ClientError, TimeoutError, OSError, PermanentFailure) as error:
         log.warning(
             "cannot read the members of Slack channel %s (%s): its circle is unchanged; invite Relais there",
             channel_id,
@@ -73,7 +75,7 @@ async def sync_channel(runtime: Runtime, channel: str) -> MembershipChanges | No
         )
         return None
     users = [user for user in users if user != runtime.bot_user_id]
-    found = await runtime.people.people(users)
+    found = await people.people(users)
     if len(found) < len(users):
         log.warning(
             "Slack could not describe %d member(s) of %s now: its circle is unchanged",
@@ -81,14 +83,16 @@ async def sync_channel(runtime: Runtime, channel: str) -> MembershipChanges | No
             channel_id,
         )
         return None
-    people = {
-        runtime.identity(user): Newcomer(person.name, person.language) for user, person in found.items() if person.human
+    newcomers = {
+        runtime.identity(user, team): Newcomer(person.name, person.language)
+        for user, person in found.items()
+        if person.human
     }
-    changes = await runtime.blocking(sync_members, runtime.dispatcher, channel, people)
+    changes = await runtime.blocking(sync_members, runtime.dispatcher, channel, newcomers)
     log.info(
         "Slack channel %s: %d member(s); joined: %s; left: %s",
         channel_id,
-        len(people),
+        len(newcomers),
         ", ".join(changes.joined) or "-",
         ", ".join(changes.left) or "-",
     )
@@ -116,7 +120,10 @@ async def on_joined(runtime: Runtime, body: dict[str, Any], event: dict[str, Any
         if await runtime.blocking(is_mapped, runtime.dispatcher, channel):
             await sync_channel(runtime, channel)
         return
-    person = await runtime.people.person(str(user))
+    try:
+        person = await (await runtime.people_in(str(team or "") or None)).person(str(user))
+    except PermanentFailure:
+        person = None
     if person is not None and not person.human:
         return
     if person is None:

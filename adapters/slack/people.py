@@ -52,11 +52,13 @@ class Person:
     name: str | None = None
     language: str | None = None
     human: bool = True  # False for bots, app users, Slackbot, deactivated or unknown accounts
+    team: str | None = None  # their own workspace (another one for a Slack Connect channel's guests)
 
 
 def person_of(user: Mapping[str, Any]) -> Person:
     robot = bool(user.get("is_bot") or user.get("is_app_user") or user.get("id") == SLACKBOT)
-    return Person(name_of(user), language_of(user), human=not (robot or user.get("deleted")))
+    team = str(user.get("team_id") or "") or None
+    return Person(name_of(user), language_of(user), human=not (robot or user.get("deleted")), team=team)
 
 
 NOBODY = Person(human=False)  # users.info says user_not_found
@@ -141,6 +143,11 @@ class People:
 
     async def names(self, user_ids: Iterable[str]) -> dict[str, str | None]:
         return {user_id: await self.display_name(user_id) for user_id in dict.fromkeys(user_ids)}
+
+    def home(self, user_id: str) -> str | None:
+        """The user's own workspace, if this cache has met them (never asks Slack)."""
+        person = self._cached(user_id, fresh=False)
+        return person.team if person is not None else None
 
     def forget(self, user_id: str) -> None:
         """A user_change event: ask again next time."""

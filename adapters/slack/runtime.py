@@ -22,6 +22,7 @@ from adapters.slack import addresses, members
 from adapters.slack.people import People
 from adapters.slack.response_urls import ResponseUrls
 from adapters.slack.settings import SlackSettings
+from adapters.slack.workspaces import Workspaces
 from bot.dedup import claim, release
 from bot.dispatch import Dispatcher
 from bot.i18n import Translator, translator
@@ -45,6 +46,8 @@ class Runtime:
     poke: Callable[[], None] | None = None  # set by the runner: the outbox has something new
     on_revoked: Callable[[], None] | None = None  # set by the adapter: uninstalled, tokens revoked
     executor: ThreadPoolExecutor | None = None
+    workspaces: Workspaces | None = None  # several workspaces (OAuth): each one's token (workspaces.py)
+    _people: dict[str, People] = field(default_factory=dict)
     active: int = 0
     completed: int = 0
     _changed: asyncio.Condition | None = None
@@ -52,14 +55,39 @@ class Runtime:
     # ------------------------------------------------------------------ addresses
 
     def team(self, payload_team: str | None = None) -> str:
-        """One team id for identities and channels: the configured or installed workspace."""
+        """One team id for identities and channels: the configured or installed workspace; under OAuth,
+        the workspace the payload comes from (each installed workspace its own)."""
+        if payload_team and self.workspaces is not None and self.workspaces.store is not None:
+            return payload_team
         return self.settings.team_id or self.team_id or payload_team or "T"
 
     def identity(self, user: str, payload_team: str | None = None) -> str:
+        """`slack:T/U`. Under OAuth, T is the person's own workspace once Slack described them: a
+        Slack Connect channel seen from two installed workspaces counts each person once."""
+        if self.workspaces is not None and self.workspaces.store is not None:
+            for people in (self.people, *self._people.values()):
+                home = people.home(user)
+                if home:
+                    return addresses.identity(home, user)
         return addresses.identity(self.team(payload_team), user)
 
     def channel(self, channel_id: str, payload_team: str | None = None) -> str:
         return addresses.channel(self.team(payload_team), channel_id)
+
+    def serves(self, team: str) -> bool:
+        """Relais can speak in this workspace: the configured one, or any under OAuth (if installed there)."""
+        return team == self.team() or (self.workspaces is not None and self.workspaces.store is not None)
+
+    async def people_in(self, team: str | None) -> People:
+        """Who is who, asked with the workspace's own token (PermanentFailure: not installed there)."""
+        if self.workspaces is None or self.workspaces.store is None or not team or team == self.team_id:
+            return self.people
+        client = await self.workspaces.client(team)
+        if client is self.people.client:
+            return self.people
+        if team not in self._people or self._people[team].client is not client:
+            self._people[team] = People(client, ttl=self.people.ttl, monotonic=self.people.monotonic)
+        return self._people[team]
 
     @property
     def community_tr(self) -> Translator:

@@ -11,12 +11,16 @@ from pathlib import Path
 import aiohttp
 import pytest
 import pytest_asyncio
+from sqlalchemy import select
 
+from adapters.slack import members
 from adapters.slack.settings import parse_settings
 from bot.clock import FixedClock
 from bot.config import Config, ConfigError
 from bot.db import Store, make_engine
 from bot.delivery import Outgoing, PermanentFailure
+from bot.models import Identity
+from bot.services.channel_members import belongs
 from bot.services.channels import map_channels
 from relais.slack_stores import slack_stores
 
@@ -114,3 +118,49 @@ def test_oauth_configuration_is_checked() -> None:
         parse_settings({"mode": "socket", "app_token": "xapp-1", "client_id": CLIENT_ID, "client_secret": "x"})
     settings = parse_settings({"mode": "http", "signing_secret": "s", "client_id": CLIENT_ID, "client_secret": "x"})
     assert settings.oauth and not settings.bot_token and "chat:write" in settings.scopes
+
+
+async def test_a_channel_mapped_in_the_second_workspace_gets_its_members_with_that_token(
+    oauth_relais: Harness, slack_standin: SlackStandin
+) -> None:
+    fonda = slack_standin.add_workspace(FONDA, "Fondation Mobilité", installer="U0FONDADMIN", code="code-fonda")
+    slack_standin.add_user("U0FONDAPAUL", name="paul", real_name="Paul Girard", locale="fr-FR", team_id=FONDA)
+    slack_standin.add_channel(FONDA_CHANNEL, name="gt-fondation")
+    slack_standin.set_members(FONDA_CHANNEL, ["U0FONDAPAUL", fonda.bot_user_id])
+    assert (await install(oauth_relais, "code-fonda")).startswith("200")
+    channel = f"slack:{FONDA}/{FONDA_CHANNEL}"
+    runtime = oauth_relais.adapter.runtime
+    await runtime.blocking(map_channels, oauth_relais.dispatcher, {channel: "GT Mobilité"})
+    await members.sync_channels(runtime, [channel])  # what /relais map typed in that channel does
+    listed = [call for call in slack_standin.calls if call.method == "conversations.members"]
+    assert {call.headers.get("authorization") for call in listed} == {f"Bearer {fonda.bot_token}"}
+    assert await runtime.blocking(belongs, oauth_relais.dispatcher, f"slack:{FONDA}/U0FONDAPAUL")
+
+
+async def test_a_person_in_a_slack_connect_channel_is_counted_once(
+    oauth_relais: Harness, slack_standin: SlackStandin
+) -> None:
+    """One channel shared by the two workspaces (Slack Connect), Relais installed in both and the
+    channel linked in both: each side lists both people; each person is one member, in their own
+    workspace, however many installations see them."""
+    slack_standin.add_workspace(ASSO, "Association Vélo", installer="U0ASSOADMIN", code="code-asso")
+    slack_standin.add_workspace(FONDA, "Fondation Mobilité", installer="U0FONDADMIN", code="code-fonda")
+    shared = "C0SHAREDCH1"
+    slack_standin.add_user("U0ASSOCLAIR", name="claire", real_name="Claire Petit", team_id=ASSO)
+    slack_standin.add_user("U0FONDAPAUL", name="paul", real_name="Paul Girard", team_id=FONDA)
+    slack_standin.add_channel(shared, name="velo-fondation")
+    slack_standin.set_members(shared, ["U0ASSOCLAIR", "U0FONDAPAUL"])
+    for code in ("code-asso", "code-fonda"):
+        assert (await install(oauth_relais, code)).startswith("200")
+    runtime = oauth_relais.adapter.runtime
+    channels = {f"slack:{ASSO}/{shared}": "COPIL", f"slack:{FONDA}/{shared}": "COPIL"}
+    await runtime.blocking(map_channels, oauth_relais.dispatcher, channels)
+    await members.sync_channels(runtime, channels)
+    people = await runtime.blocking(identities_of, oauth_relais, ("U0ASSOCLAIR", "U0FONDAPAUL"))
+    assert people == {f"slack:{ASSO}/U0ASSOCLAIR", f"slack:{FONDA}/U0FONDAPAUL"}
+    assert runtime.identity("U0FONDAPAUL", ASSO) == f"slack:{FONDA}/U0FONDAPAUL"  # a ✅ seen from either side
+
+
+def identities_of(harness: Harness, users: tuple[str, ...]) -> set[str]:
+    with harness.store.unit_of_work() as session:
+        return {found for found in session.scalars(select(Identity.identity)) if found.endswith(users)}

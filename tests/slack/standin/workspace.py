@@ -55,8 +55,13 @@ class Workspace:
         is_app_user: bool = False,
         deleted: bool = False,
         bot_id: str | None = None,
+        team_id: str | None = None,
     ) -> dict[str, Any]:
-        """Register (or replace) a user served by ``users.info``. Returns the user object."""
+        """Register (or replace) a user served by ``users.info``. Returns the user object.
+
+        `team_id`: the user's own workspace when it is another one (a Slack Connect channel's
+        external member: `team_id` and `profile.team` are their home workspace's, as in Slack's
+        documented user objects, e.g. the shared_channel_invite_received event's `inviting_user`)."""
         name = name or user_id.lower()
         real_name = real_name if real_name is not None else name
         display_name = display_name if display_name is not None else ""
@@ -67,7 +72,7 @@ class Workspace:
             "display_name": display_name,
             "display_name_normalized": display_name,
             "first_name": real_name.split(" ")[0] if real_name else "",
-            "team": self.team_id,
+            "team": team_id or self.team_id,
             "image_72": f"https://avatars.invalid/{user_id}_72.png",
         }
         if email:
@@ -76,7 +81,7 @@ class Workspace:
             profile["bot_id"] = bot_id
         user: dict[str, Any] = {
             "id": user_id,
-            "team_id": self.team_id,
+            "team_id": team_id or self.team_id,
             "name": name,
             "deleted": deleted,
             "real_name": real_name,
