@@ -116,6 +116,8 @@ def parse_settings(raw: dict[str, Any]) -> SlackSettings:
         client_id=client_id,
         client_secret=client_secret,
         scopes=tuple(section.words("scopes")) or SCOPES,
+        install_path=str(raw.get("install_path", "/slack/install")),
+        redirect_path=str(raw.get("redirect_path", "/slack/oauth_redirect")),
     )
 
 

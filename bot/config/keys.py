@@ -89,6 +89,11 @@ SECTIONS: dict[str, frozenset[str]] = {
             "rate_limit_retries",
             "timeout",
             "db_threads",
+            "client_id",
+            "client_secret",
+            "scopes",
+            "install_path",
+            "redirect_path",
         }
     ),
     "web": frozenset({"enabled", "host", "port", "public_url", "session_hours"}),
