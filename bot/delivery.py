@@ -71,6 +71,7 @@ class Outgoing:
     ephemeral: bool = False
     attempts: int = 1
     replaces: str | None = None  # update this posted message (in `channel`) instead of posting: bot.copies
+    reply_to: str | None = None  # the command's platform message this answers (a Matrix rich reply)
 
     @classmethod
     def of(cls, row: OutboxMessage) -> Outgoing:
@@ -87,6 +88,7 @@ class Outgoing:
             ephemeral=bool(row.ephemeral),
             attempts=row.attempts,
             replaces=row.replaces,
+            reply_to=row.reply_to,
         )
 
 

@@ -96,9 +96,11 @@ def enqueue(
     occurrence_key: str | None = None,
     replaces: str | None = None,
     not_before: datetime | None = None,
+    reply_to: str | None = None,
 ) -> OutboxMessage:
-    """One row to deliver; `replaces` makes it an update of that posted message (bot.copies), and
-    `not_before` holds it until then (it is not handed over at commit)."""
+    """One row to deliver; `replaces` makes it an update of that posted message (bot.copies),
+    `not_before` holds it until then (it is not handed over at commit), and `reply_to` names the
+    command's platform message it answers (shown as a reply to it where the platform can)."""
     row = OutboxMessage(
         id=new_id(session, now),
         platform=platform or platform_of(channel),
@@ -112,6 +114,7 @@ def enqueue(
         ephemeral=ephemeral,
         occurrence_key=occurrence_key,
         replaces=replaces,
+        reply_to=reply_to,
         status=OutboxStatus.PENDING,
         attempts=0,
         created_at=now,
@@ -205,6 +208,7 @@ def enqueue_post(
                     item_id=post.item_id,
                     notify=post.notify,
                     ephemeral=True,
+                    reply_to=incoming.event_id,
                 )
             )
     elif post.target == "circle" and post.circle_id is not None:

@@ -14,8 +14,10 @@ class Incoming:
 
     `identity` is the platform identity (`console:alice`, `slack:T1/U1`, `matrix:@a:hs`);
     `channel` the platform channel (`console:copil`, `slack:T1/C1`, `matrix:!r:hs`);
-    `event_id` de-duplicates platform retries; `language` is the platform's hint (a Slack
-    locale) for a member met for the first time; `raw` keeps the platform payload aside.
+    `event_id` de-duplicates platform retries (and is the message an answer replies to);
+    `language` is the platform's hint (a Slack locale) for a member met for the first time;
+    `edits` is the platform message id of the command this message edits (a Matrix m.replace:
+    bot.services.command_edits); `raw` keeps the platform payload aside.
     """
 
     identity: str
@@ -26,6 +28,7 @@ class Incoming:
     event_id: str | None = None
     direct: bool = False
     language: str | None = None
+    edits: str | None = None
     raw: dict[str, Any] = field(default_factory=dict)
 
 

@@ -47,7 +47,7 @@ class MatrixAdapter:
         self.members = RoomMembers(self.client, app.dispatcher, self.config)
         self.rooms = Rooms(self.client, app.dispatcher, self.state, self.config, hooks.outbox_written, self.e2e)
         self.reads = ReadSignals(app.dispatcher, self.state, self.config.user_id, self._event_time, self._name)
-        self.sender = MatrixSender(self.client, self.rooms, self.state)
+        self.sender = MatrixSender(self.client, self.rooms, self.state, self.config.react_on_items)
         self.loop: SyncLoop | None = None
         self._task: asyncio.Task[None] | None = None
         self.online = asyncio.Event()

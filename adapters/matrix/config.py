@@ -33,6 +33,7 @@ class MatrixConfig:
     request_timeout: float = 20.0  # any other request, seconds
     max_backoff: float = 30.0  # longest wait between two attempts when the homeserver is down
     timeline_limit: int = 50  # events per room per sync; a larger gap is fetched page by page
+    react_on_items: bool = True  # Relais reacts ✅ under its items, so that members confirm with one tap
 
     @property
     def server_name(self) -> str:
@@ -94,4 +95,5 @@ def matrix_config(config: Config) -> MatrixConfig:
         request_timeout=max(section.number("request_timeout", 20.0), 1.0),
         max_backoff=max(section.number("max_backoff", 30.0), 0.1),
         timeline_limit=max(int(section.number("timeline_limit", 50)), 1),
+        react_on_items=section.flag("react_on_items", True),
     )

@@ -14,9 +14,10 @@ from typing import Any
 from adapters.matrix.render import HTML_FORMAT, PART_BYTES, message_contents
 
 
-def edit_content(markup: str, replaces: str, budget: int = PART_BYTES) -> dict[str, Any]:
-    """The content of the `m.room.message` event that edits event `replaces` to say `markup`."""
-    new = message_contents(markup, notify=True, budget=budget)[0]
+def edit_content(markup: str, replaces: str, budget: int = PART_BYTES, notify: bool = True) -> dict[str, Any]:
+    """The content of the `m.room.message` event that edits event `replaces` to say `markup`; an
+    answer (an `m.notice`, `notify` False) stays a notice."""
+    new = message_contents(markup, notify=notify, budget=budget)[0]
     return {
         "msgtype": new["msgtype"],
         "body": f"* {new['body']}",

@@ -34,6 +34,7 @@ from adapters.matrix.reads import ReadSignals
 from adapters.matrix.rooms import Rooms
 from adapters.matrix.undecryptable import Undecryptable
 from bot.dispatch import Dispatcher
+from bot.services.command_edits import edited_command
 
 log = logging.getLogger(__name__)
 
@@ -188,6 +189,9 @@ class BatchHandler:
             event, room_id, self.addressing, self.rooms.is_direct(room_id), self.display_name(room_id, sender)
         )
         if incoming is None:
+            return
+        if incoming.edits is not None:  # an edited command: understood, never run twice
+            edited_command(self.dispatcher, incoming)
             return
         reply = self.dispatcher.handle(incoming, deliver=True)  # its answers leave as it commits (bot.outbox)
         if reply is None:

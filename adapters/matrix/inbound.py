@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from html import unescape
 from typing import Any, Protocol
 
 from bot.reply import Incoming
@@ -90,12 +91,16 @@ def _first_word(text: str) -> str:
     return text.strip().split(None, 1)[0].lstrip(SLASH).lower() if text.strip() else ""
 
 
-def command_line(body: str, addressing: Addressing, direct: bool) -> str | None:
+def command_line(
+    body: str, addressing: Addressing, direct: bool, mentioned: bool = False, pills: tuple[str, ...] = ()
+) -> str | None:
     """The command line a message carries for Relais, or None when it is not for Relais.
 
     `!engage …` (the configured prefix), `/engage …` typed as text (a known command, or any
-    in a direct chat), `@relais: engage …` (a mention at the start), and a bare `engage …` in
-    a direct chat with Relais.
+    in a direct chat), `@relais: engage …` (a mention at the start), a mention anywhere followed by
+    a known command (`hey @relais whoami`; see mentioned_command), and a bare `engage …` in a
+    direct chat with Relais. `mentioned`: the event says it mentions Relais (m.mentions, a pill);
+    `pills`: the texts its pills to Relais show (a room's own display name for it).
     """
     text = body.strip()
     if not text:
@@ -110,15 +115,62 @@ def command_line(body: str, addressing: Addressing, direct: bool) -> str | None:
         separator = r"(?:[:,]|\s)" if name.startswith("@") else r"[:,]"
         match = re.match(re.escape(name) + separator + r"\s*(.*)$", text, flags=re.IGNORECASE | re.DOTALL)
         if match:
-            rest = match.group(1).strip()
-            if rest.startswith(prefix) and not rest.startswith(SLASH):
-                rest = rest[len(prefix) :]
-            return rest or "help"
+            return _without_prefix(match.group(1).strip(), prefix) or "help"
         if name.startswith("@") and text.lower() == name.lower():
             return "help"
     if direct:
         return text
+    return mentioned_command(text, addressing, mentioned, pills)
+
+
+def _without_prefix(rest: str, prefix: str) -> str:
+    if rest.startswith(prefix) and not rest.startswith(SLASH):
+        return rest[len(prefix) :]
+    return rest
+
+
+def mentioned_command(text: str, addressing: Addressing, mentioned: bool, pills: tuple[str, ...] = ()) -> str | None:
+    """`hey @relais whoami`: the words after a mention of Relais anywhere, when they start with a known
+    command; else None (a sentence that merely names Relais is chat, not an unknown command).
+
+    An `@` name (user id, `@relais`, `@Display name`) counts anywhere; a bare name (`Relais`, as
+    Element writes a pill in `body`) only when the event says it mentions Relais.
+    """
+    names = sorted({*addressing.names(), *pills}, key=len, reverse=True)
+    for name in names:
+        if not name.startswith("@") and not mentioned:
+            continue
+        pattern = r"(?<![\w@])" + re.escape(name) + r"(?![\w:.-]*\w)[:,]?\s+(.+)$"
+        for match in re.finditer(pattern, text, flags=re.IGNORECASE | re.DOTALL):
+            rest = _without_prefix(match.group(1).strip(), addressing.prefix)
+            if rest and addressing.is_command(_first_word(rest)):
+                return rest
     return None
+
+
+def mentions_relais(content: dict[str, Any], bot_user_id: str) -> tuple[bool, tuple[str, ...]]:
+    """Whether the event says it mentions Relais (`m.mentions.user_ids`, or a pill: a matrix.to link
+    in its HTML), and the texts of its pills to Relais (what `body` shows for them)."""
+    mentions = content.get("m.mentions")
+    listed = isinstance(mentions, dict) and bot_user_id in (mentions.get("user_ids") or [])
+    html = content.get("formatted_body")
+    if not isinstance(html, str) or "matrix.to/#/" not in html:
+        return listed, ()
+    link = r"<a\s[^>]*href=[\"']https://matrix\.to/#/" + re.escape(bot_user_id) + r"[\"'][^>]*>([^<]{1,100})</a>"
+    pills = tuple(unescape(text).strip() for text in re.findall(link, html, flags=re.IGNORECASE))
+    return listed or bool(pills), tuple(pill for pill in pills if pill)
+
+
+def _edited(content: dict[str, Any]) -> tuple[dict[str, Any], str | None] | None:
+    """For an edit (`m.replace`), the new content and the edited event's id; the content itself and
+    None for any other message; None for an edit Relais cannot read."""
+    relation = _relation(content)
+    if relation.get("rel_type") != "m.replace":
+        return (content, None) if "m.new_content" not in content else None
+    new, target = content.get("m.new_content"), relation.get("event_id")
+    if not isinstance(new, dict) or not isinstance(target, str):
+        return None
+    return new, target
 
 
 def incoming_from_message(
@@ -130,20 +182,24 @@ def incoming_from_message(
 ) -> Incoming | None:
     """An `m.room.message` addressed to Relais, as the core's Incoming; None otherwise.
 
-    Ignored: Relais' own messages, notices (other bots), emotes, edits, anything not text.
+    An edit (`m.replace`) whose new text is a command line is an Incoming with `edits` = the
+    edited event (bot.services.command_edits decides what it does); other edits are ignored.
+    Ignored: Relais' own messages, notices (other bots), emotes, anything not text.
     """
     if event.get("type") != "m.room.message" or event.get("sender") == addressing.bot_user_id:
         return None
-    content = _content(event)
+    edited = _edited(_content(event))
+    if edited is None:
+        return None
+    content, edits = edited
     body = content.get("body")
     if content.get("msgtype") != "m.text" or not isinstance(body, str):
         return None
     relation = _relation(content)
-    if relation.get("rel_type") == "m.replace" or "m.new_content" in content:
-        return None
     if isinstance(relation.get("m.in_reply_to"), dict) and not relation.get("is_falling_back"):
         body = strip_reply_fallback(body)
-    line = command_line(body, addressing, direct)
+    mentioned, pills = mentions_relais(content, addressing.bot_user_id)
+    line = command_line(body, addressing, direct, mentioned, pills)
     if line is None:
         return None
     sender = str(event.get("sender", ""))
@@ -155,6 +211,7 @@ def incoming_from_message(
         thread=thread_of(event),
         event_id=event.get("event_id"),
         direct=direct,
+        edits=edits,
         raw=event,
     )
 

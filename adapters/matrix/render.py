@@ -10,6 +10,15 @@ A text too long for one event (at most 65,536 bytes of JSON) is sent whole, in s
 messages: each part's body and formatted_body together stay within PART_BYTES (room left for
 JSON escaping, and for the encryption envelope in an encrypted room), each starts with its
 marker "(2/3)", and only the first one notifies.
+
+An answer to a command is a rich reply to it (`m.relates_to.m.in_reply_to`), so that in a busy
+room one sees which message it answers; its `m.mentions` names the command's author only (as the
+spec asks of a reply). No reply fallback is put in `body` or `formatted_body` (no quoted `> <@a>
+…` lines, no `<mx-reply>`): the spec removed them in v1.13 (MSC2781) and Element no longer sends
+them; clients show the replied-to message from the relation. In a thread, the answer stays in the
+thread (`rel_type` m.thread) and replies to the command there (`is_falling_back` false); without a
+command to answer, a thread message falls back to replying to the thread root, as Element does.
+Of a long text in parts, the first part is the reply.
 """
 
 from __future__ import annotations
@@ -23,34 +32,55 @@ HTML_FORMAT = "org.matrix.custom.html"
 PART_BYTES = 30_000  # body + formatted_body of one event, in UTF-8 bytes
 
 
-def message_content(markup: str, notify: bool = False, thread: str | None = None) -> dict[str, Any]:
-    """The content of one `m.room.message` event (the caller keeps it within PART_BYTES)."""
+def message_content(
+    markup: str,
+    notify: bool = False,
+    thread: str | None = None,
+    reply_to: str | None = None,
+    author: str | None = None,
+) -> dict[str, Any]:
+    """The content of one `m.room.message` event (the caller keeps it within PART_BYTES); with
+    `reply_to`, a rich reply to that event, sent by `author` (a user id)."""
     content: dict[str, Any] = {
         "msgtype": "m.text" if notify else "m.notice",
         "body": to_plain(markup),
         "format": HTML_FORMAT,
         "formatted_body": to_html(markup),
-        "m.mentions": {},
+        "m.mentions": {"user_ids": [author]} if reply_to and author else {},
     }
     if thread:
         content["m.relates_to"] = {
             "rel_type": "m.thread",
             "event_id": thread,
-            "is_falling_back": True,
-            "m.in_reply_to": {"event_id": thread},
+            "is_falling_back": not reply_to,
+            "m.in_reply_to": {"event_id": reply_to or thread},
         }
+    elif reply_to:
+        content["m.relates_to"] = {"m.in_reply_to": {"event_id": reply_to}}
     return content
 
 
 def message_contents(
-    markup: str, notify: bool = False, thread: str | None = None, budget: int = PART_BYTES
+    markup: str,
+    notify: bool = False,
+    thread: str | None = None,
+    budget: int = PART_BYTES,
+    reply_to: str | None = None,
+    author: str | None = None,
 ) -> list[dict[str, Any]]:
-    """The events for one outbox row, in order: one, or the parts of a long text with their markers."""
+    """The events for one outbox row, in order: one, or the parts of a long text with their markers
+    (the first part is the reply)."""
     parts = split_markup(markup, budget - 2 * len("(999/999) "))
     if len(parts) == 1:
-        return [message_content(parts[0], notify, thread)]
+        return [message_content(parts[0], notify, thread, reply_to, author)]
     count = len(parts)
     return [
-        message_content(f"({number}/{count}) {part}", notify and number == 1, thread)
+        message_content(
+            f"({number}/{count}) {part}",
+            notify and number == 1,
+            thread,
+            reply_to if number == 1 else None,
+            author if number == 1 else None,
+        )
         for number, part in enumerate(parts, 1)
     ]

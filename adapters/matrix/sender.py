@@ -7,33 +7,42 @@ out in parts (adapters.matrix.render), with transaction ids `<outbox id>-1`, `-2
 after a crash between two parts posts only the missing ones. The first part is the message
 that stands for the item (its MessageRef); the others are remembered as parts of it
 (`part:<event id>` in platform_state), so that a ✅ or a read receipt on any part counts.
+Under an item's post Relais puts its own ✅ reaction (`react_on_items`, on by default): members
+confirm reading with one tap on it. Relais' reaction is never counted (adapters.matrix.inbound
+ignores Relais' own events); its transaction id is `<outbox id>-ack`, so a resend does not add
+another. It goes out beside the delivery, not in it: the post is recorded (an edit of the item finds
+it) without waiting for the reaction, and a reaction that cannot be sent is only logged.
 An update of a posted copy (`Outgoing.replaces`, bot.copies) is an m.replace edit (adapters.matrix.edits).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from nio import AsyncClient, LocalProtocolError, RoomSendResponse
 
 from adapters.matrix.edits import edit_content
 from adapters.matrix.errors import NETWORK_ERRORS, delivery_failure, describe
-from adapters.matrix.inbound import channel_of, room_of
+from adapters.matrix.inbound import channel_of, room_of, user_of
 from adapters.matrix.render import message_contents
 from adapters.matrix.rooms import Rooms
 from adapters.matrix.state import MatrixState, part_key
 from bot.delivery import Outgoing, PermanentFailure, Sent, TemporaryFailure
 
 log = logging.getLogger(__name__)
+CHECK = "✅"  # the reaction Relais offers under its items
 
 
 class MatrixSender:
     platform = "matrix"
 
-    def __init__(self, client: AsyncClient, rooms: Rooms, state: MatrixState) -> None:
+    def __init__(self, client: AsyncClient, rooms: Rooms, state: MatrixState, react_on_items: bool = True) -> None:
         self.client = client
         self.rooms = rooms
         self.state = state
+        self.react_on_items = react_on_items
+        self._offers: set[asyncio.Task[None]] = set()  # ✅ reactions on their way
 
     async def send(self, message: Outgoing, resend: bool) -> Sent:
         try:
@@ -52,23 +61,47 @@ class MatrixSender:
                 raise TemporaryFailure(f"waiting for {waiting} to join the encrypted direct chat {room_id}")
         else:
             raise PermanentFailure("an outgoing message with neither channel nor member")
-        contents = message_contents(message.text, notify=message.notify, thread=message.thread)
+        author = user_of(message.recipient) if message.recipient else None
+        contents = message_contents(
+            message.text, notify=message.notify, thread=message.thread, reply_to=message.reply_to, author=author
+        )
         events = []
         for number, content in enumerate(contents, 1):
             tx_id = message.id if len(contents) == 1 else f"{message.id}-{number}"
             events.append(await self._send_event(room_id, content, tx_id))
         if len(events) > 1:
             self.remember_parts(events)
+        if message.item_id is not None and self.react_on_items:  # after the post is recorded, not before
+            task = asyncio.create_task(self.offer_check(room_id, events[0], f"{message.id}-ack"))
+            self._offers.add(task)
+            task.add_done_callback(self._offers.discard)
         if resend:
             log.info("outbox %s resent with the same transaction id(s): %s", message.id, ", ".join(events))
         return Sent(events[0], channel_of(room_id))
 
     async def _edit(self, message: Outgoing) -> Sent:
-        """An update of a posted copy (bot.copies): an m.replace edit of its (first) event, in place."""
+        """An update of a posted copy (bot.copies), or of an answer to a command that was edited
+        (bot.services.command_edits): an m.replace edit of its (first) event, in place. An item's
+        copy stays a message that notifies, an answer a notice."""
         if not message.channel or not message.replaces:
             raise PermanentFailure(f"cannot edit {message.replaces} in {message.channel}")
-        await self._send_event(room_of(message.channel), edit_content(message.text, message.replaces), message.id)
+        notify = message.notify or message.item_id is not None
+        content = edit_content(message.text, message.replaces, notify=notify)
+        await self._send_event(room_of(message.channel), content, message.id)
         return Sent(message.replaces, message.channel)
+
+    async def offer_check(self, room_id: str, event_id: str, tx_id: str) -> None:
+        """Relais' own ✅ under an item: a member confirms reading with one tap on it."""
+        content = {"m.relates_to": {"rel_type": "m.annotation", "event_id": event_id, "key": CHECK}}
+        try:
+            response = await self.client.room_send(
+                room_id, "m.reaction", content, tx_id=tx_id, ignore_unverified_devices=True
+            )
+        except (LocalProtocolError, *NETWORK_ERRORS) as error:
+            log.warning("could not put ✅ under %s in %s: %s", event_id, room_id, describe(error))
+            return
+        if not isinstance(response, RoomSendResponse):
+            log.warning("could not put ✅ under %s in %s: %s", event_id, room_id, response)
 
     def remember_parts(self, events: list[str]) -> None:
         """The second and later parts stand for the first one (reactions, read receipts)."""

@@ -69,6 +69,7 @@ SECTIONS: dict[str, frozenset[str]] = {
             "request_timeout",
             "max_backoff",
             "timeline_limit",
+            "react_on_items",
         }
     ),
     "slack": frozenset(

@@ -49,6 +49,7 @@ class Commitment(Base):
     __table_args__ = (
         Index("ix_commitments_status_due", "status", "due_at"),
         Index("ix_commitments_owner_status_due", "owner_id", "status", "due_at"),  # a member's late or coming ones
+        Index("ix_commitments_command_event", "command_event"),  # an edited /engage finds what it created
     )
 
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), primary_key=True)
@@ -67,6 +68,7 @@ class Commitment(Base):
     )
     progress: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[timestamp]
+    command_event: Mapped[str | None] = mapped_column(String(300))  # the message that created it: `matrix:$event`
 
     item: Mapped[Item] = relationship(lazy="joined")
     owner: Mapped[Member] = relationship(lazy="joined", foreign_keys=[owner_id])

@@ -25,6 +25,7 @@ class OutboxMessage(Base):
     __table_args__ = (
         Index("ix_outbox_platform_status", "platform", "status", "not_before"),
         Index("ix_outbox_item", "item_id"),  # an item's posted copies (bot.copies)
+        Index("ix_outbox_reply_to", "reply_to"),  # a command's answers (bot.services.command_edits)
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -46,6 +47,7 @@ class OutboxMessage(Base):
     message_id: Mapped[str | None] = mapped_column(String(300))
     last_error: Mapped[str | None] = mapped_column(Text())
     replaces: Mapped[str | None] = mapped_column(String(300))  # an update of this posted message (bot.copies)
+    reply_to: Mapped[str | None] = mapped_column(String(300))  # the command's platform message this row answers
 
 
 class PlatformState(Base):

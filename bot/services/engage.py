@@ -96,10 +96,25 @@ class Engagement:
 def engage(ctx: Context, form: EngageForm, strict: bool = False) -> Engagement:
     """Save the commitment `form` describes, owned by the actor, in ctx.circle unless it names another.
 
-    Raises Invalid, saving nothing, when a field is wrong: a due date not understood, two different
-    dates, a date in the past, a title empty or too long, a circle gone, a note too long. Date words
-    of the title that are not understood are wrong with `strict` (the form, fixed at once); else
-    (the command) the commitment is saved without a due date and the confirmation says so.
+    Raises Invalid, saving nothing, when a field is wrong (see `checked`). Date words of the title
+    that are not understood are wrong with `strict` (the form, fixed at once); else (the command)
+    the commitment is saved without a due date and the confirmation says so.
+    """
+    title, when, unclear, circle = checked(ctx, form, strict)
+    commitment = create_commitment(ctx.session, ctx.community, circle, ctx.actor, title, when, ctx.now)
+    commitment.command_event = command_message(ctx.incoming)  # an edit of that message changes it
+    for field in NOTES:
+        value = getattr(form, field).strip()
+        if value:
+            set_text_field(ctx.session, commitment, ctx.actor, field, value, ctx.now)
+    return Engagement(commitment, circle, when, unclear)
+
+
+def checked(ctx: Context, form: EngageForm, strict: bool = False) -> tuple[str, When | None, str | None, Circle]:
+    """The title, due date, date words not understood and circle `form` gives, all checked.
+
+    Raises Invalid when a field is wrong: a due date not understood (with `strict`), two different
+    dates, a date in the past, a title empty or too long, a circle gone, a note too long.
     """
     errors: dict[str, Refusal] = {}
     title, in_title, unclear = _title_and_date(ctx, form.what, strict, errors)
@@ -123,12 +138,14 @@ def engage(ctx: Context, form: EngageForm, strict: bool = False) -> Engagement:
             errors[field] = error
     if errors:
         raise Invalid(errors)
-    commitment = create_commitment(ctx.session, ctx.community, circle, ctx.actor, title, when, ctx.now)
-    for field in NOTES:
-        value = getattr(form, field).strip()
-        if value:
-            set_text_field(ctx.session, commitment, ctx.actor, field, value, ctx.now)
-    return Engagement(commitment, circle, when, unclear)
+    return title, when, unclear, circle
+
+
+def command_message(incoming: Incoming) -> str | None:
+    """The platform message a command came in (`matrix:$event`), when the platform names it."""
+    if not incoming.event_id:
+        return None
+    return f"{incoming.identity.split(':', 1)[0]}:{incoming.event_id}"[:300]
 
 
 def _title_and_date(

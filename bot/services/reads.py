@@ -29,9 +29,14 @@ from bot.services.membership import in_audience_window
 ACK_EMOJI = frozenset({"✅", "👍", "✔️", "✔", "☑️", "white_check_mark", "+1", "thumbsup", "heavy_check_mark"})
 
 
+SKIN_TONES = "".join(chr(code) for code in range(0x1F3FB, 0x1F400))  # 🏻 🏼 🏽 🏾 🏿 (Fitzpatrick modifiers)
+
+
 def is_ack_emoji(emoji: str) -> bool:
+    """✅, 👍 and their spellings: with a skin tone (👍🏽, Slack's `+1::skin-tone-3`) or an emoji
+    presentation selector (U+FE0F) too."""
     key = emoji.strip().strip(":")
-    return key in ACK_EMOJI or key.rstrip("\ufe0f") in ACK_EMOJI or key.split("::")[0] in ACK_EMOJI
+    return key.split("::")[0].rstrip("\ufe0f" + SKIN_TONES) in ACK_EMOJI or key in ACK_EMOJI
 
 
 def _current_ack(item_id: object, member_id: object) -> object:

@@ -62,7 +62,43 @@ def test_mention_in_a_thread_is_a_command_answered_in_the_thread():
     assert incoming.thread == raw["content"]["m.relates_to"]["event_id"] == thread_of(raw)
 
 
-@pytest.mark.parametrize("name", ["edit.json", "chat.json", "bot_notice.json", "encrypted.json", "reaction.json"])
+def test_an_edited_command_carries_the_event_it_edits():
+    raw = event("edit.json")
+    incoming = incoming_from_message(raw, ROOM, ADDRESSING, direct=False)
+    assert incoming is not None and incoming.text == "engage Autre chose"
+    assert incoming.edits == raw["content"]["m.relates_to"]["event_id"] and incoming.event_id == raw["event_id"]
+    chat = {**raw, "content": {**raw["content"], "m.new_content": {"body": "Autre chose", "msgtype": "m.text"}}}
+    assert incoming_from_message(chat, ROOM, ADDRESSING, direct=False) is None  # an edit of chat stays chat
+    broken = {**raw, "content": {**raw["content"], "m.new_content": "!engage X"}}
+    assert incoming_from_message(broken, ROOM, ADDRESSING, direct=False) is None
+
+
+def test_a_mention_anywhere_before_a_known_command():
+    pill = {
+        "msgtype": "m.text",
+        "body": "hey Relais whoami",
+        "format": "org.matrix.custom.html",
+        "formatted_body": f'hey <a href="https://matrix.to/#/{BOT}">Relais</a> whoami',
+        "m.mentions": {"user_ids": [BOT]},
+    }
+    raw = {**event("chat.json"), "content": pill}
+    known = Addressing(BOT, "!", "Relais", is_command=lambda name: name in KNOWN | {"whoami"})
+    incoming = incoming_from_message(raw, ROOM, known, direct=False)
+    assert incoming is not None and incoming.text == "whoami" and incoming.edits is None
+    # the same words without the pill nor m.mentions: a sentence about Relais, not for it
+    plain = {**raw, "content": {"msgtype": "m.text", "body": "hey Relais whoami"}}
+    assert incoming_from_message(plain, ROOM, known, direct=False) is None
+    # the pill shows the name Relais has in that room: that name is the mention
+    renamed = {
+        **pill,
+        "body": "hey Bot du COPIL actions",
+        "formatted_body": pill["formatted_body"].replace(">Relais<", ">Bot du COPIL<"),
+    }
+    incoming = incoming_from_message({**raw, "content": renamed}, ROOM, known, direct=False)
+    assert incoming is not None and incoming.text == "actions"
+
+
+@pytest.mark.parametrize("name", ["chat.json", "bot_notice.json", "encrypted.json", "reaction.json"])
 def test_not_for_relais(name):
     assert incoming_from_message(event(name), ROOM, ADDRESSING, direct=False) is None
 
@@ -91,6 +127,12 @@ def test_chat_in_a_direct_room_is_a_bare_command():
         ("relais, aide", False, "aide"),
         ("Relais est super", False, None),  # the name in a sentence is not a command
         ("@relais:example.org", False, "help"),
+        ("hey @relais actions mine", False, "actions mine"),
+        (f"merci {BOT}, !actions", False, "actions"),
+        ("hey @relais tu es là ?", False, None),  # a mention, then chat: not an unknown command
+        ("j'ai demandé à @relais hier", False, None),
+        ("écris à @relaisbot actions", False, None),  # someone else
+        ("Relais actions", False, None),  # a bare name mid-sentence needs a pill (m.mentions)
         ("actions", True, "actions"),
         ("actions", False, None),
         ("   ", True, None),

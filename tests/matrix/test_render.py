@@ -38,6 +38,32 @@ def test_notifying_post_is_text_and_threaded_reply_stays_in_thread():
     }
 
 
+def test_an_answer_is_a_rich_reply_to_the_command_without_fallback():
+    content = message_content("✅ Engagement #1 enregistré", reply_to="$cmd", author="@alice:hs")
+    assert content["m.relates_to"] == {"m.in_reply_to": {"event_id": "$cmd"}}
+    assert content["m.mentions"] == {"user_ids": ["@alice:hs"]}  # the command's author, nobody else
+    # no quoted fallback (removed from the spec in v1.13): the body is the answer alone
+    assert content["body"] == "✅ Engagement #1 enregistré" and "mx-reply" not in content["formatted_body"]
+
+
+def test_an_answer_in_a_thread_stays_there_and_replies_to_the_command():
+    content = message_content("#1 saved", thread="$root", reply_to="$cmd", author="@alice:hs")
+    assert content["m.relates_to"] == {
+        "rel_type": "m.thread",
+        "event_id": "$root",
+        "is_falling_back": False,
+        "m.in_reply_to": {"event_id": "$cmd"},
+    }
+
+
+def test_a_long_answer_replies_with_its_first_part_only():
+    from adapters.matrix.render import message_contents
+
+    first, *rest = message_contents("mot " * 5_000, reply_to="$cmd", author="@alice:hs", budget=4_000)
+    assert first["m.relates_to"] == {"m.in_reply_to": {"event_id": "$cmd"}}
+    assert rest and all("m.relates_to" not in part and part["m.mentions"] == {} for part in rest)
+
+
 def section(**matrix: object) -> dict:
     return {"matrix": {"homeserver": "https://matrix.example.org", "user_id": "@relais:example.org", **matrix}}
 
