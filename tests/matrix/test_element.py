@@ -52,6 +52,17 @@ async def test_only_signed_devices_client_and_relais_talk_in_a_tchap_private_roo
             assert answer["failure"] is None, answer
             assert answer["encrypted"]
             assert "Chiffrer les comptes rendus" in answer["content"]["body"]
+            # a rich reply to the command; the command edited in Element: Relais edits its confirmation
+            assert answer["content"]["m.relates_to"] == {"m.in_reply_to": {"event_id": sent["event_id"]}}
+            new = "!engage Chiffrer les comptes rendus et les ordres du jour"
+            relation = {"rel_type": "m.replace", "event_id": sent["event_id"]}
+            content = {"m.new_content": {"msgtype": "m.text", "body": new}, "m.relates_to": relation}
+            await alice.call("send", room_id=room, body=f"* {new}", content=content)
+            edited = await alice.call(
+                "wait_message", room_id=room, sender=bot_u.user_id, contains="ordres du jour", after=sent["event_id"]
+            )
+            assert edited["failure"] is None and edited["encrypted"], edited
+            assert "Commitment #1" in edited["content"]["body"] and "#2" not in edited["content"]["body"]
         finally:
             assert await bot.close() == 0
 
