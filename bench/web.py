@@ -6,7 +6,8 @@ style sheet, which pass the same session check, and the /whoami command's servic
 Target (issue 16): every page under 200 ms server time (p95).
 Usage: python -m bench.web PATH_OR_URL [RUNS] [ONLY]   (ONLY: measure the pages whose address starts with it)
   PATH_OR_URL: a SQLite file or a PostgreSQL URL holding a community made by bench.community
-  (python -m bench.community PATH_OR_URL); nothing is written but sign-in rows.
+  (python -m bench.community PATH_OR_URL); nothing is written but sign-in rows (an earlier run's are
+  removed first).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import time
 from collections.abc import Callable
 
 from aiohttp.test_utils import TestClient, TestServer
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from adapters.web.server import SESSION_COOKIE, build_application
 from adapters.web.settings import WebSettings
@@ -26,7 +27,7 @@ from bench.community import NOW
 from bench.scale import config_for
 from bot.app import App
 from bot.clock import FixedClock
-from bot.models import Commitment, Item
+from bot.models import Commitment, Item, WebLink, WebSession
 from bot.reply import Incoming
 from bot.services.dashboard.viewer import sign_in
 from relais.wiring import build_app
@@ -114,6 +115,9 @@ def main() -> None:
     url = target if "://" in target else f"sqlite:///{target}"
     runs = int(sys.argv[2]) if len(sys.argv) > 2 else 20
     app = build_app(config_for(url), clock=FixedClock(NOW))
+    with app.store.unit_of_work() as session:  # earlier runs' sign-in links count towards the limit of 5
+        session.execute(delete(WebSession))
+        session.execute(delete(WebLink))
     ask = Incoming(identity="console:m1", text="/dashboard", channel="console:cercle-1")
     reply = app.dispatcher.handle(ask)
     assert reply is not None and "/login/" in reply.text, reply
