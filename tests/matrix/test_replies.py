@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo
 from nio import RoomSendResponse
 
 from bot.clock import FixedClock
+from bot.models import OutboxMessage
+from tests.support.waiting import eventually
 
 from .kit import Partner, ask_until, bot_config, create_room, from_bot, joined, partner, start_bot
 from .synapse import MatrixUser, SynapseServer
@@ -75,6 +77,14 @@ async def test_rich_replies_edited_commands_mentions_and_one_tap_check(
             assert "vendredi 27 novembre" in content["body"]
 
             # the author edits the command: the commitment changes, and so does Relais' confirmation
+            # (once Relais has recorded where its confirmation landed: an edit that arrives while the
+            # confirmation is still being sent gets the new confirmation as a message of its own)
+            def recorded() -> bool:
+                with bot.app.store.unit_of_work() as session:
+                    rows = session.query(OutboxMessage).filter(OutboxMessage.message_id == answer["event_id"]).all()
+                    return bool(rows)
+
+            await eventually(recorded, what="the confirmation to be recorded as sent")
             clock.advance(timedelta(minutes=3))
             await edit(alice, room, command, "!engage Préparer la réunion des partenaires samedi")
             edited = await alice.wait_for(edit_of(me, answer["event_id"]))
