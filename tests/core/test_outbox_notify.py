@@ -13,10 +13,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from urllib.parse import quote
 
 import pytest
 from sqlalchemy import select, text
@@ -24,7 +22,7 @@ from sqlalchemy import select, text
 from bot.app import App, RunHooks
 from bot.clock import SystemClock
 from bot.config import config_from_dict
-from bot.db import Store, make_engine, upgrade
+from bot.db import Store, make_engine
 from bot.kinds import OutboxStatus
 from bot.models import OutboxMessage
 from bot.outbox import NOTIFY_CHANNEL, enqueue
@@ -33,6 +31,7 @@ from bot.services.channels import map_channels
 from bot.wakeups import Wakeups
 from relais.runner import Runner
 from relais.wiring import build_app
+from tests.support.schemas import fresh_schema_url
 from tests.support.sender import RecordingSender
 from tests.support.waiting import eventually
 
@@ -49,20 +48,8 @@ def shared_url() -> Iterator[str]:
         if os.environ.get("RELAIS_REQUIRE_SERVERS") == "1":
             pytest.fail("RELAIS_REQUIRE_SERVERS=1 but " + why, pytrace=False)
         pytest.skip(why)
-    schema = f"relais_notify_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(PG_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{PG_URL}{'&' if '?' in PG_URL else '?'}options={quote(f'-csearch_path={schema}')}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    try:
+    with fresh_schema_url(PG_URL, "relais_notify") as url:
         yield url
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @dataclass

@@ -113,26 +113,10 @@ def bot_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     base = os.environ.get("RELAIS_TEST_DATABASE_URL")
     if not base:
         pytest.skip("PostgreSQL tests need RELAIS_TEST_DATABASE_URL")
-    from urllib.parse import quote
+    from tests.support.schemas import fresh_schema_url
 
-    from sqlalchemy import text
-
-    from bot.db import make_engine, upgrade
-
-    schema = f"relais_mx_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(base)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{base}{'&' if '?' in base else '?'}options={quote(f'-csearch_path={schema}')}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    try:
+    with fresh_schema_url(base, "relais_mx") as url:
         yield url
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="session")
