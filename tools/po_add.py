@@ -7,11 +7,11 @@ header (no gettext placeholders such as FIRST AUTHOR or EMAIL@ADDRESS, Babel's d
 
 from __future__ import annotations
 
+import io
 import runpy
 import sys
 from pathlib import Path
 
-from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 
 LOCALE = Path(__file__).resolve().parent.parent / "bot" / "locale" / "fr" / "LC_MESSAGES"
@@ -45,7 +45,9 @@ def main(domain: str, source: str) -> None:
         with path.open("rb") as handle:
             catalog = read_po(handle, locale="fr")
     else:
-        catalog = Catalog(locale="fr", domain=domain, project="Relais", charset="utf-8")
+        # Read from the project's header, whose Plural-Forms says two forms: a bare
+        # Catalog(locale="fr") takes CLDR's three (one, many, other) and writes an empty third.
+        catalog = read_po(io.BytesIO(HEADER.encode("utf-8")), locale="fr", domain=domain)
     translations = runpy.run_path(source)["TRANSLATIONS"]
     for msgid, msgstr in translations.items():
         catalog.add(msgid, msgstr)
