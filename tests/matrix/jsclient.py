@@ -8,13 +8,14 @@ JSON lines. Node 20 or later and npm are needed.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import os
 import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
+
+from tests.support.npm import npm_ci
 
 from .synapse import MatrixUser, SynapseServer
 
@@ -34,23 +35,7 @@ def missing_tools() -> str | None:
 
 def install(cache: Path) -> Path:
     """The client's folder with its node_modules (`npm ci` from the lock file when not done yet)."""
-    lock = (JS / "package-lock.json").read_bytes()
-    folder = cache / hashlib.sha256(lock + (JS / "package.json").read_bytes()).hexdigest()[:16]
-    if not (folder / "node_modules" / ".relais-installed").exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        for name in ("package.json", "package-lock.json"):
-            shutil.copyfile(JS / name, folder / name)
-        done = subprocess.run(
-            ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-            cwd=folder,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"npm ci failed in {folder}:\n{done.stdout}\n{done.stderr}")
-        (folder / "node_modules" / ".relais-installed").write_text("ok")
+    folder = npm_ci(JS, cache)
     shutil.copyfile(JS / "client.mjs", folder / "client.mjs")  # the script may change without the lock
     return folder
 

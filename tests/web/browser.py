@@ -7,13 +7,13 @@ whose .ci/run installs it) they fail instead.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
+
+from tests.support.npm import NpmFailed, npm_ci
 
 JS = Path(__file__).resolve().parent / "js"
 CHROMIUM = os.environ.get("RELAIS_CHROMIUM", "/usr/bin/chromium")
@@ -53,23 +53,11 @@ def axe_script(cache: Path) -> Path:
     """axe.min.js from the npm registry, installed once into `cache` from tests/web/js's lock file."""
     if not shutil.which("npm"):
         skip_or_fail("npm is not installed (needed for axe-core, the accessibility checker)")
-    lock = (JS / "package-lock.json").read_bytes() + (JS / "package.json").read_bytes()
-    folder = cache / hashlib.sha256(lock).hexdigest()[:16]
+    try:
+        folder = npm_ci(JS, cache, timeout=300)
+    except NpmFailed as failed:
+        skip_or_fail(f"axe-core could not be installed: {str(failed)[-300:]}")
     script = folder / "node_modules" / "axe-core" / "axe.min.js"
-    if not script.exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        for name in ("package.json", "package-lock.json"):
-            shutil.copyfile(JS / name, folder / name)
-        done = subprocess.run(
-            ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-            cwd=folder,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        if done.returncode != 0:
-            skip_or_fail(f"npm ci failed for axe-core: {done.stderr.strip()[:300]}")
     return script
 
 
