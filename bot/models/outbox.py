@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.kinds import OutboxStatus
@@ -48,6 +48,7 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text())
     replaces: Mapped[str | None] = mapped_column(String(300))  # an update of this posted message (bot.copies)
     reply_to: Mapped[str | None] = mapped_column(String(300))  # the command's platform message this row answers
+    image: Mapped[bytes | None] = mapped_column(LargeBinary())  # a picture to post (PNG); `text` is its alt text
 
 
 class PlatformState(Base):
