@@ -26,6 +26,8 @@ class Item(Base):
         Index("ix_items_circle_number", "circle_id", "number", "must_read", "author_id", "version"),
         Index("ix_items_community_created", "community_id", "created_at"),
         Index("ix_items_circle_created", "circle_id", "created_at"),  # recaps read weekly windows
+        # the dashboard's roadmap counts and pages a community's commitments from the index alone
+        Index("ix_items_kind_community_number", "kind", "community_id", "number", "circle_id"),
     )
 
     id: Mapped[intpk]
