@@ -5,7 +5,8 @@ asking again cancels the previous one. Only its hash is kept. Codes typed wrong 
 used) are counted: 5 per member and 30 per community in 10 minutes, then linking waits. A code is
 never said where others see it: Slack answers a command to its author only, Matrix rooms are read by
 everyone, so there only a direct chat will do. The outbox rows that carried a code have it blanked
-once it is used, replaced or expired (at the next /link in the community).
+once it is used, replaced or expired (at the next /link in the community, or by the scheduler's
+periodic run, `sweep`, whichever comes first).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from enum import StrEnum
 from sqlalchemy import event, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from bot.db import Store
 from bot.kinds import OutboxStatus
 from bot.models import LinkAttempt, LinkCode, Member, MemberLink, OutboxMessage
 from bot.reply import Incoming
@@ -32,6 +34,7 @@ PER_MEMBER = 5
 PER_COMMUNITY = 30
 PRIVATE_ANSWERS = ("slack", "console")  # a command's answer is seen by its author only (Slack: ephemeral)
 ISSUED = "relais_link_codes"  # session.info: codes issued in this transaction, to find the rows that carry them
+CARRIERS = "relais_link_carriers"  # session.info: the outbox rows this transaction wrote meanwhile
 BLANKED = "(a linking code, no longer valid)"
 
 
@@ -173,14 +176,41 @@ def redact(session: Session, now: datetime) -> None:
         code.redacted = not ids or not session.scalar(waiting_rows)
 
 
+def sweep(store: Store, now: datetime) -> None:
+    """Blank the codes that expired untouched, from the scheduler's periodic run: a reading look first,
+    so that a round with nothing to blank takes no write lock."""
+    with store.unit_of_work(reading=True) as session:
+        spent = or_(LinkCode.used_at.is_not(None), LinkCode.expires_at <= now)
+        pending = session.scalar(select(LinkCode.id).where(LinkCode.redacted.is_(False), spent).limit(1))
+    if pending is not None:
+        with store.unit_of_work() as session:
+            redact(session, now)
+
+
+@event.listens_for(Session, "before_flush")
+def _keep_new_outbox_rows(session: Session, *_: object) -> None:
+    """While a transaction holds new codes: keep its new outbox rows (the identity map forgets flushed rows
+    nothing refers to, so by commit time it no longer knows which rows carried the code)."""
+    if session.info.get(ISSUED):
+        rows = [row for row in session.new if isinstance(row, OutboxMessage)]
+        session.info.setdefault(CARRIERS, []).extend(rows)
+
+
 @event.listens_for(Session, "before_commit")
 def _remember_carriers(session: Session) -> None:
     """Before a transaction that issued codes commits: which outbox rows carry them (to blank them later)."""
     if session.in_nested_transaction() or not session.info.get(ISSUED):
         return  # a savepoint (a command's own) ends before its answer is written to the outbox
     issued = session.info.pop(ISSUED)
-    rows = [row for row in session.identity_map.values() if isinstance(row, OutboxMessage)]
+    rows = session.info.pop(CARRIERS, []) + [row for row in session.new if isinstance(row, OutboxMessage)]
     for code, text in issued:
         carriers = [row.id for row in rows if text in row.text]
         if carriers:
             code.outbox_ids = ",".join(carriers)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_carriers(session: Session) -> None:
+    if not session.in_transaction():
+        session.info.pop(ISSUED, None)
+        session.info.pop(CARRIERS, None)

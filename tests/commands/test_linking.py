@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select, text
 
 from bot import read_signals
-from bot.models import Base, CircleMember, Identity, LinkCode, Member, MemberLink, recount_unread
+from bot.models import Base, CircleMember, Identity, LinkCode, Member, MemberLink, OutboxMessage, recount_unread
 from bot.outbox import enqueue, mark_sent, reach_on
 from bot.reply import Incoming
 from bot.services.merging import BY_ROW, references
@@ -220,3 +220,48 @@ def test_nudges_go_where_the_member_chose(bot):
         assert alice is not None and _platforms(session, [alice.id]) == {alice.id: ["matrix"]}
         set_preference(session, alice, bot.clock.now(), via="slack")
         assert _platforms(session, [alice.id]) == {alice.id: ["slack"]}
+
+
+def code_said_in_a_direct_chat(bot) -> str:
+    """Alice, also on Matrix, asks for a code in a direct chat, as the adapters run it (answer to the outbox,
+    delivered)."""
+    with bot.store.unit_of_work() as session:
+        alice = session.scalar(select(Member).where(Member.display_name == "Alice"))
+        assert alice is not None
+        if session.scalar(select(Identity).where(Identity.identity == "matrix:@alice:hs")) is None:
+            session.add(Identity(member_id=alice.id, identity="matrix:@alice:hs"))
+    asked = Incoming(
+        identity="matrix:@alice:hs", text="/link", channel="matrix:!dm:hs", direct=True, display_name="Alice"
+    )
+    reply = bot.dispatcher.handle(asked, deliver=True)
+    assert reply is not None
+    code = code_of(reply.text)
+    with bot.store.unit_of_work() as session:
+        rows = [row for row in session.scalars(select(OutboxMessage)) if code in row.text]
+        assert rows, "the answer carrying the code is in the outbox"
+        for row in rows:
+            mark_sent(session, row.id, f"event-{row.id}", bot.clock.now())
+    return code
+
+
+def code_in_outbox(bot, code: str) -> bool:
+    with bot.store.unit_of_work() as session:
+        return any(code in row.text for row in session.scalars(select(OutboxMessage)))
+
+
+def test_a_code_leaves_the_outbox_once_used_or_left_to_expire(bot, config):
+    """Used: blanked at once. Left alone: the scheduler's periodic run blanks it once expired."""
+    from schedules.rounds import run_due
+
+    used = code_said_in_a_direct_chat(bot)
+    assert code_in_outbox(bot, used)
+    assert "Alice est un seul membre" in bot.say("alice2", f"/link {used}", circle="gt")
+    assert not code_in_outbox(bot, used)
+    left = code_said_in_a_direct_chat(bot)
+    run_due(bot.store, config, bot.clock.now())
+    assert code_in_outbox(bot, left)  # still valid: kept, so a resend after a crash can say it again
+    bot.advance(minutes=11)
+    run_due(bot.store, config, bot.clock.now())
+    assert not code_in_outbox(bot, left)
+    with bot.store.unit_of_work() as session:
+        assert session.scalars(select(LinkCode.redacted)).all() == [True, True]
