@@ -26,6 +26,7 @@ class OutboxMessage(Base):
         Index("ix_outbox_platform_status", "platform", "status", "not_before"),
         Index("ix_outbox_item", "item_id"),  # an item's posted copies (bot.copies)
         Index("ix_outbox_reply_to", "reply_to"),  # a command's answers (bot.services.command_edits)
+        Index("ix_outbox_blank_after", "blank_after"),  # secrets to blank (bot.outbox.blank_expired)
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -49,6 +50,7 @@ class OutboxMessage(Base):
     replaces: Mapped[str | None] = mapped_column(String(300))  # an update of this posted message (bot.copies)
     reply_to: Mapped[str | None] = mapped_column(String(300))  # the command's platform message this row answers
     image: Mapped[bytes | None] = mapped_column(LargeBinary())  # a picture to post (PNG); `text` is its alt text
+    blank_after: Mapped[datetime | None] = mapped_column(UTCDateTime())  # its text is a secret valid until then
 
 
 class PlatformState(Base):
