@@ -240,6 +240,8 @@ def enqueue_post(
                     occurrence_key=key(f"{platform}:member:{post.member_id}"),
                 )
             )
+    for row in rows:
+        row.blank_after = post.secret_until
     session.flush()
     return rows
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal
 
 Target = Literal["reply", "circle", "direct"]
@@ -41,6 +42,8 @@ class Post:
     `item_id` is set when the post is an item to read (buttons, reactions map back to it).
     `edit`: the item's new post (it was edited): its copies already posted are updated in place
     where the platform can (bot.copies), and it is posted only where none could be.
+    `secret_until`: the text carries a secret valid until then (a sign-in link, a linking code): once
+    delivered and past that time, the copy kept in the outbox is blanked (bot.services.secrets).
     """
 
     text: str
@@ -50,6 +53,7 @@ class Post:
     item_id: int | None = None
     notify: bool = False
     edit: bool = False
+    secret_until: datetime | None = None
 
 
 @dataclass(frozen=True)

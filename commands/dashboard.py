@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.context import Context
 from bot.i18n import N_
 from bot.reply import Post, Reply
@@ -34,7 +36,8 @@ def dashboard(ctx: Context) -> Reply:
     if not ctx.config.section("web"):
         lines.append(ctx.t("The dashboard is served by `relais web` (or by `relais run` with a [web] section)."))
     text = "\n".join(lines)
+    until = ctx.now + timedelta(minutes=LINK_MINUTES)  # then the outbox's copy of the link is blanked
     if _private_here(ctx):
-        return Reply.say(text)
+        return Reply(posts=(Post(text, secret_until=until),))
     notice = ctx.t("I sent you the link in a private message.")
-    return Reply(posts=(Post(notice), Post(text, target="direct", member_id=ctx.actor.id)))
+    return Reply(posts=(Post(notice), Post(text, target="direct", member_id=ctx.actor.id, secret_until=until)))

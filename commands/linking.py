@@ -10,9 +10,9 @@ from bot.i18n import N_
 from bot.markup import bold, esc
 from bot.models import Identity, Member
 from bot.presentation import member_label
-from bot.reply import Reply
+from bot.reply import Post, Reply
 from bot.router import Param, Router
-from bot.services.linking import Outcome, burn, issue, redeem, seen_by_others
+from bot.services.linking import VALID_FOR, Outcome, burn, issue, redeem, seen_by_others
 from bot.services.membership import find_by_identity
 from bot.services.unmerging import latest_link, split
 
@@ -52,13 +52,12 @@ def link(ctx: Context, code: str | None = None) -> Reply:
         return Reply.say(text, ok=False)
     if not typed:
         shown = issue(ctx.session, ctx.actor, ctx.incoming.identity, ctx.now)
-        return Reply.say(
-            ctx.t(
-                "Your linking code: {code}. Within 10 minutes, type /link {code} to me from your other account "
-                "(Slack or Matrix), privately. It works once; never show it to anyone.",
-                code=bold(shown),
-            )
+        text = ctx.t(
+            "Your linking code: {code}. Within 10 minutes, type /link {code} to me from your other account "
+            "(Slack or Matrix), privately. It works once; never show it to anyone.",
+            code=bold(shown),
         )
+        return Reply(posts=(Post(text, secret_until=ctx.now + VALID_FOR),))
     result = redeem(ctx.session, ctx.actor, typed, ctx.now)
     if result.link is None:
         return Reply.say(ctx.t(REFUSED[result.outcome]), ok=False)

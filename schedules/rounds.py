@@ -38,7 +38,7 @@ from bot.posts.recap import LINES as RECAP_LINES
 from bot.posts.recap import build_recap, dashboard_page
 from bot.presentation import Localiser, late_note
 from bot.reply import Post
-from bot.services import linking
+from bot.services import secrets
 from bot.services.community import find_circle, find_community
 from schedules.direct import KINDS, Resumed, direct_posts, interrupted_rounds, run_direct
 from schedules.occurrences import (
@@ -91,9 +91,9 @@ def run_due(target: object, config: Config, now: datetime) -> list[Outcome]:
         except Exception:  # one broken builder must not stop the others; retried at the next run
             log.exception("scheduled occurrence %s failed", due.occurrence_key)
     try:
-        linking.sweep(store, now)  # /link codes left to expire: their text leaves the outbox
+        secrets.blank_expired(store, now)  # sign-in links and /link codes left to expire leave the outbox
     except Exception:
-        log.exception("blanking expired /link codes failed")
+        log.exception("blanking expired secrets in the outbox failed")
     return outcomes
 
 

@@ -5,8 +5,8 @@ asking again cancels the previous one. Only its hash is kept. Codes typed wrong 
 used) are counted: 5 per member and 30 per community in 10 minutes, then linking waits. A code is
 never said where others see it: Slack answers a command to its author only, Matrix rooms are read by
 everyone, so there only a direct chat will do. The outbox rows that carried a code have it blanked
-once it is used, replaced or expired (at the next /link in the community, or by the scheduler's
-periodic run, `sweep`, whichever comes first).
+once it is used or replaced; one left to expire, by the scheduler's periodic run once expired
+(its answer's `Post.secret_until`, bot.services.secrets).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from enum import StrEnum
 from sqlalchemy import event, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from bot.db import Store
 from bot.kinds import OutboxStatus
 from bot.models import LinkAttempt, LinkCode, Member, MemberLink, OutboxMessage
 from bot.reply import Incoming
@@ -174,17 +173,6 @@ def redact(session: Session, now: datetime) -> None:
             )
         waiting_rows = select(func.count()).where(OutboxMessage.id.in_(ids), OutboxMessage.status.not_in(done))
         code.redacted = not ids or not session.scalar(waiting_rows)
-
-
-def sweep(store: Store, now: datetime) -> None:
-    """Blank the codes that expired untouched, from the scheduler's periodic run: a reading look first,
-    so that a round with nothing to blank takes no write lock."""
-    with store.unit_of_work(reading=True) as session:
-        spent = or_(LinkCode.used_at.is_not(None), LinkCode.expires_at <= now)
-        pending = session.scalar(select(LinkCode.id).where(LinkCode.redacted.is_(False), spent).limit(1))
-    if pending is not None:
-        with store.unit_of_work() as session:
-            redact(session, now)
 
 
 @event.listens_for(Session, "before_flush")
