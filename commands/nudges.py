@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.context import Context
 from bot.errors import Refusal
 from bot.i18n import N_, Keywords
-from bot.outbox import member_platforms
+from bot.outbox import member_platforms, reach_on
 from bot.reply import Reply
 from bot.router import Param, Router
 from bot.services.preferences import preferences, set_preference
@@ -25,12 +25,28 @@ PLATFORMS = Keywords(
     aliases=("relances", "rappels", "nudge"),
 )
 def nudges(ctx: Context) -> Reply:
-    """Whether the member gets nudges, and how to switch them."""
+    """Whether the member gets nudges, how to switch them, and where they go with accounts on several platforms."""
     if preferences(ctx.session, ctx.actor).nudges:
-        return Reply.say(
-            ctx.t("Nudges are on: at most one message a day, only when something needs you. /nudges off stops them.")
+        text = ctx.t("Nudges are on: at most one message a day, only when something needs you. /nudges off stops them.")
+    else:
+        text = ctx.t("Nudges are off. /nudges on switches them back on.")
+    where = _where(ctx)
+    return Reply.say(f"{text}\n{where}" if where else text)
+
+
+def _where(ctx: Context) -> str | None:
+    """With accounts on several platforms: where personal messages reach the member, and why there."""
+    if len(member_platforms(ctx.session, ctx.actor.id)) < 2:
+        return None
+    platform = reach_on(ctx.session, ctx.actor.id)[0].capitalize()
+    if preferences(ctx.session, ctx.actor).via:
+        return ctx.t(
+            "They reach you on {platform}, as you chose (/nudges via auto: where you last typed).", platform=platform
         )
-    return Reply.say(ctx.t("Nudges are off. /nudges on switches them back on."))
+    return ctx.t(
+        "They reach you on {platform}, where you last typed a command (/nudges via slack or matrix to choose).",
+        platform=platform,
+    )
 
 
 @router.subcommand("nudges", ON)

@@ -263,3 +263,16 @@ def test_a_code_leaves_the_outbox_once_used_or_left_to_expire(bot, config):
     bot.advance(minutes=11)
     run_due(bot.store, config, bot.clock.now())
     assert not code_in_outbox(bot, left)
+
+
+def test_nudges_alone_says_where_personal_messages_go_with_two_platforms(bot):
+    assert "parviennent" not in bot.say("alice", "/nudges")  # one platform: nothing to say
+    with bot.store.unit_of_work() as session:
+        alice = session.scalar(select(Member).where(Member.display_name == "Alice"))
+        assert alice is not None
+        session.add_all([Identity(member_id=alice.id, identity=i) for i in ("slack:T1/U1", "matrix:@alice:hs")])
+        alice.last_platform = "slack"
+    said = bot.say("alice", "/nudges")
+    assert "Elles vous parviennent sur Slack, là où vous avez tapé une commande en dernier" in said
+    bot.say("alice", "/nudges via matrix")
+    assert "sur Matrix, comme vous l’avez choisi" in bot.say("alice", "/nudges")
