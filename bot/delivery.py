@@ -32,10 +32,11 @@ from bot.clock import Clock
 from bot.db import Store
 from bot.kinds import OutboxStatus
 from bot.models import OutboxMessage
-from bot.outbox import due_messages, mark_delivered, mark_failed, mark_sending, takers, waiting
+from bot.outbox import due_messages, mark_delivered, mark_failed, mark_held, mark_sending, takers, waiting
 from bot.outbox import release_leases as outbox_release_leases
 
 log = logging.getLogger(__name__)
+HELD_SECONDS = 600.0  # a held conversation is looked at again this often
 
 
 class TemporaryFailure(Exception):
@@ -44,6 +45,14 @@ class TemporaryFailure(Exception):
     def __init__(self, message: str, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class Held(TemporaryFailure):
+    """The conversation takes no message for now, through no fault of the message (a Slack workspace
+    that uninstalled Relais): tried again every `retry_after` seconds, never counted as an attempt."""
+
+    def __init__(self, message: str, retry_after: float = HELD_SECONDS) -> None:
+        super().__init__(message, retry_after)
 
 
 class PermanentFailure(Exception):
@@ -305,6 +314,8 @@ class Deliverer:
                 if isinstance(outcome, Sent):
                     where = outcome.channel or message.channel
                     mark_delivered(session, message.id, message.item_id, where, outcome.message_id, now, outcome.also)
+                elif isinstance(outcome, Held):
+                    mark_held(session, message.id, str(outcome), now, backoff(1, outcome.retry_after or HELD_SECONDS))
                 elif isinstance(outcome, TemporaryFailure):
                     mark_failed(session, message.id, str(outcome), now, backoff(message.attempts, outcome.retry_after))
                 elif isinstance(outcome, PermanentFailure):

@@ -370,6 +370,16 @@ def waiting(session: Session, platform: str, now: datetime) -> tuple[bool, datet
     return bool(row[0]), row[1]
 
 
+def mark_held(session: Session, message_id: str, error: str, now: datetime, retry_in: timedelta) -> None:
+    """Not sent, through no fault of the message (its Slack workspace uninstalled Relais): it waits
+    `retry_in` and its attempt is not counted, so it waits as long as it takes, never given up."""
+    message = session.get_one(OutboxMessage, message_id)
+    message.last_error = error[:2000]
+    message.status = OutboxStatus.PENDING
+    message.attempts = max(message.attempts - 1, 0)
+    message.not_before = now + retry_in
+
+
 def mark_failed(session: Session, message_id: str, error: str, now: datetime, retry_in: timedelta | None) -> None:
     """A failed attempt: retried after `retry_in`, or given up (status failed) after MAX_ATTEMPTS."""
     message = session.get_one(OutboxMessage, message_id)

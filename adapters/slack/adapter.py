@@ -17,6 +17,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from typing import Any
 
 import aiohttp
 from aiohttp import ClientError
@@ -24,6 +25,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.oauth.installation_store import Installation
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import (
@@ -94,6 +96,20 @@ def oauth_settings(
         redirect_uri_path=settings.redirect_path,
         installation_store=Installations(stores.installations, runtime.blocking, workspaces.forget),
         state_store=States(stores.states, runtime.blocking),
+    )
+
+
+def configured_installation(runtime: Runtime, auth: Any) -> Installation:
+    """`slack.bot_token`'s workspace as an installation (what auth.test says of it)."""
+    return Installation(
+        app_id=str(auth.get("app_id") or ""),  # not in auth.test; the store wants a value
+        team_id=runtime.team_id,
+        team_name=str(auth.get("team") or "") or None,
+        bot_token=runtime.client.token,
+        bot_id=str(auth.get("bot_id") or "") or None,
+        bot_user_id=runtime.bot_user_id,
+        bot_scopes=list(runtime.settings.scopes),
+        user_id=runtime.bot_user_id or "",
     )
 
 
@@ -183,6 +199,8 @@ class SlackAdapter:
             runtime.team_id,
             runtime.bot_user_id,
         )
+        if runtime.oauth and runtime.workspaces is not None and runtime.team_id:  # a mixed configuration
+            await runtime.workspaces.adopt(configured_installation(runtime, auth))
         if runtime.settings.facilitators:
             names = await runtime.people.names(runtime.settings.facilitators)
             people = {runtime.identity(user): name for user, name in names.items()}

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 PREFIX = "slack:"
 
 
@@ -32,3 +35,20 @@ def local_id(address: str | None) -> str | None:
 def is_direct(channel_id: str) -> bool:
     """A direct-message conversation (D…); the bot's own DM with someone when it came from an event."""
     return channel_id.startswith("D")
+
+
+def home_team(payload: Mapping[str, Any]) -> str | None:
+    """The workspace of the person who acts, when the payload says it (pure).
+
+    An Events API body: the event's `user_team`, else its `team` (a message in a Slack Connect
+    channel carries the author's own workspace there, as bolt-python's extract_actor_team_id reads
+    it); an interaction (button, modal, shortcut): `user.team_id`; a slash command: `user_team` when
+    Slack gives it. None otherwise (the receiving workspace is then assumed until Slack describes them).
+    """
+    event = payload.get("event")
+    if isinstance(event, Mapping):
+        candidates = [event.get("user_team"), event.get("team")]
+    else:
+        user = payload.get("user")
+        candidates = [user.get("team_id") if isinstance(user, Mapping) else None, payload.get("user_team")]
+    return next((str(team) for team in candidates if isinstance(team, str) and team.startswith("T")), None)

@@ -17,6 +17,7 @@ from dataclasses import replace
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import addresses
 from adapters.slack.manifest import UMBRELLA, slash_commands
@@ -51,11 +52,11 @@ def register(bolt: AsyncApp, runtime: Runtime) -> None:
 
 
 def listener(runtime: Runtime, name: str) -> Listener:
-    async def on_command(ack: Any, command: dict[str, Any], respond: Any) -> None:
+    async def on_command(ack: Any, command: dict[str, Any], respond: Any, client: AsyncWebClient) -> None:
         async with runtime.busy():
             await ack()  # first, always: Slack waits 3 seconds at most
             try:
-                await run_command(runtime, name, command)
+                await run_command(runtime, client, name, command)
             except Exception:
                 log.exception("/%s failed", name)
                 sorry = runtime.community_tr.t("Something went wrong on my side; nothing was changed.")
@@ -65,10 +66,11 @@ def listener(runtime: Runtime, name: str) -> Listener:
     return on_command
 
 
-async def run_command(runtime: Runtime, name: str, command: dict[str, Any]) -> None:
+async def run_command(runtime: Runtime, client: AsyncWebClient, name: str, command: dict[str, Any]) -> None:
+    """The command from `command`'s workspace; `client` is Bolt's for that workspace (the modal opens with it)."""
     team = command.get("team_id")
     user = str(command["user_id"])
-    identity = runtime.identity(user, team)
+    identity = runtime.identity(user, team, addresses.home_team(command))
     channel_id = str(command["channel_id"])
     channel = runtime.channel(channel_id, team)
     runtime.response_urls.remember(channel, identity, command.get("response_url"))
@@ -77,7 +79,8 @@ async def run_command(runtime: Runtime, name: str, command: dict[str, Any]) -> N
     found = runtime.dispatcher.router.find(word) if word else None
     canonical = found.name if found is not None else word
     trigger_id = command.get("trigger_id")
-    display_name, language = await runtime.people.profile(user)
+    people = await runtime.people_for(team)
+    display_name, language = await people.profile(user)
     incoming = Incoming(
         identity=identity,
         text=line,
@@ -88,7 +91,12 @@ async def run_command(runtime: Runtime, name: str, command: dict[str, Any]) -> N
         direct=addresses.is_direct(channel_id),
         raw={key: value for key, value in command.items() if key != "token"},
     )
-    if canonical == "engage" and not rest and trigger_id and await open_engage(runtime, str(trigger_id), incoming):
+    if (
+        canonical == "engage"
+        and not rest
+        and trigger_id
+        and await open_engage(runtime, client, str(trigger_id), incoming)
+    ):
         return  # else the dispatcher answers why not (a stranger, a channel linked to no circle)
     line = await resolve_mentions(runtime, line, canonical, team, identity)
     await runtime.handle(replace(incoming, text=line))
@@ -104,7 +112,7 @@ async def resolve_mentions(runtime: Runtime, line: str, canonical: str, team: st
         return line
     users = mentioned_users(line)
     channels = mentioned_channels(line)
-    names = await runtime.people.names(users)
+    names = await (await runtime.people_for(team)).names(users)
     user_words = {user: names.get(user) or (label or user).lstrip("@") for user, label in users.items()}
     if canonical in PEOPLE_COMMANDS and users:
         identities = {runtime.identity(user, team): user for user in users}

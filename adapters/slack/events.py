@@ -12,7 +12,9 @@ import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.addresses import home_team
 from adapters.slack.blocks import ACK_ACTION, ACK_ALL_ACTION
 from adapters.slack.commands import resolve_mentions
 from adapters.slack.home import publish_home
@@ -48,16 +50,16 @@ def register(bolt: AsyncApp, runtime: Runtime) -> None:
             await on_reaction(runtime, body, event, added=False)
 
     @bolt.action(ACK_ACTION)
-    async def on_ack(ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
+    async def on_ack(ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
         async with runtime.busy():
             await ack()
-            await on_button(runtime, body, action)
+            await on_button(runtime, client, body, action)
 
     @bolt.action(ACK_ALL_ACTION)
-    async def on_ack_all(ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
+    async def on_ack_all(ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
         async with runtime.busy():
             await ack()
-            await on_mark_all(runtime, body, action)
+            await on_mark_all(runtime, client, body, action)
 
     @bolt.event("message")
     async def on_message(body: dict[str, Any], event: dict[str, Any]) -> None:
@@ -74,11 +76,11 @@ async def on_reaction(runtime: Runtime, body: dict[str, Any], event: dict[str, A
     if not is_ack_emoji(emoji):
         return
     team = body.get("team_id")
-    identity = runtime.identity(str(user), team)
+    identity = runtime.identity(str(user), team, home_team(body))
     if not await runtime.blocking(belongs, runtime.dispatcher, identity):
         return  # a stranger (someone previewing a channel can react): nothing counted, nothing stored
     channel = runtime.channel(str(item.get("channel")), team)
-    name = await runtime.people.display_name(str(user))
+    name = await (await runtime.people_for(team)).display_name(str(user))
 
     event_id = body.get("event_id")
     event = (SOURCE, str(event_id)) if event_id else None  # recorded with the acknowledgement itself
@@ -90,10 +92,10 @@ async def on_reaction(runtime: Runtime, body: dict[str, Any], event: dict[str, A
 def _who(runtime: Runtime, body: dict[str, Any]) -> tuple[str, str | None, str]:
     user = body.get("user") or {}
     team = (body.get("team") or {}).get("id") or user.get("team_id")
-    return str(user.get("id")), team, runtime.identity(str(user.get("id")), team)
+    return str(user.get("id")), team, runtime.identity(str(user.get("id")), team, home_team(body))
 
 
-async def on_button(runtime: Runtime, body: dict[str, Any], action: dict[str, Any]) -> None:
+async def on_button(runtime: Runtime, client: AsyncWebClient, body: dict[str, Any], action: dict[str, Any]) -> None:
     """ "✅ Got it" on an item: acknowledged; the member sees it (ephemeral note, or a fresh home).
 
     Only members count: Slack shows a public channel's messages, buttons included, to people who
@@ -105,11 +107,11 @@ async def on_button(runtime: Runtime, body: dict[str, Any], action: dict[str, An
     except ValueError:
         return
     user, team, identity = _who(runtime, body)
-    name = await runtime.people.display_name(user)
+    name = await (await runtime.people_for(team)).display_name(user)
     changed = await runtime.blocking(signals.acknowledge_number, runtime.dispatcher, identity, number, "button", name)
     container = body.get("container") or {}
     if container.get("type") == "view":
-        await publish_home(runtime, user, team)
+        await publish_home(runtime, client, user, team, home_team(body))
         return
     channel_id = container.get("channel_id") or (body.get("channel") or {}).get("id")
     if not channel_id:
@@ -128,13 +130,13 @@ async def on_button(runtime: Runtime, body: dict[str, Any], action: dict[str, An
     runtime.notify()
 
 
-async def on_mark_all(runtime: Runtime, body: dict[str, Any], action: dict[str, Any]) -> None:
+async def on_mark_all(runtime: Runtime, client: AsyncWebClient, body: dict[str, Any], action: dict[str, Any]) -> None:
     """ "Mark all as read" in the home: the items it listed (not newer ones), then a fresh home."""
     numbers = [int(part) for part in str(action.get("value") or "").split(",") if part.strip().isdigit()][:MAX_ALL]
     user, team, identity = _who(runtime, body)
     for number in numbers:
         await runtime.blocking(signals.acknowledge_number, runtime.dispatcher, identity, number, "all")
-    await publish_home(runtime, user, team)
+    await publish_home(runtime, client, user, team, home_team(body))
 
 
 async def on_direct_message(runtime: Runtime, body: dict[str, Any], event: dict[str, Any]) -> None:
@@ -147,9 +149,9 @@ async def on_direct_message(runtime: Runtime, body: dict[str, Any], event: dict[
     team = body.get("team_id")
     word, _ = split_command(text)
     found = runtime.dispatcher.router.find(word) if word else None
-    identity = runtime.identity(str(user), team)
+    identity = runtime.identity(str(user), team, home_team(body))
     line = await resolve_mentions(runtime, text, found.name if found else word, team, identity)
-    display_name, language = await runtime.people.profile(str(user))
+    display_name, language = await (await runtime.people_for(team)).profile(str(user))
     incoming = Incoming(
         identity=identity,
         text=line,

@@ -11,7 +11,9 @@ import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.addresses import home_team
 from adapters.slack.blocks import chunks, plain, section
 from adapters.slack.home_view import READ_FULL_ACTION
 from adapters.slack.runtime import Runtime
@@ -34,23 +36,24 @@ def full_view(data: FullText, number: int) -> dict[str, Any]:
     }
 
 
-async def on_read_full(runtime: Runtime, body: dict[str, Any], action: dict[str, Any]) -> None:
+async def on_read_full(runtime: Runtime, client: AsyncWebClient, body: dict[str, Any], action: dict[str, Any]) -> None:
+    """The modal opened with `client`, Bolt's client for the workspace of the click (its own token)."""
     try:
         number = int(str(action.get("value")))
     except ValueError:
         return
     user = body.get("user") or {}
     team = (body.get("team") or {}).get("id") or user.get("team_id")
-    identity = runtime.identity(str(user.get("id")), team)
+    identity = runtime.identity(str(user.get("id")), team, home_team(body))
     data = await runtime.blocking(item_in_full, runtime.dispatcher, identity, number)
     if data is None or not body.get("trigger_id"):
         return
-    await runtime.client.views_open(trigger_id=str(body["trigger_id"]), view=full_view(data, number))
+    await client.views_open(trigger_id=str(body["trigger_id"]), view=full_view(data, number))
 
 
 def register(bolt: AsyncApp, runtime: Runtime) -> None:
     @bolt.action(READ_FULL_ACTION)
-    async def on_read(ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
+    async def on_read(ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
         async with runtime.busy():
             await ack()
-            await on_read_full(runtime, body, action)
+            await on_read_full(runtime, client, body, action)

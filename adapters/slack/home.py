@@ -11,7 +11,9 @@ import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.addresses import home_team
 from adapters.slack.home_view import home_view, stranger_view
 from adapters.slack.runtime import Runtime
 from bot.services.home import HomeData, load_home, record_seen
@@ -19,20 +21,21 @@ from bot.services.home import HomeData, load_home, record_seen
 log = logging.getLogger(__name__)
 
 
-async def publish_home(runtime: Runtime, user: str, team: str | None) -> HomeData | None:
-    """Build and publish the member's home; what it lists is then recorded as seen.
+async def publish_home(
+    runtime: Runtime, client: AsyncWebClient, user: str, team: str | None, home: str | None = None
+) -> HomeData | None:
+    """Build and publish the member's home with `client`, Bolt's client for the workspace the event came
+    from (its own token, under OAuth); what it lists is then recorded as seen.
 
     Someone in no circle sees a short polite page in the language of their Slack, and nothing is stored.
     """
-    identity = runtime.identity(user, team)
-    name, language = await runtime.people.profile(user)
+    identity = runtime.identity(user, team, home)
+    name, language = await (await runtime.people_for(team)).profile(user)
     data = await runtime.blocking(load_home, runtime.dispatcher, identity, name)
     if data is None:
-        await runtime.client.views_publish(
-            user_id=user, view=stranger_view(language or runtime.dispatcher.config.language)
-        )
+        await client.views_publish(user_id=user, view=stranger_view(language or runtime.dispatcher.config.language))
         return None
-    await runtime.client.views_publish(user_id=user, view=home_view(data))
+    await client.views_publish(user_id=user, view=home_view(data))
     if data.unread_numbers:
         await runtime.blocking(record_seen, runtime.dispatcher, identity, data.unread_numbers)
     return data
@@ -40,9 +43,9 @@ async def publish_home(runtime: Runtime, user: str, team: str | None) -> HomeDat
 
 def register(bolt: AsyncApp, runtime: Runtime) -> None:
     @bolt.event("app_home_opened")
-    async def on_home_opened(body: dict[str, Any], event: dict[str, Any]) -> None:
+    async def on_home_opened(body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient) -> None:
         async with runtime.busy():
             if event.get("tab", "home") != "home" or not event.get("user"):
                 return
-            user, team = str(event["user"]), body.get("team_id")
-            await runtime.first_delivery(body.get("event_id"), lambda: publish_home(runtime, user, team))
+            user, team, home = str(event["user"]), body.get("team_id"), home_team(body)
+            await runtime.first_delivery(body.get("event_id"), lambda: publish_home(runtime, client, user, team, home))

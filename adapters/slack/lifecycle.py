@@ -1,8 +1,11 @@
 """The app's life in the workspace: user_change (a new name), app_uninstalled and tokens_revoked.
 
-Uninstalled, or its tokens revoked, Relais stops posting to Slack and says so in the log: what waits
-in the outbox stays there and every piece of data is kept. Reinstalling the app (and restarting
-Relais with the new token, when it changed) takes up where it stopped.
+Uninstalled, or its tokens revoked, Relais stops posting there and says so in the log: what waits
+in the outbox stays there and every piece of data is kept. With one bot token, that is all of Slack;
+reinstalling the app (and restarting Relais with the new token, when it changed) takes up where it
+stopped. With several workspaces (OAuth), only that workspace stops: its bot token leaves the
+installation store, its messages are held (workspaces.py), the others keep posting; `Add to Slack`
+there again takes up.
 """
 
 from __future__ import annotations
@@ -30,15 +33,15 @@ def register(bolt: AsyncApp, runtime: Runtime) -> None:
     async def on_uninstalled(body: dict[str, Any]) -> None:
         """The app was removed from the workspace: stop posting, keep everything."""
         async with runtime.busy():
-            stopped(runtime, body, "the app was uninstalled from the workspace")
+            await stopped(runtime, body, "the app was uninstalled from the workspace")
 
     @bolt.event("tokens_revoked")
     async def on_revoked(body: dict[str, Any], event: dict[str, Any]) -> None:
         """Tokens were revoked: if the bot's is among them, stop posting, keep everything."""
         async with runtime.busy():
             bots = [str(user) for user in (event.get("tokens") or {}).get("bot") or []]
-            if bots and (runtime.bot_user_id is None or runtime.bot_user_id in bots):
-                stopped(runtime, body, "its bot token was revoked")
+            if bots and (runtime.oauth or runtime.bot_user_id is None or runtime.bot_user_id in bots):
+                await stopped(runtime, body, "its bot token was revoked")
 
 
 async def user_changed(runtime: Runtime, body: dict[str, Any], event: dict[str, Any]) -> None:
@@ -53,8 +56,17 @@ async def user_changed(runtime: Runtime, body: dict[str, Any], event: dict[str, 
         log.info("Slack: %s is now called %s", identity, person.name)
 
 
-def stopped(runtime: Runtime, body: dict[str, Any], why: str) -> None:
+async def stopped(runtime: Runtime, body: dict[str, Any], why: str) -> None:
     team = body.get("team_id") or runtime.team_id
+    if runtime.oauth and runtime.workspaces is not None and team:
+        await runtime.workspaces.uninstalled(str(team))
+        log.warning(
+            "Slack workspace %s: %s. Relais stops posting there only; nothing is deleted, its messages are held "
+            "in the outbox. The other workspaces go on. `Add to Slack` there again to take up.",
+            team,
+            why,
+        )
+        return
     log.warning(
         "Slack workspace %s: %s. Relais stops posting there; nothing is deleted, messages wait in the outbox. "
         "Reinstall the app (Install App) and restart Relais with its bot token to take up again.",

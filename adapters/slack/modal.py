@@ -12,6 +12,7 @@ import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import addresses, engage_form
 from adapters.slack.runtime import Runtime
@@ -24,10 +25,16 @@ ANSWER_WITHIN = 2.5
 
 
 async def open_engage(
-    runtime: Runtime, trigger_id: str, incoming: Incoming, what: str = "", author: str | None = None
+    runtime: Runtime,
+    client: AsyncWebClient,
+    trigger_id: str,
+    incoming: Incoming,
+    what: str = "",
+    author: str | None = None,
 ) -> bool:
-    """Open the /engage modal (call it right after ack: the trigger is valid 3 seconds); `what` prefills
-    the commitment, `author` names whose message it comes from (a message shortcut).
+    """Open the /engage modal with `client`, Bolt's client for the workspace the trigger comes from (call
+    it right after ack: the trigger is valid 3 seconds); `what` prefills the commitment, `author` names
+    whose message it comes from (a message shortcut).
 
     False, and nothing opens, for someone who may not use Relais there (see form_choices).
     """
@@ -38,7 +45,7 @@ async def open_engage(
     tr = translator(context.language)
     line = tr.t("From {name}’s message.", name=author) if author else ""
     view = engage_form.engage_view(tr, context.circles, context.circle_id, metadata, what, line)
-    await runtime.client.views_open(trigger_id=trigger_id, view=view)
+    await client.views_open(trigger_id=trigger_id, view=view)
     return True
 
 
@@ -52,9 +59,9 @@ def register(bolt: AsyncApp, runtime: Runtime) -> None:
 async def submit(runtime: Runtime, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
     user = body.get("user") or {}
     team = (body.get("team") or {}).get("id") or user.get("team_id")
-    identity = runtime.identity(str(user.get("id")), team)
+    identity = runtime.identity(str(user.get("id")), team, addresses.home_team(body))
     metadata = engage_form.read_metadata(view)
-    name, language = await runtime.people.profile(str(user.get("id")))
+    name, language = await (await runtime.people_for(team)).profile(str(user.get("id")))
     channel = metadata.get("channel") if isinstance(metadata.get("channel"), str) else None
     incoming = Incoming(
         identity=identity,

@@ -24,6 +24,7 @@ from adapters.slack.response_urls import ResponseUrls
 from adapters.slack.settings import SlackSettings
 from adapters.slack.workspaces import Workspaces
 from bot.dedup import claim, release
+from bot.delivery import PermanentFailure, TemporaryFailure
 from bot.dispatch import Dispatcher
 from bot.i18n import Translator, translator
 from bot.reply import Incoming, Reply
@@ -48,6 +49,7 @@ class Runtime:
     executor: ThreadPoolExecutor | None = None
     workspaces: Workspaces | None = None  # several workspaces (OAuth): each one's token (workspaces.py)
     _people: dict[str, People] = field(default_factory=dict)
+    _homes: dict[str, str] = field(default_factory=dict)  # user -> their own workspace, as a payload said
     active: int = 0
     completed: int = 0
     _changed: asyncio.Condition | None = None
@@ -57,14 +59,26 @@ class Runtime:
     def team(self, payload_team: str | None = None) -> str:
         """One team id for identities and channels: the configured or installed workspace; under OAuth,
         the workspace the payload comes from (each installed workspace its own)."""
-        if payload_team and self.workspaces is not None and self.workspaces.store is not None:
+        if payload_team and self.oauth:
             return payload_team
         return self.settings.team_id or self.team_id or payload_team or "T"
 
-    def identity(self, user: str, payload_team: str | None = None) -> str:
-        """`slack:T/U`. Under OAuth, T is the person's own workspace once Slack described them: a
-        Slack Connect channel seen from two installed workspaces counts each person once."""
-        if self.workspaces is not None and self.workspaces.store is not None:
+    @property
+    def oauth(self) -> bool:
+        """Several workspaces (`Add to Slack`): each one's own token, people in their own workspace."""
+        return self.workspaces is not None and self.workspaces.store is not None
+
+    def identity(self, user: str, payload_team: str | None = None, home: str | None = None) -> str:
+        """`slack:T/U`. Under OAuth, T is the person's own workspace: `home` when the payload names it
+        (a Slack Connect guest's `user_team`, an interaction's `user.team_id`; see home_team), else once
+        Slack described them: a Slack Connect channel seen from two installed workspaces counts each
+        person once, from their first contact on."""
+        if self.oauth:
+            if home and home.startswith("T"):
+                self._homes[user] = home
+                return addresses.identity(home, user)
+            if user in self._homes:
+                return addresses.identity(self._homes[user], user)
             for people in (self.people, *self._people.values()):
                 home = people.home(user)
                 if home:
@@ -76,7 +90,15 @@ class Runtime:
 
     def serves(self, team: str) -> bool:
         """Relais can speak in this workspace: the configured one, or any under OAuth (if installed there)."""
-        return team == self.team() or (self.workspaces is not None and self.workspaces.store is not None)
+        return team == self.team() or self.oauth
+
+    async def people_for(self, team: str | None) -> People:
+        """Who is who as the workspace `team` sees it (its own token); the configured client's cache
+        when Relais cannot speak there (never raises)."""
+        try:
+            return await self.people_in(team)
+        except (PermanentFailure, TemporaryFailure):
+            return self.people
 
     async def people_in(self, team: str | None) -> People:
         """Who is who, asked with the workspace's own token (PermanentFailure: not installed there)."""

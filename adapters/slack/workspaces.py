@@ -24,7 +24,7 @@ from slack_sdk.oauth.state_store import OAuthStateStore
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.delivery import PermanentFailure
+from bot.delivery import Held, PermanentFailure
 
 log = logging.getLogger(__name__)
 Blocking = Callable[..., Awaitable[Any]]
@@ -122,6 +122,8 @@ class Workspaces:
             return cached
         bot = await self.blocking(self.store.find_bot, enterprise_id=None, team_id=team)
         if bot is None or not bot.bot_token:
+            if await self.blocking(self.store.find_installation, enterprise_id=None, team_id=team) is not None:
+                raise Held(f"Relais was uninstalled from the Slack workspace {team}: its messages wait")
             if self.base.token:  # the single-token workspace, configured as before
                 return self.base
             raise PermanentFailure(f"Relais is not installed in the Slack workspace {team}")
@@ -138,3 +140,23 @@ class Workspaces:
     def forget(self, team: str) -> None:
         """A new installation (or reinstallation) of `team`: read its token again."""
         self._clients.pop(team, None)
+
+    async def uninstalled(self, team: str) -> None:
+        """`team` uninstalled Relais (or revoked its bot token): its bot token is dropped from the store,
+        its installation is kept as the mark that it was there, so its messages are held (Held), not
+        lost, until `Add to Slack` there again saves a new token; the other workspaces go on."""
+        if self.store is not None:
+            await self.blocking(self.store.delete_bot, enterprise_id=None, team_id=team)
+        self.forget(team)
+
+    async def adopt(self, installation: Installation) -> None:
+        """The workspace of `slack.bot_token` (auth.test just accepted it) in the installation store too, so
+        that Bolt authorizes its events like the others': saved unless the store has that token already."""
+        if self.store is None or not installation.team_id:
+            return
+        bot = await self.blocking(self.store.find_bot, enterprise_id=None, team_id=installation.team_id)
+        if bot is not None and bot.bot_token == installation.bot_token:
+            return
+        await self.blocking(self.store.save, installation)
+        self.forget(installation.team_id)
+        log.info("Slack: the workspace of slack.bot_token (%s) is in the installation store", installation.team_id)

@@ -159,12 +159,15 @@ class Harness:
 
     # ------------------------------------------------------------------ sending like Slack
 
-    async def command(self, name: str, text: str = "", user: str = ALICE, channel: str = GENERAL) -> Answer:
-        payload = self.standin.slash_command(f"/{name}", text, user_id=user, channel_id=channel)
+    async def command(
+        self, name: str, text: str = "", user: str = ALICE, channel: str = GENERAL, **extra: Any
+    ) -> Answer:
+        """`extra`: more of the payload's fields (`team_id` of another workspace)."""
+        payload = self.standin.slash_command(f"/{name}", text, user_id=user, channel_id=channel, **extra)
         return await self.send("slash_commands", payload, form_encode_slash_command(payload))
 
-    async def event(self, event: dict[str, Any], event_id: str | None = None, retry: int = 0) -> Answer:
-        body = self.standin.event_callback(event, event_id)
+    async def event(self, event: dict[str, Any], event_id: str | None = None, retry: int = 0, **extra: Any) -> Answer:
+        body = self.standin.event_callback(event, event_id, **extra)
         return await self.send("events_api", body, json_encode_event(body), retry=retry)
 
     async def interactive(self, payload: dict[str, Any]) -> Answer:

@@ -28,7 +28,8 @@ class Interactions:
     users: dict[str, dict[str, Any]]
     channels: dict[str, dict[str, Any]]
     response_posts: list[RecordedCall]
-    new_trigger_id: Callable[[], str]
+    new_trigger_id: Callable[..., str]
+    bot_of: Callable[[str], tuple[str, str]]
     new_response_url: Callable[[], str]
 
     def slash_command(
@@ -45,7 +46,7 @@ class Interactions:
         kwargs.setdefault("api_app_id", self.app_id)
         kwargs.setdefault("enterprise_id", self.enterprise_id)
         kwargs.setdefault("response_url", self.new_response_url())
-        kwargs.setdefault("trigger_id", self.new_trigger_id())
+        kwargs.setdefault("trigger_id", self.new_trigger_id(kwargs["team_id"]))
         kwargs.setdefault("user_name", self._user_name(user_id))
         kwargs.setdefault("channel_name", self._channel_name(channel_id))
         return payloads.slash_command(command, text, user_id, channel_id, **kwargs)
@@ -54,14 +55,14 @@ class Interactions:
         kwargs.setdefault("team_id", self.team_id)
         kwargs.setdefault("api_app_id", self.app_id)
         kwargs.setdefault("enterprise_id", self.enterprise_id)
-        kwargs.setdefault("bot_user_id", self.bot_user_id)
+        kwargs.setdefault("bot_user_id", self.bot_of(kwargs["team_id"])[0])
         return payloads.event_callback(event, event_id, **kwargs)
 
     def block_actions(self, action_id: str, value: str | None = None, **kwargs: Any) -> dict[str, Any]:
         kwargs.setdefault("team_id", self.team_id)
         kwargs.setdefault("team_domain", self.team_domain)
         kwargs.setdefault("api_app_id", self.app_id)
-        kwargs.setdefault("trigger_id", self.new_trigger_id())
+        kwargs.setdefault("trigger_id", self.new_trigger_id(kwargs["team_id"]))
         if kwargs.get("view") is None:
             kwargs.setdefault("response_url", self.new_response_url())
         return payloads.block_actions(action_id, value, **kwargs)
@@ -70,7 +71,7 @@ class Interactions:
         """:func:`payloads.shortcut`: global, or on ``message`` (then with a response_url it serves)."""
         kwargs.setdefault("team_id", self.team_id)
         kwargs.setdefault("team_domain", self.team_domain)
-        kwargs.setdefault("trigger_id", self.new_trigger_id())
+        kwargs.setdefault("trigger_id", self.new_trigger_id(kwargs["team_id"]))
         if message is not None:
             kwargs.setdefault("response_url", self.new_response_url())
         return payloads.shortcut(callback_id, message=message, **kwargs)
@@ -86,8 +87,8 @@ class Interactions:
         kwargs.setdefault("team_id", self.team_id)
         kwargs.setdefault("team_domain", self.team_domain)
         kwargs.setdefault("api_app_id", self.app_id)
-        kwargs.setdefault("bot_id", self.bot_id)
-        kwargs.setdefault("trigger_id", self.new_trigger_id())
+        kwargs.setdefault("bot_id", self.bot_of(kwargs["team_id"])[1])
+        kwargs.setdefault("trigger_id", self.new_trigger_id(kwargs["team_id"]))
         return payloads.view_submission(view_callback_id, state_values, private_metadata, user_id, **kwargs)
 
     def _user_name(self, user_id: str) -> str:

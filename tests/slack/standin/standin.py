@@ -32,6 +32,7 @@ from .members import ChannelMembers
 from .oauth import Installed, OAuth
 from .server import LoopbackServer
 from .socket_mode import SocketMode
+from .teams import Speaker, Teams
 from .views import Views
 from .web_api import WebApi
 from .workspace import Workspace
@@ -39,7 +40,7 @@ from .workspace import Workspace
 T = TypeVar("T")
 
 
-class SlackStandin(Workspace, OAuth, ChannelMembers, Interactions, SocketMode, Views, WebApi):
+class SlackStandin(Teams, Workspace, OAuth, ChannelMembers, Interactions, SocketMode, Views, WebApi):
     """Fake Slack: Web API + Socket Mode + response_url, on loopback. See the package docstring."""
 
     def __init__(
@@ -105,6 +106,8 @@ class SlackStandin(Workspace, OAuth, ChannelMembers, Interactions, SocketMode, V
         self.reactions: list[dict[str, str]] = []  # {"channel", "ts", "name", "user"}
         self.dm_channels: dict[tuple[str, ...], str] = {}
         self.triggers: dict[str, float] = {}  # trigger_id -> monotonic issue time
+        self.trigger_teams: dict[str, str] = {}  # trigger_id -> the workspace it was issued for (teams.py)
+        self.caller: Speaker | None = None  # the workspace of the Web API call being answered
         self.workspaces: dict[str, Installed] = {}  # other workspaces' bot tokens (oauth.py)
         self.codes: dict[str, Installed] = {}
 

@@ -28,6 +28,7 @@ class Views:
         trigger_id = params.get("trigger_id")
         if not trigger_id:
             raise ApiError("invalid_arguments")
+        self.check_trigger_team(str(trigger_id))  # type: ignore[attr-defined]  # teams.py
         issued = self.triggers.get(str(trigger_id))
         if self.trigger_ttl is not None and issued is not None and self.monotonic() - issued > self.trigger_ttl:
             raise ApiError("expired_trigger_id")
@@ -40,9 +41,10 @@ class Views:
             raise ApiError("invalid_arguments")
         view_id = view_id or new_id("V")
         root_view_id = previous["root_view_id"] if previous else view_id
+        team_id, bot_id = self.speaking.team_id, self.speaking.bot_id  # type: ignore[attr-defined]  # teams.py
         view: dict[str, Any] = {
             "id": view_id,
-            "team_id": self.team_id,
+            "team_id": team_id,
             "type": spec.get("type", "modal"),
             "blocks": spec.get("blocks", []),
             "private_metadata": spec.get("private_metadata", ""),
@@ -58,8 +60,8 @@ class Views:
             "root_view_id": root_view_id,
             "app_id": self.app_id,
             "external_id": spec.get("external_id", ""),
-            "app_installed_team_id": self.team_id,
-            "bot_id": self.bot_id,
+            "app_installed_team_id": team_id,
+            "bot_id": bot_id,
         }
         self.views[view_id] = view
         return view
@@ -98,6 +100,7 @@ class Views:
             raise ApiError("invalid_arguments")
         if str(user_id) not in self.users:
             raise ApiError("user_not_found")
+        self.check_user_here(str(user_id))  # type: ignore[attr-defined]
         current = self.home_views.get(str(user_id))
         if current and params.get("hash") and params["hash"] != current["hash"]:
             raise ApiError("hash_conflict")

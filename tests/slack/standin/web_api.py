@@ -98,10 +98,13 @@ class WebApi:
         handler = self._methods.get(method)
         if handler is None:
             return 200, {"ok": True}, {}
+        self.caller = self.speaker(token)  # type: ignore[attr-defined]  # teams.py: the token's workspace
         try:
             return 200, handler(self, params), {}
         except ApiError as exc:  # members.py raises it as StandinError
             return 200, {"ok": False, "error": exc.error, **exc.extra}, {}
+        finally:
+            self.caller = None
 
     # ------------------------------------------------------------------ Web API methods
 
@@ -133,20 +136,21 @@ class WebApi:
         return channel
 
     def _bot_message(self, params: dict[str, Any], ts: str) -> dict[str, Any]:
+        bot = self.speaking  # type: ignore[attr-defined]  # the workspace of the token (teams.py)
         message: dict[str, Any] = {
-            "user": self.bot_user_id,
+            "user": bot.bot_user_id,
             "type": "message",
             "ts": ts,
-            "bot_id": self.bot_id,
+            "bot_id": bot.bot_id,
             "app_id": self.app_id,
             "text": str(params.get("text") or ""),
-            "team": self.team_id,
+            "team": bot.team_id,
             "bot_profile": {
-                "id": self.bot_id,
+                "id": bot.bot_id,
                 "app_id": self.app_id,
                 "name": self.bot_name,
                 "deleted": False,
-                "team_id": self.team_id,
+                "team_id": bot.team_id,
             },
         }
         for key in ("blocks", "attachments", "metadata"):
@@ -199,7 +203,7 @@ class WebApi:
         if not channel or channel[:1] in ("U", "W"):
             raise ApiError("channel_not_found")
         channel, ts, message = self._find_message(params)
-        if message.get("bot_id") != self.bot_id:
+        if message.get("bot_id") != self.speaking.bot_id:  # type: ignore[attr-defined]
             raise ApiError("cant_update_message")
         self._require_content(params)
         if "text" in params:
@@ -249,6 +253,7 @@ class WebApi:
         for user_id in users:
             if user_id not in self.users:
                 raise ApiError("user_not_found")
+            self.check_user_here(user_id)  # type: ignore[attr-defined]
         known = tuple(sorted(u for u in users if u != self.bot_user_id)) in self.dm_channels
         channel_id = self.dm_channel_for(*users)
         channel: dict[str, Any] = {"id": channel_id}

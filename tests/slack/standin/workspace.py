@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from .common import new_trigger_id, tz_info
+from .common import tz_info
 
 
 class Workspace:
@@ -34,12 +34,6 @@ class Workspace:
             self._last_ts_us = max(now_us, self._last_ts_us + 1)
             us = self._last_ts_us
         return f"{us // 1_000_000}.{us % 1_000_000:06d}"
-
-    def new_trigger_id(self) -> str:
-        """A trigger_id this stand-in issued now (views.open accepts it for `trigger_ttl` seconds)."""
-        trigger_id = new_trigger_id()
-        self.triggers[trigger_id] = self.monotonic()
-        return trigger_id
 
     def add_user(
         self,
