@@ -12,6 +12,8 @@ author, or by someone who may no longer use Relais there.
   second commitment. When the commitment has changed since in another way (done, dropped, a
   progress update, another field, someone else's change), the edit is refused politely and
   changes nothing; so is an edit that comes after WINDOW;
+* an edited `/engage` whose first words created nothing (refused: a date not understood, a typo) is
+  run with its new words within WINDOW, once; Relais' refusal becomes the confirmation in place;
 * any other edited command gets a short answer: edits are not run again, send the command anew.
 
 Answers to an edit reply to the command (in its thread). The edit's own event id is recorded like
@@ -38,7 +40,7 @@ from bot.kinds import CommitmentStatus, OutboxStatus
 from bot.models import Circle, Commitment, CommitmentChange, OutboxMessage
 from bot.outbox import enqueue, enqueue_reply
 from bot.reply import Incoming, Reply
-from bot.router import split_command
+from bot.router import Command, split_command
 from bot.services import engage as engaging
 from bot.services.commitments import set_due, set_text_field
 from bot.text import clean_input, clean_name
@@ -128,6 +130,8 @@ def _understood(ctx: Context, dispatcher: Dispatcher, answer: Answer) -> Reply:
     command = dispatcher.router.find(name)
     event = engaging.command_message(replace(ctx.incoming, event_id=ctx.incoming.edits))
     commitment = ctx.session.scalar(select(Commitment).where(Commitment.command_event == event)) if event else None
+    if commitment is None and command is not None and command.name == "engage" and event is not None:
+        return _first_run(ctx, dispatcher, answer, command, rest)
     if commitment is None or command is None or command.name != "engage":
         return Reply.say(ctx.t(NOT_RUN_AGAIN), ok=False)
     number = commitment.number
@@ -147,6 +151,21 @@ def _understood(ctx: Context, dispatcher: Dispatcher, answer: Answer) -> Reply:
     if answer.platform in EDITS_IN_PLACE and edit_answer(ctx.session, answer, text, ctx.now):
         return Reply()  # the confirmation says it, edited in place
     return Reply.say(text)
+
+
+def _first_run(ctx: Context, dispatcher: Dispatcher, answer: Answer, command: Command, rest: str) -> Reply:
+    """An /engage edited after its first words created nothing (a date not understood, a typo in the
+    command): the edited words are run as the command, once, and the commitment remembers the command's
+    message, so that a later edit changes it. Relais' refusal is edited into the confirmation in place."""
+    if ctx.now - answer.created_at > WINDOW:
+        return Reply.say(ctx.t(NOT_RUN_AGAIN), ok=False)
+    ctx.incoming = replace(ctx.incoming, event_id=ctx.incoming.edits, edits=None)
+    reply = dispatcher.run(ctx, command, rest)
+    answers = [post for post in reply.posts if post.target == "reply"]
+    if len(answers) == 1 and answer.platform in EDITS_IN_PLACE:
+        if edit_answer(ctx.session, answer, answers[0].text, ctx.now):  # the rest (a circle's post) goes out
+            return replace(reply, posts=tuple(post for post in reply.posts if post is not answers[0]))
+    return reply
 
 
 def changed_since(session: Session, commitment: Commitment) -> bool:
