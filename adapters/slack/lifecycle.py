@@ -1,4 +1,9 @@
-"""The app's life in the workspace: user_change (a new name), app_uninstalled and tokens_revoked.
+"""The app's life in the workspace: user_change (a new name; an account deactivated or reactivated),
+app_uninstalled and tokens_revoked.
+
+A deactivated account (user_change with `deleted: true`) leaves the circles' channels at once: its
+memberships end (data kept), so it stops counting in reading levels and receiving digests and nudges.
+Reactivated, the workspace's mapped channels are read again and it is back where Slack lists it.
 
 Uninstalled, or its tokens revoked, Relais stops posting there and says so in the log: what waits
 in the outbox stays there and every piece of data is kept. With one bot token, that is all of Slack;
@@ -15,8 +20,10 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
+from adapters.slack import members
 from adapters.slack.people import person_of
 from adapters.slack.runtime import Runtime
+from bot.services.channel_members import account_deactivated, in_no_channel
 from bot.services.identities import rename_known
 
 log = logging.getLogger(__name__)
@@ -49,11 +56,18 @@ async def user_changed(runtime: Runtime, body: dict[str, Any], event: dict[str, 
     user_id = str(user.get("id") or "")
     if not user_id:
         return
-    runtime.people.forget(user_id)
+    team = body.get("team_id")
+    runtime.forget(user_id)
     person = person_of(user)
-    identity = runtime.identity(user_id, body.get("team_id"))
+    identity = runtime.identity(user_id, team, str(user.get("team_id") or "") or None)
+    if user.get("deleted"):
+        changes = await runtime.blocking(account_deactivated, runtime.dispatcher, identity)
+        log.info("Slack: %s was deactivated; out of %s", identity, ", ".join(changes.left) or "no circle")
+        return
     if await runtime.blocking(rename_known, runtime.dispatcher, identity, person.name):
         log.info("Slack: %s is now called %s", identity, person.name)
+    if person.human and await runtime.blocking(in_no_channel, runtime.dispatcher, identity):
+        await members.sync_workspace(runtime, str(team or "") or None)  # reactivated: back where Slack lists them
 
 
 async def stopped(runtime: Runtime, body: dict[str, Any], why: str) -> None:

@@ -110,6 +110,13 @@ async def sync_all(runtime: Runtime) -> None:
     await sync_channels(runtime, await runtime.blocking(platform_channels, runtime.dispatcher, "slack"))
 
 
+async def sync_workspace(runtime: Runtime, team: str | None) -> None:
+    """Every mapped channel of one workspace (all of them with one bot token) read again."""
+    channels = await runtime.blocking(platform_channels, runtime.dispatcher, "slack")
+    wanted = [channel for channel in channels if not runtime.oauth or (addresses.split(channel) or ("",))[0] == team]
+    await sync_channels(runtime, wanted)
+
+
 async def on_joined(runtime: Runtime, body: dict[str, Any], event: dict[str, Any]) -> None:
     user, channel_id = event.get("user"), event.get("channel")
     if not user or not channel_id:

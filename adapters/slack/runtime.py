@@ -111,6 +111,11 @@ class Runtime:
             self._people[team] = People(client, ttl=self.people.ttl, monotonic=self.people.monotonic)
         return self._people[team]
 
+    def forget(self, user: str) -> None:
+        """Ask Slack again about `user` next time, in every workspace's cache (a user_change event)."""
+        for people in (self.people, *self._people.values()):
+            people.forget(user)
+
     @property
     def community_tr(self) -> Translator:
         return translator(self.dispatcher.config.language)

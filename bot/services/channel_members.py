@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.dispatch import Dispatcher
 from bot.i18n import SUPPORTED
-from bot.models import Community, Identity, Member
+from bot.models import ChannelMember, Community, Identity, Member
 from bot.services.community import member_for_identity
 from bot.services.membership import (
     MembershipChanges,
@@ -105,6 +105,43 @@ def member_joined(
 def member_left(dispatcher: Dispatcher, channel: str, identity: str) -> MembershipChanges:
     with dispatcher.store.unit_of_work() as session:
         return channel_left(session, channel, identity, dispatcher.clock.now())
+
+
+def account_deactivated(dispatcher: Dispatcher, identity: str) -> MembershipChanges:
+    """The platform deactivated this account: it leaves every channel of that platform it was in, and so
+    the circles it is then in no channel of (memberships ended, everything it did is kept): out of
+    reading levels, digests and nudges from now on. A reactivated account comes back as the channels'
+    members are read again (`sync_members`)."""
+    platform = identity.split(":", 1)[0] + ":"
+    with dispatcher.store.unit_of_work() as session:
+        member = find_by_identity(session, identity)
+        changes = MembershipChanges()
+        if member is None:
+            return changes
+        channels = session.scalars(
+            select(ChannelMember.channel).where(
+                ChannelMember.member_id == member.id, ChannelMember.channel.startswith(platform)
+            )
+        )
+        now = dispatcher.clock.now()
+        for channel in list(channels):
+            changes.left.extend(channel_left(session, channel, identity, now).left)
+        return changes
+
+
+def in_no_channel(dispatcher: Dispatcher, identity: str) -> bool:
+    """Someone the community knows who is in no channel of that platform now (a deactivated account)."""
+    platform = identity.split(":", 1)[0] + ":"
+    with dispatcher.store.unit_of_work() as session:
+        member = find_by_identity(session, identity)
+        if member is None:
+            return False
+        found = session.scalar(
+            select(ChannelMember.channel)
+            .where(ChannelMember.member_id == member.id, ChannelMember.channel.startswith(platform))
+            .limit(1)
+        )
+        return found is None
 
 
 def belongs(dispatcher: Dispatcher, identity: str) -> bool:

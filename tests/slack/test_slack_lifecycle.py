@@ -10,8 +10,11 @@ import pytest
 from sqlalchemy import select
 
 from bot.models import Identity, Member
+from bot.services.channel_members import belongs
+from bot.services.membership import active_circles
 
-from .harness import BOB, Harness, identity
+from .harness import BOB, TEAM, Harness, identity
+from .standin import SlackStandin
 from .standin.payloads import recorded
 
 STRANGER = "U0STRANGER1"
@@ -66,3 +69,34 @@ async def test_a_users_revoked_token_is_not_the_bots(relais_slack: Harness) -> N
     event["tokens"] = {"oauth": ["U0SOMEONE01"]}
     await relais_slack.event(event)
     assert relais_slack.adapter.online.is_set() and not relais_slack.adapter.revoked
+
+
+def user_deactivated(user_id: str, deleted: bool) -> dict[str, Any]:
+    """user_change as Slack sends it when an admin deactivates (`deleted: true`) or reactivates an account."""
+    event = user_change(user_id, "Bob", "Bob Dupont")
+    event["user"].update(deleted=deleted, team_id=TEAM)
+    event["user"]["profile"]["team"] = TEAM
+    return event
+
+
+def circles_of(harness: Harness, user: str) -> list[str]:
+    with harness.store.unit_of_work() as session:
+        member = session.scalar(select(Member).join(Identity).where(Identity.identity == identity(user)))
+        assert member is not None  # the member and what they did are kept
+        return [circle.name for circle in active_circles(session, member.id)]
+
+
+async def test_a_deactivated_account_leaves_the_circles_and_comes_back_when_reactivated(
+    relais_slack: Harness, slack_standin: SlackStandin
+) -> None:
+    dispatcher = relais_slack.dispatcher
+    assert circles_of(relais_slack, BOB) == ["COPIL", "GT Mobilité"]
+    slack_standin.add_user(BOB, name="bob", real_name="Bob Dupont", display_name="Bob", deleted=True)
+    await relais_slack.event(user_deactivated(BOB, deleted=True))
+    assert circles_of(relais_slack, BOB) == []  # out of reading levels, digests and nudges
+    assert not await relais_slack.adapter.runtime.blocking(belongs, dispatcher, identity(BOB))
+
+    slack_standin.add_user(BOB, name="bob", real_name="Bob Dupont", display_name="Bob", locale="fr-FR")
+    await relais_slack.event(user_deactivated(BOB, deleted=False))
+    assert circles_of(relais_slack, BOB) == ["COPIL", "GT Mobilité"]  # Slack lists them in the channels again
+    assert await relais_slack.adapter.runtime.blocking(belongs, dispatcher, identity(BOB))
