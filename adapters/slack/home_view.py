@@ -1,5 +1,6 @@
-"""The App Home tab as Block Kit (pure): my commitments, my unread items with their buttons,
-upcoming meetings, and "mark all read"."""
+"""The App Home tab as Block Kit (pure): my commitments, my unread items with their buttons and
+live read counts, upcoming meetings, "mark all read", a facilitator's circle overview with the link
+to the dashboard, and the settings (language, nudges, personal digest) as buttons."""
 
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ from bot.markup import esc, to_mrkdwn
 from bot.services.home import HomeData
 
 READ_FULL_ACTION = "relais_read_full"
-SETTING_ACTION = "relais_setting"  # + _fr, _en, _nudges (Slack wants action_ids unique in a block)
+SETTING_ACTION = "relais_setting"  # + _fr, _en, _nudges, _digest (Slack wants action_ids unique in a block)
 DONE_ACTION = "relais_done"  # + _N
-SETTINGS = frozenset({"lang fr", "lang en", "nudges on", "nudges off"})
+SETTINGS = frozenset({"lang fr", "lang en", "nudges on", "nudges off", "digest me on", "digest me off"})
 
 
 def header(text: str) -> dict[str, Any]:
@@ -124,12 +125,49 @@ def settings_blocks(tr: Translator, data: HomeData) -> list[dict[str, Any]]:
         "value": "nudges off" if data.nudges else "nudges on",
         "text": plain(switch),
     }
+    digest, buttons = digest_setting(tr, data)
     return [
         {"type": "divider"},
         header(tr.t("Settings")),
-        section(to_mrkdwn(state)),
-        {"type": "actions", "block_id": "home_settings", "elements": [*languages, nudges]},
+        section(to_mrkdwn(f"{state}\n{digest}")),
+        {"type": "actions", "block_id": "home_settings", "elements": [*languages, nudges, *buttons]},
     ]
+
+
+def digest_setting(tr: Translator, data: HomeData) -> tuple[str, list[dict[str, Any]]]:
+    """The personal digest's state, and its on/off button (none when the community has no digest)."""
+    if data.digest_rule is None:
+        return tr.t("Personal digests are switched off in this community."), []
+    if data.digest:
+        state = tr.t("Your personal digest: on, {rule}, by direct message.", rule=data.digest_rule)
+    else:
+        state = tr.t("Your personal digest: off.")
+    button = {
+        "type": "button",
+        "action_id": f"{SETTING_ACTION}_digest",
+        "value": "digest me off" if data.digest else "digest me on",
+        "text": plain(tr.t("📭 Stop my digest") if data.digest else tr.t("📬 Send me my digest")),
+    }
+    return state, [button]
+
+
+def overview_blocks(tr: Translator, data: HomeData) -> list[dict[str, Any]]:
+    """A facilitator's circles: reading level over 4 weeks and overdue commitments; the dashboard's link."""
+    if data.circles is None:
+        return []
+    blocks: list[dict[str, Any]] = [{"type": "divider"}, header(tr.t("Circles (last 4 weeks)"))]
+    blocks += lines_section([f"• {line}" for line in data.circles] or [tr.t("No circle yet.")])
+    if data.dashboard:
+        label = tr.t("The full report on the dashboard")
+        link = f"<{data.dashboard}|{label}>"
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": link}]})
+    else:
+        blocks.append(context(tr.t("/level and /actions overdue give the details.")))
+    return blocks
+
+
+def context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": to_mrkdwn(text)}]}
 
 
 def home_view(data: HomeData) -> dict[str, Any]:
@@ -155,18 +193,7 @@ def home_view(data: HomeData) -> dict[str, Any]:
         blocks += lines_section([f"• {line}" for line in data.meetings])
     else:
         blocks.append(section(to_mrkdwn(tr.t("No meeting planned."))))
+    blocks += overview_blocks(tr, data)
     blocks += settings_blocks(tr, data)
-    blocks.append(
-        {
-            "type": "context",
-            "elements": [
-                {
-                    "type": "mrkdwn",
-                    "text": to_mrkdwn(
-                        tr.t("Commands: /engage, /update, /unread, /actions — /relais help lists them all.")
-                    ),
-                },
-            ],
-        }
-    )
+    blocks.append(context(tr.t("Commands: /engage, /update, /unread, /actions — /relais help lists them all.")))
     return {"type": "home", "blocks": blocks[:100]}

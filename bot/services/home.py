@@ -1,8 +1,11 @@
 """A member's home page (Slack's App Home): where they stand, already written in their language.
 
-Their open commitments, the items they still have to read (one line each; /show #N gives any of
-them whole), the coming meetings of their circles. Opening the home is not entering a room: it
-joins no circle, and a stranger gets nothing (None) and nothing is stored.
+Their open commitments, the items they still have to read (one line each, with its live "✅ 4/9
+confirmed"; /show #N gives any of them whole), the coming meetings of their circles, their settings
+(language, nudges, personal digest); for a facilitator, every circle's reading level and overdue
+commitments (bot.services.overview: /level's and /actions' figures) and a link to the dashboard's
+full report. Opening the home is not entering a room: it joins no circle, and a stranger gets
+nothing (None) and nothing is stored.
 """
 
 from __future__ import annotations
@@ -13,19 +16,23 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import read_signals
+from bot.config import Config
 from bot.context import Context
 from bot.dates import When
 from bot.dispatch import Dispatcher
 from bot.markup import bold, esc
 from bot.models import CircleMember, Item, Meeting
-from bot.presentation import age_label, commitment_line, member_label, when_label
+from bot.presentation import age_label, commitment_line, member_label, share, when_label
 from bot.reply import Incoming
-from bot.services import reads
+from bot.services import levels, reads
 from bot.services.commitments import ActionFilter, list_commitments
 from bot.services.community import ensure_circle
+from bot.services.dashboard.access import link_base
 from bot.services.meetings import upcoming_meetings
 from bot.services.numbering import find_item
+from bot.services.overview import CircleFigures, circle_overview
 from bot.services.preferences import preferences
+from bot.services.read_counts import count_line
 from bot.text import first_words, is_abbreviated
 
 COMMITMENTS = 15
@@ -56,6 +63,10 @@ class HomeData:
     meetings: list[str] = field(default_factory=list)
     nudges: bool = True  # the member's nudges are on (/nudges on|off)
     commitment_numbers: list[int] = field(default_factory=list)  # the listed commitments' numbers, same order
+    digest: bool = False  # the member gets the personal digest (/digest me on|off)
+    digest_rule: str | None = None  # when it goes out ("every Monday at 08:00"); None: off in this community
+    circles: list[str] | None = None  # a facilitator's circle overview, one line per circle (None: not one)
+    dashboard: str | None = None  # the dashboard's information level page, when [web] has a public_url
 
     @property
     def unread_numbers(self) -> list[int]:
@@ -111,14 +122,46 @@ def _meetings(ctx: Context) -> list[str]:
     return [meeting_line(ctx, meeting) for meeting in meetings]
 
 
-def item_line(ctx: Context, item: Item) -> HomeItem:
-    """`**#N** · circle · author · the first words… · 2 days ago`."""
+def item_line(ctx: Context, item: Item, count: levels.Coverage | None = None) -> HomeItem:
+    """`**#N** · circle · author · the first words… · 2 days ago · ✅ 4/9 confirmed`."""
     author = member_label(item.author) if item.author else "Relais"
     line = (
         f"**#{item.number}** · {esc(item.circle.name, 40)} · {author} · "
         f"{esc(first_words(item.text, EXCERPT), None)} · {age_label(ctx, item.created_at)}"
     )
+    if count is not None and count.audience:
+        line += " · " + count_line(ctx.language, count.acknowledged, count.audience)
     return HomeItem(item.number, line, is_abbreviated(item.text, EXCERPT))
+
+
+def overview_line(ctx: Context, row: CircleFigures) -> str:
+    """`**COPIL** · 12/18 confirmed (67 %) · 2 overdue` (over /level's 4 weeks; /actions overdue)."""
+    if row.to_read:
+        level = ctx.t(
+            "{acknowledged}/{total} confirmed ({share})",
+            acknowledged=row.acknowledged,
+            total=row.to_read,
+            share=share(ctx, row.acknowledged, row.to_read),
+        )
+    else:
+        level = ctx.t("nothing to read")
+    overdue = ctx.tn("{count} overdue", "{count} overdue", row.overdue) if row.overdue else ctx.t("none overdue")
+    return f"{bold(esc(row.name, 60))} · {level} · {overdue}"
+
+
+def dashboard_level(config: Config) -> str | None:
+    """The dashboard's information level page, only when [web] is enabled with a public_url."""
+    section = config.section("web")
+    if not config.enabled("web") or not str(section.get("public_url", "") or "").strip():
+        return None
+    return f"{link_base(section)}/level"
+
+
+def _overview(ctx: Context) -> list[str] | None:
+    """A facilitator's circle overview lines; None for anyone else."""
+    if not ctx.actor.is_facilitator:
+        return None
+    return [overview_line(ctx, row) for row in circle_overview(ctx.session, ctx.community, ctx.now, ctx.tz)]
 
 
 def load_home(dispatcher: Dispatcher, identity: str, name: str | None) -> HomeData | None:
@@ -129,16 +172,23 @@ def load_home(dispatcher: Dispatcher, identity: str, name: str | None) -> HomeDa
             return None
         mine = list_commitments(session, ctx.community, ActionFilter(owners=frozenset({ctx.actor.id})), ctx.now, ctx.tz)
         unread, unread_total = reads.unread_page(session, ctx.actor, UNREAD)
+        counts = levels.coverage(session, [item.id for item in unread])  # the live "✅ 4/9", three queries
+        chosen = preferences(session, ctx.actor)
+        digest = ctx.config.schedules.digest
         return HomeData(
             language=ctx.language,
             name=ctx.actor.display_name,
             commitments=[commitment_line(ctx, commitment) for commitment in mine[:COMMITMENTS]],
             more_commitments=max(0, len(mine) - COMMITMENTS),
-            unread=[item_line(ctx, item) for item in unread],
+            unread=[item_line(ctx, item, counts.get(item.id)) for item in unread],
             unread_total=unread_total,
             meetings=_meetings(ctx),
-            nudges=preferences(session, ctx.actor).nudges,
+            nudges=chosen.nudges,
             commitment_numbers=[commitment.item.number for commitment in mine[:COMMITMENTS]],
+            digest=chosen.digest,
+            digest_rule=digest.describe(ctx.tr) if digest is not None else None,
+            circles=_overview(ctx),
+            dashboard=dashboard_level(ctx.config) if ctx.actor.is_facilitator else None,
         )
 
 
