@@ -34,6 +34,7 @@ from adapters.matrix.config import MatrixConfig
 from adapters.matrix.errors import FATAL_CODES, NETWORK_ERRORS, FatalError, describe, http_status, retry_after
 from adapters.matrix.handler import BatchHandler
 from adapters.matrix.state import MatrixState
+from adapters.matrix.store_reset import replaced_device
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +140,10 @@ async def connect(
             raise FatalError(f"Matrix login refused for {config.user_id}: {response}")
         state.set(DEVICE, response.device_id)  # Synapse de-duplicates transaction ids per device
         log.info("logged in as %s, device %s", response.user_id, response.device_id)
+    if e2e:
+        new_device = await replaced_device(client, config)
+        if new_device is not None:
+            state.set(DEVICE, new_device)
     if e2e and client.should_upload_keys:
         await client.keys_upload()
     profile = await retrying("profile", lambda: client.get_displayname(config.user_id), config.max_backoff, sleep)
