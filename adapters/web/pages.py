@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from typing import TypeVar
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -72,7 +73,23 @@ def roadmap_filter(request: web.Request, problems: list[str]) -> RoadmapFilter:
         status=status,
         start=day(request, "from", problems),
         end=day(request, "to", problems),
+        page=whole(request, "page", problems) or 1,
     )
+
+
+def page_links(request: web.Request, page: int, pages: int) -> dict[str, str | None]:
+    """The addresses of the previous and next pages of a list: the same filters, another page; and
+    the filters without a page (what an export writes: the whole list)."""
+
+    def to(number: int) -> str:
+        return str(request.rel_url.update_query(page=str(number)))
+
+    rest = [(key, value) for key, value in request.query.items() if key != "page"]
+    return {
+        "previous_url": to(page - 1) if page > 1 else None,
+        "next_url": to(page + 1) if page < pages else None,
+        "filters": urlencode(rest),
+    }
 
 
 def tz_of(request: web.Request) -> ZoneInfo:
@@ -94,6 +111,7 @@ async def roadmap_view(request: web.Request) -> web.StreamResponse:
         problems=problems,
         chart=charts.timeline(found.rows, now, tz_of(request)),
         palette=charts.PALETTE,
+        **page_links(request, found.page, found.pages),
     )
 
 

@@ -8,7 +8,7 @@ import io
 from aiohttp import web
 
 from adapters.web import charts
-from adapters.web.pages import download, read, whole
+from adapters.web.pages import download, page_links, read, whole
 from adapters.web.render import page
 from bot.services.dashboard.information import LevelPage, level_page
 from bot.services.dashboard.items import calendar, item_page, items_page, meetings_page
@@ -61,9 +61,12 @@ async def level_export(request: web.Request) -> web.StreamResponse:
 
 
 async def items_view(request: web.Request) -> web.StreamResponse:
-    """The items to read of the last 4 weeks in the viewer's circles, with how many confirmed each."""
-    found = await read(request, items_page)
-    return page(request, "items.html", found=found, heat=charts.heat)
+    """The items to read of the last 4 weeks in the viewer's circles, with how many confirmed each,
+    a page at a time."""
+    problems: list[str] = []
+    found = await read(request, items_page, whole(request, "page", problems) or 1)
+    links = page_links(request, found.page, found.pages)
+    return page(request, "items.html", found=found, heat=charts.heat, problems=problems, **links)
 
 
 async def item_view(request: web.Request) -> web.StreamResponse:

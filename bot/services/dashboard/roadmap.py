@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.dispatch import Dispatcher
 from bot.export import action_rows, to_csv
-from bot.kinds import CommitmentStatus
+from bot.kinds import CommitmentStatus, ItemKind
 from bot.markup import to_plain
 from bot.models import Circle, Commitment, Community, Item, Member, Organisation, Update
 from bot.presentation import Localiser, change_line, percent, status_label
@@ -22,7 +22,7 @@ from bot.services.commitments import ActionFilter, commitments_statement, histor
 from bot.services.dashboard.viewer import Viewer, localiser
 
 STATUSES = ("open", "overdue", "done", "dropped", "all")
-MAX_ROWS = 200
+PAGE_ROWS = 100  # commitments on a page; "previous" and "next" links page through the rest
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,7 @@ class RoadmapFilter:
     status: str = "open"
     start: date | None = None  # due on or after
     end: date | None = None  # due on or before
+    page: int = 1  # which PAGE_ROWS rows, from 1
 
 
 @dataclass(frozen=True)
@@ -66,22 +67,62 @@ class RoadmapPage:
     organisations: list[Choice] = field(default_factory=list)
     circles: list[Choice] = field(default_factory=list)
     owners: list[Choice] = field(default_factory=list)
+    page: int = 1  # the page shown (past the last page: the last one)
+    pages: int = 1
+
+    @property
+    def first(self) -> int:
+        """The position of the first row shown (from 1), for "41–80 of 3,271"."""
+        return (self.page - 1) * PAGE_ROWS + 1 if self.rows else 0
 
 
-def commitment_row(loc: Localiser, commitment: Commitment) -> CommitmentRow:
-    due = loc.when(commitment.due_at, commitment.due_has_time) if commitment.due_at else loc.t("no due date")
-    progress = commitment.progress
+@dataclass(frozen=True)
+class Listed:
+    """What a row of the roadmap shows of a commitment, read as plain columns."""
+
+    number: int
+    title: str
+    owner: str
+    organisation: str | None
+    circle: str
+    due_at: datetime | None
+    due_has_time: bool
+    status: CommitmentStatus
+    progress: int | None
+
+
+def listed(commitment: Commitment) -> Listed:
+    """A commitment read in full (its own page), as a row lists it."""
+    organisation = commitment.organisation.name if commitment.organisation else None
+    return Listed(
+        commitment.number,
+        commitment.title,
+        commitment.owner.display_name,
+        organisation,
+        commitment.item.circle.name,
+        commitment.due_at,
+        commitment.due_has_time,
+        commitment.status,
+        commitment.progress,
+    )
+
+
+def commitment_row(loc: Localiser, found: Listed) -> CommitmentRow:
+    due = loc.when(found.due_at, found.due_has_time) if found.due_at else loc.t("no due date")
+    progress = found.progress
+    # is_overdue, /actions' own rule, on the three columns it reads
+    state = Commitment(status=found.status, due_at=found.due_at, due_has_time=found.due_has_time)
     return CommitmentRow(
-        number=commitment.number,
-        title=commitment.title,
-        owner=commitment.owner.display_name,
-        organisation=commitment.organisation.name if commitment.organisation else "",
-        circle=commitment.item.circle.name,
+        number=found.number,
+        title=found.title,
+        owner=found.owner,
+        organisation=found.organisation or "",
+        circle=found.circle,
         due=due,
-        due_at=commitment.due_at,
-        status=str(commitment.status),
-        status_label=status_label(loc, commitment.status),
-        overdue=is_overdue(commitment, loc.now, loc.tz),
+        due_at=found.due_at,
+        status=str(found.status),
+        status_label=status_label(loc, found.status),
+        overdue=is_overdue(state, loc.now, loc.tz),
         progress=progress,
         progress_label=percent(loc, progress) if progress is not None else "",
     )
@@ -92,7 +133,9 @@ def _matching(session: Session, community: Community, viewer: Viewer, wanted: Ro
     last, then by number: as /actions sorts them), a few columns each.
 
     /actions' own query (commitments_statement) with the rest of the filter in SQL too, so that a
-    page counts them and reads only the rows it shows.
+    page counts them and reads only the rows it shows. A commitment's item is always of kind
+    "commitment": saying so lets the database count and order them from ix_items_kind_community_number
+    without reading each item's row.
     """
     chosen = ActionFilter(
         owners=frozenset({wanted.owner}) if wanted.owner else frozenset(),
@@ -104,6 +147,7 @@ def _matching(session: Session, community: Community, viewer: Viewer, wanted: Ro
     statement = commitments_statement(community, chosen, loc.now, loc.tz).with_only_columns(
         Commitment.item_id, Item.number
     )
+    statement = statement.where(Item.kind == ItemKind.COMMITMENT)
     if wanted.status in ("done", "dropped"):
         statement = statement.where(Commitment.status == CommitmentStatus(wanted.status))
     local_today = datetime.combine(loc.now.astimezone(loc.tz).date(), time(), tzinfo=loc.tz)
@@ -121,50 +165,87 @@ def _matching(session: Session, community: Community, viewer: Viewer, wanted: Ro
     return statement.order_by(Commitment.due_at.is_(None), Commitment.due_at, Item.number)
 
 
-def _loaded(session: Session, ids: list[int]) -> list[Commitment]:
-    """The commitments of `ids`, in full and in their order."""
-    found = {c.item_id: c for c in session.scalars(select(Commitment).where(Commitment.item_id.in_(ids)))}
+def _loaded(session: Session, ids: list[int]) -> list[Listed]:
+    """The commitments of `ids` as rows list them, in their order: the columns shown, in one query
+    (not each commitment with its item, circle, owner and organisation as objects)."""
+    if not ids:
+        return []
+    statement = (
+        select(
+            Commitment.item_id,
+            Item.number,
+            Commitment.title,
+            Member.display_name,
+            Organisation.name.label("organisation"),
+            Circle.name.label("circle"),
+            Commitment.due_at,
+            Commitment.due_has_time,
+            Commitment.status,
+            Commitment.progress,
+        )
+        .join(Item, Item.id == Commitment.item_id)
+        .join(Circle, Circle.id == Item.circle_id)
+        .join(Member, Member.id == Commitment.owner_id)
+        .outerjoin(Organisation, Organisation.id == Commitment.organisation_id)
+        .where(Commitment.item_id.in_(ids))
+    )
+    found = {row.item_id: Listed(*row[1:]) for row in session.connection().execute(statement)}
     return [found[item_id] for item_id in ids]
 
 
 def _choices(session: Session, community: Community, viewer: Viewer) -> tuple[list[Choice], ...]:
+    reading = session.connection()
     circles = [
-        Choice(circle.id, circle.name)
-        for circle in session.scalars(select(Circle).where(Circle.community_id == community.id).order_by(Circle.name))
-        if viewer.sees_circle(circle.id)
+        Choice(circle_id, name)
+        for circle_id, name in reading.execute(
+            select(Circle.id, Circle.name).where(Circle.community_id == community.id).order_by(Circle.name)
+        )
+        if viewer.sees_circle(circle_id)
     ]
     organisations = [
-        Choice(org.id, org.name)
-        for org in session.scalars(
-            select(Organisation).where(Organisation.community_id == community.id).order_by(Organisation.name)
+        Choice(org_id, name)
+        for org_id, name in reading.execute(
+            select(Organisation.id, Organisation.name)
+            .where(Organisation.community_id == community.id)
+            .order_by(Organisation.name)
         )
     ]
-    owner_ids = select(Commitment.owner_id).join(Item, Item.id == Commitment.item_id)
-    owner_ids = owner_ids.where(Item.community_id == community.id).distinct()
+    # the members who own a commitment of the community: one look-up each in the owners' index
+    # (ix_commitments_owner_status_due), not a pass over every commitment
+    owns = exists().where(Commitment.owner_id == Member.id, Item.id == Commitment.item_id)
+    owns = owns.where(Item.community_id == community.id)
     owners = [
         Choice(member_id, name)
-        for member_id, name in session.execute(
-            select(Member.id, Member.display_name).where(Member.id.in_(owner_ids)).order_by(Member.display_name)
+        for member_id, name in reading.execute(
+            select(Member.id, Member.display_name)
+            .where(Member.community_id == community.id, owns)
+            .order_by(Member.display_name)
         )
     ]
     return organisations, circles, owners
 
 
 def roadmap(dispatcher: Dispatcher, viewer: Viewer, wanted: RoadmapFilter) -> RoadmapPage:
-    """The roadmap as the viewer may see it, filtered; at most MAX_ROWS rows (`total` counts them all)."""
+    """The roadmap as the viewer may see it, filtered: one page of PAGE_ROWS rows (`total` counts
+    them all; a page past the last shows the last)."""
     with dispatcher.store.unit_of_work(reading=True) as session:
         community = dispatcher.community(session)
         loc = localiser(community, viewer, dispatcher.clock.now())
         matching = _matching(session, community, viewer, wanted, loc)
         total = session.scalar(select(func.count()).select_from(matching.order_by(None).subquery())) or 0
-        shown = list(session.scalars(matching.with_only_columns(Commitment.item_id).limit(MAX_ROWS)))
+        pages = max((total + PAGE_ROWS - 1) // PAGE_ROWS, 1)
+        page = min(max(wanted.page, 1), pages)
+        shown = matching.with_only_columns(Commitment.item_id).offset((page - 1) * PAGE_ROWS).limit(PAGE_ROWS)
+        ids = list(session.scalars(shown)) if total else []
         organisations, circles, owners = _choices(session, community, viewer)
         return RoadmapPage(
-            rows=[commitment_row(loc, row) for row in _loaded(session, shown)],
+            rows=[commitment_row(loc, row) for row in _loaded(session, ids)],
             total=total,
             organisations=organisations,
             circles=circles,
             owners=owners,
+            page=page,
+            pages=pages,
         )
 
 
@@ -221,7 +302,7 @@ def commitment_page(dispatcher: Dispatcher, viewer: Viewer, number: int) -> Comm
             select(Update).where(Update.commitment_id == found.item_id).order_by(Update.item_id)
         ).all()
         return CommitmentPage(
-            row=commitment_row(loc, found),
+            row=commitment_row(loc, listed(found)),
             expected_result=found.expected_result or "",
             resources=[
                 (loc.t(label), text) for key, label in RESOURCES if (text := getattr(found, f"resources_{key}"))
