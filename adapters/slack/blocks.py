@@ -75,6 +75,14 @@ def part_of(message: Mapping[str, Any]) -> int:
         return 1
 
 
+def parts_count(message: Mapping[str, Any]) -> int:
+    """How many messages the post of `message` was sent in (its metadata); 1 when it does not say."""
+    try:
+        return int(_payload_of(message).get("parts") or 1)
+    except (TypeError, ValueError):
+        return 1
+
+
 def _groups(mrkdwn: str, reserved: int) -> list[list[str]]:
     """Sections for each message: at most MESSAGE_LIMIT characters and MAX_BLOCKS - `reserved` blocks."""
     groups = []

@@ -32,7 +32,8 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack import addresses
-from adapters.slack.blocks import message_parts, one_message, outbox_id_of, part_of, text_only
+from adapters.slack.blocks import message_parts, outbox_id_of, outbox_metadata, part_of, parts_count, text_only
+from adapters.slack.copy_parts import earlier_parts, plan
 from adapters.slack.pacing import ChannelPacer
 from adapters.slack.response_urls import ResponseUrls
 from adapters.slack.workspaces import Workspaces
@@ -226,22 +227,42 @@ class SlackSender:
         return str(response["ts"])
 
     async def _update(self, message: Outgoing, parts: list[dict[str, Any]]) -> Sent:
-        """An update of a posted copy (bot.copies): chat.update of its main message (the one with the
-        ✅ button), keeping its metadata (the post's outbox id). A text now longer than one message holds
-        is shortened there (its end becomes …; /relais show #N gives it whole)."""
+        """An update of a posted copy (bot.copies): chat.update in place, each message keeping its metadata
+        (the post's outbox id). A copy in several messages is updated part by part (copy_parts.py)."""
         channel_id = addresses.local_id(message.channel)
         if channel_id is None or not message.replaces:
             raise PermanentFailure(f"cannot update {message.replaces} in {message.channel}")
-        payload = {key: value for key, value in parts[-1].items() if key != "metadata"}
-        if len(parts) > 1:
-            payload = one_message(parts)
+        main = message.replaces
+        earlier = await earlier_parts(self.client, channel_id, main, message.thread) if len(parts) > 1 else []
+        todo = plan(main, earlier or [], parts)
+        updated: dict[str, Any] = {}
+        for ts, payload in todo.updates:
+            updated = await self._update_one(channel_id, ts, payload, message)
+        deletes = todo.deletes
+        shrunk = len(parts) == 1 and parts_count(updated) > 1
+        if shrunk:  # the copy had several messages and its new text fits in one: the others go
+            deletes = await earlier_parts(self.client, channel_id, main, message.thread) or []
+        for ts in deletes:
+            try:
+                await self._call(self.client.chat_delete, channel=channel_id, ts=ts)
+            except PermanentFailure as error:  # already gone
+                log.info("part %s of outbox %s not deleted: %s", ts, message.id, error)
+        post = outbox_id_of(updated)
+        if shrunk and post:  # one message now, so said in its metadata: the next updates look up nothing
+            again = {**todo.updates[-1][1], "metadata": outbox_metadata(post)}
+            await self._update_one(channel_id, main, again, message)
+        return Sent(main, message.channel)
+
+    async def _update_one(self, channel_id: str, ts: str, payload: dict[str, Any], message: Outgoing) -> dict[str, Any]:
+        """chat.update of one message (the text alone if Slack refuses the blocks); the updated message."""
         await self.pacer.wait(channel_id)
         try:
-            await self._call(self.client.chat_update, channel=channel_id, ts=message.replaces, **payload)
+            response = await self._call(self.client.chat_update, channel=channel_id, ts=ts, **payload)
         except BlocksRefused:
             log.warning("Slack refused the blocks of outbox %s; updating with the text alone", message.id)
-            await self._call(self.client.chat_update, channel=channel_id, ts=message.replaces, **text_only(payload))
-        return Sent(message.replaces, message.channel)
+            response = await self._call(self.client.chat_update, channel=channel_id, ts=ts, **text_only(payload))
+        found = response.get("message")
+        return dict(found) if isinstance(found, dict) else {}
 
     # ------------------------------------------------------------------ helpers
 
