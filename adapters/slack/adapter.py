@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -46,14 +46,16 @@ from adapters.slack.people import People
 from adapters.slack.runtime import Runtime
 from adapters.slack.sender import SlackSender
 from adapters.slack.settings import SlackSettings, load_settings
-from adapters.slack.workspaces import Installations, States, Stores, Workspaces
+from adapters.slack.workspaces import Installations, States, Stores, Workspaces, held_reason
 from bot.config import ConfigError
 from bot.dispatch import Dispatcher
 from bot.i18n import N_
 from bot.services.channels import map_channels
+from bot.services.held import release_held
 from bot.services.identities import ensure_facilitators
 
 log = logging.getLogger(__name__)
+REFUSED = frozenset({"invalid_auth", "token_revoked", "account_inactive", "not_authed"})  # a token Slack took back
 
 
 def make_client(settings: SlackSettings) -> AsyncWebClient:
@@ -84,6 +86,19 @@ def make_bolt(client: AsyncWebClient, settings: SlackSettings, oauth: AsyncOAuth
     )
 
 
+def installed(runtime: Runtime, workspaces: Workspaces) -> Callable[[str], Awaitable[None]]:
+    """After `Add to Slack` in a workspace: its new token is read, and what was held for it goes now."""
+
+    async def saved(team: str) -> None:
+        workspaces.forget(team)
+        released = await runtime.blocking(release_held, runtime.dispatcher, "slack", held_reason(team))
+        if released:
+            log.info("Slack workspace %s installed again: %d held message(s) go out now", team, released)
+            runtime.notify()
+
+    return saved
+
+
 def oauth_settings(
     settings: SlackSettings, stores: Stores, runtime: Runtime, workspaces: Workspaces
 ) -> AsyncOAuthSettings:
@@ -94,7 +109,7 @@ def oauth_settings(
         scopes=list(settings.scopes),
         install_path=settings.install_path,
         redirect_uri_path=settings.redirect_path,
-        installation_store=Installations(stores.installations, runtime.blocking, workspaces.forget),
+        installation_store=Installations(stores.installations, runtime.blocking, installed(runtime, workspaces)),
         state_store=States(stores.states, runtime.blocking),
     )
 
@@ -179,18 +194,34 @@ class SlackAdapter:
         if runtime.client.session is None:  # one keep-alive session for every call (the SDK's default: one per call)
             self.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=runtime.settings.timeout))
             runtime.client.session = self.session
-        if runtime.client.token:  # the configured workspace (several through OAuth need no token here)
-            await self._configured_workspace()
-        elif runtime.workspaces is not None and runtime.workspaces.store is not None:
+        auth = await self._configured_auth() if runtime.client.token else None
+        if auth is not None:  # the configured workspace
+            await self._configured_workspace(auth)
+        elif runtime.oauth:
             await members.sync_all(runtime)  # each installed workspace's mapped channels, with its token
         await self.transport.start()
         self.started = True
         self.online.set()
 
-    async def _configured_workspace(self) -> None:
+    async def _configured_auth(self) -> Any:
+        """auth.test of slack.bot_token. With several workspaces, a refused token (its workspace uninstalled
+        Relais) leaves only that workspace out (None): the others, added with `Add to Slack`, go on."""
+        try:
+            return await self.runtime.client.auth_test()
+        except SlackApiError as error:
+            code = error.response.get("error") if isinstance(error.response.data, dict) else None
+            if not self.runtime.oauth or code not in REFUSED:
+                raise
+            log.warning(
+                "Slack refused slack.bot_token (%s): its workspace is left out, its messages held; the "
+                "workspaces added with Add to Slack go on",
+                code,
+            )
+            return None
+
+    async def _configured_workspace(self, auth: Any) -> None:
         """The workspace of `slack.bot_token`: who we are there, its facilitators, channels and members."""
         runtime = self.runtime
-        auth = await runtime.client.auth_test()
         runtime.team_id = str(auth.get("team_id") or "") or None
         runtime.bot_user_id = str(auth.get("user_id") or "") or None
         log.info(

@@ -42,7 +42,7 @@ class Installations(AsyncInstallationStore):
     """slack_sdk's synchronous installation store, run on the adapter's threads; a new installation
     forgets the client cached for its workspace (a reinstall brings a new token)."""
 
-    def __init__(self, store: InstallationStore, blocking: Blocking, saved: Callable[[str], None]) -> None:
+    def __init__(self, store: InstallationStore, blocking: Blocking, saved: Callable[[str], Awaitable[None]]) -> None:
         self.store = store
         self.blocking = blocking
         self.saved = saved
@@ -54,7 +54,7 @@ class Installations(AsyncInstallationStore):
     async def async_save(self, installation: Installation) -> None:
         await self.blocking(self.store.save, installation)
         log.info("Slack: Relais installed in workspace %s (%s)", installation.team_name, installation.team_id)
-        self.saved(str(installation.team_id or ""))
+        await self.saved(str(installation.team_id or ""))
 
     async def async_save_bot(self, bot: Bot) -> None:
         await self.blocking(self.store.save_bot, bot)
@@ -104,6 +104,11 @@ class States(AsyncOAuthStateStore):
         return bool(await self.blocking(self.store.consume, state))
 
 
+def held_reason(team: str) -> str:
+    """What a held message's last error says (and what finds them again at a reinstall)."""
+    return f"Relais was uninstalled from the Slack workspace {team}:"
+
+
 @dataclass
 class Workspaces:
     """The Web API client for a workspace: its own bot token under OAuth, else the one client."""
@@ -123,7 +128,7 @@ class Workspaces:
         bot = await self.blocking(self.store.find_bot, enterprise_id=None, team_id=team)
         if bot is None or not bot.bot_token:
             if await self.blocking(self.store.find_installation, enterprise_id=None, team_id=team) is not None:
-                raise Held(f"Relais was uninstalled from the Slack workspace {team}: its messages wait")
+                raise Held(held_reason(team) + " its messages wait")
             if self.base.token:  # the single-token workspace, configured as before
                 return self.base
             raise PermanentFailure(f"Relais is not installed in the Slack workspace {team}")

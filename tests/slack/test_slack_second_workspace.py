@@ -150,6 +150,33 @@ async def test_uninstalled_from_b_holds_bs_posts_and_a_goes_on_posting(
         (held,) = session.scalars(select(OutboxMessage).where(b_channel))
         assert held.status == "pending" and held.attempts == 0 and "uninstalled" in (held.last_error or "")
 
+    slack_standin.add_workspace(FONDA, "Fondation Mobilité", installer=PAUL, code="code-again")
+    assert (await install(harness, "code-again")).startswith("200")  # Add to Slack there again
+    await harness.settle()
+    (posted,) = [m for m in harness.posts_in(FONDA_CHANNEL) if "Compte rendu envoyé" in shown(m)]
+    assert posted["bot_id"] == fonda.bot_id  # the held post went out at once, with B's token
+
+
+async def test_a_refused_bot_token_leaves_only_its_workspace_out_at_start(
+    slack_standin: SlackStandin, store: Store, clock: FixedClock, config: Config, tmp_path: Path
+) -> None:
+    """Relais restarted after workspace A uninstalled it (bot_token refused): B still works."""
+    stores = slack_stores(make_engine(f"sqlite:///{tmp_path / 'slack.db'}"), CLIENT_ID)
+    harness = Harness(
+        "http", slack_standin, store, clock, config, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, stores=stores
+    )
+    fonda = slack_standin.add_workspace(FONDA, "Fondation Mobilité", installer=PAUL, code="code-fonda")
+    slack_standin.add_user(PAUL, name="paul", real_name="Paul Girard", locale="fr-FR", team_id=FONDA)
+    slack_standin.valid_tokens = {fonda.bot_token}  # A's token was revoked
+    await harness.start()
+    try:
+        assert harness.adapter.online.is_set()
+        assert (await install(harness, "code-fonda")).startswith("200")
+        await harness.event(recorded("app_home_opened.json") | {"user": PAUL, "tab": "home"}, team_id=FONDA)
+        assert slack_standin.home_views[PAUL]["team_id"] == FONDA  # a stranger's page, from B, with B's token
+    finally:
+        await harness.stop()
+
 
 def acknowledged_by(harness: Harness) -> set[str]:
     from bot.models import Identity
