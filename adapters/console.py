@@ -98,6 +98,8 @@ class ConsoleAdapter:
 
     def send(self, post: Post) -> None:
         self.write(post.text, circle=post.target == "circle")
+        if post.image is not None and post.image.note:  # no picture in a terminal: its figures
+            self.write(post.image.note, circle=post.target == "circle")
 
     def write(self, markup: str, circle: bool = False) -> None:
         """Print markup: plain, or in colour; a circle's post (or news) behind a bar."""

@@ -30,6 +30,7 @@ from typing import Protocol
 
 from bot.clock import Clock
 from bot.db import Store
+from bot.images import Picture
 from bot.kinds import OutboxStatus
 from bot.models import OutboxMessage
 from bot.outbox import due_messages, mark_delivered, mark_failed, mark_held, mark_sending, takers, waiting
@@ -81,6 +82,13 @@ class Outgoing:
     attempts: int = 1
     replaces: str | None = None  # update this posted message (in `channel`) instead of posting: bot.copies
     reply_to: str | None = None  # the command's platform message this answers (a Matrix rich reply)
+    image: Picture | None = None  # post this picture (its alt text is `text`) instead of a message
+
+    @property
+    def picture(self) -> Picture:
+        """The picture of an image row (senders check `image` first)."""
+        assert self.image is not None
+        return self.image
 
     @classmethod
     def of(cls, row: OutboxMessage) -> Outgoing:
@@ -98,6 +106,7 @@ class Outgoing:
             attempts=row.attempts,
             replaces=row.replaces,
             reply_to=row.reply_to,
+            image=Picture(row.image, row.text) if row.image is not None else None,
         )
 
 

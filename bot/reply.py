@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from bot.images import Picture
+
 Target = Literal["reply", "circle", "direct"]
 
 
@@ -44,6 +46,8 @@ class Post:
     where the platform can (bot.copies), and it is posted only where none could be.
     `secret_until`: the text carries a secret valid until then (a sign-in link, a linking code): once
     delivered and past that time, the copy kept in the outbox is blanked (bot.services.secrets).
+    `image`: a picture posted right after the text in the circle's channels (its own outbox row:
+    bot.outbox.enqueue_post); a reply shows its `note` only where the text is printed (the console).
     """
 
     text: str
@@ -54,6 +58,7 @@ class Post:
     notify: bool = False
     edit: bool = False
     secret_until: datetime | None = None
+    image: Picture | None = None
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from bot.models import Circle
 from bot.outbox import member_platforms
 from bot.posts.digest import build_digest
 from bot.posts.recap import build_recap, dashboard_page
-from bot.reply import Reply
+from bot.reply import Post, Reply
 from bot.router import Param, Router, split_command
 from bot.services.preferences import set_preference
 from commands.common import require_circle
@@ -38,8 +38,9 @@ def digest(ctx: Context, circle: Circle | None) -> Reply:
         require_circle(ctx, circle)
     since = ctx.now - timedelta(days=7)
     page = dashboard_page(ctx.config, circle)
-    draft = build_recap(ctx.session, ctx.community, circle, ctx, ctx.config.schedules, since, page=page)
-    return Reply.say(draft.text())
+    settings = ctx.config.schedules
+    draft = build_recap(ctx.session, ctx.community, circle, ctx, settings, since, page=page, chart=settings.recap_chart)
+    return Reply(posts=(Post(draft.text(), image=draft.picture),))
 
 
 @router.subcommand("digest", ME, Param("switch", "choice", required=False, choices=ON))

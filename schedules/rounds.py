@@ -227,7 +227,17 @@ def _circle_draft(
         late = overdue.get(circle.id, ([], 0)) if overdue is not None else None
         page = dashboard_page(config, circle)
         draft = build_recap(
-            session, community, circle, loc, config.schedules, since, missed, until=due.at, overdue=late, page=page
+            session,
+            community,
+            circle,
+            loc,
+            config.schedules,
+            since,
+            missed,
+            until=due.at,
+            overdue=late,
+            page=page,
+            chart=config.schedules.recap_chart,
         )
         return circle.id, draft, [row.id for row in missed]
     meeting = session.get_one(Meeting, due.meeting_id)
@@ -249,7 +259,7 @@ def _circle_item(
     item, text = post_draft(session, community, circle, draft, loc, ItemKind(due.kind), late, due.at)
     if missed:
         session.execute(update(Occurrence).where(Occurrence.id.in_(missed)).values(reported_at=loc.now))
-    return item, Post(text, "circle", circle.id, item_id=item.id, notify=True)
+    return item, Post(text, "circle", circle.id, item_id=item.id, notify=True, image=draft.picture)
 
 
 def _run_circle_item(

@@ -13,6 +13,7 @@ ignores Relais' own events); its transaction id is `<outbox id>-ack`, so a resen
 another. It goes out beside the delivery, not in it: the post is recorded (an edit of the item finds
 it) without waiting for the reaction, and a reaction that cannot be sent is only logged.
 An update of a posted copy (`Outgoing.replaces`, bot.copies) is an m.replace edit (adapters.matrix.edits).
+A picture (`Outgoing.image`, the recap's chart) is uploaded and posted as m.image (adapters.matrix.pictures).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from nio import AsyncClient, LocalProtocolError, RoomSendResponse
 from adapters.matrix.edits import edit_content
 from adapters.matrix.errors import NETWORK_ERRORS, delivery_failure, describe
 from adapters.matrix.inbound import channel_of, room_of, user_of
+from adapters.matrix.pictures import upload_picture
 from adapters.matrix.render import message_contents
 from adapters.matrix.rooms import Rooms
 from adapters.matrix.state import MatrixState, part_key
@@ -61,6 +63,9 @@ class MatrixSender:
                 raise TemporaryFailure(f"waiting for {waiting} to join the encrypted direct chat {room_id}")
         else:
             raise PermanentFailure("an outgoing message with neither channel nor member")
+        if message.image is not None:  # a picture (the recap's chart): an m.image of its own
+            content = await upload_picture(self.client, room_id, message.picture, f"{message.id}.png")
+            return Sent(await self._send_event(room_id, content, message.id), channel_of(room_id))
         author = user_of(message.recipient) if message.recipient else None
         contents = message_contents(
             message.text, notify=message.notify, thread=message.thread, reply_to=message.reply_to, author=author

@@ -44,6 +44,7 @@ SECTIONS: dict[str, frozenset[str]] = {
             "meeting_minutes",
             "lookback_days",
             "resync_seconds",
+            "recap_chart",
             "circles",
         }
     ),

@@ -19,6 +19,7 @@
     meeting_minutes = 120            # default length of a meeting (calendar export)
     lookback_days = 35               # how far back a restart looks for missed occurrences
     resync_seconds = 60              # how often the scheduler re-reads the database
+    recap_chart = true               # the recap carries a chart of the week (PNG; needs relais[chart])
 
     [schedules.circles]              # recap per circle, overriding everything else
     "GT Mobilité" = "fri 16:00"
@@ -71,6 +72,7 @@ class ScheduleSettings:
     resync_seconds: float = 60.0
     circle_recaps: dict[str, Rule | None] = field(default_factory=dict)  # folded circle name -> rule
     name_members_behind: bool = False  # community.name_members_behind: recaps name who is behind
+    recap_chart: bool = True  # a chart of the week posted after the recap (bot.posts.chart)
 
     def recap_rule(self, circle_name: str) -> Rule | None:
         """The recap rule of a circle: [schedules.circles] > its [[circles]] recap > [schedules] recap."""
@@ -112,6 +114,7 @@ def schedule_settings(
         meeting_minutes=max(int(section.number("meeting_minutes", 120)), 1),
         lookback=timedelta(days=max(section.number("lookback_days", 35), 1)),
         resync_seconds=max(section.number("resync_seconds", 60), 1.0),
+        recap_chart=section.flag("recap_chart", True),
         circle_recaps=recaps,
         name_members_behind=name_members_behind,
     )

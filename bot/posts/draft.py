@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.images import Picture
 from bot.kinds import ItemKind
 from bot.markup import bold, to_plain
 from bot.models import Circle, Community, Item, Member
@@ -19,11 +20,12 @@ MAX_ITEM_TEXT = 3900
 
 @dataclass(frozen=True)
 class Draft:
-    """A post before it has a number: a title line and body lines (markup)."""
+    """A post before it has a number: a title line and body lines (markup), and maybe its picture."""
 
     icon: str
     title: str
     body: tuple[str, ...]
+    picture: Picture | None = None
 
     def text(self, number: int | None = None, footer: str | None = None, late: str | None = None) -> str:
         head = f"{self.icon} #{number} {bold(self.title)}" if number else f"{self.icon} {bold(self.title)}"

@@ -11,10 +11,12 @@ from sqlalchemy.orm import Session
 
 from bot.config import Config
 from bot.config.schedules import ScheduleSettings
+from bot.images import Picture
 from bot.kinds import ItemKind, OccurrenceKind
 from bot.markup import esc
 from bot.models import Circle, Community, Meeting, Occurrence
 from bot.posts import queries
+from bot.posts.chart import week_chart
 from bot.posts.draft import Draft, bullets
 from bot.posts.queries import Shown
 from bot.presentation import (
@@ -36,11 +38,12 @@ LINES = 8
 
 def level_lines(
     session: Session, community: Community, circle: Circle, loc: Localiser, settings: ScheduleSettings
-) -> list[str]:
-    """How much of what the circle had to read over four weeks is confirmed, and what is little read."""
+) -> tuple[list[str], int, int]:
+    """How much of what the circle had to read over four weeks is confirmed, and what is little read;
+    with (confirmed, asked for), the figures the chart shows."""
     report = level_report(session, community.id, loc.now - READING_WINDOW, circle.id)
     if not report.items:
-        return []
+        return [], 0, 0
     acked = sum(level.acknowledged for level in report.members)
     total = sum(level.total for level in report.members)
     lines = [
@@ -67,7 +70,7 @@ def level_lines(
                 len(behind),
             )
         )
-    return lines
+    return lines, acked, total
 
 
 def missed_label(loc: Localiser, session: Session, occurrence: Occurrence) -> str:
@@ -108,6 +111,7 @@ def build_recap(
     until: datetime | None = None,
     overdue: tuple[list[Shown], int] | None = None,  # (first LINES, how many): a round reads every circle's at once
     page: str | None = None,  # the circle's page on the dashboard (dashboard_page)
+    chart: bool = False,  # draw the week's chart (bot.posts.chart), when Pillow is there
 ) -> Draft:
     """What changed in the circle since `since`, what is late or due, coming meetings, the information level."""
     now = until or loc.now  # a scheduled recap covers up to its due time, even when posted late
@@ -120,6 +124,7 @@ def build_recap(
     meetings = upcoming_meetings(session, community.id, now, 5, circle.id, until=now + timedelta(days=21))
     covered = coverage(session, [item.id for item in [*updates, *decisions][-2 * LINES :]])
     body = [loc.t("From {start} to {end}.", start=loc.day(since), end=loc.day(now))]
+    level, acked, total = level_lines(session, community, circle, loc, settings)
     parts = [
         section(
             loc.t("New commitments ({count})", count=len(new)),
@@ -146,15 +151,14 @@ def build_recap(
             capped(loc, [commitment_bullet(loc, row) for row in soon], LINES),
         ),
         section(loc.t("Coming meetings"), [meeting_line(loc, meeting) for meeting in meetings]),
-        section(loc.t("Information level"), level_lines(session, community, circle, loc, settings)),
+        section(loc.t("Information level"), level),
         section(
             loc.t("For the facilitators: not posted while Relais was not running"),
             capped(loc, ["• " + missed_label(loc, session, row) for row in missed or []], LINES),
         ),
     ]
-    if page:
-        parts.append([loc.t("🔗 On the dashboard: {url}", url=esc(page, None))])
-    return _draft(loc, circle, body, parts)
+    picture = week_chart(session, loc, circle, (since, now), len(done), overdue_count, (acked, total), chart)
+    return _draft(loc, circle, body, parts, picture, page)
 
 
 def dashboard_page(config: Config, circle: Circle) -> str | None:
@@ -166,12 +170,22 @@ def dashboard_page(config: Config, circle: Circle) -> str | None:
     return f"{link_base(section)}/roadmap?circle={circle.id}"
 
 
-def _draft(loc: Localiser, circle: Circle, body: list[str], parts: list[list[str]]) -> Draft:
-    """The recap from its sections (the first seven say what happened, or that nothing did)."""
+def _draft(
+    loc: Localiser,
+    circle: Circle,
+    body: list[str],
+    parts: list[list[str]],
+    picture: Picture | None = None,
+    page: str | None = None,
+) -> Draft:
+    """The recap from its sections (the first seven say what happened, or that nothing did), and the
+    link to the circle's page on the dashboard."""
+    if page:
+        parts.append([loc.t("🔗 On the dashboard: {url}", url=esc(page, None))])
     if not any(parts[:7]):
         body.append(loc.t("Nothing new this week, and nothing due in the next 7 days."))
     for part in parts:
         if part:
             body += ["", *part]
     title = loc.t("Weekly recap — {circle}", circle=esc(circle.name, 60))
-    return Draft("📋", title, tuple(body))
+    return Draft("📋", title, tuple(body), picture)

@@ -1,0 +1,160 @@
+"""The weekly recap's picture: a small chart of the circle's week, as PNG, with its figures as text.
+
+Commitments done in the week, overdue and open (on time), and the reading level (the share of the
+last four weeks' readings that are confirmed: the recap's own figure). Chat clients show PNG, not
+SVG, so it is drawn with Pillow (the `chart` extra: `pip install relais[chart]`); without Pillow, or
+with `[schedules] recap_chart = false`, there is no picture and the recap is posted as text alone.
+Colours are the Okabe–Ito palette of the dashboard's charts (adapters/web/charts.py), never the only
+cue: each bar has its label and its number, and the alternative text says all of it.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.images import Picture
+from bot.kinds import CommitmentStatus
+from bot.models import Circle, Commitment, Item
+from bot.presentation import Localiser, share
+
+log = logging.getLogger(__name__)
+
+FONT = Path(__file__).resolve().parents[1] / "fonts" / "DejaVuSans-Latin.ttf"
+WIDTH, HEIGHT = 640, 250
+DONE, OVERDUE, OPEN, READ = "#009E73", "#D55E00", "#0072B2", "#56B4E9"  # Okabe–Ito
+INK, TRACK, PAPER = "#1A1A1A", "#E3E3E3", "#FFFFFF"
+LABELS, BAR_X, BAR_WIDTH, ROW = 20, 250, 300, 40
+
+
+@dataclass(frozen=True)
+class WeekFigures:
+    """The figures of a circle's week, as the recap states them."""
+
+    circle: str
+    since: datetime
+    until: datetime
+    done: int
+    overdue: int
+    open: int  # open and not overdue
+    acked: int  # readings confirmed over the last 4 weeks …
+    total: int  # … of those asked for
+
+
+def open_commitments(session: Session, circle_id: int) -> int:
+    """How many commitments of the circle are open (overdue or not)."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Commitment)
+            .join(Item, Item.id == Commitment.item_id)
+            .where(Item.circle_id == circle_id, Commitment.status == CommitmentStatus.OPEN)
+        )
+        or 0
+    )
+
+
+def week_chart(
+    session: Session,
+    loc: Localiser,
+    circle: Circle,
+    period: tuple[datetime, datetime],
+    done: int,
+    overdue: int,
+    reading: tuple[int, int],
+    wanted: bool = True,
+) -> Picture | None:
+    """The recap's chart from its figures (done in the period, overdue now, readings confirmed of
+    those asked for); the commitments open on time are counted here. None unless `wanted`."""
+    if not wanted:
+        return None
+    still_open = max(open_commitments(session, circle.id) - overdue, 0)
+    return chart_picture(loc, WeekFigures(circle.name, *period, done, overdue, still_open, *reading))
+
+
+def alt_text(loc: Localiser, figures: WeekFigures) -> str:
+    """The chart's figures in one paragraph (screen readers, clients that show no pictures)."""
+    week = loc.t(
+        "{circle}, the week from {start} to {end}. "
+        "Commitments done: {done}; overdue: {overdue}; open, on time: {open}.",
+        circle=figures.circle,
+        start=loc.day(figures.since),
+        end=loc.day(figures.until),
+        done=figures.done,
+        overdue=figures.overdue,
+        open=figures.open,
+    )
+    if not figures.total:
+        return week + " " + loc.t("Nothing was to be read over the last 4 weeks.")
+    reading = loc.t(
+        "Readings confirmed over the last 4 weeks: {percent} ({acked} of {total}).",
+        percent=share(loc, figures.acked, figures.total),
+        acked=figures.acked,
+        total=figures.total,
+    )
+    return week + " " + reading
+
+
+def chart_picture(loc: Localiser, figures: WeekFigures) -> Picture | None:
+    """The chart as a Picture, or None when Pillow is not installed (or cannot draw it)."""
+    alt = alt_text(loc, figures)
+    try:
+        png = render(loc, figures)
+    except ImportError:
+        return None
+    except Exception:  # a picture must never stop a recap
+        log.exception("the recap's chart of %s could not be drawn", figures.circle)
+        return None
+    return Picture(png, alt, loc.t("[chart: {alt}]", alt=alt))
+
+
+def _fonts(sizes: tuple[int, ...]) -> list[Any]:
+    """The shipped font (a Latin subset of DejaVu Sans: accents, « », ’, —) at these sizes."""
+    from PIL import ImageFont
+
+    return [ImageFont.truetype(str(FONT), size) for size in sizes]
+
+
+def render(loc: Localiser, figures: WeekFigures) -> bytes:
+    """Draw the chart (ImportError without Pillow)."""
+    from babel.dates import format_date  # only when drawing: a started Relais imports it lazily
+    from PIL import Image, ImageDraw
+
+    title_font, font = _fonts((20, 15))
+    image = Image.new("RGB", (WIDTH, HEIGHT), PAPER)
+    draw = ImageDraw.Draw(image)
+    period = loc.t(
+        "{start} to {end}",
+        start=format_date(figures.since.astimezone(loc.tz).date(), "d MMM", locale=loc.language),
+        end=format_date(figures.until.astimezone(loc.tz).date(), "d MMM", locale=loc.language),
+    )
+    draw.text((LABELS, 14), f"{figures.circle[:40]} — {period}", fill=INK, font=title_font)
+    rows = [
+        (loc.t("Done this week"), figures.done, DONE),
+        (loc.t("Overdue"), figures.overdue, OVERDUE),
+        (loc.t("Open, on time"), figures.open, OPEN),
+    ]
+    top = max(figures.done, figures.overdue, figures.open, 1)
+    for index, (label, value, colour) in enumerate(rows):
+        y = 58 + ROW * index
+        draw.text((LABELS, y + 3), label, fill=INK, font=font)
+        length = round(BAR_WIDTH * value / top)
+        if length:
+            draw.rectangle((BAR_X, y, BAR_X + length, y + 22), fill=colour)
+        draw.text((BAR_X + length + 8, y + 3), str(value), fill=INK, font=font)
+    y = 58 + ROW * len(rows) + 12
+    draw.text((LABELS, y + 3), loc.t("Readings confirmed (4 weeks)"), fill=INK, font=font)
+    draw.rectangle((BAR_X, y, BAR_X + BAR_WIDTH, y + 22), fill=TRACK)
+    if figures.total:
+        draw.rectangle((BAR_X, y, BAR_X + round(BAR_WIDTH * figures.acked / figures.total), y + 22), fill=READ)
+    draw.text((BAR_X + BAR_WIDTH + 8, y + 3), share(loc, figures.acked, figures.total), fill=INK, font=font)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
