@@ -2,9 +2,8 @@
 
 A Reply's posts become rows: "reply" goes back to the channel (and thread) it came from,
 "circle" goes to every channel of the circle on every platform (one community may span Slack
-and Matrix), with its picture if it has one (the recap's chart) in a row of its own right after its
-text; "direct" to the member's private conversation on one platform (reach_on: the one they chose,
-else the one they last used).
+and Matrix; a scheduled post's picture is a row of its own: bot.outbox_pictures); "direct" to the
+member's private conversation on one platform (reach_on: the one they chose, else the one they last used).
 Console channels are not in the outbox: the console prints replies synchronously.
 
 A row written while a delivery loop of this process is ready for its platform (a `Taker`,
@@ -25,14 +24,12 @@ from sqlalchemy import func, inspect, select, update
 from sqlalchemy.orm import Session
 
 from bot.db import Store, after_commit, store_of
-from bot.images import Picture
 from bot.kinds import OutboxStatus
 from bot.models import CircleChannel, Identity, Member, MemberPreference, MessageRef, OutboxMessage
 from bot.reply import Incoming, Post, Reply
 from bot.wakeups import notify
 
 LIVE_PLATFORMS = ("matrix", "slack")
-PICTURE_PLATFORMS = ("matrix",)  # where a post's picture (Post.image) is sent: their senders post images
 MAX_ATTEMPTS = 8
 WAITING = (OutboxStatus.PENDING, OutboxStatus.SENDING)  # not delivered yet (sending: maybe, by a stopped process)
 NOTIFY_CHANNEL = "relais_outbox"  # payload: the platform
@@ -232,8 +229,6 @@ def enqueue_post(
                     occurrence_key=key(channel),
                 )
             )
-            if post.image is not None and platform_of(channel) in PICTURE_PLATFORMS:
-                rows.append(_picture_row(session, post.image, now, channel, thread, key(channel)))
     elif post.target == "direct" and post.member_id is not None:
         for platform in reach_on(session, post.member_id):
             rows.append(
@@ -252,17 +247,6 @@ def enqueue_post(
         row.blank_after = post.secret_until
     session.flush()
     return rows
-
-
-def _picture_row(
-    session: Session, picture: Picture, now: datetime, channel: str, thread: str | None, key: str | None
-) -> OutboxMessage:
-    """A post's picture: its own row, right after its text's (sent, retried and de-duplicated on its
-    own: a picture that cannot be sent leaves the text posted); its text is the alternative text."""
-    image_key = f"{key}#image" if key else None
-    return enqueue(
-        session, now, picture.alt, channel=channel, thread=thread, image=picture.png, occurrence_key=image_key
-    )
 
 
 def _circle_destinations(session: Session, post: Post, now: datetime) -> list[str]:

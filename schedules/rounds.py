@@ -30,6 +30,7 @@ from bot.db import Store
 from bot.kinds import ItemKind, OccurrenceKind, OccurrenceStatus
 from bot.models import Circle, Community, Item, Meeting, Occurrence
 from bot.outbox import enqueue_post
+from bot.outbox_pictures import with_picture
 from bot.posts import queries
 from bot.posts.agenda import build_agenda, reminder_post
 from bot.posts.draft import Draft, post_draft
@@ -206,7 +207,10 @@ def _post(
         posts = [(post, due.occurrence_key)]
     else:
         posts = [(post, key) for post, key, _ in direct_posts(session, community, due, loc, config.schedules, late)]
-    rows = sum(len(enqueue_post(session, post, now, occurrence_key=key)) for post, key in posts)
+    rows = sum(
+        len(with_picture(session, post, enqueue_post(session, post, now, occurrence_key=key), now))
+        for post, key in posts
+    )
     return [post for post, _ in posts], item.number if item else None, rows
 
 
@@ -282,7 +286,9 @@ def _run_circle_item(
         occurrence = claim(session, community_id, due, now)
         community = session.get_one(Community, community_id)
         item, post = _circle_item(session, community, circle_id, draft, missed, due, Localiser.of(community, now), late)
-        rows = len(enqueue_post(session, post, now, occurrence_key=due.occurrence_key))
+        rows = len(
+            with_picture(session, post, enqueue_post(session, post, now, occurrence_key=due.occurrence_key), now)
+        )
         occurrence.item_id = item.id
         occurrence.posts = 1
         occurrence.status = OccurrenceStatus.LATE if late else OccurrenceStatus.POSTED
