@@ -4,7 +4,8 @@ through the real aiohttp application, next to floors measured in the same run (/
 style sheet, which pass the same session check, and the /whoami command's service time).
 
 Target (issue 16): every page under 200 ms server time (p95).
-Usage: python -m bench.web PATH_OR_URL [RUNS] [ONLY]   (ONLY: measure the pages whose address starts with it)
+Usage: python -m bench.web PATH_OR_URL [RUNS] [ONLY]
+  ONLY: measure the pages whose address starts with it (several: comma-separated, /roadmap,/items)
   PATH_OR_URL: a SQLite file or a PostgreSQL URL holding a community made by bench.community
   (python -m bench.community PATH_OR_URL); nothing is written but sign-in rows (an earlier run's are
   removed first).
@@ -13,6 +14,7 @@ Usage: python -m bench.web PATH_OR_URL [RUNS] [ONLY]   (ONLY: measure the pages 
 from __future__ import annotations
 
 import asyncio
+import os
 import statistics
 import sys
 import time
@@ -39,11 +41,13 @@ def pages(commitment: int, item: int, circle: int) -> tuple[str, ...]:
     return (
         "/roadmap",
         "/roadmap?status=all",
+        "/roadmap?status=all&page=9999",  # past the end: the last page (the deepest offset)
         f"/commitments/{commitment}",
         "/level",
         f"/level?circle={circle}",
         "/level.csv",
         "/items",
+        "/items?page=9999",
         f"/items/{item}",
         "/meetings",
         "/meetings.ics",
@@ -124,10 +128,11 @@ def main() -> None:
     token = reply.text.split("/login/")[1].split()[0]
     cookie, _ = sign_in(app.dispatcher, token, 12)
     whoami = Incoming(identity="console:m1", text="/whoami", channel="console:cercle-1")
+    print(f"load average at the start: {os.getloadavg()[0]:.2f} ({os.cpu_count()} cores)")
     print(f"{runs} runs each, in ms | wall median | wall p95 | CPU median | CPU p95 | p95 < 200 ms")
     print("| --- | --- | --- | --- | --- | --- |")
     print(line("(floor) /whoami, the service", timed(lambda: app.dispatcher.handle(whoami), runs), " |"))
-    only = sys.argv[3] if len(sys.argv) > 3 else ""
+    only = tuple(sys.argv[3].split(",")) if len(sys.argv) > 3 else ("",)
     paths = FLOORS + tuple(path for path in pages(*examples(app)) if path.startswith(only))
     for path, figures in asyncio.run(measure(app, cookie, paths, runs)):
         if path in FLOORS:
@@ -135,6 +140,7 @@ def main() -> None:
         else:
             verdict = f" wall {'yes' if figures[1] < 200 else 'no'}, CPU {'yes' if figures[3] < 200 else 'no'} |"
             print(line(f"`{path}`", figures, verdict), flush=True)
+    print(f"load average at the end: {os.getloadavg()[0]:.2f}")
     app.close()
 
 

@@ -91,3 +91,20 @@ async def test_held_meetings_show_that_day_decisions_of_their_circle(client, com
     assert "Budget 2027" in copil and "Le forum aura lieu le 12 juin" in copil
     assert "Avant la réunion" not in copil and "Le lendemain" not in copil and "Pistes cyclables" not in copil
     assert "Pistes cyclables prioritaires" in gt and "Le forum aura lieu" not in gt
+
+
+async def test_pages_put_together_are_the_export_in_its_order(client, community, monkeypatch):
+    """Every page, the later ones read from the end, in the order /actions and the CSV give."""
+    monkeypatch.setattr(roadmap, "PAGE_ROWS", 2)
+    community.say("fabienne", "/engage Préparer le forum d'ici le 15 décembre", circle="copil")  # #4
+    community.say("fabienne", "/engage Écrire le bilan d'ici le 15 décembre", circle="gt")  # #5, the same day
+    community.say("fabienne", "/engage Trouver un lieu", circle="gt")  # #6, no due date: last
+    await sign_in(client, community, "fabienne")
+    shown: list[str] = []
+    for number in (1, 2, 3):
+        page = await text_of(client, f"/roadmap?status=all&page={number}")
+        assert f"Page {number} sur 3" in page
+        shown += re.findall(r'<td><a href="/commitments/(\d+)">', page)
+    exported = (await (await client.get("/roadmap.csv?status=all")).read()).decode("utf-8-sig")
+    assert shown == [line.split(",")[0] for line in exported.splitlines()[1:]]
+    assert shown == ["3", "1", "4", "5", "2", "6"]

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.dispatch import Dispatcher
@@ -225,6 +226,20 @@ def _choices(session: Session, community: Community, viewer: Viewer) -> tuple[li
     return organisations, circles, owners
 
 
+def _page_ids(session: Session, matching: Select[Any], total: int, page: int) -> list[int]:
+    """The ids of the page's commitments, in the roadmap's order. A page nearer the end is read from
+    the end (the exact reverse order, then turned back): the database then sorts and skips as few
+    rows for the last page as for the first."""
+    start, end = (page - 1) * PAGE_ROWS, min(page * PAGE_ROWS, total)
+    ids = matching.with_only_columns(Commitment.item_id)
+    if start <= total - end:
+        return list(session.scalars(ids.offset(start).limit(end - start)))
+    backwards = ids.order_by(None).order_by(
+        Commitment.due_at.is_(None).desc(), Commitment.due_at.desc(), Item.number.desc()
+    )
+    return list(reversed(session.scalars(backwards.offset(total - end).limit(end - start)).all()))
+
+
 def roadmap(dispatcher: Dispatcher, viewer: Viewer, wanted: RoadmapFilter) -> RoadmapPage:
     """The roadmap as the viewer may see it, filtered: one page of PAGE_ROWS rows (`total` counts
     them all; a page past the last shows the last)."""
@@ -235,8 +250,7 @@ def roadmap(dispatcher: Dispatcher, viewer: Viewer, wanted: RoadmapFilter) -> Ro
         total = session.scalar(select(func.count()).select_from(matching.order_by(None).subquery())) or 0
         pages = max((total + PAGE_ROWS - 1) // PAGE_ROWS, 1)
         page = min(max(wanted.page, 1), pages)
-        shown = matching.with_only_columns(Commitment.item_id).offset((page - 1) * PAGE_ROWS).limit(PAGE_ROWS)
-        ids = list(session.scalars(shown)) if total else []
+        ids = _page_ids(session, matching, total, page) if total else []
         organisations, circles, owners = _choices(session, community, viewer)
         return RoadmapPage(
             rows=[commitment_row(loc, row) for row in _loaded(session, ids)],
