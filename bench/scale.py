@@ -259,6 +259,7 @@ def run_round(
     assert mine, f"no {kind} occurrence was posted at {at}: " + " | ".join(said.lines)
     assert all(outcome.status in ("posted", "empty") for outcome in mine), mine
     figures.counts[f"{kind} posts"] = sum(len(outcome.posts) for outcome in mine)
+    figures.counts[f"{kind} characters"] = sum(len(post.text) for outcome in mine for post in outcome.posts)
     writes = [seconds for wrote, seconds in seen if wrote]
     figures.values[f"{kind} longest write"] = max(writes, default=0.0) * 1000
     return seen

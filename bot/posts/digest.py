@@ -21,14 +21,16 @@ from bot.services.reads import load_items, newest_unread, unread_items
 
 LINES = 8
 SOON = timedelta(days=7)
+STALE = timedelta(days=28)  # overdue for longer: counted in one line, not listed (the digest is about the weeks ahead)
 
 
 def build_digest(session: Session, member: Member, loc: Localiser) -> Draft | None:
     """The member's weekly digest: what they have to read, their commitments late or due soon."""
     unread: list[Item] = unread_items(session, member, LINES + 1)
-    overdue = queries.overdue_commitments(session, loc.now, loc.tz, owner_id=member.id)
+    overdue = queries.overdue_commitments(session, loc.now, loc.tz, owner_id=member.id, since=loc.now - STALE)
+    stale = queries.open_before_count(session, member.id, loc.now - STALE)
     soon = queries.due_between(session, loc.now, loc.now + SOON, loc.tz, owner_id=member.id)
-    return _draft(member, loc, unread, (overdue[:LINES], len(overdue)), (soon[:LINES], len(soon)))
+    return _draft(member, loc, unread, (overdue[:LINES], len(overdue), stale), (soon[:LINES], len(soon)))
 
 
 def build_digests(
@@ -37,7 +39,8 @@ def build_digests(
     """build_digest for every member given (each in their own language), in a bounded number of queries."""
     loc = RoundLocaliser.of_round(loc)
     unread = newest_unread(session, community.id, [member.id for member in members], LINES + 1)
-    overdue = queries.overdue_by_owner(session, community.id, loc.now, loc.tz)
+    overdue = queries.overdue_by_owner(session, community.id, loc.now, loc.tz, since=loc.now - STALE)
+    stale = queries.open_before_by_owner(session, community.id, loc.now - STALE)
     soon = queries.due_between_by_owner(session, community.id, loc.now, loc.now + SOON, loc.tz)
     wanted = {row.item_id for member in members for rows in (overdue, soon) for row in rows.get(member.id, ())[:LINES]}
     commitments = queries.shown_commitments(session, wanted)
@@ -50,7 +53,7 @@ def build_digests(
             member,
             loc.for_member(member),
             [items[row.id] for row in unread[member.id]],
-            ([commitments[row.item_id] for row in late[:LINES]], len(late)),
+            ([commitments[row.item_id] for row in late[:LINES]], len(late), stale.get(member.id, 0)),
             ([commitments[row.item_id] for row in coming[:LINES]], len(coming)),
         )
     return drafts
@@ -60,11 +63,13 @@ def _draft(
     member: Member,
     loc: Localiser,
     unread: list[Item],
-    overdue: tuple[list[Commitment], int],
+    overdue: tuple[list[Commitment], int, int],
     soon: tuple[list[Commitment], int],
 ) -> Draft | None:
-    """The digest's text from what it lists: `overdue` and `soon` are (the first LINES, how many in all)."""
-    if not (unread or overdue[1] or soon[1]):
+    """The digest's text from what it lists: `soon` is (the first LINES, how many in all), `overdue` the
+    same for the commitments overdue for less than STALE, and how many are overdue for longer."""
+    shown, recent, stale = overdue
+    if not (unread or recent or stale or soon[1]):
         return None
     body: list[str] = []
     parts = [
@@ -73,7 +78,10 @@ def _draft(
             [item_line(loc, item) for item in unread[:LINES]]
             + ([loc.t("… and more: /unread lists everything.")] if len(unread) > LINES else []),
         ),
-        ("⚠️ " + loc.t("Your overdue commitments"), bullets(loc, *overdue, LINES)),
+        (
+            "⚠️ " + loc.t("Your overdue commitments"),
+            [*bullets(loc, shown, recent, LINES), *_stale_line(loc, recent, stale)],
+        ),
         (loc.t("Your commitments due in the next 7 days"), bullets(loc, *soon, LINES)),
     ]
     for title, lines in parts:
@@ -81,3 +89,24 @@ def _draft(
             body += ["", bold(title), *lines]
     body += ["", loc.t("To stop receiving this digest: /digest me off.")]
     return Draft("📬", loc.t("Your weekly digest, {name}", name=esc(member.display_name, 80)), tuple(body))
+
+
+def _stale_line(loc: Localiser, listed: int, stale: int) -> list[str]:
+    """The commitments overdue for more than STALE weeks, counted: where to see them and close or re-date them."""
+    if not stale:
+        return []
+    if listed:
+        return [
+            loc.tn(
+                "… and {count} more, overdue for over 4 weeks: /actions mine overdue",
+                "… and {count} more, overdue for over 4 weeks: /actions mine overdue",
+                stale,
+            )
+        ]
+    return [
+        loc.tn(
+            "{count} commitment overdue for over 4 weeks: /actions mine overdue",
+            "{count} commitments overdue for over 4 weeks: /actions mine overdue",
+            stale,
+        )
+    ]

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, joinedload, lazyload
 
 from bot.kinds import CommitmentStatus, ItemKind
@@ -61,15 +61,22 @@ def done_commitments(session: Session, circle_id: int, since: datetime, until: d
 
 
 def overdue_commitments(
-    session: Session, now: datetime, zone: ZoneInfo, circle_id: int | None = None, owner_id: int | None = None
+    session: Session,
+    now: datetime,
+    zone: ZoneInfo,
+    circle_id: int | None = None,
+    owner_id: int | None = None,
+    since: datetime | None = None,
 ) -> list[Commitment]:
     """For recaps, agendas and digests: the open commitments past their due date (a date without a time
-    passes at the end of its day), of a circle or of an owner, the longest overdue first."""
+    passes at the end of its day), of a circle or of an owner (due from `since`), the longest overdue first."""
     statement = _commitments(circle_id).where(
         Commitment.status == CommitmentStatus.OPEN, Commitment.due_at.is_not(None), Commitment.due_at < now
     )
     if owner_id is not None:
         statement = statement.where(Commitment.owner_id == owner_id)
+    if since is not None:
+        statement = statement.where(Commitment.due_at >= since)
     rows = session.scalars(statement.order_by(Commitment.due_at, Item.number).limit(LIMIT))
     return [row for row in rows if is_overdue(row, now, zone)]
 
@@ -143,9 +150,35 @@ def _open_by_owner(
     return {owner: [row for row in rows[:LIMIT] if keep(row)] for owner, rows in grouped.items()}
 
 
-def overdue_by_owner(session: Session, community_id: int, now: datetime, zone: ZoneInfo) -> dict[int, list[Any]]:
-    """overdue_commitments(owner_id=…) for every owner: rows (item_id, number, owner_id, due_at…)."""
-    return _open_by_owner(session, community_id, now, lambda row: is_overdue(row, now, zone))
+def overdue_by_owner(
+    session: Session, community_id: int, now: datetime, zone: ZoneInfo, since: datetime | None = None
+) -> dict[int, list[Any]]:
+    """overdue_commitments(owner_id=…, since=…) for every owner: rows (item_id, number, owner_id, due_at…)."""
+    return _open_by_owner(session, community_id, now, lambda row: is_overdue(row, now, zone), since=since)
+
+
+def _open_before(before: datetime) -> Select[Any]:
+    return select(func.count()).where(
+        Commitment.status == CommitmentStatus.OPEN, Commitment.due_at.is_not(None), Commitment.due_at < before
+    )
+
+
+def open_before_count(session: Session, owner_id: int, before: datetime) -> int:
+    """How many open commitments of an owner were due before `before` (a digest counts, and does not
+    list, those overdue for weeks: bot.posts.digest)."""
+    return int(session.scalar(_open_before(before).where(Commitment.owner_id == owner_id)) or 0)
+
+
+def open_before_by_owner(session: Session, community_id: int, before: datetime) -> dict[int, int]:
+    """open_before_count for every owner of the community, in one grouped count."""
+    statement = (
+        _open_before(before)
+        .add_columns(Commitment.owner_id)
+        .join(Item, Item.id == Commitment.item_id)
+        .where(Item.community_id == community_id)
+        .group_by(Commitment.owner_id)
+    )
+    return {owner_id: count for count, owner_id in session.execute(statement)}
 
 
 def due_between_by_owner(
