@@ -17,7 +17,7 @@ from bot.models import OutboxMessage
 from bot.outbox import enqueue, platform_of
 from bot.reply import Post
 
-PICTURE_PLATFORMS = ("matrix",)  # where a post's picture is sent: their senders post images
+PICTURE_PLATFORMS = ("matrix", "slack")  # where a post's picture is sent: their senders post images
 
 
 def with_picture(session: Session, post: Post, rows: list[OutboxMessage], now: datetime) -> list[OutboxMessage]:

@@ -32,6 +32,7 @@ SCOPES = (
     ("reactions:read", "✅ reactions acknowledge (reaction_added / reaction_removed)"),
     ("channels:history", "resend check: find a message by its metadata before posting again"),
     ("groups:history", "same, in private channels"),
+    ("files:write", "the weekly recap's chart, shared as a file in the circle's channel"),
 )
 EVENTS = (
     ("app_home_opened", "the Home tab"),

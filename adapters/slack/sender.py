@@ -4,7 +4,8 @@
   id in message metadata; paced to about one message per second per channel;
 * an ephemeral reply (message.ephemeral, message.recipient): the command's response_url when this process
   has it, else chat.postEphemeral, else — the bot is not in that channel — a direct message;
-* a direct message (message.member_id): conversations.open with the member's Slack identity, then post.
+* a direct message (message.member_id): conversations.open with the member's Slack identity, then post;
+* a picture (message.image, the recap's chart): a file shared in the channel (adapters.slack.pictures).
 
 The whole text always goes (blocks.message_parts): in sections of at most 3,000 characters, and in
 several messages, in order, when one would hold more than Slack accepts (about 10,000 characters);
@@ -35,6 +36,7 @@ from adapters.slack import addresses
 from adapters.slack.blocks import message_parts, outbox_id_of, outbox_metadata, part_of, parts_count, text_only
 from adapters.slack.copy_parts import earlier_parts, plan
 from adapters.slack.pacing import ChannelPacer
+from adapters.slack.pictures import find_picture, upload_picture
 from adapters.slack.response_urls import ResponseUrls
 from adapters.slack.workspaces import Workspaces
 from bot.delivery import Outgoing, PermanentFailure, Sent, TemporaryFailure
@@ -152,6 +154,8 @@ class SlackSender:
             channel_id = addresses.local_id(message.channel)
             if channel_id is None:
                 raise PermanentFailure(f"not a Slack channel: {message.channel}")
+            if message.image is not None:  # a picture (the recap's chart): a file shared in the channel
+                return await self._picture(channel_id, message, resend)
             return sent(await self._post(channel_id, message, parts, resend))
         if message.member_id is not None:
             address = next((found for found in map(addresses.split, reader.identities) if found), None)
@@ -225,6 +229,17 @@ class SlackSender:
             log.warning("Slack refused the blocks of outbox %s; sending the text alone", message.id)
             response = await self._call(self.client.chat_postMessage, channel=channel_id, **text_only(payload), **extra)
         return str(response["ts"])
+
+    async def _picture(self, channel_id: str, message: Outgoing, resend: bool) -> Sent:
+        """Upload and share a picture (adapters.slack.pictures), unless a resend finds it shared."""
+        found = await find_picture(self.client, channel_id, message) if resend else None
+        if found is not None:
+            return found
+        await self.pacer.wait(channel_id)
+        try:
+            return await upload_picture(self.client, channel_id, message)
+        except (SlackApiError, ClientError, TimeoutError, OSError) as error:
+            raise failure(error) from error
 
     async def _update(self, message: Outgoing, parts: list[dict[str, Any]]) -> Sent:
         """An update of a posted copy (bot.copies): chat.update in place, each message keeping its metadata

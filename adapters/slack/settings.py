@@ -34,6 +34,7 @@ SCOPES = (
     "reactions:read",
     "channels:history",
     "groups:history",
+    "files:write",
 )  # the manifest's; fmt: skip
 
 

@@ -296,6 +296,7 @@ def test_manifest_declares_every_command_scope_and_event() -> None:
         "reactions:read",
         "channels:history",
         "groups:history",
+        "files:write",  # the weekly recap's chart
     }
     events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
     assert events == {

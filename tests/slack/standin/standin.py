@@ -27,6 +27,7 @@ from .common import (
     RecordedCall,
     new_id,
 )
+from .files import Files
 from .interactions import Interactions
 from .members import ChannelMembers
 from .oauth import Installed, OAuth
@@ -40,7 +41,7 @@ from .workspace import Workspace
 T = TypeVar("T")
 
 
-class SlackStandin(Teams, Workspace, OAuth, ChannelMembers, Interactions, SocketMode, Views, WebApi):
+class SlackStandin(Teams, Workspace, OAuth, ChannelMembers, Interactions, SocketMode, Views, Files, WebApi):
     """Fake Slack: Web API + Socket Mode + response_url, on loopback. See the package docstring."""
 
     def __init__(
@@ -110,6 +111,7 @@ class SlackStandin(Teams, Workspace, OAuth, ChannelMembers, Interactions, Socket
         self.caller: Speaker | None = None  # the workspace of the Web API call being answered
         self.workspaces: dict[str, Installed] = {}  # other workspaces' bot tokens (oauth.py)
         self.codes: dict[str, Installed] = {}
+        self.uploads: dict[str, dict[str, Any]] = {}  # file uploads (files.py)
 
         self._faults: dict[str, list[Fault]] = {}
         self._lock = threading.Lock()
@@ -140,6 +142,7 @@ class SlackStandin(Teams, Workspace, OAuth, ChannelMembers, Interactions, Socket
         app.router.add_get("/link", self._handle_socket)
         app.router.add_get("/link/", self._handle_socket)
         app.router.add_post("/response/{response_id}", self._handle_response_url)
+        app.router.add_post("/upload/v1/{file_id}", self._handle_upload)
         server = LoopbackServer(app, shutdown_timeout=1.0)
         await server.start()
         self._server = server
