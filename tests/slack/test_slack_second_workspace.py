@@ -18,7 +18,7 @@ from adapters.slack import members
 from bot.clock import FixedClock
 from bot.config import Config
 from bot.db import Store, make_engine
-from bot.models import Acknowledgement, Commitment, OutboxMessage
+from bot.models import Acknowledgement, Commitment, Identity, OutboxMessage
 from bot.services.channels import map_channels
 from relais.slack_stores import slack_stores
 
@@ -179,10 +179,25 @@ async def test_a_refused_bot_token_leaves_only_its_workspace_out_at_start(
 
 
 def acknowledged_by(harness: Harness) -> set[str]:
-    from bot.models import Identity
-
     with harness.store.unit_of_work() as session:
         rows = session.execute(
             select(Identity.identity).join(Acknowledgement, Acknowledgement.member_id == Identity.member_id)
         )
         return {identity for (identity,) in rows if identity.startswith("slack:")}
+
+
+async def test_a_stranger_in_workspace_b_is_refused_politely_and_nothing_is_stored(
+    two: tuple[Harness, Installed], slack_standin: SlackStandin
+) -> None:
+    """Someone of B in no circle's channel: /engage gets the refusal (no form), the Home the polite page,
+    in the language of their Slack, with B's token; no identity of theirs is kept."""
+    harness, fonda = two
+    slack_standin.add_user("U0FONDASAM1", name="sam", real_name="Sam Leroy", locale="en-GB", team_id=FONDA)
+    await harness.command("engage", "", user="U0FONDASAM1", channel="C0FONDAELSE", team_id=FONDA)
+    assert slack_standin.calls_to("views.open") == []
+    assert harness.replies_to("U0FONDASAM1")[-1].startswith("Sorry, I only answer the members")
+    await harness.event(recorded("app_home_opened.json") | {"user": "U0FONDASAM1", "tab": "home"}, team_id=FONDA)
+    home = slack_standin.home_views["U0FONDASAM1"]
+    assert home["team_id"] == FONDA and "Relais serves the members of this community" in str(home["blocks"])
+    with harness.store.unit_of_work() as session:
+        assert not list(session.scalars(select(Identity).where(Identity.identity.contains("U0FONDASAM1"))))
