@@ -138,6 +138,33 @@ def db_upgrade(ctx: click.Context, url: str | None) -> None:
     click.echo(cli_translator(config).t("database is up to date"))
 
 
+@db.command(
+    "recount",
+    help=N_(
+        "Count again, from the items and confirmations, what is kept as it happens: unread counts, reading levels."
+    ),
+)
+@click.option("--db", "url", help=DB_HELP)
+@click.pass_context
+def db_recount(ctx: click.Context, url: str | None) -> None:
+    from bot.models import recount_all_unread
+    from relais.wiring import database_errors
+
+    config = config_for(ctx, url)
+    try:
+        with database_errors(config.database_url):
+            engine = make_engine(config.database_url)
+            try:
+                upgrade(engine)
+                with engine.begin() as connection:
+                    recount_all_unread(connection)
+            finally:
+                engine.dispose()
+    except ConfigError as error:
+        raise fail(error, cli_language(config)) from error
+    click.echo(cli_translator(config).t("counts are up to date"))
+
+
 @main.group(help=N_("Export data for spreadsheets and other tools."))
 def export() -> None:
     pass

@@ -8,6 +8,7 @@ import io
 from aiohttp import web
 
 from adapters.web import charts
+from adapters.web.heat import heat_rows
 from adapters.web.pages import download, page_links, read, whole
 from adapters.web.render import page
 from bot.services.dashboard.information import LevelPage, level_page
@@ -37,7 +38,9 @@ async def level_view(request: web.Request) -> web.StreamResponse:
     if found is None:
         return facilitators_only(request)
     trend = charts.share_line([(week, c.share, c.label) for week, c in zip(found.weeks, found.trend, strict=True)])
-    return page(request, "level.html", found=found, problems=problems, heat=charts.heat, trend=trend)
+    return page(
+        request, "level.html", found=found, problems=problems, heat=charts.heat, heat_rows=heat_rows, trend=trend
+    )
 
 
 def level_csv(found: LevelPage) -> str:

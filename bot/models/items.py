@@ -41,6 +41,8 @@ class Item(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[timestamp]
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # confirmations of the current version by members of its audience (muted ones too): bot.models.reading_counts
+    confirmed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     circle: Mapped[Circle] = relationship(lazy="joined")
     author: Mapped[Member | None] = relationship(lazy="joined")

@@ -20,6 +20,7 @@ from bot.models import (
     Identity,
     Member,
     Organisation,
+    rebuild_reading,
 )
 from bot.text import clean_name, fold, slugify
 
@@ -67,7 +68,11 @@ def ensure_community(session: Session, config: Config, now: datetime) -> Communi
         community = create_once(session, build, lambda: find_community(session, config.community_name))
     else:
         community.language = config.language
-        community.timezone = config.timezone
+        if community.timezone != config.timezone:  # weeks of the reading summary follow the timezone
+            community.timezone = config.timezone
+            session.flush()
+            circles = session.scalars(select(Circle.id).where(Circle.community_id == community.id))
+            rebuild_reading(session.connection(), circles=list(circles))
     demote_former_facilitators(session, community, config)
     ensure_circle(session, community, config.default_circle)
     for circle_config in config.circles:

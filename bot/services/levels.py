@@ -1,7 +1,9 @@
 """Reading levels over many items: per member, per organisation, per item (/level, recaps, agendas).
 
-Three lean queries (the items, their circles' memberships, their acknowledgements); the audience
-arithmetic is done here, so the cost follows the items asked for, not the history.
+The items (with the confirmations kept on each) and their circles' memberships are read, and the
+audience arithmetic is done here; what each member confirmed comes from the summary kept per
+member and week (bot.services.reading_summary), so the cost follows the items asked for and the
+members, never the acknowledgements nor the history.
 """
 
 from __future__ import annotations
@@ -12,11 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from bot.models import Acknowledgement, CircleMember, Item, Member
 from bot.services.membership import covers
+from bot.services.reading_summary import circles_of, levels_between, memberships_of
 from bot.services.reads import load_items
 
 READING_WINDOW = timedelta(weeks=4)  # the reading level of /level and of the weekly recap: "the last 4 weeks"
@@ -55,127 +58,87 @@ class LevelReport:
 Window = tuple[int, int | None]  # (audience_from, audience_until): the item numbers a membership covers
 
 
-def _audience_counts(
-    items: Sequence[Any], memberships: dict[int, dict[int, Window]]
-) -> tuple[dict[int, int], dict[int, int]]:
-    """Items to read per member (added up over their circles), and audience size per item.
-
-    Counted by bisecting sorted numbers: the members whose window starts at or before an item,
-    minus those whose window ended before it.
-    """
-    by_circle: dict[int, list[Any]] = {}
-    for row in items:
-        by_circle.setdefault(row.circle_id, []).append(row)
-    totals: dict[int, int] = {}
-    audience_size: dict[int, int] = {}
-    for circle, rows in by_circle.items():
-        members = memberships[circle]
-        numbers = sorted(row.number for row in rows)
+def _audience_sizes(items: Sequence[Any], memberships: dict[int, dict[int, Window]]) -> dict[int, int]:
+    """How many members must read each item: those whose window starts at or before it, less those
+    whose window ended before it, less its author (bisecting sorted numbers)."""
+    edges: dict[int, tuple[list[int], list[int]]] = {}
+    for circle, members in memberships.items():
         froms = sorted(start for start, _ in members.values())
         untils = sorted(until for _, until in members.values() if until is not None)
-        authored: dict[int, list[int]] = {}
-        for row in rows:
-            window = members.get(row.author_id) if row.author_id is not None else None
-            own = 1 if window is not None and covers(window, row.number) else 0
-            audience_size[row.id] = bisect_right(froms, row.number) - bisect_left(untils, row.number) - own
-            if own:
-                authored.setdefault(row.author_id, []).append(row.number)
-        for member_id, (start, until) in members.items():
-            end = len(numbers) if until is None else bisect_right(numbers, until)
-            count = max(end - bisect_left(numbers, start), 0)
-            count -= sum(1 for number in authored.get(member_id, ()) if covers((start, until), number))
-            if count:
-                totals[member_id] = totals.get(member_id, 0) + count
-    return totals, audience_size
+        edges[circle] = (froms, untils)
+    sizes: dict[int, int] = {}
+    for row in items:
+        froms, untils = edges[row.circle_id]
+        window = memberships[row.circle_id].get(row.author_id) if row.author_id is not None else None
+        own = 1 if window is not None and covers(window, row.number) else 0
+        sizes[row.id] = bisect_right(froms, row.number) - bisect_left(untils, row.number) - own
+    return sizes
 
 
 @dataclass
 class _Tally:
     by_id: dict[int, tuple[int, int, int | None, int]]  # item -> (circle, number, author, version)
-    totals: dict[int, int]  # member -> items to read
     audience: dict[int, int]  # item -> members who must read it
-    acked_by_member: dict[int, int]
     acked_by_item: dict[int, int]
 
 
-def _tally(session: Session, conditions: list[ColumnElement[bool]]) -> _Tally | None:
-    """Count, for the items matching `conditions`, who had to read them and who confirmed."""
-    items = session.execute(
-        select(Item.id, Item.circle_id, Item.number, Item.author_id, Item.version).where(*conditions)
-    ).all()
+def _tally(
+    session: Session, conditions: list[ColumnElement[bool]], memberships: dict[int, dict[int, Window]] | None = None
+) -> _Tally | None:
+    """For the items matching `conditions`: how many members must read each, and how many confirmed
+    it (the count kept on the item, less muted members', who are in no audience)."""
+    items = (
+        session.connection()
+        .execute(
+            select(Item.id, Item.circle_id, Item.number, Item.author_id, Item.version, Item.confirmed).where(
+                *conditions
+            )
+        )
+        .all()
+    )
     if not items:
         return None
-    memberships = _memberships(session, {row.circle_id for row in items})
-    totals, audience_size = _audience_counts(items, memberships)
+    if memberships is None:
+        memberships = _memberships(session, {row.circle_id for row in items})
+    audience_size = _audience_sizes(items, memberships)
     by_id = {row.id: (row.circle_id, row.number, row.author_id, row.version) for row in items}
-    acked_by_member: dict[int, int] = dict.fromkeys(totals, 0)
-    acked_by_item: dict[int, int] = dict.fromkeys(by_id, 0)
-    _confirmations(session, conditions, items, memberships, acked_by_member, acked_by_item)
-    return _Tally(by_id, totals, audience_size, acked_by_member, acked_by_item)
+    acked_by_item = {row.id: row.confirmed for row in items}
+    _less_muted(session, by_id, acked_by_item)
+    return _Tally(by_id, audience_size, acked_by_item)
+
+
+def _less_muted(
+    session: Session, by_id: dict[int, tuple[int, int, int | None, int]], acked_by_item: dict[int, int]
+) -> None:
+    """Take off the items' counts what muted members confirmed (read through each muted member's
+    acknowledgements within the items' ids: a few rows, whatever the history)."""
+    muted = list(session.scalars(select(Member.id).where(Member.muted.is_(True))))
+    if not muted:
+        return
+    windows = {
+        (circle, member): (start, until)
+        for circle, member, start, until in session.execute(
+            select(
+                CircleMember.circle_id, CircleMember.member_id, CircleMember.audience_from, CircleMember.audience_until
+            ).where(CircleMember.member_id.in_(muted))
+        )
+    }
+    for item_id, member, version in session.execute(
+        select(Acknowledgement.item_id, Acknowledgement.member_id, Acknowledgement.version).where(
+            Acknowledgement.member_id.in_(muted), Acknowledgement.item_id.between(min(by_id), max(by_id))
+        )
+    ):
+        found = by_id.get(item_id)
+        if found is None or found[3] != version or found[2] == member:
+            continue
+        window = windows.get((found[0], member))
+        if window is not None and covers(window, found[1]):
+            acked_by_item[item_id] -= 1
 
 
 def _memberships(session: Session, circle_ids: set[int]) -> dict[int, dict[int, Window]]:
     """circle -> member -> audience window, for the members who are not muted."""
-    memberships: dict[int, dict[int, Window]] = {circle: {} for circle in circle_ids}
-    for circle, member_id, audience_from, audience_until in session.execute(
-        select(CircleMember.circle_id, CircleMember.member_id, CircleMember.audience_from, CircleMember.audience_until)
-        .join(Member, Member.id == CircleMember.member_id)
-        .where(CircleMember.circle_id.in_(circle_ids), Member.muted.is_(False))
-    ):
-        memberships[circle][member_id] = (audience_from, audience_until)
-    return memberships
-
-
-def _confirmations(
-    session: Session,
-    conditions: list[ColumnElement[bool]],
-    items: Sequence[Any],
-    memberships: dict[int, dict[int, Window]],
-    acked_by_member: dict[int, int],
-    acked_by_item: dict[int, int],
-) -> None:
-    """Add up the confirmations that count, per member and per item.
-
-    The database counts them per circle and member and per item (only the current version, never
-    the author's own); a member whose membership covers the circle's items from end to end counts
-    whole. Only the others — someone who joined or left within the window, a muted member, a
-    facilitator reading another circle — are read one by one, to keep what is in their audience and
-    take the rest off the items' counts.
-    """
-    span: dict[int, tuple[int, int]] = {}  # circle -> (first, last) number among the items
-    for row in items:
-        first, last = span.get(row.circle_id, (row.number, row.number))
-        span[row.circle_id] = (min(first, row.number), max(last, row.number))
-    confirmed = (
-        select()
-        .select_from(Item)
-        .join(Acknowledgement, and_(Acknowledgement.item_id == Item.id, Acknowledgement.version == Item.version))
-        .where(*conditions, or_(Item.author_id.is_(None), Item.author_id != Acknowledgement.member_id))
-    )
-    partial: set[tuple[int, int]] = set()  # (circle, member) to read one by one
-    per_member = confirmed.add_columns(Item.circle_id, Acknowledgement.member_id, func.count())
-    for circle, member_id, count in session.execute(per_member.group_by(Item.circle_id, Acknowledgement.member_id)):
-        window = memberships[circle].get(member_id)
-        if window is not None and covers(window, span[circle][0]) and covers(window, span[circle][1]):
-            acked_by_member[member_id] += count
-        else:
-            partial.add((circle, member_id))
-    per_item = confirmed.add_columns(Item.circle_id, Acknowledgement.item_id, func.count())
-    for _circle, item_id, count in session.execute(per_item.group_by(Item.circle_id, Acknowledgement.item_id)):
-        acked_by_item[item_id] = count
-    members = sorted({member_id for _, member_id in partial})
-    one_by_one = confirmed.add_columns(Item.circle_id, Item.number, Acknowledgement.item_id, Acknowledgement.member_id)
-    for start in range(0, len(members), 500):
-        for circle, number, item_id, member_id in session.execute(
-            one_by_one.where(Acknowledgement.member_id.in_(members[start : start + 500]))
-        ):
-            if (circle, member_id) not in partial:
-                continue
-            window = memberships[circle].get(member_id)
-            if window is not None and covers(window, number):
-                acked_by_member[member_id] += 1
-            else:
-                acked_by_item[item_id] -= 1
+    return memberships_of(session, circle_ids)
 
 
 def level_report(
@@ -193,11 +156,14 @@ def level_report(
         conditions.append(Item.created_at < until)
     if circle_id is not None:
         conditions.append(Item.circle_id == circle_id)
-    tally = _tally(session, conditions)
+    memberships = _memberships(session, set(circles_of(session, community_id, circle_id)))
+    tally = _tally(session, conditions, memberships)
     if tally is None:
         return LevelReport(members=[], organisations=[], lowest=[], items=0)
-    totals, audience_size, by_id = tally.totals, tally.audience, tally.by_id
-    acked_by_member, acked_by_item = tally.acked_by_member, tally.acked_by_item
+    audience_size, by_id, acked_by_item = tally.audience, tally.by_id, tally.acked_by_item
+    (counts,) = levels_between(session, community_id, circle_id, [since, until], memberships)
+    totals = {member: total for member, (_, total) in counts.items() if total}
+    acked_by_member = {member: counts[member][0] for member in totals}
     members = {m.id: m for m in session.scalars(select(Member).where(Member.id.in_(list(totals))))}
     levels = [MemberLevel(members[m], acked_by_member[m], total) for m, total in totals.items()]
     levels.sort(key=lambda level: (level.share, level.member.display_name))

@@ -37,6 +37,7 @@ from bot.models import (
     MemberPreference,
     SeenItem,
     SeenMark,
+    rebuild_reading,
     recount_unread,
 )
 
@@ -110,6 +111,7 @@ def merge_members(session: Session, one: Member, other: Member, by: Member | Non
     session.add(link)
     session.flush()
     recount_unread(session.connection(), CircleMember.member_id == keep.id)
+    rebuild_reading(session.connection(), members={keep.id, link.merged_id})
     session.expire_all()
     return link
 

@@ -36,6 +36,7 @@ from bot.models import (
     MemberPreference,
     SeenItem,
     SeenMark,
+    rebuild_reading,
     recount_unread,
 )
 from bot.services.merging import primary_key, unstamp
@@ -75,6 +76,7 @@ def split(session: Session, link: MemberLink, by: Member | None, now: datetime) 
     link.unlinked_at, link.unlinked_by = now, by.id if by is not None else None
     session.flush()
     recount_unread(session.connection(), CircleMember.member_id.in_([keep.id, back.id]))
+    rebuild_reading(session.connection(), members={keep.id, back.id})
     session.expire_all()
     return back
 

@@ -1,0 +1,26 @@
+"""The heat map's rows written as HTML in one pass: 2,000 members by nine weeks is 18,000 cells,
+which a template loop writes twenty times slower. The same markup as a template would write."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from markupsafe import Markup, escape
+
+
+def heat_rows(rows: Sequence[Any], heat: Callable[[float | None], str]) -> Markup:
+    """`<tr>` rows: the name, a cell per week (its figures hidden but read aloud), the last 4 weeks."""
+    parts: list[str] = []
+    add = parts.append
+    for row in rows:
+        add(f'<tr><th scope="row">{escape(row.name)}</th>\n')
+        for c in row.weeks:
+            hidden = f'<span class="visually-hidden"> ({c.acknowledged}/{c.total})</span>' if c.total else ""
+            add(f'<td class="cell {heat(c.share)}">{escape(c.label)}{hidden}</td>')
+        recent = row.recent
+        add(
+            f'\n<td class="cell {heat(recent.share)}"><strong>{recent.acknowledged}/{recent.total}</strong>'
+            f" — {escape(recent.label)}</td></tr>\n"
+        )
+    return Markup("".join(parts))

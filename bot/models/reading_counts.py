@@ -1,0 +1,272 @@
+"""Keeps the reading summary (bot.models.reading) true as things happen, in the flushes that change it,
+as bot.models.unread keeps the unread counts:
+* a new item to read: one more to read in its week for every member of its audience (not its author);
+* an acknowledgement of an item's current version added, changed or withdrawn by a member whose
+  window covers the item: one more (or less) confirmed in the member's week, and on the item;
+* an edited item: the previous version's confirmations stop counting, the new version's count;
+* a membership whose window changes (a join, a late joiner's backlog, a leave, a return): the
+  items that entered or left its window, counted or taken off;
+* anything else (an item moved, rows written without the ORM, merged members, a new timezone):
+  bot.models.reading_rebuild counts again from the items and acknowledgements.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, and_, event, exists, func, inspect, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Mapper, attributes
+
+from bot.models.community import Circle, CircleMember, Community
+from bot.models.items import Item
+from bot.models.reading import ReadingWeek, week_of, week_start
+from bot.models.reads import Acknowledgement
+
+Window = tuple[int, int | None]
+Deltas = dict[tuple[date, int, int], tuple[int, int]]  # (week, circle, member) -> (to_read, confirmed) to add
+
+
+def covers(window: Window, number: int) -> bool:
+    start, until = window
+    return start <= number and (until is None or number <= until)
+
+
+def in_window(number: Any) -> Any:
+    return and_(
+        CircleMember.audience_from <= number,
+        or_(CircleMember.audience_until.is_(None), CircleMember.audience_until >= number),
+    )
+
+
+def add(connection: Connection, deltas: Deltas) -> None:
+    """Add to the summary rows, creating those that do not exist yet (one statement)."""
+    rows = [
+        {"week": week, "circle_id": circle, "member_id": member, "to_read": to_read, "confirmed": confirmed}
+        for (week, circle, member), (to_read, confirmed) in deltas.items()
+        if to_read or confirmed
+    ]
+    if not rows:
+        return
+    table = ReadingWeek.__table__
+    insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    statement = insert(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=["week", "circle_id", "member_id"],
+        set_={
+            "to_read": table.c.to_read + statement.excluded.to_read,
+            "confirmed": table.c.confirmed + statement.excluded.confirmed,
+        },
+    )
+    connection.execute(statement, rows)
+
+
+def zone_of(connection: Connection, community_id: int) -> ZoneInfo:
+    return ZoneInfo(connection.scalar(select(Community.timezone).where(Community.id == community_id)) or "UTC")
+
+
+def counted(item: Any = Item) -> Any:
+    """The acknowledgements that count for an item: its current version, by a member of its audience
+    window in its circle who is not its author (a correlated condition on `item`)."""
+    return and_(
+        Acknowledgement.version == item.version,
+        or_(item.author_id.is_(None), item.author_id != Acknowledgement.member_id),
+        exists()
+        .where(
+            CircleMember.circle_id == item.circle_id,
+            CircleMember.member_id == Acknowledgement.member_id,
+            in_window(item.number),
+        )
+        .correlate_except(CircleMember),
+    )
+
+
+def recount_items(connection: Connection, item_ids: Iterable[int]) -> None:
+    """Count `Item.confirmed` again for these items."""
+    ids = sorted(set(item_ids))
+    for start in range(0, len(ids), 500):
+        count = (
+            select(func.count())
+            .select_from(Acknowledgement)
+            .where(Acknowledgement.item_id == Item.id, counted())
+            .correlate(Item)
+            .scalar_subquery()
+        )
+        connection.execute(update(Item).where(Item.id.in_(ids[start : start + 500])).values(confirmed=count))
+
+
+def _item_inserted(_mapper: Mapper[Any], connection: Connection, item: Item) -> None:
+    if not item.must_read:
+        return
+    week = week_of(item.created_at, zone_of(connection, item.community_id))
+    members = connection.scalars(
+        select(CircleMember.member_id).where(CircleMember.circle_id == item.circle_id, in_window(item.number))
+    )
+    add(connection, {(week, item.circle_id, member): (1, 0) for member in members if member != item.author_id})
+
+
+def _before(target: Any, name: str) -> Any:
+    history = attributes.get_history(target, name)
+    return history.deleted[0] if history.deleted else getattr(target, name)
+
+
+def _item_updated(_mapper: Mapper[Any], connection: Connection, item: Item) -> None:
+    names = ("must_read", "circle_id", "number", "author_id", "created_at", "community_id")
+    if any(attributes.get_history(item, name).has_changes() for name in names):
+        from bot.models.reading_rebuild import rebuild  # never done by Relais: count the circles again
+
+        rebuild(connection, circles={_before(item, "circle_id"), item.circle_id})
+        return
+    old = _before(item, "version")
+    if not item.must_read or old == item.version:
+        return
+    week = week_of(item.created_at, zone_of(connection, item.community_id))
+    for version, by in ((old, -1), (item.version, 1)):
+        readers = select(Acknowledgement.member_id).where(
+            Acknowledgement.item_id == item.id, Acknowledgement.version == version
+        )
+        members = connection.scalars(
+            select(CircleMember.member_id).where(
+                CircleMember.circle_id == item.circle_id,
+                in_window(item.number),
+                CircleMember.member_id.in_(readers.scalar_subquery()),
+            )
+        )
+        add(connection, {(week, item.circle_id, m): (0, by) for m in members if m != item.author_id})
+    recount_items(connection, [item.id])
+
+
+def _acknowledged(connection: Connection, item_id: int, member_id: int, was: Any, now: Any) -> None:
+    """An acknowledgement went from version `was` to `now` (None: there was none, or there is none left)."""
+    row = connection.execute(
+        select(
+            Item.circle_id,
+            Item.number,
+            Item.author_id,
+            Item.version,
+            Item.must_read,
+            Item.created_at,
+            Community.timezone,
+            CircleMember.audience_from,
+            CircleMember.audience_until,
+        )
+        .join(Community, Community.id == Item.community_id)
+        .join(CircleMember, and_(CircleMember.circle_id == Item.circle_id, CircleMember.member_id == member_id))
+        .where(Item.id == item_id)
+    ).one_or_none()
+    if row is None or not row.must_read or row.author_id == member_id:
+        return
+    if not covers((row.audience_from, row.audience_until), row.number):
+        return
+    by = int(now == row.version) - int(was == row.version)
+    if by:
+        add(connection, {(week_of(row.created_at, ZoneInfo(row.timezone)), row.circle_id, member_id): (0, by)})
+        connection.execute(update(Item).where(Item.id == item_id).values(confirmed=Item.confirmed + by))
+
+
+def _ack_inserted(_mapper: Mapper[Any], connection: Connection, ack: Acknowledgement) -> None:
+    _acknowledged(connection, ack.item_id, ack.member_id, None, ack.version)
+
+
+def _ack_updated(_mapper: Mapper[Any], connection: Connection, ack: Acknowledgement) -> None:
+    if attributes.get_history(ack, "version").has_changes():
+        _acknowledged(connection, ack.item_id, ack.member_id, _before(ack, "version"), ack.version)
+
+
+def _ack_deleted(_mapper: Mapper[Any], connection: Connection, ack: Acknowledgement) -> None:
+    version = inspect(ack).attrs.version.loaded_value
+    if version is attributes.NO_VALUE:  # not loaded: count the member's week and the item again
+        item = connection.execute(select(Item.circle_id, Item.community_id).where(Item.id == ack.item_id)).one_or_none()
+        if item is not None:
+            from bot.models.reading_rebuild import rebuild
+
+            rebuild(connection, circles={item.circle_id}, members={ack.member_id})
+        return
+    _acknowledged(connection, ack.item_id, ack.member_id, version, None)
+
+
+def minus(a: Window, b: Window) -> list[Window]:
+    """The numbers of window `a` that are not in window `b`, as at most two windows."""
+    if a[1] is not None and a[1] < a[0]:
+        return []
+    if b[1] is not None and b[1] < b[0]:
+        return [a]
+    found: list[Window] = []
+    if a[0] < b[0]:
+        top = b[0] - 1 if a[1] is None else min(a[1], b[0] - 1)
+        found.append((a[0], top))
+    if b[1] is not None:
+        low = max(a[0], b[1] + 1)
+        if a[1] is None or low <= a[1]:
+            found.append((low, a[1]))
+    return found
+
+
+def shift_window(connection: Connection, circle_id: int, member_id: int, window: Window, by: int) -> None:
+    """The circle's items numbered in `window` enter (by=1) or leave (by=-1) the member's audience."""
+    start, until = window
+    zone = ZoneInfo(
+        connection.scalar(
+            select(Community.timezone).join(Circle, Circle.community_id == Community.id).where(Circle.id == circle_id)
+        )
+        or "UTC"
+    )
+    acked = exists().where(
+        Acknowledgement.item_id == Item.id,
+        Acknowledgement.member_id == member_id,
+        Acknowledgement.version == Item.version,
+    )
+    conditions = [Item.circle_id == circle_id, Item.must_read.is_(True), Item.number >= start]
+    if until is not None:
+        conditions.append(Item.number <= until)
+    rows = connection.execute(
+        select(Item.id, Item.created_at, acked.label("acked")).where(
+            *conditions, or_(Item.author_id.is_(None), Item.author_id != member_id)
+        )
+    )
+    deltas: Deltas = {}
+    confirmed = []
+    for item_id, created_at, is_acked in rows:
+        key = (week_of(created_at, zone), circle_id, member_id)
+        to_read, done = deltas.get(key, (0, 0))
+        deltas[key] = (to_read + by, done + (by if is_acked else 0))
+        if is_acked:
+            confirmed.append(item_id)
+    add(connection, deltas)
+    for first in range(0, len(confirmed), 500):
+        chunk = confirmed[first : first + 500]
+        connection.execute(update(Item).where(Item.id.in_(chunk)).values(confirmed=Item.confirmed + by))
+
+
+def _membership_inserted(_mapper: Mapper[Any], connection: Connection, row: CircleMember) -> None:
+    shift_window(connection, row.circle_id, row.member_id, (row.audience_from, row.audience_until), 1)
+
+
+def _membership_updated(_mapper: Mapper[Any], connection: Connection, row: CircleMember) -> None:
+    names = ("audience_from", "audience_until")
+    if not any(attributes.get_history(row, name).has_changes() for name in names):
+        return
+    old = (_before(row, "audience_from"), _before(row, "audience_until"))
+    new = (row.audience_from, row.audience_until)
+    for window in minus(old, new):
+        shift_window(connection, row.circle_id, row.member_id, window, -1)
+    for window in minus(new, old):
+        shift_window(connection, row.circle_id, row.member_id, window, 1)
+
+
+for _target, _event, _listener in (
+    (Item, "after_insert", _item_inserted),
+    (Item, "after_update", _item_updated),
+    (Acknowledgement, "after_insert", _ack_inserted),
+    (Acknowledgement, "after_update", _ack_updated),
+    (Acknowledgement, "after_delete", _ack_deleted),
+    (CircleMember, "after_insert", _membership_inserted),
+    (CircleMember, "after_update", _membership_updated),
+):
+    event.listen(_target, _event, _listener)
+
+__all__ = ["add", "counted", "covers", "minus", "recount_items", "shift_window", "week_start"]

@@ -1,0 +1,177 @@
+"""Reading levels over a span of time from the summary kept as things happen (bot.models.reading).
+
+A span is cut at the community's week boundaries: the whole weeks inside it are read from the
+summary rows (one row per member, circle and week); a piece of a week at either end is counted
+from its own items and acknowledgements — or, when it is the larger part of its week, as the
+week's row less the rest of the week, so that at most half a week is ever counted item by item.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, timedelta
+from functools import cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from bot.models import Acknowledgement, Circle, CircleMember, Community, Item, Member, ReadingWeek
+from bot.models.reading import week_of, week_start
+from bot.services.membership import covers
+
+Window = tuple[int, int | None]
+Memberships = dict[int, dict[int, Window]]  # circle -> member -> audience window (members not muted)
+Counts = dict[int, tuple[int, int]]  # member -> (confirmed, to read)
+
+
+def zone(session: Session, community_id: int) -> ZoneInfo:
+    return ZoneInfo(session.scalar(select(Community.timezone).where(Community.id == community_id)) or "UTC")
+
+
+def circles_of(session: Session, community_id: int, circle_id: int | None) -> list[int]:
+    if circle_id is not None:
+        return [circle_id]
+    return list(session.scalars(select(Circle.id).where(Circle.community_id == community_id)))
+
+
+def _add(into: Counts, member: int, confirmed: int, to_read: int, sign: int = 1) -> None:
+    before = into.get(member, (0, 0))
+    into[member] = (before[0] + sign * confirmed, before[1] + sign * to_read)
+
+
+def _weeks(
+    session: Session, circles: list[int], memberships: Memberships, first: date, last: date | None, by_member: bool
+) -> dict[date, Counts]:
+    """week -> member -> (confirmed, to read), summed over the circles, for the members of
+    `memberships` (not muted); not `by_member`: week -> {0: the week's sums}. The rows are read by
+    week (the primary key's first column)."""
+    members = {member for circle in memberships.values() for member in circle}
+    columns = [ReadingWeek.week, ReadingWeek.member_id] if by_member else [ReadingWeek.week]
+    statement = (
+        select(*columns, func.sum(ReadingWeek.confirmed), func.sum(ReadingWeek.to_read))
+        .where(ReadingWeek.week >= first, ReadingWeek.circle_id.in_(circles))
+        .group_by(*columns)
+    )
+    if last is not None:
+        statement = statement.where(ReadingWeek.week <= last)
+    if not by_member:
+        muted = select(Member.id).where(Member.muted.is_(True))
+        statement = statement.where(ReadingWeek.member_id.not_in(muted.scalar_subquery()))
+    found: dict[date, Counts] = {}
+    for week, *rest in session.connection().execute(statement):  # Core: no ORM rows
+        member, confirmed, to_read = rest if by_member else (0, *rest)
+        if member in members or not by_member:
+            found.setdefault(_day(week), {})[member] = (int(confirmed or 0), int(to_read or 0))
+    return found
+
+
+def _day(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def exact(session: Session, where: Any, load: Callable[[], Memberships], since: datetime, until: datetime) -> Counts:
+    """member -> (confirmed, to read) for the items posted in [since, until), counted from them
+    (`load` gives the memberships, read only if there are items)."""
+    counts: Counts = {}
+    timing = [where, Item.must_read.is_(True), Item.created_at >= since, Item.created_at < until]
+    rows = session.connection().execute(select(Item.circle_id, Item.number, Item.author_id).where(*timing)).all()
+    if not rows:
+        return counts
+    memberships = load()
+    for circle, number, author in rows:
+        for member, window in memberships.get(circle, {}).items():
+            if member != author and covers(window, number):
+                _add(counts, member, 0, 1)
+    confirmed = (
+        select(Item.circle_id, Item.number, Acknowledgement.member_id)
+        .join(Acknowledgement, and_(Acknowledgement.item_id == Item.id, Acknowledgement.version == Item.version))
+        .where(*timing, or_(Item.author_id.is_(None), Item.author_id != Acknowledgement.member_id))
+    )
+    for circle, number, member in session.connection().execute(confirmed):
+        window = memberships.get(circle, {}).get(member)
+        if window is not None and covers(window, number):
+            _add(counts, member, 1, 0)
+    return counts
+
+
+def memberships_of(session: Session, circle_ids: set[int] | list[int]) -> Memberships:
+    """circle -> member -> audience window, for the members who are not muted."""
+    memberships: Memberships = {circle: {} for circle in circle_ids}
+    for circle, member_id, audience_from, audience_until in session.connection().execute(
+        select(CircleMember.circle_id, CircleMember.member_id, CircleMember.audience_from, CircleMember.audience_until)
+        .join(Member, Member.id == CircleMember.member_id)
+        .where(CircleMember.circle_id.in_(list(circle_ids)), Member.muted.is_(False))
+    ):
+        memberships[circle][member_id] = (audience_from, audience_until)
+    return memberships
+
+
+def levels_between(
+    session: Session,
+    community_id: int,
+    circle_id: int | None,
+    bounds: Sequence[datetime | None],
+    memberships: Memberships | None = None,
+    by_member: bool = True,
+) -> list[Counts]:
+    """For each span [bounds[i], bounds[i + 1]) (a last bound None: no end), member -> (confirmed,
+    to read) as bot.services.levels counts them (members not muted, with something to read).
+    `memberships`: those of every circle concerned, if the caller has read them already. Not
+    `by_member`: each span's sums only, as {0: (confirmed, to read)} (the review's trend)."""
+    tz = zone(session, community_id)
+    circles = circles_of(session, community_id, circle_id)
+    known = memberships if memberships is not None and set(circles) <= set(memberships) else None
+
+    @cache
+    def load() -> Memberships:
+        return known if known is not None else memberships_of(session, circles)
+
+    where = Item.community_id == community_id if circle_id is None else Item.circle_id == circle_id
+    first = week_of(bounds[0], tz)  # type: ignore[arg-type]
+    last = None if bounds[-1] is None else week_of(bounds[-1], tz)
+    rows = _weeks(session, circles, load() if by_member else {}, first, last, by_member)
+    found = []
+    for since, until in zip(bounds[:-1], bounds[1:], strict=True):
+        assert since is not None
+        counts = _span(session, where, load, rows, tz, since, until)
+        if not by_member:
+            counts = {0: (sum(done for done, _ in counts.values()), sum(total for _, total in counts.values()))}
+        found.append(counts)
+    return found
+
+
+def _span(
+    session: Session,
+    where: Any,
+    load: Callable[[], Memberships],
+    rows: dict[date, Counts],
+    tz: ZoneInfo,
+    since: datetime,
+    until: datetime | None,
+) -> Counts:
+    counts: Counts = {}
+    week = week_of(since, tz)
+    last = week_of(until, tz) if until is not None else max(rows, default=week)
+    while week <= last:
+        start, end = week_start(week, tz), week_start(week + timedelta(weeks=1), tz)
+        if until is not None and start >= until:
+            break
+        low, high = max(since, start), end if until is None else min(until, end)
+        if low == start and high == end:
+            whole = rows.get(week, {})
+        elif (high - low) * 2 <= end - start:
+            whole, start, end = {}, low, low  # the piece alone
+            for member, (done, to_read) in exact(session, where, load, low, high).items():
+                _add(counts, member, done, to_read)
+        else:  # the week less what lies outside the span
+            whole = rows.get(week, {})
+            for piece in ((start, low), (high, end)):
+                if piece[0] < piece[1]:
+                    for member, (done, to_read) in exact(session, where, load, *piece).items():
+                        _add(counts, member, done, to_read, -1)
+        for member, (done, to_read) in whole.items():
+            _add(counts, member, done, to_read)
+        week += timedelta(weeks=1)
+    return {member: value for member, value in counts.items() if value != (0, 0)}

@@ -1,0 +1,133 @@
+"""The reading summary kept as things happen (bot.models.reading: per member, circle and week, and
+per item) equals a full recount after every kind of change — reading, withdrawing, editing,
+posting, leaving, late joining, coming back, muting, merging members and splitting them again —
+and /level's figures read from it equal those counted one by one from the acknowledgements."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from types import SimpleNamespace
+
+from click.testing import CliRunner
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from bench.community import NOW
+from bot.models import Acknowledgement, Circle, CircleMember, Item, Member, ReadingWeek, rebuild_reading
+from bot.presentation import share
+from bot.services import reads
+from bot.services.commitments import create_commitment
+from bot.services.dashboard.information import share_label
+from bot.services.levels import level_report
+from bot.services.membership import join_circle, leave_circle
+from bot.services.merging import merge_members
+from bot.services.unmerging import split
+from bot.services.updates import edit_item_text, post_item
+from relais.cli import main
+from tests.schedules.test_set_based import brute_levels, generated, members_of
+
+__all__ = ["generated"]
+
+
+def kept(session: Session) -> tuple[dict, dict]:
+    session.flush()
+    weeks = {
+        (row.week, row.circle_id, row.member_id): (row.to_read, row.confirmed)
+        for row in session.scalars(select(ReadingWeek))
+        if row.to_read or row.confirmed
+    }
+    items = dict(session.execute(select(Item.id, Item.confirmed).where(Item.must_read.is_(True))).all())
+    return weeks, items
+
+
+def recounted(session: Session) -> tuple[dict, dict]:
+    session.flush()
+    rebuild_reading(session.connection())
+    session.expire_all()
+    return kept(session)
+
+
+def check(session: Session) -> None:
+    before, after = kept(session), recounted(session)
+    assert before[0] == after[0]
+    assert {i: (n, after[1][i]) for i, n in before[1].items() if after[1][i] != n} == {}
+    for days in (2, 28, 45):
+        since = NOW - timedelta(days=days, hours=3)
+        members, per_item = brute_levels(session, since, None)
+        report = level_report(session, 1, since, None, lowest=len(per_item))
+        assert {level.member.id: (level.acknowledged, level.total) for level in report.members} == members
+        assert {cov.item.id: (cov.acknowledged, cov.audience) for cov in report.lowest} == {
+            item: counts for item, counts in per_item.items() if counts[1]
+        }
+
+
+def test_summary_follows_every_change(generated):
+    now = NOW + timedelta(minutes=5)
+    with Session(generated) as session:
+        check(session)
+        community, members = members_of(session)
+        readers = [member for member in members if reads.unread_ids(session, member)][:6]
+        read: list[Item] = []
+        for member in readers:
+            for item in reads.unread_items(session, member, 3):
+                assert reads.acknowledge(session, item, member, "command", now)
+                read.append(item)
+        stale = session.scalars(
+            select(Acknowledgement)
+            .join(Item, Item.id == Acknowledgement.item_id)
+            .where(Acknowledgement.version != Item.version)
+        ).first()
+        assert stale is not None
+        assert reads.withdraw(session, session.get_one(Item, stale.item_id), session.get_one(Member, stale.member_id))
+        assert reads.withdraw(session, read[0], readers[0])
+        check(session)
+        item = session.scalars(
+            select(Item)
+            .join(Acknowledgement, Acknowledgement.item_id == Item.id)
+            .where(Item.must_read.is_(True), Item.author_id.is_not(None), Item.version == Acknowledgement.version)
+        ).first()
+        edit_item_text(session, item, session.get_one(Member, 1), "Nouveau texte", now)
+        reads.acknowledge(session, item, readers[1], "command", now)
+        circle = session.get_one(Circle, item.circle_id)
+        post_item(session, community, circle, readers[2], "update", "Encore une nouvelle", now)
+        create_commitment(session, community, circle, readers[2], "Un engagement", None, now)
+        check(session)
+        leaving = session.scalars(select(CircleMember).where(CircleMember.left_at.is_(None))).first()
+        assert leave_circle(session, leaving.member_id, leaving.circle_id, now)
+        post_item(session, community, session.get_one(Circle, leaving.circle_id), None, "announcement", "Après", now)
+        outsider = next(member for member in members if not session.get(CircleMember, (circle.id, member.id)))
+        assert join_circle(session, outsider, circle, now, backlog=5)  # a late joiner, with 5 items to read
+        back = session.get_one(Member, leaving.member_id)
+        assert join_circle(session, back, session.get_one(Circle, leaving.circle_id), now, backlog=5)
+        check(session)
+        readers[3].muted = True
+        check(session)
+        link = merge_members(session, readers[4], readers[5], None, now)
+        check(session)
+        split(session, link, None, now)
+        check(session)
+        session.rollback()
+
+
+def test_relais_db_recount_counts_the_summary_again(generated):
+    """`relais db recount` (after rows written without Relais, say) rebuilds the summary from the history."""
+    with Session(generated) as session:
+        before = kept(session)
+    with generated.begin() as connection:
+        connection.execute(delete(ReadingWeek))
+        connection.execute(update(Item).values(confirmed=0))
+    url = generated.url.render_as_string(hide_password=False)
+    result = CliRunner().invoke(main, ["db", "recount", "--db", url], env={"RELAIS_COMMUNITY_LANGUAGE": "fr"})
+    assert result.exit_code == 0 and "les comptes sont à jour" in result.output
+    with Session(generated) as session:
+        assert kept(session) == before
+
+
+def test_heat_map_labels_are_those_of_share():
+    """The heat map writes each share's label once per whole percentage: the same text as share()."""
+    for language in ("fr", "en"):
+        loc = SimpleNamespace(language=language)
+        for total in range(1, 201):
+            for part in range(total + 1):
+                assert share_label(language, part, total) == share(loc, part, total), (part, total)
+        assert share_label(language, 0, 0) == share(loc, 0, 0)
