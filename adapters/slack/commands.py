@@ -70,7 +70,7 @@ async def run_command(runtime: Runtime, client: AsyncWebClient, name: str, comma
     """The command from `command`'s workspace; `client` is Bolt's for that workspace (the modal opens with it)."""
     team = command.get("team_id")
     user = str(command["user_id"])
-    identity = runtime.identity(user, team, addresses.home_team(command))
+    identity = await runtime.who(user, team, addresses.home_team(command))
     channel_id = str(command["channel_id"])
     channel = runtime.channel(channel_id, team)
     runtime.response_urls.remember(channel, identity, command.get("response_url"))

@@ -76,7 +76,7 @@ async def on_reaction(runtime: Runtime, body: dict[str, Any], event: dict[str, A
     if not is_ack_emoji(emoji):
         return
     team = body.get("team_id")
-    identity = runtime.identity(str(user), team, home_team(body))
+    identity = await runtime.who(str(user), team, home_team(body))
     if not await runtime.blocking(belongs, runtime.dispatcher, identity):
         return  # a stranger (someone previewing a channel can react): nothing counted, nothing stored
     channel = runtime.channel(str(item.get("channel")), team)

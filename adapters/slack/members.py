@@ -152,7 +152,8 @@ async def on_left(runtime: Runtime, body: dict[str, Any], event: dict[str, Any])
         if await runtime.blocking(is_mapped, runtime.dispatcher, channel):
             log.warning("Relais was removed from Slack channel %s: its members are no longer followed", channel_id)
         return
-    changes = await runtime.blocking(member_left, runtime.dispatcher, channel, runtime.identity(str(user), team))
+    identity = await runtime.who(str(user), team)
+    changes = await runtime.blocking(member_left, runtime.dispatcher, channel, identity)
     if changes.left:
         log.info("Slack channel %s: %s left its circle", channel_id, ", ".join(changes.left))
 

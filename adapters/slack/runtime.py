@@ -77,13 +77,23 @@ class Runtime:
             if home and home.startswith("T"):
                 self._homes[user] = home
                 return addresses.identity(home, user)
-            if user in self._homes:
-                return addresses.identity(self._homes[user], user)
-            for people in (self.people, *self._people.values()):
-                home = people.home(user)
-                if home:
-                    return addresses.identity(home, user)
+            known = self._known_home(user)
+            if known:
+                return addresses.identity(known, user)
         return addresses.identity(self.team(payload_team), user)
+
+    def _known_home(self, user: str) -> str | None:
+        if user in self._homes:
+            return self._homes[user]
+        return next((found for people in (self.people, *self._people.values()) if (found := people.home(user))), None)
+
+    async def who(self, user: str, payload_team: str | None = None, home: str | None = None) -> str:
+        """identity(), after asking Slack who `user` is (users.info with the workspace's token, cached) under
+        OAuth when neither the payload nor an earlier look-up told their own workspace: a slash command or a
+        ✅ from a Slack Connect guest not met yet (their payloads do not name it) is theirs at once."""
+        if self.oauth and not (home and home.startswith("T")) and not self._known_home(user):
+            await (await self.people_for(payload_team)).person(user)
+        return self.identity(user, payload_team, home)
 
     def channel(self, channel_id: str, payload_team: str | None = None) -> str:
         return addresses.channel(self.team(payload_team), channel_id)

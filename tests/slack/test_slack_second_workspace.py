@@ -201,3 +201,31 @@ async def test_a_stranger_in_workspace_b_is_refused_politely_and_nothing_is_stor
     assert home["team_id"] == FONDA and "Relais serves the members of this community" in str(home["blocks"])
     with harness.store.unit_of_work() as session:
         assert not list(session.scalars(select(Identity).where(Identity.identity.contains("U0FONDASAM1"))))
+
+
+async def test_a_guests_command_and_reaction_are_theirs_before_any_sync(
+    two: tuple[Harness, Installed], slack_standin: SlackStandin
+) -> None:
+    """A slash command and a ✅ name no user's workspace: Relais asks Slack (with B's token) who Alice
+    is before counting, so a guest from A met for the first time in B is Alice of A, not a new person."""
+    harness, _fonda = two
+    await engage_in_b(harness)
+    item = item_message(harness)
+    runtime = harness.adapter.runtime
+    for people in (runtime.people, await runtime.people_for(FONDA)):
+        people.forget(ALICE)
+    await harness.command(
+        "engage", "Préparer l'atelier d'ici vendredi", user=ALICE, channel=FONDA_CHANNEL, team_id=FONDA
+    )
+    for people in (runtime.people, await runtime.people_for(FONDA)):
+        people.forget(ALICE)
+    runtime._homes.clear()  # noqa: SLF001 - as after a restart
+    event = reaction_added_event("white_check_mark", user_id=ALICE, item_channel=FONDA_CHANNEL, item_ts=item["ts"])
+    await harness.event(event, team_id=FONDA)
+    assert acknowledged_by(harness) == {f"slack:{TEAM}/{ALICE}"}
+    with harness.store.unit_of_work() as session:
+        owners = session.scalars(
+            select(Identity.identity).join(Commitment, Commitment.owner_id == Identity.member_id)
+        ).all()
+        assert f"slack:{TEAM}/{ALICE}" in owners
+        assert not session.scalars(select(Identity).where(Identity.identity == f"slack:{FONDA}/{ALICE}")).all()
