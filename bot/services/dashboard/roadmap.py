@@ -108,8 +108,29 @@ def listed(commitment: Commitment) -> Listed:
     )
 
 
-def commitment_row(loc: Localiser, found: Listed) -> CommitmentRow:
-    due = loc.when(found.due_at, found.due_has_time) if found.due_at else loc.t("no due date")
+class Labels:
+    """A page's due dates and percentages, each written once (many commitments share a due day)."""
+
+    def __init__(self, loc: Localiser) -> None:
+        self.loc = loc
+        self.dues: dict[tuple[datetime | None, bool], str] = {}
+        self.percents: dict[int, str] = {}
+
+    def due(self, at: datetime | None, has_time: bool) -> str:
+        if (at, has_time) not in self.dues:
+            self.dues[at, has_time] = self.loc.when(at, has_time) if at else self.loc.t("no due date")
+        return self.dues[at, has_time]
+
+    def percent(self, value: int | None) -> str:
+        if value is None:
+            return ""
+        if value not in self.percents:
+            self.percents[value] = percent(self.loc, value)
+        return self.percents[value]
+
+
+def commitment_row(loc: Localiser, found: Listed, labels: Labels | None = None) -> CommitmentRow:
+    labels = labels or Labels(loc)
     progress = found.progress
     # is_overdue, /actions' own rule, on the three columns it reads
     state = Commitment(status=found.status, due_at=found.due_at, due_has_time=found.due_has_time)
@@ -119,13 +140,13 @@ def commitment_row(loc: Localiser, found: Listed) -> CommitmentRow:
         owner=found.owner,
         organisation=found.organisation or "",
         circle=found.circle,
-        due=due,
+        due=labels.due(found.due_at, found.due_has_time),
         due_at=found.due_at,
         status=str(found.status),
         status_label=status_label(loc, found.status),
         overdue=is_overdue(state, loc.now, loc.tz),
         progress=progress,
-        progress_label=percent(loc, progress) if progress is not None else "",
+        progress_label=labels.percent(progress),
     )
 
 
@@ -252,8 +273,9 @@ def roadmap(dispatcher: Dispatcher, viewer: Viewer, wanted: RoadmapFilter) -> Ro
         page = min(max(wanted.page, 1), pages)
         ids = _page_ids(session, matching, total, page) if total else []
         organisations, circles, owners = _choices(session, community, viewer)
+        labels = Labels(loc)
         return RoadmapPage(
-            rows=[commitment_row(loc, row) for row in _loaded(session, ids)],
+            rows=[commitment_row(loc, row, labels) for row in _loaded(session, ids)],
             total=total,
             organisations=organisations,
             circles=circles,
