@@ -90,12 +90,14 @@ def digest(
         with app.store.unit_of_work() as session:
             community = _community(session, app, said)
             loc = Localiser.of(community, moment, language)
-            texts = [
-                to_plain(
-                    build_recap(session, community, row, loc, app.config.schedules, moment - timedelta(days=7)).text()
+            settings = app.config.schedules
+            drafts = [
+                build_recap(
+                    session, community, row, loc, settings, moment - timedelta(days=7), chart=settings.recap_chart
                 )
                 for row in _circles(session, community, circle, said)
             ]
+            texts = [to_plain(draft.text() + (f"\n{draft.picture.note}" if draft.picture else "")) for draft in drafts]
     finally:
         app.close()
     click.echo(f"\n{RULE}\n".join(texts))

@@ -176,6 +176,7 @@ def test_relais_digest_and_agenda_on_the_demo_community(tmp_path):
     french = cli(["digest", "--demo", "--db", url, "--now", "2026-11-30T09:00"])
     assert "📋 Récapitulatif de la semaine — COPIL" in french and "Nouveaux engagements" in french
     assert "Prochaines réunions" in french and "COPIL de suivi" in french
+    assert "[graphique\u00a0: COPIL, semaine du lundi 23 novembre 2026 au lundi 30 novembre 2026." in french
     english_url = f"sqlite:///{tmp_path / 'demo-en.db'}"  # the English demo, in its own database
     english = cli(["agenda", "--demo", "--db", english_url, "--now", "2026-11-30T09:00", "--lang", "en"])
     assert "🗓️ Agenda — Follow-up committee" in english and "1. Proposed topics" in english
