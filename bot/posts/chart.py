@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -31,7 +32,11 @@ FONT = Path(__file__).resolve().parents[1] / "fonts" / "DejaVuSans-Latin.ttf"
 WIDTH, HEIGHT = 640, 250
 DONE, OVERDUE, OPEN, READ = "#009E73", "#D55E00", "#0072B2", "#56B4E9"  # Okabe–Ito
 INK, TRACK, PAPER = "#1A1A1A", "#E3E3E3", "#FFFFFF"
-LABELS, BAR_X, BAR_WIDTH, ROW = 20, 250, 300, 40
+LABELS, BAR_X, BAR_WIDTH, ROW = 20, 270, 290, 40
+GLYPHS = frozenset(
+    [*range(0x20, 0x7F), *range(0xA0, 0x100), 0x152, 0x153, 0x178, *range(0x2010, 0x2015), *range(0x2018, 0x201F)]
+    + [0x2026, 0x202F, 0x2039, 0x203A, 0x20AC]
+)  # the characters of bot/fonts/DejaVuSans-Latin.ttf (pyftsubset --unicodes)
 
 
 @dataclass(frozen=True)
@@ -115,6 +120,13 @@ def chart_picture(loc: Localiser, figures: WeekFigures) -> Picture | None:
     return Picture(png, alt, loc.t("[chart: {alt}]", alt=alt))
 
 
+def drawable(text: str) -> str:
+    """The text without what the shipped font cannot draw (an emoji in a circle's name would be a
+    box): its subset holds Latin-1, Œ œ Ÿ, quotes and dashes, … and the narrow no-break space."""
+    kept = "".join(char for char in text if ord(char) in GLYPHS)
+    return re.sub(" {2,}", " ", kept).strip() if kept != text else text
+
+
 def _fonts(sizes: tuple[int, ...]) -> list[Any]:
     """The shipped font (a Latin subset of DejaVu Sans: accents, « », ’, —) at these sizes."""
     from PIL import ImageFont
@@ -135,7 +147,7 @@ def render(loc: Localiser, figures: WeekFigures) -> bytes:
         start=format_date(figures.since.astimezone(loc.tz).date(), "d MMM", locale=loc.language),
         end=format_date(figures.until.astimezone(loc.tz).date(), "d MMM", locale=loc.language),
     )
-    draw.text((LABELS, 14), f"{figures.circle[:40]} — {period}", fill=INK, font=title_font)
+    draw.text((LABELS, 14), drawable(f"{figures.circle[:40]} — {period}"), fill=INK, font=title_font)
     rows = [
         (loc.t("Done this week"), figures.done, DONE),
         (loc.t("Overdue"), figures.overdue, OVERDUE),

@@ -16,7 +16,7 @@ from bot.delivery import Deliverer, PermanentFailure, TemporaryFailure
 from bot.images import PNG_SIGNATURE, png_size
 from bot.kinds import OutboxStatus
 from bot.posts import chart
-from bot.posts.chart import WeekFigures, alt_text, chart_picture
+from bot.posts.chart import WeekFigures, alt_text, chart_picture, drawable
 from bot.presentation import FixedLocaliser
 from bot.reply import Incoming
 from tests.schedules.support import make_world, paris, schedules_config
@@ -53,6 +53,16 @@ def test_alt_text_says_the_figures_in_french_and_english():
     assert plain(french.note) == f"[graphique : {plain(french.alt)}]"
     empty = WeekFigures("COPIL", figures.since, figures.until, 0, 0, 0, 0, 0)
     assert alt_text(FixedLocaliser("en", zone, now), empty).endswith("Nothing was to be read over the last 4 weeks.")
+
+
+def test_what_the_font_cannot_draw_is_left_out_of_the_picture_not_out_of_its_alt_text():
+    assert drawable("GT 🚲 Mobilité — du 23 nov.\u202f»") == "GT Mobilité — du 23 nov.\u202f»"
+    assert drawable("Œuvre commune") == "Œuvre commune"
+    figures = WeekFigures(
+        "GT 🚲", datetime(2026, 11, 23, 8, tzinfo=UTC), datetime(2026, 11, 30, 8, tzinfo=UTC), 0, 0, 0, 0, 0
+    )
+    picture = chart_picture(FixedLocaliser("en", ZoneInfo("Europe/Paris"), figures.until), figures)
+    assert picture is not None and picture.alt.startswith("GT 🚲, the week from")
 
 
 def test_the_scheduled_recap_has_its_picture_right_after_it_once(world):
