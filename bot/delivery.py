@@ -277,6 +277,10 @@ class Deliverer:
         results: list[tuple[Outgoing, object]] = []
         async with lock:
             for message, resend in lane:
+                waiting = next((o for _m, o in results if isinstance(o, TemporaryFailure)), None)
+                if message.image is not None and waiting is not None:  # a picture goes after its message
+                    results.append((message, TemporaryFailure("after the message before it", waiting.retry_after)))
+                    continue
                 try:
                     async with self._slots:
                         outcome: object = await self.sender.send(message, resend)

@@ -136,3 +136,24 @@ def test_the_console_prints_the_chart_as_its_figures(world):
     printed = plain(out.getvalue())
     assert "Récapitulatif de la semaine — COPIL" in printed
     assert "[graphique : COPIL, semaine du lundi 23 novembre 2026 au lundi 30 novembre 2026." in printed
+
+
+async def test_a_picture_waits_for_its_recap_that_waits_for_a_retry(world):
+    week(world)
+    world.run(paris(2026, 11, 30, 9))
+    refused = {"matrix:!copil:hs"}
+
+    def refuse_the_recap_once(message) -> None:
+        if message.image is None and message.item_id and message.channel in refused:
+            refused.discard(message.channel)
+            raise TemporaryFailure("rate limited", retry_after=30)
+
+    sender = RecordingSender(on_accepted=refuse_the_recap_once)
+    deliverer = Deliverer(world.store, world.clock, sender)
+    await deliverer.deliver_due()
+    world.clock.set(paris(2026, 11, 30, 9, 1))
+    await deliverer.deliver_due()
+    order = [
+        ("picture" if m.image is not None else "recap") for m in sender.messages if m.channel == "matrix:!copil:hs"
+    ]
+    assert order == ["recap", "recap", "picture"]  # refused once, then posted, then its picture
