@@ -27,6 +27,7 @@ from bot.models import Circle, Commitment, Item
 from bot.presentation import Localiser, share
 
 log = logging.getLogger(__name__)
+_NO_PILLOW: list[bool] = []  # said once per process
 
 FONT = Path(__file__).resolve().parents[1] / "fonts" / "DejaVuSans-Latin.ttf"
 WIDTH, HEIGHT = 640, 250
@@ -113,6 +114,9 @@ def chart_picture(loc: Localiser, figures: WeekFigures) -> Picture | None:
     try:
         png = render(loc, figures)
     except ImportError:
+        if not _NO_PILLOW:
+            _NO_PILLOW.append(True)
+            log.warning("recaps are posted without their chart: Pillow is not installed (pip install 'relais[chart]')")
         return None
     except Exception:  # a picture must never stop a recap
         log.exception("the recap's chart of %s could not be drawn", figures.circle)
