@@ -319,6 +319,7 @@ def mark_sent(
     message = session.get_one(OutboxMessage, message_id)
     message.status = OutboxStatus.SENT
     message.sent_at = now
+    message.image = None  # a posted picture's bytes are not kept
     message.message_id = platform_message_id
     _refer(session, message.item_id, channel or message.channel, platform_message_id, now, also)
 
@@ -333,11 +334,11 @@ def mark_delivered(
     also: Sequence[str] = (),
 ) -> None:
     """mark_sent for a delivery loop that already knows the row's item and channel: one UPDATE,
-    and the message refs of an item's post."""
+    and the message refs of an item's post. A posted picture's bytes are not kept."""
     session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id)
-        .values(status=OutboxStatus.SENT, sent_at=now, message_id=platform_message_id)
+        .values(status=OutboxStatus.SENT, sent_at=now, message_id=platform_message_id, image=None)
         .execution_options(synchronize_session=False)
     )
     _refer(session, item_id, channel, platform_message_id, now, also)

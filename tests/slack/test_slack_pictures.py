@@ -10,6 +10,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from adapters.slack.pictures import picture_name
+from bot.delivery import Outgoing
 from bot.images import PNG_SIGNATURE, png_size
 from bot.models import OutboxMessage
 from schedules.rounds import run_due
@@ -24,7 +25,7 @@ def plain(text: str) -> str:
 
 def pictures(harness: Harness) -> list[OutboxMessage]:
     with harness.store.unit_of_work() as session:
-        return list(session.scalars(select(OutboxMessage).where(OutboxMessage.image.is_not(None))))
+        return list(session.scalars(select(OutboxMessage).where(OutboxMessage.occurrence_key.like("%#image"))))
 
 
 async def recap_round(harness: Harness) -> None:
@@ -59,17 +60,21 @@ async def test_the_recap_chart_is_shared_in_each_circle_channel_after_the_recap(
 async def test_a_resend_after_a_crash_does_not_share_the_chart_twice(relais_socket: Harness) -> None:
     harness = relais_socket
     await recap_round(harness)
-    await harness.deliverer.deliver_due()
     row = next(row for row in pictures(harness) if row.channel.endswith(GENERAL))
-    assert row.message_id == harness.standin.shared_files(GENERAL)[0]["id"]
-    with harness.store.unit_of_work() as session:  # the process shared it, then died before marking it sent
-        died = session.get_one(OutboxMessage, row.id)
-        died.status, died.not_before = "sending", harness.clock.now()
+    with harness.store.unit_of_work() as session:  # a delivery takes the row…
+        taken = session.get_one(OutboxMessage, row.id)
+        taken.status, taken.attempts, taken.not_before = "sending", 1, harness.clock.now()
+    first = await harness.adapter.sender.send(Outgoing.of(row), resend=False)  # …shares it, then the process dies
+    assert first.message_id == harness.standin.shared_files(GENERAL)[0]["id"]
     harness.standin.reset()
     harness.clock.advance(timedelta(minutes=1))
-    assert await harness.deliverer.deliver_due() == 1
-    assert harness.standin.calls_to("files.getUploadURLExternal") == []  # found in history
+    await harness.deliverer.deliver_due()  # the next start: everything due, this picture as a resend
+    uploaded = [call.params["filename"] for call in harness.standin.calls_to("files.getUploadURLExternal")]
+    assert picture_name(row.id) not in uploaded and len(uploaded) == 1  # only the other circle's
     assert [shared["name"] for shared in harness.standin.shared_files(GENERAL)] == [picture_name(row.id)]
+    with harness.store.unit_of_work() as session:
+        done = session.get_one(OutboxMessage, row.id)
+        assert (done.status, done.message_id, done.image) == ("sent", first.message_id, None)
 
 
 async def test_an_upload_refused_for_now_is_retried_and_the_recap_is_posted(relais_socket: Harness) -> None:
