@@ -4,7 +4,8 @@ HTTP mode on the stand-in), next to the minimal matrix-nio echo bot idle on the 
     python -m bench.idle_memory [--idle 30] [--db URL]
 
 Both bots start, connect and sit idle for `--idle` seconds; then their resident memory (VmRSS) is
-read, Relais' with the processes it started (its Slack HTTP front). Target: ≤ 80 MB. Relais'
+read, Relais' with the processes it started (its Slack HTTP front), and that of a process that only
+imports the libraries Relais runs on (bench/import_floor.py: what any start of Relais holds). Target: ≤ 80 MB. Relais'
 database is already at head, as at any start after the first one.
 """
 
@@ -82,10 +83,11 @@ async def measure(idle: float, db: str, folder: Path, hs: Any = None) -> dict[st
             echo = Process(
                 "bench.echo_bot", hs.base_url, echo_user, echo_device, env={"RELAIS_MATRIX_ACCESS_TOKEN": echo_token}
             )
-            with relais, echo:
+            with relais, echo, Process("bench.import_floor") as imports:
                 relais.wait_for_output("relais: running (matrix, slack)")
                 relais.wait_for_output("room " + room)  # the first sync handled: the room's members read
                 echo.wait_for_output("ready")
+                imports.wait_for_output("ready")
                 time.sleep(idle)  # the benchmark's point: what an idle bot holds after a while
                 helpers = children(relais.pid)
                 return {
@@ -93,6 +95,7 @@ async def measure(idle: float, db: str, folder: Path, hs: Any = None) -> dict[st
                     "relais_main": rss_mb(relais.pid),
                     "helpers": float(len(helpers)),
                     "echo": rss_mb(echo.pid),
+                    "imports": rss_mb(imports.pid),
                 }
     finally:
         if own:
@@ -112,6 +115,7 @@ def report(result: dict[str, float], idle: float, db: str | None = None) -> str:
             "| what | Relais | echo bot (floor) | target |",
             "| --- | --- | --- | --- |",
             f"| VmRSS | {relais:.1f} MB{helper} | {echo:.1f} MB | ≤ {TARGET_MB:g} MB {verdict} |",
+            f"| the same libraries imported, nothing started (bench.import_floor) | {result['imports']:.1f} MB | | |",
         ]
     )
 

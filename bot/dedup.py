@@ -34,6 +34,13 @@ def first_time(session: Session, source: str, event_id: str, clock: Clock) -> bo
     return True
 
 
+def record(session: Session, source: str, event_id: str, clock: Clock) -> None:
+    """Record the event in this unit of work without looking first: IntegrityError (at this flush) if it
+    was recorded already — for a caller that has just looked, in the same transaction."""
+    session.add(ProcessedEvent(source=source, event_id=event_id[:300], at=clock.now()))
+    session.flush()
+
+
 def claim(store: Store, clock: Clock, source: str, event_id: str) -> bool:
     """Record the event in its own transaction; False if another delivery already claimed it."""
     try:

@@ -31,6 +31,7 @@ MAX_LINES = 50
     summary=N_("open commitments sorted by due date; filters combine"),
     aliases=("engagements", "roadmap", "feuille-de-route"),
     examples=(N_("/actions overdue"), N_("/actions mine week")),
+    reads_only=True,
 )
 def actions(ctx: Context, filters: list[str]) -> Reply:
     """The open commitments (or all, closed too) that match every filter, by due date, overdue ones flagged."""

@@ -89,6 +89,7 @@ def member_unlink(ctx: Context, who: Member) -> Reply:
     usage=N_("/whoami"),
     summary=N_("who I think you are, and your circles"),
     aliases=("moi",),
+    reads_only=True,
 )
 def whoami(ctx: Context) -> Reply:
     """Who Relais takes the member for: name, role, circles and language."""

@@ -90,6 +90,7 @@ def info(ctx: Context, text: str) -> Reply:
     usage=N_("/unread"),
     summary=N_("what you have not confirmed reading yet, newest first"),
     aliases=("nonlus", "non-lus", "alire", "a-lire"),
+    reads_only=True,
 )
 def unread(ctx: Context) -> Reply:
     """What the member has not confirmed reading yet, newest first."""

@@ -6,15 +6,17 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.config import Config
 from bot.kinds import CommitmentStatus, Role
 from bot.models import (
+    ChannelMember,
     Circle,
     CircleChannel,
+    CircleMember,
     Commitment,
     Community,
     Identity,
@@ -170,14 +172,15 @@ def member_for_identity(
     config: Config,
     now: datetime,
     language: str | None = None,
+    known: Identity | None = None,
 ) -> Member:
     """The member behind a platform identity, created on first contact; names kept fresh.
 
     `language` (fr|en, from the platform) is the new member's language when it is not the
-    community's; afterwards only /lang changes it.
+    community's; afterwards only /lang changes it. `known`: the identity's row, already read.
     """
     display_name = clean_name(display_name)
-    found = session.scalar(select(Identity).where(Identity.identity == identity))
+    found = known if known is not None else session.scalar(select(Identity).where(Identity.identity == identity))
     role = Role.FACILITATOR if identity in config.facilitators else None
     if found is not None:
         member = session.get_one(Member, found.member_id)
@@ -279,3 +282,21 @@ def set_organisation(session: Session, member: Member, organisation: Organisatio
     )
     session.flush()
     return int(result.rowcount or 0)
+
+
+Speaker = tuple[Identity, Member, ChannelMember | None, CircleMember | None]
+
+
+def speaker_rows(session: Session, identity: str, channel: str, circle_id: int) -> Speaker | None:
+    """In one round trip, what a command in a mapped channel reads of its speaker: their identity, the
+    member, and their rows in the channel and the circle (None for someone new). While the caller
+    holds them, member_for_identity and join_circle find them in the session without a query each
+    (the session's identity map keeps only the objects someone holds)."""
+    row = session.execute(
+        select(Identity, Member, ChannelMember, CircleMember)
+        .join(Member, Member.id == Identity.member_id)
+        .outerjoin(ChannelMember, and_(ChannelMember.member_id == Member.id, ChannelMember.channel == channel))
+        .outerjoin(CircleMember, and_(CircleMember.member_id == Member.id, CircleMember.circle_id == circle_id))
+        .where(Identity.identity == identity)
+    ).first()
+    return None if row is None else (row[0], row[1], row[2], row[3])

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from bot.config import Config
 from bot.kinds import Role
 from bot.models import ChannelMember, Circle, CircleChannel, CircleMember, Community, Identity, Item, Member
-from bot.services.community import create_once, member_for_identity
+from bot.services.community import create_once, member_for_identity, speaker_rows
 from bot.services.directory import usable
 from bot.text import clean_name
 
@@ -162,8 +162,12 @@ def present_in_channel(
     language: str | None = None,
 ) -> Member:
     """Someone the platform shows in a mapped channel (they spoke, reacted, read, or joined): a member."""
-    member = member_for_identity(session, community, identity, display_name, config, now, language)
-    if session.get(ChannelMember, (channel, member.id)) is None:
+    known = speaker_rows(session, identity, channel, circle.id)  # held until join_circle has run
+    member = member_for_identity(
+        session, community, identity, display_name, config, now, language, known[0] if known else None
+    )
+    in_channel = known[2] if known is not None else session.get(ChannelMember, (channel, member.id))
+    if in_channel is None:
 
         def build() -> ChannelMember:
             made = ChannelMember(channel=channel, member_id=member.id, since=now)

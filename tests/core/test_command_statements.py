@@ -1,0 +1,73 @@
+"""What a command costs the database: a command typed in a circle's room reads its speaker (identity,
+member, their place in the room and in the circle) in one statement, records its event once, and a
+command that changes nothing runs without a savepoint. Each statement is a round trip to PostgreSQL,
+and a Matrix command's answer waits for all of them (issue 11: the Matrix round trip)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy import event
+
+from bot.clock import FixedClock
+from bot.config import CircleConfig
+from bot.db import Store
+from bot.dispatch import Dispatcher
+from bot.reply import Incoming
+from commands import build_router
+from tests.conftest import make_config
+
+COPIL = "matrix:!copil:hs"
+
+
+@contextmanager
+def statements(store: Store) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(" ".join(statement.split()))
+
+    event.listen(store.engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(store.engine, "before_cursor_execute", count)
+
+
+def test_a_reading_command_in_a_circle_room_costs_a_few_statements(store: Store, clock: FixedClock):
+    config = replace(make_config(), circles=(CircleConfig("COPIL", (COPIL,)),))
+    dispatcher = Dispatcher(store=store, config=config, clock=clock, router=build_router())
+    dispatcher.setup()
+
+    def whoami(event_id: str) -> str:
+        incoming = Incoming(
+            identity="matrix:@alice:hs", text="!whoami", channel=COPIL, display_name="Alice", event_id=event_id
+        )
+        reply = dispatcher.handle(incoming, deliver=True)
+        assert reply is not None
+        return reply.text
+
+    assert "Alice" in whoami("$first")  # Alice is new: she is created and joins COPIL
+    with statements(store) as seen:
+        assert "Alice" in whoami("$second")
+    speaker = [s for s in seen if "FROM identities" in s and "JOIN members" in s]
+    assert len(speaker) == 1
+    assert not [
+        s
+        for s in seen
+        if s.startswith(("SELECT channel_members", "SELECT circle_members.circle_id, circle_members.member_id"))
+    ]
+    assert sum(1 for s in seen if "processed_events" in s) == 2  # looked up first, recorded last
+    # one savepoint: the test's store runs each unit of work in one (tests/conftest.py); none for /whoami
+    assert sum(1 for s in seen if s.startswith("SAVEPOINT")) == 1
+    with statements(store) as seen:
+        assert (
+            dispatcher.handle(
+                Incoming(identity="matrix:@alice:hs", text="!whoami", channel=COPIL, event_id="$second"), deliver=True
+            )
+            is None
+        )  # the same event again: nothing done twice
+    assert not [s for s in seen if s.startswith("INSERT INTO outbox")]
