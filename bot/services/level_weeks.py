@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.models import Member, Organisation
-from bot.services.reading_summary import levels_between
+from bot.services.reading_summary import Memberships, levels_between
 
 
 @dataclass(frozen=True)
@@ -35,10 +35,14 @@ class WeekLevel:
 
 
 def weekly_levels(
-    session: Session, community_id: int, bounds: Sequence[datetime], circle_id: int | None = None
+    session: Session,
+    community_id: int,
+    bounds: Sequence[datetime],
+    circle_id: int | None = None,
+    memberships: Memberships | None = None,
 ) -> list[WeekLevel]:
     """The weeks [bounds[i], bounds[i + 1]), each as level_report(since=bounds[i], until=bounds[i + 1])."""
-    spans = levels_between(session, community_id, circle_id, list(bounds))
+    spans = levels_between(session, community_id, circle_id, list(bounds), memberships)
     names = _organisations(session, {member for counts in spans for member in counts})
     levels = []
     for counts in spans:

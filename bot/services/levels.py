@@ -148,15 +148,18 @@ def level_report(
     circle_id: int | None = None,
     lowest: int = 5,
     until: datetime | None = None,
+    memberships: dict[int, dict[int, Window]] | None = None,
 ) -> LevelReport:
     """Per member, per organisation and per item: acknowledged / to read, for items since `since`
-    (and before `until`: one week of the dashboard's heat map)."""
+    (and before `until`: one week of the dashboard's heat map). `memberships`: those of the
+    community's (or the circle's) circles, members not muted, if the caller has read them already."""
     conditions = [Item.community_id == community_id, Item.must_read.is_(True), Item.created_at >= since]
     if until is not None:
         conditions.append(Item.created_at < until)
     if circle_id is not None:
         conditions.append(Item.circle_id == circle_id)
-    memberships = _memberships(session, set(circles_of(session, community_id, circle_id)))
+    if memberships is None:
+        memberships = _memberships(session, set(circles_of(session, community_id, circle_id)))
     tally = _tally(session, conditions, memberships)
     if tally is None:
         return LevelReport(members=[], organisations=[], lowest=[], items=0)
