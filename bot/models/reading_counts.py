@@ -164,7 +164,14 @@ def _acknowledged(connection: Connection, item_id: int, member_id: int, was: Any
         return
     by = int(now == row.version) - int(was == row.version)
     if by:
-        add(connection, {(week_of(row.created_at, ZoneInfo(row.timezone)), row.circle_id, member_id): (0, by)})
+        week = week_of(row.created_at, ZoneInfo(row.timezone))
+        bumped = connection.execute(  # the row is there once the item is: a plain update, else one is made
+            update(ReadingWeek)
+            .where(ReadingWeek.week == week, ReadingWeek.circle_id == row.circle_id, ReadingWeek.member_id == member_id)
+            .values(confirmed=ReadingWeek.confirmed + by)
+        )
+        if not bumped.rowcount:
+            add(connection, {(week, row.circle_id, member_id): (0, by)})
         connection.execute(update(Item).where(Item.id == item_id).values(confirmed=Item.confirmed + by))
 
 
