@@ -14,6 +14,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from bot.db import make_engine, upgrade
+from bot.models import recount_all_unread
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 
@@ -100,6 +101,10 @@ def generate(path: str, members: int = 2000, circles: int = 50, items: int = 200
     }
     db.execute("ANALYZE")
     db.close()
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.begin() as connection:  # rows written directly: what Relais keeps as it goes is counted once
+        recount_all_unread(connection)
+    engine.dispose()
     return counts
 
 
