@@ -30,6 +30,7 @@ from bot.markup import to_html, to_plain
 
 HTML_FORMAT = "org.matrix.custom.html"
 PART_BYTES = 30_000  # body + formatted_body of one event, in UTF-8 bytes
+MARKERS = 2 * len("(999/999) ")  # room for a part's marker, in body and formatted_body
 
 
 def message_content(
@@ -70,7 +71,17 @@ def message_contents(
 ) -> list[dict[str, Any]]:
     """The events for one outbox row, in order: one, or the parts of a long text with their markers
     (the first part is the reply)."""
-    parts = split_markup(markup, budget - 2 * len("(999/999) "))
+    return numbered(split_markup(markup, budget - MARKERS), notify, thread, reply_to, author)
+
+
+def numbered(
+    parts: list[str],
+    notify: bool = False,
+    thread: str | None = None,
+    reply_to: str | None = None,
+    author: str | None = None,
+) -> list[dict[str, Any]]:
+    """The events of parts already cut to fit: one, or several with their markers "(k/n)"."""
     if len(parts) == 1:
         return [message_content(parts[0], notify, thread, reply_to, author)]
     count = len(parts)

@@ -12,7 +12,9 @@ confirm reading with one tap on it. Relais' reaction is never counted (adapters.
 ignores Relais' own events); its transaction id is `<outbox id>-ack`, so a resend does not add
 another. It goes out beside the delivery, not in it: the post is recorded (an edit of the item finds
 it) without waiting for the reaction, and a reaction that cannot be sent is only logged.
-An update of a posted copy (`Outgoing.replaces`, bot.copies) is an m.replace edit (adapters.matrix.edits).
+An update of a posted copy (`Outgoing.replaces`, bot.copies) is an m.replace edit (adapters.matrix.edits)
+of each of its parts, recorded in order under `parts:<first event id>` (adapters.matrix.copy_parts):
+edits have transaction ids `<outbox id>-1`, `-2`…, redactions of parts no longer needed `<outbox id>-redact-3`.
 A picture (`Outgoing.image`, the recap's chart) is uploaded and posted as m.image (adapters.matrix.pictures).
 """
 
@@ -21,9 +23,10 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from nio import AsyncClient, LocalProtocolError, RoomSendResponse
+from nio import AsyncClient, LocalProtocolError, RoomRedactResponse, RoomSendResponse
 
-from adapters.matrix.edits import edit_content
+from adapters.matrix.copy_parts import REDACTION_REASON, parts_key, plan, read_whole
+from adapters.matrix.edits import edit_of
 from adapters.matrix.errors import NETWORK_ERRORS, delivery_failure, describe
 from adapters.matrix.inbound import channel_of, room_of, user_of
 from adapters.matrix.pictures import upload_picture
@@ -31,6 +34,7 @@ from adapters.matrix.render import message_contents
 from adapters.matrix.rooms import Rooms
 from adapters.matrix.state import MatrixState, part_key
 from bot.delivery import Outgoing, PermanentFailure, Sent, TemporaryFailure
+from bot.services.numbering import item_number
 
 log = logging.getLogger(__name__)
 CHECK = "✅"  # the reaction Relais offers under its items
@@ -86,14 +90,36 @@ class MatrixSender:
 
     async def _edit(self, message: Outgoing) -> Sent:
         """An update of a posted copy (bot.copies), or of an answer to a command that was edited
-        (bot.services.command_edits): an m.replace edit of its (first) event, in place. An item's
-        copy stays a message that notifies, an answer a notice."""
+        (bot.services.command_edits): an m.replace edit of each of its events, in place; parts no
+        longer needed are redacted (adapters.matrix.copy_parts). An item's copy stays a message that
+        notifies, an answer a notice."""
         if not message.channel or not message.replaces:
             raise PermanentFailure(f"cannot edit {message.replaces} in {message.channel}")
+        room_id, first = room_of(message.channel), message.replaces
+        recorded = self.state.get(parts_key(first))
+        events = recorded.split() if recorded else [first]
         notify = message.notify or message.item_id is not None
-        content = edit_content(message.text, message.replaces, notify=notify)
-        await self._send_event(room_of(message.channel), content, message.id)
-        return Sent(message.replaces, message.channel)
+        todo = plan(events, message.text, notify, lambda: self.pointer(message.item_id))
+        for number, (event_id, content) in enumerate(todo.edits, 1):
+            tx_id = message.id if len(events) == 1 else f"{message.id}-{number}"
+            await self._send_event(room_id, edit_of(content, event_id), tx_id)
+        for number, event_id in enumerate(todo.redactions, len(todo.edits) + 1):
+            await self._redact(room_id, event_id, f"{message.id}-redact-{number}")
+        if todo.redactions:
+            self.remember_parts([event_id for event_id, _ in todo.edits], forget=todo.redactions)
+        return Sent(first, message.channel)
+
+    def pointer(self, item_id: int | None) -> str | None:
+        """Where to read the item whole (`!show #N`), in the community's language."""
+        number = item_number(self.state.store, item_id) if item_id is not None else None
+        if number is None:
+            return None
+        return read_whole(self.rooms.dispatcher.config.language, self.rooms.config.prefix, number)
+
+    async def _redact(self, room_id: str, event_id: str, tx_id: str) -> None:
+        response = await self.client.room_redact(room_id, event_id, reason=REDACTION_REASON, tx_id=tx_id)
+        if not isinstance(response, RoomRedactResponse):
+            raise delivery_failure(response, f"redacting {event_id} in {room_id}")
 
     async def offer_check(self, room_id: str, event_id: str, tx_id: str) -> None:
         """Relais' own ✅ under an item: a member confirms reading with one tap on it."""
@@ -108,9 +134,16 @@ class MatrixSender:
         if not isinstance(response, RoomSendResponse):
             log.warning("could not put ✅ under %s in %s: %s", event_id, room_id, response)
 
-    def remember_parts(self, events: list[str]) -> None:
-        """The second and later parts stand for the first one (reactions, read receipts)."""
+    def remember_parts(self, events: list[str], forget: list[str] | None = None) -> None:
+        """The events of a post in parts, in order; the second and later ones stand for the first
+        (reactions, read receipts). `forget`: parts redacted since."""
         with self.state.batch() as keys:
+            for event_id in forget or []:
+                keys.delete(part_key(event_id))
+            if len(events) > 1:
+                keys.set(parts_key(events[0]), " ".join(events))
+            else:
+                keys.delete(parts_key(events[0]))
             for event_id in events[1:]:
                 keys.set(part_key(event_id), events[0])
 

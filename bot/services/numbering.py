@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bot.db import Store
 from bot.kinds import ItemKind
 from bot.models import Circle, Community, Item, Member
 
@@ -51,3 +52,9 @@ def new_item(
 
 def find_item(session: Session, community_id: int, number: int) -> Item | None:
     return session.scalar(select(Item).where(Item.community_id == community_id, Item.number == number))
+
+
+def item_number(store: Store, item_id: int) -> int | None:
+    """The number `#N` of an item (an adapter's pointer to `/show #N`); None if it is gone."""
+    with store.unit_of_work() as session:
+        return session.scalar(select(Item.number).where(Item.id == item_id))
