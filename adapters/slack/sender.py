@@ -88,6 +88,12 @@ def failure(error: Exception) -> Exception:
             return NotThere(f"Slack refused the message: {code}")
         if code in PERMANENT:
             return PermanentFailure(f"Slack refused the message: {code}")
+        if code == "missing_scope":  # an installation older than the manifest: retrying will not help
+            needed = response.get("needed") or "?"
+            return PermanentFailure(
+                f"Slack refused the message: missing_scope (needed: {needed}); install Relais again in this "
+                "workspace from the current manifest (relais slack manifest) to grant it"
+            )
         return TemporaryFailure(f"Slack error: {code or response.status_code}")
     return TemporaryFailure(f"Slack unreachable: {error!r}")
 
