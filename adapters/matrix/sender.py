@@ -117,9 +117,14 @@ class MatrixSender:
         return read_whole(self.rooms.dispatcher.config.language, self.rooms.config.prefix, number)
 
     async def _redact(self, room_id: str, event_id: str, tx_id: str) -> None:
+        """A part no longer needed goes; one that cannot (refused for good) stays, and the edits stand."""
         response = await self.client.room_redact(room_id, event_id, reason=REDACTION_REASON, tx_id=tx_id)
-        if not isinstance(response, RoomRedactResponse):
-            raise delivery_failure(response, f"redacting {event_id} in {room_id}")
+        if isinstance(response, RoomRedactResponse):
+            return
+        failure = delivery_failure(response, f"redacting {event_id} in {room_id}")
+        if not isinstance(failure, PermanentFailure):
+            raise failure  # tried again with the same transaction ids: nothing doubled
+        log.warning("part %s left in place: %s", event_id, failure)
 
     async def offer_check(self, room_id: str, event_id: str, tx_id: str) -> None:
         """Relais' own ✅ under an item: a member confirms reading with one tap on it."""
