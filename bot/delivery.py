@@ -32,8 +32,17 @@ from bot.clock import Clock
 from bot.db import Store
 from bot.images import Picture
 from bot.kinds import OutboxStatus
+from bot.listed import listed_numbers
 from bot.models import OutboxMessage
-from bot.outbox import due_messages, mark_delivered, mark_failed, mark_held, mark_sending, takers, waiting
+from bot.outbox import (
+    due_messages,
+    mark_delivered,
+    mark_failed,
+    mark_held,
+    mark_sending,
+    takers,
+    waiting,
+)
 from bot.outbox import release_leases as outbox_release_leases
 
 log = logging.getLogger(__name__)
@@ -90,6 +99,8 @@ class Outgoing:
         assert self.image is not None
         return self.image
 
+    commitments: tuple[int, ...] = ()  # the commitments it lists for its reader (buttons on Slack: Post.commitments)
+
     @classmethod
     def of(cls, row: OutboxMessage) -> Outgoing:
         return cls(
@@ -107,6 +118,7 @@ class Outgoing:
             replaces=row.replaces,
             reply_to=row.reply_to,
             image=Picture(row.image, row.text) if row.image is not None else None,
+            commitments=listed_numbers(row.commitments),
         )
 
 

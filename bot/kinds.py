@@ -28,6 +28,14 @@ class CommitmentStatus(StrEnum):
     DROPPED = "dropped"
 
 
+class Confidence(StrEnum):
+    """How sure an owner is to deliver a commitment, said with an update (/update #N … confidence high)."""
+
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
 class MeetingStatus(StrEnum):
     SCHEDULED = "scheduled"
     CANCELLED = "cancelled"

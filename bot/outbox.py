@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from bot.db import Store, after_commit, store_of
 from bot.kinds import OutboxStatus
+from bot.listed import listed
 from bot.models import CircleChannel, Identity, Member, MemberPreference, MessageRef, OutboxMessage
 from bot.reply import Incoming, Post, Reply
 from bot.wakeups import notify
@@ -98,11 +99,12 @@ def enqueue(
     not_before: datetime | None = None,
     reply_to: str | None = None,
     image: bytes | None = None,
+    commitments: tuple[int, ...] = (),
 ) -> OutboxMessage:
     """One row to deliver; `replaces` makes it an update of that posted message (bot.copies),
     `not_before` holds it until then (it is not handed over at commit), and `reply_to` names the
     command's platform message it answers (shown as a reply to it where the platform can); with
-    `image` (PNG bytes) the row posts that picture, and `text` is its alternative text."""
+    `image` (PNG bytes) the row posts that picture, `text` its alternative text; `commitments`: Post.commitments."""
     row = OutboxMessage(
         id=new_id(session, now),
         platform=platform or platform_of(channel),
@@ -118,6 +120,7 @@ def enqueue(
         replaces=replaces,
         reply_to=reply_to,
         image=image,
+        commitments=listed(commitments),
         status=OutboxStatus.PENDING,
         attempts=0,
         created_at=now,
@@ -212,6 +215,7 @@ def enqueue_post(
                     notify=post.notify,
                     ephemeral=True,
                     reply_to=incoming.event_id,
+                    commitments=post.commitments,
                 )
             )
     elif post.target == "circle" and post.circle_id is not None:
@@ -241,6 +245,7 @@ def enqueue_post(
                     item_id=post.item_id,
                     notify=True,
                     occurrence_key=key(f"{platform}:member:{post.member_id}"),
+                    commitments=post.commitments,
                 )
             )
     for row in rows:

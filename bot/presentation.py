@@ -204,11 +204,21 @@ CHANGE_LABELS = {
     "result": N_("expected result"),
     "owner": N_("owner"),
     "progress": N_("progress"),
+    "confidence": N_("confidence"),
     "human": N_("human resources"),
     "financial": N_("financial resources"),
     "material": N_("material resources"),
     "immaterial": N_("immaterial resources"),
 }
+
+
+CONFIDENCE_LABELS = {"high": N_("high"), "medium": N_("medium"), "low": N_("low")}  # bot.kinds.Confidence
+
+
+def confidence_label(loc: Localiser, value: str) -> str:
+    """How sure an owner is to deliver, in the reader's words ("haute", "high")."""
+    label = CONFIDENCE_LABELS.get(str(value))
+    return loc.t(label) if label else esc(str(value), 20)
 
 
 def _change_value(loc: Localiser, field: str, value: str | None) -> str:
@@ -219,6 +229,8 @@ def _change_value(loc: Localiser, field: str, value: str | None) -> str:
         return status_label(loc, value)
     if field == "progress" and value.isdigit():
         return percent(loc, int(value))
+    if field == "confidence":
+        return confidence_label(loc, value)
     if field == "due":
         try:
             moment = datetime.fromisoformat(value)

@@ -48,6 +48,9 @@ class Post:
     delivered and past that time, the copy kept in the outbox is blanked (bot.services.secrets).
     `image`: a picture posted right after the text in the circle's channels (its own outbox row:
     bot.outbox.enqueue_post); a reply shows its `note` only where the text is printed (the console).
+    `commitments`: the numbers of the commitments a personal post lists for its reader (a nudge, a
+    digest, the confirmation of /engage), where a platform that can offers buttons (Slack: Done,
+    Update, Postpone); the text says the same in words for the others.
     """
 
     text: str
@@ -59,6 +62,7 @@ class Post:
     edit: bool = False
     secret_until: datetime | None = None
     image: Picture | None = None
+    commitments: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

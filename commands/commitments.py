@@ -57,7 +57,7 @@ EDIT_FIELDS = Keywords(
 def engage(ctx: Context, what: str) -> Reply:
     """The commitment saved, with its due date echoed back absolute (or how to add one)."""
     engagement = engaging.engage(ctx, engaging.EngageForm(what=what))
-    return Reply.say(engagement.confirmation(ctx))
+    return Reply(posts=engagement.posts(ctx))
 
 
 def _close(ctx: Context, numbers: list[int], note: str, status: CommitmentStatus) -> Reply:

@@ -78,6 +78,7 @@ def run_direct(
                             platform=platform,
                             notify=True,
                             occurrence_key=destination,
+                            commitments=post.commitments,
                         )
                         written += 1
                 if index == len(batches) - 1:
@@ -169,27 +170,29 @@ def direct_posts(
     platforms = _platforms(session, [member.id for member in members if member.id in belonging])
     # someone who left every circle is no longer written to; console-only members read with /digest and /unread
     members = [member for member in members if platforms.get(member.id)]
-    posts = []
+    posts: list[tuple[Member, str, tuple[int, ...]]] = []
     if due.kind == OccurrenceKind.DIGEST:
         drafts = build_digests(session, community, members, loc)
         for member in members:
             draft = drafts[member.id]
             if draft is not None:
                 note = late_note(loc.for_member(member), due.at) if late else None
-                posts.append((member, draft.text(late=note)))
+                posts.append((member, draft.text(late=note), draft.commitments))
     else:
-        texts = build_nudges(session, community, members, loc, settings, due.at)
+        listed: dict[int, tuple[int, ...]] = {}
+        texts = build_nudges(session, community, members, loc, settings, due.at, listed)
         for member in members:
             text = texts[member.id]
             if text:
-                posts.append((member, late_note(loc.for_member(member), due.at) + "\n" + text if late else text))
+                text = late_note(loc.for_member(member), due.at) + "\n" + text if late else text
+                posts.append((member, text, listed.get(member.id, ())))
     return [
         (
-            Post(text, "direct", member_id=member.id, notify=True),
+            Post(text, "direct", member_id=member.id, notify=True, commitments=numbers),
             f"{due.occurrence_key}/member:{member.id}",
             platforms[member.id],
         )
-        for member, text in posts
+        for member, text, numbers in posts
     ]
 
 

@@ -31,6 +31,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack import (
     addresses,
     commands,
+    commitment_actions,
     events,
     full_text,
     home,
@@ -290,7 +291,18 @@ def build_adapter(
     oauth = oauth_settings(settings, stores, runtime, workspaces) if stores else None
     bolt = make_bolt(client, settings, oauth)
     runtime.workspaces = workspaces
-    for module in (commands, modal, shortcuts, events, home, home_settings, full_text, members, lifecycle):
+    for module in (
+        commands,
+        modal,
+        shortcuts,
+        events,
+        home,
+        home_settings,
+        commitment_actions,
+        full_text,
+        members,
+        lifecycle,
+    ):
         module.register(bolt, runtime)
     sender = SlackSender(
         dispatcher=dispatcher,

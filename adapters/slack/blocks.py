@@ -8,7 +8,7 @@ id in its metadata, so that a resend after a crash can find it (see sender.py).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from adapters.slack.split import pieces, shorten
@@ -94,15 +94,22 @@ def _groups(mrkdwn: str, reserved: int) -> list[list[str]]:
 
 
 def message_parts(
-    markup: str, outbox_id: str, *, ack_number: int | None = None, ack_label: str = "✅"
+    markup: str,
+    outbox_id: str,
+    *,
+    ack_number: int | None = None,
+    ack_label: str = "✅",
+    actions: Sequence[dict[str, Any]] = (),
 ) -> list[dict[str, Any]]:
     """`text`, `blocks` and `metadata` for chat.postMessage (and the ephemeral variants): one dict per
     message, almost always one. Every word is in the blocks, in order; a text longer than a message
     holds goes in several, each with its part number in the metadata.
 
-    `ack_number` adds the "✅ Got it" button of an item that must be read, on the last message.
+    `ack_number` adds the "✅ Got it" button of an item that must be read, on the last message, and
+    `actions` more blocks of buttons there (a commitment's: commitment_cards.py).
     """
-    groups = _groups(to_mrkdwn(markup), reserved=1)
+    actions = list(actions)[: MAX_BLOCKS // 2]
+    groups = _groups(to_mrkdwn(markup), reserved=1 + len(actions))
     parts = []
     for number, sections in enumerate(groups, 1):
         blocks = [section(text) for text in sections]
@@ -114,6 +121,8 @@ def message_parts(
                     "elements": [ack_button(ack_number, ack_label)],
                 }
             )
+        if number == len(groups):
+            blocks += actions
         parts.append(
             {
                 "text": shorten("\n".join(sections), NOTIFICATION_LIMIT),

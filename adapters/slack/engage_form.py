@@ -8,7 +8,7 @@ from typing import Any
 
 from adapters.slack.blocks import plain
 from bot.i18n import N_, Translator
-from bot.services.engage import CIRCLE, DUE_DATE, DUE_TEXT, RESOURCES, RESULT, WHAT, EngageForm
+from bot.services.engage import CIRCLE, DUE_DATE, DUE_TEXT, OWNER, RESOURCES, RESULT, WHAT, EngageForm
 
 CALLBACK_ID = "relais_engage"  # each input block's block_id is the name of its field (bot.services.engage)
 VALUE = "value"  # the action_id of every input element
@@ -83,6 +83,23 @@ def _circle_select(tr: Translator, circles: Sequence[tuple[int, str]], circle_id
     }
 
 
+def _owner_select(tr: Translator, owner: str | None, facilitator: bool) -> dict[str, Any]:
+    """Whose commitment it is: `owner` (a Slack user id) preselected; a partner may only choose themselves."""
+    select: dict[str, Any] = {"type": "users_select", "action_id": VALUE, "placeholder": plain(tr.t("Choose a member"))}
+    if owner:
+        select["initial_user"] = owner
+    block: dict[str, Any] = {
+        "type": "input",
+        "block_id": OWNER,
+        "optional": True,
+        "label": plain(tr.t("Owner"), 2000),
+        "element": select,
+    }
+    if not facilitator:
+        block["hint"] = plain(tr.t("Only a facilitator can commit someone else."), 2000)
+    return block
+
+
 def _note_inputs(tr: Translator) -> list[dict[str, Any]]:
     """The expected result, then the four kinds of resources mobilised."""
     result = _text_input(
@@ -107,11 +124,13 @@ def engage_view(
     metadata: Mapping[str, Any],
     what: str = "",
     context: str = "",
+    owner: str | None = None,
+    facilitator: bool = False,
 ) -> dict[str, Any]:
     """The modal; `circles` are (id, name) and `circle_id` the one preselected (the channel's).
 
     `what` prefills the commitment (a message shortcut: the message's text), `context` is a line shown
-    above the fields (whose message it was)."""
+    above the fields (whose message it was), `owner` the Slack user preselected as its owner."""
     blocks: list[dict[str, Any]] = [
         _text_input(
             tr,
@@ -139,6 +158,7 @@ def engage_view(
             "element": {"type": "datepicker", "action_id": VALUE, "placeholder": plain(tr.t("Pick a day"))},
         },
     ]
+    blocks.append(_owner_select(tr, owner, facilitator))
     circle = _circle_select(tr, circles, circle_id)
     if circle is not None:
         blocks.append(circle)
@@ -186,6 +206,14 @@ def read_form(view: Mapping[str, Any]) -> EngageForm:
         result=_text(values, RESULT),
         **{kind: _text(values, kind) for kind in RESOURCES},
     )
+
+
+def selected_user(view: Mapping[str, Any]) -> str | None:
+    """The owner chosen in the form (a Slack user id), if any."""
+    state = view.get("state") or {}
+    values = state.get("values") or {} if isinstance(state, Mapping) else {}
+    user = _value(values, OWNER).get("selected_user")
+    return str(user) if user else None
 
 
 def read_metadata(view: Mapping[str, Any]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -31,10 +32,12 @@ async def open_engage(
     incoming: Incoming,
     what: str = "",
     author: str | None = None,
+    author_id: str | None = None,
 ) -> bool:
     """Open the /engage modal with `client`, Bolt's client for the workspace the trigger comes from (call
     it right after ack: the trigger is valid 3 seconds); `what` prefills the commitment, `author` names
-    whose message it comes from (a message shortcut).
+    whose message it comes from (a message shortcut), and `author_id` (their Slack id) is proposed as its
+    owner to a facilitator; anyone else is proposed themselves.
 
     False, and nothing opens, for someone who may not use Relais there (see form_choices).
     """
@@ -44,7 +47,10 @@ async def open_engage(
     metadata = {"channel": incoming.channel, "thread": incoming.thread}
     tr = translator(context.language)
     line = tr.t("From {name}’s message.", name=author) if author else ""
-    view = engage_form.engage_view(tr, context.circles, context.circle_id, metadata, what, line)
+    owner = author_id if author_id and context.facilitator else addresses.local_id(incoming.identity)
+    view = engage_form.engage_view(
+        tr, context.circles, context.circle_id, metadata, what, line, owner, context.facilitator
+    )
     await client.views_open(trigger_id=trigger_id, view=view)
     return True
 
@@ -73,7 +79,8 @@ async def submit(runtime: Runtime, ack: Any, body: dict[str, Any], view: dict[st
         event_id=f"view:{view.get('id')}" if view.get("id") else None,
         direct=addresses.is_direct(addresses.local_id(channel) or ""),
     )
-    form = engage_form.read_form(view)
+    chosen = engage_form.selected_user(view)
+    form = replace(engage_form.read_form(view), owner=runtime.identity(chosen, team) if chosen else None)
     work = asyncio.ensure_future(runtime.blocking(submit_form, runtime.dispatcher, form, incoming))
     try:
         errors = await asyncio.wait_for(asyncio.shield(work), ANSWER_WITHIN)

@@ -33,6 +33,7 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack import addresses
+from adapters.slack import commitment_cards as cards
 from adapters.slack.blocks import message_parts, outbox_id_of, outbox_metadata, part_of, parts_count, text_only
 from adapters.slack.copy_parts import earlier_parts, plan
 from adapters.slack.pacing import ChannelPacer
@@ -133,7 +134,7 @@ class SlackSender:
         # the reader matters for an item's button (number, language) and a direct message (identity);
         # a command's plain answer needs no look-up
         reader = NO_READER
-        if message.item_id is not None or message.member_id is not None:
+        if message.item_id is not None or message.member_id is not None or message.commitments:
             reader = await self.blocking(reader_of, self.dispatcher, message)
         if self.workspaces is not None:
             client = await self.workspaces.client(self._team_of(message, reader))
@@ -150,8 +151,11 @@ class SlackSender:
 
     async def _route(self, message: Outgoing, reader: Reader, resend: bool) -> Sent:
         """Post, reply, update or write directly, with this sender's client."""
-        label = translator(reader.language).t("✅ Got it")
-        parts = message_parts(message.text, message.id, ack_number=reader.ack_number, ack_label=label)
+        tr = translator(reader.language)
+        actions = [cards.buttons(tr, number) for number in message.commitments]
+        parts = message_parts(
+            message.text, message.id, ack_number=reader.ack_number, ack_label=tr.t("✅ Got it"), actions=actions
+        )
         if message.replaces:
             return await self._update(message, parts)
         if message.ephemeral and message.channel:

@@ -70,11 +70,11 @@ async def from_message(runtime: Runtime, client: AsyncWebClient, body: dict[str,
         incoming = replace(incoming, direct=True)
     team = (body.get("team") or {}).get("id")
     text = await resolve_mentions(runtime, str(message.get("text") or ""), "engage", team, incoming.identity)
-    author_id = message.get("user")
+    author_id = str(message["user"]) if message.get("user") else None
     author = None
     if author_id and author_id != user:
         author = await people.display_name(str(author_id))
-    if await open_engage(runtime, client, str(body.get("trigger_id")), incoming, text.strip(), author):
+    if await open_engage(runtime, client, str(body.get("trigger_id")), incoming, text.strip(), author, author_id):
         return
     if incoming.channel:
         runtime.response_urls.remember(incoming.channel, incoming.identity, body.get("response_url"))

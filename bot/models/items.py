@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from bot.kinds import CommitmentStatus, ItemKind
+from bot.kinds import CommitmentStatus, Confidence, ItemKind
 from bot.models.base import Base, UTCDateTime, enum_column, intpk, timestamp
 from bot.models.community import Circle, Member, Organisation
 
@@ -110,6 +110,7 @@ class Update(Base):
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), primary_key=True)
     commitment_id: Mapped[int | None] = mapped_column(ForeignKey("commitments.item_id"), index=True)
     progress: Mapped[int | None] = mapped_column(Integer)
+    confidence: Mapped[Confidence | None] = mapped_column(enum_column(Confidence, "confidence", 10))  # the owner's
 
     item: Mapped[Item] = relationship(lazy="joined")
 

@@ -51,6 +51,7 @@ class OutboxMessage(Base):
     reply_to: Mapped[str | None] = mapped_column(String(300))  # the command's platform message this row answers
     image: Mapped[bytes | None] = mapped_column(LargeBinary())  # a picture to post (PNG); `text` is its alt text
     blank_after: Mapped[datetime | None] = mapped_column(UTCDateTime())  # its text is a secret valid until then
+    commitments: Mapped[str | None] = mapped_column(String(300))  # numbers of the commitments it lists: "3 7"
 
 
 class PlatformState(Base):

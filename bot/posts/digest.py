@@ -88,7 +88,9 @@ def _draft(
         if lines:
             body += ["", bold(title), *lines]
     body += ["", loc.t("To stop receiving this digest: /digest me off.")]
-    return Draft("📬", loc.t("Your weekly digest, {name}", name=esc(member.display_name, 80)), tuple(body))
+    listed = tuple(row.number for row in [*overdue[0][:LINES], *soon[0][:LINES]])
+    title = loc.t("Your weekly digest, {name}", name=esc(member.display_name, 80))
+    return Draft("📬", title, tuple(body), commitments=listed)
 
 
 def _stale_line(loc: Localiser, listed: int, stale: int) -> list[str]:

@@ -26,6 +26,7 @@ class Draft:
     title: str
     body: tuple[str, ...]
     picture: Picture | None = None
+    commitments: tuple[int, ...] = ()  # the reader's commitments it lists (Post.commitments: buttons on Slack)
 
     def text(self, number: int | None = None, footer: str | None = None, late: str | None = None) -> str:
         head = f"{self.icon} #{number} {bold(self.title)}" if number else f"{self.icon} {bold(self.title)}"

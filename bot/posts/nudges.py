@@ -182,8 +182,11 @@ def build_nudges(
     loc: Localiser,
     settings: ScheduleSettings,
     slot: datetime,
+    listed: dict[int, tuple[int, ...]] | None = None,
 ) -> dict[int, str | None]:
-    """build_nudge for every member given (each in their own language), in a bounded number of queries."""
+    """build_nudge for every member given (each in their own language), in a bounded number of queries.
+
+    `listed`, when given, receives each nudged member's commitment numbers the message names (in order)."""
     loc = RoundLocaliser.of_round(loc)
     farthest = max(settings.nudge_due_days, default=0)
     zone = loc.tz
@@ -213,6 +216,9 @@ def build_nudges(
             [commitments[row.item_id] for row in said_overdue.get(member.id, ())],
         )
         messages[member.id] = _message(member, own, lines + _unread_lines(own, settings, slot, unread[member.id]))
+        if listed is not None and messages[member.id]:
+            said = [*said_soon.get(member.id, ()), *said_overdue.get(member.id, ())]
+            listed[member.id] = tuple(commitments[row.item_id].number for row in said)
     return messages
 
 

@@ -154,12 +154,16 @@ def close_commitment(
     record_change(session, commitment, actor, now, "status", old, status, check_note(note) or None)
 
 
-def set_due(session: Session, commitment: Commitment, actor: Member, when: When | None, now: datetime) -> None:
+def set_due(
+    session: Session, commitment: Commitment, actor: Member, when: When | None, now: datetime, note: str = ""
+) -> None:
+    """A new due date (or none), with why when the member says (Slack's 📅 Postpone form)."""
     check_can_change(actor, commitment)
+    note = check_note(note, 500)
     old = commitment.due_at.isoformat() if commitment.due_at else None
     commitment.due_at = when.at if when else None
     commitment.due_has_time = bool(when and when.has_time)
-    record_change(session, commitment, actor, now, "due", old, when.at.isoformat() if when else None)
+    record_change(session, commitment, actor, now, "due", old, when.at.isoformat() if when else None, note or None)
 
 
 def set_text_field(

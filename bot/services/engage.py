@@ -20,13 +20,14 @@ from bot.dispatch import UNLINKED, Dispatcher, NotAdmitted, refusal_text
 from bot.errors import Refusal
 from bot.i18n import N_, translator
 from bot.markup import bold, esc, to_plain
-from bot.models import Circle, Commitment
+from bot.models import Circle, Commitment, Member
 from bot.outbox import enqueue_post
-from bot.presentation import when_label
+from bot.presentation import FixedLocaliser, Localiser, member_label, when_label
 from bot.reply import Incoming, Post
 from bot.services.commitments import check_future, check_note, check_title, create_commitment, set_text_field
+from bot.services.membership import active_circles, find_by_identity
 
-WHAT, DUE_TEXT, DUE_DATE, CIRCLE, RESULT = "what", "due_text", "due_date", "circle", "result"
+WHAT, DUE_TEXT, DUE_DATE, CIRCLE, RESULT, OWNER = "what", "due_text", "due_date", "circle", "result", "owner"
 RESOURCES = ("human", "financial", "material", "immaterial")
 NOTES = (RESULT, *RESOURCES)
 MAX_NOTE = 2000
@@ -46,6 +47,7 @@ class EngageForm:
     financial: str = ""
     material: str = ""
     immaterial: str = ""
+    owner: str | None = None  # the owner's platform identity (the form); None: whoever commits
 
 
 class Invalid(Refusal):
@@ -65,8 +67,9 @@ class Engagement:
     circle: Circle
     when: When | None
     not_understood: str | None = None  # date words of the title that were not understood: saved without due date
+    for_someone: bool = False  # a facilitator committed another member (the form's owner)
 
-    def confirmation(self, ctx: Context) -> str:
+    def confirmation(self, ctx: Localiser) -> str:
         """`✅ Commitment #N saved: title (circle).` and the due date, absolute, or how to add one."""
         number = self.commitment.number
         lines = [
@@ -77,6 +80,8 @@ class Engagement:
                 circle=esc(self.circle.name, 60),
             )
         ]
+        if self.for_someone:
+            lines.append(ctx.t("Owner: {owner}.", owner=member_label(self.commitment.owner)))
         if self.when is not None:
             lines.append(ctx.t("Due: {when}.", when=bold(when_label(ctx, self.when))))
         elif self.not_understood:
@@ -92,6 +97,18 @@ class Engagement:
             lines.append(ctx.t("No due date. Add one with /edit #{number} due <date>.", number=number))
         return "\n".join(lines)
 
+    def posts(self, ctx: Context) -> tuple[Post, ...]:
+        """The confirmation, for the member: it lists their new commitment (buttons where the platform can).
+        Committed by a facilitator, its owner is told privately, in their language, with its buttons."""
+        number = self.commitment.number
+        if not self.for_someone:
+            return (Post(self.confirmation(ctx), commitments=(number,)),)
+        owner = self.commitment.owner
+        loc = FixedLocaliser(owner.language or ctx.community.language, ctx.tz, ctx.now)
+        told = Engagement(self.commitment, self.circle, self.when)
+        text = loc.t("{name} committed you to:", name=member_label(ctx.actor)) + "\n" + told.confirmation(loc)
+        return Post(self.confirmation(ctx)), Post(text, "direct", member_id=owner.id, commitments=(number,))
+
 
 def engage(ctx: Context, form: EngageForm, strict: bool = False) -> Engagement:
     """Save the commitment `form` describes, owned by the actor, in ctx.circle unless it names another.
@@ -101,13 +118,22 @@ def engage(ctx: Context, form: EngageForm, strict: bool = False) -> Engagement:
     the commitment is saved without a due date and the confirmation says so.
     """
     title, when, unclear, circle = checked(ctx, form, strict)
-    commitment = create_commitment(ctx.session, ctx.community, circle, ctx.actor, title, when, ctx.now)
+    owner = _owner(ctx, form.owner)
+    commitment = create_commitment(ctx.session, ctx.community, circle, owner, title, when, ctx.now)
     commitment.command_event = command_message(ctx.incoming)  # an edit of that message changes it
     for field in NOTES:
         value = getattr(form, field).strip()
         if value:
             set_text_field(ctx.session, commitment, ctx.actor, field, value, ctx.now)
-    return Engagement(commitment, circle, when, unclear)
+    return Engagement(commitment, circle, when, unclear, owner.id != ctx.actor.id)
+
+
+def _owner(ctx: Context, identity: str | None) -> Member:
+    """The form's owner: whoever commits, or (a facilitator choosing) another member of the community."""
+    owner = find_by_identity(ctx.session, identity) if identity else None
+    if owner is None or owner.id == ctx.actor.id:
+        return ctx.actor
+    return owner
 
 
 def checked(ctx: Context, form: EngageForm, strict: bool = False) -> tuple[str, When | None, str | None, Circle]:
@@ -131,6 +157,7 @@ def checked(ctx: Context, form: EngageForm, strict: bool = False) -> tuple[str, 
         except Refusal as error:
             errors[WHAT] = error
     circle = _circle(ctx, form.circle_id, errors)
+    _check_owner(ctx, form.owner, errors)
     for field in NOTES:
         try:
             check_note(getattr(form, field), MAX_NOTE)
@@ -189,6 +216,20 @@ def _due_dates(
     return found
 
 
+def _check_owner(ctx: Context, identity: str | None, errors: dict[str, Refusal]) -> None:
+    """Someone other than who commits: a member of the community, chosen by a facilitator (the rights of
+    /edit #N owner)."""
+    if not identity or identity == ctx.incoming.identity:
+        return
+    owner = find_by_identity(ctx.session, identity)
+    if owner is not None and owner.id == ctx.actor.id:
+        return
+    if not ctx.actor.is_facilitator:
+        errors[OWNER] = Refusal("Only a facilitator can commit someone else: choose yourself, or ask them.")
+    elif owner is None or not (owner.is_facilitator or active_circles(ctx.session, owner.id)):
+        errors[OWNER] = Refusal("This person is in none of the community's circles: choose a member.")
+
+
 def _circle(ctx: Context, circle_id: int | None, errors: dict[str, Refusal]) -> Circle:
     """The circle chosen in the form (one of the community's), else the context's."""
     if circle_id is None:
@@ -210,6 +251,7 @@ class FormChoices:
     language: str
     circles: list[tuple[int, str]]
     circle_id: int
+    facilitator: bool = False  # may choose another owner
 
 
 def form_choices(dispatcher: Dispatcher, incoming: Incoming) -> FormChoices | None:
@@ -225,7 +267,8 @@ def form_choices(dispatcher: Dispatcher, incoming: Incoming) -> FormChoices | No
         circles = session.scalars(
             select(Circle).where(Circle.community_id == ctx.community.id).order_by(Circle.name)
         ).all()
-        return FormChoices(ctx.language, [(circle.id, circle.name) for circle in circles], ctx.circle.id)
+        choices = [(circle.id, circle.name) for circle in circles]
+        return FormChoices(ctx.language, choices, ctx.circle.id, ctx.actor.is_facilitator)
 
 
 def submit_form(dispatcher: Dispatcher, form: EngageForm, incoming: Incoming) -> dict[str, str]:
@@ -248,7 +291,8 @@ def submit_form(dispatcher: Dispatcher, form: EngageForm, incoming: Incoming) ->
             except Invalid as invalid:
                 errors = {field: to_plain(refusal_text(ctx, error)) for field, error in invalid.errors.items()}
                 raise _Rejected(errors) from invalid
-            enqueue_post(session, Post(engagement.confirmation(ctx)), ctx.now, ctx.incoming)
+            for post in engagement.posts(ctx):
+                enqueue_post(session, post, ctx.now, ctx.incoming)
             return {}
     except _Rejected as rejected:  # raised inside the unit of work: everything rolled back
         return rejected.errors

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.errors import Refusal, kind_name
-from bot.kinds import ItemKind
+from bot.kinds import Confidence, ItemKind
 from bot.markup import esc
 from bot.models import Acknowledgement, Circle, Commitment, Community, Item, Member, Update
 from bot.services.commitments import check_note, record_change
@@ -39,32 +39,29 @@ def post_update(
     commitment: Commitment | None,
     progress: int | None,
     now: datetime,
+    confidence: Confidence | None = None,
 ) -> Item:
-    """News for the circle, about a commitment or not, with a new progress for the commitment.
+    """News for the circle, about a commitment or not, with a new progress and confidence for the commitment.
 
     Rights (README, "Who belongs, and who may do what"): news about a commitment comes from its
-    owner, their organisation or a facilitator; its progress is a change of the commitment, like
-    /done, so only its owner or a facilitator sets it.
+    owner, their organisation or a facilitator; its progress and the confidence to deliver it are
+    changes of the commitment, like /done, so only its owner or a facilitator sets them.
     """
     if commitment is not None:
-        changes_it = author.id == commitment.owner_id or author.is_facilitator
-        colleague = author.organisation_id is not None and author.organisation_id == commitment.organisation_id
-        if not (changes_it or colleague):
-            raise Refusal(
-                "#{number} belongs to {owner}: only they, their organisation or a facilitator can report on it.",
-                number=commitment.number,
-                owner=esc(commitment.owner.display_name, 80),
-            )
-        if progress is not None and not changes_it:
-            raise Refusal(
-                "#{number} belongs to {owner}: only they or a facilitator set its progress. "
-                "Share your news without the percentage.",
-                number=commitment.number,
-                owner=esc(commitment.owner.display_name, 80),
-            )
+        check_report(author, commitment, progress, confidence)
         circle = commitment.item.circle
     item = post_item(session, community, circle, author, ItemKind.UPDATE, text, now)
-    session.add(Update(item_id=item.id, commitment_id=commitment.item_id if commitment else None, progress=progress))
+    if commitment is not None and confidence is not None:
+        old_confidence = last_confidence(session, commitment)
+        record_change(session, commitment, author, now, "confidence", old_confidence, str(confidence))
+    session.add(
+        Update(
+            item_id=item.id,
+            commitment_id=commitment.item_id if commitment else None,
+            progress=progress,
+            confidence=confidence if commitment is not None else None,
+        )
+    )
     if commitment is not None and progress is not None:
         old = commitment.progress
         commitment.progress = progress
@@ -73,6 +70,43 @@ def post_update(
         )
     session.flush()
     return item
+
+
+def check_report(author: Member, commitment: Commitment, progress: int | None, confidence: Confidence | None) -> None:
+    """May `author` report on `commitment`, with a progress or a confidence? (see post_update)"""
+    changes_it = author.id == commitment.owner_id or author.is_facilitator
+    colleague = author.organisation_id is not None and author.organisation_id == commitment.organisation_id
+    if not (changes_it or colleague):
+        raise Refusal(
+            "#{number} belongs to {owner}: only they, their organisation or a facilitator can report on it.",
+            number=commitment.number,
+            owner=esc(commitment.owner.display_name, 80),
+        )
+    if confidence is not None and not changes_it:
+        raise Refusal(
+            "#{number} belongs to {owner}: only they or a facilitator say how confident they are. "
+            "Share your news without the confidence.",
+            number=commitment.number,
+            owner=esc(commitment.owner.display_name, 80),
+        )
+    if progress is not None and not changes_it:
+        raise Refusal(
+            "#{number} belongs to {owner}: only they or a facilitator set its progress. "
+            "Share your news without the percentage.",
+            number=commitment.number,
+            owner=esc(commitment.owner.display_name, 80),
+        )
+
+
+def last_confidence(session: Session, commitment: Commitment) -> str | None:
+    """The confidence said with the commitment's latest update that said one."""
+    found = session.scalar(
+        select(Update.confidence)
+        .where(Update.commitment_id == commitment.item_id, Update.confidence.is_not(None))
+        .order_by(Update.item_id.desc())
+        .limit(1)
+    )
+    return str(found) if found is not None else None
 
 
 def edit_item_text(session: Session, item: Item, actor: Member, text: str, now: datetime) -> int:
