@@ -196,3 +196,15 @@ async def test_forged_values_run_nothing(relais_slack: Harness) -> None:
     await click(relais_slack, "relais_card_done", "99", nudge, channel_id=channel)  # no such commitment
     assert "Il n’y a pas de #99" in shown(dm(relais_slack, ALICE)[1][-1])
     assert commitment(relais_slack).status == "open"
+
+
+async def test_done_from_a_nudge_updates_the_nudge_in_place(relais_slack: Harness) -> None:
+    nudge = await nudged(relais_slack)
+    channel, _ = dm(relais_slack, ALICE)
+    await click(relais_slack, "relais_card_done", "1", nudge, channel_id=channel)
+    assert commitment(relais_slack).status == "done"
+    (updated,) = [message for message in dm(relais_slack, ALICE)[1] if message["ts"] == nudge["ts"]]
+    done = card(updated, 1)
+    assert done["type"] == "context" and done["elements"][0]["text"] == "✅ #1 fait"
+    assert shown(updated) == shown(nudge)  # the nudge keeps its words
+    assert "Merci" in shown(dm(relais_slack, ALICE)[1][-1])
