@@ -1,11 +1,13 @@
-"""The App Home tab as Block Kit (pure): my commitments, my unread items with their buttons and
-live read counts, upcoming meetings, "mark all read", a facilitator's circle overview with the link
-to the dashboard, and the settings (language, nudges, personal digest) as buttons."""
+"""The App Home tab as Block Kit (pure): my commitments with their ✅ Done / ✍️ Update / 📅 Postpone
+buttons, my unread items with their buttons and live read counts, upcoming meetings, "mark all read",
+a facilitator's circle overview with the link to the dashboard, and the settings (language, nudges,
+personal digest) as buttons."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from adapters.slack import commitment_cards as cards
 from adapters.slack.blocks import ACK_ACTION, ACK_ALL_ACTION, SECTION_LIMIT, ack_button, chunks, plain, section
 from adapters.slack.split import shorten
 from bot.i18n import N_, Translator, translator
@@ -93,18 +95,25 @@ def unread_blocks(tr: Translator, data: HomeData) -> list[dict[str, Any]]:
     return blocks
 
 
-def done_buttons(tr: Translator, numbers: list[int]) -> list[dict[str, Any]]:
-    """A "✅ #N done" button per listed commitment (run as the member's own /done #N)."""
-    buttons = [
-        {
-            "type": "button",
-            "action_id": f"{DONE_ACTION}_{number}",
-            "value": str(number),
-            "text": plain(tr.t("✅ #{number} done", number=number)),
-        }
-        for number in numbers[:25]
-    ]
-    return [{"type": "actions", "block_id": "home_done", "elements": buttons}] if buttons else []
+def card_rows(tr: Translator, numbers: list[int]) -> list[dict[str, Any]]:
+    """Per listed commitment, the buttons its messages carry: "✅ #N done" (the member's own /done #N,
+    then a fresh home), ✍️ Update and 📅 Postpone (the forms of adapters.slack.commitment_cards)."""
+    rows = []
+    for number in numbers:
+        row = cards.buttons(tr, number)
+        done, update, postpone = row["elements"]
+        rows.append(
+            {
+                "type": "actions",
+                "block_id": f"home_card_{number}",
+                "elements": [
+                    {**done, "action_id": f"{DONE_ACTION}_{number}"},
+                    {**update, "text": plain(tr.t("✍️ Update #{number}", number=number))},
+                    {**postpone, "text": plain(tr.t("📅 Postpone #{number}", number=number))},
+                ],
+            }
+        )
+    return rows
 
 
 def settings_blocks(tr: Translator, data: HomeData) -> list[dict[str, Any]]:
@@ -181,7 +190,7 @@ def home_view(data: HomeData) -> dict[str, Any]:
         if data.more_commitments:
             lines.append(tr.t("… and {count} more: /actions mine lists them all.", count=data.more_commitments))
         blocks += lines_section(lines)
-        blocks += done_buttons(tr, data.commitment_numbers)
+        blocks += card_rows(tr, data.commitment_numbers)
     else:
         blocks.append(section(to_mrkdwn(tr.t("You have no open commitment. Commit to an action with /engage."))))
     blocks.append({"type": "divider"})

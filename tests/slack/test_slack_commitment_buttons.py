@@ -208,3 +208,29 @@ async def test_done_from_a_nudge_updates_the_nudge_in_place(relais_slack: Harnes
     assert done["type"] == "context" and done["elements"][0]["text"] == "✅ #1 fait"
     assert shown(updated) == shown(nudge)  # the nudge keeps its words
     assert "Merci" in shown(dm(relais_slack, ALICE)[1][-1])
+
+
+async def test_update_and_postpone_from_the_app_home(relais_slack: Harness) -> None:
+    """The Home lists the member's commitments with the same buttons: the forms open from there and their
+    answers go to the member's messages with Relais."""
+    from .standin import app_home_opened_event
+
+    await relais_slack.command("engage", "Réserver la salle d'ici vendredi")
+    await relais_slack.event(app_home_opened_event(ALICE))
+    home = relais_slack.standin.home_views[ALICE]
+    row = next(block for block in home["blocks"] if block.get("block_id") == "home_card_1")
+    update = next(element for element in row["elements"] if element["action_id"] == "relais_card_update")
+    payload = relais_slack.standin.block_actions(
+        "relais_card_update", update["value"], user_id=ALICE, view=home, block_id="home_card_1"
+    )
+    answer = await relais_slack.interactive(payload)
+    assert answer.status == 200 and answer.seconds < ACK_LIMIT
+    view = last_view(relais_slack)
+    assert view["callback_id"] == "relais_update_form"
+    assert await submit(relais_slack, view, values(text="Salle réservée", progress="100", confidence="high")) is None
+    assert commitment(relais_slack).progress == 100
+    _, messages = dm(relais_slack, ALICE)
+    assert "100\u00a0%" in shown(messages[-1])
+    payload = relais_slack.standin.block_actions("relais_card_postpone", "1", user_id=BOB, view=home)
+    await relais_slack.interactive(payload)  # a forged click from Bob: refused, no form
+    assert last_view(relais_slack)["callback_id"] == "relais_update_form"

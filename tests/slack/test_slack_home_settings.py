@@ -59,9 +59,10 @@ async def test_done_from_the_home_and_a_partner_cannot_close_anothers(relais_sla
     await relais_slack.command("engage", "Réserver la salle d'ici vendredi")
     await relais_slack.event(app_home_opened_event(ALICE))
     await relais_slack.event(app_home_opened_event(BOB))
-    block = next(b for b in relais_slack.standin.home_views[ALICE]["blocks"] if b.get("block_id") == "home_done")
-    (button,) = block["elements"]
+    block = next(b for b in relais_slack.standin.home_views[ALICE]["blocks"] if b.get("block_id") == "home_card_1")
+    button, update, postpone = block["elements"]
     assert button["text"]["text"] == "✅ #1 fait" and button["value"] == "1"
+    assert (update["text"]["text"], postpone["text"]["text"]) == ("✍️ Point d’étape #1", "📅 Reporter #1")
 
     bob_home = relais_slack.standin.home_views[BOB]  # a forged click: Bob is not the owner
     payload = relais_slack.standin.block_actions("relais_done_1", "1", user_id=BOB, view=bob_home)
