@@ -14,11 +14,12 @@ import io
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.images import Picture
@@ -54,14 +55,21 @@ class WeekFigures:
     total: int  # … of those asked for
 
 
-def open_commitments(session: Session, circle_id: int) -> int:
-    """How many commitments of the circle are open (overdue or not)."""
+def open_on_time(session: Session, circle_id: int, now: datetime, tz: ZoneInfo) -> int:
+    """How many commitments of the circle are open and not overdue (bot.services.commitments.is_overdue's
+    rule): read from the (status, due date) index from today on, so old overdue ones cost nothing."""
+    midnight = datetime.combine(now.astimezone(tz).date(), time(), tzinfo=tz)  # a day-only due is late after its day
+    on_time = or_(
+        Commitment.due_at.is_(None),
+        and_(Commitment.due_has_time.is_(True), Commitment.due_at >= now),
+        and_(or_(Commitment.due_has_time.is_(False), Commitment.due_has_time.is_(None)), Commitment.due_at >= midnight),
+    )
     return int(
         session.scalar(
             select(func.count())
             .select_from(Commitment)
             .join(Item, Item.id == Commitment.item_id)
-            .where(Item.circle_id == circle_id, Commitment.status == CommitmentStatus.OPEN)
+            .where(Item.circle_id == circle_id, Commitment.status == CommitmentStatus.OPEN, on_time)
         )
         or 0
     )
@@ -81,7 +89,7 @@ def week_chart(
     those asked for); the commitments open on time are counted here. None unless `wanted`."""
     if not wanted:
         return None
-    still_open = max(open_commitments(session, circle.id) - overdue, 0)
+    still_open = open_on_time(session, circle.id, period[1], loc.tz)
     return chart_picture(loc, WeekFigures(circle.name, *period, done, overdue, still_open, *reading))
 
 

@@ -162,3 +162,30 @@ async def test_a_picture_waits_for_its_recap_that_waits_for_a_retry(world):
         ("picture" if m.image is not None else "recap") for m in sender.messages if m.channel == "matrix:!copil:hs"
     ]
     assert order == ["recap", "recap", "picture"]  # refused once, then posted, then its picture
+
+
+def test_open_on_time_counts_as_is_overdue_decides(testbot):
+    """The chart's "open, on time": a day-only due date is on time all its day, a timed one until its hour;
+    read from the index of due dates, it agrees with is_overdue on every open commitment."""
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import select
+
+    from bot.models import Circle, Commitment
+    from bot.posts.chart import open_on_time
+    from bot.services.commitments import is_overdue
+
+    for line in (
+        "/engage Préparer le budget aujourd'hui",
+        "/engage Réserver la salle demain",
+        "/engage Appeler la mairie demain à 11h",
+        "/engage Écrire le bilan",
+    ):
+        assert "#" in testbot.say("alice", line)
+    testbot.advance(hours=26)  # Friday 12:00 in Paris
+    paris, now = ZoneInfo("Europe/Paris"), testbot.clock.now()
+    with testbot.store.unit_of_work() as session:
+        circle = session.scalars(select(Circle).where(Circle.name == "COPIL")).one()
+        late = [c.title for c in session.scalars(select(Commitment)) if is_overdue(c, now, paris)]
+        assert sorted(late) == ["Appeler la mairie", "Préparer le budget"]
+        assert open_on_time(session, circle.id, now, paris) == 2
