@@ -82,7 +82,12 @@ class _Batch:
                 .options(lazyload(Item.circle), lazyload(Item.author))
             )
             self.items.update(((channel, message_id), item) for message_id, item in rows)
+        # who may signal where, decided for the whole batch before anything is added: a membership
+        # check queries, and a query in the middle would flush each acknowledgement on its own
         self.admitted: dict[tuple[str, str], Member | None] = {}
+        for signal in self.signals:
+            if isinstance(signal, Receipt) or self._counts(signal):
+                self.member(signal)
         item_ids = {item.id for item in self.items.values()}
         member_ids = {member.id for member in self.members.values()}
         self.acks: dict[tuple[int, int], Acknowledgement] = {}
@@ -105,6 +110,11 @@ class _Batch:
             )
         return self.admitted[key]
 
+    def _counts(self, signal: Reaction) -> bool:
+        """A reaction that may confirm: an acknowledging emoji on an item to read."""
+        item = self.items.get((signal.channel, signal.message_id))
+        return reads.is_ack_emoji(signal.emoji) and item is not None and bool(item.must_read)
+
     def apply(self, signal: Signal) -> bool:
         now = self.dispatcher.clock.now()
         if isinstance(signal, Receipt):
@@ -113,11 +123,9 @@ class _Batch:
                 return False
             reads.record_seen_mark(self.session, reader, signal.channel, signal.upto, now)
             return True
-        if not reads.is_ack_emoji(signal.emoji):
+        if not self._counts(signal):
             return False
-        item = self.items.get((signal.channel, signal.message_id))
-        if item is None or not item.must_read:
-            return False
+        item = self.items[(signal.channel, signal.message_id)]
         member = self.member(signal)
         if member is None:
             return False
