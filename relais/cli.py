@@ -8,13 +8,14 @@ is an English msgid (N_) that Localised commands translate when they write their
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from bot import __version__
-from bot.config import ConfigError
+from bot.config import Config, ConfigError
 from bot.db import make_engine, upgrade
 from bot.i18n import N_
 from bot.models import Community
@@ -119,10 +120,8 @@ def db() -> None:
     pass
 
 
-@db.command("upgrade", help=N_("Create or upgrade the database schema to the latest revision."))
-@click.option("--db", "url", help=DB_HELP)
-@click.pass_context
-def db_upgrade(ctx: click.Context, url: str | None) -> None:
+def on_database(ctx: click.Context, url: str | None, work: Callable[[Engine], None]) -> Config:
+    """`work` on the configured database, upgraded first; its errors said in one line, in the user's language."""
     from relais.wiring import database_errors
 
     config = config_for(ctx, url)
@@ -131,10 +130,19 @@ def db_upgrade(ctx: click.Context, url: str | None) -> None:
             engine = make_engine(config.database_url)
             try:
                 upgrade(engine)
+                work(engine)
             finally:
                 engine.dispose()
     except ConfigError as error:
         raise fail(error, cli_language(config)) from error
+    return config
+
+
+@db.command("upgrade", help=N_("Create or upgrade the database schema to the latest revision."))
+@click.option("--db", "url", help=DB_HELP)
+@click.pass_context
+def db_upgrade(ctx: click.Context, url: str | None) -> None:
+    config = on_database(ctx, url, lambda engine: None)
     click.echo(cli_translator(config).t("database is up to date"))
 
 
@@ -148,20 +156,12 @@ def db_upgrade(ctx: click.Context, url: str | None) -> None:
 @click.pass_context
 def db_recount(ctx: click.Context, url: str | None) -> None:
     from bot.models import recount_all_unread
-    from relais.wiring import database_errors
 
-    config = config_for(ctx, url)
-    try:
-        with database_errors(config.database_url):
-            engine = make_engine(config.database_url)
-            try:
-                upgrade(engine)
-                with engine.begin() as connection:
-                    recount_all_unread(connection)
-            finally:
-                engine.dispose()
-    except ConfigError as error:
-        raise fail(error, cli_language(config)) from error
+    def recount(engine: Engine) -> None:
+        with engine.begin() as connection:
+            recount_all_unread(connection)
+
+    config = on_database(ctx, url, recount)
     click.echo(cli_translator(config).t("counts are up to date"))
 
 
