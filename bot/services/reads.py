@@ -144,20 +144,24 @@ def newest_unread(
     everyone, then for each member still short of `limit` a window as deep as their own pace of
     unread items says they need (members with the same need share a query), until the start of
     their oldest membership. A window is one indexed query that returns only what is unread in it,
-    so the cost follows how far back each member's last `limit` unread items go, not the history
-    (unless someone has read everything).
+    so the cost follows how far back each member's last `limit` unread items go, not the history.
+    The unread counts kept on memberships say how many there are: someone who has read everything
+    is not searched, and someone with fewer than `limit` stops once they are all found.
     """
     found: dict[int, list[Unread]] = {member: [] for member in member_ids}
     if not found or limit <= 0:
         return found
     oldest: dict[int, int] = {}  # member -> the first number of their oldest membership
-    for member, start in session.execute(
-        select(CircleMember.member_id, func.min(CircleMember.audience_from))
+    wanted: dict[int, int] = {}  # member -> how many to find: `limit`, or fewer if they have fewer unread
+    for member, start, unread in session.execute(
+        select(CircleMember.member_id, func.min(CircleMember.audience_from), func.sum(CircleMember.unread))
         .join(Circle, Circle.id == CircleMember.circle_id)
         .where(Circle.community_id == community_id, CircleMember.member_id.in_(list(found)))
         .group_by(CircleMember.member_id)
     ):
-        oldest[member] = start
+        wanted[member] = min(limit, int(unread or 0))  # the kept counts (bot.models.unread): a member with
+        if wanted[member] > 0:  # nothing unread is not searched, one with a few stops once they are found
+            oldest[member] = start
     top = int(session.scalar(select(func.max(Item.number)).where(Item.community_id == community_id)) or 0)
     window = {member: (top, FIRST_WINDOW) for member in oldest}  # member -> (high, size) of their next window
     while window:
@@ -176,7 +180,7 @@ def newest_unread(
                 mine = found[member]
                 more = sorted(rows.get(member, ()), key=lambda row: row.number, reverse=True)
                 mine += more[: limit - len(mine)]
-                if len(mine) < limit and low >= oldest[member] and low > 0:
+                if len(mine) < wanted[member] and low >= oldest[member] and low > 0:
                     window[member] = (low, _next_size(top - low, len(mine), limit))
     return found
 
