@@ -241,5 +241,16 @@ async def start_bot(config: Config, clock: Clock | None = None) -> LiveBot:
     return bot
 
 
+async def run_until_it_stops(config: Config, timeout: float = 30) -> tuple[int, str | None]:
+    """Relais started on `config` and left to stop by itself (a fatal problem): its exit code and the problem."""
+    app = build_app(config)
+    try:
+        runner = Runner(app, poll_seconds=0.2)
+        code = await asyncio.wait_for(runner.serve(asyncio.Event()), timeout)
+    finally:
+        app.close()
+    return code, runner.problem
+
+
 def sqlite_url(folder: Path) -> str:
     return f"sqlite:///{folder / 'relais.db'}"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from .kit import bot_config, create_room, joined, partner, sqlite_url, start_bot
+from .kit import bot_config, create_room, joined, partner, run_until_it_stops, sqlite_url, start_bot
 from .synapse import MatrixUser, SynapseServer
 
 
@@ -56,15 +56,6 @@ async def test_wrong_secret_stops_with_a_clear_message(
     hs = synapse_server
     bot_u = matrix_user("relais")
     for secret in ({"access_token": "syt_not_a_token"}, {"access_token": "", "password": "wrong"}):
-        config = bot_config(hs, bot_u, sqlite_url(tmp_path), {}, **secret)
-        from relais.runner import Runner
-        from relais.wiring import build_app
-
-        app = build_app(config)
-        try:
-            runner = Runner(app, poll_seconds=0.2)
-            code = await asyncio.wait_for(runner.serve(asyncio.Event()), 30)
-        finally:
-            app.close()
+        code, problem = await run_until_it_stops(bot_config(hs, bot_u, sqlite_url(tmp_path), {}, **secret))
         assert code == 1
-        assert runner.problem is not None and ("refused" in runner.problem), runner.problem
+        assert problem is not None and ("refused" in problem), problem

@@ -4,7 +4,6 @@ logs in as a new device by itself; with an access token it stops and says what t
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -13,7 +12,7 @@ import pytest
 
 from adapters.matrix.client import e2e_available
 
-from .kit import bot_config, sqlite_url
+from .kit import bot_config, run_until_it_stops, sqlite_url
 from .synapse import MatrixUser, SynapseServer
 from .test_trust import published, run_once, signed_devices
 
@@ -50,23 +49,15 @@ async def test_a_wiped_store_with_the_password_gives_a_new_signed_device(
 async def test_a_wiped_store_with_an_access_token_stops_and_says_what_to_do(
     synapse_server: SynapseServer, matrix_user: Callable[..., MatrixUser], tmp_path: Path
 ) -> None:
-    from relais.runner import Runner
-    from relais.wiring import build_app
-
     hs, bot_u, alice = synapse_server, matrix_user("relais"), matrix_user("alice")
     store = tmp_path / "crypto"
     config = bot_config(hs, bot_u, sqlite_url(tmp_path), {}, store_path=str(store))
     await run_once(config)
     before = (await published(hs, alice, bot_u.user_id))["device_keys"][bot_u.user_id]
     shutil.rmtree(store)
-    app = build_app(config)
-    try:
-        runner = Runner(app, poll_seconds=0.2)
-        code = await asyncio.wait_for(runner.serve(asyncio.Event()), 30)
-    finally:
-        app.close()
+    code, problem = await run_until_it_stops(config)
     assert code == 1
-    assert runner.problem is not None and "already has other keys" in runner.problem, runner.problem
-    assert "matrix.password" in runner.problem
+    assert problem is not None and "already has other keys" in problem, problem
+    assert "matrix.password" in problem
     after = (await published(hs, alice, bot_u.user_id))["device_keys"][bot_u.user_id]
     assert after == before, "the device's published keys are left as they were"
