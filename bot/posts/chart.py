@@ -124,7 +124,7 @@ def chart_picture(loc: Localiser, figures: WeekFigures) -> Picture | None:
     except ImportError:
         if not _NO_PILLOW:
             _NO_PILLOW.append(True)
-            log.warning("recaps are posted without their chart: Pillow is not installed (pip install 'relais[chart]')")
+            log.info("recaps are posted without their chart: Pillow is not installed (pip install 'relais[chart]')")
         return None
     except Exception:  # a picture must never stop a recap
         log.exception("the recap's chart of %s could not be drawn", figures.circle)

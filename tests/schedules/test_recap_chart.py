@@ -82,7 +82,8 @@ def test_the_scheduled_recap_has_its_picture_right_after_it_once(world):
 
 
 @pytest.mark.parametrize("why", ["switched off", "no Pillow"])
-def test_without_the_chart_the_recap_is_posted_as_text(store, clock, monkeypatch, why):
+def test_without_the_chart_the_recap_is_posted_as_text(store, clock, monkeypatch, caplog, why):
+    """Without Pillow the log says it once, at INFO: `relais run`'s log shows it, the console demo does not."""
     config = schedules_config(recap_chart=False) if why == "switched off" else schedules_config()
     if why == "no Pillow":
 
@@ -90,12 +91,16 @@ def test_without_the_chart_the_recap_is_posted_as_text(store, clock, monkeypatch
             raise ImportError("No module named 'PIL'")
 
         monkeypatch.setattr(chart, "render", missing)
+        monkeypatch.setattr(chart, "_NO_PILLOW", [])
+    caplog.set_level("INFO", logger="bot.posts.chart")
     world = make_world(store, clock, config)
     week(world)
     world.run(paris(2026, 11, 30, 9))
     recaps = [row for row in world.outbox() if "Récapitulatif de la semaine" in row.text]
     assert len(recaps) == 2  # COPIL's room and the working group's
     assert not [row for row in world.outbox() if row.image is not None or (row.occurrence_key or "").endswith("#image")]
+    said = [r for r in caplog.records if "without their chart" in r.getMessage()]
+    assert [r.levelname for r in said] == (["INFO"] if why == "no Pillow" else [])
 
 
 async def test_a_failed_upload_is_retried_alone_and_the_text_stays(world):
