@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from adapters.slack.blocks import plain, section
+from adapters.slack.engage_form import VALUE, input_element, submitted_values
 from bot.i18n import N_, Translator
 from bot.markup import esc, to_mrkdwn
 from bot.services.commitment_forms import CONFIDENCE, DAY, PROGRESS, REASON, TEXT, Opened
@@ -21,7 +22,6 @@ from bot.services.commitment_forms import CONFIDENCE, DAY, PROGRESS, REASON, TEX
 CARD = "relais_card"  # + _N: the block of commitment #N's buttons
 DONE, UPDATE, POSTPONE = "relais_card_done", "relais_card_update", "relais_card_postpone"
 UPDATE_FORM, POSTPONE_FORM = "relais_update_form", "relais_postpone_form"  # the modals' callback_id
-VALUE = "value"  # the action_id of every input element
 LEVELS = {"high": N_("High"), "medium": N_("Medium"), "low": N_("Low")}  # bot.kinds.Confidence
 
 
@@ -97,15 +97,7 @@ def postpone_view(tr: Translator, opened: Opened, metadata: Mapping[str, Any]) -
 
 
 def _element(view: Mapping[str, Any], block: str) -> Mapping[str, Any]:
-    state = view.get("state") or {}
-    values = state.get("values") or {} if isinstance(state, Mapping) else {}
-    entry = values.get(block) if isinstance(values, Mapping) else None
-    if not isinstance(entry, Mapping):
-        return {}
-    element = entry.get(VALUE)
-    if not isinstance(element, Mapping):
-        element = next((value for value in entry.values() if isinstance(value, Mapping)), {})
-    return element
+    return input_element(submitted_values(view), block)
 
 
 def text_value(view: Mapping[str, Any], block: str) -> str:

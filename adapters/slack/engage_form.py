@@ -176,7 +176,15 @@ def engage_view(
     }
 
 
-def _value(values: Mapping[str, Any], block: str) -> Mapping[str, Any]:
+def submitted_values(view: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A submitted view's state.values (block id -> action id -> element), {} when missing."""
+    state = view.get("state") or {}
+    values = state.get("values") or {} if isinstance(state, Mapping) else {}
+    return values if isinstance(values, Mapping) else {}
+
+
+def input_element(values: Mapping[str, Any], block: str) -> Mapping[str, Any]:
+    """The submitted element of input block `block` (under VALUE, else its only action)."""
     entry = values.get(block)
     if not isinstance(entry, Mapping):
         return {}
@@ -186,33 +194,31 @@ def _value(values: Mapping[str, Any], block: str) -> Mapping[str, Any]:
     return element
 
 
-def _text(values: Mapping[str, Any], block: str) -> str:
-    value = _value(values, block).get("value")
+def input_text(values: Mapping[str, Any], block: str) -> str:
+    value = input_element(values, block).get("value")
     return str(value) if value else ""
 
 
 def read_form(view: Mapping[str, Any]) -> EngageForm:
     """The submitted values (missing or empty fields become "" / None)."""
-    state = view.get("state") or {}
-    values = state.get("values") or {} if isinstance(state, Mapping) else {}
-    option = _value(values, CIRCLE).get("selected_option")
+    values = submitted_values(view)
+    option = input_element(values, CIRCLE).get("selected_option")
     circle = option.get("value") if isinstance(option, Mapping) else None
-    picked = _value(values, DUE_DATE).get("selected_date")
+    picked = input_element(values, DUE_DATE).get("selected_date")
     return EngageForm(
-        what=_text(values, WHAT),
-        due_text=_text(values, DUE_TEXT),
+        what=input_text(values, WHAT),
+        due_text=input_text(values, DUE_TEXT),
         due_date=str(picked) if picked else None,
         circle_id=int(circle) if isinstance(circle, str) and circle.isdigit() else None,
-        result=_text(values, RESULT),
-        **{kind: _text(values, kind) for kind in RESOURCES},
+        result=input_text(values, RESULT),
+        **{kind: input_text(values, kind) for kind in RESOURCES},
     )
 
 
 def selected_user(view: Mapping[str, Any]) -> str | None:
     """The owner chosen in the form (a Slack user id), if any."""
-    state = view.get("state") or {}
-    values = state.get("values") or {} if isinstance(state, Mapping) else {}
-    user = _value(values, OWNER).get("selected_user")
+    values = submitted_values(view)
+    user = input_element(values, OWNER).get("selected_user")
     return str(user) if user else None
 
 
