@@ -55,8 +55,10 @@ class Timeline:
 LEFT, RIGHT, TOP, LANE = 170, 20, 30, 28
 
 
-def timeline(rows: Sequence, now: datetime, tz: ZoneInfo, width: int = 900) -> Timeline | None:
-    """Commitments with a due date, one lane per organisation, each a mark on its due day."""
+def timeline(rows: Sequence, now: datetime, tz: ZoneInfo, language: str, width: int = 900) -> Timeline | None:
+    """Commitments with a due date, one lane per organisation, each a mark on its due day (ticks: "20 nov.")."""
+    from babel.dates import format_date
+
     dated = [row for row in rows if row.due_at is not None]
     if not dated:
         return None
@@ -76,7 +78,10 @@ def timeline(rows: Sequence, now: datetime, tz: ZoneInfo, width: int = 900) -> T
         status = "overdue" if row.overdue else row.status
         marks.append(Mark(x(day), lane_y[row.organisation], row.number, row.title, status, PALETTE[status]))
     step = max(1, span // 8)
-    ticks = [(x(first + timedelta(days=d)), (first + timedelta(days=d)).isoformat()) for d in range(0, span + 1, step)]
+    shown = [first + timedelta(days=d) for d in range(0, span + 1, step)]
+    years = {day.year for day in shown}
+    pattern = "d MMM" if len(years) == 1 else "d MMM y"
+    ticks = [(x(day), format_date(day, pattern, locale=language)) for day in shown]
     return Timeline(width, TOP + LANE * len(lanes) + 10, lanes, marks, ticks, x(today))
 
 

@@ -17,7 +17,7 @@ from aiohttp import web
 
 from adapters.web import charts
 from adapters.web.render import page
-from adapters.web.server import VIEWER, dashboard_of
+from adapters.web.server import LANGUAGE, VIEWER, dashboard_of
 from bot.i18n import N_
 from bot.services.dashboard.roadmap import STATUSES, RoadmapFilter, commitment_page, roadmap, roadmap_csv
 
@@ -109,7 +109,7 @@ async def roadmap_view(request: web.Request) -> web.StreamResponse:
         wanted=wanted,
         statuses=STATUSES,
         problems=problems,
-        chart=charts.timeline(found.rows, now, tz_of(request)),
+        chart=charts.timeline(found.rows, now, tz_of(request), request.get(LANGUAGE, "fr")),
         palette=charts.PALETTE,
         **page_links(request, found.page, found.pages),
     )
