@@ -6,6 +6,7 @@ bot/locale/fr/LC_MESSAGES/web.po), so that a page is in the viewer's language.
 
 from __future__ import annotations
 
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -18,15 +19,24 @@ from bot.i18n import translator
 TEMPLATES = Path(__file__).parent / "templates"
 
 
+def long_day(day: date, language: str) -> str:
+    """A day as a reader writes it: "7 septembre 2026", "7 September 2026" (never ISO in a sentence)."""
+    from babel.dates import format_date
+
+    return format_date(day, "d MMMM y", locale=language)
+
+
 @cache
 def environment() -> Environment:
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["long_day"] = long_day
+    return env
 
 
 def page(request: web.Request, template: str, status: int = 200, **values: Any) -> web.Response:
