@@ -100,10 +100,13 @@ def member_label(member: Member | None) -> str:
     """ "Claire (Mairie)"; Relais itself when there is nobody."""
     if member is None:
         return "Relais"
-    name = esc(member.display_name, 80)
-    if member.organisation is not None:
-        return f"{name} ({esc(member.organisation.name, 80)})"
-    return name
+    return name_label(member.display_name, member.organisation.name if member.organisation is not None else None)
+
+
+def name_label(display_name: str, organisation: str | None) -> str:
+    """member_label from a member's name and their organisation's (None: none), read as plain columns."""
+    name = esc(display_name, 80)
+    return f"{name} ({esc(organisation, 80)})" if organisation is not None else name
 
 
 def when_label(loc: Localiser, when: When) -> str:

@@ -32,15 +32,33 @@ def facilitators_only(request: web.Request) -> web.Response:
 
 
 async def level_view(request: web.Request) -> web.StreamResponse:
-    """The heat map of confirmed reading, per organisation and member, week by week; the trend; the least read."""
+    """The heat map of confirmed reading, per organisation and member (a page of them), week by week;
+    the trend; the least read."""
     problems: list[str] = []
-    found = await read(request, level_page, whole(request, "circle", problems))
+    circle = whole(request, "circle", problems)
+    found = await read(request, level_page, circle, whole(request, "page", problems) or 1)
     if found is None:
         return facilitators_only(request)
     trend = charts.share_line([(week, c.share, c.label) for week, c in zip(found.weeks, found.trend, strict=True)])
     return page(
-        request, "level.html", found=found, problems=problems, heat=charts.heat, heat_rows=heat_rows, trend=trend
+        request,
+        "level.html",
+        found=found,
+        problems=problems,
+        heat=charts.heat,
+        heat_rows=heat_rows,
+        trend=trend,
+        **members_links(request, found.page, found.pages),
     )
+
+
+def members_links(request: web.Request, number: int, pages: int) -> dict[str, str | None]:
+    """page_links, each page opened at its members' table."""
+    links = page_links(request, number, pages)
+    for key in ("previous_url", "next_url"):
+        if links[key]:
+            links[key] = f"{links[key]}#members"
+    return links
 
 
 def level_csv(found: LevelPage) -> str:
@@ -57,7 +75,7 @@ def level_csv(found: LevelPage) -> str:
 
 
 async def level_export(request: web.Request) -> web.StreamResponse:
-    found = await read(request, level_page, whole(request, "circle", []))
+    found = await read(request, level_page, whole(request, "circle", []), None)  # every member
     if found is None:
         return facilitators_only(request)
     return download(level_csv(found), "text/csv", "information-level.csv")

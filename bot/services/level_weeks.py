@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.models import Member, Organisation
-from bot.services.reading_summary import Memberships, levels_between
+from bot.services.reading_summary import Counts, Memberships, levels_between
 
 
 @dataclass(frozen=True)
@@ -43,16 +43,49 @@ def weekly_levels(
 ) -> list[WeekLevel]:
     """The weeks [bounds[i], bounds[i + 1]), each as level_report(since=bounds[i], until=bounds[i + 1])."""
     spans = levels_between(session, community_id, circle_id, list(bounds), memberships)
-    names = _organisations(session, {member for counts in spans for member in counts})
-    levels = []
+    people = people_of(session, {member for counts in spans for member in counts})
+    names = {member: person.organisation for member, person in people.items()}
+    return [week_level(counts, names) for counts in spans]
+
+
+def week_level(counts: Counts, names: dict[int, str | None]) -> WeekLevel:
+    """A week from its counts per member (those with nothing to read left out), summed per organisation."""
+    members = {member: (done, total) for member, (done, total) in counts.items() if total}
+    organisations: dict[str | None, tuple[int, int]] = {}
+    for member, (done, total) in members.items():
+        before = organisations.get(names.get(member), (0, 0))
+        organisations[names.get(member)] = (before[0] + done, before[1] + total)
+    return WeekLevel(members, organisations)
+
+
+def weeks_and_window(
+    session: Session,
+    community_id: int,
+    starts: Sequence[datetime],
+    since: datetime,
+    circle_id: int | None = None,
+    memberships: Memberships | None = None,
+) -> tuple[list[Counts], Counts]:
+    """Member -> (confirmed, to read) for each week starting at `starts` (the last one up to now) and
+    for the window from `since` (not before starts[0]) up to now, as level_report(since) counts it:
+    one reading of the summary, the week holding `since` cut in two."""
+    assert starts and since >= starts[0]
+    bounds: list[datetime | None] = [*sorted({*starts, since}), None]
+    spans = levels_between(session, community_id, circle_id, bounds, memberships)
+    edges = [bounds.index(start) for start in starts] + [len(spans)]
+    weeks = [_sum(spans[edges[i] : edges[i + 1]]) for i in range(len(starts))]
+    return weeks, _sum(spans[bounds.index(since) :])
+
+
+def _sum(spans: Sequence[Counts]) -> Counts:
+    if len(spans) == 1:
+        return spans[0]
+    total: Counts = {}
     for counts in spans:
-        members = {member: (done, total) for member, (done, total) in counts.items() if total}
-        organisations: dict[str | None, tuple[int, int]] = {}
-        for member, (done, total) in members.items():
-            before = organisations.get(names.get(member), (0, 0))
-            organisations[names.get(member)] = (before[0] + done, before[1] + total)
-        levels.append(WeekLevel(members, organisations))
-    return levels
+        for member, (done, to_read) in counts.items():
+            before = total.get(member, (0, 0))
+            total[member] = (before[0] + done, before[1] + to_read)
+    return total
 
 
 def weekly_totals(
@@ -63,15 +96,25 @@ def weekly_totals(
     return [span.get(0, (0, 0)) for span in spans]
 
 
-def _organisations(session: Session, member_ids: set[int]) -> dict[int, str | None]:
-    """member -> their organisation's name (absent: none)."""
-    names: dict[int, str | None] = {}
+@dataclass(frozen=True)
+class Person:
+    """A member as the level pages name them: display name and organisation (id and name; None: none)."""
+
+    name: str
+    organisation_id: int | None
+    organisation: str | None
+
+
+def people_of(session: Session, member_ids: set[int]) -> dict[int, Person]:
+    """member -> Person, as plain columns (500 ids a query)."""
+    people: dict[int, Person] = {}
     ids = sorted(member_ids)
     for start in range(0, len(ids), 500):
         statement = (
-            select(Member.id, Organisation.name)
-            .join(Organisation, Organisation.id == Member.organisation_id)
+            select(Member.id, Member.display_name, Member.organisation_id, Organisation.name)
+            .outerjoin(Organisation, Organisation.id == Member.organisation_id)
             .where(Member.id.in_(ids[start : start + 500]))
         )
-        names.update({member: name for member, name in session.execute(statement)})
-    return names
+        for member, name, organisation_id, organisation in session.connection().execute(statement):
+            people[member] = Person(name, organisation_id, organisation)
+    return people

@@ -1,5 +1,6 @@
 """Long lists in a real browser: the roadmap's "next page" link followed with the keyboard keeps the
-filters, and the paged page passes axe-core's check (no serious violation)."""
+filters, and the paged page passes axe-core's check (no serious violation); the information level's
+members page by page equal /level's."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ import re
 
 import pytest
 
-from bot.services.dashboard import roadmap
+from bot.services.dashboard import information, roadmap
 from tests.web.browser import axe_script
-from tests.web.test_browser import browser, chromium, shots, signed_in_page  # noqa: F401 (fixtures)
+from tests.web.test_browser import browser, chromium, seed, shots, signed_in_page  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.browser
 
@@ -34,3 +35,32 @@ async def test_next_page_by_keyboard_keeps_the_filters(browser, client, communit
     serious = [v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")]
     assert serious == []
     await page.screenshot(path=shots / "roadmap-page-2.png", full_page=True)
+
+
+async def test_the_heat_maps_members_page_by_page_equal_level(browser, client, community, shots, monkeypatch):  # noqa: F811
+    """Following "next page" through the information level's members: each member /level lists, once, in
+    its order and with its figures; the organisations' table the same on every page."""
+    monkeypatch.setattr(information, "PAGE_ROWS", 1)
+    seed(community)
+    level = community.say("fabienne", "/level").replace("\u00a0", " ")
+    members = re.findall(r"• (.+?) : (\d+/\d+) — ", level.split("Par structure")[0])
+    page = await signed_in_page(browser, client, community, "fabienne")
+    await page.goto(str(client.make_url("/level")))
+    seen = []
+    while True:
+        organisations = page.get_by_role("table", name="Lecture confirmée par structure, semaine après semaine")
+        for row in await organisations.locator("tbody tr").all():
+            name, last = await row.locator("th").inner_text(), await row.locator("td").last.inner_text()
+            assert f"• {name} : {last.split(' — ')[0]} — " in level, (name, last)
+        table = page.get_by_role("table", name="Lecture confirmée par membre, semaine après semaine")
+        for row in await table.locator("tbody tr").all():
+            seen.append(
+                (await row.locator("th").inner_text(), (await row.locator("td").last.inner_text()).split(" — ")[0])
+            )
+        following = page.get_by_role("link", name=re.compile("Page suivante"))
+        if not await following.count():
+            break
+        await following.click()
+        await page.wait_for_url(re.compile(rf"page={len(seen) + 1}#members$"))
+    assert seen == members and len(members) == 3
+    await page.screenshot(path=shots / "level-last-page.png", full_page=True)

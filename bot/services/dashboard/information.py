@@ -1,9 +1,11 @@
 """The information level page: who confirmed reading what, week by week (a heat map), the trend,
 and the least-read items with who has not read them yet.
 
-Every figure comes from bot.services.levels.level_report, the report /level writes: the "last 4
-weeks" column is /level's own window, so the page and the command say the same numbers; the
-weeks come from bot.services.level_weeks, which counts each week as level_report would, in one pass.
+Every figure is counted as bot.services.levels.level_report counts it for /level: the "last 4
+weeks" column is /level's own window, the members and organisations in /level's order (its own
+functions), so the page and the command say the same numbers. The weeks and that window come from
+one reading of the summary (bot.services.level_weeks); the members are shown PAGE_ROWS at a time
+(the organisations, the trend and the least-read items on every page; the export has everyone).
 """
 
 from __future__ import annotations
@@ -19,15 +21,16 @@ from sqlalchemy.orm import Session
 from bot.dispatch import Dispatcher
 from bot.markup import to_plain
 from bot.models import Circle, Community
-from bot.presentation import Localiser, member_label
+from bot.presentation import Localiser, member_label, name_label
 from bot.services import levels, reads
 from bot.services.dashboard.roadmap import Choice
 from bot.services.dashboard.viewer import Viewer, localiser
-from bot.services.level_weeks import WeekLevel, weekly_levels
-from bot.services.reading_summary import circles_of, memberships_of
+from bot.services.level_weeks import Person, WeekLevel, people_of, week_level, weeks_and_window
+from bot.services.reading_summary import Counts, circles_of, memberships_of
 from bot.text import first_words
 
 WEEKS = 8
+PAGE_ROWS = 100  # members on a page; "previous" and "next" links page through the rest
 
 
 @dataclass(frozen=True)
@@ -64,10 +67,18 @@ class LevelPage:
     circles: list[Choice]
     weeks: list[str]
     organisations: list[HeatRow] = field(default_factory=list)
-    members: list[HeatRow] = field(default_factory=list)
+    members: list[HeatRow] = field(default_factory=list)  # this page's
     trend: list[Cell] = field(default_factory=list)
     lowest: list[LowItem] = field(default_factory=list)
     items: int = 0
+    page: int = 1
+    pages: int = 1
+    total: int = 0  # members with something to read over the last 4 weeks, on every page
+
+    @property
+    def first(self) -> int:
+        """The number of this page's first member in /level's order, from 1."""
+        return (self.page - 1) * PAGE_ROWS + 1 if self.members else 0
 
 
 def week_starts(loc: Localiser, weeks: int = WEEKS) -> list[datetime]:
@@ -99,30 +110,30 @@ def _percent_label(language: str, whole: int) -> str:
     return format_percent(whole / 100, locale=language)
 
 
-def _rows(loc: Localiser, recent: levels.LevelReport, weekly: list[WeekLevel]) -> tuple[list[HeatRow], list[HeatRow]]:
-    """Organisations and members, in /level's order (furthest behind first), with their weeks."""
+def _rows(loc: Localiser, found: Found, shown: list[int]) -> tuple[list[HeatRow], list[HeatRow]]:
+    """Organisations (all of them) and the `shown` members, in /level's order, with their weeks."""
     no_org = loc.t("no organisation")
-    org_weeks = [week.organisations for week in weekly]
-    member_weeks = [week.members for week in weekly]
+    org_weeks = [week.organisations for week in found.weeks]
+    member_weeks = [week.members for week in found.weeks]
     organisations = [
         HeatRow(name or no_org, [cell(loc, *week.get(name, (0, 0))) for week in org_weeks], cell(loc, acked, total))
-        for name, acked, total in recent.organisations
+        for name, acked, total in found.organisations
     ]
     members = [
         HeatRow(
-            to_plain(member_label(row.member)),
-            [cell(loc, *week.get(row.member.id, (0, 0))) for week in member_weeks],
-            cell(loc, row.acknowledged, row.total),
+            to_plain(name_label(found.people[member].name, found.people[member].organisation)),
+            [cell(loc, *week.get(member, (0, 0))) for week in member_weeks],
+            cell(loc, *found.window[member]),
         )
-        for row in recent.members
+        for member in shown
     ]
     return organisations, members
 
 
-def _lowest(session: Session, loc: Localiser, report: levels.LevelReport) -> list[LowItem]:
+def _lowest(session: Session, loc: Localiser, lowest: list[levels.Coverage]) -> list[LowItem]:
     """The least-read items (those not read by everyone), with who only saw them and who has not yet."""
     found = []
-    for coverage in report.lowest:
+    for coverage in lowest:
         if coverage.acknowledged >= coverage.audience:
             continue
         states = reads.who_read(session, coverage.item)
@@ -144,8 +155,44 @@ def _circles(session: Session, community: Community) -> list[Choice]:
     return [Choice(circle.id, circle.name) for circle in session.scalars(statement)]
 
 
-def level_page(dispatcher: Dispatcher, viewer: Viewer, circle_id: int | None) -> LevelPage | None:
-    """The information level of the community or one circle; None for anyone but a facilitator (as /level)."""
+@dataclass(frozen=True)
+class Found:
+    """What the page is written from: the weeks, /level's window per member (to read > 0) and its
+    order, the organisations in theirs, who everyone is, the least-read items and how many items."""
+
+    weeks: list[WeekLevel]
+    window: Counts
+    order: list[int]
+    organisations: list[tuple[str | None, int, int]]
+    people: dict[int, Person]
+    lowest: list[levels.Coverage]
+    items: int
+
+
+def _find(session: Session, community_id: int, loc: Localiser, circle_id: int | None) -> Found:
+    """level_report's figures over the last 4 weeks and each week's, from one reading of the summary."""
+    members = memberships_of(session, circles_of(session, community_id, circle_id))  # read once for all
+    since = loc.now - levels.READING_WINDOW
+    weeks, window = weeks_and_window(session, community_id, week_starts(loc), since, circle_id, members)
+    lowest, items = levels.item_levels(session, community_id, since, circle_id, members)
+    window = {member: value for member, value in window.items() if value[1]} if items else {}
+    people = people_of(session, set(window).union(*weeks))
+    names = {member: person.organisation for member, person in people.items()}
+    return Found(
+        weeks=[week_level(counts, names) for counts in weeks],
+        window=window,
+        order=levels.member_order(window, {member: people[member].name for member in window}),
+        organisations=levels.organisation_order((names[member], *value) for member, value in window.items()),
+        people=people,
+        lowest=lowest,
+        items=items,
+    )
+
+
+def level_page(dispatcher: Dispatcher, viewer: Viewer, circle_id: int | None, page: int | None = 1) -> LevelPage | None:
+    """The information level of the community or one circle, its members PAGE_ROWS a page (`page`
+    from 1, past the end: the last; None: every member, for the export); None for anyone but a
+    facilitator (as /level)."""
     if not viewer.facilitator:
         return None
     with dispatcher.store.unit_of_work(reading=True) as session:
@@ -154,21 +201,21 @@ def level_page(dispatcher: Dispatcher, viewer: Viewer, circle_id: int | None) ->
         circles = _circles(session, community)
         if circle_id is not None and circle_id not in {choice.value for choice in circles}:
             circle_id = None
-        members = memberships_of(session, circles_of(session, community.id, circle_id))  # read once for both
-        since = loc.now - levels.READING_WINDOW
-        recent = levels.level_report(session, community.id, since, circle_id, memberships=members)
-        starts = week_starts(loc)
-        bounds = [*starts, loc.now + timedelta(seconds=1)]
-        weekly = weekly_levels(session, community.id, bounds, circle_id, memberships=members)
-        organisations, members = _rows(loc, recent, weekly)
-        trend = [cell(loc, week.acknowledged, week.total) for week in weekly]
+        found = _find(session, community.id, loc, circle_id)
+        pages = max((len(found.order) + PAGE_ROWS - 1) // PAGE_ROWS, 1)
+        number = 1 if page is None else min(max(page, 1), pages)
+        shown = found.order if page is None else found.order[(number - 1) * PAGE_ROWS : number * PAGE_ROWS]
+        organisations, members = _rows(loc, found, shown)
         return LevelPage(
             circle=circle_id,
             circles=circles,
-            weeks=[format_date(start, "d MMM", locale=loc.language) for start in starts],
+            weeks=[format_date(start, "d MMM", locale=loc.language) for start in week_starts(loc)],
             organisations=organisations,
             members=members,
-            trend=trend,
-            lowest=_lowest(session, loc, recent),
-            items=recent.items,
+            trend=[cell(loc, week.acknowledged, week.total) for week in found.weeks],
+            lowest=_lowest(session, loc, found.lowest),
+            items=found.items,
+            page=number,
+            pages=1 if page is None else pages,
+            total=len(found.order),
         )
