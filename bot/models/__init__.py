@@ -2,6 +2,7 @@
 
 from sqlalchemy import Connection
 
+from bot.models import acknowledged as _acknowledged  # noqa: F401 (its listeners count acknowledgements)
 from bot.models.base import Base, UTCDateTime
 from bot.models.community import (
     ChannelMember,

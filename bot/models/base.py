@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from sqlalchemy import DateTime, Enum, MetaData, String
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, mapped_column
+from sqlalchemy.orm import DeclarativeBase, attributes, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -44,6 +44,12 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def value_before(target: Any, name: str) -> Any:
+    """The value an attribute had before this flush (the current one if it did not change)."""
+    history = attributes.get_history(target, name)
+    return history.deleted[0] if history.deleted else getattr(target, name)
 
 
 intpk = Annotated[int, mapped_column(primary_key=True, autoincrement=True)]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, false
+from sqlalchemy import Boolean, ColumnElement, ForeignKey, Integer, String, UniqueConstraint, and_, false, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.kinds import Role
@@ -111,6 +112,20 @@ class CircleMember(Base):
     @property
     def active(self) -> bool:
         return self.left_at is None
+
+
+def in_audience_window(number: Any) -> ColumnElement[bool]:
+    """The membership row covers item `number`: joined before it, and not left before it."""
+    return and_(
+        CircleMember.audience_from <= number,
+        or_(CircleMember.audience_until.is_(None), CircleMember.audience_until >= number),
+    )
+
+
+def covers(row: CircleMember | tuple[int, int | None], number: int) -> bool:
+    """Python twin of in_audience_window, for a membership or an (audience_from, audience_until) pair."""
+    start, until = (row.audience_from, row.audience_until) if isinstance(row, CircleMember) else row
+    return start <= number and (until is None or number <= until)
 
 
 class ChannelMember(Base):

@@ -2,7 +2,8 @@
 as bot.models.unread keeps the unread counts:
 * a new item to read: one more to read in its week for every member of its audience (not its author);
 * an acknowledgement of an item's current version added, changed or withdrawn by a member whose
-  window covers the item: one more (or less) confirmed in the member's week, and on the item;
+  window covers the item: one more (or less) confirmed in the member's week, and on the item
+  (bot.models.acknowledged notes them and calls `confirmed` once per flush);
 * an edited item: the previous version's confirmations stop counting, the new version's count;
 * a membership whose window changes (a join, a late joiner's backlog, a leave, a return): the
   items that entered or left its window, counted or taken off;
@@ -12,35 +13,24 @@ as bot.models.unread keeps the unread counts:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, and_, event, exists, func, inspect, or_, select, update
+from sqlalchemy import Connection, and_, event, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapper, attributes
 
-from bot.models.community import Circle, CircleMember, Community
+from bot.models.base import value_before
+from bot.models.community import Circle, CircleMember, Community, covers, in_audience_window
 from bot.models.items import Item
 from bot.models.reading import ReadingWeek, week_of, week_start
 from bot.models.reads import Acknowledgement
 
 Window = tuple[int, int | None]
 Deltas = dict[tuple[date, int, int], tuple[int, int]]  # (week, circle, member) -> (to_read, confirmed) to add
-
-
-def covers(window: Window, number: int) -> bool:
-    start, until = window
-    return start <= number and (until is None or number <= until)
-
-
-def in_window(number: Any) -> Any:
-    return and_(
-        CircleMember.audience_from <= number,
-        or_(CircleMember.audience_until.is_(None), CircleMember.audience_until >= number),
-    )
 
 
 def add(connection: Connection, deltas: Deltas) -> None:
@@ -79,7 +69,7 @@ def counted(item: Any = Item) -> Any:
         .where(
             CircleMember.circle_id == item.circle_id,
             CircleMember.member_id == Acknowledgement.member_id,
-            in_window(item.number),
+            in_audience_window(item.number),
         )
         .correlate_except(CircleMember),
     )
@@ -104,14 +94,9 @@ def _item_inserted(_mapper: Mapper[Any], connection: Connection, item: Item) -> 
         return
     week = week_of(item.created_at, zone_of(connection, item.community_id))
     members = connection.scalars(
-        select(CircleMember.member_id).where(CircleMember.circle_id == item.circle_id, in_window(item.number))
+        select(CircleMember.member_id).where(CircleMember.circle_id == item.circle_id, in_audience_window(item.number))
     )
     add(connection, {(week, item.circle_id, member): (1, 0) for member in members if member != item.author_id})
-
-
-def _before(target: Any, name: str) -> Any:
-    history = attributes.get_history(target, name)
-    return history.deleted[0] if history.deleted else getattr(target, name)
 
 
 def _item_updated(_mapper: Mapper[Any], connection: Connection, item: Item) -> None:
@@ -119,9 +104,9 @@ def _item_updated(_mapper: Mapper[Any], connection: Connection, item: Item) -> N
     if any(attributes.get_history(item, name).has_changes() for name in names):
         from bot.models.reading_rebuild import rebuild  # never done by Relais: count the circles again
 
-        rebuild(connection, circles={_before(item, "circle_id"), item.circle_id})
+        rebuild(connection, circles={value_before(item, "circle_id"), item.circle_id})
         return
-    old = _before(item, "version")
+    old = value_before(item, "version")
     if not item.must_read or old == item.version:
         return
     week = week_of(item.created_at, zone_of(connection, item.community_id))
@@ -132,7 +117,7 @@ def _item_updated(_mapper: Mapper[Any], connection: Connection, item: Item) -> N
         members = connection.scalars(
             select(CircleMember.member_id).where(
                 CircleMember.circle_id == item.circle_id,
-                in_window(item.number),
+                in_audience_window(item.number),
                 CircleMember.member_id.in_(readers.scalar_subquery()),
             )
         )
@@ -140,60 +125,36 @@ def _item_updated(_mapper: Mapper[Any], connection: Connection, item: Item) -> N
     recount_items(connection, [item.id])
 
 
-def _acknowledged(connection: Connection, item_id: int, member_id: int, was: Any, now: Any) -> None:
-    """An acknowledgement went from version `was` to `now` (None: there was none, or there is none left)."""
-    row = connection.execute(
-        select(
-            Item.circle_id,
-            Item.number,
-            Item.author_id,
-            Item.version,
-            Item.must_read,
-            Item.created_at,
-            Community.timezone,
-            CircleMember.audience_from,
-            CircleMember.audience_until,
-        )
-        .join(Community, Community.id == Item.community_id)
-        .join(CircleMember, and_(CircleMember.circle_id == Item.circle_id, CircleMember.member_id == member_id))
-        .where(Item.id == item_id)
-    ).one_or_none()
-    if row is None or not row.must_read or row.author_id == member_id:
+def confirmed(connection: Connection, counted: Sequence[Any]) -> None:
+    """Acknowledgements that count (bot.models.acknowledged.Counted: item, circle, member, week, by):
+    their members' weeks in one upsert, the items' counts in one update per distinct step."""
+    if not counted:
         return
-    if not covers((row.audience_from, row.audience_until), row.number):
-        return
-    by = int(now == row.version) - int(was == row.version)
-    if by:
-        week = week_of(row.created_at, ZoneInfo(row.timezone))
-        bumped = connection.execute(  # the row is there once the item is: a plain update, else one is made
-            update(ReadingWeek)
-            .where(ReadingWeek.week == week, ReadingWeek.circle_id == row.circle_id, ReadingWeek.member_id == member_id)
-            .values(confirmed=ReadingWeek.confirmed + by)
-        )
-        if not bumped.rowcount:
-            add(connection, {(week, row.circle_id, member_id): (0, by)})
-        connection.execute(update(Item).where(Item.id == item_id).values(confirmed=Item.confirmed + by))
+    weeks: Deltas = {}
+    steps: dict[int, int] = {}
+    for one in counted:
+        key = (one.week, one.circle_id, one.member_id)
+        weeks[key] = (0, weeks.get(key, (0, 0))[1] + one.by)
+        steps[one.item_id] = steps.get(one.item_id, 0) + one.by
+    add(connection, weeks)
+    by_step: dict[int, list[int]] = {}
+    for item_id, step in steps.items():
+        if step:
+            by_step.setdefault(step, []).append(item_id)
+    for step, item_ids in sorted(by_step.items()):
+        for first in range(0, len(item_ids), 500):
+            chunk = sorted(item_ids)[first : first + 500]
+            connection.execute(update(Item).where(Item.id.in_(chunk)).values(confirmed=Item.confirmed + step))
 
 
-def _ack_inserted(_mapper: Mapper[Any], connection: Connection, ack: Acknowledgement) -> None:
-    _acknowledged(connection, ack.item_id, ack.member_id, None, ack.version)
+def count_again(connection: Connection, rows: Iterable[tuple[int, int, int]]) -> None:
+    """Count again the summary of these (item, circle, member): an acknowledgement whose version was not loaded."""
+    from bot.models.reading_rebuild import rebuild
 
-
-def _ack_updated(_mapper: Mapper[Any], connection: Connection, ack: Acknowledgement) -> None:
-    if attributes.get_history(ack, "version").has_changes():
-        _acknowledged(connection, ack.item_id, ack.member_id, _before(ack, "version"), ack.version)
-
-
-def _ack_deleted(_mapper: Mapper[Any], connection: Connection, ack: Acknowledgement) -> None:
-    version = inspect(ack).attrs.version.loaded_value
-    if version is attributes.NO_VALUE:  # not loaded: count the member's week and the item again
-        item = connection.execute(select(Item.circle_id, Item.community_id).where(Item.id == ack.item_id)).one_or_none()
-        if item is not None:
-            from bot.models.reading_rebuild import rebuild
-
-            rebuild(connection, circles={item.circle_id}, members={ack.member_id})
-        return
-    _acknowledged(connection, ack.item_id, ack.member_id, version, None)
+    wanted = list(rows)
+    for circle in {circle for _item, circle, _member in wanted}:
+        members = {member for _item, c, member in wanted if c == circle}
+        rebuild(connection, circles={circle}, members=members, items={item for item, c, _m in wanted if c == circle})
 
 
 def minus(a: Window, b: Window) -> list[Window]:
@@ -257,7 +218,7 @@ def _membership_updated(_mapper: Mapper[Any], connection: Connection, row: Circl
     names = ("audience_from", "audience_until")
     if not any(attributes.get_history(row, name).has_changes() for name in names):
         return
-    old = (_before(row, "audience_from"), _before(row, "audience_until"))
+    old = (value_before(row, "audience_from"), value_before(row, "audience_until"))
     new = (row.audience_from, row.audience_until)
     for window in minus(old, new):
         shift_window(connection, row.circle_id, row.member_id, window, -1)
@@ -268,12 +229,20 @@ def _membership_updated(_mapper: Mapper[Any], connection: Connection, row: Circl
 for _target, _event, _listener in (
     (Item, "after_insert", _item_inserted),
     (Item, "after_update", _item_updated),
-    (Acknowledgement, "after_insert", _ack_inserted),
-    (Acknowledgement, "after_update", _ack_updated),
-    (Acknowledgement, "after_delete", _ack_deleted),
     (CircleMember, "after_insert", _membership_inserted),
     (CircleMember, "after_update", _membership_updated),
 ):
     event.listen(_target, _event, _listener)
 
-__all__ = ["add", "counted", "covers", "minus", "recount_items", "shift_window", "week_start"]
+__all__ = [
+    "add",
+    "confirmed",
+    "count_again",
+    "counted",
+    "covers",
+    "in_audience_window",
+    "minus",
+    "recount_items",
+    "shift_window",
+    "week_start",
+]

@@ -5,7 +5,8 @@ linear in the history, so the count is kept up to date as things happen instead,
 that change it — whichever service writes them:
 * a new item to read: one more for every member in its audience (not its author);
 * an edited item: one more for whoever had confirmed the previous version;
-* an acknowledgement of the current version added, changed or withdrawn: one less, or one more;
+* an acknowledgement of the current version added, changed or withdrawn: one less, or one more
+  (counted once per flush for all of them: bot.models.acknowledged, `confirmed`);
 * a membership that starts, or starts again: counted over its window (a recent one: a late
   joiner's backlog); one that ends: what came after its window is no longer the member's.
 
@@ -17,6 +18,7 @@ The sum of a member's rows is len(unread_ids) (tests/schedules/test_set_based.py
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import (
@@ -27,7 +29,6 @@ from sqlalchemy import (
     event,
     exists,
     func,
-    inspect,
     or_,
     select,
     text,
@@ -35,16 +36,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapper, attributes
 
-from bot.models.community import CircleMember
+from bot.models.base import value_before
+from bot.models.community import CircleMember, in_audience_window
 from bot.models.items import Item
 from bot.models.reads import Acknowledgement
-
-
-def _in_window(number: Any) -> ColumnElement[bool]:
-    return and_(
-        CircleMember.audience_from <= number,
-        or_(CircleMember.audience_until.is_(None), CircleMember.audience_until >= number),
-    )
 
 
 def _unread(member: Any, low: Any = None, high: Any = None) -> Any:
@@ -53,7 +48,7 @@ def _unread(member: Any, low: Any = None, high: Any = None) -> Any:
     conditions = [
         Item.circle_id == CircleMember.circle_id,
         Item.must_read.is_(True),
-        _in_window(Item.number) if low is None else CircleMember.audience_from <= Item.number,
+        in_audience_window(Item.number) if low is None else CircleMember.audience_from <= Item.number,
         or_(Item.author_id.is_(None), Item.author_id != member),
         ~exists()
         .where(
@@ -136,7 +131,7 @@ def _read_counts(connection: Connection) -> Any:
         )
         .where(
             Item.must_read.is_(True),
-            _in_window(Item.number),
+            in_audience_window(Item.number),
             or_(Item.author_id.is_(None), Item.author_id != Acknowledgement.member_id),
         )
         .group_by(CircleMember.circle_id, CircleMember.member_id)
@@ -156,7 +151,7 @@ def _shift(
     covers item `number` of the circle, its author excepted."""
     if not by:
         return
-    conditions = [CircleMember.circle_id == circle_id, _in_window(number)]
+    conditions = [CircleMember.circle_id == circle_id, in_audience_window(number)]
     if isinstance(members, int):
         if members == author_id:
             return
@@ -169,12 +164,6 @@ def _shift(
     connection.execute(update(CircleMember).where(*conditions).values(unread=CircleMember.unread + by))
 
 
-def _before(target: Any, name: str) -> Any:
-    """The value an attribute had before this flush (the current one if it did not change)."""
-    history = attributes.get_history(target, name)
-    return history.deleted[0] if history.deleted else getattr(target, name)
-
-
 def _item_inserted(_mapper: Mapper[Any], connection: Connection, item: Item) -> None:
     if item.must_read:
         _shift(connection, item.circle_id, item.number, item.author_id, 1)
@@ -183,10 +172,10 @@ def _item_inserted(_mapper: Mapper[Any], connection: Connection, item: Item) -> 
 def _item_updated(_mapper: Mapper[Any], connection: Connection, item: Item) -> None:
     moved = any(attributes.get_history(item, name).has_changes() for name in ("must_read", "circle_id", "number"))
     if moved or attributes.get_history(item, "author_id").has_changes():
-        for circle_id in {_before(item, "circle_id"), item.circle_id}:  # never done by Relais: count again
+        for circle_id in {value_before(item, "circle_id"), item.circle_id}:  # never done by Relais: count again
             recount(connection, CircleMember.circle_id == circle_id)
         return
-    old = _before(item, "version")
+    old = value_before(item, "version")
     if not item.must_read or old == item.version:
         return
     for version, by in ((old, 1), (item.version, -1)):  # the previous version's readers have it to read again
@@ -196,38 +185,27 @@ def _item_updated(_mapper: Mapper[Any], connection: Connection, item: Item) -> N
         _shift(connection, item.circle_id, item.number, item.author_id, by, readers.scalar_subquery())
 
 
-def _item_of(connection: Connection, item_id: int) -> Any:
-    return connection.execute(
-        select(Item.circle_id, Item.number, Item.author_id, Item.version, Item.must_read).where(Item.id == item_id)
-    ).one_or_none()
+def confirmed(connection: Connection, steps: Iterable[tuple[int, int, int]]) -> None:
+    """(circle, member, by): `by` more confirmed (fewer to read) on these memberships, in one statement
+    (bot.models.acknowledged counts a flush's acknowledgements and calls it once)."""
+    sums: dict[tuple[int, int], int] = {}
+    for circle_id, member_id, by in steps:
+        sums[(circle_id, member_id)] = sums.get((circle_id, member_id), 0) + by
+    rows = [{"c": circle, "m": member, "n": -by} for (circle, member), by in sorted(sums.items()) if by]
+    if rows:
+        table = CircleMember.__table__
+        connection.execute(
+            update(table)
+            .where(table.c.circle_id == bindparam("c"), table.c.member_id == bindparam("m"))
+            .values(unread=table.c.unread + bindparam("n")),
+            rows,
+        )
 
 
-def _acknowledged(connection: Connection, item_id: int, member_id: int, was: Any, now: Any) -> None:
-    """An acknowledgement went from version `was` to `now` (None: there was none, or there is none left)."""
-    item = _item_of(connection, item_id)
-    if item is None or not item.must_read:
-        return
-    by = int(was == item.version) - int(now == item.version)
-    _shift(connection, item.circle_id, item.number, item.author_id, by, member_id)
-
-
-def _ack_inserted(_mapper: Mapper[Any], connection: Connection, ack: Acknowledgement) -> None:
-    _acknowledged(connection, ack.item_id, ack.member_id, None, ack.version)
-
-
-def _ack_updated(_mapper: Mapper[Any], connection: Connection, ack: Acknowledgement) -> None:
-    if attributes.get_history(ack, "version").has_changes():
-        _acknowledged(connection, ack.item_id, ack.member_id, _before(ack, "version"), ack.version)
-
-
-def _ack_deleted(_mapper: Mapper[Any], connection: Connection, ack: Acknowledgement) -> None:
-    version = inspect(ack).attrs.version.loaded_value
-    if version is attributes.NO_VALUE:  # not loaded: count the member's row again
-        item = _item_of(connection, ack.item_id)
-        if item is not None:
-            recount(connection, CircleMember.circle_id == item.circle_id, CircleMember.member_id == ack.member_id)
-        return
-    _acknowledged(connection, ack.item_id, ack.member_id, version, None)
+def count_again(connection: Connection, memberships: Iterable[tuple[int, int]]) -> None:
+    """Count these (circle, member) rows again (an acknowledgement whose version was not loaded)."""
+    for circle_id, member_id in sorted(set(memberships)):
+        recount(connection, CircleMember.circle_id == circle_id, CircleMember.member_id == member_id)
 
 
 def _membership_inserted(_mapper: Mapper[Any], connection: Connection, row: CircleMember) -> None:
@@ -240,7 +218,7 @@ def _membership_updated(_mapper: Mapper[Any], connection: Connection, row: Circl
     if not (start.has_changes() or until.has_changes()):
         return
     this = (CircleMember.circle_id == row.circle_id, CircleMember.member_id == row.member_id)
-    ended = _before(row, "audience_until")
+    ended = value_before(row, "audience_until")
     if not start.has_changes() and row.audience_until is not None and (ended is None or ended > row.audience_until):
         # leaving: the items after the window (usually none yet) are no longer theirs to read
         gone = _unread(row.member_id, low=row.audience_until, high=ended)
@@ -252,9 +230,6 @@ def _membership_updated(_mapper: Mapper[Any], connection: Connection, row: Circl
 for _target, _event, _listener in (
     (Item, "after_insert", _item_inserted),
     (Item, "after_update", _item_updated),
-    (Acknowledgement, "after_insert", _ack_inserted),
-    (Acknowledgement, "after_update", _ack_updated),
-    (Acknowledgement, "after_delete", _ack_deleted),
     (CircleMember, "after_insert", _membership_inserted),
     (CircleMember, "after_update", _membership_updated),
 ):

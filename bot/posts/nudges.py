@@ -23,10 +23,10 @@ from bot.config.schedules import ScheduleSettings
 from bot.kinds import CommitmentStatus
 from bot.markup import esc
 from bot.models import CircleMember, Commitment, Community, Item, Member
+from bot.models.community import in_audience_window
 from bot.posts import queries
 from bot.posts.draft import RoundLocaliser
 from bot.presentation import Localiser, commitment_title
-from bot.services.membership import in_audience_window
 from bot.services.reads import Unread, newest_unread, unread_items
 
 UNREAD_SCAN = 100

@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from bot.models import Acknowledgement, CircleMember, Item, Member
-from bot.services.membership import covers
+from bot.models.community import covers
 from bot.services.reading_summary import circles_of, levels_between, memberships_of
 from bot.services.reads import load_items
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.config import Config
@@ -24,20 +24,6 @@ from bot.services.directory import usable
 from bot.text import clean_name
 
 BATCH = 500  # identities looked up per statement
-
-
-def in_audience_window(number: ColumnElement[int] | int) -> ColumnElement[bool]:
-    """The membership row covers item `number`: joined before it, and not left before it."""
-    return and_(
-        CircleMember.audience_from <= number,
-        or_(CircleMember.audience_until.is_(None), CircleMember.audience_until >= number),
-    )
-
-
-def covers(row: CircleMember | tuple[int, int | None], number: int) -> bool:
-    """Python twin of in_audience_window, for (audience_from, audience_until) pairs."""
-    start, until = (row.audience_from, row.audience_until) if isinstance(row, CircleMember) else row
-    return start <= number and (until is None or number <= until)
 
 
 def _next_number(session: Session, community_id: int) -> int:

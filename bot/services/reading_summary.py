@@ -18,8 +18,8 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.models import Acknowledgement, Circle, CircleMember, Community, Item, Member, ReadingWeek
+from bot.models.community import covers
 from bot.models.reading import week_of, week_start
-from bot.services.membership import covers
 
 Window = tuple[int, int | None]
 Memberships = dict[int, dict[int, Window]]  # circle -> member -> audience window (members not muted)

@@ -24,7 +24,7 @@ from bot.models import (
     SeenItem,
     SeenMark,
 )
-from bot.services.membership import in_audience_window
+from bot.models.community import in_audience_window
 
 ACK_EMOJI = frozenset({"✅", "👍", "✔️", "✔", "☑️", "white_check_mark", "+1", "thumbsup", "heavy_check_mark"})
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 from click.testing import CliRunner
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from bench.community import NOW
@@ -24,7 +24,7 @@ from bot.services.merging import merge_members
 from bot.services.unmerging import split
 from bot.services.updates import edit_item_text, post_item
 from relais.cli import main
-from tests.schedules.test_set_based import brute_levels, generated, members_of
+from tests.schedules.test_set_based import brute_levels, generated, members_of, unread_as_counted, unread_as_kept
 
 __all__ = ["generated"]
 
@@ -131,3 +131,95 @@ def test_heat_map_labels_are_those_of_share():
             for part in range(total + 1):
                 assert share_label(language, part, total) == share(loc, part, total), (part, total)
         assert share_label(language, 0, 0) == share(loc, 0, 0)
+
+
+def ack(item: Item, member: Member, version: int | None = None) -> Acknowledgement:
+    return Acknowledgement(
+        item_id=item.id, member_id=member.id, version=version or item.version, at=NOW, via="reaction"
+    )
+
+
+def toggle(session: Session, item: Item, member: Member) -> None:
+    """Withdraw the member's acknowledgement of the item, or give one."""
+    found = session.get(Acknowledgement, (item.id, member.id))
+    if found is not None:
+        session.delete(found)
+    else:
+        session.add(ack(item, member))
+
+
+def test_one_flush_of_mixed_acknowledgements_is_counted_exactly(generated):
+    """Acknowledgements are counted once per flush, all together (bot.models.acknowledged): a flush that
+    gives, changes and withdraws many at once — the same member twice, one given then withdrawn, one
+    withdrawn then given again, an edited item read again, a muted member, a late joiner reading in the
+    flush that makes them join, a leaver — leaves the summary and the unread counts as a recount says."""
+    with Session(generated) as session:
+        community, members = members_of(session)
+        readers = [member for member in members if len(reads.unread_ids(session, member)) >= 3][:3]
+        first, second, third = (reads.unread_items(session, member, 3) for member in readers)
+        stale = session.scalars(
+            select(Acknowledgement)
+            .join(Item, Item.id == Acknowledgement.item_id)
+            .where(Acknowledgement.version != Item.version, Item.must_read.is_(True))
+            .limit(3)
+        ).all()
+        assert len(stale) == 3
+        edited = session.scalars(
+            select(Item)
+            .join(Acknowledgement, Acknowledgement.item_id == Item.id)
+            .where(Item.must_read.is_(True), Item.version == Acknowledgement.version)
+            .group_by(Item.id)
+            .having(func.count() >= 2)
+        ).first()
+        edited_acks = session.scalars(select(Acknowledgement).where(Acknowledgement.item_id == edited.id)).all()
+        circle = session.get_one(Circle, first[0].circle_id)
+        recent = session.scalars(
+            select(Item).where(Item.circle_id == circle.id, Item.must_read.is_(True)).order_by(Item.number.desc())
+        ).all()[:6]
+        outsider = next(
+            member
+            for member in members[1:]
+            if member not in readers
+            and not session.get(CircleMember, (circle.id, member.id))
+            and not any(session.get(Acknowledgement, (item.id, member.id)) for item in recent)
+        )
+        leaving = session.scalars(
+            select(CircleMember).where(
+                CircleMember.left_at.is_(None),
+                CircleMember.circle_id != circle.id,
+                CircleMember.member_id.not_in([member.id for member in (*readers, outsider)]),
+            )
+        ).first()
+        leaver_items = session.scalars(
+            select(Item)
+            .where(Item.circle_id == leaving.circle_id, Item.must_read.is_(True), Item.author_id != leaving.member_id)
+            .order_by(Item.number.desc())
+        ).all()[:2]
+        with session.no_autoflush:
+            session.add_all([ack(first[0], readers[0]), ack(first[1], readers[0])])  # the same member twice
+            given = ack(first[2], readers[0])
+            session.add(given)
+            session.expunge(given)  # given then withdrawn before the flush
+            old = stale[0]  # withdrawn and given again (the current version): the row is updated in place
+            session.delete(old)
+            session.add(ack(session.get_one(Item, old.item_id), session.get_one(Member, old.member_id)))
+            stale[1].version = session.get_one(Item, stale[1].item_id).version  # read again, the current version
+            session.delete(stale[2])  # an old version withdrawn: nothing counted changes
+            edited.version += 1  # an edit: read again by one reader, withdrawn by another
+            edited_acks[0].version = edited.version
+            session.delete(edited_acks[1])
+            readers[1].muted = True  # muted in the flush where they read
+            session.add_all([ack(item, readers[1]) for item in second[:2]])
+            session.add(ack(third[0], readers[2]))
+            session.add(  # a late joiner, with the last 3 items to read, reads 2 of them and an older one
+                CircleMember(circle_id=circle.id, member_id=outsider.id, joined_at=NOW, audience_from=recent[2].number)
+            )
+            session.add_all([ack(recent[0], outsider), ack(recent[1], outsider), ack(recent[5], outsider)])
+            row = session.get_one(CircleMember, (leaving.circle_id, leaving.member_id))
+            row.audience_until, row.left_at = leaver_items[1].number, NOW  # leaves: the newest is no longer theirs
+            for item in leaver_items:  # and reads (or withdraws) the items on both sides of the end of their window
+                toggle(session, item, session.get_one(Member, leaving.member_id))
+            session.flush()
+        check(session)
+        assert unread_as_kept(session) == unread_as_counted(session)
+        session.rollback()

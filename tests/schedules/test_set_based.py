@@ -17,6 +17,7 @@ from bench.community import NOW, SMALL, generate
 from bot.config.schedules import ScheduleSettings
 from bot.db import make_engine, normalise_url
 from bot.models import Acknowledgement, Circle, CircleMember, Community, Item, Member
+from bot.models.community import covers
 from bot.posts import queries
 from bot.posts.digest import build_digest, build_digests
 from bot.posts.nudges import build_nudge, build_nudges
@@ -26,7 +27,7 @@ from bot.services import reads
 from bot.services.commitments import create_commitment
 from bot.services.level_weeks import weekly_levels
 from bot.services.levels import coverage, level_report
-from bot.services.membership import covers, join_circle, leave_circle
+from bot.services.membership import join_circle, leave_circle
 from bot.services.updates import edit_item_text, post_item
 from tests.conftest import PG_URL
 
