@@ -1,16 +1,16 @@
 """Slack HTTP mode's front: a process of its own that answers Slack, so that no command work can delay it.
 
-`relais run` (adapters.slack.mode.HttpTransport) starts it as `python -m adapters.slack.front` with
-one end of a socket pair. The front listens for Slack's HTTP requests, checks each signature
+`relais run` (adapters.slack.mode.HttpTransport) starts it as `python -I -S .../adapters/slack/front.py`
+with one end of a socket pair. The front listens for Slack's HTTP requests, checks each signature
 (signing secret, timestamp within five minutes: anything else gets 401), acknowledges at once and
 hands the request to Relais through the socket; Relais runs it through its Bolt app as if it came
 from Socket Mode. Only the requests whose answer carries content wait for Relais' answer (a modal
 submission's inline errors); a URL verification is answered here. No database, no Slack SDK, no
 work of Relais' ever holds its interpreter.
 
-It is small on purpose (about 16 MB): asyncio without its ssl module (it never speaks TLS itself: a
-load balancer or a proxy in front of it does), and HMAC-SHA256 (RFC 2104) over CPython's own SHA-256
-rather than OpenSSL's (loading OpenSSL costs 3.5 to 6 MB).
+Small on purpose (about 11 MB resident; 16 MB with asyncio): one selectors loop, run without site-packages
+or the environment (`-I -S`); no asyncio (its logging, inspect, threads), no ssl (a proxy in front speaks
+TLS), no typing; HMAC-SHA256 (RFC 2104) over CPython's own SHA-256, not OpenSSL's (3.5 to 6 MB).
 
 Frames on the socket: 4-byte big-endian length, then JSON. Front -> Relais: {"listening": [host,
 port]} once, then {"n": id, "body": text, "headers": {...}, "answer": bool} per request. Relais ->
@@ -19,22 +19,15 @@ front: {"n": id, "status": code, "body": text, "type": content type} for the req
 
 from __future__ import annotations
 
-import sys
-
-if __name__ == "__main__":  # the front's own process: asyncio without ssl (libssl, libcrypto)
-    sys.modules.setdefault("ssl", None)  # type: ignore[arg-type]
-
-import asyncio
 import itertools
 import json
 import os
+import selectors
 import socket
 import struct
+import sys
 import time
 from _operator import _compare_digest as same  # constant time, as hmac.compare_digest
-from collections.abc import Awaitable, Callable
-from typing import Any
-from urllib.parse import parse_qs
 
 try:  # CPython's own SHA-256 (3.12: _sha2), without loading OpenSSL
     from _sha2 import sha256  # type: ignore[import-not-found]
@@ -44,9 +37,14 @@ except ImportError:  # pragma: no cover - depends on the Python version
     except ImportError:
         from hashlib import sha256  # type: ignore[assignment]
 
+TYPE_CHECKING = False  # the typing module alone is 2 MB of this process
+if TYPE_CHECKING:
+    from typing import Any
+
 SECRET_VARIABLE = "RELAIS_SLACK_FRONT_SECRET"
 MAX_AGE = 5 * 60  # seconds: an older timestamp is a replay
 MAX_BODY = 1 << 20
+MAX_HEAD = 64 * 1024
 ANSWER_WITHIN = 2.8  # Slack waits 3 seconds for a modal submission's answer
 FORWARDED = ("content-type", "x-slack-request-timestamp", "x-slack-signature", "x-slack-retry-num",
              "x-slack-retry-reason")  # fmt: skip
@@ -55,16 +53,12 @@ REASONS = {200: "OK", 302: "Found", 400: "Bad Request", 401: "Unauthorized", 404
 OAUTH_WITHIN = 15.0  # `Add to Slack`: the redirect waits for Relais to exchange the code (oauth.v2.access)
 OAUTH_HEADERS = ("cookie",)
 Reply = tuple[int, str, str] | tuple[int, str, str, list[list[str]]]  # status, content type, body[, headers]
+Request = tuple[str, str, str, dict[str, str], bytes | None]  # method, target, version, headers, body (None: too large)
 
 
 def frame(message: dict[str, Any]) -> bytes:
     data = json.dumps(message, separators=(",", ":")).encode()
     return struct.pack(">I", len(data)) + data
-
-
-async def read_frame(reader: asyncio.StreamReader) -> dict[str, Any]:
-    size = struct.unpack(">I", await reader.readexactly(4))[0]
-    return json.loads(await reader.readexactly(size))  # type: ignore[no-any-return]
 
 
 class Signer:
@@ -87,37 +81,143 @@ class Signer:
         return bool(same("v0=" + self.digest(b"v0:" + timestamp.encode() + b":" + body), signature))
 
 
+def form_field(body: str, name: str) -> str:
+    """One field of an application/x-www-form-urlencoded body, decoded (what urllib.parse.parse_qs gives)."""
+    for pair in body.split("&"):
+        key, _, value = pair.partition("=")
+        if key == name:
+            head, *parts = value.replace("+", " ").split("%")
+            decoded = bytearray(head.encode())
+            for part in parts:
+                try:
+                    decoded += bytes.fromhex(part[:2]) + part[2:].encode()
+                except ValueError:
+                    decoded += b"%" + part.encode()
+            return decoded.decode("utf-8", errors="replace")
+    return ""
+
+
 def needs_answer(body: str, content_type: str) -> bool:
     """Only a modal submission (inline errors) and an options request answer with content."""
     if not content_type.startswith("application/x-www-form-urlencoded") or not body.startswith("payload="):
         return False
     try:
-        kind = json.loads(parse_qs(body).get("payload", [""])[0]).get("type")
+        kind = json.loads(form_field(body, "payload")).get("type")
     except (ValueError, AttributeError):
         return False
     return kind in ("view_submission", "block_suggestion")
 
 
+def parse_head(data: bytearray, end: int) -> tuple[str, str, str, dict[str, str]]:
+    request_line, *lines = data[:end].decode("latin-1").split("\r\n")
+    method, target, version = (request_line.split(" ") + ["", ""])[:3]
+    headers: dict[str, str] = {}
+    for line in lines:
+        name, colon, value = line.partition(":")
+        if colon:
+            headers[name.strip().lower()] = value.strip()
+    return method, target, version, headers
+
+
+def chunked_body(data: bytearray, at: int) -> tuple[bytes | None, int] | None:
+    """A chunked body starting at `at`, and where it ends (trailers included); None: not all here yet."""
+    chunks = bytearray()
+    while True:
+        line_end = data.find(b"\r\n", at)
+        if line_end < 0:
+            return None
+        size = int(bytes(data[at:line_end]).split(b";")[0].strip() or b"0", 16)
+        at = line_end + 2
+        if len(chunks) + size > MAX_BODY:
+            return None, at
+        if not size:
+            break
+        if len(data) < at + size + 2:
+            return None
+        chunks += data[at : at + size]
+        at += size + 2
+    while (line_end := data.find(b"\r\n", at)) >= 0:  # trailers, then the blank line
+        at, blank = line_end + 2, line_end == at
+        if blank:
+            return bytes(chunks), at
+    return None
+
+
+def body_of(data: bytearray, at: int, headers: dict[str, str]) -> tuple[bytes | None, int] | None:
+    """The body starting at `at` (None when larger than MAX_BODY), and where it ends; None: not all here yet."""
+    if headers.get("transfer-encoding", "").lower() == "chunked":
+        return chunked_body(data, at)
+    length = int(headers.get("content-length", "0") or "0")
+    if length > MAX_BODY:
+        return None, at
+    return (bytes(data[at : at + length]), at + length) if len(data) >= at + length else None
+
+
+class Peer:
+    """A non-blocking socket with what is left to send: nothing written here ever waits."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        sock.setblocking(False)
+        self.sock = sock
+        self.inbox = bytearray()
+        self.outbox = bytearray()
+        self.waiting: int | None = None  # the request whose answer Relais gives
+        self.keep = True  # keep-alive after the request being answered
+        self.continued = False  # "100 Continue" said for the request being read
+        self.closing = False  # close once the outbox is sent
+        self.closed = False
+        self.events = 0
+
+    def send(self, data: bytes = b"") -> None:
+        """`data` after what is left to send, as much as the socket takes now (without `data`: what is left)."""
+        self.outbox += data
+        try:
+            del self.outbox[: self.sock.send(self.outbox)]
+        except BlockingIOError:
+            pass
+
+    def take_request(self) -> Request | None:
+        """The next complete request in the inbox; None: not all here yet."""
+        end = self.inbox.find(b"\r\n\r\n")
+        if end < 0:
+            if len(self.inbox) > MAX_HEAD:
+                raise ValueError("request head too large")
+            return None
+        method, target, version, headers = parse_head(self.inbox, end)
+        if headers.get("expect", "").lower() == "100-continue" and not self.continued:
+            self.send(b"HTTP/1.1 100 Continue\r\n\r\n")
+            self.continued = True
+        found = body_of(self.inbox, end + 4, headers)
+        if found is None:
+            return None
+        body, used = found
+        del self.inbox[:used]
+        self.continued = False
+        return method, target, version, headers, body
+
+
 class Front:
-    """What the connections share: the signature check, and the socket to Relais."""
+    """One loop over the sockets: Slack's connections, the listening socket and the socket to Relais."""
 
     def __init__(self, secret: bytes, path: str, oauth_paths: tuple[str, ...] = ()) -> None:
         self.signer = Signer(secret)
         self.path = path
         self.oauth_paths = oauth_paths  # several workspaces: /slack/install and the OAuth redirect
-        self.writer: asyncio.StreamWriter | None = None
-        self.waiting: dict[int, asyncio.Future[Reply]] = {}
+        self.relais: Peer | None = None
+        self.waiting: dict[int, tuple[Peer, float]] = {}  # request number: its connection, until when
         self.numbers = itertools.count(1)
         self.clock = time.time
+        self.selector = selectors.DefaultSelector()
 
-    async def answer(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Reply:
+    def answer(self, peer: Peer, method: str, target: str, headers: dict[str, str], body: bytes) -> Reply | None:
+        """The reply; None when it is Relais' to give (forwarded, `peer` waits)."""
         path = target.split("?", 1)[0]
         if path == "/healthz" and method in ("GET", "HEAD"):
             return 200, "text/plain", "ok"
         if path in self.oauth_paths and method == "GET":  # a person's browser, not Slack: no signature
             query = target.split("?", 1)[1] if "?" in target else ""
             kept = {key: value for key, value in headers.items() if key in OAUTH_HEADERS}
-            return await self.forward("", kept, oauth={"path": path, "query": query})
+            return self.forward(peer, "", kept, oauth={"path": path, "query": query})
         if path != self.path:
             return 404, "text/plain", "not found"
         if method != "POST":
@@ -135,113 +235,160 @@ class Front:
                 return 200, "application/json", json.dumps({"challenge": event.get("challenge")})
         if content_type.startswith("application/x-www-form-urlencoded") and "ssl_check=1" in text.split("&"):
             return 200, "text/plain", ""
-        return await self.forward(text, {key: value for key, value in headers.items() if key in FORWARDED})
+        return self.forward(peer, text, {key: value for key, value in headers.items() if key in FORWARDED})
 
-    async def forward(self, body: str, headers: dict[str, str], oauth: dict[str, str] | None = None) -> Reply:
-        if self.writer is None or self.writer.is_closing():
+    def forward(
+        self, peer: Peer, body: str, headers: dict[str, str], oauth: dict[str, str] | None = None
+    ) -> Reply | None:
+        if self.relais is None:
             return 503, "text/plain", "relais is not running"
         number = next(self.numbers)
         wait = oauth is not None or needs_answer(body, headers.get("content-type", ""))
         request = {"n": number, "body": body, "headers": headers, "answer": wait}
-        self.writer.write(frame({**request, "oauth": oauth} if oauth else request))
+        self.relais.send(frame({**request, "oauth": oauth} if oauth else request))
+        self.watch(self.relais)
         if not wait:
             return 200, "text/plain", ""
-        future: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
-        self.waiting[number] = future
-        try:  # after ANSWER_WITHIN, Relais finishes anyway; its answer (inline errors) comes too late
-            return await asyncio.wait_for(future, OAUTH_WITHIN if oauth else ANSWER_WITHIN)
-        except TimeoutError:
-            return 200, "text/plain", ""
-        finally:
-            self.waiting.pop(number, None)
+        # after the wait, Relais finishes anyway; its answer (inline errors) comes too late
+        self.waiting[number] = (peer, time.monotonic() + (OAUTH_WITHIN if oauth else ANSWER_WITHIN))
+        peer.waiting = number
+        return None
 
-    async def relais_answers(self, reader: asyncio.StreamReader) -> None:
-        """Relais' answers to the requests that wait; returns when Relais goes away."""
-        while True:
+    def serve(self, listener: socket.socket, relais: socket.socket) -> None:
+        """Until Relais closes its end of the socket (it stopped, or died): so does its front."""
+        listener.setblocking(False)
+        self.selector.register(listener, selectors.EVENT_READ, None)
+        self.relais = Peer(relais)
+        self.watch(self.relais)
+        while self.relais is not None:
+            deadline = min((deadline for _peer, deadline in self.waiting.values()), default=None)
+            for key, events in self.selector.select(None if deadline is None else deadline - time.monotonic()):
+                if key.data is None:
+                    self.accept(listener)
+                else:
+                    self.event(key.data, events)
+            self.expire()
+
+    def watch(self, peer: Peer) -> None:
+        """Read while no answer is awaited; write while something is left to send; then close if asked."""
+        if peer.closing and not peer.outbox:
+            self.close(peer)
+            return
+        events = 0 if peer.waiting is not None or peer.closing else selectors.EVENT_READ
+        events |= selectors.EVENT_WRITE if peer.outbox else 0
+        if events != peer.events:
+            if not peer.events:
+                self.selector.register(peer.sock, events, peer)
+            elif not events:
+                self.selector.unregister(peer.sock)
+            else:
+                self.selector.modify(peer.sock, events, peer)
+            peer.events = events
+
+    def accept(self, listener: socket.socket) -> None:
+        for _ in range(64):
             try:
-                message = await read_frame(reader)
-            except (asyncio.IncompleteReadError, ConnectionError, ValueError):
+                sock, _address = listener.accept()
+            except OSError:  # nothing more to accept (BlockingIOError), or out of file descriptors
                 return
-            future = self.waiting.get(int(message.get("n", 0)))
-            if future is not None and not future.done():
-                extra = message.get("headers") or []
-                future.set_result((int(message["status"]), str(message["type"]), str(message["body"]), extra))
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.watch(Peer(sock))
 
-
-async def http_connection(
-    answer: Callable[[str, str, dict[str, str], bytes], Awaitable[Reply]],
-    reader: asyncio.StreamReader,
-    writer: asyncio.StreamWriter,
-) -> None:
-    """One client connection: HTTP/1.1 requests one after the other (keep-alive, chunked bodies)."""
-    try:
-        while await one_request(answer, reader, writer):
+    def event(self, peer: Peer, events: int) -> None:
+        """Something to send or to read (or an awaited answer came: no `events`); then what was read."""
+        try:
+            if events & selectors.EVENT_WRITE:
+                peer.send()
+            if events & selectors.EVENT_READ:
+                data = peer.sock.recv(1 << 16)
+                if not data:
+                    raise ConnectionError("closed by the other end")
+                peer.inbox += data
+            if peer is self.relais:
+                self.relais_answers(peer)
+            else:
+                self.serve_requests(peer)
+        except BlockingIOError:
             pass
-    except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError, ValueError):
-        return
-    finally:
-        writer.close()
+        except (OSError, ValueError):  # a connection reset, a request that is not HTTP; Relais stopped or died
+            self.relais = None if peer is self.relais else self.relais
+            self.close(peer)
+            return
+        self.watch(peer)
+
+    def serve_requests(self, peer: Peer) -> None:
+        """The requests read so far, one after the other (keep-alive), until one waits for Relais."""
+        while peer.waiting is None and not peer.closing:
+            request = peer.take_request()
+            if request is None:
+                return
+            method, target, version, headers, body = request
+            peer.keep = version == "HTTP/1.1" and headers.get("connection", "").lower() != "close" and body is not None
+            too_large: Reply = (413, "text/plain", "too large")
+            reply = too_large if body is None else self.answer(peer, method, target, headers, body)
+            if reply is not None:
+                respond(peer, reply)
+
+    def resume(self, peer: Peer, reply: Reply) -> None:
+        """The answer a connection waited for; then its next requests."""
+        if not peer.closed:
+            respond(peer, reply)
+            self.event(peer, 0)
+
+    def relais_answers(self, relais: Peer) -> None:
+        """Relais' answers to the requests that wait."""
+        while len(relais.inbox) >= 4:
+            size = struct.unpack_from(">I", relais.inbox)[0]
+            if len(relais.inbox) < 4 + size:
+                return
+            message = json.loads(relais.inbox[4 : 4 + size])
+            del relais.inbox[: 4 + size]
+            waiting = self.waiting.pop(int(message.get("n", 0)), None)
+            if waiting is not None:
+                extra = message.get("headers") or []
+                self.resume(waiting[0], (int(message["status"]), str(message["type"]), str(message["body"]), extra))
+
+    def expire(self) -> None:
+        """Requests Relais did not answer in time get an empty 200 (Slack would stop waiting anyway)."""
+        now = time.monotonic()
+        for number, (peer, deadline) in list(self.waiting.items()):
+            if deadline <= now:
+                del self.waiting[number]
+                self.resume(peer, (200, "text/plain", ""))
+
+    def close(self, peer: Peer) -> None:
+        if peer.events:
+            self.selector.unregister(peer.sock)
+            peer.events = 0
+        peer.sock.close()
+        peer.closed = peer.closing = True
 
 
-async def one_request(
-    answer: Callable[[str, str, dict[str, str], bytes], Awaitable[Reply]],
-    reader: asyncio.StreamReader,
-    writer: asyncio.StreamWriter,
-) -> bool:
-    head = await reader.readuntil(b"\r\n\r\n")
-    request_line, *lines = head.decode("latin-1").split("\r\n")
-    method, target, version = (request_line.split(" ") + ["", ""])[:3]
-    headers: dict[str, str] = {}
-    for line in lines:
-        name, colon, value = line.partition(":")
-        if colon:
-            headers[name.strip().lower()] = value.strip()
-    if headers.get("expect", "").lower() == "100-continue":
-        writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
-    body = await read_body(reader, headers)
-    if body is None:
-        status, content_type, text, *more = 413, "text/plain", "too large"
-    else:
-        status, content_type, text, *more = await answer(method, target, headers, body)
+def respond(peer: Peer, reply: Reply) -> None:
+    status, content_type, text, *more = reply
     extra = "".join(f"{name}: {value}\r\n" for name, value in (more[0] if more else []) if "\n" not in value)
-    keep = version == "HTTP/1.1" and headers.get("connection", "").lower() != "close" and body is not None
-    payload = text.encode()
-    writer.write(
+    payload, connection = text.encode(), "keep-alive" if peer.keep else "close"
+    peer.send(
         f"HTTP/1.1 {status} {REASONS.get(status, 'OK')}\r\nContent-Type: {content_type}; charset=utf-8\r\n"
-        f"Content-Length: {len(payload)}\r\nConnection: {'keep-alive' if keep else 'close'}\r\n{extra}\r\n".encode()
+        f"Content-Length: {len(payload)}\r\nConnection: {connection}\r\n{extra}\r\n".encode()
         + payload
     )
-    await writer.drain()
-    return keep
+    peer.waiting = None
+    peer.closing = peer.closing or not peer.keep
 
 
-async def read_body(reader: asyncio.StreamReader, headers: dict[str, str]) -> bytes | None:
-    """The request's body (Content-Length or chunked); None when larger than MAX_BODY."""
-    if headers.get("transfer-encoding", "").lower() == "chunked":
-        chunks = b""
-        while size := int((await reader.readuntil(b"\r\n")).split(b";")[0].strip() or b"0", 16):
-            chunks += await reader.readexactly(size)
-            await reader.readexactly(2)
-            if len(chunks) > MAX_BODY:
-                return None
-        while (await reader.readuntil(b"\r\n")).strip():  # trailers, then the blank line
-            pass
-        return chunks
-    length = int(headers.get("content-length", "0") or "0")
-    return None if length > MAX_BODY else await reader.readexactly(length)
-
-
-async def main(host: str, port: int, path: str, fd: int, oauth_paths: tuple[str, ...] = ()) -> None:
+def main(host: str, port: int, path: str, fd: int, oauth_paths: tuple[str, ...] = ()) -> None:
     front = Front(os.environ.pop(SECRET_VARIABLE, "").encode(), path, oauth_paths)
-    reader, front.writer = await asyncio.open_unix_connection(sock=socket.socket(fileno=fd))
-    server = await asyncio.start_server(
-        lambda r, w: http_connection(front.answer, r, w), host, port, limit=64 * 1024, backlog=1024, reuse_address=True
-    )
-    bound = server.sockets[0].getsockname()
-    front.writer.write(frame({"listening": [bound[0], bound[1]]}))
-    async with server:
-        await front.relais_answers(reader)  # until Relais stops (or dies): so does its front
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.create_server((host, port), family=family, backlog=1024) as listener:
+        relais = socket.socket(fileno=fd)
+        bound = listener.getsockname()
+        relais.sendall(frame({"listening": [bound[0], bound[1]]}))
+        front.serve(listener, relais)
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), tuple(sys.argv[5:])))
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops Relais, which closes the socket: then this stops
+    main(sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), tuple(sys.argv[5:]))

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import socket
+import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -26,12 +28,18 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.front import SECRET_VARIABLE, frame, read_frame
+from adapters.slack.front import SECRET_VARIABLE, frame
 from adapters.slack.settings import SlackSettings
 
 log = logging.getLogger(__name__)
 CONNECT_TIMEOUT = 60.0
 Headers = list[list[str]] | None  # extra response headers for the front (Location, Set-Cookie)
+
+
+async def read_frame(reader: asyncio.StreamReader) -> dict[str, Any]:
+    """One frame from the front (adapters.slack.front: 4-byte big-endian length, then JSON)."""
+    size = struct.unpack(">I", await reader.readexactly(4))[0]
+    return json.loads(await reader.readexactly(size))  # type: ignore[no-any-return]
 
 
 class Transport(Protocol):
@@ -65,6 +73,7 @@ class SocketModeTransport:
             await handler.close_async()
 
 
+FRONT = Path(__file__).resolve().with_name("front.py")
 FRONT_START = 30.0  # seconds for the front process to listen
 FRONT_STOP = 5.0
 RESTART_AFTER = 1.0  # seconds before a front that died is started again
@@ -103,9 +112,8 @@ class HttpTransport:
     async def _spawn(self) -> asyncio.StreamReader:
         ours, theirs = socket.socketpair()
         environment = {**os.environ, SECRET_VARIABLE: self.signing_secret}
-        root = str(Path(__file__).resolve().parents[2])  # the front runs the same code as this process
-        environment["PYTHONPATH"] = os.pathsep.join(filter(None, [root, environment.get("PYTHONPATH")]))
-        command = [sys.executable, "-m", "adapters.slack.front", self.host, str(self.port), self.path]
+        # the front imports only the standard library: no site-packages (-S), no PYTHON* variables (-I)
+        command = [sys.executable, "-I", "-S", str(FRONT), self.host, str(self.port), self.path]
         try:
             self.process = await asyncio.create_subprocess_exec(
                 *command,
