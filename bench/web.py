@@ -32,6 +32,7 @@ from bot.clock import FixedClock
 from bot.models import Commitment, Item, WebLink, WebSession
 from bot.reply import Incoming
 from bot.services.dashboard.viewer import sign_in
+from relais.runner import settle_memory
 from relais.wiring import build_app
 
 FLOORS = ("/healthz", "/static/style.css")
@@ -71,6 +72,7 @@ async def measure(app: App, cookie: str, paths: tuple[str, ...], runs: int) -> l
     server = TestServer(build_application(app, WebSettings()), host="127.0.0.1")
     results = []
     async with TestClient(server, cookies={SESSION_COOKIE: cookie}) as client:
+        settle_memory()  # what relais run and relais web do once started (gc.freeze: see relais.runner)
         for path in paths:
             wall, cpu = [], []
             for _ in range(runs + 1):

@@ -37,6 +37,9 @@ async def serve_until_stopped(server: Any) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     await server.start()
+    from relais.runner import settle_memory
+
+    settle_memory()  # as relais run once started: no full collection walks what starting made
     try:
         await stop.wait()
     finally:

@@ -6,6 +6,7 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -249,8 +250,16 @@ def format_when(when: When, language: str) -> str:
     lang = lang_of(language)
     date_pattern, datetime_pattern = _PATTERNS[lang]
     if not when.has_time:
-        return format_date(_day_of(when), date_pattern, locale=lang)
-    return format_datetime(when.at, datetime_pattern, tzinfo=when.at.tzinfo, locale=lang)
+        return format_date(_day_of(when), date_pattern, locale=_locale(lang))
+    return format_datetime(when.at, datetime_pattern, tzinfo=when.at.tzinfo, locale=_locale(lang))
+
+
+@cache
+def _locale(lang: str) -> Any:
+    """Babel's Locale for `lang`, parsed once (given as a string, Babel parses it at every date)."""
+    from babel import Locale
+
+    return Locale.parse(lang)
 
 
 def _day_of(when: When) -> date:

@@ -89,9 +89,10 @@ def _sum(spans: Sequence[Counts]) -> Counts:
 
 
 def weekly_totals(
-    session: Session, community_id: int, bounds: Sequence[datetime], circle_id: int | None = None
+    session: Session, community_id: int, bounds: Sequence[datetime | None], circle_id: int | None = None
 ) -> list[tuple[int, int]]:
-    """The weeks' (acknowledged, total) only, as WeekLevel's: the sums, without reading members."""
+    """The weeks' (acknowledged, total) only, as WeekLevel's: the sums, without reading members (a
+    last bound None: the last week has no end)."""
     spans = levels_between(session, community_id, circle_id, list(bounds), by_member=False)
     return [span.get(0, (0, 0)) for span in spans]
 

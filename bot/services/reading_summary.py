@@ -14,7 +14,7 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import String, and_, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from bot.models import Acknowledgement, Circle, CircleMember, Community, Item, Member, ReadingWeek
@@ -48,7 +48,8 @@ def _weeks(
     `memberships` (not muted); not `by_member`: week -> {0: the week's sums}. The rows are read by
     week (the primary key's first column)."""
     members = {member for circle in memberships.values() for member in circle}
-    columns = [ReadingWeek.week, ReadingWeek.member_id] if by_member else [ReadingWeek.week]
+    week = type_coerce(ReadingWeek.week, String)  # SQLite's text as it is: each week's read once, below
+    columns = [week, ReadingWeek.member_id] if by_member else [week]
     statement = (
         select(*columns, func.sum(ReadingWeek.confirmed), func.sum(ReadingWeek.to_read))
         .where(ReadingWeek.week >= first, ReadingWeek.circle_id.in_(circles))
@@ -59,12 +60,15 @@ def _weeks(
     if not by_member:
         muted = select(Member.id).where(Member.muted.is_(True))
         statement = statement.where(ReadingWeek.member_id.not_in(muted.scalar_subquery()))
-    found: dict[date, Counts] = {}
-    for week, *rest in session.connection().execute(statement):  # Core: no ORM rows
+    found: dict[Any, Counts] = {}
+    for raw, *rest in session.connection().execute(statement).all():  # Core: no ORM rows
         member, confirmed, to_read = rest if by_member else (0, *rest)
         if member in members or not by_member:
-            found.setdefault(_day(week), {})[member] = (int(confirmed or 0), int(to_read or 0))
-    return found
+            counts = found.get(raw)
+            if counts is None:
+                counts = found[raw] = {}
+            counts[member] = (int(confirmed or 0), int(to_read or 0))
+    return {_day(raw): counts for raw, counts in found.items()}
 
 
 def _day(value: Any) -> date:
@@ -97,12 +101,14 @@ def exact(session: Session, where: Any, load: Callable[[], Memberships], since: 
 
 
 def memberships_of(session: Session, circle_ids: set[int] | list[int]) -> Memberships:
-    """circle -> member -> audience window, for the members who are not muted."""
+    """circle -> member -> audience window, for the members who are not muted (the muted left out by
+    a NOT IN, not a join: SQLite ran the join member by member, each probing every circle)."""
     memberships: Memberships = {circle: {} for circle in circle_ids}
+    muted = select(Member.id).where(Member.muted.is_(True)).scalar_subquery()
     for circle, member_id, audience_from, audience_until in session.connection().execute(
-        select(CircleMember.circle_id, CircleMember.member_id, CircleMember.audience_from, CircleMember.audience_until)
-        .join(Member, Member.id == CircleMember.member_id)
-        .where(CircleMember.circle_id.in_(list(circle_ids)), Member.muted.is_(False))
+        select(
+            CircleMember.circle_id, CircleMember.member_id, CircleMember.audience_from, CircleMember.audience_until
+        ).where(CircleMember.circle_id.in_(list(circle_ids)), CircleMember.member_id.not_in(muted))
     ):
         memberships[circle][member_id] = (audience_from, audience_until)
     return memberships

@@ -16,17 +16,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.dispatch import Dispatcher
-from bot.kinds import CommitmentStatus, ItemKind, MeetingStatus
-from bot.models import Circle, Commitment, CommitmentChange, Community, Item, Meeting, Organisation
+from bot.kinds import ItemKind, MeetingStatus
+from bot.models import Circle, Commitment, Community, Item, Meeting
 from bot.presentation import Localiser
-from bot.services.commitments import is_overdue
 from bot.services.dashboard.information import Cell, cell
+from bot.services.dashboard.review_counts import OUTCOMES, counted
 from bot.services.dashboard.viewer import Viewer, localiser
 from bot.services.level_weeks import weekly_totals
 from bot.text import first_words
 
-OUTCOMES = ("kept", "late", "dropped", "coming")
-RESOURCES = ("human", "financial", "material", "immaterial")
 MAX_WEEKS = 26
 
 
@@ -52,29 +50,6 @@ class ReviewPage:
     undated: int = 0  # commitments without a due date, left out of the outcomes
 
 
-@dataclass(frozen=True)
-class Due:
-    """What the review needs of a commitment due in the period (read as plain rows, not objects)."""
-
-    status: CommitmentStatus
-    due_at: datetime
-    due_has_time: bool
-    updated_at: datetime
-
-
-def outcome(commitment: Commitment | Due, closed_at: datetime | None, loc: Localiser) -> str:
-    """kept, late, dropped or coming, for a commitment with a due date."""
-    if commitment.status == CommitmentStatus.DROPPED:
-        return "dropped"
-    assert commitment.due_at is not None
-    if commitment.status == CommitmentStatus.DONE:
-        done = closed_at or commitment.updated_at
-        if commitment.due_has_time:
-            return "kept" if done <= commitment.due_at else "late"
-        return "kept" if done.astimezone(loc.tz).date() <= commitment.due_at.astimezone(loc.tz).date() else "late"
-    return "late" if is_overdue(commitment, loc.now, loc.tz) else "coming"  # type: ignore[arg-type]
-
-
 def _bounds(loc: Localiser, start: date, end: date) -> tuple[datetime, datetime]:
     return (
         datetime.combine(start, time(), tzinfo=loc.tz),
@@ -84,42 +59,15 @@ def _bounds(loc: Localiser, start: date, end: date) -> tuple[datetime, datetime]
 
 def _commitments(session: Session, community: Community, loc: Localiser, since: datetime, until: datetime) -> tuple:
     """Outcomes per organisation and resources by type, for the commitments due in the period
-    (one query of plain rows: the closing change of each is read by its own index)."""
-    closed = (
-        select(func.max(CommitmentChange.at))
-        .where(CommitmentChange.commitment_id == Commitment.item_id, CommitmentChange.field == "status")
-        .scalar_subquery()
-    )
-    kinds = [func.coalesce(getattr(Commitment, f"resources_{kind}"), "") != "" for kind in RESOURCES]
-    rows = session.execute(
-        select(
-            Commitment.status,
-            Commitment.due_at,
-            Commitment.due_has_time,
-            Commitment.updated_at,
-            Organisation.name,
-            closed,
-            *kinds,
-        )
-        .join(Item, Item.id == Commitment.item_id)
-        .outerjoin(Organisation, Organisation.id == Commitment.organisation_id)
-        .where(Item.community_id == community.id, Commitment.due_at >= since, Commitment.due_at < until)
-    ).all()
-    by_org: dict[str, list[int]] = {}
-    resources = dict.fromkeys(RESOURCES, 0)
-    no_org = loc.t("no organisation")
-    for status, due_at, due_has_time, updated_at, organisation, closed_at, *mobilised in rows:
-        counts = by_org.setdefault(organisation or no_org, [0] * len(OUTCOMES))
-        counts[OUTCOMES.index(outcome(Due(status, due_at, due_has_time, updated_at), closed_at, loc))] += 1
-        for kind, used in zip(RESOURCES, mobilised, strict=True):
-            resources[kind] += 1 if used else 0
+    (bot.services.dashboard.review_counts), and how many have no due date."""
+    outcomes, resources = counted(session, community.id, loc, since, until)
     undated = session.scalar(
         select(func.count())
         .select_from(Commitment)
         .join(Item, Item.id == Commitment.item_id)
         .where(Item.community_id == community.id, Commitment.due_at.is_(None), Item.created_at < until)
     )
-    return sorted(by_org.items(), key=lambda pair: pair[0].lower()), list(resources.items()), undated or 0
+    return outcomes, resources, undated or 0
 
 
 def _dated(session: Session, community: Community, loc: Localiser, since: datetime, until: datetime) -> tuple:
@@ -138,8 +86,16 @@ def _dated(session: Session, community: Community, loc: Localiser, since: dateti
         .where(Meeting.starts_at >= since, Meeting.starts_at < min(until, loc.now))
         .order_by(Meeting.starts_at)
     ).all()
+    days: dict[date, str] = {}  # a period's thousand decisions fall on a few dozen days: each written once
+
+    def day(at: datetime) -> str:
+        local = at.astimezone(loc.tz).date()
+        if local not in days:
+            days[local] = loc.day(at)
+        return days[local]
+
     return (
-        [Dated(number, loc.day(at), circle, first_words(text, 200)) for number, at, circle, text in decisions],
+        [Dated(number, day(at), circle, first_words(text, 200)) for number, at, circle, text in decisions],
         [Dated(number, loc.when(at), circle, title) for number, at, circle, title in meetings],
     )
 
@@ -174,13 +130,15 @@ def review_page(dispatcher: Dispatcher, viewer: Viewer, start: date | None, end:
 
 
 def _trend(session: Session, community: Community, loc: Localiser, since: datetime, until: datetime) -> tuple:
-    """Confirmed reading week by week over the period (its last MAX_WEEKS weeks), as /level counts it."""
+    """Confirmed reading week by week over the period (its last MAX_WEEKS weeks), as /level counts it
+    (a period that reaches now ends with no bound: nothing is posted later, and the current week is
+    then its summary row, not counted item by item)."""
     starts: list[datetime] = []
     cursor = since
     while cursor < until:
         starts.append(cursor)
         cursor += timedelta(weeks=1)
     starts = starts[-MAX_WEEKS:]
-    totals = weekly_totals(session, community.id, [*starts, until])
+    totals = weekly_totals(session, community.id, [*starts, None if until > loc.now else until])
     cells = [cell(loc, acknowledged, total) for acknowledged, total in totals]
     return [format_date(start.astimezone(loc.tz), "d MMM", locale=loc.language) for start in starts], cells
