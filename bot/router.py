@@ -11,7 +11,6 @@ usage text (bot.arguments reads and resolves the arguments; the dispatcher adds 
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -151,6 +150,8 @@ class Router:
 
     def suggestions(self, name: str) -> list[str]:
         """Up to three names close to `name`, one per command, each as spelled closest ("lu" for "lou")."""
+        import difflib  # only for a mistyped command: not held by every process from the start
+
         matches = difflib.get_close_matches(name.lower(), list(self._names), n=6, cutoff=0.5)
         seen: dict[str, str] = {}
         for match in matches:

@@ -11,7 +11,6 @@ adapters/slack/settings.py): their keys are listed here too, so that a typo ther
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from typing import Any
 
@@ -110,6 +109,8 @@ KNOWN = (*SECTIONS, *ARRAYS)
 
 def closest(name: str, known: list[str] | frozenset[str] | tuple[str, ...]) -> str | None:
     """The known name that `name` is most likely a typo of, if any is close enough."""
+    import difflib  # only for a mistyped key: not held by every process from the start
+
     found = difflib.get_close_matches(name.lower(), sorted(known), n=1, cutoff=0.6)
     return found[0] if found else None
 
