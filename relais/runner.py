@@ -14,12 +14,9 @@ Adapters are found by config section: `[matrix]` -> `adapters.matrix.create(app,
 from __future__ import annotations
 
 import asyncio
-import ctypes
-import gc
 import importlib
 import logging
 import signal
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,13 +28,13 @@ from bot.outbox import NOTIFY_CHANNEL as OUTBOX_CHANNEL
 from bot.services.directory import NOTIFY_CHANNEL as DIRECTORY_CHANNEL
 from bot.services.directory import directory_of
 from bot.wakeups import Wakeups
+from relais.memory import fewer_arenas, settle_memory
 from relais.slack_stores import slack_stores
 from relais.web import web_server
 from schedules.scheduler import SchedulerService
 
 log = logging.getLogger(__name__)
 
-M_ARENA_MAX = -8  # mallopt parameter (malloc.h)
 ADAPTER_MODULES = {"matrix": "adapters.matrix", "slack": "adapters.slack"}
 STOP_TIMEOUT = 10.0
 
@@ -160,37 +157,6 @@ class Runner:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
         return self.exit_code
-
-
-def settle_memory() -> None:
-    """Once started: what was made so far lives as long as the process (modules, models, clients).
-    Moved out of the collector's reach, a full collection no longer walks it (no pause of tens of
-    milliseconds in the middle of a command); what starting freed goes back to the system."""
-    gc.collect()
-    gc.freeze()
-    libc = _libc()
-    if libc is not None:
-        libc.malloc_trim(0)
-
-
-def fewer_arenas(arenas: int = 2) -> None:
-    """glibc gives each thread that allocates an arena of its own, kept once freed: with a few worker
-    threads (database work, Slack listeners) that is megabytes of memory nobody uses. Before any
-    thread starts, ask for `arenas` at most (what MALLOC_ARENA_MAX does)."""
-    libc = _libc()
-    if libc is not None:
-        libc.mallopt(M_ARENA_MAX, arenas)
-
-
-def _libc() -> ctypes.CDLL | None:
-    """The C library when it is glibc (malloc_trim, mallopt); None elsewhere (musl, macOS)."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        return libc if hasattr(libc, "malloc_trim") else None
-    except OSError:
-        return None
 
 
 async def _bounded(work: Any, what: str) -> None:
