@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 
 from bench.community import NOW
 from bot.kinds import CommitmentStatus
-from bot.models import Commitment
+from bot.models import Commitment, Community
 from bot.presentation import FixedLocaliser
-from bot.services.dashboard.review_counts import OUTCOMES, counted, counted_in_python
+from bot.services.dashboard.review_counts import OUTCOMES, alone, counted, counted_in_python
 from bot.services.level_weeks import weekly_totals
 from bot.services.reading_summary import zone
 from tests.schedules.test_set_based import generated
@@ -32,10 +32,15 @@ __all__ = ["generated"]
     ],
 )
 @pytest.mark.parametrize("tz_name", [None, "America/Sao_Paulo", "Pacific/Chatham"])
-def test_the_database_counts_outcomes_as_python_does(generated, start, end, tz_name):
+@pytest.mark.parametrize("another_community", [False, True])  # then each commitment's item is read for its community
+def test_the_database_counts_outcomes_as_python_does(generated, start, end, tz_name, another_community):
     with Session(generated) as session:  # rolled back when closed
         tz = ZoneInfo(tz_name) if tz_name else zone(session, 1)
         done_at_the_edges(session, tz, datetime.combine(start, time(), tzinfo=tz))
+        if another_community:
+            session.add(Community(name="Autre", language="fr", timezone="Europe/Paris", created_at=NOW))
+            session.flush()
+        assert alone(session, 1) == (1 if another_community else None)
         for later in (timedelta(0), timedelta(hours=17)):
             loc = FixedLocaliser("fr", tz, NOW + later)
             since = datetime.combine(start, time(), tzinfo=tz)
