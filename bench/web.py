@@ -32,7 +32,7 @@ from bot.clock import FixedClock
 from bot.models import Commitment, Item, WebLink, WebSession
 from bot.reply import Incoming
 from bot.services.dashboard.viewer import sign_in
-from relais.runner import settle_memory
+from relais.memory import settle_memory
 from relais.wiring import build_app
 
 FLOORS = ("/healthz", "/static/style.css")
