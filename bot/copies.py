@@ -27,10 +27,11 @@ since). A platform joins EDITABLE_PLATFORMS when its sender handles `Outgoing.re
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.kinds import OutboxStatus
@@ -38,6 +39,7 @@ from bot.models import MessageRef, OutboxMessage
 from bot.outbox import enqueue
 
 EDITABLE_PLATFORMS: frozenset[str] = frozenset({"slack", "matrix"})
+CHUNK = 500  # items read per statement
 EVERY = timedelta(seconds=3)  # at most one update of a copy every few seconds (chat.update: ~50 a minute)
 
 
@@ -55,8 +57,16 @@ class Copy:
 
 def copies_of(session: Session, item_id: int, platforms: frozenset[str] = EDITABLE_PLATFORMS) -> list[Copy]:
     """The item's posts in channels and direct conversations (not ephemeral replies, not updates)."""
+    return [copy for _item_id, copy in _copies_of_many(session, [item_id], platforms)]
+
+
+def _copies_of_many(
+    session: Session, item_ids: Sequence[int], platforms: frozenset[str] = EDITABLE_PLATFORMS
+) -> list[tuple[int, Copy]]:
+    """copies_of for several items (one query, and one for where direct messages landed)."""
     rows = session.execute(
         select(
+            OutboxMessage.item_id,
             OutboxMessage.id,
             OutboxMessage.platform,
             OutboxMessage.channel,
@@ -64,27 +74,29 @@ def copies_of(session: Session, item_id: int, platforms: frozenset[str] = EDITAB
             OutboxMessage.text,
             OutboxMessage.status,
         ).where(
-            OutboxMessage.item_id == item_id,
+            OutboxMessage.item_id.in_(item_ids),
             OutboxMessage.replaces.is_(None),
             OutboxMessage.ephemeral.is_(False),
             OutboxMessage.platform.in_(sorted(platforms)),
             OutboxMessage.status != OutboxStatus.FAILED,
         )
     ).all()
-    direct = [row.message_id for row in rows if row.channel is None and row.message_id]
-    landed: dict[str, str] = {}
+    direct = [(row.item_id, row.message_id) for row in rows if row.channel is None and row.message_id]
+    landed: dict[tuple[int, str], str] = {}
     if direct:  # a direct message's row names the member; where it landed is in its message ref
         found = session.execute(
-            select(MessageRef.message_id, MessageRef.channel).where(
-                MessageRef.item_id == item_id, MessageRef.message_id.in_(direct)
+            select(MessageRef.item_id, MessageRef.message_id, MessageRef.channel).where(
+                MessageRef.item_id.in_(sorted({item for item, _message in direct})),
+                MessageRef.message_id.in_(sorted({message for _item, message in direct})),
             )
         )
-        landed = {message_id: channel for message_id, channel in found}
+        landed = {(item_id, message_id): channel for item_id, message_id, channel in found}
     copies = []
     for row in rows:
-        channel = row.channel or landed.get(row.message_id or "")
+        channel = row.channel or landed.get((row.item_id, row.message_id or ""))
         if channel is not None or row.status == OutboxStatus.PENDING:
-            copies.append(Copy(row.id, row.platform, channel or "", row.message_id, row.text, row.status))
+            copy = Copy(row.id, row.platform, channel or "", row.message_id, row.text, row.status)
+            copies.append((row.item_id, copy))
     return copies
 
 
@@ -142,3 +154,68 @@ def _update_one(session: Session, item_id: int, copy: Copy, text: str, now: date
         replaces=copy.message_id,
         not_before=held,
     )
+
+
+def update_lines(
+    session: Session, lines: Mapping[int, str | None], now: datetime, every: timedelta = EVERY
+) -> set[int]:
+    """`update_copies(session, item, now, line=line)` for many items at once (a batch of ✅): the same
+    rows written, with their copies, waiting updates and last updates read in one query each.
+
+    Returns the items that have a copy on a platform that can edit."""
+    items = sorted(lines)
+    copies: dict[int, list[Copy]] = {}
+    for first in range(0, len(items), CHUNK):
+        for item_id, copy in _copies_of_many(session, items[first : first + CHUNK]):
+            copies.setdefault(item_id, []).append(copy)
+    sent = [(item_id, copy) for item_id in sorted(copies) for copy in copies[item_id] if copy.message_id is not None]
+    waiting, last = _updates_of(session, sorted({item_id for item_id, _copy in sent}))
+    texts = []
+    for item_id, copy in sent:
+        line = lines[item_id]
+        text = copy.text + (f"\n{line}" if line else "")
+        key = (item_id, copy.message_id or "", copy.channel)
+        if key in waiting:  # the waiting update takes the new text
+            texts += [{"row": row_id, "new_text": text} for row_id in waiting[key]]
+            continue
+        held = last[key] + every if key in last and last[key] + every > now else None
+        enqueue(
+            session,
+            now,
+            text,
+            channel=copy.channel,
+            platform=copy.platform,
+            item_id=item_id,
+            replaces=copy.message_id,
+            not_before=held,
+        )
+    if texts:
+        table = OutboxMessage.__table__
+        session.execute(update(table).where(table.c.id == bindparam("row")).values(text=bindparam("new_text")), texts)
+    return set(copies)
+
+
+def _updates_of(
+    session: Session, item_ids: list[int]
+) -> tuple[dict[tuple[int, str, str], list[str]], dict[tuple[int, str, str], datetime]]:
+    """For each copy (item, message id, channel) of these items: its update rows still waiting, and
+    when its last update row was written."""
+    waiting: dict[tuple[int, str, str], list[str]] = {}
+    last: dict[tuple[int, str, str], datetime] = {}
+    for first in range(0, len(item_ids), CHUNK):
+        rows = session.execute(
+            select(
+                OutboxMessage.id,
+                OutboxMessage.item_id,
+                OutboxMessage.replaces,
+                OutboxMessage.channel,
+                OutboxMessage.status,
+                OutboxMessage.created_at,
+            ).where(OutboxMessage.item_id.in_(item_ids[first : first + CHUNK]), OutboxMessage.replaces.is_not(None))
+        )
+        for row_id, item_id, replaces, channel, status, created_at in rows:
+            key = (item_id, replaces, channel)
+            if status == OutboxStatus.PENDING:
+                waiting.setdefault(key, []).append(row_id)
+            last[key] = max(last.get(key, created_at), created_at)
+    return waiting, last

@@ -7,16 +7,18 @@ copies' update is written, coalesced (a burst of ✅ makes one edit every few se
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from bot.copies import EDITABLE_PLATFORMS, update_copies
+from bot.copies import EDITABLE_PLATFORMS, update_lines
 from bot.i18n import translator
-from bot.models import Acknowledgement, Community, Item, OutboxMessage
-from bot.services.reads import audience
+from bot.models import Acknowledgement, CircleMember, Community, Item, Member, OutboxMessage
+from bot.models.community import in_audience_window
+
+CHUNK = 500  # items counted per statement
 
 
 def count_line(language: str, confirmed: int, total: int) -> str:
@@ -46,24 +48,53 @@ def with_copies(session: Session, item_ids: Iterable[int]) -> list[int]:
 
 
 def refresh_counts(session: Session, item_ids: Iterable[int], now: datetime) -> int:
-    """Update the read count shown on the copies of these items; returns how many items had copies."""
-    refreshed = 0
-    for item_id in with_copies(session, item_ids):
-        item = session.get(Item, item_id)
-        if item is None or not item.must_read:
-            continue
-        members = {member.id for member in audience(session, item)}
-        confirmed = session.scalar(
-            select(func.count())
-            .select_from(Acknowledgement)
-            .where(
-                Acknowledgement.item_id == item.id,
-                Acknowledgement.version == item.version,
-                Acknowledgement.member_id.in_(members),
+    """Update the read count shown on the copies of these items; returns how many items had copies.
+
+    The counts of all the items are read together (two queries), then their copies updated together."""
+    wanted = with_copies(session, item_ids)
+    if not wanted:
+        return 0
+    counts = confirmed_counts(session, wanted)
+    lines = {
+        item_id: count_line(language, confirmed, total) if confirmed else None
+        for item_id, (language, confirmed, total) in counts.items()
+    }
+    update_lines(session, lines, now)
+    return len(lines)
+
+
+def confirmed_counts(session: Session, item_ids: Sequence[int]) -> dict[int, tuple[str, int, int]]:
+    """item -> (its community's language, confirmations, audience) for the items to read among these:
+    the audience as bot.services.reads.audience says (its circle's members whose window covers it, not
+    its author, not muted), the confirmations of its current version by them."""
+    found: dict[int, tuple[str, int, int]] = {}
+    for first in range(0, len(item_ids), CHUNK):
+        chunk = item_ids[first : first + CHUNK]
+        for item_id, language in session.execute(
+            select(Item.id, Community.language)
+            .join(Community, Community.id == Item.community_id)
+            .where(Item.id.in_(chunk), Item.must_read.is_(True))
+        ):
+            found[item_id] = (language or "en", 0, 0)
+        counted = session.execute(
+            select(Item.id, func.count(CircleMember.member_id), func.count(Acknowledgement.member_id))
+            .join(CircleMember, and_(CircleMember.circle_id == Item.circle_id, in_audience_window(Item.number)))
+            .join(Member, and_(Member.id == CircleMember.member_id, Member.muted.is_(False)))
+            .outerjoin(
+                Acknowledgement,
+                and_(
+                    Acknowledgement.item_id == Item.id,
+                    Acknowledgement.member_id == CircleMember.member_id,
+                    Acknowledgement.version == Item.version,
+                ),
             )
+            .where(
+                Item.id.in_(chunk),
+                Item.must_read.is_(True),
+                or_(Item.author_id.is_(None), CircleMember.member_id != Item.author_id),
+            )
+            .group_by(Item.id)
         )
-        language = session.scalar(select(Community.language).where(Community.id == item.community_id)) or "en"
-        line = count_line(language, int(confirmed or 0), len(members)) if confirmed else None
-        update_copies(session, item_id, now, line=line)
-        refreshed += 1
-    return refreshed
+        for item_id, total, confirmed in counted:
+            found[item_id] = (found[item_id][0], int(confirmed), int(total))
+    return found

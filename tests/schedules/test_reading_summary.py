@@ -21,6 +21,7 @@ from bot.services.dashboard.information import share_label
 from bot.services.levels import level_report
 from bot.services.membership import join_circle, leave_circle
 from bot.services.merging import merge_members
+from bot.services.read_counts import confirmed_counts
 from bot.services.unmerging import split
 from bot.services.updates import edit_item_text, post_item
 from relais.cli import main
@@ -236,4 +237,24 @@ def test_one_flush_of_mixed_acknowledgements_is_counted_exactly(generated):
             session.flush()
         check(session)
         assert unread_as_kept(session) == unread_as_counted(session)
+        session.rollback()
+
+
+def test_read_counts_of_many_items_are_each_item_own(generated):
+    """The live "✅ 4/9" line under items' copies reads the counts of a batch's items together
+    (read_counts.confirmed_counts): each is its audience (reads.audience: not muted, not the author)
+    and the confirmations of its current version by them, as counted one item at a time."""
+    with Session(generated) as session:
+        session.get_one(Member, 3).muted = True
+        items = session.scalars(select(Item).order_by(Item.id.desc()).limit(300)).all()
+        counts = confirmed_counts(session, [item.id for item in items])
+        expected = {}
+        for item in items:
+            if item.must_read:
+                audience = {member.id for member in reads.audience(session, item)}
+                confirmed = sum(1 for state in reads.who_read(session, item) if state.state == "acknowledged")
+                expected[item.id] = ("fr", confirmed, len(audience))
+        assert counts == expected
+        assert any(confirmed for _language, confirmed, _total in counts.values())
+        assert any(item.author_id is not None for item in items) and not all(item.must_read for item in items)
         session.rollback()
