@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, event, inspect, select
+from sqlalchemy import Connection, bindparam, event, inspect, select
 from sqlalchemy.orm import Mapper, Session, attributes, object_session
 
 from bot.models import reading_counts, unread
@@ -102,24 +102,33 @@ def _chunks(values: Iterable[Any]) -> Iterable[list[Any]]:
         yield ordered[start : start + CHUNK]
 
 
+# built once: a statement's construction costs about as much as running it for one acknowledgement
+_ITEMS = (
+    select(
+        Item.id,
+        Item.circle_id,
+        Item.number,
+        Item.author_id,
+        Item.version,
+        Item.must_read,
+        Item.created_at,
+        Community.timezone,
+    )
+    .join(Community, Community.id == Item.community_id)
+    .where(Item.id.in_(bindparam("ids", expanding=True)))
+)
+_WINDOWS = select(
+    CircleMember.circle_id, CircleMember.member_id, CircleMember.audience_from, CircleMember.audience_until
+).where(
+    CircleMember.member_id.in_(bindparam("members", expanding=True)),
+    CircleMember.circle_id.in_(bindparam("circles", expanding=True)),
+)
+
+
 def _items(connection: Connection, item_ids: set[int]) -> dict[int, Any]:
     found = {}
     for chunk in _chunks(item_ids):
-        rows = connection.execute(
-            select(
-                Item.id,
-                Item.circle_id,
-                Item.number,
-                Item.author_id,
-                Item.version,
-                Item.must_read,
-                Item.created_at,
-                Community.timezone,
-            )
-            .join(Community, Community.id == Item.community_id)
-            .where(Item.id.in_(chunk))
-        )
-        found.update((row.id, row) for row in rows)
+        found.update((row.id, row) for row in connection.execute(_ITEMS, {"ids": chunk}))
     return found
 
 
@@ -128,12 +137,7 @@ def _windows(connection: Connection, pairs: set[tuple[int, int]]) -> dict[tuple[
     found = {}
     circles = sorted({circle for circle, _member in pairs})
     for chunk in _chunks(member for _circle, member in pairs):
-        rows = connection.execute(
-            select(
-                CircleMember.circle_id, CircleMember.member_id, CircleMember.audience_from, CircleMember.audience_until
-            ).where(CircleMember.member_id.in_(chunk), CircleMember.circle_id.in_(circles))
-        )
-        for circle, member, start, until in rows:
+        for circle, member, start, until in connection.execute(_WINDOWS, {"members": chunk, "circles": circles}):
             if (circle, member) in pairs:
                 found[(circle, member)] = (start, until)
     return found

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.copies import EDITABLE_PLATFORMS, update_lines
@@ -63,38 +63,41 @@ def refresh_counts(session: Session, item_ids: Iterable[int], now: datetime) -> 
     return len(lines)
 
 
+_TO_READ = (
+    select(Item.id, Community.language)
+    .join(Community, Community.id == Item.community_id)
+    .where(Item.id.in_(bindparam("ids", expanding=True)), Item.must_read.is_(True))
+)
+_COUNTS = (  # built once: its construction costs more than running it for one item
+    select(Item.id, func.count(CircleMember.member_id), func.count(Acknowledgement.member_id))
+    .join(CircleMember, and_(CircleMember.circle_id == Item.circle_id, in_audience_window(Item.number)))
+    .join(Member, and_(Member.id == CircleMember.member_id, Member.muted.is_(False)))
+    .outerjoin(
+        Acknowledgement,
+        and_(
+            Acknowledgement.item_id == Item.id,
+            Acknowledgement.member_id == CircleMember.member_id,
+            Acknowledgement.version == Item.version,
+        ),
+    )
+    .where(
+        Item.id.in_(bindparam("ids", expanding=True)),
+        Item.must_read.is_(True),
+        or_(Item.author_id.is_(None), CircleMember.member_id != Item.author_id),
+    )
+    .group_by(Item.id)
+)
+
+
 def confirmed_counts(session: Session, item_ids: Sequence[int]) -> dict[int, tuple[str, int, int]]:
     """item -> (its community's language, confirmations, audience) for the items to read among these:
     the audience as bot.services.reads.audience says (its circle's members whose window covers it, not
     its author, not muted), the confirmations of its current version by them."""
     found: dict[int, tuple[str, int, int]] = {}
     for first in range(0, len(item_ids), CHUNK):
-        chunk = item_ids[first : first + CHUNK]
-        for item_id, language in session.execute(
-            select(Item.id, Community.language)
-            .join(Community, Community.id == Item.community_id)
-            .where(Item.id.in_(chunk), Item.must_read.is_(True))
-        ):
+        chunk = {"ids": list(item_ids[first : first + CHUNK])}
+        for item_id, language in session.execute(_TO_READ, chunk):
             found[item_id] = (language or "en", 0, 0)
-        counted = session.execute(
-            select(Item.id, func.count(CircleMember.member_id), func.count(Acknowledgement.member_id))
-            .join(CircleMember, and_(CircleMember.circle_id == Item.circle_id, in_audience_window(Item.number)))
-            .join(Member, and_(Member.id == CircleMember.member_id, Member.muted.is_(False)))
-            .outerjoin(
-                Acknowledgement,
-                and_(
-                    Acknowledgement.item_id == Item.id,
-                    Acknowledgement.member_id == CircleMember.member_id,
-                    Acknowledgement.version == Item.version,
-                ),
-            )
-            .where(
-                Item.id.in_(chunk),
-                Item.must_read.is_(True),
-                or_(Item.author_id.is_(None), CircleMember.member_id != Item.author_id),
-            )
-            .group_by(Item.id)
-        )
-        for item_id, total, confirmed in counted:
+        for item_id, total, confirmed in session.execute(_COUNTS, chunk):
             found[item_id] = (found[item_id][0], int(confirmed), int(total))
     return found
