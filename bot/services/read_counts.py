@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
@@ -63,15 +64,27 @@ def refresh_counts(session: Session, item_ids: Iterable[int], now: datetime) -> 
     return len(lines)
 
 
-_TO_READ = (
-    select(Item.id, Community.language)
-    .join(Community, Community.id == Item.community_id)
-    .where(Item.id.in_(bindparam("ids", expanding=True)), Item.must_read.is_(True))
-)
+def _audience(*conditions: Any) -> Any:
+    """The membership rows of an item's audience (its circle's, covering its number, not its author's)."""
+    return and_(
+        CircleMember.circle_id == Item.circle_id,
+        in_audience_window(Item.number),
+        or_(Item.author_id.is_(None), CircleMember.member_id != Item.author_id),
+        *conditions,
+    )
+
+
+IDS = bindparam("ids", expanding=True)
 _COUNTS = (  # built once: its construction costs more than running it for one item
+    select(Item.id, Community.language, Item.confirmed, func.count(CircleMember.member_id))
+    .join(Community, Community.id == Item.community_id)
+    .outerjoin(CircleMember, _audience())
+    .where(Item.id.in_(IDS), Item.must_read.is_(True))
+    .group_by(Item.id, Community.language, Item.confirmed)
+)
+_MUTED = (  # the muted members of those audiences, and their confirmations
     select(Item.id, func.count(CircleMember.member_id), func.count(Acknowledgement.member_id))
-    .join(CircleMember, and_(CircleMember.circle_id == Item.circle_id, in_audience_window(Item.number)))
-    .join(Member, and_(Member.id == CircleMember.member_id, Member.muted.is_(False)))
+    .join(CircleMember, _audience(CircleMember.member_id.in_(bindparam("muted", expanding=True))))
     .outerjoin(
         Acknowledgement,
         and_(
@@ -80,11 +93,7 @@ _COUNTS = (  # built once: its construction costs more than running it for one i
             Acknowledgement.version == Item.version,
         ),
     )
-    .where(
-        Item.id.in_(bindparam("ids", expanding=True)),
-        Item.must_read.is_(True),
-        or_(Item.author_id.is_(None), CircleMember.member_id != Item.author_id),
-    )
+    .where(Item.id.in_(IDS), Item.must_read.is_(True))
     .group_by(Item.id)
 )
 
@@ -92,12 +101,16 @@ _COUNTS = (  # built once: its construction costs more than running it for one i
 def confirmed_counts(session: Session, item_ids: Sequence[int]) -> dict[int, tuple[str, int, int]]:
     """item -> (its community's language, confirmations, audience) for the items to read among these:
     the audience as bot.services.reads.audience says (its circle's members whose window covers it, not
-    its author, not muted), the confirmations of its current version by them."""
+    its author, not muted), the confirmations of its current version by them — the item's kept count
+    (bot.models.reading_counts) less its muted members' confirmations."""
     found: dict[int, tuple[str, int, int]] = {}
+    muted = list(session.scalars(select(Member.id).where(Member.muted.is_(True))))
     for first in range(0, len(item_ids), CHUNK):
-        chunk = {"ids": list(item_ids[first : first + CHUNK])}
-        for item_id, language in session.execute(_TO_READ, chunk):
-            found[item_id] = (language or "en", 0, 0)
-        for item_id, total, confirmed in session.execute(_COUNTS, chunk):
-            found[item_id] = (found[item_id][0], int(confirmed), int(total))
+        chunk = list(item_ids[first : first + CHUNK])
+        for item_id, language, confirmed, total in session.execute(_COUNTS, {"ids": chunk}):
+            found[item_id] = (language or "en", int(confirmed or 0), int(total))
+        if muted:
+            for item_id, away, confirmed in session.execute(_MUTED, {"ids": chunk, "muted": muted}):
+                language, kept, total = found[item_id]
+                found[item_id] = (language, kept - int(confirmed), total - int(away))
     return found
