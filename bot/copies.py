@@ -55,6 +55,31 @@ class Copy:
     status: OutboxStatus
 
 
+_COPIES = select(  # built once (as _UPDATES): building a statement costs about what running it for one item does
+    OutboxMessage.item_id,
+    OutboxMessage.id,
+    OutboxMessage.platform,
+    OutboxMessage.channel,
+    OutboxMessage.message_id,
+    OutboxMessage.text,
+    OutboxMessage.status,
+).where(
+    OutboxMessage.item_id.in_(bindparam("ids", expanding=True)),
+    OutboxMessage.replaces.is_(None),
+    OutboxMessage.ephemeral.is_(False),
+    OutboxMessage.platform.in_(bindparam("platforms", expanding=True)),
+    OutboxMessage.status != OutboxStatus.FAILED,
+)
+_UPDATES = select(
+    OutboxMessage.id,
+    OutboxMessage.item_id,
+    OutboxMessage.replaces,
+    OutboxMessage.channel,
+    OutboxMessage.status,
+    OutboxMessage.created_at,
+).where(OutboxMessage.item_id.in_(bindparam("ids", expanding=True)), OutboxMessage.replaces.is_not(None))
+
+
 def copies_of(session: Session, item_id: int, platforms: frozenset[str] = EDITABLE_PLATFORMS) -> list[Copy]:
     """The item's posts in channels and direct conversations (not ephemeral replies, not updates)."""
     return [copy for _item_id, copy in _copies_of_many(session, [item_id], platforms)]
@@ -64,23 +89,7 @@ def _copies_of_many(
     session: Session, item_ids: Sequence[int], platforms: frozenset[str] = EDITABLE_PLATFORMS
 ) -> list[tuple[int, Copy]]:
     """copies_of for several items (one query, and one for where direct messages landed)."""
-    rows = session.execute(
-        select(
-            OutboxMessage.item_id,
-            OutboxMessage.id,
-            OutboxMessage.platform,
-            OutboxMessage.channel,
-            OutboxMessage.message_id,
-            OutboxMessage.text,
-            OutboxMessage.status,
-        ).where(
-            OutboxMessage.item_id.in_(item_ids),
-            OutboxMessage.replaces.is_(None),
-            OutboxMessage.ephemeral.is_(False),
-            OutboxMessage.platform.in_(sorted(platforms)),
-            OutboxMessage.status != OutboxStatus.FAILED,
-        )
-    ).all()
+    rows = session.execute(_COPIES, {"ids": list(item_ids), "platforms": sorted(platforms)}).all()
     direct = [(row.item_id, row.message_id) for row in rows if row.channel is None and row.message_id]
     landed: dict[tuple[int, str], str] = {}
     if direct:  # a direct message's row names the member; where it landed is in its message ref
@@ -203,16 +212,7 @@ def _updates_of(
     waiting: dict[tuple[int, str, str], list[str]] = {}
     last: dict[tuple[int, str, str], datetime] = {}
     for first in range(0, len(item_ids), CHUNK):
-        rows = session.execute(
-            select(
-                OutboxMessage.id,
-                OutboxMessage.item_id,
-                OutboxMessage.replaces,
-                OutboxMessage.channel,
-                OutboxMessage.status,
-                OutboxMessage.created_at,
-            ).where(OutboxMessage.item_id.in_(item_ids[first : first + CHUNK]), OutboxMessage.replaces.is_not(None))
-        )
+        rows = session.execute(_UPDATES, {"ids": item_ids[first : first + CHUNK]})
         for row_id, item_id, replaces, channel, status, created_at in rows:
             key = (item_id, replaces, channel)
             if status == OutboxStatus.PENDING:

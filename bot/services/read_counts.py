@@ -29,22 +29,25 @@ def count_line(language: str, confirmed: int, total: int) -> str:
     )
 
 
+_WITH_COPIES = (  # built once (as the statements below): building one costs about what running it does
+    select(OutboxMessage.item_id)
+    .where(
+        OutboxMessage.item_id.in_(bindparam("ids", expanding=True)),
+        OutboxMessage.replaces.is_(None),
+        OutboxMessage.message_id.is_not(None),
+        OutboxMessage.ephemeral.is_(False),
+        OutboxMessage.platform.in_(sorted(EDITABLE_PLATFORMS)),
+    )
+    .distinct()
+)
+
+
 def with_copies(session: Session, item_ids: Iterable[int]) -> list[int]:
     """Those of the items that have a sent copy on a platform that can edit (one query)."""
     wanted = sorted(set(item_ids))
-    if not wanted:
-        return []
-    found = session.scalars(
-        select(OutboxMessage.item_id)
-        .where(
-            OutboxMessage.item_id.in_(wanted),
-            OutboxMessage.replaces.is_(None),
-            OutboxMessage.message_id.is_not(None),
-            OutboxMessage.ephemeral.is_(False),
-            OutboxMessage.platform.in_(sorted(EDITABLE_PLATFORMS)),
-        )
-        .distinct()
-    )
+    found: set[int] = set()
+    for first in range(0, len(wanted), CHUNK):
+        found.update(session.scalars(_WITH_COPIES, {"ids": wanted[first : first + CHUNK]}))
     return sorted(item_id for item_id in found if item_id is not None)
 
 
@@ -75,7 +78,7 @@ def _audience(*conditions: Any) -> Any:
 
 
 IDS = bindparam("ids", expanding=True)
-_COUNTS = (  # built once: its construction costs more than running it for one item
+_COUNTS = (
     select(Item.id, Community.language, Item.confirmed, func.count(CircleMember.member_id))
     .join(Community, Community.id == Item.community_id)
     .outerjoin(CircleMember, _audience())
