@@ -9,12 +9,18 @@ from typing import Any
 from markupsafe import Markup, escape
 
 
-def heat_rows(rows: Sequence[Any], heat: Callable[[float | None], str]) -> Markup:
-    """`<tr>` rows: the name, a cell per week (its figures hidden but read aloud), the last 4 weeks."""
+def heat_rows(
+    rows: Sequence[Any], heat: Callable[[float | None], str], link: Callable[[int], str] | None = None
+) -> Markup:
+    """`<tr>` rows: the name (a link to `link(row.key)` for a row with a key), a cell per week (its
+    figures hidden but read aloud), the last 4 weeks."""
     parts: list[str] = []
     add = parts.append
     for row in rows:
-        add(f'<tr><th scope="row">{escape(row.name)}</th>\n')
+        name = escape(row.name)
+        if link is not None and row.key is not None:
+            name = Markup(f'<a href="{escape(link(row.key))}">{name}</a>')
+        add(f'<tr><th scope="row">{name}</th>\n')
         for c in row.weeks:
             hidden = f'<span class="visually-hidden"> ({c.acknowledged}/{c.total})</span>' if c.total else ""
             add(f'<td class="cell {heat(c.share)}">{escape(c.label)}{hidden}</td>')

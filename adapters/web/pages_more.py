@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from urllib.parse import urlencode
 
 from aiohttp import web
 
@@ -35,10 +36,11 @@ async def level_view(request: web.Request) -> web.StreamResponse:
     """The heat map of confirmed reading, per organisation and member (a page of them), week by week;
     the trend; the least read."""
     problems: list[str] = []
-    circle = whole(request, "circle", problems)
-    found = await read(request, level_page, circle, whole(request, "page", problems) or 1)
+    circle, organisation = whole(request, "circle", problems), whole(request, "organisation", problems)
+    found = await read(request, level_page, circle, whole(request, "page", problems) or 1, organisation)
     if found is None:
         return facilitators_only(request)
+    kept = [(key, value) for key, value in request.query.items() if key not in ("page", "organisation")]
     trend = charts.share_line([(week, c.share, c.label) for week, c in zip(found.weeks, found.trend, strict=True)])
     return page(
         request,
@@ -48,6 +50,8 @@ async def level_view(request: web.Request) -> web.StreamResponse:
         heat=charts.heat,
         heat_rows=heat_rows,
         trend=trend,
+        organisation_link=lambda key: f"/level?{urlencode([*kept, ('organisation', key)])}#members",
+        every_member=f"/level?{urlencode(kept)}#members" if kept else "/level#members",
         **members_links(request, found.page, found.pages),
     )
 
@@ -75,7 +79,8 @@ def level_csv(found: LevelPage) -> str:
 
 
 async def level_export(request: web.Request) -> web.StreamResponse:
-    found = await read(request, level_page, whole(request, "circle", []), None)  # every member
+    wanted = whole(request, "circle", []), None, whole(request, "organisation", [])  # every member (of it)
+    found = await read(request, level_page, *wanted)
     if found is None:
         return facilitators_only(request)
     return download(level_csv(found), "text/csv", "information-level.csv")

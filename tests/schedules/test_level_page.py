@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from bench.community import NOW
 from bot.presentation import FixedLocaliser, member_label, name_label
-from bot.services.dashboard.information import _find, week_starts
+from bot.services.dashboard.information import _find, _of_organisation, week_starts
 from bot.services.level_weeks import weekly_levels
 from bot.services.levels import READING_WINDOW, level_report
 from bot.services.reading_summary import zone
@@ -43,3 +43,19 @@ def test_the_level_page_says_what_level_says(generated, circle_id, hours):
         weeks = weekly_levels(session, 1, [*starts, loc.now + timedelta(seconds=1)], circle_id)
         assert [week.members for week in found.weeks] == [week.members for week in weeks]
         assert [week.organisations for week in found.weeks] == [week.organisations for week in weeks]
+
+
+def test_the_organisations_members_are_levels_members_of_it(generated):
+    """Each organisation's members (?organisation=) in /level's order: together, every member once."""
+    with Session(generated) as session:
+        loc = FixedLocaliser("fr", zone(session, 1), NOW)
+        found = _find(session, 1, loc, None)
+        keys = {person.organisation_id or 0 for member, person in found.people.items() if member in found.window}
+        assert len(keys) > 2
+        together = []
+        for key in keys:
+            members, chosen, name = _of_organisation(found, key)
+            assert chosen and members == [m for m in found.order if found.people[m].organisation == name]
+            together += members
+        assert sorted(together) == sorted(found.order)
+        assert _of_organisation(found, 10**6) == (found.order, False, None)  # nobody's: everyone

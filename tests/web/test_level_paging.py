@@ -1,6 +1,7 @@
 """The information level's members a page at a time: every member /level lists appears on exactly one
 page, in /level's order and with /level's figures; every page shows the organisations as /level
-counts them; "next" and "previous" keep the circle chosen; the export has every member."""
+counts them; "next" and "previous" keep the circle chosen; the export has every member. An
+organisation's name shows its members only, still in /level's order."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ def chat_level(bot, circle: str | None = None) -> tuple[list[tuple[str, str]], l
 
 def table(html: str, caption: str) -> list[tuple[str, str]]:
     body = html.split(f"<caption>{caption}</caption>")[1].split("</table>")[0]
-    return [(name.replace("&#39;", "'"), value) for name, value in ROW.findall(body)]
+    return [(re.sub("<[^>]+>", "", name).replace("&#39;", "'"), value) for name, value in ROW.findall(body)]
 
 
 async def test_every_member_is_on_exactly_one_page_in_levels_order(client, community, monkeypatch):
@@ -68,3 +69,30 @@ async def test_the_pages_keep_the_circle(client, community, monkeypatch):
     beyond = await text_of(client, f"/level?circle={copil.group(1)}&page=99")  # past the end: the last page
     assert table(beyond, "Lecture confirmée par membre, semaine après semaine") == members[-1:]
     assert f'/level.csv?circle={copil.group(1)}"' in beyond  # the export: every member of the circle
+
+
+async def test_an_organisations_name_shows_its_members_only(client, community, monkeypatch):
+    monkeypatch.setattr(information, "PAGE_ROWS", 1)
+    reading(community)
+    members, organisations = chat_level(community)
+    await sign_in(client, community, "fabienne")
+    html = await text_of(client, "/level")
+    union = re.search(r'<a href="(/level\?organisation=\d+#members)">Asso Trait d&#39;union</a>', html)
+    assert union, "no link on the organisation's name"
+    first = await text_of(client, union.group(1))
+    assert "Seulement les membres d’Asso Trait d&#39;union." in first and "2 membres avaient" in first
+    assert table(first, "Lecture confirmée par structure, semaine après semaine") == organisations
+    shown = table(first, "Lecture confirmée par membre, semaine après semaine")
+    following = link(NEXT, first)
+    assert "organisation=" in following and "page=2" in following
+    shown += table(await text_of(client, following), "Lecture confirmée par membre, semaine après semaine")
+    assert shown == [(name, value) for name, value in members if name.endswith("(Asso Trait d'union)")]
+    every = re.search(r'<a href="([^"]+)">Tous les membres</a>', first)
+    assert every and "organisation" not in every.group(1)
+    none = re.search(r'<a href="(/level\?organisation=0#members)">sans structure</a>', html)
+    assert none
+    alone = await text_of(client, none.group(1))
+    assert "Seulement les membres sans structure." in alone
+    assert table(alone, "Lecture confirmée par membre, semaine après semaine") == [members[0]]  # Fabienne
+    exported = (await (await client.get(none.group(1).replace("/level?", "/level.csv?"))).read()).decode("utf-8-sig")
+    assert [line.split(",")[1] for line in exported.splitlines() if line.startswith("member,")] == ["Fabienne"]

@@ -49,6 +49,7 @@ class HeatRow:
     name: str
     weeks: list[Cell]
     recent: Cell  # the last 4 weeks, as /level counts them
+    key: int | None = None  # an organisation's: what ?organisation= takes to show its members (0: none)
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,9 @@ class LevelPage:
     items: int = 0
     page: int = 1
     pages: int = 1
-    total: int = 0  # members with something to read over the last 4 weeks, on every page
+    total: int = 0  # members with something to read over the last 4 weeks (of the organisation), on every page
+    of_organisation: bool = False  # the members of one organisation only,
+    organisation: str | None = None  # that one (None: those of none)
 
     @property
     def first(self) -> int:
@@ -115,8 +118,14 @@ def _rows(loc: Localiser, found: Found, shown: list[int]) -> tuple[list[HeatRow]
     no_org = loc.t("no organisation")
     org_weeks = [week.organisations for week in found.weeks]
     member_weeks = [week.members for week in found.weeks]
+    keys = {person.organisation: person.organisation_id or 0 for person in found.people.values()}
     organisations = [
-        HeatRow(name or no_org, [cell(loc, *week.get(name, (0, 0))) for week in org_weeks], cell(loc, acked, total))
+        HeatRow(
+            name or no_org,
+            [cell(loc, *week.get(name, (0, 0))) for week in org_weeks],
+            cell(loc, acked, total),
+            keys.get(name),
+        )
         for name, acked, total in found.organisations
     ]
     members = [
@@ -189,10 +198,23 @@ def _find(session: Session, community_id: int, loc: Localiser, circle_id: int | 
     )
 
 
-def level_page(dispatcher: Dispatcher, viewer: Viewer, circle_id: int | None, page: int | None = 1) -> LevelPage | None:
+def _of_organisation(found: Found, key: int | None) -> tuple[list[int], bool, str | None]:
+    """The members of the organisation whose HeatRow.key is `key` (those of every organisation of its
+    name, as its row counts them; 0: of none) in /level's order, whether they are chosen so, and the
+    organisation's name; everyone for None or a key nobody has."""
+    names = {person.organisation_id or 0: person.organisation for person in found.people.values()}
+    if key is None or key not in names:
+        return found.order, False, None
+    name = names[key]
+    return [member for member in found.order if found.people[member].organisation == name], True, name
+
+
+def level_page(
+    dispatcher: Dispatcher, viewer: Viewer, circle_id: int | None, page: int | None = 1, organisation: int | None = None
+) -> LevelPage | None:
     """The information level of the community or one circle, its members PAGE_ROWS a page (`page`
-    from 1, past the end: the last; None: every member, for the export); None for anyone but a
-    facilitator (as /level)."""
+    from 1, past the end: the last; None: every member, for the export), or only those of one
+    `organisation` (a HeatRow.key); None for anyone but a facilitator (as /level)."""
     if not viewer.facilitator:
         return None
     with dispatcher.store.unit_of_work(reading=True) as session:
@@ -202,9 +224,10 @@ def level_page(dispatcher: Dispatcher, viewer: Viewer, circle_id: int | None, pa
         if circle_id is not None and circle_id not in {choice.value for choice in circles}:
             circle_id = None
         found = _find(session, community.id, loc, circle_id)
-        pages = max((len(found.order) + PAGE_ROWS - 1) // PAGE_ROWS, 1)
+        order, chosen, name = _of_organisation(found, organisation)
+        pages = max((len(order) + PAGE_ROWS - 1) // PAGE_ROWS, 1)
         number = 1 if page is None else min(max(page, 1), pages)
-        shown = found.order if page is None else found.order[(number - 1) * PAGE_ROWS : number * PAGE_ROWS]
+        shown = order if page is None else order[(number - 1) * PAGE_ROWS : number * PAGE_ROWS]
         organisations, members = _rows(loc, found, shown)
         return LevelPage(
             circle=circle_id,
@@ -217,5 +240,7 @@ def level_page(dispatcher: Dispatcher, viewer: Viewer, circle_id: int | None, pa
             items=found.items,
             page=number,
             pages=1 if page is None else pages,
-            total=len(found.order),
+            total=len(order),
+            of_organisation=chosen,
+            organisation=name,
         )
