@@ -1,6 +1,6 @@
 """Long lists in a real browser: the roadmap's "next page" link followed with the keyboard keeps the
 filters, and the paged page passes axe-core's check (no serious violation); the information level's
-members page by page equal /level's."""
+members page by page equal /level's, and an organisation's name opens its members."""
 
 from __future__ import annotations
 
@@ -64,3 +64,20 @@ async def test_the_heat_maps_members_page_by_page_equal_level(browser, client, c
         await page.wait_for_url(re.compile(rf"page={len(seen) + 1}#members$"))
     assert seen == members and len(members) == 3
     await page.screenshot(path=shots / "level-last-page.png", full_page=True)
+
+
+async def test_an_organisations_name_opens_its_members(browser, client, community):  # noqa: F811
+    seed(community)
+    level = community.say("fabienne", "/level").replace("\u00a0", " ")
+    members = re.findall(r"• (.+?) : (\d+/\d+) — ", level.split("Par structure")[0])
+    page = await signed_in_page(browser, client, community, "fabienne")
+    await page.goto(str(client.make_url("/level")))
+    organisations = page.get_by_role("table", name="Lecture confirmée par structure, semaine après semaine")
+    await organisations.get_by_role("link", name="Asso Trait d'union").click()
+    await page.wait_for_url(re.compile(r"organisation=\d+#members$"))
+    table = page.get_by_role("table", name="Lecture confirmée par membre, semaine après semaine")
+    names = [await row.locator("th").inner_text() for row in await table.locator("tbody tr").all()]
+    assert names == [name for name, _ in members if name.endswith("(Asso Trait d'union)")] and names
+    await page.get_by_role("link", name="Tous les membres").click()
+    await page.wait_for_url(re.compile(r"/level#members$"))
+    assert await table.locator("tbody tr").count() == len(members)
