@@ -1,4 +1,4 @@
-"""Translations: English message ids, French catalogs read with Babel from bot/locale.
+"""Translations: English message ids, French catalogs read from bot/locale (bot.po).
 
 Every .po file under `bot/locale/<lang>/LC_MESSAGES/` is one gettext domain (core, reads,
 schedules, matrix, slack…); they are merged into one catalog per language.
@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from bot.po import Messages, read_po
+
 LOCALE_DIR = Path(__file__).parent / "locale"
 SUPPORTED = ("fr", "en")
 
@@ -26,18 +28,10 @@ NBSP = "\u00a0"
 
 
 @cache
-def _catalog(language: str) -> dict[str | tuple[str, str], str | tuple[str, ...]]:
-    from babel.messages.pofile import read_po  # with babel.dates, pytz, difflib, email: only to read them
-
-    messages: dict[str | tuple[str, str], str | tuple[str, ...]] = {}
-    folder = LOCALE_DIR / language / "LC_MESSAGES"
-    for po_file in sorted(folder.glob("*.po")):
-        with po_file.open("rb") as handle:
-            catalog = read_po(handle, locale=language)
-        for message in catalog:
-            if not message.id or not message.string or message.fuzzy:
-                continue
-            messages[message.id] = message.string
+def _catalog(language: str) -> Messages:
+    messages: Messages = {}
+    for po_file in sorted((LOCALE_DIR / language / "LC_MESSAGES").glob("*.po")):
+        messages.update(read_po(po_file))  # bot.po: as Babel reads them, without importing Babel
     return messages
 
 

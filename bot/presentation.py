@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from bot import cldr
 from bot.dates import When, format_when
 from bot.i18n import N_, Translator, translator
 from bot.kinds import CommitmentStatus
@@ -135,10 +136,8 @@ def duration(loc: Localiser, delta: timedelta) -> str:
 
 
 def percent(loc: Localiser, value: float) -> str:
-    """ "40 %" in French (a no-break space), "40%" in English: Babel's percent format."""
-    from babel.numbers import format_percent  # imported once a share is written
-
-    return format_percent(value / 100, locale=loc.language)
+    """ "40 %" in French (a no-break space), "40%" in English: Babel's percent format (bot.cldr)."""
+    return cldr.percent(value / 100, loc.language)
 
 
 def share(loc: Localiser, part: int, total: int) -> str:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.cldr import day_name
 from bot.i18n import Translator, listing
 from bot.text import fold
 
@@ -97,10 +98,7 @@ class Rule:
             return tr.t("every day at {time}", time=clock)
         if self.days == frozenset(range(5)):
             return tr.t("Monday to Friday at {time}", time=clock)
-        from babel.dates import get_day_names  # imported once a rule is written
-
-        names = get_day_names("wide", locale=tr.language)
-        days = [str(names[day]) for day in sorted(self.days)]
+        days = [day_name(day, tr.language) for day in sorted(self.days)]
         return tr.t("every {days} at {time}", days=listing(tr, days), time=clock)
 
 

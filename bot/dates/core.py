@@ -6,10 +6,10 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.cldr import long_date, long_datetime
 from bot.dates.repairs import CONFLICTING, REJECTED, Hit, extract_clock, parse_rules
 from bot.dates.vocab import VOCAB, clean, lang_of, strip_accents
 from bot.dates.words import MONTHS_ABBR, MONTHS_FULL, WEEKDAYS_FULL
@@ -104,10 +104,6 @@ _UNIT_WORDS = {
 _MONTHS = {lang: {*MONTHS_FULL[lang], *MONTHS_ABBR[lang]} for lang in ("fr", "en")}
 # What may follow a bare number in a phrase for dateparser: "15 janvier", "2 semaines" ("12 jeudi": no).
 _AFTER_NUMBER = {lang: _MONTHS[lang] | _UNIT_WORDS[lang] for lang in ("fr", "en")}
-_PATTERNS = {
-    "fr": ("EEEE d MMMM y", "EEEE d MMMM y 'à' HH:mm"),
-    "en": ("EEEE d MMMM y", "EEEE d MMMM y 'at' HH:mm"),
-}
 
 
 @dataclass(frozen=True)
@@ -244,22 +240,10 @@ def _loose_number(tokens: list[str], index: int, lang: str) -> bool:
 
 
 def format_when(when: When, language: str) -> str:
-    """Absolute and unambiguous: "vendredi 27 novembre 2026 à 14:00", "Friday 27 November 2026"."""
-    from babel.dates import format_date, format_datetime  # with pytz: imported once a date is written
-
+    """Absolute and unambiguous: "vendredi 27 novembre 2026 à 14:00", "Friday 27 November 2026" (as Babel
+    writes them, without loading its locale data: bot.cldr)."""
     lang = lang_of(language)
-    date_pattern, datetime_pattern = _PATTERNS[lang]
-    if not when.has_time:
-        return format_date(_day_of(when), date_pattern, locale=_locale(lang))
-    return format_datetime(when.at, datetime_pattern, tzinfo=when.at.tzinfo, locale=_locale(lang))
-
-
-@cache
-def _locale(lang: str) -> Any:
-    """Babel's Locale for `lang`, parsed once (given as a string, Babel parses it at every date)."""
-    from babel import Locale
-
-    return Locale.parse(lang)
+    return long_datetime(when.at, lang) if when.has_time else long_date(_day_of(when), lang)
 
 
 def _day_of(when: When) -> date:

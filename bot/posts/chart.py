@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from bot.cldr import short_date
 from bot.images import Picture
 from bot.kinds import CommitmentStatus
 from bot.models import Circle, Commitment, Item
@@ -148,7 +149,6 @@ def _fonts(sizes: tuple[int, ...]) -> list[Any]:
 
 def render(loc: Localiser, figures: WeekFigures) -> bytes:
     """Draw the chart (ImportError without Pillow)."""
-    from babel.dates import format_date  # only when drawing: a started Relais imports it lazily
     from PIL import Image, ImageDraw
 
     title_font, font = _fonts((20, 15))
@@ -156,8 +156,8 @@ def render(loc: Localiser, figures: WeekFigures) -> bytes:
     draw = ImageDraw.Draw(image)
     period = loc.t(
         "{start} to {end}",
-        start=format_date(figures.since.astimezone(loc.tz).date(), "d MMM", locale=loc.language),
-        end=format_date(figures.until.astimezone(loc.tz).date(), "d MMM", locale=loc.language),
+        start=short_date(figures.since.astimezone(loc.tz).date(), loc.language),  # as Babel's "d MMM"
+        end=short_date(figures.until.astimezone(loc.tz).date(), loc.language),
     )
     draw.text((LABELS, 14), drawable(f"{figures.circle[:40]} — {period}"), fill=INK, font=title_font)
     rows = [

@@ -38,3 +38,42 @@ def test_the_translators_template_is_current():
         ids = {message.id if isinstance(message.id, str) else tuple(message.id) for message in read_po(handle)}
     missing = [message for message in extract_messages() if message not in ids]
     assert missing == [], "run tools/pot.sh"
+
+
+def test_the_catalogs_are_read_as_babel_reads_them():
+    """bot.po (what a running Relais reads, without Babel) against Babel's read_po, for every catalog."""
+    from babel.messages.pofile import read_po as babel_read_po
+
+    from bot.i18n import LOCALE_DIR
+    from bot.po import read_po
+
+    files = sorted(LOCALE_DIR.glob("*/LC_MESSAGES/*.po"))
+    assert files
+    for po_file in files:
+        with po_file.open("rb") as handle:
+            catalog = babel_read_po(handle, locale=po_file.parts[-3])
+        expected = {m.id: m.string for m in catalog if m.id and m.string and not m.fuzzy}
+        assert read_po(po_file) == expected, po_file.name
+
+
+def test_plurals_escapes_fuzzy_and_obsolete_entries_are_read_as_babel_reads_them(tmp_path):
+    from babel.messages.pofile import read_po as babel_read_po
+
+    from bot.po import read_po
+
+    po_file = tmp_path / "edge.po"
+    po_file.write_text(
+        'msgid ""\nmsgstr ""\n"Language: fr\\n"\n"Plural-Forms: nplurals=2; plural=(n > 1);\\n"\n\n'
+        '#, python-brace-format\nmsgid "{count} item"\nmsgid_plural "{count} items"\n'
+        'msgstr[0] "{count} élément"\nmsgstr[1] "{count} éléments"\n\n'
+        '#, fuzzy\nmsgid "Guessed"\nmsgstr "Deviné"\n\n'
+        'msgid "Untranslated"\nmsgstr ""\n\n'
+        '# a translator\'s note\nmsgid ""\n"Two "\n"lines: \\"quoted\\"\\n"\n'
+        'msgstr ""\n"Deux "\n"lignes : « cité »\\t\\\\"\n\n'
+        '#~ msgid "Old"\n#~ msgstr "Ancien"\n',
+        encoding="utf-8",
+    )
+    with po_file.open("rb") as handle:
+        expected = {m.id: m.string for m in babel_read_po(handle, locale="fr") if m.id and m.string and not m.fuzzy}
+    assert read_po(po_file) == expected
+    assert expected['Two lines: "quoted"\n'] == "Deux lignes : « cité »\t\\"
