@@ -27,6 +27,8 @@ from bench.processes import Process, children, database, rss_mb, upgrade, write_
 from bench.slack_standin import BOT_TOKEN, SIGNING_SECRET
 
 TARGET_MB = 80.0
+# a member's first commands: a translated answer, a date read and written, a list (the echo bot gets them too)
+FIRST_COMMANDS = ("!whoami", "!unread", "!engage Réserver la salle d'ici vendredi", "!actions")
 
 
 def free_port() -> int:
@@ -68,45 +70,65 @@ async def measure(idle: float, db: str, folder: Path, hs: Any = None) -> dict[st
         users = {name: hs.register(f"{name}-{run}", uuid.uuid4().hex) for name in ("relais", "echo", "alice")}
         alice = Partner(hs.base_url, users["alice"][0], users["alice"][2], users["alice"][1])
         try:
-            room = await alice.create_room(users["relais"][0])
-            await alice.create_room(users["echo"][0])
+            rooms = {
+                "relais": await alice.create_room(users["relais"][0]),
+                "echo": await alice.create_room(users["echo"][0]),
+            }
+            return await run_both(alice, rooms, users, idle, db, folder, hs)
         finally:
             await alice.close()
-        with Process("bench.slack_standin", "5") as standin:
-            standin.wait_for_output("ready")
-            base = standin.output().split("ready", 1)[1].split()[0]
-            matrix = {"homeserver": hs.base_url, "user_id": users["relais"][0], "device_id": users["relais"][2]}
-            config = relais_config(folder, matrix, room, f"{base}/api/", db)
-            relais = Process(
-                "relais.cli", "--config", str(config), "run", env={"RELAIS_MATRIX_ACCESS_TOKEN": users["relais"][1]}
-            )
-            upgrade(config)  # as after the first start: the schema is at head (a new database would import alembic)
-            echo_user, echo_token, echo_device = users["echo"]
-            echo = Process(
-                "bench.echo_bot", hs.base_url, echo_user, echo_device, env={"RELAIS_MATRIX_ACCESS_TOKEN": echo_token}
-            )
-            libraries = Process("bench.import_floor", "--libraries-only")
-            with relais, echo, Process("bench.import_floor") as imports, libraries:
-                relais.wait_for_output("relais: running (matrix, slack)")
-                relais.wait_for_output("room " + room)  # the first sync handled: the room's members read
-                echo.wait_for_output("ready")
-                imports.wait_for_output("ready")
-                libraries.wait_for_output("ready")
-                time.sleep(idle)  # the benchmark's point: what an idle bot holds after a while
-                helpers = children(relais.pid)
-                return {
-                    "relais": rss_mb(relais.pid) + sum(rss_mb(pid) for pid in helpers),
-                    "relais_main": rss_mb(relais.pid),
-                    "helpers": float(len(helpers)),
-                    "helpers_rss": sum(rss_mb(pid) for pid in helpers),
-                    "helpers_own": sum(private_mb(pid) for pid in helpers),
-                    "echo": rss_mb(echo.pid),
-                    "imports": rss_mb(imports.pid),
-                    "libraries": rss_mb(libraries.pid),
-                }
     finally:
         if own:
             hs.cleanup()
+
+
+async def run_both(
+    alice: Partner, rooms: dict[str, str], users: dict[str, Any], idle: float, db: str, folder: Path, hs: Any
+) -> dict[str, float]:
+    """Relais and the echo bot idle, then again after a member's first commands to each."""
+    room = rooms["relais"]
+    with Process("bench.slack_standin", "5") as standin:
+        standin.wait_for_output("ready")
+        base = standin.output().split("ready", 1)[1].split()[0]
+        matrix = {"homeserver": hs.base_url, "user_id": users["relais"][0], "device_id": users["relais"][2]}
+        config = relais_config(folder, matrix, room, f"{base}/api/", db)
+        relais = Process(
+            "relais.cli", "--config", str(config), "run", env={"RELAIS_MATRIX_ACCESS_TOKEN": users["relais"][1]}
+        )
+        upgrade(config)  # as after the first start: the schema is at head (a new database would import alembic)
+        echo_user, echo_token, echo_device = users["echo"]
+        echo = Process(
+            "bench.echo_bot", hs.base_url, echo_user, echo_device, env={"RELAIS_MATRIX_ACCESS_TOKEN": echo_token}
+        )
+        libraries = Process("bench.import_floor", "--libraries-only")
+        with relais, echo, Process("bench.import_floor") as imports, libraries:
+            relais.wait_for_output("relais: running (matrix, slack)")
+            relais.wait_for_output("room " + room)  # the first sync handled: the room's members read
+            echo.wait_for_output("ready")
+            imports.wait_for_output("ready")
+            libraries.wait_for_output("ready")
+            time.sleep(idle)  # the benchmark's point: what an idle bot holds after a while
+            result = figures(relais.pid, echo.pid, imports.pid, libraries.pid)
+            for line in FIRST_COMMANDS:  # what a bot holds once people have used it
+                await alice.round_trip(room, line, users["relais"][0])
+                await alice.round_trip(rooms["echo"], line, echo_user)
+            time.sleep(idle)
+            after = figures(relais.pid, echo.pid, imports.pid, libraries.pid)
+            return {**result, "relais_used": after["relais"], "echo_used": after["echo"]}
+
+
+def figures(relais: int, echo: int, imports: int, libraries: int) -> dict[str, float]:
+    helpers = children(relais)
+    return {
+        "relais": rss_mb(relais) + sum(rss_mb(pid) for pid in helpers),
+        "relais_main": rss_mb(relais),
+        "helpers": float(len(helpers)),
+        "helpers_rss": sum(rss_mb(pid) for pid in helpers),
+        "helpers_own": sum(private_mb(pid) for pid in helpers),
+        "echo": rss_mb(echo),
+        "imports": rss_mb(imports),
+        "libraries": rss_mb(libraries),
+    }
 
 
 def private_mb(pid: int) -> float:
@@ -135,6 +157,8 @@ def report(result: dict[str, float], idle: float, db: str | None = None) -> str:
             "| what | Relais | echo bot (floor) | target |",
             "| --- | --- | --- | --- |",
             f"| VmRSS | {relais:.1f} MB{helper} | {echo:.1f} MB | ≤ {TARGET_MB:g} MB {verdict} |",
+            f"| VmRSS after a member's first {len(FIRST_COMMANDS)} commands ({', '.join(FIRST_COMMANDS)}) and"
+            f" {idle:g} s idle again | {result['relais_used']:.1f} MB | {result['echo_used']:.1f} MB | |",
             f"| the same libraries imported, nothing started (bench.import_floor) | {result['imports']:.1f} MB | | |",
             "| the same without Relais' own modules (bench.import_floor --libraries-only) | "
             f"{result['libraries']:.1f} MB | | |",

@@ -55,6 +55,7 @@ def test_the_idle_memory_benchmark_runs(homeserver):
     assert "VmRSS" in report and "echo bot (floor)" in report and "1 helper" in report  # the Slack HTTP front
     assert "the same libraries imported, nothing started" in report
     assert "without Relais' own modules" in report and "not shared with other processes" in report
+    assert "after a member's first 4 commands" in report
 
 
 @pytest.mark.slack
