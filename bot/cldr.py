@@ -62,4 +62,5 @@ def percent(share: float, language: str) -> str:
     code = lang(language)
     scaled = Decimal(str(share)).scaleb(2)
     sign = "-" if scaled.is_signed() else ""  # as Babel: -0.4 % is "-0 %"
-    return f"{sign}{abs(scaled.quantize(Decimal(1), rounding=ROUND_HALF_EVEN)):,}".replace(",", GROUP[code]) + PERCENT[code]
+    whole = abs(scaled.quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+    return f"{sign}{whole:,}".replace(",", GROUP[code]) + PERCENT[code]
