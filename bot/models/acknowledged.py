@@ -9,8 +9,8 @@ one more confirmed (one less unread) when it now matches, one less when it no lo
 Each acknowledgement written in a flush is noted (its item, member, version before and after) as
 its row is written; the flush's changes are then counted together, with a bounded number of
 statements whatever their number: the items and the memberships they touch read in two queries,
-one upsert of the members' weeks, one update of the items' counts per distinct step, one update of
-the memberships' counts. They are counted before any other row of the flush is written (an item or
+one upsert of the members' weeks, one update of the items' counts, one of the memberships' counts
+(each executed for many rows). They are counted before any other row of the flush is written (an item or
 a membership, whose own listeners read the acknowledgements) and at the end of the flush, so each is
 counted against the items and memberships as they were when its row was written, as a listener per
 row did.

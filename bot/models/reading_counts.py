@@ -18,7 +18,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, and_, event, exists, func, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, event, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapper, attributes
@@ -127,7 +127,7 @@ def _item_updated(_mapper: Mapper[Any], connection: Connection, item: Item) -> N
 
 def confirmed(connection: Connection, counted: Sequence[Any]) -> None:
     """Acknowledgements that count (bot.models.acknowledged.Counted: item, circle, member, week, by):
-    their members' weeks in one upsert, the items' counts in one update per distinct step."""
+    their members' weeks in one upsert, the items' counts in one update (executed for each item)."""
     if not counted:
         return
     weeks: Deltas = {}
@@ -137,14 +137,15 @@ def confirmed(connection: Connection, counted: Sequence[Any]) -> None:
         weeks[key] = (0, weeks.get(key, (0, 0))[1] + one.by)
         steps[one.item_id] = steps.get(one.item_id, 0) + one.by
     add(connection, weeks)
-    by_step: dict[int, list[int]] = {}
-    for item_id, step in steps.items():
-        if step:
-            by_step.setdefault(step, []).append(item_id)
-    for step, item_ids in sorted(by_step.items()):
-        for first in range(0, len(item_ids), 500):
-            chunk = sorted(item_ids)[first : first + 500]
-            connection.execute(update(Item).where(Item.id.in_(chunk)).values(confirmed=Item.confirmed + step))
+    rows = [{"item": item_id, "step": step} for item_id, step in sorted(steps.items()) if step]
+    if rows:
+        table = Item.__table__
+        connection.execute(
+            update(table)
+            .where(table.c.id == bindparam("item"))
+            .values(confirmed=table.c.confirmed + bindparam("step")),
+            rows,
+        )
 
 
 def count_again(connection: Connection, rows: Iterable[tuple[int, int, int]]) -> None:

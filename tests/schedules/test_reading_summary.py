@@ -9,7 +9,7 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 from click.testing import CliRunner
-from sqlalchemy import delete, func, inspect, select, update
+from sqlalchemy import delete, event, func, inspect, select, update
 from sqlalchemy.orm import Session, load_only
 
 from bench.community import NOW
@@ -262,3 +262,37 @@ def test_read_counts_of_many_items_are_each_item_own(generated):
         assert any(confirmed for _language, confirmed, _total in counts.values())
         assert any(item.author_id is not None for item in items) and not all(item.must_read for item in items)
         session.rollback()
+
+
+def test_a_flush_counts_its_acknowledgements_in_the_same_few_statements_however_many(generated):
+    """Counting a flush's acknowledgements takes the same statements for 3 as for 60 (bot.models.acknowledged):
+    a batch of ✅ costs the kept counts a bounded number of statements, not five per acknowledgement."""
+
+    def statements(readers: int) -> int:
+        with Session(generated) as session:
+            acks = []
+            for member in members_of(session)[1]:
+                fresh = [
+                    item
+                    for item in reads.unread_items(session, member, 10)
+                    if not session.get(Acknowledgement, (item.id, member.id))
+                ]
+                if len(fresh) >= 3 and len(acks) < 3 * readers:
+                    acks += [ack(item, member) for item in fresh[:3]]
+            assert len(acks) == 3 * readers
+            session.add_all(acks)
+            seen: list[str] = []
+
+            def note(_conn, _cursor, statement, *_args) -> None:
+                seen.append(statement)
+
+            event.listen(generated, "before_cursor_execute", note)
+            try:
+                session.flush()
+            finally:
+                event.remove(generated, "before_cursor_execute", note)
+            check(session)
+            session.rollback()
+            return len(seen)
+
+    assert statements(1) == statements(20) <= 7  # the rows, two look-ups, the weeks, the items, the memberships
