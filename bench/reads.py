@@ -21,7 +21,7 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy import bindparam, delete, event, insert, select
 
 from bench.cpu import CpuMeter
 from bench.generate import NOW, generate
@@ -93,9 +93,9 @@ def main() -> None:
 def signals(app: App, count: int = 2000) -> None:
     """Read-signal ingestion: ✅/👍 reactions on the messages of the newest 1,000 items to read, by
     members 2 to 2,000, and receipts; wall clock and CPU (with PostgreSQL's backends: bench.cpu) of
-    each phase, and how many signals changed something. The floor: the acknowledgement rows of the
-    one-by-one phase deleted and written again blind (SQLAlchemy Core, by primary key, one transaction
-    per 100, no look-ups, nothing kept up to date)."""
+    each phase, how many signals changed something and the statements a signal took. The floor: the
+    acknowledgement rows of the one-by-one phase deleted and written again blind (SQLAlchemy Core, by
+    primary key, one transaction per 100, no look-ups, nothing kept up to date)."""
     meter = CpuMeter(app.store.engine)
     meter.prime()
     with app.store.unit_of_work() as session:
@@ -112,10 +112,14 @@ def signals(app: App, count: int = 2000) -> None:
 
     def phase(name: str, action: Callable[[], int], target: bool, size: int = count) -> None:
         load = os.getloadavg()[0]
+        statements: list[int] = []
+        note = lambda *_args: statements.append(1)  # noqa: E731
+        event.listen(app.store.engine, "before_cursor_execute", note)
         began, cpu = time.perf_counter(), meter.now()
         changed = action()
         wall, spent = time.perf_counter() - began, meter.now() - cpu
-        lines.append((name, size / wall, size / spent, changed, load, target))
+        event.remove(app.store.engine, "before_cursor_execute", note)
+        lines.append((name, size / wall, size / spent, changed, len(statements) / size, load, target))
 
     def one_by_one() -> int:
         return sum(read_signals.reaction(dispatcher, who, "matrix:!bench:hs", msg, "✅", True) for who, msg in pairs)
@@ -144,11 +148,12 @@ def signals(app: App, count: int = 2000) -> None:
     phase("reactions, SignalBuffer", buffered, True)
     written = _acknowledgements(app, pairs)
     phase("(floor) rows written blind, by 100", lambda: _blind(app, written), False, len(written))
-    for name, wall, cpu, changed, load, target in lines:
+    for name, wall, cpu, changed, statements, load, target in lines:
         verdict = ("ok" if wall >= 2000 else "UNDER TARGET") + (" (CPU ok)" if cpu >= 2000 and wall < 2000 else "")
         note = f"target >= 2000/s  {verdict}" if target else "(reference)"
         print(
-            f"signals: {name:36s} {wall:6.0f}/s wall  {cpu:6.0f}/s CPU  {changed:5d} changed  load {load:4.1f}  {note}"
+            f"signals: {name:36s} {wall:6.0f}/s wall  {cpu:6.0f}/s CPU  {changed:5d} changed  "
+            f"{statements:5.1f} statements each  load {load:4.1f}  {note}"
         )
     meter.close()
 
