@@ -152,6 +152,13 @@ def _update_one(session: Session, item_id: int, copy: Copy, text: str, now: date
     if int(getattr(waiting, "rowcount", 0) or 0) > 0:
         return
     last = session.scalar(select(func.max(OutboxMessage.created_at)).where(*same_copy))
+    _new_update(session, item_id, copy, text, now, last, every)
+
+
+def _new_update(
+    session: Session, item_id: int, copy: Copy, text: str, now: datetime, last: datetime | None, every: timedelta
+) -> None:
+    """A new update row of the copy, held until `every` after the `last` one."""
     held = last + every if last is not None and last + every > now else None
     enqueue(
         session,
@@ -187,17 +194,7 @@ def update_lines(
         if key in waiting:  # the waiting update takes the new text
             texts += [{"row": row_id, "new_text": text} for row_id in waiting[key]]
             continue
-        held = last[key] + every if key in last and last[key] + every > now else None
-        enqueue(
-            session,
-            now,
-            text,
-            channel=copy.channel,
-            platform=copy.platform,
-            item_id=item_id,
-            replaces=copy.message_id,
-            not_before=held,
-        )
+        _new_update(session, item_id, copy, text, now, last.get(key), every)
     if texts:
         table = OutboxMessage.__table__
         session.execute(update(table).where(table.c.id == bindparam("row")).values(text=bindparam("new_text")), texts)
