@@ -6,7 +6,8 @@ work does not wait in that queue: it is what the same work takes on an idle mach
 the memory caches other processes evict. Measured next to the wall clock, it lets a figure taken on
 a busy machine be compared with its target.
 
-SQLite runs inside this process: `time.process_time()` counts it. PostgreSQL works in one server
+SQLite runs inside this process: `time.process_time()` counts it; the recap charts are drawn by a child
+process (bot.posts.chart_draw), whose CPU is counted too. PostgreSQL works in one server
 process per connection: each connection of the engine is asked its `pg_backend_pid()` once, and
 that process's CPU is read from /proc (Linux, server on this machine; otherwise only this
 process's CPU is counted, and `server` says so).
@@ -64,7 +65,9 @@ class CpuMeter:
 
     def now(self) -> float:
         """This process's CPU seconds plus its backends' (a backend that ended counts no more)."""
-        total = time.process_time()
+        from bot.posts.chart import drawing_cpu  # the recap charts are drawn in a process of their own
+
+        total = time.process_time() + drawing_cpu()
         for pid in self.backends:
             total += _process_cpu(pid) or 0.0
         return total

@@ -2,21 +2,19 @@
 
 Commitments done in the week, overdue and open (on time), and the reading level (the share of the
 last four weeks' readings that are confirmed: the recap's own figure). Chat clients show PNG, not
-SVG, so it is drawn with Pillow (the `chart` extra: `pip install relais[chart]`); without Pillow, or
-with `[schedules] recap_chart = false`, there is no picture and the recap is posted as text alone.
+SVG, so it is drawn with Pillow (the `chart` extra: `pip install relais[chart]`), in a process of its
+own that stops after a minute without a chart (bot.posts.chart_draw); without Pillow, or with
+`[schedules] recap_chart = false`, there is no picture and the recap is posted as text alone.
 Colours are the Okabe–Ito palette of the dashboard's charts (adapters/web/charts.py), never the only
 cue: each bar has its label and its number, and the alternative text says all of it.
 """
 
 from __future__ import annotations
 
-import io
 import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, time
-from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select
@@ -26,16 +24,14 @@ from bot.cldr import short_date
 from bot.images import Picture
 from bot.kinds import CommitmentStatus
 from bot.models import Circle, Commitment, Item
+from bot.posts.chart_draw import Drawer
 from bot.presentation import Localiser, share
 
 log = logging.getLogger(__name__)
 _NO_PILLOW: list[bool] = []  # said once per process
 
-FONT = Path(__file__).resolve().parents[1] / "fonts" / "DejaVuSans-Latin.ttf"
-WIDTH, HEIGHT = 640, 250
 DONE, OVERDUE, OPEN, READ = "#009E73", "#D55E00", "#0072B2", "#56B4E9"  # Okabe–Ito
-INK, TRACK, PAPER = "#1A1A1A", "#E3E3E3", "#FFFFFF"
-LABELS, BAR_X, BAR_WIDTH, ROW = 20, 270, 290, 40
+_DRAWER: list[Drawer] = []  # as _NO_PILLOW: one per process
 GLYPHS = frozenset(
     [*range(0x20, 0x7F), *range(0xA0, 0x100), 0x152, 0x153, 0x178, *range(0x2010, 0x2015), *range(0x2018, 0x201F)]
     + [0x2026, 0x202F, 0x2039, 0x203A, 0x20AC]
@@ -140,45 +136,37 @@ def drawable(text: str) -> str:
     return re.sub(" {2,}", " ", kept).strip() if kept != text else text
 
 
-def _fonts(sizes: tuple[int, ...]) -> list[Any]:
-    """The shipped font (a Latin subset of DejaVu Sans: accents, « », ’, —) at these sizes."""
-    from PIL import ImageFont
-
-    return [ImageFont.truetype(str(FONT), size) for size in sizes]
-
-
 def render(loc: Localiser, figures: WeekFigures) -> bytes:
-    """Draw the chart (ImportError without Pillow)."""
-    from PIL import Image, ImageDraw
-
-    title_font, font = _fonts((20, 15))
-    image = Image.new("RGB", (WIDTH, HEIGHT), PAPER)
-    draw = ImageDraw.Draw(image)
+    """Draw the chart, in the drawer process (bot.posts.chart_draw: Pillow stays out of this one);
+    ImportError without Pillow."""
     period = loc.t(
         "{start} to {end}",
         start=short_date(figures.since.astimezone(loc.tz).date(), loc.language),  # as Babel's "d MMM"
         end=short_date(figures.until.astimezone(loc.tz).date(), loc.language),
     )
-    draw.text((LABELS, 14), drawable(f"{figures.circle[:40]} — {period}"), fill=INK, font=title_font)
-    rows = [
-        (loc.t("Done this week"), figures.done, DONE),
-        (loc.t("Overdue"), figures.overdue, OVERDUE),
-        (loc.t("Open, on time"), figures.open, OPEN),
-    ]
-    top = max(figures.done, figures.overdue, figures.open, 1)
-    for index, (label, value, colour) in enumerate(rows):
-        y = 58 + ROW * index
-        draw.text((LABELS, y + 3), label, fill=INK, font=font)
-        length = round(BAR_WIDTH * value / top)
-        if length:
-            draw.rectangle((BAR_X, y, BAR_X + length, y + 22), fill=colour)
-        draw.text((BAR_X + length + 8, y + 3), str(value), fill=INK, font=font)
-    y = 58 + ROW * len(rows) + 12
-    draw.text((LABELS, y + 3), loc.t("Readings confirmed (4 weeks)"), fill=INK, font=font)
-    draw.rectangle((BAR_X, y, BAR_X + BAR_WIDTH, y + 22), fill=TRACK)
-    if figures.total:
-        draw.rectangle((BAR_X, y, BAR_X + round(BAR_WIDTH * figures.acked / figures.total), y + 22), fill=READ)
-    draw.text((BAR_X + BAR_WIDTH + 8, y + 3), share(loc, figures.acked, figures.total), fill=INK, font=font)
-    out = io.BytesIO()
-    image.save(out, format="PNG")
-    return out.getvalue()
+    spec = {
+        "title": drawable(f"{figures.circle[:40]} — {period}"),
+        "rows": [
+            [loc.t("Done this week"), figures.done, DONE],
+            [loc.t("Overdue"), figures.overdue, OVERDUE],
+            [loc.t("Open, on time"), figures.open, OPEN],
+        ],
+        "reading": loc.t("Readings confirmed (4 weeks)"),
+        "acked": figures.acked,
+        "total": figures.total,
+        "share": share(loc, figures.acked, figures.total),
+        "colour": READ,
+    }
+    return drawer().draw(spec)
+
+
+def drawing_cpu() -> float:
+    """CPU seconds this process's chart drawer has spent so far (bench/cpu.py counts them)."""
+    return _DRAWER[0].cpu_seconds() if _DRAWER else 0.0
+
+
+def drawer() -> Drawer:
+    """This process's drawer (started at its first chart, stopped after a minute without one)."""
+    if not _DRAWER:
+        _DRAWER.append(Drawer())
+    return _DRAWER[0]
