@@ -11,6 +11,7 @@ cue: each bar has its label and its number, and the alternative text says all of
 
 from __future__ import annotations
 
+import atexit
 import logging
 import re
 from dataclasses import dataclass
@@ -169,4 +170,5 @@ def drawer() -> Drawer:
     """This process's drawer (started at its first chart, stopped after a minute without one)."""
     if not _DRAWER:
         _DRAWER.append(Drawer())
+        atexit.register(_DRAWER[0].close)  # not left waiting for its idle time
     return _DRAWER[0]
