@@ -185,7 +185,7 @@ def _find(session: Session, community_id: int, loc: Localiser, circle_id: int | 
     weeks, window = weeks_and_window(session, community_id, week_starts(loc), since, circle_id, members)
     lowest, items = levels.item_levels(session, community_id, since, circle_id, members)
     window = {member: value for member, value in window.items() if value[1]} if items else {}
-    people = people_of(session, set(window).union(*weeks))
+    people = people_of(session, community_id, set(window).union(*weeks))
     names = {member: person.organisation for member, person in people.items()}
     return Found(
         weeks=[week_level(counts, names) for counts in weeks],
