@@ -19,8 +19,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, and_, bindparam, event, exists, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapper, attributes
 
 from bot.models.base import value_before
@@ -43,7 +41,10 @@ def add(connection: Connection, deltas: Deltas) -> None:
     if not rows:
         return
     table = ReadingWeek.__table__
-    insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    if connection.dialect.name == "postgresql":  # imported here: the PostgreSQL dialect is 2 MB of an SQLite bot
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
     statement = insert(table)
     statement = statement.on_conflict_do_update(
         index_elements=["week", "circle_id", "member_id"],
