@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import select
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy import inspect as sqlalchemy_inspect
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 if TYPE_CHECKING:
@@ -53,7 +54,27 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, **kwargs)
+    event.listen(engine, "checkout", _check_alive)
+    return engine
+
+
+def _check_alive(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """A pooled PostgreSQL connection is looked at before use, without a round trip (SQLAlchemy's
+    pre-ping costs one per unit of work, about as much as a statement): an idle connection the
+    server has written to — the goodbye of a restart or of pg_terminate_backend, a closed socket —
+    or that psycopg knows is broken is replaced by a new one (DisconnectionError: the pool retries)."""
+    try:
+        pgconn = dbapi_connection.pgconn
+        if dbapi_connection.closed or pgconn.status != 0:  # 0: CONNECTION_OK
+            raise DisconnectionError("the connection is closed")
+        readable, _writable, _broken = select.select([pgconn.socket], [], [], 0)
+    except DisconnectionError:
+        raise
+    except Exception as error:  # no socket any more
+        raise DisconnectionError(f"the connection is unusable: {error}") from error
+    if readable:
+        raise DisconnectionError("the server closed the connection (or wrote to it while idle)")
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -41,6 +41,22 @@ def record(session: Session, source: str, event_id: str, clock: Clock) -> None:
     session.flush()
 
 
+def claimed_first(session: Session, source: str, event_id: str, clock: Clock) -> bool:
+    """PostgreSQL: record the event at the start of its unit of work, in one statement that also says
+    whether it is new (INSERT … ON CONFLICT DO NOTHING RETURNING): one round trip instead of a look-up
+    first and an INSERT last. Another transaction recording the same event meanwhile makes this one wait
+    for its outcome: False once it committed, True (recorded here) if it rolled back."""
+    from sqlalchemy.dialects.postgresql import insert
+
+    statement = (
+        insert(ProcessedEvent)
+        .values(source=source, event_id=event_id[:300], at=clock.now())
+        .on_conflict_do_nothing(index_elements=[ProcessedEvent.source, ProcessedEvent.event_id])
+        .returning(ProcessedEvent.id)
+    )
+    return session.execute(statement).first() is not None
+
+
 def claim(store: Store, clock: Clock, source: str, event_id: str) -> bool:
     """Record the event in its own transaction; False if another delivery already claimed it."""
     try:

@@ -14,7 +14,7 @@ from bot.config import Config
 from bot.context import Context
 from bot.dates import When
 from bot.db import Store, is_lock_conflict
-from bot.dedup import already_recorded, first_time, record
+from bot.dedup import already_recorded, claimed_first, first_time, record
 from bot.errors import Refusal, Term, UsageError
 from bot.i18n import N_, Keywords, translator
 from bot.models import Circle, Community, Member
@@ -88,17 +88,22 @@ class Dispatcher:
         return self._once(incoming, deliver, reading=False)
 
     def _once(self, incoming: Incoming, deliver: bool, reading: bool) -> Reply | None:
-        """One attempt in one transaction. The event id is recorded last, so that a reading command
-        takes SQLite's write lock only at the very end (the unique constraint still keeps one winner)."""
+        """One attempt in one transaction. On SQLite the event id is looked up first and recorded last,
+        so that a reading command takes the write lock only at the very end (the unique constraint still
+        keeps one winner); on PostgreSQL it is recorded first, in the statement that looks it up."""
+        source = incoming.identity.split(":", 1)[0]
+        early = incoming.event_id is not None and self.store.dialect == "postgresql"
         try:
             with self.store.unit_of_work(reading=reading) as session:
-                if incoming.event_id and not self._first_time(session, incoming, record=False):
+                if early and not claimed_first(session, source, str(incoming.event_id), self.clock):
+                    return None
+                if incoming.event_id and not early and not self._first_time(session, incoming, record=False):
                     return None
                 reply = self._handle(session, incoming)
                 if deliver:
                     enqueue_reply(session, reply, self.clock.now(), incoming)
-                if incoming.event_id:  # recorded meanwhile by another process: IntegrityError, below
-                    record(session, incoming.identity.split(":", 1)[0], incoming.event_id, self.clock)
+                if incoming.event_id and not early:  # recorded meanwhile by another process: IntegrityError
+                    record(session, source, incoming.event_id, self.clock)
                 return reply
         except IntegrityError:
             if incoming.event_id and self._already_processed(incoming):
