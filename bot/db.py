@@ -226,6 +226,32 @@ def _drop_commit_hooks(session: Session, transaction: SessionTransaction) -> Non
         session.info.pop(COMMIT_HOOKS, None)
 
 
+def pipelined(session: Session) -> Any | None:
+    """PostgreSQL: the psycopg connection of this unit of work, for statements sent together in one
+    round trip (psycopg's pipeline mode); None on SQLite, and for a store on one connection (tests:
+    each unit of work a savepoint of a transaction that is not its own to commit)."""
+    store = store_of(session)
+    if store is None or store.one_connection or store.dialect != "postgresql":
+        return None
+    return session.connection().connection.driver_connection
+
+
+def commit_in_one_round_trip(session: Session, inserts: tuple[type, ...]) -> bool:
+    """PostgreSQL: write what is left and COMMIT in a single round trip, when all that is left are new
+    rows of `inserts` (classes whose INSERT reads nothing back: no RETURNING, no row count), else
+    nothing (False): the unit of work commits as usual. The transaction is committed here; the unit
+    of work's own commit then only runs its hooks. A failure raises, and the unit of work rolls back."""
+    if session.dirty or session.deleted or not all(isinstance(row, inserts) for row in session.new):
+        return False
+    driver = pipelined(session)
+    if driver is None:
+        return False
+    with driver.pipeline():  # one Sync for both, as the pipeline ends (driver.commit() would sync twice)
+        session.flush()
+        driver.execute("COMMIT")
+    return True
+
+
 def is_lock_conflict(error: BaseException) -> bool:
     """SQLite refused a write because another connection wrote meanwhile (retry with the write lock)."""
     return isinstance(error, OperationalError) and "locked" in str(error.orig or error).lower()

@@ -7,12 +7,14 @@ once even across several bot processes (the (source, event_id) pair is unique).
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
-from bot.db import Store
+from bot.db import Store, pipelined
 from bot.models import ProcessedEvent
 
 
@@ -43,18 +45,36 @@ def record(session: Session, source: str, event_id: str, clock: Clock) -> None:
 
 def claimed_first(session: Session, source: str, event_id: str, clock: Clock) -> bool:
     """PostgreSQL: record the event at the start of its unit of work, in one statement that also says
-    whether it is new (INSERT … ON CONFLICT DO NOTHING RETURNING): one round trip instead of a look-up
-    first and an INSERT last. Another transaction recording the same event meanwhile makes this one wait
-    for its outcome: False once it committed, True (recorded here) if it rolled back."""
-    from sqlalchemy.dialects.postgresql import insert
+    whether it is new (INSERT … ON CONFLICT DO NOTHING RETURNING), sent with the transaction's BEGIN:
+    one round trip instead of three (BEGIN, a look-up first, an INSERT last). Another transaction
+    recording the same event meanwhile makes this one wait for its outcome: False once it committed,
+    True (recorded here) if it rolled back."""
+    values = (source, event_id[:300], clock.now().astimezone(UTC).isoformat())
+    driver = pipelined(session)
+    if driver is None or driver.info.transaction_status != 0:  # not idle (tests: a savepoint already begun)
+        from sqlalchemy.dialects.postgresql import insert
 
-    statement = (
-        insert(ProcessedEvent)
-        .values(source=source, event_id=event_id[:300], at=clock.now())
-        .on_conflict_do_nothing(index_elements=[ProcessedEvent.source, ProcessedEvent.event_id])
-        .returning(ProcessedEvent.id)
+        statement = (
+            insert(ProcessedEvent)
+            .values(source=values[0], event_id=values[1], at=clock.now())
+            .on_conflict_do_nothing(index_elements=[ProcessedEvent.source, ProcessedEvent.event_id])
+            .returning(ProcessedEvent.id)
+        )
+        return session.execute(statement).first() is not None
+    # psycopg sends BEGIN on its own and waits for it: both go here in one simple query instead
+    from psycopg.pq import Escaping
+
+    pgconn, escaping = driver.pgconn, Escaping(driver.pgconn)
+    literals = ", ".join(escaping.escape_literal(value.encode()).decode() for value in values)
+    result = pgconn.exec_(
+        f"BEGIN; INSERT INTO processed_events (source, event_id, at) VALUES ({literals}) "
+        "ON CONFLICT (source, event_id) DO NOTHING RETURNING id".encode()
     )
-    return session.execute(statement).first() is not None
+    if result.status != 2:  # not TUPLES_OK: the error, as psycopg raises it
+        from psycopg.errors import error_from_result
+
+        raise error_from_result(result, encoding="utf-8")
+    return result.ntuples > 0
 
 
 def claim(store: Store, clock: Clock, source: str, event_id: str) -> bool:

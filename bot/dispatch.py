@@ -13,12 +13,12 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.context import Context
 from bot.dates import When
-from bot.db import Store, is_lock_conflict
+from bot.db import Store, commit_in_one_round_trip, is_lock_conflict
 from bot.dedup import already_recorded, claimed_first, first_time, record
 from bot.errors import Refusal, Term, UsageError
 from bot.i18n import N_, Keywords, translator
-from bot.models import Circle, Community, Member
-from bot.outbox import LIVE_PLATFORMS, enqueue_reply
+from bot.models import Circle, Community, Member, OutboxMessage
+from bot.outbox import LIVE_PLATFORMS, WITH_COMMIT, enqueue_reply
 from bot.presentation import unknown_command, usage_text
 from bot.reply import Incoming, Reply
 from bot.router import Command, Router, invoke, split_command
@@ -90,7 +90,8 @@ class Dispatcher:
     def _once(self, incoming: Incoming, deliver: bool, reading: bool) -> Reply | None:
         """One attempt in one transaction. On SQLite the event id is looked up first and recorded last,
         so that a reading command takes the write lock only at the very end (the unique constraint still
-        keeps one winner); on PostgreSQL it is recorded first, in the statement that looks it up."""
+        keeps one winner); on PostgreSQL it is recorded first, by the statement that looks it up, sent with
+        BEGIN (bot.dedup.claimed_first), and the answer's rows are written with COMMIT: a round trip each."""
         source = incoming.identity.split(":", 1)[0]
         early = incoming.event_id is not None and self.store.dialect == "postgresql"
         try:
@@ -100,10 +101,13 @@ class Dispatcher:
                 if incoming.event_id and not early and not self._first_time(session, incoming, record=False):
                     return None
                 reply = self._handle(session, incoming)
-                if deliver:
+                if deliver:  # on PostgreSQL its rows leave with the COMMIT, in one round trip
+                    session.info[WITH_COMMIT] = early
                     enqueue_reply(session, reply, self.clock.now(), incoming)
                 if incoming.event_id and not early:  # recorded meanwhile by another process: IntegrityError
                     record(session, source, incoming.event_id, self.clock)
+                if early:
+                    commit_in_one_round_trip(session, (OutboxMessage,))
                 return reply
         except IntegrityError:
             if incoming.event_id and self._already_processed(incoming):

@@ -37,6 +37,7 @@ NOTIFY_CHANNEL = "relais_outbox"  # payload: the platform
 TAKERS = "outbox_takers"  # Store.extensions: platform -> the Taker running in this process
 HANDED = "relais_outbox_handed"  # session.info: rows claimed for a Taker in this transaction
 NOTIFIED = "relais_outbox_notified"  # session.info: platforms announced by NOTIFY in this transaction
+WITH_COMMIT = "relais_outbox_with_commit"  # session.info: rows written by the COMMIT (bot.db.commit_in_one_round_trip)
 
 
 class Taker(Protocol):
@@ -250,7 +251,7 @@ def enqueue_post(
             )
     for row in rows:
         row.blank_after = post.secret_until
-    session.flush()
+    session.info.get(WITH_COMMIT) or session.flush()  # else the COMMIT writes them (bot.db.commit_in_one_round_trip)
     return rows
 
 
@@ -266,10 +267,7 @@ def _circle_destinations(session: Session, post: Post, now: datetime) -> list[st
 
 
 def enqueue_reply(session: Session, reply: Reply, now: datetime, incoming: Incoming) -> list[OutboxMessage]:
-    rows: list[OutboxMessage] = []
-    for post in reply.posts:
-        rows += enqueue_post(session, post, now, incoming)
-    return rows
+    return [row for post in reply.posts for row in enqueue_post(session, post, now, incoming)]
 
 
 def due_messages(session: Session, platform: str, now: datetime, limit: int = 50) -> Sequence[OutboxMessage]:
