@@ -91,7 +91,7 @@ class Dispatcher:
         """One attempt in one transaction. On SQLite the event id is looked up first and recorded last,
         so that a reading command takes the write lock only at the very end (the unique constraint still
         keeps one winner); on PostgreSQL it is recorded first, by the statement that looks it up, sent with
-        BEGIN (bot.dedup.claimed_first), and the answer's rows are written with COMMIT: a round trip each."""
+        BEGIN (bot.dedup.claimed_first), and a reading command's answer is written with COMMIT: a round trip each."""
         source = incoming.identity.split(":", 1)[0]
         early = incoming.event_id is not None and self.store.dialect == "postgresql"
         try:
@@ -101,12 +101,12 @@ class Dispatcher:
                 if incoming.event_id and not early and not self._first_time(session, incoming, record=False):
                     return None
                 reply = self._handle(session, incoming)
-                if deliver:  # on PostgreSQL its rows leave with the COMMIT, in one round trip
-                    session.info[WITH_COMMIT] = early
+                if deliver:  # a reading command's rows leave with the COMMIT on PostgreSQL, in one round trip
+                    session.info[WITH_COMMIT] = early and reading
                     enqueue_reply(session, reply, self.clock.now(), incoming)
                 if incoming.event_id and not early:  # recorded meanwhile by another process: IntegrityError
                     record(session, source, incoming.event_id, self.clock)
-                if early:
+                if early and reading:  # nothing else to write (a writing command's commit hooks may have more)
                     commit_in_one_round_trip(session, (OutboxMessage,))
                 return reply
         except IntegrityError:
