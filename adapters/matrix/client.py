@@ -3,10 +3,9 @@
 * The sync token lives in Relais' database and is saved only *after* a batch's events were
   handled (nio updates its own `next_batch` before callbacks run: Relais does not rely on it
   and registers no callbacks). A crash mid-batch replays the batch; commands are
-  de-duplicated by event id (a crash before the position is written replays what followed it, harmlessly).
-  It is written once the batch's answers have reached the homeserver (a second later, the newest
-  position only, in a worker thread, while the next sync already waits): a reply never waits for it,
-  the event loop is never held by it, and commands that follow each other share one write.
+  de-duplicated by event id. It is written once the batch's answers have reached the homeserver
+  (50 ms later, the newest position only, while the next sync already waits): a reply never waits
+  for it, nor competes with it for the processor.
 * The very first start has no token: it syncs once, ignores that history and keeps the token.
 * Network errors and homeserver errors are retried with exponential backoff (capped by
   `max_backoff`); `M_LIMIT_EXCEEDED` waits `retry_after_ms`. nio is told never to retry by
@@ -41,7 +40,7 @@ log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[None]]
 TOKEN = "next_batch"
-SAVE_AFTER = 1.0  # seconds after a batch before the newest position is written (its answers have left meanwhile)
+SAVE_AFTER = 0.05  # seconds after a batch before its position is written (its answers have left meanwhile)
 DEVICE = "device_id"
 
 
@@ -177,7 +176,6 @@ class SyncLoop:
         self.save_after = save_after  # 0: the position is written before step() returns
         self._unsaved: str | None = None
         self._saver: asyncio.Task[None] | None = None
-        self._writing: asyncio.Future[None] | None = None  # the saver's write (in a worker thread)
 
     async def run(self, batches: int | None = None) -> None:
         """Sync until cancelled (or `batches` batches were handled, for tests)."""
@@ -188,16 +186,11 @@ class SyncLoop:
             while batches is None or self.batches < batches:
                 token = await self.step(token)
         finally:
-            if self._saver is not None:
-                self._saver.cancel()
-            if self._writing is not None and not self._writing.done():  # an older position: written first
-                await asyncio.wait([self._writing])
             self.save_now()  # stopping: what was handled is not handled again at the next start
 
     def remember(self, token: str) -> None:
         """The batch up to `token` was handled: write the position once its answers have reached the
-        homeserver (`save_after` seconds later), the newest one only, in a worker thread, while the next
-        sync already waits: once a second at most while commands come, not in their way."""
+        homeserver (`save_after` seconds later), the newest one only, while the next sync already waits."""
         self._unsaved = token
         if self.save_after <= 0:
             self.save_now()
@@ -205,18 +198,11 @@ class SyncLoop:
             self._saver = asyncio.create_task(self._save_later(), name="matrix-sync-position")
 
     async def _save_later(self) -> None:
-        while self._unsaved is not None:  # a newer batch while an older position was being written: again
-            await asyncio.sleep(self.save_after)
-            token, self._unsaved = self._unsaved, None  # taken here, on the loop: remember() sets the next
-            self._writing = asyncio.ensure_future(self.state.store.off_loop(lambda token=token: self._write(token)))
-            await asyncio.shield(self._writing)  # a stop waits for it (run), it is not abandoned
+        await asyncio.sleep(self.save_after)
+        self.save_now()
 
     def save_now(self) -> None:
         token, self._unsaved = self._unsaved, None
-        if token is not None:
-            self._write(token)
-
-    def _write(self, token: str | None) -> None:
         if token is None:
             return
         try:
