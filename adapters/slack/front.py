@@ -37,23 +37,26 @@ except ImportError:  # pragma: no cover - depends on the Python version
     except ImportError:
         from hashlib import sha256  # type: ignore[assignment]
 
+if __package__:  # imported (adapters.slack.mode)
+    from adapters.slack.front_http import REASONS, Reader, Refused
+else:  # run as `python -I -S front.py`: its sibling, from its own directory
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from front_http import REASONS, Reader, Refused  # type: ignore[import-not-found,no-redef]
+
 TYPE_CHECKING = False  # the typing module alone is 2 MB of this process
 if TYPE_CHECKING:
     from typing import Any
 
 SECRET_VARIABLE = "RELAIS_SLACK_FRONT_SECRET"
 MAX_AGE = 5 * 60  # seconds: an older timestamp is a replay
-MAX_BODY = 1 << 20
-MAX_HEAD = 64 * 1024
+MAX_CONNECTIONS = 256  # beyond, the oldest connection not waiting for Relais is closed
+REQUEST_WITHIN = 20.0  # seconds for a request to arrive in full (or for a kept-alive connection to send one)
 ANSWER_WITHIN = 2.8  # Slack waits 3 seconds for a modal submission's answer
 FORWARDED = ("content-type", "x-slack-request-timestamp", "x-slack-signature", "x-slack-retry-num",
              "x-slack-retry-reason")  # fmt: skip
-REASONS = {200: "OK", 302: "Found", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found",
-           405: "Method Not Allowed", 413: "Payload Too Large", 503: "Service Unavailable"}  # fmt: skip
 OAUTH_WITHIN = 15.0  # `Add to Slack`: the redirect waits for Relais to exchange the code (oauth.v2.access)
 OAUTH_HEADERS = ("cookie",)
 Reply = tuple[int, str, str] | tuple[int, str, str, list[list[str]]]  # status, content type, body[, headers]
-Request = tuple[str, str, str, dict[str, str], bytes | None]  # method, target, version, headers, body (None: too large)
 
 
 def frame(message: dict[str, Any]) -> bytes:
@@ -76,9 +79,14 @@ class Signer:
     def signed(self, body: bytes, headers: dict[str, str], now: float) -> bool:
         """A valid signature over a recent timestamp."""
         timestamp, signature = headers.get("x-slack-request-timestamp", ""), headers.get("x-slack-signature", "")
-        if not timestamp.isdigit() or abs(now - int(timestamp)) > MAX_AGE:
-            return False
-        return bool(same("v0=" + self.digest(b"v0:" + timestamp.encode() + b":" + body), signature))
+        if (
+            not (timestamp.isascii() and timestamp.isdigit())
+            or len(timestamp) > 12
+            or abs(now - int(timestamp)) > MAX_AGE
+        ):
+            return False  # ("²".isdigit(), and 400 digits overflow a float: either would raise)
+        expected = "v0=" + self.digest(b"v0:" + timestamp.encode() + b":" + body)
+        return bool(same(expected.encode(), signature.encode("latin-1")))  # bytes: str must be ASCII
 
 
 def form_field(body: str, name: str) -> str:
@@ -108,62 +116,17 @@ def needs_answer(body: str, content_type: str) -> bool:
     return kind in ("view_submission", "block_suggestion")
 
 
-def parse_head(data: bytearray, end: int) -> tuple[str, str, str, dict[str, str]]:
-    request_line, *lines = data[:end].decode("latin-1").split("\r\n")
-    method, target, version = (request_line.split(" ") + ["", ""])[:3]
-    headers: dict[str, str] = {}
-    for line in lines:
-        name, colon, value = line.partition(":")
-        if colon:
-            headers[name.strip().lower()] = value.strip()
-    return method, target, version, headers
-
-
-def chunked_body(data: bytearray, at: int) -> tuple[bytes | None, int] | None:
-    """A chunked body starting at `at`, and where it ends (trailers included); None: not all here yet."""
-    chunks = bytearray()
-    while True:
-        line_end = data.find(b"\r\n", at)
-        if line_end < 0:
-            return None
-        size = int(bytes(data[at:line_end]).split(b";")[0].strip() or b"0", 16)
-        at = line_end + 2
-        if len(chunks) + size > MAX_BODY:
-            return None, at
-        if not size:
-            break
-        if len(data) < at + size + 2:
-            return None
-        chunks += data[at : at + size]
-        at += size + 2
-    while (line_end := data.find(b"\r\n", at)) >= 0:  # trailers, then the blank line
-        at, blank = line_end + 2, line_end == at
-        if blank:
-            return bytes(chunks), at
-    return None
-
-
-def body_of(data: bytearray, at: int, headers: dict[str, str]) -> tuple[bytes | None, int] | None:
-    """The body starting at `at` (None when larger than MAX_BODY), and where it ends; None: not all here yet."""
-    if headers.get("transfer-encoding", "").lower() == "chunked":
-        return chunked_body(data, at)
-    length = int(headers.get("content-length", "0") or "0")
-    if length > MAX_BODY:
-        return None, at
-    return (bytes(data[at : at + length]), at + length) if len(data) >= at + length else None
-
-
-class Peer:
+class Peer(Reader):
     """A non-blocking socket with what is left to send: nothing written here ever waits."""
 
     def __init__(self, sock: socket.socket) -> None:
+        super().__init__()
         sock.setblocking(False)
         self.sock = sock
-        self.inbox = bytearray()
         self.outbox = bytearray()
         self.waiting: int | None = None  # the request whose answer Relais gives
         self.keep = True  # keep-alive after the request being answered
-        self.continued = False  # "100 Continue" said for the request being read
+        self.deadline = time.monotonic() + REQUEST_WITHIN  # for the request being read
         self.closing = False  # close once the outbox is sent
         self.closed = False
         self.events = 0
@@ -176,25 +139,6 @@ class Peer:
         except BlockingIOError:
             pass
 
-    def take_request(self) -> Request | None:
-        """The next complete request in the inbox; None: not all here yet."""
-        end = self.inbox.find(b"\r\n\r\n")
-        if end < 0:
-            if len(self.inbox) > MAX_HEAD:
-                raise ValueError("request head too large")
-            return None
-        method, target, version, headers = parse_head(self.inbox, end)
-        if headers.get("expect", "").lower() == "100-continue" and not self.continued:
-            self.send(b"HTTP/1.1 100 Continue\r\n\r\n")
-            self.continued = True
-        found = body_of(self.inbox, end + 4, headers)
-        if found is None:
-            return None
-        body, used = found
-        del self.inbox[:used]
-        self.continued = False
-        return method, target, version, headers, body
-
 
 class Front:
     """One loop over the sockets: Slack's connections, the listening socket and the socket to Relais."""
@@ -205,6 +149,8 @@ class Front:
         self.oauth_paths = oauth_paths  # several workspaces: /slack/install and the OAuth redirect
         self.relais: Peer | None = None
         self.waiting: dict[int, tuple[Peer, float]] = {}  # request number: its connection, until when
+        self.peers: dict[Peer, None] = {}  # Slack's connections, oldest first
+        self.request_within = REQUEST_WITHIN
         self.numbers = itertools.count(1)
         self.clock = time.time
         self.selector = selectors.DefaultSelector()
@@ -261,8 +207,9 @@ class Front:
         self.relais = Peer(relais)
         self.watch(self.relais)
         while self.relais is not None:
-            deadline = min((deadline for _peer, deadline in self.waiting.values()), default=None)
-            for key, events in self.selector.select(None if deadline is None else deadline - time.monotonic()):
+            now = time.monotonic()
+            deadline = min((deadline for _peer, deadline in self.waiting.values()), default=now + 1.0)
+            for key, events in self.selector.select(max(0.0, min(deadline, now + 1.0) - now)):  # idle ones: each second
                 if key.data is None:
                     self.accept(listener)
                 else:
@@ -289,10 +236,25 @@ class Front:
         for _ in range(64):
             try:
                 sock, _address = listener.accept()
-            except OSError:  # nothing more to accept (BlockingIOError), or out of file descriptors
+            except BlockingIOError:  # nothing more to accept
                 return
+            except OSError:  # out of file descriptors: the oldest connection makes room
+                self.evict()
+                return
+            if len(self.peers) >= MAX_CONNECTIONS:
+                self.evict()
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            self.watch(Peer(sock))
+            peer = Peer(sock)
+            peer.deadline = time.monotonic() + self.request_within
+            self.peers[peer] = None
+            self.watch(peer)
+
+    def evict(self) -> None:
+        """The oldest connection not waiting for Relais is closed: idle ones never pile up without bound."""
+        for peer in self.peers:
+            if peer.waiting is None:
+                self.close(peer)
+                return
 
     def event(self, peer: Peer, events: int) -> None:
         """Something to send or to read (or an awaited answer came: no `events`); then what was read."""
@@ -310,7 +272,10 @@ class Front:
                 self.serve_requests(peer)
         except BlockingIOError:
             pass
-        except (OSError, ValueError):  # a connection reset, a request that is not HTTP; Relais stopped or died
+        except Refused as refused:  # answered, then closed: what follows is never read
+            peer.keep = False
+            respond(peer, (refused.status, "text/plain", REASONS[refused.status].lower()), self.request_within)
+        except Exception:  # a connection reset, anything unforeseen in a request (that connection only); Relais died
             self.relais = None if peer is self.relais else self.relais
             self.close(peer)
             return
@@ -323,16 +288,15 @@ class Front:
             if request is None:
                 return
             method, target, version, headers, body = request
-            peer.keep = version == "HTTP/1.1" and headers.get("connection", "").lower() != "close" and body is not None
-            too_large: Reply = (413, "text/plain", "too large")
-            reply = too_large if body is None else self.answer(peer, method, target, headers, body)
+            peer.keep = version == "HTTP/1.1" and headers.get("connection", "").lower() != "close"
+            reply = self.answer(peer, method, target, headers, body)
             if reply is not None:
-                respond(peer, reply)
+                respond(peer, reply, self.request_within)
 
     def resume(self, peer: Peer, reply: Reply) -> None:
         """The answer a connection waited for; then its next requests."""
         if not peer.closed:
-            respond(peer, reply)
+            respond(peer, reply, self.request_within)
             self.event(peer, 0)
 
     def relais_answers(self, relais: Peer) -> None:
@@ -349,12 +313,18 @@ class Front:
                 self.resume(waiting[0], (int(message["status"]), str(message["type"]), str(message["body"]), extra))
 
     def expire(self) -> None:
-        """Requests Relais did not answer in time get an empty 200 (Slack would stop waiting anyway)."""
+        """Requests Relais did not answer in time get 503 before Slack gives up (Relais answers a modal within 2.5 s
+        itself: it is stuck); connections without a complete request in time are closed (408 if one was begun)."""
         now = time.monotonic()
         for number, (peer, deadline) in list(self.waiting.items()):
             if deadline <= now:
                 del self.waiting[number]
-                self.resume(peer, (200, "text/plain", ""))
+                self.resume(peer, (503, "text/plain", "relais did not answer in time"))
+        for peer in [peer for peer in self.peers if peer.waiting is None and peer.deadline <= now]:
+            if peer.inbox and not peer.outbox:
+                peer.keep = False
+                respond(peer, (408, "text/plain", "request timeout"), 0.0)
+            self.close(peer)
 
     def close(self, peer: Peer) -> None:
         if peer.events:
@@ -362,11 +332,13 @@ class Front:
             peer.events = 0
         peer.sock.close()
         peer.closed = peer.closing = True
+        self.peers.pop(peer, None)
 
 
-def respond(peer: Peer, reply: Reply) -> None:
+def respond(peer: Peer, reply: Reply, request_within: float) -> None:
     status, content_type, text, *more = reply
-    extra = "".join(f"{name}: {value}\r\n" for name, value in (more[0] if more else []) if "\n" not in value)
+    extra = "".join(f"{name}: {value}\r\n" for name, value in (more[0] if more else []) if "\n" not in value + name
+                    and "\r" not in value + name)  # fmt: skip
     payload, connection = text.encode(), "keep-alive" if peer.keep else "close"
     peer.send(
         f"HTTP/1.1 {status} {REASONS.get(status, 'OK')}\r\nContent-Type: {content_type}; charset=utf-8\r\n"
@@ -375,10 +347,12 @@ def respond(peer: Peer, reply: Reply) -> None:
     )
     peer.waiting = None
     peer.closing = peer.closing or not peer.keep
+    peer.deadline = time.monotonic() + request_within  # for the next request (or for this answer to be taken)
 
 
 def main(host: str, port: int, path: str, fd: int, oauth_paths: tuple[str, ...] = ()) -> None:
     front = Front(os.environ.pop(SECRET_VARIABLE, "").encode(), path, oauth_paths)
+    front.request_within = float(os.environ.get("RELAIS_SLACK_FRONT_REQUEST_WITHIN") or REQUEST_WITHIN)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.create_server((host, port), family=family, backlog=1024) as listener:
         relais = socket.socket(fileno=fd)

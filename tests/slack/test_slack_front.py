@@ -143,7 +143,10 @@ async def test_a_front_that_dies_is_started_again_on_its_port(front, monkeypatch
     assert transport.port == port
 
 
-FRONT_MODULES = "import sys; exec(compile(open(sys.argv[1]).read(), sys.argv[1], 'exec'), {}); print(*sys.modules)"
+FRONT_MODULES = (
+    "import sys; exec(compile(open(sys.argv[1]).read(), sys.argv[1], 'exec'), {'__file__': sys.argv[1]});"
+    "print(*sys.modules)"  # (its sibling front_http too)
+)
 
 
 @pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="reads the front's command line in /proc")

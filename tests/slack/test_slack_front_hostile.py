@@ -1,0 +1,249 @@
+"""The Slack front (adapters/slack/front.py) faces the Internet: the real process, as `relais run` starts it
+(adapters.slack.mode.HttpTransport), fed what a hostile or broken client sends. Nothing unframed, unsigned or
+garbled reaches Relais, a request is never read with two different lengths (request smuggling), the front never
+dies of a request, and idle connections neither stay nor pile up."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from slack_bolt.response import BoltResponse
+
+from adapters.slack.front import MAX_CONNECTIONS
+from adapters.slack.mode import HttpTransport
+from tests.support.waiting import eventually
+
+from .standin import form_encode_interactive, form_encode_slash_command, signed_request_headers
+from .standin.payloads import slash_command, view_submission
+
+SECRET = "front-secret"
+BODY = form_encode_slash_command(slash_command("/unread"))
+
+
+class FakeBolt:
+    def __init__(self) -> None:
+        self.requests: list[Any] = []
+        self.hold = asyncio.Event()
+        self.held = False  # a Relais too busy to answer
+
+    async def async_dispatch(self, request: Any) -> BoltResponse:
+        self.requests.append(request)
+        if self.held:
+            await self.hold.wait()
+        return BoltResponse(
+            status=200, body='{"response_action":"errors"}', headers={"content-type": "application/json"}
+        )
+
+
+@pytest_asyncio.fixture
+async def front(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[tuple[HttpTransport, FakeBolt]]:
+    monkeypatch.setenv("RELAIS_SLACK_FRONT_REQUEST_WITHIN", "1.5")  # seconds for a request to arrive in full
+    bolt = FakeBolt()
+    transport = HttpTransport(bolt, "127.0.0.1", 0, "/slack/events", SECRET)  # type: ignore[arg-type]
+    await transport.start()
+    try:
+        yield transport, bolt
+    finally:
+        bolt.hold.set()
+        await transport.stop()
+
+
+def head(body: str = BODY, *, length: bool = True, extra: str = "", path: str = "/slack/events") -> bytes:
+    lines = [f"{key}: {value}" for key, value in signed_request_headers(body, SECRET).items()]
+    if length:
+        lines.append(f"Content-Length: {len(body.encode())}")
+    return (f"POST {path} HTTP/1.1\r\nHost: relais\r\n" + "".join(line + "\r\n" for line in lines) + extra
+            + "\r\n").encode()  # fmt: skip
+
+
+async def talk(port: int, raw: bytes | list[bytes], timeout: float = 5.0) -> bytes:
+    """Everything the front answers until it closes the connection (or `timeout`)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    for piece in raw if isinstance(raw, list) else [raw]:
+        writer.write(piece)
+        await writer.drain()
+    received = b""
+    try:
+        async with asyncio.timeout(timeout):
+            while data := await reader.read(1 << 16):
+                received += data
+    except (TimeoutError, ConnectionError):
+        pass
+    writer.close()
+    return received
+
+
+def statuses(received: bytes) -> list[int]:
+    return [int(line.split(b" ")[1]) for line in received.split(b"\r\n") if line.startswith(b"HTTP/1.1 ")]
+
+
+SMUGGLED = head() + BODY.encode()  # a valid signed request hidden after the bad one: it must not be read
+
+
+@pytest.mark.parametrize(
+    ("extra", "body", "status"),
+    [
+        ("Content-Length: -5\r\n", b"", 400),
+        ("Content-Length: +5\r\n", b"abcde", 400),
+        ("Content-Length: 1_0\r\n", b"abcdefghij", 400),
+        ("Content-Length: 5\r\nContent-Length: 5\r\n", b"abcde", 400),
+        ("Content-Length: 5\r\nContent-Length: 0\r\n", b"abcde", 400),
+        ("Content-Length: 5\r\nTransfer-Encoding: chunked\r\n", b"0\r\n\r\n", 400),
+        ("Transfer-Encoding: chunked\r\nContent-Length: 0\r\n", b"5\r\nabcde\r\n0\r\n\r\n", 400),
+        ("Transfer-Encoding: gzip, chunked\r\n", b"0\r\n\r\n", 501),
+        ("Transfer-Encoding: identity\r\n", b"", 501),
+        ("Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n", b"0\r\n\r\n", 400),
+        ("Transfer-Encoding: chunked\r\n", b"-1\r\nabc\r\n0\r\n\r\n", 400),
+        ("Transfer-Encoding: chunked\r\n", b"0x5\r\nabcde\r\n0\r\n\r\n", 400),
+        ("Transfer-Encoding: chunked\r\n", b"\r\nabc\r\n0\r\n\r\n", 400),
+        ("Transfer-Encoding: chunked\r\n", b"3\r\nabcde\r\n0\r\n\r\n", 400),
+        ("Transfer-Encoding: chunked\r\n", b"200000\r\n", 413),
+        ("Content-Length : 5\r\n", b"abcde", 400),
+        ("X-Folded: a\r\n Content-Length: 5\r\n", b"abcde", 400),
+        ("", b"", 411),
+    ],
+)
+async def test_ambiguous_lengths_are_refused_and_the_connection_closed(front, extra, body, status):
+    transport, bolt = front
+    received = await talk(transport.port, head(length=False, extra=extra) + body + SMUGGLED)
+    assert statuses(received) == [status]  # one answer, then closed: the request behind is never read
+    assert b"Connection: close" in received
+    assert bolt.requests == []
+
+
+async def test_chunked_bodies_with_extensions_and_trailers_are_read(front):
+    transport, bolt = front
+    data = BODY.encode()
+    chunked = b"".join(
+        b"%x;ext=1\r\n%s\r\n" % (len(data[at : at + 7]), data[at : at + 7]) for at in range(0, len(data), 7)
+    )
+    received = await talk(transport.port, head(length=False, extra="Transfer-Encoding: Chunked\r\n")
+                          + chunked + b"0\r\nX-Trailer: 1\r\n\r\n" + head() + data, timeout=1)  # fmt: skip
+    assert statuses(received) == [200, 200]
+    await eventually(lambda: [request.raw_body for request in bolt.requests] == [BODY, BODY])
+
+
+async def test_a_request_in_one_byte_packets_and_pipelined_ones(front):
+    transport, bolt = front
+    raw = head() + BODY.encode()
+    received = await talk(transport.port, [raw[at : at + 1] for at in range(len(raw))] + [raw + raw], timeout=1)
+    assert statuses(received) == [200, 200, 200]
+    await eventually(lambda: [request.raw_body for request in bolt.requests] == [BODY] * 3)
+
+
+async def test_garbage_is_answered_400_and_the_front_lives_on(front):
+    transport, bolt = front
+    pid = transport.process.pid if transport.process else None
+    for garbage in (b"\x00\xff\xfe\x80 garbage\r\n\r\n", b"GET /slack/events HTTP/9.9\r\n\r\n",
+                    b"G\xc3\xa9T /slack/events HTTP/1.1\r\n\r\n", b"GET /\xff HTTP/1.1\r\n\r\n",
+                    b"POST  /slack/events HTTP/1.1\r\nContent-Length: 0\r\n\r\n"):  # fmt: skip
+        assert statuses(await talk(transport.port, garbage)) == [400], garbage
+    for stamp, signature in ((b"9" * 400, b"v0=00"), (str(int(time.time())).encode(), b"v0=\xe9")):
+        raw = (b"POST /slack/events HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+               b"X-Slack-Request-Timestamp: %s\r\nX-Slack-Signature: %s\r\nContent-Length: 2\r\n\r\nab"
+               % (stamp, signature))  # fmt: skip
+        assert statuses(await talk(transport.port, raw, 1)) == [
+            401
+        ]  # these stopped the front (OverflowError, TypeError)
+    assert transport.process is not None and transport.process.pid == pid and transport.process.returncode is None
+    assert bolt.requests == []
+
+
+async def test_heads_over_the_limit_and_bodies_over_1_mb(front):
+    transport, bolt = front
+    assert statuses(await talk(transport.port, head(extra="X-Big: " + "a" * 70_000 + "\r\n"))) == [431]
+    assert statuses(await talk(transport.port, b"GET /healthz HTTP/1.1\r\nX: " + b"a" * 200_000)) == [431]
+    # the 413 comes without the body being sent (nor read): before "100 Continue"
+    huge = head(length=False, extra="Content-Length: 2147483648\r\nExpect: 100-continue\r\n")
+    received = await talk(transport.port, huge)
+    assert statuses(received) == [413] and b"100 Continue" not in received
+    assert bolt.requests == []
+
+
+async def test_other_paths_and_methods(front):
+    transport, bolt = front
+    assert statuses(await talk(transport.port, b"GET /elsewhere HTTP/1.1\r\n\r\n", 1)) == [404]
+    for method in ("GET", "PUT", "DELETE", "OPTIONS"):
+        raw = f"{method} /slack/events HTTP/1.1\r\nContent-Length: 0\r\n\r\n".encode()
+        assert statuses(await talk(transport.port, raw, 1)) == [405]
+    assert statuses(await talk(transport.port, b"GET /healthz HTTP/1.1\r\n\r\n", 1)) == [200]
+    assert bolt.requests == []
+
+
+def open_fds(pid: int) -> int:
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="counts the front's descriptors in /proc")
+async def test_idle_connections_are_closed_and_do_not_pile_up(front):
+    transport, bolt = front
+    assert transport.process is not None
+    pid, before = transport.process.pid, open_fds(transport.process.pid)
+    silent = [socket.create_connection(("127.0.0.1", transport.port)) for _ in range(MAX_CONNECTIONS + 50)]
+    await eventually(lambda: open_fds(pid) >= before + MAX_CONNECTIONS - 5, what="the front accepting")
+    assert open_fds(pid) <= before + MAX_CONNECTIONS + 1  # the oldest make room for the newest
+    # Slack still gets through, then the silent ones are closed once their time is up (1.5 s here)
+    received = await talk(transport.port, head() + BODY.encode(), timeout=1)
+    assert statuses(received) == [200]
+    slow = socket.create_connection(("127.0.0.1", transport.port))
+    slow.sendall(head()[:20])  # a slowloris: a head that never ends
+    await eventually(lambda: open_fds(pid) <= before, timeout=10, what="idle connections closed")
+    slow.settimeout(1)
+    assert statuses(slow.recv(1000)) == [408]
+    for sock in silent + [slow]:
+        sock.close()
+
+
+async def test_a_busy_relais_never_delays_an_acknowledgement_and_waits_end_in_503(front):
+    transport, bolt = front
+    bolt.held = True  # Relais takes every request and never answers
+    started = time.monotonic()
+    received = await talk(transport.port, head(extra="Connection: close\r\n") + BODY.encode())
+    assert statuses(received) == [200] and time.monotonic() - started < 1.0
+    modal = form_encode_interactive(view_submission("relais_engage", {}))
+    started = time.monotonic()
+    received = await talk(transport.port, head(modal, extra="Connection: close\r\n") + modal.encode())
+    assert statuses(received) == [503] and time.monotonic() - started < 3.0
+
+
+RELAIS = """
+import asyncio, os, sys
+from adapters.slack.mode import HttpTransport
+class Bolt:
+    async def async_dispatch(self, request): ...
+async def main():
+    transport = HttpTransport(Bolt(), "127.0.0.1", 0, "/slack/events", "secret")
+    await transport.start()
+    print(transport.process.pid, flush=True)
+    await asyncio.Event().wait()
+asyncio.run(main())
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self").exists(), reason="reads the front's state in /proc")
+async def test_the_front_ends_when_relais_is_killed():
+    relais = subprocess.Popen([sys.executable, "-c", RELAIS], stdout=subprocess.PIPE, text=True)
+    try:
+        front_pid = int(await asyncio.to_thread(relais.stdout.readline))  # type: ignore[union-attr]
+        relais.kill()
+        relais.wait()
+
+        def gone() -> bool:
+            try:
+                return Path(f"/proc/{front_pid}/stat").read_text().split(") ")[1][0] in "ZX"
+            except (FileNotFoundError, ProcessLookupError):
+                return True
+
+        await eventually(gone, timeout=10, what="the front to stop")
+    finally:
+        relais.kill()
