@@ -60,6 +60,8 @@ def short_date(day: date, language: str) -> str:
 def percent(share: float, language: str) -> str:
     """Babel's format_percent(share): a whole percentage rounded half to even, "67 %" (no-break space), "67%"."""
     code = lang(language)
+    if share in (float("inf"), float("-inf")):  # as Babel: "∞ %" (Decimal could not round it)
+        return ("-" if share < 0 else "") + "∞" + PERCENT[code]
     scaled = Decimal(str(share)).scaleb(2)
     sign = "-" if scaled.is_signed() else ""  # as Babel: -0.4 % is "-0 %"
     whole = abs(scaled.quantize(Decimal(1), rounding=ROUND_HALF_EVEN))

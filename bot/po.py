@@ -3,7 +3,8 @@
 Reading the catalogs with Babel imports babel.messages, babel.dates, pytz and difflib into every
 process at its first translated message, 1.6 MB held for good; this reader is the few lines Relais
 needs (msgid, msgid_plural, msgstr, msgstr[n], continued strings, the fuzzy flag; obsolete `#~`
-entries skipped). Babel stays the tool that writes them (tools/pot.sh, bot.i18n_catalog), and
+entries skipped; a message with a context is kept apart, under "context\x04msgid" as gettext does). Babel
+stays the tool that writes them (tools/pot.sh, bot.i18n_catalog), and
 tests/core/test_i18n.py checks that both read every catalog alike.
 """
 
@@ -37,6 +38,12 @@ class _Entry:
             string: str | tuple[str, ...] = tuple(value for _index, value in plurals)
         else:
             key, string = msgid, self.fields.get("msgstr", "")
+        if "msgctxt" in self.fields:  # gettext's key for a context: never the message without one
+            key = (
+                f"{self.fields['msgctxt']}\x04{key}"
+                if isinstance(key, str)
+                else (f"{self.fields['msgctxt']}\x04{msgid}", key[1])
+            )
         if msgid and string and not self.fuzzy:
             messages[key] = string
 

@@ -3,7 +3,7 @@ Relais): every day of two years, at several times, both languages, and percentag
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -54,3 +54,23 @@ def test_a_date_a_share_and_a_translation_leave_babel_out():
     written, imported = run.stdout.splitlines()
     assert written == "vendredi 27 novembre 2026 à 14:00 50\u00a0% Échéance\u00a0: demain."
     assert imported == "[]"
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_instants_around_europe_paris_clock_changes(language):
+    """Every quarter of an hour across both 2026 changes (02:00 skipped in March, 02:00-03:00 twice in October)."""
+    at = {"fr": "'à'", "en": "'at'"}[language]
+    for start in (datetime(2026, 3, 28, 22, tzinfo=UTC), datetime(2026, 10, 24, 22, tzinfo=UTC)):
+        for quarter in range(4 * 30):
+            moment = (start + timedelta(minutes=15 * quarter)).astimezone(PARIS)
+            expected = format_datetime(moment, f"EEEE d MMMM y {at} HH:mm", tzinfo=PARIS, locale=language)
+            assert cldr.long_datetime(moment, language) == expected
+
+
+def test_infinite_shares_years_and_the_first_of_the_month_as_babel():
+    for share in (float("inf"), float("-inf"), float("nan"), 1e-20, 1e20):
+        for language in ("fr", "en"):
+            assert cldr.percent(share, language) == format_percent(share, locale=language)
+    for day in (date(1, 1, 1), date(999, 12, 1), date(9999, 12, 31)):
+        assert cldr.long_date(day, "fr") == format_date(day, "EEEE d MMMM y", locale="fr")
+    assert cldr.long_date(date(2026, 12, 1), "fr") == "mardi 1 décembre 2026"  # Babel (CLDR) writes 1, not 1er
