@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 SECRET_VARIABLE = "RELAIS_SLACK_FRONT_SECRET"
 MAX_AGE = 5 * 60  # seconds: an older timestamp is a replay
 MAX_CONNECTIONS = 256  # beyond, the oldest connection not waiting for Relais is closed
+MAX_OUTBOX = 64 * 1024  # answers a connection has not taken: none of its requests is read until it takes them
 REQUEST_WITHIN = 20.0  # seconds for a request to arrive in full (or for a kept-alive connection to send one)
 ANSWER_WITHIN = 2.8  # Slack waits 3 seconds for a modal submission's answer
 FORWARDED = ("content-type", "x-slack-request-timestamp", "x-slack-signature", "x-slack-retry-num",
@@ -159,7 +160,11 @@ class Front:
         """The reply; None when it is Relais' to give (forwarded, `peer` waits)."""
         path = target.split("?", 1)[0]
         if path == "/healthz" and method in ("GET", "HEAD"):
-            return 200, "text/plain", "ok"
+            return (
+                200,
+                "text/plain",
+                "ok" if method == "GET" else "",
+            )  # no body after HEAD: the next answer would follow
         if path in self.oauth_paths and method == "GET":  # a person's browser, not Slack: no signature
             query = target.split("?", 1)[1] if "?" in target else ""
             kept = {key: value for key, value in headers.items() if key in OAUTH_HEADERS}
@@ -215,13 +220,17 @@ class Front:
                 else:
                     self.event(key.data, events)
             self.expire()
+        for peer, _deadline in self.waiting.values():  # Relais is gone: its answers will not come
+            peer.keep = False
+            respond(peer, (503, "text/plain", "relais stopped"), 0.0)
 
     def watch(self, peer: Peer) -> None:
         """Read while no answer is awaited; write while something is left to send; then close if asked."""
         if peer.closing and not peer.outbox:
             self.close(peer)
             return
-        events = 0 if peer.waiting is not None or peer.closing else selectors.EVENT_READ
+        full = len(peer.outbox) > MAX_OUTBOX and peer is not self.relais  # a client not reading its answers
+        events = 0 if peer.waiting is not None or peer.closing or full else selectors.EVENT_READ
         events |= selectors.EVENT_WRITE if peer.outbox else 0
         if events != peer.events:
             if not peer.events:
@@ -283,7 +292,7 @@ class Front:
 
     def serve_requests(self, peer: Peer) -> None:
         """The requests read so far, one after the other (keep-alive), until one waits for Relais."""
-        while peer.waiting is None and not peer.closing:
+        while peer.waiting is None and not peer.closing and len(peer.outbox) <= MAX_OUTBOX:
             request = peer.take_request()
             if request is None:
                 return

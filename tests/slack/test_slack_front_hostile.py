@@ -177,7 +177,42 @@ async def test_other_paths_and_methods(front):
         raw = f"{method} /slack/events HTTP/1.1\r\nContent-Length: 0\r\n\r\n".encode()
         assert statuses(await talk(transport.port, raw, 1)) == [405]
     assert statuses(await talk(transport.port, b"GET /healthz HTTP/1.1\r\n\r\n", 1)) == [200]
+    # no body after HEAD (it was sent: a client read it as the start of the next answer)
+    both = await talk(transport.port, b"HEAD /healthz HTTP/1.1\r\n\r\nGET /healthz HTTP/1.1\r\n\r\n", 1)
+    assert statuses(both) == [200, 200] and both.endswith(b"\r\n\r\nok")
     assert bolt.requests == []
+
+
+def resident_kb(pid: int) -> int:
+    return int(next(line for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith("VmRSS"))
+               .split()[1])  # fmt: skip
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads the front's memory in /proc")
+async def test_a_client_that_never_reads_its_answers_does_not_fill_the_front(front):
+    """Pipelined requests without reading the answers: the front stops reading that connection (its answers were
+    kept without bound: about 3 bytes of memory per byte sent)."""
+    transport, _bolt = front
+    assert transport.process is not None
+    before = resident_kb(transport.process.pid)
+    sock = socket.create_connection(("127.0.0.1", transport.port))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    requests, sent = b"GET /healthz HTTP/1.1\r\n\r\n" * 4096, 0
+
+    def push() -> int:
+        sock.settimeout(0.5)  # the front no longer reads: the send waits, then gives up
+        total = 0
+        try:
+            while total < 16 << 20:
+                total += sock.send(requests)
+        except TimeoutError:
+            pass
+        return total
+
+    sent = await asyncio.to_thread(push)
+    grown = resident_kb(transport.process.pid) - before
+    sock.close()
+    assert sent < 8 << 20 and grown < 4096, (sent, grown)
 
 
 def open_fds(pid: int) -> int:
@@ -220,11 +255,13 @@ RELAIS = """
 import asyncio, os, sys
 from adapters.slack.mode import HttpTransport
 class Bolt:
-    async def async_dispatch(self, request): ...
+    async def async_dispatch(self, request):
+        print("dispatched", flush=True)
+        await asyncio.Event().wait()  # never answers
 async def main():
     transport = HttpTransport(Bolt(), "127.0.0.1", 0, "/slack/events", "secret")
     await transport.start()
-    print(transport.process.pid, flush=True)
+    print(transport.process.pid, transport.port, flush=True)
     await asyncio.Event().wait()
 asyncio.run(main())
 """
@@ -234,7 +271,19 @@ asyncio.run(main())
 async def test_the_front_ends_when_relais_is_killed():
     relais = subprocess.Popen([sys.executable, "-c", RELAIS], stdout=subprocess.PIPE, text=True)
     try:
-        front_pid = int(await asyncio.to_thread(relais.stdout.readline))  # type: ignore[union-attr]
+        front_pid, port = map(int, (await asyncio.to_thread(relais.stdout.readline)).split())  # type: ignore[union-attr]
+        # a modal submission waits for Relais' answer when Relais dies: 503 at once, not a connection reset
+        modal = form_encode_interactive(view_submission("relais_engage", {}))
+        raw = (
+            f"POST /slack/events HTTP/1.1\r\nContent-Length: {len(modal)}\r\n".encode()
+            + "".join(
+                f"{name}: {value}\r\n" for name, value in signed_request_headers(modal, "secret").items()
+            ).encode()
+            + b"\r\n"
+            + modal.encode()
+        )
+        answer = asyncio.create_task(talk(port, raw))
+        assert (await asyncio.to_thread(relais.stdout.readline)).strip() == "dispatched"  # type: ignore[union-attr]
         relais.kill()
         relais.wait()
 
@@ -244,6 +293,7 @@ async def test_the_front_ends_when_relais_is_killed():
             except (FileNotFoundError, ProcessLookupError):
                 return True
 
+        assert statuses(await answer) == [503]
         await eventually(gone, timeout=10, what="the front to stop")
     finally:
         relais.kill()
