@@ -67,7 +67,14 @@ def open_on_time(session: Session, circle_id: int, now: datetime, tz: ZoneInfo) 
             select(func.count())
             .select_from(Commitment)
             .join(Item, Item.id == Commitment.item_id)
-            .where(Item.circle_id == circle_id, Commitment.status == CommitmentStatus.OPEN, on_time)
+            .where(
+                Item.circle_id == circle_id,
+                Commitment.status == CommitmentStatus.OPEN,
+                # implied by on_time (midnight <= now), written so that SQLite reads the (status, due date) index
+                # from today on instead of every item of the circle (10x history: 26 -> 1 ms a circle)
+                or_(Commitment.due_at.is_(None), Commitment.due_at >= midnight),
+                on_time,
+            )
         )
         or 0
     )
