@@ -19,6 +19,7 @@ front: {"n": id, "status": code, "body": text, "type": content type} for the req
 
 from __future__ import annotations
 
+import errno
 import itertools
 import json
 import os
@@ -247,9 +248,11 @@ class Front:
                 sock, _address = listener.accept()
             except BlockingIOError:  # nothing more to accept
                 return
-            except OSError:  # out of file descriptors: the oldest connection makes room
-                self.evict()
-                return
+            except OSError as error:  # out of file descriptors: the oldest idle connection makes room
+                if error.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                    self.evict()
+                    return
+                continue  # (a connection reset before it was accepted)
             if len(self.peers) >= MAX_CONNECTIONS:
                 self.evict()
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -259,11 +262,12 @@ class Front:
             self.watch(peer)
 
     def evict(self) -> None:
-        """The oldest connection not waiting for Relais is closed: idle ones never pile up without bound."""
-        for peer in self.peers:
-            if peer.waiting is None:
-                self.close(peer)
-                return
+        """The oldest connection with nothing under way is closed (else the oldest not waiting for Relais): idle ones
+        never pile up without bound, and opening many does not cut a request being received."""
+        idle = (peer for peer in self.peers if peer.waiting is None and not peer.inbox and not peer.outbox)
+        oldest = next(idle, None) or next((peer for peer in self.peers if peer.waiting is None), None)
+        if oldest is not None:
+            self.close(oldest)
 
     def event(self, peer: Peer, events: int) -> None:
         """Something to send or to read (or an awaited answer came: no `events`); then what was read."""

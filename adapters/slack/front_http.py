@@ -113,14 +113,18 @@ class Reader:
         data = self.inbox
         at, chunks = self.chunks or (start, bytearray())
         while (line_end := data.find(b"\r\n", at, at + MAX_LINE)) >= 0:
-            size_text = bytes(data[at:line_end]).split(b";")[0].strip(b" \t")
-            if not size_text or len(size_text) > 8 or not set(size_text) <= HEX:
+            line = bytes(data[at:line_end])
+            size_text = line.split(b";")[0].strip(b" \t")
+            if not size_text or len(size_text) > 8 or not set(size_text) <= HEX or b"\n" in line or b"\r" in line:
                 raise Refused(400)
             size = int(size_text, 16)
             if len(chunks) + size > MAX_BODY:
                 raise Refused(413)
-            if not size:  # the last chunk, trailers, a blank line
+            if not size:  # the last chunk, trailers, a blank line (no bare CR or LF: a proxy may end lines there)
                 end = data.find(b"\r\n\r\n", line_end, line_end + MAX_HEAD)
+                trailers = bytes(data[line_end + 2 : end + 2 if end >= 0 else len(data)]).replace(b"\r\n", b"")
+                if b"\n" in trailers or b"\r" in trailers.removesuffix(b"\r"):
+                    raise Refused(400)
                 if end >= 0:
                     return bytes(chunks), end + 4
                 if len(data) - line_end > MAX_HEAD:

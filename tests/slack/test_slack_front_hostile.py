@@ -108,6 +108,8 @@ SMUGGLED = head() + BODY.encode()  # a valid signed request hidden after the bad
         ("Transfer-Encoding: chunked\r\n", b"\r\nabc\r\n0\r\n\r\n", 400),
         ("Transfer-Encoding: chunked\r\n", b"3\r\nabcde\r\n0\r\n\r\n", 400),
         ("Transfer-Encoding: chunked\r\n", b"200000\r\n", 413),
+        ("Transfer-Encoding: chunked\r\n", b"5;a\nb\r\nabcde\r\n0\r\n\r\n", 400),  # a bare LF in a chunk line
+        ("Transfer-Encoding: chunked\r\n", b"0\r\n\n", 400),  # a bare LF ending the trailers
         ("Content-Length : 5\r\n", b"abcde", 400),
         ("X-Folded: a\r\n Content-Length: 5\r\n", b"abcde", 400),
         ("", b"", 411),
@@ -237,6 +239,25 @@ async def test_idle_connections_are_closed_and_do_not_pile_up(front):
     assert statuses(slow.recv(1000)) == [408]
     for sock in silent + [slow]:
         sock.close()
+
+
+async def test_opening_many_connections_does_not_cut_a_request_being_received(front):
+    transport, bolt = front
+    raw = head() + BODY.encode()
+    reader, writer = await asyncio.open_connection("127.0.0.1", transport.port)
+    writer.write(raw[:100])
+    await writer.drain()
+    await asyncio.sleep(0)
+    silent = [socket.create_connection(("127.0.0.1", transport.port)) for _ in range(MAX_CONNECTIONS + 20)]
+    writer.write(raw[100:] + b"GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n")
+    async with asyncio.timeout(5):
+        received = await reader.read(1 << 16)
+        while data := await reader.read(1 << 16):
+            received += data
+    assert statuses(received) == [200, 200]
+    for sock in silent:
+        sock.close()
+    writer.close()
 
 
 async def test_a_busy_relais_never_delays_an_acknowledgement_and_waits_end_in_503(front):
