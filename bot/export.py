@@ -104,11 +104,11 @@ def to_csv(rows: list[dict[str, str | int]]) -> str:
     writer = csv.DictWriter(buffer, fieldnames=FIELDS, lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({key: _defuse(value) for key, value in row.items()})
+        writer.writerow({key: defuse(value) for key, value in row.items()})
     return "\ufeff" + buffer.getvalue()
 
 
-def _defuse(value: str | int) -> str | int:
+def defuse(value: str | int) -> str | int:
     """Neutralise spreadsheet formulas typed by users (CSV injection): =, +, -, @ starting the cell or a line."""
     if not isinstance(value, str):
         return value

@@ -12,14 +12,16 @@ from adapters.web import charts
 from adapters.web.heat import heat_rows
 from adapters.web.pages import download, page_links, read, whole
 from adapters.web.render import page
+from bot.export import defuse
 from bot.services.dashboard.information import LevelPage, level_page
-from bot.services.dashboard.items import calendar, item_page, items_page, meetings_page
+from bot.services.dashboard.items import ItemsPage, calendar, item_page, items_page, meetings_page
 
 
 def add_routes(router: web.UrlDispatcher) -> None:
     router.add_get("/level", level_view)
     router.add_get("/level.csv", level_export)
     router.add_get("/items", items_view)
+    router.add_get("/items.csv", items_export)
     router.add_get(r"/items/{number:\d{1,9}}", item_view)
     router.add_get("/meetings", meetings_view)
     router.add_get("/meetings.ics", meetings_export)
@@ -93,6 +95,22 @@ async def items_view(request: web.Request) -> web.StreamResponse:
     found = await read(request, items_page, whole(request, "page", problems) or 1)
     links = page_links(request, found.page, found.pages)
     return page(request, "items.html", found=found, heat=charts.heat, problems=problems, **links)
+
+
+def items_csv(found: ItemsPage) -> str:
+    """The items of the last 4 weeks, every one, with their whole text and how many confirmed them."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(["number", "kind", "circle", "author", "posted", "text", "confirmed", "to_read"])
+    for row in found.rows:
+        cells = [row.number, row.kind, row.circle, row.author, row.when, row.full_text]
+        writer.writerow([defuse(value) for value in cells] + [row.coverage.acknowledged, row.coverage.total])
+    return "\ufeff" + buffer.getvalue()
+
+
+async def items_export(request: web.Request) -> web.StreamResponse:
+    found = await read(request, items_page, 1, True)
+    return download(items_csv(found), "text/csv", "items.csv")
 
 
 async def item_view(request: web.Request) -> web.StreamResponse:

@@ -35,6 +35,7 @@ class ItemRow:
     when: str
     text: str
     coverage: Cell
+    full_text: str = ""  # the whole text (the page shows its first words)
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ def _row(loc: Localiser, item: Item, coverage: levels.Coverage | None) -> ItemRo
         when=loc.when(item.created_at),
         text=first_words(item.text, 120),
         coverage=cell(loc, coverage.acknowledged, coverage.audience) if coverage else cell(loc, 0, 0),
+        full_text=to_plain(item.text),
     )
 
 
@@ -77,9 +79,9 @@ class ItemsPage:
         return (self.page - 1) * ITEM_ROWS + 1 if self.rows else 0
 
 
-def items_page(dispatcher: Dispatcher, viewer: Viewer, page: int = 1) -> ItemsPage:
+def items_page(dispatcher: Dispatcher, viewer: Viewer, page: int = 1, every: bool = False) -> ItemsPage:
     """The items to read of the last 4 weeks in the viewer's circles, newest first, with how many
-    confirmed: one page of ITEM_ROWS.
+    confirmed: one page of ITEM_ROWS (`every`: all of them, for the export).
 
     The numbers of the window's items are read from the index of their creation time (a few thousand
     a day at most), sorted here; only the page's items are read in full and counted.
@@ -95,9 +97,10 @@ def items_page(dispatcher: Dispatcher, viewer: Viewer, page: int = 1) -> ItemsPa
         if viewer.circles is not None:
             statement = statement.where(Item.circle_id.in_(list(viewer.circles)))
         keys = sorted(session.connection().execute(statement).all(), key=lambda key: key.number, reverse=True)
-        pages = max((len(keys) + ITEM_ROWS - 1) // ITEM_ROWS, 1)
+        pages = 1 if every else max((len(keys) + ITEM_ROWS - 1) // ITEM_ROWS, 1)
         page = min(max(page, 1), pages)
-        ids = [key.id for key in keys[(page - 1) * ITEM_ROWS : page * ITEM_ROWS]]
+        shown = keys if every else keys[(page - 1) * ITEM_ROWS : page * ITEM_ROWS]
+        ids = [key.id for key in shown]
         coverage = levels.coverage(session, ids)
         found = [coverage[item_id].item for item_id in ids if item_id in coverage]
         if len(found) < len(ids):  # not expected (they are items to read): read them as they are
