@@ -160,12 +160,8 @@ class Front:
     def answer(self, peer: Peer, method: str, target: str, headers: dict[str, str], body: bytes) -> Reply | None:
         """The reply; None when it is Relais' to give (forwarded, `peer` waits)."""
         path = target.split("?", 1)[0]
-        if path == "/healthz" and method in ("GET", "HEAD"):
-            return (
-                200,
-                "text/plain",
-                "ok" if method == "GET" else "",
-            )  # no body after HEAD: the next answer would follow
+        if path == "/healthz" and method in ("GET", "HEAD"):  # no body after HEAD: the next answer would follow it
+            return 200, "text/plain", "ok" if method == "GET" else ""
         if path in self.oauth_paths and method == "GET":  # a person's browser, not Slack: no signature
             query = target.split("?", 1)[1] if "?" in target else ""
             kept = {key: value for key, value in headers.items() if key in OAUTH_HEADERS}
@@ -365,7 +361,10 @@ def respond(peer: Peer, reply: Reply, request_within: float) -> None:
 
 def main(host: str, port: int, path: str, fd: int, oauth_paths: tuple[str, ...] = ()) -> None:
     front = Front(os.environ.pop(SECRET_VARIABLE, "").encode(), path, oauth_paths)
-    front.request_within = float(os.environ.get("RELAIS_SLACK_FRONT_REQUEST_WITHIN") or REQUEST_WITHIN)
+    within = os.environ.get("RELAIS_SLACK_FRONT_REQUEST_WITHIN", "")  # seconds (tests: a shorter wait)
+    front.request_within = (
+        float(within) if within.replace(".", "", 1).isdigit() and float(within) > 0 else REQUEST_WITHIN
+    )
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.create_server((host, port), family=family, backlog=1024) as listener:
         relais = socket.socket(fileno=fd)
