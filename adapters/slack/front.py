@@ -251,6 +251,9 @@ class Front:
                 continue  # (a connection reset before it was accepted)
             if len(self.peers) >= MAX_CONNECTIONS:
                 self.evict()
+            if len(self.peers) >= MAX_CONNECTIONS:  # all waiting for Relais (unsigned OAuth requests can)
+                sock.close()
+                continue
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             peer = Peer(sock)
             peer.deadline = time.monotonic() + self.request_within

@@ -274,6 +274,58 @@ async def test_opening_many_connections_does_not_cut_a_request_being_received(fr
     writer.close()
 
 
+class HeldInstall:
+    """Bolt's OAuth flow, never answering `Add to Slack`: every unsigned GET /slack/install waits (15 s)."""
+
+    install_path = "/slack/install"
+
+    def __init__(self, hold: asyncio.Event) -> None:
+        self.hold = hold
+        self.asked = 0
+
+    async def handle_installation(self, request: Any) -> BoltResponse:
+        self.asked += 1
+        await self.hold.wait()
+        return BoltResponse(status=200, body="")
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="counts the front's descriptors in /proc")
+async def test_connections_waiting_for_relais_do_not_pile_up_either(monkeypatch):
+    bolt = FakeBolt()
+    flow = bolt.oauth_flow = HeldInstall(bolt.hold)  # type: ignore[attr-defined]
+    paths = ("/slack/install", "/slack/oauth_redirect")
+    transport = HttpTransport(bolt, "127.0.0.1", 0, "/slack/events", SECRET, paths)  # type: ignore[arg-type]
+    await transport.start()
+    try:
+        assert transport.process is not None
+        pid, before = transport.process.pid, open_fds(transport.process.pid)
+        waiting = []
+        for count in (MAX_CONNECTIONS, 30):
+            for _ in range(count):
+                sock = socket.create_connection(("127.0.0.1", transport.port))
+                sock.sendall(b"GET /slack/install HTTP/1.1\r\n\r\n")
+                waiting.append(sock)
+            await eventually(lambda: flow.asked >= MAX_CONNECTIONS, what="every request waiting for Relais")
+        await eventually(lambda: sum(map(closed_by_front, waiting)) == 30, what="the ones over the limit closed")
+        assert open_fds(pid) <= before + MAX_CONNECTIONS
+        for sock in waiting:
+            sock.close()
+    finally:
+        bolt.hold.set()
+        await transport.stop()
+
+
+def closed_by_front(sock: socket.socket) -> bool:
+    import select
+
+    if not select.select([sock], [], [], 0)[0]:
+        return False
+    try:
+        return sock.recv(1, socket.MSG_PEEK) == b""
+    except ConnectionResetError:
+        return True
+
+
 async def test_a_busy_relais_never_delays_an_acknowledgement_and_waits_end_in_503(front):
     transport, bolt = front
     bolt.held = True  # Relais takes every request and never answers

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from adapters.slack import front
 from adapters.slack.front import MAX_AGE, Signer
 
 NOW = 1_800_000_000
@@ -76,3 +78,15 @@ def test_garbled_headers_are_refused_without_raising():
         assert signer.signed(body, {"x-slack-request-timestamp": stamp, "x-slack-signature": sign}, NOW) is False
     assert signer.signed(body, {}, NOW) is False
     assert signer.signed(body, {"x-slack-signature": good}, NOW) is False
+
+
+def test_the_comparison_is_the_constant_time_one():
+    """The same function as hmac.compare_digest (CPython's, in C), over bytes: no `==` that stops at the first
+    differing byte."""
+    import _operator
+
+    assert front.same is _operator._compare_digest
+    assert (
+        "== signature" not in Path(front.__file__).read_text()
+        and "signature ==" not in Path(front.__file__).read_text()
+    )
