@@ -140,6 +140,9 @@ class Peer(Reader):
             del self.outbox[: self.sock.send(self.outbox)]
         except BlockingIOError:
             pass
+        except OSError:  # the other end is gone (reset, closed): nothing more goes to it
+            self.outbox.clear()
+            self.closing = True
 
 
 class Front:
@@ -254,7 +257,11 @@ class Front:
             if len(self.peers) >= MAX_CONNECTIONS:  # all waiting for Relais (unsigned OAuth requests can)
                 sock.close()
                 continue
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            try:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            except OSError:  # (reset already)
+                sock.close()
+                continue
             peer = Peer(sock)
             peer.deadline = time.monotonic() + self.request_within
             self.peers[peer] = None
@@ -345,6 +352,8 @@ class Front:
         peer.sock.close()
         peer.closed = peer.closing = True
         self.peers.pop(peer, None)
+        if peer is self.relais:  # Relais stopped or died: so does its front
+            self.relais = None
 
 
 def respond(peer: Peer, reply: Reply, request_within: float) -> None:

@@ -9,6 +9,7 @@ import asyncio
 import os
 import re
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -324,6 +325,27 @@ def closed_by_front(sock: socket.socket) -> bool:
         return sock.recv(1, socket.MSG_PEEK) == b""
     except ConnectionResetError:
         return True
+
+
+async def test_a_client_gone_before_relais_answers_it_stops_nothing(front):
+    """A modal submission's connection reset while Relais works: its answer, when it comes, cannot be sent. That
+    error was taken for Relais' own socket failing: the front stopped (started again a second later)."""
+    transport, bolt = front
+    assert transport.process is not None
+    pid = transport.process.pid
+    bolt.held = True
+    modal = form_encode_interactive(view_submission("relais_engage", {}))
+    sock = socket.create_connection(("127.0.0.1", transport.port))
+    sock.sendall(head(modal) + modal.encode())
+    await eventually(lambda: len(bolt.requests) == 1, what="the submission at Relais")
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    sock.close()  # reset
+    bolt.held = False
+    bolt.hold.set()  # Relais answers
+    await eventually(lambda: not transport._running, what="Relais' answer written")  # the front reads it before
+    received = await talk(transport.port, head(extra="Connection: close\r\n") + BODY.encode())
+    assert statuses(received) == [200]
+    assert transport.process is not None and transport.process.pid == pid and transport.process.returncode is None
 
 
 async def test_a_busy_relais_never_delays_an_acknowledgement_and_waits_end_in_503(front):
