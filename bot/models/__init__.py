@@ -3,6 +3,7 @@
 from sqlalchemy import Connection
 
 from bot.models import acknowledged as _acknowledged  # noqa: F401 (its listeners count acknowledgements)
+from bot.models import reading_seen as _reading_seen  # noqa: F401 (its listeners count what is seen)
 from bot.models.base import Base, UTCDateTime
 from bot.models.community import (
     ChannelMember,

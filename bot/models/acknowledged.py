@@ -1,6 +1,7 @@
 """Acknowledgements given, changed or withdrawn, counted once per flush in what is kept as things
 happen: the unread counts on memberships (bot.models.unread) and the reading summary
-(bot.models.reading_counts: the member's week and the item's count).
+(bot.models.reading_counts: the member's week and the item's count; its `seen` too, unless another
+signal says the member saw the item: bot.models.reading_seen).
 
 A change counts when the item is to read, the member is not its author, their membership window in
 the item's circle covers its number, and the version it went from or to is the item's current one:
@@ -29,7 +30,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, bindparam, event, inspect, select
 from sqlalchemy.orm import Mapper, Session, attributes, object_session
 
-from bot.models import reading_counts, unread
+from bot.models import reading_counts, reading_seen, unread
 from bot.models.base import Base
 from bot.models.community import CircleMember, Community, covers
 from bot.models.items import Item
@@ -89,7 +90,8 @@ def count(connection: Connection, changes: Sequence[Change]) -> None:
             zone = zones.setdefault(item.timezone or "UTC", ZoneInfo(item.timezone or "UTC"))
             week = week_of(item.created_at, zone)
             counted.append(Counted(change.item_id, item.circle_id, change.member_id, week, by))
-    reading_counts.confirmed(connection, counted)
+    seen = reading_seen.signalled(connection, {c.item_id for c in counted}, {c.member_id for c in counted}) if counted else set()
+    reading_counts.confirmed(connection, counted, seen)
     unread.confirmed(connection, [(one.circle_id, one.member_id, one.by) for one in counted])
     if unknown:  # counted again from the history, after the steps above
         reading_counts.count_again(connection, unknown)

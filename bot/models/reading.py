@@ -17,7 +17,9 @@ from bot.models.base import Base
 class ReadingWeek(Base):
     """One member's reading of one circle's items posted in one week (Monday to Sunday in the
     community's timezone): `to_read` items of the week in their audience window (their own left out),
-    `confirmed` of those they confirmed reading (the current version). Muting is applied when read.
+    `confirmed` of those they confirmed reading (the current version), `seen` of those they saw or
+    confirmed (bot.models.reading_seen: a confirmation, a "seen" of the item, or a read receipt past
+    one of its copies, as reads.who_read says). Muting is applied when read.
 
     No foreign key to members on purpose: merging members (bot.services.merging) moves every
     reference to a member, and this table is counted again for the two members instead.
@@ -34,6 +36,7 @@ class ReadingWeek(Base):
     member_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     to_read: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     confirmed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    seen: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 def week_of(at: datetime, zone: ZoneInfo) -> date:

@@ -1,6 +1,8 @@
 """Keeps the reading summary (bot.models.reading) true as things happen, in the flushes that change it,
 as bot.models.unread keeps the unread counts:
 * a new item to read: one more to read in its week for every member of its audience (not its author);
+* `seen`: as `confirmed` (a confirmation is a sight), unless the member saw the item otherwise
+  (bot.models.reading_seen keeps the rest: seen items, read receipts, new copies of items);
 * an acknowledgement of an item's current version added, changed or withdrawn by a member whose
   window covers the item: one more (or less) confirmed in the member's week, and on the item
   (bot.models.acknowledged notes them and calls `confirmed` once per flush);
@@ -13,7 +15,7 @@ as bot.models.unread keeps the unread counts:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,15 +30,15 @@ from bot.models.reading import ReadingWeek, week_of, week_start
 from bot.models.reads import Acknowledgement
 
 Window = tuple[int, int | None]
-Deltas = dict[tuple[date, int, int], tuple[int, int]]  # (week, circle, member) -> (to_read, confirmed) to add
+Deltas = dict[tuple[date, int, int], tuple[int, int, int]]  # (week, circle, member) -> (to_read, confirmed, seen) to add
 
 
 def add(connection: Connection, deltas: Deltas) -> None:
     """Add to the summary rows, creating those that do not exist yet (one statement)."""
     rows = [
-        {"week": week, "circle_id": circle, "member_id": member, "to_read": to_read, "confirmed": confirmed}
-        for (week, circle, member), (to_read, confirmed) in deltas.items()
-        if to_read or confirmed
+        {"week": week, "circle_id": circle, "member_id": member, "to_read": to_read, "confirmed": confirmed, "seen": seen}
+        for (week, circle, member), (to_read, confirmed, seen) in deltas.items()
+        if to_read or confirmed or seen
     ]
     if not rows:
         return
@@ -51,6 +53,7 @@ def add(connection: Connection, deltas: Deltas) -> None:
         set_={
             "to_read": table.c.to_read + statement.excluded.to_read,
             "confirmed": table.c.confirmed + statement.excluded.confirmed,
+            "seen": table.c.seen + statement.excluded.seen,
         },
     )
     connection.execute(statement, rows)
@@ -97,7 +100,7 @@ def _item_inserted(_mapper: Mapper[Any], connection: Connection, item: Item) -> 
     members = connection.scalars(
         select(CircleMember.member_id).where(CircleMember.circle_id == item.circle_id, in_audience_window(item.number))
     )
-    add(connection, {(week, item.circle_id, member): (1, 0) for member in members if member != item.author_id})
+    add(connection, {(week, item.circle_id, member): (1, 0, 0) for member in members if member != item.author_id})
 
 
 def _item_updated(_mapper: Mapper[Any], connection: Connection, item: Item) -> None:
@@ -111,6 +114,9 @@ def _item_updated(_mapper: Mapper[Any], connection: Connection, item: Item) -> N
     if not item.must_read or old == item.version:
         return
     week = week_of(item.created_at, zone_of(connection, item.community_id))
+    from bot.models.reading_seen import signalled  # its listeners import this module
+
+    otherwise = {member for _item, member in signalled(connection, [item.id], None)}  # seen without a confirmation
     for version, by in ((old, -1), (item.version, 1)):
         readers = select(Acknowledgement.member_id).where(
             Acknowledgement.item_id == item.id, Acknowledgement.version == version
@@ -122,20 +128,25 @@ def _item_updated(_mapper: Mapper[Any], connection: Connection, item: Item) -> N
                 CircleMember.member_id.in_(readers.scalar_subquery()),
             )
         )
-        add(connection, {(week, item.circle_id, m): (0, by) for m in members if m != item.author_id})
+        add(
+            connection,
+            {(week, item.circle_id, m): (0, by, 0 if m in otherwise else by) for m in members if m != item.author_id},
+        )
     recount_items(connection, [item.id])
 
 
-def confirmed(connection: Connection, counted: Sequence[Any]) -> None:
+def confirmed(connection: Connection, counted: Sequence[Any], signalled: Collection[tuple[int, int]] = ()) -> None:
     """Acknowledgements that count (bot.models.acknowledged.Counted: item, circle, member, week, by):
-    their members' weeks in one upsert, the items' counts in one update (executed for each item)."""
+    their members' weeks in one upsert, the items' counts in one update (executed for each item).
+    `signalled`: the (item, member) seen otherwise, whose `seen` a confirmation does not change."""
     if not counted:
         return
     weeks: Deltas = {}
     steps: dict[int, int] = {}
     for one in counted:
         key = (one.week, one.circle_id, one.member_id)
-        weeks[key] = (0, weeks.get(key, (0, 0))[1] + one.by)
+        _, done, seen = weeks.get(key, (0, 0, 0))
+        weeks[key] = (0, done + one.by, seen + (0 if (one.item_id, one.member_id) in signalled else one.by))
         steps[one.item_id] = steps.get(one.item_id, 0) + one.by
     add(connection, weeks)
     rows = [{"item": item_id, "step": step} for item_id, step in sorted(steps.items()) if step]
@@ -193,17 +204,20 @@ def shift_window(connection: Connection, circle_id: int, member_id: int, window:
     conditions = [Item.circle_id == circle_id, Item.must_read.is_(True), Item.number >= start]
     if until is not None:
         conditions.append(Item.number <= until)
+    from bot.models.reading_seen import seen_otherwise  # its listeners import this module
+
+    otherwise = seen_otherwise(Item.id, member_id)
     rows = connection.execute(
-        select(Item.id, Item.created_at, acked.label("acked")).where(
+        select(Item.id, Item.created_at, acked.label("acked"), otherwise.label("otherwise")).where(
             *conditions, or_(Item.author_id.is_(None), Item.author_id != member_id)
         )
     )
     deltas: Deltas = {}
     confirmed = []
-    for item_id, created_at, is_acked in rows:
+    for item_id, created_at, is_acked, is_seen in rows:
         key = (week_of(created_at, zone), circle_id, member_id)
-        to_read, done = deltas.get(key, (0, 0))
-        deltas[key] = (to_read + by, done + (by if is_acked else 0))
+        to_read, done, seen = deltas.get(key, (0, 0, 0))
+        deltas[key] = (to_read + by, done + (by if is_acked else 0), seen + (by if is_acked or is_seen else 0))
         if is_acked:
             confirmed.append(item_id)
     add(connection, deltas)

@@ -3,7 +3,7 @@ acknowledgements: after a bulk load, a migration, merged members, a new timezone
 recount`. Everything, or the rows of some circles and/or members.
 
 The items to read are counted per membership and week here (sorted numbers, bisected); the
-confirmations are counted by the database, grouped per week, circle and member (each item's week
+confirmations, and the items seen without one (bot.models.reading_seen), are counted by the database, grouped per week, circle and member (each item's week
 is given to it in a temporary table, since weeks follow the community's timezone).
 """
 
@@ -47,8 +47,12 @@ def rebuild(
     _create_weeks_table(connection, weeks)
     for week, circle, member, count in connection.execute(_confirmed(circle_ids, member_ids)):
         key = (_day(week), circle, member)
-        to_read, _ = deltas.get(key, (0, 0))
-        deltas[key] = (to_read, count)
+        to_read, _, _ = deltas.get(key, (0, 0, 0))
+        deltas[key] = (to_read, count, count)  # a confirmation is a sight
+    for week, circle, member, count in connection.execute(_seen_otherwise(circle_ids, member_ids)):
+        key = (_day(week), circle, member)
+        to_read, confirmed, seen = deltas.get(key, (0, 0, 0))
+        deltas[key] = (to_read, confirmed, seen + count)
     connection.execute(text(f"DROP TABLE {WEEKS_TABLE}"))
     add(connection, deltas)
     if member_ids is None:
@@ -94,7 +98,7 @@ def _to_read(
     circle_ids: list[int] | None,
     member_ids: list[int] | None,
 ) -> Deltas:
-    """(week, circle, member) -> (items to read, 0), from each membership's window."""
+    """(week, circle, member) -> (items to read, 0, 0), from each membership's window."""
     numbers: dict[int, dict[date, list[int]]] = {}
     own: dict[tuple[int, int], dict[date, list[int]]] = {}
     for _, circle, number, author, week in weeks:
@@ -117,7 +121,7 @@ def _to_read(
         for week, listed in numbers.get(circle, {}).items():
             count = _between(listed, start, until) - _between(mine.get(week, []), start, until)
             if count:
-                deltas[week, circle, member] = (count, 0)
+                deltas[week, circle, member] = (count, 0, 0)
     return deltas
 
 
@@ -132,12 +136,12 @@ def _create_weeks_table(connection: Connection, weeks: list[tuple[int, int, int,
         connection.execute(statement, rows[start : start + 50_000])
 
 
-def _filters(circle_ids: list[int] | None, member_ids: list[int] | None) -> str:
+def _filters(circle_ids: list[int] | None, member_ids: list[int] | None, reader: str = "a") -> str:
     found = ""
     if circle_ids is not None:
         found += f" AND i.circle_id IN ({', '.join(str(int(c)) for c in circle_ids) or 'NULL'})"
     if member_ids is not None:
-        found += f" AND a.member_id IN ({', '.join(str(int(m)) for m in member_ids) or 'NULL'})"
+        found += f" AND {reader}.member_id IN ({', '.join(str(int(m)) for m in member_ids) or 'NULL'})"
     return found
 
 
@@ -152,6 +156,22 @@ def _confirmed(circle_ids: list[int] | None, member_ids: list[int] | None) -> An
         "AND cm.audience_from <= i.number AND (cm.audience_until IS NULL OR cm.audience_until >= i.number) "
         "AND (i.author_id IS NULL OR i.author_id <> a.member_id)"
         f"{_filters(circle_ids, member_ids)} GROUP BY w.week, i.circle_id, a.member_id"
+    )
+
+
+def _seen_otherwise(circle_ids: list[int] | None, member_ids: list[int] | None) -> Any:
+    """(week, circle, member, items seen without a confirmation of their current version): marked
+    seen or passed by a watermark in a channel holding a copy (each item once), grouped by the database."""
+    return text(
+        "SELECT w.week, i.circle_id, s.member_id, count(*) FROM ("
+        "SELECT item_id, member_id FROM seen_items UNION SELECT r.item_id, m.member_id FROM message_refs r "
+        "JOIN seen_marks m ON m.channel = r.channel AND m.upto >= r.posted_at) s "
+        f"JOIN {WEEKS_TABLE} w ON w.item_id = s.item_id JOIN items i ON i.id = s.item_id "
+        "JOIN circle_members cm ON cm.circle_id = i.circle_id AND cm.member_id = s.member_id "
+        "WHERE cm.audience_from <= i.number AND (cm.audience_until IS NULL OR cm.audience_until >= i.number) "
+        "AND (i.author_id IS NULL OR i.author_id <> s.member_id) AND NOT EXISTS (SELECT 1 FROM acknowledgements a "
+        "WHERE a.item_id = i.id AND a.member_id = s.member_id AND a.version = i.version)"
+        f"{_filters(circle_ids, member_ids, 's')} GROUP BY w.week, i.circle_id, s.member_id"
     )
 
 

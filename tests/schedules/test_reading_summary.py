@@ -33,9 +33,9 @@ __all__ = ["generated"]
 def kept(session: Session) -> tuple[dict, dict]:
     session.flush()
     weeks = {
-        (row.week, row.circle_id, row.member_id): (row.to_read, row.confirmed)
+        (row.week, row.circle_id, row.member_id): (row.to_read, row.confirmed, row.seen)
         for row in session.scalars(select(ReadingWeek))
-        if row.to_read or row.confirmed
+        if row.to_read or row.confirmed or row.seen
     }
     items = dict(session.execute(select(Item.id, Item.confirmed).where(Item.must_read.is_(True))).all())
     return weeks, items

@@ -1,7 +1,7 @@
 """reading levels kept as confirmations come in: per member, circle and week, and per item (bot.models.reading)
 
 /level, the dashboard's heat map and the review read these summary rows instead of every
-acknowledgement of their window. Counted here once from the items, memberships and acknowledgements.
+acknowledgement of their window. Counted once from the items, memberships and acknowledgements by 0021.
 
 Revision ID: 0018
 Revises: 0017
@@ -33,9 +33,7 @@ def upgrade() -> None:
     op.create_index("ix_reading_weeks_member", "reading_weeks", ["member_id", "circle_id"], unique=False)
     # not a batch: on SQLite a batch would rebuild `items`; SQLite adds a column in place
     op.add_column("items", sa.Column("confirmed", sa.Integer(), server_default="0", nullable=False))
-    from bot.models.reading_rebuild import rebuild  # the same counting as `relais db recount`
-
-    rebuild(op.get_bind())
+    # counted by 0021, which adds `seen` (today's counting writes it: it could not run here)
 
 
 def downgrade() -> None:
