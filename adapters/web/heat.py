@@ -10,10 +10,15 @@ from markupsafe import Markup, escape
 
 
 def heat_rows(
-    rows: Sequence[Any], heat: Callable[[float | None], str], link: Callable[[int], str] | None = None
+    rows: Sequence[Any],
+    heat: Callable[[float | None], str],
+    link: Callable[[int], str] | None = None,
+    seen: str = "seen {seen}/{total}",
 ) -> Markup:
-    """`<tr>` rows: the name (a link to `link(row.key)` for a row with a key), a cell per week (its
-    figures hidden but read aloud), the last 4 weeks."""
+    """`<tr>` rows: the name (a link to `link(row.key)` for a row with a key), a cell per week (coloured
+    by the share confirmed, its figures hidden but read aloud, then what was seen: `seen`, translated,
+    with {seen} and {total}), the last 4 weeks."""
+    saw = str(escape(seen))
     parts: list[str] = []
     add = parts.append
     for row in rows:
@@ -23,6 +28,8 @@ def heat_rows(
         add(f'<tr><th scope="row">{name}</th>\n')
         for c in row.weeks:
             hidden = f'<span class="visually-hidden"> ({c.acknowledged}/{c.total})</span>' if c.total else ""
+            if c.total and c.seen is not None:
+                hidden += f'<br><small class="seen">{saw.format(seen=c.seen, total=c.total)}</small>'
             add(f'<td class="cell {heat(c.share)}">{escape(c.label)}{hidden}</td>')
         recent = row.recent
         add(

@@ -35,8 +35,8 @@ def facilitators_only(request: web.Request) -> web.Response:
 
 
 async def level_view(request: web.Request) -> web.StreamResponse:
-    """The heat map of confirmed reading, per organisation and member (a page of them), week by week;
-    the trend; the least read."""
+    """The heat map of confirmed reading (and what was seen), per organisation and member (a page of
+    them), week by week; the trend; the least read."""
     problems: list[str] = []
     circle, organisation = whole(request, "circle", problems), whole(request, "organisation", problems)
     found = await read(request, level_page, circle, whole(request, "page", problems) or 1, organisation)
@@ -68,13 +68,15 @@ def members_links(request: web.Request, number: int, pages: int) -> dict[str, st
 
 
 def level_csv(found: LevelPage) -> str:
-    """The heat map as a table: kind, name, then acknowledged/total per week and for the last 4 weeks."""
+    """The heat map as a table: kind, name, then acknowledged/total per week and for the last 4 weeks,
+    then seen (seen or confirmed)/total per week."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["kind", "name", *found.weeks, "last_4_weeks"])
+    writer.writerow(["kind", "name", *found.weeks, "last_4_weeks", *(f"seen {week}" for week in found.weeks)])
     for kind, rows in (("organisation", found.organisations), ("member", found.members)):
         for row in rows:
             cells = [f"{c.acknowledged}/{c.total}" for c in (*row.weeks, row.recent)]
+            cells += [f"{c.seen or 0}/{c.total}" for c in row.weeks]
             name = "'" + row.name if row.name[:1] in "=+-@\t\r" else row.name
             writer.writerow([kind, name, *cells])
     return "\ufeff" + buffer.getvalue()

@@ -90,7 +90,11 @@ def count(connection: Connection, changes: Sequence[Change]) -> None:
             zone = zones.setdefault(item.timezone or "UTC", ZoneInfo(item.timezone or "UTC"))
             week = week_of(item.created_at, zone)
             counted.append(Counted(change.item_id, item.circle_id, change.member_id, week, by))
-    seen = reading_seen.signalled(connection, {c.item_id for c in counted}, {c.member_id for c in counted}) if counted else set()
+    seen = (
+        reading_seen.signalled(connection, {c.item_id for c in counted}, {c.member_id for c in counted})
+        if counted
+        else set()
+    )
     reading_counts.confirmed(connection, counted, seen)
     unread.confirmed(connection, [(one.circle_id, one.member_id, one.by) for one in counted])
     if unknown:  # counted again from the history, after the steps above

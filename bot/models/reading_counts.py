@@ -30,13 +30,22 @@ from bot.models.reading import ReadingWeek, week_of, week_start
 from bot.models.reads import Acknowledgement
 
 Window = tuple[int, int | None]
-Deltas = dict[tuple[date, int, int], tuple[int, int, int]]  # (week, circle, member) -> (to_read, confirmed, seen) to add
+Deltas = dict[
+    tuple[date, int, int], tuple[int, int, int]
+]  # (week, circle, member) -> (to_read, confirmed, seen) to add
 
 
 def add(connection: Connection, deltas: Deltas) -> None:
     """Add to the summary rows, creating those that do not exist yet (one statement)."""
     rows = [
-        {"week": week, "circle_id": circle, "member_id": member, "to_read": to_read, "confirmed": confirmed, "seen": seen}
+        {
+            "week": week,
+            "circle_id": circle,
+            "member_id": member,
+            "to_read": to_read,
+            "confirmed": confirmed,
+            "seen": seen,
+        }
         for (week, circle, member), (to_read, confirmed, seen) in deltas.items()
         if to_read or confirmed or seen
     ]

@@ -3,8 +3,9 @@ acknowledgements: after a bulk load, a migration, merged members, a new timezone
 recount`. Everything, or the rows of some circles and/or members.
 
 The items to read are counted per membership and week here (sorted numbers, bisected); the
-confirmations, and the items seen without one (bot.models.reading_seen), are counted by the database, grouped per week, circle and member (each item's week
-is given to it in a temporary table, since weeks follow the community's timezone).
+confirmations, and the items seen without one (bot.models.reading_seen), are counted by the
+database, grouped per week, circle and member (each item's week is given to it in a temporary
+table, since weeks follow the community's timezone).
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, ColumnElement, and_, event, exists, inspect, or_, select, union_all
+from sqlalchemy import ColumnElement, Connection, and_, event, exists, inspect, or_, select, union_all
 from sqlalchemy.orm import Mapper, attributes
 
 from bot.models.base import value_before
@@ -142,7 +142,9 @@ def _set(connection: Connection, values: dict[tuple[date, int, int], int]) -> No
     connection.execute(statement, rows)
 
 
-def _copies(connection: Connection, channel: str, member: int, low: datetime | None, high: datetime | None) -> set[Pair]:
+def _copies(
+    connection: Connection, channel: str, member: int, low: datetime | None, high: datetime | None
+) -> set[Pair]:
     """(item, member) of the channel's copies posted in [low, high] (None: no bound)."""
     statement = select(MessageRef.item_id).where(MessageRef.channel == channel)
     if low is not None:
@@ -179,7 +181,11 @@ def _mark_moved(_mapper: Mapper[Any], connection: Connection, row: SeenMark) -> 
         low, high = sorted((old[2], row.upto))
         recount(connection, _copies(connection, row.channel, row.member_id, low, high))
         return
-    recount(connection, _copies(connection, old[1], old[0], None, old[2]) | _copies(connection, row.channel, row.member_id, None, row.upto))
+    recount(
+        connection,
+        _copies(connection, old[1], old[0], None, old[2])
+        | _copies(connection, row.channel, row.member_id, None, row.upto),
+    )
 
 
 def _mark_deleted(_mapper: Mapper[Any], connection: Connection, row: SeenMark) -> None:

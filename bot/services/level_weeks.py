@@ -8,22 +8,25 @@ and week (bot.services.reading_summary): a few rows per member and week, whateve
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.models import Member, Organisation
-from bot.services.reading_summary import Counts, Memberships, levels_between
+from bot.services.reading_summary import Counts, Memberships, Seen, levels_between
 
 
 @dataclass(frozen=True)
 class WeekLevel:
-    """One week: acknowledged / to read, per member and per organisation (None: no organisation)."""
+    """One week: acknowledged / to read, per member and per organisation (None: no organisation), and
+    the items seen or confirmed (`seen`, per member; `organisations_seen`) when they were asked for."""
 
     members: dict[int, tuple[int, int]]
     organisations: dict[str | None, tuple[int, int]]
+    seen: dict[int, int] = field(default_factory=dict)
+    organisations_seen: dict[str | None, int] = field(default_factory=dict)
 
     @property
     def acknowledged(self) -> int:
@@ -32,6 +35,10 @@ class WeekLevel:
     @property
     def total(self) -> int:
         return sum(total for _, total in self.members.values())
+
+    @property
+    def seen_total(self) -> int:
+        return sum(self.seen.values())
 
 
 def weekly_levels(
@@ -48,14 +55,19 @@ def weekly_levels(
     return [week_level(counts, names) for counts in spans]
 
 
-def week_level(counts: Counts, names: dict[int, str | None]) -> WeekLevel:
-    """A week from its counts per member (those with nothing to read left out), summed per organisation."""
+def week_level(counts: Counts, names: dict[int, str | None], seen: dict[int, int] | None = None) -> WeekLevel:
+    """A week from its counts per member (those with nothing to read left out), summed per organisation,
+    with what they saw (`seen`: member -> items seen or confirmed) if given."""
     members = {member: (done, total) for member, (done, total) in counts.items() if total}
     organisations: dict[str | None, tuple[int, int]] = {}
     for member, (done, total) in members.items():
         before = organisations.get(names.get(member), (0, 0))
         organisations[names.get(member)] = (before[0] + done, before[1] + total)
-    return WeekLevel(members, organisations)
+    sights = {member: count for member, count in (seen or {}).items() if member in members}
+    organisations_seen: dict[str | None, int] = {}
+    for member, count in sights.items():
+        organisations_seen[names.get(member)] = organisations_seen.get(names.get(member), 0) + count
+    return WeekLevel(members, organisations, sights, organisations_seen)
 
 
 def weeks_and_window(
@@ -65,13 +77,15 @@ def weeks_and_window(
     since: datetime,
     circle_id: int | None = None,
     memberships: Memberships | None = None,
+    seen: Seen | None = None,
 ) -> tuple[list[Counts], Counts]:
     """Member -> (confirmed, to read) for each week starting at `starts` (the last one up to now) and
     for the window from `since` (not before starts[0]) up to now, as level_report(since) counts it:
-    one reading of the summary, the week holding `since` cut in two."""
+    one reading of the summary, the week holding `since` cut in two. `seen`: filled with each week's
+    items seen or confirmed per member (reading_summary.levels_between)."""
     assert starts and since >= starts[0]
     bounds: list[datetime | None] = [*sorted({*starts, since}), None]
-    spans = levels_between(session, community_id, circle_id, bounds, memberships)
+    spans = levels_between(session, community_id, circle_id, bounds, memberships, seen=seen)
     edges = [bounds.index(start) for start in starts] + [len(spans)]
     weeks = [_sum(spans[edges[i] : edges[i + 1]]) for i in range(len(starts))]
     return weeks, _sum(spans[bounds.index(since) :])

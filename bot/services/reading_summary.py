@@ -24,6 +24,7 @@ from bot.models.reading import week_of, week_start
 Window = tuple[int, int | None]
 Memberships = dict[int, dict[int, Window]]  # circle -> member -> audience window (members not muted)
 Counts = dict[int, tuple[int, int]]  # member -> (confirmed, to read)
+Seen = dict[date, dict[int, int]]  # week (its Monday) -> member -> items seen or confirmed (whole weeks)
 
 
 def zone(session: Session, community_id: int) -> ZoneInfo:
@@ -42,16 +43,22 @@ def _add(into: Counts, member: int, confirmed: int, to_read: int, sign: int = 1)
 
 
 def _weeks(
-    session: Session, circles: list[int], memberships: Memberships, first: date, last: date | None, by_member: bool
+    session: Session,
+    circles: list[int],
+    memberships: Memberships,
+    first: date,
+    last: date | None,
+    by_member: bool,
+    seen: Seen | None = None,
 ) -> dict[date, Counts]:
     """week -> member -> (confirmed, to read), summed over the circles, for the members of
     `memberships` (not muted); not `by_member`: week -> {0: the week's sums}. The rows are read by
-    week (the primary key's first column)."""
+    week (the primary key's first column). `seen` (by member): filled with each week's items seen."""
     members = {member for circle in memberships.values() for member in circle}
     week = type_coerce(ReadingWeek.week, String)  # SQLite's text as it is: each week's read once, below
     columns = [week, ReadingWeek.member_id] if by_member else [week]
     statement = (
-        select(*columns, func.sum(ReadingWeek.confirmed), func.sum(ReadingWeek.to_read))
+        select(*columns, func.sum(ReadingWeek.confirmed), func.sum(ReadingWeek.to_read), func.sum(ReadingWeek.seen))
         .where(ReadingWeek.week >= first, ReadingWeek.circle_id.in_(circles))
         .group_by(*columns)
     )
@@ -61,13 +68,19 @@ def _weeks(
         muted = select(Member.id).where(Member.muted.is_(True))
         statement = statement.where(ReadingWeek.member_id.not_in(muted.scalar_subquery()))
     found: dict[Any, Counts] = {}
+    sights: dict[Any, dict[int, int]] = {}
     for raw, *rest in session.connection().execute(statement).all():  # Core: no ORM rows
-        member, confirmed, to_read = rest if by_member else (0, *rest)
+        member, confirmed, to_read, saw = rest if by_member else (0, *rest)
         if member in members or not by_member:
             counts = found.get(raw)
             if counts is None:
                 counts = found[raw] = {}
+                sights[raw] = {}
             counts[member] = (int(confirmed or 0), int(to_read or 0))
+            if saw:
+                sights[raw][member] = int(saw)
+    if seen is not None:
+        seen.update((_day(raw), values) for raw, values in sights.items())
     return {_day(raw): counts for raw, counts in found.items()}
 
 
@@ -121,11 +134,13 @@ def levels_between(
     bounds: Sequence[datetime | None],
     memberships: Memberships | None = None,
     by_member: bool = True,
+    seen: Seen | None = None,
 ) -> list[Counts]:
     """For each span [bounds[i], bounds[i + 1]) (a last bound None: no end), member -> (confirmed,
     to read) as bot.services.levels counts them (members not muted, with something to read).
     `memberships`: those of every circle concerned, if the caller has read them already. Not
-    `by_member`: each span's sums only, as {0: (confirmed, to read)} (the review's trend)."""
+    `by_member`: each span's sums only, as {0: (confirmed, to read)} (the review's trend). `seen`: filled
+    with the items seen or confirmed of each whole week the spans touch (bot.models.reading)."""
     tz = zone(session, community_id)
     circles = circles_of(session, community_id, circle_id)
     known = memberships if memberships is not None and set(circles) <= set(memberships) else None
@@ -137,7 +152,7 @@ def levels_between(
     where = Item.community_id == community_id if circle_id is None else Item.circle_id == circle_id
     first = week_of(bounds[0], tz)  # type: ignore[arg-type]
     last = None if bounds[-1] is None else week_of(bounds[-1], tz)
-    rows = _weeks(session, circles, load() if by_member else {}, first, last, by_member)
+    rows = _weeks(session, circles, load() if by_member else {}, first, last, by_member, seen)
     found = []
     for since, until in zip(bounds[:-1], bounds[1:], strict=True):
         assert since is not None

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bench.community import NOW
-from bot.models import Acknowledgement, Circle, CircleMember, Item, Member, MessageRef, ReadingWeek, SeenMark
+from bot.models import Circle, CircleMember, Item, Member, MessageRef, ReadingWeek, SeenMark
 from bot.models.reading import week_of
 from bot.services import reads
 from bot.services.membership import join_circle, leave_circle

@@ -1,5 +1,5 @@
-"""The information level page: who confirmed reading what, week by week (a heat map), the trend,
-and the least-read items with who has not read them yet.
+"""The information level page: who confirmed reading what, and who saw it (seen or confirmed), week
+by week (a heat map), the trend, and the least-read items with who has not read them yet.
 
 Every figure is counted as bot.services.levels.level_report counts it for /level: the "last 4
 weeks" column is /level's own window, the members and organisations in /level's order (its own
@@ -21,12 +21,13 @@ from sqlalchemy.orm import Session
 from bot.dispatch import Dispatcher
 from bot.markup import to_plain
 from bot.models import Circle, Community
+from bot.models.reading import week_of
 from bot.presentation import Localiser, member_label, name_label
 from bot.services import levels, reads
 from bot.services.dashboard.roadmap import Choice
 from bot.services.dashboard.viewer import Viewer, localiser
 from bot.services.level_weeks import Person, WeekLevel, people_of, week_level, weeks_and_window
-from bot.services.reading_summary import Counts, circles_of, memberships_of
+from bot.services.reading_summary import Counts, Seen, circles_of, memberships_of
 from bot.text import first_words
 
 WEEKS = 8
@@ -38,6 +39,7 @@ class Cell:
     acknowledged: int
     total: int
     label: str  # "67 %", or "—" when there was nothing to read
+    seen: int | None = None  # items seen or confirmed (a week's cell; None: not counted, as the last 4 weeks)
 
     @property
     def share(self) -> float | None:
@@ -91,8 +93,8 @@ def week_starts(loc: Localiser, weeks: int = WEEKS) -> list[datetime]:
     return [monday - timedelta(weeks=back) for back in range(weeks - 1, -1, -1)]
 
 
-def cell(loc: Localiser, acknowledged: int, total: int) -> Cell:
-    return Cell(acknowledged, total, share_label(loc.language, acknowledged, total))
+def cell(loc: Localiser, acknowledged: int, total: int, seen: int | None = None) -> Cell:
+    return Cell(acknowledged, total, share_label(loc.language, acknowledged, total), seen)
 
 
 def share_label(language: str, part: int, total: int) -> str:
@@ -116,13 +118,13 @@ def _percent_label(language: str, whole: int) -> str:
 def _rows(loc: Localiser, found: Found, shown: list[int]) -> tuple[list[HeatRow], list[HeatRow]]:
     """Organisations (all of them) and the `shown` members, in /level's order, with their weeks."""
     no_org = loc.t("no organisation")
-    org_weeks = [week.organisations for week in found.weeks]
-    member_weeks = [week.members for week in found.weeks]
+    org_weeks = [(week.organisations, week.organisations_seen) for week in found.weeks]
+    member_weeks = [(week.members, week.seen) for week in found.weeks]
     keys = {person.organisation: person.organisation_id or 0 for person in found.people.values()}
     organisations = [
         HeatRow(
             name or no_org,
-            [cell(loc, *week.get(name, (0, 0))) for week in org_weeks],
+            [cell(loc, *week.get(name, (0, 0)), seen.get(name, 0)) for week, seen in org_weeks],
             cell(loc, acked, total),
             keys.get(name),
         )
@@ -131,7 +133,7 @@ def _rows(loc: Localiser, found: Found, shown: list[int]) -> tuple[list[HeatRow]
     members = [
         HeatRow(
             to_plain(name_label(found.people[member].name, found.people[member].organisation)),
-            [cell(loc, *week.get(member, (0, 0))) for week in member_weeks],
+            [cell(loc, *week.get(member, (0, 0)), seen.get(member, 0)) for week, seen in member_weeks],
             cell(loc, *found.window[member]),
         )
         for member in shown
@@ -182,13 +184,18 @@ def _find(session: Session, community_id: int, loc: Localiser, circle_id: int | 
     """level_report's figures over the last 4 weeks and each week's, from one reading of the summary."""
     members = memberships_of(session, circles_of(session, community_id, circle_id))  # read once for all
     since = loc.now - levels.READING_WINDOW
-    weeks, window = weeks_and_window(session, community_id, week_starts(loc), since, circle_id, members)
+    seen: Seen = {}
+    starts = week_starts(loc)
+    weeks, window = weeks_and_window(session, community_id, starts, since, circle_id, members, seen)
     lowest, items = levels.item_levels(session, community_id, since, circle_id, members)
     window = {member: value for member, value in window.items() if value[1]} if items else {}
     people = people_of(session, community_id, set(window).union(*weeks))
     names = {member: person.organisation for member, person in people.items()}
     return Found(
-        weeks=[week_level(counts, names) for counts in weeks],
+        weeks=[
+            week_level(counts, names, seen.get(week_of(start, loc.tz), {}))
+            for start, counts in zip(starts, weeks, strict=True)
+        ],
         window=window,
         order=levels.member_order(window, {member: people[member].name for member in window}),
         organisations=levels.organisation_order((names[member], *value) for member, value in window.items()),
@@ -235,7 +242,7 @@ def level_page(
             weeks=[format_date(start, "d MMM", locale=loc.language) for start in week_starts(loc)],
             organisations=organisations,
             members=members,
-            trend=[cell(loc, week.acknowledged, week.total) for week in found.weeks],
+            trend=[cell(loc, week.acknowledged, week.total, week.seen_total) for week in found.weeks],
             lowest=_lowest(session, loc, found.lowest),
             items=found.items,
             page=number,
