@@ -31,6 +31,7 @@ from bot.models.reads import Acknowledgement, SeenItem, SeenMark
 
 CHUNK = 500  # ids in one IN list
 Pair = tuple[int, int]  # (item, member)
+Wanted = dict[int, dict[int, set[date]]]  # circle -> member -> weeks
 
 
 def seen_otherwise(item_id: Any, member_id: Any) -> ColumnElement[bool]:
@@ -69,7 +70,7 @@ def signalled(connection: Connection, item_ids: Iterable[int], member_ids: Itera
 
 def recount(connection: Connection, pairs: Iterable[Pair]) -> None:
     """Count `seen` again in the (week, circle, member) rows of these (item, member)."""
-    wanted: dict[int, dict[int, set[date]]] = {}  # circle -> member -> weeks
+    wanted: Wanted = {}
     zones: dict[int, ZoneInfo] = {}
     pairs = set(pairs)
     ordered = sorted({item for item, _member in pairs})
@@ -87,10 +88,33 @@ def recount(connection: Connection, pairs: Iterable[Pair]) -> None:
             continue
         tz = zones.setdefault(row.circle_id, ZoneInfo(row.timezone or "UTC"))
         wanted.setdefault(row.circle_id, {}).setdefault(member, set()).add(week_of(row.created_at, tz))
+    _members_only(connection, wanted)
+    _recount(connection, wanted, zones)
+
+
+def _recount(connection: Connection, wanted: Wanted, zones: dict[int, ZoneInfo]) -> None:
+    """Count `seen` again in these rows: circle -> member -> weeks (`zones`: each circle's timezone)."""
     values: dict[tuple[date, int, int], int] = {}
     for circle, members in wanted.items():
         values.update(_count(connection, circle, members, zones[circle]))
     _set(connection, values)
+
+
+def _members_only(connection: Connection, wanted: Wanted) -> None:
+    """Leave out of `wanted` the circles the members are not in (nothing of theirs to read there)."""
+    members = sorted({member for per_circle in wanted.values() for member in per_circle})
+    found: set[tuple[int, int]] = set()
+    for start in range(0, len(members), CHUNK):
+        statement = select(CircleMember.circle_id, CircleMember.member_id).where(
+            CircleMember.member_id.in_(members[start : start + CHUNK]), CircleMember.circle_id.in_(sorted(wanted))
+        )
+        found.update((circle, member) for circle, member in connection.execute(statement))
+    for circle in list(wanted):
+        kept = {member: weeks for member, weeks in wanted[circle].items() if (circle, member) in found}
+        if kept:
+            wanted[circle] = kept
+        else:
+            del wanted[circle]
 
 
 def _count(
@@ -142,16 +166,26 @@ def _set(connection: Connection, values: dict[tuple[date, int, int], int]) -> No
     connection.execute(statement, rows)
 
 
-def _copies(
-    connection: Connection, channel: str, member: int, low: datetime | None, high: datetime | None
-) -> set[Pair]:
-    """(item, member) of the channel's copies posted in [low, high] (None: no bound)."""
-    statement = select(MessageRef.item_id).where(MessageRef.channel == channel)
+def _passed(connection: Connection, channel: str, member: int, low: Any, high: Any) -> None:
+    """Count `seen` again in the member's weeks that hold the channel's copies posted in [low, high]
+    (None: no bound) of the items to read in their audience windows (the others count nothing)."""
+    statement = (
+        select(Item.circle_id, Item.created_at, Community.timezone)
+        .join(MessageRef, MessageRef.item_id == Item.id)
+        .join(Community, Community.id == Item.community_id)
+        .join(CircleMember, and_(CircleMember.circle_id == Item.circle_id, CircleMember.member_id == member))
+        .where(MessageRef.channel == channel, Item.must_read.is_(True), in_audience_window(Item.number))
+    )
     if low is not None:
         statement = statement.where(MessageRef.posted_at >= low)
     if high is not None:
         statement = statement.where(MessageRef.posted_at <= high)
-    return {(item, member) for item in connection.scalars(statement)}
+    wanted: Wanted = {}
+    zones: dict[int, ZoneInfo] = {}
+    for circle, created_at, timezone in connection.execute(statement):
+        tz = zones.get(circle) or zones.setdefault(circle, ZoneInfo(timezone or "UTC"))
+        wanted.setdefault(circle, {}).setdefault(member, set()).add(week_of(created_at, tz))
+    _recount(connection, wanted, zones)
 
 
 def _readers(connection: Connection, item: int, channel: str, posted_at: datetime) -> set[Pair]:
@@ -170,7 +204,7 @@ def _seen_item(_mapper: Mapper[Any], connection: Connection, row: SeenItem) -> N
 
 
 def _mark_written(_mapper: Mapper[Any], connection: Connection, row: SeenMark) -> None:
-    recount(connection, _copies(connection, row.channel, row.member_id, None, row.upto))
+    _passed(connection, row.channel, row.member_id, None, row.upto)
 
 
 def _mark_moved(_mapper: Mapper[Any], connection: Connection, row: SeenMark) -> None:
@@ -179,17 +213,14 @@ def _mark_moved(_mapper: Mapper[Any], connection: Connection, row: SeenMark) -> 
         return
     if old[:2] == (row.member_id, row.channel):  # the watermark moved: the copies between the two
         low, high = sorted((old[2], row.upto))
-        recount(connection, _copies(connection, row.channel, row.member_id, low, high))
+        _passed(connection, row.channel, row.member_id, low, high)
         return
-    recount(
-        connection,
-        _copies(connection, old[1], old[0], None, old[2])
-        | _copies(connection, row.channel, row.member_id, None, row.upto),
-    )
+    _passed(connection, old[1], old[0], None, old[2])
+    _passed(connection, row.channel, row.member_id, None, row.upto)
 
 
 def _mark_deleted(_mapper: Mapper[Any], connection: Connection, row: SeenMark) -> None:
-    recount(connection, _copies(connection, row.channel, row.member_id, None, _loaded(row, "upto")))
+    _passed(connection, row.channel, row.member_id, None, _loaded(row, "upto"))
 
 
 def _copy_written(_mapper: Mapper[Any], connection: Connection, row: MessageRef) -> None:
