@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -72,6 +72,9 @@ def claimed_first(session: Session, source: str, event_id: str, clock: Clock) ->
     )
     if result.status != 2:  # not TUPLES_OK: the error, as psycopg raises it
         from psycopg.errors import error_from_result
+
+        if pgconn.status != 0:  # the connection is lost (the check before use missed it): SQLAlchemy sees it
+            session.execute(text("SELECT 1"))  # and replaces the pool's connections (connection_invalidated)
 
         raise error_from_result(result, encoding="utf-8")
     return result.ntuples > 0

@@ -87,11 +87,13 @@ class Dispatcher:
                 log.info("a reading command met a writer; run again with the write lock")
         return self._once(incoming, deliver, reading=False)
 
-    def _once(self, incoming: Incoming, deliver: bool, reading: bool) -> Reply | None:
+    def _once(self, incoming: Incoming, deliver: bool, reading: bool, again: bool = False) -> Reply | None:
         """One attempt in one transaction. On SQLite the event id is looked up first and recorded last,
         so that a reading command takes the write lock only at the very end (the unique constraint still
         keeps one winner); on PostgreSQL it is recorded first, by the statement that looks it up, sent with
-        BEGIN (bot.dedup.claimed_first), and a reading command's answer is written with COMMIT: a round trip each."""
+        BEGIN (bot.dedup.claimed_first), and a reading command's answer is written with COMMIT: a round trip each.
+        A connection found lost (the server gone without a word on the socket) runs it again, once: the
+        claim, in the same transaction, keeps it from running twice if its COMMIT went through after all."""
         source = incoming.identity.split(":", 1)[0]
         early = incoming.event_id is not None and self.store.dialect == "postgresql"
         try:
@@ -117,6 +119,9 @@ class Dispatcher:
         except OperationalError as error:
             if reading and is_lock_conflict(error):
                 raise
+            if early and error.connection_invalidated and not again:  # its claim keeps it from running twice
+                log.warning("the database connection was lost; the command runs again on a new one")
+                return self._once(incoming, deliver, reading, again=True)
             return self._failure(incoming, deliver)
         except Exception:
             return self._failure(incoming, deliver)

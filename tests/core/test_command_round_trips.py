@@ -15,9 +15,9 @@ from typing import Any
 
 import psycopg
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, text
 
-from bot import outbox
+from bot import db, outbox
 from bot.clock import SystemClock
 from bot.config import CircleConfig
 from bot.db import Store, make_engine
@@ -134,3 +134,28 @@ def round_trips(store: Store, folder: Path) -> Iterator[list[int]]:
 def _ids(store: Store) -> list[tuple[str]]:
     with store.unit_of_work() as session:
         return [(row_id,) for row_id in session.scalars(select(OutboxMessage.id))]
+
+
+def test_a_dead_connection_the_check_missed_runs_the_command_on_a_new_one(
+    pg_store: Store, monkeypatch: pytest.MonkeyPatch
+):
+    """A server gone without a goodbye on the socket (a failover, a crash of its machine: nothing to
+    read until a statement is sent) is only found when the command uses the connection: the command
+    runs again on a new one, once, instead of "something went wrong"."""
+    dispatcher, taker = _dispatcher(pg_store)
+    assert dispatcher.handle(_whoami("$first"), deliver=True) is not None
+    pooled = [pg_store.engine.raw_connection() for _ in range(2)]
+    pids = [connection.driver_connection.info.backend_pid for connection in pooled]
+    for connection in pooled:
+        connection.close()
+    admin = make_engine(pg_store.engine.url.render_as_string(hide_password=False))
+    with admin.begin() as connection:  # the pool's two connections, idle, ended by the server
+        for pid in pids:
+            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    admin.dispose()
+    monkeypatch.setattr(db.select, "select", lambda *args: ([], [], []))  # the goodbye never came
+    reply = dispatcher.handle(_whoami("$second"), deliver=True)
+    assert reply is not None and reply.ok and "Alice" in reply.text
+    assert "Alice" in taker.taken[-1][0]
+    assert _count(pg_store, ProcessedEvent) == 2
+    assert dispatcher.handle(_whoami("$second"), deliver=True) is None
