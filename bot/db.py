@@ -68,13 +68,23 @@ def _check_alive(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
         pgconn = dbapi_connection.pgconn
         if dbapi_connection.closed or pgconn.status != 0:  # 0: CONNECTION_OK
             raise DisconnectionError("the connection is closed")
-        readable, _writable, _broken = select.select([pgconn.socket], [], [], 0)
+        readable = _readable(pgconn.socket)
     except DisconnectionError:
         raise
     except Exception as error:  # no socket any more
         raise DisconnectionError(f"the connection is unusable: {error}") from error
     if readable:
         raise DisconnectionError("the server closed the connection (or wrote to it while idle)")
+
+
+def _readable(fileno: int) -> bool:
+    """Whether the socket has something to read (or is closed), now. poll(): select() refuses descriptors
+    from 1024 on, and a busy process has that many (every connection was found unusable)."""
+    if not hasattr(select, "poll"):  # not POSIX
+        return bool(select.select([fileno], [], [], 0)[0])
+    poller = select.poll()
+    poller.register(fileno, select.POLLIN)
+    return bool(poller.poll(0))
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -61,3 +61,30 @@ def test_a_healthy_pooled_connection_costs_no_statement(fresh_url):
         assert not pings
     finally:
         store.engine.dispose()
+
+
+def test_a_process_with_many_descriptors_still_uses_its_connections(fresh_url):
+    """select() refuses descriptors from 1024 on: a process holding that many (a busy Slack front,
+    the dashboard) could not use any new PostgreSQL connection ("This connection is closed")."""
+    import os
+    import resource
+
+    import pytest
+
+    url, options = fresh_url
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1200:
+        pytest.skip("fewer than 1,200 descriptors allowed here")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1200), hard))
+    store = Store(make_engine(url, **options))
+    if store.dialect != "postgresql":
+        store.engine.dispose()
+        return  # no socket to look at
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        assert _backend(store) and _backend(store)  # a new connection, then the pooled one
+    finally:
+        store.engine.dispose()
+        for descriptor in held:
+            os.close(descriptor)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
