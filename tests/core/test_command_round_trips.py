@@ -159,3 +159,27 @@ def test_a_dead_connection_the_check_missed_runs_the_command_on_a_new_one(
     assert "Alice" in taker.taken[-1][0]
     assert _count(pg_store, ProcessedEvent) == 2
     assert dispatcher.handle(_whoami("$second"), deliver=True) is None
+
+
+def test_a_commit_whose_answer_is_lost_with_the_connection_is_not_said_failed(
+    pg_store: Store, monkeypatch: pytest.MonkeyPatch
+):
+    """The connection lost as the COMMIT's answer comes back (it went through): the command is not run
+    again (its claim was committed with it), its answer goes out once, and the speaker is not told that
+    something went wrong and nothing was changed."""
+    dispatcher, _taker = _dispatcher(pg_store)
+    assert dispatcher.handle(_whoami("$first"), deliver=True) is not None
+    real = db.commit_in_one_round_trip
+
+    def committed_then_lost(session: Any, inserts: tuple[type, ...]) -> bool:
+        driver = db.pipelined(session)
+        assert real(session, inserts)
+        driver.pgconn.finish()  # the server committed; its answer never arrived
+        raise psycopg.OperationalError("consuming input failed: server closed the connection unexpectedly")
+
+    monkeypatch.setattr("bot.dispatch.commit_in_one_round_trip", committed_then_lost)
+    dispatcher.handle(_whoami("$second"), deliver=True)
+    with pg_store.unit_of_work() as session:
+        texts = list(session.scalars(select(OutboxMessage.text).order_by(OutboxMessage.created_at)))
+    assert len(texts) == 2 and "Alice" in texts[-1]  # the answer, once; no "something went wrong"
+    assert _count(pg_store, ProcessedEvent) == 2
