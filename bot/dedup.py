@@ -51,7 +51,8 @@ def claimed_first(session: Session, source: str, event_id: str, clock: Clock) ->
     True (recorded here) if it rolled back."""
     values = (source, event_id[:300], clock.now().astimezone(UTC).isoformat())
     driver = pipelined(session)
-    if driver is None or driver.info.transaction_status != 0:  # not idle (tests: a savepoint already begun)
+    # not idle (tests: a savepoint already begun); a NUL, where libpq's escaping would stop (PostgreSQL refuses it)
+    if driver is None or driver.info.transaction_status != 0 or "\x00" in values[1]:
         from sqlalchemy.dialects.postgresql import insert
 
         statement = (

@@ -6,6 +6,7 @@ over, records nothing, and the speaker is told something went wrong."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -16,6 +17,7 @@ from typing import Any
 import psycopg
 import pytest
 from sqlalchemy import event, func, select, text
+from sqlalchemy.exc import DataError
 
 from bot import db, outbox
 from bot.clock import SystemClock
@@ -183,3 +185,14 @@ def test_a_commit_whose_answer_is_lost_with_the_connection_is_not_said_failed(
         texts = list(session.scalars(select(OutboxMessage.text).order_by(OutboxMessage.created_at)))
     assert len(texts) == 2 and "Alice" in texts[-1]  # the answer, once; no "something went wrong"
     assert _count(pg_store, ProcessedEvent) == 2
+
+
+def test_an_event_id_with_a_nul_is_not_taken_for_another_event(pg_store: Store):
+    """libpq's escaping stops at a NUL: '$x\\0a' and '$x\\0b' were both claimed as '$x', and the second
+    dropped without a word as if delivered twice. PostgreSQL cannot store the id: an error, as before."""
+    dispatcher, _taker = _dispatcher(pg_store)
+    assert dispatcher.handle(_whoami("$x"), deliver=True) is not None
+    for event_id in ("$x\x00a", "$x\x00b"):
+        with contextlib.suppress(DataError):  # (the answer to it cannot be stored either)
+            assert dispatcher.handle(_whoami(event_id), deliver=True) is not None  # not taken for '$x'
+    assert _count(pg_store, ProcessedEvent) == 1
