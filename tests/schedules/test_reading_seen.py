@@ -9,7 +9,7 @@ from collections import Counter
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from bench.community import NOW
@@ -120,6 +120,79 @@ def test_seen_follows_every_signal(generated):
         split(session, link, None, now)
         check(session)
         session.delete(session.get_one(SeenMark, (a.id, SLACK)))
+        check(session)
+        assert seen_as_kept(session) == seen_as_who_read(session)
+        session.rollback()
+
+
+def test_a_database_at_0020_upgraded_counts_what_was_seen(generated):
+    """A database of before the weekly seen (0020: its history, receipts and items seen, written by the
+    code of the time, the summary as 0018 left it) gets `seen` counted by 0021 as the bot keeps it, and
+    0021 goes back down to 0020 (and up again)."""
+    from alembic import command
+
+    from bot.db import alembic_config, current_revision, upgrade
+    from tests.schedules.test_reading_summary import kept
+
+    now = NOW + timedelta(minutes=5)
+    with Session(generated) as session:
+        circle = session.scalars(select(Circle).order_by(Circle.id)).first()
+        items = session.scalars(
+            select(Item).where(Item.circle_id == circle.id, Item.must_read.is_(True)).order_by(Item.number)
+        ).all()[-40:]
+        copies(session, items[:30])
+        a, b, *_ = audience_of(session, circle)
+        reads.record_seen_mark(session, a, SLACK, items[10].created_at, now)
+        reads.record_seen_items(session, b, [items[25].id], now)
+        session.commit()
+        before = kept(session)
+        mark = (b.id, MATRIX, items[20].created_at + timedelta(seconds=1))
+    with generated.begin() as connection:
+        command.downgrade(alembic_config(connection), "0020")
+    assert current_revision(generated) == "0020"
+    with generated.begin() as connection:  # a receipt written at 0020 (no summary of what was seen then)
+        connection.execute(
+            text("INSERT INTO seen_marks (member_id, channel, upto, at) VALUES (:m, :c, :u, :u)"),
+            {"m": mark[0], "c": mark[1], "u": mark[2]},
+        )
+        connection.execute(text("UPDATE reading_weeks SET confirmed = 0"))  # whatever 0018 counted or not
+    upgrade(generated)
+    with Session(generated) as session:
+        after = kept(session)
+        assert after[1] == before[1]
+        assert {key: row[:2] for key, row in after[0].items()} == {key: row[:2] for key, row in before[0].items()}
+        assert sum(row[2] for row in after[0].values()) > sum(row[2] for row in before[0].values())
+        check(session)  # the summary equals a recount
+        assert seen_as_kept(session) == seen_as_who_read(session)
+        session.delete(session.get_one(SeenMark, (mark[0], mark[1])))
+        session.commit()
+
+
+def test_a_room_shared_by_two_circles(generated):
+    now = NOW + timedelta(minutes=5)
+    room = "!shared:example.org"
+    with Session(generated) as session:
+        first, second = session.scalars(select(Circle).order_by(Circle.id)).all()[:2]
+        member = audience_of(session, first)[0]
+        if session.get(CircleMember, (second.id, member.id)) is None:
+            community, _ = members_of(session)
+            assert join_circle(session, member, second, now, backlog=12)
+        check(session)
+        mine = []
+        for circle in (first, second):
+            items = session.scalars(
+                select(Item).where(Item.circle_id == circle.id, Item.must_read.is_(True)).order_by(Item.number)
+            ).all()[-10:]
+            mine += items
+        mine.sort(key=lambda item: item.created_at)
+        for n, item in enumerate(mine):
+            session.add(MessageRef(item_id=item.id, channel=room, message_id=f"$x{n}", posted_at=item.created_at))
+        session.flush()
+        reads.record_seen_mark(session, member, room, mine[len(mine) // 2].created_at, now)
+        check(session)
+        assert seen_as_kept(session) == seen_as_who_read(session)
+        reads.record_seen_mark(session, member, room, mine[2].created_at, now)  # backwards: ignored
+        reads.record_seen_mark(session, member, room, mine[-1].created_at, now)
         check(session)
         assert seen_as_kept(session) == seen_as_who_read(session)
         session.rollback()
