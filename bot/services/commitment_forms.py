@@ -15,16 +15,16 @@ from datetime import date, datetime, time
 
 from bot.context import Context
 from bot.dates import When
-from bot.dedup import first_time
 from bot.dispatch import UNLINKED, Dispatcher, NotAdmitted, refusal_text
 from bot.errors import Refusal
 from bot.i18n import translator
 from bot.kinds import CommitmentStatus
-from bot.markup import bold, esc, to_plain
+from bot.markup import bold, esc
 from bot.outbox import enqueue_post, enqueue_reply
 from bot.presentation import when_label
 from bot.reply import Incoming, Post, Reply
 from bot.services.commitments import check_can_change, check_future, get_commitment, set_due
+from bot.services.form_submission import submit_as_member
 from bot.services.reporting import confidence_of, report
 from bot.services.updates import check_report
 
@@ -143,29 +143,9 @@ def submit_postpone(
 
 
 def _submit(dispatcher: Dispatcher, incoming: Incoming, field: str, work: Callable[[Context], Reply]) -> dict[str, str]:
-    """Run `work` as the member's own command: {} when saved (its answer written to the outbox) or
-    already saved; else {field: reason} and nothing saved."""
-    try:
-        with dispatcher.store.unit_of_work() as session:
-            source = incoming.identity.split(":", 1)[0]
-            if incoming.event_id and not first_time(session, source, incoming.event_id, dispatcher.clock):
-                return {}
-            ctx = dispatcher.context_for(session, incoming)
-            if ctx.unlinked:
-                raise _Rejected({field: to_plain(ctx.t(UNLINKED))})
-            try:
-                reply = work(ctx)
-            except Refusal as refused:
-                raise _Rejected({getattr(refused, "field", field): to_plain(refusal_text(ctx, refused))}) from refused
-            enqueue_reply(session, reply, ctx.now, incoming)
-            return {}
-    except _Rejected as rejected:  # raised inside the unit of work: everything rolled back
-        return rejected.errors
-    except NotAdmitted as refused:
-        return {field: to_plain(translator(dispatcher.language_of(incoming)).t(refused.message))}
+    """Run `work` as the member's own command, its answer written to the outbox (bot.services.form_submission)."""
 
+    def answered(ctx: Context) -> None:
+        enqueue_reply(ctx.session, work(ctx), ctx.now, incoming)
 
-class _Rejected(Exception):
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("form rejected")
-        self.errors = errors
+    return submit_as_member(dispatcher, incoming, field, answered)

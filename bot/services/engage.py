@@ -15,16 +15,16 @@ from sqlalchemy import select
 
 from bot.context import Context
 from bot.dates import When, parse_when, split_due
-from bot.dedup import first_time
-from bot.dispatch import UNLINKED, Dispatcher, NotAdmitted, refusal_text
+from bot.dispatch import Dispatcher, NotAdmitted, refusal_text
 from bot.errors import Refusal
-from bot.i18n import N_, translator
+from bot.i18n import N_
 from bot.markup import bold, esc, to_plain
 from bot.models import Circle, Commitment, Member
 from bot.outbox import enqueue_post
 from bot.presentation import FixedLocaliser, Localiser, member_label, when_label
 from bot.reply import Incoming, Post
 from bot.services.commitments import check_future, check_note, check_title, create_commitment, set_text_field
+from bot.services.form_submission import Rejected, submit_as_member
 from bot.services.membership import active_circles, find_by_identity
 
 WHAT, DUE_TEXT, DUE_DATE, CIRCLE, RESULT, OWNER = "what", "due_text", "due_date", "circle", "result", "owner"
@@ -278,30 +278,14 @@ def submit_form(dispatcher: Dispatcher, form: EngageForm, incoming: Incoming) ->
     (the same submission delivered twice). Someone who may no longer use Relais there (they left
     every circle, the channel was unlinked since the form opened) gets the reason on `what`.
     """
-    try:
-        with dispatcher.store.unit_of_work() as session:
-            source = incoming.identity.split(":", 1)[0]
-            if incoming.event_id and not first_time(session, source, incoming.event_id, dispatcher.clock):
-                return {}
-            ctx = dispatcher.context_for(session, incoming)
-            if ctx.unlinked:
-                raise _Rejected({WHAT: to_plain(ctx.t(UNLINKED))})
-            try:
-                engagement = engage(ctx, form, strict=True)
-            except Invalid as invalid:
-                errors = {field: to_plain(refusal_text(ctx, error)) for field, error in invalid.errors.items()}
-                raise _Rejected(errors) from invalid
-            for post in engagement.posts(ctx):
-                enqueue_post(session, post, ctx.now, ctx.incoming)
-            return {}
-    except _Rejected as rejected:  # raised inside the unit of work: everything rolled back
-        return rejected.errors
-    except NotAdmitted as refused:
-        language = incoming.language if incoming.language in ("fr", "en") else dispatcher.config.language
-        return {WHAT: to_plain(translator(language).t(refused.message, **refused.values))}
 
+    def save(ctx: Context) -> None:
+        try:
+            engagement = engage(ctx, form, strict=True)
+        except Invalid as invalid:
+            errors = {field: to_plain(refusal_text(ctx, error)) for field, error in invalid.errors.items()}
+            raise Rejected(errors) from invalid
+        for post in engagement.posts(ctx):
+            enqueue_post(ctx.session, post, ctx.now, ctx.incoming)
 
-class _Rejected(Exception):
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("form rejected")
-        self.errors = errors
+    return submit_as_member(dispatcher, incoming, WHAT, save)
