@@ -21,6 +21,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack import addresses
 from adapters.slack import commitment_cards as cards
+from adapters.slack.engage_form import read_metadata
 from adapters.slack.runtime import Runtime
 from bot.i18n import translator
 from bot.reply import Incoming
@@ -161,7 +162,7 @@ async def submitted(
     runtime: Runtime, client: AsyncWebClient, ack: Any, body: dict[str, Any], view: dict[str, Any], kind: str
 ) -> None:
     """Save the form as the member's command; errors back beside their field when found in time."""
-    metadata = cards.read_metadata(view)
+    metadata = read_metadata(view)
     number = number_of(metadata.get("number"))
     if number is None:
         await ack()

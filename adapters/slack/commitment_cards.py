@@ -113,11 +113,3 @@ def picked(view: Mapping[str, Any], block: str) -> str | None:
         return str(option["value"])
     day = element.get("selected_date")
     return str(day) if day else None
-
-
-def read_metadata(view: Mapping[str, Any]) -> dict[str, Any]:
-    try:
-        data = json.loads(str(view.get("private_metadata") or "{}"))
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
