@@ -245,6 +245,8 @@ class SyncLoop:
         # let them leave first, then remember the position (a crash before it replays the batch)
         await asyncio.sleep(0)
         self.remember(response.next_batch)
+        if token is None:  # the first start's position at once: killed before it, the next start would be
+            self.save_now()  # a first start again and take what members type meanwhile for history
         self.failures = 0
         self.batches += 1
         return response.next_batch

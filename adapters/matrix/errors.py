@@ -17,6 +17,11 @@ PERMANENT_CODES = frozenset(
 FATAL_CODES = frozenset({"M_UNKNOWN_TOKEN", "M_MISSING_TOKEN", "M_USER_DEACTIVATED"})
 
 
+class HomeserverBusy(ConnectionError):
+    """The homeserver answered "not now" (5xx, M_LIMIT_EXCEEDED) mid-batch: the batch is replayed later
+    (a ConnectionError, so one of NETWORK_ERRORS)."""
+
+
 class FatalError(Exception):
     """The bot cannot go on (wrong token or password, account deactivated): say so and stop."""
 

@@ -19,7 +19,7 @@ from typing import Any
 from nio import AsyncClient, ReceiptEvent, RoomMessagesResponse, SyncResponse
 from nio.api import MessageDirection
 
-from adapters.matrix.errors import NETWORK_ERRORS
+from adapters.matrix.errors import NETWORK_ERRORS, HomeserverBusy, delivery_failure
 from adapters.matrix.inbound import (
     Addressing,
     incoming_from_message,
@@ -33,6 +33,7 @@ from adapters.matrix.members import RoomMembers
 from adapters.matrix.reads import ReadSignals
 from adapters.matrix.rooms import Rooms
 from adapters.matrix.undecryptable import Undecryptable
+from bot.delivery import PermanentFailure
 from bot.dispatch import Dispatcher
 from bot.services.command_edits import edited_command
 
@@ -124,6 +125,9 @@ class BatchHandler:
                 room_id, start=token, end=since, direction=MessageDirection.back, limit=100
             )
             if not isinstance(response, RoomMessagesResponse):
+                if not isinstance(delivery_failure(response, ""), PermanentFailure):
+                    # the homeserver is back but busy (5xx, 429): the batch is replayed, the gap not dropped
+                    raise HomeserverBusy(f"could not fetch missed events in {room_id} for now: {response}")
                 log.warning("could not fetch missed events in %s: %s", room_id, response)
                 break
             pages.extend(response.chunk)
