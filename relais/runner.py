@@ -44,13 +44,14 @@ def enabled_platforms(config: Config) -> list[str]:
     return [name for name in ADAPTER_MODULES if config.enabled(name)]
 
 
-def import_factory(platform: str) -> AdapterFactory:
-    """The adapter's `create`; a missing SDK is a configuration problem with a clear message."""
+def import_factory(platform: str, config: Config | None = None) -> AdapterFactory:
+    """The adapter's `create`; a missing SDK is a configuration problem with a clear message. With the `config`,
+    an adapter may leave out what it will not use (Matrix: the end-to-end stack without a key store)."""
     try:
         module = importlib.import_module(ADAPTER_MODULES[platform])
         factory = module.create
         if hasattr(module, "load"):
-            module.load()  # imports the SDK itself, the adapter's own way
+            module.load(config)  # imports the SDK itself, the adapter's own way
         else:
             importlib.import_module(f"{ADAPTER_MODULES[platform]}.adapter")
     except ModuleNotFoundError as error:
@@ -106,7 +107,7 @@ class Runner:
             platforms = enabled_platforms(self.app.config)
             if not platforms:
                 raise ConfigError("no chat platform is configured: add a [matrix] or [slack] section")
-            factories = {platform: import_factory(platform) for platform in platforms}
+            factories = {platform: import_factory(platform, self.app.config) for platform in platforms}
         hooks = RunHooks(
             outbox_written=self.wake,
             fatal=self.fatal,
