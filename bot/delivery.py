@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from sqlalchemy.orm import Session
+
 from bot.clock import Clock
 from bot.db import Store
 from bot.images import Picture
@@ -44,6 +46,7 @@ from bot.outbox import (
     waiting,
 )
 from bot.outbox import release_leases as outbox_release_leases
+from bot.outbox_order import Conversation, conversation_of, put_off_behind
 
 log = logging.getLogger(__name__)
 HELD_SECONDS = 600.0  # a held conversation is looked at again this often
@@ -158,6 +161,7 @@ class Deliverer:
     _loop: asyncio.AbstractEventLoop | None = None
     _thread: int | None = None
     _lanes: dict[tuple[str, ...], asyncio.Lock] = field(default_factory=dict)
+    _retrying: dict[Conversation, datetime] = field(default_factory=dict)  # conversation -> its next attempt
     _slots: asyncio.Semaphore | None = None
     _tasks: set[asyncio.Task[int]] = field(default_factory=set)
     _recording: list[tuple[list[tuple[Outgoing, object]], asyncio.Future[None]]] = field(default_factory=list)
@@ -235,11 +239,21 @@ class Deliverer:
         if not due:
             return []
         with self.store.unit_of_work() as session:
-            rows = list(due_messages(session, self.platform, now, self.batch))
+            rows = self._due(session, now)
             resend = {row.id: row.status == OutboxStatus.SENDING for row in rows}
             for row in rows:
                 mark_sending(session, row, now, self.lease)
             return [(Outgoing.of(row), resend[row.id]) for row in rows]
+
+    def _due(self, session: Session, now: datetime) -> list[OutboxMessage]:
+        """Due rows, but not those behind an older message of their conversation waiting for a later
+        attempt (bot.outbox_order: put off to it); more are read when a whole batch was put off."""
+        while True:
+            rows = list(due_messages(session, self.platform, now, self.batch))
+            free = put_off_behind(session, rows, now)
+            if free or len(rows) < self.batch:
+                return free
+            session.flush()
 
     async def serve(self, fallback: float = 60.0) -> None:
         """Deliver until cancelled: a pass when poked or when a retry falls due (at least every
@@ -267,13 +281,19 @@ class Deliverer:
         """Send, each conversation in order and the conversations side by side; record the outcomes
         (`quiet` seconds later: meanwhile the platform delivers them, and later bursts join them)."""
         lanes: dict[tuple[str, ...], list[tuple[Outgoing, bool]]] = {}
+        now, held = self.clock.now(), []
         for message, resend in messages:
-            lanes.setdefault(conversation(message), []).append((message, resend))
+            until = self._retrying.get(conversation(message))
+            if until is not None and until > now:  # an earlier message there waits for its retry: so does this one
+                held.append((message, Held("after an earlier message retried later", (until - now).total_seconds())))
+            else:
+                lanes.setdefault(conversation(message), []).append((message, resend))
         if len(lanes) == 1:  # one conversation (a command's answer): no task to schedule, it leaves now
             outcomes = [await self._lane(*next(iter(lanes.items())))]
         else:
             outcomes = await asyncio.gather(*(self._lane(key, lane) for key, lane in lanes.items()))
-        results = [result for lane in outcomes for result in lane]
+        results = [result for lane in outcomes for result in lane] + held
+        self._remember_retries(results)
         if quiet > 0 and all(message.item_id is None for message, _outcome in results):
             await asyncio.sleep(quiet)  # an item's post is recorded at once: a ✅ on it must find it
         await self._record(results)
@@ -289,9 +309,10 @@ class Deliverer:
         results: list[tuple[Outgoing, object]] = []
         async with lock:
             for message, resend in lane:
-                waiting = next((o for _m, o in results if isinstance(o, TemporaryFailure)), None)
-                if message.image is not None and waiting is not None:  # a picture goes after its message
-                    results.append((message, TemporaryFailure("after the message before it", waiting.retry_after)))
+                behind = next(((m, o) for m, o in results if isinstance(o, TemporaryFailure)), None)
+                if behind is not None:  # it waits for the message before it, retried later: never overtakes it
+                    delay = backoff(behind[0].attempts, behind[1].retry_after).total_seconds()
+                    results.append((message, Held(f"after the message before it ({behind[1]})", delay)))
                     continue
                 try:
                     async with self._slots:
@@ -306,6 +327,15 @@ class Deliverer:
         if not lock.locked() and not lock._waiters:  # type: ignore[attr-defined]
             self._lanes.pop(key, None)
         return results
+
+    def _remember_retries(self, results: list[tuple[Outgoing, object]]) -> None:
+        """The conversations waiting for a retry (the messages handed over meanwhile wait too)."""
+        now = self.clock.now()
+        for message, outcome in results:
+            if isinstance(outcome, (Sent, PermanentFailure)):
+                self._retrying.pop(conversation(message), None)
+            elif isinstance(outcome, TemporaryFailure) and not isinstance(outcome, Held):
+                self._retrying[conversation(message)] = now + backoff(message.attempts, outcome.retry_after)
 
     # ------------------------------------------------------------------ recording
 
@@ -350,13 +380,9 @@ class Deliverer:
                     mark_failed(session, message.id, repr(outcome), now, backoff(message.attempts, None))
 
 
-def conversation(message: Outgoing) -> tuple[str, ...]:
+def conversation(message: Outgoing) -> Conversation:
     """What must stay in order: a channel's posts; an ephemeral reply's recipient there; a member's DMs."""
-    if message.channel and message.ephemeral:
-        return (message.channel, message.recipient or "")
-    if message.channel:
-        return (message.channel,)
-    return ("member", str(message.member_id))
+    return conversation_of(message.channel, message.member_id, message.recipient, message.ephemeral)
 
 
 def release_leases(store: Store, platform: str, now: datetime) -> int:

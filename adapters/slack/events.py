@@ -30,6 +30,7 @@ from bot.services.reads import is_ack_emoji
 log = logging.getLogger(__name__)
 SLACK_NAMES = {"ballot_box_with_check": "☑️", "heavy_check_mark": "✔️", "white_check_mark": "✅"}
 MAX_ALL = 50
+PEOPLE_TYPING = (None, "file_share", "thread_broadcast")  # message subtypes a person's own line has
 
 
 def emoji_of(reaction: str) -> str:
@@ -140,8 +141,10 @@ async def on_mark_all(runtime: Runtime, client: AsyncWebClient, body: dict[str, 
 
 
 async def on_direct_message(runtime: Runtime, body: dict[str, Any], event: dict[str, Any]) -> None:
-    """A line written to the bot in its Messages tab is a command (`engage …`, `/unread`, `help`)."""
-    if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+    """A line written to the bot in its Messages tab is a command (`engage …`, `/unread`, `help`), with a
+    file attached too (subtype file_share) or sent to the conversation from a thread (thread_broadcast);
+    edits, deletions and bots' messages are not."""
+    if event.get("channel_type") != "im" or event.get("subtype") not in PEOPLE_TYPING or event.get("bot_id"):
         return
     user, text = event.get("user"), str(event.get("text") or "").strip()
     if not user or not text or user == runtime.bot_user_id:

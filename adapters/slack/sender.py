@@ -15,7 +15,9 @@ A resend (the process died between posting and marking the row sent) first looks
 carrying this outbox id (and part number) in conversations.history/replies, and posts only the
 missing ones.
 HTTP 429 is retried by slack_sdk's AsyncRateLimitErrorRetryHandler installed on the client; when
-it persists, the message is handed back with TemporaryFailure(retry_after) and nothing is lost.
+it persists, the message is handed back with TemporaryFailure(retry_after) and nothing is lost; the
+messages after it in the same conversation wait for it (bot.outbox_order). What Slack refuses for good
+(an archived or deleted channel, Relais not in it) is given up at once and said in the log with what to do.
 """
 
 from __future__ import annotations
@@ -65,6 +67,11 @@ NOT_THERE = frozenset(
         "restricted_action",
     }
 )
+HINTS = {
+    "is_archived": " (the channel is archived: unarchive it, or /unmap it from its circle)",
+    "not_in_channel": " (Relais is not in the channel: /invite @Relais there)",
+    "channel_not_found": " (the channel was deleted, or is private without Relais: /invite @Relais, or /unmap it)",
+}
 HISTORY_PAGES = 2
 NO_READER = Reader(language="en", ack_number=None)  # a message that is no item and no direct message
 
@@ -129,6 +136,15 @@ class SlackSender:
     platform: str = "slack"
 
     async def send(self, message: Outgoing, resend: bool) -> Sent:
+        try:
+            return await self._send(message, resend)
+        except PermanentFailure as error:  # given up at once: the operator must hear of it
+            where = addresses.local_id(message.channel) if message.channel else f"member {message.member_id}"
+            hint = next((why for code, why in HINTS.items() if str(error).endswith(code)), "")
+            log.warning("Slack: outbox %s to %s not delivered, not retried: %s%s", message.id, where, error, hint)
+            raise
+
+    async def _send(self, message: Outgoing, resend: bool) -> Sent:
         # a failed earlier attempt (a timeout, a 5xx) may have reached Slack too: look before posting
         resend = resend or message.attempts > 1
         # the reader matters for an item's button (number, language) and a direct message (identity);
