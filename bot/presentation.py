@@ -333,11 +333,13 @@ def usage_text(loc: Localiser, command: Command, name: str | None = None) -> str
 
 
 def unknown_command(loc: Localiser, router: Router, name: str) -> str:
-    """ "I do not know the command /lou. Did you mean: /lu? /help lists the commands." """
+    """ "I do not know the command /lou. Did you mean: /lu? /help lists the commands." (in French: /aide)
+
+    Each command offered goes by its name in the reader's language, whichever spelling came closest."""
     text = loc.t("I do not know the command /{name}.", name=esc(name, 40))
-    suggestions = router.suggestions(name)
-    if suggestions:
-        text += " " + loc.t("Did you mean: {commands}?", commands=", ".join(f"/{s}" for s in suggestions))
+    names = dict.fromkeys(command_name(loc, command) for command in router.suggestions(name))
+    if names:
+        text += " " + loc.t("Did you mean: {commands}?", commands=", ".join(f"/{shown}" for shown in names))
     return text + " " + loc.t("/help lists the commands.")
 
 

@@ -148,15 +148,16 @@ class Router:
         canonical = self._names.get(name.lower())
         return self._commands.get(canonical) if canonical else None
 
-    def suggestions(self, name: str) -> list[str]:
-        """Up to three names close to `name`, one per command, each as spelled closest ("lu" for "lou")."""
+    def suggestions(self, name: str) -> list[Command]:
+        """Up to three commands with a name (in any language) close to `name`, the closest first.
+
+        They are named to the member in the member's language (bot.presentation.unknown_command):
+        a French speaker who typed /shedule is offered /programme, not the English /schedule."""
         import difflib  # only for a mistyped command: not held by every process from the start
 
         matches = difflib.get_close_matches(name.lower(), list(self._names), n=6, cutoff=0.5)
-        seen: dict[str, str] = {}
-        for match in matches:
-            seen.setdefault(self._names[match], match)
-        return list(seen.values())[:3]
+        found = dict.fromkeys(self._names[match] for match in matches)
+        return [self._commands[canonical] for canonical in found][:3]
 
 
 def split_command(text: str) -> tuple[str, str]:

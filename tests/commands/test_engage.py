@@ -44,7 +44,7 @@ def test_unknown_date_after_a_clear_marker_is_saved_without_due_and_said(testbot
     text = testbot.say("alice", "/engage Envoyer le budget d'ici la saint-glinglin")
     assert "Engagement #1 enregistré" in text
     assert "la saint-glinglin" in text
-    assert "/edit #1 échéance" in text
+    assert "/modifier #1 échéance" in text
 
 
 def test_past_date_is_refused_and_nothing_saved(testbot):

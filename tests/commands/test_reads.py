@@ -26,7 +26,7 @@ def test_announcement_reaches_the_others_unread_and_reactions_acknowledge(commun
     bot = community
     posted = bot.say("alice", "/info La réunion est déplacée à la mairie")
     assert "Annonce #1 publiée dans COPIL\u00a0: 2 membres doivent la lire." in posted
-    assert "/read #1" in posted
+    assert "/lu #1" in posted  # the French name, to a French speaker
     assert "Vous êtes à jour" in bot.say("alice", "/unread")
     unread = bot.say("bob", "/unread")
     assert unread.splitlines()[0] == "1 élément à lire\u00a0:"

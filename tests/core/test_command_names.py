@@ -15,6 +15,7 @@ import pytest
 
 import commands
 from bot.i18n import Keywords, _catalog, translator
+from bot.presentation import command_name
 from commands import build_router
 
 ROUTER = build_router()
@@ -55,6 +56,20 @@ def test_every_command_a_message_names_exists():
             for form in text if isinstance(text, tuple) else (text,):
                 unknown |= {name for name in NAMED.findall(form) if ROUTER.find(name) is None}
     assert unknown <= OUTSIDE
+
+
+def test_french_messages_name_commands_by_their_french_names():
+    """A French message names /fait, /modifier, /aide…, not /done, /edit, /help; the English name may follow
+    the French one (Slack knows only the English slash commands: "/engager (/engage)")."""
+    french = translator("fr")
+    wrong = []
+    for text in _catalog("fr").values():
+        for form in text if isinstance(text, tuple) else (text,):
+            for name in NAMED.findall(form):
+                command = ROUTER.find(name)
+                if command is not None and f"/{command_name(french, command)}" not in form:
+                    wrong.append((name, form))
+    assert not wrong
 
 
 def _keywords() -> list[tuple[str, Keywords]]:

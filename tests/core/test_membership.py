@@ -191,7 +191,7 @@ def test_show_gives_any_item_to_read_in_full(store, clock):
     say(dispatcher, "alice", f"/info {long_text}")
     shown = say(dispatcher, "bob", "/show #1")
     assert "#1\u00a0: une annonce d’Alice" in shown
-    assert long_text in shown and "Confirmez votre lecture\u00a0: /read #1" in shown
+    assert long_text in shown and "Confirmez votre lecture\u00a0: /lu #1" in shown
     say(dispatcher, "bob", "/read #1")
     assert "Vous avez confirmé l’avoir lu." in say(dispatcher, "bob", "/show #1")
     assert "une instance dont vous ne faites pas partie" in say(dispatcher, "oscar", "/show #1", channel=GT)

@@ -21,9 +21,22 @@ def test_unknown_command_in_english(testbot):
     assert "I do not know the command /actoins" in text and "/actions" in text
 
 
+def test_unknown_command_offers_commands_by_the_speakers_names(testbot):
+    """A French speaker is offered French names, an English speaker English ones, whichever spelling came closest."""
+    french = testbot.say("alice", "/shedule")
+    assert "/programme" in french and "/schedule" not in french
+    assert "/aide liste les commandes." in french and "/help" not in french
+    assert "/engager" in testbot.say("alice", "/engag") and "/engage," not in testbot.say("alice", "/engag")
+    testbot.say("bob", "/lang en")
+    assert "Did you mean: /read?" in testbot.say("bob", "/lou")  # "lu" came closest: its English name
+    english = testbot.say("bob", "/programe")
+    assert "/schedule" in english and "/programme" not in english and "/help lists the commands." in english
+    assert "/aide" not in testbot.say("bob", "/aid")
+
+
 def test_empty_command(testbot):
-    assert "/help" in testbot.say("alice", "/")
-    assert "/help" in testbot.say("alice", "   ")
+    assert "/aide" in testbot.say("alice", "/")
+    assert "/aide" in testbot.say("alice", "   ")
 
 
 def test_help_lists_commands_and_details_one(testbot):

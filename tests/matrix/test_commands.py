@@ -78,6 +78,12 @@ async def test_engage_update_actions_in_french_and_english(
             said = [e for e in alice.seen[mark:] if from_bot(me, room)(e)]
             assert len(said) == 1, [body(e) for e in said]
 
+            # a mistyped command: the commands offered go by the speaker's names (Alice French, Bob English)
+            french = await alice.reply_to(room, "!shedule", "Je ne connais pas la commande /shedule", me)
+            assert "/programme" in body(french) and "/aide liste" in body(french) and "/schedule" not in body(french)
+            english = await bob.reply_to(room, "!programe", "I do not know the command /programe", me)
+            assert "/schedule" in body(english) and "/programme" not in body(english)
+
             # nothing from before the start was handled, and no command twice
             everything = [body(e) for e in alice.seen if from_bot(me, room)(e)]
             assert not any("Vieille commande" in text for text in everything)

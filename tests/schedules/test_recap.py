@@ -115,7 +115,7 @@ def test_digest_commands(testbot):
     assert "Votre résumé de la semaine, Alice" in mine and "Vos engagements à échéance dans les 7 jours" in mine
     on = testbot.say("bob", "/digest me on")
     assert "C’est noté\u00a0: vous recevrez votre résumé personnel chaque lundi à 08:30, en message privé." in on
-    assert "Ici, dans la console, tapez /digest moi pour le voir." in on
+    assert "Ici, dans la console, tapez /récap moi pour le voir." in on
     assert "plus de résumé personnel" in testbot.say("bob", "/digest me off")
     assert "Choisissez parmi\u00a0: oui, non." in testbot.say("bob", "/digest me peut-être")
     testbot.say("bob", "/lang en")

@@ -75,7 +75,11 @@ async def test_done_actions_and_the_umbrella_command(relais_slack: Harness) -> N
 
 async def test_unknown_command_and_bad_input_get_a_clear_answer(relais_slack: Harness) -> None:
     await relais_slack.command("relais", "engag Quelque chose")
-    assert "Vouliez-vous dire" in relais_slack.replies_to(ALICE)[-1] or "/engage" in relais_slack.replies_to(ALICE)[-1]
+    said = relais_slack.replies_to(ALICE)[-1]
+    assert "Vouliez-vous dire" in said and "/engager" in said  # the French name, to a French speaker
+    await relais_slack.command("relais", "shedule")
+    said = relais_slack.replies_to(ALICE)[-1]
+    assert "/programme" in said and "/schedule" not in said and "/aide liste les commandes" in said
     await relais_slack.command("done", "#99")
     assert "#99" in relais_slack.replies_to(ALICE)[-1]
     await relais_slack.command("engage", "Faire X d'ici le 45 truc")
