@@ -101,9 +101,14 @@ def demo(db: str | None, language: str, now: str | None, reset: bool) -> None:
 @click.option("--db", help=DB_HELP)
 @click.pass_context
 def run(ctx: click.Context, db: str | None) -> None:
+    from relais.cli_config import ready_to_run
     from relais.runner import run_app, setup_logging
 
     config = config_for(ctx, db)
+    try:
+        ready_to_run(config)  # before the database is opened: a mistake there changes nothing
+    except ConfigError as error:
+        raise fail(error, cli_language(config)) from error
     setup_logging(config)
     app = build(config)
     try:

@@ -58,8 +58,27 @@ def platform_checks(config: Config) -> dict[str, Callable[[], object]]:
         load_settings(config)
         return import_factory("slack")
 
+    def web() -> object:
+        from relais.web import web_settings
+
+        return web_settings(config)
+
     checks = {"matrix": matrix, "slack": slack}
-    return {platform: checks[platform] for platform in enabled_platforms(config)}
+    found = {platform: checks[platform] for platform in enabled_platforms(config)}
+    if config.enabled("web"):
+        found["web"] = web
+    return found
+
+
+def ready_to_run(config: Config) -> None:
+    """What `relais run` needs before it opens the database: a platform, and every section it reads in
+    order (a mistake there is one line, and the database is left as it was)."""
+    from relais.runner import enabled_platforms
+
+    if not enabled_platforms(config):
+        raise ConfigError("no chat platform is configured: add a [matrix] or [slack] section")
+    for check in platform_checks(config).values():
+        check()
 
 
 def database_state(url: str) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from bot.app import App
-from bot.config import ConfigError
+from bot.config import Config, ConfigError
 from bot.i18n import N_
 from relais.cli_support import DB_HELP, cli_language, cli_translator, fail
 
@@ -20,15 +20,22 @@ def web_server(app: App, overrides: dict[str, Any] | None = None, required: bool
     """The dashboard's server for this app (None when [web] is not configured and not `required`)."""
     if not required and not app.config.enabled("web"):
         return None
+    settings = web_settings(app.config, overrides)
+    from adapters.web.server import WebServer
+
+    return WebServer(app, settings)
+
+
+def web_settings(config: Config, overrides: dict[str, Any] | None = None) -> Any:
+    """The [web] section, read as the dashboard reads it; its software missing is a ConfigError too."""
     try:
-        from adapters.web.server import WebServer
+        import adapters.web.server  # noqa: F401  (its software: aiohttp, jinja2)
         from adapters.web.settings import parse_settings
     except ModuleNotFoundError as error:
         raise ConfigError(
             "the web dashboard's software is missing ({module}): pip install 'relais[web]'", module=error.name
         ) from error
-    raw = {**app.config.section("web"), **(overrides or {})}
-    return WebServer(app, parse_settings(raw))
+    return parse_settings({**config.section("web"), **(overrides or {})})
 
 
 async def serve_until_stopped(server: Any) -> None:

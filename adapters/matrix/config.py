@@ -64,6 +64,11 @@ def matrix_config(config: Config) -> MatrixConfig:
     user_id = str(section.get("user_id", "")).strip()
     if not homeserver.startswith(("http://", "https://")):
         raise ConfigError("matrix.homeserver must be the homeserver URL, e.g. https://matrix.example.org")
+    if "/_matrix" in homeserver:
+        raise ConfigError(
+            "matrix.homeserver is the server's address without /_matrix/…: write {url}",
+            url=homeserver.split("/_matrix", 1)[0],
+        )
     if not (user_id.startswith("@") and ":" in user_id):
         raise ConfigError("matrix.user_id must be the bot's Matrix id, e.g. @relais:example.org")
     token = str(section.get("access_token") or "").strip() or None

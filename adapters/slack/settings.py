@@ -20,7 +20,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.config import Config, ConfigError
-from bot.config.values import Section
+from bot.config.addresses import slack_id
+from bot.config.values import Section, as_text, shown
+from bot.text import slugify
 
 MODES = ("socket", "http")
 SCOPES = (
@@ -93,9 +95,7 @@ def parse_settings(raw: dict[str, Any]) -> SlackSettings:
         )
     if mode == "http" and not signing_secret:
         raise ConfigError("HTTP mode needs slack.signing_secret (or RELAIS_SLACK_SIGNING_SECRET)")
-    channels = raw.get("channels", {})
-    if not isinstance(channels, dict):
-        raise ConfigError('[slack.channels] maps a Slack channel id to a circle name: C0123 = "COPIL"')
+    channels = _channels(raw.get("channels", {}))
     path = str(raw.get("path", "/slack/events"))
     section = Section("slack", raw)
     return SlackSettings(
@@ -107,8 +107,8 @@ def parse_settings(raw: dict[str, Any]) -> SlackSettings:
         port=section.whole("port", 3000),
         path=path if path.startswith("/") else "/" + path,
         team_id=str(raw["team_id"]).strip() or None if raw.get("team_id") else None,
-        channels={str(key).strip(): str(value).strip() for key, value in channels.items()},
-        facilitators=tuple(name.lstrip("@") for name in section.words("facilitators")),
+        channels=channels,
+        facilitators=tuple(_member(name.lstrip("@")) for name in section.words("facilitators")),
         api_url=str(raw["api_url"]) if raw.get("api_url") else None,
         pace_seconds=section.number("pace_seconds", 1.0),
         rate_limit_retries=section.whole("rate_limit_retries", 2),
@@ -122,8 +122,56 @@ def parse_settings(raw: dict[str, Any]) -> SlackSettings:
     )
 
 
+def _channels(raw: Any) -> dict[str, str]:
+    """[slack.channels]: Slack channel ids (not names) -> circle names (text)."""
+    if not isinstance(raw, dict):
+        raise ConfigError('[slack.channels] maps a Slack channel id to a circle name: C0123 = "COPIL"')
+    channels: dict[str, str] = {}
+    for key, value in raw.items():
+        channel = str(key).strip()
+        if not slack_id(channel):
+            raise ConfigError(
+                '[slack.channels]: “{value}” must be a Slack channel id, such as C0AAA = "COPIL", not a channel\'s '
+                "name (the id is at the bottom of the channel's details)",
+                value=shown(key),
+            )
+        channels[channel] = as_text(value, f"slack.channels.{channel}").strip()
+    return channels
+
+
+def _member(user: str) -> str:
+    if not slack_id(user):
+        raise ConfigError(
+            "slack.facilitators: “{value}” must be a Slack member id, such as U0456, not a name "
+            "(their profile → ⋮ → Copy member ID)",
+            value=shown(user),
+        )
+    return user
+
+
+def _known_circles(settings: SlackSettings, config: Config) -> None:
+    """A circle named in [slack.channels] that is almost one of [[circles]] is a typo, not a new circle."""
+    import difflib
+
+    names = {slugify(circle.name): circle.name for circle in config.circles}
+    names.setdefault(slugify(config.default_circle), config.default_circle)
+    for channel, name in settings.channels.items():
+        if slugify(name) in names:  # the same circle, however it is spelled (bot.services.community)
+            continue
+        guess = difflib.get_close_matches(slugify(name), sorted(names), n=1, cutoff=0.75)
+        if guess:
+            raise ConfigError(
+                "slack.channels.{channel}: there is no circle “{name}”; did you mean “{guess}”?",
+                channel=channel,
+                name=name,
+                guess=names[guess[0]],
+            )
+
+
 def load_settings(config: Config) -> SlackSettings:
-    return parse_settings(config.section("slack"))
+    settings = parse_settings(config.section("slack"))
+    _known_circles(settings, config)
+    return settings
 
 
 def is_configured(config: Config) -> bool:

@@ -94,6 +94,37 @@ MISTAKES = [
     ("matrix = 5\n", "matrix must be a section", "matrix doit être une section"),
     ('[log]\nlevel = "loud"\n', "log.level must be one of DEBUG, INFO", "log.level doit valoir DEBUG, INFO"),
     ('[community]\nname = "x\n', "Illegal character", "Illegal character"),
+    (  # Element's "Copy link to room"
+        '[[circles]]\nname = "COPIL"\nchannels = ["https://matrix.to/#/%21abc%3Aexample.org?via=example.org"]\n',
+        "circles.COPIL.channels: “https://matrix.to/#/%21abc%3Aexample.org?via=example.org” is a link: "
+        "write matrix:!abc:example.org",
+        "est un lien : écrivez matrix:!abc:example.org",
+    ),
+    (
+        '[[circles]]\nname = "COPIL"\nchannels = ["https://app.slack.com/client/T0123/C0AAA"]\n',
+        "is a link: write slack:T0123/C0AAA",
+        "est un lien : écrivez slack:T0123/C0AAA",
+    ),
+    (
+        '[[circles]]\nname = "COPIL"\nchannels = ["https://matrix.to/#/#copil:example.org"]\n',
+        "is a link: write the room's internal id, matrix:!<room>:<server> (Element: Room settings → Advanced)",
+        "est un lien : écrivez l’identifiant interne du salon",
+    ),
+    (
+        '[[circles]]\nname = "COPIL"\nchannels = ["slack:T0123/general"]\n',
+        "“slack:T0123/general” must name the channel by its Slack id, such as slack:T0123/C0AAA, not by its name",
+        "« slack:T0123/general » doit désigner le canal par son identifiant Slack",
+    ),
+    (
+        '[community]\nfacilitators = ["slack:T0123/camille"]\n',
+        "“slack:T0123/camille” must name the member by their Slack id",
+        "doit désigner le membre par son identifiant Slack",
+    ),
+    (
+        '[community]\nfacilitators = ["https://matrix.to/#/@camille:example.org"]\n',
+        "is a link: write matrix:@camille:example.org",
+        "est un lien : écrivez matrix:@camille:example.org",
+    ),
 ]
 
 
@@ -324,3 +355,62 @@ def test_a_room_id_without_a_server_is_a_room_id():
     """Rooms of version 12 and later have ids without a server part (`!Lion…Ax44`)."""
     config = config_from_dict({"circles": [{"name": "A", "channels": ["matrix:!LionUT3dT6TLzxuvAwtc_-44"]}]})
     assert config.circles[0].channels == ("matrix:!LionUT3dT6TLzxuvAwtc_-44",)
+
+
+PLATFORM_MISTAKES = [
+    (
+        '[slack]\nbot_token = "xoxb-1"\napp_token = "xapp-1"\n[slack.channels]\ngeneral = "COPIL"\n',
+        '“general” must be a Slack channel id, such as C0AAA = "COPIL", not a channel\'s name',
+        "« general » doit être l’identifiant d’un canal Slack",
+    ),
+    (
+        '[slack]\nbot_token = "xoxb-1"\napp_token = "xapp-1"\n[slack.channels]\nC0AAA = "COPL"\n',
+        "slack.channels.C0AAA: there is no circle “COPL”; did you mean “COPIL”?",
+        "slack.channels.C0AAA : il n’y a pas d’instance « COPL » ; vouliez-vous dire « COPIL » ?",
+    ),
+    (
+        '[slack]\nbot_token = "xoxb-1"\napp_token = "xapp-1"\n[slack.channels]\nC0AAA = ["COPIL"]\n',
+        "slack.channels.C0AAA must be text, in quotes",
+        "slack.channels.C0AAA doit être du texte",
+    ),
+    (
+        '[slack]\nbot_token = "xoxb-1"\napp_token = "xapp-1"\nfacilitators = ["@camille"]\n',
+        "slack.facilitators: “camille” must be a Slack member id, such as U0456, not a name",
+        "slack.facilitators : « camille » doit être l’identifiant Slack d’un membre",
+    ),
+    (
+        '[slack]\nbot_token = "xoxp-1"\napp_token = "xapp-1"\n',
+        "slack.bot_token (or RELAIS_SLACK_BOT_TOKEN) must be the app's bot token, xoxb-…",
+        "slack.bot_token (ou RELAIS_SLACK_BOT_TOKEN) doit être le jeton de bot",
+    ),
+    (
+        '[matrix]\nhomeserver = "https://matrix.example.org/_matrix/client/v3"\nuser_id = "@relais:example.org"\n'
+        'access_token = "syt_x"\n',
+        "matrix.homeserver is the server's address without /_matrix/…: write https://matrix.example.org",
+        "matrix.homeserver est l’adresse du serveur, sans /_matrix/… : écrivez https://matrix.example.org",
+    ),
+    (
+        '[matrix]\nhomeserver = "https://matrix.example.org"\nuser_id = "@relais:example.org"\naccess_token = "x"\n'
+        '[web]\npublic_url = "relais.example.org"\n',
+        "web.public_url must start with https://",
+        "web.public_url doit commencer par https://",
+    ),
+    ('[community]\nname = "X"\n', "no chat platform is configured", "aucune messagerie n’est configurée"),
+]
+
+
+@pytest.mark.parametrize(("section", "english", "french"), PLATFORM_MISTAKES)
+def test_relais_run_refuses_a_platform_mistake_before_it_opens_the_database(tmp_path, section, english, french):
+    """`relais run` says a mistake in [slack], [matrix] or [web] in one line, with exit code 2, and leaves the
+    database as it was (before: the database created and migrated, forty lines of log, then the mistake)."""
+    circles = '\n[[circles]]\nname = "COPIL"\nchannels = ["console:copil"]\n'
+    config = write(tmp_path, section.replace("[slack]", circles + "[slack]", 1) if "[slack]" in section else section)
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    for language, expected in (("en", english), ("fr", french)):
+        result = invoke(["--config", config, "run", "--db", url], RELAIS_COMMUNITY_LANGUAGE=language)
+        assert result.exit_code == 2, result.output
+        assert len(result.output.strip().splitlines()) == 1 and expected in plain(result.output), result.output
+        assert not (tmp_path / "r.db").exists()
+        if "no chat platform" not in english:
+            check = invoke(["--config", config, "config", "check", "--db", url], RELAIS_COMMUNITY_LANGUAGE=language)
+            assert check.exit_code == 2 and expected in plain(check.output), check.output
