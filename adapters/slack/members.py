@@ -12,6 +12,7 @@ circle.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -22,6 +23,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import addresses
+from adapters.slack.resyncs import FOR_GOOD
 from bot.delivery import PermanentFailure
 from bot.services.channel_members import Newcomer, member_joined, member_left, sync_members
 from bot.services.channels import is_mapped, platform_channels
@@ -55,6 +57,27 @@ def _problem(error: Exception) -> str:
     return repr(error)
 
 
+def _retry_after(error: Exception) -> float | None:
+    """None when reading again cannot help (resyncs.FOR_GOOD); else Slack's Retry-After, or 0."""
+    if isinstance(error, PermanentFailure) or _problem(error) in FOR_GOOD:
+        return None
+    if isinstance(error, SlackApiError):
+        with contextlib.suppress(TypeError, ValueError):
+            return float(error.response.headers.get("Retry-After") or error.response.headers.get("retry-after"))
+    return 0.0
+
+
+def _again(runtime: Runtime, channel: str, retry_after: float | None) -> None:
+    """Read the channel again later (resyncs.py), if that can help and it is still a circle's then."""
+
+    async def read() -> None:
+        if await runtime.blocking(is_mapped, runtime.dispatcher, channel):
+            await sync_channel(runtime, channel)
+
+    if retry_after is not None:
+        runtime.resyncs.later(channel, read, retry_after)
+
+
 async def sync_channel(runtime: Runtime, channel: str) -> MembershipChanges | None:
     """Read a mapped channel's members from Slack and make its circle follow; None when Slack cannot tell."""
     parts = addresses.split(channel)
@@ -68,11 +91,14 @@ async def sync_channel(runtime: Runtime, channel: str) -> MembershipChanges | No
         people = await runtime.people_in(team)
         users = await channel_users(people.client, channel_id)
     except (SlackApiError, ClientError, TimeoutError, OSError, PermanentFailure) as error:
+        retry_after = _retry_after(error)
         log.warning(
-            "cannot read the members of Slack channel %s (%s): its circle is unchanged; invite Relais there",
+            "cannot read the members of Slack channel %s (%s): its circle is unchanged; %s",
             channel_id,
             _problem(error),
+            "invite Relais there" if retry_after is None else "read again later",
         )
+        _again(runtime, channel, retry_after)
         return None
     users = [user for user in users if user != runtime.bot_user_id]
     found = await people.people(users)
@@ -82,6 +108,7 @@ async def sync_channel(runtime: Runtime, channel: str) -> MembershipChanges | No
             len(users) - len(found),
             channel_id,
         )
+        _again(runtime, channel, 0.0)
         return None
     newcomers = {
         runtime.identity(user, team): Newcomer(person.name, person.language)
@@ -89,6 +116,7 @@ async def sync_channel(runtime: Runtime, channel: str) -> MembershipChanges | No
         if person.human
     }
     changes = await runtime.blocking(sync_members, runtime.dispatcher, channel, newcomers)
+    runtime.resyncs.done(channel)
     log.info(
         "Slack channel %s: %d member(s); joined: %s; left: %s",
         channel_id,

@@ -21,6 +21,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack import addresses, members
 from adapters.slack.people import People
 from adapters.slack.response_urls import ResponseUrls
+from adapters.slack.resyncs import Resyncs
 from adapters.slack.settings import SlackSettings
 from adapters.slack.workspaces import Workspaces
 from bot.dedup import claim, release
@@ -48,6 +49,7 @@ class Runtime:
     on_revoked: Callable[[], None] | None = None  # set by the adapter: uninstalled, tokens revoked
     executor: ThreadPoolExecutor | None = None
     workspaces: Workspaces | None = None  # several workspaces (OAuth): each one's token (workspaces.py)
+    resyncs: Resyncs = field(default_factory=Resyncs)  # channels whose members are read again later
     _people: dict[str, People] = field(default_factory=dict)
     _homes: dict[str, str] = field(default_factory=dict)  # user -> their own workspace, as a payload said
     active: int = 0
@@ -205,6 +207,7 @@ class Runtime:
             await asyncio.wait_for(condition.wait_for(lambda: self.active == 0), timeout)
 
     def close(self) -> None:
+        self.resyncs.cancel()
         if self.executor is not None:
             self.executor.shutdown(wait=False, cancel_futures=True)
             self.executor = None
