@@ -14,11 +14,13 @@ def heat_rows(
     heat: Callable[[float | None], str],
     link: Callable[[int], str] | None = None,
     seen: str = "seen {seen}/{total}",
+    confirmed: str = "{acknowledged} of {total} confirmed",
 ) -> Markup:
     """`<tr>` rows: the name (a link to `link(row.key)` for a row with a key), a cell per week (coloured
-    by the share confirmed, its figures hidden but read aloud, then what was seen: `seen`, translated,
-    with {seen} and {total}), the last 4 weeks."""
+    by the share confirmed, its figures hidden but read aloud as `confirmed`, then what was seen: `seen`;
+    both translated, with {acknowledged}, {seen} and {total}), the last 4 weeks (confirmed)."""
     saw = str(escape(seen))
+    said = str(escape(confirmed))
     parts: list[str] = []
     add = parts.append
     for row in rows:
@@ -27,7 +29,8 @@ def heat_rows(
             name = Markup(f'<a href="{escape(link(row.key))}">{name}</a>')
         add(f'<tr><th scope="row">{name}</th>\n')
         for c in row.weeks:
-            hidden = f'<span class="visually-hidden"> ({c.acknowledged}/{c.total})</span>' if c.total else ""
+            figures = said.format(acknowledged=c.acknowledged, total=c.total)
+            hidden = f'<span class="visually-hidden"> ({figures})</span>' if c.total else ""
             if c.total and c.seen is not None:
                 hidden += f'<br><small class="seen">{saw.format(seen=c.seen, total=c.total)}</small>'
             add(f'<td class="cell {heat(c.share)}">{escape(c.label)}{hidden}</td>')

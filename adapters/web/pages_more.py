@@ -68,11 +68,12 @@ def members_links(request: web.Request, number: int, pages: int) -> dict[str, st
 
 
 def level_csv(found: LevelPage) -> str:
-    """The heat map as a table: kind, name, then acknowledged/total per week and for the last 4 weeks,
-    then seen (seen or confirmed)/total per week."""
+    """The heat map as a table: kind, name, then confirmed/total per week and for the last 4 weeks
+    (headed "confirmed …"), then seen (seen or confirmed)/total per week (headed "seen …")."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["kind", "name", *found.weeks, "last_4_weeks", *(f"seen {week}" for week in found.weeks)])
+    confirmed = (f"confirmed {week}" for week in found.weeks)
+    writer.writerow(["kind", "name", *confirmed, "last_4_weeks_confirmed", *(f"seen {week}" for week in found.weeks)])
     for kind, rows in (("organisation", found.organisations), ("member", found.members)):
         for row in rows:
             cells = [f"{c.acknowledged}/{c.total}" for c in (*row.weeks, row.recent)]

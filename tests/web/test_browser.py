@@ -89,11 +89,37 @@ async def test_the_heat_map_in_the_browser_equals_level(browser, client, communi
     page = await signed_in_page(browser, client, community, "fabienne")
     await page.goto(str(client.make_url("/level")))
     await page.screenshot(path=shots / "level.png", full_page=True)
-    table = page.get_by_role("table", name="Lecture confirmée par structure, semaine après semaine")
+    table = page.get_by_role("table", name="Éléments confirmés (part) et vus, par structure, semaine après semaine")
     for row in await table.locator("tbody tr").all():
         name = await row.locator("th").inner_text()
         last = (await row.locator("td").last.inner_text()).split(" — ")[0]
         assert f"• {name}\u00a0: {last} — " in level, (name, last)
+
+
+async def test_the_heat_maps_captions_say_confirmed_and_seen_in_french_and_english(browser, client, community):
+    """Each week's cell shows the share confirmed and, under it, how many were seen (seen or confirmed); the
+    last column is confirmed only: the tables' names, the last column's heading and what a screen reader
+    hears in a cell say so (the caption said "Confirmed reading by …" alone)."""
+    seed(community)
+    page = await signed_in_page(browser, client, community, "fabienne")
+    await page.goto(str(client.make_url("/level")))
+    french = (("par structure", "par membre"), "4 dernières semaines, confirmés", r"\(\d+ sur \d+ confirmés\)", "vus ")
+    english = (("by organisation", "by member"), "last 4 weeks, confirmed", r"\(\d+ of \d+ confirmed\)", "seen ")
+    for language, (by, last, confirmed, seen) in (("fr", french), ("en", english)):
+        if language == "en":
+            community.say("fabienne", "/lang en")
+            await page.reload()
+        for who in by:
+            name = (
+                f"Éléments confirmés (part) et vus, {who}, semaine après semaine"
+                if language == "fr"
+                else f"Items confirmed (share) and seen, {who}, week by week"
+            )
+            table = page.get_by_role("table", name=name)
+            assert await table.locator("thead th").last.inner_text() == last
+            cells = await table.locator("tbody td.cell").all_text_contents()
+            assert any(re.search(confirmed, cell) and seen in cell for cell in cells), cells
+        assert "Lecture confirmée par" not in await page.inner_text("main")
 
 
 async def test_the_review_prints_to_pdf(browser, client, community, shots):

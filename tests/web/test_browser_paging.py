@@ -14,6 +14,9 @@ from tests.web.test_browser import browser, chromium, seed, shots, signed_in_pag
 
 pytestmark = pytest.mark.browser
 
+BY_ORGANISATION = "Éléments confirmés (part) et vus, par structure, semaine après semaine"
+BY_MEMBER = "Éléments confirmés (part) et vus, par membre, semaine après semaine"
+
 
 async def test_next_page_by_keyboard_keeps_the_filters(browser, client, community, shots, request, monkeypatch):  # noqa: F811
     monkeypatch.setattr(roadmap, "PAGE_ROWS", 1)
@@ -48,11 +51,11 @@ async def test_the_heat_maps_members_page_by_page_equal_level(browser, client, c
     await page.goto(str(client.make_url("/level")))
     seen = []
     while True:
-        organisations = page.get_by_role("table", name="Lecture confirmée par structure, semaine après semaine")
+        organisations = page.get_by_role("table", name=BY_ORGANISATION)
         for row in await organisations.locator("tbody tr").all():
             name, last = await row.locator("th").inner_text(), await row.locator("td").last.inner_text()
             assert f"• {name} : {last.split(' — ')[0]} — " in level, (name, last)
-        table = page.get_by_role("table", name="Lecture confirmée par membre, semaine après semaine")
+        table = page.get_by_role("table", name=BY_MEMBER)
         for row in await table.locator("tbody tr").all():
             seen.append(
                 (await row.locator("th").inner_text(), (await row.locator("td").last.inner_text()).split(" — ")[0])
@@ -72,10 +75,10 @@ async def test_an_organisations_name_opens_its_members(browser, client, communit
     members = re.findall(r"• (.+?) : (\d+/\d+) — ", level.split("Par structure")[0])
     page = await signed_in_page(browser, client, community, "fabienne")
     await page.goto(str(client.make_url("/level")))
-    organisations = page.get_by_role("table", name="Lecture confirmée par structure, semaine après semaine")
+    organisations = page.get_by_role("table", name=BY_ORGANISATION)
     await organisations.get_by_role("link", name="Asso Trait d'union").click()
     await page.wait_for_url(re.compile(r"organisation=\d+#members$"))
-    table = page.get_by_role("table", name="Lecture confirmée par membre, semaine après semaine")
+    table = page.get_by_role("table", name=BY_MEMBER)
     names = [await row.locator("th").inner_text() for row in await table.locator("tbody tr").all()]
     assert names == [name for name, _ in members if name.endswith("(Asso Trait d'union)")] and names
     await page.get_by_role("link", name="Tous les membres").click()

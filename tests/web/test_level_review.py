@@ -61,4 +61,4 @@ async def test_level_export_is_csv_with_bom(client, community):
     reading(community)
     await sign_in(client, community, "fabienne")
     body = await (await client.get("/level.csv")).read()
-    assert body.startswith("\ufeff".encode()) and b"last_4_weeks" in body
+    assert body.startswith("\ufeff".encode()) and b"last_4_weeks_confirmed" in body
