@@ -121,6 +121,7 @@ class MatrixAdapter:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        await self.sender.settle()  # the ✅ under an item just posted is not lost with the connection
         await self.client.close()
 
     async def _event_time(self, room_id: str, event_id: str) -> int | None:

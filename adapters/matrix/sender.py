@@ -139,6 +139,11 @@ class MatrixSender:
         if not isinstance(response, RoomSendResponse):
             log.warning("could not put ✅ under %s in %s: %s", event_id, room_id, response)
 
+    async def settle(self, timeout: float = 5.0) -> None:
+        """Let the ✅ reactions on their way leave (before the client closes, when Relais stops)."""
+        if self._offers:
+            await asyncio.wait(set(self._offers), timeout=timeout)
+
     def remember_parts(self, events: list[str], forget: list[str] | None = None) -> None:
         """The events of a post in parts, in order; the second and later ones stand for the first
         (reactions, read receipts). `forget`: parts redacted since."""
