@@ -27,11 +27,15 @@ from schedules.rounds import Outcome, community_of, run_due
 log = logging.getLogger(__name__)
 HORIZON = timedelta(days=8)
 RESYNC_JOB = "resync"
+ROUND_WAIT = 8.0  # seconds a stop waits for a round in progress (relais.runner gives the scheduler 10)
 
 
 async def wake(service: SchedulerService, job_id: str) -> None:
     """Job target: something is due (job_id names what, for the logs); run everything due."""
-    await service.run_now(job_id)
+    try:
+        await service.run_now(job_id)
+    except asyncio.CancelledError:  # the process stops (SIGTERM) in the middle of a round
+        log.info("stopping during the scheduled run (%s): it finishes before the process exits", job_id)
 
 
 class SchedulerService:
@@ -44,6 +48,7 @@ class SchedulerService:
         self._lock = asyncio.Lock()
         self._planned: dict[str, datetime] = {}
         self._fired: set[tuple[str, datetime]] = set()
+        self._round: asyncio.Future[list[Outcome]] | None = None  # the run_due in progress, in its thread
 
     async def start(self) -> None:
         self.scheduler = AsyncIOScheduler(
@@ -61,9 +66,17 @@ class SchedulerService:
         )
 
     async def stop(self) -> None:
+        """No timer fires any more (APScheduler cancels the job running); the round in progress (its
+        thread goes on) is given ROUND_WAIT seconds to finish, so that what it writes leaves before the
+        adapters stop; past that, it finishes before the process exits and its posts leave at the next start."""
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
             self.scheduler = None
+        running = self._round
+        if running is not None and not running.done():
+            done, _ = await asyncio.wait({running}, timeout=ROUND_WAIT)
+            if not done:
+                log.info("stopping: the scheduled run in progress finishes before the process exits")
 
     async def run_now(self, reason: str = "manual") -> list[Outcome]:
         """Run everything due now, wake the delivery loops if rows were written, re-plan the timers."""
@@ -71,8 +84,10 @@ class SchedulerService:
             now = self.app.clock.now()
             if reason in self._planned:
                 self._fired.add((reason, self._planned.pop(reason)))
+            # shielded: a stop cancels this job, not the round's thread, which stop() waits for
+            self._round = asyncio.ensure_future(asyncio.to_thread(run_due, self.app, self.app.config, now))
             try:
-                outcomes = await asyncio.to_thread(run_due, self.app, self.app.config, now)
+                outcomes = await asyncio.shield(self._round)
             except Exception:  # the database may be briefly unavailable: the resync timer retries
                 log.exception("scheduled run failed (%s)", reason)
                 return []
