@@ -51,18 +51,22 @@ def write_config(
 class BotProcess:
     """One `python -m relais.cli --config FILE run` process; its output goes to `log`."""
 
-    def __init__(self, config: Path, token: str, log: Path) -> None:
+    def __init__(
+        self, config: Path, token: str, log: Path, env: dict[str, str] | None = None, module: str = "relais.cli"
+    ) -> None:
         self.config = config
         self.token = token
         self.log = log
+        self.env = env or {}  # added to the process' environment (tests/matrix/crashing.py reads CRASH_*)
+        self.module = module
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> BotProcess:
         env = {key: value for key, value in os.environ.items() if not key.startswith("RELAIS_")}
-        env.update({"PYTHONPATH": str(ROOT), "RELAIS_MATRIX_ACCESS_TOKEN": self.token, "NO_PROXY": "*"})
+        env.update({"PYTHONPATH": str(ROOT), "RELAIS_MATRIX_ACCESS_TOKEN": self.token, "NO_PROXY": "*", **self.env})
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "relais.cli", "--config", str(self.config), "run"],
+                [sys.executable, "-m", self.module, "--config", str(self.config), "run"],
                 cwd=str(ROOT),
                 env=env,
                 stdin=subprocess.DEVNULL,

@@ -1,0 +1,116 @@
+"""`relais run` with crash points and a clock injected, for the crash tests (tests/matrix/test_crashes.py).
+
+    python -m tests.matrix.crashing --config relais.toml run
+
+reads two environment variables (not RELAIS_*: those are configuration):
+
+* CRASH_CLOCK_FILE: the clock reads the ISO datetime written in this file (the test moves it; the
+  bot's clock never moves by itself), instead of the system's.
+* CRASH_AT: where the process kills itself with SIGKILL (nothing runs after it, as with `kill -9`)
+  or stops itself with SIGTERM (as `systemctl stop` does):
+  - `before-send:<words>` / `after-send:<words>[:<part>]`: the Matrix event whose body holds <words>
+    (its <part>-th one, for a text in parts), just before it leaves / just after the homeserver took it;
+  - `sigterm-in-round:<kind>`: SIGTERM to itself while a recap or an agenda is being written, the round
+    going on (systemd's stop lands in the middle of a scheduled round);
+  - `in-round:<kind>`: SIGKILL while a recap or an agenda is being written, before its transaction commits;
+  - `migration:<table>`: SIGKILL while a migration creates <table>, its transaction open.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+
+def die(signum: int = signal.SIGKILL) -> None:
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.kill(os.getpid(), signum)
+
+
+def inject_clock(path: Path) -> None:
+    from bot import clock
+
+    def now(self: object) -> datetime:
+        return datetime.fromisoformat(path.read_text().strip())
+
+    clock.SystemClock.now = now  # type: ignore[method-assign]
+
+
+def inject_send(when: str, words: str, part: int = 1) -> None:
+    from adapters.matrix.sender import MatrixSender
+
+    real = MatrixSender._send_event
+    seen = {"n": 0}
+
+    async def send_event(self: MatrixSender, room_id: str, content: dict[str, Any], tx_id: str) -> str:
+        chosen = words in str(content.get("body", ""))
+        if chosen:
+            seen["n"] += 1
+            chosen = seen["n"] == part
+        if chosen and when == "before-send":
+            die()
+        event_id = await real(self, room_id, content, tx_id)
+        if chosen:
+            print(f"crash point: {tx_id} sent as {event_id}", flush=True)
+            die()
+        return event_id
+
+    MatrixSender._send_event = send_event  # type: ignore[method-assign]
+
+
+def inject_round(kind: str, signum: int) -> None:
+    from schedules import rounds
+
+    real = rounds._circle_item
+
+    def circle_item(session: Any, community: Any, circle_id: int, draft: Any, *args: Any) -> Any:
+        result = real(session, community, circle_id, draft, *args)
+        if args[1].kind == kind:  # due
+            print(f"crash point: {args[1].occurrence_key} written, not committed", flush=True)
+            die(signum)
+        return result
+
+    rounds._circle_item = circle_item  # type: ignore[assignment]
+
+
+def inject_migration(table: str) -> None:
+    from alembic.operations import Operations
+
+    real = Operations.create_table
+
+    def create_table(self: Any, name: str, *columns: Any, **kw: Any) -> Any:
+        result = real(self, name, *columns, **kw)
+        if name == table:
+            die()
+        return result
+
+    Operations.create_table = create_table  # type: ignore[method-assign]
+
+
+def main() -> None:
+    clock_file = os.environ.get("CRASH_CLOCK_FILE")
+    if clock_file:
+        inject_clock(Path(clock_file))
+    point = os.environ.get("CRASH_AT", "")
+    kind, _, rest = point.partition(":")
+    if kind in ("before-send", "after-send"):
+        words, _, part = rest.partition(":")
+        inject_send(kind, words, int(part or 1))
+    elif kind == "in-round":
+        inject_round(rest, signal.SIGKILL)
+    elif kind == "sigterm-in-round":
+        inject_round(rest, signal.SIGTERM)
+    elif kind == "migration":
+        inject_migration(rest)
+    from relais.cli import main as relais
+
+    relais()
+
+
+if __name__ == "__main__":
+    main()

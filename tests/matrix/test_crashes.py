@@ -1,0 +1,201 @@
+"""Crash points of a real `relais run` process against a real Synapse, each reached by injection
+(tests/matrix/crashing.py), never by timing: `kill -9` between a command's commit and its answer's
+send, right after the homeserver took the answer (and Synapse restarted meanwhile), between two parts of
+a long text, in the middle of the Monday recap round (restart at 09:00:30 on an injected clock), and
+during a migration; SIGTERM in the middle of the recap round. After each: every command typed got
+exactly one answer, the recap went out exactly once, nothing the member wrote is lost."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import signal
+import sqlite3
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.db import head_revision
+
+from .botproc import BotProcess, write_config
+from .kit import Partner, create_room, from_bot, joined, partner
+from .synapse import MatrixUser, SynapseServer
+
+TIMEOUT = 150.0
+PARIS = ZoneInfo("Europe/Paris")
+MONDAY = datetime(2026, 11, 30, tzinfo=PARIS)  # the recap is due at 09:00
+CRASHING = "tests.matrix.crashing"
+
+
+class Deployment:
+    """One bot account, one room, one database: `relais run` started (and crashed) again and again."""
+
+    def __init__(self, hs: SynapseServer, bot: MatrixUser, folder: Path, room: str) -> None:
+        self.hs, self.bot, self.folder, self.room = hs, bot, folder, room
+        self.database = folder / "relais.db"
+        self.clock = folder / "clock.txt"
+        self.config = write_config(folder / "relais.toml", hs, bot, self.database, room, language="en")
+        self.runs = 0
+
+    def at(self, moment: datetime) -> None:
+        self.clock.write_text(moment.isoformat())
+
+    def process(self, crash: str = "") -> BotProcess:
+        self.runs += 1
+        env = {"CRASH_CLOCK_FILE": str(self.clock), "CRASH_AT": crash}
+        return BotProcess(self.config, self.bot.access_token, self.folder / f"bot-{self.runs}.log", env, CRASHING)
+
+    async def crashed(self, process: BotProcess, signum: int = -signal.SIGKILL) -> str:
+        """Wait for the process to kill itself at its crash point; its log."""
+        code = await asyncio.to_thread(process.wait, 60)
+        assert code == signum, process.output()[-3000:]
+        return process.output()
+
+    def rows(self, query: str) -> list[tuple[Any, ...]]:
+        with sqlite3.connect(self.database) as connection:
+            return connection.execute(query).fetchall()
+
+
+def answers(person: Partner, bot: str, room: str, words: str) -> list[str]:
+    return [e["event_id"] for e in person.seen if from_bot(bot, room, words)(e)]
+
+
+async def settle(person: Partner, bot: str, room: str) -> None:
+    """A command typed last and answered: everything before it was handled and its answers have left."""
+    await person.reply_to(room, "!help", "Relais", bot, timeout=60)
+    await person.sync(500)
+
+
+@pytest.fixture
+async def scene(synapse_server: SynapseServer, matrix_user: Callable[..., MatrixUser], tmp_path: Path) -> Any:
+    bot_u, alice_u = matrix_user("relais"), matrix_user("alice")
+    async with asyncio.timeout(TIMEOUT), partner(synapse_server, alice_u, "Alice") as alice:
+        room = await create_room(alice, invite=(bot_u.user_id,))
+        deployment = Deployment(synapse_server, bot_u, tmp_path, room)
+        deployment.at(MONDAY.replace(hour=8))
+        yield deployment, alice
+        if not synapse_server.is_running:
+            await synapse_server.astart()
+
+
+@pytest.mark.parametrize("point", ["before-send", "after-send", "after-send-synapse-restarted"])
+async def test_a_command_killed_around_its_answer_is_answered_once(scene: Any, point: str) -> None:
+    deployment, alice = scene
+    me, room = deployment.bot.user_id, deployment.room
+    first = deployment.process(f"{point.removesuffix('-synapse-restarted')}:Commitment #1 saved").start()
+    try:
+        await alice.wait_for(joined(me, room), timeout=30)
+        await alice.send(room, "!engage Book the room")
+        log = await deployment.crashed(first)
+    finally:
+        first.reap()
+    assert deployment.rows("SELECT title FROM commitments") == [("Book the room",)]  # committed before the send
+    if point.startswith("after-send"):
+        assert "crash point" in log
+        await alice.wait_for(from_bot(me, room, "Commitment #1 saved"), timeout=30)  # it reached the room
+        assert deployment.rows("SELECT status FROM outbox WHERE text LIKE '%Commitment #1%'") == [("sending",)]
+    if point.endswith("synapse-restarted"):
+        await deployment.hs.arestart()  # the transaction id is remembered by Synapse's database
+    with deployment.process() as second:
+        await settle(alice, me, room)
+        assert len(answers(alice, me, room, "Commitment #1 saved")) == 1, second.output()[-2000:]
+    assert deployment.rows("SELECT title FROM commitments") == [("Book the room",)]  # not run twice
+
+
+async def test_a_long_text_killed_between_its_parts_arrives_whole_once(scene: Any) -> None:
+    deployment, alice = scene
+    me, room = deployment.bot.user_id, deployment.room
+    text = " ".join(f"word{number:05d}" for number in range(1500))  # 15,000 characters: several parts
+    first = deployment.process("after-send:word0:1").start()
+    try:
+        await alice.wait_for(joined(me, room), timeout=30)
+        await alice.send(room, f"!info {text}")
+        await deployment.crashed(first)
+    finally:
+        first.reap()
+    with deployment.process():
+        await settle(alice, me, room)
+    parts = [e for e in alice.seen if from_bot(me, room, "word0")(e)]
+    markers = [re.match(r"\((\d+)/(\d+)\) ", e["content"]["body"]) for e in parts]
+    assert all(markers) and len(parts) >= 2, [e["content"]["body"][:20] for e in parts]
+    count = int(markers[0].group(2))  # type: ignore[union-attr]
+    assert [int(m.group(1)) for m in markers] == list(range(1, count + 1))  # type: ignore[union-attr]
+    words = " ".join(re.sub(r"^\(\d+/\d+\) ", "", e["content"]["body"]) for e in parts).split()
+    assert [w for w in words if w.startswith("word")] == text.split()  # whole, in order, nothing twice
+    assert len(answers(alice, me, room, "Announcement #1 posted")) == 1
+
+
+async def recap_scene(deployment: Deployment, alice: Partner) -> None:
+    """A first run on Monday at 08:50 (the schedules start), with something for the recap; stopped."""
+    me, room = deployment.bot.user_id, deployment.room
+    deployment.at(MONDAY.replace(hour=8, minute=50))
+    with deployment.process() as first:
+        await alice.wait_for(joined(me, room), timeout=30)
+        await alice.reply_to(room, "!engage Write the charter", "Commitment #1 saved", me, timeout=30)
+        first.signal(signal.SIGTERM)
+        assert await asyncio.to_thread(first.wait, 15) == 0
+
+
+@pytest.mark.parametrize("point", ["in-round:recap", "before-send:Weekly recap", "after-send:Weekly recap"])
+async def test_a_recap_killed_mid_round_is_posted_once_after_a_restart_at_09_00_30(scene: Any, point: str) -> None:
+    deployment, alice = scene
+    me, room = deployment.bot.user_id, deployment.room
+    await recap_scene(deployment, alice)
+    deployment.at(MONDAY.replace(hour=9, second=10))
+    crashing = deployment.process(point).start()
+    try:
+        await deployment.crashed(crashing)
+    finally:
+        crashing.reap()
+    deployment.at(MONDAY.replace(hour=9, second=30))
+    with deployment.process() as second:
+        await alice.wait_for(from_bot(me, room, "Weekly recap"), timeout=30)
+        await settle(alice, me, room)
+        recaps = answers(alice, me, room, "Weekly recap")
+        assert len(recaps) == 1, second.output()[-3000:]
+    occurrences = deployment.rows("SELECT schedule_key, status FROM occurrences WHERE kind = 'recap'")
+    assert [status for _, status in occurrences] == ["posted"]  # once, on time (not 'late', not 'missed')
+    assert "Write the charter" in next(e for e in alice.seen if e["event_id"] == recaps[0])["content"]["body"]
+
+
+async def test_sigterm_in_the_middle_of_the_recap_round_stops_cleanly_and_posts_once(scene: Any) -> None:
+    deployment, alice = scene
+    me, room = deployment.bot.user_id, deployment.room
+    await recap_scene(deployment, alice)
+    deployment.at(MONDAY.replace(hour=9, second=10))
+    stopping = deployment.process("sigterm-in-round:recap").start()
+    try:
+        code = await asyncio.to_thread(stopping.wait, 30)
+        output = stopping.output()
+    finally:
+        stopping.reap()
+    assert code == 0 and "relais: stopping" in output, output[-3000:]
+    assert "Traceback" not in output, output[-3000:]
+    deployment.at(MONDAY.replace(hour=9, second=30))
+    with deployment.process():
+        await alice.wait_for(from_bot(me, room, "Weekly recap"), timeout=30)
+        await settle(alice, me, room)
+    (recap,) = answers(alice, me, room, "Weekly recap")
+    assert [row[0] for row in deployment.rows("SELECT status FROM occurrences WHERE kind = 'recap'")] == ["posted"]
+    checks = [e for e in alice.seen if e.get("sender") == me and e.get("type") == "m.reaction"]
+    assert [e["content"]["m.relates_to"]["event_id"] for e in checks] == [recap]  # its ✅, once, not lost
+
+
+async def test_killed_during_a_migration_starts_again_and_loses_nothing(scene: Any) -> None:
+    deployment, alice = scene
+    me, room = deployment.bot.user_id, deployment.room
+    migrating = deployment.process("migration:reading_weeks").start()  # 0018, on a new database
+    try:
+        await deployment.crashed(migrating)
+    finally:
+        migrating.reap()
+    await alice.send(room, "!engage Typed while the bot was down")  # before its first start: history
+    with deployment.process() as second:
+        await alice.wait_for(joined(me, room), timeout=30)
+        await alice.reply_to(room, "!engage Book the room", "Commitment #1 saved", me, timeout=30)
+        assert "Traceback" not in second.output(), second.output()[-3000:]
+    assert deployment.rows("SELECT version_num FROM alembic_version") == [(head_revision(),)]
