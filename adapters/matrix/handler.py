@@ -105,6 +105,9 @@ class BatchHandler:
             ]
             if receipts:
                 await self._guard(self.reads.on_receipts(room_id, receipts), room_id)
+        if since is not None:
+            for room_id, left in response.rooms.leave.items():  # Relais left or was removed: said in the log
+                self.rooms.on_own_leave(room_id, [event.source for event in left.timeline.events])
 
     def after_own_join(self, events: list[Any]) -> list[Any]:
         """In a room Relais just joined, what was said before it came in is history: skip it."""

@@ -16,11 +16,11 @@ from nio import AsyncClient, JoinedMembersResponse, JoinedRoomsResponse
 
 from adapters.matrix.config import MatrixConfig
 from adapters.matrix.errors import delivery_failure
-from adapters.matrix.inbound import channel_of, identity_of, membership_of
+from adapters.matrix.inbound import channel_of, identity_of, membership_of, room_of
 from bot.delivery import TemporaryFailure
 from bot.dispatch import Dispatcher
 from bot.services.channel_members import Newcomer, member_joined, member_left, sync_members
-from bot.services.channels import mapped_among
+from bot.services.channels import mapped_among, platform_channels
 from bot.services.membership import MembershipChanges
 
 log = logging.getLogger(__name__)
@@ -108,6 +108,19 @@ class RoomMembers:
     def want(self, *room_ids: str) -> None:
         self.pending.update(room_ids)
 
+    def say_absent(self, joined: set[str]) -> None:
+        """At start, each room linked to a circle that Relais is not in is said in the log: nothing would
+        reach it, and nothing typed there would reach Relais (a wrong id, an invite never sent, a kick)."""
+        for channel in platform_channels(self.dispatcher, "matrix"):
+            if room_of(channel) not in joined:
+                log.warning(
+                    "room %s is linked to a circle but %s is not in it: invite it there (if the room exists, its id "
+                    "is in Element under Room settings → Advanced → Internal room ID); until then nothing is "
+                    "posted there and its members are not counted",
+                    room_of(channel),
+                    self.config.user_id,
+                )
+
     async def catch_up(self) -> None:
         """Read again the rooms waiting for it; the first time, every mapped room Relais is in."""
         if not self.started:
@@ -117,5 +130,6 @@ class RoomMembers:
                 return
             self.pending |= self.mapped_rooms(set(response.rooms))
             self.started = True
+            self.say_absent(set(response.rooms))
         for room_id in sorted(self.pending):
             await self.resync(room_id)

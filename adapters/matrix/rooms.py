@@ -74,6 +74,28 @@ class Rooms:
         room = self.client.rooms.get(room_id)
         return room is not None and room.joined_count <= 2 and room.invited_count == 0
 
+    def on_own_leave(self, room_id: str, events: Iterable[dict[str, Any]]) -> None:
+        """Relais left a room or was removed from it: for a room linked to a circle, the log says so, by whom,
+        and what to do (what is posted to the circle no longer reaches that room)."""
+        own = [
+            (change, event)
+            for change, event in ((membership_of(event), event) for event in events)
+            if change is not None and change.user_id == self.config.user_id
+        ]
+        if not own or own[-1][0].membership not in ("leave", "ban") or not self.is_mapped(room_id):
+            return
+        change, event = own[-1]
+        reason = event.get("content", {}).get("reason") if isinstance(event.get("content"), dict) else None
+        log.warning(
+            "%s is no longer in room %s, linked to a circle: %s by %s%s. What is posted to the circle no longer "
+            "reaches that room: invite it back (or take the room out of the circle)",
+            self.config.user_id,
+            room_id,
+            "banned" if change.membership == "ban" else "removed",
+            change.sender,
+            f" ({reason})" if isinstance(reason, str) and reason.strip() else "",
+        )
+
     # ------------------------------------------------------------------ invites
     def belongs(self, user_id: str) -> bool:
         """A member (in a circle now) or a facilitator; nothing is stored for anyone else."""
