@@ -20,7 +20,8 @@ class Incoming:
     `event_id` de-duplicates platform retries (and is the message an answer replies to);
     `language` is the platform's hint (a Slack locale) for a member met for the first time;
     `edits` is the platform message id of the command this message edits (a Matrix m.replace:
-    bot.services.command_edits); `raw` keeps the platform payload aside.
+    bot.services.command_edits); `sent_at` when the platform says it was sent (an edit read after a
+    restart is judged by when it was made); `raw` keeps the platform payload aside.
     """
 
     identity: str
@@ -32,6 +33,7 @@ class Incoming:
     direct: bool = False
     language: str | None = None
     edits: str | None = None
+    sent_at: datetime | None = None
     raw: dict[str, Any] = field(default_factory=dict)
 
 

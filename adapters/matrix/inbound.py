@@ -212,6 +212,9 @@ def incoming_from_message(
         event_id=event.get("event_id"),
         direct=direct,
         edits=edits,
+        sent_at=timestamp(event["origin_server_ts"])
+        if edits and isinstance(event.get("origin_server_ts"), int)
+        else None,
         raw=event,
     )
 

@@ -124,6 +124,13 @@ def answer_to(session: Session, channel: str | None, command: str) -> Answer | N
     return Answer(*row) if row is not None else None
 
 
+def edited_at(ctx: Context) -> datetime:
+    """When the edit was made: as the platform says (read hours later after a restart, it was still made
+    in time), never later than now."""
+    sent = ctx.incoming.sent_at
+    return min(sent, ctx.now) if sent is not None else ctx.now
+
+
 def _understood(ctx: Context, dispatcher: Dispatcher, answer: Answer) -> Reply:
     """What the edit does: changes the commitment of an edited /engage, or says why not."""
     name, rest = split_command(ctx.incoming.text)
@@ -135,7 +142,7 @@ def _understood(ctx: Context, dispatcher: Dispatcher, answer: Answer) -> Reply:
     if commitment is None or command is None or command.name != "engage":
         return Reply.say(ctx.t(NOT_RUN_AGAIN), ok=False)
     number = commitment.number
-    if ctx.now - answer.created_at > WINDOW:
+    if edited_at(ctx) - answer.created_at > WINDOW:
         return Reply.say(ctx.t(TOO_LATE, minutes=int(WINDOW.total_seconds() // 60), number=number), ok=False)
     if changed_since(ctx.session, commitment):
         return Reply.say(ctx.t(CHANGED_SINCE, number=number), ok=False)
@@ -157,7 +164,7 @@ def _first_run(ctx: Context, dispatcher: Dispatcher, answer: Answer, command: Co
     """An /engage edited after its first words created nothing (a date not understood, a typo in the
     command): the edited words are run as the command, once, and the commitment remembers the command's
     message, so that a later edit changes it. Relais' refusal is edited into the confirmation in place."""
-    if ctx.now - answer.created_at > WINDOW:
+    if edited_at(ctx) - answer.created_at > WINDOW:
         return Reply.say(ctx.t(NOT_RUN_AGAIN), ok=False)
     ctx.incoming = replace(ctx.incoming, event_id=ctx.incoming.edits, edits=None)
     reply = dispatcher.run(ctx, command, rest)

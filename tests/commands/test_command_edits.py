@@ -6,6 +6,7 @@ here, what an edit changes in the store, and never twice."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -75,3 +76,37 @@ def test_a_refused_engage_edited_too_late_is_not_run(bot):
     assert "Je ne relance pas une commande modifiée" in late, late
     with bot.store.unit_of_work() as session:
         assert session.scalar(select(func.count()).select_from(Commitment)) == 0
+
+
+def test_an_edit_made_in_time_but_read_after_a_restart_hours_later_is_applied(bot):
+    """Relais went down after answering; the member corrected the command 2 minutes later; Relais came
+    back 3 hours later and reads the edit in its first sync: judged by when it was made, not read."""
+    said(bot, "!engage Réserver la salle vendredi", "$e1")
+    made = bot.clock.now() + timedelta(minutes=2)
+    bot.advance(hours=3)
+    edit = Incoming(
+        identity="matrix:@alice:hs",
+        text="!engage Réserver la grande salle vendredi",
+        channel=ROOM,
+        event_id="$e2",
+        edits="$e1",
+        display_name="Alice",
+        sent_at=made,
+    )
+    assert edited_command(bot.dispatcher, edit) is not None
+    assert commitments(bot) == [(1, "Réserver la grande salle")]
+
+
+def test_an_edit_made_too_late_is_refused_whatever_it_says_of_its_time(bot):
+    said(bot, "!engage Réserver la salle vendredi", "$e1")
+    bot.advance(minutes=11)
+    late = Incoming(
+        identity="matrix:@alice:hs",
+        text="!engage Autre chose vendredi",
+        channel=ROOM,
+        event_id="$e2",
+        edits="$e1",
+        sent_at=bot.clock.now() + timedelta(hours=1),  # a clock ahead: never later than Relais' now
+    )
+    assert edited_command(bot.dispatcher, late) is not None
+    assert commitments(bot) == [(1, "Réserver la salle")]

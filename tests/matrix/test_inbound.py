@@ -67,6 +67,7 @@ def test_an_edited_command_carries_the_event_it_edits():
     incoming = incoming_from_message(raw, ROOM, ADDRESSING, direct=False)
     assert incoming is not None and incoming.text == "engage Autre chose"
     assert incoming.edits == raw["content"]["m.relates_to"]["event_id"] and incoming.event_id == raw["event_id"]
+    assert incoming.sent_at == timestamp(raw["origin_server_ts"])  # judged by when it was made (command_edits)
     chat = {**raw, "content": {**raw["content"], "m.new_content": {"body": "Autre chose", "msgtype": "m.text"}}}
     assert incoming_from_message(chat, ROOM, ADDRESSING, direct=False) is None  # an edit of chat stays chat
     broken = {**raw, "content": {**raw["content"], "m.new_content": "!engage X"}}
