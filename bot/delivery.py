@@ -62,7 +62,8 @@ class TemporaryFailure(Exception):
 
 class Held(TemporaryFailure):
     """The conversation takes no message for now, through no fault of the message (a Slack workspace
-    that uninstalled Relais): tried again every `retry_after` seconds, never counted as an attempt."""
+    that uninstalled Relais, a rate limit): tried again after `retry_after` seconds, never counted as an
+    attempt, so never given up for it."""
 
     def __init__(self, message: str, retry_after: float = HELD_SECONDS) -> None:
         super().__init__(message, retry_after)
@@ -146,6 +147,13 @@ def backoff(attempts: int, retry_after: float | None) -> timedelta:
     return timedelta(seconds=min(2 ** max(attempts - 1, 0), 300))
 
 
+def retry_in(message: Outgoing, outcome: TemporaryFailure) -> float:
+    """Seconds until a message that failed for now is tried again (a held one without counting the attempt)."""
+    if isinstance(outcome, Held):
+        return backoff(1, HELD_SECONDS if outcome.retry_after is None else outcome.retry_after).total_seconds()
+    return backoff(message.attempts, outcome.retry_after).total_seconds()
+
+
 @dataclass(eq=False)  # compared (and hashed) by identity: it is a running loop, not a value
 class Deliverer:
     store: Store
@@ -203,7 +211,7 @@ class Deliverer:
             loop.call_soon_threadsafe(self._spawn, messages)
 
     def _spawn(self, messages: list[tuple[Outgoing, bool]]) -> None:
-        task = asyncio.ensure_future(self._deliver(messages, quiet=self.record_after))
+        task = asyncio.ensure_future(self._deliver(messages, quiet=self.record_after, handed=True))
         self._tasks.add(task)
         task.add_done_callback(self._finished)
 
@@ -277,13 +285,13 @@ class Deliverer:
 
     # ------------------------------------------------------------------ sending
 
-    async def _deliver(self, messages: list[tuple[Outgoing, bool]], quiet: float = 0.0) -> int:
+    async def _deliver(self, messages: list[tuple[Outgoing, bool]], quiet: float = 0.0, handed: bool = False) -> int:
         """Send, each conversation in order and the conversations side by side; record the outcomes
         (`quiet` seconds later: meanwhile the platform delivers them, and later bursts join them)."""
         lanes: dict[tuple[str, ...], list[tuple[Outgoing, bool]]] = {}
         now, held = self.clock.now(), []
         for message, resend in messages:
-            until = self._retrying.get(conversation(message))
+            until = self._retrying.get(conversation(message)) if handed else None  # claimed: checked (outbox_order)
             if until is not None and until > now:  # an earlier message there waits for its retry: so does this one
                 held.append((message, Held("after an earlier message retried later", (until - now).total_seconds())))
             else:
@@ -309,10 +317,10 @@ class Deliverer:
         results: list[tuple[Outgoing, object]] = []
         async with lock:
             for message, resend in lane:
-                behind = next(((m, o) for m, o in results if isinstance(o, TemporaryFailure)), None)
-                if behind is not None:  # it waits for the message before it, retried later: never overtakes it
-                    delay = backoff(behind[0].attempts, behind[1].retry_after).total_seconds()
-                    results.append((message, Held(f"after the message before it ({behind[1]})", delay)))
+                behind = [(m, o) for m, o in results if isinstance(o, TemporaryFailure)][:1]
+                for first, failed in behind:  # it waits for the message before it, retried later: never overtakes it
+                    results.append((message, Held(f"after the message before it ({failed})", retry_in(first, failed))))
+                if behind:
                     continue
                 try:
                     async with self._slots:
@@ -334,8 +342,8 @@ class Deliverer:
         for message, outcome in results:
             if isinstance(outcome, (Sent, PermanentFailure)):
                 self._retrying.pop(conversation(message), None)
-            elif isinstance(outcome, TemporaryFailure) and not isinstance(outcome, Held):
-                self._retrying[conversation(message)] = now + backoff(message.attempts, outcome.retry_after)
+            elif isinstance(outcome, TemporaryFailure):
+                self._retrying[conversation(message)] = now + timedelta(seconds=retry_in(message, outcome))
 
     # ------------------------------------------------------------------ recording
 
@@ -370,9 +378,9 @@ class Deliverer:
                     where = outcome.channel or message.channel
                     mark_delivered(session, message.id, message.item_id, where, outcome.message_id, now, outcome.also)
                 elif isinstance(outcome, Held):
-                    mark_held(session, message.id, str(outcome), now, backoff(1, outcome.retry_after or HELD_SECONDS))
+                    mark_held(session, message.id, str(outcome), now, timedelta(seconds=retry_in(message, outcome)))
                 elif isinstance(outcome, TemporaryFailure):
-                    mark_failed(session, message.id, str(outcome), now, backoff(message.attempts, outcome.retry_after))
+                    mark_failed(session, message.id, str(outcome), now, timedelta(seconds=retry_in(message, outcome)))
                 elif isinstance(outcome, PermanentFailure):
                     mark_failed(session, message.id, str(outcome), now, None)
                 elif isinstance(outcome, Exception):  # an unexpected failure must not stop the loop

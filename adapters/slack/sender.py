@@ -15,7 +15,8 @@ A resend (the process died between posting and marking the row sent) first looks
 carrying this outbox id (and part number) in conversations.history/replies, and posts only the
 missing ones.
 HTTP 429 is retried by slack_sdk's AsyncRateLimitErrorRetryHandler installed on the client; when
-it persists, the message is handed back with TemporaryFailure(retry_after) and nothing is lost; the
+it persists, the message is handed back held (Held(retry_after): not counted as an attempt, so never
+given up for a rate limit, however long it lasts) and nothing is lost; the
 messages after it in the same conversation wait for it (bot.outbox_order). What Slack refuses for good
 (an archived or deleted channel, Relais not in it) is given up at once and said in the log with what to do.
 """
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from aiohttp import ClientError
@@ -42,7 +43,7 @@ from adapters.slack.pacing import ChannelPacer
 from adapters.slack.pictures import find_picture, upload_picture
 from adapters.slack.response_urls import ResponseUrls
 from adapters.slack.workspaces import Workspaces
-from bot.delivery import Outgoing, PermanentFailure, Sent, TemporaryFailure
+from bot.delivery import Held, Outgoing, PermanentFailure, Sent, TemporaryFailure
 from bot.dispatch import Dispatcher
 from bot.i18n import translator
 from bot.services.identities import Reader, reader_of
@@ -72,6 +73,7 @@ HINTS = {
     "not_in_channel": " (Relais is not in the channel: /invite @Relais there)",
     "channel_not_found": " (the channel was deleted, or is private without Relais: /invite @Relais, or /unmap it)",
 }
+RATE_LIMIT_WAIT = 30.0  # seconds, when a 429 names no Retry-After
 HISTORY_PAGES = 2
 NO_READER = Reader(language="en", ack_number=None)  # a message that is no item and no direct message
 
@@ -91,7 +93,10 @@ def failure(error: Exception) -> Exception:
         code = str(response.get("error") or "") if isinstance(response.data, dict) else ""
         if response.status_code == 429 or code == "ratelimited":
             retry_after = _float(response.headers.get("Retry-After") or response.headers.get("retry-after"))
-            return TemporaryFailure(f"rate limited by Slack ({code or 429})", retry_after)
+            # Slack's "not now", never the message's fault: held, not counted as an attempt, never given up
+            return Held(
+                f"rate limited by Slack ({code or 429})", RATE_LIMIT_WAIT if retry_after is None else retry_after
+            )
         if code in NOT_THERE:
             return NotThere(f"Slack refused the message: {code}")
         if code in PERMANENT:
@@ -133,6 +138,7 @@ class SlackSender:
     response_urls: ResponseUrls
     team: Callable[[], str]
     workspaces: Workspaces | None = None  # several workspaces: each message goes with its workspace's token
+    ims: dict[tuple[str, str], str] = field(default_factory=dict)  # (team, user) -> their conversation with Relais
     platform: str = "slack"
 
     async def send(self, message: Outgoing, resend: bool) -> Sent:
@@ -224,8 +230,10 @@ class SlackSender:
             await self._call(self.client.chat_postEphemeral, channel=channel_id, user=user, **text_only(ephemeral))
 
     async def _direct(self, team: str, user: str, message: Outgoing, parts: list[dict[str, Any]], resend: bool) -> Sent:
-        opened = await self._call(self.client.conversations_open, users=user)
-        channel_id = str(opened["channel"]["id"])
+        channel_id = self.ims.get((team, user))
+        if channel_id is None:  # conversations.open is Tier 3 (about 50 a minute): once per person and process
+            opened = await self._call(self.client.conversations_open, users=user)
+            channel_id = self.ims[(team, user)] = str(opened["channel"]["id"])
         return sent(await self._post(channel_id, message, parts, resend), addresses.channel(team, channel_id))
 
     async def _post(self, channel_id: str, message: Outgoing, parts: list[dict[str, Any]], resend: bool) -> list[str]:

@@ -19,7 +19,7 @@ from bot.models import OutboxMessage
 from bot.outbox import enqueue, enqueue_post
 from bot.reply import Post
 
-from .harness import GENERAL, GT, Harness, address, identity
+from .harness import BOB, GENERAL, GT, Harness, address, identity
 
 
 @pytest.fixture
@@ -58,8 +58,8 @@ async def test_posts_after_a_rate_limited_one_wait_for_it_and_keep_their_order(
     harness.standin.rate_limit("chat.postMessage", times=3, retry_after=0)  # 1 + 2 retries: given back
     assert await harness.deliverer.deliver_due() == 0 and texts(harness) == []
     first, second, third = rows(harness)
-    assert (first.status, first.attempts) == ("pending", 1) and "rate limited" in (first.last_error or "")
-    assert (second.status, second.attempts, third.attempts) == ("pending", 0, 0)  # waited, no attempt counted
+    assert (first.status, first.attempts) == ("pending", 0) and "rate limited" in (first.last_error or "")
+    assert (second.status, second.attempts, third.attempts) == ("pending", 0, 0)  # no attempt counted
     assert second.not_before == first.not_before == third.not_before
 
     # a later pass: a new post is put off behind the waiting ones, not sent ahead of them
@@ -90,7 +90,7 @@ async def test_a_message_written_while_its_channel_waits_for_a_retry_waits_too(
         post(harness, "la suite")
         await harness.deliverer.stop()
         assert texts(harness) == [] and statuses(harness) == [429]
-        assert [row.attempts for row in rows(harness)] == [1, 0]
+        assert [(row.status, row.attempts) for row in rows(harness)] == [("pending", 0), ("pending", 0)]
         harness.clock.advance(timedelta(seconds=5))
         harness.standin.reset()
         assert await harness.deliverer.deliver_due() == 2
@@ -148,3 +148,35 @@ async def test_what_slack_refuses_for_good_is_logged_once_and_the_rest_goes_out(
     failed = [row for row in rows(harness) if row.status == "failed"]
     assert len(failed) == 4 and all(row.attempts == 1 for row in failed)
     assert texts(harness) == [f"après {error}" for error in refusals]
+
+
+async def test_a_rate_limit_that_lasts_never_makes_relais_give_a_message_up(
+    relais_socket: Harness, no_jitter: None
+) -> None:
+    """A 429 is Slack's "not now", not the message's fault: it is not counted among the attempts after
+    which a message is given up, however many times Slack says it."""
+    harness = relais_socket
+    harness.adapter.runtime.client.retry_handlers[-1].max_retry_count = 0
+    harness.standin.rate_limit("chat.postMessage", times=12, retry_after=1)
+    post(harness, "le récapitulatif")
+    for _ in range(12):
+        assert await harness.deliverer.deliver_due() == 0
+        harness.clock.advance(timedelta(seconds=1))
+    (row,) = rows(harness)
+    assert (row.status, row.attempts) == ("pending", 0)
+    assert await harness.deliverer.deliver_due() == 1 and texts(harness) == ["le récapitulatif"]
+
+
+async def test_a_round_of_direct_messages_opens_each_conversation_once(relais_socket: Harness) -> None:
+    """conversations.open is Tier 3 (about 50 a minute): a member's conversation is opened once, not for
+    every digest and nudge."""
+    harness = relais_socket
+    with harness.store.unit_of_work() as session:
+        bob = harness.dispatcher.member(session, identity(BOB)).id
+    for text in ("Votre résumé de la semaine", "Petit rappel : #3 est à rendre demain"):
+        with harness.store.unit_of_work() as session:
+            enqueue_post(session, Post(text, "direct", member_id=bob), harness.clock.now())
+        assert await harness.deliverer.deliver_due() == 1
+    assert len(harness.standin.calls_to("conversations.open")) == 1
+    dm = harness.standin.dm_channels[(BOB,)]
+    assert texts(harness, dm) == ["Votre résumé de la semaine", "Petit rappel : #3 est à rendre demain"]
