@@ -19,6 +19,7 @@ import logging
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from bot.app import Adapter, AdapterFactory, App, RunHooks
@@ -75,6 +76,8 @@ class Runner:
     problem: str | None = None
     scheduler: SchedulerService | None = None
     watch: Wakeups | None = None  # what other processes write (bot.wakeups), once serving
+    served: set[str] = field(default_factory=set)  # platforms that came online (their `online` was set)
+    down: set[str] = field(default_factory=set)  # platforms stopped by a fatal error while others go on
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
     def wake(self, *_args: Any, **_kwargs: Any) -> None:
@@ -101,6 +104,33 @@ class Runner:
         self.problem, self.exit_code = message, 1
         self.stopping.set()
 
+    def platform_fatal(self, platform: str, message: str) -> None:
+        """A platform cannot go on (its token refused…). If it never came online (a mistake at start), or no
+        other platform is left, Relais stops; if it was serving and another platform still is (a token
+        revoked later), that platform alone stops: said in the log, its messages kept in the outbox."""
+        others = [other.platform for other in self.adapters if other.platform not in {platform, *self.down}]
+        if platform not in self.served or not others:
+            self.fatal(message)
+            return
+        self.down.add(platform)
+        for adapter in self.adapters:
+            if adapter.platform == platform:
+                adapter.online.clear()  # type: ignore[attr-defined]  # its deliveries wait, nothing is given up
+        log.error(
+            "%s — %s is stopped; Relais goes on with %s. What is for %s is kept and sent once Relais is restarted "
+            "with this fixed",
+            message.rstrip(". "),
+            platform,
+            ", ".join(others),
+            platform,
+        )
+
+    async def came_online(self, adapter: Adapter) -> None:
+        online = getattr(adapter, "online", None)
+        if online is not None:
+            await online.wait()
+            self.served.add(adapter.platform)
+
     def build_adapters(self) -> None:
         factories = self.factories
         if factories is None:
@@ -108,12 +138,12 @@ class Runner:
             if not platforms:
                 raise ConfigError("no chat platform is configured: add a [matrix] or [slack] section")
             factories = {platform: import_factory(platform, self.app.config) for platform in platforms}
-        hooks = RunHooks(
-            outbox_written=self.wake,
-            fatal=self.fatal,
-            slack_stores=lambda client_id: slack_stores(self.app.store.engine, client_id),
-        )
-        for factory in factories.values():
+        for platform, factory in factories.items():
+            hooks = RunHooks(
+                outbox_written=self.wake,
+                fatal=partial(self.platform_fatal, platform),
+                slack_stores=lambda client_id: slack_stores(self.app.store.engine, client_id),
+            )
             adapter = factory(self.app, hooks)
             self.adapters.append(adapter)
             online = getattr(adapter, "online", None)
@@ -130,6 +160,7 @@ class Runner:
         ]
         self.watch = self.wakeups()
         tasks.append(asyncio.create_task(self.watch.run(), name="wakeups"))
+        tasks += [asyncio.create_task(self.came_online(adapter)) for adapter in self.adapters]
         started: list[Adapter] = []
         web = web_server(self.app)  # the dashboard, when [web] is configured
         try:

@@ -99,3 +99,52 @@ def test_cli_run_without_platform_says_what_to_do(tmp_path):
     result = CliRunner().invoke(main, ["--config", str(config), "run"])
     assert result.exit_code == 2 and "[matrix] ou [slack]" in result.output
     assert "Lancer le bot sur les messageries" in CliRunner().invoke(main, ["run", "--help"]).output
+
+
+async def test_a_platform_refused_later_stops_alone_and_the_other_goes_on(testbot, caplog):
+    """Matrix's token revoked while Relais serves Matrix and Slack: Slack goes on, Matrix's messages wait in
+    the outbox (before: the whole process stopped, Slack's members without Relais)."""
+    adapters: dict[str, FakeAdapter] = {}
+
+    def factory(platform: str):
+        def make(app: App, hooks: RunHooks) -> FakeAdapter:
+            adapters[platform] = FakeAdapter(hooks, platform=platform, sender=RecordingSender(platform))
+            adapters[platform].online.set()
+            return adapters[platform]
+
+        return make
+
+    runner = Runner(app_for(testbot), {"matrix": factory("matrix"), "slack": factory("slack")}, schedule=False)
+    stop = asyncio.Event()
+    serving = asyncio.create_task(runner.serve(stop))
+    await eventually(lambda: runner.served == {"matrix", "slack"})
+    adapters["matrix"].hooks.fatal("matrix: the homeserver refused Relais' session: M_UNKNOWN_TOKEN")
+    assert not serving.done() and not runner.stopping.is_set()
+    assert "matrix is stopped; Relais goes on with slack" in caplog.text
+    with testbot.store.unit_of_work() as session:
+        enqueue(session, testbot.clock.now(), "pour Slack", channel="slack:T1/C1")
+        enqueue(session, testbot.clock.now(), "pour Matrix", channel="matrix:!r:hs")
+    runner.wake()
+    await eventually(lambda: adapters["slack"].sender.sent == ["pour Slack"])
+    assert adapters["matrix"].sender.sent == []  # kept for when Matrix is back
+    adapters["slack"].hooks.fatal("slack: refused too")  # the last platform: Relais stops
+    assert await asyncio.wait_for(serving, 5) == 1
+
+
+async def test_a_platform_refused_at_start_stops_relais_even_with_another(testbot):
+    """A token refused before the platform ever came online is a mistake to fix now: exit code 1."""
+
+    def make(platform: str, online: bool):
+        def build(app: App, hooks: RunHooks) -> FakeAdapter:
+            adapter = FakeAdapter(hooks, platform=platform)
+            if online:
+                adapter.online.set()
+            else:
+                asyncio.get_running_loop().call_soon(hooks.fatal, f"{platform}: login refused")
+            return adapter
+
+        return build
+
+    runner = Runner(app_for(testbot), {"slack": make("slack", True), "matrix": make("matrix", False)}, schedule=False)
+    assert await asyncio.wait_for(runner.serve(asyncio.Event()), 5) == 1
+    assert runner.problem == "matrix: login refused"
