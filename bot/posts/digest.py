@@ -15,13 +15,12 @@ from sqlalchemy.orm import Session
 from bot.markup import bold, esc
 from bot.models import Commitment, Community, Item, Member
 from bot.posts import queries
-from bot.posts.draft import Draft, RoundLocaliser, bullets
+from bot.posts.draft import STALE, Draft, RoundLocaliser, bullets, stale_line
 from bot.presentation import Localiser, item_line
 from bot.services.reads import load_items, newest_unread, unread_items
 
 LINES = 8
 SOON = timedelta(days=7)
-STALE = timedelta(days=28)  # overdue for longer: counted in one line, not listed (the digest is about the weeks ahead)
 
 
 def build_digest(session: Session, member: Member, loc: Localiser) -> Draft | None:
@@ -80,7 +79,7 @@ def _draft(
         ),
         (
             "⚠️ " + loc.t("Your overdue commitments"),
-            [*bullets(loc, shown, recent, LINES), *_stale_line(loc, recent, stale)],
+            [*bullets(loc, shown, recent, LINES), *stale_line(loc, recent, stale)],
         ),
         (loc.t("Your commitments due in the next 7 days"), bullets(loc, *soon, LINES)),
     ]
@@ -91,24 +90,3 @@ def _draft(
     listed = tuple(row.number for row in [*overdue[0][:LINES], *soon[0][:LINES]])
     title = loc.t("Your weekly digest, {name}", name=esc(member.display_name, 80))
     return Draft("📬", title, tuple(body), commitments=listed)
-
-
-def _stale_line(loc: Localiser, listed: int, stale: int) -> list[str]:
-    """The commitments overdue for more than STALE weeks, counted: where to see them and close or re-date them."""
-    if not stale:
-        return []
-    if listed:
-        return [
-            loc.tn(
-                "… and {count} more, overdue for over 4 weeks: /actions mine overdue",
-                "… and {count} more, overdue for over 4 weeks: /actions mine overdue",
-                stale,
-            )
-        ]
-    return [
-        loc.tn(
-            "{count} commitment overdue for over 4 weeks: /actions mine overdue",
-            "{count} commitments overdue for over 4 weeks: /actions mine overdue",
-            stale,
-        )
-    ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -16,6 +16,9 @@ from bot.presentation import FixedLocaliser, Localiser, capped, commitment_bulle
 from bot.services.updates import post_item
 
 MAX_ITEM_TEXT = 3900
+# the 4-week rule: commitments overdue for longer are counted in one line (stale_line), not listed, in
+# digests and nudges: they are about the weeks ahead, and their text stays short whatever the history
+STALE = timedelta(days=28)
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,28 @@ def bullets(loc: Localiser, shown: list[Any], total: int, limit: int) -> list[st
     `limit` were loaded."""
     lines = [commitment_bullet(loc, row) for row in shown[:limit]]
     return capped(loc, lines + [""] * (total - len(lines)), limit)
+
+
+def stale_line(loc: Localiser, listed: int, stale: int) -> list[str]:
+    """The commitments overdue for more than STALE, counted: where to see them and close or re-date them
+    ("… and N more, …" after `listed` overdue commitments listed, else "N commitments …")."""
+    if not stale:
+        return []
+    if listed:
+        return [
+            loc.tn(
+                "… and {count} more, overdue for over 4 weeks: /actions mine overdue",
+                "… and {count} more, overdue for over 4 weeks: /actions mine overdue",
+                stale,
+            )
+        ]
+    return [
+        loc.tn(
+            "{count} commitment overdue for over 4 weeks: /actions mine overdue",
+            "{count} commitments overdue for over 4 weeks: /actions mine overdue",
+            stale,
+        )
+    ]
 
 
 @dataclass(frozen=True)

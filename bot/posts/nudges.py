@@ -3,7 +3,9 @@
 Nudges are decided by calendar days in the community's zone, from the round's due time (not from
 "now"), so a round posted late says the same thing it would have said on time:
 * a commitment's owner, N days before it is due (N in nudge_due_days, default 3 and 1);
-* then on the 1st, 8th, 15th… day it is overdue (every overdue_nudge_days);
+* then on the 1st, 8th, 15th… day it is overdue (every overdue_nudge_days); one overdue for more than
+  4 weeks (bot.posts.draft.STALE, the digests' rule) is no longer listed: on its day the message counts
+  every such commitment of the member in one line ("12 commitments overdue for over 4 weeks: …");
 * a member with items unacknowledged since unread_nudge_days (once, on the day an item crosses it).
 Posted by the scheduler's daily round; /nudges off stops them for a member. build_nudge makes one
 member's; build_nudges every member's of a round at once, in a bounded number of queries (the same
@@ -25,7 +27,7 @@ from bot.markup import esc
 from bot.models import CircleMember, Commitment, Community, Item, Member
 from bot.models.community import in_audience_window
 from bot.posts import queries
-from bot.posts.draft import RoundLocaliser
+from bot.posts.draft import STALE, RoundLocaliser, stale_line
 from bot.presentation import Localiser, commitment_title
 from bot.services.reads import Unread, newest_unread, unread_items
 
@@ -47,7 +49,15 @@ def due_reasons(
         if farthest
         else []
     )
-    return _due_lines(loc, settings, slot, soon, queries.overdue_commitments(session, slot, loc.tz, owner_id=member.id))
+    overdue = queries.overdue_commitments(session, slot, loc.tz, owner_id=member.id, since=slot - STALE)
+    stale = queries.open_due_dates(session, member.community_id, slot - STALE, owner_id=member.id)
+    return _due_lines(loc, settings, slot, soon, overdue, _stale(loc, settings, slot, stale.get(member.id, [])))
+
+
+def _stale(loc: Localiser, settings: ScheduleSettings, slot: datetime, rows: list[Any]) -> int:
+    """How many commitments overdue for more than STALE to count today: all of them (`rows`), on a day
+    one of them would have been nudged about; else none."""
+    return len(rows) if any(_overdue_day(loc, settings, slot, row) for row in rows) else 0
 
 
 def _due_day(loc: Localiser, settings: ScheduleSettings, slot: datetime, row: Any) -> bool:
@@ -62,8 +72,14 @@ def _overdue_day(loc: Localiser, settings: ScheduleSettings, slot: datetime, row
 
 
 def _due_lines(
-    loc: Localiser, settings: ScheduleSettings, slot: datetime, soon: list[Commitment], overdue: list[Commitment]
+    loc: Localiser,
+    settings: ScheduleSettings,
+    slot: datetime,
+    soon: list[Commitment],
+    overdue: list[Commitment],
+    stale: int = 0,
 ) -> list[str]:
+    """The lines of commitments due soon, overdue (for up to STALE), then `stale` more counted."""
     lines = []
     for row in soon:
         assert row.due_at is not None
@@ -99,7 +115,8 @@ def _due_lines(
                     number=row.number,
                 )
             )
-    return lines
+    listed = sum(1 for row in overdue if _overdue_day(loc, settings, slot, row))
+    return lines + [line if listed else "• " + line for line in stale_line(loc, listed, stale)]
 
 
 def unread_reason(
@@ -195,7 +212,8 @@ def build_nudges(
         if farthest
         else {}
     )
-    overdue = queries.overdue_by_owner(session, community.id, slot, zone)
+    overdue = queries.overdue_by_owner(session, community.id, slot, zone, since=slot - STALE)
+    stale = queries.open_due_dates(session, community.id, slot - STALE)
     said_soon = {owner: [row for row in rows if _due_day(loc, settings, slot, row)] for owner, rows in soon.items()}
     said_overdue = {
         owner: [row for row in rows if _overdue_day(loc, settings, slot, row)] for owner, rows in overdue.items()
@@ -214,6 +232,7 @@ def build_nudges(
             slot,
             [commitments[row.item_id] for row in said_soon.get(member.id, ())],
             [commitments[row.item_id] for row in said_overdue.get(member.id, ())],
+            _stale(own, settings, slot, stale.get(member.id, [])),
         )
         messages[member.id] = _message(member, own, lines + _unread_lines(own, settings, slot, unread[member.id]))
         if listed is not None and messages[member.id]:

@@ -181,6 +181,29 @@ def open_before_by_owner(session: Session, community_id: int, before: datetime) 
     return {owner_id: count for count, owner_id in session.execute(statement)}
 
 
+def open_due_dates(
+    session: Session, community_id: int, before: datetime, owner_id: int | None = None
+) -> dict[int, list[Any]]:
+    """The open commitments due before `before`, of an owner or of every one, per owner: rows (owner_id,
+    due_at), only the columns (nudges count those overdue for weeks and say them on their weekly day)."""
+    statement = (
+        select(Commitment.owner_id, Commitment.due_at)
+        .join(Item, Item.id == Commitment.item_id)
+        .where(
+            Item.community_id == community_id,
+            Commitment.status == CommitmentStatus.OPEN,
+            Commitment.due_at.is_not(None),
+            Commitment.due_at < before,
+        )
+    )
+    if owner_id is not None:
+        statement = statement.where(Commitment.owner_id == owner_id)
+    grouped: dict[int, list[Any]] = {}
+    for row in session.execute(statement):
+        grouped.setdefault(row.owner_id, []).append(row)
+    return grouped
+
+
 def due_between_by_owner(
     session: Session, community_id: int, start: datetime, end: datetime, zone: ZoneInfo
 ) -> dict[int, list[Any]]:
