@@ -61,7 +61,12 @@ class Deployment:
 
 
 def answers(person: Partner, bot: str, room: str, words: str) -> list[str]:
-    return [e["event_id"] for e in person.seen if from_bot(bot, room, words)(e)]
+    """Relais' messages holding `words` (its edits of them in place not counted)."""
+    return [
+        e["event_id"]
+        for e in person.seen
+        if from_bot(bot, room, words)(e) and e["content"].get("m.relates_to", {}).get("rel_type") != "m.replace"
+    ]
 
 
 async def settle(person: Partner, bot: str, room: str) -> None:
