@@ -14,15 +14,13 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack import direct
 from adapters.slack.addresses import home_team
 from adapters.slack.blocks import ACK_ACTION, ACK_ALL_ACTION
-from adapters.slack.commands import resolve_mentions
 from adapters.slack.home import publish_home
 from adapters.slack.runtime import SOURCE, Runtime
 from bot import read_signals as signals
 from bot.i18n import Translator
-from bot.reply import Incoming
-from bot.router import split_command
 from bot.services.channel_members import belongs
 from bot.services.notices import member_notice
 from bot.services.reads import is_ack_emoji
@@ -30,7 +28,6 @@ from bot.services.reads import is_ack_emoji
 log = logging.getLogger(__name__)
 SLACK_NAMES = {"ballot_box_with_check": "☑️", "heavy_check_mark": "✔️", "white_check_mark": "✅"}
 MAX_ALL = 50
-PEOPLE_TYPING = (None, "file_share", "thread_broadcast")  # message subtypes a person's own line has
 
 
 def emoji_of(reaction: str) -> str:
@@ -65,7 +62,7 @@ def register(bolt: AsyncApp, runtime: Runtime) -> None:
     @bolt.event("message")
     async def on_message(body: dict[str, Any], event: dict[str, Any]) -> None:
         async with runtime.busy():
-            await on_direct_message(runtime, body, event)
+            await direct.on_message(runtime, body, event)
 
 
 async def on_reaction(runtime: Runtime, body: dict[str, Any], event: dict[str, Any], added: bool) -> None:
@@ -138,31 +135,3 @@ async def on_mark_all(runtime: Runtime, client: AsyncWebClient, body: dict[str, 
     for number in numbers:
         await runtime.blocking(signals.acknowledge_number, runtime.dispatcher, identity, number, "all")
     await publish_home(runtime, client, user, team, home_team(body))
-
-
-async def on_direct_message(runtime: Runtime, body: dict[str, Any], event: dict[str, Any]) -> None:
-    """A line written to the bot in its Messages tab is a command (`engage …`, `/unread`, `help`), with a
-    file attached too (subtype file_share) or sent to the conversation from a thread (thread_broadcast);
-    edits, deletions and bots' messages are not."""
-    if event.get("channel_type") != "im" or event.get("subtype") not in PEOPLE_TYPING or event.get("bot_id"):
-        return
-    user, text = event.get("user"), str(event.get("text") or "").strip()
-    if not user or not text or user == runtime.bot_user_id:
-        return
-    team = body.get("team_id")
-    word, _ = split_command(text)
-    found = runtime.dispatcher.router.find(word) if word else None
-    identity = runtime.identity(str(user), team, home_team(body))
-    line = await resolve_mentions(runtime, text, found.name if found else word, team, identity)
-    display_name, language = await (await runtime.people_for(team)).profile(str(user))
-    incoming = Incoming(
-        identity=identity,
-        text=line,
-        channel=runtime.channel(str(event.get("channel")), team),
-        display_name=display_name,
-        language=language,
-        thread=event.get("thread_ts"),
-        event_id=body.get("event_id"),
-        direct=True,
-    )
-    await runtime.handle(incoming)

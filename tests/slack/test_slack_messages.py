@@ -1,8 +1,10 @@
 """What reaches the bot's Messages tab, in the shapes Slack documents for the message event's subtypes
 (api.slack.com/events/message/*): a person's line with a file attached (file_share) or sent to the
 conversation from a thread (thread_broadcast) is a command like any other line; an edit
-(message_changed), a deletion (message_deleted), another bot's message (bot_message) and Relais' own
-messages run nothing and answer nothing: no command runs twice, no bot talks with Relais in a loop."""
+(message_changed) is understood as on Matrix (an edited engage changes its commitment, once; other
+commands are not run again), a link unfurled is no edit; a deletion (message_deleted), another bot's
+message (bot_message) and Relais' own messages run nothing and answer nothing: no command runs twice,
+no bot talks with Relais in a loop."""
 
 from __future__ import annotations
 
@@ -52,21 +54,44 @@ async def test_a_line_sent_from_a_thread_to_the_conversation_is_a_command(relais
     assert len(relais_slack.posts_in(dm)) == 1  # the answer to /unread
 
 
-async def test_edits_deletions_and_bots_run_nothing_and_get_no_answer(relais_slack: Harness) -> None:
+def changed(first: dict[str, Any], text: str, ts: str, *, by: str | None = None) -> dict[str, Any]:
+    """message_changed as Slack sends it: the message as it is now, and as it was."""
+    dm = first["channel"]
+    edited = {"user": by or first["user"], "ts": ts} if text != first["text"] else None
+    kept = {key: value for key, value in first.items() if key != "blocks"}  # as in Slack's own example
+    message = {**kept, "text": text} | ({"edited": edited} if edited else {})
+    return {"type": "message", "subtype": "message_changed", "hidden": True, "channel": dm, "channel_type": "im",
+            "ts": ts, "event_ts": ts, "message": message, "previous_message": first}  # fmt: skip
+
+
+async def test_an_edited_engage_changes_its_commitment_once_and_an_unfurl_is_no_edit(relais_slack: Harness) -> None:
+    dm = relais_slack.standin.dm_channel_for(ALICE)
+    first = message_event("engage Appeler la préfecture", ALICE, dm)
+    await relais_slack.event(first)
+    await relais_slack.event(changed(first, first["text"], "1800000000.000100"))  # Slack unfurled something
+    assert len(relais_slack.posts_in(dm)) == 1  # no answer to that
+    edit = changed(first, "engage Appeler la préfecture vendredi 4 décembre", "1800000000.000200")
+    for retry in range(2):  # Slack sends it again: applied once
+        await relais_slack.event(edit, event_id="Ev0EDIT00001", retry=retry)
+    with relais_slack.store.unit_of_work() as session:
+        (commitment,) = session.scalars(select(Commitment))
+        assert commitment.title == "Appeler la préfecture" and commitment.due_at is not None
+    answers = [message["text"] for message in relais_slack.posts_in(dm)]
+    assert len(answers) == 2 and "vendredi 4 décembre 2026" in answers[1]  # echoed back absolute, in French
+
+    await relais_slack.event(changed(first := message_event("unread", ALICE, dm), "unread?", "1800000000.000300"))
+    assert len(relais_slack.posts_in(dm)) == 2  # "unread" was never answered in this conversation: not a command
+    await relais_slack.event(first)
+    await relais_slack.event(changed(first, "actions", "1800000000.000400"))
+    assert "je ne relance pas une commande modifiée" in relais_slack.posts_in(dm)[-1]["text"].lower()
+
+
+async def test_deletions_bots_and_relais_own_messages_run_nothing_and_get_no_answer(relais_slack: Harness) -> None:
     standin = relais_slack.standin
     dm = standin.dm_channel_for(ALICE)
     first = message_event("engage Appeler la préfecture", ALICE, dm)
     await relais_slack.event(first)
-    assert relais_slack.count(Commitment) == 1
     (answer,) = relais_slack.posts_in(dm)
-    edited = {**first["blocks"][0]}
-    changed = {
-        "type": "message", "subtype": "message_changed", "hidden": True, "channel": dm, "channel_type": "im",
-        "ts": "1800000000.000200", "event_ts": "1800000000.000200",
-        "message": {**first, "text": "engage Appeler la préfecture lundi", "blocks": [edited],
-                    "edited": {"user": ALICE, "ts": "1800000000.000200"}},
-        "previous_message": first,
-    }  # fmt: skip
     deleted = {
         "type": "message", "subtype": "message_deleted", "hidden": True, "channel": dm, "channel_type": "im",
         "ts": "1800000000.000300", "event_ts": "1800000000.000300", "deleted_ts": first["ts"],
@@ -82,10 +107,12 @@ async def test_edits_deletions_and_bots_run_nothing_and_get_no_answer(relais_sla
         "text": answer["text"], "channel": dm, "channel_type": "im", "ts": answer["ts"], "event_ts": answer["ts"],
         "team": "T0RELAIS01", "bot_profile": {"id": "B0RELAISBOT", "name": "Relais", "deleted": False},
     }  # fmt: skip
-    for event in (changed, deleted, other_bot):
+    own_card_updated = changed(own, "engage Spam", "1800000000.000500")  # Relais' card updated in place
+    for event in (deleted, other_bot):
         await relais_slack.event(event)
     await unheard(relais_slack, own)
-    assert relais_slack.count(Commitment) == 1  # the edit did not run the command again
+    await unheard(relais_slack, own_card_updated)
+    assert relais_slack.count(Commitment) == 1
     assert len(relais_slack.posts_in(dm)) == 1  # no answer to anything but the first line
     with relais_slack.store.unit_of_work() as session:
         assert len(list(session.scalars(select(ProcessedEvent)))) == 1  # the ignored events are not even kept
