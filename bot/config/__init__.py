@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.config import addresses as address
 from bot.config.keys import check_shape, from_environment
 from bot.config.schedules import ScheduleSettings, schedule_settings
+from bot.config.toml_errors import toml_error
 from bot.config.values import ConfigError, ConfigNote, Section, as_text, shown
 
 DEFAULT_CONFIG_FILE = "relais.toml"
@@ -97,7 +98,7 @@ def read_file(file: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError("{file}: {problem}", file=str(file), problem=str(error)) from error
+        raise toml_error(str(file), text, error) from error
 
 
 def load_config(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
@@ -140,13 +141,14 @@ def declared_language(path: str | Path | None = None, environ: Mapping[str, str]
     environ = os.environ if environ is None else environ
     file = Path(path) if path else Path(DEFAULT_CONFIG_FILE)
     data: dict[str, Any] = {}
+    asked = from_environment(environ)[0].get("community", {}).get("language")
     if file.exists() or path:
         try:
             data = read_file(file)
         except ConfigError:
-            return None
+            if asked is None:  # a file that cannot be read says no language (RELAIS_COMMUNITY_LANGUAGE may)
+                return None
     community = data.get("community")
-    asked = from_environment(environ)[0].get("community", {}).get("language")
     if asked is None and isinstance(community, dict):
         asked = community.get("language")
     if asked is None:

@@ -93,7 +93,31 @@ MISTAKES = [
     ("[slack]\nchannels = 5\n", "slack.channels must be a table", "slack.channels doit être une table"),
     ("matrix = 5\n", "matrix must be a section", "matrix doit être une section"),
     ('[log]\nlevel = "loud"\n', "log.level must be one of DEBUG, INFO", "log.level doit valoir DEBUG, INFO"),
-    ('[community]\nname = "x\n', "Illegal character", "Illegal character"),
+    (  # TOML syntax: the line, what it holds and what to do, in the user's language (was tomllib's English)
+        '[community]\nname = "x\n',
+        'relais.toml, line 2, “name = "x”: a text is not closed: its closing " is missing',
+        'relais.toml, ligne 2, « name = "x » : un texte n’est pas fermé : il manque son " final',
+    ),
+    (
+        "[community]\nname = “Réussite”\n",
+        'line 2, “name = “Réussite””: text goes between straight quotes "…", not “…” or « »',
+        "ligne 2, « name = “Réussite” » : un texte s’écrit entre guillemets droits",
+    ),
+    (
+        '[community]\nname = "A"\nlanguage = "fr"\nname = "B"\n',  # tomllib: "at end of document"
+        'line 4, “name = "B"”: a key is written twice in its section: keep one',
+        'ligne 4, « name = "B" » : une clé est écrite deux fois dans sa section : gardez-en une',
+    ),
+    (
+        '[community]\nfacilitators = ["console:a",\n\n[database]\nurl = "sqlite://"\n',
+        'line 2, “facilitators = ["console:a",”: a list is not closed: its ] is missing',
+        'ligne 2, « facilitators = ["console:a", » : une liste n’est pas fermée : il manque son ]',
+    ),
+    (
+        "[community]\nlanguage fr\n",
+        'line 2, “language fr”: a key is followed by = and its value, such as language = "fr"',
+        "ligne 2, « language fr » : une clé est suivie de = et de sa valeur",
+    ),
     (  # Element's "Copy link to room"
         '[[circles]]\nname = "COPIL"\nchannels = ["https://matrix.to/#/%21abc%3Aexample.org?via=example.org"]\n',
         "circles.COPIL.channels: “https://matrix.to/#/%21abc%3Aexample.org?via=example.org” is a link: "
