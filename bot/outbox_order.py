@@ -5,6 +5,8 @@ its next attempt; the messages after it in the same conversation (a channel; a m
 messages; an ephemeral reply's recipient in a channel) wait with it instead of overtaking it.
 Within one pass the delivery loop holds them (bot.delivery); across passes, a due row behind an
 older row of its conversation still waiting for a later attempt is put off to that attempt here.
+Rows written to wait (an item's read count, updated at most every few seconds: bot.copies) and edits
+in place of a posted message hold nothing back.
 """
 
 from __future__ import annotations
@@ -55,6 +57,8 @@ def put_off_behind(session: Session, rows: Sequence[OutboxMessage], now: datetim
             OutboxMessage.platform == platform,
             OutboxMessage.status == OutboxStatus.PENDING,
             OutboxMessage.not_before > now,
+            OutboxMessage.last_error.is_not(None),  # it failed: not a row written to wait (bot.copies' pacing)
+            OutboxMessage.replaces.is_(None),  # an edit in place of a posted message changes no order
             or_(OutboxMessage.channel.in_(channels), OutboxMessage.member_id.in_(members)),
         )
     ).all()
@@ -65,7 +69,7 @@ def put_off_behind(session: Session, rows: Sequence[OutboxMessage], now: datetim
             first[key] = (created_at, row_id, not_before)
     free = []
     for row in rows:
-        blocker = first.get(row_conversation(row))
+        blocker = first.get(row_conversation(row)) if row.replaces is None else None
         if blocker is not None and (row.created_at, row.id) > blocker[:2]:
             row.not_before = max(blocker[2], row.not_before or blocker[2])
         else:

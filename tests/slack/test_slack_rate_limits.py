@@ -180,3 +180,15 @@ async def test_a_round_of_direct_messages_opens_each_conversation_once(relais_so
     assert len(harness.standin.calls_to("conversations.open")) == 1
     dm = harness.standin.dm_channels[(BOB,)]
     assert texts(harness, dm) == ["Votre résumé de la semaine", "Petit rappel : #3 est à rendre demain"]
+
+
+async def test_a_read_count_waiting_its_turn_holds_no_post_back(relais_socket: Harness) -> None:
+    """An item's ✅ count is updated at most every few seconds (bot.copies: a row written to wait); a new
+    post in that channel does not wait for it."""
+    harness = relais_socket
+    with harness.store.unit_of_work() as session:
+        later = harness.clock.now() + timedelta(seconds=3)
+        enqueue(session, harness.clock.now(), "✅ 2/9", channel=address(GENERAL), replaces="1.1", not_before=later)
+    harness.clock.advance(timedelta(microseconds=1))
+    post(harness, "une nouvelle annonce")
+    assert await harness.deliverer.deliver_due() == 1 and texts(harness) == ["une nouvelle annonce"]
