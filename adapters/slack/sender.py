@@ -56,6 +56,7 @@ PERMANENT = frozenset({
     "user_not_in_channel", "cannot_dm_bot", "user_disabled", "restricted_action", "ekm_access_denied",
     "invalid_metadata_format", "invalid_metadata_schema", "metadata_too_large", "too_many_attachments",
     "channel_is_archived", "invalid_arguments", "message_not_found", "cant_update_message", "edit_window_closed",
+    "user_not_visible", "invalid_user_combination",  # conversations.open: someone Relais may not write to
 })  # fmt: skip
 BAD_BLOCKS = frozenset({"invalid_blocks", "invalid_blocks_format", "msg_blocks_too_long"})
 NOT_THERE = frozenset(
@@ -72,6 +73,8 @@ HINTS = {
     "is_archived": " (the channel is archived: unarchive it, or /unmap it from its circle)",
     "not_in_channel": " (Relais is not in the channel: /invite @Relais there)",
     "channel_not_found": " (the channel was deleted, or is private without Relais: /invite @Relais, or /unmap it)",
+    "invalid_user_combination": " (a Slack Connect person Relais shares no channel with: no direct message)",
+    "user_not_visible": " (Relais may not see this person: a guest's or an external person's workspace settings)",
 }
 RATE_LIMIT_WAIT = 30.0  # seconds, when a 429 names no Retry-After
 HISTORY_PAGES = 2

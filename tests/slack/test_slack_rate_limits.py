@@ -192,3 +192,21 @@ async def test_a_read_count_waiting_its_turn_holds_no_post_back(relais_socket: H
     harness.clock.advance(timedelta(microseconds=1))
     post(harness, "une nouvelle annonce")
     assert await harness.deliverer.deliver_due() == 1 and texts(harness) == ["une nouvelle annonce"]
+
+
+async def test_someone_relais_may_not_write_to_is_given_up_at_once_and_said(
+    relais_socket: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """conversations.open refuses a Slack Connect person Relais shares no channel with
+    (invalid_user_combination) or a person it may not see (user_not_visible): retrying cannot help."""
+    harness = relais_socket
+    caplog.set_level(logging.WARNING, logger="adapters.slack.sender")
+    with harness.store.unit_of_work() as session:
+        bob = harness.dispatcher.member(session, identity(BOB)).id
+    for error in ("invalid_user_combination", "user_not_visible"):
+        harness.standin.fail("conversations.open", error)
+        with harness.store.unit_of_work() as session:
+            enqueue_post(session, Post("Votre résumé", "direct", member_id=bob), harness.clock.now())
+        assert await harness.deliverer.deliver_due() == 0
+        assert error in caplog.records[-1].getMessage() and f"member {bob}" in caplog.records[-1].getMessage()
+    assert [(row.status, row.attempts) for row in rows(harness)] == [("failed", 1), ("failed", 1)]
