@@ -12,8 +12,9 @@
 
 Listeners are called on the event loop. A lost connection is opened again `retry` seconds later;
 once it listens again, every listener is called (notifications may have been missed meanwhile).
-The LISTEN socket has TCP keep-alives: a server that vanished without closing the connection
-(a cut network, a virtual machine gone) is noticed within about a minute and a half, not never.
+The LISTEN connection comes from the engine, with its TCP keep-alives (bot.db.keepalives, or the
+database URL's): a server that vanished without closing the connection (a cut network, a virtual
+machine gone) is noticed within about a minute and a half, not never.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import socket
 from collections.abc import Callable
 from typing import Any
 
@@ -124,7 +124,6 @@ class Wakeups:
                 connection.execute(f'LISTEN "{channel}"')
             fileno = connection.pgconn.socket
             self.backend = connection.info.backend_pid
-            keep_alive(fileno)
 
             def readable() -> None:
                 try:
@@ -147,17 +146,3 @@ class Wakeups:
             self.watching = False
             with contextlib.suppress(Exception):
                 connection.close()
-
-
-def keep_alive(fileno: int, idle: int = 60, interval: int = 10, count: int = 3) -> None:
-    """TCP keep-alives on a connection's socket (nothing for a Unix socket): after `idle` seconds of
-    silence the kernel probes the server, and a connection whose server no longer answers fails."""
-    with socket.socket(fileno=fileno) as sock:
-        try:
-            if sock.family in (socket.AF_INET, socket.AF_INET6):
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
-                for option, value in (("TCP_KEEPIDLE", idle), ("TCP_KEEPINTVL", interval), ("TCP_KEEPCNT", count)):
-                    if hasattr(socket, option):  # Linux; other systems keep their defaults
-                        sock.setsockopt(socket.IPPROTO_TCP, getattr(socket, option), value)
-        finally:
-            sock.detach()  # the socket stays libpq's
