@@ -36,7 +36,15 @@ MAX_RULE = 100
 
 
 class RuleError(ValueError):
-    """A rule that cannot be read; the message says what is expected."""
+    """A rule that cannot be read; the message says what is expected.
+
+    Like ConfigError, `message` is an English msgid and `values` fill it (the command line translates it).
+    """
+
+    def __init__(self, message: str, **values: object) -> None:
+        super().__init__(message.format(**values) if values else message)
+        self.message = message
+        self.values = values
 
 
 @dataclass(frozen=True)
@@ -117,10 +125,10 @@ def parse_rule(text: str) -> Rule | None:
         return None
     match = _TIME.search(folded)
     if match is None:
-        raise RuleError(f'no time in {text!r}: write it like "mon 09:00" or "lundi 9h"')
+        raise RuleError('no time in “{rule}”: write it like "mon 09:00" or "lundi 9h"', rule=text)
     hour, minute = int(match.group(1)), int(match.group(2) or 0)
     if hour > 23 or minute > 59:
-        raise RuleError(f"{match.group(0)!r} is not a time of day")
+        raise RuleError("“{time}” is not a time of day", time=match.group(0))
     days_text = (folded[: match.start()] + " " + folded[match.end() :]).strip(" ,;")
     days_text = re.sub(r"\b(?:a|at|à|every|chaque|le|les|tous)\b\s*$", "", days_text).strip(" ,;")
     return Rule(days=_days(days_text, text), at=time(hour, minute))
@@ -139,15 +147,15 @@ def _days(days_text: str, original: str) -> frozenset[int]:
         if "-" in part:
             first, _, last = part.partition("-")
             if first not in DAYS or last not in DAYS:
-                raise RuleError(f"unknown days {part!r} in {original!r}")
+                raise RuleError("unknown days “{days}” in “{rule}”", days=part, rule=original)
             start, end = DAYS[first], DAYS[last]
             days.update(range(start, end + 1) if start <= end else [*range(start, 7), *range(0, end + 1)])
             continue
         if part.endswith("s") and part[:-1] in DAYS:  # "mondays", "lundis"
             part = part[:-1]
         if part not in DAYS:
-            raise RuleError(f"unknown day {part!r} in {original!r}: use mon, tue… or lun, mar…")
+            raise RuleError("unknown day “{day}” in “{rule}”: use mon, tue… or lun, mar…", day=part, rule=original)
         days.add(DAYS[part])
     if not days:
-        raise RuleError(f"no day in {original!r}")
+        raise RuleError("no day in “{rule}”", rule=original)
     return frozenset(days)

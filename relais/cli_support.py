@@ -75,8 +75,17 @@ class Problem(click.ClickException):
 def said(message: ConfigError | ConfigNote | Refusal, language: str) -> str:
     """A configuration error, note or refusal in `language` (its values stay as they are)."""
     tr = translator(language)
-    values = {key: tr.t(value) if isinstance(value, Term) else value for key, value in message.values.items()}
+    values = {key: _said_value(value, language) for key, value in message.values.items()}
     return tr.t(message.message, **values)
+
+
+def _said_value(value: object, language: str) -> object:
+    """A value of a message: a Term translated; a message of its own (a RuleError) said in `language`."""
+    if isinstance(value, Term):
+        return translator(language).t(value)
+    if isinstance(getattr(value, "message", None), str) and isinstance(getattr(value, "values", None), dict):
+        return said(value, language)  # type: ignore[arg-type]
+    return value
 
 
 def fail(error: ConfigError | Refusal, language: str) -> click.ClickException:

@@ -43,8 +43,10 @@ def database_errors(url: str) -> Iterator[None]:
     try:
         yield
     except (NoSuchModuleError, ArgumentError) as error:
-        raise ConfigError("database.url is not a database Relais knows: {url}", url=shown) from error
+        raise unknown_database(url, shown) from error
     except ModuleNotFoundError as error:
+        if not normalise_url(url).startswith("postgresql"):  # mysql://…: no extra of Relais installs its driver
+            raise unknown_database(url, shown) from error
         raise ConfigError(
             "the database driver is not installed for {url}: pip install 'relais[postgres]'", url=shown
         ) from error
@@ -55,6 +57,19 @@ def database_errors(url: str) -> Iterator[None]:
         raise ConfigError("cannot open the database {url}: {reason}", url=shown, reason=reason) from error
     except OSError as error:
         raise ConfigError("cannot open the database {url}: {reason}", url=shown, reason=error.strerror) from error
+
+
+def unknown_database(url: str, shown: str) -> ConfigError:
+    """Relais keeps its data in SQLite or PostgreSQL; a bare file name is most likely an SQLite file."""
+    if "://" not in url and url.strip():
+        return ConfigError(
+            "database.url is not a database Relais knows: {url}; for a file, write sqlite:///{url}", url=shown
+        )
+    return ConfigError(
+        "database.url is not a database Relais knows: {url}; write sqlite:///relais.db or "
+        "postgresql://user:password@host/dbname",
+        url=shown,
+    )
 
 
 def safe_url(url: str) -> str:

@@ -24,6 +24,7 @@ from bot.config.keys import check_shape, from_environment
 from bot.config.schedules import ScheduleSettings, schedule_settings
 from bot.config.toml_errors import toml_error
 from bot.config.values import ConfigError, ConfigNote, Section, as_text, shown
+from bot.text import slugify
 
 DEFAULT_CONFIG_FILE = "relais.toml"
 LANGUAGES = ("fr", "en")
@@ -170,6 +171,16 @@ def _circle(item: dict[str, Any], number: int) -> CircleConfig:
 
 def _circles(entries: list[dict[str, Any]]) -> tuple[CircleConfig, ...]:
     circles = tuple(_circle(entry, number) for number, entry in enumerate(entries, 1))
+    slugs: dict[str, str] = {}
+    for circle in circles:  # the same slug is the same circle (bot.services.community): two entries would merge
+        if slugify(circle.name) in slugs:
+            raise ConfigError(
+                "two [[circles]], “{first}” and “{second}”, are one circle (a name is the same whatever its capitals "
+                "and accents): keep one, with the channels of both",
+                first=shown(slugs[slugify(circle.name)]),
+                second=shown(circle.name),
+            )
+        slugs[slugify(circle.name)] = circle.name
     owners: dict[str, str] = {}
     for circle in circles:
         for channel in circle.channels:
@@ -183,6 +194,45 @@ def _circles(entries: list[dict[str, Any]]) -> tuple[CircleConfig, ...]:
     return circles
 
 
+def _timezone(name: str) -> str:
+    """An IANA timezone; a city or a zone Relais can guess ("Paris", "europe/paris") is refused with it."""
+    try:
+        ZoneInfo(name)
+        return name
+    except (ZoneInfoNotFoundError, ValueError):
+        pass
+    from zoneinfo import available_timezones
+
+    wanted = name.replace(" ", "_").casefold()
+    guesses = sorted(
+        zone for zone in available_timezones() if wanted in (zone.casefold(), zone.rsplit("/", 1)[-1].casefold())
+    )
+    if guesses and "/" in guesses[0]:
+        raise ConfigError(
+            "community.timezone is not an IANA timezone: “{timezone}”; write “{guess}”", timezone=name, guess=guesses[0]
+        )
+    raise ConfigError(
+        "community.timezone is not an IANA timezone: “{timezone}”; write one such as “Europe/Paris”", timezone=name
+    )
+
+
+def _default_circle(name: str, circles: tuple[CircleConfig, ...]) -> str:
+    """community.default_circle; a name close to one of [[circles]] but none of them is a typo, refused."""
+    import difflib
+
+    names = {slugify(circle.name): circle.name for circle in circles}
+    if not names or slugify(name) in names:
+        return name
+    guess = difflib.get_close_matches(slugify(name), sorted(names), n=1, cutoff=0.75)
+    if guess:
+        raise ConfigError(
+            "community.default_circle: there is no circle “{name}”; did you mean “{guess}”?",
+            name=name,
+            guess=names[guess[0]],
+        )
+    return name
+
+
 def config_from_dict(data: dict[str, Any], notes: tuple[ConfigNote, ...] | list[ConfigNote] = ()) -> Config:
     """A checked Config from the file's tables (environment variables already applied).
 
@@ -194,14 +244,12 @@ def config_from_dict(data: dict[str, Any], notes: tuple[ConfigNote, ...] | list[
     language = section.text("language", "fr").strip().lower()
     if language not in LANGUAGES:
         raise ConfigError("community.language must be fr or en, not “{language}”", language=language)
-    timezone = section.text("timezone", "Europe/Paris").strip()
-    try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError) as error:
-        raise ConfigError("community.timezone is not an IANA timezone: “{timezone}”", timezone=timezone) from error
+    timezone = _timezone(section.text("timezone", "Europe/Paris").strip())
     key = section.key("facilitators")
     facilitators = tuple(address.identity(value, key) for value in section.words("facilitators", '["console:camille"]'))
     database = Section("database", data.get("database", {}))
+    circles = _circles(data.get("circles", []))
+    default_circle = section.text("default_circle", Config.default_circle).strip() or Config.default_circle
     level = Section("log", data.get("log", {})).text("level", "INFO")
     if level.strip().upper() not in LOG_LEVELS:
         raise ConfigError(
@@ -213,8 +261,8 @@ def config_from_dict(data: dict[str, Any], notes: tuple[ConfigNote, ...] | list[
         timezone=timezone,
         database_url=database.text("url", Config.database_url).strip(),
         facilitators=facilitators,
-        default_circle=section.text("default_circle", Config.default_circle).strip() or Config.default_circle,
-        circles=_circles(data.get("circles", [])),
+        default_circle=_default_circle(default_circle, circles),
+        circles=circles,
         late_joiner_items=section.whole("late_joiner_items", 5),
         name_members_behind=section.flag("name_members_behind", False),
         sections={key: value for key, value in data.items() if key not in CORE and isinstance(value, dict)},

@@ -46,7 +46,7 @@ def _rule(key: str, text: Any) -> Rule | None:
     try:
         return parse_rule(str(text))
     except RuleError as error:
-        raise ConfigError("{key}: {problem}", key=key, problem=str(error)) from error
+        raise ConfigError("{key}: {problem}", key=key, problem=error) from error  # translated with it
 
 
 @dataclass(frozen=True)

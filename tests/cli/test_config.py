@@ -93,6 +93,26 @@ MISTAKES = [
     ("[slack]\nchannels = 5\n", "slack.channels must be a table", "slack.channels doit être une table"),
     ("matrix = 5\n", "matrix must be a section", "matrix doit être une section"),
     ('[log]\nlevel = "loud"\n', "log.level must be one of DEBUG, INFO", "log.level doit valoir DEBUG, INFO"),
+    (
+        '[community]\ntimezone = "Paris"\n',
+        "community.timezone is not an IANA timezone: “Paris”; write “Europe/Paris”",
+        "community.timezone n’est pas un fuseau horaire IANA : « Paris » ; écrivez « Europe/Paris »",
+    ),
+    (
+        '[community]\ndefault_circle = "COPL"\n[[circles]]\nname = "COPIL"\n',  # was: a circle COPL made
+        "community.default_circle: there is no circle “COPL”; did you mean “COPIL”?",
+        "community.default_circle : il n’y a pas d’instance « COPL » ; vouliez-vous dire « COPIL » ?",
+    ),
+    (
+        '[[circles]]\nname = "GT Mobilité"\nchannels = ["console:a"]\n[[circles]]\nname = "GT mobilite"\n',
+        "two [[circles]], “GT Mobilité” and “GT mobilite”, are one circle",
+        "deux [[circles]], « GT Mobilité » et « GT mobilite », sont une seule instance",
+    ),
+    (  # the rule's own words were English in a French message
+        '[schedules]\nrecap = "lunid 9h"\n',
+        "schedules.recap: unknown day “lunid” in “lunid 9h”: use mon, tue… or lun, mar…",
+        "schedules.recap : jour inconnu « lunid » dans « lunid 9h » : écrivez lun, mar… ou mon, tue…",
+    ),
     (  # TOML syntax: the line, what it holds and what to do, in the user's language (was tomllib's English)
         '[community]\nname = "x\n',
         'relais.toml, line 2, “name = "x”: a text is not closed: its closing " is missing',
@@ -438,3 +458,22 @@ def test_relais_run_refuses_a_platform_mistake_before_it_opens_the_database(tmp_
         if "no chat platform" not in english:
             check = invoke(["--config", config, "config", "check", "--db", url], RELAIS_COMMUNITY_LANGUAGE=language)
             assert check.exit_code == 2 and expected in plain(check.output), check.output
+
+
+@pytest.mark.parametrize(
+    ("url", "english", "french"),
+    [
+        ("relais.db", "for a file, write sqlite:///relais.db", "pour un fichier, écrivez sqlite:///relais.db"),
+        (  # was: "the database driver is not installed for mysql://…: pip install 'relais[postgres]'"
+            "mysql://relais@localhost/relais",
+            "write sqlite:///relais.db or postgresql://user:password@host/dbname",
+            "écrivez sqlite:///relais.db ou postgresql://utilisateur:mot-de-passe@serveur/base",
+        ),
+    ],
+)
+def test_a_database_relais_does_not_know_is_told_what_to_write(tmp_path, url, english, french):
+    config = write(tmp_path, f'[database]\nurl = "{url}"\n')
+    for language, expected in (("en", english), ("fr", french)):
+        for command in (["config", "check"], ["chat", "--as", "x"], ["db", "upgrade"]):
+            result = invoke(["--config", config, *command], RELAIS_COMMUNITY_LANGUAGE=language)
+            assert result.exit_code == 2 and expected in plain(result.output), result.output
