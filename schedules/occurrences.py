@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -258,6 +258,33 @@ def posted_status(posts: int, late: bool) -> OccurrenceStatus:
     if not posts:
         return OccurrenceStatus.EMPTY
     return OccurrenceStatus.LATE if late else OccurrenceStatus.POSTED
+
+
+AHEAD = timedelta(minutes=1)  # a claim later than this after now was made by a clock that was ahead
+
+
+def missed_ahead(session: Session, community_id: int, now: datetime) -> list[int]:
+    """Occurrences recorded missed, not reported yet, by a clock that was ahead of `now` (days ahead for a
+    moment, then put right): looked at again now that the clock is right, else they would be skipped."""
+    return list(
+        session.scalars(
+            select(Occurrence.id).where(
+                Occurrence.community_id == community_id,
+                Occurrence.status == OccurrenceStatus.MISSED,
+                Occurrence.reported_at.is_(None),
+                Occurrence.claimed_at > now + AHEAD,
+            )
+        )
+    )
+
+
+def forget_missed(session: Session, ids: list[int]) -> None:
+    """Forget these missed occurrences (missed_ahead): they fall due again at their own time."""
+    session.execute(
+        delete(Occurrence).where(
+            Occurrence.id.in_(ids), Occurrence.status == OccurrenceStatus.MISSED, Occurrence.reported_at.is_(None)
+        )
+    )
 
 
 class Claimed(Exception):

@@ -48,6 +48,8 @@ from schedules.occurrences import (
     Outcome,
     claim,
     due_occurrences,
+    forget_missed,
+    missed_ahead,
     posted_status,
     schedules_in_step,
     sync_schedules,
@@ -143,9 +145,13 @@ def _prepare_all(store: Store, config: Config, now: datetime) -> list[tuple[int,
                 if community is None:
                     return []
                 rows = schedules_in_step(session, community, settings)
+                ahead = missed_ahead(session, community.id, now)
+                if (rows is None or ahead) and attempt == 1:
+                    continue  # something to write: in a writing transaction
+                if ahead:
+                    log.warning("the clock went back: %d occurrence(s) recorded missed ahead of time", len(ahead))
+                    forget_missed(session, ahead)
                 if rows is None:
-                    if attempt == 1:
-                        continue
                     rows = sync_schedules(session, community, settings, now)
                 dues = due_occurrences(session, community, rows, settings, now)
                 resumed = interrupted_rounds(session, community, settings, now)
