@@ -41,90 +41,20 @@ from adapters.slack.blocks import message_parts, outbox_id_of, outbox_metadata, 
 from adapters.slack.copy_parts import earlier_parts, plan
 from adapters.slack.pacing import ChannelPacer
 from adapters.slack.pictures import find_picture, upload_picture
+from adapters.slack.refusals import BAD_BLOCKS, HINTS, WHY, BlocksRefused, NotThere, error_code, failure
 from adapters.slack.response_urls import ResponseUrls
 from adapters.slack.workspaces import Workspaces
-from bot.delivery import Held, Outgoing, PermanentFailure, Sent, TemporaryFailure
+from bot.delivery import Outgoing, PermanentFailure, Sent
 from bot.dispatch import Dispatcher
 from bot.i18n import translator
 from bot.services.identities import Reader, reader_of
+from bot.services.notices import not_delivered
 
 log = logging.getLogger(__name__)
 
 Blocking = Callable[..., Awaitable[Any]]
-PERMANENT = frozenset({
-    "channel_not_found", "not_in_channel", "is_archived", "msg_too_long", "no_text", "user_not_found",
-    "user_not_in_channel", "cannot_dm_bot", "user_disabled", "restricted_action", "ekm_access_denied",
-    "invalid_metadata_format", "invalid_metadata_schema", "metadata_too_large", "too_many_attachments",
-    "channel_is_archived", "invalid_arguments", "message_not_found", "cant_update_message", "edit_window_closed",
-    "user_not_visible", "invalid_user_combination",  # conversations.open: someone Relais may not write to
-})  # fmt: skip
-BAD_BLOCKS = frozenset({"invalid_blocks", "invalid_blocks_format", "msg_blocks_too_long"})
-NOT_THERE = frozenset(
-    {
-        "channel_not_found",
-        "not_in_channel",
-        "user_not_in_channel",
-        "is_archived",
-        "channel_is_archived",
-        "restricted_action",
-    }
-)
-HINTS = {
-    "is_archived": " (the channel is archived: unarchive it, or /unmap it from its circle)",
-    "not_in_channel": " (Relais is not in the channel: /invite @Relais there)",
-    "channel_not_found": " (the channel was deleted, or is private without Relais: /invite @Relais, or /unmap it)",
-    "invalid_user_combination": " (a Slack Connect person Relais shares no channel with: no direct message)",
-    "user_not_visible": " (Relais may not see this person: a guest's or an external person's workspace settings)",
-}
-RATE_LIMIT_WAIT = 30.0  # seconds, when a 429 names no Retry-After
 HISTORY_PAGES = 2
 NO_READER = Reader(language="en", ack_number=None)  # a message that is no item and no direct message
-
-
-class BlocksRefused(PermanentFailure):
-    """Slack refused the Block Kit layout: the text alone is sent instead."""
-
-
-class NotThere(PermanentFailure):
-    """The bot cannot post in that conversation (not a member, archived…)."""
-
-
-def failure(error: Exception) -> Exception:
-    """A Slack error as the delivery loop's TemporaryFailure or PermanentFailure."""
-    if isinstance(error, SlackApiError):
-        response = error.response
-        code = str(response.get("error") or "") if isinstance(response.data, dict) else ""
-        if response.status_code == 429 or code == "ratelimited":
-            retry_after = _float(response.headers.get("Retry-After") or response.headers.get("retry-after"))
-            # Slack's "not now", never the message's fault: held, not counted as an attempt, never given up
-            return Held(
-                f"rate limited by Slack ({code or 429})", RATE_LIMIT_WAIT if retry_after is None else retry_after
-            )
-        if code in NOT_THERE:
-            return NotThere(f"Slack refused the message: {code}")
-        if code in PERMANENT:
-            return PermanentFailure(f"Slack refused the message: {code}")
-        if code == "missing_scope":  # an installation older than the manifest: retrying will not help
-            needed = response.get("needed") or "?"
-            return PermanentFailure(
-                f"Slack refused the message: missing_scope (needed: {needed}); install Relais again in this "
-                "workspace from the current manifest (relais slack manifest) to grant it"
-            )
-        return TemporaryFailure(f"Slack error: {code or response.status_code}")
-    return TemporaryFailure(f"Slack unreachable: {error!r}")
-
-
-def _float(value: Any) -> float | None:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def error_code(error: Exception) -> str:
-    if isinstance(error, SlackApiError) and isinstance(error.response.data, dict):
-        return str(error.response.get("error") or "")
-    return ""
 
 
 def sent(posted: list[str], channel: str | None = None) -> Sent:
@@ -147,11 +77,22 @@ class SlackSender:
     async def send(self, message: Outgoing, resend: bool) -> Sent:
         try:
             return await self._send(message, resend)
-        except PermanentFailure as error:  # given up at once: the operator must hear of it
+        except PermanentFailure as error:  # given up at once: the operator must hear of it, and the author
             where = addresses.local_id(message.channel) if message.channel else f"member {message.member_id}"
             hint = next((why for code, why in HINTS.items() if str(error).endswith(code)), "")
             log.warning("Slack: outbox %s to %s not delivered, not retried: %s%s", message.id, where, error, hint)
+            await self._tell_author(message, error)
             raise
+
+    async def _tell_author(self, message: Outgoing, error: PermanentFailure) -> None:
+        """An item's post refused by its channel: its author, who believed it posted, is told why."""
+        why = next((why for code, why in WHY.items() if str(error).endswith(code)), None)
+        if why is None or message.item_id is None or message.replaces or message.ephemeral or not message.channel:
+            return
+        try:
+            await self.blocking(not_delivered, self.dispatcher, message.item_id, lambda tr: tr.t(why))
+        except Exception:  # the notice is a courtesy: the failure is recorded and logged all the same
+            log.exception("could not tell the author of outbox %s", message.id)
 
     async def _send(self, message: Outgoing, resend: bool) -> Sent:
         # a failed earlier attempt (a timeout, a 5xx) may have reached Slack too: look before posting

@@ -1,7 +1,8 @@
 """Short notes an adapter leaves through the outbox, outside any command.
 
 Said once in a room (remembered in the adapter's state: "this room is linked to no circle",
-"I cannot read encrypted messages here"), or to one member in a channel, in their language.
+"I cannot read encrypted messages here"), or to one member in a channel, in their language; or to
+an item's author by direct message, when the platform refused its post in a channel for good.
 """
 
 from __future__ import annotations
@@ -9,9 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.dispatch import Dispatcher
-from bot.i18n import Translator, translator
-from bot.outbox import enqueue
+from bot.i18n import N_, Translator, translator
+from bot.models import Circle, Item
+from bot.outbox import enqueue, enqueue_post
+from bot.reply import Post
 from bot.services.platform_state import StateStore
+
+NOT_DELIVERED = N_("Your message #{number} for {circle} could not be posted in one of its channels: {why}")
 
 
 def say_once(state: StateStore, name: str, channel: str, text: str) -> bool:
@@ -38,4 +43,20 @@ def member_notice(
             return False
         tr = translator(member.language or community.language)
         enqueue(session, dispatcher.clock.now(), text(tr), channel=channel, recipient=identity, ephemeral=True)
+    return True
+
+
+def not_delivered(dispatcher: Dispatcher, item_id: int, why: Callable[[Translator], str]) -> bool:
+    """Tell an item's author, by direct message in their language, that a channel refused its post for
+    good (archived, deleted, Relais removed from it): they believed it posted. False without an author
+    (a recap, an agenda)."""
+    with dispatcher.store.unit_of_work() as session:
+        item = session.get(Item, item_id)
+        author = item.author if item is not None else None
+        if item is None or author is None:
+            return False
+        tr = translator(author.language or dispatcher.community(session).language)
+        circle = session.get(Circle, item.circle_id)
+        text = tr.t(NOT_DELIVERED, number=item.number, circle=circle.name if circle else "?", why=why(tr))
+        enqueue_post(session, Post(text, "direct", member_id=author.id), dispatcher.clock.now())
     return True

@@ -19,7 +19,7 @@ from bot.models import OutboxMessage
 from bot.outbox import enqueue, enqueue_post
 from bot.reply import Post
 
-from .harness import BOB, GENERAL, GT, Harness, address, identity
+from .harness import BOB, FABIENNE, GENERAL, GT, Harness, address, identity
 
 
 @pytest.fixture
@@ -210,3 +210,24 @@ async def test_someone_relais_may_not_write_to_is_given_up_at_once_and_said(
         assert await harness.deliverer.deliver_due() == 0
         assert error in caplog.records[-1].getMessage() and f"member {bob}" in caplog.records[-1].getMessage()
     assert [(row.status, row.attempts) for row in rows(harness)] == [("failed", 1), ("failed", 1)]
+
+
+async def test_the_author_of_an_item_its_channel_refused_is_told_in_their_language(relais_slack: Harness) -> None:
+    """/info answered "posted in GT Mobilité", but Relais had been removed from the channel: its author,
+    who believed it posted, learns it by direct message, with what to do."""
+    harness = relais_slack
+    harness.standin.fail("chat.postMessage", "not_in_channel")
+    await harness.command("info", "Réunion annulée jeudi", user=FABIENNE, channel=GT)
+    notice = harness.replies_to(FABIENNE)[-1]
+    assert notice == (
+        "Votre message #1 pour GT Mobilité n’a pas pu être publié dans l’un de ses canaux\u00a0: "
+        "Relais n’est plus dans ce canal. Invitez-le avec /invite @Relais."
+    )
+    await harness.command("lang", "en", user=BOB)
+    harness.standin.fail("chat.postMessage", "is_archived")
+    await harness.command("info", "Meeting moved", user=BOB, channel=GT)
+    assert harness.replies_to(BOB)[-1] == (
+        "Your message #2 for GT Mobilité could not be posted in one of its channels: "
+        "the channel is archived. Unarchive it, or a facilitator unlinks it with /unmap."
+    )
+    assert harness.posts_in(GT) == []
