@@ -39,7 +39,7 @@ from bot.services.command_edits import edited_command
 
 log = logging.getLogger(__name__)
 
-GAP_PAGES = 10  # at most this many pages of 100 events fetched for a room after a long absence
+GAP_PAGES = 100  # at most this many pages of 100 events fetched for a room after a long absence (a busy day)
 
 
 class BatchHandler:
@@ -138,7 +138,11 @@ class BatchHandler:
                 break
             token = response.end
         else:
-            log.warning("more than %d pages missed in %s: older events skipped", GAP_PAGES, room_id)
+            log.warning(
+                "more than %d events missed in %s: older events skipped (commands among them are not answered)",
+                GAP_PAGES * 100,
+                room_id,
+            )
         for event in pages:
             self.reads.times.remember(event.source.get("event_id"), event.source.get("origin_server_ts"))
         return list(reversed(pages))

@@ -69,3 +69,18 @@ async def test_the_first_position_is_kept_at_once(store, clock, config):
     await harness.loop.step(None)
     assert harness.state.get(TOKEN) == "s1"
     assert titles(harness) == []
+
+
+async def test_a_day_of_a_busy_room_is_fetched_whole(store, clock, config):
+    """Hours down in a busy room (reactions are timeline events too): more than 1,000 events missed;
+    the oldest command among them is still answered (the fetch stopped after 10 pages of 100)."""
+    client = FakeClient(batch("s1"), batch("s2", command("!engage Dernière", "$last"), limited=True))
+    chatter = [
+        {**command("bonjour", f"$chat{n}"), "content": {"msgtype": "m.text", "body": "bonjour"}} for n in range(99)
+    ]
+    pages = [page(*chatter, end=f"older{n}") for n in range(14)]
+    pages.append(page(*chatter, command("!engage Première", "$first"), end="oldest"))
+    client.pages = [*pages, page(end=None)]
+    harness = Harness(store, clock, config, client)
+    await harness.loop.run(batches=2)
+    assert titles(harness) == ["Première", "Dernière"]
