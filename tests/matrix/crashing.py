@@ -9,7 +9,8 @@ reads two environment variables (not RELAIS_*: those are configuration):
 * CRASH_AT: where the process kills itself with SIGKILL (nothing runs after it, as with `kill -9`)
   or stops itself with SIGTERM (as `systemctl stop` does):
   - `before-send:<words>` / `after-send:<words>[:<part>]`: the Matrix event whose body holds <words>
-    (its <part>-th one, for a text in parts), just before it leaves / just after the homeserver took it;
+    (the <part>-th such event: a part of a long text, a post of a batch), just before it leaves / just
+    after the homeserver took it; `sigterm-after-send:<words>[:<n>]`: SIGTERM there instead;
   - `sigterm-in-round:<kind>`: SIGTERM to itself while a recap or an agenda is being written, the round
     going on (systemd's stop lands in the middle of a scheduled round);
   - `in-round:<kind>`: SIGKILL while a recap or an agenda is being written, before its transaction commits;
@@ -41,7 +42,7 @@ def inject_clock(path: Path) -> None:
     clock.SystemClock.now = now  # type: ignore[method-assign]
 
 
-def inject_send(when: str, words: str, part: int = 1) -> None:
+def inject_send(when: str, words: str, part: int = 1, signum: int = signal.SIGKILL) -> None:
     from adapters.matrix.sender import MatrixSender
 
     real = MatrixSender._send_event
@@ -53,11 +54,11 @@ def inject_send(when: str, words: str, part: int = 1) -> None:
             seen["n"] += 1
             chosen = seen["n"] == part
         if chosen and when == "before-send":
-            die()
+            die(signum)
         event_id = await real(self, room_id, content, tx_id)
         if chosen:
             print(f"crash point: {tx_id} sent as {event_id}", flush=True)
-            die()
+            die(signum)
         return event_id
 
     MatrixSender._send_event = send_event  # type: ignore[method-assign]
@@ -98,9 +99,10 @@ def main() -> None:
         inject_clock(Path(clock_file))
     point = os.environ.get("CRASH_AT", "")
     kind, _, rest = point.partition(":")
-    if kind in ("before-send", "after-send"):
+    if kind in ("before-send", "after-send", "sigterm-after-send"):
         words, _, part = rest.partition(":")
-        inject_send(kind, words, int(part or 1))
+        signum = signal.SIGTERM if kind.startswith("sigterm") else signal.SIGKILL
+        inject_send(kind.removeprefix("sigterm-"), words, int(part or 1), signum)
     elif kind == "in-round":
         inject_round(rest, signal.SIGKILL)
     elif kind == "sigterm-in-round":

@@ -19,7 +19,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.db import head_revision
+from bot.db import Store, head_revision, make_engine
+from bot.outbox import enqueue
 
 from .botproc import BotProcess, write_config
 from .kit import Partner, create_room, from_bot, joined, partner
@@ -204,3 +205,29 @@ async def test_killed_during_a_migration_starts_again_and_loses_nothing(scene: A
         await alice.reply_to(room, "!engage Book the room", "Commitment #1 saved", me, timeout=30)
         assert "Traceback" not in second.output(), second.output()[-3000:]
     assert deployment.rows("SELECT version_num FROM alembic_version") == [(head_revision(),)]
+
+
+@pytest.mark.parametrize("point", ["after-send", "sigterm-after-send"])
+async def test_stopped_in_the_middle_of_a_batch_every_post_arrives_once_in_order(scene: Any, point: str) -> None:
+    deployment, alice = scene
+    me, room = deployment.bot.user_id, deployment.room
+    with deployment.process() as first:
+        await alice.wait_for(joined(me, room), timeout=30)
+        await settle(alice, me, room)
+        first.signal(signal.SIGTERM)
+        assert await asyncio.to_thread(first.wait, 15) == 0
+    engine = make_engine(f"sqlite:///{deployment.database}")
+    with Store(engine).unit_of_work() as session:  # a batch waiting in the outbox (queued while it was down)
+        for number in range(1, 21):
+            enqueue(session, MONDAY, f"Batch post {number:02d}", channel=f"matrix:{room}")
+    engine.dispose()
+    stopping = deployment.process(f"{point}:Batch post:5").start()  # the fifth post has just left
+    try:
+        await deployment.crashed(stopping, 0 if point.startswith("sigterm") else -signal.SIGKILL)
+    finally:
+        stopping.reap()
+    with deployment.process():
+        await alice.wait_for(from_bot(me, room, "Batch post 20"), timeout=30)
+        await settle(alice, me, room)
+    posts = [e["content"]["body"] for e in alice.seen if from_bot(me, room, "Batch post")(e)]
+    assert posts == [f"Batch post {number:02d}" for number in range(1, 21)]  # once each, in order
