@@ -41,6 +41,8 @@ EVENTS = (
     ("message.im", "commands typed in the Messages tab"),
     ("member_joined_channel", "someone joins a circle's channel: a member of the circle"),
     ("member_left_channel", "someone leaves it: out of the circle's next items"),
+    ("channel_left", "Relais removed from a circle's public channel: said in the log"),
+    ("group_left", "same, from a private channel"),
     ("user_change", "a new name, a deactivated account"),
     ("app_uninstalled", "Relais stops posting (the data stays)"),
     ("tokens_revoked", "same"),

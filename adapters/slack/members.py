@@ -177,8 +177,7 @@ async def on_left(runtime: Runtime, body: dict[str, Any], event: dict[str, Any])
     team = body.get("team_id")
     channel = runtime.channel(str(channel_id), team)
     if user == runtime.bot_user_id:
-        if await runtime.blocking(is_mapped, runtime.dispatcher, channel):
-            log.warning("Relais was removed from Slack channel %s: its members are no longer followed", channel_id)
+        await on_removed(runtime, body, {"channel": channel_id})
         return
     identity = await runtime.who(str(user), team)
     changes = await runtime.blocking(member_left, runtime.dispatcher, channel, identity)
@@ -186,11 +185,36 @@ async def on_left(runtime: Runtime, body: dict[str, Any], event: dict[str, Any])
         log.info("Slack channel %s: %s left its circle", channel_id, ", ".join(changes.left))
 
 
+async def on_removed(runtime: Runtime, body: dict[str, Any], event: dict[str, Any]) -> None:
+    """Relais removed from a channel (channel_left, group_left: Slack sends no member_left_channel to the
+    app it removed): if a circle's, the operator hears of it at once, not at the next refused post."""
+    channel_id = event.get("channel")
+    if not channel_id:
+        return
+    channel = runtime.channel(str(channel_id), body.get("team_id"))
+    if await runtime.blocking(is_mapped, runtime.dispatcher, channel):
+        log.warning(
+            "Relais was removed from Slack channel %s, linked to a circle: nothing is posted there and its members "
+            "are no longer followed until someone invites Relais again (/invite @Relais) or a facilitator /unmap it",
+            channel_id,
+        )
+
+
 def register(bolt: AsyncApp, runtime: Runtime) -> None:
     @bolt.event("member_joined_channel")
     async def on_member_joined(body: dict[str, Any], event: dict[str, Any]) -> None:
         async with runtime.busy():
             await runtime.first_delivery(body.get("event_id"), lambda: on_joined(runtime, body, event))
+
+    @bolt.event("channel_left")
+    async def on_channel_left(body: dict[str, Any], event: dict[str, Any]) -> None:
+        async with runtime.busy():
+            await on_removed(runtime, body, event)
+
+    @bolt.event("group_left")
+    async def on_group_left(body: dict[str, Any], event: dict[str, Any]) -> None:
+        async with runtime.busy():
+            await on_removed(runtime, body, event)
 
     @bolt.event("member_left_channel")
     async def on_member_left(body: dict[str, Any], event: dict[str, Any]) -> None:

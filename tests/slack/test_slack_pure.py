@@ -306,6 +306,8 @@ def test_manifest_declares_every_command_scope_and_event() -> None:
         "message.im",
         "member_joined_channel",
         "member_left_channel",
+        "channel_left",
+        "group_left",
         "user_change",
         "app_uninstalled",
         "tokens_revoked",
