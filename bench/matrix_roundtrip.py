@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import tempfile
 import time
 import uuid
@@ -110,7 +111,13 @@ def relais_config(folder: Path, homeserver: str, user_id: str, device_id: str, r
 
 
 async def measure(
-    commands: int, lines: list[str], db: str, folder: Path, profile: str | None = None, hs: Any = None
+    commands: int,
+    lines: list[str],
+    db: str,
+    folder: Path,
+    profile: str | None = None,
+    hs: Any = None,
+    cpu_profile: str | None = None,
 ) -> dict[str, Any]:
     """`hs`: a running homeserver to use (tests share theirs); by default one is started for the run."""
     own = hs is None
@@ -133,6 +140,8 @@ async def measure(
             command = ("relais.cli", "--config", str(config), "run")
             if profile:  # the whole run under cProfile, written at exit
                 command = ("cProfile", "-o", profile, "-m", *command)
+            elif cpu_profile:  # the same, timed by the processor (bench.cpu_profile)
+                command = ("bench.cpu_profile", cpu_profile, "-m", *command)
             relais = Process(*command, env={"RELAIS_MATRIX_ACCESS_TOKEN": relais_token})
             echo = Process(
                 "bench.echo_bot", hs.base_url, echo_user, echo_device, env={"RELAIS_MATRIX_ACCESS_TOKEN": echo_token}
@@ -145,12 +154,21 @@ async def measure(
                     await alice.round_trip(relais_room, "!whoami", relais_user)
                     await alice.round_trip(echo_room, "!whoami", echo_user)
                 times: dict[str, list[float]] = {"relais": [], "echo": []}
+                if cpu_profile:
+                    os.kill(relais.pid, signal.SIGUSR1)  # bench.cpu_profile: the measured commands only
                 cpu = {"relais": cpu_seconds(relais.pid), "echo": cpu_seconds(echo.pid)}
+                cpu["relais main"] = cpu_seconds(relais.pid, relais.pid)
                 for number in range(commands):
                     line = lines[number % len(lines)]
                     times["relais"].append(await alice.round_trip(relais_room, line, relais_user))
                     times["echo"].append(await alice.round_trip(echo_room, line, echo_user))
-                cpu = {"relais": cpu_seconds(relais.pid) - cpu["relais"], "echo": cpu_seconds(echo.pid) - cpu["echo"]}
+                cpu = {
+                    "relais": cpu_seconds(relais.pid) - cpu["relais"],
+                    "echo": cpu_seconds(echo.pid) - cpu["echo"],
+                    "relais main": cpu_seconds(relais.pid, relais.pid) - cpu["relais main"],
+                }
+                if cpu_profile:
+                    os.kill(relais.pid, signal.SIGUSR2)
         finally:
             await alice.close()
     finally:
@@ -175,6 +193,7 @@ def report(result: dict[str, Any], lines: list[str], db: str) -> str:
         f"| {percentile(times['relais'], 0.95) / percentile(times['echo'], 0.95):.2f}× | |",
         f"| each command next to the echo's that follows it, median ratio | | | {paired:.2f}× | |",
         f"| CPU per command | {cpu['relais'] / commands * 1000:.1f} ms | {cpu['echo'] / commands * 1000:.1f} ms | | |",
+        f"| of which the event loop's thread | {cpu['relais main'] / commands * 1000:.1f} ms | | | |",
     ]
     return "\n".join(rows)
 
@@ -187,11 +206,12 @@ def main(argv: list[str] | None = None, hs: Any = None, out: Any = print) -> dic
     )
     parser.add_argument("--db", help="Relais' database URL (default: an SQLite file in a temporary folder)")
     parser.add_argument("--profile", help="write a cProfile of the Relais process to this file")
+    parser.add_argument("--profile-cpu", help="the same, timed by CPU time rather than the wall clock")
     args = parser.parse_args(argv)
     lines = args.command or list(ROUND_COMMANDS)
     with tempfile.TemporaryDirectory(prefix="relais-bench-") as folder:
         with database(args.db, Path(folder)) as url:
-            result = asyncio.run(measure(args.commands, lines, url, Path(folder), args.profile, hs))
+            result = asyncio.run(measure(args.commands, lines, url, Path(folder), args.profile, hs, args.profile_cpu))
     out(report(result, lines, "PostgreSQL" if args.db and args.db.startswith("postgres") else "SQLite"))
     return result
 
