@@ -4,8 +4,10 @@
   handled (nio updates its own `next_batch` before callbacks run: Relais does not rely on it
   and registers no callbacks). A crash mid-batch replays the batch; commands are
   de-duplicated by event id. It is written once the batch's answers have reached the homeserver
-  (50 ms later, the newest position only, while the next sync already waits): a reply never waits
-  for it, nor competes with it for the processor.
+  (50 ms later, the newest position only, while the next sync already waits), and at most once
+  every `save_every` seconds (2 s: a busy room's batches share one write, about a millisecond of
+  CPU each; a crash replays at most those seconds, harmlessly): a reply never waits for it, nor
+  competes with it for the processor. A stop writes it at once.
 * The very first start has no token: it syncs once, ignores that history and keeps the token.
 * Network errors and homeserver errors are retried with exponential backoff (capped by
   `max_backoff`); `M_LIMIT_EXCEEDED` waits `retry_after_ms`. nio is told never to retry by
@@ -15,6 +17,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -41,6 +44,7 @@ log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]
 TOKEN = "next_batch"
 SAVE_AFTER = 0.05  # seconds after a batch before its position is written (its answers have left meanwhile)
+SAVE_EVERY = 2.0  # seconds at least between two writes of the position (the newest one is written)
 DEVICE = "device_id"
 
 
@@ -162,6 +166,7 @@ class SyncLoop:
         sleep: Sleep = asyncio.sleep,
         online: asyncio.Event | None = None,
         save_after: float = SAVE_AFTER,
+        save_every: float = SAVE_EVERY,
     ) -> None:
         self.client = client
         self.config = config
@@ -174,7 +179,9 @@ class SyncLoop:
         self.failures = 0
         self.batches = 0
         self.save_after = save_after  # 0: the position is written before step() returns
+        self.save_every = save_every
         self._unsaved: str | None = None
+        self._saved_at: float | None = None  # the event loop's time of the last write
         self._saver: asyncio.Task[None] | None = None
 
     async def run(self, batches: int | None = None) -> None:
@@ -190,7 +197,8 @@ class SyncLoop:
 
     def remember(self, token: str) -> None:
         """The batch up to `token` was handled: write the position once its answers have reached the
-        homeserver (`save_after` seconds later), the newest one only, while the next sync already waits."""
+        homeserver (`save_after` seconds later) and `save_every` seconds after the last write, the
+        newest one only, while the next sync already waits."""
         self._unsaved = token
         if self.save_after <= 0:
             self.save_now()
@@ -198,13 +206,18 @@ class SyncLoop:
             self._saver = asyncio.create_task(self._save_later(), name="matrix-sync-position")
 
     async def _save_later(self) -> None:
-        await asyncio.sleep(self.save_after)
+        wait = self.save_after
+        if self._saved_at is not None:
+            wait = max(wait, self._saved_at + self.save_every - asyncio.get_running_loop().time())
+        await asyncio.sleep(wait)
         self.save_now()
 
     def save_now(self) -> None:
         token, self._unsaved = self._unsaved, None
         if token is None:
             return
+        with contextlib.suppress(RuntimeError):  # no running loop: a stop after the loop closed
+            self._saved_at = asyncio.get_running_loop().time()
         try:
             self.state.set(TOKEN, token)
         except Exception:  # the database is away: the next batch's position will be written instead

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from adapters.matrix.parts import markup_cost, split_markup
+from adapters.matrix.parts import MOST_PER_CHARACTER, markup_cost, split_markup
 from adapters.matrix.render import PART_BYTES, message_contents
 from bot.markup import bold, esc, to_html, to_plain
 
@@ -29,6 +29,14 @@ def long_item(characters: int) -> str:
 
 def words(contents: list[dict]) -> list[str]:
     return " ".join(MARKER.sub("", content["body"]) for content in contents).split()
+
+
+def test_no_character_costs_more_than_the_bound_that_skips_weighing_short_texts() -> None:
+    """split_markup sends a text whole without weighing it when len × MOST_PER_CHARACTER fits."""
+    for markup in (HEAVY, '"' * 50, "\n" * 50, "👍" * 50, "**" * 50, "\\*" * 50, esc(HEAVY * 3), long_item(3_000)):
+        assert markup_cost(markup) <= len(markup) * MOST_PER_CHARACTER
+    for character in "\"&'<>\né😀":
+        assert markup_cost(esc(character)) <= len(esc(character)) * MOST_PER_CHARACTER
 
 
 def test_a_text_that_fits_is_one_message_without_marker() -> None:

@@ -327,8 +327,26 @@ async def test_the_position_is_written_once_the_answers_left_the_newest_only(sto
     written: list[str] = []
     original = harness.state.set
     harness.state.set = lambda name, value: (written.append(value), original(name, value))[1]  # type: ignore[method-assign]
-    harness.loop.save_after = 0.01
+    harness.loop.save_after, harness.loop.save_every = 0.01, 0
     assert await harness.loop.step("s1") == "s2" and await harness.loop.step("s2") == "s3"
     assert written == [] and harness.count(OutboxMessage) == 1  # the answer is written; the position waits
     await eventually(lambda: written == ["s3"], what="the newest position to be written")
     assert harness.state.get(TOKEN) == "s3"
+
+
+async def test_the_position_is_written_at_most_every_save_every_seconds_and_at_a_stop(store, clock, config):
+    client = FakeClient(batch("s1"), batch("s2"), batch("s3", command("!engage Une tâche", "$a")), batch("s4"))
+    harness = Harness(store, clock, config, client)
+    written: list[str] = []
+    original = harness.state.set
+    harness.state.set = lambda name, value: (written.append(value), original(name, value))[1]  # type: ignore[method-assign]
+    harness.loop.save_after, harness.loop.save_every = 0.01, 3600  # a second write would wait an hour
+    assert await harness.loop.step(None) == "s1"
+    await eventually(lambda: written == ["s1"], what="the first position, written soon after its batch")
+    assert await harness.loop.step("s1") == "s2" and await harness.loop.step("s2") == "s3"
+    assert await harness.loop.step("s3") == "s4"
+    assert harness.count(OutboxMessage) == 1  # the command was handled and answered meanwhile
+    assert written == ["s1"] and harness.loop._saver is not None and not harness.loop._saver.done()
+    harness.loop.save_now()  # what a stop does (SyncLoop.run's finally): the newest position, at once
+    assert written == ["s1", "s4"] and harness.state.get(TOKEN) == "s4"
+    harness.loop._saver.cancel()
