@@ -7,7 +7,9 @@ once even across several bot processes (the (source, event_id) pair is unique).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC
+from typing import Any
 
 from sqlalchemy import delete, select, text
 from sqlalchemy.exc import IntegrityError
@@ -49,6 +51,18 @@ def claimed_first(session: Session, source: str, event_id: str, clock: Clock) ->
     one round trip instead of three (BEGIN, a look-up first, an INSERT last). Another transaction
     recording the same event meanwhile makes this one wait for its outcome: False once it committed,
     True (recorded here) if it rolled back."""
+    return claimed_first_with(session, source, event_id, clock)[0]
+
+
+def claimed_first_with(
+    session: Session,
+    source: str,
+    event_id: str,
+    clock: Clock,
+    also: Callable[[Callable[[str], str]], str] | None = None,
+) -> tuple[bool, tuple[Any, ...] | None]:
+    """claimed_first, and in the same round trip the one row of a SELECT that `also` writes (given the
+    function that quotes a literal): None when it could not go with the claim (the caller asks itself)."""
     values = (source, event_id[:300], clock.now().astimezone(UTC).isoformat())
     driver = pipelined(session)
     # not idle (tests: a savepoint already begun); a NUL, where libpq's escaping would stop (PostgreSQL refuses it)
@@ -61,16 +75,28 @@ def claimed_first(session: Session, source: str, event_id: str, clock: Clock) ->
             .on_conflict_do_nothing(index_elements=[ProcessedEvent.source, ProcessedEvent.event_id])
             .returning(ProcessedEvent.id)
         )
-        return session.execute(statement).first() is not None
+        return session.execute(statement).first() is not None, None
     # psycopg sends BEGIN on its own and waits for it: both go here in one simple query instead
     from psycopg.pq import Escaping
 
     pgconn, escaping = driver.pgconn, Escaping(driver.pgconn)
-    literals = ", ".join(escaping.escape_literal(value.encode()).decode() for value in values)
-    result = pgconn.exec_(
-        f"BEGIN; INSERT INTO processed_events (source, event_id, at) VALUES ({literals}) "
-        "ON CONFLICT (source, event_id) DO NOTHING RETURNING id".encode()
+
+    def literal(value: str) -> str:
+        return escaping.escape_literal(value.encode()).decode()
+
+    insert_sql = (
+        f"INSERT INTO processed_events (source, event_id, at) VALUES ({', '.join(map(literal, values))}) "
+        "ON CONFLICT (source, event_id) DO NOTHING RETURNING id"
     )
+    extra = also(literal) if also is not None else None
+    if extra is None:
+        query = f"BEGIN; {insert_sql}"
+    else:  # one statement: the claim's row count first, then the other SELECT's row (NULLs when none)
+        query = (
+            f"BEGIN; WITH claim AS ({insert_sql}) SELECT (SELECT count(*) FROM claim), other.* "
+            f"FROM (SELECT 1) AS one LEFT JOIN ({extra}) AS other ON true"
+        )
+    result = pgconn.exec_(query.encode())
     if result.status != 2:  # not TUPLES_OK: the error, as psycopg raises it
         from psycopg.errors import error_from_result
 
@@ -78,7 +104,13 @@ def claimed_first(session: Session, source: str, event_id: str, clock: Clock) ->
             session.execute(text("SELECT 1"))  # and replaces the pool's connections (connection_invalidated)
 
         raise error_from_result(result, encoding="utf-8")
-    return result.ntuples > 0
+    if extra is None:
+        return result.ntuples > 0, None
+    row = tuple(
+        None if value is None else bytes(value).decode()
+        for value in (result.get_value(0, column) for column in range(result.nfields))
+    )
+    return row[0] != "0", row[1:]
 
 
 def claim(store: Store, clock: Clock, source: str, event_id: str) -> bool:

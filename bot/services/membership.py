@@ -21,6 +21,7 @@ from bot.kinds import Role
 from bot.models import ChannelMember, Circle, CircleChannel, CircleMember, Community, Identity, Item, Member
 from bot.services.community import create_once, member_for_identity, speaker_rows
 from bot.services.directory import usable
+from bot.services.speakers import speakers_of
 from bot.text import clean_name
 
 BATCH = 500  # identities looked up per statement
@@ -146,9 +147,16 @@ def present_in_channel(
     config: Config,
     now: datetime,
     language: str | None = None,
+    cached: bool = False,
 ) -> Member:
-    """Someone the platform shows in a mapped channel (they spoke, reacted, read, or joined): a member."""
-    known = speaker_rows(session, identity, channel, circle.id)  # held until join_circle has run
+    """Someone the platform shows in a mapped channel (they spoke, reacted, read, or joined): a member.
+    `cached`: their rows may come from the speakers cache (bot.services.speakers: a command, first thing
+    in its transaction)."""
+    speakers = speakers_of(session) if cached else None
+    if speakers is not None:
+        known = speakers.rows(session, identity, channel, circle.id)
+    else:
+        known = speaker_rows(session, identity, channel, circle.id)  # held until join_circle has run
     member = member_for_identity(
         session, community, identity, display_name, config, now, language, known[0] if known else None
     )

@@ -84,16 +84,25 @@ def test_a_command_is_claimed_with_begin_and_answered_with_commit(pg_store: Stor
     with round_trips(pg_store, tmp_path) as waited:
         reply = dispatcher.handle(_whoami("$second"), deliver=True)
     assert reply is not None and "Alice" in reply.text
-    # BEGIN + the claim, the speaker, /whoami's three reads, the answer + COMMIT; it was 10: a pre-ping,
-    # BEGIN, a look-up of the event, the speaker, the three reads, the answer, the event, COMMIT
-    assert waited == [6]
+    # BEGIN + the claim (+ the speaker's versions), the speaker, /whoami's two reads (its circles' names, its
+    # accounts), the answer + COMMIT; it was 10: a pre-ping, BEGIN, a look-up of the event, the speaker, three
+    # reads (the circles' channels too), the answer, the event, COMMIT
+    assert waited == [5]
     assert not [s for s in statements if "processed_events" in s]  # the claim went with BEGIN, below SQLAlchemy
+    assert [s for s in statements if "FROM identities JOIN members" in " ".join(s.split())]  # the speaker, read
     assert [s for s in statements if s.startswith("INSERT INTO outbox")]  # the answer, with COMMIT
     assert len(taker.taken) == 2 and "Alice" in taker.taken[-1][0]  # handed over after the commit
     assert _count(pg_store, OutboxMessage) == 2
     assert _count(pg_store, ProcessedEvent) == 2
     assert dispatcher.handle(_whoami("$second"), deliver=True) is None  # the same event: nothing twice
     assert len(taker.taken) == 2 and _count(pg_store, OutboxMessage) == 2
+    statements.clear()
+    with round_trips(pg_store, tmp_path) as waited:
+        reply = dispatcher.handle(_whoami("$third"), deliver=True)
+    assert reply is not None and "Alice" in reply.text
+    # the speaker's rows unchanged: their versions came with the claim, the rows from the cache (bot.services.speakers)
+    assert waited == [4]
+    assert not [s for s in statements if "FROM identities JOIN members" in " ".join(s.split())]
 
 
 def test_a_commit_that_fails_hands_nothing_over_and_records_nothing(pg_store: Store, monkeypatch: pytest.MonkeyPatch):
