@@ -101,7 +101,7 @@ def database_state(url: str) -> str:
         raise ConfigError("the database schema is not up to date: run `relais db upgrade` first")
 
 
-def inspect(path: str | None, db: str | None = None) -> Findings:
+def inspect(path: str | None, db: str | None = None, connect: bool = False) -> Findings:
     found = Findings()
     try:
         config = load_config(path)
@@ -118,8 +118,15 @@ def inspect(path: str | None, db: str | None = None) -> Findings:
     except ConfigError as error:  # `enabled = maybe`
         found.problems.append(error)
         checks = {}
-    for check in checks.values():
+    passed = []
+    for platform, check in checks.items():
+        before = len(found.problems)
         found.attempt(check)
+        passed += [platform] if len(found.problems) == before else []
+    if connect:  # the platforms asked: the homeserver, the tokens (relais.cli_reach)
+        from relais.cli_reach import reach
+
+        found.problems += reach(found.config, passed)
     try:
         found.database = database_state(config.database_url)
     except ConfigError as error:
@@ -197,10 +204,15 @@ def config_group() -> None:
 )
 @click.option("--db", help=N_("Check this database URL instead of the config's"))
 @click.option("--strict", is_flag=True, help=N_("Also fail (exit 2) when something is ignored (unknown names)"))
+@click.option(
+    "--connect",
+    is_flag=True,
+    help=N_("Also ask Matrix and Slack whether the homeserver, the tokens and the workspace are right"),
+)
 @click.pass_context
-def check(ctx: click.Context, db: str | None, strict: bool) -> None:
+def check(ctx: click.Context, db: str | None, strict: bool, connect: bool) -> None:
     path = ctx.obj.get("config_path")
-    found = inspect(path, db)
+    found = inspect(path, db, connect)
     language = found.config.language if found.config else cli_language(None, path)
     tr = translator(language)
     file = found.config.file if found.config else path

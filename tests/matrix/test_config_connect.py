@@ -1,0 +1,52 @@
+"""`relais config check --connect` on a real Synapse: the homeserver address, the access token and whose
+it is, as an operator gets them wrong in their first hour (before: `config check` said the configuration
+was in order, and `relais run` then failed or retried forever)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from click.testing import CliRunner
+
+from relais.cli import main
+
+from .synapse import MatrixUser, SynapseServer, free_port
+
+
+def check(tmp_path, homeserver: str, user_id: str, **env: str) -> tuple[int, str]:
+    config = tmp_path / "relais.toml"
+    config.write_text(
+        f'[database]\nurl = "sqlite:///{tmp_path / "r.db"}"\n'
+        f'[matrix]\nhomeserver = "{homeserver}"\nuser_id = "{user_id}"\n',
+        encoding="utf-8",
+    )
+    environment = {"RELAIS_COMMUNITY_LANGUAGE": "fr", "RELAIS_MATRIX_ACCESS_TOKEN": None, **env}
+    result = CliRunner().invoke(main, ["--config", str(config), "config", "check", "--connect"], env=environment)
+    return result.exit_code, result.output.replace("\u00a0", " ").replace("\u202f", " ")
+
+
+def test_config_check_connect_asks_the_homeserver(
+    synapse_server: SynapseServer, matrix_user: Callable[..., MatrixUser], tmp_path
+) -> None:
+    hs = synapse_server
+    bot, alice = matrix_user("relais"), matrix_user("alice")
+    token = {"RELAIS_MATRIX_ACCESS_TOKEN": bot.access_token}
+    code, output = check(tmp_path, hs.base_url, bot.user_id, **token)
+    assert code == 0 and "✓ La configuration est en ordre." in output, output
+
+    code, output = check(tmp_path, hs.base_url, bot.user_id, RELAIS_MATRIX_ACCESS_TOKEN="syt_expired")
+    assert code == 2 and "le serveur d’accueil refuse le jeton d’accès Matrix" in output, output
+
+    code, output = check(tmp_path, hs.base_url, bot.user_id, RELAIS_MATRIX_ACCESS_TOKEN=alice.access_token)
+    assert code == 2 and f"appartient à {alice.user_id}, pas à matrix.user_id {bot.user_id}" in output
+
+    closed = f"http://127.0.0.1:{free_port()}"
+    code, output = check(tmp_path, closed, bot.user_id, **token)
+    assert code == 2 and f"matrix.homeserver : impossible de joindre {closed}" in output, output
+
+    code, output = check(tmp_path, hs.base_url + "/element", bot.user_id, **token)
+    assert code == 2 and "répond, mais pas comme un serveur d’accueil Matrix (HTTP 404)" in output, output
+
+    code, output = check(tmp_path, hs.base_url, bot.user_id, RELAIS_MATRIX_PASSWORD="anything")
+    assert code == 0, output  # the server takes passwords; no login is made (it would leave a device)
+    assert not (tmp_path / "r.db").exists()
