@@ -88,9 +88,24 @@ def _day(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
-def exact(session: Session, where: Any, load: Callable[[], Memberships], since: datetime, until: datetime) -> Counts:
+def by_member(_circle: int, member: int) -> int:
+    return member
+
+
+def by_circle(circle: int, _member: int) -> int:
+    return circle
+
+
+def exact(
+    session: Session,
+    where: Any,
+    load: Callable[[], Memberships],
+    since: datetime,
+    until: datetime,
+    key: Callable[[int, int], int] = by_member,
+) -> Counts:
     """member -> (confirmed, to read) for the items posted in [since, until), counted from them
-    (`load` gives the memberships, read only if there are items)."""
+    (`load` gives the memberships, read only if there are items); `key=by_circle`: circle -> the sums."""
     counts: Counts = {}
     timing = [where, Item.must_read.is_(True), Item.created_at >= since, Item.created_at < until]
     rows = session.connection().execute(select(Item.circle_id, Item.number, Item.author_id).where(*timing)).all()
@@ -100,7 +115,7 @@ def exact(session: Session, where: Any, load: Callable[[], Memberships], since: 
     for circle, number, author in rows:
         for member, window in memberships.get(circle, {}).items():
             if member != author and covers(window, number):
-                _add(counts, member, 0, 1)
+                _add(counts, key(circle, member), 0, 1)
     confirmed = (
         select(Item.circle_id, Item.number, Acknowledgement.member_id)
         .join(Acknowledgement, and_(Acknowledgement.item_id == Item.id, Acknowledgement.version == Item.version))
@@ -109,7 +124,7 @@ def exact(session: Session, where: Any, load: Callable[[], Memberships], since: 
     for circle, number, member in session.connection().execute(confirmed):
         window = memberships.get(circle, {}).get(member)
         if window is not None and covers(window, number):
-            _add(counts, member, 1, 0)
+            _add(counts, key(circle, member), 1, 0)
     return counts
 
 
@@ -171,6 +186,7 @@ def _span(
     tz: ZoneInfo,
     since: datetime,
     until: datetime | None,
+    key: Callable[[int, int], int] = by_member,
 ) -> Counts:
     counts: Counts = {}
     week = week_of(since, tz)
@@ -184,15 +200,44 @@ def _span(
             whole = rows.get(week, {})
         elif (high - low) * 2 <= end - start:
             whole, start, end = {}, low, low  # the piece alone
-            for member, (done, to_read) in exact(session, where, load, low, high).items():
+            for member, (done, to_read) in exact(session, where, load, low, high, key).items():
                 _add(counts, member, done, to_read)
         else:  # the week less what lies outside the span
             whole = rows.get(week, {})
             for piece in ((start, low), (high, end)):
                 if piece[0] < piece[1]:
-                    for member, (done, to_read) in exact(session, where, load, *piece).items():
+                    for member, (done, to_read) in exact(session, where, load, *piece, key).items():
                         _add(counts, member, done, to_read, -1)
         for member, (done, to_read) in whole.items():
             _add(counts, member, done, to_read)
         week += timedelta(weeks=1)
     return {member: value for member, value in counts.items() if value != (0, 0)}
+
+
+def circle_levels(session: Session, community_id: int, since: datetime) -> Counts:
+    """circle -> (confirmed, to read) of its items posted since `since`, for the members not muted: what
+    levels_between says of each circle's members, summed (the facilitators' overview of every circle,
+    bot.services.overview), read from the summary grouped by week and circle (a few hundred rows)."""
+    tz = zone(session, community_id)
+    circles = circles_of(session, community_id, None)
+
+    @cache
+    def load() -> Memberships:
+        return memberships_of(session, circles)
+
+    week = type_coerce(ReadingWeek.week, String)
+    muted = select(Member.id).where(Member.muted.is_(True)).scalar_subquery()
+    statement = (
+        select(week, ReadingWeek.circle_id, func.sum(ReadingWeek.confirmed), func.sum(ReadingWeek.to_read))
+        .where(
+            ReadingWeek.week >= week_of(since, tz),
+            ReadingWeek.circle_id.in_(circles),
+            ReadingWeek.member_id.not_in(muted),
+        )
+        .group_by(week, ReadingWeek.circle_id)
+    )
+    rows: dict[date, Counts] = {}
+    for raw, circle, confirmed, to_read in session.connection().execute(statement).all():
+        rows.setdefault(_day(raw), {})[circle] = (int(confirmed or 0), int(to_read or 0))
+    where = Item.community_id == community_id
+    return _span(session, where, load, rows, tz, since, None, by_circle)
