@@ -14,7 +14,8 @@ reads two environment variables (not RELAIS_*: those are configuration):
   - `sigterm-in-round:<kind>`: SIGTERM to itself while a recap or an agenda is being written, the round
     going on (systemd's stop lands in the middle of a scheduled round);
   - `in-round:<kind>`: SIGKILL while a recap or an agenda is being written, before its transaction commits;
-  - `migration:<table>`: SIGKILL while a migration creates <table>, its transaction open.
+  - `migration:<table>`: SIGKILL while a migration creates <table>, its transaction open;
+  - `first-sync`: SIGKILL right after the first sync's batch was handled (the very first start).
 """
 
 from __future__ import annotations
@@ -93,6 +94,21 @@ def inject_migration(table: str) -> None:
     Operations.create_table = create_table  # type: ignore[method-assign]
 
 
+def inject_first_sync() -> None:
+    from adapters.matrix.client import SyncLoop
+
+    real = SyncLoop.step
+
+    async def step(self: SyncLoop, token: str | None) -> str | None:
+        result = await real(self, token)
+        if token is None and result is not None:
+            print(f"crash point: first sync handled, next batch {result}", flush=True)
+            die()
+        return result
+
+    SyncLoop.step = step  # type: ignore[method-assign]
+
+
 def main() -> None:
     clock_file = os.environ.get("CRASH_CLOCK_FILE")
     if clock_file:
@@ -107,6 +123,8 @@ def main() -> None:
         inject_round(rest, signal.SIGKILL)
     elif kind == "sigterm-in-round":
         inject_round(rest, signal.SIGTERM)
+    elif kind == "first-sync":
+        inject_first_sync()
     elif kind == "migration":
         inject_migration(rest)
     from relais.cli import main as relais

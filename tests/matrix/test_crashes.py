@@ -1,8 +1,9 @@
 """Crash points of a real `relais run` process against a real Synapse, each reached by injection
 (tests/matrix/crashing.py), never by timing: `kill -9` between a command's commit and its answer's
 send, right after the homeserver took the answer (and Synapse restarted meanwhile), between two parts of
-a long text, in the middle of the Monday recap round (restart at 09:00:30 on an injected clock), and
-during a migration; SIGTERM in the middle of the recap round. After each: every command typed got
+a long text, in the middle of the Monday recap round (restart at 09:00:30 on an injected clock),
+during a migration, right after the very first sync, in the middle of a batch of posts; SIGTERM in
+the middle of the recap round and of a batch. After each: every command typed got
 exactly one answer, the recap went out exactly once, nothing the member wrote is lost."""
 
 from __future__ import annotations
@@ -231,3 +232,22 @@ async def test_stopped_in_the_middle_of_a_batch_every_post_arrives_once_in_order
         await settle(alice, me, room)
     posts = [e["content"]["body"] for e in alice.seen if from_bot(me, room, "Batch post")(e)]
     assert posts == [f"Batch post {number:02d}" for number in range(1, 21)]  # once each, in order
+
+
+async def test_killed_right_after_its_first_sync_it_answers_what_was_typed_meanwhile(scene: Any) -> None:
+    deployment, alice = scene
+    me, room = deployment.bot.user_id, deployment.room
+    async with partner(deployment.hs, deployment.bot) as bot:  # in the room before Relais first runs
+        await bot.client.join(room)
+    await alice.send(room, "!engage Typed before Relais ever ran")  # history: never handled
+    first = deployment.process("first-sync").start()
+    try:
+        await deployment.crashed(first)
+    finally:
+        first.reap()
+    await alice.send(room, "!engage Typed while it was down")  # after its first start: to answer
+    await deployment.hs.arestart()  # (else Synapse answers the same first sync from its 2-minute cache)
+    with deployment.process():
+        await alice.wait_for(from_bot(me, room, "saved: Typed while it was down"), timeout=30)
+        await settle(alice, me, room)
+    assert deployment.rows("SELECT title FROM commitments") == [("Typed while it was down",)]
