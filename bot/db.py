@@ -38,6 +38,7 @@ KEEPALIVES = {  # libpq's names and PostgreSQL's defaults for Relais (see keepal
     "keepalives_interval": 10,
     "keepalives_count": 3,
     "tcp_user_timeout": 90_000,
+    "connect_timeout": 10,  # seconds: a server that accepts and never answers (libpq: wait forever)
 }
 _REVISION = re.compile(r"^(down_revision|revision)\b[^=]*=\s*(None|[\"']([^\"']+)[\"'])", re.MULTILINE)
 
@@ -73,7 +74,9 @@ def keepalives(query: Mapping[str, Any]) -> dict[str, int]:
     network, a machine switched off) leaves a half-open connection that nothing written to it would
     ever answer: after 60 s of silence the kernel probes it every 10 s, and after 3 probes unanswered
     (90 s in all), or 90 s without an acknowledgement of what was sent (tcp_user_timeout, in ms), the
-    connection fails instead of waiting for the system's 15 minutes or more. Nothing for a Unix socket."""
+    connection fails instead of waiting for the system's 15 minutes or more. Nothing for a Unix socket.
+    And a new connection gives up after connect_timeout (10 s) when the server says nothing: libpq
+    would wait forever on a server that took the connection and hangs (a frozen machine, a stuck proxy)."""
     return {key: value for key, value in KEEPALIVES.items() if key not in query}
 
 

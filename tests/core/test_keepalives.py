@@ -1,7 +1,8 @@
 """Every PostgreSQL connection of the pool has TCP keep-alives (libpq's keepalives, keepalives_idle,
 keepalives_interval, keepalives_count and tcp_user_timeout): a connection whose server vanished without a
 word (a failover, a cut network) fails within about 90 s instead of hanging for the system's 15 minutes
-or more, and the check before use then finds it broken. The URL's query string has the last word. Seen
+or more, and the check before use then finds it broken; a new connection to a server that says nothing
+gives up after connect_timeout. The URL's query string has the last word. Seen
 where it counts: on the socket the kernel probes (getsockopt), and in what libpq was given."""
 
 from __future__ import annotations
@@ -9,11 +10,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+import time
 from typing import Any
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from bot.db import KEEPALIVES, Store, keepalives, make_engine
 from bot.wakeups import Wakeups
@@ -55,6 +58,7 @@ def test_a_new_connection_has_tcp_keepalives():
     sock, given = pooled(PG_URL)
     assert sock == {"keepalives": 1, "keepalives_idle": 60, "keepalives_interval": 10, "keepalives_count": 3,
                     "tcp_user_timeout": 90_000}  # fmt: skip
+    assert given["connect_timeout"] == "10"
     assert {key: given[key] for key in KEEPALIVES} == {key: str(value) for key, value in KEEPALIVES.items()}
 
 
@@ -100,7 +104,7 @@ async def test_the_listening_connection_has_them_too():
     try:
         await eventually(lambda: wakeups.watching, what="the LISTEN connection")
         assert on_socket(opened[0]) == {
-            **KEEPALIVES,
+            **{key: value for key, value in KEEPALIVES.items() if key != "connect_timeout"},
             "keepalives_idle": 45,
         }
     finally:
@@ -108,3 +112,19 @@ async def test_the_listening_connection_has_them_too():
         with contextlib.suppress(asyncio.CancelledError):
             await task
         store.engine.dispose()
+
+
+def test_a_server_that_accepts_and_never_answers_is_given_up_on():
+    """A connection attempt to a server that took the TCP connection and says nothing (a frozen machine, a
+    stuck proxy) fails after connect_timeout, instead of hanging the process for ever (libpq's default)."""
+    with socket.create_server(("127.0.0.1", 0)) as mute:
+        port = mute.getsockname()[1]
+        url = make_url(PG_URL).set(host="127.0.0.1", port=port).update_query_dict({"connect_timeout": "2"})
+        engine = make_engine(url.render_as_string(hide_password=False))
+        started = time.monotonic()
+        try:
+            with pytest.raises(OperationalError, match="timeout"):
+                engine.connect()
+        finally:
+            engine.dispose()
+        assert time.monotonic() - started < 10
