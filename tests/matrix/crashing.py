@@ -15,7 +15,9 @@ reads two environment variables (not RELAIS_*: those are configuration):
     going on (systemd's stop lands in the middle of a scheduled round);
   - `in-round:<kind>`: SIGKILL while a recap or an agenda is being written, before its transaction commits;
   - `migration:<table>`: SIGKILL while a migration creates <table>, its transaction open;
-  - `first-sync`: SIGKILL right after the first sync's batch was handled (the very first start).
+  - `first-sync`: SIGKILL right after the first sync's batch was handled (the very first start);
+  - `in-command:<words>`: SIGKILL while the command whose answer holds <words> is handled, its
+    transaction (the command's work and its answer) open.
 """
 
 from __future__ import annotations
@@ -109,6 +111,20 @@ def inject_first_sync() -> None:
     SyncLoop.step = step  # type: ignore[method-assign]
 
 
+def inject_command(words: str) -> None:
+    from bot import dispatch
+
+    real = dispatch.enqueue_reply
+
+    def enqueue_reply(session: Any, reply: Any, now: Any, incoming: Any) -> Any:
+        if any(words in post.text for post in reply.posts):
+            print(f"crash point: handling {incoming.event_id}, not committed", flush=True)
+            die()
+        return real(session, reply, now, incoming)
+
+    dispatch.enqueue_reply = enqueue_reply  # type: ignore[assignment]
+
+
 def main() -> None:
     clock_file = os.environ.get("CRASH_CLOCK_FILE")
     if clock_file:
@@ -123,6 +139,8 @@ def main() -> None:
         inject_round(rest, signal.SIGKILL)
     elif kind == "sigterm-in-round":
         inject_round(rest, signal.SIGTERM)
+    elif kind == "in-command":
+        inject_command(rest)
     elif kind == "first-sync":
         inject_first_sync()
     elif kind == "migration":

@@ -89,7 +89,7 @@ async def scene(synapse_server: SynapseServer, matrix_user: Callable[..., Matrix
             await synapse_server.astart()
 
 
-@pytest.mark.parametrize("point", ["before-send", "after-send", "after-send-synapse-restarted"])
+@pytest.mark.parametrize("point", ["in-command", "before-send", "after-send", "after-send-synapse-restarted"])
 async def test_a_command_killed_around_its_answer_is_answered_once(scene: Any, point: str) -> None:
     deployment, alice = scene
     me, room = deployment.bot.user_id, deployment.room
@@ -100,7 +100,10 @@ async def test_a_command_killed_around_its_answer_is_answered_once(scene: Any, p
         log = await deployment.crashed(first)
     finally:
         first.reap()
-    assert deployment.rows("SELECT title FROM commitments") == [("Book the room",)]  # committed before the send
+    if point == "in-command":  # killed before its commit: nothing done, the command is read again
+        assert "crash point" in log and deployment.rows("SELECT title FROM commitments") == []
+    else:
+        assert deployment.rows("SELECT title FROM commitments") == [("Book the room",)]  # committed before the send
     if point.startswith("after-send"):
         assert "crash point" in log
         await alice.wait_for(from_bot(me, room, "Commitment #1 saved"), timeout=30)  # it reached the room
