@@ -165,7 +165,11 @@ class Runner:
         web = web_server(self.app)  # the dashboard, when [web] is configured
         try:
             for adapter in self.adapters:
-                await adapter.start()
+                try:
+                    await adapter.start()
+                except BaseException:  # (a port taken: a ConfigError) what it opened is closed
+                    await _bounded(adapter.stop(), adapter.platform)
+                    raise
                 started.append(adapter)
             if web is not None:
                 await web.start()

@@ -378,8 +378,13 @@ def main(host: str, port: int, path: str, fd: int, oauth_paths: tuple[str, ...] 
         float(within) if within.replace(".", "", 1).isdigit() and float(within) > 0 else REQUEST_WITHIN
     )
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.create_server((host, port), family=family, backlog=1024) as listener:
-        relais = socket.socket(fileno=fd)
+    relais = socket.socket(fileno=fd)
+    try:
+        listener = socket.create_server((host, port), family=family, backlog=1024)
+    except OSError as error:  # the port is taken, the address is not this machine's: said by Relais, in one line
+        relais.sendall(frame({"cannot_listen": os.strerror(error.errno) if error.errno else str(error)}))
+        sys.exit(1)
+    with listener:
         bound = listener.getsockname()
         relais.sendall(frame({"listening": [bound[0], bound[1]]}))
         front.serve(listener, relais)

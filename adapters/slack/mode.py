@@ -30,6 +30,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.front import SECRET_VARIABLE, frame
 from adapters.slack.settings import SlackSettings
+from bot.config import ConfigError
 
 log = logging.getLogger(__name__)
 CONNECT_TIMEOUT = 60.0
@@ -79,6 +80,14 @@ FRONT_STOP = 5.0
 RESTART_AFTER = 1.0  # seconds before a front that died is started again
 
 
+class CannotListen(OSError):
+    """The front could not listen on the address and port configured (taken, or not this machine's)."""
+
+    def __init__(self, host: str, port: int, reason: str) -> None:
+        super().__init__(f"the Slack HTTP front cannot listen on {host}:{port}: {reason}")
+        self.host, self.port, self.reason = host, port, reason
+
+
 class HttpTransport:
     """HTTP mode: a front process answers Slack (adapters.slack.front); its requests come here, to Bolt.
 
@@ -104,7 +113,16 @@ class HttpTransport:
         self._stopping = False
 
     async def start(self) -> None:
-        reader = await self._spawn()
+        try:
+            reader = await self._spawn()
+        except CannotListen as error:  # at start: a configuration to fix (slack.host, slack.port), not an outage
+            raise ConfigError(
+                "slack.port: Relais cannot listen on {host}:{port} ({reason}): another program, or another Relais, "
+                "may be using it; choose a free port",
+                host=error.host,
+                port=error.port,
+                reason=error.reason,
+            ) from error
         self._supervisor = asyncio.create_task(self._supervise(reader), name="slack-front")
         log.info("Slack: listening for HTTP requests on %s:%s%s (front process %s)", self.host, self.port, self.path,
                  self.process.pid if self.process else "?")  # fmt: skip
@@ -130,6 +148,9 @@ class HttpTransport:
             ready = await asyncio.wait_for(read_frame(reader), FRONT_START)
         except (TimeoutError, asyncio.IncompleteReadError, ConnectionError) as error:
             raise OSError(f"the Slack HTTP front did not start ({error!r}): is port {self.port} free?") from error
+        if "cannot_listen" in ready:
+            await self._reap()
+            raise CannotListen(self.host, self.port, str(ready["cannot_listen"]))
         self.port = int(ready["listening"][1])  # type: ignore[index]
         return reader
 
