@@ -77,7 +77,10 @@ async def test_relais_invited_to_a_channel_of_2100_people_makes_them_all_members
         assert members_of(harness, "bureau") == 0 and harness.adapter.runtime.resyncs.pending() == []
         standin.reset()
         standin.rate_limit("conversations.members", times=1, retry_after=0)
-        await harness.event(standin.join_channel(BUREAU, standin.bot_user_id, inviter=people[0]))
+        runtime, waited = harness.adapter.runtime, harness.adapter.runtime.wait_completed
+        runtime.wait_completed = lambda count: waited(count, timeout=120.0)  # type: ignore[method-assign]
+        await harness.event(standin.join_channel(BUREAU, standin.bot_user_id, inviter=people[0]))  # 2,100 joins
+        runtime.wait_completed = waited  # type: ignore[method-assign]
         pages = standin.calls_to("conversations.members")
         assert [call.status for call in pages] == [429] + [200] * 11  # 2,100 ids, 200 a page, after a retry
         assert all(call.params["cursor"] for call in pages[2:])
