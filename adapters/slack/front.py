@@ -13,7 +13,8 @@ or the environment (`-I -S`); no asyncio (its logging, inspect, threads), no ssl
 TLS), no typing; HMAC-SHA256 (RFC 2104) over CPython's own SHA-256, not OpenSSL's (3.5 to 6 MB).
 
 Frames on the socket: 4-byte big-endian length, then JSON. Front -> Relais: {"listening": [host,
-port]} once, then {"n": id, "body": text, "headers": {...}, "answer": bool} per request. Relais ->
+port]} once, then {"n": id, "body": text, "headers": {...}, "answer": bool} per request, and
+{"refused": "signature"} at most once a minute while requests fail their signature check. Relais ->
 front: {"n": id, "status": code, "body": text, "type": content type} for the requests that wait.
 """
 
@@ -28,28 +29,18 @@ import socket
 import struct
 import sys
 import time
-from _operator import _compare_digest as same  # constant time, as hmac.compare_digest
-
-try:  # CPython's own SHA-256 (3.12: _sha2), without loading OpenSSL
-    from _sha2 import sha256  # type: ignore[import-not-found]
-except ImportError:  # pragma: no cover - depends on the Python version
-    try:
-        from _sha256 import sha256  # type: ignore[import-not-found,no-redef]
-    except ImportError:
-        from hashlib import sha256  # type: ignore[assignment]
 
 if __package__:  # imported (adapters.slack.mode)
-    from adapters.slack.front_http import REASONS, Reader, Refused
+    from adapters.slack.front_http import REASONS, Reader, Refused, Signer
 else:  # run as `python -I -S front.py`: its sibling, from its own directory
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from front_http import REASONS, Reader, Refused  # type: ignore[import-not-found,no-redef]
+    from front_http import REASONS, Reader, Refused, Signer  # type: ignore[import-not-found,no-redef]
 
 TYPE_CHECKING = False  # the typing module alone is 2 MB of this process
 if TYPE_CHECKING:
     from typing import Any
 
 SECRET_VARIABLE = "RELAIS_SLACK_FRONT_SECRET"
-MAX_AGE = 5 * 60  # seconds: an older timestamp is a replay
 MAX_CONNECTIONS = 256  # beyond, the oldest connection not waiting for Relais is closed
 MAX_OUTBOX = 64 * 1024  # answers a connection has not taken: none of its requests is read until it takes them
 REQUEST_WITHIN = 20.0  # seconds for a request to arrive in full (or for a kept-alive connection to send one)
@@ -58,37 +49,13 @@ FORWARDED = ("content-type", "x-slack-request-timestamp", "x-slack-signature", "
              "x-slack-retry-reason")  # fmt: skip
 OAUTH_WITHIN = 15.0  # `Add to Slack`: the redirect waits for Relais to exchange the code (oauth.v2.access)
 OAUTH_HEADERS = ("cookie",)
+REFUSALS_SAID_EVERY = 60.0  # seconds
 Reply = tuple[int, str, str] | tuple[int, str, str, list[list[str]]]  # status, content type, body[, headers]
 
 
 def frame(message: dict[str, Any]) -> bytes:
     data = json.dumps(message, separators=(",", ":")).encode()
     return struct.pack(">I", len(data)) + data
-
-
-class Signer:
-    """HMAC-SHA256 (RFC 2104) with one key, the way Slack signs: `v0=` + hex of `v0:<timestamp>:<body>`."""
-
-    def __init__(self, key: bytes) -> None:
-        key = sha256(key).digest() if len(key) > 64 else key
-        key = key.ljust(64, b"\0")
-        self.inner = bytes(byte ^ 0x36 for byte in key)
-        self.outer = bytes(byte ^ 0x5C for byte in key)
-
-    def digest(self, message: bytes) -> str:
-        return sha256(self.outer + sha256(self.inner + message).digest()).hexdigest()
-
-    def signed(self, body: bytes, headers: dict[str, str], now: float) -> bool:
-        """A valid signature over a recent timestamp."""
-        timestamp, signature = headers.get("x-slack-request-timestamp", ""), headers.get("x-slack-signature", "")
-        if (
-            not (timestamp.isascii() and timestamp.isdigit())
-            or len(timestamp) > 12
-            or abs(now - int(timestamp)) > MAX_AGE
-        ):
-            return False  # ("²".isdigit(), and 400 digits overflow a float: either would raise)
-        expected = "v0=" + self.digest(b"v0:" + timestamp.encode() + b":" + body)
-        return bool(same(expected.encode(), signature.encode("latin-1")))  # bytes: str must be ASCII
 
 
 def form_field(body: str, name: str) -> str:
@@ -159,6 +126,7 @@ class Front:
         self.numbers = itertools.count(1)
         self.clock = time.time
         self.selector = selectors.DefaultSelector()
+        self.quiet_until = 0.0  # refusals are said to Relais at most once a minute
 
     def answer(self, peer: Peer, method: str, target: str, headers: dict[str, str], body: bytes) -> Reply | None:
         """The reply; None when it is Relais' to give (forwarded, `peer` waits)."""
@@ -174,6 +142,7 @@ class Front:
         if method != "POST":
             return 405, "text/plain", "method not allowed"
         if not self.signer.signed(body, headers, self.clock()):
+            self.refused()
             return 401, "application/json", '{"error":"invalid request"}'
         text = body.decode("utf-8", errors="replace")
         content_type = headers.get("content-type", "")
@@ -187,6 +156,13 @@ class Front:
         if content_type.startswith("application/x-www-form-urlencoded") and "ssl_check=1" in text.split("&"):
             return 200, "text/plain", ""
         return self.forward(peer, text, {key: value for key, value in headers.items() if key in FORWARDED})
+
+    def refused(self) -> None:
+        """Relais hears, at most once a minute, that a request was refused: a wrong signing secret refuses all."""
+        if self.relais is not None and time.monotonic() >= self.quiet_until:
+            self.quiet_until = time.monotonic() + REFUSALS_SAID_EVERY
+            self.relais.send(frame({"refused": "signature"}))
+            self.watch(self.relais)
 
     def forward(
         self, peer: Peer, body: str, headers: dict[str, str], oauth: dict[str, str] | None = None

@@ -1,10 +1,23 @@
 """HTTP/1.1 requests read strictly for the Slack front (adapters/slack/front.py): one way to read each length,
-anything else refused before it is read (request smuggling), nothing read twice (a chunked body read on, not again).
+anything else refused before it is read (request smuggling), nothing read twice (a chunked body read on, not again);
+and their signature checked (Signer).
 
 Standard library only, no typing: the front imports it as a sibling module when run as `python -I -S front.py`.
 """
 
 from __future__ import annotations
+
+from _operator import _compare_digest as same  # constant time, as hmac.compare_digest
+
+try:  # CPython's own SHA-256 (3.12: _sha2), without loading OpenSSL
+    from _sha2 import sha256  # type: ignore[import-not-found]
+except ImportError:  # pragma: no cover - depends on the Python version
+    try:
+        from _sha256 import sha256  # type: ignore[import-not-found,no-redef]
+    except ImportError:
+        from hashlib import sha256  # type: ignore[assignment]
+
+MAX_AGE = 5 * 60  # seconds: an older timestamp is a replay
 
 MAX_BODY = 1 << 20
 MAX_HEAD = 64 * 1024
@@ -141,3 +154,28 @@ class Reader:
                 raise Refused(400)
         self.chunks = (at, chunks)
         return None
+
+
+class Signer:
+    """HMAC-SHA256 (RFC 2104) with one key, the way Slack signs: `v0=` + hex of `v0:<timestamp>:<body>`."""
+
+    def __init__(self, key: bytes) -> None:
+        key = sha256(key).digest() if len(key) > 64 else key
+        key = key.ljust(64, b"\0")
+        self.inner = bytes(byte ^ 0x36 for byte in key)
+        self.outer = bytes(byte ^ 0x5C for byte in key)
+
+    def digest(self, message: bytes) -> str:
+        return sha256(self.outer + sha256(self.inner + message).digest()).hexdigest()
+
+    def signed(self, body: bytes, headers: dict[str, str], now: float) -> bool:
+        """A valid signature over a recent timestamp."""
+        timestamp, signature = headers.get("x-slack-request-timestamp", ""), headers.get("x-slack-signature", "")
+        if (
+            not (timestamp.isascii() and timestamp.isdigit())
+            or len(timestamp) > 12
+            or abs(now - int(timestamp)) > MAX_AGE
+        ):
+            return False  # ("²".isdigit(), and 400 digits overflow a float: either would raise)
+        expected = "v0=" + self.digest(b"v0:" + timestamp.encode() + b":" + body)
+        return bool(same(expected.encode(), signature.encode("latin-1")))  # bytes: str must be ASCII

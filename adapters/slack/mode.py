@@ -180,6 +180,13 @@ class HttpTransport:
 
     async def _dispatch(self, message: dict[str, object]) -> None:
         """One Slack request: through Bolt (acknowledged already, unless the front waits for the answer)."""
+        if "refused" in message:  # the front refused requests (401): at most once a minute
+            log.warning(
+                "Slack requests are refused: their signature does not match slack.signing_secret "
+                "(RELAIS_SLACK_SIGNING_SECRET). Copy the Signing Secret again from the app's Basic Information "
+                "page (or this machine's clock is more than 5 minutes off)"
+            )
+            return
         self.requests += 1
         headers = message.get("headers")
         if isinstance(message.get("oauth"), dict):

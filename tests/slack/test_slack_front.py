@@ -160,3 +160,20 @@ async def test_the_front_holds_no_asyncio_ssl_typing_or_site_packages(front):
     modules = set(imported.stdout.split())
     assert "selectors" in modules
     assert not modules & {"asyncio", "ssl", "_ssl", "typing", "logging", "threading", "site", "adapters", "bot"}
+
+
+async def test_a_wrong_signing_secret_is_said_in_the_log_once_a_minute(front, caplog):
+    """Slack signs with another secret than slack.signing_secret: every command fails in Slack
+    ('dispatch_failed'), and before, Relais' log said nothing at all."""
+    transport, bolt = front
+    body = form_encode_slash_command(slash_command("/unread"))
+    for _ in range(3):
+        (answer,) = await exchange(transport.port, request(body, headers=signed_request_headers(body, "other")))
+        assert answer.split(b" ")[1] == b"401"
+    await eventually(lambda: "does not match slack.signing_secret" in caplog.text)
+    (good,) = await exchange(transport.port, request(body))  # a request the front lets through comes after
+    await eventually(lambda: len(bolt.requests) == 1)
+    said = [record for record in caplog.records if "slack.signing_secret" in record.getMessage()]
+    assert len(said) == 1 and said[0].levelname == "WARNING"
+    assert "Copy the Signing Secret again from the app's Basic Information page" in said[0].getMessage()
+    assert bolt.requests[0].raw_body == body
