@@ -71,14 +71,20 @@ def platform_checks(config: Config) -> dict[str, Callable[[], object]]:
 
 
 def ready_to_run(config: Config) -> None:
-    """What `relais run` needs before it opens the database: a platform, and every section it reads in
-    order (a mistake there is one line, and the database is left as it was)."""
+    """What `relais run` needs before it opens the database: a platform, every section it reads in order, and
+    tokens the platforms take (a mistake there is one line, and the database is left as it was). A platform
+    that does not answer is no reason not to start: Relais keeps trying."""
     from relais.runner import enabled_platforms
 
     if not enabled_platforms(config):
         raise ConfigError("no chat platform is configured: add a [matrix] or [slack] section")
     for check in platform_checks(config).values():
         check()
+    from relais.cli_reach import refused_for_good
+
+    problem = refused_for_good(config, enabled_platforms(config))  # a token refused: said now, in one line
+    if problem is not None:
+        raise problem
 
 
 def database_state(url: str) -> str:

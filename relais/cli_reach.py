@@ -41,20 +41,30 @@ def _call(url: str, token: str | None = None, data: bytes | None = None) -> tupl
         return status, None
 
 
+def _transient(error: ConfigError) -> ConfigError:
+    """A problem that may pass (the server down, restarting): `relais run` starts anyway and keeps trying."""
+    error.transient = True  # type: ignore[attr-defined]
+    return error
+
+
 def _unreachable(key: str, url: str, error: OSError) -> ConfigError:
     reason = getattr(error, "reason", None) or error
     if isinstance(reason, TimeoutError) or "timed out" in str(reason):
-        return ConfigError(
-            "{key}: {url} does not answer (no answer within 10 s): check the address, and http:// or https://",
-            key=key,
-            url=url,
+        return _transient(
+            ConfigError(
+                "{key}: {url} does not answer (no answer within 10 s): check the address, and http:// or https://",
+                key=key,
+                url=url,
+            )
         )
-    return ConfigError(
-        "{key}: cannot reach {url} ({reason}): check the address", key=key, url=url, reason=str(reason)[:160]
+    return _transient(
+        ConfigError(
+            "{key}: cannot reach {url} ({reason}): check the address", key=key, url=url, reason=str(reason)[:160]
+        )
     )
 
 
-def matrix(config: Config) -> Iterator[ConfigError]:
+def matrix(config: Config, check_password: bool = True) -> Iterator[ConfigError]:
     from adapters.matrix.config import matrix_config
 
     settings = matrix_config(config)
@@ -65,15 +75,21 @@ def matrix(config: Config) -> Iterator[ConfigError]:
         yield _unreachable("matrix.homeserver", home, error)
         return
     if status != 200 or not isinstance(body, dict) or "versions" not in body:
-        yield ConfigError(
-            "matrix.homeserver: {url} answers, but not as a Matrix homeserver (HTTP {status}): write the address "
-            "Element shows under Settings → Help & About",
-            url=home,
-            status=status,
+        yield _transient(
+            ConfigError(
+                "matrix.homeserver: {url} answers, but not as a Matrix homeserver (HTTP {status}): write the address "
+                "Element shows under Settings → Help & About",
+                url=home,
+                status=status,
+            )
         )
         return
     if settings.access_token:
-        status, body = _call(f"{home}/_matrix/client/v3/account/whoami", settings.access_token)
+        try:
+            status, body = _call(f"{home}/_matrix/client/v3/account/whoami", settings.access_token)
+        except OSError as error:
+            yield _unreachable("matrix.homeserver", home, error)
+            return
         who = body.get("user_id") if isinstance(body, dict) else None
         if status == 401 or (isinstance(body, dict) and body.get("errcode") == "M_UNKNOWN_TOKEN"):
             yield ConfigError(
@@ -86,6 +102,8 @@ def matrix(config: Config) -> Iterator[ConfigError]:
                 owner=who,
                 user=settings.user_id,
             )
+        return
+    if not check_password:
         return
     status, body = _call(f"{home}/_matrix/client/v3/login")
     flows = [flow.get("type") for flow in body.get("flows", [])] if isinstance(body, dict) else []
@@ -111,15 +129,20 @@ def slack(config: Config) -> Iterator[ConfigError]:
             return
         body = body if isinstance(body, dict) else {}
         if not body.get("ok"):
-            yield ConfigError(
+            refused = ConfigError(
                 "Slack refuses slack.bot_token ({code}): copy the Bot User OAuth Token again (the app's OAuth & "
                 "Permissions page), and install the app in the workspace",
                 code=body.get("error", "?"),
             )
-        else:
+            yield _transient(refused) if settings.oauth else refused  # the other workspaces go on without it
+        elif not settings.oauth:  # with several workspaces, channels of the others are expected
             yield from _workspace(config, str(body.get("team_id", "")), str(body.get("team", "")))
     if settings.mode == "socket":
-        _status, body = _call(api + "apps.connections.open", settings.app_token, b"")
+        try:
+            _status, body = _call(api + "apps.connections.open", settings.app_token, b"")
+        except OSError as error:
+            yield _unreachable("slack.api_url" if settings.api_url else "Slack", api, error)
+            return
         if not (isinstance(body, dict) and body.get("ok")):
             code = body.get("error", "?") if isinstance(body, dict) else "?"
             yield ConfigError(
@@ -154,3 +177,17 @@ def reach(config: Config, platforms: list[str]) -> list[ConfigError]:
         if platform in CHECKS:
             problems += list(CHECKS[platform](config))
     return problems
+
+
+def refused_for_good(config: Config, platforms: list[str]) -> ConfigError | None:
+    """Before `relais run` opens the database: a token or an address the platform refuses for good (not one
+    that does not answer: Relais then starts and keeps trying). A password is left to the login itself."""
+    checks: dict[str, Callable[[Config], Iterator[ConfigError]]] = {
+        "matrix": lambda config: matrix(config, check_password=False),
+        "slack": slack,
+    }
+    for platform in platforms:
+        for problem in checks[platform](config) if platform in checks else ():
+            if not getattr(problem, "transient", False):
+                return problem
+    return None

@@ -50,3 +50,26 @@ def test_config_check_connect_asks_the_homeserver(
     code, output = check(tmp_path, hs.base_url, bot.user_id, RELAIS_MATRIX_PASSWORD="anything")
     assert code == 0, output  # the server takes passwords; no login is made (it would leave a device)
     assert not (tmp_path / "r.db").exists()
+
+
+def test_relais_run_refuses_a_token_the_homeserver_refuses_before_it_opens_the_database(
+    synapse_server: SynapseServer, matrix_user: Callable[..., MatrixUser], tmp_path
+) -> None:
+    """Before: the database created and migrated, forty lines of log, then an English CRITICAL line."""
+    hs = synapse_server
+    bot, alice = matrix_user("relais"), matrix_user("alice")
+    config = tmp_path / "relais.toml"
+    config.write_text(
+        f'[database]\nurl = "sqlite:///{tmp_path / "r.db"}"\n'
+        f'[matrix]\nhomeserver = "{hs.base_url}"\nuser_id = "{bot.user_id}"\n',
+        encoding="utf-8",
+    )
+    for token, said in (
+        ("syt_expired", "le serveur d’accueil refuse le jeton d’accès Matrix"),
+        (alice.access_token, f"le jeton d’accès Matrix appartient à {alice.user_id}"),
+    ):
+        environment = {"RELAIS_COMMUNITY_LANGUAGE": "fr", "RELAIS_MATRIX_ACCESS_TOKEN": token}
+        result = CliRunner().invoke(main, ["--config", str(config), "run"], env=environment)
+        output = result.output.replace("\u00a0", " ").replace("\u202f", " ")
+        assert result.exit_code == 2 and len(output.strip().splitlines()) == 1 and said in output, output
+        assert not (tmp_path / "r.db").exists()

@@ -42,3 +42,22 @@ def test_config_check_connect_asks_slack(tmp_path):
     finally:
         standin.stop_in_thread()
     assert not (tmp_path / "r.db").exists()
+
+
+def test_relais_run_refuses_a_token_slack_refuses_before_it_opens_the_database(tmp_path):
+    standin = SlackStandin(valid_tokens=["xoxb-good", "xapp-good"]).start_in_thread()
+    try:
+        config = tmp_path / "relais.toml"
+        config.write_text(
+            f'[database]\nurl = "sqlite:///{tmp_path / "r.db"}"\n'
+            f'[slack]\nbot_token = "xoxb-revoked"\napp_token = "xapp-good"\napi_url = "{standin.api_url}"\n',
+            encoding="utf-8",
+        )
+        environment = {"RELAIS_COMMUNITY_LANGUAGE": "fr", "RELAIS_SLACK_BOT_TOKEN": None}
+        result = CliRunner().invoke(main, ["--config", str(config), "run"], env=environment)
+    finally:
+        standin.stop_in_thread()
+    output = result.output.replace("\u00a0", " ").replace("\u202f", " ")
+    assert result.exit_code == 2 and len(output.strip().splitlines()) == 1, output
+    assert "Slack refuse slack.bot_token (invalid_auth) : copiez à nouveau le Bot User OAuth Token" in output
+    assert not (tmp_path / "r.db").exists()
