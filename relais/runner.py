@@ -229,4 +229,6 @@ def setup_logging(config: Config) -> None:
         level=getattr(logging, level, logging.INFO), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("nio").setLevel(logging.WARNING)
+    # "Error validating response: 'user_id' is a required property" before every refusal Relais says itself
+    logging.getLogger("nio.responses").setLevel(logging.ERROR)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # "setup plugin …": nothing to act on

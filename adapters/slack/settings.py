@@ -150,21 +150,34 @@ def _member(user: str) -> str:
 
 
 def _known_circles(settings: SlackSettings, config: Config) -> None:
-    """A circle named in [slack.channels] that is almost one of [[circles]] is a typo, not a new circle."""
+    """A circle named in [slack.channels] that is almost one of [[circles]] is a typo, not a new circle; a
+    channel that [[circles]] gives to another circle is in two."""
     import difflib
 
     names = {slugify(circle.name): circle.name for circle in config.circles}
     names.setdefault(slugify(config.default_circle), config.default_circle)
+    owners = {
+        address.rsplit("/", 1)[-1]: circle.name
+        for circle in config.circles
+        for address in circle.channels
+        if address.startswith("slack:")
+    }
     for channel, name in settings.channels.items():
-        if slugify(name) in names:  # the same circle, however it is spelled (bot.services.community)
-            continue
-        guess = difflib.get_close_matches(slugify(name), sorted(names), n=1, cutoff=0.75)
+        known = slugify(name) in names  # the same circle, however it is spelled (bot.services.community)
+        guess = None if known else difflib.get_close_matches(slugify(name), sorted(names), n=1, cutoff=0.75)
         if guess:
             raise ConfigError(
                 "slack.channels.{channel}: there is no circle “{name}”; did you mean “{guess}”?",
                 channel=channel,
                 name=name,
                 guess=names[guess[0]],
+            )
+        if channel in owners and slugify(owners[channel]) != slugify(name):  # one of them would win, silently
+            raise ConfigError(
+                "the channel {channel} is in two circles, “{first}” and “{second}”: keep it in one",
+                channel=channel,
+                first=owners[channel],
+                second=name,
             )
 
 

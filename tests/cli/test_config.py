@@ -440,6 +440,11 @@ PLATFORM_MISTAKES = [
         "web.public_url doit commencer par https://",
     ),
     ('[community]\nname = "X"\n', "no chat platform is configured", "aucune messagerie n’est configurée"),
+    (  # [[circles]] and [slack.channels] disagree: one of them won silently
+        '[slack]\nbot_token = "xoxb-1"\napp_token = "xapp-1"\n[slack.channels]\nC0AAA = "GT Mobilité"\n',
+        "the channel C0AAA is in two circles, “COPIL” and “GT Mobilité”: keep it in one",
+        "le canal C0AAA est dans deux instances",
+    ),
 ]
 
 
@@ -447,7 +452,7 @@ PLATFORM_MISTAKES = [
 def test_relais_run_refuses_a_platform_mistake_before_it_opens_the_database(tmp_path, section, english, french):
     """`relais run` says a mistake in [slack], [matrix] or [web] in one line, with exit code 2, and leaves the
     database as it was (before: the database created and migrated, forty lines of log, then the mistake)."""
-    circles = '\n[[circles]]\nname = "COPIL"\nchannels = ["console:copil"]\n'
+    circles = '\n[[circles]]\nname = "COPIL"\nchannels = ["console:copil", "slack:T0123/C0AAA"]\n'
     config = write(tmp_path, section.replace("[slack]", circles + "[slack]", 1) if "[slack]" in section else section)
     url = f"sqlite:///{tmp_path / 'r.db'}"
     for language, expected in (("en", english), ("fr", french)):

@@ -148,3 +148,15 @@ async def test_a_platform_refused_at_start_stops_relais_even_with_another(testbo
     runner = Runner(app_for(testbot), {"slack": make("slack", True), "matrix": make("matrix", False)}, schedule=False)
     assert await asyncio.wait_for(runner.serve(asyncio.Event()), 5) == 1
     assert runner.problem == "matrix: login refused"
+
+
+def test_nio_says_nothing_before_a_refusal_relais_says_itself():
+    """Before: "WARNING nio.responses: Error validating response: 'user_id' is a required property" came first,
+    before Relais' own line about the refused password or token."""
+    import logging
+
+    from relais.runner import setup_logging
+
+    setup_logging(config_from_dict({}))
+    assert not logging.getLogger("nio.responses").isEnabledFor(logging.WARNING)
+    assert logging.getLogger("nio.responses").isEnabledFor(logging.ERROR)
