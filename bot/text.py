@@ -50,6 +50,9 @@ def is_abbreviated(text: str, limit: int) -> bool:
 
 _ESCAPE_SEQUENCE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
 _KEPT_CONTROLS = {"\n", "\t"}
+# bidirectional embeddings, overrides and isolates: typed in a title, they would turn around what Relais
+# writes after it on the same line (an owner, a due date); the marks U+200E / U+200F stay
+_BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
 
 
 def _undo_surrogates(text: str) -> str:
@@ -83,8 +86,8 @@ def _undo_surrogates(text: str) -> str:
 def clean_input(text: str) -> str:
     """Text as it enters Relais, safe to store and to show on anyone's screen.
 
-    Lone surrogates repaired, line ends made `\\n`, terminal escape sequences and control
-    characters (NUL included: PostgreSQL refuses it) removed; tabs and newlines kept.
+    Lone surrogates repaired, line ends made `\\n`, terminal escape sequences, control characters
+    (NUL included: PostgreSQL refuses it) and bidirectional overrides removed; tabs and newlines kept.
     """
     try:
         text.encode("utf-8")
@@ -93,7 +96,7 @@ def clean_input(text: str) -> str:
     if text.isprintable():
         return text
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _ESCAPE_SEQUENCE.sub("", text)
+    text = _ESCAPE_SEQUENCE.sub("", text).translate(_BIDI_CONTROLS)
     return "".join(char for char in text if char in _KEPT_CONTROLS or unicodedata.category(char) != "Cc")
 
 
