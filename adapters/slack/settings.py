@@ -86,6 +86,10 @@ def parse_settings(raw: dict[str, Any]) -> SlackSettings:
         raise ConfigError("slack.client_id needs slack.client_secret (or RELAIS_SLACK_CLIENT_SECRET)")
     if client_id and mode != "http":
         raise ConfigError('installing in several workspaces (slack.client_id) needs slack.mode = "http"')
+    if bot_token.startswith("xapp-") and app_token.startswith("xoxb-"):
+        raise ConfigError(
+            "slack.bot_token and slack.app_token are swapped: the bot token is xoxb-…, the app token xapp-…"
+        )
     if not (client_id and not bot_token) and not bot_token.startswith("xoxb-"):
         raise ConfigError("slack.bot_token (or RELAIS_SLACK_BOT_TOKEN) must be the app's bot token, xoxb-…")
     if mode == "socket" and not app_token.startswith("xapp-"):
@@ -136,6 +140,10 @@ def _channels(raw: Any) -> dict[str, str]:
                 value=shown(key),
             )
         channels[channel] = as_text(value, f"slack.channels.{channel}").strip()
+        if not channels[channel]:
+            raise ConfigError(
+                'slack.channels.{channel} needs the name of its circle: {channel} = "COPIL"', channel=channel
+            )
     return channels
 
 

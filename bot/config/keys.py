@@ -136,6 +136,15 @@ def _unknown_key(where: str, key: str, known: frozenset[str]) -> ConfigNote:
     )
 
 
+def _written(name: str, value: Any) -> str:
+    """A value of the wrong shape as the file wrote it ([[community]], [circles]), not as Python shows it."""
+    if isinstance(value, dict):
+        return f"[{name}]"
+    if isinstance(value, list) and value and all(isinstance(entry, dict) for entry in value):
+        return f"[[{name}]]"
+    return shown(value)
+
+
 def check_shape(data: Mapping[str, Any]) -> list[ConfigNote]:
     """Refuse a section that is not a table (`community = "X"`, `circles = 5`); note unknown names."""
     notes: list[ConfigNote] = []
@@ -145,7 +154,7 @@ def check_shape(data: Mapping[str, Any]) -> list[ConfigNote]:
                 raise ConfigError(
                     "{name} must be a list of sections: [[{name}]] then its keys on the lines below, not “{value}”",
                     name=name,
-                    value=shown(value),
+                    value=_written(name, value),
                 )
             for entry in value:
                 label = f"[[{name}]] “{shown(entry.get('name', '?'))}”"
@@ -178,7 +187,7 @@ def check_shape(data: Mapping[str, Any]) -> list[ConfigNote]:
             raise ConfigError(
                 "{name} must be a section: [{name}] then its keys on the lines below, not “{value}”",
                 name=name,
-                value=shown(value),
+                value=_written(name, value),
             )
         known = SECTIONS[name]
         notes += [_unknown_key(f"[{name}]", key, known) for key in value if key not in known]

@@ -49,6 +49,16 @@ MISTAKES = [
         "community must be a section: [community] then its keys on the lines below, not “X”",
         "community doit être une section : [community] puis ses clés sur les lignes suivantes, pas « X »",
     ),
+    (  # was: not “[{'name': 'x'}]”, Python's own way of writing it
+        '[[community]]\nname = "x"\n',
+        "community must be a section: [community] then its keys on the lines below, not “[[community]]”",
+        "community doit être une section : [community] puis ses clés sur les lignes suivantes, pas « [[community]] »",
+    ),
+    (
+        '[circles]\nname = "COPIL"\n',
+        "circles must be a list of sections: [[circles]] then its keys on the lines below, not “[circles]”",
+        "pas « [circles] »",
+    ),
     (
         "circles = 5\n",
         "circles must be a list of sections: [[circles]] then its keys on the lines below, not “5”",
@@ -440,6 +450,16 @@ PLATFORM_MISTAKES = [
         "web.public_url doit commencer par https://",
     ),
     ('[community]\nname = "X"\n', "no chat platform is configured", "aucune messagerie n’est configurée"),
+    (
+        '[slack]\nbot_token = "xapp-1"\napp_token = "xoxb-1"\n',
+        "slack.bot_token and slack.app_token are swapped: the bot token is xoxb-…, the app token xapp-…",
+        "slack.bot_token et slack.app_token sont inversés",
+    ),
+    (  # was: a circle without a name
+        '[slack]\nbot_token = "xoxb-1"\napp_token = "xapp-1"\n[slack.channels]\nC0BBB = ""\n',
+        'slack.channels.C0BBB needs the name of its circle: C0BBB = "COPIL"',
+        'slack.channels.C0BBB a besoin du nom de son instance : C0BBB = "COPIL"',
+    ),
     (  # [[circles]] and [slack.channels] disagree: one of them won silently
         '[slack]\nbot_token = "xoxb-1"\napp_token = "xapp-1"\n[slack.channels]\nC0AAA = "GT Mobilité"\n',
         "the channel C0AAA is in two circles, “COPIL” and “GT Mobilité”: keep it in one",
