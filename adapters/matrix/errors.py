@@ -6,7 +6,7 @@ import asyncio
 
 import aiohttp
 
-from bot.delivery import PermanentFailure, TemporaryFailure
+from bot.delivery import Held, PermanentFailure, TemporaryFailure
 
 # Connection refused or reset, a timeout, a DNS failure: the homeserver is unreachable for now.
 NETWORK_ERRORS: tuple[type[BaseException], ...] = (aiohttp.ClientError, asyncio.TimeoutError, TimeoutError, OSError)
@@ -41,8 +41,8 @@ def delivery_failure(response: object, what: str) -> Exception:
     code = getattr(response, "status_code", None)
     message = f"{what}: {code or ''} {getattr(response, 'message', '')}".strip()
     status = http_status(response)
-    if code == "M_LIMIT_EXCEEDED" or status == 429:
-        return TemporaryFailure(message, retry_after(response) or 5.0)
+    if code == "M_LIMIT_EXCEEDED" or status == 429:  # "not now": never counted as an attempt, so never given up
+        return Held(message, retry_after(response) or 5.0)
     if status is not None and status >= 500:
         return TemporaryFailure(message)
     if code in PERMANENT_CODES or (status is not None and 400 <= status < 500 and code not in FATAL_CODES):

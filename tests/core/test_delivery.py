@@ -5,6 +5,7 @@ undid is not sent; conversations go side by side, each in order; an idle pass ta
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import event, select
@@ -117,3 +118,38 @@ async def test_an_idle_pass_takes_no_write_lock(tmp_path):
     assert "BEGIN" in executed and any("FROM outbox" in statement for statement in executed)
     assert "BEGIN IMMEDIATE" not in executed  # only a read: other processes' writers never wait for it
     store.engine.dispose()
+
+
+class LimitedHomeserver(RecordingSender):
+    """A homeserver answering M_LIMIT_EXCEEDED (HTTP 429, retry_after_ms 1500) `refusals` times, then accepting."""
+
+    def __init__(self, refusals: int) -> None:
+        super().__init__()
+        self.refusals = refusals
+
+    async def send(self, message: Any, resend: bool) -> Sent:
+        if self.refusals > 0:
+            self.refusals -= 1
+            from adapters.matrix.errors import delivery_failure
+
+            response = type(
+                "Error", (), {"status_code": "M_LIMIT_EXCEEDED", "retry_after_ms": 1500, "message": "Too Many Requests"}
+            )
+            response.transport_response = type("T", (), {"status": 429})()  # type: ignore[attr-defined]
+            raise delivery_failure(response(), "room_send")
+        return await super().send(message, resend)
+
+
+async def test_a_homeserver_rate_limiting_for_long_never_makes_a_message_lost(testbot):
+    """More "not now" answers than a message's attempts (8): it waits each time as told and goes out once."""
+    sender = LimitedHomeserver(refusals=12)
+    deliverer = Deliverer(testbot.store, testbot.clock, sender)
+    with testbot.store.unit_of_work() as session:
+        enqueue(session, testbot.clock.now(), "récapitulatif", channel="matrix:!r:hs")
+    for _ in range(12):
+        assert await deliverer.deliver_due() == 0
+        row = statuses(testbot.store)["récapitulatif"]
+        assert row == ("pending", 0)  # held, not counted: never given up
+        testbot.clock.advance(timedelta(seconds=2))
+    assert await deliverer.deliver_due() == 1
+    assert sender.sent == ["récapitulatif"] and statuses(testbot.store) == {"récapitulatif": ("sent", 1)}
