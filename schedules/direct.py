@@ -106,6 +106,17 @@ def _take_over(session: Session, due: Due, resumed: Resumed, now: datetime) -> i
     return resumed.occurrence_id
 
 
+def give_up(store: Store, due: Due, resumed: Resumed, now: datetime) -> Outcome:
+    """An interrupted round found past its grace window (Relais was down longer): recorded missed, and
+    reported as missed posts are; the members written to keep theirs, the others get nothing built days ago."""
+    with store.unit_of_work() as session:
+        _take_over(session, due, resumed, now)
+        occurrence = session.get_one(Occurrence, resumed.occurrence_id)
+        occurrence.status, occurrence.posts = OccurrenceStatus.MISSED, len(_already_written(session, due))
+    log.warning("the round %s, interrupted, is past its grace window: recorded missed", due.occurrence_key)
+    return Outcome(due.key, due.at, due.kind, OccurrenceStatus.MISSED)
+
+
 def _interrupted(store: Store, occurrence_id: int, due: Due, now: datetime, started: bool) -> None:
     """A round that failed in this process: with nothing written the claim is withdrawn (the next run
     starts it again); half written, its claim is dated back by STALE (the next run finishes it)."""

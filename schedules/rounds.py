@@ -41,7 +41,7 @@ from bot.presentation import Localiser, late_note
 from bot.reply import Post
 from bot.services import secrets
 from bot.services.community import find_circle, find_community
-from schedules.direct import KINDS, Resumed, direct_posts, interrupted_rounds, run_direct
+from schedules.direct import KINDS, Resumed, direct_posts, give_up, interrupted_rounds, run_direct
 from schedules.occurrences import (
     Claimed,
     Due,
@@ -78,7 +78,9 @@ def run_due(target: object, config: Config, now: datetime) -> list[Outcome]:
     for index, (community_id, due, resumed) in enumerate(pending):
         try:
             live = not due.paused and not due.expired(now)
-            if resumed is not None or (due.kind in KINDS and live):
+            if resumed is not None and due.expired(now):
+                outcomes.append(give_up(store, due, resumed, now))
+            elif resumed is not None or (due.kind in KINDS and live):
                 outcomes.append(run_direct(store, community_id, due, config, now, resumed))
             elif due.kind in CIRCLE_ITEMS and live:
                 if due.kind == OccurrenceKind.RECAP and due.occurrence_key not in built:
