@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from bot.context import Context
@@ -41,6 +42,18 @@ def other_names(shown: str, names: tuple[str, ...], asked: str) -> list[str]:
     return [name for name in chosen.values() if _plain(name) != _plain(asked) or not _plain(name)]
 
 
+SLASH = re.compile(r"(?<![\w/:.<>-])/(?=[^\W\d_]|\?)")  # "/engager", "(/engage)", not "1/2" nor a URL
+
+
+def typed_here(ctx: Context, text: str) -> str:
+    """On Matrix, commands as they are typed there: Element and Tchap take a leading / for their own
+    commands ("Unknown command"), so help shows the room's prefix (matrix.prefix, ! by default)."""
+    if not ctx.incoming.identity.startswith("matrix:"):
+        return text
+    prefix = str(ctx.config.section("matrix").get("prefix") or "!").strip() or "!"
+    return SLASH.sub(lambda _: prefix, text)
+
+
 def attach_help(full: Router) -> None:
     """Register /help on the full router, so that it can list every command.
 
@@ -63,7 +76,7 @@ def attach_help(full: Router) -> None:
             others = other_names(command_name(ctx, command), (command.name, *command.aliases), asked)
             if others:
                 lines.append(ctx.t("Also: {names}.", names=", ".join(f"/{other}" for other in others)))
-            return Reply.say("\n".join(lines))
+            return Reply.say(typed_here(ctx, "\n".join(lines)))
         lines = [
             ctx.t("Relais keeps track of commitments and makes sure everyone is at the same level of information.")
         ]
@@ -72,7 +85,7 @@ def attach_help(full: Router) -> None:
             english = f" (/{command.name})" if command_name(ctx, command) != command.name else ""
             lines.append(f"• {bold(usage_text(ctx, command))}{english} — {ctx.t(command.summary)}")
         lines.append(ctx.t("Type /help <command> for details, and the other names it answers to (French or English)."))
-        return Reply.say("\n".join(lines))
+        return Reply.say(typed_here(ctx, "\n".join(lines)))
 
     help_router = Router()
     help_router.command(
