@@ -76,6 +76,12 @@ def ready_to_run(config: Config) -> None:
     that does not answer is no reason not to start: Relais keeps trying."""
     from relais.runner import enabled_platforms
 
+    if not enabled_platforms(config) and config.file is None:  # started from another folder (a service's)
+        raise ConfigError(
+            "there is no relais.toml in {folder}: start Relais from the folder that holds it, or give "
+            "--config PATH (relais --config /srv/relais/relais.toml run)",
+            folder=str(Path.cwd()),
+        )
     if not enabled_platforms(config):
         raise ConfigError("no chat platform is configured: add a [matrix] or [slack] section")
     for check in platform_checks(config).values():

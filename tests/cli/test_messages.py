@@ -86,12 +86,27 @@ def test_export_counts_in_both_languages(tmp_path):
     assert f"0 meetings written to {ics}" in none.output
 
 
-def test_run_without_a_platform_in_english(tmp_path):
+def test_run_without_a_platform_in_english(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'r.db'}"
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "relais.toml").write_text('[community]\nname = "X"\n', encoding="utf-8")
     result = invoke(["run", "--db", url], RELAIS_COMMUNITY_LANGUAGE="en")
     assert (
         result.exit_code == 2 and "no chat platform is configured: add a [matrix] or [slack] section" in result.output
     )
+
+
+def test_run_from_a_folder_without_relais_toml_says_where_it_looked(tmp_path, monkeypatch):
+    """A service started in another working directory: before, 'no chat platform is configured: add a [matrix] or
+    [slack] section' sent the operator to edit a file that was in order."""
+    monkeypatch.chdir(tmp_path)
+    for language, expected in (
+        ("en", f"there is no relais.toml in {tmp_path}: start Relais from the folder that holds it, or give --config"),
+        ("fr", f"il n’y a pas de relais.toml dans {tmp_path} : lancez Relais depuis le dossier qui le contient"),
+    ):
+        result = invoke(["run"], RELAIS_COMMUNITY_LANGUAGE=language)
+        assert result.exit_code == 2 and expected in result.output.replace("\u00a0", " "), result.output
+    assert not (tmp_path / "relais.db").exists()
 
 
 def test_unknown_circle_and_bad_arguments_follow_the_language(tmp_path):
