@@ -112,11 +112,13 @@ def run(ctx: click.Context, db: str | None) -> None:
     setup_logging(config)
     app = build(config)
     try:
-        code = run_app(app)
+        code, problem = run_app(app)
     except ConfigError as error:
         raise fail(error, cli_language(config)) from error
     finally:
         app.close()
+    if code and problem:  # the last line the operator reads, apart from the log
+        click.echo(cli_translator(config).t("Relais stopped: {problem}", problem=problem), err=True)
     sys.exit(code)
 
 

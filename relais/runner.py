@@ -207,20 +207,20 @@ def make_scheduler(app: App, on_posted: Callable[..., None]) -> SchedulerService
     return SchedulerService(app, on_posted=on_posted)
 
 
-def run_app(app: App) -> int:
-    """Run until SIGINT or SIGTERM; returns the exit code."""
+def run_app(app: App) -> tuple[int, str | None]:
+    """Run until SIGINT or SIGTERM; returns the exit code, and what stopped it (a platform's fatal problem)."""
 
     fewer_arenas()
+    runner = Runner(app)
 
     async def main() -> int:
-        runner = Runner(app)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
         return await runner.serve(stop)
 
-    return asyncio.run(main())
+    return asyncio.run(main()), runner.problem
 
 
 def setup_logging(config: Config) -> None:

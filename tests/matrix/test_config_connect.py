@@ -73,3 +73,22 @@ def test_relais_run_refuses_a_token_the_homeserver_refuses_before_it_opens_the_d
         output = result.output.replace("\u00a0", " ").replace("\u202f", " ")
         assert result.exit_code == 2 and len(output.strip().splitlines()) == 1 and said in output, output
         assert not (tmp_path / "r.db").exists()
+
+
+def test_relais_run_with_a_wrong_password_ends_on_one_line_saying_why(
+    synapse_server: SynapseServer, matrix_user: Callable[..., MatrixUser], tmp_path
+) -> None:
+    """A password is only tried by the login itself: the log says it, and the last line, apart from the log,
+    says why Relais stopped in the community's language (before: only the log's English CRITICAL line)."""
+    bot = matrix_user("relais")
+    config = tmp_path / "relais.toml"
+    config.write_text(
+        f'[database]\nurl = "sqlite:///{tmp_path / "r.db"}"\n'
+        f'[matrix]\nhomeserver = "{synapse_server.base_url}"\nuser_id = "{bot.user_id}"\n',
+        encoding="utf-8",
+    )
+    environment = {"RELAIS_COMMUNITY_LANGUAGE": "fr", "RELAIS_MATRIX_PASSWORD": "not-the-password"}
+    result = CliRunner().invoke(main, ["--config", str(config), "run"], env=environment)
+    last = result.output.strip().splitlines()[-1].replace("\u00a0", " ")
+    assert result.exit_code == 1, result.output
+    assert last.startswith("Relais s’est arrêté : matrix: Matrix login refused for") and "M_FORBIDDEN" in last, last
