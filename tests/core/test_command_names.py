@@ -20,8 +20,8 @@ from commands import build_router
 
 ROUTER = build_router()
 COMMANDS = ROUTER.commands()
-OUTSIDE = {"relais", "quit", "quitter"}  # Slack's umbrella slash command, and the console's way out
-NAMED = re.compile(r"(?<![\w/.:<-])/([a-zà-ÿ][\w-]*)")
+OUTSIDE = {"relais", "quit", "quitter", "invite"}  # Slack: its umbrella and /invite; the console: its way out
+NAMED = re.compile(r"(?<![\w/.:<-])/([a-zà-ÿ][\w-]*)(?![\w/-])")  # not a path: /srv/relais/relais.toml
 
 
 def test_subcommand_words_and_command_names_never_overlap_within_a_command():
