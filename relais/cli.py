@@ -129,11 +129,12 @@ def db() -> None:
 
 def on_database(ctx: click.Context, url: str | None, work: Callable[[Engine], None]) -> Config:
     """`work` on the configured database, upgraded first; its errors said in one line, in the user's language."""
-    from relais.wiring import database_errors
+    from relais.wiring import database_errors, kept_somewhere
 
     config = config_for(ctx, url)
     try:
         with database_errors(config.database_url):
+            kept_somewhere(config.database_url)
             engine = make_engine(config.database_url)
             try:
                 upgrade(engine)

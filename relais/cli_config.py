@@ -21,7 +21,7 @@ from bot.config.values import ConfigNote
 from bot.db import current_revision, head_revision, make_engine, normalise_url
 from bot.i18n import N_, Translator, listing, translator
 from relais.cli_support import LocalisedGroup, cli_language, said
-from relais.wiring import database_errors, safe_url
+from relais.wiring import database_errors, kept_somewhere, safe_url
 
 OK, WRONG, IGNORED = "✓", "✗", "!"
 
@@ -96,6 +96,7 @@ def ready_to_run(config: Config) -> None:
 def database_state(url: str) -> str:
     """The database's state, as a msgid; a database that cannot be used raises ConfigError."""
     with database_errors(url):
+        kept_somewhere(url)
         parsed = make_url(normalise_url(url))
         if parsed.get_backend_name() == "sqlite":
             path = parsed.database

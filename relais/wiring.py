@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError
 
 from bot.app import App
 from bot.clock import Clock, SystemClock
@@ -24,6 +24,7 @@ def build_app(config: Config, clock: Clock | None = None, store: Store | None = 
     """
     with database_errors(config.database_url):
         if store is None:
+            kept_somewhere(config.database_url)
             engine = make_engine(config.database_url)
             if is_sqlite(engine):
                 upgrade(engine)
@@ -55,8 +56,28 @@ def database_errors(url: str) -> Iterator[None]:
             raise ConfigError("the database is busy (another Relais holds it): try again in a moment") from error
         reason = str(error.orig).strip().splitlines()[0][:200] if error.orig else str(error)[:200]
         raise ConfigError("cannot open the database {url}: {reason}", url=shown, reason=reason) from error
+    except DatabaseError as error:  # SQLite pointed at a file of another kind (relais.toml, a spreadsheet…)
+        reason = str(error.orig).strip().splitlines()[0][:200] if error.orig else str(error)[:200]
+        raise ConfigError(
+            "{url} is not a database Relais can use ({reason}): database.url names another file",
+            url=shown,
+            reason=reason,
+        ) from error
     except OSError as error:
         raise ConfigError("cannot open the database {url}: {reason}", url=shown, reason=error.strerror) from error
+
+
+def kept_somewhere(url: str) -> None:
+    """An SQLite database in memory keeps nothing, and each connection would see an empty one of its own."""
+    try:
+        parsed = make_url(normalise_url(url))
+    except ArgumentError:
+        return  # said by database_errors
+    if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
+        raise ConfigError(
+            "database.url {url} is a database in memory, which keeps nothing: write a file, such as sqlite:///relais.db",
+            url=url,
+        )
 
 
 def unknown_database(url: str, shown: str) -> ConfigError:

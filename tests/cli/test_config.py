@@ -502,3 +502,25 @@ def test_a_database_relais_does_not_know_is_told_what_to_write(tmp_path, url, en
         for command in (["config", "check"], ["chat", "--as", "x"], ["db", "upgrade"]):
             result = invoke(["--config", config, *command], RELAIS_COMMUNITY_LANGUAGE=language)
             assert result.exit_code == 2 and expected in plain(result.output), result.output
+
+
+def test_a_database_url_naming_another_file_or_memory_is_one_line(tmp_path):
+    """Before: a Python traceback (sqlite3.DatabaseError: file is not a database) for database.url naming the
+    configuration itself; 'no such table: communities' for an in-memory database, which keeps nothing."""
+    other = tmp_path / "notes.txt"
+    other.write_text("réunion jeudi\n" * 200, encoding="utf-8")
+    cases = (
+        (f"sqlite:///{other}", "is not a database Relais can use (file is not a database): database.url names another"),
+        (
+            "sqlite:///:memory:",
+            "is a database in memory, which keeps nothing: write a file, such as sqlite:///relais.db",
+        ),
+        ("sqlite://", "database.url sqlite:// is a database in memory, which keeps nothing"),
+    )
+    for url, expected in cases:
+        config = write(tmp_path, f'[database]\nurl = "{url}"\n')
+        for command in (["config", "check"], ["chat", "--as", "x"], ["db", "upgrade"]):
+            result = invoke(["--config", config, *command], "/whoami\n", RELAIS_COMMUNITY_LANGUAGE="en")
+            assert result.exit_code == 2 and expected in result.output, result.output
+            assert "Traceback" not in result.output
+    assert other.read_text(encoding="utf-8") == "réunion jeudi\n" * 200  # left as it was
