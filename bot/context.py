@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bot.config import Config
+from bot.i18n import CommandSpelling
 from bot.models import Circle, Community, Member
 from bot.presentation import Localiser
 from bot.reply import Incoming
@@ -29,6 +30,7 @@ class Context(Localiser):
     config: Config
     incoming: Incoming
     unlinked: bool = False  # said in a room that is linked to no circle (facilitators may link it)
+    commands: CommandSpelling | None = None  # how the speaker types a command on their platform (bot.spelling)
 
     @property
     def language(self) -> str:
@@ -40,5 +42,6 @@ class Context(Localiser):
 
     @property
     def public(self) -> Localiser:
-        """Whom a post to a circle is written for: everyone in it, so in the community's language."""
+        """Whom a post to a circle is written for: everyone in it, so in the community's language; its
+        commands are spelled with a / (a circle may be on several platforms: its post is written once)."""
         return Localiser.of(self.community, self.now)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import nullcontext
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
@@ -39,6 +39,7 @@ from bot.services.membership import (
     present_in_channel,
 )
 from bot.services.speakers import read_with_claim, versions_query
+from bot.spelling import Spellings, register
 from bot.text import clean_input, clean_name
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,11 @@ class Dispatcher:
     config: Config
     clock: Clock
     router: Router
+    spellings: Spellings = field(init=False)  # how commands are typed on each platform, in what Relais writes
+
+    def __post_init__(self) -> None:
+        self.spellings = Spellings.of(self.router, self.config)
+        register(self.store.extensions, self.spellings)  # for what is written outside a command (digests)
 
     def setup(self) -> None:
         """Create the community and its circles from the config (idempotent)."""
@@ -142,7 +148,7 @@ class Dispatcher:
     def _failure(self, incoming: Incoming, deliver: bool) -> Reply:
         """An unexpected error: everything was rolled back; say so rather than stay silent."""
         log.exception("command failed: %r", incoming.text[:200])
-        tr = translator(self.language_of(incoming))
+        tr = translator(self.language_of(incoming), self.spellings.on(incoming.identity))
         reply = Reply.say(tr.t("Something went wrong on my side; nothing was changed."), ok=False)
         if deliver:
             with self.store.unit_of_work() as session:
@@ -219,7 +225,8 @@ class Dispatcher:
             )
             circle = circle_for_channel(session, community, incoming.channel, self.config.default_circle)
             join_circle(session, actor, circle, now, self.config.late_joiner_items)
-            return Context(session, community, actor, circle, now, self.config, incoming)
+            return Context(session, community, actor, circle, now, self.config, incoming)  # typed with /
+        spelling = self.spellings.on(incoming.identity)
         mapped = None if incoming.direct else mapped_circle(session, incoming.channel)
         if mapped is not None:
             actor = present_in_channel(
@@ -234,12 +241,12 @@ class Dispatcher:
                 incoming.language,
                 cached=True,
             )
-            return Context(session, community, actor, mapped, now, self.config, incoming)
+            return Context(session, community, actor, mapped, now, self.config, incoming, commands=spelling)
         member = admitted_member(session, community, incoming.identity, incoming.display_name, self.config, now)
         if member is None:
             raise NotAdmitted(STRANGER)
         circle = self.home_circle(session, community, member)
-        ctx = Context(session, community, member, circle, now, self.config, incoming)
+        ctx = Context(session, community, member, circle, now, self.config, incoming, commands=spelling)
         if not incoming.direct:
             ctx.unlinked = True
         return ctx
@@ -266,7 +273,8 @@ class Dispatcher:
         try:
             ctx = self.context_for(session, incoming)
         except NotAdmitted as refused:
-            return Reply.say(translator(self.language_of(incoming, session)).t(refused.message), ok=False)
+            tr = translator(self.language_of(incoming, session), self.spellings.on(incoming.identity))
+            return Reply.say(tr.t(refused.message), ok=False)
         if len(incoming.text) > MAX_LINE:
             return Reply.say(
                 ctx.t(

@@ -8,6 +8,11 @@ string in the catalogs (translators type ordinary spaces): a narrow no-break spa
 before ; ! ? and inside « », a no-break space (U+00A0) before : and %, and "de" elided before
 a value that starts with a vowel sound ("d’Alice", "d’Hélène", but "de Yann"). Values filled in
 are never touched: they are data, or messages already set.
+
+Commands named in a message are spelled the way the reader types them on their platform (a
+Translator's `commands`, a CommandSpelling): `/relais lu #3` on Slack (whose slash commands are the
+English names), `!lu #3` on Matrix (its prefix), `/lu #3` on the console. Only the template is
+spelled, before values are filled in: what a user wrote is never rewritten.
 """
 
 from __future__ import annotations
@@ -94,15 +99,56 @@ def _elided(template: str, values: Mapping[str, object]) -> str:
     return _DE.sub(elide, template)
 
 
+# a command named in a template: "/lu" at the start, after a space, «, (, or a quote
+_NAMED = re.compile(r"(?<![^\s«(\"'“‘])/([^\W\d_][\w-]*)")
+
+
+@dataclass(frozen=True)
+class CommandSpelling:
+    """How a platform's reader types a command: `prefix` ("/", "!"), the command `names` (every name and
+    alias, both languages, lower case); with an `umbrella`, a name not among the `native` ones (Slack's
+    registered slash commands) is typed after it: "/relais lu"."""
+
+    names: frozenset[str]
+    prefix: str = "/"
+    umbrella: str | None = None
+    native: frozenset[str] = frozenset()
+
+    def command(self, name: str) -> str:
+        """ "lu" as typed here: "/relais lu", "!lu", "/read"."""
+        if self.umbrella and name.lower() not in self.native:
+            return f"{self.prefix}{self.umbrella} {name}"
+        return f"{self.prefix}{name}"
+
+    def spelled(self, template: str) -> str:
+        """Every command the template names, as typed here; any other "/word" is left alone."""
+
+        def spell(match: re.Match[str]) -> str:
+            name = match.group(1)
+            return self.command(name) if name.lower() in self.names else match.group(0)
+
+        return _NAMED.sub(spell, template) if "/" in template else template
+
+
 @dataclass(frozen=True)
 class Translator:
     language: str
+    commands: CommandSpelling | None = None
 
     def t(self, message: str, **values: object) -> str:
         translated = _catalog(self.language).get(message) if self.language != "en" else None
         if not isinstance(translated, str):
+            message = self.spelled(message)
             return message.format(**values) if values else message
         return self._typeset(translated, values)
+
+    def spelled(self, template: str) -> str:
+        """A template (never a value) with its commands as the reader types them on their platform."""
+        return self.commands.spelled(template) if self.commands is not None else template
+
+    def command(self, name: str) -> str:
+        """A command's name as typed by the reader: "/lu" on the console, "!lu" on Matrix, "/relais lu" on Slack."""
+        return self.commands.command(name) if self.commands is not None else f"/{name}"
 
     def tn(self, singular: str, plural: str, count: int, **values: object) -> str:
         entry = _catalog(self.language).get((singular, plural)) if self.language != "en" else None
@@ -110,16 +156,17 @@ class Translator:
         if isinstance(entry, tuple) and len(entry) >= 2 and entry[0] and entry[1]:
             chosen = entry[0] if count <= 1 else entry[1]  # French: 0 and 1 are singular
             return self._typeset(chosen, values)
-        return (singular if count == 1 else plural).format(**values)
+        return self.spelled(singular if count == 1 else plural).format(**values)
 
     def _typeset(self, template: str, values: Mapping[str, object]) -> str:
         if self.language == "fr":
             template = french_spaces(_elided(template, values))
+        template = self.spelled(template)
         return template.format(**values) if values else template
 
 
-def translator(language: str) -> Translator:
-    return Translator(language if language in SUPPORTED else "fr")
+def translator(language: str, commands: CommandSpelling | None = None) -> Translator:
+    return Translator(language if language in SUPPORTED else "fr", commands)
 
 
 def listing(tr: Translator, parts: list[str]) -> str:

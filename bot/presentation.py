@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from bot import cldr
 from bot.dates import When, format_when
-from bot.i18n import N_, Translator, translator
+from bot.i18n import N_, CommandSpelling, Translator, translator
 from bot.kinds import CommitmentStatus
 from bot.markup import bold, esc
 from bot.models import Commitment, CommitmentChange, Community, Item, Meeting, Member
@@ -51,17 +51,28 @@ class Localiser:
         @property
         def now(self) -> datetime: ...
 
-    @staticmethod
-    def of(community: Community, now: datetime, language: str | None = None) -> Localiser:
-        """The community's language (or `language`) and timezone, at `now`."""
-        return FixedLocaliser(language or community.language, ZoneInfo(community.timezone), now)
+        @property
+        def commands(self) -> CommandSpelling | None:
+            """How the reader types a command on their platform (bot.spelling); None: with a / as on the console."""
 
-    def for_member(self, member: Member) -> Localiser:
-        """The same moment and zone, in the member's own language if they chose one."""
-        return FixedLocaliser(member.language or self.language, self.tz, self.now)
+    @staticmethod
+    def of(
+        community: Community, now: datetime, language: str | None = None, commands: CommandSpelling | None = None
+    ) -> Localiser:
+        """The community's language (or `language`) and timezone, at `now`; commands spelled as `commands`."""
+        return FixedLocaliser(language or community.language, ZoneInfo(community.timezone), now, commands)
+
+    def for_member(self, member: Member, commands: CommandSpelling | None = None) -> Localiser:
+        """The same moment and zone, in the member's own language if they chose one, for their platform."""
+        return FixedLocaliser(member.language or self.language, self.tz, self.now, commands)
 
     @property
     def tr(self) -> Translator:
+        return translator(self.language, self.commands)
+
+    @property
+    def plain(self) -> Translator:
+        """The reader's language, commands spelled with a / (names as the router knows them)."""
         return translator(self.language)
 
     def t(self, message: str, **values: object) -> str:
@@ -92,6 +103,7 @@ class FixedLocaliser(Localiser):
     language: str
     tz: ZoneInfo
     now: datetime
+    commands: CommandSpelling | None = None
 
 
 # Members, dates and ages
@@ -315,7 +327,7 @@ def meeting_line(loc: Localiser, meeting: Meeting, with_circle: bool = False) ->
 
 def command_name(loc: Localiser, command: Command) -> str:
     """The name a command goes by in the reader's language: the one its translated usage line starts with."""
-    return loc.t(command.usage).split()[0].lstrip("/!")
+    return translator(loc.language).t(command.usage).split()[0].lstrip("/!")  # a Localiser or a Translator
 
 
 def as_named(loc: Localiser, command: Command, text: str, name: str | None) -> str:
@@ -328,8 +340,9 @@ def as_named(loc: Localiser, command: Command, text: str, name: str | None) -> s
 
 
 def usage_text(loc: Localiser, command: Command, name: str | None = None) -> str:
-    """The usage line in the reader's language ("/lu #N [#M…] | tout"), under `name` (see as_named)."""
-    return as_named(loc, command, loc.t(command.usage), name)
+    """The usage line in the reader's language ("/lu #N [#M…] | tout"), under `name` (see as_named), its
+    command spelled for the reader's platform ("/relais lu #N…" on Slack, "!lu #N…" on Matrix)."""
+    return loc.tr.spelled(as_named(loc, command, loc.plain.t(command.usage), name))
 
 
 def unknown_command(loc: Localiser, router: Router, name: str) -> str:
@@ -339,7 +352,7 @@ def unknown_command(loc: Localiser, router: Router, name: str) -> str:
     text = loc.t("I do not know the command /{name}.", name=esc(name, 40))
     names = dict.fromkeys(command_name(loc, command) for command in router.suggestions(name))
     if names:
-        text += " " + loc.t("Did you mean: {commands}?", commands=", ".join(f"/{shown}" for shown in names))
+        text += " " + loc.t("Did you mean: {commands}?", commands=", ".join(loc.tr.command(shown) for shown in names))
     return text + " " + loc.t("/help lists the commands.")
 
 

@@ -140,6 +140,10 @@ class Router:
     def commands(self) -> list[Command]:
         return list(self._commands.values())
 
+    def names(self) -> frozenset[str]:
+        """Every name and alias a command answers to, in both languages (lower case)."""
+        return frozenset(name.lower() for name in self._names)
+
     def slash_commands(self) -> list[str]:
         """The names Slack knows as slash commands of their own (manifest.yml), besides the umbrella /relais."""
         return [command.name for command in self._commands.values() if command.slash]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
 from bot.context import Context
@@ -42,18 +41,6 @@ def other_names(shown: str, names: tuple[str, ...], asked: str) -> list[str]:
     return [name for name in chosen.values() if _plain(name) != _plain(asked) or not _plain(name)]
 
 
-SLASH = re.compile(r"(?<![\w/:.<>-])/(?=[^\W\d_]|\?)")  # "/engager", "(/engage)", not "1/2" nor a URL
-
-
-def typed_here(ctx: Context, text: str) -> str:
-    """On Matrix, commands as they are typed there: Element and Tchap take a leading / for their own
-    commands ("Unknown command"), so help shows the room's prefix (matrix.prefix, ! by default)."""
-    if not ctx.incoming.identity.startswith("matrix:"):
-        return text
-    prefix = str(ctx.config.section("matrix").get("prefix") or "!").strip() or "!"
-    return SLASH.sub(lambda _: prefix, text)
-
-
 def attach_help(full: Router) -> None:
     """Register /help on the full router, so that it can list every command.
 
@@ -70,22 +57,22 @@ def attach_help(full: Router) -> None:
                 return Reply.say(unknown_command(ctx, full, asked), ok=False)
             lines = [bold(usage_text(ctx, command, asked)), ctx.t(command.summary)]
             lines += [
-                ctx.t("Example: {example}", example=as_named(ctx, command, ctx.t(example), asked))
+                ctx.t("Example: {example}", example=ctx.tr.spelled(as_named(ctx, command, ctx.plain.t(example), asked)))
                 for example in command.examples
             ]
             others = other_names(command_name(ctx, command), (command.name, *command.aliases), asked)
             if others:
-                lines.append(ctx.t("Also: {names}.", names=", ".join(f"/{other}" for other in others)))
-            return Reply.say(typed_here(ctx, "\n".join(lines)))
+                lines.append(ctx.t("Also: {names}.", names=", ".join(ctx.tr.command(other) for other in others)))
+            return Reply.say("\n".join(lines))
         lines = [
             ctx.t("Relais keeps track of commitments and makes sure everyone is at the same level of information.")
         ]
         for command in full.commands():
             # the English name too when it differs: Slack's slash commands are the English ones
-            english = f" (/{command.name})" if command_name(ctx, command) != command.name else ""
+            english = f" ({ctx.tr.command(command.name)})" if command_name(ctx, command) != command.name else ""
             lines.append(f"• {bold(usage_text(ctx, command))}{english} — {ctx.t(command.summary)}")
         lines.append(ctx.t("Type /help <command> for details, and the other names it answers to (French or English)."))
-        return Reply.say(typed_here(ctx, "\n".join(lines)))
+        return Reply.say("\n".join(lines))  # commands as typed here (ctx.tr)
 
     help_router = Router()
     help_router.command(

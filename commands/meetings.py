@@ -44,8 +44,8 @@ MEETING_NAMES = ("meeting", "reunion", "réunion")
 def _example(ctx: Context) -> str:
     """The example meeting line, under the name the member typed when it was /meeting (or /réunion…)."""
     typed = split_command(ctx.incoming.text)[0]
-    example = ctx.t(EXAMPLE)
-    return re.sub(r"^/\S+", lambda _: "/" + typed, example) if typed in MEETING_NAMES else example
+    example = ctx.plain.t(EXAMPLE)
+    return ctx.tr.spelled(re.sub(r"^/\S+", lambda _: "/" + typed, example) if typed in MEETING_NAMES else example)
 
 
 def plan_text(loc: Localiser, settings: ScheduleSettings, meeting: Meeting) -> str:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import Config
 from bot.config.schedules import ScheduleSettings
-from bot.db import Store
+from bot.db import Store, store_of
 from bot.kinds import OccurrenceKind, OccurrenceStatus
 from bot.models import Community, Identity, Member, MemberPreference, Occurrence, OutboxMessage
 from bot.outbox import LIVE_PLATFORMS, enqueue, one_platform, platform_of
@@ -28,6 +28,7 @@ from bot.presentation import Localiser, late_note
 from bot.reply import Post
 from bot.services.membership import belonging_members
 from bot.services.preferences import digest_subscribers, nudges_off
+from bot.spelling import spellings_of
 from schedules.occurrences import Claimed, Due, Outcome, claim, posted_status
 
 log = logging.getLogger(__name__)
@@ -181,9 +182,12 @@ def direct_posts(
     platforms = _platforms(session, [member.id for member in members if member.id in belonging])
     # someone who left every circle is no longer written to; console-only members read with /digest and /unread
     members = [member for member in members if platforms.get(member.id)]
+    store = store_of(session)
+    spellings = spellings_of(store.extensions) if store is not None else None  # commands as typed where it goes
+    commands = {member.id: spellings.on(platforms[member.id][0]) for member in members} if spellings else None
     posts: list[tuple[Member, str, tuple[int, ...]]] = []
     if due.kind == OccurrenceKind.DIGEST:
-        drafts = build_digests(session, community, members, loc)
+        drafts = build_digests(session, community, members, loc, commands)
         for member in members:
             draft = drafts[member.id]
             if draft is not None:
@@ -191,7 +195,7 @@ def direct_posts(
                 posts.append((member, draft.text(late=note), draft.commitments))
     else:
         listed: dict[int, tuple[int, ...]] = {}
-        texts = build_nudges(session, community, members, loc, settings, due.at, listed)
+        texts = build_nudges(session, community, members, loc, settings, due.at, listed, commands)
         for member in members:
             text = texts[member.id]
             if text:

@@ -7,11 +7,12 @@ number of queries (the same text: both end in _draft).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
+from bot.i18n import CommandSpelling
 from bot.markup import bold, esc
 from bot.models import Commitment, Community, Item, Member
 from bot.posts import queries
@@ -33,9 +34,14 @@ def build_digest(session: Session, member: Member, loc: Localiser) -> Draft | No
 
 
 def build_digests(
-    session: Session, community: Community, members: Sequence[Member], loc: Localiser
+    session: Session,
+    community: Community,
+    members: Sequence[Member],
+    loc: Localiser,
+    commands: Mapping[int, CommandSpelling | None] | None = None,
 ) -> dict[int, Draft | None]:
-    """build_digest for every member given (each in their own language), in a bounded number of queries."""
+    """build_digest for every member given (each in their own language, with `commands` spelled as typed on
+    the member's platform), in a bounded number of queries."""
     loc = RoundLocaliser.of_round(loc)
     unread = newest_unread(session, community.id, [member.id for member in members], LINES + 1)
     overdue = queries.overdue_by_owner(session, community.id, loc.now, loc.tz, since=loc.now - STALE)
@@ -50,7 +56,7 @@ def build_digests(
         coming = soon.get(member.id, [])
         drafts[member.id] = _draft(
             member,
-            loc.for_member(member),
+            loc.for_member(member, (commands or {}).get(member.id)),
             [items[row.id] for row in unread[member.id]],
             ([commitments[row.item_id] for row in late[:LINES]], len(late), stale.get(member.id, 0)),
             ([commitments[row.item_id] for row in coming[:LINES]], len(coming)),

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.i18n import CommandSpelling
 from bot.images import Picture
 from bot.kinds import ItemKind
 from bot.markup import bold, to_plain
@@ -96,7 +97,7 @@ class RoundLocaliser(FixedLocaliser):
 
     @staticmethod
     def of_round(loc: Localiser) -> RoundLocaliser:
-        return RoundLocaliser(loc.language, loc.tz, loc.now)
+        return RoundLocaliser(loc.language, loc.tz, loc.now, loc.commands)
 
     def when(self, moment: datetime, has_time: bool = True) -> str:
         key = (self.language, moment, has_time)
@@ -106,7 +107,7 @@ class RoundLocaliser(FixedLocaliser):
         return text
 
     def t(self, message: str, **values: object) -> str:
-        key = (self.language, message, *sorted(values.items()))
+        key = (self.language, self.commands, message, *sorted(values.items()))
         try:
             text = self.texts.get(key)
         except TypeError:  # a value that cannot be a key: written every time
@@ -115,5 +116,7 @@ class RoundLocaliser(FixedLocaliser):
             text = self.texts[key] = super().t(message, **values)
         return text
 
-    def for_member(self, member: Member) -> Localiser:
-        return RoundLocaliser(member.language or self.language, self.tz, self.now, self.dates, self.texts)
+    def for_member(self, member: Member, commands: CommandSpelling | None = None) -> Localiser:
+        return RoundLocaliser(
+            member.language or self.language, self.tz, self.now, commands, dates=self.dates, texts=self.texts
+        )

@@ -14,7 +14,7 @@ text: both end in _due_lines, _unread_lines and _message).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.config.schedules import ScheduleSettings
+from bot.i18n import CommandSpelling
 from bot.kinds import CommitmentStatus
 from bot.markup import esc
 from bot.models import CircleMember, Commitment, Community, Item, Member
@@ -200,6 +201,7 @@ def build_nudges(
     settings: ScheduleSettings,
     slot: datetime,
     listed: dict[int, tuple[int, ...]] | None = None,
+    commands: Mapping[int, CommandSpelling | None] | None = None,
 ) -> dict[int, str | None]:
     """build_nudge for every member given (each in their own language), in a bounded number of queries.
 
@@ -225,7 +227,7 @@ def build_nudges(
     unread = newest_unread(session, community.id, [member.id for member in members], UNREAD_SCAN)
     messages: dict[int, str | None] = {}
     for member in members:
-        own = loc.for_member(member)
+        own = loc.for_member(member, (commands or {}).get(member.id))  # commands as typed on their platform
         lines = _due_lines(
             own,
             settings,

@@ -162,7 +162,7 @@ def test_an_unlinked_room_never_falls_back_to_a_default_circle(store, clock):
     dispatcher = make(store, clock)
     room(dispatcher, COPIL, "alice")
     text = say(dispatcher, "alice", "/info Annonce égarée", channel=LOBBY)
-    assert "n’est rattaché à aucune instance" in text and "/rattacher" in text
+    assert "n’est rattaché à aucune instance" in text and "!rattacher" in text  # said on Matrix: its prefix
     with store.unit_of_work() as session:
         assert session.scalar(select(func.count()).select_from(Item)) == 0
     # only a facilitator may link it, from the room itself
@@ -191,7 +191,7 @@ def test_show_gives_any_item_to_read_in_full(store, clock):
     say(dispatcher, "alice", f"/info {long_text}")
     shown = say(dispatcher, "bob", "/show #1")
     assert "#1\u00a0: une annonce d’Alice" in shown
-    assert long_text in shown and "Confirmez votre lecture\u00a0: /lu #1" in shown
+    assert long_text in shown and "Confirmez votre lecture\u00a0: !lu #1" in shown  # a reply on Matrix: its prefix
     say(dispatcher, "bob", "/read #1")
     assert "Vous avez confirmé l’avoir lu." in say(dispatcher, "bob", "/show #1")
     assert "une instance dont vous ne faites pas partie" in say(dispatcher, "oscar", "/show #1", channel=GT)

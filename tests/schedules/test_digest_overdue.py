@@ -40,11 +40,11 @@ def test_a_digest_lists_the_recent_overdue_commitments_and_counts_the_older_ones
     assert [line.split(" — ")[0] for line in late[:8]] == [f"• #{13 + n} Dossier récent {n}" for n in range(1, 9)]
     assert late[8:] == [
         "… et 2 de plus.",
-        "… et 12 autres, en retard depuis plus de 4 semaines\u00a0: /actions moi retard",
+        "… et 12 autres, en retard depuis plus de 4 semaines\u00a0: !actions moi retard",
     ]
     assert "Vieux dossier" not in alice
     bob = sent["Bob"]
-    assert "Vos engagements en retard\n1 engagement en retard depuis plus de 4 semaines\u00a0: /actions moi retard" in (
+    assert "Vos engagements en retard\n1 engagement en retard depuis plus de 4 semaines\u00a0: !actions moi retard" in (
         bob
     )
     assert "Dossier oublié" not in bob
@@ -60,5 +60,5 @@ def test_in_english(world):
     world.say("alice", "/lang en")
     world.say("bob", "/lang en")
     sent = digests(world)
-    assert "… and 2 more.\n… and 12 more, overdue for over 4 weeks: /actions mine overdue" in sent["Alice"]
-    assert "Your overdue commitments\n1 commitment overdue for over 4 weeks: /actions mine overdue" in sent["Bob"]
+    assert "… and 2 more.\n… and 12 more, overdue for over 4 weeks: !actions mine overdue" in sent["Alice"]
+    assert "Your overdue commitments\n1 commitment overdue for over 4 weeks: !actions mine overdue" in sent["Bob"]

@@ -52,9 +52,9 @@ def test_nudges_over_two_weeks(world):
     assert monday.startswith("👋 Bonjour Alice, un petit rappel de Relais\u00a0:")
     assert "#1 Dossier Alpha arrive à échéance demain, mardi 1er décembre 2026." in monday
     assert "1 élément attend votre confirmation de lecture depuis plus de 3 jours\u00a0: #3." in monday
-    assert monday.endswith("Pour ne plus recevoir ces rappels\u00a0: /relances non.")
+    assert monday.endswith("Pour ne plus recevoir ces rappels\u00a0: !relances non.")
     assert (
-        "#2 Dossier Beta était attendu pour le lundi 30 novembre 2026. Dites où vous en êtes avec /point #2"
+        "#2 Dossier Beta était attendu pour le lundi 30 novembre 2026. Dites où vous en êtes avec !point #2"
         in alice["Tue 01"]
     )
     overdue_a = [day for day, text in alice.items() if "Dossier Alpha était attendu" in text]
@@ -91,7 +91,7 @@ def test_personal_digest_goes_to_those_who_asked(world):
     assert text.startswith("📬 Votre résumé de la semaine, Alice")
     assert "À lire\n• #2 Bob\u00a0: «\u202fCompte rendu disponible\u202f»" in text
     assert "Vos engagements à échéance dans les 7 jours\n• #1 Dossier Alpha — Alice" in text
-    assert text.endswith("Pour ne plus recevoir ce résumé\u00a0: /récap moi non.")
+    assert text.endswith("Pour ne plus recevoir ce résumé\u00a0: !récap moi non.")
 
 
 def test_someone_who_left_every_circle_is_not_written_to(world):

@@ -76,10 +76,11 @@ async def test_done_actions_and_the_umbrella_command(relais_slack: Harness) -> N
 async def test_unknown_command_and_bad_input_get_a_clear_answer(relais_slack: Harness) -> None:
     await relais_slack.command("relais", "engag Quelque chose")
     said = relais_slack.replies_to(ALICE)[-1]
-    assert "Vouliez-vous dire" in said and "/engager" in said  # the French name, to a French speaker
+    assert "Vouliez-vous dire" in said and "/relais engager" in said  # the French name, to a French speaker
     await relais_slack.command("relais", "shedule")
     said = relais_slack.replies_to(ALICE)[-1]
-    assert "/programme" in said and "/schedule" not in said and "/aide liste les commandes" in said
+    # named as a French speaker can type it on Slack, whose slash commands are the English names
+    assert "/relais programme" in said and "/schedule" not in said and "/relais aide liste les commandes" in said
     await relais_slack.command("done", "#99")
     assert "#99" in relais_slack.replies_to(ALICE)[-1]
     await relais_slack.command("engage", "Faire X d'ici le 45 truc")
@@ -185,3 +186,26 @@ async def test_facilitators_and_channels_from_the_slack_section(
             assert harness.dispatcher.member(session, identity(BOB)).display_name == "Bob"
     finally:
         await harness.stop()
+
+
+async def test_commands_are_named_as_the_reader_can_type_them_on_slack(relais_slack: Harness) -> None:
+    """Slack knows only the English slash commands: a French speaker is told /relais lu, an English one /read;
+    what a member wrote is repeated as they wrote it."""
+    await relais_slack.command("relais", "lou")
+    said = relais_slack.replies_to(ALICE)[-1]
+    assert "/relais lu" in said and " /lu" not in said and "/relais aide liste les commandes" in said
+    await relais_slack.command("relais", "lu n'importe quoi")  # a usage line
+    said = relais_slack.replies_to(ALICE)[-1]
+    assert "Utilisation\u00a0: /relais lu #N" in said, said
+    await relais_slack.command("read", "n'importe quoi")  # under the name typed, a slash command of its own
+    assert "Utilisation\u00a0: /read #N" in relais_slack.replies_to(ALICE)[-1]
+    await relais_slack.command("engage", "Relire /lu et /aide d'ici vendredi")
+    said = relais_slack.replies_to(ALICE)[-1]
+    assert "Relire /lu et /aide" in said and "/relais lu et" not in said  # the member's words, untouched
+
+    await relais_slack.command("lang", "en", user=BOB)
+    await relais_slack.command("relais", "lou", user=BOB)
+    said = relais_slack.replies_to(BOB)[-1]
+    assert "Did you mean: /read?" in said and "/relais" not in said and "/help lists the commands" in said
+    await relais_slack.command("read", "whatever", user=BOB)
+    assert "Usage: /read #N" in relais_slack.replies_to(BOB)[-1]

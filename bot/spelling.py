@@ -1,0 +1,62 @@
+"""How each platform's reader types a command, for the messages Relais writes (bot.i18n.CommandSpelling).
+
+- Slack: only the English names are slash commands of their own (Slack caps an app's slash commands:
+  adapters/slack/manifest.py); any other name is typed after the umbrella command: `/relais lu #3`.
+- Matrix: Element takes an unknown `/word` for one of its own commands, so the configured prefix
+  (`matrix.prefix`, `!` by default): `!lu #3`.
+- The console, and anything not written for one platform (a post copied to several): `/lu #3`.
+
+Built once from the router and the configuration (Spellings.of), and kept in the store's extensions so
+that what runs outside a command (digests, nudges) finds it (spellings_of).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from bot.i18n import CommandSpelling
+
+if TYPE_CHECKING:
+    from bot.config import Config
+    from bot.router import Router
+
+SLACK_UMBRELLA = "relais"
+MATRIX_PREFIX = "!"
+EXTENSION = "command_spellings"  # Store.extensions
+
+
+@dataclass(frozen=True)
+class Spellings:
+    """The spelling of commands on each platform that has one of its own (none: typed as on the console)."""
+
+    by_platform: Mapping[str, CommandSpelling]
+
+    @staticmethod
+    def of(router: Router, config: Config) -> Spellings:
+        names = router.names()
+        prefix = str(config.section("matrix").get("prefix", config.section("matrix").get("command_prefix", "")))
+        matrix_prefix = prefix.strip() if prefix.strip() and not any(c.isspace() for c in prefix) else MATRIX_PREFIX
+        return Spellings(
+            {
+                "slack": CommandSpelling(
+                    names, "/", SLACK_UMBRELLA, frozenset(name.lower() for name in router.slash_commands())
+                ),
+                "matrix": CommandSpelling(names, matrix_prefix),
+            }
+        )
+
+    def on(self, platform: str | None) -> CommandSpelling | None:
+        """For a platform ("slack", "matrix"), or an address on it ("slack:T1/U1"); None: the console's."""
+        return self.by_platform.get((platform or "").split(":", 1)[0])
+
+
+def register(extensions: dict[str, Any], spellings: Spellings) -> None:
+    extensions[EXTENSION] = spellings
+
+
+def spellings_of(extensions: Mapping[str, Any]) -> Spellings | None:
+    """The spellings registered by this process' dispatcher (None in a bare store: commands typed with /)."""
+    found = extensions.get(EXTENSION)
+    return found if isinstance(found, Spellings) else None
