@@ -225,7 +225,8 @@ class Dispatcher:
             )
             circle = circle_for_channel(session, community, incoming.channel, self.config.default_circle)
             join_circle(session, actor, circle, now, self.config.late_joiner_items)
-            return Context(session, community, actor, circle, now, self.config, incoming)  # typed with /
+            only = self.spellings.only
+            return Context(session, community, actor, circle, now, self.config, incoming, circle_commands=only)
         spelling = self.spellings.on(incoming.identity)
         mapped = None if incoming.direct else mapped_circle(session, incoming.channel)
         if mapped is not None:
@@ -241,12 +242,16 @@ class Dispatcher:
                 incoming.language,
                 cached=True,
             )
-            return Context(session, community, actor, mapped, now, self.config, incoming, commands=spelling)
+            return Context(
+                session, community, actor, mapped, now, self.config, incoming, False, spelling, self.spellings.only
+            )
         member = admitted_member(session, community, incoming.identity, incoming.display_name, self.config, now)
         if member is None:
             raise NotAdmitted(STRANGER)
         circle = self.home_circle(session, community, member)
-        ctx = Context(session, community, member, circle, now, self.config, incoming, commands=spelling)
+        ctx = Context(
+            session, community, member, circle, now, self.config, incoming, False, spelling, self.spellings.only
+        )
         if not incoming.direct:
             ctx.unlinked = True
         return ctx

@@ -6,6 +6,10 @@
   (`matrix.prefix`, `!` by default): `!lu #3`.
 - The console, and anything not written for one platform (a post copied to several): `/lu #3`.
 
+A post to a circle is written once for all its rooms: it is spelled for the one live platform Relais
+runs on (`only`: Slack or Matrix configured or named by the circles' channels, not both), else with a /
+as on the console.
+
 Built once from the router and the configuration (Spellings.of), and kept in the store's extensions so
 that what runs outside a command (digests, nudges) finds it (spellings_of).
 """
@@ -32,20 +36,22 @@ class Spellings:
     """The spelling of commands on each platform that has one of its own (none: typed as on the console)."""
 
     by_platform: Mapping[str, CommandSpelling]
+    only: CommandSpelling | None = None  # the one live platform configured: where every circle post goes
 
     @staticmethod
     def of(router: Router, config: Config) -> Spellings:
         names = router.names()
         prefix = str(config.section("matrix").get("prefix", config.section("matrix").get("command_prefix", "")))
         matrix_prefix = prefix.strip() if prefix.strip() and not any(c.isspace() for c in prefix) else MATRIX_PREFIX
-        return Spellings(
-            {
-                "slack": CommandSpelling(
-                    names, "/", SLACK_UMBRELLA, frozenset(name.lower() for name in router.slash_commands())
-                ),
-                "matrix": CommandSpelling(names, matrix_prefix),
-            }
-        )
+        by_platform = {
+            "slack": CommandSpelling(
+                names, "/", SLACK_UMBRELLA, frozenset(name.lower() for name in router.slash_commands())
+            ),
+            "matrix": CommandSpelling(names, matrix_prefix),
+        }
+        mapped = {channel.split(":", 1)[0] for circle in config.circles for channel in circle.channels}
+        live = [platform for platform in by_platform if config.enabled(platform) or platform in mapped]
+        return Spellings(by_platform, by_platform[live[0]] if len(live) == 1 else None)
 
     def on(self, platform: str | None) -> CommandSpelling | None:
         """For a platform ("slack", "matrix"), or an address on it ("slack:T1/U1"); None: the console's."""
@@ -60,3 +66,9 @@ def spellings_of(extensions: Mapping[str, Any]) -> Spellings | None:
     """The spellings registered by this process' dispatcher (None in a bare store: commands typed with /)."""
     found = extensions.get(EXTENSION)
     return found if isinstance(found, Spellings) else None
+
+
+def for_circles(store: Any) -> CommandSpelling | None:
+    """How a post to a circle names commands (Spellings.only), for a Store (or None)."""
+    spellings = spellings_of(getattr(store, "extensions", {}))
+    return spellings.only if spellings is not None else None

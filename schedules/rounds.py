@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.config import Config
-from bot.db import Store
+from bot.db import Store, store_of
 from bot.kinds import ItemKind, OccurrenceKind, OccurrenceStatus
 from bot.models import Circle, Community, Item, Meeting, Occurrence
 from bot.outbox import enqueue_post
@@ -41,6 +41,7 @@ from bot.presentation import Localiser, late_note
 from bot.reply import Post
 from bot.services import secrets
 from bot.services.community import find_circle, find_community
+from bot.spelling import for_circles
 from schedules.direct import KINDS, Resumed, direct_posts, give_up, interrupted_rounds, run_direct
 from schedules.occurrences import (
     Claimed,
@@ -120,7 +121,7 @@ def _build_recaps(
     drafts = {}
     with store.unit_of_work(reading=True) as session:
         community = session.get_one(Community, community_id)
-        loc = Localiser.of(community, now)
+        loc = Localiser.of(community, now, commands=for_circles(store))
         overdue = queries.overdue_by_circle(session, community_id, dues[0].at, loc.tz, RECAP_LINES)
         for due in dues:
             try:
@@ -201,7 +202,7 @@ def _post(
     late: bool,
 ) -> tuple[list[Post], int | None, int]:
     """Have the occurrence's posts built, and write them to the outbox under its key (in this transaction)."""
-    loc = Localiser.of(community, now)
+    loc = Localiser.of(community, now, commands=for_circles(store_of(session)))
     item: Item | None = None
     if due.kind in CIRCLE_ITEMS:
         circle_id, draft, missed = _circle_draft(session, community, due, config, loc)
@@ -285,15 +286,17 @@ def _run_circle_item(
     """A recap or an agenda: built while reading (unless `built` with the others of its round),
     then claimed and written in one short transaction."""
     late = now - due.at > config.schedules.late_after
+    circles = for_circles(store)  # how the circle's post names commands
     if built is None:
         with store.unit_of_work(reading=True) as session:
             community = session.get_one(Community, community_id)
-            built = _circle_draft(session, community, due, config, Localiser.of(community, now))
+            built = _circle_draft(session, community, due, config, Localiser.of(community, now, commands=circles))
     circle_id, draft, missed = built
     with store.unit_of_work() as session:
         occurrence = claim(session, community_id, due, now)
         community = session.get_one(Community, community_id)
-        item, post = _circle_item(session, community, circle_id, draft, missed, due, Localiser.of(community, now), late)
+        loc = Localiser.of(community, now, commands=circles)
+        item, post = _circle_item(session, community, circle_id, draft, missed, due, loc, late)
         rows = len(
             with_picture(session, post, enqueue_post(session, post, now, occurrence_key=due.occurrence_key), now)
         )

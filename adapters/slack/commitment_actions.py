@@ -152,7 +152,7 @@ async def open_card_form(
     if opened is None:
         runtime.notify()
         return
-    tr = translator(opened.language)
+    tr = translator(opened.language, runtime.dispatcher.spellings.on("slack"))
     metadata = {"channel": incoming.channel}
     view = cards.update_view(tr, opened, metadata) if kind == UPDATE else cards.postpone_view(tr, opened, metadata)
     await client.views_open(trigger_id=str(body.get("trigger_id")), view=view)

@@ -26,7 +26,7 @@ MODAL_BLOCKS = 100  # Slack: at most 100 blocks in a modal
 
 
 def full_view(data: FullText, number: int) -> dict[str, Any]:
-    tr = translator(data.language)
+    tr = translator(data.language, data.commands)
     blocks = [section(part) for part in chunks(to_mrkdwn(data.markup))]
     return {
         "type": "modal",

@@ -180,7 +180,7 @@ def context(text: str) -> dict[str, Any]:
 
 
 def home_view(data: HomeData) -> dict[str, Any]:
-    tr = translator(data.language)
+    tr = translator(data.language, data.commands)
     blocks: list[dict[str, Any]] = [
         section(to_mrkdwn(tr.t("Hello {name}! Here is where you stand.", name=esc(data.name, 80)))),
         header(tr.t("My open commitments")),

@@ -45,7 +45,7 @@ async def open_engage(
     if context is None:
         return False
     metadata = {"channel": incoming.channel, "thread": incoming.thread}
-    tr = translator(context.language)
+    tr = translator(context.language, runtime.dispatcher.spellings.on("slack"))
     line = tr.t("From {name}’s message.", name=author) if author else ""
     owner = author_id if author_id and context.facilitator else addresses.local_id(incoming.identity)
     view = engage_form.engage_view(

@@ -130,7 +130,7 @@ class Runtime:
 
     @property
     def community_tr(self) -> Translator:
-        return translator(self.dispatcher.config.language)
+        return translator(self.dispatcher.config.language, self.dispatcher.spellings.on("slack"))
 
     # ------------------------------------------------------------------ running the core
 

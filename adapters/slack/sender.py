@@ -117,7 +117,7 @@ class SlackSender:
 
     async def _route(self, message: Outgoing, reader: Reader, resend: bool) -> Sent:
         """Post, reply, update or write directly, with this sender's client."""
-        tr = translator(reader.language)
+        tr = translator(reader.language, self.dispatcher.spellings.on("slack"))
         actions = [cards.buttons(tr, number) for number in message.commitments]
         parts = message_parts(
             message.text, message.id, ack_number=reader.ack_number, ack_label=tr.t("✅ Got it"), actions=actions

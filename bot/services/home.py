@@ -20,6 +20,7 @@ from bot.config import Config
 from bot.context import Context
 from bot.dates import When
 from bot.dispatch import Dispatcher
+from bot.i18n import CommandSpelling
 from bot.markup import bold, esc
 from bot.models import CircleMember, Item, Meeting
 from bot.presentation import age_label, commitment_line, member_label, share, when_label
@@ -67,6 +68,7 @@ class HomeData:
     digest_rule: str | None = None  # when it goes out ("every Monday at 08:00"); None: off in this community
     circles: list[str] | None = None  # a facilitator's circle overview, one line per circle (None: not one)
     dashboard: str | None = None  # the dashboard's information level page, when [web] has a public_url
+    commands: CommandSpelling | None = None  # how the member types a command there (bot.spelling)
 
     @property
     def unread_numbers(self) -> list[int]:
@@ -79,6 +81,7 @@ class FullText:
 
     language: str
     markup: str
+    commands: CommandSpelling | None = None  # how the member types a command there (bot.spelling)
 
 
 def home_context(dispatcher: Dispatcher, session: Session, identity: str, name: str | None) -> Context | None:
@@ -96,6 +99,8 @@ def home_context(dispatcher: Dispatcher, session: Session, identity: str, name: 
         dispatcher.clock.now(),
         dispatcher.config,
         Incoming(identity=identity, text=""),
+        commands=dispatcher.spellings.on(identity),
+        circle_commands=dispatcher.spellings.only,
     )
 
 
@@ -189,6 +194,7 @@ def load_home(dispatcher: Dispatcher, identity: str, name: str | None) -> HomeDa
             digest_rule=digest.describe(ctx.tr) if digest is not None else None,
             circles=_overview(ctx),
             dashboard=dashboard_level(ctx.config) if ctx.actor.is_facilitator else None,
+            commands=ctx.commands,
         )
 
 
@@ -207,4 +213,4 @@ def item_in_full(dispatcher: Dispatcher, identity: str, number: int) -> FullText
         command = dispatcher.router.find("show")
         if ctx is None or command is None:
             return None
-        return FullText(ctx.language, dispatcher.run(ctx, command, f"#{number}").text)
+        return FullText(ctx.language, dispatcher.run(ctx, command, f"#{number}").text, ctx.commands)

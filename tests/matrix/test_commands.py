@@ -89,6 +89,11 @@ async def test_engage_update_actions_in_french_and_english(
             # what a member wrote is repeated as written
             quoted = await alice.reply_to(room, "!engage Relire /lu et /aide d'ici vendredi", "Engagement #5", me)
             assert "Relire /lu et /aide" in body(quoted)
+            # a post to the circle: its way to confirm reading with the prefix, the member's text as written
+            mark = len(bob.seen)
+            await alice.reply_to(room, "!info Tapez /lu dans le salon du GT", "Annonce #6", me)
+            post = await bob.wait_for(from_bot(me, room, "Tapez /lu dans le salon du GT"), after=mark)
+            assert "!lu #6" in body(post) and "/lu #6" not in body(post)
 
             # nothing from before the start was handled, and no command twice
             everything = [body(e) for e in alice.seen if from_bot(me, room)(e)]

@@ -50,7 +50,7 @@ def test_a_week_posts_each_recap_agenda_reminder_digest_and_nudge_once(world):
     copil = to_plain(next(row.text for row in recaps if row.channel == "matrix:!copil:hs"))
     assert "Récapitulatif de la semaine — COPIL" in copil
     assert "#2 Envoyer le compte rendu — Alice" in copil and "Prochaines réunions" in copil
-    assert "Réagissez avec ✅ ou tapez /lu" in copil
+    assert "Réagissez avec ✅ ou tapez !lu" in copil  # its rooms are on Matrix
     agenda = to_plain(next(row.text for row in rows if row.text.startswith("🗓️")))
     assert "Ordre du jour — COPIL de rentrée" in agenda and "Point budget — proposé par Bob" in agenda
     reminder = to_plain(next(row.text for row in rows if row.text.startswith("⏰")))

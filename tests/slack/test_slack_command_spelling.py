@@ -35,3 +35,11 @@ async def test_an_english_nudge_names_the_slash_command(relais_slack: Harness) -
     nudge = await nudge_text(relais_slack, "Read /lu again by Saturday")
     assert "reminder" in nudge and "/nudges off" in nudge and "/relais" not in nudge, nudge
     assert "Read /lu again" in nudge
+
+
+async def test_a_post_to_the_circle_names_the_umbrella_command_and_keeps_the_members_words(
+    relais_slack: Harness,
+) -> None:
+    await relais_slack.command("info", "Tapez /lu dans le canal du GT")
+    (post,) = relais_slack.posts_in()
+    assert "Tapez /lu dans le canal du GT" in shown(post) and "/relais lu #1" in shown(post), shown(post)

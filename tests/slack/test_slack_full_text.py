@@ -45,7 +45,7 @@ async def test_a_long_announcement_arrives_whole_in_order(relais_slack: Harness,
     texts = [part for post in posts for part in sections(post)]
     assert WORD.findall(" ".join(texts)) == WORD.findall(text)  # every word, in order
     assert all(len(part) <= 3000 for part in texts) and all(len(post["blocks"]) <= 50 for post in posts)
-    assert texts[0].startswith("📢 #1") and "/lu #1" in texts[-1]
+    assert texts[0].startswith("📢 #1") and "/relais lu #1" in texts[-1]  # as typed on Slack
     assert [block["type"] for block in posts[-1]["blocks"]][-1] == "actions"  # ✅ on the last message
     assert all(block["type"] == "section" for post in posts[:-1] for block in post["blocks"])
     assert all(len(post["text"]) <= 300 for post in posts)  # the notification is short; the blocks are whole
@@ -75,7 +75,7 @@ async def test_the_app_home_abbreviates_and_opens_the_whole_item(relais_slack: H
     assert modal["type"] == "modal" and modal["title"]["text"] == "Élément #1"
     parts = sections(modal)
     assert WORD.findall(" ".join(parts)) == WORD.findall(text) and all(len(part) <= 3000 for part in parts)
-    assert "/lu #1" in parts[-1]  # where Bob stands: not confirmed yet
+    assert "/relais lu #1" in parts[-1]  # where Bob stands: not confirmed yet
 
 
 async def test_a_stranger_cannot_open_an_item(relais_slack: Harness) -> None:

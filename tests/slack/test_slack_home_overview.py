@@ -45,7 +45,7 @@ async def test_a_facilitator_sees_each_circles_level_and_overdue_a_partner_does_
     assert "Instances (4 dernières semaines)" in shown
     assert "*COPIL* · rien à lire · aucun en retard" in shown
     assert "*GT Mobilité* · 1/2 confirmés (50\u00a0%) · 1 en retard" in shown, shown  # Bob, of Bob and Fabienne
-    assert "/niveau (/level) et /actions retard en donnent le détail." in str(home_of(relais_slack, FABIENNE))
+    assert "/relais niveau (/level) et /actions retard en donnent le détail." in str(home_of(relais_slack, FABIENNE))
 
 
 async def test_the_overview_links_to_the_dashboard_when_it_has_a_public_address(relais_slack: Harness) -> None:
