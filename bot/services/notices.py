@@ -12,7 +12,7 @@ from collections.abc import Callable
 from bot.dispatch import Dispatcher
 from bot.i18n import N_, Translator, translator
 from bot.models import Circle, Item
-from bot.outbox import enqueue, enqueue_post
+from bot.outbox import enqueue, enqueue_post, reach_on
 from bot.reply import Post
 from bot.services.platform_state import StateStore
 
@@ -41,7 +41,7 @@ def member_notice(
         member = dispatcher.admitted(session, identity)
         if member is None:
             return False
-        tr = translator(member.language or community.language)
+        tr = translator(member.language or community.language, dispatcher.spellings.on(channel))
         enqueue(session, dispatcher.clock.now(), text(tr), channel=channel, recipient=identity, ephemeral=True)
     return True
 
@@ -55,7 +55,9 @@ def not_delivered(dispatcher: Dispatcher, item_id: int, why: Callable[[Translato
         author = item.author if item is not None else None
         if item is None or author is None:
             return False
-        tr = translator(author.language or dispatcher.community(session).language)
+        where = reach_on(session, author.id)  # the platform the message goes to: commands as typed there
+        spelling = dispatcher.spellings.on(where[0]) if where else None
+        tr = translator(author.language or dispatcher.community(session).language, spelling)
         circle = session.get(Circle, item.circle_id)
         text = tr.t(NOT_DELIVERED, number=item.number, circle=circle.name if circle else "?", why=why(tr))
         enqueue_post(session, Post(text, "direct", member_id=author.id), dispatcher.clock.now())

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from schedules.rounds import run_due
 
-from .harness import ALICE, Harness, shown
+from .harness import ALICE, GT, Harness, shown
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -43,3 +43,10 @@ async def test_a_post_to_the_circle_names_the_umbrella_command_and_keeps_the_mem
     await relais_slack.command("info", "Tapez /lu dans le canal du GT")
     (post,) = relais_slack.posts_in()
     assert "Tapez /lu dans le canal du GT" in shown(post) and "/relais lu #1" in shown(post), shown(post)
+
+
+async def test_a_refused_post_tells_its_french_author_the_umbrella_command(relais_slack: Harness) -> None:
+    relais_slack.standin.fail("chat.postMessage", "is_archived")
+    await relais_slack.command("info", "Réunion annulée jeudi", channel=GT)
+    notice = relais_slack.replies_to(ALICE)[-1]
+    assert "l’instance avec /relais détacher." in notice, notice
