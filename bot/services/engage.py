@@ -15,17 +15,19 @@ from sqlalchemy import select
 
 from bot.context import Context
 from bot.dates import When, parse_when, split_due
+from bot.db import store_of
 from bot.dispatch import Dispatcher, NotAdmitted, refusal_text
 from bot.errors import Refusal
 from bot.i18n import N_
 from bot.markup import bold, esc, to_plain
 from bot.models import Circle, Commitment, Member
-from bot.outbox import enqueue_post
+from bot.outbox import enqueue_post, reach_on
 from bot.presentation import FixedLocaliser, Localiser, member_label, when_label
 from bot.reply import Incoming, Post
 from bot.services.commitments import check_future, check_note, check_title, create_commitment, set_text_field
 from bot.services.form_submission import Rejected, submit_as_member
 from bot.services.membership import active_circles, find_by_identity
+from bot.spelling import spellings_of
 
 WHAT, DUE_TEXT, DUE_DATE, CIRCLE, RESULT, OWNER = "what", "due_text", "due_date", "circle", "result", "owner"
 RESOURCES = ("human", "financial", "material", "immaterial")
@@ -104,7 +106,11 @@ class Engagement:
         if not self.for_someone:
             return (Post(self.confirmation(ctx), commitments=(number,)),)
         owner = self.commitment.owner
-        loc = FixedLocaliser(owner.language or ctx.community.language, ctx.tz, ctx.now)
+        where = reach_on(ctx.session, owner.id)  # the platform the message goes to: commands as typed there
+        store = store_of(ctx.session)
+        spellings = spellings_of(store.extensions) if store is not None else None
+        commands = spellings.on(where[0]) if spellings is not None and where else None
+        loc = FixedLocaliser(owner.language or ctx.community.language, ctx.tz, ctx.now, commands)
         told = Engagement(self.commitment, self.circle, self.when)
         text = loc.t("{name} committed you to:", name=member_label(ctx.actor)) + "\n" + told.confirmation(loc)
         return Post(self.confirmation(ctx)), Post(text, "direct", member_id=owner.id, commitments=(number,))

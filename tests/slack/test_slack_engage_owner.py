@@ -74,5 +74,6 @@ async def test_a_facilitator_commits_the_messages_author_who_is_told_with_the_bu
     assert any("Responsable\u00a0: Bob" in text for text in relais_slack.replies_to(FABIENNE))
     told = relais_slack.standin.messages_in(relais_slack.standin.dm_channels[(BOB,)])[-1]
     assert "Fabienne Roux vous a confié cet engagement" in shown(told) and "Commander le traiteur" in shown(told)
+    assert "/relais modifier #1 échéance" in shown(told), shown(told)  # as Bob types it on Slack
     buttons = next(each for each in told["blocks"] if each.get("block_id") == "relais_card_1")
     assert buttons["elements"][0]["text"]["text"] == "✅ #1 fait"
