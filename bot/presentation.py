@@ -349,7 +349,10 @@ def unknown_command(loc: Localiser, router: Router, name: str) -> str:
     """ "I do not know the command /lou. Did you mean: /lu? /help lists the commands." (in French: /aide)
 
     Each command offered goes by its name in the reader's language, whichever spelling came closest."""
-    text = loc.t("I do not know the command /{name}.", name=esc(name, 40))
+    typed = esc(name, 40)
+    text = loc.t("I do not know the command /{name}.", name=typed)
+    if loc.commands is not None:  # echoed as typed there: "!shedule" on Matrix, "/relais shedule" on Slack
+        text = text.replace(f"/{typed}", loc.tr.command(typed), 1)
     names = dict.fromkeys(command_name(loc, command) for command in router.suggestions(name))
     if names:
         text += " " + loc.t("Did you mean: {commands}?", commands=", ".join(loc.tr.command(shown) for shown in names))

@@ -80,9 +80,9 @@ async def test_engage_update_actions_in_french_and_english(
 
             # a mistyped command: the commands offered go by the speaker's names (Alice French, Bob English),
             # with the prefix commands take here (Element takes an unknown /word for one of its own commands)
-            french = await alice.reply_to(room, "!shedule", "Je ne connais pas la commande /shedule", me)
+            french = await alice.reply_to(room, "!shedule", "Je ne connais pas la commande !shedule", me)
             assert "!programme" in body(french) and "!aide liste" in body(french) and "schedule" not in body(french)
-            english = await bob.reply_to(room, "!programe", "I do not know the command /programe", me)
+            english = await bob.reply_to(room, "!programe", "I do not know the command !programe", me)
             assert "!schedule" in body(english) and "programme" not in body(english)
             usage = await alice.reply_to(room, "!lu n'importe quoi", "Utilisation", me)
             assert "Utilisation\u00a0: !lu #N" in body(usage) and "/lu" not in body(usage)

@@ -206,6 +206,7 @@ async def test_commands_are_named_as_the_reader_can_type_them_on_slack(relais_sl
     await relais_slack.command("lang", "en", user=BOB)
     await relais_slack.command("relais", "lou", user=BOB)
     said = relais_slack.replies_to(BOB)[-1]
-    assert "Did you mean: /read?" in said and "/relais" not in said and "/help lists the commands" in said
+    assert "I do not know the command /relais lou." in said  # as she typed it
+    assert "Did you mean: /read?" in said and "/relais read" not in said and "/help lists the commands" in said
     await relais_slack.command("read", "whatever", user=BOB)
     assert "Usage: /read #N" in relais_slack.replies_to(BOB)[-1]
