@@ -72,3 +72,14 @@ def for_circles(store: Any) -> CommandSpelling | None:
     """How a post to a circle names commands (Spellings.only), for a Store (or None)."""
     spellings = spellings_of(getattr(store, "extensions", {}))
     return spellings.only if spellings is not None else None
+
+
+def on_the_other(store: Any, platform: str | None) -> CommandSpelling | None:
+    """How commands are typed on a member's other account (/link): on the one live platform if Relais runs on
+    one (another workspace), else on the other one (Matrix for a Slack account, Slack for a Matrix one);
+    None from the console, or without a dispatcher."""
+    spellings = spellings_of(getattr(store, "extensions", {}))
+    if spellings is None or spellings.only is not None:
+        return spellings.only if spellings is not None else None
+    other = {"slack": "matrix", "matrix": "slack"}.get((platform or "").split(":", 1)[0])
+    return spellings.on(other) if other else None

@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.context import Context
+from bot.db import store_of
 from bot.errors import Refusal
-from bot.i18n import N_
+from bot.i18n import N_, translator
 from bot.markup import bold, esc
 from bot.models import Identity, Member
 from bot.presentation import member_label
@@ -15,6 +16,7 @@ from bot.router import Param, Router
 from bot.services.linking import VALID_FOR, Outcome, burn, issue, redeem, seen_by_others
 from bot.services.membership import find_by_identity
 from bot.services.unmerging import latest_link, split
+from bot.spelling import on_the_other
 
 router = Router()
 
@@ -50,9 +52,10 @@ def link(ctx: Context, code: str | None = None) -> Reply:
         else:
             text = ctx.t("Linking codes are private: type /link in a direct chat with me, not where others read.")
         return Reply.say(text, ok=False)
-    if not typed:
+    there = translator(ctx.language, on_the_other(store_of(ctx.session), ctx.incoming.identity))
+    if not typed:  # a code to type on the other account: /link as typed there
         shown = issue(ctx.session, ctx.actor, ctx.incoming.identity, ctx.now)
-        text = ctx.t(
+        text = there.t(
             "Your linking code: {code}. Within 10 minutes, type /link {code} to me from your other account "
             "(Slack or Matrix), privately. It works once; never show it to anyone.",
             code=bold(shown),
@@ -60,7 +63,7 @@ def link(ctx: Context, code: str | None = None) -> Reply:
         return Reply(posts=(Post(text, secret_until=ctx.now + VALID_FOR),))
     result = redeem(ctx.session, ctx.actor, typed, ctx.now)
     if result.link is None:
-        return Reply.say(ctx.t(REFUSED[result.outcome]), ok=False)
+        return Reply.say(there.t(REFUSED[result.outcome]), ok=False)
     ctx.actor = ctx.session.get_one(Member, result.link.kept_id)
     return linked(ctx, ctx.actor)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.config import Config
 from bot.i18n import translator
-from bot.spelling import Spellings
+from bot.spelling import Spellings, on_the_other, register
 from commands import build_router
 
 ROUTER = build_router()
@@ -35,3 +35,14 @@ def test_values_are_never_spelled():
     slack = SPELLINGS.on("slack")
     said = translator("fr", slack).t("Commitment #{number} saved: {title}", number=1, title="Relire /lu et /aide")
     assert "Relire /lu et /aide" in said
+
+
+def test_a_linking_code_names_the_command_as_typed_on_the_other_account():
+    both = Config(sections={"slack": {"bot_token": "xoxb-1"}, "matrix": {"prefix": "!"}})
+    store = type("Store", (), {"extensions": {}})()
+    register(store.extensions, Spellings.of(ROUTER, both))
+    assert translator("fr", on_the_other(store, "slack:T1/U1")).command("lier") == "!lier"
+    assert translator("fr", on_the_other(store, "matrix:@a:hs")).command("lier") == "/relais lier"
+    assert on_the_other(store, "console:alice") is None
+    register(store.extensions, Spellings.of(ROUTER, Config(sections={"matrix": {"prefix": "!"}})))
+    assert translator("fr", on_the_other(store, "matrix:@a:hs")).command("lier") == "!lier"  # Matrix alone

@@ -50,3 +50,10 @@ async def test_a_refused_post_tells_its_french_author_the_umbrella_command(relai
     await relais_slack.command("info", "Réunion annulée jeudi", channel=GT)
     notice = relais_slack.replies_to(ALICE)[-1]
     assert "l’instance avec /relais détacher." in notice, notice
+
+
+async def test_a_linking_code_is_to_be_typed_as_on_the_other_account(relais_slack: Harness) -> None:
+    """Relais runs on Slack alone here: the other account is on Slack too (another workspace)."""
+    await relais_slack.command("relais", "lier")
+    said = relais_slack.replies_to(ALICE)[-1]
+    assert "tapez /relais lier " in said, said
