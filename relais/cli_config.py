@@ -50,7 +50,7 @@ def platform_checks(config: Config) -> dict[str, Callable[[], object]]:
         from adapters.matrix.config import matrix_config
 
         matrix_config(config)
-        return import_factory("matrix")
+        return import_factory("matrix", config)  # as `relais run` will: without what the config does not use
 
     def slack() -> object:
         from adapters.slack.settings import load_settings

@@ -19,6 +19,7 @@ START = textwrap.dedent(
     import sys
     from bot.config import config_from_dict
     from bot.db import make_engine, upgrade
+    from relais.cli_config import platform_checks
     from relais.cli_support import build
     from relais.runner import Runner, make_scheduler
 
@@ -31,6 +32,8 @@ START = textwrap.dedent(
                    "store_path": store},
         "slack": {"mode": "http", "bot_token": "xoxb-1", "signing_secret": "s", "port": 9},
     })
+    for check in platform_checks(config).values():  # `relais run` checks each section first (no network here)
+        check()
     app = build(config)
     runner = Runner(app)
     runner.build_adapters()  # both adapters and their SDKs, as `relais run` makes them before starting
