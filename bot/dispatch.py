@@ -295,7 +295,7 @@ class Dispatcher:
         name, rest = split_command(incoming.text)
         if not name:
             return Reply.say(ctx.t("Type /help to see what I can do."), ok=False)
-        command = self.router.find(name)
+        command = self.router.find(name, incoming.identity)  # /react is the console's only
         if ctx.unlinked and (command is None or command.name not in MAP_COMMANDS or not ctx.actor.is_facilitator):
             return Reply.say(ctx.t(UNLINKED), ok=False)
         if command is None:
@@ -316,7 +316,7 @@ class Dispatcher:
             return Reply.say(refusal_text(ctx, error), ok=False)
 
     def _unknown(self, ctx: Context, name: str) -> Reply:
-        return Reply.say(unknown_command(ctx, self.router, name), ok=False)
+        return Reply.say(unknown_command(ctx, self.router, name, ctx.incoming.identity), ok=False)
 
 
 def refusal_text(ctx: Context, error: Refusal) -> str:

@@ -345,15 +345,16 @@ def usage_text(loc: Localiser, command: Command, name: str | None = None) -> str
     return loc.tr.spelled(as_named(loc, command, loc.plain.t(command.usage), name))
 
 
-def unknown_command(loc: Localiser, router: Router, name: str) -> str:
+def unknown_command(loc: Localiser, router: Router, name: str, platform: str | None = None) -> str:
     """ "I do not know the command /lou. Did you mean: /lu? /help lists the commands." (in French: /aide)
 
-    Each command offered goes by its name in the reader's language, whichever spelling came closest."""
+    Each command offered goes by its name in the reader's language, whichever spelling came closest; only
+    commands that exist on `platform` (the reader's, or an address on it) are offered."""
     typed = esc(name, 40)
     text = loc.t("I do not know the command /{name}.", name=typed)
     if loc.commands is not None:  # echoed as typed there: "!shedule" on Matrix, "/relais shedule" on Slack
         text = text.replace(f"/{typed}", loc.tr.command(typed), 1)
-    names = dict.fromkeys(command_name(loc, command) for command in router.suggestions(name))
+    names = dict.fromkeys(command_name(loc, command) for command in router.suggestions(name, platform))
     if names:
         text += " " + loc.t("Did you mean: {commands}?", commands=", ".join(loc.tr.command(shown) for shown in names))
     return text + " " + loc.t("/help lists the commands.")

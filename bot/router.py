@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from bot.context import Context
 
 Handler = Callable[..., Reply]
+CHAT_PLATFORMS = ("slack", "matrix")  # where a console-only command does not exist
 
 __all__ = ["Command", "Handler", "Param", "ParamKind", "Router", "Subcommand", "choices_of", "parse_ref"]
 
@@ -56,6 +57,11 @@ class Command:
     slash: bool = True  # a Slack slash command of its own (the manifest is generated from it); all work via /relais
     facilitator: bool = False  # only facilitators may use it: checked before its arguments are read
     subcommands: tuple[Subcommand, ...] = ()
+    console_only: bool = False  # only on the console (/react): on Slack and Matrix unknown, unlisted, unsuggested
+
+    def exists_on(self, platform: str | None) -> bool:
+        """Whether the command exists where the reader types (a platform, or an address on it: "matrix:@a:hs")."""
+        return not (self.console_only and (platform or "").split(":", 1)[0] in CHAT_PLATFORMS)
 
     @property
     def words(self) -> Keywords:
@@ -88,11 +94,13 @@ class Router:
         reads_only: bool = False,
         slash: bool = True,
         facilitator: bool = False,
+        console_only: bool = False,
     ) -> Callable[[Handler], Handler]:
         """Declare a command; the decorated function answers it (when no subcommand is named)."""
 
         def register(handler: Handler) -> Handler:
-            self.add(Command(name, handler, params, usage, summary, aliases, examples, reads_only, slash, facilitator))
+            command = Command(name, handler, params, usage, summary, aliases, examples, reads_only, slash, facilitator)
+            self.add(replace(command, console_only=console_only))
             return handler
 
         return register
@@ -137,8 +145,9 @@ class Router:
         for command in other.commands():
             self.add(command)
 
-    def commands(self) -> list[Command]:
-        return list(self._commands.values())
+    def commands(self, platform: str | None = None) -> list[Command]:
+        """Every command, or those that exist on `platform` (console-only ones are not on Slack or Matrix)."""
+        return [command for command in self._commands.values() if command.exists_on(platform)]
 
     def names(self) -> frozenset[str]:
         """Every name and alias a command answers to, in both languages (lower case)."""
@@ -148,18 +157,21 @@ class Router:
         """The names Slack knows as slash commands of their own (manifest.yml), besides the umbrella /relais."""
         return [command.name for command in self._commands.values() if command.slash]
 
-    def find(self, name: str) -> Command | None:
+    def find(self, name: str, platform: str | None = None) -> Command | None:
+        """The command `name` names (any language), if it exists on `platform` (None: anywhere)."""
         canonical = self._names.get(name.lower())
-        return self._commands.get(canonical) if canonical else None
+        command = self._commands.get(canonical) if canonical else None
+        return command if command is not None and command.exists_on(platform) else None
 
-    def suggestions(self, name: str) -> list[Command]:
+    def suggestions(self, name: str, platform: str | None = None) -> list[Command]:
         """Up to three commands with a name (in any language) close to `name`, the closest first.
 
         They are named to the member in the member's language (bot.presentation.unknown_command):
         a French speaker who typed /shedule is offered /programme, not the English /schedule."""
         import difflib  # only for a mistyped command: not held by every process from the start
 
-        matches = difflib.get_close_matches(name.lower(), list(self._names), n=6, cutoff=0.5)
+        names = [key for key, canonical in self._names.items() if self._commands[canonical].exists_on(platform)]
+        matches = difflib.get_close_matches(name.lower(), names, n=6, cutoff=0.5)
         found = dict.fromkeys(self._names[match] for match in matches)
         return [self._commands[canonical] for canonical in found][:3]
 

@@ -52,9 +52,9 @@ def attach_help(full: Router) -> None:
         """Every command with its usage line, or one command in detail: usage, examples, other names."""
         if name.strip():
             asked = name.split()[0].lstrip("/!").lower()
-            command = full.find(asked)
+            command = full.find(asked, ctx.incoming.identity)  # /react: the console's only
             if command is None:
-                return Reply.say(unknown_command(ctx, full, asked), ok=False)
+                return Reply.say(unknown_command(ctx, full, asked, ctx.incoming.identity), ok=False)
             lines = [bold(usage_text(ctx, command, asked)), ctx.t(command.summary)]
             lines += [
                 ctx.t("Example: {example}", example=ctx.tr.spelled(as_named(ctx, command, ctx.plain.t(example), asked)))
@@ -67,7 +67,7 @@ def attach_help(full: Router) -> None:
         lines = [
             ctx.t("Relais keeps track of commitments and makes sure everyone is at the same level of information.")
         ]
-        for command in full.commands():
+        for command in full.commands(ctx.incoming.identity):  # not /react on Slack or Matrix
             # the English name too when it differs: Slack's slash commands are the English ones
             english = f" ({ctx.tr.command(command.name)})" if command_name(ctx, command) != command.name else ""
             lines.append(f"• {bold(usage_text(ctx, command))}{english} — {ctx.t(command.summary)}")

@@ -168,6 +168,7 @@ def _react(ctx: Context, number: int, emoji: str, added: bool) -> Reply:
     usage=N_("/react #N ✅"),
     summary=N_("console: react to an item as you would in a chat app"),
     slash=False,  # on Slack and Matrix, one reacts
+    console_only=True,
 )
 def react(ctx: Context, number: int, emoji: str) -> Reply:
     """A ✅ or 👍 reaction on item #N, as in a chat app: reading confirmed."""
@@ -181,6 +182,7 @@ def react(ctx: Context, number: int, emoji: str) -> Reply:
     usage=N_("/unreact #N ✅"),
     summary=N_("console: remove your reaction"),
     slash=False,
+    console_only=True,
 )
 def unreact(ctx: Context, number: int, emoji: str) -> Reply:
     """The reaction on item #N removed: it is unread again for the member."""
