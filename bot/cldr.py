@@ -1,4 +1,4 @@
-"""Dates and percentages in French and English exactly as Babel writes them (CLDR), from small tables.
+"""Dates, counts and percentages in French and English exactly as Babel writes them (CLDR), from small tables.
 
 Babel's locale data, once a date or a percentage is formatted, holds 4.8 MB of memory for French and
 1.2 MB for English for as long as the process lives (the whole CLDR locale: currencies, territories,
@@ -55,6 +55,11 @@ def long_datetime(moment: datetime, language: str) -> str:
 def short_date(day: date, language: str) -> str:
     """Babel's "d MMM": "27 nov.", "27 Nov"."""
     return f"{day.day} {MONTHS_SHORT[lang(language)][day.month - 1]}"
+
+
+def number(value: int, language: str) -> str:
+    """Babel's format_decimal(value) for a whole count: "40 010" (narrow no-break space), "40,010"."""
+    return f"{value:,}".replace(",", GROUP[lang(language)])
 
 
 def percent(share: float, language: str) -> str:

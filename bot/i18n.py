@@ -3,6 +3,9 @@
 Every .po file under `bot/locale/<lang>/LC_MESSAGES/` is one gettext domain (core, reads,
 schedules, matrix, slack…); they are merged into one catalog per language.
 
+Counts and lengths filled in ({count}, {length}…: COUNTS) are grouped by thousands as CLDR does
+("40 010", "40,010"); item numbers ({number}) never.
+
 French typography is applied here, once, to every translated message rather than string by
 string in the catalogs (translators type ordinary spaces): a narrow no-break space (U+202F)
 before ; ! ? and inside « », a no-break space (U+00A0) before : and %, and "de" elided before
@@ -23,6 +26,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from bot.cldr import number
 from bot.po import Messages, read_po
 
 LOCALE_DIR = Path(__file__).parent / "locale"
@@ -30,6 +34,19 @@ SUPPORTED = ("fr", "en")
 
 NARROW_NBSP = "\u202f"
 NBSP = "\u00a0"
+# placeholders that hold a count or a length: grouped by thousands ("40 010", "40,010"); never {number}
+# (#12345 is an item's number), nor a year, time, id or code
+COUNTS = frozenset(
+    ("count", "total", "length", "limit", "acked", "acknowledged", "seen", "unread", "done", "overdue", "open",
+     "waiting", "failed", "hidden", "days", "minutes", "members")
+)  # fmt: skip
+
+
+def counted(values: Mapping[str, object], language: str) -> dict[str, object]:
+    """The values, counts written as the language groups their digits (bot.cldr.number)."""
+    return {
+        key: number(value, language) if key in COUNTS and type(value) is int else value for key, value in values.items()
+    }
 
 
 @cache
@@ -136,6 +153,7 @@ class Translator:
     commands: CommandSpelling | None = None
 
     def t(self, message: str, **values: object) -> str:
+        values = counted(values, self.language)
         translated = _catalog(self.language).get(message) if self.language != "en" else None
         if not isinstance(translated, str):
             message = self.spelled(message)
@@ -152,7 +170,7 @@ class Translator:
 
     def tn(self, singular: str, plural: str, count: int, **values: object) -> str:
         entry = _catalog(self.language).get((singular, plural)) if self.language != "en" else None
-        values = {"count": count, **values}
+        values = counted({"count": count, **values}, self.language)
         if isinstance(entry, tuple) and len(entry) >= 2 and entry[0] and entry[1]:
             chosen = entry[0] if count <= 1 else entry[1]  # French: 0 and 1 are singular
             return self._typeset(chosen, values)

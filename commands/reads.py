@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot import cldr
 from bot.context import Context
 from bot.dates import When
 from bot.dispatch import refusal_text
@@ -227,9 +228,14 @@ def who_read(ctx: Context, number: int) -> Reply:
     if organisations:
         lines.append(bold(ctx.t("By organisation:")))
         for name, (acked, total) in sorted(organisations.items()):
-            share = f"{acked}/{total}"
+            share = _counts(ctx, acked, total)
             lines.append("• " + ctx.t("{label}: {value}", label=esc(name, 80), value=share))
     return Reply.say("\n".join(lines))
+
+
+def _counts(ctx: Context, done: int, total: int) -> str:
+    """ "1 204/2 100" in French, "1,204/2,100" in English."""
+    return f"{cldr.number(done, ctx.language)}/{cldr.number(total, ctx.language)}"
 
 
 @router.command(
@@ -263,14 +269,14 @@ def level(ctx: Context, circle: Circle | None) -> Reply:
     ]
     lines.append(bold(ctx.t("By member (confirmed / to read):")))
     for row in report.members[:LEVEL_MEMBERS]:
-        value = f"{row.acknowledged}/{row.total} — {share(ctx, row.acknowledged, row.total)}"
+        value = f"{_counts(ctx, row.acknowledged, row.total)} — {share(ctx, row.acknowledged, row.total)}"
         lines.append("• " + ctx.t("{label}: {value}", label=member_label(row.member), value=value))
     if len(report.members) > LEVEL_MEMBERS:
         lines.append(ctx.t("… and {count} members further ahead.", count=len(report.members) - LEVEL_MEMBERS))
     lines.append(bold(ctx.t("By organisation:")))
     for name, acked, total in report.organisations:
         label = esc(name, 80) if name else ctx.t("no organisation")
-        value = f"{acked}/{total} — {share(ctx, acked, total)}"
+        value = f"{_counts(ctx, acked, total)} — {share(ctx, acked, total)}"
         lines.append("• " + ctx.t("{label}: {value}", label=label, value=value))
     lowest = [cov for cov in report.lowest if cov.acknowledged < cov.audience]
     if not lowest:

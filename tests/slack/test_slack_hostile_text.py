@@ -37,6 +37,6 @@ async def test_40000_characters_are_refused_with_their_length_and_nothing_is_sto
     await relais_slack.command("update", "Compte rendu : " + "mot " * 9997, user=ALICE)
     answer = relais_slack.replies_to(ALICE)[-1]
     # 40,003 typed, counted with the command's name ("update "), French typography before the semicolon
-    assert answer.startswith("Ce message est trop long (40010 caractères\u202f; 20000 au plus)")
+    assert answer.startswith("Ce message est trop long (40\u202f010 caractères\u202f; 20\u202f000 au plus)")
     assert "Rien n’a été enregistré" in answer
     assert relais_slack.count(Item) == 0 and relais_slack.posts_in(GENERAL) == []
