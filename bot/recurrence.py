@@ -1,4 +1,5 @@
-"""Recurrence rules ("mon 09:00", "lun,jeu 9h", "daily 09:30", "mon-fri 08:00"), computed in local time.
+"""Recurrence rules ("mon 09:00", "monday 9am", "Mondays at 9:30", "lun,jeu 9h", "le lundi à 9 h 30",
+"daily 09:30", "mon-fri 08:00"), computed in local time.
 
 A value of the configuration ([schedules], a circle's recap); schedules/ turns rules into occurrences.
 
@@ -31,7 +32,11 @@ DAYS = {
 EVERY_DAY = ("daily", "every day", "everyday", "tous les jours", "chaque jour", "quotidien", "*")
 WEEKDAYS = ("weekdays", "working days", "en semaine", "jours ouvres", "jours ouvrables")
 OFF = ("off", "none", "no", "never", "non", "aucun", "aucune", "jamais", "-", "false", "0")
-_TIME = re.compile(r"(?<![\d:])(\d{1,2})\s*(?::|h)\s*(\d{2})?(?![\d:])")
+# 09:00, 9h, 9 h 30, 9.30, 9am, 9:30 pm, 9 a.m.: hour, minutes, then am/pm (after minutes, or alone)
+_TIME = re.compile(
+    r"(?<![\d:.])(\d{1,2})(?:\s*(?::|h|\.)\s*(\d{2})?(?:\s*([ap])\.?m\b\.?)?|\s*([ap])\.?m\b\.?)(?![\d:])"
+)
+_NAMED_TIMES = {"noon": "12:00", "midday": "12:00", "midi": "12:00", "midnight": "00:00", "minuit": "00:00"}
 MAX_RULE = 100
 
 
@@ -123,12 +128,15 @@ def parse_rule(text: str) -> Rule | None:
         raise RuleError('a rule is short, like "mon 09:00"')
     if folded in OFF:
         return None
+    folded = re.sub(r"\b(?:noon|midday|midi|midnight|minuit)\b", lambda named: _NAMED_TIMES[named.group(0)], folded)
     match = _TIME.search(folded)
     if match is None:
         raise RuleError('no time in “{rule}”: write it like "mon 09:00" or "lundi 9h"', rule=text)
-    hour, minute = int(match.group(1)), int(match.group(2) or 0)
-    if hour > 23 or minute > 59:
-        raise RuleError("“{time}” is not a time of day", time=match.group(0))
+    hour, minute, half = int(match.group(1)), int(match.group(2) or 0), match.group(3) or match.group(4)
+    if hour > 23 or minute > 59 or (half and not 1 <= hour <= 12):
+        raise RuleError("“{time}” is not a time of day", time=match.group(0).strip())
+    if half:  # 12am is midnight, 12pm noon
+        hour = hour % 12 + (12 if half == "p" else 0)
     days_text = (folded[: match.start()] + " " + folded[match.end() :]).strip(" ,;")
     days_text = re.sub(r"\b(?:a|at|à|every|chaque|le|les|tous)\b\s*$", "", days_text).strip(" ,;")
     return Rule(days=_days(days_text, text), at=time(hour, minute))

@@ -123,6 +123,11 @@ MISTAKES = [
         "schedules.recap: unknown day “lunid” in “lunid 9h”: use mon, tue… or lun, mar…",
         "schedules.recap : jour inconnu « lunid » dans « lunid 9h » : écrivez lun, mar… ou mon, tue…",
     ),
+    (  # "monday 9am" is taken (tests/core/test_recurrence.py); an impossible hour is one line
+        '[schedules]\nrecap = "monday 13pm"\n',
+        "schedules.recap: “13pm” is not a time of day",
+        "schedules.recap : « 13pm » n’est pas une heure de la journée",
+    ),
     (  # TOML syntax: the line, what it holds and what to do, in the user's language (was tomllib's English)
         '[community]\nname = "x\n',
         'relais.toml, line 2, “name = "x”: a text is not closed: its closing " is missing',

@@ -140,3 +140,38 @@ def test_a_circle_recap_equal_to_the_usual_default_still_wins():
     settings = config.schedules
     assert settings.recap_rule("COPIL") != settings.recap
     assert settings.recap_rule("GT") == settings.recap
+
+
+@pytest.mark.parametrize(
+    ("written", "canonical"),
+    [
+        ("monday 9am", "mon 09:00"),
+        ("Monday at 9:30", "mon 09:30"),
+        ("mondays 9am", "mon 09:00"),
+        ("every Monday at 9 a.m.", "mon 09:00"),
+        ("Mondays at 9:30 PM", "mon 21:30"),
+        ("friday 4pm", "fri 16:00"),
+        ("monday 12am", "mon 00:00"),
+        ("monday noon", "mon 12:00"),
+        ("lundi 9h", "mon 09:00"),
+        ("le lundi à 9 h 30", "mon 09:30"),
+        ("tous les lundis à 9h", "mon 09:00"),
+        ("lundi midi", "mon 12:00"),
+        ("mon-fri 8.15am", "mon-fri 08:15"),
+    ],
+)
+def test_relais_toml_takes_the_natural_english_and_french_forms(written, canonical):
+    """recap = "monday 9am" in relais.toml gives the same rule as the canonical "mon 09:00"."""
+    from bot.config import config_from_dict
+
+    settings = config_from_dict({"schedules": {"recap": written}}).schedules
+    assert settings.recap == parse_rule(canonical)
+
+
+@pytest.mark.parametrize(("written", "time_said"), [("monday 13pm", "13pm"), ("lundi 0am", "0am")])
+def test_an_impossible_am_pm_hour_is_refused(written, time_said):
+    from bot.config import config_from_dict
+
+    with pytest.raises(ConfigError) as refused:
+        config_from_dict({"schedules": {"recap": written}})
+    assert str(refused.value) == f"schedules.recap: “{time_said}” is not a time of day"  # French: tests/cli
