@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from bot.i18n import typed_on
 from bot.markup import runs, to_plain
 from bot.reply import Incoming, Post, Reply
 
@@ -97,7 +98,7 @@ class ConsoleAdapter:
         return self.is_command(line.split(maxsplit=1)[0])
 
     def send(self, post: Post) -> None:
-        self.write(post.text, circle=post.target == "circle")
+        self.write(typed_on(post.text, None), circle=post.target == "circle")  # commands typed with / here
         if post.image is not None and post.image.note:  # no picture in a terminal: its figures
             self.write(post.image.note, circle=post.target == "circle")
 

@@ -31,7 +31,7 @@ class Context(Localiser):
     incoming: Incoming
     unlinked: bool = False  # said in a room that is linked to no circle (facilitators may link it)
     commands: CommandSpelling | None = None  # how the speaker types a command on their platform (bot.spelling)
-    circle_commands: CommandSpelling | None = None  # how a post to a circle names them (bot.spelling: only)
+    circle_commands: CommandSpelling | None = None  # how a post to a circle names them (bot.spelling: circles)
 
     @property
     def language(self) -> str:
@@ -44,6 +44,6 @@ class Context(Localiser):
     @property
     def public(self) -> Localiser:
         """Whom a post to a circle is written for: everyone in it, so in the community's language; its
-        commands spelled for the one platform Relais runs on, else with a / (a post is written once for
-        all the circle's rooms, which may be on Slack and Matrix at once)."""
+        commands spelled for the one platform Relais runs on; on Slack and Matrix at once, as slots the
+        outbox fills in for each room (a post is written once for all the circle's rooms)."""
         return Localiser.of(self.community, self.now, commands=self.circle_commands)

@@ -34,9 +34,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
+from bot.db import store_of
 from bot.kinds import OutboxStatus
 from bot.models import MessageRef, OutboxMessage
 from bot.outbox import enqueue
+from bot.spelling import typed_there
 
 EDITABLE_PLATFORMS: frozenset[str] = frozenset({"slack", "matrix"})
 CHUNK = 500  # items read per statement
@@ -126,9 +128,9 @@ def update_copies(
     """
     channels: list[str] = []
     for copy in copies_of(session, item_id, platforms):
-        base = copy.text if text is None else text
-        if text is not None and text != copy.text:
-            session.execute(update(OutboxMessage).where(OutboxMessage.id == copy.post_id).values(text=text))
+        base = copy.text if text is None else typed_there(store_of(session), text, copy.platform)
+        if text is not None and base != copy.text:
+            session.execute(update(OutboxMessage).where(OutboxMessage.id == copy.post_id).values(text=base))
         if copy.message_id is None:  # not sent yet: it goes out with the new text (a live line waits)
             if copy.status == OutboxStatus.PENDING:
                 channels.append(copy.channel)

@@ -225,7 +225,7 @@ class Dispatcher:
             )
             circle = circle_for_channel(session, community, incoming.channel, self.config.default_circle)
             join_circle(session, actor, circle, now, self.config.late_joiner_items)
-            only = self.spellings.only
+            only = self.spellings.circles
             return Context(session, community, actor, circle, now, self.config, incoming, circle_commands=only)
         spelling = self.spellings.on(incoming.identity)
         mapped = None if incoming.direct else mapped_circle(session, incoming.channel)
@@ -243,14 +243,14 @@ class Dispatcher:
                 cached=True,
             )
             return Context(
-                session, community, actor, mapped, now, self.config, incoming, False, spelling, self.spellings.only
+                session, community, actor, mapped, now, self.config, incoming, False, spelling, self.spellings.circles
             )
         member = admitted_member(session, community, incoming.identity, incoming.display_name, self.config, now)
         if member is None:
             raise NotAdmitted(STRANGER)
         circle = self.home_circle(session, community, member)
         ctx = Context(
-            session, community, member, circle, now, self.config, incoming, False, spelling, self.spellings.only
+            session, community, member, circle, now, self.config, incoming, False, spelling, self.spellings.circles
         )
         if not incoming.direct:
             ctx.unlinked = True

@@ -16,6 +16,10 @@ Commands named in a message are spelled the way the reader types them on their p
 Translator's `commands`, a CommandSpelling): `/relais lu #3` on Slack (whose slash commands are the
 English names), `!lu #3` on Matrix (its prefix), `/lu #3` on the console. Only the template is
 spelled, before values are filled in: what a user wrote is never rewritten.
+
+A post to a circle linked to rooms on several platforms is written once (`deferred`): each command it
+names is a slot (U+E000 name U+E001) that the outbox fills in per destination (`typed_on`): the Slack
+copy says `/relais lu #3`, the Matrix copy `!lu #3`, the console `/lu #3`.
 """
 
 from __future__ import annotations
@@ -120,6 +124,25 @@ def _elided(template: str, values: Mapping[str, object]) -> str:
 _NAMED = re.compile(r"(?<![^\s«(\"'“‘])/([^\W\d_][\w-]*)")
 
 
+SLOT_OPEN, SLOT_CLOSE = "\ue000", "\ue001"  # a command named in a post for several platforms
+_SLOT = re.compile("\ue000([^\ue000\ue001]*)(?:\ue001|$)|\ue001")
+
+
+def typed_on(text: str, commands: CommandSpelling | None) -> str:
+    """A text written for several platforms (CommandSpelling.deferred) as one destination shows it: each
+    command slot spelled for it (None: with a /, as on the console)."""
+    if SLOT_OPEN not in text and SLOT_CLOSE not in text:
+        return text
+
+    def fill(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name is None:
+            return ""
+        return commands.command(name) if commands is not None and not commands.deferred else f"/{name}"
+
+    return _SLOT.sub(fill, text)
+
+
 @dataclass(frozen=True)
 class CommandSpelling:
     """How a platform's reader types a command: `prefix` ("/", "!"), the command `names` (every name and
@@ -130,9 +153,12 @@ class CommandSpelling:
     prefix: str = "/"
     umbrella: str | None = None
     native: frozenset[str] = frozenset()
+    deferred: bool = False  # written for several platforms: a slot each destination fills in (typed_on)
 
     def command(self, name: str) -> str:
         """ "lu" as typed here: "/relais lu", "!lu", "/read"."""
+        if self.deferred:
+            return f"{SLOT_OPEN}{name}{SLOT_CLOSE}"
         if self.umbrella and name.lower() not in self.native:
             return f"{self.prefix}{self.umbrella} {name}"
         return f"{self.prefix}{name}"

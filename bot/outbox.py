@@ -28,6 +28,7 @@ from bot.kinds import OutboxStatus
 from bot.listed import listed
 from bot.models import CircleChannel, Identity, Member, MemberPreference, MessageRef, OutboxMessage
 from bot.reply import Incoming, Post, Reply
+from bot.spelling import typed_there
 from bot.wakeups import notify
 
 LIVE_PLATFORMS = ("matrix", "slack")
@@ -105,7 +106,8 @@ def enqueue(
     """One row to deliver; `replaces` makes it an update of that posted message (bot.copies),
     `not_before` holds it until then (it is not handed over at commit), and `reply_to` names the
     command's platform message it answers (shown as a reply to it where the platform can); with
-    `image` (PNG bytes) the row posts that picture, `text` its alternative text; `commitments`: Post.commitments."""
+    `image` (PNG bytes) the row posts that picture, `text` its alternative text (its commands as typed on the
+    row's platform: bot.spelling.typed_there); `commitments`: Post.commitments."""
     row = OutboxMessage(
         id=new_id(session, now),
         platform=platform or platform_of(channel),
@@ -113,7 +115,7 @@ def enqueue(
         member_id=member_id,
         recipient=recipient,
         thread=thread,
-        text=text,
+        text=typed_there(store_of(session), text, platform or platform_of(channel)),
         item_id=item_id,
         notify=notify,
         ephemeral=ephemeral,

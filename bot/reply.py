@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from bot.i18n import typed_on
 from bot.images import Picture
 
 Target = Literal["reply", "circle", "direct"]
@@ -86,4 +87,4 @@ class Reply:
     @property
     def text(self) -> str:
         """All posts' text, one after the other (tests and the console read this)."""
-        return "\n\n".join(post.text for post in self.posts)
+        return "\n\n".join(typed_on(post.text, None) for post in self.posts)  # a circle's post: as on the console

@@ -6,9 +6,11 @@
   (`matrix.prefix`, `!` by default): `!lu #3`.
 - The console, and anything not written for one platform (a post copied to several): `/lu #3`.
 
-A post to a circle is written once for all its rooms: it is spelled for the one live platform Relais
-runs on (`only`: Slack or Matrix configured or named by the circles' channels, not both), else with a /
-as on the console.
+A post to a circle is written once for all its rooms (`circles`): spelled for the one live platform
+Relais runs on (`only`: Slack or Matrix configured or named by the circles' channels); when it runs on
+both, its commands are slots (CommandSpelling.deferred) that the outbox fills in per destination
+(`typed_there`): `/relais lu #3` in the Slack channel, `!lu #3` in the Matrix room, the member's own
+words untouched.
 
 Built once from the router and the configuration (Spellings.of), and kept in the store's extensions so
 that what runs outside a command (digests, nudges) finds it (spellings_of).
@@ -20,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from bot.i18n import CommandSpelling
+from bot.i18n import CommandSpelling, typed_on
 
 if TYPE_CHECKING:
     from bot.config import Config
@@ -37,6 +39,7 @@ class Spellings:
 
     by_platform: Mapping[str, CommandSpelling]
     only: CommandSpelling | None = None  # the one live platform configured: where every circle post goes
+    circles: CommandSpelling | None = None  # how a circle post names commands: `only`, or slots (deferred)
 
     @staticmethod
     def of(router: Router, config: Config) -> Spellings:
@@ -51,7 +54,9 @@ class Spellings:
         }
         mapped = {channel.split(":", 1)[0] for circle in config.circles for channel in circle.channels}
         live = [platform for platform in by_platform if config.enabled(platform) or platform in mapped]
-        return Spellings(by_platform, by_platform[live[0]] if len(live) == 1 else None)
+        only = by_platform[live[0]] if len(live) == 1 else None
+        deferred = CommandSpelling(names, deferred=True) if len(live) > 1 else None
+        return Spellings(by_platform, only, only or deferred)
 
     def on(self, platform: str | None) -> CommandSpelling | None:
         """For a platform ("slack", "matrix"), or an address on it ("slack:T1/U1"); None: the console's."""
@@ -69,9 +74,16 @@ def spellings_of(extensions: Mapping[str, Any]) -> Spellings | None:
 
 
 def for_circles(store: Any) -> CommandSpelling | None:
-    """How a post to a circle names commands (Spellings.only), for a Store (or None)."""
+    """How a post to a circle names commands (Spellings.circles), for a Store (or None)."""
     spellings = spellings_of(getattr(store, "extensions", {}))
-    return spellings.only if spellings is not None else None
+    return spellings.circles if spellings is not None else None
+
+
+def typed_there(store: Any, text: str, platform: str | None) -> str:
+    """A text as it goes to one destination (a platform, or an address on it): the command slots of a post
+    written for several platforms spelled for that one (typed_on); any other text unchanged."""
+    spellings = spellings_of(getattr(store, "extensions", {}))
+    return typed_on(text, spellings.on(platform) if spellings is not None else None)
 
 
 def on_the_other(store: Any, platform: str | None) -> CommandSpelling | None:

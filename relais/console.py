@@ -14,7 +14,7 @@ from pathlib import Path
 
 from adapters.console import ConsoleAdapter, Feed, colour_wanted, interact, prompt_session
 from bot.app import App
-from bot.i18n import translator
+from bot.i18n import translator, typed_on
 from bot.markup import bold, esc
 from bot.reply import Incoming
 from bot.services import feed
@@ -63,7 +63,7 @@ def banner(app: App, console: ConsoleAdapter, demo: str | None) -> str:
     tr = translator(app.dispatcher.language_of(Incoming(identity=console.identity, text="")))
     lines = [bold(esc(f"Relais — {app.config.community_name}", 200))]
     if whoami is not None:
-        lines += [post.text for post in whoami.posts]
+        lines += [typed_on(post.text, None) for post in whoami.posts]
     lines.append(
         tr.t(
             "Commands start with /: /help lists them, Tab completes them, ↑ recalls the earlier ones. What the "

@@ -100,7 +100,7 @@ def home_context(dispatcher: Dispatcher, session: Session, identity: str, name: 
         dispatcher.config,
         Incoming(identity=identity, text=""),
         commands=dispatcher.spellings.on(identity),
-        circle_commands=dispatcher.spellings.only,
+        circle_commands=dispatcher.spellings.circles,
     )
 
 

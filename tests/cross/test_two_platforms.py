@@ -12,6 +12,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.models import OutboxMessage
+from tests.slack.harness import shown
 
 from .conftest import ALICE_S, BOB_S, TwoPlatforms
 
@@ -133,3 +134,15 @@ async def test_an_edit_updates_every_copy_in_place_on_both_platforms(two_platfor
         await world.matrix(world.claire, world.room, "!edit #2 text Compte rendu corrigé en ligne", "#2")
         corrected = await world.in_slack("Compte rendu corrigé en ligne")
         assert corrected["ts"] == first["ts"]
+
+
+async def test_a_post_names_commands_as_typed_in_each_room(two_platforms: TwoPlatforms):
+    """The item is written once; its Slack copy says /relais lu #1 (French on Slack), its Matrix copy !lu #1
+    (Element would take /lu for one of its own commands); the member's /lu as written in both."""
+    world = two_platforms
+    async with asyncio.timeout(TIMEOUT):
+        await world.slack("info Tapez /lu dans le salon du GT", user=BOB_S)
+        in_slack = shown(await world.in_slack("Tapez /lu dans le salon du GT"))
+        assert "tapez /relais lu #1" in in_slack and "!lu" not in in_slack, in_slack
+        in_matrix = str((await world.in_matrix("Tapez /lu dans le salon du GT"))["content"]["body"])
+        assert "tapez !lu #1" in in_matrix and "/relais" not in in_matrix, in_matrix
