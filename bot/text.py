@@ -53,6 +53,9 @@ _KEPT_CONTROLS = {"\n", "\t"}
 # bidirectional embeddings, overrides and isolates: typed in a title, they would turn around what Relais
 # writes after it on the same line (an owner, a due date); the marks U+200E / U+200F stay
 _BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+# and the two private-use characters Relais marks a command's name with in a post for several platforms
+# (bot.i18n.SLOT_OPEN, SLOT_CLOSE): typed in a title, they would turn what follows into a command's name
+_BIDI_CONTROLS.update(dict.fromkeys(map(ord, "\ue000\ue001")))
 
 
 def _undo_surrogates(text: str) -> str:
@@ -87,7 +90,8 @@ def clean_input(text: str) -> str:
     """Text as it enters Relais, safe to store and to show on anyone's screen.
 
     Lone surrogates repaired, line ends made `\\n`, terminal escape sequences, control characters
-    (NUL included: PostgreSQL refuses it) and bidirectional overrides removed; tabs and newlines kept.
+    (NUL included: PostgreSQL refuses it), bidirectional overrides and Relais' own slot marks removed;
+    tabs and newlines kept.
     """
     try:
         text.encode("utf-8")

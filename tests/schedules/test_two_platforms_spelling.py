@@ -88,3 +88,13 @@ def test_the_console_reads_a_two_platform_post_with_a_slash(store, clock):
         Incoming(identity="console:alice", text="/info Salle réservée", channel="console:copil")
     )
     assert reply is not None and SLOT_OPEN not in reply.text and "/lu #1" in to_plain(reply.text), reply.text
+
+
+def test_relais_own_slot_marks_typed_by_a_member_are_not_read_as_a_command(store, clock):
+    """The two private-use characters that mark a command's name in a post for several platforms, typed in a
+    title (pasted from anywhere), are removed as the line comes in: the rest of the title shows as written."""
+    world = two_platforms(store, clock)
+    post(world, "alice", f"/info Budget {SLOT_OPEN}lu voté, reste{SLOT_CLOSE} à signer")
+    found = copies(world, "Budget lu voté, reste à signer")
+    assert set(found) == {SLACK, MATRIX}, found
+    assert "/relais lu voté" not in found[SLACK] and "!lu voté" not in found[MATRIX], found
