@@ -23,7 +23,6 @@ from sqlalchemy.orm import Session
 
 from bot.config.schedules import ScheduleSettings
 from bot.i18n import CommandSpelling
-from bot.kinds import CommitmentStatus
 from bot.markup import esc
 from bot.models import CircleMember, Commitment, Community, Item, Member
 from bot.models.community import in_audience_window
@@ -158,12 +157,7 @@ def nudge_candidates(session: Session, community_id: int, settings: ScheduleSett
     owners = session.scalars(
         select(Commitment.owner_id)
         .join(Item, Item.id == Commitment.item_id)
-        .where(
-            Item.community_id == community_id,
-            Commitment.status == CommitmentStatus.OPEN,
-            Commitment.due_at.is_not(None),
-            Commitment.due_at < horizon,
-        )
+        .where(*queries.open_due_before(community_id, horizon))
         .distinct()
     )
     threshold = slot - timedelta(days=settings.unread_nudge_days)

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session, joinedload, lazyload
 
 from bot.kinds import CommitmentStatus, ItemKind
@@ -120,6 +120,16 @@ def items_of_kind(
     return list(session.scalars(statement.order_by(Item.number).limit(LIMIT)))
 
 
+def open_due_before(community_id: int, before: datetime) -> tuple[ColumnElement[bool], ...]:
+    """The community's open commitments due before `before` (with Item joined): rounds' and nudges' filter."""
+    return (
+        Item.community_id == community_id,
+        Commitment.status == CommitmentStatus.OPEN,
+        Commitment.due_at.is_not(None),
+        Commitment.due_at < before,
+    )
+
+
 def _open_by_owner(
     session: Session, community_id: int, before: datetime, keep: Callable[[Any], bool], since: datetime | None = None
 ) -> dict[int, list[Any]]:
@@ -135,12 +145,7 @@ def _open_by_owner(
             Commitment.status,
         )
         .join(Item, Item.id == Commitment.item_id)
-        .where(
-            Item.community_id == community_id,
-            Commitment.status == CommitmentStatus.OPEN,
-            Commitment.due_at.is_not(None),
-            Commitment.due_at < before,
-        )
+        .where(*open_due_before(community_id, before))
     )
     if since is not None:
         statement = statement.where(Commitment.due_at >= since)
@@ -189,12 +194,7 @@ def open_due_dates(
     statement = (
         select(Commitment.owner_id, Commitment.due_at)
         .join(Item, Item.id == Commitment.item_id)
-        .where(
-            Item.community_id == community_id,
-            Commitment.status == CommitmentStatus.OPEN,
-            Commitment.due_at.is_not(None),
-            Commitment.due_at < before,
-        )
+        .where(*open_due_before(community_id, before))
     )
     if owner_id is not None:
         statement = statement.where(Commitment.owner_id == owner_id)
