@@ -263,4 +263,14 @@ def check(ctx: click.Context, db: str | None, strict: bool, connect: bool) -> No
             )
         )
         ctx.exit(2 if strict else 0)
+    from relais.runner import enabled_platforms
+
+    if found.config is not None and not enabled_platforms(found.config):  # `relais run` would refuse it
+        click.echo(
+            tr.t(
+                "The configuration is in order for the console (relais console); "
+                "relais run needs a [matrix] or [slack] section."
+            )
+        )
+        return
     click.echo(f"{OK} " + tr.t("The configuration is in order."))

@@ -407,7 +407,7 @@ def test_the_example_configuration_is_in_order(tmp_path):
     assert config.notes == () and config.facilitators[0] == "console:camille"
     url = f"sqlite:///{tmp_path / 'r.db'}"
     result = invoke(["--config", str(example), "config", "check", "--strict", "--db", url])
-    assert result.exit_code == 0 and "✓ La configuration est en ordre." in plain(result.output)
+    assert result.exit_code == 0 and "La configuration est en ordre pour la console" in plain(result.output)
 
 
 def test_a_room_id_without_a_server_is_a_room_id():
@@ -529,3 +529,15 @@ def test_a_database_url_naming_another_file_or_memory_is_one_line(tmp_path):
             assert result.exit_code == 2 and expected in result.output, result.output
             assert "Traceback" not in result.output
     assert other.read_text(encoding="utf-8") == "réunion jeudi\n" * 200  # left as it was
+
+
+def test_a_configuration_without_a_chat_platform_says_relais_run_needs_one(tmp_path):
+    """An empty relais.toml is in order for the console, but `relais run` refuses it: the check says so, not ✓."""
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    config = write(tmp_path, "")
+    french = invoke(["--config", config, "config", "check", "--db", url])
+    assert french.exit_code == 0 and "✓" not in french.output, french.output
+    assert "relais run a besoin d’une section [matrix] ou [slack]" in plain(french.output)
+    english = invoke(["--config", config, "config", "check", "--db", url], RELAIS_COMMUNITY_LANGUAGE="en")
+    assert "relais run needs a [matrix] or [slack] section" in english.output
+    assert "aucune messagerie n’est configurée" in plain(invoke(["--config", config, "run", "--db", url]).output)
