@@ -2,8 +2,8 @@
 
 A row is marked 'sending' (attempt counted, leased) and committed *before* the network call, and
 marked 'sent' after. A crash in between leaves it 'sending': the next start sends it again,
-with the same outbox id, which the adapter uses to make the resend harmless (Matrix
-transaction id; Slack message metadata checked before posting again).
+with the same outbox id, which the adapter uses to make the resend harmless (Matrix: transaction
+id, and the id in the message looked for in the room; Slack: metadata checked before posting again).
 
 Rows written by this process while its loop runs are claimed in their own transaction and handed
 over after the commit (bot.outbox.Taker): the answer to a command leaves without any query. Other

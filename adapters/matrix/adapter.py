@@ -62,8 +62,8 @@ class MatrixAdapter:
                 await self.cross_sign()
             self.rooms.reapply_upgrades()
             if released := release_leases(self.app.store, self.platform, self.app.clock.now()):
-                # safe on Matrix even if another process still holds them: same transaction id, same event
-                log.info("%d message(s) interrupted by a stop are sent again, with their transaction ids", released)
+                # safe on Matrix even if another process still holds them: looked for in the room first
+                log.info("%d message(s) interrupted by a stop: sent again unless found in their room", released)
             router = self.app.dispatcher.router
             addressing = Addressing(
                 self.config.user_id,
@@ -82,6 +82,7 @@ class MatrixAdapter:
                 Undecryptable(self.app.dispatcher, self.rooms, self.state, self.hooks.outbox_written)
                 if self.e2e
                 else None,
+                own_posts=self.sender.seen,
             )
             self.loop = SyncLoop(
                 self.client, self.config, self.state, handler, self._went_online, self.e2e, online=self.online

@@ -7,7 +7,8 @@ redactions, receipts and membership changes are idempotent by nature.
 Who is in a room comes first: the mapped rooms' members are read at start (before the first
 batch's events), when Relais joins a room (before what follows its join), and right after a
 command that linked a room to a circle. Events from Relais itself and from `ignored_users` are
-not handled, except membership events about someone else (a kick is sent by the kicker).
+not handled, except membership events about someone else (a kick is sent by the kicker); Relais'
+own messages only tell the sender which outbox rows reached the room (adapters.matrix.resends).
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ class BatchHandler:
         addressing: Addressing,
         outbox_written: Callable[[], None],
         undecryptable: Undecryptable | None = None,
+        own_posts: Callable[[str, dict[str, Any]], None] | None = None,
     ) -> None:
         self.client = client
         self.dispatcher = dispatcher
@@ -63,6 +65,7 @@ class BatchHandler:
         self.addressing = addressing
         self.outbox_written = outbox_written
         self.undecryptable = undecryptable
+        self.own_posts = own_posts  # Relais' own messages: rows a stopped process sent (MatrixSender.seen)
 
     async def process(self, response: SyncResponse, since: str | None) -> None:
         """Handle a batch. `since` None is the first start: room history is not handled."""
@@ -167,7 +170,17 @@ class BatchHandler:
         if event.get("type") == "m.room.member":
             await self._guard(self._on_membership(room_id, event), room_id)
             return
-        if self.ignores(str(event.get("sender", ""))):
+        sender = str(event.get("sender", ""))
+        if (
+            sender == self.addressing.bot_user_id
+            and self.own_posts is not None
+            and event.get("type") == "m.room.message"
+        ):
+            try:
+                self.own_posts(room_id, event)
+            except Exception:  # the database is away: the resend looks for it in the room instead
+                log.exception("recording Relais' own message %s failed; going on", event.get("event_id"))
+        if self.ignores(sender):
             return
         await self._guard(self._on_event(room_id, event), room_id)
 

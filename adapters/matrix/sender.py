@@ -16,6 +16,10 @@ An update of a posted copy (`Outgoing.replaces`, bot.copies) is an m.replace edi
 of each of its parts, recorded in order under `parts:<first event id>` (adapters.matrix.copy_parts):
 edits have transaction ids `<outbox id>-1`, `-2`…, redactions of parts no longer needed `<outbox id>-redact-3`.
 A picture (`Outgoing.image`, the recap's chart) is uploaded and posted as m.image (adapters.matrix.pictures).
+Transaction ids do not protect for ever (Synapse forgets them after a day, and they are the device's): each
+message also carries its transaction id in its content, so that a resend whose first attempt may have
+arrived looks for it in the room first, and the sync loop records such a message sent when it sees it
+(adapters.matrix.resends).
 """
 
 from __future__ import annotations
@@ -31,10 +35,12 @@ from adapters.matrix.errors import NETWORK_ERRORS, delivery_failure, describe
 from adapters.matrix.inbound import channel_of, room_of, user_of
 from adapters.matrix.pictures import upload_picture
 from adapters.matrix.render import message_contents
+from adapters.matrix.resends import already_sent, marked, marker_of, remember, whole_row
 from adapters.matrix.rooms import Rooms
 from adapters.matrix.state import MatrixState, part_key
 from bot.delivery import Outgoing, PermanentFailure, Sent, TemporaryFailure
 from bot.services.numbering import item_number
+from bot.services.outbox_seen import record_seen
 
 log = logging.getLogger(__name__)
 CHECK = "✅"  # the reaction Relais offers under its items
@@ -49,6 +55,7 @@ class MatrixSender:
         self.state = state
         self.react_on_items = react_on_items
         self._offers: set[asyncio.Task[None]] = set()  # ✅ reactions on their way
+        self._sent: dict[str, None] = {}  # rows this process sent lately (adapters.matrix.resends.remember)
 
     async def send(self, message: Outgoing, resend: bool) -> Sent:
         try:
@@ -57,8 +64,10 @@ class MatrixSender:
             raise TemporaryFailure(f"homeserver unreachable: {describe(error)}") from error
 
     async def _send(self, message: Outgoing, resend: bool) -> Sent:
+        remember(self._sent, message.id)
+        uncertain = resend or message.attempts > 1  # an earlier attempt may have reached the room
         if message.replaces:
-            return await self._edit(message)
+            return await self._edit(message, uncertain)
         if message.channel:
             room_id = room_of(message.channel)
         elif message.member_id is not None:
@@ -68,27 +77,56 @@ class MatrixSender:
         else:
             raise PermanentFailure("an outgoing message with neither channel nor member")
         if message.image is not None:  # a picture (the recap's chart): an m.image of its own
+            found = await self._found(room_id, message.id, [message.id]) if uncertain else {}
+            if message.id in found:
+                return Sent(found[message.id], channel_of(room_id))
             content = await upload_picture(self.client, room_id, message.picture, f"{message.id}.png")
             return Sent(await self._send_event(room_id, content, message.id), channel_of(room_id))
         author = user_of(message.recipient) if message.recipient else None
         contents = message_contents(
             message.text, notify=message.notify, thread=message.thread, reply_to=message.reply_to, author=author
         )
+        tx_ids = [message.id] if len(contents) == 1 else [f"{message.id}-{n}" for n in range(1, len(contents) + 1)]
+        found = await self._found(room_id, message.id, tx_ids) if uncertain else {}
         events = []
-        for number, content in enumerate(contents, 1):
-            tx_id = message.id if len(contents) == 1 else f"{message.id}-{number}"
-            events.append(await self._send_event(room_id, content, tx_id))
+        for tx_id, content in zip(tx_ids, contents, strict=True):
+            events.append(found.get(tx_id) or await self._send_event(room_id, content, tx_id))
         if len(events) > 1:
             self.remember_parts(events)
         if message.item_id is not None and self.react_on_items:  # after the post is recorded, not before
-            task = asyncio.create_task(self.offer_check(room_id, events[0], f"{message.id}-ack"))
-            self._offers.add(task)
-            task.add_done_callback(self._offers.discard)
-        if resend:
+            self._offer(room_id, events[0], message.id)
+        if resend and len(found) < len(events):
             log.info("outbox %s resent with the same transaction id(s): %s", message.id, ", ".join(events))
         return Sent(events[0], channel_of(room_id))
 
-    async def _edit(self, message: Outgoing) -> Sent:
+    async def _found(self, room_id: str, outbox_id: str, tx_ids: list[str]) -> dict[str, str]:
+        """Those of a row's events already in the room (an earlier attempt's outcome is unknown)."""
+        found = await already_sent(self.client, room_id, outbox_id, tx_ids)
+        if found:
+            log.info("outbox %s already in %s (%s): not sent again", outbox_id, room_id, ", ".join(found.values()))
+        return found
+
+    def _offer(self, room_id: str, event_id: str, outbox_id: str) -> None:
+        task = asyncio.create_task(self.offer_check(room_id, event_id, f"{outbox_id}-ack"))
+        self._offers.add(task)
+        task.add_done_callback(self._offers.discard)
+
+    def seen(self, room_id: str, event: dict[str, object]) -> None:
+        """An event of Relais in the sync: a row it stands for, sent by a process that stopped before
+        recording it, is recorded now (adapters.matrix.resends)."""
+        tx_id = marker_of(event.get("content"))
+        event_id = event.get("event_id")
+        if tx_id is None or tx_id in self._sent or not whole_row(tx_id) or not isinstance(event_id, str):
+            return
+        store, now = self.state.store, self.state.clock.now()
+        recorded = record_seen(store, tx_id, self.platform, event_id, channel_of(room_id), now)
+        if recorded is None:
+            return
+        log.info("outbox %s found in %s as %s: recorded as sent", tx_id, room_id, event_id)
+        if recorded.item_id is not None and self.react_on_items:
+            self._offer(room_id, event_id, tx_id)
+
+    async def _edit(self, message: Outgoing, uncertain: bool = False) -> Sent:
         """An update of a posted copy (bot.copies), or of an answer to a command that was edited
         (bot.services.command_edits): an m.replace edit of each of its events, in place; parts no
         longer needed are redacted (adapters.matrix.copy_parts). An item's copy stays a message that
@@ -100,9 +138,11 @@ class MatrixSender:
         events = recorded.split() if recorded else [first]
         notify = message.notify or message.item_id is not None
         todo = plan(events, message.text, notify, lambda: self.pointer(message.item_id))
-        for number, (event_id, content) in enumerate(todo.edits, 1):
-            tx_id = message.id if len(events) == 1 else f"{message.id}-{number}"
-            await self._send_event(room_id, edit_of(content, event_id), tx_id)
+        tx_ids = [message.id if len(events) == 1 else f"{message.id}-{n}" for n in range(1, len(todo.edits) + 1)]
+        found = await self._found(room_id, message.id, tx_ids) if uncertain else {}
+        for tx_id, (event_id, content) in zip(tx_ids, todo.edits, strict=True):
+            if tx_id not in found:
+                await self._send_event(room_id, edit_of(content, event_id), tx_id)
         for number, event_id in enumerate(todo.redactions, len(todo.edits) + 1):
             await self._redact(room_id, event_id, f"{message.id}-redact-{number}")
         if todo.redactions:
@@ -160,7 +200,7 @@ class MatrixSender:
     async def _send_event(self, room_id: str, content: dict[str, object], tx_id: str) -> str:
         try:
             response = await self.client.room_send(
-                room_id, "m.room.message", content, tx_id=tx_id, ignore_unverified_devices=True
+                room_id, "m.room.message", marked(content, tx_id), tx_id=tx_id, ignore_unverified_devices=True
             )
         except LocalProtocolError as error:  # encrypted room not synced yet
             raise TemporaryFailure(str(error), retry_after=2.0) from error

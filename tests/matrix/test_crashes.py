@@ -46,10 +46,21 @@ class Deployment:
     def at(self, moment: datetime) -> None:
         self.clock.write_text(moment.isoformat())
 
-    def process(self, crash: str = "") -> BotProcess:
+    def process(self, crash: str = "", token: str | None = None) -> BotProcess:
         self.runs += 1
         env = {"CRASH_CLOCK_FILE": str(self.clock), "CRASH_AT": crash}
-        return BotProcess(self.config, self.bot.access_token, self.folder / f"bot-{self.runs}.log", env, CRASHING)
+        log = self.folder / f"bot-{self.runs}.log"
+        return BotProcess(self.config, token or self.bot.access_token, log, env, CRASHING)
+
+    def sync_position(self, token: str) -> str:
+        """Where the room stands now, as the bot's sync sees it."""
+        return str(self.hs.request("GET", "/_matrix/client/v3/sync?timeout=0", access_token=token)["next_batch"])
+
+    def resume_at(self, position: str) -> None:
+        """The next start syncs from `position` (as if the stopped process had handled everything before it)."""
+        with sqlite3.connect(self.database) as connection:
+            key = f"matrix:{self.bot.user_id}:next_batch"
+            assert connection.execute("UPDATE platform_state SET value = ? WHERE key = ?", (position, key)).rowcount
 
     async def crashed(self, process: BotProcess, signum: int = -signal.SIGKILL) -> str:
         """Wait for the process to kill itself at its crash point; its log."""
@@ -254,3 +265,37 @@ async def test_killed_right_after_its_first_sync_it_answers_what_was_typed_meanw
         await alice.wait_for(from_bot(me, room, "saved: Typed while it was down"), timeout=30)
         await settle(alice, me, room)
     assert deployment.rows("SELECT title FROM commitments") == [("Typed while it was down",)]
+
+
+@pytest.mark.parametrize("point", ["after-send", "before-send"])
+@pytest.mark.parametrize("resume", ["after-the-answer", "before-the-answer"])
+async def test_killed_around_its_answer_and_logged_in_anew_answers_once(scene: Any, point: str, resume: str) -> None:
+    """A new login (a new device, a new access token) after the crash: Synapse's transaction ids were the old
+    device's and cannot stop a second copy. The answer is found in the room (the stopped process had already
+    handled the sync that brought it back: `after-the-answer`) or in the sync that brings it back."""
+    deployment, alice = scene
+    me, room = deployment.bot.user_id, deployment.room
+    first = deployment.process(f"{point}:Commitment #1 saved").start()
+    try:
+        await alice.wait_for(joined(me, room), timeout=30)
+        before = deployment.sync_position(deployment.bot.access_token)
+        await alice.send(room, "!engage Book the room")
+        log = await deployment.crashed(first)
+    finally:
+        first.reap()
+    ((row, status, recorded),) = deployment.rows("SELECT id, status, message_id FROM outbox")
+    assert (status, recorded) == ("sending", None)
+    _user, token, device = deployment.hs.login(deployment.bot.localpart, deployment.bot.password)
+    assert device != deployment.bot.device_id
+    deployment.resume_at(deployment.sync_position(token) if resume == "after-the-answer" else before)
+    with deployment.process(token=token) as second:
+        await settle(alice, me, room)
+        (answer,) = answers(alice, me, room, "Commitment #1 saved")  # once
+        output = second.output()
+    assert deployment.rows(f"SELECT status, message_id FROM outbox WHERE id = '{row}'") == [("sent", answer)]
+    if point == "after-send":
+        assert f"crash point: {row} sent as {answer}" in log  # the copy the first process sent, kept
+        assert f"outbox {row} already in" in output or f"outbox {row} found in" in output, output[-3000:]
+    else:  # never sent: looked for, not found, sent once
+        assert f"crash point: {row}" not in log and "Traceback" not in output
+    assert deployment.rows("SELECT title FROM commitments") == [("Book the room",)]
