@@ -7,7 +7,9 @@ own devices) and the *user-signing* key (signs other people's master keys), the 
 signed by the master key. This module builds and checks those objects without any I/O
 (the flow that uploads them is adapters.matrix.trust); it follows the Matrix specification,
 appendices "Signing JSON" and "Cross-signing", and is tested against the specification's
-examples. Ed25519 comes from pycryptodome, which matrix-nio already requires.
+examples. Ed25519 comes from pycryptodome, which matrix-nio already requires; its elliptic-curve
+modules (about 1.3 MB of a process) are imported when a key is first used, that is only by a Relais
+with a key store (`store_path`): one without never signs anything.
 """
 
 from __future__ import annotations
@@ -17,10 +19,10 @@ import json
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from Crypto.PublicKey import ECC
-from Crypto.Signature import eddsa
+if TYPE_CHECKING:
+    from Crypto.PublicKey.ECC import EccKey
 
 MASTER, SELF_SIGNING, USER_SIGNING = "master", "self_signing", "user_signing"
 USAGES = (MASTER, SELF_SIGNING, USER_SIGNING)
@@ -72,15 +74,20 @@ class SigningKey:
     def generate(cls) -> SigningKey:
         return cls(secrets.token_bytes(32))
 
+    def _key(self) -> EccKey:
+        from Crypto.PublicKey import ECC
+
+        return ECC.construct(curve="Ed25519", seed=self.seed)
+
     @property
     def public_key(self) -> str:
         """The public key in unpadded base64 (also its key id: `ed25519:<public key>`)."""
-        key = ECC.construct(curve="Ed25519", seed=self.seed)
-        return b64encode(key.public_key().export_key(format="raw"))
+        return b64encode(self._key().public_key().export_key(format="raw"))
 
     def sign(self, message: bytes) -> str:
-        key = ECC.construct(curve="Ed25519", seed=self.seed)
-        return b64encode(eddsa.new(key, "rfc8032").sign(message))
+        from Crypto.Signature import eddsa
+
+        return b64encode(eddsa.new(self._key(), "rfc8032").sign(message))
 
     def __repr__(self) -> str:  # never print a private key by accident
         return f"SigningKey(public={self.public_key})"
@@ -88,6 +95,8 @@ class SigningKey:
 
 def verify_signature(public_key: str, message: bytes, signature: str) -> bool:
     """True when `signature` (unpadded base64) is `public_key`'s ed25519 signature of `message`."""
+    from Crypto.Signature import eddsa
+
     try:
         key = eddsa.import_public_key(b64decode(public_key))
         eddsa.new(key, "rfc8032").verify(message, b64decode(signature))

@@ -17,9 +17,8 @@ from dataclasses import dataclass
 from hashlib import sha256
 from typing import Any
 
-from Crypto.Cipher import AES
+from Crypto.Cipher import AES  # nio's attachments import AES and SHA256 anyway
 from Crypto.Hash import SHA256
-from Crypto.Protocol.KDF import HKDF
 
 ALGORITHM = "m.secret_storage.v1.aes-hmac-sha2"
 DEFAULT_KEY = "m.secret_storage.default_key"
@@ -84,6 +83,8 @@ def _unb64(text: str) -> bytes:
 
 
 def _keys(key: bytes, name: str) -> tuple[bytes, bytes]:
+    from Crypto.Protocol.KDF import HKDF  # its modules (scrypt, bcrypt, …): only for a Relais with a key store
+
     derived = HKDF(key, 64, b"\0" * 32, SHA256, context=name.encode("utf-8"))
     assert isinstance(derived, bytes)
     return derived[:32], derived[32:]

@@ -1,7 +1,8 @@
 """What a started `relais run` holds before anyone speaks to it: the modules that only a command needs
 (dateparser with its language data, Babel's dates, numbers and catalogue reader, pytz) are imported
 when the first command needs them, not at start; an SQLite bot never loads the PostgreSQL dialect (2 MB), a Matrix
-bot without a key store never loads nio's end-to-end stack (4.4 MB) (bench/idle_memory.py measures the memory)."""
+bot without a key store never loads nio's end-to-end stack (4.4 MB), nor pycryptodome's elliptic curves and key
+derivations that Relais' own cross-signing uses (1.5 MB) (bench/idle_memory.py measures the memory)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ DEFERRED = ("dateparser", "regex", "babel.dates", "babel.numbers", "babel.messag
 DEFERRED += ("sqlalchemy.dialects.postgresql",)
 E2E = ("peewee", "vodozemac")  # nio's key store and its cryptography: only with `store_path`
 DEFERRED += E2E
+CROSS_SIGNING = ("Crypto.PublicKey", "Crypto.Signature", "Crypto.Protocol")  # when a key is first used
+DEFERRED += CROSS_SIGNING
 
 START = textwrap.dedent(
     """
