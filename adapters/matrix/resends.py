@@ -8,8 +8,8 @@ device: after a longer stop, or a new login, the same transaction id would post 
 
 So a row an earlier attempt may have delivered (left 'sending' by a stopped process, or an attempt that
 failed without an answer) is first looked for among Relais' own recent events in the room (/messages
-backwards from now, Relais' events only, back to an hour before the row was written, at most PAGES
-pages): what is found is recorded, only what is missing is sent. An ordinary send does not look.
+backwards from now, Relais' events only, back to an hour before the row was written, at most LOOKED_AT
+events): what is found is recorded, only what is missing is sent. An ordinary send does not look.
 
 The sync loop closes the gap cheaply: an event of Relais carrying the id of a row not recorded as sent
 (it reached the room, the process stopped before writing it down) records that row as sent
@@ -35,8 +35,10 @@ from bot.services.outbox_seen import written_at
 log = logging.getLogger(__name__)
 
 MARKER = "org.relais.outbox"  # in the content of each message Relais sends: its transaction id
-PAGES = 10  # pages of Relais' own events looked through, at most, before a resend
+LOOKED_AT = 1000  # Relais' own events looked through, at most, before a resend
+FIRST_PAGE = 10  # the message is most often among the newest: a small first page, then PAGE at a time
 PAGE = 100
+REQUESTS = 20  # requests at most for one look (a page may come back empty and the next one too)
 MARGIN = timedelta(hours=1)  # clocks of Relais and its homeserver may disagree this much
 WHOLE = re.compile(r"[0-9a-f]{32}")  # a row's id alone: a message in one event (not a part, not an ack)
 REMEMBERED = 4096  # rows this process sent lately, whose events the sync loop need not look up
@@ -62,16 +64,17 @@ async def already_sent(client: AsyncClient, room_id: str, outbox_id: str, wanted
     """Of the transaction ids `wanted` (of row `outbox_id`), those already in the room: {tx id: event id}.
 
     Relais' own events, newest first, until all are found, or the events are older than the row (less
-    MARGIN), or PAGES pages were read. A refusal for good (the history cannot be read) finds nothing."""
+    MARGIN), or LOOKED_AT were read. A refusal for good (the history cannot be read) finds nothing."""
     wanted = set(wanted)
     since = written_at(outbox_id)
     oldest_ms = int((since - MARGIN).timestamp() * 1000) if since is not None else 0
     only_mine = {"senders": [client.user_id], "types": ["m.room.message", "m.room.encrypted"]}
     found: dict[str, str] = {}
-    unreadable, token = 0, None
-    for _ in range(PAGES):
+    unreadable, token, read = 0, None, 0
+    for _ in range(REQUESTS):
+        limit = min(PAGE if token else FIRST_PAGE, LOOKED_AT - read)
         response = await client.room_messages(
-            room_id, start=token, direction=MessageDirection.back, limit=PAGE, message_filter=only_mine
+            room_id, start=token, direction=MessageDirection.back, limit=limit, message_filter=only_mine
         )
         if not isinstance(response, RoomMessagesResponse):
             failure = delivery_failure(response, f"looking for {outbox_id} in {room_id}")
@@ -79,14 +82,14 @@ async def already_sent(client: AsyncClient, room_id: str, outbox_id: str, wanted
                 raise failure  # tried again later: sending without looking could post it twice
             log.warning("%s: sending without knowing", failure)
             return found
-        older = False
+        older, read = False, read + len(response.chunk)
         for event in response.chunk:
             unreadable += isinstance(event, MegolmEvent)
             tx_id = marker_of(event.source.get("content"))
             if tx_id in wanted:
-                found[tx_id] = event.event_id  # the oldest copy, if a doubled one is there already
+                found[tx_id] = event.event_id  # going back: of two copies already there, the first
             older = older or event.server_timestamp < oldest_ms
-        if wanted <= found.keys() or older or not response.end or response.end == token:
+        if wanted <= found.keys() or older or read >= LOOKED_AT or not response.end or response.end == token:
             break
         token = response.end
     if unreadable and not wanted <= found.keys():
