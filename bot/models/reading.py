@@ -28,7 +28,8 @@ class ReadingWeek(Base):
     __tablename__ = "reading_weeks"
     __table_args__ = (
         Index("ix_reading_weeks_member", "member_id", "circle_id"),
-        {"sqlite_with_rowid": False},  # the primary key holds the rows: a span of weeks is read in one range
+        # WITHOUT ROWID on SQLite (migration 0018): the primary key holds the rows, a span of weeks is read in one
+        # range (not said here: see bot.models.reads.Acknowledgement)
     )
 
     week: Mapped[date] = mapped_column(Date(), primary_key=True)  # the Monday

@@ -19,7 +19,9 @@ class Acknowledgement(Base):
     __tablename__ = "acknowledgements"
     __table_args__ = (
         Index("ix_acknowledgements_member", "member_id", "item_id"),
-        {"sqlite_with_rowid": False},  # the primary key holds the rows: version is read with the lookup
+        # WITHOUT ROWID on SQLite (migration 0002): the primary key holds the rows, version is read with the lookup.
+        # Not said here: a table argument named for SQLite loads SQLAlchemy's SQLite dialect in every process,
+        # a PostgreSQL one too (0.5 MB), and the schema is the migrations' (no create_all).
     )
 
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), primary_key=True)

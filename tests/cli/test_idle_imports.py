@@ -6,9 +6,12 @@ derivations that Relais' own cross-signing uses (1.5 MB) (bench/idle_memory.py m
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
+
+import pytest
 
 DEFERRED = ("dateparser", "regex", "babel.dates", "babel.numbers", "babel.messages", "pytz")
 DEFERRED += ("sqlalchemy.dialects.postgresql",)
@@ -71,6 +74,22 @@ def test_a_started_relais_has_not_imported_what_only_commands_need(tmp_path):
     imported, encrypts = started.stdout.splitlines()
     assert imported == "", "imported at start: " + imported
     assert encrypts == "plain"
+
+
+def test_a_postgresql_bot_does_not_load_what_only_sqlite_needs():
+    """No SQLite dialect of SQLAlchemy (with its aiosqlite and SQLCipher variants, 1.2 MB) in a PostgreSQL bot;
+    the stdlib's sqlite3 stays, for the Slack SDK's stores."""
+    base = os.environ.get("RELAIS_TEST_DATABASE_URL")
+    if not base:
+        pytest.skip("PostgreSQL tests need RELAIS_TEST_DATABASE_URL")
+    from tests.support.schemas import fresh_schema_url
+
+    with fresh_schema_url(base, "relais_idle") as url:
+        only_sqlite = ("sqlalchemy.dialects.sqlite",)
+        started = start(url, "", only_sqlite + tuple(name for name in DEFERRED if "postgresql" not in name))
+    assert started.returncode == 0, started.stderr
+    imported, encrypts = started.stdout.splitlines()
+    assert imported == "", "imported at start: " + imported
 
 
 def test_a_matrix_bot_with_a_key_store_still_reads_and_sends_encrypted_messages(tmp_path):
