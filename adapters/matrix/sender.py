@@ -61,6 +61,7 @@ class MatrixSender:
         try:
             return await self._send(message, resend)
         except NETWORK_ERRORS as error:
+            self._sent.pop(message.id, None)  # it may have arrived all the same: the sync records it if so
             raise TemporaryFailure(f"homeserver unreachable: {describe(error)}") from error
 
     async def _send(self, message: Outgoing, resend: bool) -> Sent:

@@ -22,6 +22,7 @@ import pytest
 
 from bot.db import Store, head_revision, make_engine
 from bot.outbox import enqueue
+from tests.support.waiting import eventually
 
 from .botproc import BotProcess, write_config
 from .kit import Partner, create_room, from_bot, joined, partner
@@ -299,3 +300,34 @@ async def test_killed_around_its_answer_and_logged_in_anew_answers_once(scene: A
     else:  # never sent: looked for, not found, sent once
         assert f"crash point: {row}" not in log and "Traceback" not in output
     assert deployment.rows("SELECT title FROM commitments") == [("Book the room",)]
+
+
+async def test_a_recap_killed_after_it_left_then_logged_in_anew_is_posted_once_with_one_check(scene: Any) -> None:
+    """An item's post found in the room after a new login: recorded, and its ✅ put under it once."""
+    deployment, alice = scene
+    me, room = deployment.bot.user_id, deployment.room
+    await recap_scene(deployment, alice)
+    deployment.at(MONDAY.replace(hour=9, second=10))
+    crashing = deployment.process("after-send:Weekly recap").start()
+    try:
+        log = await deployment.crashed(crashing)
+    finally:
+        crashing.reap()
+    _user, token, _device = deployment.hs.login(deployment.bot.localpart, deployment.bot.password)
+    deployment.resume_at(deployment.sync_position(token))  # only a look in the room finds it
+    deployment.at(MONDAY.replace(hour=9, second=30))
+    with deployment.process(token=token) as second:
+        await alice.wait_for(from_bot(me, room, "Weekly recap"), timeout=30)
+        await settle(alice, me, room)
+        (recap,) = answers(alice, me, room, "Weekly recap")
+        unsent = "SELECT id FROM outbox WHERE status != 'sent'"
+        await eventually(lambda: deployment.rows(unsent) == [], timeout=30, what="the recap and its chart recorded")
+        await settle(alice, me, room)
+        output = second.output()
+    assert f"sent as {recap}" in log and "already in" in output, output[-3000:]
+    assert [row[0] for row in deployment.rows("SELECT status FROM occurrences WHERE kind = 'recap'")] == ["posted"]
+    assert deployment.rows("SELECT message_id FROM outbox WHERE item_id IS NOT NULL") == [(recap,)]
+    charts = [e for e in alice.seen if e.get("sender") == me and e.get("content", {}).get("msgtype") == "m.image"]
+    assert len(charts) == 1
+    checks = [e for e in alice.seen if e.get("sender") == me and e.get("type") == "m.reaction"]
+    assert [e["content"]["m.relates_to"]["event_id"] for e in checks] == [recap]  # its ✅, once
