@@ -52,6 +52,7 @@ def relais_config(folder: Path, matrix: dict[str, Any], room: str, api_url: str,
                 "port": free_port(),
                 "api_url": api_url,
                 "channels": {"C0GENERAL01": "COPIL"},
+                "spool": str(folder / "slack.spool"),  # (PostgreSQL: not in the working directory)
             },
             "log": {"level": "INFO"},
         },

@@ -137,6 +137,7 @@ def relais_config(folder: Path, port: int, base: str, db: str, **slack: object) 
                 "port": port,
                 "api_url": f"{base}/api/",
                 "channels": {DEFAULT_CHANNEL_ID: "COPIL"},
+                "spool": str(folder / "slack.spool"),  # (PostgreSQL: not in the working directory)
                 **slack,
             },
             "log": {"level": "WARNING"},

@@ -47,6 +47,7 @@ from adapters.slack.people import People
 from adapters.slack.runtime import Runtime
 from adapters.slack.sender import SlackSender
 from adapters.slack.settings import SlackSettings, load_settings
+from adapters.slack.spooled import watch
 from adapters.slack.workspaces import Installations, States, Stores, Workspaces, held_reason
 from bot.config import ConfigError
 from bot.dispatch import Dispatcher
@@ -290,6 +291,7 @@ def build_adapter(
     workspaces = Workspaces(client, runtime.blocking, stores.installations if stores else None)
     oauth = oauth_settings(settings, stores, runtime, workspaces) if stores else None
     bolt = make_bolt(client, settings, oauth)
+    watch(bolt)  # each request's listeners counted: the spool marks it done once they have ended
     runtime.workspaces = workspaces
     for module in (
         commands,

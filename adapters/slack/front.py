@@ -2,11 +2,12 @@
 
 `relais run` (adapters.slack.mode.HttpTransport) starts it as `python -I -S .../adapters/slack/front.py`
 with one end of a socket pair. The front listens for Slack's HTTP requests, checks each signature
-(signing secret, timestamp within five minutes: anything else gets 401), acknowledges at once and
-hands the request to Relais through the socket; Relais runs it through its Bolt app as if it came
-from Socket Mode. Only the requests whose answer carries content wait for Relais' answer (a modal
-submission's inline errors); a URL verification is answered here. No database, no Slack SDK, no
-work of Relais' ever holds its interpreter.
+(signing secret, timestamp within five minutes: anything else gets 401), writes the request to the spool
+(adapters/slack/front_spool.py: flushed to disk, one fsync per turn of the loop), acknowledges and hands
+it to Relais through the socket; what the last run left undone goes to Relais again at start. Relais runs
+it through its Bolt app as if it came from Socket Mode. Only the requests whose answer carries content wait
+for Relais' answer (a modal submission's inline errors); a URL verification is answered here. No database,
+no Slack SDK, no work of Relais' ever holds its interpreter.
 
 Small on purpose (about 11 MB resident; 16 MB with asyncio): one selectors loop, run without site-packages
 or the environment (`-I -S`); no asyncio (its logging, inspect, threads), no ssl (a proxy in front speaks
@@ -14,8 +15,9 @@ TLS), no typing; HMAC-SHA256 (RFC 2104) over CPython's own SHA-256, not OpenSSL'
 
 Frames on the socket: 4-byte big-endian length, then JSON. Front -> Relais: {"listening": [host,
 port]} once, then {"n": id, "body": text, "headers": {...}, "answer": bool} per request, and
-{"refused": "signature"} at most once a minute while requests fail their signature check. Relais ->
-front: {"n": id, "status": code, "body": text, "type": content type} for the requests that wait.
+{"refused": "signature"} at most once a minute while requests fail their signature check (a spooled request
+also has "s", its spool id, "at", and "replay" when sent again). Relais -> front: {"n": id, "status": code,
+"body": text, "type": content type} for the requests that wait; {"done": spool id} once its work is committed.
 """
 
 from __future__ import annotations
@@ -31,16 +33,19 @@ import sys
 import time
 
 if __package__:  # imported (adapters.slack.mode)
-    from adapters.slack.front_http import REASONS, Reader, Refused, Signer
+    from adapters.slack.front_http import REASONS, Reader, Refused, Signer, needs_answer
+    from adapters.slack.front_spool import Spool
 else:  # run as `python -I -S front.py`: its sibling, from its own directory
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from front_http import REASONS, Reader, Refused, Signer  # type: ignore[import-not-found,no-redef]
+    from front_http import REASONS, Reader, Refused, Signer, needs_answer  # type: ignore[import-not-found,no-redef]
+    from front_spool import Spool  # type: ignore[import-not-found,no-redef]
 
 TYPE_CHECKING = False  # the typing module alone is 2 MB of this process
 if TYPE_CHECKING:
     from typing import Any
 
 SECRET_VARIABLE = "RELAIS_SLACK_FRONT_SECRET"
+SPOOL_VARIABLE = "RELAIS_SLACK_FRONT_SPOOL"  # the spool file (adapters/slack/front_spool.py)
 MAX_CONNECTIONS = 256  # beyond, the oldest connection not waiting for Relais is closed
 MAX_OUTBOX = 64 * 1024  # answers a connection has not taken: none of its requests is read until it takes them
 REQUEST_WITHIN = 20.0  # seconds for a request to arrive in full (or for a kept-alive connection to send one)
@@ -56,33 +61,6 @@ Reply = tuple[int, str, str] | tuple[int, str, str, list[list[str]]]  # status, 
 def frame(message: dict[str, Any]) -> bytes:
     data = json.dumps(message, separators=(",", ":")).encode()
     return struct.pack(">I", len(data)) + data
-
-
-def form_field(body: str, name: str) -> str:
-    """One field of an application/x-www-form-urlencoded body, decoded (what urllib.parse.parse_qs gives)."""
-    for pair in body.split("&"):
-        key, _, value = pair.partition("=")
-        if key == name:
-            head, *parts = value.replace("+", " ").split("%")
-            decoded = bytearray(head.encode())
-            for part in parts:
-                try:
-                    decoded += bytes.fromhex(part[:2]) + part[2:].encode()
-                except ValueError:
-                    decoded += b"%" + part.encode()
-            return decoded.decode("utf-8", errors="replace")
-    return ""
-
-
-def needs_answer(body: str, content_type: str) -> bool:
-    """Only a modal submission (inline errors) and an options request answer with content."""
-    if not content_type.startswith("application/x-www-form-urlencoded") or not body.startswith("payload="):
-        return False
-    try:
-        kind = json.loads(form_field(body, "payload")).get("type")
-    except (ValueError, AttributeError):
-        return False
-    return kind in ("view_submission", "block_suggestion")
 
 
 class Peer(Reader):
@@ -127,6 +105,9 @@ class Front:
         self.clock = time.time
         self.selector = selectors.DefaultSelector()
         self.quiet_until = 0.0  # refusals are said to Relais at most once a minute
+        self.spool: Spool | None = None  # requests on disk before they are acknowledged
+        self.unsynced: list[tuple[Peer, dict[str, Any]]] = []  # spooled in this turn, not yet on disk
+        self.boot = f"{os.getpid():x}.{int(time.time() * 1000):x}"  # spool ids: this front's, then `n`
 
     def answer(self, peer: Peer, method: str, target: str, headers: dict[str, str], body: bytes) -> Reply | None:
         """The reply; None when it is Relais' to give (forwarded, `peer` waits)."""
@@ -172,6 +153,16 @@ class Front:
         number = next(self.numbers)
         wait = oauth is not None or needs_answer(body, headers.get("content-type", ""))
         request = {"n": number, "body": body, "headers": headers, "answer": wait}
+        if oauth is None and self.spool is not None:  # acknowledged (or forwarded) once on disk: `flush`
+            request.update(s=f"{self.boot}.{number}", at=int(self.clock()))
+            try:
+                self.spool.add(request)
+            except OSError:  # the disk is full: Slack retries events; the member sees the command fail
+                self.spool.pending.pop(str(request["s"]), None)
+                return 503, "text/plain", "relais cannot keep the request"
+            self.unsynced.append((peer, request))
+            peer.waiting = number
+            return None
         self.relais.send(frame({**request, "oauth": oauth} if oauth else request))
         self.watch(self.relais)
         if not wait:
@@ -186,6 +177,8 @@ class Front:
         listener.setblocking(False)
         self.selector.register(listener, selectors.EVENT_READ, None)
         self.relais = Peer(relais)
+        for record in self.spool.pending.values() if self.spool is not None else ():  # left by the last run
+            self.relais.send(frame({**record, "n": 0, "answer": False, "replay": True}))
         self.watch(self.relais)
         while self.relais is not None:
             now = time.monotonic()
@@ -195,10 +188,37 @@ class Front:
                     self.accept(listener)
                 else:
                     self.event(key.data, events)
+            self.flush()
             self.expire()
         for peer, _deadline in self.waiting.values():  # Relais is gone: its answers will not come
             peer.keep = False
             respond(peer, (503, "text/plain", "relais stopped"), 0.0)
+
+    def flush(self) -> None:
+        """The requests spooled in this turn go to disk with one fsync; then to Relais, and Slack hears of them."""
+        while self.unsynced and self.spool is not None:  # (a connection's next requests join the next turn)
+            requests, self.unsynced = self.unsynced, []
+            self.forward_synced(requests)
+
+    def forward_synced(self, requests: list[tuple[Peer, dict[str, Any]]]) -> None:
+        try:
+            self.spool.sync()  # type: ignore[union-attr]
+            stored = True
+        except OSError:
+            stored = False
+        for peer, request in requests:
+            if not stored or (self.relais is None and request["answer"]):  # said failed: not run later
+                self.spool.pending.pop(str(request["s"]), None)  # type: ignore[union-attr]
+                self.resume(peer, (503, "text/plain", "relais cannot take the request"))
+                continue
+            if self.relais is not None:  # else on disk: run when Relais is back
+                self.relais.send(frame(request))
+            if request["answer"] and self.relais is not None:
+                self.waiting[int(request["n"])] = (peer, time.monotonic() + ANSWER_WITHIN)
+            else:
+                self.resume(peer, (200, "text/plain", ""))
+        if self.relais is not None:
+            self.watch(self.relais)
 
     def watch(self, peer: Peer) -> None:
         """Read while no answer is awaited; write while something is left to send; then close if asked."""
@@ -302,6 +322,10 @@ class Front:
                 return
             message = json.loads(relais.inbox[4 : 4 + size])
             del relais.inbox[: 4 + size]
+            if "done" in message:  # its work is committed
+                if self.spool is not None:
+                    self.spool.done(str(message["done"]))
+                continue
             waiting = self.waiting.pop(int(message.get("n", 0)), None)
             if waiting is not None:
                 extra = message.get("headers") or []
@@ -355,6 +379,8 @@ def main(host: str, port: int, path: str, fd: int, oauth_paths: tuple[str, ...] 
     )
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     relais = socket.socket(fileno=fd)
+    spool = os.environ.pop(SPOOL_VARIABLE, "")
+    front.spool = Spool(spool) if spool else None  # (Relais has checked it can write there)
     try:
         listener = socket.create_server((host, port), family=family, backlog=1024)
     except OSError as error:  # the port is taken, the address is not this machine's: said by Relais, in one line

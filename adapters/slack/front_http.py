@@ -7,6 +7,7 @@ Standard library only, no typing: the front imports it as a sibling module when 
 
 from __future__ import annotations
 
+import json
 from _operator import _compare_digest as same  # constant time, as hmac.compare_digest
 
 try:  # CPython's own SHA-256 (3.12: _sha2), without loading OpenSSL
@@ -154,6 +155,33 @@ class Reader:
                 raise Refused(400)
         self.chunks = (at, chunks)
         return None
+
+
+def form_field(body: str, name: str) -> str:
+    """One field of an application/x-www-form-urlencoded body, decoded (what urllib.parse.parse_qs gives)."""
+    for pair in body.split("&"):
+        key, _, value = pair.partition("=")
+        if key == name:
+            head, *parts = value.replace("+", " ").split("%")
+            decoded = bytearray(head.encode())
+            for part in parts:
+                try:
+                    decoded += bytes.fromhex(part[:2]) + part[2:].encode()
+                except ValueError:
+                    decoded += b"%" + part.encode()
+            return decoded.decode("utf-8", errors="replace")
+    return ""
+
+
+def needs_answer(body: str, content_type: str) -> bool:
+    """Only a modal submission (inline errors) and an options request answer with content."""
+    if not content_type.startswith("application/x-www-form-urlencoded") or not body.startswith("payload="):
+        return False
+    try:
+        kind = json.loads(form_field(body, "payload")).get("type")
+    except (ValueError, AttributeError):
+        return False
+    return kind in ("view_submission", "block_suggestion")
 
 
 class Signer:

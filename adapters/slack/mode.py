@@ -7,6 +7,10 @@
   secret, timestamp within 5 minutes; a bad one gets 401), acknowledges at once and hands the request
   to this process. Several `relais run` can serve behind a load balancer on one PostgreSQL database:
   events are de-duplicated and outbox rows leased in the database. `GET /healthz` answers 200.
+
+Either way each request is written to the spool (slack.spool) and flushed to disk before Slack hears it
+arrived, and marked done once its work is committed: what a crash cuts in between is run again at the next
+start, once (adapters/slack/front_spool.py, adapters/slack/spooled.py).
 """
 
 from __future__ import annotations
@@ -28,8 +32,9 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.front import SECRET_VARIABLE, frame
+from adapters.slack.front import SECRET_VARIABLE, SPOOL_VARIABLE, frame
 from adapters.slack.settings import SlackSettings
+from adapters.slack.spooled import dispatched, hold, replayed_body, unlock
 from bot.config import ConfigError
 
 log = logging.getLogger(__name__)
@@ -50,11 +55,17 @@ class Transport(Protocol):
 
 
 class SocketModeTransport:
-    def __init__(self, bolt: AsyncApp, app_token: str, client: AsyncWebClient) -> None:
+    def __init__(
+        self, bolt: AsyncApp, app_token: str, client: AsyncWebClient, spool: str = "", chosen: bool = True
+    ) -> None:
         self.bolt = bolt
         self.app_token = app_token
         self.client = client
+        self.spool = spool  # the spool file ("": none)
+        self.chosen = chosen  # configured (else the default place: without a spool if it cannot be written)
         self.handler: Any = None  # slack_bolt's AsyncSocketModeHandler, imported when used (not in HTTP mode)
+        self._lock: int | None = None
+        self._replay: asyncio.Task[int] | None = None
 
     async def start(self) -> None:
         # The app token is checked here: the SDK would retry a refused one forever, every 10 s.
@@ -63,15 +74,35 @@ class SocketModeTransport:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
         # Built here, not in __init__: the SDK opens an HTTP session as soon as it is built.
-        self.handler = AsyncSocketModeHandler(self.bolt, self.app_token, web_client=self.client)
+        if self.spool:
+            from adapters.slack.front_spool import Spool
+            from adapters.slack.socket_spool import SpooledHandler
+            from adapters.slack.spooled import Disk
+
+            self._lock, self.spool = hold(self.spool, self.chosen)
+        if self.spool:
+            disk = Disk(Spool(self.spool))
+            self.handler = SpooledHandler(self.bolt, self.app_token, disk, web_client=self.client)
+        else:
+            self.handler = AsyncSocketModeHandler(self.bolt, self.app_token, web_client=self.client)
         self.handler.client.wss_uri = str(opened["url"])  # used once, then the SDK asks for fresh ones
         await asyncio.wait_for(self.handler.connect_async(), CONNECT_TIMEOUT)
         log.info("Slack: connected in Socket Mode")
+        if self.spool:  # what the last run acknowledged and did not finish
+            self._replay = asyncio.create_task(self.handler.replay(), name="slack-spool-replay")
 
     async def stop(self) -> None:
         handler, self.handler = self.handler, None
         if handler is not None:
             await handler.close_async()
+            if self._replay is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(asyncio.shield(self._replay), FRONT_STOP)
+            if hasattr(handler, "finish"):  # what is under way is marked done when it ends
+                await handler.finish(FRONT_STOP)
+                handler.disk.spool.close()
+        unlock(self._lock)
+        self._lock = None
 
 
 FRONT = Path(__file__).resolve().with_name("front.py")
@@ -97,9 +128,22 @@ class HttpTransport:
     """
 
     def __init__(
-        self, bolt: AsyncApp, host: str, port: int, path: str, signing_secret: str, oauth_paths: tuple[str, ...] = ()
+        self,
+        bolt: AsyncApp,
+        host: str,
+        port: int,
+        path: str,
+        signing_secret: str,
+        oauth_paths: tuple[str, ...] = (),
+        spool: str = "",
+        chosen: bool = True,
     ) -> None:
         self.bolt = bolt
+        self.spool = spool  # the front's spool file ("": none)
+        self.chosen = chosen  # configured (else the default place: without a spool if it cannot be written)
+        self._lock: int | None = None
+        self._underway: set[str] = set()  # spool ids being run here
+        self._finished: dict[str, None] = {}  # the last spool ids run here (a front started again sends them)
         self.oauth_paths = oauth_paths  # several workspaces: `Add to Slack` and its redirect (GET)
         self.host = host
         self.port = port
@@ -113,6 +157,7 @@ class HttpTransport:
         self._stopping = False
 
     async def start(self) -> None:
+        self._lock, self.spool = hold(self.spool, self.chosen)
         try:
             reader = await self._spawn()
         except CannotListen as error:  # at start: a configuration to fix (slack.host, slack.port), not an outage
@@ -129,7 +174,7 @@ class HttpTransport:
 
     async def _spawn(self) -> asyncio.StreamReader:
         ours, theirs = socket.socketpair()
-        environment = {**os.environ, SECRET_VARIABLE: self.signing_secret}
+        environment = {**os.environ, SECRET_VARIABLE: self.signing_secret, SPOOL_VARIABLE: self.spool}
         # the front imports only the standard library: no site-packages (-S), no PYTHON* variables (-I)
         command = [sys.executable, "-I", "-S", str(FRONT), self.host, str(self.port), self.path]
         try:
@@ -187,23 +232,48 @@ class HttpTransport:
                 "page (or this machine's clock is more than 5 minutes off)"
             )
             return
+        identifier = str(message["s"]) if message.get("s") else None
+        if identifier is not None and (identifier in self._underway or identifier in self._finished):
+            if identifier in self._finished:  # sent again by a front started again: done already
+                self._done(identifier)
+            return  # (under way: marked done when it ends)
         self.requests += 1
         headers = message.get("headers")
         if isinstance(message.get("oauth"), dict):
             await self._oauth(message, message["oauth"], headers if isinstance(headers, dict) else {})  # type: ignore[arg-type]
             return
+        body = str(message.get("body", ""))
         request = AsyncBoltRequest(
-            body=str(message.get("body", "")),
+            body=replayed_body(body, message.get("at")) if message.get("replay") else body,
             headers=headers if isinstance(headers, dict) else {},
             mode="socket_mode",
         )
+        if identifier is not None:
+            self._underway.add(identifier)
+        if message.get("replay"):
+            log.info("Slack: a request acknowledged before the last stop and not finished, run again (%s)", identifier)
+        over = None
         try:
-            response = await self.bolt.async_dispatch(request)
+            response, work = await dispatched(self.bolt, request)
+            over = work.over
         except Exception:
             log.exception("a Slack request failed")
             response = BoltResponse(status=500, body="")
         if message.get("answer") and self.writer is not None:
             self._answer(message, response)
+        if identifier is not None:
+            if over is not None:
+                await over.wait()  # its listeners have ended: their work is committed
+            self._underway.discard(identifier)
+            self._finished[identifier] = None
+            if len(self._finished) > 10_000:
+                del self._finished[next(iter(self._finished))]
+            self._done(identifier)
+
+    def _done(self, identifier: str) -> None:
+        """Its work is committed: the front marks it done in the spool."""
+        if self.writer is not None:
+            self.writer.write(frame({"done": identifier}))
 
     def _answer(
         self, message: dict[str, object], response: BoltResponse, headers: list[list[str]] | None = None
@@ -244,6 +314,8 @@ class HttpTransport:
 
     async def stop(self) -> None:
         self._stopping = True
+        if self._running:  # what is under way ends first, and is marked done in the spool
+            await asyncio.wait(set(self._running), timeout=FRONT_STOP)
         writer, self.writer = self.writer, None
         if writer is not None:
             writer.close()  # the front sees the socket close and stops listening
@@ -254,6 +326,8 @@ class HttpTransport:
                 await self._supervisor
         if self._running:  # requests already acknowledged: let them finish
             await asyncio.wait(set(self._running), timeout=FRONT_STOP)
+        unlock(self._lock)
+        self._lock = None
 
     @property
     def url(self) -> str:
@@ -264,5 +338,8 @@ class HttpTransport:
 def make_transport(bolt: AsyncApp, settings: SlackSettings, client: AsyncWebClient) -> Transport:
     if settings.http:
         oauth = (settings.install_path, settings.redirect_path) if settings.oauth else ()
-        return HttpTransport(bolt, settings.host, settings.port, settings.path, settings.signing_secret, oauth)
-    return SocketModeTransport(bolt, settings.app_token, client)
+        return HttpTransport(
+            bolt, settings.host, settings.port, settings.path, settings.signing_secret, oauth, settings.spool,
+            settings.spool_chosen,
+        )  # fmt: skip
+    return SocketModeTransport(bolt, settings.app_token, client, settings.spool, settings.spool_chosen)

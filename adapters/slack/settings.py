@@ -6,6 +6,7 @@ bot_token = "xoxb-…"            # or RELAIS_SLACK_BOT_TOKEN
 app_token = "xapp-…"            # Socket Mode only; or RELAIS_SLACK_APP_TOKEN
 signing_secret = "…"            # HTTP mode only; or RELAIS_SLACK_SIGNING_SECRET
 port = 3000                     # HTTP mode
+spool = "/var/lib/relais/slack.spool"  # optional: requests kept here until done (default: beside the SQLite file)
 team_id = "T0123"               # optional: the workspace id (auth.test tells it otherwise)
 client_id = "123.456"           # several workspaces (OAuth, HTTP mode): or RELAIS_SLACK_CLIENT_ID
 client_secret = "…"             # or RELAIS_SLACK_CLIENT_SECRET; `Add to Slack` at /slack/install
@@ -16,7 +17,8 @@ C0AAA = "COPIL"
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from bot.config import Config, ConfigError
@@ -62,6 +64,8 @@ class SlackSettings:
     install_path: str = "/slack/install"
     redirect_path: str = "/slack/oauth_redirect"
     scopes: tuple[str, ...] = ()
+    spool: str = ""  # requests on disk until their work is committed (adapters/slack/front_spool.py); "": none
+    spool_chosen: bool = True  # False: the default place; if Relais cannot write there it runs without (a warning)
 
     @property
     def oauth(self) -> bool:
@@ -123,6 +127,7 @@ def parse_settings(raw: dict[str, Any]) -> SlackSettings:
         scopes=tuple(section.words("scopes")) or SCOPES,
         install_path=str(raw.get("install_path", "/slack/install")),
         redirect_path=str(raw.get("redirect_path", "/slack/oauth_redirect")),
+        spool=str(raw.get("spool", "")).strip(),
     )
 
 
@@ -192,7 +197,18 @@ def _known_circles(settings: SlackSettings, config: Config) -> None:
 def load_settings(config: Config) -> SlackSettings:
     settings = parse_settings(config.section("slack"))
     _known_circles(settings, config)
-    return settings
+    if settings.spool:
+        return settings
+    return replace(settings, spool=default_spool(settings, config.database_url), spool_chosen=False)
+
+
+def default_spool(settings: SlackSettings, database_url: str) -> str:
+    """Beside the SQLite database (else in the working directory); in HTTP mode one per port, so that
+    several Relais on one machine keep theirs apart."""
+    name = f"relais-slack-{settings.port}.spool" if settings.http else "relais-slack.spool"
+    if database_url.startswith("sqlite:///"):
+        return str(Path(database_url.removeprefix("sqlite:///").split("?", 1)[0]).parent / name)
+    return name
 
 
 def is_configured(config: Config) -> bool:

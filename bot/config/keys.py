@@ -88,6 +88,7 @@ SECTIONS: dict[str, frozenset[str]] = {
             "api_url",
             "pace_seconds",
             "rate_limit_retries",
+            "spool",
             "timeout",
             "db_threads",
             "client_id",

@@ -17,7 +17,9 @@ reads two environment variables (not RELAIS_*: those are configuration):
   - `migration:<table>`: SIGKILL while a migration creates <table>, its transaction open;
   - `first-sync`: SIGKILL right after the first sync's batch was handled (the very first start);
   - `in-command:<words>`: SIGKILL while the command whose answer holds <words> is handled, its
-    transaction (the command's work and its answer) open.
+    transaction (the command's work and its answer) open;
+  - `slack-no-done`: a Slack request's spool entry is never marked done once its work is committed
+    (adapters/slack/front_spool.py), as if killed right then (the test kills it): the next start runs it again.
 """
 
 from __future__ import annotations
@@ -125,6 +127,17 @@ def inject_command(words: str) -> None:
     dispatch.enqueue_reply = enqueue_reply  # type: ignore[assignment]
 
 
+def inject_slack_no_done() -> None:
+    from adapters.slack import mode
+    from adapters.slack.front_spool import Spool
+
+    def done(*_args: Any) -> None:
+        print("crash point: a Slack request committed, not marked done", flush=True)
+
+    mode.HttpTransport._done = done  # type: ignore[method-assign]  # HTTP mode: the front is not told
+    Spool.done = done  # type: ignore[method-assign]  # Socket Mode
+
+
 def main() -> None:
     clock_file = os.environ.get("CRASH_CLOCK_FILE")
     if clock_file:
@@ -145,6 +158,8 @@ def main() -> None:
         inject_first_sync()
     elif kind == "migration":
         inject_migration(rest)
+    elif kind == "slack-no-done":
+        inject_slack_no_done()
     from relais.cli import main as relais
 
     relais()

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import tempfile
 import time
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -129,6 +131,7 @@ class Harness:
         self.settings = SlackSettings(
             mode=mode, bot_token=BOT_TOKEN, app_token=APP_TOKEN, signing_secret=SIGNING_SECRET,
             host="127.0.0.1", port=0, api_url=standin.api_url, db_threads=1, timeout=5,
+            spool=str(Path(tempfile.mkdtemp(prefix="relais-spool-")) / "slack.spool"),
         )  # fmt: skip
         stores = settings.pop("stores", None)  # several workspaces (OAuth): relais.slack_stores
         self.settings = replace(self.settings, **settings)

@@ -1,0 +1,187 @@
+"""Relais' side of the spool (adapters/slack/front_spool.py): when a request's work is done, and what changes
+when a request left by a crash is run again.
+
+Bolt answers Slack as soon as a listener calls ack() and runs the rest of the listener afterwards
+(`process_before_response=False`): a request's work is done once the listeners it started have ended.
+`watch` counts, per request, the listeners Bolt starts and those that end; `dispatched` runs a request
+and gives what to wait for before marking it done in the spool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import time
+from contextvars import ContextVar
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
+
+from adapters.slack.front_spool import Spool
+from adapters.slack.response_urls import LIFETIME
+from bot.config import ConfigError
+
+log = logging.getLogger(__name__)
+
+
+class Work:
+    """The listeners one request started (counted by Bolt's runner), and whether they have all ended."""
+
+    def __init__(self) -> None:
+        self.started = 0
+        self.ended = 0
+        self.dispatched = False
+        self.over = asyncio.Event()
+
+    def check(self) -> None:
+        if self.dispatched and self.ended >= self.started:
+            self.over.set()
+
+
+CURRENT: ContextVar[Work | None] = ContextVar("slack_request_work", default=None)
+
+
+class _Ended:
+    """Bolt's listener completion handler, which also counts the listener's end for its request."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    async def handle(self, request: AsyncBoltRequest, response: BoltResponse | None) -> None:
+        try:
+            await self.inner.handle(request=request, response=response)
+        finally:
+            work = CURRENT.get()  # the listener's task was created in the request's context
+            if work is not None:
+                work.ended += 1
+                work.check()
+
+
+def watch(bolt: AsyncApp) -> None:
+    """Count each request's listeners: Bolt's runner starts one per matching listener, in a task of its own."""
+    runner = bolt._async_listener_runner  # (no public hook: tests/slack/test_slack_spool.py checks it)
+    run = runner.run
+
+    async def counted(*args: Any, **kwargs: Any) -> BoltResponse | None:
+        work = CURRENT.get()
+        if work is not None:
+            work.started += 1
+        return await run(*args, **kwargs)
+
+    runner.run = counted  # type: ignore[method-assign]
+    runner.listener_completion_handler = _Ended(runner.listener_completion_handler)  # type: ignore[assignment]
+
+
+async def dispatched(bolt: AsyncApp, request: AsyncBoltRequest) -> tuple[BoltResponse, Work]:
+    """Bolt's response (its ack) and the request's work, whose `over` is set once its listeners have ended."""
+    work = Work()
+    token = CURRENT.set(work)
+    try:
+        response = await bolt.async_dispatch(request)
+    except Exception:
+        work.over.set()  # (logged by the caller): running it again would fail again
+        raise
+    finally:
+        CURRENT.reset(token)
+        work.dispatched = True
+        work.check()
+    return response, work
+
+
+def lock(path: str) -> int:
+    """This process' hold on the spool at `path` (a lock file beside it), for as long as it runs."""
+    try:
+        descriptor = os.open(path + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as error:
+        raise ConfigError(
+            "slack.spool: Relais cannot write {path} ({reason}): choose a directory it can write to",
+            path=path,
+            reason=error.strerror or str(error),
+        ) from error
+    import fcntl
+
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as error:
+        os.close(descriptor)
+        raise ConfigError(
+            "slack.spool: {path} is used by another Relais; give each its own slack.spool", path=path
+        ) from error
+    return descriptor
+
+
+def hold(path: str, chosen: bool) -> tuple[int | None, str]:
+    """The lock on the spool at `path`, and the path; at a default place Relais cannot write to (a service
+    started in /), no spool, said in the log (as before the spool existed) rather than a refusal to start."""
+    if not path:
+        return None, ""
+    try:
+        return lock(path), path
+    except ConfigError as error:
+        if chosen:
+            raise
+        log.warning("Slack requests are not spooled (%s): set slack.spool to a file Relais can write", error)
+        return None, ""
+
+
+def unlock(descriptor: int | None) -> None:
+    if descriptor is not None:
+        with contextlib.suppress(OSError):
+            os.close(descriptor)
+
+
+def fresh(at: object, now: float) -> bool:
+    """A response_url received at `at` (seconds) can still be used (Slack keeps it 30 minutes)."""
+    return isinstance(at, int | float) and now - at < LIFETIME
+
+
+def replayed_body(body: str, at: object, now: float | None = None) -> str:
+    """A form-encoded request run again: without its response_url once too old (the answer goes by
+    chat.postEphemeral, or as a direct message: adapters/slack/sender.py)."""
+    if fresh(at, time.time() if now is None else now) or "response_url" not in body:
+        return body
+    fields = [(key, value) for key, value in parse_qsl(body, keep_blank_values=True) if key != "response_url"]
+    return urlencode([(key, replayed_json(value, at, now) if key == "payload" else value) for key, value in fields])
+
+
+def replayed_json(text: str, at: object, now: float | None) -> str:
+    import json
+
+    try:
+        payload = json.loads(text)
+    except ValueError:
+        return text
+    return json.dumps(replayed_payload(payload, at, now)) if isinstance(payload, dict) else text
+
+
+def replayed_payload(payload: dict[str, Any], at: object, now: float | None = None) -> dict[str, Any]:
+    """A Socket Mode payload run again: without its response URLs once too old."""
+    if fresh(at, time.time() if now is None else now):
+        return payload
+    return {key: value for key, value in payload.items() if key not in ("response_url", "response_urls")}
+
+
+class Disk:
+    """The spool in an asyncio process: each request on disk before it is acknowledged, the fsyncs in a
+    thread, one for all the requests written meanwhile."""
+
+    def __init__(self, spool: Spool) -> None:
+        self.spool = spool
+        self.turn = asyncio.Lock()
+
+    async def add(self, record: dict[str, Any]) -> None:
+        self.spool.add(record)
+        async with self.turn:  # one fsync at a time; the requests written during one share the next
+            if self.spool.unsynced:
+                self.spool.unsynced = False  # (set again by a request written during this fsync)
+                try:
+                    await asyncio.to_thread(os.fsync, self.spool.fd)
+                except OSError:
+                    self.spool.unsynced = True
+                    self.spool.pending.pop(str(record["s"]), None)
+                    raise

@@ -1,0 +1,277 @@
+"""The spool (adapters/slack/front_spool.py): a Slack request acknowledged is on disk first, so `kill -9` between
+the acknowledgement and the commit loses nothing. Real `relais run` processes (tests/matrix/crashing.py kills
+them at the point named) against the Slack stand-in, in Socket Mode and HTTP mode (its front process too)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import time
+from pathlib import Path
+
+import aiohttp
+import pytest
+from sqlalchemy import create_engine, text
+
+from adapters.slack.front_spool import Spool, encode, read_records
+from adapters.slack.spooled import replayed_body
+
+from ..matrix.botproc import BotProcess
+from ..matrix.synapse import free_port
+from .harness import ALICE, APP_TOKEN, BOT_TOKEN, GENERAL, SIGNING_SECRET, Harness
+from .standin import (
+    DEFAULT_CHANNEL_ID,
+    DEFAULT_TEAM_ID,
+    SlackStandin,
+    form_encode_slash_command,
+    json_encode_event,
+    message_event,
+    signed_request_headers,
+)
+
+CRASHING = "tests.matrix.crashing"
+TITLE = "Appeler la préfecture"
+
+
+class Relais:
+    """`relais run` on Slack, configured in `folder`; each `start` is a new process on the same files."""
+
+    def __init__(self, folder: Path, standin: SlackStandin, mode: str) -> None:
+        self.folder, self.standin, self.mode = folder, standin, mode
+        standin.set_members(GENERAL, [ALICE, standin.bot_user_id])  # as communities start
+        self.port = free_port()
+        self.database = folder / "relais.db"
+        self.spool = folder / "slack.spool"
+        self.config = folder / "relais.toml"
+        self.config.write_text(
+            "\n".join(
+                [
+                    "[community]", 'name = "Essonne"', 'language = "fr"', 'timezone = "Europe/Paris"',
+                    "[database]", f"url = {json.dumps(f'sqlite:///{self.database}')}",
+                    "[[circles]]", 'name = "COPIL"',
+                    f"channels = [{json.dumps(f'slack:{DEFAULT_TEAM_ID}/{DEFAULT_CHANNEL_ID}')}]",
+                    "[slack]", f'mode = "{mode}"', f'bot_token = "{BOT_TOKEN}"', f'app_token = "{APP_TOKEN}"',
+                    f'signing_secret = "{SIGNING_SECRET}"', f"port = {self.port}",
+                    f"api_url = {json.dumps(standin.api_url)}", f"spool = {json.dumps(str(self.spool))}",
+                    "[matrix]", "enabled = false", "[log]", 'level = "INFO"', "",
+                ]
+            ),
+            encoding="utf-8",
+        )  # fmt: skip
+        self.runs = 0
+
+    async def start(self, crash: str = "") -> BotProcess:
+        self.runs += 1
+        env = {"CRASH_AT": crash} if crash else {}
+        process = BotProcess(self.config, "", self.folder / f"relais-{self.runs}.log", env, CRASHING).start()
+        deadline = time.monotonic() + 30
+        while not await self.ready():
+            assert process.running and time.monotonic() < deadline, process.output()
+            await asyncio.sleep(0.05)
+        return process
+
+    async def ready(self) -> bool:
+        if self.mode == "socket":
+            return self.standin.socket_connected
+        try:
+            async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{self.port}/healthz") as answer:
+                return answer.status == 200
+        except aiohttp.ClientError:
+            return False
+
+    async def send_command(self, payload: dict[str, str]) -> None:
+        """As Slack does; returns once Slack has its acknowledgement."""
+        if self.mode == "socket":
+            ack = await self.standin.wait_ack(await self.standin.socket_send("slash_commands", payload))
+            assert ack["elapsed"] < 3
+            return
+        await self.post(form_encode_slash_command(payload))
+
+    async def post(self, raw: str, retry: int = 0) -> None:
+        headers = signed_request_headers(raw, SIGNING_SECRET)
+        if retry:
+            headers.update({"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"})
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(f"http://127.0.0.1:{self.port}/slack/events", data=raw.encode(), headers=headers) as answer,
+        ):
+            assert answer.status == 200
+
+    def titles(self) -> list[str]:
+        engine = create_engine(f"sqlite:///{self.database}")
+        try:
+            with engine.connect() as connection:
+                return list(connection.scalars(text("SELECT title FROM commitments")))
+        finally:
+            engine.dispose()
+
+
+async def died(process: BotProcess) -> int:
+    return await asyncio.to_thread(process.wait, 30)
+
+
+async def stopped(process: BotProcess) -> int:
+    process.signal(signal.SIGTERM)
+    return await asyncio.to_thread(process.wait, 30)
+
+
+def confirmations(standin: SlackStandin) -> list[str]:
+    texts = [str(call.params.get("text", "")) for call in standin.response_posts]
+    texts += [str(call.params.get("text", "")) for call in standin.calls_to("chat.postEphemeral")]
+    return [text for text in texts if TITLE in text and "#1" in text]
+
+
+@pytest.mark.parametrize("mode", ["socket", "http"])
+async def test_a_command_acknowledged_then_killed_before_its_commit_is_done_once_at_restart(
+    slack_standin: SlackStandin, tmp_path: Path, mode: str
+) -> None:
+    """kill -9 after Slack's ack, before the commit (in HTTP mode its front dies with it): the next start runs
+    it, the member is answered once."""
+    relais = Relais(tmp_path, slack_standin, mode)
+    first = await relais.start("in-command:" + TITLE)
+    try:
+        await relais.send_command(slack_standin.slash_command("/engage", f"{TITLE} tomorrow"))
+        assert await died(first) == -signal.SIGKILL
+    finally:
+        first.reap()
+    assert "crash point" in first.output() and relais.titles() == []
+    second = await relais.start()
+    try:
+        await slack_standin.wait_for_response_posts(1, timeout=20)
+        assert relais.titles() == [TITLE]
+    finally:
+        assert await stopped(second) == 0, second.output()
+    assert len(confirmations(slack_standin)) == 1, slack_standin.response_posts
+    assert read_pending(relais.spool) == []
+
+
+@pytest.mark.parametrize("mode", ["socket", "http"])
+async def test_a_command_done_and_answered_but_not_marked_done_is_not_done_twice(
+    slack_standin: SlackStandin, tmp_path: Path, mode: str
+) -> None:
+    """kill -9 after the commit and the answer, before the spool heard: the next start runs it again, a no-op."""
+    relais = Relais(tmp_path, slack_standin, mode)
+    first = await relais.start("slack-no-done")
+    try:
+        await relais.send_command(slack_standin.slash_command("/engage", f"{TITLE} tomorrow"))
+        await slack_standin.wait_for_response_posts(1, timeout=20)
+    finally:
+        first.reap()  # SIGKILL
+    assert read_pending(relais.spool) != []
+    second = await relais.start()
+    try:
+        deadline = time.monotonic() + 20
+        while read_pending(relais.spool):  # run again, and marked done
+            assert time.monotonic() < deadline, second.output()
+            await asyncio.sleep(0.05)
+    finally:
+        assert await stopped(second) == 0, second.output()
+    assert "run again" in second.output()
+    assert relais.titles() == [TITLE]
+    assert len(confirmations(slack_standin)) == 1, slack_standin.response_posts
+
+
+async def test_a_command_replayed_after_its_response_url_expired_is_answered_by_the_web_api(
+    slack_standin: SlackStandin, tmp_path: Path
+) -> None:
+    """Relais down longer than Slack keeps a response_url (30 minutes): the answer goes by chat.postEphemeral."""
+    relais = Relais(tmp_path, slack_standin, "socket")
+    first = await relais.start("in-command:" + TITLE)
+    try:
+        await relais.send_command(slack_standin.slash_command("/engage", f"{TITLE} tomorrow"))
+        assert await died(first) == -signal.SIGKILL
+    finally:
+        first.reap()
+    records, _end = read_records(relais.spool.read_bytes())
+    relais.spool.write_bytes(b"".join(encode({**record, "at": int(record["at"]) - 3600}) for record in records))
+    second = await relais.start()
+    try:
+        (ephemeral,) = await slack_standin.wait_for_calls("chat.postEphemeral", 1, timeout=20)
+        assert TITLE in ephemeral.params["text"] and ephemeral.params["user"] == ALICE
+    finally:
+        assert await stopped(second) == 0, second.output()
+    assert slack_standin.response_posts == [] and relais.titles() == [TITLE]
+
+
+async def test_an_event_replayed_and_retried_by_slack_counts_once(slack_standin: SlackStandin, tmp_path: Path) -> None:
+    """HTTP mode: a direct message acknowledged, Relais killed before the commit; Slack's retry
+    (X-Slack-Retry-Num: 1) meets the replay after the restart: one commitment, one answer."""
+    relais = Relais(tmp_path, slack_standin, "http")
+    dm = slack_standin.dm_channel_for(ALICE)
+    raw = json_encode_event(
+        slack_standin.event_callback(message_event(f"engage {TITLE} tomorrow", ALICE, dm), "Ev0SPOOL01")
+    )
+    first = await relais.start("in-command:" + TITLE)
+    try:
+        await relais.post(raw)
+        assert await died(first) == -signal.SIGKILL
+    finally:
+        first.reap()
+    second = await relais.start()
+    try:
+        await relais.post(raw, retry=1)
+        await slack_standin.wait_for_calls("chat.postMessage", 1, timeout=20)
+    finally:
+        assert await stopped(second) == 0, second.output()
+    assert relais.titles() == [TITLE]
+    answers = [call for call in slack_standin.calls_to("chat.postMessage") if TITLE in str(call.params.get("text"))]
+    assert len(answers) == 1
+
+
+def read_pending(path: Path) -> list[str]:
+    """The spool's requests not marked done (read only: a front may have it open)."""
+    records, _end = read_records(path.read_bytes()) if path.exists() else ([], 0)
+    pending = {str(record["s"]): None for record in records if "s" in record}
+    for record in records:
+        pending.pop(str(record.get("done")), None)
+    return list(pending)
+
+
+async def test_requests_are_marked_done_once_their_work_ends(relais_slack: Harness) -> None:
+    """Commands, events and buttons in both modes: nothing is left in the spool once they are done."""
+    await relais_slack.command("engage", "Écrire la newsletter vendredi")
+    await relais_slack.event(message_event("bonjour", ALICE, GENERAL), event_id="Ev0SPOOL02")
+    await relais_slack.stop()
+    assert Path(relais_slack.settings.spool).exists()
+    assert read_pending(Path(relais_slack.settings.spool)) == []
+
+
+def test_a_torn_record_was_never_acknowledged_and_is_cut(tmp_path: Path) -> None:
+    path = tmp_path / "slack.spool"
+    spool = Spool(str(path))
+    spool.add({"s": "a", "body": "one"})
+    spool.add({"s": "b", "body": "two"})
+    spool.sync()
+    spool.done("a")
+    spool.close()
+    path.write_bytes(path.read_bytes() + encode({"s": "c", "body": "three"})[:-3])  # killed while writing
+    again = Spool(str(path))
+    assert list(again.pending) == ["b"]
+    assert read_pending(path) == ["b"]  # the file now holds what is pending, alone
+
+
+def test_a_replayed_request_keeps_its_response_url_only_while_slack_does() -> None:
+    body = "command=%2Fengage&text=x&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2F1&trigger_id=t"
+    assert replayed_body(body, at=1000, now=1000 + 60) == body
+    assert "response_url" not in replayed_body(body, at=1000, now=1000 + 3600)
+    assert "trigger_id=t" in replayed_body(body, at=1000, now=1000 + 3600)
+
+
+def test_the_spool_is_one_per_relais_and_beside_the_database(tmp_path: Path) -> None:
+    from adapters.slack.settings import SlackSettings, default_spool
+    from adapters.slack.spooled import hold, unlock
+    from bot.config import ConfigError
+
+    assert default_spool(SlackSettings(), f"sqlite:///{tmp_path}/relais.db") == str(tmp_path / "relais-slack.spool")
+    assert default_spool(SlackSettings(mode="http", port=3001), "postgresql://db/relais") == "relais-slack-3001.spool"
+    held, path = hold(str(tmp_path / "slack.spool"), chosen=True)
+    try:
+        with pytest.raises(ConfigError, match="another Relais"):
+            hold(path, chosen=True)
+    finally:
+        unlock(held)
+    nowhere = str(tmp_path / "missing" / "slack.spool")
+    with pytest.raises(ConfigError, match="cannot write"):
+        hold(nowhere, chosen=True)
+    assert hold(nowhere, chosen=False) == (None, "")  # the default place: without a spool, said in the log
