@@ -1,13 +1,12 @@
 """Slack HTTP mode's front: a process of its own that answers Slack, so that no command work can delay it.
 
 `relais run` (adapters.slack.mode.HttpTransport) starts it as `python -I -S .../adapters/slack/front.py`
-with one end of a socket pair. The front listens for Slack's HTTP requests, checks each signature
-(signing secret, timestamp within five minutes: anything else gets 401), writes the request to the spool
-(adapters/slack/front_spool.py: flushed to disk, one fsync per turn of the loop), acknowledges and hands
-it to Relais through the socket; what the last run left undone goes to Relais again at start. Relais runs
-it through its Bolt app as if it came from Socket Mode. Only the requests whose answer carries content wait
-for Relais' answer (a modal submission's inline errors); a URL verification is answered here. No database,
-no Slack SDK, no work of Relais' ever holds its interpreter.
+with one end of a socket pair. The front listens for Slack's HTTP requests, checks each signature (signing
+secret, timestamp within five minutes: else 401), writes the request to the spool (front_spool.py: on disk,
+one fsync per turn of the loop), acknowledges and hands it to Relais through the socket (at start, what the
+last run left undone too). Relais runs it through its Bolt app as if it came from Socket Mode. Only the requests
+whose answer carries content wait for Relais' answer (a modal submission's inline errors); a URL verification
+is answered here. No database, no Slack SDK, no work of Relais' ever holds its interpreter.
 
 Small on purpose (about 11 MB resident; 16 MB with asyncio): one selectors loop, run without site-packages
 or the environment (`-I -S`); no asyncio (its logging, inspect, threads), no ssl (a proxy in front speaks
@@ -17,7 +16,7 @@ Frames on the socket: 4-byte big-endian length, then JSON. Front -> Relais: {"li
 port]} once, then {"n": id, "body": text, "headers": {...}, "answer": bool} per request, and
 {"refused": "signature"} at most once a minute while requests fail their signature check (a spooled request
 also has "s", its spool id, "at", and "replay" when sent again). Relais -> front: {"n": id, "status": code,
-"body": text, "type": content type} for the requests that wait; {"done": spool id} once its work is committed.
+"body": text, "type": content type} for the requests that wait; {"done": [spool ids]} once their work is done.
 """
 
 from __future__ import annotations
@@ -106,7 +105,7 @@ class Front:
         self.selector = selectors.DefaultSelector()
         self.quiet_until = 0.0  # refusals are said to Relais at most once a minute
         self.spool: Spool | None = None  # requests on disk before they are acknowledged
-        self.unsynced: list[tuple[Peer, dict[str, Any]]] = []  # spooled in this turn, not yet on disk
+        self.unsynced: list[tuple[Peer, dict[str, Any], bytes]] = []  # spooled in this turn, not yet on disk
         self.boot = f"{os.getpid():x}.{int(time.time() * 1000):x}"  # spool ids: this front's, then `n`
 
     def answer(self, peer: Peer, method: str, target: str, headers: dict[str, str], body: bytes) -> Reply | None:
@@ -155,12 +154,13 @@ class Front:
         request = {"n": number, "body": body, "headers": headers, "answer": wait}
         if oauth is None and self.spool is not None:  # acknowledged (or forwarded) once on disk: `flush`
             request.update(s=f"{self.boot}.{number}", at=int(self.clock()))
+            data = frame(request)  # (the spool's records and the frames are written alike)
             try:
-                self.spool.add(request)
+                self.spool.add(request, data)
             except OSError:  # the disk is full: Slack retries events; the member sees the command fail
                 self.spool.pending.pop(str(request["s"]), None)
                 return 503, "text/plain", "relais cannot keep the request"
-            self.unsynced.append((peer, request))
+            self.unsynced.append((peer, request, data))
             peer.waiting = number
             return None
         self.relais.send(frame({**request, "oauth": oauth} if oauth else request))
@@ -199,20 +199,18 @@ class Front:
         while self.unsynced and self.spool is not None:  # (a connection's next requests join the next turn)
             requests, self.unsynced = self.unsynced, []
             self.forward_synced(requests)
+        if self.spool is not None:
+            self.spool.write_marks()  # the done marks of this turn, in one write
 
-    def forward_synced(self, requests: list[tuple[Peer, dict[str, Any]]]) -> None:
-        try:
-            self.spool.sync()  # type: ignore[union-attr]
-            stored = True
-        except OSError:
-            stored = False
-        for peer, request in requests:
+    def forward_synced(self, requests: list[tuple[Peer, dict[str, Any], bytes]]) -> None:
+        stored = self.spool.synced()  # type: ignore[union-attr]
+        for peer, request, data in requests:
             if not stored or (self.relais is None and request["answer"]):  # said failed: not run later
                 self.spool.pending.pop(str(request["s"]), None)  # type: ignore[union-attr]
                 self.resume(peer, (503, "text/plain", "relais cannot take the request"))
                 continue
             if self.relais is not None:  # else on disk: run when Relais is back
-                self.relais.send(frame(request))
+                self.relais.send(data)
             if request["answer"] and self.relais is not None:
                 self.waiting[int(request["n"])] = (peer, time.monotonic() + ANSWER_WITHIN)
             else:
@@ -322,9 +320,9 @@ class Front:
                 return
             message = json.loads(relais.inbox[4 : 4 + size])
             del relais.inbox[: 4 + size]
-            if "done" in message:  # its work is committed
-                if self.spool is not None:
-                    self.spool.done(str(message["done"]))
+            if "done" in message:  # their work is committed
+                for identifier in message["done"] if self.spool is not None else ():
+                    self.spool.done(str(identifier))  # type: ignore[union-attr]
                 continue
             waiting = self.waiting.pop(int(message.get("n", 0)), None)
             if waiting is not None:

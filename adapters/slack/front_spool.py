@@ -75,6 +75,7 @@ class Spool:
         self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         self.size = os.fstat(self.fd).st_size
         self.unsynced = False
+        self.marks = bytearray()  # done marks not yet written: they go with the next write
         if data:
             directory = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY)
             try:
@@ -82,9 +83,9 @@ class Spool:
             finally:
                 os.close(directory)
 
-    def add(self, record: dict[str, object]) -> None:
-        """Written (not yet on disk: `sync`); `record["s"]` is its id."""
-        self._write(encode(record))
+    def add(self, record: dict[str, object], data: bytes = b"") -> None:
+        """Written (not yet on disk: `sync`); `record["s"]` is its id, `data` its encoding if made already."""
+        self._write(data or encode(record))
         self.pending[str(record["s"])] = record
         self.unsynced = True
 
@@ -94,17 +95,36 @@ class Spool:
             os.fsync(self.fd)
             self.unsynced = False
 
+    def synced(self) -> bool:
+        """`sync`; False if it failed (the disk is full, or failing)."""
+        try:
+            self.sync()
+        except OSError:
+            return False
+        return True
+
     def done(self, identifier: str) -> None:
-        """Its work is committed: not run again at the next start (no fsync: lost, it is run again, a no-op)."""
+        """Its work is committed: not run again at the next start. Written with the next write (`write_marks`),
+        not flushed: a mark lost makes the next start run it again, a no-op."""
         if self.pending.pop(identifier, None) is None:
             return
-        if not self.pending and not self.unsynced and self.size + 64 >= EMPTIED_FROM:
+        if not self.pending and not self.unsynced and self.size + len(self.marks) + 64 >= EMPTIED_FROM:
             os.ftruncate(self.fd, 0)  # nothing pending: nothing to keep
             self.size = 0
+            self.marks.clear()
             return
-        self._write(encode({"done": identifier}))
+        self.marks += encode({"done": identifier})
+
+    def write_marks(self) -> None:
+        if self.marks:
+            try:
+                self._write(b"")
+            except OSError:  # (the disk is full: those requests are run again at the next start, a no-op)
+                pass
 
     def _write(self, data: bytes) -> None:
+        if self.marks:  # one write for the marks waiting and this record
+            data, self.marks = bytes(self.marks) + data, bytearray()
         view = memoryview(data)
         while view:
             view = view[os.write(self.fd, view) :]
@@ -112,5 +132,6 @@ class Spool:
 
     def close(self) -> None:
         if self.fd >= 0:
+            self.write_marks()
             os.close(self.fd)
             self.fd = -1

@@ -109,6 +109,7 @@ FRONT = Path(__file__).resolve().with_name("front.py")
 FRONT_START = 30.0  # seconds for the front process to listen
 FRONT_STOP = 5.0
 RESTART_AFTER = 1.0  # seconds before a front that died is started again
+DONE_EVERY = 0.02  # seconds: the spool ids done meanwhile go to the front in one frame
 
 
 class CannotListen(OSError):
@@ -144,6 +145,7 @@ class HttpTransport:
         self._lock: int | None = None
         self._underway: set[str] = set()  # spool ids being run here
         self._finished: dict[str, None] = {}  # the last spool ids run here (a front started again sends them)
+        self._dones: list[str] = []  # told to the front together, a moment later (fewer frames, fewer writes)
         self.oauth_paths = oauth_paths  # several workspaces: `Add to Slack` and its redirect (GET)
         self.host = host
         self.port = port
@@ -271,9 +273,15 @@ class HttpTransport:
             self._done(identifier)
 
     def _done(self, identifier: str) -> None:
-        """Its work is committed: the front marks it done in the spool."""
-        if self.writer is not None:
-            self.writer.write(frame({"done": identifier}))
+        """Its work is committed: the front marks it done in the spool (with the others done meanwhile)."""
+        self._dones.append(identifier)
+        if len(self._dones) == 1:
+            asyncio.get_running_loop().call_later(DONE_EVERY, self._tell_done)
+
+    def _tell_done(self) -> None:
+        identifiers, self._dones = self._dones, []
+        if self.writer is not None and identifiers:
+            self.writer.write(frame({"done": identifiers}))
 
     def _answer(
         self, message: dict[str, object], response: BoltResponse, headers: list[list[str]] | None = None
@@ -316,6 +324,7 @@ class HttpTransport:
         self._stopping = True
         if self._running:  # what is under way ends first, and is marked done in the spool
             await asyncio.wait(set(self._running), timeout=FRONT_STOP)
+        self._tell_done()
         writer, self.writer = self.writer, None
         if writer is not None:
             writer.close()  # the front sees the socket close and stops listening

@@ -49,17 +49,21 @@ class SpooledHandler(AsyncSocketModeHandler):  # type: ignore[misc]
             response, work = await dispatched(self.app, request)
         except Exception:
             log.exception("a Slack request failed")
-            self.disk.spool.done(identifier)
+            self.mark_done(identifier)
             return
         await send_async_response(client, req, response, started)
         self.after(identifier, work.over)
+
+    def mark_done(self, identifier: str) -> None:
+        self.disk.spool.done(identifier)
+        self.disk.spool.write_marks()
 
     def after(self, identifier: str, over: asyncio.Event) -> None:
         """Marked done in the spool once its listeners have ended (not waited for here: the next envelopes)."""
 
         async def finish() -> None:
             await over.wait()
-            self.disk.spool.done(identifier)
+            self.mark_done(identifier)
 
         task = asyncio.create_task(finish())
         self.finishing.add(task)
@@ -72,7 +76,7 @@ class SpooledHandler(AsyncSocketModeHandler):  # type: ignore[misc]
         for record in records:
             payload = record.get("payload")
             if not isinstance(payload, dict):
-                self.disk.spool.done(str(record["s"]))
+                self.mark_done(str(record["s"]))
                 continue
             headers = {"x-slack-retry-num": [str(record.get("retry") or 0)]} if record.get("retry") else {}
             request = AsyncBoltRequest(
@@ -82,7 +86,7 @@ class SpooledHandler(AsyncSocketModeHandler):  # type: ignore[misc]
                 _response, work = await dispatched(self.app, request)
             except Exception:
                 log.exception("a Slack request left by the last run failed")
-                self.disk.spool.done(str(record["s"]))
+                self.mark_done(str(record["s"]))
                 continue
             self.after(str(record["s"]), work.over)
         if records:
