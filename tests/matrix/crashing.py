@@ -19,7 +19,9 @@ reads two environment variables (not RELAIS_*: those are configuration):
   - `in-command:<words>`: SIGKILL while the command whose answer holds <words> is handled, its
     transaction (the command's work and its answer) open;
   - `slack-no-done`: a Slack request's spool entry is never marked done once its work is committed
-    (adapters/slack/front_spool.py), as if killed right then (the test kills it): the next start runs it again.
+    (adapters/slack/front_spool.py), as if killed right then (the test kills it): the next start runs it again;
+  - `slack-first-front-no-done`: HTTP mode, the first front never hears that requests are done (as if it died
+    with those marks: the test kills it); the fronts started after it do.
 """
 
 from __future__ import annotations
@@ -138,6 +140,22 @@ def inject_slack_no_done() -> None:
     Spool.done = done  # type: ignore[method-assign]  # Socket Mode
 
 
+def inject_slack_first_front_no_done() -> None:
+    from adapters.slack import mode
+
+    real = mode.HttpTransport._tell_done
+    first: dict[str, int | None] = {}
+
+    def tell_done(self: mode.HttpTransport) -> None:
+        pid = self.process.pid if self.process is not None else None
+        if first.setdefault("pid", pid) == pid:
+            self._dones = []  # lost with that front
+            return
+        real(self)
+
+    mode.HttpTransport._tell_done = tell_done  # type: ignore[method-assign]
+
+
 def main() -> None:
     clock_file = os.environ.get("CRASH_CLOCK_FILE")
     if clock_file:
@@ -160,6 +178,8 @@ def main() -> None:
         inject_migration(rest)
     elif kind == "slack-no-done":
         inject_slack_no_done()
+    elif kind == "slack-first-front-no-done":
+        inject_slack_first_front_no_done()
     from relais.cli import main as relais
 
     relais()

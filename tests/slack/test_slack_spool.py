@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import re
 import signal
 import time
 from pathlib import Path
@@ -168,6 +170,30 @@ async def test_a_command_done_and_answered_but_not_marked_done_is_not_done_twice
     finally:
         assert await stopped(second) == 0, second.output()
     assert "run again" in second.output()
+    assert relais.titles() == [TITLE]
+    assert len(confirmations(slack_standin)) == 1, slack_standin.response_posts
+
+
+async def test_the_front_killed_after_its_ack_sends_again_what_relais_finished_which_is_not_done_twice(
+    slack_standin: SlackStandin, tmp_path: Path
+) -> None:
+    """HTTP mode, the front alone killed (its done marks lost with it): Relais starts another, which sends
+    what its spool holds; Relais recognises what it has run and says it done."""
+    relais = Relais(tmp_path, slack_standin, "http")
+    process = await relais.start("slack-first-front-no-done")
+    try:
+        await relais.send_command(slack_standin.slash_command("/engage", f"{TITLE} tomorrow"))
+        await slack_standin.wait_for_response_posts(1, timeout=20)
+        (front,) = re.findall(r"front process (\d+)", process.output())
+        assert read_pending(relais.spool) != []
+        os.kill(int(front), signal.SIGKILL)
+        deadline = time.monotonic() + 20
+        while read_pending(relais.spool):  # a new front, told it is done
+            assert time.monotonic() < deadline, process.output()
+            await asyncio.sleep(0.05)
+    finally:
+        assert await stopped(process) == 0, process.output()
+    assert "starting it again" in process.output() and "run again" not in process.output()
     assert relais.titles() == [TITLE]
     assert len(confirmations(slack_standin)) == 1, slack_standin.response_posts
 
