@@ -2,11 +2,13 @@
 
 bench.scale's probe (`/digest me on`, every 20 ms, in another process; with --thread, a thread of the
 round's own process, as in `relais run`), QUIET commands alone then during the nudge round, which runs
-in the scheduler's rounds' thread: niced (schedules.scheduler.round_thread) and at the process's
-priority, alternately, `--runs` times each. Per command: its wall time, its CPU and run-queue delay
-(/proc/PID/task/TID/schedstat, Linux) and those of its PostgreSQL server process. With --sample MS,
-pg_stat_activity and ungranted pg_locks are read every MS ms during the round: what the probe's
-server process waited on, and every lock anyone waited for.
+in a thread niced by NICENESS and in one at the process's priority, alternately, `--runs` times each.
+Per command: its wall time, its CPU and run-queue delay (/proc/PID/task/TID/schedstat, Linux) and
+those of its PostgreSQL server process. With --sample MS, pg_stat_activity and ungranted pg_locks are
+read every MS ms during the round: what the probe's server process waited on, and every lock anyone
+waited for. Also, in the round's process, a thread that sleeps 0.5 ms in a loop: its wake-ups more than
+15 ms late (the GIL, or the processor, held by others) say what any other thread of a `relais run`
+would wait during the round.
 
 Usage: python -m bench.round_waits --postgres URL [--prefix perf] [--runs 3] [--thread] [--sample 5]
 The data set is bench.scale's (PREFIX_1x, made by it if missing); the digest and recap rounds run
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import collections
 import multiprocessing
+import os
 import statistics
 import sys
 import threading
@@ -37,9 +40,17 @@ from bot.app import App
 from bot.clock import FixedClock
 from bot.db import make_engine, upgrade
 from relais.wiring import build_app
-from schedules.scheduler import lower_priority, round_thread
 
 PROBE = "relais_bench_probe"  # application_name of the probe's connections
+NICENESS = 10
+
+
+def lower_priority() -> None:
+    """This thread's nice value NICENESS higher (Linux: a thread's own; it cannot be lowered back)."""
+    thread = threading.get_native_id()
+    os.setpriority(os.PRIO_PROCESS, thread, min(os.getpriority(os.PRIO_PROCESS, thread) + NICENESS, 19))
+
+
 SPAWN = multiprocessing.get_context("spawn")
 
 
@@ -130,13 +141,18 @@ def one_round(app: App, clock: FixedClock, url: str, server: str, niced: bool, o
     if watcher is not None:
         watcher.start()
     rounds = ThreadPoolExecutor(1, initializer=lower_priority if niced else None)
-    figures = scale.Figures("1x")
+    figures, late, ticking = scale.Figures("1x"), [], threading.Event()
+    ticker = threading.Thread(target=_tick, args=(ticking, late))
     parent.send("round")
     began = time.monotonic()
+    ticker.start()
     try:
-        scale.run_round(app, clock, scale.NUDGES_AT, "nudges", figures, CpuMeter(app.store.engine), rounds)
+        meter = CpuMeter(app.store.engine)
+        rounds.submit(scale.run_round, app, clock, scale.NUDGES_AT, "nudges", figures, meter).result()
     finally:
         ended = time.monotonic()
+        ticking.set()
+        ticker.join()
         rounds.shutdown()
         stop.set()
         halt.set()
@@ -145,7 +161,16 @@ def one_round(app: App, clock: FixedClock, url: str, server: str, niced: bool, o
     worker.join(30)
     if watcher is not None:
         watcher.join(30)
-    return {"round": (began, ended), "figures": figures.values, "probe": found, "samples": samples}
+    return {"round": (began, ended), "figures": figures.values, "probe": found, "samples": samples, "late": late}
+
+
+def _tick(stop: threading.Event, late: list[float]) -> None:
+    """Sleep 0.5 ms again and again; note each wake-up more than 15 ms late (seconds)."""
+    while not stop.is_set():
+        began = time.perf_counter()
+        time.sleep(0.0005)
+        if (spent := time.perf_counter() - began) > 0.015:
+            late.append(spent)
 
 
 def _stats(rows: Sequence[tuple[Any, ...]]) -> str:
@@ -172,6 +197,8 @@ def describe(run: dict, label: str, out: Callable[[str], None]) -> None:
         f"{label}: nudge round {ended - began:.2f} s, longest write"
         f" {run['figures']['nudges longest write']:.1f} ms, load {average}"
     )
+    late = run["late"]
+    out(f"  a thread of the round's process: {len(late)} wake-ups > 15 ms late, {sum(late):.2f} s in all")
     out(f"  alone:  {_stats(quiet)}")
     out(f"  during: {_stats(during)}")
     if run["samples"]:
@@ -199,14 +226,11 @@ def main(argv: Sequence[str] | None = None, out: Callable[[str], None] = print) 
     app = build_app(scale.config_for(named(url, "relais_bench_round")), clock=clock)
     try:
         meter, figures = CpuMeter(app.store.engine), scale.Figures("1x")
-        with round_thread(app.store) as rounds:
-            scale.run_round(app, clock, scale.DIGESTS_AT, "digest", figures, meter, rounds)
-            scale.run_round(app, clock, scale.RECAPS_AT, "recap", figures, meter, rounds)
+        scale.run_round(app, clock, scale.DIGESTS_AT, "digest", figures, meter)
+        scale.run_round(app, clock, scale.RECAPS_AT, "recap", figures, meter)
         for run in range(options.runs):
             for niced in (True, False):
-                label = (
-                    f"run {run + 1}, round {'niced (as the scheduler runs it)' if niced else 'at the process priority'}"
-                )
+                label = f"run {run + 1}, round {f'niced +{NICENESS}' if niced else 'at the process priority'}"
                 describe(one_round(app, clock, url, options.postgres, niced, options), label, out)
     finally:
         app.close()

@@ -4,8 +4,7 @@ One command measures everything on one database kind, each data set made once an
 (SQLite files in --data, PostgreSQL schemas bench_1x, bench_10x… in the --postgres database):
 
 * the personal digest round (Monday 08:30, every member asked for one) and the recap round
-  (09:00, every circle), through run_due as the scheduler runs them (in its rounds' thread, on
-  PostgreSQL at a lower priority: schedules.scheduler.round_thread); target: both < 10 s;
+  (09:00, every circle), through run_due as the scheduler runs them; target: both < 10 s;
 * the nudge round (09:30): its time, its longest write transaction, and what a chat command that
   writes, typed meanwhile in another process (`/digest me on`), waits, next to the same command
   with no round (its floor); target: a few ms more than the floor;
@@ -27,7 +26,6 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -47,7 +45,6 @@ from bot.models import UTCDateTime
 from bot.reply import Incoming
 from relais.wiring import build_app
 from schedules.rounds import run_due
-from schedules.scheduler import round_thread
 
 DIGESTS_AT = NOW + timedelta(minutes=30)
 RECAPS_AT = NOW + timedelta(hours=1)
@@ -241,7 +238,7 @@ class Said(logging.Handler):
 
 
 def run_round(
-    app: App, clock: FixedClock, at: datetime, kind: str, figures: Figures, meter: CpuMeter, rounds: Executor
+    app: App, clock: FixedClock, at: datetime, kind: str, figures: Figures, meter: CpuMeter
 ) -> list[tuple[bool, float]]:
     clock.set(at)
     said = Said()
@@ -252,7 +249,7 @@ def run_round(
     try:
         with transactions(app.store.engine) as seen:
             spent, began = meter.now(), time.perf_counter()
-            outcomes = rounds.submit(run_due, app, app.config, at).result()  # as the scheduler runs it
+            outcomes = run_due(app, app.config, at)
             figures.values[f"{kind} round"] = time.perf_counter() - began
             figures.cpu[f"{kind} round"] = meter.now() - spent
     finally:
@@ -284,11 +281,10 @@ def measure(url: str, label: str, small: bool = False) -> Figures:
     app = build_app(config_for(url), clock=clock)
     meter = CpuMeter(app.store.engine)
     meter.prime()
-    rounds = round_thread(app.store)
     try:
-        run_round(app, clock, DIGESTS_AT, "digest", figures, meter, rounds)
-        run_round(app, clock, RECAPS_AT, "recap", figures, meter, rounds)
-        _nudges(app, clock, url, figures, 0.0 if small else PACE, 5 if small else QUIET, meter, rounds)
+        run_round(app, clock, DIGESTS_AT, "digest", figures, meter)
+        run_round(app, clock, RECAPS_AT, "recap", figures, meter)
+        _nudges(app, clock, url, figures, 0.0 if small else PACE, 5 if small else QUIET, meter)
         clock.set(NUDGES_AT + timedelta(minutes=5))
         people = readers(app, samples)
         who = iter(people * 2)
@@ -308,15 +304,12 @@ def measure(url: str, label: str, small: bool = False) -> Figures:
         figures.cpu["/unread median"], figures.cpu["/unread p95"] = statistics.median(cpu["unread"]), p95(cpu["unread"])
         figures.notes["server cpu"] = "counted" if meter.server else "not counted (server not on this machine)"
     finally:
-        rounds.shutdown()
         meter.close()
         app.close()
     return figures
 
 
-def _nudges(
-    app: App, clock: FixedClock, url: str, figures: Figures, pace: float, quiet: int, meter: CpuMeter, rounds: Executor
-) -> None:
+def _nudges(app: App, clock: FixedClock, url: str, figures: Figures, pace: float, quiet: int, meter: CpuMeter) -> None:
     context = multiprocessing.get_context("spawn")
     signals = ready, alone, stop = context.Event(), context.Event(), context.Event()
     parent, child = context.Pipe()
@@ -326,7 +319,7 @@ def _nudges(
         if not (ready.wait(120) and alone.wait(120)):  # started, and typed alone long enough for a floor
             raise RuntimeError("the probe process did not start")
         parent.send("round")
-        run_round(app, clock, NUDGES_AT, "nudges", figures, meter, rounds)
+        run_round(app, clock, NUDGES_AT, "nudges", figures, meter)
     finally:
         stop.set()
         latencies = parent.recv() if parent.poll(120) else {"quiet": [], "round": []}

@@ -5,22 +5,14 @@ timer per schedule (its next occurrence, computed by bot.recurrence in the commu
 and per meeting post, plus a periodic resync that picks up meetings created or cancelled by
 other processes, pauses and config changes. Every timer calls the module-level `wake`, which
 runs run_due for everything due: a timer carries only ids, never what to post.
-
-Rounds run in a thread of their own, on PostgreSQL at a lower processor priority (round_thread): a
-command typed meanwhile, in this process or another, gets the processor first.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import logging
-import os
-import sys
-import threading
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -29,7 +21,6 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.app import App
-from bot.db import Store
 from schedules.occurrences import planned_occurrences, schedules_in_step, sync_schedules
 from schedules.rounds import Outcome, community_of, run_due
 
@@ -37,30 +28,6 @@ log = logging.getLogger(__name__)
 HORIZON = timedelta(days=8)
 RESYNC_JOB = "resync"
 ROUND_WAIT = 8.0  # seconds a stop waits for a round in progress (relais.runner gives the scheduler 10)
-ROUND_NICENESS = 10  # how much lower than the process's the rounds' thread's priority is (nice)
-
-
-def lower_priority() -> None:
-    """This thread's nice value ROUND_NICENESS above the process's (at most 19): when the processor is
-    busy, the rest gets it first. Linux only, where a nice value is a thread's own (elsewhere it is
-    the whole process's: left alone). It cannot be lowered back without privileges: for a thread of its own."""
-    if not sys.platform.startswith("linux"):
-        return
-    thread = threading.get_native_id()
-    try:
-        os.setpriority(os.PRIO_PROCESS, thread, min(os.getpriority(os.PRIO_PROCESS, thread) + ROUND_NICENESS, 19))
-    except OSError:  # a sandbox that forbids it: rounds run at the process's priority
-        log.info("could not lower the priority of the rounds' thread", exc_info=True)
-
-
-def round_thread(store: Store) -> ThreadPoolExecutor:
-    """The thread rounds run in, one at a time; on PostgreSQL at a lower priority (lower_priority).
-    Measured there on 2 cores (docs/benchmarks.md, issue 11): a command typed during the nudge round
-    waited for the processor, not for a lock (a round's transactions hold none a command needs, and its
-    server process, which holds them, keeps its priority). Not on SQLite: a round's write transaction
-    holds the database's one write lock, which a command waits for: its holder must not wait for the processor."""
-    lower = lower_priority if store.dialect == "postgresql" else None
-    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="relais-rounds", initializer=lower)
 
 
 async def wake(service: SchedulerService, job_id: str) -> None:
@@ -82,7 +49,6 @@ class SchedulerService:
         self._planned: dict[str, datetime] = {}
         self._fired: set[tuple[str, datetime]] = set()
         self._round: asyncio.Future[list[Outcome]] | None = None  # the run_due in progress, in its thread
-        self._rounds: ThreadPoolExecutor | None = None  # round_thread(), made at the first round
 
     async def start(self) -> None:
         self.scheduler = AsyncIOScheduler(
@@ -111,9 +77,6 @@ class SchedulerService:
             done, _ = await asyncio.wait({running}, timeout=ROUND_WAIT)
             if not done:
                 log.info("stopping: the scheduled run in progress finishes before the process exits")
-        if self._rounds is not None:
-            self._rounds.shutdown(wait=False)  # a round in progress goes on; the process waits for it at exit
-            self._rounds = None
 
     async def run_now(self, reason: str = "manual") -> list[Outcome]:
         """Run everything due now, wake the delivery loops if rows were written, re-plan the timers."""
@@ -122,11 +85,7 @@ class SchedulerService:
             if reason in self._planned:
                 self._fired.add((reason, self._planned.pop(reason)))
             # shielded: a stop cancels this job, not the round's thread, which stop() waits for
-            if self._rounds is None:
-                self._rounds = round_thread(self.app.store)
-            run = contextvars.copy_context().run  # as asyncio.to_thread does
-            loop = asyncio.get_running_loop()
-            self._round = loop.run_in_executor(self._rounds, run, run_due, self.app, self.app.config, now)
+            self._round = asyncio.ensure_future(asyncio.to_thread(run_due, self.app, self.app.config, now))
             try:
                 outcomes = await asyncio.shield(self._round)
             except Exception:  # the database may be briefly unavailable: the resync timer retries
