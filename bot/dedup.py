@@ -39,10 +39,11 @@ def first_time(session: Session, source: str, event_id: str, clock: Clock) -> bo
 
 
 def record(session: Session, source: str, event_id: str, clock: Clock) -> None:
-    """Record the event in this unit of work without looking first: IntegrityError (at this flush) if it
-    was recorded already — for a caller that has just looked, in the same transaction."""
-    session.add(ProcessedEvent(source=source, event_id=event_id[:300], at=clock.now()))
-    session.flush()
+    """Record the event in this unit of work without looking first: IntegrityError (at this INSERT) if it
+    was recorded already — for a caller that has just looked, in the same transaction. A plain INSERT
+    (what else the unit of work holds is flushed at its commit)."""
+    values = {"source": source, "event_id": event_id[:300], "at": clock.now()}
+    session.connection().execute(ProcessedEvent.__table__.insert(), values)
 
 
 def claimed_first(session: Session, source: str, event_id: str, clock: Clock) -> bool:

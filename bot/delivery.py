@@ -36,15 +36,7 @@ from bot.images import Picture
 from bot.kinds import OutboxStatus
 from bot.listed import listed_numbers
 from bot.models import OutboxMessage
-from bot.outbox import (
-    due_messages,
-    mark_delivered,
-    mark_failed,
-    mark_held,
-    mark_sending,
-    takers,
-    waiting,
-)
+from bot.outbox import due_messages, mark_delivered, mark_failed, mark_held, mark_sending, takers, waiting
 from bot.outbox import release_leases as outbox_release_leases
 from bot.outbox_order import Conversation, conversation_of, put_off_behind
 
@@ -371,13 +363,16 @@ class Deliverer:
                     done.set_result(None)
 
     def _write(self, results: list[tuple[Outgoing, object]]) -> None:
-        now = self.clock.now()
+        now, latest = self.clock.now(), {message.id: (message, outcome) for message, outcome in results}
+        sent = [
+            (m.id, m.item_id, o.channel or m.channel, o.message_id, o.also)
+            for m, o in latest.values()
+            if isinstance(o, Sent)
+        ]
         with self.store.unit_of_work() as session:
-            for message, outcome in results:
-                if isinstance(outcome, Sent):
-                    where = outcome.channel or message.channel
-                    mark_delivered(session, message.id, message.item_id, where, outcome.message_id, now, outcome.also)
-                elif isinstance(outcome, Held):
+            mark_delivered(session, sent, now)  # one statement for every row sent
+            for message, outcome in latest.values():
+                if isinstance(outcome, Held):
                     mark_held(session, message.id, str(outcome), now, timedelta(seconds=retry_in(message, outcome)))
                 elif isinstance(outcome, TemporaryFailure):
                     mark_failed(session, message.id, str(outcome), now, timedelta(seconds=retry_in(message, outcome)))

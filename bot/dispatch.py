@@ -13,7 +13,7 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.context import Context
 from bot.dates import When
-from bot.db import Store, commit_in_one_round_trip, is_lock_conflict
+from bot.db import Store, commit_in_one_round_trip, insert_new_rows, is_lock_conflict
 from bot.dedup import already_recorded, claimed_first, claimed_first_with, first_time, record
 from bot.errors import Refusal, Term, UsageError
 from bot.i18n import N_, Keywords, translator
@@ -110,13 +110,13 @@ class Dispatcher:
                 if incoming.event_id and not early and not self._first_time(session, incoming, record=False):
                     return None
                 reply = self._handle(session, incoming)
-                if deliver:  # a reading command's rows leave with the COMMIT on PostgreSQL, in one round trip
-                    session.info[WITH_COMMIT] = early and reading
+                if deliver:  # a reading command's rows are written last, by plain INSERTs (bot.db.insert_new_rows)
+                    session.info[WITH_COMMIT] = reading  # on PostgreSQL with the COMMIT, in one round trip
                     enqueue_reply(session, reply, self.clock.now(), incoming)
+                if reading and not (early and commit_in_one_round_trip(session, (OutboxMessage,))):
+                    insert_new_rows(session, (OutboxMessage,))
                 if incoming.event_id and not early:  # recorded meanwhile by another process: IntegrityError
                     record(session, source, incoming.event_id, self.clock)
-                if early and reading:  # nothing else to write (a writing command's commit hooks may have more)
-                    commit_in_one_round_trip(session, (OutboxMessage,))
                 return reply
         except IntegrityError:
             if incoming.event_id and self._already_processed(incoming):

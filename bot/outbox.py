@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import func, inspect, select, update
+from sqlalchemy import bindparam, func, inspect, select, update
 from sqlalchemy.orm import Session
 
 from bot.db import Store, after_commit, store_of
@@ -38,7 +38,7 @@ NOTIFY_CHANNEL = "relais_outbox"  # payload: the platform
 TAKERS = "outbox_takers"  # Store.extensions: platform -> the Taker running in this process
 HANDED = "relais_outbox_handed"  # session.info: rows claimed for a Taker in this transaction
 NOTIFIED = "relais_outbox_notified"  # session.info: platforms announced by NOTIFY in this transaction
-WITH_COMMIT = "relais_outbox_with_commit"  # session.info: rows written by the COMMIT (bot.db.commit_in_one_round_trip)
+WITH_COMMIT = "relais_outbox_with_commit"  # session.info: rows written last (bot.db.insert_new_rows), not at once
 
 
 class Taker(Protocol):
@@ -253,7 +253,7 @@ def enqueue_post(
             )
     for row in rows:
         row.blank_after = post.secret_until
-    session.info.get(WITH_COMMIT) or session.flush()  # else the COMMIT writes them (bot.db.commit_in_one_round_trip)
+    session.info.get(WITH_COMMIT) or session.flush()  # else written last (bot.db.insert_new_rows)
     return rows
 
 
@@ -329,24 +329,22 @@ def mark_sent(
     _refer(session, message.item_id, channel or message.channel, platform_message_id, now, also)
 
 
-def mark_delivered(
-    session: Session,
-    message_id: str,
-    item_id: int | None,
-    channel: str | None,
-    platform_message_id: str | None,
-    now: datetime,
-    also: Sequence[str] = (),
-) -> None:
-    """mark_sent for a delivery loop that already knows the row's item and channel: one UPDATE,
-    and the message refs of an item's post. A posted picture's bytes are not kept."""
-    session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id)
-        .values(status=OutboxStatus.SENT, sent_at=now, message_id=platform_message_id, image=None)
-        .execution_options(synchronize_session=False)
-    )
-    _refer(session, item_id, channel, platform_message_id, now, also)
+# Core, compiled once: no ORM bookkeeping for rows no session holds (a third of a millisecond each)
+DELIVERED = (
+    update(OutboxMessage.__table__)
+    .where(OutboxMessage.__table__.c.id == bindparam("row"))
+    .values(status=OutboxStatus.SENT, sent_at=bindparam("at"), message_id=bindparam("ref"), image=None)
+)
+Delivered = tuple[str, int | None, str | None, str | None, Sequence[str]]  # row id, item, channel, message id, also
+
+
+def mark_delivered(session: Session, sent: Sequence[Delivered], now: datetime) -> None:
+    """mark_sent for a delivery loop that already knows each row's item and channel: one UPDATE for
+    them all, and the message refs of an item's post. A posted picture's bytes are not kept."""
+    if sent:
+        session.connection().execute(DELIVERED, [{"row": row, "at": now, "ref": ref} for row, _, _, ref, _ in sent])
+    for _row, item_id, channel, ref, also in sent:
+        _refer(session, item_id, channel, ref, now, also)
 
 
 def _refer(

@@ -6,18 +6,23 @@ of them (issue 11: the Matrix round trip)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from bot.clock import FixedClock
 from bot.config import CircleConfig
 from bot.db import Store
+from bot.delivery import Outgoing
 from bot.dispatch import Dispatcher
-from bot.reply import Incoming
+from bot.kinds import OutboxStatus
+from bot.models import OutboxMessage, ProcessedEvent
+from bot.outbox import takers
+from bot.reply import Incoming, Reply
 from commands import build_router
 from tests.conftest import make_config
 
@@ -74,3 +79,56 @@ def test_a_reading_command_in_a_circle_room_costs_a_few_statements(store: Store,
             is None
         )  # the same event again: nothing done twice
     assert not [s for s in seen if s.startswith("INSERT INTO outbox")]
+
+
+class Taker:
+    """A delivery loop as the outbox sees it (bot.outbox.Taker): records what it is handed at commit."""
+
+    lease = timedelta(seconds=30)
+
+    def __init__(self) -> None:
+        self.taken: list[Outgoing] = []
+
+    def accepting(self) -> bool:
+        return True
+
+    def take(self, rows: Sequence[OutboxMessage]) -> None:
+        self.taken += [Outgoing.of(row) for row in rows]
+
+    def poke(self) -> None:
+        pass
+
+
+def test_a_reading_commands_answer_is_written_with_its_event_and_handed_over_once(store: Store, clock: FixedClock):
+    """Its row is written by one plain INSERT (no ORM flush) in the command's transaction, the event recorded
+    with it; the delivery loop gets it after the commit, claimed ('sending', one attempt, leased)."""
+    config = replace(make_config(), circles=(CircleConfig("COPIL", (COPIL,)),))
+    dispatcher = Dispatcher(store=store, config=config, clock=clock, router=build_router())
+    dispatcher.setup()
+    taker = Taker()
+    takers(store)["matrix"] = taker
+
+    def command(line: str, event_id: str) -> Reply | None:
+        incoming = Incoming(
+            identity="matrix:@alice:hs", text=line, channel=COPIL, display_name="Alice", event_id=event_id
+        )
+        return dispatcher.handle(incoming, deliver=True)
+
+    command("!whoami", "$first")
+    for line, event_id in (("!whoami", "$second"), ("!unread", "$third"), ("!actions mine", "$fourth")):
+        with statements(store) as seen:
+            reply = command(line, event_id)
+        assert reply is not None and reply.ok
+        assert len([s for s in seen if s.startswith("INSERT INTO outbox")]) == 1
+        assert command(line, event_id) is None  # the same event again: nothing done twice
+    order = ["$first", "$second", "$third", "$fourth"]
+    assert [message.reply_to for message in taker.taken] == order
+    with store.unit_of_work() as session:
+        rows = sorted(session.scalars(select(OutboxMessage)), key=lambda row: order.index(str(row.reply_to)))
+        events = session.scalars(select(ProcessedEvent.event_id)).all()
+    assert [row.reply_to for row in rows] == order
+    assert {row.status for row in rows} == {OutboxStatus.SENDING} and {row.attempts for row in rows} == {1}
+    assert all(row.channel == COPIL and row.recipient == "matrix:@alice:hs" and row.ephemeral for row in rows)
+    assert {message.reply_to: message.text for message in taker.taken} == {row.reply_to: row.text for row in rows}
+    assert "Alice" in rows[1].text
+    assert set(events) >= {"$first", "$second", "$third", "$fourth"}
