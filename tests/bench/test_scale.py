@@ -1,4 +1,4 @@
-"""The issue-11 benchmark runs, end to end, on a tiny community (its timings are not checked here:
+"""The issue-11 benchmarks run, end to end, on a tiny community (their timings are not checked here:
 docs/benchmarks.md has them, measured on the full one)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import uuid
 import pytest
 from sqlalchemy import text
 
-from bench import scale
+from bench import command_cpu, scale
 from bot.db import make_engine
 from tests.conftest import PG_URL
 
@@ -41,3 +41,15 @@ def test_the_benchmark_runs_on_postgresql():
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA IF EXISTS "{prefix}_small_1x" CASCADE'))
         admin.dispose()
+
+
+@pytest.mark.parametrize("on_postgres", [False, True], ids=["sqlite", "postgresql"])
+def test_the_command_cpu_benchmark_runs(on_postgres: bool):
+    if on_postgres and not PG_URL:
+        pytest.skip("PostgreSQL tests need RELAIS_TEST_DATABASE_URL")
+    said: list[str] = []
+    result = command_cpu.main(
+        ["--commands", "3", *(["--db", PG_URL] if on_postgres and PG_URL else [])], out=said.append
+    )
+    assert set(result) == {"process", "main", "dispatcher", "other threads"}
+    assert "CPU per command" in said[0] and "| dispatcher |" in said[0]
