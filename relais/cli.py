@@ -15,6 +15,7 @@ import click
 from sqlalchemy import Engine, select
 
 from bot import __version__
+from bot.clock import SystemClock
 from bot.config import Config, ConfigError
 from bot.db import make_engine, upgrade
 from bot.i18n import N_
@@ -171,6 +172,35 @@ def db_recount(ctx: click.Context, url: str | None) -> None:
 
     config = on_database(ctx, url, recount)
     click.echo(cli_translator(config).t("counts are up to date"))
+
+
+@db.command(
+    "backup",
+    help=N_(
+        "A consistent copy of the database, taken while Relais runs, then checked: to PATH (a file or a folder; "
+        "default: relais-YYYY-MM-DD-HHMM.db beside an SQLite database). PostgreSQL: with pg_dump."
+    ),
+)
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help=N_("Replace PATH if it exists"))
+@click.option("--db", "url", help=DB_HELP)
+@click.pass_context
+def db_backup(ctx: click.Context, path: Path | None, force: bool, url: str | None) -> None:
+    from zoneinfo import ZoneInfo
+
+    from bot.errors import Refusal
+    from relais.backup import backup, said
+    from relais.wiring import database_errors
+
+    config = config_for(ctx, url)
+    language = cli_language(config)
+    try:
+        with database_errors(config.database_url):
+            now = SystemClock().now().astimezone(ZoneInfo(config.timezone))
+            copy = backup(config.database_url, path, force, now)
+    except (Refusal, ConfigError) as error:
+        raise fail(error, language) from error
+    click.echo(said(copy, language))
 
 
 @main.group(help=N_("Export data for spreadsheets and other tools."))
