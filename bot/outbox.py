@@ -72,11 +72,8 @@ def platform_of(address: str | None) -> str:
 
 
 def new_id(session: Session, now: datetime) -> str:
-    """A stable, unique id (32 hex characters) that sorts in creation order.
-
-    Time first, then the row's rank in its transaction, then randomness: two posts written by
-    one command go out in the order they were written.
-    """
+    """A stable, unique id (32 hex characters) that sorts in creation order. Time first, then the row's rank
+    in its transaction, then randomness: two posts written by one command go out in the order they were written."""
     rank = session.info.get("outbox_rank", 0) + 1
     session.info["outbox_rank"] = rank
     micros = int(now.timestamp() * 1_000_000)
@@ -290,10 +287,8 @@ def due_messages(session: Session, platform: str, now: datetime, limit: int = 50
 
 
 def mark_sending(session: Session, message: OutboxMessage, now: datetime, lease: timedelta) -> None:
-    """Record the attempt before the network call: a crash after it makes the next send a resend.
-
-    The row is leased: no other delivery pass (another bot process) picks it before the lease ends.
-    """
+    """Record the attempt before the network call: a crash after it makes the next send a resend. The row
+    is leased: no other delivery pass (another bot process) picks it before the lease ends."""
     message.status = OutboxStatus.SENDING
     message.attempts += 1
     message.not_before = now + lease
@@ -380,7 +375,9 @@ def waiting(session: Session, platform: str, now: datetime) -> tuple[bool, datet
 def mark_held(session: Session, message_id: str, error: str, now: datetime, retry_in: timedelta) -> None:
     """Not sent, through no fault of the message (its Slack workspace uninstalled Relais): it waits
     `retry_in` and its attempt is not counted, so it waits as long as it takes, never given up."""
-    message = session.get_one(OutboxMessage, message_id)
+    message = session.get_one(OutboxMessage, message_id, with_for_update=True)
+    if message.status == OutboxStatus.SENT:  # recorded sent by its echo meanwhile (bot.services.outbox_seen)
+        return
     message.last_error = error[:2000]
     message.status = OutboxStatus.PENDING
     message.attempts = max(message.attempts - 1, 0)
@@ -388,8 +385,11 @@ def mark_held(session: Session, message_id: str, error: str, now: datetime, retr
 
 
 def mark_failed(session: Session, message_id: str, error: str, now: datetime, retry_in: timedelta | None) -> None:
-    """A failed attempt: retried after `retry_in`, or given up (status failed) after MAX_ATTEMPTS."""
-    message = session.get_one(OutboxMessage, message_id)
+    """A failed attempt: retried after `retry_in`, or given up (status failed) after MAX_ATTEMPTS; not a row
+    recorded sent meanwhile (its echo came back: bot.services.outbox_seen), which stays sent."""
+    message = session.get_one(OutboxMessage, message_id, with_for_update=True)
+    if message.status == OutboxStatus.SENT:
+        return
     message.last_error = error[:2000]
     if retry_in is None or message.attempts >= MAX_ATTEMPTS:
         message.status = OutboxStatus.FAILED

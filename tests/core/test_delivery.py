@@ -8,13 +8,15 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import event, select
 
 from bot.clock import SystemClock
 from bot.db import Store, make_engine, upgrade
-from bot.delivery import Deliverer, Sent
+from bot.delivery import Deliverer, Held, Sent, TemporaryFailure
 from bot.models import OutboxMessage
 from bot.outbox import enqueue
+from bot.services.outbox_seen import record_seen
 from tests.support.sender import RecordingSender
 from tests.support.waiting import eventually
 
@@ -153,3 +155,27 @@ async def test_a_homeserver_rate_limiting_for_long_never_makes_a_message_lost(te
         testbot.clock.advance(timedelta(seconds=2))
     assert await deliverer.deliver_due() == 1
     assert sender.sent == ["récapitulatif"] and statuses(testbot.store) == {"récapitulatif": ("sent", 1)}
+
+
+@pytest.mark.parametrize("failure", [TemporaryFailure("homeserver unreachable"), Held("slow down", 2.0)])
+async def test_a_row_its_echo_recorded_sent_stays_sent_when_its_send_then_fails(testbot, failure):
+    """The sync saw the message come back and recorded it sent (bot.services.outbox_seen) while its send was
+    still waiting for an answer, past its lease; then the send fails: the row stays sent, never sent again."""
+    clock = testbot.clock
+
+    def echoed_then_failed(message: Any) -> None:
+        clock.advance(timedelta(seconds=31))  # past the 30 s lease: the sync records it itself
+        assert record_seen(testbot.store, message.id, "matrix", "$echo", "matrix:!r:hs", clock.now()) is not None
+        raise failure
+
+    sender = RecordingSender(on_accepted=echoed_then_failed)
+    deliverer = Deliverer(testbot.store, clock, sender)
+    with testbot.store.unit_of_work() as session:
+        enqueue(session, clock.now(), "bonjour", channel="matrix:!r:hs")
+    assert await deliverer.deliver_due() == 0
+    sender.on_accepted = None
+    clock.advance(timedelta(minutes=10))
+    assert await deliverer.deliver_due() == 0 and len(sender.calls) == 1  # not sent again
+    with testbot.store.unit_of_work() as session:
+        row = session.scalars(select(OutboxMessage)).one()
+        assert (row.status, row.message_id) == ("sent", "$echo")
