@@ -240,7 +240,8 @@ class Deliverer:
             return []
         with self.store.unit_of_work() as session:
             rows = self._due(session, now)
-            resend = {row.id: row.status == OutboxStatus.SENDING for row in rows}
+            # an earlier attempt may have reached the platform: left 'sending', or it failed (maybe after a first part)
+            resend = {row.id: row.status == OutboxStatus.SENDING or row.last_error is not None for row in rows}
             for row in rows:
                 mark_sending(session, row, now, self.lease)
             return [(Outgoing.of(row), resend[row.id]) for row in rows]

@@ -179,3 +179,23 @@ async def test_a_row_its_echo_recorded_sent_stays_sent_when_its_send_then_fails(
     with testbot.store.unit_of_work() as session:
         row = session.scalars(select(OutboxMessage)).one()
         assert (row.status, row.message_id) == ("sent", "$echo")
+
+
+@pytest.mark.parametrize("failure", [TemporaryFailure("homeserver unreachable"), Held("slow down", 2.0)])
+async def test_after_a_failed_or_held_attempt_the_next_one_is_a_resend(testbot, failure):
+    """An attempt that failed may have left part of the message on the platform (a long text's first part,
+    then "not now"): the next attempt is a resend, which looks for what arrived; a first attempt is not."""
+    attempts = iter([failure])
+
+    def fails_once(message: Any) -> None:
+        if (outcome := next(attempts, None)) is not None:
+            raise outcome
+
+    sender = RecordingSender(on_accepted=fails_once)
+    deliverer = Deliverer(testbot.store, testbot.clock, sender)
+    with testbot.store.unit_of_work() as session:
+        row_id = enqueue(session, testbot.clock.now(), "long", channel="matrix:!r:hs").id
+    assert await deliverer.deliver_due() == 0
+    testbot.clock.advance(timedelta(seconds=5))
+    assert await deliverer.deliver_due() == 1
+    assert sender.calls == [(row_id, False), (row_id, True)]

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from nio import RoomMessagesResponse, RoomSendResponse
+from nio import RoomMessagesError, RoomMessagesResponse, RoomSendError, RoomSendResponse
 
 from adapters.matrix.client import e2e_available
 from adapters.matrix.edits import edit_of
@@ -170,5 +170,59 @@ async def test_in_an_encrypted_room_the_id_travels_encrypted_and_the_resend_stil
             assert isinstance(found, RoomMessagesResponse), found
             mine = [e for e in found.chunk if getattr(e, "sender", None) == me and "once" in str(e.source)]
             assert [marker_of(e.source.get("content")) for e in mine] == [fresh, row]  # decrypted, once each
+        finally:
+            assert await bot.close() == 0
+
+
+async def test_a_long_text_held_after_its_first_part_and_during_its_look_arrives_whole_once(
+    synapse_server: SynapseServer, matrix_user: Callable[..., MatrixUser], bot_database: str
+) -> None:
+    """Its first part reached the room (under a transaction id Synapse cannot match: a new login), its second
+    got "not now" (M_LIMIT_EXCEEDED: held, the attempt not counted); the next attempt's look got "not now" too:
+    nothing posted without looking; the one after finds the first part and sends only the rest."""
+    hs = synapse_server
+    bot_u, alice_u = matrix_user("relais"), matrix_user("alice")
+    async with asyncio.timeout(TIMEOUT), partner(hs, alice_u, "Alice") as alice:
+        me = bot_u.user_id
+        room = await create_room(alice, invite=(me,))
+        bot = await start_bot(bot_config(hs, bot_u, bot_database, {"COPIL": [f"matrix:{room}"]}, "en"))
+        try:
+            await alice.wait_for(joined(me, room))
+            _user, other, _device = hs.login(bot_u.localpart, bot_u.password)
+            client, row, first, looks = bot.adapter.client, [], [], []
+            room_send, room_messages = client.room_send, client.room_messages
+            not_now = {"message": "Too Many Requests", "status_code": "M_LIMIT_EXCEEDED", "retry_after_ms": 100}
+
+            async def send(room_id: str, kind: str, content: dict, tx_id: str | None = None, **kwargs: Any) -> Any:
+                if row and tx_id == f"{row[0]}-1" and not first:  # posted, then the process logged in anew
+                    first.append(earlier_attempt(hs, other, room, content, tx_id))
+                    return RoomSendResponse(first[0], room_id)
+                if row and tx_id == f"{row[0]}-2" and len(first) == 1:
+                    first.append("refused once")
+                    return RoomSendError(**not_now)
+                return await room_send(room_id, kind, content, tx_id=tx_id, **kwargs)
+
+            async def look(room_id: str, *args: Any, **kwargs: Any) -> Any:
+                looks.append(room_id)
+                if len(looks) == 1:
+                    return RoomMessagesError(**not_now)
+                return await room_messages(room_id, *args, **kwargs)
+
+            client.room_send, client.room_messages = send, look  # type: ignore[method-assign]
+            text = " ".join(f"word{number:05d}" for number in range(4000))
+            with bot.app.store.unit_of_work() as session:
+                row.append(enqueue(session, bot.app.clock.now(), text, channel=f"matrix:{room}").id)
+
+            def delivered() -> tuple[str, int, str | None]:
+                with bot.app.store.unit_of_work() as session:
+                    found = session.get_one(OutboxMessage, row[0])
+                    return found.status, found.attempts, found.message_id
+
+            await eventually(lambda: delivered()[0] == "sent", what="the long text delivered")
+            assert delivered() == ("sent", 1, first[0]) and len(looks) >= 2  # held twice, never counted
+            await alice.reply_to(room, "!help", "Relais", me)
+            parts = [e["content"]["body"] for e in copies(alice, me, room, "word0")]
+            words = " ".join(body.split(") ", 1)[1] for body in parts).split()
+            assert len(parts) == len(message_contents(text)) and words == text.split()  # whole, nothing twice
         finally:
             assert await bot.close() == 0
