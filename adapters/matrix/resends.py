@@ -7,9 +7,10 @@ transaction id only for a while (30 minutes in memory, 24 hours in its database)
 device: after a longer stop, or a new login, the same transaction id would post the message again.
 
 So a row an earlier attempt may have delivered (left 'sending' by a stopped process, or an attempt that
-failed without an answer) is first looked for among Relais' own recent events in the room (/messages
-backwards from now, Relais' events only, back to an hour before the row was written, at most LOOKED_AT
-events): what is found is recorded, only what is missing is sent. An ordinary send does not look.
+failed or was held, maybe after a first part arrived) is first looked for among Relais' own recent events
+in the room (/messages backwards from now, Relais' events only, back to an hour before the row was
+written, at most LOOKED_AT events): what is found is recorded, only what is missing is sent. An ordinary
+send does not look.
 
 The sync loop closes the gap cheaply: an event of Relais carrying the id of a row not recorded as sent
 (it reached the room, the process stopped before writing it down) records that row as sent
@@ -86,7 +87,7 @@ async def already_sent(client: AsyncClient, room_id: str, outbox_id: str, wanted
         for event in response.chunk:
             unreadable += isinstance(event, MegolmEvent)
             tx_id = marker_of(event.source.get("content"))
-            if tx_id in wanted:
+            if tx_id in wanted and event.sender == client.user_id:  # not a copy someone else posted
                 found[tx_id] = event.event_id  # going back: of two copies already there, the first
             older = older or event.server_timestamp < oldest_ms
         if wanted <= found.keys() or older or read >= LOOKED_AT or not response.end or response.end == token:

@@ -23,7 +23,8 @@ from adapters.matrix.client import e2e_available
 from adapters.matrix.edits import edit_of
 from adapters.matrix.render import message_contents
 from adapters.matrix.resends import MARKER, marked, marker_of, whole_row
-from bot.delivery import Outgoing
+from bot.clock import FixedClock
+from bot.delivery import Deliverer, Outgoing
 from bot.models import OutboxMessage
 from bot.outbox import enqueue, new_id
 from bot.services.outbox_seen import written_at
@@ -85,6 +86,16 @@ async def test_a_message_seen_coming_back_is_recorded_sent_and_not_sent_again(
                     return (found.status, found.message_id) == ("sent", event_id)
 
             await eventually(recorded, what="the row recorded as sent by the sync")
+            # a delivery pass once its retry is due has nothing left to send for it (nor to look for)
+            handed: list[str] = []
+
+            async def send(message: Outgoing, resend: bool) -> Any:
+                handed.append(message.id)
+                return await bot.adapter.sender.send(message, resend)
+
+            sender = SimpleNamespace(platform="matrix", send=send)
+            await Deliverer(bot.app.store, FixedClock(later + timedelta(seconds=1)), sender).deliver_due()  # type: ignore[arg-type]
+            assert outbox_id not in handed
             await alice.reply_to(room, "!help", "Relais", me)
             assert [e["event_id"] for e in copies(alice, me, room, "Posted before the stop")] == [event_id]
         finally:
@@ -224,5 +235,36 @@ async def test_a_long_text_held_after_its_first_part_and_during_its_look_arrives
             parts = [e["content"]["body"] for e in copies(alice, me, room, "word0")]
             words = " ".join(body.split(") ", 1)[1] for body in parts).split()
             assert len(parts) == len(message_contents(text)) and words == text.split()  # whole, nothing twice
+        finally:
+            assert await bot.close() == 0
+
+
+async def test_a_message_of_someone_else_carrying_a_rows_id_is_neither_recorded_nor_taken_for_it(
+    synapse_server: SynapseServer, matrix_user: Callable[..., MatrixUser], bot_database: str
+) -> None:
+    """A member posts a message with a waiting row's id in `org.relais.outbox`: the sync does not record the
+    row sent, and its resend, which looks in the room, does not take that message for its own."""
+    hs = synapse_server
+    bot_u, alice_u = matrix_user("relais"), matrix_user("alice")
+    async with asyncio.timeout(TIMEOUT), partner(hs, alice_u, "Alice") as alice:
+        me = bot_u.user_id
+        room = await create_room(alice, invite=(me,))
+        channel = f"matrix:{room}"
+        bot = await start_bot(bot_config(hs, bot_u, bot_database, {"COPIL": [channel]}, "en"))
+        try:
+            await alice.wait_for(joined(me, room))
+            now = bot.app.clock.now()
+            with bot.app.store.unit_of_work() as session:
+                later = now + timedelta(hours=1)
+                outbox_id = enqueue(session, now, "Really from Relais", channel=channel, not_before=later).id
+            forged = await alice.send(room, "Really from Relais", **{MARKER: outbox_id})
+            await alice.reply_to(room, "!help", "Relais", me)  # the bot's sync went past the forged message
+            with bot.app.store.unit_of_work() as session:
+                assert session.get_one(OutboxMessage, outbox_id).status == "pending"
+            message = Outgoing(outbox_id, "matrix", "Really from Relais", channel=channel, attempts=2)
+            sent = await bot.adapter.sender.send(message, resend=True)
+            assert sent.message_id != forged
+            await alice.reply_to(room, "!help", "Relais", me)
+            assert [e["event_id"] for e in copies(alice, me, room, "Really from Relais")] == [sent.message_id]
         finally:
             assert await bot.close() == 0
