@@ -178,7 +178,7 @@ class BatchHandler:
         ):
             try:
                 self.own_posts(room_id, event)
-            except Exception:  # the database is away: the resend looks for it in the room instead
+            except Exception:  # a bug there must not stop the sync: the resend looks for it in the room instead
                 log.exception("recording Relais' own message %s failed; going on", event.get("event_id"))
         if self.ignores(sender):
             return

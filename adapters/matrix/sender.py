@@ -25,6 +25,7 @@ arrived looks for it in the room first, and the sync loop records such a message
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 
 from nio import AsyncClient, LocalProtocolError, RoomRedactResponse, RoomSendResponse
@@ -56,6 +57,8 @@ class MatrixSender:
         self.react_on_items = react_on_items
         self._offers: set[asyncio.Task[None]] = set()  # ✅ reactions on their way
         self._sent: dict[str, None] = {}  # rows this process sent lately (adapters.matrix.resends.remember)
+        self._echoes: dict[str, tuple[str, str]] = {}  # rows seen in the sync, to record: (event id, channel)
+        self._recorder: asyncio.Task[None] | None = None
 
     async def send(self, message: Outgoing, resend: bool) -> Sent:
         try:
@@ -114,18 +117,30 @@ class MatrixSender:
 
     def seen(self, room_id: str, event: dict[str, object]) -> None:
         """An event of Relais in the sync: a row it stands for, sent by a process that stopped before
-        recording it, is recorded now (adapters.matrix.resends)."""
+        recording it, is recorded now (adapters.matrix.resends), in a worker thread with the others
+        seen meanwhile: the event loop never waits for the database (nor for another process' write lock)."""
         tx_id = marker_of(event.get("content"))
         event_id = event.get("event_id")
         if tx_id is None or tx_id in self._sent or not whole_row(tx_id) or not isinstance(event_id, str):
             return
-        store, now = self.state.store, self.state.clock.now()
-        recorded = record_seen(store, tx_id, self.platform, event_id, channel_of(room_id), now)
-        if recorded is None:
-            return
-        log.info("outbox %s found in %s as %s: recorded as sent", tx_id, room_id, event_id)
-        if recorded.item_id is not None and self.react_on_items:
-            self._offer(room_id, event_id, tx_id)
+        self._echoes[tx_id] = (event_id, channel_of(room_id))
+        if self._recorder is None or self._recorder.done():
+            self._recorder = asyncio.create_task(self._record_echoes())
+
+    async def _record_echoes(self) -> None:
+        while self._echoes:
+            echoes, self._echoes = self._echoes, {}
+            store, now = self.state.store, self.state.clock.now()
+            try:
+                recorded = await store.off_loop(functools.partial(record_seen, store, self.platform, echoes, now))
+            except Exception:  # the database is away: a resend looks for them in the room instead
+                log.exception("recording %d of Relais' own messages failed; going on", len(echoes))
+                continue
+            for tx_id, row in recorded.items():
+                event_id, channel = echoes[tx_id]
+                log.info("outbox %s found in %s as %s: recorded as sent", tx_id, channel, event_id)
+                if row.item_id is not None and self.react_on_items:
+                    self._offer(room_of(channel), event_id, tx_id)
 
     async def _edit(self, message: Outgoing, uncertain: bool = False) -> Sent:
         """An update of a posted copy (bot.copies), or of an answer to a command that was edited
@@ -181,7 +196,10 @@ class MatrixSender:
             log.warning("could not put ✅ under %s in %s: %s", event_id, room_id, response)
 
     async def settle(self, timeout: float = 5.0) -> None:
-        """Let the ✅ reactions on their way leave (before the client closes, when Relais stops)."""
+        """Let the echoes seen be recorded and the ✅ reactions on their way leave (before the client
+        closes, when Relais stops)."""
+        if self._recorder is not None:
+            await asyncio.wait({self._recorder}, timeout=timeout)
         if self._offers:
             await asyncio.wait(set(self._offers), timeout=timeout)
 

@@ -3,15 +3,17 @@
 An adapter that sees, in a conversation, a message of its own carrying a row's id (Matrix: the
 `org.relais.outbox` key, adapters.matrix.resends) records the row as sent with that message, as its
 delivery would have: nothing is sent twice. A row a delivery loop holds right now (leased 'sending')
-is left to that loop, which records it itself.
+is left to that loop, which records it itself. Several at once, off the event loop (the adapter's
+business), with a read first: most echoes are of rows already recorded, and take no write lock.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 
 from bot.db import Store
 from bot.kinds import OutboxStatus
@@ -38,22 +40,37 @@ def written_at(outbox_id: str) -> datetime | None:
 
 
 def record_seen(
-    store: Store, outbox_id: str, platform: str, message_id: str, channel: str | None, now: datetime
-) -> Recorded | None:
-    """Row `outbox_id` of `platform` is on the platform as `message_id` (in `channel`): recorded as sent,
-    unless it already is, does not exist, or a delivery loop holds it; then None."""
+    store: Store, platform: str, seen: Mapping[str, tuple[str, str | None]], now: datetime
+) -> dict[str, Recorded]:
+    """Rows of `platform` seen on it, {outbox id: (message id, channel)}: those waiting (not sent, not held by a
+    delivery loop) are recorded as sent, and returned. A read first, and a write only if one waits: the echo
+    of a row already recorded (most are: another process sent it) takes no write lock."""
+    with store.unit_of_work(reading=True) as session:
+        ids = list(session.scalars(select(OutboxMessage.id).where(*_waiting(platform, list(seen), now))))
+    if not ids:
+        return {}
+    recorded: dict[str, Recorded] = {}
     with store.unit_of_work() as session:
-        statement = select(OutboxMessage).where(
-            OutboxMessage.id == outbox_id,
-            OutboxMessage.platform == platform,
-            OutboxMessage.status != OutboxStatus.SENT,
-        )
+        statement = select(OutboxMessage).where(*_waiting(platform, ids, now))
         if store.dialect == "postgresql":  # a row a delivery pass has just claimed is its business
             statement = statement.with_for_update(skip_locked=True)
-        row = session.scalar(statement)
-        if row is None:
-            return None
-        if row.status == OutboxStatus.SENDING and row.not_before is not None and row.not_before > now:
-            return None  # leased: the loop sending it records it (it finds it, if it is a resend)
-        mark_sent(session, row.id, row.replaces or message_id, now, channel)
-        return Recorded(row.item_id)
+        for row in session.scalars(statement).all():
+            message_id, channel = seen[row.id]
+            mark_sent(session, row.id, row.replaces or message_id, now, channel)
+            recorded[row.id] = Recorded(row.item_id)
+    return recorded
+
+
+def _waiting(platform: str, ids: list[str], now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """Of rows `ids`, those not sent yet and not leased: a row a loop is sending is left to that loop, which
+    records it itself (it finds it in the room, if it is a resend)."""
+    return (
+        OutboxMessage.id.in_(ids),
+        OutboxMessage.platform == platform,
+        OutboxMessage.status != OutboxStatus.SENT,
+        or_(
+            OutboxMessage.status != OutboxStatus.SENDING,
+            OutboxMessage.not_before.is_(None),
+            OutboxMessage.not_before <= now,
+        ),
+    )

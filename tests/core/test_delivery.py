@@ -165,7 +165,7 @@ async def test_a_row_its_echo_recorded_sent_stays_sent_when_its_send_then_fails(
 
     def echoed_then_failed(message: Any) -> None:
         clock.advance(timedelta(seconds=31))  # past the 30 s lease: the sync records it itself
-        assert record_seen(testbot.store, message.id, "matrix", "$echo", "matrix:!r:hs", clock.now()) is not None
+        assert record_seen(testbot.store, "matrix", {message.id: ("$echo", "matrix:!r:hs")}, clock.now())
         raise failure
 
     sender = RecordingSender(on_accepted=echoed_then_failed)

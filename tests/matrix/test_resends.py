@@ -9,6 +9,8 @@ stopped process would have left it.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import time
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -18,16 +20,22 @@ from urllib.parse import quote
 
 import pytest
 from nio import RoomMessagesError, RoomMessagesResponse, RoomSendError, RoomSendResponse
+from sqlalchemy import event
 
 from adapters.matrix.client import e2e_available
 from adapters.matrix.edits import edit_of
 from adapters.matrix.render import message_contents
 from adapters.matrix.resends import MARKER, marked, marker_of, whole_row
+from adapters.matrix.sender import MatrixSender
+from adapters.matrix.state import MatrixState
 from bot.clock import FixedClock
+from bot.db import Store, make_engine, upgrade
 from bot.delivery import Deliverer, Outgoing
+from bot.dispatch import Dispatcher
 from bot.models import OutboxMessage
 from bot.outbox import enqueue, new_id
 from bot.services.outbox_seen import written_at
+from commands import build_router
 from tests.support.waiting import eventually
 
 from .kit import Partner, bot_config, create_room, from_bot, joined, partner, sqlite_url, start_bot
@@ -268,3 +276,47 @@ async def test_a_message_of_someone_else_carrying_a_rows_id_is_neither_recorded_
             assert [e["event_id"] for e in copies(alice, me, room, "Really from Relais")] == [sent.message_id]
         finally:
             assert await bot.close() == 0
+
+
+async def test_relais_own_echoes_are_recorded_off_the_event_loop_and_write_only_for_a_waiting_row(
+    tmp_path: Any, clock: Any, config: Any
+) -> None:
+    """Echoes of rows already recorded (another process sent them: most echoes) are only read, with no write
+    lock; one of a waiting row is recorded in a worker thread, while another process holds the write lock
+    the event loop goes on (it was blocked until the lock was free: 1.5 s in the review)."""
+    store = Store(make_engine(sqlite_url(tmp_path)))
+    upgrade(store.engine)
+    dispatcher = Dispatcher(store=store, config=config, clock=clock, router=build_router())
+    dispatcher.setup()
+    bot, room = "@relais:example.org", "!r:example.org"
+    sender = MatrixSender(SimpleNamespace(user_id=bot), None, MatrixState(dispatcher, bot), False)  # type: ignore[arg-type]
+    with store.unit_of_work() as session:
+        waiting = enqueue(session, clock.now(), "Waiting", channel=f"matrix:{room}").id
+        done = enqueue(session, clock.now(), "Done", channel=f"matrix:{room}")
+        done.status, done_id = "sent", done.id
+    executed: list[str] = []
+    event.listen(store.engine, "before_cursor_execute", lambda _c, _k, statement, *_a: executed.append(statement))
+
+    def echo(row: str, event_id: str) -> dict[str, Any]:
+        return {"event_id": event_id, "sender": bot, "content": marked({"body": "Hi"}, row)}
+
+    sender.seen(room, echo(done_id, "$done"))
+    sender.seen(room, echo("0" * 32, "$elsewhere"))  # a row of another database, or gone
+    await sender.settle()
+    assert any("FROM outbox" in statement for statement in executed) and "BEGIN IMMEDIATE" not in executed
+    other = sqlite3.connect(tmp_path / "relais.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process writing
+    try:
+        started = time.monotonic()
+        sender.seen(room, echo(waiting, "$waiting"))
+        for _ in range(5):
+            await asyncio.sleep(0)  # the recording has begun, in a worker thread
+        assert time.monotonic() - started < 0.5 and sender._recorder is not None and not sender._recorder.done()
+    finally:
+        other.execute("COMMIT")
+        other.close()
+    await sender.settle()
+    with store.unit_of_work() as session:
+        row = session.get_one(OutboxMessage, waiting)
+        assert (row.status, row.message_id) == ("sent", "$waiting")
+    store.engine.dispose()
