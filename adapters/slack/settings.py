@@ -42,6 +42,9 @@ SCOPES = (
 )  # the manifest's; fmt: skip
 
 
+WORKED_OUT = frozenset({"spool_chosen"})  # SlackSettings fields Relais works out: no key of [slack] sets them
+
+
 @dataclass(frozen=True)
 class SlackSettings:
     mode: str = "socket"
@@ -66,6 +69,7 @@ class SlackSettings:
     scopes: tuple[str, ...] = ()
     spool: str = ""  # requests on disk until their work is committed (adapters/slack/front_spool.py); "": none
     spool_chosen: bool = True  # False: the default place; if Relais cannot write there it runs without (a warning)
+    # (worked out from `spool`, not a key of [slack]: WORKED_OUT)
 
     @property
     def oauth(self) -> bool:
