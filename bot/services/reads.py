@@ -132,7 +132,6 @@ class Unread:
 
 
 FIRST_WINDOW = 2048  # item numbers read first; the window doubles for members who need more
-FETCH_CHUNK = 1000  # rows converted at a time: other threads get the interpreter in between
 
 
 def newest_unread(
@@ -173,12 +172,10 @@ def newest_unread(
         for (high, size), members in groups.items():
             low = max(high - size, min(oldest[member] for member in members) - 1, 0)
             rows: dict[int, list[Unread]] = {}
-            # Core rows in chunks (the ORM would convert a window's tens of thousands of rows in one call,
-            # holding the GIL for up to 90 ms: a command answered meanwhile in another thread waited that long)
-            window_rows = session.connection().execute(_unread_in(community_id, low, high, sorted(members)))
-            for chunk in window_rows.partitions(FETCH_CHUNK):
-                for member, item_id, number, created_at in chunk:
-                    rows.setdefault(member, []).append(Unread(item_id, number, created_at))
+            for member, item_id, number, created_at in session.execute(
+                _unread_in(community_id, low, high, sorted(members))
+            ):
+                rows.setdefault(member, []).append(Unread(item_id, number, created_at))
             for member in members:
                 mine = found[member]
                 more = sorted(rows.get(member, ()), key=lambda row: row.number, reverse=True)

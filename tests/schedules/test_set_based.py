@@ -85,24 +85,6 @@ def test_newest_unread_is_the_start_of_unread_ids(generated, monkeypatch, window
         assert any(len(reads.unread_ids(session, member)) > 100 for member in members)
 
 
-def test_newest_unread_counts_what_its_own_transaction_just_wrote(generated, monkeypatch):
-    """Read in chunks through Core (other threads get the interpreter between them), the windows still see
-    an acknowledgement the same transaction added and has not flushed: it is no longer unread."""
-    monkeypatch.setattr(reads, "FETCH_CHUNK", 3)  # many chunks per window
-    with Session(generated) as session:
-        _, members = members_of(session)
-        member = max(members, key=lambda one: len(reads.unread_ids(session, one)))
-        before = [row.id for row in reads.newest_unread(session, 1, [member.id], 20)[member.id]]
-        assert len(before) == 20 and before == reads.unread_ids(session, member)[:20]
-        newest = session.get_one(Item, before[0])
-        session.add(
-            Acknowledgement(item_id=newest.id, member_id=member.id, version=newest.version, at=NOW, via="command")
-        )
-        after = [row.id for row in reads.newest_unread(session, 1, [member.id], 20)[member.id]]
-        assert newest.id not in after and after[:19] == before[1:]
-        session.rollback()
-
-
 def test_digests_of_a_round_are_the_members_own(generated, monkeypatch):
     monkeypatch.setattr(reads, "FIRST_WINDOW", 16)
     with Session(generated) as session:
