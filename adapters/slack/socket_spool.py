@@ -45,13 +45,17 @@ class SpooledHandler(AsyncSocketModeHandler):  # type: ignore[misc]
             log.exception("a Slack request could not be written to the spool")
             return
         request = AsyncBoltRequest(mode="socket_mode", body=req.payload, headers=build_headers(req))
+        acked = asyncio.Event()  # the listener's work waits for it (spooled.ack_sent)
         try:
-            response, work = await dispatched(self.app, request)
-        except Exception:
-            log.exception("a Slack request failed")
-            self.mark_done(identifier)
-            return
-        await send_async_response(client, req, response, started)
+            try:
+                response, work = await dispatched(self.app, request, acked)
+            except Exception:
+                log.exception("a Slack request failed")
+                self.mark_done(identifier)
+                return
+            await send_async_response(client, req, response, started)
+        finally:
+            acked.set()
         self.after(identifier, work.over)
 
     def mark_done(self, identifier: str) -> None:

@@ -29,14 +29,21 @@ from bot.config import ConfigError
 log = logging.getLogger(__name__)
 
 
+def _already() -> asyncio.Event:
+    event = asyncio.Event()
+    event.set()
+    return event
+
+
 class Work:
     """The listeners one request started (counted by Bolt's runner), and whether they have all ended."""
 
-    def __init__(self) -> None:
+    def __init__(self, acked: asyncio.Event | None = None) -> None:
         self.started = 0
         self.ended = 0
         self.dispatched = False
         self.over = asyncio.Event()
+        self.acked = acked if acked is not None else _already()  # set once Slack's ack has been sent
 
     def check(self) -> None:
         if self.dispatched and self.ended >= self.started:
@@ -77,9 +84,12 @@ def watch(bolt: AsyncApp) -> None:
     runner.listener_completion_handler = _Ended(runner.listener_completion_handler)  # type: ignore[assignment]
 
 
-async def dispatched(bolt: AsyncApp, request: AsyncBoltRequest) -> tuple[BoltResponse, Work]:
-    """Bolt's response (its ack) and the request's work, whose `over` is set once its listeners have ended."""
-    work = Work()
+async def dispatched(
+    bolt: AsyncApp, request: AsyncBoltRequest, acked: asyncio.Event | None = None
+) -> tuple[BoltResponse, Work]:
+    """Bolt's response (its ack) and the request's work, whose `over` is set once its listeners have ended;
+    `acked`, when given, is set by the caller once the ack is on its way to Slack (see ack_sent)."""
+    work = Work(acked)
     token = CURRENT.set(work)
     try:
         response = await bolt.async_dispatch(request)
@@ -91,6 +101,18 @@ async def dispatched(bolt: AsyncApp, request: AsyncBoltRequest) -> tuple[BoltRes
         work.dispatched = True
         work.check()
     return response, work
+
+
+async def ack_sent(limit: float = 3.0) -> None:
+    """In a listener, after ack(): wait until the ack has been sent to Slack (Socket Mode sends it when Bolt
+    sees ack() called, which it looks for every 10 ms, while the listener goes on). The work that follows
+    then never runs for a request Slack was not told of: a crash in it is a request acknowledged, which the
+    spool runs again at the next start. Returns at once outside a spooled request and in HTTP mode (the front
+    has answered already); never waits more than `limit` seconds."""
+    work = CURRENT.get()
+    if work is not None and not work.acked.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(work.acked.wait(), limit)
 
 
 def lock(path: str) -> int:
