@@ -158,7 +158,6 @@ class Front:
             try:
                 self.spool.add(request, data)
             except OSError:  # the disk is full: Slack retries events; the member sees the command fail
-                self.spool.pending.pop(str(request["s"]), None)
                 return 503, "text/plain", "relais cannot keep the request"
             self.unsynced.append((peer, request, data))
             peer.waiting = number

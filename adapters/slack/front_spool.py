@@ -126,8 +126,15 @@ class Spool:
         if self.marks:  # one write for the marks waiting and this record
             data, self.marks = bytes(self.marks) + data, bytearray()
         view = memoryview(data)
-        while view:
-            view = view[os.write(self.fd, view) :]
+        try:
+            while view:
+                view = view[os.write(self.fd, view) :]
+        except OSError:  # (a full disk) part of it written: cut back, or every record after it would be unreadable
+            try:
+                os.ftruncate(self.fd, self.size)
+            except OSError:
+                pass
+            raise
         self.size += len(data)
 
     def close(self) -> None:

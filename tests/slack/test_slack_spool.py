@@ -117,6 +117,17 @@ async def died(process: BotProcess) -> int:
     return await asyncio.to_thread(process.wait, 30)
 
 
+async def killed_in_the_command(relais: Relais, slack_standin: SlackStandin) -> BotProcess:
+    """A member's /engage acknowledged, then Relais killed (kill -9) inside its transaction, before the commit."""
+    first = await relais.start("in-command:" + TITLE)
+    try:
+        await relais.send_command(slack_standin.slash_command("/engage", f"{TITLE} tomorrow"))
+        assert await died(first) == -signal.SIGKILL
+    finally:
+        first.reap()
+    return first
+
+
 async def stopped(process: BotProcess) -> int:
     process.signal(signal.SIGTERM)
     return await asyncio.to_thread(process.wait, 30)
@@ -135,12 +146,7 @@ async def test_a_command_acknowledged_then_killed_before_its_commit_is_done_once
     """kill -9 after Slack's ack, before the commit (in HTTP mode its front dies with it): the next start runs
     it, the member is answered once."""
     relais = Relais(tmp_path, slack_standin, mode)
-    first = await relais.start("in-command:" + TITLE)
-    try:
-        await relais.send_command(slack_standin.slash_command("/engage", f"{TITLE} tomorrow"))
-        assert await died(first) == -signal.SIGKILL
-    finally:
-        first.reap()
+    first = await killed_in_the_command(relais, slack_standin)
     assert "crash point" in first.output() and relais.titles() == []
     second = await relais.start()
     try:
@@ -207,12 +213,7 @@ async def test_a_command_replayed_after_its_response_url_expired_is_answered_by_
 ) -> None:
     """Relais down longer than Slack keeps a response_url (30 minutes): the answer goes by chat.postEphemeral."""
     relais = Relais(tmp_path, slack_standin, "socket")
-    first = await relais.start("in-command:" + TITLE)
-    try:
-        await relais.send_command(slack_standin.slash_command("/engage", f"{TITLE} tomorrow"))
-        assert await died(first) == -signal.SIGKILL
-    finally:
-        first.reap()
+    await killed_in_the_command(relais, slack_standin)
     records, _end = read_records(relais.spool.read_bytes())
     relais.spool.write_bytes(b"".join(encode({**record, "at": int(record["at"]) - 3600}) for record in records))
     second = await relais.start()
@@ -279,6 +280,35 @@ def test_a_torn_record_was_never_acknowledged_and_is_cut(tmp_path: Path) -> None
     again = Spool(str(path))
     assert list(again.pending) == ["b"]
     assert read_pending(path) == ["b"]  # the file now holds what is pending, alone
+
+
+def test_a_record_half_written_on_a_full_disk_is_cut_so_the_next_ones_are_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The disk fills in the middle of a record (refused: Slack is not acknowledged); room made again, the next
+    requests are written after what was whole, not after a torn half that would hide them at the next start."""
+    import errno
+
+    from adapters.slack import front_spool
+
+    path = tmp_path / "slack.spool"
+    spool = Spool(str(path))
+    spool.add({"s": "a", "body": "one"})
+    write = os.write
+
+    def full(fd: int, data: memoryview) -> int:
+        if len(data) > 8:
+            return write(fd, data[:8])  # the first bytes go, then the disk is full
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(front_spool.os, "write", full)
+    with pytest.raises(OSError):
+        spool.add({"s": "b", "body": "two"})
+    monkeypatch.setattr(front_spool.os, "write", write)
+    spool.add({"s": "c", "body": "three"})
+    spool.sync()
+    spool.close()
+    assert read_pending(path) == ["a", "c"]
 
 
 def test_a_replayed_request_keeps_its_response_url_only_while_slack_does() -> None:
