@@ -105,14 +105,15 @@ def enqueue(
     command's platform message it answers (shown as a reply to it where the platform can); with
     `image` (PNG bytes) the row posts that picture, `text` its alternative text (its commands as typed on the
     row's platform: bot.spelling.typed_there); `commitments`: Post.commitments."""
+    where = platform or platform_of(channel)
     row = OutboxMessage(
         id=new_id(session, now),
-        platform=platform or platform_of(channel),
+        platform=where,
         channel=channel,
         member_id=member_id,
         recipient=recipient,
         thread=thread,
-        text=typed_there(store_of(session), text, platform or platform_of(channel)),
+        text=typed_there(store_of(session), text, where),
         item_id=item_id,
         notify=notify,
         ephemeral=ephemeral,
