@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,8 +17,10 @@ from sqlalchemy.orm import Session, lazyload
 
 from bot.dedup import first_time
 from bot.dispatch import Dispatcher
+from bot.i18n import Translator
 from bot.models import Acknowledgement, Identity, Item, Member, MessageRef
 from bot.services import reads
+from bot.services.notices import note
 from bot.services.numbering import find_item
 from bot.services.read_counts import refresh_counts
 
@@ -210,6 +212,38 @@ def acknowledge_number(
             return False
         refresh_counts(session, [item.id], dispatcher.clock.now())
         return True
+
+
+def acknowledge_click(
+    dispatcher: Dispatcher,
+    identity: str,
+    number: int,
+    display_name: str | None,
+    click: tuple[str, str] | None,
+    channel: str | None,
+    answer: Callable[[Translator, bool], str],
+) -> bool | None:
+    """A "Got it" button on item #number, and the member's answer in `channel` (an ephemeral note: `answer`,
+    told whether it changed anything), in one unit of work with the click (`click`: source, platform id).
+    The same click delivered again (run again at a start after a crash that lost only the spool's done mark)
+    changes nothing and says nothing: None. False for a stranger (nothing stored, nothing said)."""
+    with dispatcher.store.unit_of_work() as session:
+        member = dispatcher.admitted(session, identity, display_name)
+        if member is None:
+            return False
+        if click is not None and not first_time(session, click[0], click[1], dispatcher.clock):
+            return None
+        item = find_item(session, member.community_id, number)
+        changed = (
+            item is not None
+            and item.must_read
+            and reads.acknowledge(session, item, member, "button", dispatcher.clock.now())
+        )
+        if changed and item is not None:
+            refresh_counts(session, [item.id], dispatcher.clock.now())
+        if channel:
+            note(dispatcher, session, member, identity, channel, lambda tr: answer(tr, bool(changed)))
+        return bool(changed)
 
 
 def seen_items(dispatcher: Dispatcher, identity: str, item_ids: Iterable[int]) -> int:

@@ -24,7 +24,6 @@ from adapters.slack.manifest import UMBRELLA, slash_commands
 from adapters.slack.mentions import mentioned_channels, mentioned_users, rewrite
 from adapters.slack.modal import open_engage
 from adapters.slack.runtime import Runtime
-from adapters.slack.spooled import ack_sent
 from bot.reply import Incoming
 from bot.router import split_command
 from bot.services.channels import circle_slugs
@@ -55,8 +54,7 @@ def register(bolt: AsyncApp, runtime: Runtime) -> None:
 def listener(runtime: Runtime, name: str) -> Listener:
     async def on_command(ack: Any, command: dict[str, Any], respond: Any, client: AsyncWebClient) -> None:
         async with runtime.busy():
-            await ack()  # first, always: Slack waits 3 seconds at most
-            await ack_sent()  # and the work after the ack is on its way (a crash then: run again at restart)
+            await ack()  # first, always: Slack waits 3 seconds at most (returns once it is sent: spooled.watch)
             try:
                 await run_command(runtime, client, name, command)
             except Exception:

@@ -22,7 +22,6 @@ from adapters.slack.runtime import SOURCE, Runtime
 from bot import read_signals as signals
 from bot.i18n import Translator
 from bot.services.channel_members import belongs
-from bot.services.notices import member_notice
 from bot.services.reads import is_ack_emoji
 
 log = logging.getLogger(__name__)
@@ -98,7 +97,8 @@ async def on_button(runtime: Runtime, client: AsyncWebClient, body: dict[str, An
 
     Only members count: Slack shows a public channel's messages, buttons included, to people who
     only preview it, so the click's channel is not passed as proof of membership (Slack's channel
-    membership is read in members.py); a stranger's click does nothing.
+    membership is read in members.py); a stranger's click does nothing. The note is written with the
+    acknowledgement and the click's trigger_id: a click run again (the spool, after a crash) says nothing twice.
     """
     try:
         number = int(str(action.get("value")))
@@ -106,26 +106,28 @@ async def on_button(runtime: Runtime, client: AsyncWebClient, body: dict[str, An
         return
     user, team, identity = _who(runtime, body)
     name = await (await runtime.people_for(team)).display_name(user)
-    changed = await runtime.blocking(signals.acknowledge_number, runtime.dispatcher, identity, number, "button", name)
     container = body.get("container") or {}
-    if container.get("type") == "view":
-        await publish_home(runtime, client, user, team, home_team(body))
-        return
-    channel_id = container.get("channel_id") or (body.get("channel") or {}).get("id")
-    if not channel_id:
-        return
-    channel = runtime.channel(str(channel_id), team)
-    runtime.response_urls.remember(channel, identity, body.get("response_url"))
-
+    in_home = container.get("type") == "view"
+    channel_id = None if in_home else container.get("channel_id") or (body.get("channel") or {}).get("id")
+    channel = runtime.channel(str(channel_id), team) if channel_id else None
+    if channel:
+        runtime.response_urls.remember(channel, identity, body.get("response_url"))
     refs = "#" + str(number)
 
-    def text(tr: Translator) -> str:
+    def text(tr: Translator, changed: bool) -> str:
         if changed:
             return tr.t("Thank you, reading confirmed: {refs}.", refs=refs)
         return tr.t("Already confirmed: {refs}.", refs=refs)
 
-    await runtime.blocking(member_notice, runtime.dispatcher, identity, channel, text)
-    runtime.notify()
+    trigger = body.get("trigger_id")
+    click = (SOURCE, f"ack:{trigger}") if trigger else None
+    said = await runtime.blocking(
+        signals.acknowledge_click, runtime.dispatcher, identity, number, name, click, channel, text
+    )
+    if in_home:
+        await publish_home(runtime, client, user, team, home_team(body))
+    elif said is not None:
+        runtime.notify()
 
 
 async def on_mark_all(runtime: Runtime, client: AsyncWebClient, body: dict[str, Any], action: dict[str, Any]) -> None:

@@ -34,7 +34,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.front import SECRET_VARIABLE, SPOOL_VARIABLE, frame
 from adapters.slack.settings import SlackSettings
-from adapters.slack.spooled import dispatched, hold, replayed_body, unlock
+from adapters.slack.spooled import DONE_EVERY, dispatched, hold, replayed_body, unlock
 from bot.config import ConfigError
 
 log = logging.getLogger(__name__)
@@ -95,12 +95,13 @@ class SocketModeTransport:
         handler, self.handler = self.handler, None
         if handler is not None:
             await handler.close_async()
+            deadline = asyncio.get_running_loop().time() + FRONT_STOP  # for all that is under way
             if self._replay is not None:
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(asyncio.shield(self._replay), FRONT_STOP)
             if hasattr(handler, "finish"):  # what is under way is marked done when it ends
-                await handler.finish(FRONT_STOP)
-                handler.disk.spool.close()
+                await handler.finish(max(0.0, deadline - asyncio.get_running_loop().time()))
+                handler.disk.close()
         unlock(self._lock)
         self._lock = None
 
@@ -109,7 +110,6 @@ FRONT = Path(__file__).resolve().with_name("front.py")
 FRONT_START = 30.0  # seconds for the front process to listen
 FRONT_STOP = 5.0
 RESTART_AFTER = 1.0  # seconds before a front that died is started again
-DONE_EVERY = 0.02  # seconds: the spool ids done meanwhile go to the front in one frame
 
 
 class CannotListen(OSError):
@@ -321,7 +321,11 @@ class HttpTransport:
             return await process.wait()
 
     async def stop(self) -> None:
+        """What is under way is given FRONT_STOP in all to end: what ends before the front is told to stop is
+        marked done in the spool; what ends after, or not at all, is run again at the next start (a no-op
+        for what was committed)."""
         self._stopping = True
+        deadline = asyncio.get_running_loop().time() + FRONT_STOP
         if self._running:  # what is under way ends first, and is marked done in the spool
             await asyncio.wait(set(self._running), timeout=FRONT_STOP)
         self._tell_done()
@@ -333,8 +337,9 @@ class HttpTransport:
             self._supervisor.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._supervisor
-        if self._running:  # requests already acknowledged: let them finish
-            await asyncio.wait(set(self._running), timeout=FRONT_STOP)
+        left = deadline - asyncio.get_running_loop().time()
+        if self._running and left > 0:  # sent by the front before it stopped: the rest of the same FRONT_STOP
+            await asyncio.wait(set(self._running), timeout=left)
         unlock(self._lock)
         self._lock = None
 

@@ -16,6 +16,7 @@ from slack_bolt.adapter.socket_mode.async_internals import send_async_response
 from slack_bolt.adapter.socket_mode.internals import build_headers
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk.socket_mode.async_client import AsyncBaseSocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 
@@ -53,14 +54,19 @@ class SpooledHandler(AsyncSocketModeHandler):  # type: ignore[misc]
                 log.exception("a Slack request failed")
                 self.mark_done(identifier)
                 return
-            await send_async_response(client, req, response, started)
+            await self.acknowledge(client, req, response, started)
         finally:
             acked.set()
         self.after(identifier, work.over)
 
+    async def acknowledge(
+        self, client: AsyncBaseSocketModeClient, req: SocketModeRequest, response: BoltResponse, started: float
+    ) -> None:
+        """The ack sent to Slack (the listener's work after its ack() waits for it: spooled.ack_sent)."""
+        await send_async_response(client, req, response, started)
+
     def mark_done(self, identifier: str) -> None:
-        self.disk.spool.done(identifier)
-        self.disk.spool.write_marks()
+        self.disk.done(identifier)
 
     def after(self, identifier: str, over: asyncio.Event) -> None:
         """Marked done in the spool once its listeners have ended (not waited for here: the next envelopes)."""

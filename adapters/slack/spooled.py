@@ -5,6 +5,13 @@ Bolt answers Slack as soon as a listener calls ack() and runs the rest of the li
 (`process_before_response=False`): a request's work is done once the listeners it started have ended.
 `watch` counts, per request, the listeners Bolt starts and those that end; `dispatched` runs a request
 and gives what to wait for before marking it done in the spool.
+
+In Socket Mode Bolt sends the ack up to 10 ms after ack() was called, while the listener goes on: `watch`
+also holds every listener's work after its ack (a command's, a button's, a form's, an event's: Bolt acks
+those itself before the listener starts) until the ack has been sent (ack_sent). A crash in that work is
+then always a request Slack was told of, which the spool runs again; never one the member saw fail, or an
+event Slack sends again besides. (A form's ack carries what its check found, so its work comes first: a
+crash between the two leaves a submission saved that Slack shows failed; run again, it is a no-op.)
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
@@ -27,6 +35,7 @@ from adapters.slack.response_urls import LIFETIME
 from bot.config import ConfigError
 
 log = logging.getLogger(__name__)
+DONE_EVERY = 0.02  # seconds: the requests done meanwhile are marked done in the spool with one write
 
 
 def _already() -> asyncio.Event:
@@ -53,6 +62,28 @@ class Work:
 CURRENT: ContextVar[Work | None] = ContextVar("slack_request_work", default=None)
 
 
+class _Acked(AsyncAck):
+    """A listener's ack() in a Socket Mode request: returns once the ack has been sent to Slack (ack_sent)."""
+
+    async def __call__(self, *args: Any, **kwargs: Any) -> BoltResponse:
+        response = await super().__call__(*args, **kwargs)
+        await ack_sent()
+        return response
+
+
+class _Started:
+    """Bolt's listener start handler, which also holds a listener Bolt acknowledged itself (the Events API's,
+    acked before the listener starts) until that ack has been sent."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    async def handle(self, request: AsyncBoltRequest, response: BoltResponse | None) -> None:
+        await self.inner.handle(request=request, response=response)
+        if request.context.ack.response is not None:
+            await ack_sent()
+
+
 class _Ended:
     """Bolt's listener completion handler, which also counts the listener's end for its request."""
 
@@ -74,13 +105,18 @@ def watch(bolt: AsyncApp) -> None:
     runner = bolt._async_listener_runner  # (no public hook: tests/slack/test_slack_spool.py checks it)
     run = runner.run
 
-    async def counted(*args: Any, **kwargs: Any) -> BoltResponse | None:
+    async def counted(
+        request: AsyncBoltRequest, response: BoltResponse, listener_name: str, listener: Any, **kwargs: Any
+    ) -> BoltResponse | None:
         work = CURRENT.get()
         if work is not None:
             work.started += 1
-        return await run(*args, **kwargs)
+            if not work.acked.is_set() and not listener.auto_acknowledgement:
+                request.context["ack"] = _Acked()  # the listener's own ack() (Bolt's, for events, must not wait)
+        return await run(request=request, response=response, listener_name=listener_name, listener=listener, **kwargs)
 
     runner.run = counted  # type: ignore[method-assign]
+    runner.listener_start_handler = _Started(runner.listener_start_handler)  # type: ignore[assignment]
     runner.listener_completion_handler = _Ended(runner.listener_completion_handler)  # type: ignore[assignment]
 
 
@@ -195,6 +231,24 @@ class Disk:
     def __init__(self, spool: Spool) -> None:
         self.spool = spool
         self.turn = asyncio.Lock()
+        self.marking: asyncio.TimerHandle | None = None
+
+    def done(self, identifier: str) -> None:
+        """Its work is committed: its mark is written with the next request, or with the others done within
+        DONE_EVERY (one write for them all, as the HTTP front does), never before (nor on each request's way)."""
+        self.spool.done(identifier)
+        if self.spool.marks and self.marking is None:
+            self.marking = asyncio.get_running_loop().call_later(DONE_EVERY, self.write_marks)
+
+    def write_marks(self) -> None:
+        self.marking = None
+        self.spool.write_marks()
+
+    def close(self) -> None:
+        if self.marking is not None:
+            self.marking.cancel()
+            self.marking = None
+        self.spool.close()  # (writes the marks waiting)
 
     async def add(self, record: dict[str, Any]) -> None:
         self.spool.add(record)

@@ -15,6 +15,7 @@ from datetime import date, datetime, time
 
 from bot.context import Context
 from bot.dates import When
+from bot.dedup import first_time
 from bot.dispatch import UNLINKED, Dispatcher, NotAdmitted, refusal_text
 from bot.errors import Refusal
 from bot.i18n import translator
@@ -53,7 +54,8 @@ class FieldRefusal(Refusal):
 
 def open_form(dispatcher: Dispatcher, incoming: Incoming, number: int, kind: str) -> Opened | None:
     """The commitment whose `kind` form (UPDATE, POSTPONE) the member may open; None when they may not:
-    the refusal is then written as the answer to `incoming`, and nothing else changes."""
+    the refusal is then written as the answer to `incoming` (once per click: its event id), and nothing else
+    changes."""
     with dispatcher.store.unit_of_work() as session:
         try:
             ctx = dispatcher.context_for(session, incoming)
@@ -74,7 +76,9 @@ def open_form(dispatcher: Dispatcher, incoming: Incoming, number: int, kind: str
                 return Opened(ctx.language, number, commitment.title, commitment.progress, due)
             except Refusal as refused:
                 text = refusal_text(ctx, refused)
-        enqueue_post(session, Post(text), dispatcher.clock.now(), incoming)
+        source = incoming.identity.split(":", 1)[0]  # the click's refusal said once (run again: not twice)
+        if incoming.event_id is None or first_time(session, source, incoming.event_id, dispatcher.clock):
+            enqueue_post(session, Post(text), dispatcher.clock.now(), incoming)
     return None
 
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from sqlalchemy.orm import Session
+
 from bot.dispatch import Dispatcher
 from bot.i18n import N_, Translator, translator
-from bot.models import Circle, Item
+from bot.models import Circle, Item, Member
 from bot.outbox import enqueue, enqueue_post, reach_on
 from bot.reply import Post
 from bot.services.platform_state import StateStore
@@ -37,13 +39,24 @@ def member_notice(
     if not channel:
         return False
     with dispatcher.store.unit_of_work() as session:
-        community = dispatcher.community(session)
         member = dispatcher.admitted(session, identity)
         if member is None:
             return False
-        tr = translator(member.language or community.language, dispatcher.spellings.on(channel))
-        enqueue(session, dispatcher.clock.now(), text(tr), channel=channel, recipient=identity, ephemeral=True)
+        note(dispatcher, session, member, identity, channel, text)
     return True
+
+
+def note(
+    dispatcher: Dispatcher,
+    session: Session,
+    member: Member,
+    identity: str,
+    channel: str,
+    text: Callable[[Translator], str],
+) -> None:
+    """member_notice's note, written in the caller's unit of work (with what it answers)."""
+    tr = translator(member.language or dispatcher.community(session).language, dispatcher.spellings.on(channel))
+    enqueue(session, dispatcher.clock.now(), text(tr), channel=channel, recipient=identity, ephemeral=True)
 
 
 def not_delivered(dispatcher: Dispatcher, item_id: int, why: Callable[[Translator], str]) -> bool:

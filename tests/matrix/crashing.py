@@ -20,6 +20,8 @@ reads two environment variables (not RELAIS_*: those are configuration):
     transaction (the command's work and its answer) open;
   - `slack-no-done`: a Slack request's spool entry is never marked done once its work is committed
     (adapters/slack/front_spool.py), as if killed right then (the test kills it): the next start runs it again;
+  - `slack-before-ack`: Socket Mode, a Slack request written to the spool, killed before its ack leaves (Slack
+    sends an event again; the next start runs it again too);
   - `slack-first-front-no-done`: HTTP mode, the first front never hears that requests are done (as if it died
     with those marks: the test kills it); the fronts started after it do.
 """
@@ -140,6 +142,16 @@ def inject_slack_no_done() -> None:
     Spool.done = done  # type: ignore[method-assign]  # Socket Mode
 
 
+def inject_slack_before_ack() -> None:
+    from adapters.slack.socket_spool import SpooledHandler
+
+    async def acknowledge(self: SpooledHandler, *_args: Any) -> None:
+        print("crash point: a Slack request spooled, its ack not sent", flush=True)
+        die()
+
+    SpooledHandler.acknowledge = acknowledge  # type: ignore[method-assign]
+
+
 def inject_slack_first_front_no_done() -> None:
     from adapters.slack import mode
 
@@ -178,6 +190,8 @@ def main() -> None:
         inject_migration(rest)
     elif kind == "slack-no-done":
         inject_slack_no_done()
+    elif kind == "slack-before-ack":
+        inject_slack_before_ack()
     elif kind == "slack-first-front-no-done":
         inject_slack_first_front_no_done()
     from relais.cli import main as relais
