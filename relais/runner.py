@@ -30,6 +30,7 @@ from bot.services.directory import NOTIFY_CHANNEL as DIRECTORY_CHANNEL
 from bot.services.directory import directory_of
 from bot.wakeups import Wakeups
 from relais.memory import fewer_arenas, settle_memory
+from relais.round_process import apart_for
 from relais.slack_stores import slack_stores
 from relais.web import web_server
 from schedules.scheduler import SchedulerService
@@ -204,7 +205,7 @@ async def _bounded(work: Any, what: str) -> None:
 
 def make_scheduler(app: App, on_posted: Callable[..., None]) -> SchedulerService:
     """The scheduler: recaps, agendas, reminders, digests and nudges, posted when they fall due."""
-    return SchedulerService(app, on_posted=on_posted)
+    return SchedulerService(app, on_posted=on_posted, apart=apart_for(app))  # heavy rounds in a process of their own
 
 
 def run_app(app: App) -> tuple[int, str | None]:

@@ -15,6 +15,8 @@ from bot.db import Store, current_revision, head_revision, is_sqlite, make_engin
 from bot.dispatch import Dispatcher
 from commands import build_router
 
+BUILT_FROM = "relais.built_from"  # Store.extensions: the database URL this store was built from (build_app)
+
 
 def build_app(config: Config, clock: Clock | None = None, store: Store | None = None) -> App:
     """Build the app. An SQLite database is upgraded on start; PostgreSQL must be at head.
@@ -31,6 +33,7 @@ def build_app(config: Config, clock: Clock | None = None, store: Store | None = 
             elif current_revision(engine) != head_revision():
                 raise ConfigError("the database schema is not up to date: run `relais db upgrade` first")
             store = Store(engine)
+            store.extensions[BUILT_FROM] = config.database_url  # a child process may open it again
         clock = clock or SystemClock()
         dispatcher = Dispatcher(store=store, config=config, clock=clock, router=build_router())
         dispatcher.setup()

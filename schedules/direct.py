@@ -134,6 +134,19 @@ def _interrupted(store: Store, occurrence_id: int, due: Due, now: datetime, star
         log.exception("could not release the interrupted round %s", due.occurrence_key)
 
 
+def release_claims(store: Store, claimed_at: datetime) -> int:
+    """Rounds claimed at `claimed_at` by a process that died without finishing them (the round's own
+    process, killed: relais.round_process): dated back by STALE, so that the next run finishes them
+    (interrupted_rounds), writing to nobody twice. Returns how many."""
+    with store.unit_of_work() as session:
+        released = session.execute(
+            update(Occurrence)
+            .where(Occurrence.status == OccurrenceStatus.POSTING, Occurrence.claimed_at == claimed_at)
+            .values(claimed_at=claimed_at - STALE)
+        )
+        return int(getattr(released, "rowcount", 0) or 0)
+
+
 def _already_written(session: Session, due: Due) -> set[str]:
     """The outbox keys of the members an interrupted round wrote to."""
     prefix = f"{due.occurrence_key}/member:"

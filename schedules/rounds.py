@@ -57,10 +57,11 @@ from schedules.occurrences import (
 )
 
 _Claimed = Claimed  # the name the concurrency tests know
-__all__ = ["Outcome", "community_of", "missed_for", "recap_since", "run_due"]
+__all__ = ["Outcome", "community_of", "heavy_due", "missed_for", "recap_since", "run_due"]
 
 log = logging.getLogger(__name__)
 CIRCLE_ITEMS = (OccurrenceKind.RECAP, OccurrenceKind.AGENDA)  # posted in a circle as an item to read
+HEAVY = (OccurrenceKind.RECAP, *KINDS)  # every circle's recap, every member's digest or nudge: seconds of work
 
 
 def community_of(session: Session, config: Config) -> Community | None:
@@ -101,6 +102,16 @@ def run_due(target: object, config: Config, now: datetime) -> list[Outcome]:
     except Exception:
         log.exception("blanking expired secrets in the outbox failed")
     return outcomes
+
+
+def heavy_due(store: Store, config: Config, now: datetime) -> bool:
+    """Whether run_due would have a heavy round to do now (recaps, digests or nudges due, or a round to
+    finish): what is worth a process of its own (relais.round_process). One short reading transaction,
+    as run_due's own first step; most runs (the resync, every minute) find nothing of the kind."""
+    for _, due, resumed in _prepare_all(store, config, now):
+        if resumed is not None or (due.kind in HEAVY and not due.paused and not due.expired(now)):
+            return True
+    return False
 
 
 def _same_time(pending: list[tuple[int, Due, Resumed | None]], now: datetime) -> list[Due]:

@@ -5,6 +5,11 @@ timer per schedule (its next occurrence, computed by bot.recurrence in the commu
 and per meeting post, plus a periodic resync that picks up meetings created or cancelled by
 other processes, pauses and config changes. Every timer calls the module-level `wake`, which
 runs run_due for everything due: a timer carries only ids, never what to post.
+
+A heavy round (recaps, digests, nudges: rounds.heavy_due) runs in the process `apart` starts when one
+is given (`relais run`: relais.round_process, a child process at a lower priority), so that the
+commands answered in this process's threads do not wait for the round's hold on the interpreter; the
+rest, and every round without `apart` (tests, the demo), runs in a thread of this process.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.app import App
 from schedules.occurrences import planned_occurrences, schedules_in_step, sync_schedules
-from schedules.rounds import Outcome, community_of, run_due
+from schedules.rounds import Outcome, community_of, heavy_due, run_due
 
 log = logging.getLogger(__name__)
 HORIZON = timedelta(days=8)
@@ -39,9 +44,15 @@ async def wake(service: SchedulerService, job_id: str) -> None:
 
 
 class SchedulerService:
-    def __init__(self, app: App, on_posted: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        app: App,
+        on_posted: Callable[[], None] | None = None,
+        apart: Callable[[datetime], list[Outcome]] | None = None,
+    ) -> None:
         self.app = app
         self.on_posted = on_posted
+        self.apart = apart  # runs run_due(now) in a process of its own, waits for it and returns its outcomes
         self.settings = app.config.schedules
         self.scheduler: AsyncIOScheduler | None = None
         self.outcomes: deque[Outcome] = deque(maxlen=500)  # the latest, for logs and tests
@@ -67,7 +78,7 @@ class SchedulerService:
 
     async def stop(self) -> None:
         """No timer fires any more (APScheduler cancels the job running); the round in progress (its
-        thread goes on) is given ROUND_WAIT seconds to finish, so that what it writes leaves before the
+        thread, or its process, goes on) is given ROUND_WAIT seconds to finish, so that what it writes leaves before the
         adapters stop; past that, it finishes before the process exits and its posts leave at the next start."""
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
@@ -85,7 +96,7 @@ class SchedulerService:
             if reason in self._planned:
                 self._fired.add((reason, self._planned.pop(reason)))
             # shielded: a stop cancels this job, not the round's thread, which stop() waits for
-            self._round = asyncio.ensure_future(asyncio.to_thread(run_due, self.app, self.app.config, now))
+            self._round = asyncio.ensure_future(asyncio.to_thread(self._run_due, now))
             try:
                 outcomes = await asyncio.shield(self._round)
             except Exception:  # the database may be briefly unavailable: the resync timer retries
@@ -101,6 +112,12 @@ class SchedulerService:
                 return outcomes
             self._set_timers(plan)
             return outcomes
+
+    def _run_due(self, now: datetime) -> list[Outcome]:
+        """run_due, in a process of its own for a heavy round (when `apart` is given), else right here."""
+        if self.apart is not None and heavy_due(self.app.store, self.app.config, now):
+            return self.apart(now)
+        return run_due(self.app, self.app.config, now)
 
     def plan(self, now: datetime) -> dict[str, datetime]:
         """The next time each schedule or meeting post falls due (job id -> instant)."""

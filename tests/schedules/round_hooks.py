@@ -1,0 +1,41 @@
+"""Run first in a round's own process (relais.round_process.child_setup), for tests/schedules/test_round_process.py:
+`hold` makes the round wait for a file before its digests or nudges (after writing its pid), `kill_after`
+kills the process with SIGKILL once `count` rows of a round of digests or nudges are committed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+from typing import Any
+
+
+def hold(folder: str) -> None:
+    from schedules import rounds
+
+    real = rounds.run_direct
+
+    def run_direct(*args: Any) -> Any:
+        (Path(folder) / "started").write_text(str(os.getpid()))
+        while not (Path(folder) / "go").exists():  # the test says when: no fixed pause
+            time.sleep(0.005)
+        return real(*args)
+
+    rounds.run_direct = run_direct  # type: ignore[assignment]
+
+
+def kill_after(count: int) -> None:
+    from schedules import direct
+
+    real = direct.enqueue
+    direct.BATCH = 1  # one member per transaction
+    seen = {"n": 0}
+
+    def enqueue(*args: Any, **kwargs: Any) -> Any:
+        if seen["n"] == count:  # `count` members' rows committed, the next one's transaction open
+            os.kill(os.getpid(), signal.SIGKILL)
+        seen["n"] += 1
+        return real(*args, **kwargs)
+
+    direct.enqueue = enqueue  # type: ignore[assignment]
