@@ -10,7 +10,12 @@ waited for. Also, in the round's process, a thread that sleeps 0.5 ms in a loop:
 15 ms late (the GIL, or the processor, held by others) say what any other thread of a `relais run`
 would wait during the round.
 
-Usage: python -m bench.round_waits --postgres URL [--prefix perf] [--runs 3] [--thread] [--sample 5]
+With --apart (the probe in the round's own process, as --thread), the round runs alternately in a
+thread of the process at its priority (as `relais run` ran it before) and through the spawner `relais
+run`'s scheduler now uses for a heavy round (relais.round_process.run_apart: a process of its own, nice
++10): the command's wait in `relais run`'s process, alone, during either, in the same run.
+
+Usage: python -m bench.round_waits --postgres URL [--prefix perf] [--runs 3] [--thread | --apart] [--sample 5]
 The data set is bench.scale's (PREFIX_1x, made by it if missing); the digest and recap rounds run
 once first, then each nudge round is undone (its outbox rows and occurrence) before the next.
 """
@@ -39,10 +44,16 @@ from bench.cpu import CpuMeter
 from bot.app import App
 from bot.clock import FixedClock
 from bot.db import make_engine, upgrade
+from relais.round_process import run_apart
 from relais.wiring import build_app
 
 PROBE = "relais_bench_probe"  # application_name of the probe's connections
 NICENESS = 10
+LABELS = {
+    "niced": f"in a thread niced +{NICENESS}",
+    "thread": "in a thread at the process priority",
+    "apart": "in a process of its own (relais.round_process, nice +10)",
+}
 
 
 def lower_priority() -> None:
@@ -119,7 +130,19 @@ def _start(target: Callable[..., None], args: tuple[Any, ...], thread: bool) -> 
     return worker
 
 
-def one_round(app: App, clock: FixedClock, url: str, server: str, niced: bool, options: argparse.Namespace) -> dict:
+def apart_round(app: App, clock: FixedClock, figures: scale.Figures) -> None:
+    """The nudge round as `relais run` runs a heavy round now: in a process of its own (its writes unseen here)."""
+    clock.set(scale.NUDGES_AT)
+    began = time.perf_counter()
+    outcomes = run_apart(app, scale.NUDGES_AT)
+    figures.values["nudges round"] = time.perf_counter() - began
+    assert any(outcome.kind == "nudges" and outcome.status == "posted" for outcome in outcomes), outcomes
+    figures.values["nudges longest write"] = float("nan")
+
+
+def one_round(
+    app: App, clock: FixedClock, url: str, server: str, niced: bool, options: argparse.Namespace, apart: bool = False
+) -> dict:
     """Undo the last nudge round, then run it again with the probe (and the sampler) going."""
     with app.store.unit_of_work() as session:
         session.execute(text("DELETE FROM outbox"))
@@ -148,7 +171,10 @@ def one_round(app: App, clock: FixedClock, url: str, server: str, niced: bool, o
     ticker.start()
     try:
         meter = CpuMeter(app.store.engine)
-        rounds.submit(scale.run_round, app, clock, scale.NUDGES_AT, "nudges", figures, meter).result()
+        if apart:
+            rounds.submit(apart_round, app, clock, figures).result()
+        else:
+            rounds.submit(scale.run_round, app, clock, scale.NUDGES_AT, "nudges", figures, meter).result()
     finally:
         ended = time.monotonic()
         ticking.set()
@@ -215,6 +241,9 @@ def main(argv: Sequence[str] | None = None, out: Callable[[str], None] = print) 
     parser.add_argument("--prefix", default="bench", help="the data set is bench.scale's PREFIX_1x")
     parser.add_argument("--runs", type=int, default=3, help="nudge rounds of each kind (niced, not), alternately")
     parser.add_argument("--thread", action="store_true", help="the probe in the round's own process (a thread)")
+    parser.add_argument(
+        "--apart", action="store_true", help="the round in a thread, then in a process of its own, alternately"
+    )
     parser.add_argument("--sample", type=float, default=0.0, metavar="MS", help="sample pg_stat_activity every MS ms")
     options = parser.parse_args(argv)
     url = scale.postgres_dataset(options.postgres, replace(FULL, history=1.0), out, options.prefix)
@@ -228,10 +257,12 @@ def main(argv: Sequence[str] | None = None, out: Callable[[str], None] = print) 
         meter, figures = CpuMeter(app.store.engine), scale.Figures("1x")
         scale.run_round(app, clock, scale.DIGESTS_AT, "digest", figures, meter)
         scale.run_round(app, clock, scale.RECAPS_AT, "recap", figures, meter)
+        options.thread = options.thread or options.apart
         for run in range(options.runs):
-            for niced in (True, False):
-                label = f"run {run + 1}, round {f'niced +{NICENESS}' if niced else 'at the process priority'}"
-                describe(one_round(app, clock, url, options.postgres, niced, options), label, out)
+            for mode in ("thread", "apart") if options.apart else ("niced", "thread"):
+                label = f"run {run + 1}, round {LABELS[mode]}"
+                niced, apart = mode == "niced", mode == "apart"
+                describe(one_round(app, clock, url, options.postgres, niced, options, apart), label, out)
     finally:
         app.close()
     return 0

@@ -70,9 +70,9 @@ def run(request: Request, connection: Connection) -> Any:
     try:
         app = build_app(request.config, clock=FixedClock(request.now))
     except Exception:
-        logging.getLogger(__name__).exception("the round's process could not open the database")
+        logging.getLogger("relais.round_child").exception("the round's process could not open the database")
         return None
-    logging.getLogger(__name__).info("scheduled round in a process of its own (pid %d)", os.getpid())
+    logging.getLogger("relais.round_child").info("scheduled round in a process of its own (pid %d)", os.getpid())
     try:
         return run_due(app, app.config, request.now)
     finally:

@@ -14,6 +14,9 @@ reads two environment variables (not RELAIS_*: those are configuration):
   - `sigterm-in-round:<kind>`: SIGTERM to itself while a recap or an agenda is being written, the round
     going on (systemd's stop lands in the middle of a scheduled round);
   - `in-round:<kind>`: SIGKILL while a recap or an agenda is being written, before its transaction commits;
+    a round run in a process of its own (relais.round_process: recaps, digests, nudges) is given the same
+    point there (`child_setup`): SIGKILL to `relais run` and to itself (the service killed as a whole), or
+    SIGTERM to both (systemd's stop signals every process of the service; the round's process ignores it);
   - `migration:<table>`: SIGKILL while a migration creates <table>, its transaction open;
   - `first-sync`: SIGKILL right after the first sync's batch was handled (the very first start);
   - `in-command:<words>`: SIGKILL while the command whose answer holds <words> is handled, its
@@ -32,6 +35,7 @@ import os
 import signal
 import sys
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +77,8 @@ def inject_send(when: str, words: str, part: int = 1, signum: int = signal.SIGKI
     MatrixSender._send_event = send_event  # type: ignore[method-assign]
 
 
-def inject_round(kind: str, signum: int) -> None:
+def inject_round(kind: str, signum: int, parent_too: bool = False) -> None:
+    """The crash point in a round; with `parent_too` (in the round's own process) `relais run` gets the signal first."""
     from schedules import rounds
 
     real = rounds._circle_item
@@ -82,10 +87,26 @@ def inject_round(kind: str, signum: int) -> None:
         result = real(session, community, circle_id, draft, *args)
         if args[1].kind == kind:  # due
             print(f"crash point: {args[1].occurrence_key} written, not committed", flush=True)
+            if parent_too:
+                os.kill(os.getppid(), signum)
             die(signum)
         return result
 
     rounds._circle_item = circle_item  # type: ignore[assignment]
+
+
+def in_round_process(kind: str, signum: int) -> None:
+    """Run first in the round's own process (relais.round_process.child_setup)."""
+    inject_round(kind, signum, parent_too=True)
+
+
+def inject_rounds(kind: str, signum: int) -> None:
+    """The crash point in a round run in `relais run`'s process, and in one run in a process of its own."""
+    import tests.matrix.crashing as importable  # not __main__: the round's process finds it by this name
+    from relais import round_process
+
+    inject_round(kind, signum)
+    round_process.child_setup = partial(importable.in_round_process, kind, signum)
 
 
 def inject_migration(table: str) -> None:
@@ -179,9 +200,9 @@ def main() -> None:
         signum = signal.SIGTERM if kind.startswith("sigterm") else signal.SIGKILL
         inject_send(kind.removeprefix("sigterm-"), words, int(part or 1), signum)
     elif kind == "in-round":
-        inject_round(rest, signal.SIGKILL)
+        inject_rounds(rest, signal.SIGKILL)
     elif kind == "sigterm-in-round":
-        inject_round(rest, signal.SIGTERM)
+        inject_rounds(rest, signal.SIGTERM)
     elif kind == "in-command":
         inject_command(rest)
     elif kind == "first-sync":
