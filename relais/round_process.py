@@ -14,7 +14,9 @@ sys.executable, that builds its App from the same configuration, runs run_due wi
 own) and its outcomes. A stop gives the round ROUND_WAIT seconds, as before; past that, `relais run`
 waits for its child before exiting (systemd's stop: up to TimeoutStopSec). A child killed leaves what
 it committed: the digests or nudges it had claimed are dated back (schedules.direct.release_claims),
-and the next run finishes them, writing to nobody twice; a recap not committed is built again.
+and the next run finishes them, writing to nobody twice; a recap not committed is built again. A child
+that cannot be started, or dies before a word (a broken installation), has the round run in this process:
+rounds are never left undone.
 
 Not apart: an in-memory SQLite database (a child would open another, empty one) and a store not built
 from the configuration by relais.wiring.build_app (tests hand their own).
@@ -38,6 +40,7 @@ from bot.db import normalise_url
 from relais.wiring import BUILT_FROM
 from schedules.direct import release_claims
 from schedules.occurrences import Outcome
+from schedules.rounds import run_due
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -77,20 +80,25 @@ def run_apart(app: App, now: datetime) -> list[Outcome]:
                 pass_fds=(theirs.fileno(),),
                 stdin=subprocess.DEVNULL,
             )
-        except BaseException:
+        except OSError:  # no process to be had (memory, process limit): the round is not left undone
             mine.close()
-            raise
+            log.warning("the scheduled round's process could not be started: the round runs in this one")
+            return run_due(app, app.config, now)
     connection = Connection(mine.detach())
+    heard: list[bool] = []
     try:
         try:
             connection.send(sys.path)
             connection.send(Request(app.config, now, logging.getLogger().getEffectiveLevel(), child_setup))
         except OSError:
             pass  # it died already: said below
-        outcomes = relay(connection)
+        outcomes = relay(connection, heard)
     finally:
         connection.close()
         code = process.wait()
+    if outcomes is None and not heard:  # it died before a word (a broken installation?): never no rounds at all
+        log.warning("the scheduled round's process failed to start (exit code %s): the round runs in this one", code)
+        return run_due(app, app.config, now)
     if outcomes is None:
         released = release_claims(app.store, now)
         log.error(
@@ -103,13 +111,15 @@ def run_apart(app: App, now: datetime) -> list[Outcome]:
     return outcomes
 
 
-def relay(connection: Connection) -> list[Outcome] | None:
-    """Log the child's records as they come; its outcomes (None: it died, or could not run the round)."""
+def relay(connection: Connection, heard: list[bool]) -> list[Outcome] | None:
+    """Log the child's records as they come; its outcomes (None: it died, or could not run the round).
+    `heard` gets True once the child said anything (it started)."""
     while True:
         try:
             what, value = connection.recv()
         except (EOFError, OSError):
             return None
+        heard[:] = [True]
         if what == "log":
             logging.getLogger(value.name).handle(value)
         else:

@@ -1,6 +1,7 @@
 """Run first in a round's own process (relais.round_process.child_setup), for tests/schedules/test_round_process.py:
 `hold` makes the round wait for a file before its digests or nudges (after writing its pid), `kill_after`
-kills the process with SIGKILL once `count` rows of a round of digests or nudges are committed."""
+kills the process with SIGKILL once `count` rows of a round of digests or nudges are committed, `broken`
+fails before the process says a word (as a broken installation would)."""
 
 from __future__ import annotations
 
@@ -39,3 +40,7 @@ def kill_after(count: int) -> None:
         return real(*args, **kwargs)
 
     direct.enqueue = enqueue  # type: ignore[assignment]
+
+
+def broken() -> None:
+    raise RuntimeError("the round's process cannot run (a broken installation, say)")

@@ -112,6 +112,18 @@ async def test_a_stop_during_the_round_process_is_clean_and_the_round_finishes(b
     assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
 
 
+async def test_a_round_process_that_cannot_start_leaves_the_round_to_the_bots_process(bot, monkeypatch, caplog):
+    app, world = bot
+    monkeypatch.setattr(round_process, "child_setup", round_hooks.broken)
+    service = SchedulerService(app, apart=apart_for(app))
+    world.clock.set(MONDAY_DIGEST)
+    with caplog.at_level(logging.INFO):
+        outcomes = await service.run_now("digest")
+    assert ("digest", "posted") in {(outcome.kind, outcome.status) for outcome in outcomes}
+    assert len(digest_rows(world)) == 2
+    assert any("runs in this one" in record.getMessage() for record in caplog.records)
+
+
 def test_rounds_stay_in_the_process_with_an_in_memory_database_or_a_store_handed_over(bot) -> None:
     app, world = bot
     assert apart_for(app) is not None
