@@ -15,7 +15,9 @@ thread of the process at its priority (as `relais run` ran it before) and throug
 run`'s scheduler now uses for a heavy round (relais.round_process.run_apart: a process of its own, nice
 +10): the command's wait in `relais run`'s process, alone, during either, in the same run.
 
-Usage: python -m bench.round_waits --postgres URL [--prefix perf] [--runs 3] [--thread | --apart] [--sample 5]
+Usage: python -m bench.round_waits [--postgres URL [--prefix perf] | --data DIR] [--runs 3] [--thread | --apart]
+       [--sample 5]
+Without --postgres, SQLite (bench.scale's --data folder; no server process, no sampling).
 The data set is bench.scale's (PREFIX_1x, made by it if missing); the digest and recap rounds run
 once first, then each nudge round is undone (its outbox rows and occurrence) before the next.
 """
@@ -33,6 +35,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
@@ -66,11 +69,15 @@ SPAWN = multiprocessing.get_context("spawn")
 
 
 def named(url: str, name: str) -> str:
+    if not url.startswith("postgresql"):
+        return url  # SQLite: no server process, no name
     return make_url(url).update_query_dict({"application_name": name}).render_as_string(hide_password=False)
 
 
 def schedstat(pid: int, thread: int | None = None) -> tuple[float, float]:
     """(ms on the processor, ms waiting in its run queue) of a thread so far (the main thread's id is the pid)."""
+    if not pid:
+        return 0.0, 0.0  # SQLite: no server process
     with open(f"/proc/{pid}/task/{thread or pid}/schedstat", encoding="ascii") as stat:
         running, waiting, _ = stat.read().split()
     return int(running) / 1e6, int(waiting) / 1e6
@@ -80,8 +87,10 @@ def probe(url: str, people: list[tuple[int, int]], signals: Any, results: Any) -
     """bench.scale's probe, each command's (phase, start, end, CPU, queued, server CPU, server queued)."""
     ready, alone, stop = signals
     app = build_app(scale.config_for(named(url, PROBE)), clock=FixedClock(scale.NUDGES_AT))
-    with app.store.engine.connect() as connection:  # the pool hands the same connection back each time
-        server = int(connection.execute(text("SELECT pg_backend_pid()")).scalar_one())
+    server = 0
+    if app.store.dialect == "postgresql":
+        with app.store.engine.connect() as connection:  # the pool hands the same connection back each time
+            server = int(connection.execute(text("SELECT pg_backend_pid()")).scalar_one())
     pid, thread = multiprocessing.current_process().pid or 0, threading.get_native_id()
     rows: list[tuple[str, float, float, float, float, float, float]] = []
     phase, index = "quiet", 0
@@ -237,7 +246,8 @@ def describe(run: dict, label: str, out: Callable[[str], None]) -> None:
 
 def main(argv: Sequence[str] | None = None, out: Callable[[str], None] = print) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--postgres", metavar="URL", required=True)
+    parser.add_argument("--postgres", metavar="URL", help="PostgreSQL (schema PREFIX_1x); without it, SQLite")
+    parser.add_argument("--data", type=Path, default=Path(scale.__file__).parent / "data", help="SQLite data sets")
     parser.add_argument("--prefix", default="bench", help="the data set is bench.scale's PREFIX_1x")
     parser.add_argument("--runs", type=int, default=3, help="nudge rounds of each kind (niced, not), alternately")
     parser.add_argument("--thread", action="store_true", help="the probe in the round's own process (a thread)")
@@ -246,7 +256,11 @@ def main(argv: Sequence[str] | None = None, out: Callable[[str], None] = print) 
     )
     parser.add_argument("--sample", type=float, default=0.0, metavar="MS", help="sample pg_stat_activity every MS ms")
     options = parser.parse_args(argv)
-    url = scale.postgres_dataset(options.postgres, replace(FULL, history=1.0), out, options.prefix)
+    shape = replace(FULL, history=1.0)
+    if options.postgres:
+        url = scale.postgres_dataset(options.postgres, shape, out, options.prefix)
+    else:
+        url, options.sample = scale.sqlite_dataset(options.data, shape, out), 0.0
     engine = make_engine(url)
     upgrade(engine)
     scale.reset(engine)
