@@ -61,16 +61,17 @@ class Relais:
     async def start(self, crash: str = "") -> BotProcess:
         self.runs += 1
         env = {"CRASH_AT": crash} if crash else {}
+        connections = self.standin.socket_connect_count
         process = BotProcess(self.config, "", self.folder / f"relais-{self.runs}.log", env, CRASHING).start()
         deadline = time.monotonic() + 30
-        while not await self.ready():
+        while not await self.ready(connections):
             assert process.running and time.monotonic() < deadline, process.output()
             await asyncio.sleep(0.05)
         return process
 
-    async def ready(self) -> bool:
-        if self.mode == "socket":
-            return self.standin.socket_connected
+    async def ready(self, connections: int) -> bool:
+        if self.mode == "socket":  # its own connection (a killed process' may not look closed yet)
+            return self.standin.socket_connect_count > connections and self.standin.socket_connected
         try:
             async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{self.port}/healthz") as answer:
                 return answer.status == 200
@@ -88,6 +89,20 @@ class Relais:
             assert ack["elapsed"] < 3
             return
         await self.post(form_encode_slash_command(payload))
+
+    async def send_event(self, body: dict[str, Any], retry: int = 0) -> None:
+        """Socket Mode: an event as Slack delivers it, sent again (retry_attempt + 1, the same event_id) until
+        acknowledged, as Slack does; a connection that closes under it (the SDK reconnecting) is one more try."""
+        for attempt in range(retry, retry + 4):
+            try:
+                envelope = await self.standin.socket_send(
+                    "events_api", body, retry_attempt=attempt, retry_reason="timeout" if attempt else ""
+                )
+                await self.standin.wait_ack(envelope, timeout=5)
+                return
+            except (ConnectionError, TimeoutError):
+                continue
+        raise TimeoutError("Slack's event was never acknowledged")
 
     async def send_interactive(self, payload: dict[str, Any]) -> None:
         """A button clicked, as Slack sends it; returns once Slack has its acknowledgement."""

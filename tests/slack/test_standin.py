@@ -184,6 +184,11 @@ async def test_auth_errors_fault_injection_and_trigger_expiry(slack_standin: Sla
     with pytest.raises(SlackApiError) as err:
         await client.views_open(trigger_id=trigger, view={"type": "modal", "blocks": []})
     assert err.value.response["error"] == "expired_trigger_id"
+    s.monotonic = lambda: issued  # in time, but a trigger opens one view
+    await client.views_open(trigger_id=trigger, view={"type": "modal", "blocks": []})
+    with pytest.raises(SlackApiError) as err:
+        await client.views_open(trigger_id=trigger, view={"type": "modal", "blocks": []})
+    assert err.value.response["error"] == "exchanged_trigger_id"
 
 
 # --------------------------------------------------------------------------- rate limiting

@@ -107,6 +107,7 @@ class SlackStandin(Teams, Workspace, OAuth, ChannelMembers, Interactions, Socket
         self.reactions: list[dict[str, str]] = []  # {"channel", "ts", "name", "user"}
         self.dm_channels: dict[tuple[str, ...], str] = {}
         self.triggers: dict[str, float] = {}  # trigger_id -> monotonic issue time
+        self.exchanged: set[str] = set()  # trigger_ids a views.open used (views.py)
         self.trigger_teams: dict[str, str] = {}  # trigger_id -> the workspace it was issued for (teams.py)
         self.caller: Speaker | None = None  # the workspace of the Web API call being answered
         self.workspaces: dict[str, Installed] = {}  # other workspaces' bot tokens (oauth.py)

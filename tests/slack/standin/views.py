@@ -1,5 +1,6 @@
 """Modals and Home tabs for the stand-in's Web API: views.open/push/update/publish, with the 3-second
-trigger_id Slack allows. Mixed into :class:`SlackStandin` (web_api.py routes the methods here)."""
+trigger_id Slack allows, exchanged once (views.open's `exchanged_trigger_id`). Mixed into
+:class:`SlackStandin` (web_api.py routes the methods here)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ class Views:
     bot_id: str
     trigger_ttl: float | None
     triggers: dict[str, float]
+    exchanged: set[str]
     monotonic: Callable[[], float]
     users: dict[str, dict[str, Any]]
     views: dict[str, dict[str, Any]]
@@ -68,6 +70,10 @@ class Views:
 
     def _views_open(self, params: dict[str, Any]) -> dict[str, Any]:
         self._check_trigger(params)
+        trigger_id = str(params["trigger_id"])
+        if trigger_id in self.exchanged:  # Slack: "The trigger_id was already exchanged in a previous call."
+            raise ApiError("exchanged_trigger_id")
+        self.exchanged.add(trigger_id)
         return {"ok": True, "view": self._build_view(params)}
 
     def _views_push(self, params: dict[str, Any]) -> dict[str, Any]:
