@@ -14,6 +14,7 @@ from bot.config import Config
 from bot.db import Store
 from bot.delivery import Sender
 from bot.dispatch import Dispatcher
+from bot.outbox_leases import close_lease_owner
 
 
 @dataclass
@@ -24,6 +25,7 @@ class App:
     dispatcher: Dispatcher
 
     def close(self) -> None:
+        close_lease_owner(self.store)  # its leases may be taken back at once by the next start
         self.store.engine.dispose()
 
 

@@ -1,8 +1,9 @@
 """Draining the outbox: one delivery loop per platform hands rows to the adapter's send().
 
 A row is marked 'sending' (attempt counted, leased) and committed *before* the network call, and
-marked 'sent' after. A crash in between leaves it 'sending': the next start sends it again,
-with the same outbox id, which the adapter uses to make the resend harmless (Matrix: transaction
+marked 'sent' after. A crash in between leaves it 'sending', leased to this process (bot.outbox_leases:
+another live process leaves it alone; one started after this one's end takes it back at once): sent
+again, with the same outbox id, which the adapter uses to make the resend harmless (Matrix: transaction
 id, and the id in the message looked for in the room; Slack: metadata checked before posting again).
 
 Rows written by this process while its loop runs are claimed in their own transaction and handed
@@ -37,7 +38,7 @@ from bot.kinds import OutboxStatus
 from bot.listed import listed_numbers
 from bot.models import OutboxMessage
 from bot.outbox import due_messages, mark_delivered, mark_failed, mark_held, mark_sending, takers, waiting
-from bot.outbox import release_leases as outbox_release_leases
+from bot.outbox_leases import lease_owner
 from bot.outbox_order import Conversation, conversation_of, put_off_behind
 
 log = logging.getLogger(__name__)
@@ -171,11 +172,17 @@ class Deliverer:
     def platform(self) -> str:
         return self.sender.platform
 
+    @property
+    def owner(self) -> str:
+        """This process' token on the rows it leases (bot.outbox_leases)."""
+        return lease_owner(self.store).token
+
     # ------------------------------------------------------------------ taking rows as they commit
 
     def start(self) -> None:
         """Take the rows this process writes for the platform, from now on (bot.outbox.Taker)."""
         self._loop, self._thread = asyncio.get_running_loop(), threading.get_ident()
+        lease_owner(self.store)  # its lock taken before any row carries its token
         takers(self.store)[self.platform] = self
 
     async def stop(self, timeout: float = 5.0) -> None:
@@ -243,7 +250,7 @@ class Deliverer:
             # an earlier attempt may have reached the platform: left 'sending', or it failed (maybe after a first part)
             resend = {row.id: row.status == OutboxStatus.SENDING or row.last_error is not None for row in rows}
             for row in rows:
-                mark_sending(session, row, now, self.lease)
+                mark_sending(session, row, now, self.lease, self.owner)
             return [(Outgoing.of(row), resend[row.id]) for row in rows]
 
     def _due(self, session: Session, now: datetime) -> list[OutboxMessage]:
@@ -387,10 +394,3 @@ class Deliverer:
 def conversation(message: Outgoing) -> Conversation:
     """What must stay in order: a channel's posts; an ephemeral reply's recipient there; a member's DMs."""
     return conversation_of(message.channel, message.member_id, message.recipient, message.ephemeral)
-
-
-def release_leases(store: Store, platform: str, now: datetime) -> int:
-    """At start, make due now what a stopped process left 'sending' on `platform` (instead of after
-    its lease); returns how many. Only for a platform whose resend is harmless (the same id)."""
-    with store.unit_of_work() as session:
-        return outbox_release_leases(session, platform, now)

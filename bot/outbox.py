@@ -46,6 +46,11 @@ class Taker(Protocol):
 
     lease: timedelta
 
+    @property
+    def owner(self) -> str:
+        """The token its leases carry (bot.outbox_leases)."""
+        ...
+
     def accepting(self) -> bool:
         """Ready to send now (running, its platform reachable)."""
         ...
@@ -141,6 +146,7 @@ def _route(session: Session, row: OutboxMessage, now: datetime) -> None:
     held = row.not_before is not None and row.not_before > now
     if taker is not None and taker.accepting() and not held:
         row.status, row.attempts, row.not_before = OutboxStatus.SENDING, 1, now + taker.lease
+        row.lease_owner = taker.owner
         handed = session.info.setdefault(HANDED, {})
         if taker not in handed:
             handed[taker] = []
@@ -287,22 +293,14 @@ def due_messages(session: Session, platform: str, now: datetime, limit: int = 50
     return session.scalars(statement).all()
 
 
-def mark_sending(session: Session, message: OutboxMessage, now: datetime, lease: timedelta) -> None:
+def mark_sending(session: Session, message: OutboxMessage, now: datetime, lease: timedelta, owner: str) -> None:
     """Record the attempt before the network call: a crash after it makes the next send a resend. The row
-    is leased: no other delivery pass (another bot process) picks it before the lease ends."""
+    is leased to `owner`: no other delivery pass (another bot process) picks it before the lease ends, nor
+    releases it at start while its owner lives (bot.outbox_leases)."""
     message.status = OutboxStatus.SENDING
     message.attempts += 1
     message.not_before = now + lease
-
-
-def release_leases(session: Session, platform: str, now: datetime) -> int:
-    """Rows left 'sending' on `platform` (a process stopped mid-send) are due at once; returns how many."""
-    result = session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.platform == platform, OutboxMessage.status == OutboxStatus.SENDING)
-        .values(not_before=now)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
+    message.lease_owner = owner
 
 
 def mark_sent(

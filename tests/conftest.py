@@ -20,6 +20,7 @@ from bot.config import CircleConfig, Config
 from bot.db import Store, make_engine, upgrade
 from bot.dispatch import Dispatcher
 from bot.markup import to_plain
+from bot.outbox_leases import close_lease_owner
 from bot.reply import Incoming, Reply
 from commands import build_router
 from tests.support.network import NetworkGuard
@@ -114,7 +115,9 @@ def store(engine: Engine) -> Iterator[Store]:
     connection = engine.connect()
     transaction = connection.begin()
     factory = sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
-    yield Store(engine, factory)
+    store = Store(engine, factory)
+    yield store
+    close_lease_owner(store)  # a delivery loop's lease owner (bot.outbox_leases): its lock file or connection
     transaction.rollback()
     connection.close()
 

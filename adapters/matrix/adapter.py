@@ -27,7 +27,7 @@ from adapters.matrix.state import MatrixState
 from adapters.matrix.trust import CrossSigning, TrustError
 from adapters.matrix.undecryptable import Undecryptable
 from bot.app import App, RunHooks
-from bot.delivery import release_leases
+from bot.outbox_leases import release_leases
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +61,9 @@ class MatrixAdapter:
             if self.e2e and self.config.cross_signing:
                 await self.cross_sign()
             self.rooms.reapply_upgrades()
-            if released := release_leases(self.app.store, self.platform, self.app.clock.now()):
-                # safe on Matrix even if another process still holds them: looked for in the room first
+            if released := await self.app.store.off_loop(
+                lambda: release_leases(self.app.store, self.platform, self.app.clock.now())
+            ):  # those of a process that is gone (killed, stopped): another live process' stay its own
                 log.info("%d message(s) interrupted by a stop: sent again unless found in their room", released)
             router = self.app.dispatcher.router
             addressing = Addressing(

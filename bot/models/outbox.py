@@ -18,7 +18,7 @@ class OutboxMessage(Base):
     `channel` is a platform channel (`matrix:!r:hs`, `slack:T/C`); for a direct message it is
     empty and `member_id` names the recipient. `recipient` is the identity an ephemeral reply
     is for. `occurrence_key`, when set, is unique: a scheduled occurrence is posted once.
-    status: pending -> sending -> sent | failed.
+    status: pending -> sending -> sent | failed; 'sending' rows are leased to `lease_owner` until `not_before`.
     """
 
     __tablename__ = "outbox"
@@ -52,6 +52,7 @@ class OutboxMessage(Base):
     image: Mapped[bytes | None] = mapped_column(LargeBinary())  # a picture to post (PNG); `text` is its alt text
     blank_after: Mapped[datetime | None] = mapped_column(UTCDateTime())  # its text is a secret valid until then
     commitments: Mapped[str | None] = mapped_column(String(300))  # numbers of the commitments it lists: "3 7"
+    lease_owner: Mapped[str | None] = mapped_column(String(32))  # the process sending it ('sending'): bot.outbox_leases
 
 
 class PlatformState(Base):

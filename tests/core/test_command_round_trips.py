@@ -35,6 +35,7 @@ COPIL = "matrix:!copil:hs"
 @dataclass(eq=False)
 class Taker:
     lease: timedelta = timedelta(seconds=30)
+    owner: str = "stand-in-loop"  # the token its leases carry (bot.outbox_leases)
     taken: list[list[str]] = field(default_factory=list)
 
     def accepting(self) -> bool:

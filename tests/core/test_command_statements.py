@@ -85,6 +85,7 @@ class Taker:
     """A delivery loop as the outbox sees it (bot.outbox.Taker): records what it is handed at commit."""
 
     lease = timedelta(seconds=30)
+    owner = "stand-in-loop"  # the token its leases carry (bot.outbox_leases)
 
     def __init__(self) -> None:
         self.taken: list[Outgoing] = []

@@ -11,6 +11,8 @@ reads two environment variables (not RELAIS_*: those are configuration):
   - `before-send:<words>` / `after-send:<words>[:<part>]`: the Matrix event whose body holds <words>
     (the <part>-th such event: a part of a long text, a post of a batch), just before it leaves / just
     after the homeserver took it; `sigterm-after-send:<words>[:<n>]`: SIGTERM there instead;
+  - `hold-send:<words>`: the Matrix event whose body holds <words> never leaves: the process prints
+    `crash point: holding <tx id>` and waits there for ever, its row leased (the test kills it);
   - `sigterm-in-round:<kind>`: SIGTERM to itself while a recap or an agenda is being written, the round
     going on (systemd's stop lands in the middle of a scheduled round);
   - `in-round:<kind>`: SIGKILL while a recap or an agenda is being written, before its transaction commits;
@@ -73,6 +75,22 @@ def inject_send(when: str, words: str, part: int = 1, signum: int = signal.SIGKI
             print(f"crash point: {tx_id} sent as {event_id}", flush=True)
             die(signum)
         return event_id
+
+    MatrixSender._send_event = send_event  # type: ignore[method-assign]
+
+
+def inject_hold(words: str) -> None:
+    import asyncio
+
+    from adapters.matrix.sender import MatrixSender
+
+    real = MatrixSender._send_event
+
+    async def send_event(self: MatrixSender, room_id: str, content: dict[str, Any], tx_id: str) -> str:
+        if words in str(content.get("body", "")):
+            print(f"crash point: holding {tx_id}", flush=True)
+            await asyncio.Event().wait()
+        return await real(self, room_id, content, tx_id)
 
     MatrixSender._send_event = send_event  # type: ignore[method-assign]
 
@@ -199,6 +217,8 @@ def main() -> None:
         words, _, part = rest.partition(":")
         signum = signal.SIGTERM if kind.startswith("sigterm") else signal.SIGKILL
         inject_send(kind.removeprefix("sigterm-"), words, int(part or 1), signum)
+    elif kind == "hold-send":
+        inject_hold(rest)
     elif kind == "in-round":
         inject_rounds(rest, signal.SIGKILL)
     elif kind == "sigterm-in-round":

@@ -1,0 +1,206 @@
+"""Who holds an outbox row's lease, and whether they still live: several `relais run` processes may share
+one account and one database (SQLite file or PostgreSQL).
+
+A row being sent is leased (status 'sending', attempt counted, due again at `not_before`) to the process
+that sends it, and `outbox.lease_owner` names that process: the token of its LeaseOwner, drawn at random
+when the process starts (a new one at every start: a restarted process is not its predecessor). The token
+lives as long as its process holds a lock that the system releases the moment the process ends, however
+it ends (`kill -9` too):
+
+* SQLite: an exclusive flock() on a file named after the token, in `<database file>-leases/` beside it;
+* PostgreSQL: a session advisory lock keyed by the token, held by a connection of its own, which the server
+  drops when the process' socket closes.
+
+At start, `release_leases` makes due at once the leases of owners whose lock is free — a predecessor killed
+a second ago, a process stopped — and leaves those of a live process to it: it sends and records them
+itself (the new process, with a new login, could not tell its message in flight from one never sent).
+A lease of a live process still ends by itself at `not_before` (an owner that hangs without dying); rows
+leased before migration 0022 have no owner and wait for that end too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import socket
+import threading
+import uuid
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from sqlalchemy import select, text, update
+from sqlalchemy.orm import Session
+
+from bot.db import Store
+from bot.kinds import OutboxStatus
+from bot.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+OWNER = "outbox_lease_owner"  # Store.extensions: this process' LeaseOwner
+MAKING = threading.Lock()
+ADVISORY_FREE = text("SELECT pg_try_advisory_xact_lock(:key)")  # held until the checker's transaction ends
+
+
+class LeaseOwner(Protocol):
+    """This process as the holder of leases: its token is alive while the process is (see alive())."""
+
+    token: str
+
+    def close(self) -> None:
+        """The process stops: its leases may be taken back at once."""
+        ...
+
+
+def lease_owner(store: Store) -> LeaseOwner:
+    """The store's lease owner, made (and its lock taken) the first time: before any row carries its token."""
+    owner = store.extensions.get(OWNER)
+    if owner is None:
+        with MAKING:  # a delivery loop starting and an adapter releasing leases, in two threads
+            owner = store.extensions.get(OWNER)
+            if owner is None:
+                owner = store.extensions[OWNER] = _make_owner(store)
+                log.debug("outbox leases held as %s", owner.token)
+    return owner  # type: ignore[no-any-return]
+
+
+def close_lease_owner(store: Store) -> None:
+    owner = store.extensions.pop(OWNER, None)
+    if owner is not None:
+        owner.close()
+
+
+def _make_owner(store: Store) -> LeaseOwner:
+    if store.dialect == "postgresql":
+        return AdvisoryOwner(store)
+    folder = leases_folder(store)
+    return FileOwner(folder) if folder is not None else MemoryOwner()
+
+
+def leases_folder(store: Store) -> Path | None:
+    """Where the owners of an SQLite file's leases keep their lock files (None: a database in memory)."""
+    database = store.engine.url.database
+    if store.dialect != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    path = Path(database).expanduser().resolve()
+    return path.with_name(f"{path.name}-leases")
+
+
+class MemoryOwner:
+    """A database in memory lives and dies with its one process: any other owner is gone."""
+
+    def __init__(self) -> None:
+        self.token = uuid.uuid4().hex
+
+    def close(self) -> None:
+        pass
+
+
+class FileOwner:
+    """SQLite: an exclusive flock() on `<folder>/<token>`, held until the process ends. The file is locked
+    under a temporary name and then renamed: a file under a token's name is locked from its first moment."""
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        sweep(folder)
+        self.folder, self.token = folder, uuid.uuid4().hex
+        temporary = folder / f".{self.token}.new"
+        self.fd = os.open(temporary, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+        fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.write(self.fd, f"{socket.gethostname()} {os.getpid()}\n".encode())  # for the operator who looks
+        os.rename(temporary, folder / self.token)
+
+    def close(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            (self.folder / self.token).unlink()
+        os.close(self.fd)
+
+
+def file_alive(folder: Path, token: str) -> bool:
+    """The owner `token` still holds its lock; a dead owner's file is removed."""
+    path = folder / token
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+        return False
+    finally:
+        os.close(fd)
+
+
+def sweep(folder: Path) -> None:
+    """The lock files of owners gone (killed), removed: the folder holds one file per live process."""
+    for path in folder.iterdir():
+        if not path.name.startswith("."):
+            file_alive(folder, path.name)
+
+
+class AdvisoryOwner:
+    """PostgreSQL: a session advisory lock on the token's key, on a connection of its own (out of the pool,
+    never in a transaction). The lock is the whole database's: owners in other schemas never share a key."""
+
+    def __init__(self, store: Store) -> None:
+        self.token = uuid.uuid4().hex
+        pooled = store.engine.raw_connection()
+        self.connection: Any = pooled.driver_connection
+        pooled.detach()  # its own: the lock stays with it, never handed to a unit of work
+        self.connection.autocommit = True
+        taken = self.connection.execute("SELECT pg_try_advisory_lock(%s)", (advisory_key(self.token),))
+        if not taken.fetchone()[0]:
+            raise RuntimeError(f"the advisory lock of a new lease owner {self.token} is taken")
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.connection.close()
+
+
+def advisory_key(token: str) -> int:
+    """A token's advisory lock: its first 64 bits, as PostgreSQL's signed bigint."""
+    key = int(token[:16], 16)
+    return key - (1 << 64) if key >= 1 << 63 else key
+
+
+def alive(store: Store, session: Session, token: str) -> bool:
+    """Whether the owner `token` still runs (holds its lock)."""
+    if store.dialect == "postgresql":
+        return not session.scalar(ADVISORY_FREE, {"key": advisory_key(token)})
+    folder = leases_folder(store)
+    return folder is not None and file_alive(folder, token)
+
+
+def release_leases(store: Store, platform: str, now: datetime) -> int:
+    """At start, make due now what a process that is gone left 'sending' on `platform` (instead of after
+    its lease); returns how many. A live process' leases stay its own. Only for a platform whose resend
+    is harmless (the same id, looked for first)."""
+    me = lease_owner(store).token
+    with store.unit_of_work() as session:
+        holders = session.scalars(
+            select(OutboxMessage.lease_owner)
+            .where(OutboxMessage.platform == platform, OutboxMessage.status == OutboxStatus.SENDING)
+            .distinct()
+        ).all()
+        others = [holder for holder in holders if holder is not None and holder != me]
+        gone = [holder for holder in others if not alive(store, session, holder)]
+        if len(gone) < len(others):
+            log.info("%d other process(es) sending on %s: left to them", len(others) - len(gone), platform)
+        if not gone:
+            return 0
+        result = session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.platform == platform,
+                OutboxMessage.status == OutboxStatus.SENDING,
+                OutboxMessage.lease_owner.in_(gone),
+            )
+            .values(not_before=now)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)

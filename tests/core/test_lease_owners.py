@@ -1,0 +1,178 @@
+"""Several processes on one database (bot.outbox_leases): a process that starts takes back at once the
+leases of a process that is gone (killed with SIGKILL, or stopped), never those of a live one, which sends
+its message once. Each "process" here has its own engine and store, as two `relais run` would; the dead
+one is a real process killed with SIGKILL. On an SQLite file and on PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.clock import FixedClock
+from bot.db import Store, make_engine, upgrade
+from bot.delivery import Deliverer, Sent
+from bot.kinds import OutboxStatus
+from bot.models import OutboxMessage
+from bot.outbox import enqueue
+from bot.outbox_leases import close_lease_owner, lease_owner, leases_folder, release_leases
+from tests.support.sender import RecordingSender
+from tests.support.waiting import eventually
+
+PG_URL = os.environ.get("RELAIS_TEST_DATABASE_URL")
+NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # a fixed clock: no lease ends by itself in these tests
+ROOT = Path(__file__).resolve().parents[2]
+ROOM = "matrix:!copil:hs"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def shared_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """One database at head, as the URL every process of a deployment is given."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'relais.db'}"
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        yield url
+        return
+    if not PG_URL:
+        pytest.skip("PostgreSQL tests need RELAIS_TEST_DATABASE_URL (.ci/run sets it)")
+    from tests.support.schemas import fresh_schema_url
+
+    with fresh_schema_url(PG_URL, "relais_lease") as url:
+        yield url
+
+
+class Process:
+    """What one `relais run` holds of the database: its engine, its store."""
+
+    def __init__(self, url: str) -> None:
+        self.store = Store(make_engine(url))
+
+    def close(self) -> None:
+        close_lease_owner(self.store)
+        self.store.engine.dispose()
+
+
+@pytest.fixture
+def processes(shared_url: str) -> Iterator[list[Process]]:
+    made: list[Process] = []
+    yield made
+    for process in made:
+        process.close()
+
+
+class HeldSender(RecordingSender):
+    """A platform that takes a message only once the test lets it go (the send is in flight meanwhile)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = asyncio.Event()
+        self.in_flight: list[str] = []
+
+    async def send(self, message: Any, resend: bool) -> Sent:
+        self.in_flight.append(message.id)
+        await self.gate.wait()
+        return await super().send(message, resend)
+
+
+def rows(store: Store) -> list[tuple[str, str, int]]:
+    with store.unit_of_work() as session:
+        return [
+            (r.text, r.status, r.attempts) for r in session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
+        ]
+
+
+async def test_a_process_starting_leaves_a_live_process_its_message_in_flight(
+    shared_url: str, processes: list[Process]
+) -> None:
+    first, second = Process(shared_url), Process(shared_url)
+    processes += [first, second]
+    clock = FixedClock(NOW)
+    held = HeldSender()
+    sending = Deliverer(first.store, clock, held)
+    sending.start()
+    with first.store.unit_of_work() as session:
+        enqueue(session, NOW, "Commitment #1 saved", channel=ROOM)
+    await eventually(lambda: held.in_flight, what="the answer in flight")
+    # the second process starts (a new login: it could not tell the message in flight from one never sent)
+    assert await asyncio.to_thread(release_leases, second.store, "matrix", NOW) == 0
+    other = RecordingSender()
+    assert await Deliverer(second.store, clock, other).deliver_due() == 0
+    held.gate.set()
+    await eventually(lambda: rows(first.store) == [("Commitment #1 saved", "sent", 1)], what="recorded sent")
+    await sending.stop()
+    assert held.sent == ["Commitment #1 saved"] and other.sent == []  # once
+
+
+async def test_the_leases_of_a_stopped_process_are_taken_back_at_once(
+    shared_url: str, processes: list[Process]
+) -> None:
+    first, second = Process(shared_url), Process(shared_url)
+    processes += [first, second]
+    clock = FixedClock(NOW)
+    held = HeldSender()
+    sending = Deliverer(first.store, clock, held)
+    sending.start()
+    with first.store.unit_of_work() as session:
+        enqueue(session, NOW, "Commitment #1 saved", channel=ROOM)
+    await eventually(lambda: held.in_flight, what="the answer in flight")
+    await sending.stop(timeout=0)  # stopped in the middle of the send: its lease is left
+    first.close()
+    assert await asyncio.to_thread(release_leases, second.store, "matrix", NOW) == 1
+    after = RecordingSender()
+    assert await Deliverer(second.store, clock, after).deliver_due() == 1
+    assert after.calls == [(after.messages[0].id, True)]  # a resend: looked for on the platform first
+    assert rows(second.store) == [("Commitment #1 saved", "sent", 2)]
+
+
+KILLED = """
+import json, os, signal, sys
+from datetime import datetime, timedelta
+from bot.db import Store, make_engine
+from bot.models import OutboxMessage
+from bot.outbox import enqueue, mark_sending
+from bot.outbox_leases import lease_owner
+url, now = sys.argv[1], datetime.fromisoformat(sys.argv[2])
+store = Store(make_engine(url))
+with store.unit_of_work() as session:
+    row = enqueue(session, now, "Sent by the killed process", channel="matrix:!copil:hs")
+    session.flush()
+    mark_sending(session, row, now, timedelta(seconds=30), lease_owner(store).token)
+print(json.dumps(lease_owner(store).token), flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+async def test_the_leases_of_a_killed_process_are_taken_back_at_once_by_the_next_start(
+    shared_url: str, processes: list[Process]
+) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED, shared_url, NOW.isoformat()], env=env, capture_output=True, timeout=60
+    )
+    assert killed.returncode == -9, killed.stderr.decode()[-2000:]
+    token = json.loads(killed.stdout)
+    restarted = Process(shared_url)
+    processes.append(restarted)
+    with restarted.store.unit_of_work() as session:  # leased before migration 0022: no owner, left to its lease
+        legacy = enqueue(session, NOW, "Leased by an older Relais", channel=ROOM)
+        legacy.status, legacy.attempts, legacy.not_before = OutboxStatus.SENDING, 1, NOW + timedelta(seconds=30)
+    assert await asyncio.to_thread(release_leases, restarted.store, "matrix", NOW) == 1  # at once, not in 30 s
+    assert lease_owner(restarted.store).token != token
+    sender = RecordingSender()
+    assert await Deliverer(restarted.store, FixedClock(NOW), sender).deliver_due() == 1
+    assert sender.sent == ["Sent by the killed process"] and sender.calls[0][1] is True
+    folder = leases_folder(restarted.store)
+    if folder is not None:  # SQLite: the killed process' lock file is gone, the live one's is there
+        assert sorted(path.name for path in folder.iterdir()) == [lease_owner(restarted.store).token]
+    assert await asyncio.to_thread(release_leases, restarted.store, "matrix", NOW) == 0  # nothing twice
