@@ -302,11 +302,17 @@ def insert_new_rows(session: Session, inserts: tuple[type, ...]) -> bool:
         return False
     connection = session.connection()
     for row, given in zip(rows, values, strict=True):
-        connection.execute(sqlalchemy_inspect(row).mapper.local_table.insert(), given)
+        connection.execute(_insert(sqlalchemy_inspect(row).mapper.local_table), given)
     for row in rows:
         session.expunge(row)
         make_transient_to_detached(row)
     return True
+
+
+@cache
+def _insert(table: Any) -> Any:
+    """A table's INSERT, built once (building and keying one costs more than running it)."""
+    return table.insert()
 
 
 def _given(row: Any) -> dict[str, Any] | None:

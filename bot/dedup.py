@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC
+from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import bindparam, delete, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -19,12 +20,15 @@ from bot.clock import Clock
 from bot.db import Store, pipelined
 from bot.models import ProcessedEvent
 
+# built once (a statement made at every command costs more to build and key than to run)
+RECORDED = select(ProcessedEvent.id).where(
+    ProcessedEvent.source == bindparam("source"), ProcessedEvent.event_id == bindparam("event")
+)
+RECORD = ProcessedEvent.__table__.insert()
+
 
 def already_recorded(session: Session, source: str, event_id: str) -> bool:
-    event_id = event_id[:300]
-    seen = session.scalar(
-        select(ProcessedEvent.id).where(ProcessedEvent.source == source, ProcessedEvent.event_id == event_id)
-    )
+    seen = session.scalar(RECORDED, {"source": source, "event": event_id[:300]})
     return seen is not None
 
 
@@ -43,7 +47,7 @@ def record(session: Session, source: str, event_id: str, clock: Clock) -> None:
     was recorded already — for a caller that has just looked, in the same transaction. A plain INSERT
     (what else the unit of work holds is flushed at its commit)."""
     values = {"source": source, "event_id": event_id[:300], "at": clock.now()}
-    session.connection().execute(ProcessedEvent.__table__.insert(), values)
+    session.connection().execute(RECORD, values)
 
 
 def claimed_first(session: Session, source: str, event_id: str, clock: Clock) -> bool:
@@ -68,15 +72,8 @@ def claimed_first_with(
     driver = pipelined(session)
     # not idle (tests: a savepoint already begun); a NUL, where libpq's escaping would stop (PostgreSQL refuses it)
     if driver is None or driver.info.transaction_status != 0 or "\x00" in values[1]:
-        from sqlalchemy.dialects.postgresql import insert
-
-        statement = (
-            insert(ProcessedEvent)
-            .values(source=values[0], event_id=values[1], at=clock.now())
-            .on_conflict_do_nothing(index_elements=[ProcessedEvent.source, ProcessedEvent.event_id])
-            .returning(ProcessedEvent.id)
-        )
-        return session.execute(statement).first() is not None, None
+        found = session.execute(_claim(), {"source": values[0], "event": values[1], "at": clock.now()}).first()
+        return found is not None, None
     # psycopg sends BEGIN on its own and waits for it: both go here in one simple query instead
     from psycopg.pq import Escaping
 
@@ -112,6 +109,20 @@ def claimed_first_with(
         for value in (result.get_value(0, column) for column in range(result.nfields))
     )
     return row[0] != "0", row[1:]
+
+
+@cache
+def _claim() -> Any:
+    """claimed_first's statement through SQLAlchemy, built once (the PostgreSQL dialect loaded only then)."""
+    from sqlalchemy.dialects.postgresql import insert
+
+    table = ProcessedEvent.__table__  # Core: an ORM insert is made again at every execution
+    return (
+        insert(table)
+        .values(source=bindparam("source"), event_id=bindparam("event"), at=bindparam("at"))
+        .on_conflict_do_nothing(index_elements=[table.c.source, table.c.event_id])
+        .returning(table.c.id)
+    )
 
 
 def claim(store: Store, clock: Clock, source: str, event_id: str) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from bot.context import Context
 from bot.db import store_of
@@ -29,9 +29,12 @@ REFUSED = {
 }
 
 
+ACCOUNTS = select(Identity.identity).where(Identity.member_id == bindparam("member")).order_by(Identity.id)
+
+
 def accounts(ctx: Context, member_id: int) -> str:
     """The member's accounts, oldest first, as a list to read."""
-    found = ctx.session.scalars(select(Identity.identity).where(Identity.member_id == member_id).order_by(Identity.id))
+    found = ctx.session.scalars(ACCOUNTS, {"member": member_id})
     return ", ".join(esc(identity, 120) for identity in found)
 
 

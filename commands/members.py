@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from bot.context import Context
 from bot.errors import Refusal
@@ -86,17 +86,18 @@ def member_unlink(ctx: Context, who: Member) -> Reply:
     return unlink_member(ctx, who)
 
 
+ACTIVE_CIRCLE_NAMES = (  # built once: building and keying it at every /whoami costs more than running it
+    select(Circle.name)
+    .join(CircleMember, CircleMember.circle_id == Circle.id)
+    .where(CircleMember.member_id == bindparam("member"), CircleMember.left_at.is_(None))
+    .order_by(Circle.name)
+)
+
+
 def active_circle_names(ctx: Context) -> list[str]:
     """The names of the circles the speaker is in now, in order (what membership.active_circles gives,
     without loading the circles and their channels: one statement)."""
-    return list(
-        ctx.session.scalars(
-            select(Circle.name)
-            .join(CircleMember, CircleMember.circle_id == Circle.id)
-            .where(CircleMember.member_id == ctx.actor.id, CircleMember.left_at.is_(None))
-            .order_by(Circle.name)
-        )
-    )
+    return list(ctx.session.scalars(ACTIVE_CIRCLE_NAMES, {"member": ctx.actor.id}))
 
 
 @router.command(

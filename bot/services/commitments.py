@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.dates import When
@@ -218,7 +219,7 @@ def list_commitments(
     session: Session, community: Community, wanted: ActionFilter, now: datetime, tz: ZoneInfo
 ) -> list[Commitment]:
     """Commitments sorted by due date (no date last), filtered as asked."""
-    rows = list(session.scalars(commitments_statement(community, wanted, now, tz)))
+    rows = list(session.scalars(_shaped(*_shape(wanted)), _values(community, wanted, now, tz)))
     if wanted.overdue:
         rows = [row for row in rows if is_overdue(row, now, tz)]
     far = datetime.max.replace(tzinfo=now.tzinfo)
@@ -230,20 +231,51 @@ def commitments_statement(
     community: Community, wanted: ActionFilter, now: datetime, tz: ZoneInfo
 ) -> Select[tuple[Commitment]]:
     """The query behind list_commitments (joined with Item; overdue still to check with is_overdue)."""
-    statement: Select[tuple[Commitment]] = (
-        select(Commitment).join(Item, Item.id == Commitment.item_id).where(Item.community_id == community.id)
+    return _shaped(*_shape(wanted)).params(_values(community, wanted, now, tz))
+
+
+def _shape(wanted: ActionFilter) -> tuple[bool, ...]:
+    return (
+        wanted.include_closed,
+        bool(wanted.owners),
+        bool(wanted.organisations),
+        bool(wanted.circles),
+        wanted.overdue,
+        wanted.week,
     )
-    if not wanted.include_closed:
-        statement = statement.where(Commitment.status == CommitmentStatus.OPEN)
-    if wanted.owners:
-        statement = statement.where(Commitment.owner_id.in_(wanted.owners))
-    if wanted.organisations:
-        statement = statement.where(Commitment.organisation_id.in_(wanted.organisations))
-    if wanted.circles:
-        statement = statement.where(Item.circle_id.in_(wanted.circles))
+
+
+def _values(community: Community, wanted: ActionFilter, now: datetime, tz: ZoneInfo) -> dict[str, object]:
     local_today = now.astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
-    if wanted.overdue:
-        statement = statement.where(Commitment.due_at.is_not(None), Commitment.due_at < now)
-    if wanted.week:
-        statement = statement.where(Commitment.due_at.is_not(None), Commitment.due_at < local_today + timedelta(days=8))
+    return {
+        "community": community.id,
+        "owners": sorted(wanted.owners),
+        "organisations": sorted(wanted.organisations),
+        "circles": sorted(wanted.circles),
+        "now": now,
+        "week_end": local_today + timedelta(days=8),
+    }
+
+
+@cache
+def _shaped(
+    include_closed: bool, owners: bool, organisations: bool, circles: bool, overdue: bool, week: bool
+) -> Select[tuple[Commitment]]:
+    """The query for one shape of filter, its values as parameters (_values): built once per shape, as
+    building and keying it at every /actions costs more than running it."""
+    statement: Select[tuple[Commitment]] = (
+        select(Commitment).join(Item, Item.id == Commitment.item_id).where(Item.community_id == bindparam("community"))
+    )
+    if not include_closed:
+        statement = statement.where(Commitment.status == CommitmentStatus.OPEN)
+    if owners:
+        statement = statement.where(Commitment.owner_id.in_(bindparam("owners", expanding=True)))
+    if organisations:
+        statement = statement.where(Commitment.organisation_id.in_(bindparam("organisations", expanding=True)))
+    if circles:
+        statement = statement.where(Item.circle_id.in_(bindparam("circles", expanding=True)))
+    if overdue:
+        statement = statement.where(Commitment.due_at.is_not(None), Commitment.due_at < bindparam("now"))
+    if week:
+        statement = statement.where(Commitment.due_at.is_not(None), Commitment.due_at < bindparam("week_end"))
     return statement

@@ -11,7 +11,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.models import (
@@ -212,11 +212,14 @@ def _unread_in(community_id: int, low: int, high: int, member_ids: list[int]) ->
     )
 
 
+UNREAD_COUNT = select(func.coalesce(func.sum(CircleMember.unread), 0)).where(
+    CircleMember.member_id == bindparam("member")
+)  # built once: building and keying it at every /unread costs more than running it
+
+
 def unread_count(session: Session, member: Member) -> int:
     """len(unread_ids(member)), from the counts kept on the member's membership rows (bot.models.unread)."""
-    total = session.scalar(
-        select(func.coalesce(func.sum(CircleMember.unread), 0)).where(CircleMember.member_id == member.id)
-    )
+    total = session.scalar(UNREAD_COUNT, {"member": member.id})
     return int(total or 0)
 
 

@@ -133,3 +133,33 @@ def test_a_reading_commands_answer_is_written_with_its_event_and_handed_over_onc
     assert {message.reply_to: message.text for message in taker.taken} == {row.reply_to: row.text for row in rows}
     assert "Alice" in rows[1].text
     assert set(events) >= {"$first", "$second", "$third", "$fourth"}
+
+
+def test_a_reading_commands_statements_are_built_once(store: Store, clock: FixedClock):
+    """Building and keying a statement costs more than running it (issue 11): the second time a command
+    runs, every statement it executes through SQLAlchemy is one it executed the first time."""
+    config = replace(make_config(), circles=(CircleConfig("COPIL", (COPIL,)),))
+    dispatcher = Dispatcher(store=store, config=config, clock=clock, router=build_router())
+    dispatcher.setup()
+    executed: list[Any] = []  # the statements themselves (kept alive: no id is reused)
+
+    def seen(_conn: Any, statement: Any, *_args: Any) -> None:
+        if "Savepoint" not in type(statement).__name__:  # the test's store: each unit of work a savepoint
+            executed.append(statement)
+
+    def command(line: str, event_id: str) -> list[Any]:
+        incoming = Incoming(identity="matrix:@alice:hs", text=line, channel=COPIL, display_name="Alice")
+        executed.clear()
+        assert dispatcher.handle(replace(incoming, event_id=event_id), deliver=True) is not None
+        return list(executed)
+
+    command("!whoami", "$zero")  # Alice is new: she is created and joins COPIL
+    event.listen(store.engine, "before_execute", seen)
+    try:
+        for line in ("!whoami", "!unread", "!actions mine"):
+            first = command(line, f"$1{line}")
+            again = command(line, f"$2{line}")
+            new = [str(s)[:100] for s in again if not any(s is t for t in first)]
+            assert again and not new, (line, new)
+    finally:
+        event.remove(store.engine, "before_execute", seen)
