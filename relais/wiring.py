@@ -13,6 +13,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config, ConfigError
 from bot.db import Store, current_revision, head_revision, is_sqlite, make_engine, normalise_url, upgrade
 from bot.dispatch import Dispatcher
+from bot.spelling import Spellings, register
 from commands import build_router
 
 BUILT_FROM = "relais.built_from"  # Store.extensions: the database URL this store was built from (build_app)
@@ -38,6 +39,27 @@ def build_app(config: Config, clock: Clock | None = None, store: Store | None = 
         dispatcher = Dispatcher(store=store, config=config, clock=clock, router=build_router())
         dispatcher.setup()
     return App(config=config, store=store, clock=clock, dispatcher=dispatcher)
+
+
+class NotThisCode(RuntimeError):
+    """The code on disk is not the one `relais run` started with (updated without a restart)."""
+
+
+def round_store(config: Config) -> Store:
+    """The store a scheduled round's own process (relais.round_child) works in: the database `relais run`
+    opened, which must be at this code's revision (never upgraded here: that is `relais run`'s start, or
+    `relais db upgrade`), with the commands' spellings registered (digests name commands as typed where
+    they go). Nothing is written (the community was set up by `relais run`)."""
+    with database_errors(config.database_url):
+        engine = make_engine(config.database_url)
+        found, head = current_revision(engine), head_revision()
+        if found != head:
+            engine.dispose()
+            raise NotThisCode(f"the database is at revision {found}, this code at {head}")
+        store = Store(engine)
+        store.extensions[BUILT_FROM] = config.database_url
+        register(store.extensions, Spellings.of(build_router(), config))
+    return store
 
 
 @contextmanager

@@ -10,6 +10,7 @@ failed in this process, after STALE when its process stopped — without writing
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 BATCH = 50  # members written per transaction
 STALE = timedelta(minutes=10)  # a round still "posting" this long after its claim: its process stopped
 KINDS = (OccurrenceKind.DIGEST, OccurrenceKind.NUDGES)
+CLAIM_WATCH = "schedules.claim_watch"  # Store.extensions: told each round's id before its claim commits (round_child)
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,10 @@ def run_direct(
         occurrence_id = claim(session, community_id, due, now, OccurrenceStatus.POSTING).id if resumed is None else None
         if resumed is not None:
             occurrence_id = _take_over(session, due, resumed, now)
-    assert occurrence_id is not None
+        assert occurrence_id is not None
+        watch = store.extensions.get(CLAIM_WATCH)
+        if watch is not None:  # the round's own process tells relais run, which releases it if this process dies
+            watch(occurrence_id)
     written = 0
     try:
         with store.unit_of_work(reading=True) as session:
@@ -67,10 +72,10 @@ def run_direct(
         for index, batch in enumerate(batches):
             with store.unit_of_work() as session:
                 for post, key, platforms in batch:
+                    if key in done:  # written to already, maybe on another platform (their choice changed since)
+                        continue
                     for platform in platforms:
                         destination = f"{key}@{platform}:member:{post.member_id}"  # as enqueue_post names it
-                        if destination in done:
-                            continue
                         enqueue(
                             session,
                             now,
@@ -134,26 +139,33 @@ def _interrupted(store: Store, occurrence_id: int, due: Due, now: datetime, star
         log.exception("could not release the interrupted round %s", due.occurrence_key)
 
 
-def release_claims(store: Store, claimed_at: datetime) -> int:
-    """Rounds claimed at `claimed_at` by a process that died without finishing them (the round's own
-    process, killed: relais.round_process): dated back by STALE, so that the next run finishes them
-    (interrupted_rounds), writing to nobody twice. Returns how many."""
+def release_claims(store: Store, ids: Collection[int], claimed_at: datetime) -> int:
+    """The rounds `ids`, claimed at `claimed_at` by a process that died without finishing them (the
+    round's own process, killed: relais.round_process) and still its: dated back by STALE, so that the
+    next run finishes them (interrupted_rounds), writing to nobody twice. Returns how many."""
+    if not ids:
+        return 0
     with store.unit_of_work() as session:
         released = session.execute(
             update(Occurrence)
-            .where(Occurrence.status == OccurrenceStatus.POSTING, Occurrence.claimed_at == claimed_at)
+            .where(
+                Occurrence.id.in_(sorted(ids)),
+                Occurrence.status == OccurrenceStatus.POSTING,
+                Occurrence.claimed_at == claimed_at,
+            )
             .values(claimed_at=claimed_at - STALE)
         )
         return int(getattr(released, "rowcount", 0) or 0)
 
 
 def _already_written(session: Session, due: Due) -> set[str]:
-    """The outbox keys of the members an interrupted round wrote to."""
+    """The members an interrupted round wrote to, by their key (`<occurrence>/member:<id>`), whatever
+    platform it wrote to: a member whose chosen or last platform changed since gets nothing twice."""
     prefix = f"{due.occurrence_key}/member:"
     statement = select(OutboxMessage.occurrence_key).where(
         OutboxMessage.occurrence_key.startswith(prefix, autoescape=True)
     )
-    return {key for key in session.scalars(statement) if key}
+    return {prefix + key.removeprefix(prefix).partition("@")[0] for key in session.scalars(statement) if key}
 
 
 def interrupted_rounds(

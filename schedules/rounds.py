@@ -57,7 +57,17 @@ from schedules.occurrences import (
 )
 
 _Claimed = Claimed  # the name the concurrency tests know
-__all__ = ["Outcome", "community_of", "heavy_due", "missed_for", "recap_since", "run_due"]
+__all__ = [
+    "Outcome",
+    "Pending",
+    "community_of",
+    "heavy_due",
+    "is_heavy",
+    "missed_for",
+    "prepare",
+    "recap_since",
+    "run_due",
+]
 
 log = logging.getLogger(__name__)
 CIRCLE_ITEMS = (OccurrenceKind.RECAP, OccurrenceKind.AGENDA)  # posted in a circle as an item to read
@@ -68,15 +78,19 @@ def community_of(session: Session, config: Config) -> Community | None:
     return find_community(session, config.community_name)
 
 
-def run_due(target: object, config: Config, now: datetime) -> list[Outcome]:
+Pending = list[tuple[int, Due, Resumed | None]]  # what prepare found: (community id, due, interrupted round)
+
+
+def run_due(target: object, config: Config, now: datetime, pending: Pending | None = None) -> list[Outcome]:
     """Post (or record) every occurrence due up to `now`; returns what was done, oldest first.
 
-    `target` is the App or its Store. Safe to call often, from several processes at once.
+    `target` is the App or its Store. Safe to call often, from several processes at once. `pending`:
+    what prepare(…, now) found just before (the scheduler's, when it decided the round is not heavy).
     """
     store: Store = getattr(target, "store", target)  # type: ignore[assignment]
     outcomes: list[Outcome] = []
     built: dict[str, tuple[int, Draft, list[int]]] = {}  # recaps of the same time, built together
-    pending = _prepare_all(store, config, now)
+    pending = _prepare_all(store, config, now) if pending is None else pending
     for index, (community_id, due, resumed) in enumerate(pending):
         try:
             live = not due.paused and not due.expired(now)
@@ -104,14 +118,26 @@ def run_due(target: object, config: Config, now: datetime) -> list[Outcome]:
     return outcomes
 
 
+def prepare(store: Store, config: Config, now: datetime) -> Pending:
+    """Interrupted rounds to finish first, then the occurrences due now and not claimed yet (run_due's first step)."""
+    return _prepare_all(store, config, now)
+
+
+def is_heavy(pending: Pending, now: datetime) -> bool:
+    """Whether run_due has a heavy round to do (recaps, digests or nudges due, or a round to finish within
+    its grace window): what is worth a process of its own (relais.round_process). Most runs (the resync,
+    every minute) find nothing of the kind; an interrupted round past its grace window is only recorded
+    missed (give_up), in a moment. A recap whose builder keeps failing is tried again at every run (a
+    process each time, once a minute) until it is built or its grace window is over."""
+    return any(
+        not due.expired(now) and (resumed is not None or (due.kind in HEAVY and not due.paused))
+        for _, due, resumed in pending
+    )
+
+
 def heavy_due(store: Store, config: Config, now: datetime) -> bool:
-    """Whether run_due would have a heavy round to do now (recaps, digests or nudges due, or a round to
-    finish): what is worth a process of its own (relais.round_process). One short reading transaction,
-    as run_due's own first step; most runs (the resync, every minute) find nothing of the kind."""
-    for _, due, resumed in _prepare_all(store, config, now):
-        if resumed is not None or (due.kind in HEAVY and not due.paused and not due.expired(now)):
-            return True
-    return False
+    """is_heavy for what prepare finds now (one short reading transaction)."""
+    return is_heavy(prepare(store, config, now), now)
 
 
 def _same_time(pending: list[tuple[int, Due, Resumed | None]], now: datetime) -> list[Due]:

@@ -6,7 +6,7 @@ and per meeting post, plus a periodic resync that picks up meetings created or c
 other processes, pauses and config changes. Every timer calls the module-level `wake`, which
 runs run_due for everything due: a timer carries only ids, never what to post.
 
-A heavy round (recaps, digests, nudges: rounds.heavy_due) runs in the process `apart` starts when one
+A heavy round (recaps, digests, nudges: rounds.is_heavy) runs in the process `apart` starts when one
 is given (`relais run`: relais.round_process, a child process at a lower priority), so that the
 commands answered in this process's threads do not wait for the round's hold on the interpreter; the
 rest, and every round without `apart` (tests, the demo), runs in a thread of this process.
@@ -27,7 +27,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.app import App
 from schedules.occurrences import planned_occurrences, schedules_in_step, sync_schedules
-from schedules.rounds import Outcome, community_of, heavy_due, run_due
+from schedules.rounds import Outcome, community_of, is_heavy, prepare, run_due
 
 log = logging.getLogger(__name__)
 HORIZON = timedelta(days=8)
@@ -115,9 +115,12 @@ class SchedulerService:
 
     def _run_due(self, now: datetime) -> list[Outcome]:
         """run_due, in a process of its own for a heavy round (when `apart` is given), else right here."""
-        if self.apart is not None and heavy_due(self.app.store, self.app.config, now):
+        if self.apart is None:
+            return run_due(self.app, self.app.config, now)
+        pending = prepare(self.app.store, self.app.config, now)
+        if is_heavy(pending, now):
             return self.apart(now)
-        return run_due(self.app, self.app.config, now)
+        return run_due(self.app, self.app.config, now, pending)  # what was read just now is not read again
 
     def plan(self, now: datetime) -> dict[str, datetime]:
         """The next time each schedule or meeting post falls due (job id -> instant)."""

@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 import schedules.direct as rounds
-from bot.models import Occurrence
+from bot.models import Identity, Member, Occurrence
 from tests.schedules.support import World, paris
 
 SUBSCRIBERS = ("alice", "bob", "carla", "dan", "erin")
@@ -90,3 +90,20 @@ def test_a_round_left_posting_by_a_stopped_process_is_finished_after_a_while(wor
     outcomes = world.run(paris(2026, 11, 30, 8, 41))
     assert [(o.kind, o.status) for o in outcomes] == [("digest", "late")]
     assert len(digest_rows(world)) == len(SUBSCRIBERS) and set(digest_rows(world).values()) == {1}
+
+
+def test_a_round_resumed_after_a_member_changed_platform_writes_to_them_once(world, monkeypatch):
+    """Alice was written to on Matrix before the round stopped; she then wrote from Slack (her last
+    platform): the round finished later does not write to her again there."""
+    digests_asked(world)
+    monkeypatch.setattr(rounds, "BATCH", 1)
+    failing_after(monkeypatch, 1)  # one member written, then the round fails
+    assert world.run(paris(2026, 11, 30, 8, 30)) == []
+    monkeypatch.undo()
+    (first,) = digest_rows(world)
+    with world.store.unit_of_work() as session:
+        session.add(Identity(member_id=first, identity="slack:T1/U1"))
+        session.get_one(Member, first).last_platform = "slack"
+    world.run(paris(2026, 11, 30, 8, 31))
+    assert len(digest_rows(world)) == len(SUBSCRIBERS) and set(digest_rows(world).values()) == {1}
+    assert digest_occurrence(world).status == "posted"
