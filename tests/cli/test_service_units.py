@@ -70,6 +70,7 @@ def test_the_service_restarts_on_failure_keeps_the_stop_timeout_and_holds_no_sec
     unit = settings("relais.service")
     assert unit["Service.Restart"] == ["on-failure"]
     assert "Service.TimeoutStopSec" not in unit  # the README: leave systemd's default (90 s)
+    assert unit["Service.OOMPolicy"] == ["continue"]  # the round's process killed for memory: the bot goes on
     assert unit["Service.User"] != ["root"] and unit["Service.WorkingDirectory"] == ["/srv/relais"]
     assert unit["Service.EnvironmentFile"] == ["/etc/relais/relais.env"]
     for name in ("relais.service", "relais-backup.service", "relais-backup.timer"):
