@@ -71,26 +71,33 @@ def ended(pid: int) -> bool:
         return True
 
 
-async def test_a_round_process_whose_parent_was_killed_alone_ends_at_sigterm_and_nothing_is_doubled(bot, tmp_path):
-    app, world = bot
+def killed_alone(app, folder: Path) -> int:
+    """relais run (tests/schedules/round_parent.py) killed alone once its round's process wrote one digest:
+    that process's pid."""
     parent = subprocess.Popen(
         [
             sys.executable,
             "-m",
             "tests.schedules.round_parent",
             app.config.database_url.removeprefix("sqlite:///"),
-            str(tmp_path),
+            str(folder),
             MONDAY_DIGEST.isoformat(),
         ],
         cwd=ROOT,
+        stderr=subprocess.DEVNULL,
     )
-    started = tmp_path / "started"
-    await eventually(started.exists, timeout=60, what="the round's process to write its first digest")
-    child = int(started.read_text())
+    started = folder / "started"
+    asyncio.run(eventually(started.exists, timeout=60, what="the round's process to write its first digest"))
     parent.kill()  # relais run alone (kill -9, the OOM killer)
     parent.wait()
+    return int(started.read_text())
+
+
+def test_a_round_process_whose_parent_was_killed_alone_ends_at_sigterm_and_nothing_is_doubled(bot, tmp_path):
+    app, world = bot
+    child = killed_alone(app, tmp_path)
     os.kill(child, signal.SIGTERM)  # systemd's stop of what is left, before the restart
-    await eventually(lambda: ended(child), timeout=10, what="the round's process to end")
+    asyncio.run(eventually(lambda: ended(child), timeout=10, what="the round's process to end"))
     assert len(digest_rows(world)) == 1
     with world.store.unit_of_work() as session:
         (occurrence,) = session.scalars(select(Occurrence).where(Occurrence.kind == "digest"))
@@ -99,6 +106,16 @@ async def test_a_round_process_whose_parent_was_killed_alone_ends_at_sigterm_and
     assert ("digest", "posted") in kinds(outcomes)
     rows = digest_rows(world)
     assert len(rows) == 2 and max(Counter(rows).values()) == 1
+
+
+def test_a_round_process_whose_parent_was_killed_alone_finishes_its_round_without_a_signal(bot, tmp_path):
+    app, world = bot
+    child = killed_alone(app, tmp_path)
+    (tmp_path / "go").write_text("")  # nobody stops it (not under systemd): it finishes, its log on stderr
+    asyncio.run(eventually(lambda: ended(child), timeout=60, what="the round's process to end"))
+    rows = digest_rows(world)
+    assert len(rows) == 2 and max(Counter(rows).values()) == 1
+    assert rounds.run_due(app, app.config, MONDAY_DIGEST + timedelta(minutes=1)) == []  # the restart: nothing left
 
 
 async def test_a_round_process_with_other_code_refuses_and_the_round_runs_in_the_bot(bot, monkeypatch, caplog):
