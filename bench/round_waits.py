@@ -47,6 +47,7 @@ from bench.cpu import CpuMeter
 from bot.app import App
 from bot.clock import FixedClock
 from bot.db import make_engine, upgrade
+from relais.round_child import code_identity
 from relais.round_process import run_apart
 from relais.wiring import build_app
 
@@ -143,7 +144,7 @@ def apart_round(app: App, clock: FixedClock, figures: scale.Figures) -> None:
     """The nudge round as `relais run` runs a heavy round now: in a process of its own (its writes unseen here)."""
     clock.set(scale.NUDGES_AT)
     began = time.perf_counter()
-    outcomes = run_apart(app, scale.NUDGES_AT)
+    outcomes, _ = run_apart(app, code_identity(), scale.NUDGES_AT)
     figures.values["nudges round"] = time.perf_counter() - began
     assert any(outcome.kind == "nudges" and outcome.status == "posted" for outcome in outcomes), outcomes
     figures.values["nudges longest write"] = float("nan")
