@@ -33,37 +33,16 @@ from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.db import Store
+from bot.delivery_failures import Held, PermanentFailure, TemporaryFailure, backoff, retry_in
 from bot.images import Picture
 from bot.kinds import OutboxStatus
 from bot.listed import listed_numbers
 from bot.models import OutboxMessage
 from bot.outbox import due_messages, mark_delivered, mark_failed, mark_held, mark_sending, takers, waiting
-from bot.outbox_leases import lease_owner
+from bot.outbox_leases import Renewals, lease_owner
 from bot.outbox_order import Conversation, conversation_of, put_off_behind
 
 log = logging.getLogger(__name__)
-HELD_SECONDS = 600.0  # a held conversation is looked at again this often
-
-
-class TemporaryFailure(Exception):
-    """Try again later (rate limit, server down); `retry_after` in seconds if the platform said."""
-
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
-class Held(TemporaryFailure):
-    """The conversation takes no message for now, through no fault of the message (a Slack workspace
-    that uninstalled Relais, a rate limit): tried again after `retry_after` seconds, never counted as an
-    attempt, so never given up for it."""
-
-    def __init__(self, message: str, retry_after: float = HELD_SECONDS) -> None:
-        super().__init__(message, retry_after)
-
-
-class PermanentFailure(Exception):
-    """This message can never be delivered (channel gone, bot removed): give up, keep the row."""
 
 
 @dataclass(frozen=True)
@@ -134,19 +113,6 @@ class Sender(Protocol):
         ...
 
 
-def backoff(attempts: int, retry_after: float | None) -> timedelta:
-    if retry_after is not None:
-        return timedelta(seconds=max(retry_after, 1.0))  # never a tight loop, even on "Retry-After: 0"
-    return timedelta(seconds=min(2 ** max(attempts - 1, 0), 300))
-
-
-def retry_in(message: Outgoing, outcome: TemporaryFailure) -> float:
-    """Seconds until a message that failed for now is tried again (a held one without counting the attempt)."""
-    if isinstance(outcome, Held):
-        return backoff(1, HELD_SECONDS if outcome.retry_after is None else outcome.retry_after).total_seconds()
-    return backoff(message.attempts, outcome.retry_after).total_seconds()
-
-
 @dataclass(eq=False)  # compared (and hashed) by identity: it is a running loop, not a value
 class Deliverer:
     store: Store
@@ -167,10 +133,18 @@ class Deliverer:
     _tasks: set[asyncio.Task[int]] = field(default_factory=set)
     _recording: list[tuple[list[tuple[Outgoing, object]], asyncio.Future[None]]] = field(default_factory=list)
     _recorder: asyncio.Task[None] | None = None
+    _renewals: Renewals | None = None
 
     @property
     def platform(self) -> str:
         return self.sender.platform
+
+    @property
+    def renewals(self) -> Renewals:
+        """The leases of what this loop is sending, renewed while it is in flight (bot.outbox_leases)."""
+        if self._renewals is None:
+            self._renewals = Renewals(self.store, self.clock, self.lease)
+        return self._renewals
 
     @property
     def owner(self) -> str:
@@ -267,6 +241,7 @@ class Deliverer:
         """Deliver until cancelled: a pass when poked or when a retry falls due (at least every
         `fallback` seconds); while the platform is away, none (it pokes when it is back)."""
         self.start()
+        renewing = asyncio.ensure_future(self.renewals.run())
         try:
             while True:
                 self.wake.clear()
@@ -281,6 +256,7 @@ class Deliverer:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.wake.wait(), timeout=wait)
         finally:
+            renewing.cancel()
             await self.stop()
 
     # ------------------------------------------------------------------ sending
@@ -296,10 +272,11 @@ class Deliverer:
                 held.append((message, Held("after an earlier message retried later", (until - now).total_seconds())))
             else:
                 lanes.setdefault(conversation(message), []).append((message, resend))
-        if len(lanes) == 1:  # one conversation (a command's answer): no task to schedule, it leaves now
-            outcomes = [await self._lane(*next(iter(lanes.items())))]
-        else:
-            outcomes = await asyncio.gather(*(self._lane(key, lane) for key, lane in lanes.items()))
+        with self.renewals.sending(message.id for lane in lanes.values() for message, _ in lane):
+            if len(lanes) == 1:  # one conversation (a command's answer): no task to schedule, it leaves now
+                outcomes = [await self._lane(*next(iter(lanes.items())))]
+            else:
+                outcomes = await asyncio.gather(*(self._lane(key, lane) for key, lane in lanes.items()))
         results = [result for lane in outcomes for result in lane] + held
         self._remember_retries(results)
         if quiet > 0 and all(message.item_id is None for message, _outcome in results):

@@ -14,32 +14,42 @@ it ends (`kill -9` too):
 At start, `release_leases` makes due at once the leases of owners whose lock is free — a predecessor killed
 a second ago, a process stopped — and leaves those of a live process to it: it sends and records them
 itself (the new process, with a new login, could not tell its message in flight from one never sent).
-A lease of a live process still ends by itself at `not_before` (an owner that hangs without dying); rows
-leased before migration 0022 have no owner and wait for that end too.
+While a delivery loop sends, it renews the leases of the rows in flight every third of a lease (Renewals):
+a send slower than its lease (a long look back through the room, a large picture, a slow homeserver) is
+not taken meanwhile by another process' delivery pass, which could not find it in the room yet either.
+A send still in flight after RENEWED_FOR is no longer renewed: a hung send (or an owner that hangs without
+dying) is left to its lease's end, as are the rows leased before migration 0022, which have no owner.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import fcntl
+import functools
 import logging
 import os
 import socket
 import threading
+import time
 import uuid
-from datetime import datetime
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
+from bot.clock import Clock
 from bot.db import Store
 from bot.kinds import OutboxStatus
 from bot.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 OWNER = "outbox_lease_owner"  # Store.extensions: this process' LeaseOwner
+RENEWED_FOR = 300.0  # seconds: a send in flight longer than this is not renewed any more (left to its lease's end)
 MAKING = threading.Lock()
 ADVISORY_FREE = text("SELECT pg_try_advisory_xact_lock(:key)")  # held until the checker's transaction ends
 
@@ -204,3 +214,55 @@ def release_leases(store: Store, platform: str, now: datetime) -> int:
             .values(not_before=now)
         )
         return int(getattr(result, "rowcount", 0) or 0)
+
+
+@dataclass(eq=False)
+class Renewals:
+    """The leases of the rows a delivery loop is sending (`sending`), pushed back every third of a lease while
+    their sends are in flight (`run`, on the event loop; the write in a worker thread)."""
+
+    store: Store
+    clock: Clock
+    lease: timedelta
+    in_flight: dict[str, float] = field(default_factory=dict)  # row id -> when its send began (monotonic)
+
+    @contextlib.contextmanager
+    def sending(self, ids: Iterable[str]) -> Iterator[None]:
+        began, mine = time.monotonic(), [row for row in ids if row not in self.in_flight]
+        self.in_flight.update(dict.fromkeys(mine, began))
+        try:
+            yield
+        finally:
+            for row in mine:
+                self.in_flight.pop(row, None)
+
+    def renewable(self) -> list[str]:
+        """The rows in flight for a third of a lease or more (not the many that leave in milliseconds: no write
+        for them), but not for longer than RENEWED_FOR (a hung send)."""
+        now = time.monotonic()
+        oldest, youngest = now - RENEWED_FOR, now - self.lease.total_seconds() / 3
+        return [row for row, began in self.in_flight.items() if oldest <= began <= youngest]
+
+    def renew(self, ids: list[str]) -> int:
+        """Push back the leases of `ids` this process still holds (not a row recorded or taken meanwhile)."""
+        with self.store.unit_of_work() as session:
+            result = session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id.in_(ids),
+                    OutboxMessage.status == OutboxStatus.SENDING,
+                    OutboxMessage.lease_owner == lease_owner(self.store).token,
+                )
+                .values(not_before=self.clock.now() + self.lease)
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
+
+    async def run(self) -> None:
+        """Renew, every third of a lease, until cancelled."""
+        while True:
+            await asyncio.sleep(self.lease.total_seconds() / 3)
+            if ids := self.renewable():
+                try:
+                    await self.store.off_loop(functools.partial(self.renew, ids))
+                except Exception:  # the database away for a moment: the next round tries again
+                    log.exception("renewing the leases of %d message(s) being sent failed", len(ids))

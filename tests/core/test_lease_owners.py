@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot import outbox_leases
 from bot.clock import FixedClock
 from bot.db import Store, make_engine, upgrade
 from bot.delivery import Deliverer, Sent
@@ -176,3 +177,37 @@ async def test_the_leases_of_a_killed_process_are_taken_back_at_once_by_the_next
     if folder is not None:  # SQLite: the killed process' lock file is gone, the live one's is there
         assert sorted(path.name for path in folder.iterdir()) == [lease_owner(restarted.store).token]
     assert await asyncio.to_thread(release_leases, restarted.store, "matrix", NOW) == 0  # nothing twice
+
+
+def lease_end(store: Store) -> datetime | None:
+    with store.unit_of_work() as session:
+        return session.scalars(select(OutboxMessage.not_before)).one()
+
+
+async def test_a_send_slower_than_its_lease_is_not_taken_by_another_process_meanwhile(
+    shared_url: str, processes: list[Process], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long look back through the room, a large picture: the lease is renewed while the send is in flight."""
+    first, second = Process(shared_url), Process(shared_url)
+    processes += [first, second]
+    clock = FixedClock(NOW)
+    held = HeldSender()
+    sending = Deliverer(first.store, clock, held, lease=timedelta(seconds=0.3))
+    serving = asyncio.ensure_future(sending.serve(fallback=60))
+    await eventually(sending.accepting, what="the loop started")
+    with first.store.unit_of_work() as session:
+        enqueue(session, NOW, "The recap's chart", channel=ROOM)
+    await eventually(lambda: held.in_flight, what="the chart in flight")
+    other = RecordingSender()
+    for seconds in (10, 20, 30):  # far past its first lease of 0.3 s: renewed every 0.1 s meanwhile
+        clock.set(NOW + timedelta(seconds=seconds))
+        renewed = NOW + timedelta(seconds=seconds + 0.3)
+        await eventually(lambda renewed=renewed: lease_end(first.store) == renewed, what="the lease renewed")
+        assert await Deliverer(second.store, clock, other).deliver_due() == 0
+    monkeypatch.setattr(outbox_leases, "RENEWED_FOR", 0.0)  # a send hung for longer: no longer renewed
+    assert sending.renewals.renewable() == []
+    held.gate.set()
+    await eventually(lambda: rows(first.store) == [("The recap's chart", "sent", 1)], what="recorded sent")
+    serving.cancel()
+    await asyncio.gather(serving, return_exceptions=True)
+    assert held.sent == ["The recap's chart"] and other.sent == []  # once
