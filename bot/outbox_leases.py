@@ -63,6 +63,10 @@ class LeaseOwner(Protocol):
         """The process stops: its leases may be taken back at once."""
         ...
 
+    def keep(self) -> None:
+        """Make sure the lock is still held (every third of a lease): taken again if it was lost."""
+        ...
+
 
 def lease_owner(store: Store) -> LeaseOwner:
     """The store's lease owner, made (and its lock taken) the first time: before any row carries its token."""
@@ -107,6 +111,9 @@ class MemoryOwner:
     def close(self) -> None:
         pass
 
+    def keep(self) -> None:
+        pass
+
 
 class FileOwner:
     """SQLite: an exclusive flock() on `<folder>/<token>`, held until the process ends. The file is locked
@@ -116,11 +123,28 @@ class FileOwner:
         folder.mkdir(parents=True, exist_ok=True)
         sweep(folder)
         self.folder, self.token = folder, uuid.uuid4().hex
-        temporary = folder / f".{self.token}.new"
-        self.fd = os.open(temporary, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
-        fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        os.write(self.fd, f"{socket.gethostname()} {os.getpid()}\n".encode())  # for the operator who looks
-        os.rename(temporary, folder / self.token)
+        self.fd = self._lock_file()
+
+    def _lock_file(self) -> int:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        temporary = self.folder / f".{self.token}.new"
+        fd = os.open(temporary, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.write(fd, f"{socket.gethostname()} {os.getpid()}\n".encode())  # for the operator who looks
+        os.rename(temporary, self.folder / self.token)
+        return fd
+
+    def keep(self) -> None:
+        """The lock file removed under this live process (the folder cleaned by hand or by a cleaner of old
+        files): other processes would take it for gone. A new one is locked under the same name."""
+        try:
+            if os.stat(self.folder / self.token).st_ino == os.fstat(self.fd).st_ino:
+                return
+        except FileNotFoundError:
+            pass
+        log.warning("the lock file of this process' outbox leases (%s) was removed: made again", self.token)
+        lost, self.fd = self.fd, self._lock_file()
+        os.close(lost)
 
     def close(self) -> None:
         with contextlib.suppress(FileNotFoundError):
@@ -148,29 +172,72 @@ def file_alive(folder: Path, token: str) -> bool:
 
 
 def sweep(folder: Path) -> None:
-    """The lock files of owners gone (killed), removed: the folder holds one file per live process."""
+    """The lock files of owners gone (killed), removed: the folder holds one file per live process. A
+    temporary file (a process killed before its rename) is removed once older than a minute: a process
+    locks its own within microseconds of making it."""
     for path in folder.iterdir():
         if not path.name.startswith("."):
             file_alive(folder, path.name)
+        elif path.name.endswith(".new"):
+            with contextlib.suppress(FileNotFoundError):
+                if time.time() - path.stat().st_mtime > 60:
+                    file_alive(folder, path.name)
 
 
 class AdvisoryOwner:
     """PostgreSQL: a session advisory lock on the token's key, on a connection of its own (out of the pool,
-    never in a transaction). The lock is the whole database's: owners in other schemas never share a key."""
+    never in a transaction). The lock is the whole database's: owners in other schemas never share a key.
+
+    The lock lives as long as its connection: one lost while the process lives (a server restarted, the
+    connection terminated) would make the process look gone to the others. `keep` notices it (every third
+    of a lease) and takes the lock again, under the same token, on a new connection; the connection is
+    never closed for being idle (idle_session_timeout off for it: it is idle by design)."""
 
     def __init__(self, store: Store) -> None:
-        self.token = uuid.uuid4().hex
-        pooled = store.engine.raw_connection()
-        self.connection: Any = pooled.driver_connection
-        pooled.detach()  # its own: the lock stays with it, never handed to a unit of work
-        self.connection.autocommit = True
-        taken = self.connection.execute("SELECT pg_try_advisory_lock(%s)", (advisory_key(self.token),))
-        if not taken.fetchone()[0]:
+        self.store, self.token, self.guard, self.closed = store, uuid.uuid4().hex, threading.Lock(), False
+        self.connection: Any = self._connect()
+        self.held = self._lock()
+        if not self.held:
             raise RuntimeError(f"the advisory lock of a new lease owner {self.token} is taken")
 
+    def _connect(self) -> Any:
+        pooled = self.store.engine.raw_connection()
+        connection = pooled.driver_connection
+        pooled.detach()  # its own: the lock stays with it, never handed to a unit of work
+        connection.autocommit = True
+        if connection.info.server_version >= 140000:
+            connection.execute("SET idle_session_timeout = 0")
+        return connection
+
+    def _lock(self) -> bool:
+        taken = self.connection.execute("SELECT pg_try_advisory_lock(%s)", (advisory_key(self.token),))
+        return bool(taken.fetchone()[0])
+
+    def keep(self) -> None:
+        with self.guard:
+            if self.closed:
+                return
+            if self.held:
+                try:
+                    self.connection.execute("SELECT 1")
+                    return
+                except Exception:  # the connection is gone, and its lock with it
+                    log.warning("the connection holding this process' outbox leases (%s) was lost", self.token)
+                    self.held = False
+                    with contextlib.suppress(Exception):
+                        self.connection.close()
+                    self.connection = None
+            if self.connection is None or self.connection.closed:
+                self.connection = self._connect()
+            # false while another process, judging this one gone, holds it for a moment: tried again next time
+            self.held = self._lock()
+            log.warning("outbox leases' lock %s: %s", self.token, "taken again" if self.held else "not free yet")
+
     def close(self) -> None:
-        with contextlib.suppress(Exception):
-            self.connection.close()
+        with self.guard:
+            self.closed = True
+            with contextlib.suppress(Exception):
+                self.connection.close()
 
 
 def advisory_key(token: str) -> int:
@@ -225,6 +292,7 @@ class Renewals:
     clock: Clock
     lease: timedelta
     in_flight: dict[str, float] = field(default_factory=dict)  # row id -> when its send began (monotonic)
+    keeping: asyncio.Future[Any] | None = None  # this process' lock being checked (LeaseOwner.keep)
 
     @contextlib.contextmanager
     def sending(self, ids: Iterable[str]) -> Iterator[None]:
@@ -258,11 +326,21 @@ class Renewals:
             return int(getattr(result, "rowcount", 0) or 0)
 
     async def run(self) -> None:
-        """Renew, every third of a lease, until cancelled."""
+        """Renew, every third of a lease, until cancelled; and make sure this process' lock is still held."""
         while True:
             await asyncio.sleep(self.lease.total_seconds() / 3)
+            owner = self.store.extensions.get(OWNER)  # not one made again once closed
+            if owner is not None and (self.keeping is None or self.keeping.done()):
+                # on its own: a connection to a server gone without a word may take 90 s to fail, renewals go on
+                self.keeping = asyncio.ensure_future(self.store.off_loop(owner.keep))
+                self.keeping.add_done_callback(kept)
             if ids := self.renewable():
                 try:
                     await self.store.off_loop(functools.partial(self.renew, ids))
                 except Exception:  # the database away for a moment: the next round tries again
                     log.exception("renewing the leases of %d message(s) being sent failed", len(ids))
+
+
+def kept(checking: asyncio.Future[Any]) -> None:
+    if not checking.cancelled() and checking.exception() is not None:  # the database away: tried again next time
+        log.error("checking the lock of this process' outbox leases failed", exc_info=checking.exception())

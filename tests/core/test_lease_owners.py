@@ -10,13 +10,15 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from bot import outbox_leases
 from bot.clock import FixedClock
@@ -211,3 +213,103 @@ async def test_a_send_slower_than_its_lease_is_not_taken_by_another_process_mean
     serving.cancel()
     await asyncio.gather(serving, return_exceptions=True)
     assert held.sent == ["The recap's chart"] and other.sent == []  # once
+
+
+def owner_alive(checker: Store, token: str) -> bool:
+    """What a process that starts would judge of the owner `token` (bot.outbox_leases.alive)."""
+    with checker.unit_of_work() as session:
+        return outbox_leases.alive(checker, session, token)
+
+
+async def start_held_send(first: Process, clock: FixedClock) -> tuple[HeldSender, asyncio.Future[None]]:
+    """A delivery loop of `first` sending a message that stays in flight (its lease renewed every 0.1 s)."""
+    held = HeldSender()
+    sending = Deliverer(first.store, clock, held, lease=timedelta(seconds=0.3))
+    serving = asyncio.ensure_future(sending.serve(fallback=60))
+    await eventually(sending.accepting, what="the loop started")
+    with first.store.unit_of_work() as session:
+        enqueue(session, NOW, "Commitment #1 saved", channel=ROOM)
+    await eventually(lambda: held.in_flight, what="the answer in flight")
+    return held, serving
+
+
+async def finish_once(first: Process, second: Process, held: HeldSender, serving: asyncio.Future[None]) -> None:
+    """A process starting now leaves the message to its live owner: sent once."""
+    assert await asyncio.to_thread(release_leases, second.store, "matrix", NOW) == 0
+    other = RecordingSender()
+    assert await Deliverer(second.store, FixedClock(NOW), other).deliver_due() == 0
+    held.gate.set()
+    await eventually(lambda: rows(first.store) == [("Commitment #1 saved", "sent", 1)], what="recorded sent")
+    serving.cancel()
+    await asyncio.gather(serving, return_exceptions=True)
+    assert held.sent == ["Commitment #1 saved"] and other.sent == []  # once
+
+
+async def test_a_live_process_whose_lock_connection_was_lost_takes_its_lock_again(
+    shared_url: str, processes: list[Process]
+) -> None:
+    """PostgreSQL restarted, or the lock's connection terminated: the process is not taken for gone for long."""
+    if not shared_url.startswith("postgresql"):
+        pytest.skip("an advisory lock's connection: PostgreSQL")
+    first, second = Process(shared_url), Process(shared_url)
+    processes += [first, second]
+    held, serving = await start_held_send(first, FixedClock(NOW))
+    token = lease_owner(first.store).token
+    pid = lease_owner(first.store).connection.info.backend_pid  # type: ignore[attr-defined]
+    with second.store.engine.connect() as admin:
+        assert admin.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+
+    def ended() -> bool:  # pg_terminate_backend only signals it: its lock goes when it has ended
+        with second.store.engine.connect() as admin:
+            return not admin.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid})
+
+    await eventually(ended, what="the lock's connection ended")
+    await eventually(lambda: owner_alive(second.store, token), what="the lock taken again")
+    await finish_once(first, second, held, serving)
+
+
+def test_the_lock_connection_is_never_closed_for_being_idle(shared_url: str, processes: list[Process]) -> None:
+    """An idle_session_timeout set for the role or the URL does not end the lock's connection (idle by design)."""
+    if not shared_url.startswith("postgresql"):
+        pytest.skip("an advisory lock's connection: PostgreSQL")
+    process = Process(f"{shared_url}{quote(' -c idle_session_timeout=100')}")
+    processes.append(process)
+    connection = lease_owner(process.store).connection  # type: ignore[attr-defined]
+    assert connection.execute("SHOW idle_session_timeout").fetchone()[0] == "0"
+    with process.store.engine.connect() as pooled:  # the other connections keep the operator's setting
+        assert pooled.scalar(text("SHOW idle_session_timeout")) == "100ms"
+
+
+async def test_a_live_process_whose_lock_file_was_removed_makes_it_again(
+    shared_url: str, processes: list[Process]
+) -> None:
+    """The leases folder cleaned by hand or by a cleaner of old files: the process is not taken for gone for long."""
+    if not shared_url.startswith("sqlite"):
+        pytest.skip("a lock file: SQLite")
+    first, second = Process(shared_url), Process(shared_url)
+    processes += [first, second]
+    held, serving = await start_held_send(first, FixedClock(NOW))
+    token = lease_owner(first.store).token
+    folder = leases_folder(first.store)
+    assert folder is not None
+    (folder / token).unlink()
+    await eventually(lambda: owner_alive(second.store, token), what="the lock file made again")
+    await finish_once(first, second, held, serving)
+
+
+def test_a_temporary_lock_file_left_by_a_killed_process_is_swept(shared_url: str, processes: list[Process]) -> None:
+    """Killed between making its lock file and naming it: the folder does not fill with them."""
+    if not shared_url.startswith("sqlite"):
+        pytest.skip("a lock file: SQLite")
+    first = Process(shared_url)
+    processes.append(first)
+    folder = leases_folder(first.store)
+    assert folder is not None
+    folder.mkdir()
+    old, fresh = folder / f".{'a' * 32}.new", folder / f".{'b' * 32}.new"
+    old.write_text("killed\n")
+    fresh.write_text("being made\n")  # by a process starting this very moment: left to it
+    an_hour_ago = time.time() - 3600
+    os.utime(old, (an_hour_ago, an_hour_ago))
+    token = lease_owner(first.store).token
+    assert sorted(path.name for path in folder.iterdir()) == sorted([fresh.name, token])
