@@ -52,6 +52,7 @@ from adapters.slack.workspaces import Installations, States, Stores, Workspaces,
 from bot.config import ConfigError
 from bot.dispatch import Dispatcher
 from bot.i18n import N_
+from bot.outbox_leases import release_leases
 from bot.services.channels import map_channels
 from bot.services.held import release_held
 from bot.services.identities import ensure_facilitators
@@ -201,6 +202,10 @@ class SlackAdapter:
             await self._configured_workspace(auth)
         elif runtime.oauth:
             await members.sync_all(runtime)  # each installed workspace's mapped channels, with its token
+        store, clock = runtime.dispatcher.store, runtime.dispatcher.clock
+        if released := await runtime.blocking(release_leases, store, "slack", clock.now()):
+            # those of a process that is gone (killed, stopped): looked for in their conversation before posting
+            log.info("%d Slack message(s) interrupted by a stop: sent again unless found where they go", released)
         await self.transport.start()
         self.started = True
         self.online.set()
