@@ -349,6 +349,7 @@ class Deliverer:
 
     def _write(self, results: list[tuple[Outgoing, object]]) -> None:
         now, latest = self.clock.now(), {message.id: (message, outcome) for message, outcome in results}
+        me = self.owner
         sent = [
             (m.id, m.item_id, o.channel or m.channel, o.message_id, o.also)
             for m, o in latest.values()
@@ -358,14 +359,16 @@ class Deliverer:
             mark_delivered(session, sent, now)  # one statement for every row sent
             for message, outcome in latest.values():
                 if isinstance(outcome, Held):
-                    mark_held(session, message.id, str(outcome), now, timedelta(seconds=retry_in(message, outcome)))
+                    mark_held(session, message.id, str(outcome), now, timedelta(seconds=retry_in(message, outcome)), me)
                 elif isinstance(outcome, TemporaryFailure):
-                    mark_failed(session, message.id, str(outcome), now, timedelta(seconds=retry_in(message, outcome)))
+                    mark_failed(
+                        session, message.id, str(outcome), now, timedelta(seconds=retry_in(message, outcome)), me
+                    )
                 elif isinstance(outcome, PermanentFailure):
-                    mark_failed(session, message.id, str(outcome), now, None)
+                    mark_failed(session, message.id, str(outcome), now, None, me)
                 elif isinstance(outcome, Exception):  # an unexpected failure must not stop the loop
                     log.error("sending outbox message %s failed", message.id, exc_info=outcome)
-                    mark_failed(session, message.id, repr(outcome), now, backoff(message.attempts, None))
+                    mark_failed(session, message.id, repr(outcome), now, backoff(message.attempts, None), me)
 
 
 def conversation(message: Outgoing) -> Conversation:

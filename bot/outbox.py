@@ -27,6 +27,7 @@ from bot.db import Store, after_commit, store_of
 from bot.kinds import OutboxStatus
 from bot.listed import listed
 from bot.models import CircleChannel, Identity, Member, MemberPreference, MessageRef, OutboxMessage
+from bot.outbox_leases import still_mine
 from bot.reply import Incoming, Post, Reply
 from bot.spelling import typed_there
 from bot.wakeups import notify
@@ -371,11 +372,11 @@ def waiting(session: Session, platform: str, now: datetime) -> tuple[bool, datet
     return bool(row[0]), row[1]
 
 
-def mark_held(session: Session, message_id: str, error: str, now: datetime, retry_in: timedelta) -> None:
+def mark_held(session: Session, message_id: str, error: str, now: datetime, retry_in: timedelta, owner: str) -> None:
     """Not sent, through no fault of the message (its Slack workspace uninstalled Relais): it waits
     `retry_in` and its attempt is not counted, so it waits as long as it takes, never given up."""
     message = session.get_one(OutboxMessage, message_id, with_for_update=True)
-    if message.status == OutboxStatus.SENT:  # recorded sent by its echo meanwhile (bot.services.outbox_seen)
+    if not still_mine(message, owner):
         return
     message.last_error = error[:2000]
     message.status = OutboxStatus.PENDING
@@ -383,11 +384,12 @@ def mark_held(session: Session, message_id: str, error: str, now: datetime, retr
     message.not_before = now + retry_in
 
 
-def mark_failed(session: Session, message_id: str, error: str, now: datetime, retry_in: timedelta | None) -> None:
-    """A failed attempt: retried after `retry_in`, or given up (status failed) after MAX_ATTEMPTS; not a row
-    recorded sent meanwhile (its echo came back: bot.services.outbox_seen), which stays sent."""
+def mark_failed(
+    session: Session, message_id: str, error: str, now: datetime, retry_in: timedelta | None, owner: str
+) -> None:
+    """A failed attempt of `owner`: retried after `retry_in`, or given up (status failed) after MAX_ATTEMPTS."""
     message = session.get_one(OutboxMessage, message_id, with_for_update=True)
-    if message.status == OutboxStatus.SENT:
+    if not still_mine(message, owner):
         return
     message.last_error = error[:2000]
     if retry_in is None or message.attempts >= MAX_ATTEMPTS:

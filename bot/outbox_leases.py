@@ -344,3 +344,11 @@ class Renewals:
 def kept(checking: asyncio.Future[Any]) -> None:
     if not checking.cancelled() and checking.exception() is not None:  # the database away: tried again next time
         log.error("checking the lock of this process' outbox leases failed", exc_info=checking.exception())
+
+
+def still_mine(message: OutboxMessage, owner: str) -> bool:
+    """Not a row recorded sent meanwhile (its echo came back: bot.services.outbox_seen), nor one another process
+    leased once this one's lease ended (a send hung past it): its failure must not put theirs back in the queue."""
+    if message.status == OutboxStatus.SENDING:
+        return message.lease_owner in (None, owner)
+    return message.status != OutboxStatus.SENT

@@ -23,7 +23,7 @@ from sqlalchemy import select, text
 from bot import outbox_leases
 from bot.clock import FixedClock
 from bot.db import Store, make_engine, upgrade
-from bot.delivery import Deliverer, Sent
+from bot.delivery import Deliverer, Sent, TemporaryFailure
 from bot.kinds import OutboxStatus
 from bot.models import OutboxMessage
 from bot.outbox import enqueue
@@ -313,3 +313,40 @@ def test_a_temporary_lock_file_left_by_a_killed_process_is_swept(shared_url: str
     os.utime(old, (an_hour_ago, an_hour_ago))
     token = lease_owner(first.store).token
     assert sorted(path.name for path in folder.iterdir()) == sorted([fresh.name, token])
+
+
+class HungSender(HeldSender):
+    """A send that hangs until the test lets it go, then fails (a timeout at last)."""
+
+    async def send(self, message: Any, resend: bool) -> Sent:
+        self.in_flight.append(message.id)
+        await self.gate.wait()
+        raise TemporaryFailure("timed out")
+
+
+async def test_a_hung_send_failing_at_last_leaves_to_another_process_the_lease_it_took_meanwhile(
+    shared_url: str, processes: list[Process]
+) -> None:
+    """Hung past its lease (no longer renewed after RENEWED_FOR), the message was taken by another process:
+    the hung send's failure does not put it back in the queue while the other sends it (a third copy)."""
+    first, second = Process(shared_url), Process(shared_url)
+    processes += [first, second]
+    clock = FixedClock(NOW)
+    hung = HungSender()
+    sending = Deliverer(first.store, clock, hung)
+    sending.start()  # no renewals: as a send hung for longer than RENEWED_FOR
+    with first.store.unit_of_work() as session:
+        enqueue(session, NOW, "Commitment #1 saved", channel=ROOM)
+    await eventually(lambda: hung.in_flight, what="the answer in flight")
+    clock.set(NOW + timedelta(seconds=31))  # its lease of 30 s ended
+    taking = HeldSender()
+    taken = asyncio.ensure_future(Deliverer(second.store, clock, taking).deliver_due())
+    await eventually(lambda: taking.in_flight, what="taken by the second process")
+    hung.gate.set()
+    await sending.stop()  # the hung send failed, and its failure was recorded
+    clock.set(NOW + timedelta(seconds=40))  # past that failure's retry, within the second process' lease
+    third = RecordingSender()
+    assert await Deliverer(first.store, clock, third).deliver_due() == 0
+    taking.gate.set()
+    assert await taken == 1
+    assert rows(first.store) == [("Commitment #1 saved", "sent", 2)] and third.sent == []
