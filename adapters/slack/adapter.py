@@ -172,6 +172,11 @@ class SlackAdapter:
         return self.transport.url if isinstance(self.transport, HttpTransport) else None
 
     async def start(self) -> None:
+        store, clock = self.runtime.dispatcher.store, self.runtime.dispatcher.clock
+        # outside the try: a leases folder that cannot be made is said as it is, not as "Slack is unreachable"
+        if released := await self.runtime.blocking(release_leases, store, "slack", clock.now()):
+            # those of a process that is gone (killed, stopped): looked for in their conversation before posting
+            log.info("%d Slack message(s) interrupted by a stop: sent again unless found where they go", released)
         try:
             await self._start()
         except SlackApiError as error:
@@ -202,10 +207,6 @@ class SlackAdapter:
             await self._configured_workspace(auth)
         elif runtime.oauth:
             await members.sync_all(runtime)  # each installed workspace's mapped channels, with its token
-        store, clock = runtime.dispatcher.store, runtime.dispatcher.clock
-        if released := await runtime.blocking(release_leases, store, "slack", clock.now()):
-            # those of a process that is gone (killed, stopped): looked for in their conversation before posting
-            log.info("%d Slack message(s) interrupted by a stop: sent again unless found where they go", released)
         await self.transport.start()
         self.started = True
         self.online.set()

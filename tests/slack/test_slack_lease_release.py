@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from pathlib import Path
+
+import pytest
 
 from bot.clock import FixedClock
 from bot.config import Config
-from bot.db import Store
+from bot.db import Store, make_engine, upgrade
 from bot.kinds import OutboxStatus
 from bot.outbox import enqueue
 from bot.outbox_leases import close_lease_owner, lease_owner
@@ -45,3 +48,20 @@ async def test_a_restart_sends_at_once_what_a_process_gone_left_in_flight(
     finally:
         close_lease_owner(other)
     assert [post["text"] for post in harness.posts_in(GENERAL)] == ["Sent by the process that was killed"]
+
+
+async def test_a_leases_folder_that_cannot_be_made_is_not_said_to_be_slack_unreachable(
+    slack_standin: SlackStandin, clock: FixedClock, config: Config, tmp_path: Path
+) -> None:
+    database = tmp_path / "relais.db"
+    store = Store(make_engine(f"sqlite:///{database}"))
+    upgrade(store.engine)
+    (tmp_path / "relais.db-leases").write_text("not a folder\n")  # where the lock files go: taken by a file
+    harness = Harness("socket", slack_standin, store, clock, config)
+    try:
+        with pytest.raises(FileExistsError, match="relais.db-leases"):
+            await harness.start()
+    finally:
+        await harness.stop()
+        close_lease_owner(store)
+        store.engine.dispose()
