@@ -12,6 +12,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from tests.support.waiting import eventually
+
 from .kit import create_room, joined, membership, partner
 from .synapse import MatrixUser, SynapseServer
 from .test_crashes import TIMEOUT, Deployment, answers, settle
@@ -48,7 +50,7 @@ async def test_a_restart_hours_later_catches_up_with_what_happened_meanwhile(
                 e["event_id"] for e in alice.seen if e.get("content", {}).get("body") == "!engage Book the room friday"
             )
             post = await alice.reply_to(room, "!info The COPIL moves to room 2", "Announcement from", me, timeout=30)
-            await alice.sync(500)
+            await eventually(deployment.delivered, timeout=60, what="the answers delivered and recorded")
             first.signal(signal.SIGTERM)
             assert await asyncio.to_thread(first.wait, 15) == 0
         assert answer and identity_rows(deployment, "circle_members") >= {
@@ -70,7 +72,7 @@ async def test_a_restart_hours_later_catches_up_with_what_happened_meanwhile(
         await alice.wait_for(membership(carol.user_id, room, "leave"), timeout=30)
         deployment.at(started + timedelta(hours=3))  # Relais back three hours later
         with deployment.process() as second:
-            await settle(alice, me, room)
+            await settle(alice, me, room, deployment.delivered)
             for title in ("Write the charter", "Call the mayor", "Print the flyers"):
                 assert len(answers(alice, me, room, f"saved: {title}")) == 1, second.output()[-3000:]
             assert len(answers(alice, me, room, "Commitment #1 saved")) == 1

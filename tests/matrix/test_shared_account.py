@@ -14,8 +14,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import and_, or_, select
 
 from bot.clock import FixedClock
+from bot.db import Store
 from bot.kinds import OutboxStatus
 from bot.models import OutboxMessage
 from tests.support.waiting import eventually
@@ -27,6 +29,14 @@ from .test_crashes import answers, scene, settle  # noqa: F401  (scene: the cras
 TIMEOUT = 150.0
 PARIS = ZoneInfo("Europe/Paris")
 MONDAY = datetime(2026, 11, 30, 10, 0, tzinfo=PARIS)  # a fixed clock: no lease ends by itself here
+
+
+def delivered(store: Store) -> bool:
+    """Nothing in the outbox is being sent nor due on the fixed clock (tests.matrix.test_crashes.settle)."""
+    due = or_(OutboxMessage.not_before.is_(None), OutboxMessage.not_before <= MONDAY)
+    waiting = or_(OutboxMessage.status == OutboxStatus.SENDING, and_(OutboxMessage.status == OutboxStatus.PENDING, due))
+    with store.unit_of_work(reading=True) as session:
+        return session.scalars(select(OutboxMessage.id).where(waiting).limit(1)).first() is None
 
 
 def hold_sends(bot: Any, words: str) -> tuple[asyncio.Event, list[str]]:
@@ -73,7 +83,7 @@ async def test_a_process_logging_in_anew_leaves_the_other_its_answer_in_flight(
                     return row.status == OutboxStatus.SENT
 
             await eventually(recorded, timeout=30, what="the answer recorded as sent")
-            await settle(alice, me, room)
+            await settle(alice, me, room, lambda: delivered(second.app.store))
             assert len(answers(alice, me, room, "Commitment #1 saved")) == 1  # the first one's, once
         finally:
             if second is not None:
@@ -102,7 +112,7 @@ async def test_killed_while_another_process_runs_its_restart_sends_the_answer_at
                 sending.signal(signal.SIGKILL)
                 assert await asyncio.to_thread(sending.wait, 10) == -signal.SIGKILL
         await alice.wait_for(from_bot(me, room, "Commitment #1 saved"), timeout=30)
-        await settle(alice, me, room)
+        await settle(alice, me, room, deployment.delivered)  # the answer recorded too, not only seen
         assert len(answers(alice, me, room, "Commitment #1 saved")) == 1, others[-1].output()[-3000:]
         assert deployment.rows("SELECT status FROM outbox WHERE text LIKE '%Commitment #1%'") == [("sent",)]
     finally:
