@@ -95,6 +95,16 @@ def rows(store: Store) -> list[tuple[str, str, int]]:
         ]
 
 
+async def send_held(process: Process, clock: FixedClock, sender: HeldSender) -> Deliverer:
+    """`process`' delivery loop started, an answer enqueued and in flight, held by `sender`."""
+    sending = Deliverer(process.store, clock, sender)
+    sending.start()
+    with process.store.unit_of_work() as session:
+        enqueue(session, NOW, "Commitment #1 saved", channel=ROOM)
+    await eventually(lambda: sender.in_flight, what="the answer in flight")
+    return sending
+
+
 async def test_a_process_starting_leaves_a_live_process_its_message_in_flight(
     shared_url: str, processes: list[Process]
 ) -> None:
@@ -102,11 +112,7 @@ async def test_a_process_starting_leaves_a_live_process_its_message_in_flight(
     processes += [first, second]
     clock = FixedClock(NOW)
     held = HeldSender()
-    sending = Deliverer(first.store, clock, held)
-    sending.start()
-    with first.store.unit_of_work() as session:
-        enqueue(session, NOW, "Commitment #1 saved", channel=ROOM)
-    await eventually(lambda: held.in_flight, what="the answer in flight")
+    sending = await send_held(first, clock, held)
     # the second process starts (a new login: it could not tell the message in flight from one never sent)
     assert await asyncio.to_thread(release_leases, second.store, "matrix", NOW) == 0
     other = RecordingSender()
@@ -124,11 +130,7 @@ async def test_the_leases_of_a_stopped_process_are_taken_back_at_once(
     processes += [first, second]
     clock = FixedClock(NOW)
     held = HeldSender()
-    sending = Deliverer(first.store, clock, held)
-    sending.start()
-    with first.store.unit_of_work() as session:
-        enqueue(session, NOW, "Commitment #1 saved", channel=ROOM)
-    await eventually(lambda: held.in_flight, what="the answer in flight")
+    sending = await send_held(first, clock, held)
     await sending.stop(timeout=0)  # stopped in the middle of the send: its lease is left
     first.close()
     assert await asyncio.to_thread(release_leases, second.store, "matrix", NOW) == 1
@@ -333,11 +335,7 @@ async def test_a_hung_send_failing_at_last_leaves_to_another_process_the_lease_i
     processes += [first, second]
     clock = FixedClock(NOW)
     hung = HungSender()
-    sending = Deliverer(first.store, clock, hung)
-    sending.start()  # no renewals: as a send hung for longer than RENEWED_FOR
-    with first.store.unit_of_work() as session:
-        enqueue(session, NOW, "Commitment #1 saved", channel=ROOM)
-    await eventually(lambda: hung.in_flight, what="the answer in flight")
+    sending = await send_held(first, clock, hung)  # no renewals: as a send hung for longer than RENEWED_FOR
     clock.set(NOW + timedelta(seconds=31))  # its lease of 30 s ended
     taking = HeldSender()
     taken = asyncio.ensure_future(Deliverer(second.store, clock, taking).deliver_due())
