@@ -4,7 +4,7 @@
 
 FD is one end of a socket pair with the parent (`relais run`): it reads the parent's sys.path, then a
 Request (the configuration, the round's `now`, the log level, the parent's code, what to run first), says
-("started", pid) whatever the log level, refuses (("refused", why): the round then runs in the parent)
+("started", pid) whatever the log level, refuses (("refused", (why, code changed)): the round then runs in the parent)
 when the code on disk is not the parent's or the database is not at its revision (it never upgrades it),
 runs schedules.rounds.run_due, and sends back its log records as they come, ("claimed", id) for each round
 of digests or nudges before its claim commits, and its outcomes at the end (without the posts' texts).
@@ -48,7 +48,12 @@ class Request:
 
 
 class Refused(Exception):
-    """The round is not run in this process (the reason is said to the parent)."""
+    """The round is not run in this process (the reason is said to the parent). `code_changed`: the code on disk
+    is not the parent's, so every later child would refuse too."""
+
+    def __init__(self, why: str, code_changed: bool = False) -> None:
+        super().__init__(why)
+        self.code_changed = code_changed
 
 
 def code_identity() -> str:
@@ -110,7 +115,8 @@ def prepare(request: Request, connection: Connection) -> Any:
         from schedules.direct import CLAIM_WATCH
 
         if code_identity() != request.code:
-            raise Refused("the code on disk is not the one relais run started with (updated without a restart?)")
+            changed = "the code on disk is not the one relais run started with (updated without a restart?)"
+            raise Refused(changed, code_changed=True)
         store = round_store(request.config)
     except Refused:
         raise
@@ -128,11 +134,11 @@ def prepare(request: Request, connection: Connection) -> Any:
 
 
 def run(request: Request, connection: Connection) -> tuple[str, Any]:
-    """The round: ("done", its outcomes, their posts' texts left here), or ("refused", why)."""
+    """The round: ("done", its outcomes, their posts' texts left here), or ("refused", (why, code changed))."""
     try:
         store = prepare(request, connection)
     except Refused as refusal:
-        return "refused", str(refusal)
+        return "refused", (str(refusal), refusal.code_changed)
     from schedules.rounds import run_due
 
     logging.getLogger("relais.round_child").info("scheduled round in a process of its own (pid %d)", os.getpid())

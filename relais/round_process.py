@@ -80,6 +80,7 @@ class Heard:
     started: bool = False
     claimed: list[int] = field(default_factory=list)
     refused: str | None = None
+    code_changed: bool = False  # it refused for the code on disk: every later child would too
 
 
 class RoundProcess:
@@ -93,7 +94,7 @@ class RoundProcess:
         if not self.apart:
             return run_due(self.app, self.app.config, now)
         outcomes, heard = run_apart(self.app, self.code, now)
-        if heard.refused is not None and "the code on disk" in heard.refused:
+        if heard.code_changed:
             self.apart = False
         return outcomes
 
@@ -172,7 +173,7 @@ def relay(connection: Connection, heard: Heard) -> list[Outcome] | None:
         elif what == "claimed":
             heard.claimed.append(value)
         elif what == "refused":
-            heard.refused = value
+            heard.refused, heard.code_changed = value
             return None
         else:
             return value  # type: ignore[no-any-return]
