@@ -61,7 +61,6 @@ __all__ = [
     "Outcome",
     "Pending",
     "community_of",
-    "heavy_due",
     "is_heavy",
     "missed_for",
     "prepare",
@@ -133,11 +132,6 @@ def is_heavy(pending: Pending, now: datetime) -> bool:
         not due.expired(now) and (resumed is not None or (due.kind in HEAVY and not due.paused))
         for _, due, resumed in pending
     )
-
-
-def heavy_due(store: Store, config: Config, now: datetime) -> bool:
-    """is_heavy for what prepare finds now (one short reading transaction)."""
-    return is_heavy(prepare(store, config, now), now)
 
 
 def _same_time(pending: list[tuple[int, Due, Resumed | None]], now: datetime) -> list[Due]:
