@@ -43,6 +43,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
+from bot.config import ConfigError, os_reason
 from bot.db import Store
 from bot.kinds import OutboxStatus
 from bot.models import OutboxMessage
@@ -90,7 +91,17 @@ def _make_owner(store: Store) -> LeaseOwner:
     if store.dialect == "postgresql":
         return AdvisoryOwner(store)
     folder = leases_folder(store)
-    return FileOwner(folder) if folder is not None else MemoryOwner()
+    if folder is None:
+        return MemoryOwner()
+    try:
+        return FileOwner(folder)
+    except OSError as error:  # a file in its place, a folder Relais may not write in, a full disk
+        raise ConfigError(
+            "cannot make {folder}, where Relais keeps a lock file beside its SQLite database ({reason}): "
+            "let Relais write there, or remove what takes that name",
+            folder=str(folder),
+            reason=os_reason(error),
+        ) from error
 
 
 def leases_folder(store: Store) -> Path | None:

@@ -26,6 +26,7 @@ from bot.app import Adapter, AdapterFactory, App, RunHooks
 from bot.config import Config, ConfigError
 from bot.delivery import Deliverer
 from bot.outbox import NOTIFY_CHANNEL as OUTBOX_CHANNEL
+from bot.outbox_leases import lease_owner
 from bot.services.directory import NOTIFY_CHANNEL as DIRECTORY_CHANNEL
 from bot.services.directory import directory_of
 from bot.wakeups import Wakeups
@@ -153,6 +154,7 @@ class Runner:
     async def serve(self, stop: asyncio.Event | None = None) -> int:
         """Run until `stop` (or a fatal adapter error); returns the exit code."""
         stop = stop or self.stopping
+        lease_owner(self.app.store)  # its lock (a ConfigError) taken before anything starts, not in a delivery task
         self.build_adapters()
         scheduler = self.scheduler = make_scheduler(self.app, self.wake) if self.schedule else None
         tasks = [

@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from bot.app import App
-from bot.config import Config, ConfigError
+from bot.config import Config, ConfigError, os_reason
 from bot.i18n import N_
 from relais.cli_support import DB_HELP, cli_language, cli_translator, fail
 
@@ -80,7 +80,7 @@ def web_command(
     except ConfigError as error:
         raise fail(error, cli_language(app.config)) from error
     except OSError as error:
-        raise fail(ConfigError("cannot listen: {reason}", reason=error.strerror or str(error)), "fr") from error
+        raise fail(ConfigError("cannot listen: {reason}", reason=os_reason(error)), cli_language(app.config)) from error
     finally:
         app.close()
     sys.exit(0)

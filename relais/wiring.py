@@ -10,7 +10,7 @@ from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, Oper
 
 from bot.app import App
 from bot.clock import Clock, SystemClock
-from bot.config import Config, ConfigError
+from bot.config import Config, ConfigError, os_reason
 from bot.db import Store, current_revision, head_revision, is_sqlite, make_engine, normalise_url, upgrade
 from bot.dispatch import Dispatcher
 from bot.spelling import Spellings, register
@@ -89,7 +89,7 @@ def database_errors(url: str) -> Iterator[None]:
             reason=reason,
         ) from error
     except OSError as error:
-        raise ConfigError("cannot open the database {url}: {reason}", url=shown, reason=error.strerror) from error
+        raise ConfigError("cannot open the database {url}: {reason}", url=shown, reason=os_reason(error)) from error
 
 
 def kept_somewhere(url: str) -> None:

@@ -32,7 +32,7 @@ from slack_bolt.response import BoltResponse
 
 from adapters.slack.front_spool import Spool
 from adapters.slack.response_urls import LIFETIME
-from bot.config import ConfigError
+from bot.config import ConfigError, os_reason
 
 log = logging.getLogger(__name__)
 DONE_EVERY = 0.02  # seconds: the requests done meanwhile are marked done in the spool with one write
@@ -159,7 +159,7 @@ def lock(path: str) -> int:
         raise ConfigError(
             "slack.spool: Relais cannot write {path} ({reason}): choose a directory it can write to",
             path=path,
-            reason=error.strerror or str(error),
+            reason=os_reason(error),
         ) from error
     import fcntl
 

@@ -23,7 +23,7 @@ from bot.config import addresses as address
 from bot.config.keys import check_shape, from_environment
 from bot.config.schedules import ScheduleSettings, schedule_settings
 from bot.config.toml_errors import toml_error
-from bot.config.values import ConfigError, ConfigNote, Section, as_text, shown
+from bot.config.values import ConfigError, ConfigNote, Section, as_text, os_reason, shown
 from bot.text import slugify
 
 DEFAULT_CONFIG_FILE = "relais.toml"
@@ -86,9 +86,7 @@ def read_file(file: Path) -> dict[str, Any]:
     try:
         raw = file.read_bytes()
     except OSError as error:
-        raise ConfigError(
-            "cannot read {file}: {reason}", file=str(file), reason=error.strerror or str(error)
-        ) from error
+        raise ConfigError("cannot read {file}: {reason}", file=str(file), reason=os_reason(error)) from error
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:

@@ -8,12 +8,34 @@ A value comes typed from the TOML file, or as text from the environment
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.errors import Term
+
 TRUE = frozenset({"1", "true", "yes", "oui", "on"})
 FALSE = frozenset({"0", "false", "no", "non", "off"})
+
+
+OS_REASONS = {  # what the system says in English, said in the operator's language (a Term: translated)
+    errno.EACCES: Term("permission denied"),
+    errno.EPERM: Term("permission denied"),
+    errno.ENOENT: Term("no such file or folder"),
+    errno.EEXIST: Term("a file of that name is in the way"),
+    errno.ENOTDIR: Term("a file stands where a folder should be"),
+    errno.EISDIR: Term("it is a folder, not a file"),
+    errno.EROFS: Term("the disk is read-only"),
+    errno.ENOSPC: Term("the disk is full"),
+    errno.EADDRINUSE: Term("the port is already taken"),
+    errno.EADDRNOTAVAIL: Term("this machine has no such address"),
+}
+
+
+def os_reason(error: OSError) -> object:
+    """Why the system refused, for a ConfigError's value: translated when common, else the system's words."""
+    return OS_REASONS.get(error.errno or 0) or error.strerror or str(error)
 
 
 class ConfigError(ValueError):

@@ -214,7 +214,9 @@ def test_a_file_that_is_not_utf8(tmp_path):
 
 def test_a_folder_given_as_the_file(tmp_path):
     result = invoke(["--config", str(tmp_path), "chat", "--as", "x"], LANG="en_GB.UTF-8")
-    assert result.exit_code == 2 and f"cannot read {tmp_path}" in result.output
+    assert result.exit_code == 2 and f"cannot read {tmp_path}: it is a folder, not a file" in result.output
+    french = invoke(["--config", str(tmp_path), "chat", "--as", "x"], LANG="fr_FR.UTF-8")  # before: "Is a directory"
+    assert french.exit_code == 2 and "c’est un dossier, pas un fichier" in french.output
 
 
 def test_unknown_sections_and_keys_are_warned_about_with_the_closest_name(tmp_path):

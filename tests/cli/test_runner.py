@@ -160,3 +160,47 @@ def test_nio_says_nothing_before_a_refusal_relais_says_itself():
     setup_logging(config_from_dict({}))
     assert not logging.getLogger("nio.responses").isEnabledFor(logging.WARNING)
     assert logging.getLogger("nio.responses").isEnabledFor(logging.ERROR)
+
+
+def leases_taken_by_a_file(tmp_path) -> str:
+    """An operator's relais.toml for Matrix, whose SQLite file's `<db>-leases` folder cannot be made."""
+    database = tmp_path / "relais.db"
+    (tmp_path / "relais.db-leases").write_text("not a folder\n")
+    config = tmp_path / "relais.toml"
+    config.write_text(
+        f'[database]\nurl = "sqlite:///{database}"\n'
+        '[matrix]\nhomeserver = "http://127.0.0.1:9"\nuser_id = "@relais:example.org"\naccess_token = "x"\n'
+        '[[circles]]\nname = "COPIL"\nchannels = ["matrix:!r:example.org"]\n',
+        encoding="utf-8",
+    )
+    return str(config)
+
+
+def test_run_with_a_leases_folder_that_cannot_be_made_stops_at_once_and_says_it(tmp_path):
+    """Before: with the homeserver down, `relais run` went on forever without a word, its delivery loop dead of
+    a FileExistsError (nothing it wrote would ever be sent); with Slack, a raw English OSError."""
+    result = CliRunner().invoke(main, ["--config", leases_taken_by_a_file(tmp_path), "run"])
+    assert result.exit_code == 2, result.output
+    assert "relais.db-leases" in result.output and "Traceback" not in result.output
+    assert "impossible de créer" in result.output and "(un fichier de ce nom est déjà là)" in result.output
+
+
+async def test_the_leases_lock_is_taken_before_any_adapter_starts(testbot, tmp_path):
+    from bot.db import Store, make_engine, upgrade
+
+    (tmp_path / "r.db-leases").write_text("")
+    store = Store(make_engine(f"sqlite:///{tmp_path / 'r.db'}"))
+    upgrade(store.engine)
+    adapters: list[FakeAdapter] = []
+
+    def factory(app: App, hooks: RunHooks) -> FakeAdapter:
+        adapters.append(FakeAdapter(hooks))
+        return adapters[-1]
+
+    app = App(config=testbot.dispatcher.config, store=store, clock=testbot.clock, dispatcher=testbot.dispatcher)
+    try:
+        with pytest.raises(ConfigError, match="r.db-leases"):
+            await Runner(app, {"matrix": factory}, schedule=False).serve(asyncio.Event())
+    finally:
+        store.engine.dispose()
+    assert adapters == []  # nothing half-started

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.clock import FixedClock
-from bot.config import Config
+from bot.config import Config, ConfigError
 from bot.db import Store, make_engine, upgrade
 from bot.kinds import OutboxStatus
 from bot.outbox import enqueue
@@ -59,7 +59,7 @@ async def test_a_leases_folder_that_cannot_be_made_is_not_said_to_be_slack_unrea
     (tmp_path / "relais.db-leases").write_text("not a folder\n")  # where the lock files go: taken by a file
     harness = Harness("socket", slack_standin, store, clock, config)
     try:
-        with pytest.raises(FileExistsError, match="relais.db-leases"):
+        with pytest.raises(ConfigError, match="relais.db-leases.*a file of that name is in the way"):
             await harness.start()
     finally:
         await harness.stop()
