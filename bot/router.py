@@ -181,11 +181,10 @@ def split_command(text: str) -> tuple[str, str]:
     stripped = text.strip()
     if stripped[:1] in ("/", "!"):
         stripped = stripped[1:]
-    name, _, rest = stripped.partition(" ")
-    if "\n" in name:
-        name, _, more = name.partition("\n")
-        rest = more + (" " + rest if rest else "")
-    return name.strip().lower(), rest.strip()
+    if stripped[:1].isspace():  # "/ engage": no command's name
+        return "", stripped.strip()
+    parts = stripped.split(maxsplit=1)  # any space ends the name: a newline, a tab, U+00A0 (Alt+Space)
+    return (parts[0].lower() if parts else ""), (parts[1].strip() if len(parts) > 1 else "")
 
 
 FACILITATOR_ONLY = (

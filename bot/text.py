@@ -56,6 +56,9 @@ _BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2
 # and the two private-use characters Relais marks a command's name with in a post for several platforms
 # (bot.i18n.SLOT_OPEN, SLOT_CLOSE): typed in a title, they would turn what follows into a command's name
 _BIDI_CONTROLS.update(dict.fromkeys(map(ord, "\ue000\ue001")))
+# and the invisible ones that are no letter, pasted from a web page or a file: a title made only of them would
+# be saved as a blank, and one before a command's `/` would hide it (the joiner U+200D stays: emoji need it)
+_BIDI_CONTROLS.update(dict.fromkeys(map(ord, "\u200b\u2060\ufeff")))
 
 
 def _undo_surrogates(text: str) -> str:
@@ -90,7 +93,8 @@ def clean_input(text: str) -> str:
     """Text as it enters Relais, safe to store and to show on anyone's screen.
 
     Lone surrogates repaired, line ends made `\\n`, terminal escape sequences, control characters
-    (NUL included: PostgreSQL refuses it), bidirectional overrides and Relais' own slot marks removed;
+    (NUL included: PostgreSQL refuses it), bidirectional overrides, zero-width spaces, byte order marks
+    and Relais' own slot marks removed;
     tabs and newlines kept.
     """
     try:

@@ -57,3 +57,22 @@ def test_an_unexpected_failure_is_said_in_the_members_language(testbot):
     testbot.say("erin", "/lang en")
     assert "Something went wrong on my side; nothing was changed." in testbot.say("erin", "/broken")
     assert "Un problème est survenu de mon côté" in testbot.say("alice", "/broken")
+
+
+def test_a_command_name_followed_by_a_non_breaking_space_or_a_tab_is_still_the_command(testbot):
+    """A French keyboard types U+00A0 with Alt+Space, a word processor pastes it, a tab comes with a copy:
+    before, "/engage\u00a0Réserver…" answered "I do not know the command /engage réserver"."""
+    assert "Engagement #1 enregistré\u00a0: Réserver la salle" in testbot.say("alice", "/engage\u00a0Réserver la salle")
+    assert "Engagement #2 enregistré\u00a0: Appeler" in testbot.say("alice", "/engage\tAppeler d'ici vendredi")
+    assert "Engagement #3 enregistré\u00a0: Écrire" in testbot.say("alice", "/engage\u202fÉcrire")
+    assert "Engagement #4 enregistré\u00a0: Relire le texte" in testbot.say("alice", "/engage Relire\u00a0le texte")
+
+
+def test_invisible_characters_are_not_a_title_nor_hide_a_command(testbot):
+    """A zero-width space or a byte order mark, pasted from a web page or a file: an engagement whose title
+    nobody can see was saved; a command preceded by one was not a command."""
+    assert "Il manque quelque chose" in testbot.say("alice", "/engage \u200b\u200b\u200b")
+    assert "Il manque quelque chose" in testbot.say("alice", "/engage \ufeff\u2060")
+    assert "Engagement #1 enregistré\u00a0: Relancer" in testbot.say("alice", "\ufeff/engage Relancer")
+    assert "Engagement #2 enregistré\u00a0: Zerowidth" in testbot.say("alice", "\u200b/engage Zero\u200bwidth")
+    assert "👩🏽\u200d💻" in testbot.say("alice", "/engage Coder 👩🏽\u200d💻")  # a joiner inside an emoji stays
