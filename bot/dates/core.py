@@ -130,10 +130,15 @@ def parse_when(text: str, now: datetime, tz: str, language: str) -> When | None:
     """A due date from a phrase ("vendredi prochain", "demain 14h", "end of January"), None if not understood.
 
     now is the injected (aware) clock; tz an IANA zone name (ValueError if unknown); language "fr" or "en".
-    Dates in the past are returned as they are, but the future reading is preferred.
+    Dates in the past are returned as they are, but the future reading is preferred. A phrase `language` does
+    not read is read in the other one (a community that speaks both writes in both).
     """
     zone = zone_of(tz)
-    return parse_local(text, local_now(now, zone), lang_of(language))
+    lang, local = lang_of(language), local_now(now, zone)
+    when, conflicting = read_local(text, local, lang)
+    if when is None and not conflicting:  # written in the other language ("mardi prochain" from a member in English)
+        when = parse_local(text, local, "en" if lang == "fr" else "fr")
+    return when
 
 
 def parse_local(text: str, now: datetime, lang: str) -> When | None:

@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 
 MAX_WORDS = 12  # a due phrase is never longer ("au plus tard le vendredi 27 novembre 2026 à 14h30")
 MAX_CANDIDATE_CHARS = 160
+OTHER_LANGUAGE = {"fr": "en", "en": "fr"}
 
 
 @dataclass(frozen=True)
@@ -110,12 +111,20 @@ _WEAK_ALONE = {lang: _weak_alone(lang) for lang in ("fr", "en")}
 
 
 def split_due(text: str, now: datetime, tz: str, language: str) -> DueSplit:
-    """Split "<what> [due]" into a title and a due date (When), never raising on odd text."""
+    """Split "<what> [due]" into a title and a due date (When), never raising on odd text. A due date is looked
+    for in the member's language, then, when none of its words are date words, in the other one (a community
+    that speaks both writes in both)."""
     zone = zone_of(tz)
     if not isinstance(text, str) or not text.strip():
         return DueSplit(title="", when=None, due_text=None, not_understood=None)
     try:
-        return _split(text, local_now(now, zone), lang_of(language))
+        lang, local = lang_of(language), local_now(now, zone)
+        found = _split(text, local, lang)
+        if found.when is None and found.due_text is None and found.not_understood is None:  # no date word at all
+            other = _split(text, local, OTHER_LANGUAGE[lang])
+            if other.when is not None:
+                return other
+        return found
     except Exception:  # never break /engage: keep the whole text as the title
         log.exception("could not split a due date out of %r", text[:200])
         return DueSplit(title=text.strip(), when=None, due_text=None, not_understood=None)

@@ -105,3 +105,16 @@ def test_unknown_number_and_bare_hash(testbot):
 def test_done_on_an_update_is_not_a_commitment(testbot):
     testbot.say("alice", "/update Nouvelle")
     assert "#1 est un point d’étape, pas un engagement." in testbot.say("alice", "/done #1")
+
+
+def test_a_due_date_written_in_the_other_language_is_understood(testbot):
+    """A partner whose answers are in English types a French deadline (or the reverse), as people do in a
+    community that speaks both: before, "d'ici vendredi" stayed in the title, without due date."""
+    testbot.say("bob", "/lang en")
+    saved = testbot.say("bob", "/engager Rédiger la note d'ici vendredi")
+    assert "Commitment #1 saved: Rédiger la note (" in saved and "Due: Friday" in saved
+    english = testbot.say("alice", "/engage Call the mayor by Friday")
+    assert "Engagement #2 enregistré\u00a0: Call the mayor (" in english
+    edited = testbot.say("bob", "/edit #1 due mardi prochain")
+    assert "#1 is now due Tuesday" in edited
+    assert "Buy 2 pains (" in testbot.say("bob", "/engage Buy 2 pains")  # nothing date-like either way: no date
