@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -105,9 +106,12 @@ def kept_somewhere(url: str) -> None:
         )
 
 
+MISTYPED_SCHEME = re.compile(r"\s*(?:sqlite|postgres(?:ql)?)\b", re.IGNORECASE)  # "sqlite//relais.db": no file name
+
+
 def unknown_database(url: str, shown: str) -> ConfigError:
     """Relais keeps its data in SQLite or PostgreSQL; a bare file name is most likely an SQLite file."""
-    if "://" not in url and url.strip():
+    if "://" not in url and url.strip() and not MISTYPED_SCHEME.match(url):
         return ConfigError(
             "database.url is not a database Relais knows: {url}; for a file, write sqlite:///{url}", url=shown
         )

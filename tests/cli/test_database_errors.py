@@ -43,3 +43,13 @@ def test_db_upgrade_on_a_database_that_cannot_be_opened(url, expected):
     text = result.output.replace("\u00a0", " ").replace("\u202f", " ")
     assert expected in text and len(text.strip().splitlines()) == 1
     assert "Traceback" not in result.output and "secret" not in result.output
+
+
+@pytest.mark.parametrize("url", ["sqlite//relais.db", "sqlite:relais.db", "postgres//u@h/db", "postgresql:/u@h/db"])
+def test_a_mistyped_database_url_is_not_taken_for_a_file_name(url):
+    """Before: 'sqlite//relais.db' (a colon forgotten) answered 'for a file, write sqlite:///sqlite//relais.db'."""
+    result = CliRunner().invoke(main, ["db", "upgrade", "--db", url], env={"RELAIS_COMMUNITY_LANGUAGE": "fr"})
+    text = result.output.replace("\u00a0", " ").replace("\u202f", " ")
+    assert result.exit_code == 2, text
+    assert f"que Relais connaît : {url} ; écrivez sqlite:///relais.db ou postgresql://" in text
+    assert "sqlite:///sqlite" not in text and "sqlite:///postgres" not in text
