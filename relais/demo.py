@@ -272,6 +272,14 @@ def check_demo_database(url: str, language: str) -> None:
     if names is None:
         raise ConfigError("{url} is not a Relais demo database: give the demo another --db", url=_shown(url))
     others = sorted(names - {DEMOS[language].community})
+    real = sorted(names - {demo.community for demo in DEMOS.values()})
+    if real:  # --reset refuses to remove it (reset_demo): say so rather than send there
+        raise ConfigError(
+            "{url} already holds the community “{name}”, which is not a demo: give this demo another --db "
+            "(--reset would not remove it)",
+            url=_shown(url),
+            name=real[0],
+        )
     if others:
         raise ConfigError(
             "{url} already holds the community “{name}”: give this demo another --db, or start again with --reset",

@@ -129,3 +129,17 @@ def test_each_demo_has_its_database_to_itself(tmp_path):
 def test_each_demo_names_its_circles_in_its_language():
     assert [name for name, _ in DEMOS["fr"].circles] == ["COPIL", "GT Mobilité", "GT Numérique"]
     assert [name for name, _ in DEMOS["en"].circles] == ["Steering committee", "Mobility group", "Digital group"]
+
+
+def test_a_demo_database_holding_a_real_community_does_not_send_to_a_reset_that_refuses(tmp_path):
+    """Before: "already holds the community “Communauté d'action”: … or start again with --reset", and --reset
+    then answered "not a demo: it was not reset" — a dead end for someone trying things out."""
+    url = f"sqlite:///{tmp_path / 'mixed.db'}"
+    runner = CliRunner()
+    runner.invoke(main, ["chat", "--as", "alice", "--db", url], input="/engage Rapport annuel\n")
+    result = runner.invoke(main, ["demo", "--db", url], input="", env={"LANG": "C"})
+    assert result.exit_code == 2
+    assert plain(result.output).strip() == (
+        f"{url} contient déjà la communauté « Communauté d'action », qui n’est pas une démo : "
+        "donnez à cette démo une autre --db (--reset ne l’effacerait pas)"
+    )
