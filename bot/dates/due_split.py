@@ -33,7 +33,7 @@ import logging
 import re
 from collections import deque
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from bot.dates.core import When, local_now, read_local, zone_of
 from bot.dates.vocab import VOCAB, lang_of, pattern_form
@@ -196,17 +196,40 @@ def _clear_marker_after(words: list[str], index: int, lang: str) -> bool:
 
 
 _DAY_NUMBER = re.compile(r"\d{1,2}(?:er|e|st|nd|rd|th)?")
+_FIGURES = re.compile(r"(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2}|\d{4}))?")
 
 
 def _is_month(word: str, lang: str) -> bool:
     return word in MONTHS_FULL[lang] or word.rstrip(".") in MONTHS_ABBR[lang]
 
 
+def _impossible_figures(word: str, lang: str) -> bool:
+    """A date in figures that is no day in either order ("31/02", "02/31", "31/02/2027"): "12/3" may be a label."""
+    found = _FIGURES.fullmatch(word)
+    if found is None:
+        return False
+    first, second = int(found[1]), int(found[2])
+    year = int(found[3] or 2028)  # a leap year: 29/02 is a day
+    year += 2000 if year < 100 else 0
+
+    def exists(day: int, month: int) -> bool:
+        try:
+            date(year, month, day)
+        except ValueError:
+            return False
+        return True
+
+    return not exists(first, second) and not exists(second, first)
+
+
 def _cut_from_its_day(words: list[str], index: int, lang: str) -> bool:
-    """The candidate lost the day number that made it a date ("31 | février 14h", "February 30 | 2pm")."""
+    """The candidate lost the day number that made it a date ("31 | février 14h", "February 30 | 2pm"), or the
+    impossible date in figures before it ("31/02 | à 14h")."""
     if index == 0:
         return False
     before = words[index - 1]
+    if _impossible_figures(before, lang):
+        return True
     if not _DAY_NUMBER.fullmatch(before):
         return False
     return _is_month(words[index], lang) or (index >= 2 and _is_month(words[index - 2], lang))
@@ -231,7 +254,11 @@ def _not_understood(text: str, spans: list[tuple[int, int]], words: list[str], i
 def _date_start(words: list[str], index: int, lang: str) -> int:
     """Back from `index` over the day number and month name that belong to the date ("le 31 février")."""
     start = index
-    while start > 0 and (_is_month(words[start - 1], lang) or _DAY_NUMBER.fullmatch(words[start - 1])):
+    while start > 0 and (
+        _is_month(words[start - 1], lang)
+        or _DAY_NUMBER.fullmatch(words[start - 1])
+        or _impossible_figures(words[start - 1], lang)
+    ):
         start -= 1
     if start > 0 and words[start - 1] in ("le", "the", "on", "du"):
         start -= 1

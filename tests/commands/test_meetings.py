@@ -196,3 +196,11 @@ def test_a_weekday_that_does_not_agree_with_the_date_is_refused(testbot):
     text = testbot.say("fabienne", "/meeting COPIL jeudi 12 novembre 14h salle B")
     assert text == "Je n’ai pas compris la date «\u202fjeudi 12 novembre 14h\u202f». Rien n’a été enregistré."
     assert testbot.say("fabienne", "/meetings").startswith("Aucune réunion n’est prévue.")
+
+
+def test_a_meeting_on_an_impossible_date_in_figures_is_not_planned_at_its_hour_alone(testbot):
+    """Before: "/meeting Point budget le 31/02 à 14h" planned "Point budget le 31/02" today or tomorrow at 14:00
+    (and its agenda went out at once)."""
+    answer = testbot.say("fabienne", "/réunion Point budget le 31/02 à 14h")
+    assert "«\u202fle 31/02 à 14h\u202f»" in answer and "Rien n’a été enregistré" in answer, answer
+    assert "Point budget" not in testbot.say("fabienne", "/réunions")

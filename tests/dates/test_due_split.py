@@ -202,6 +202,12 @@ CASES: list[tuple[str, str, str, str | None, str | None, str | None]] = [
     ("Meeting Thursday December 3 at 2pm", "en", "Meeting", "2026-12-03T14:00", "Thursday December 3 at 2pm", None),
     ("Meeting Thursday 12th", "en", "Meeting", None, "Thursday 12th", "Thursday 12th"),
     ("Report by Thursday December 12", "en", "Report", None, "by Thursday December 12", "Thursday December 12"),
+    # --- an impossible date in figures before a time: not the time alone (before: due today 14:00, the date
+    # left in the title) ---
+    ("Réserver la salle le 31/02 à 14h", "fr", "Réserver la salle", None, "le 31/02 à 14h", "le 31/02 à 14h"),
+    ("Réserver la salle 31/02/2027 14h", "fr", "Réserver la salle", None, "31/02/2027 14h", "31/02/2027 14h"),
+    ("Book the room on 02/31 at 2pm", "en", "Book the room", None, "on 02/31 at 2pm", "on 02/31 at 2pm"),
+    ("Lot 12/3 lundi", "fr", "Lot 12/3", "2026-11-30", "lundi", None),  # a possible date stays a label
 ]
 
 
