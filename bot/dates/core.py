@@ -22,6 +22,7 @@ FALLBACK_MAX_DAYS = 3 * 366  # dateparser's answers further from now need the ye
 
 _BARE_NUMBER = re.compile(r"\d{1,4}")
 _YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)")
+_FIGURES = re.compile(r"(\d{1,2})[/.](\d{1,2})(?:[/.]\d{2,4})?")  # "15/12", "1.2", "31/02/2027"
 _TIME_HINT = re.compile(
     r"\d\s*h\b|\d\s*h\s*\d\d|\d:\d\d|\d\s*(?:am|pm)\b|\b(?:midi|minuit|noon|midnight|heures?|hours?|minutes?)\b"
 )
@@ -195,8 +196,8 @@ def _dateparser(cleaned: str, folded: str, lang: str, now: datetime) -> Hit | No
 
     Its answer is checked: a bare number must be a day next to its month, an amount before its unit
     or a year after a date ("12 jeudi", "le 12 jeudi", "demain 12" are refused), a weekday typed must
-    be the answer's, a clock time typed must be the answer's time, and an answer more than ~3 years
-    away needs its year typed.
+    be the answer's, so must a day and month typed in figures ("2/3 demain" is refused), a clock time
+    typed must be the answer's time, and an answer more than ~3 years away needs its year typed.
     """
     vocab = VOCAB[lang]
     tokens = folded.replace("'", "' ").split()
@@ -223,6 +224,8 @@ def _dateparser(cleaned: str, folded: str, lang: str, now: datetime) -> Hit | No
     weekdays = {WEEKDAYS_FULL[lang][token] for token in tokens if token in WEEKDAYS_FULL[lang]}
     if weekdays and found.weekday() not in weekdays:
         return None  # "12 lundi" read as Thursday 12 November
+    if not _figures_agree(tokens, found):
+        return None  # "2/3 demain", "1.2 demain" read as tomorrow: the figures were a label ("Salle 2/3")
     far = abs((found.date() - now.date()).days) > FALLBACK_MAX_DAYS
     if far and str(found.year) not in _YEAR.findall(folded):
         return None  # "12 jeudi 14h" read as 12 November 2114: a year that was not typed
@@ -232,6 +235,15 @@ def _dateparser(cleaned: str, folded: str, lang: str, now: datetime) -> Hit | No
     if typed[0] is not None or _TIME_HINT.search(folded):
         return Hit(found.date(), found.time())
     return Hit(found.date())
+
+
+def _figures_agree(tokens: list[str], found: datetime) -> bool:
+    """Each date in figures typed is the answer's day and month (in either order: "15/12" in English)."""
+    for token in tokens:
+        figures = _FIGURES.fullmatch(token)
+        if figures is not None and {int(figures[1]), int(figures[2])} != {found.day, found.month}:
+            return False
+    return True
 
 
 def _loose_number(tokens: list[str], index: int, lang: str) -> bool:

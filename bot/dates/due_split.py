@@ -196,7 +196,7 @@ def _clear_marker_after(words: list[str], index: int, lang: str) -> bool:
 
 
 _DAY_NUMBER = re.compile(r"\d{1,2}(?:er|e|st|nd|rd|th)?")
-_FIGURES = re.compile(r"(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2}|\d{4}))?")
+_FIGURES = re.compile(r"(\d{1,2})/(\d{1,2})(?:/(\d{2}|\d{4}))?")  # with slashes: "2.0" is a version
 
 
 def _is_month(word: str, lang: str) -> bool:
