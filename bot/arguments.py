@@ -111,16 +111,19 @@ def parse_ref(token: str) -> int:
 
 def _parse_refs(param: Param, rest: str, last: bool) -> tuple[list[int] | str, str]:
     """A keyword, or numbers: the first one however written (`#3`, `3`), then more `#N` separated by spaces
-    or commas (`/done #3 #4, #5 note`: never taken for the note). Last on the line, every word is a number."""
+    or commas (`/done #3,#4, #5 note`: never taken for the note). Last on the line, every word is a number."""
     tokens = rest.split()
     if tokens and tokens[0].lower() in param.choices:
         return param.choices[tokens[0].lower()], " ".join(tokens[1:])
     if not tokens:
         raise UsageError("Give the number of an item, like #12.")
     if last:
-        return [parse_ref(token) for token in tokens], ""
+        return [parse_ref(token) for token in re.split(r"[\s,]+", rest) if token], ""
     first, remainder = first_word(rest)
-    numbers = [parse_ref(first)]
+    if "," in first.rstrip(","):  # "#3,#4" written together
+        first, _, glued = first.partition(",")
+        remainder = f"{glued} {remainder}".strip()
+    numbers = [parse_ref(first.rstrip(","))]
     more = _MORE_REFS.match(remainder)
     if more:
         numbers += [int(found) for found in re.findall(r"#(\d+)", more.group(1))]

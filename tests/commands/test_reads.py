@@ -156,3 +156,16 @@ def test_a_meeting_is_not_an_item_to_read(community):
     bot.say("fabienne", "/meeting COPIL jeudi 3 décembre 14h", circle="copil")
     assert bot.say("bob", "/read #1") == "#1 est une réunion, pas un élément à lire."
     assert bot.say("alice", "/edit #1 texte autre chose") == "#1 est une réunion, pas un élément à lire."
+
+
+def test_numbers_written_with_commas_are_numbers(testbot):
+    """Before: "/read #1,#2" and "/read #1, #2" answered "This is not an item number: #1,#2" (or "#1,")."""
+    testbot.say("alice", "/info Première annonce")
+    testbot.say("alice", "/info Deuxième annonce")
+    testbot.say("alice", "/engage Un")
+    testbot.say("alice", "/engage Deux")
+    assert "#1, #2" in testbot.say("bob", "/lu #1,#2")
+    testbot.say("bob", "/lang en")
+    assert "#1" in testbot.say("bob", "/read #1, #2") and "not an item number" not in testbot.say("bob", "/read #1, #2")
+    done = testbot.say("alice", "/done #3,#4 livré")
+    assert "#3" in done and "#4" in done and "not an item number" not in done and "pas un numéro" not in done
