@@ -27,6 +27,17 @@ def test_translations_keep_the_placeholders():
                 assert set(FIELD.findall(form)) == wanted, (message, form)
 
 
+def test_french_uses_the_typographic_apostrophe():
+    """The dashboard said "Il n'y a rien ici", the chat "Il n’y a pas de #16": one typography everywhere
+    (a straight one stays inside a command or a TOML example, between quotes)."""
+    catalog = _catalog("fr")
+    for message in extract_messages():
+        translated = catalog[message]
+        for form in translated if isinstance(translated, tuple) else (translated,):
+            prose = re.sub(r"'[^' ]*\[[^']*\]'|\"[^\"]*\"|`[^`]*`", "", form)  # 'relais[web]', "…", `…`
+            assert not re.search(r"\w'\w", prose), (message, form)
+
+
 def test_the_translators_template_is_current():
     """bot/locale/relais.pot lists every message (regenerate it with tools/pot.sh)."""
     from pathlib import Path
