@@ -16,7 +16,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from bot.config import Config, ConfigError
+from bot.config import Config, ConfigError, os_reason
 
 TIMEOUT = 10.0
 SLACK_API = "https://slack.com/api/"
@@ -59,7 +59,10 @@ def _unreachable(key: str, url: str, error: OSError) -> ConfigError:
         )
     return _transient(
         ConfigError(
-            "{key}: cannot reach {url} ({reason}): check the address", key=key, url=url, reason=str(reason)[:160]
+            "{key}: cannot reach {url} ({reason}): check the address",
+            key=key,
+            url=url,
+            reason=os_reason(reason) if isinstance(reason, OSError) else str(reason)[:160],
         )
     )
 

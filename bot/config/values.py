@@ -9,6 +9,7 @@ A value comes typed from the TOML file, or as text from the environment
 from __future__ import annotations
 
 import errno
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +31,11 @@ OS_REASONS = {  # what the system says in English, said in the operator's langua
     errno.ENOSPC: Term("the disk is full"),
     errno.EADDRINUSE: Term("the port is already taken"),
     errno.EADDRNOTAVAIL: Term("this machine has no such address"),
+    errno.ECONNREFUSED: Term("nothing answers there: the connection is refused"),
+    errno.EHOSTUNREACH: Term("the network does not reach it"),
+    errno.ENETUNREACH: Term("the network does not reach it"),
+    socket.EAI_NONAME: Term("no server has this name"),
+    socket.EAI_AGAIN: Term("names cannot be looked up now (no network?)"),
 }
 
 

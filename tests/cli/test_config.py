@@ -544,3 +544,22 @@ def test_a_configuration_without_a_chat_platform_says_relais_run_needs_one(tmp_p
     english = invoke(["--config", config, "config", "check", "--db", url], RELAIS_COMMUNITY_LANGUAGE="en")
     assert "relais run needs a [matrix] or [slack] section" in english.output
     assert "aucune messagerie n’est configurée" in plain(invoke(["--config", config, "run", "--db", url]).output)
+
+
+def test_config_check_connect_says_why_a_platform_cannot_be_reached_in_french(tmp_path):
+    """Before: "impossible de joindre http://127.0.0.1:… ([Errno 111] Connection refused)"."""
+    import socket
+
+    from bot.config import ConfigError, os_reason
+    from relais.cli_support import said
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    config = write(tmp_path, f'[matrix]\nhomeserver = "{closed}"\nuser_id = "@r:example.org"\naccess_token = "x"\n')
+    result = invoke(["--config", config, "config", "check", "--connect"], RELAIS_COMMUNITY_LANGUAGE="fr")
+    assert result.exit_code == 2
+    assert f"impossible de joindre {closed} (rien n’y répond : la connexion est refusée)" in plain(result.output)
+    reason = os_reason(socket.gaierror(socket.EAI_NONAME, "Name or service not known"))
+    unknown = ConfigError("{key}: cannot reach {url} ({reason}): check the address", key="k", url="x", reason=reason)
+    assert "impossible de joindre x (aucun serveur ne porte ce nom)" in said(unknown, "fr")
