@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from bot.i18n import typed_on
 from bot.markup import runs, to_plain
 from bot.reply import Incoming, Post, Reply
+from bot.text import INVISIBLE
 
 if TYPE_CHECKING:
     from prompt_toolkit import PromptSession
@@ -114,7 +115,7 @@ class ConsoleAdapter:
         """Read lines until end of input or /quit. Returns how many commands were handled."""
         handled = 0
         for raw in lines:
-            line = raw.strip()
+            line = raw.strip().lstrip(INVISIBLE).strip()  # a file saved with a byte order mark (Notepad)
             if not line or line.startswith("#!"):
                 continue
             if line.lower() in QUIT:

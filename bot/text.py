@@ -58,7 +58,8 @@ _BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2
 _BIDI_CONTROLS.update(dict.fromkeys(map(ord, "\ue000\ue001")))
 # and the invisible ones that are no letter, pasted from a web page or a file: a title made only of them would
 # be saved as a blank, and one before a command's `/` would hide it (the joiner U+200D stays: emoji need it)
-_BIDI_CONTROLS.update(dict.fromkeys(map(ord, "\u200b\u2060\ufeff")))
+INVISIBLE = "\u200b\u2060\ufeff"
+_BIDI_CONTROLS.update(dict.fromkeys(map(ord, INVISIBLE)))
 
 
 def _undo_surrogates(text: str) -> str:

@@ -14,6 +14,7 @@ from html import unescape
 from typing import Any, Protocol
 
 from bot.reply import Incoming
+from bot.text import INVISIBLE
 
 SLASH = "/"
 
@@ -102,7 +103,7 @@ def command_line(
     direct chat with Relais. `mentioned`: the event says it mentions Relais (m.mentions, a pill);
     `pills`: the texts its pills to Relais show (a room's own display name for it).
     """
-    text = body.strip()
+    text = body.strip().lstrip(INVISIBLE).strip()  # a zero-width space pasted before `!engage`
     if not text:
         return None
     prefix = addressing.prefix

@@ -170,3 +170,15 @@ def test_history_lives_in_the_state_folder(monkeypatch, tmp_path):
     assert history_path() == tmp_path / "relais" / "console-history"
     monkeypatch.delenv("XDG_STATE_HOME")
     assert history_path().parts[-4:] == (".local", "state", "relais", "console-history")
+
+
+def test_a_file_saved_with_a_byte_order_mark_is_read_as_commands(testbot):
+    """Notepad saves UTF-8 with a byte order mark: before, the first line of `relais chat < commands.txt`
+    was answered "« \ufeff/engage … » n’est pas une commande"."""
+    app = App(config=testbot.dispatcher.config, store=testbot.store, clock=testbot.clock, dispatcher=testbot.dispatcher)
+    out = io.StringIO()
+    console = console_for(app, "alice", "copil", None)
+    console.out = out
+    assert console.run(["\ufeff/engage Réserver la salle\r\n", "\u200b/whoami\n"]) == 2
+    said = plain(out.getvalue())
+    assert "Engagement #1 enregistré : Réserver la salle" in said and "pas une commande" not in said

@@ -206,3 +206,10 @@ def test_membership_tombstone_encryption_and_invites():
 
 def test_timestamp_is_utc():
     assert timestamp(1_795_693_362_661) == datetime(2026, 11, 26, 11, 42, 42, 661000, tzinfo=UTC)
+
+
+def test_a_command_after_a_pasted_zero_width_space_is_still_a_command():
+    """Text copied from a web page may start with U+200B: before, "\u200b!engage …" was taken for chat."""
+    assert command_line("\u200b!engage Préparer", ADDRESSING, direct=False) == "engage Préparer"
+    assert command_line("\ufeff/actions", ADDRESSING, direct=False) == "/actions"
+    assert command_line("\u200b", ADDRESSING, direct=False) is None
