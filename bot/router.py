@@ -11,13 +11,14 @@ usage text (bot.arguments reads and resolves the arguments; the dispatcher adds 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from bot.arguments import Param, ParamKind, choices_of, first_word, parse_ref, read_params
 from bot.errors import Refusal, UsageError
-from bot.i18n import Keywords
+from bot.i18n import Keywords, translator
 from bot.markup import esc
 from bot.reply import Reply
 
@@ -203,8 +204,23 @@ def invoke(ctx: Context, command: Command, text: str) -> Reply:
     """Check the command's right, read its arguments (`text`, after its name), run the handler they choose."""
     if command.facilitator:
         facilitator_only(ctx)
+    _no_placeholder(command, text)
     handler, values = parse_arguments(ctx, command, text)
     return handler(ctx, **values)
+
+
+PLACEHOLDER = re.compile(r"<[^<>\s][^<>]*>|\[[^\[\]\s#][^\[\]]*\]")  # "<what>", "[due date]" (not "[#N]")
+
+
+def _no_placeholder(command: Command, text: str) -> None:
+    """A usage line typed as /help shows it ("/engage <what> [due date]"): refused, nothing is saved."""
+    if "<" not in text and "[" not in text:
+        return
+    typed = text.casefold()
+    for language in ("fr", "en"):
+        for placeholder in PLACEHOLDER.findall(translator(language).t(command.usage)):
+            if placeholder.casefold() in typed:
+                raise UsageError("Replace “{placeholder}” with your own words.", placeholder=esc(placeholder, 80))
 
 
 def parse_arguments(ctx: Context, command: Command, text: str) -> tuple[Handler, dict[str, Any]]:

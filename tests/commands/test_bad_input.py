@@ -53,3 +53,17 @@ def test_english_member_gets_english_refusals(testbot):
     assert "There is no #42" in testbot.say("bob", "/done #42")
     assert "A # must be followed by a number" in testbot.say("bob", "/drop #")
     assert "This title is too long" in testbot.say("bob", "/engage " + "y" * 400)
+
+
+def test_a_usage_line_typed_as_it_is_shown_is_not_saved(testbot):
+    """A newcomer copies what /help shows: before, "/engage <quoi> [échéance]" saved a commitment titled
+    "<quoi> [échéance]", and "/info <texte>" posted "<texte>" to the whole circle."""
+    answer = testbot.say("alice", "/engage <quoi> [échéance]")
+    assert "«\u202f<quoi>\u202f» est à remplacer par vos propres mots" in answer and "Utilisation" in answer
+    assert "est à remplacer" in testbot.say("alice", "/info <texte>")
+    assert "est à remplacer" in testbot.say("alice", "/engage Envoyer le CR [échéance]")
+    testbot.say("bob", "/lang en")
+    assert "Replace “<what>” with your own words" in testbot.say("bob", "/engage <what> [due date]")
+    assert "Replace “<quoi>”" in testbot.say("bob", "/engager <quoi>")  # the French line, for an English reader
+    assert "Aucun engagement" in testbot.say("alice", "/actions tout")  # nothing was saved
+    assert "Engagement #1" in testbot.say("alice", "/engage Lire <Le Monde> avant lundi")  # brackets of one's own
