@@ -116,7 +116,7 @@ def parse_settings(raw: dict[str, Any]) -> SlackSettings:
         app_token=app_token,
         signing_secret=signing_secret,
         host=str(raw.get("host", "127.0.0.1")).strip() or "127.0.0.1",
-        port=section.whole("port", 3000),
+        port=section.port("port", 3000),
         path=path if path.startswith("/") else "/" + path,
         team_id=str(raw["team_id"]).strip() or None if raw.get("team_id") else None,
         channels=channels,

@@ -19,6 +19,7 @@ from aiohttp import web
 from adapters.web.render import page
 from adapters.web.settings import WebSettings
 from bot.app import App
+from bot.config import ConfigError, os_reason
 from bot.i18n import SUPPORTED
 from bot.services.dashboard.access import csrf_token, same_token
 from bot.services.dashboard.viewer import signed_in
@@ -150,7 +151,17 @@ class WebServer:
     async def start(self) -> None:
         self.runner = web.AppRunner(build_application(self.app, self.settings), access_log=None)
         await self.runner.setup()
-        await web.TCPSite(self.runner, self.settings.host, self.settings.port).start()
+        try:
+            await web.TCPSite(self.runner, self.settings.host, self.settings.port).start()
+        except OSError as error:  # a port another program holds, an address this machine does not have
+            await self.stop()
+            raise ConfigError(
+                "web.port: Relais cannot listen on {host}:{port} ({reason}): another program, or another Relais, "
+                "may be using it; choose a free port",
+                host=self.settings.host,
+                port=self.settings.port,
+                reason=os_reason(error),
+            ) from error
         log.info(
             "web dashboard on http://%s:%s (links: %s)",
             self.settings.host,

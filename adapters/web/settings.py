@@ -38,7 +38,7 @@ def parse_settings(raw: dict[str, Any]) -> WebSettings:
         raise ConfigError("web.public_url must start with https:// (or http://), not “{value}”", value=public_url)
     return WebSettings(
         host=str(raw.get("host", "127.0.0.1")),
-        port=section.whole("port", DEFAULT_PORT),
+        port=section.port("port", DEFAULT_PORT),
         public_url=public_url,
         session_hours=section.number("session_hours", DEFAULT_SESSION_HOURS, minimum=0.1),
     )

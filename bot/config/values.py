@@ -186,6 +186,14 @@ class Section:
     def whole(self, key: str, default: int, minimum: int | None = 0) -> int:
         return as_whole(self.data.get(key, default), self.key(key), minimum)
 
+    def port(self, key: str, default: int) -> int:
+        number = self.whole(key, default)
+        if number > 65535:
+            raise ConfigError(
+                "{key} must be a port number (at most 65535), not “{value}”", key=self.key(key), value=number
+            )
+        return number
+
     def text(self, key: str, default: str) -> str:
         return as_text(self.data.get(key, default), self.key(key))
 

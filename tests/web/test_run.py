@@ -42,3 +42,34 @@ async def test_relais_run_serves_the_dashboard_with_web_configured(testbot):
         stop.set()
         assert await serving == 0
         assert not await answers()  # stopped with Relais
+
+
+def test_a_dashboard_port_taken_or_impossible_is_one_line_in_french_not_a_traceback(tmp_path):
+    """Before: `relais run` with [web] port = 99999 (config check said ✓), or a port another program holds,
+    ended in a Python traceback (OverflowError, OSError), exit code 1."""
+    from click.testing import CliRunner
+
+    from relais.cli import main
+
+    def run(port: int) -> tuple[int, str]:
+        config = tmp_path / "relais.toml"
+        config.write_text(
+            f'[community]\nlanguage = "fr"\n[database]\nurl = "sqlite:///{tmp_path / "r.db"}"\n[web]\nport = {port}\n'
+            '[matrix]\nhomeserver = "http://127.0.0.1:9"\nuser_id = "@r:example.org"\naccess_token = "x"\n',
+            encoding="utf-8",
+        )
+        checked = CliRunner().invoke(main, ["--config", str(config), "config", "check"])
+        result = CliRunner().invoke(main, ["--config", str(config), "run"])
+        said = (checked.output + result.output).replace("\u00a0", " ").replace("\u202f", " ")
+        assert "Traceback" not in said and isinstance(result.exception, SystemExit), said
+        return result.exit_code, said
+
+    code, said = run(99999)
+    assert code == 2 and "web.port doit être un numéro de port (65535 au plus), pas « 99999 »" in said, said
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        code, said = run(port)
+    assert code == 2, said
+    assert f"web.port : Relais ne peut pas écouter sur 127.0.0.1:{port} (le port est déjà pris)" in said, said
