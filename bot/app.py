@@ -6,7 +6,7 @@ Also the contract between the runner and an adapter (Adapter, RunHooks).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from bot.clock import Clock
@@ -40,12 +40,24 @@ class Adapter(Protocol):
     async def stop(self) -> None: ...
 
 
+@dataclass(frozen=True)
+class Stop:
+    """Why an adapter cannot go on: `message` is an English msgid, `values` fill its fields. str() is the
+    English text (the log); the command line says it in the operator's language (relais.cli_support.said)."""
+
+    message: str
+    values: dict[str, object] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.message.format(**self.values) if self.values else self.message
+
+
 @dataclass
 class RunHooks:
     """What an adapter may ask of the runner."""
 
     outbox_written: Callable[[], None]  # rows were written to the outbox: deliver now
-    fatal: Callable[[str], None]  # the adapter cannot go on: stop the process with this message
+    fatal: Callable[..., None]  # the adapter cannot go on: fatal(msgid, **values) stops the process saying why
     # Slack OAuth (several workspaces): client id -> the installation stores on this database
     slack_stores: Callable[[str], Any] | None = None
 

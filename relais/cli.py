@@ -34,6 +34,7 @@ from relais.cli_support import (
     clock_for,
     config_for,
     fail,
+    said,
 )
 from relais.web import web_command
 
@@ -119,7 +120,8 @@ def run(ctx: click.Context, db: str | None) -> None:
     finally:
         app.close()
     if code and problem:  # the last line the operator reads, apart from the log
-        click.echo(cli_translator(config).t("Relais stopped: {problem}", problem=problem), err=True)
+        said_why = said(problem, cli_language(config))
+        click.echo(cli_translator(config).t("Relais stopped: {problem}", problem=said_why), err=True)
     sys.exit(code)
 
 

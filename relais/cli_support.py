@@ -18,7 +18,7 @@ import click.formatting
 import click.parser
 import click.types
 
-from bot.app import App
+from bot.app import App, Stop
 from bot.clock import Clock, FixedClock, SystemClock
 from bot.config import Config, ConfigError, declared_language, load_config
 from bot.config.values import ConfigNote
@@ -72,8 +72,8 @@ class Problem(click.ClickException):
         click.echo(self.format_message(), err=True)
 
 
-def said(message: ConfigError | ConfigNote | Refusal, language: str) -> str:
-    """A configuration error, note or refusal in `language` (its values stay as they are)."""
+def said(message: ConfigError | ConfigNote | Refusal | Stop, language: str) -> str:
+    """A configuration error, note, refusal or why Relais stopped, in `language` (its values stay as they are)."""
     tr = translator(language)
     values = {key: _said_value(value, language) for key, value in message.values.items()}
     return tr.t(message.message, **values)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from bot.app import Adapter, AdapterFactory, App, RunHooks
+from bot.app import Adapter, AdapterFactory, App, RunHooks, Stop
 from bot.config import Config, ConfigError
 from bot.delivery import Deliverer
 from bot.outbox import NOTIFY_CHANNEL as OUTBOX_CHANNEL
@@ -75,7 +75,7 @@ class Runner:
     adapters: list[Adapter] = field(default_factory=list)
     deliverers: list[Deliverer] = field(default_factory=list)
     exit_code: int = 0
-    problem: str | None = None
+    problem: Stop | None = None
     scheduler: SchedulerService | None = None
     watch: Wakeups | None = None  # what other processes write (bot.wakeups), once serving
     served: set[str] = field(default_factory=set)  # platforms that came online (their `online` was set)
@@ -101,18 +101,20 @@ class Runner:
             wakeups.on(DIRECTORY_CHANNEL, lambda _payload: directory.invalidate())
         return wakeups
 
-    def fatal(self, message: str) -> None:
-        log.critical("%s", message)
-        self.problem, self.exit_code = message, 1
+    def fatal(self, message: str, **values: object) -> None:
+        """Stop Relais: `message` (an English msgid, `values` fill it) is logged in English and said by the
+        command line in the operator's language."""
+        self.problem, self.exit_code = Stop(message, values), 1
+        log.critical("%s", self.problem)
         self.stopping.set()
 
-    def platform_fatal(self, platform: str, message: str) -> None:
+    def platform_fatal(self, platform: str, message: str, **values: object) -> None:
         """A platform cannot go on (its token refused…). If it never came online (a mistake at start), or no
         other platform is left, Relais stops; if it was serving and another platform still is (a token
         revoked later), that platform alone stops: said in the log, its messages kept in the outbox."""
         others = [other.platform for other in self.adapters if other.platform not in {platform, *self.down}]
         if platform not in self.served or not others:
-            self.fatal(message)
+            self.fatal(message, **values)
             return
         self.down.add(platform)
         for adapter in self.adapters:
@@ -121,7 +123,7 @@ class Runner:
         log.error(
             "%s — %s is stopped; Relais goes on with %s. What is for %s is kept and sent once Relais is restarted "
             "with this fixed",
-            message.rstrip(". "),
+            str(Stop(message, values)).rstrip(". "),
             platform,
             ", ".join(others),
             platform,
@@ -210,7 +212,7 @@ def make_scheduler(app: App, on_posted: Callable[..., None]) -> SchedulerService
     return SchedulerService(app, on_posted=on_posted, apart=apart_for(app))  # heavy rounds in a process of their own
 
 
-def run_app(app: App) -> tuple[int, str | None]:
+def run_app(app: App) -> tuple[int, Stop | None]:
     """Run until SIGINT or SIGTERM; returns the exit code, and what stopped it (a platform's fatal problem)."""
 
     fewer_arenas()

@@ -27,6 +27,7 @@ from adapters.matrix.state import MatrixState
 from adapters.matrix.trust import CrossSigning, TrustError
 from adapters.matrix.undecryptable import Undecryptable
 from bot.app import App, RunHooks
+from bot.i18n import N_
 from bot.outbox_leases import release_leases
 
 log = logging.getLogger(__name__)
@@ -93,10 +94,10 @@ class MatrixAdapter:
         except asyncio.CancelledError:
             raise
         except FatalError as error:
-            self.hooks.fatal(f"matrix: {error}")
+            self.hooks.fatal(error.message, **error.values)
         except Exception as error:  # a bug: say it loudly rather than sit there deaf
             log.exception("the Matrix adapter stopped")
-            self.hooks.fatal(f"matrix: {error!r}")
+            self.hooks.fatal(N_("the Matrix adapter stopped on an unexpected error: {error}"), error=repr(error))
 
     async def cross_sign(self) -> bool:
         """Relais' device signed by its own cross-signing identity (adapters.matrix.trust)."""

@@ -34,7 +34,15 @@ from nio import (
 )
 
 from adapters.matrix.config import MatrixConfig
-from adapters.matrix.errors import FATAL_CODES, NETWORK_ERRORS, FatalError, describe, http_status, retry_after
+from adapters.matrix.errors import (
+    FATAL_CODES,
+    LOGIN_REFUSED,
+    NETWORK_ERRORS,
+    FatalError,
+    describe,
+    http_status,
+    retry_after,
+)
 from adapters.matrix.handler import BatchHandler
 from adapters.matrix.state import MatrixState
 from adapters.matrix.store_reset import replaced_device
@@ -117,9 +125,17 @@ async def connect(
         client.user_id, client.access_token = config.user_id, config.access_token
         who = await retrying("whoami", client.whoami, config.max_backoff, sleep)
         if not isinstance(who, WhoamiResponse):
-            raise FatalError(f"the Matrix access token was refused: {who}")
+            raise FatalError(
+                "the Matrix access token was refused ({reason}): check matrix.access_token "
+                "(RELAIS_MATRIX_ACCESS_TOKEN)",
+                reason=str(who),
+            )
         if who.user_id != config.user_id:
-            raise FatalError(f"the access token belongs to {who.user_id}, not to {config.user_id}")
+            raise FatalError(
+                "the Matrix access token belongs to {owner}, not to matrix.user_id {user}",
+                owner=who.user_id,
+                user=config.user_id,
+            )
         device = who.device_id or config.device_id  # the token's own device is the truth
         if config.device_id and who.device_id and who.device_id != config.device_id:
             log.warning(
@@ -141,7 +157,7 @@ async def connect(
             sleep,
         )
         if not isinstance(response, LoginResponse):
-            raise FatalError(f"Matrix login refused for {config.user_id}: {response}")
+            raise FatalError(LOGIN_REFUSED, user=config.user_id, reason=str(response))
         state.set(DEVICE, response.device_id)  # Synapse de-duplicates transaction ids per device
         log.info("logged in as %s, device %s", response.user_id, response.device_id)
     if e2e:
@@ -241,7 +257,11 @@ class SyncLoop:
             return token
         if isinstance(response, SyncError):
             if response.status_code in FATAL_CODES:
-                raise FatalError(f"the homeserver refused Relais' session: {response}")
+                raise FatalError(
+                    "the Matrix homeserver refused Relais' session ({reason}): its access token was revoked or "
+                    "its account deactivated",
+                    reason=str(response),
+                )
             limited = response.status_code == "M_LIMIT_EXCEEDED"
             await self.failed(str(response), retry_after(response) if limited else None)
             return token

@@ -7,6 +7,7 @@ import asyncio
 import aiohttp
 
 from bot.delivery import Held, PermanentFailure, TemporaryFailure
+from bot.i18n import N_
 
 # Connection refused or reset, a timeout, a DNS failure: the homeserver is unreachable for now.
 NETWORK_ERRORS: tuple[type[BaseException], ...] = (aiohttp.ClientError, asyncio.TimeoutError, TimeoutError, OSError)
@@ -15,6 +16,7 @@ PERMANENT_CODES = frozenset(
     {"M_FORBIDDEN", "M_NOT_FOUND", "M_UNKNOWN", "M_TOO_LARGE", "M_BAD_JSON", "M_NOT_JSON", "M_INVALID_PARAM"}
 )
 FATAL_CODES = frozenset({"M_UNKNOWN_TOKEN", "M_MISSING_TOKEN", "M_USER_DEACTIVATED"})
+LOGIN_REFUSED = N_("Matrix login refused for {user} ({reason}): check matrix.password (RELAIS_MATRIX_PASSWORD)")
 
 
 class HomeserverBusy(ConnectionError):
@@ -23,7 +25,15 @@ class HomeserverBusy(ConnectionError):
 
 
 class FatalError(Exception):
-    """The bot cannot go on (wrong token or password, account deactivated): say so and stop."""
+    """The bot cannot go on (wrong token or password, account deactivated): say so and stop.
+
+    `message` is an English msgid whose fields `values` fill (str(): the English text, for the log); the
+    command line says it in the operator's language."""
+
+    def __init__(self, message: str, **values: object) -> None:
+        super().__init__(message.format(**values) if values else message)
+        self.message = message
+        self.values = values
 
 
 def http_status(response: object) -> int | None:

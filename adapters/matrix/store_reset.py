@@ -17,7 +17,7 @@ import logging
 from nio import AsyncClient, LoginResponse
 
 from adapters.matrix.config import MatrixConfig
-from adapters.matrix.errors import FatalError
+from adapters.matrix.errors import LOGIN_REFUSED, FatalError
 from adapters.matrix.trust import Homeserver
 
 log = logging.getLogger(__name__)
@@ -43,10 +43,12 @@ async def replaced_device(client: AsyncClient, config: MatrixConfig) -> str | No
     old = client.device_id
     if config.access_token:
         raise FatalError(
-            f"the encryption store ({config.store_path}) is new, but device {old} already has other keys on the "
-            "homeserver (the store was lost or wiped): partners' apps would refuse Relais' messages. Give Relais "
-            "a new device: set matrix.password instead of the access token (Relais then logs in anew by itself), "
-            "or log in again to get a new access token and device id."
+            "the encryption store ({store}) is new, but device {device} already has other keys on the homeserver "
+            "(the store was lost or wiped): partners' apps would refuse Relais' messages. Give Relais a new "
+            "device: set matrix.password instead of the access token (Relais then logs in anew by itself), or "
+            "log in again to get a new access token and device id.",
+            store=str(config.store_path),
+            device=old,
         )
     log.warning(
         "the encryption store (%s) is new, but device %s already has other keys on the homeserver (the store "
@@ -58,6 +60,6 @@ async def replaced_device(client: AsyncClient, config: MatrixConfig) -> str | No
     client.store, client.olm, client.device_id = None, None, None  # type: ignore[assignment]
     response = await client.login(password=config.password, device_name=config.device_name)
     if not isinstance(response, LoginResponse):
-        raise FatalError(f"Matrix login refused for {config.user_id}: {response}")
+        raise FatalError(LOGIN_REFUSED, user=config.user_id, reason=str(response))
     log.info("logged in as %s, new device %s", response.user_id, response.device_id)
     return response.device_id

@@ -140,7 +140,7 @@ class SlackAdapter:
         bolt: AsyncApp,
         transport: Transport,
         sender: SlackSender,
-        fatal: Callable[[str], None] | None = None,
+        fatal: Callable[..., None] | None = None,
     ) -> None:
         self.runtime = runtime
         self.bolt = bolt
@@ -192,10 +192,11 @@ class SlackAdapter:
             self._fail(N_("Slack is unreachable: {problem}"), problem=repr(error))
 
     def _fail(self, message: str, **values: object) -> None:
-        """`message` is an English msgid: a ConfigError for the command line, or the runner's fatal (a log)."""
+        """`message` is an English msgid: a ConfigError for the command line, or the runner's fatal (the log in
+        English, the command line's last line in the operator's language)."""
         if self.fatal is None:
             raise ConfigError(message, **values)
-        self.fatal(message.format(**values))
+        self.fatal(message, **values)
 
     async def _start(self) -> None:
         runtime = self.runtime
@@ -280,7 +281,7 @@ def build_adapter(
     client: AsyncWebClient | None = None,
     pacer: ChannelPacer | None = None,
     monotonic: Callable[[], float] = time.monotonic,
-    fatal: Callable[[str], None] | None = None,
+    fatal: Callable[..., None] | None = None,
     stores: Stores | None = None,
 ) -> SlackAdapter:
     """The adapter for the config's [slack] section (or `settings`); `client` for tests and proxies;

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from functools import partial
 
 import pytest
 from click.testing import CliRunner
@@ -13,6 +14,7 @@ from bot.app import App, RunHooks
 from bot.config import ConfigError, config_from_dict
 from bot.outbox import enqueue
 from relais.cli import main
+from relais.cli_support import said
 from relais.runner import Runner, enabled_platforms
 from tests.support.sender import RecordingSender
 from tests.support.waiting import eventually
@@ -85,7 +87,30 @@ async def test_fatal_error_stops_with_exit_code_1(testbot):
 
     runner = Runner(app_for(testbot), {"matrix": factory}, schedule=False)
     assert await asyncio.wait_for(runner.serve(asyncio.Event()), 5) == 1
-    assert runner.problem == "matrix: the access token was refused"
+    assert str(runner.problem) == "matrix: the access token was refused"
+
+
+async def test_why_relais_stopped_is_said_in_the_operators_language(testbot, caplog):
+    """A Matrix token revoked while Relais serves: the log says why in English, the command line's last line
+    in the operator's language (before: the adapter's English words inside « Relais s’est arrêté : … »)."""
+    revoked = (
+        "the Matrix homeserver refused Relais' session ({reason}): its access token was revoked or its account "
+        "deactivated"
+    )
+
+    def factory(app: App, hooks: RunHooks) -> FakeAdapter:
+        asyncio.get_running_loop().call_soon(partial(hooks.fatal, revoked, reason="M_UNKNOWN_TOKEN"))
+        return FakeAdapter(hooks)
+
+    runner = Runner(app_for(testbot), {"matrix": factory}, schedule=False)
+    assert await asyncio.wait_for(runner.serve(asyncio.Event()), 5) == 1
+    assert runner.problem is not None
+    english = revoked.format(reason="M_UNKNOWN_TOKEN")
+    assert str(runner.problem) == english and english in caplog.text
+    assert said(runner.problem, "fr").replace("\u00a0", " ").replace("\u202f", " ") == (
+        "le serveur Matrix a refusé la session de Relais (M_UNKNOWN_TOKEN) : son jeton d’accès a été révoqué ou son "
+        "compte désactivé"
+    )
 
 
 async def test_no_platform_configured(testbot):
@@ -147,7 +172,7 @@ async def test_a_platform_refused_at_start_stops_relais_even_with_another(testbo
 
     runner = Runner(app_for(testbot), {"slack": make("slack", True), "matrix": make("matrix", False)}, schedule=False)
     assert await asyncio.wait_for(runner.serve(asyncio.Event()), 5) == 1
-    assert runner.problem == "matrix: login refused"
+    assert str(runner.problem) == "matrix: login refused"
 
 
 def test_nio_says_nothing_before_a_refusal_relais_says_itself():

@@ -91,4 +91,5 @@ def test_relais_run_with_a_wrong_password_ends_on_one_line_saying_why(
     result = CliRunner().invoke(main, ["--config", str(config), "run"], env=environment)
     last = result.output.strip().splitlines()[-1].replace("\u00a0", " ")
     assert result.exit_code == 1, result.output
-    assert last.startswith("Relais s’est arrêté : matrix: Matrix login refused for") and "M_FORBIDDEN" in last, last
+    assert last.startswith("Relais s’est arrêté : connexion à Matrix refusée pour") and "M_FORBIDDEN" in last, last
+    assert "vérifiez matrix.password" in last, last  # what to do, in French too

@@ -58,4 +58,4 @@ async def test_wrong_secret_stops_with_a_clear_message(
     for secret in ({"access_token": "syt_not_a_token"}, {"access_token": "", "password": "wrong"}):
         code, problem = await run_until_it_stops(bot_config(hs, bot_u, sqlite_url(tmp_path), {}, **secret))
         assert code == 1
-        assert problem is not None and ("refused" in problem), problem
+        assert problem is not None and ("refused" in str(problem)), problem

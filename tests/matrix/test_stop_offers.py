@@ -38,7 +38,7 @@ class SlowClient:
 async def test_a_stop_right_after_an_item_post_keeps_its_check(testbot) -> None:
     dispatcher = testbot.dispatcher
     app = App(config=dispatcher.config, store=dispatcher.store, clock=dispatcher.clock, dispatcher=dispatcher)
-    hooks = RunHooks(outbox_written=lambda: None, fatal=lambda message: None)
+    hooks = RunHooks(outbox_written=lambda: None, fatal=lambda message, **values: None)
     adapter = MatrixAdapter(app, hooks, MatrixConfig(homeserver="http://hs", user_id="@relais:hs", access_token="t"))
     await adapter.client.close()
     client = SlowClient()

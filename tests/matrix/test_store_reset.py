@@ -57,7 +57,7 @@ async def test_a_wiped_store_with_an_access_token_stops_and_says_what_to_do(
     shutil.rmtree(store)
     code, problem = await run_until_it_stops(config)
     assert code == 1
-    assert problem is not None and "already has other keys" in problem, problem
-    assert "matrix.password" in problem
+    assert problem is not None and "already has other keys" in str(problem), problem
+    assert "matrix.password" in str(problem)
     after = (await published(hs, alice, bot_u.user_id))["device_keys"][bot_u.user_id]
     assert after == before, "the device's published keys are left as they were"

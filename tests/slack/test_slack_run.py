@@ -64,4 +64,4 @@ async def test_relais_run_stops_with_a_clear_message_when_slack_refuses_a_token(
         assert await asyncio.wait_for(runner.serve(asyncio.Event()), 20) == 1
     finally:
         app.close()
-    assert runner.problem is not None and "invalid_auth" in runner.problem and "bot_token" in runner.problem
+    assert runner.problem is not None and "invalid_auth" in str(runner.problem) and "bot_token" in str(runner.problem)
