@@ -170,7 +170,10 @@ def _split(text: str, now: datetime, lang: str) -> DueSplit:
             wrong = text[after:].strip().rstrip(" .!?;,")
             return DueSplit(title=_tidy(text[:start]), when=None, due_text=candidate, not_understood=wrong)
         return DueSplit(title=_tidy(text[:start]), when=when, due_text=candidate, not_understood=None)
-    return _clear_marker_left(text, spans, words, lang)
+    left = _clear_marker_left(text, spans, words, lang)
+    if left.not_understood is None and spans and _impossible_figures(words[-1], lang):
+        return _not_understood(text, spans, words, _date_start(words, len(words), lang), lang)  # "… le 31/02"
+    return left
 
 
 _ARTICLES = {"le", "la", "les", "l'", "the", "on", "du"}

@@ -208,6 +208,8 @@ CASES: list[tuple[str, str, str, str | None, str | None, str | None]] = [
     ("Réserver la salle 31/02/2027 14h", "fr", "Réserver la salle", None, "31/02/2027 14h", "31/02/2027 14h"),
     ("Book the room on 02/31 at 2pm", "en", "Book the room", None, "on 02/31 at 2pm", "on 02/31 at 2pm"),
     ("Lot 12/3 lundi", "fr", "Lot 12/3", "2026-11-30", "lundi", None),  # a possible date stays a label
+    ("Réserver la salle le 31/02", "fr", "Réserver la salle", None, "le 31/02", "le 31/02"),  # no marker either
+    ("Book the room 02/30", "en", "Book the room", None, "02/30", "02/30"),
     # --- figures before a day word are the title's (before: "Version 1.2 demain" was titled "Version") ---
     ("Publier la version 1.2 demain", "fr", "Publier la version 1.2", "2026-11-27", "demain", None),
     ("Salle 2/3 demain", "fr", "Salle 2/3", "2026-11-27", "demain", None),
