@@ -35,6 +35,7 @@ from relais.cli_support import (
     config_for,
     fail,
     said,
+    written,
 )
 from relais.web import web_command
 
@@ -243,12 +244,11 @@ def export_actions(ctx: click.Context, fmt: str, output: Path | None, db: str | 
         )
         raise Problem(message, exit_code=2)
     text = to_csv(rows) if fmt == "csv" else to_json(rows)
-    if output:
-        output.write_text(text, encoding="utf-8", newline="")
-        written = cli_translator(config).tn(
+    if written(output, text, config.language):
+        said = cli_translator(config).tn(
             "{count} commitment written to {file}", "{count} commitments written to {file}", len(rows), file=output
         )
-        click.echo(written, err=True)
+        click.echo(said, err=True)
     else:
         # redirected to a file (`> roadmap.csv`), the byte-order mark lets spreadsheets read accents
         sys.stdout.write(text if fmt == "json" or not sys.stdout.isatty() else text.removeprefix("\ufeff"))

@@ -21,7 +21,16 @@ from bot.i18n import N_, translator
 from bot.markup import to_plain
 from bot.models import Circle, Community
 from bot.services.community import find_community
-from relais.cli_support import DB_HELP, LocalisedCommand, build, cli_language, clock_for, config_for, fail
+from relais.cli_support import (
+    DB_HELP,
+    LocalisedCommand,
+    build,
+    cli_language,
+    clock_for,
+    config_for,
+    fail,
+    written,
+)
 
 RULE = "─" * 40
 
@@ -189,11 +198,12 @@ def export_meetings(
             count = data.count(b"BEGIN:VEVENT")
     finally:
         app.close()
-    if output:
-        output.write_bytes(data)
-        written = translator(said).tn(
-            "{count} meeting written to {file}", "{count} meetings written to {file}", count, file=output
+    if written(output, data, said):
+        click.echo(
+            translator(said).tn(
+                "{count} meeting written to {file}", "{count} meetings written to {file}", count, file=output
+            ),
+            err=True,
         )
-        click.echo(written, err=True)
     else:
         click.echo(data, nl=False)

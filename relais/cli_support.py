@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import click
@@ -20,7 +21,7 @@ import click.types
 
 from bot.app import App, Stop
 from bot.clock import Clock, FixedClock, SystemClock
-from bot.config import Config, ConfigError, declared_language, load_config
+from bot.config import Config, ConfigError, declared_language, load_config, os_reason
 from bot.config.values import ConfigNote
 from bot.errors import Refusal, Term
 from bot.i18n import N_, Translator, translator
@@ -93,6 +94,22 @@ def fail(error: ConfigError | Refusal, language: str) -> click.ClickException:
     if isinstance(error, Refusal):
         return Problem(to_plain(said(error, language)))
     return Problem(said(error, language), exit_code=2)
+
+
+def written(output: Path | None, data: str | bytes, language: str) -> bool:
+    """An export written to `output`; False when it goes to the standard output (no --output, or "-"). What
+    stops it (a folder not made yet, no right to write) is one line in `language`, exit code 2."""
+    if output is None or str(output) == "-":
+        return False
+    try:
+        if isinstance(data, bytes):
+            output.write_bytes(data)
+        else:
+            output.write_text(data, encoding="utf-8", newline="")
+    except OSError as error:
+        problem = ConfigError("cannot write {file}: {reason}", file=str(output), reason=os_reason(error))
+        raise fail(problem, language) from error
+    return True
 
 
 def warn(config: Config) -> None:

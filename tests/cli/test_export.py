@@ -56,3 +56,23 @@ def test_a_wrong_community_name_is_said_with_exit_2(tmp_path):
     result = CliRunner().invoke(main, ["export", "actions", "--db", url], env={"RELAIS_COMMUNITY_NAME": "Autre nom"})
     assert result.exit_code == 2
     assert "n’a aucun engagement" in result.output and "Communauté d'action" in result.output
+
+
+def test_an_export_to_a_folder_that_does_not_exist_is_one_line_not_a_traceback(tmp_path):
+    """Before: `relais export actions --output rapports/roadmap.csv` (a folder not made yet) ended in a Python
+    traceback (FileNotFoundError); so did the meetings' calendar."""
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    run(["chat", "--as", "alice", "--db", url], "/engage Rapport\n")
+    missing = tmp_path / "rapports" / "roadmap.csv"
+    for command in (["export", "actions"], ["export", "meetings", "--format", "ics"]):
+        result = CliRunner().invoke(main, [*command, "--db", url, "--output", str(missing)], env={"LANG": "C"})
+        assert result.exit_code == 2, result.output
+        said = result.output.replace("\u00a0", " ")
+        assert said == f"impossible d’écrire {missing} : ce fichier ou ce dossier n’existe pas\n", said
+
+
+def test_an_export_to_a_dash_goes_to_the_standard_output(tmp_path):
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    run(["chat", "--as", "alice", "--db", url], "/engage Rapport\n")
+    result = CliRunner().invoke(main, ["export", "actions", "--format", "json", "--db", url, "--output", "-"])
+    assert result.exit_code == 0 and '"title": "Rapport"' in result.output
