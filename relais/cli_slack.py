@@ -8,7 +8,7 @@ import click
 
 from bot.config import ConfigError
 from bot.i18n import N_
-from relais.cli_support import LocalisedGroup, cli_language, fail
+from relais.cli_support import LocalisedGroup, cli_language, fail, written
 
 
 @click.group("slack", cls=LocalisedGroup, help=N_("Slack: the app manifest to create or update the Slack app with."))
@@ -44,7 +44,5 @@ def manifest(ctx: click.Context, mode: str, url: str | None, output: str | None)
         text = manifest_text(build_router(), mode, url)
     except ConfigError as error:
         raise fail(error, language) from error
-    if output:
-        Path(output).write_text(text, encoding="utf-8")
-    else:
+    if not written(Path(output) if output else None, text, language):
         click.echo(text, nl=False)

@@ -124,3 +124,11 @@ def test_every_slack_key_is_in_the_readme_and_http_listens_on_loopback() -> None
     minimal = {"mode": "http", "bot_token": "xoxb-1", "signing_secret": "s"}
     assert settings.parse_settings(minimal).host == "127.0.0.1"
     assert settings.parse_settings({**minimal, "host": "0.0.0.0"}).host == "0.0.0.0"
+
+
+def test_a_manifest_written_to_a_folder_that_does_not_exist_is_one_line(tmp_path) -> None:
+    """Before: a FileNotFoundError traceback."""
+    missing = tmp_path / "slack" / "manifest.yml"
+    result = CliRunner().invoke(main, ["slack", "manifest", "--output", str(missing)], env={"LANG": "fr_FR.UTF-8"})
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert f"impossible d’écrire {missing}" in result.output.replace("\u00a0", " ")
