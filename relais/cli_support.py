@@ -178,6 +178,8 @@ CLICK_WORDS = frozenset(
         N_("No such command {name!r}."),
         N_("Option {name!r} does not take a value."),
         N_("Aborted!"),
+        N_("{value!r} is not {choice}."),  # a --format or --lang that is none of its choices (click's ngettext)
+        N_("{value!r} is not one of {choices}."),
     }
 )
 CLICK_MODULES = (click.core, click.exceptions, click.formatting, click.types, click.parser)
@@ -190,14 +192,22 @@ def click_speaks(language: Callable[[], str]) -> Iterator[None]:
     def gettext(word: str) -> str:
         return translator(language()).t(word) if word in CLICK_WORDS else word
 
+    def ngettext(singular: str, plural: str, count: int) -> str:
+        return gettext(singular if count == 1 else plural)
+
     saved = [(module, module._) for module in CLICK_MODULES if hasattr(module, "_")]
+    counted = [(module, module.ngettext) for module in CLICK_MODULES if hasattr(module, "ngettext")]
     for module, _gettext in saved:
         module._ = gettext  # type: ignore[attr-defined]
+    for module, _ngettext in counted:
+        module.ngettext = ngettext  # type: ignore[attr-defined]
     try:
         yield
     finally:
         for module, original in saved:
             module._ = original  # type: ignore[attr-defined]
+        for module, original in counted:
+            module.ngettext = original  # type: ignore[attr-defined]
 
 
 SPOKEN: dict[str, str] = {}  # the language of the command line being run, once known

@@ -174,3 +174,12 @@ def test_a_circle_without_name_and_a_bad_number_are_clear_errors(tmp_path):
     config.write_text('[community]\nlanguage = "en"\nlate_joiner_items = "five"\n', encoding="utf-8")
     result = CliRunner().invoke(main, ["--config", str(config), "db", "upgrade", "--db", f"sqlite:///{tmp_path}/a.db"])
     assert result.exit_code != 0 and "community.late_joiner_items must be a whole number, not “five”" in result.output
+
+
+def test_a_choice_that_is_not_one_is_said_in_french(tmp_path):
+    """Before: "Valeur incorrecte pour '--format' : 'xlsx' is not one of 'csv', 'json'." (click's ngettext)."""
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    french = invoke(["export", "actions", "--format", "xlsx", "--db", url])
+    assert french.exit_code == 2 and "'xlsx' n’est pas parmi 'csv', 'json'." in french.output, french.output
+    english = invoke(["export", "actions", "--format", "xlsx", "--db", url], RELAIS_COMMUNITY_LANGUAGE="en")
+    assert "'xlsx' is not one of 'csv', 'json'." in english.output
