@@ -207,11 +207,14 @@ def _is_month(word: str, lang: str) -> bool:
 
 
 def _impossible_figures(word: str, lang: str) -> bool:
-    """A date in figures that is no day in either order ("31/02", "02/31", "31/02/2027"): "12/3" may be a label."""
+    """Figures shaped like a day and a month that are no day in either order ("31/02", "02/31", "31/04"): "12/3"
+    may be a label, "50/50" and "14/20" are ratios or marks (title text)."""
     found = _FIGURES.fullmatch(word)
     if found is None:
         return False
     first, second = int(found[1]), int(found[2])
+    if not (1 <= min(first, second) <= 12 and max(first, second) <= 31):
+        return False  # a ratio or a score ("50/50", "14/20", "31/40"), not a day and a month in any order
     year = int(found[3] or 2028)  # a leap year: 29/02 is a day
     year += 2000 if year < 100 else 0
 

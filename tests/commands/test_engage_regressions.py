@@ -1,0 +1,20 @@
+"""/engage and /meeting on ordinary titles, as members see the answer (regressions in due-date reading)."""
+
+from __future__ import annotations
+
+
+def test_a_ratio_before_a_day_word_stays_in_the_title(testbot):
+    saved = testbot.say("alice", "/engage Partager les frais 50/50 lundi")
+    assert "Engagement #1 enregistré\u00a0: Partager les frais 50/50 (" in saved
+    assert "lundi 30 novembre 2026" in saved and "pas compris" not in saved
+    marks = testbot.say("alice", "/engage Corriger les copies 14/20 demain")
+    assert "Corriger les copies 14/20 (" in marks and "vendredi 27 novembre 2026" in marks
+    testbot.say("bob", "/lang en")
+    english = testbot.say("bob", "/engage Split costs 50/50 Monday")
+    assert "Split costs 50/50 (" in english and "Monday 30 November 2026" in english
+
+
+def test_a_meeting_with_a_ratio_in_its_title_is_planned(testbot):
+    out = testbot.say("fabienne", "/meeting Réunion de la commission 50/50 jeudi 14h")
+    assert "Réunion #1 planifiée\u00a0: Réunion de la commission 50/50 (" in out
+    assert "jeudi 3 décembre 2026 à 14:00" in out
