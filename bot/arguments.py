@@ -23,8 +23,7 @@ if TYPE_CHECKING:
 
 ParamKind = Literal["ref", "refs", "choice", "text", "words", "member", "circle"]
 
-_REF = re.compile(r"^#?(\d{1,9})$")
-_MORE_REFS = re.compile(r"^((?:#\d{1,9}(?:[\s,]+|$))+)")
+_REF = re.compile(r"^#?(\d{1,9})[.,;:!?]?$")  # a sentence's punctuation after it: "#16,", "#16:", "#16."
 _QUOTED = re.compile(r"^([\"“«'])(.+?)([\"”»'])(?:\s+|$)", re.DOTALL)
 
 
@@ -110,8 +109,9 @@ def parse_ref(token: str) -> int:
 
 
 def _parse_refs(param: Param, rest: str, last: bool) -> tuple[list[int] | str, str]:
-    """A keyword, or numbers: the first one however written (`#3`, `3`), then more `#N` separated by spaces
-    or commas (`/done #3,#4, #5 note`: never taken for the note). Last on the line, every word is a number."""
+    """A keyword, or numbers: the first one however written (`#3`, `3`), then more `#N` after spaces, and any
+    number after a comma (`/done #3,#4, 5 #6 note`: never taken for the note; `/done #3, bravo` is #3 and its
+    note). Last on the line, every word is a number."""
     tokens = rest.split()
     if tokens and tokens[0].lower() in param.choices:
         return param.choices[tokens[0].lower()], " ".join(tokens[1:])
@@ -120,14 +120,15 @@ def _parse_refs(param: Param, rest: str, last: bool) -> tuple[list[int] | str, s
     if last:
         return [parse_ref(token) for token in re.split(r"[\s,]+", rest) if token], ""
     first, remainder = first_word(rest)
-    if "," in first.rstrip(","):  # "#3,#4" written together
-        first, _, glued = first.partition(",")
-        remainder = f"{glued} {remainder}".strip()
-    numbers = [parse_ref(first.rstrip(","))]
-    more = _MORE_REFS.match(remainder)
-    if more:
-        numbers += [int(found) for found in re.findall(r"#(\d+)", more.group(1))]
-        remainder = remainder[more.end(1) :]
+    numbers = [parse_ref(piece) for piece in first.split(",") if piece] or [parse_ref(first)]  # "#3,#4", "#3,4"
+    after_comma = first.endswith(",")
+    while remainder:  # more numbers: "#4" after a space, or any number after a comma ("#3, 4 note")
+        word, after = first_word(remainder)
+        pieces = [piece for piece in word.split(",") if piece]
+        if not pieces or not all(_REF.match(piece) for piece in pieces) or not (after_comma or word[0] == "#"):
+            break
+        numbers += [parse_ref(piece) for piece in pieces]
+        after_comma, remainder = word.endswith(","), after
     return numbers, remainder
 
 

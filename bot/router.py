@@ -210,16 +210,21 @@ def invoke(ctx: Context, command: Command, text: str) -> Reply:
 
 
 PLACEHOLDER = re.compile(r"<[^<>\s][^<>]*>|\[[^\[\]\s#][^\[\]]*\]")  # "<what>", "[due date]" (not "[#N]")
+LEADING_NUMBERS = re.compile(r"^(?:#?\d+[\s,]*)+")  # "/done #3 [note]": the usage's numbers come first
 
 
 def _no_placeholder(command: Command, text: str) -> None:
-    """A usage line typed as /help shows it ("/engage <what> [due date]"): refused, nothing is saved."""
+    """A usage line typed as /help shows it ("/engage <what> [due date]", "/engage Call Ann [due date]"): a
+    placeholder of the command's usage where the usage puts one, first (after item numbers) or last, is
+    refused, nothing is saved. The same words inside a text are the member's own ("replace <text> with…")."""
     if "<" not in text and "[" not in text:
         return
-    typed = text.casefold()
+    typed = " ".join(text.casefold().split())
+    start = LEADING_NUMBERS.sub("", typed)
     for language in ("fr", "en"):
         for placeholder in PLACEHOLDER.findall(translator(language).t(command.usage)):
-            if placeholder.casefold() in typed:
+            said = placeholder.casefold()
+            if start.startswith(said) or typed.endswith(said):
                 raise UsageError("Replace “{placeholder}” with your own words.", placeholder=esc(placeholder, 80))
 
 

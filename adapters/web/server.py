@@ -8,8 +8,10 @@ all), no Referer (a sign-in link never leaks), no caching of pages.
 
 from __future__ import annotations
 
+import errno
 import logging
 import secrets
+import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -155,6 +157,14 @@ class WebServer:
             await web.TCPSite(self.runner, self.settings.host, self.settings.port).start()
         except OSError as error:  # a port another program holds, an address this machine does not have
             await self.stop()
+            if error.errno == errno.EADDRNOTAVAIL or isinstance(error, socket.gaierror):
+                raise ConfigError(
+                    "web.host: Relais cannot listen on {host}:{port} ({reason}): write an address of this machine, "
+                    "such as 127.0.0.1, or 0.0.0.0 for all of them",
+                    host=self.settings.host,
+                    port=self.settings.port,
+                    reason=os_reason(error),
+                ) from error
             raise ConfigError(
                 "web.port: Relais cannot listen on {host}:{port} ({reason}): another program, or another Relais, "
                 "may be using it; choose a free port",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import socket
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,7 +41,11 @@ OS_REASONS = {  # what the system says in English, said in the operator's langua
 
 
 def os_reason(error: OSError) -> object:
-    """Why the system refused, for a ConfigError's value: translated when common, else the system's words."""
+    """Why the system refused, for a ConfigError's value: translated when common, else the system's words.
+    A TLS error is said as OpenSSL says it: its errno is OpenSSL's (1 is not "permission denied" there)."""
+    ssl = sys.modules.get("ssl")  # not imported for this: without ssl loaded, no error is a TLS one
+    if ssl is not None and isinstance(error, ssl.SSLError):
+        return str(error)
     return OS_REASONS.get(error.errno or 0) or error.strerror or str(error)
 
 

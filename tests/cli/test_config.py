@@ -563,3 +563,29 @@ def test_config_check_connect_says_why_a_platform_cannot_be_reached_in_french(tm
     reason = os_reason(socket.gaierror(socket.EAI_NONAME, "Name or service not known"))
     unknown = ConfigError("{key}: cannot reach {url} ({reason}): check the address", key="k", url="x", reason=reason)
     assert "impossible de joindre x (aucun serveur ne porte ce nom)" in said(unknown, "fr")
+
+
+def test_config_check_connect_says_a_tls_error_as_tls_not_as_a_permission(tmp_path):
+    """https:// on a server that speaks plain HTTP: OpenSSL's errno 1 is not EPERM (before: « permission
+    refusée », sending the operator after a file's rights)."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+
+    def answer_in_plain_http() -> None:
+        with server:
+            connection, _ = server.accept()
+            with connection:
+                connection.recv(4096)
+                connection.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+
+    threading.Thread(target=answer_in_plain_http, daemon=True).start()
+    address = f"https://127.0.0.1:{server.getsockname()[1]}"
+    config = write(tmp_path, f'[matrix]\nhomeserver = "{address}"\nuser_id = "@r:example.org"\naccess_token = "x"\n')
+    result = invoke(["--config", config, "config", "check", "--connect"], RELAIS_COMMUNITY_LANGUAGE="fr")
+    output = plain(result.output)
+    assert result.exit_code == 2 and f"impossible de joindre {address}" in output, output
+    assert "permission" not in output and "SSL" in output, output

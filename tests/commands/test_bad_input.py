@@ -67,3 +67,7 @@ def test_a_usage_line_typed_as_it_is_shown_is_not_saved(testbot):
     assert "Replace “<quoi>”" in testbot.say("bob", "/engager <quoi>")  # the French line, for an English reader
     assert "Aucun engagement" in testbot.say("alice", "/actions tout")  # nothing was saved
     assert "Engagement #1" in testbot.say("alice", "/engage Lire <Le Monde> avant lundi")  # brackets of one's own
+    assert "est à remplacer" in testbot.say("alice", "/fait #1 [note]")
+    # the usage's words inside a text of one's own: before, refused too
+    assert "est à remplacer" not in testbot.say("alice", "/info Dans le gabarit, remplacer <texte> par le nom")
+    assert "est à remplacer" not in testbot.say("alice", "/fait #1 la [note] jointe au dossier")

@@ -169,3 +169,19 @@ def test_numbers_written_with_commas_are_numbers(testbot):
     assert "#1" in testbot.say("bob", "/read #1, #2") and "not an item number" not in testbot.say("bob", "/read #1, #2")
     done = testbot.say("alice", "/done #3,#4 livré")
     assert "#3" in done and "#4" in done and "not an item number" not in done and "pas un numéro" not in done
+
+
+def test_a_number_after_a_comma_is_a_number_and_a_word_after_it_the_note(testbot):
+    """Before: "/done #1,2 livré" closed #1 only and kept "2 livré" as its note, saying nothing of #2; "/show #1,"
+    and "/update #1: …" were refused ("This is not an item number: #1,")."""
+    for title in ("Un", "Deux", "Trois", "Quatre", "Cinq"):
+        testbot.say("alice", f"/engage {title}")
+    both = testbot.say("alice", "/done #1,2 livré")
+    assert "#1" in both and "#2" in both, both
+    again = testbot.say("alice", "/done #3, 4 c’est fait")
+    assert "#3" in again and "#4" in again, again
+    note = testbot.say("alice", "/done #5, bravo à tous")
+    assert "#5" in note and "pas un numéro" not in note, note
+    assert "Un" not in testbot.say("alice", "/actions") and "Cinq" not in testbot.say("alice", "/actions")
+    assert "pas un numéro" not in testbot.say("alice", "/voir #5,")
+    assert "pas un numéro" not in testbot.say("alice", "/voir #5.")

@@ -73,3 +73,22 @@ def test_a_dashboard_port_taken_or_impossible_is_one_line_in_french_not_a_traceb
         code, said = run(port)
     assert code == 2, said
     assert f"web.port : Relais ne peut pas écouter sur 127.0.0.1:{port} (le port est déjà pris)" in said, said
+
+
+def test_a_dashboard_address_this_machine_does_not_have_names_web_host_not_the_port(tmp_path):
+    """[web] host = an address of another machine: before, "web.port: … choose a free port", wrong advice."""
+    from click.testing import CliRunner
+
+    from relais.cli import main
+
+    config = tmp_path / "relais.toml"
+    config.write_text(
+        f'[community]\nlanguage = "fr"\n[database]\nurl = "sqlite:///{tmp_path / "r.db"}"\n'
+        '[web]\nhost = "192.0.2.1"\nport = 8099\n'  # TEST-NET-1: documentation only, never this machine's
+        '[matrix]\nhomeserver = "http://127.0.0.1:9"\nuser_id = "@r:example.org"\naccess_token = "x"\n',
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["--config", str(config), "run"])
+    said = result.output.replace("\u00a0", " ").replace("\u202f", " ")
+    assert result.exit_code == 2 and "Traceback" not in said, said
+    assert "web.host" in said and "127.0.0.1" in said and "port libre" not in said, said
