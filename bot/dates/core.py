@@ -23,6 +23,7 @@ FALLBACK_MAX_DAYS = 3 * 366  # dateparser's answers further from now need the ye
 _BARE_NUMBER = re.compile(r"\d{1,4}")
 _YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)")
 _FIGURES = re.compile(r"(\d{1,2})[/.](\d{1,2})(?:[/.]\d{2,4})?")  # "15/12", "1.2", "31/02/2027"
+_DATE_FIGURES = re.compile(r"\d[/.\-]\d")
 _TIME_HINT = re.compile(
     r"\d\s*h\b|\d\s*h\s*\d\d|\d:\d\d|\d\s*(?:am|pm)\b|\b(?:midi|minuit|noon|midnight|heures?|hours?|minutes?)\b"
 )
@@ -132,12 +133,14 @@ def parse_when(text: str, now: datetime, tz: str, language: str) -> When | None:
 
     now is the injected (aware) clock; tz an IANA zone name (ValueError if unknown); language "fr" or "en".
     Dates in the past are returned as they are, but the future reading is preferred. A phrase `language` does
-    not read is read in the other one (a community that speaks both writes in both).
+    not read is read in the other one (a community that speaks both writes in both), unless it has figures.
     """
     zone = zone_of(tz)
     lang, local = lang_of(language), local_now(now, zone)
     when, conflicting = read_local(text, local, lang)
-    if when is None and not conflicting:  # written in the other language ("mardi prochain" from a member in English)
+    if when is None and not conflicting and not _DATE_FIGURES.search(str(text)):
+        # written in the other language ("mardi prochain" from a member in English); never figures, whose
+        # order is the other language's ("03/12" is 3 December in French, March 12 in English)
         when = parse_local(text, local, "en" if lang == "fr" else "fr")
     return when
 

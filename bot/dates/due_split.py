@@ -112,17 +112,18 @@ _WEAK_ALONE = {lang: _weak_alone(lang) for lang in ("fr", "en")}
 
 def split_due(text: str, now: datetime, tz: str, language: str) -> DueSplit:
     """Split "<what> [due]" into a title and a due date (When), never raising on odd text. A due date is looked
-    for in the member's language, then, when none of its words are date words, in the other one (a community
-    that speaks both writes in both)."""
+    for in the member's language, then in the other one (a community that speaks both writes in both), but only
+    when it is plainly a due date there (see _plainly_due) and the member's language did not keep a date in the
+    title on purpose ("la réunion du 03/12", "Préparer Noël")."""
     zone = zone_of(tz)
     if not isinstance(text, str) or not text.strip():
         return DueSplit(title="", when=None, due_text=None, not_understood=None)
     try:
         lang, local = lang_of(language), local_now(now, zone)
-        found = _split(text, local, lang)
-        if found.when is None and found.due_text is None and found.not_understood is None:  # no date word at all
-            other = _split(text, local, OTHER_LANGUAGE[lang])
-            if other.when is not None:
+        found, kept = _split(text, local, lang)
+        if found.when is None and found.due_text is None and found.not_understood is None and not kept:
+            other, _ = _split(text, local, OTHER_LANGUAGE[lang])
+            if other.when is not None and _plainly_due(other, lang):
                 return other
         return found
     except Exception:  # never break /engage: keep the whole text as the title
@@ -130,7 +131,30 @@ def split_due(text: str, now: datetime, tz: str, language: str) -> DueSplit:
         return DueSplit(title=text.strip(), when=None, due_text=None, not_understood=None)
 
 
-def _split(text: str, now: datetime, lang: str) -> DueSplit:
+_OTHER_MARKERS = {
+    "fr": {"d'ici", "avant", "pour", "au plus tard", "date limite", "dernier delai", "echeance", "jusqu'au"},
+    "en": {"by", "before", "due", "for", "no later than", "until", "till"},
+}
+_RELATIVE = {"prochain", "prochaine", "next"}
+_DATE_FIGURES = re.compile(r"\d[/.\-]\d")
+
+
+def _plainly_due(other: DueSplit, lang: str) -> bool:
+    """A due date read in the other language is kept only when nobody could mean anything else: after one of
+    that language's due-date markers ("d'ici vendredi", "by Friday") or as a relative phrase ("mardi prochain",
+    "next Tuesday"); never figures (their order is the other language's: "12/03"), never a single word or a
+    name ("Black Friday", "à May", "Le Soir"), never bound to the title by the member's language ("de 2nd")."""
+    due = pattern_form(other.due_text or "")
+    words = due.split()
+    before = pattern_form(other.title).split()[-1:] or [""]
+    if len(words) < 2 or _DATE_FIGURES.search(due) or _binds(before[0], lang):
+        return False
+    marked = any(due.startswith(marker + " ") for marker in _OTHER_MARKERS[OTHER_LANGUAGE[lang]])
+    return marked or any(word in _RELATIVE for word in words)
+
+
+def _split(text: str, now: datetime, lang: str) -> tuple[DueSplit, bool]:
+    """The split in `lang`, and whether a date was kept in the title on purpose ("du 15 janvier", "Noël")."""
     window: deque[tuple[int, int]] = deque(maxlen=MAX_WORDS + 1)
     for match in re.finditer(r"\S+", text):
         window.append(match.span())
@@ -157,22 +181,27 @@ def _split(text: str, now: datetime, lang: str) -> DueSplit:
                 failed_marker = index
             continue
         if failed_marker is not None and _date_words_between(words, failed_marker, index, lang):
-            return _not_understood(text, spans, words, failed_marker, lang)
+            return _not_understood(text, spans, words, failed_marker, lang), False
         if marker is None and _cut_from_its_day(words, index, lang):
             # a shorter ending of an impossible date ("32 décembre 10h" read as "décembre 10h")
-            return _not_understood(text, spans, words, index, lang)
+            return _not_understood(text, spans, words, index, lang), False
         if marker is None:
             before = words[index - 1] if index else (pattern_form(text[previous[0] : previous[1]]) if previous else "")
             if _binds(before, lang) or _WEAK_ALONE[lang].fullmatch(folded.replace("-", " ")):
-                break
+                return _split_left(text, spans, words, lang), True
         if conflict:  # "jeudi 12 novembre" is a wrong date, not "12 novembre" with "jeudi" in the title
             after = spans[index + (marker[1] if marker else 0)][0]
             wrong = text[after:].strip().rstrip(" .!?;,")
-            return DueSplit(title=_tidy(text[:start]), when=None, due_text=candidate, not_understood=wrong)
-        return DueSplit(title=_tidy(text[:start]), when=when, due_text=candidate, not_understood=None)
+            return DueSplit(title=_tidy(text[:start]), when=None, due_text=candidate, not_understood=wrong), False
+        return DueSplit(title=_tidy(text[:start]), when=when, due_text=candidate, not_understood=None), False
+    return _split_left(text, spans, words, lang), False
+
+
+def _split_left(text: str, spans: list[tuple[int, int]], words: list[str], lang: str) -> DueSplit:
+    """No date read: the words after a clear marker, or a date that does not exist ("… le 31/02"), are said."""
     left = _clear_marker_left(text, spans, words, lang)
     if left.not_understood is None and spans and _impossible_figures(words[-1], lang):
-        return _not_understood(text, spans, words, _date_start(words, len(words), lang), lang)  # "… le 31/02"
+        return _not_understood(text, spans, words, _date_start(words, len(words), lang), lang)
     return left
 
 

@@ -18,3 +18,19 @@ def test_a_meeting_with_a_ratio_in_its_title_is_planned(testbot):
     out = testbot.say("fabienne", "/meeting Réunion de la commission 50/50 jeudi 14h")
     assert "Réunion #1 planifiée\u00a0: Réunion de la commission 50/50 (" in out
     assert "jeudi 3 décembre 2026 à 14:00" in out
+
+
+def test_a_date_kept_in_the_title_is_not_read_in_the_other_language(testbot):
+    saved = testbot.say("alice", "/engage Relire le compte rendu de la réunion du 03/12")
+    assert "Relire le compte rendu de la réunion du 03/12 (" in saved and "Pas d’échéance" in saved
+    assert "Envoyer le compte rendu du 12/11 (" in testbot.say("alice", "/engage Envoyer le compte rendu du 12/11")
+    kept = testbot.say("alice", "/engage Relire le compte rendu de la réunion du 10/11/2026")
+    assert "Relire le compte rendu de la réunion du 10/11/2026 (" in kept and "passée" not in kept
+    assert "Envoyer un mail à May (" in testbot.say("alice", "/engage Envoyer un mail à May")
+    assert "Préparer le Black Friday (" in testbot.say("alice", "/engage Préparer le Black Friday")
+    refused = testbot.say("fabienne", "/réunion Bilan de l'atelier du 12/01 14h")
+    assert "Je n’ai pas trouvé quand la réunion a lieu" in refused
+    testbot.say("bob", "/lang en")
+    assert "Send the minutes of 12/03 (" in testbot.say("bob", "/engage Send the minutes of 12/03")
+    assert "Book a table at Le Soir (" in testbot.say("bob", "/engage Book a table at Le Soir")
+    assert "Meet Dimanche (" in testbot.say("bob", "/engage Meet Dimanche")

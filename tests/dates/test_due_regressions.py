@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.dates import split_due
+from bot.dates import parse_when, split_due
 
 PARIS = "Europe/Paris"
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=ZoneInfo(PARIS))
@@ -45,3 +45,62 @@ def test_ordinary_titles_keep_their_words(
         full = expected if "T" in expected else expected + "T00:00"
         assert split.when.at == datetime.fromisoformat(full).replace(tzinfo=ZoneInfo(PARIS))
         assert split.when.has_time is ("T" in expected)
+
+
+# (text, language, title, expected) — the other language's reading, only where nobody could mean anything else
+OTHER_LANGUAGE: list[tuple[str, str, str, str | None]] = [
+    # a date the member's language keeps in the title on purpose stays there (before: read in the other one)
+    ("Relire le compte rendu de la réunion du 03/12", "fr", "Relire le compte rendu de la réunion du 03/12", None),
+    ("Envoyer le compte rendu du 12/11", "fr", "Envoyer le compte rendu du 12/11", None),
+    (
+        "Relire le compte rendu de la réunion du 10/11/2026",
+        "fr",
+        "Relire le compte rendu de la réunion du 10/11/2026",
+        None,
+    ),
+    ("Diffuser le PV du CA du 05/11", "fr", "Diffuser le PV du CA du 05/11", None),
+    ("Relire le compte rendu de la réunion du 20/11", "fr", "Relire le compte rendu de la réunion du 20/11", None),
+    ("Archiver les photos du 2026-11-20", "fr", "Archiver les photos du 2026-11-20", None),
+    ("Préparer l'AG\nDétails : voir le PV du 12/11", "fr", "Préparer l'AG\nDétails : voir le PV du 12/11", None),
+    ("Send the minutes of 12/03", "en", "Send the minutes of 12/03", None),
+    # English words in French titles, French words in English ones: names, brands, not dates
+    ("Préparer le Black Friday", "fr", "Préparer le Black Friday", None),
+    ("Préparer la campagne Giving Tuesday", "fr", "Préparer la campagne Giving Tuesday", None),
+    ("Organiser le Cyber Monday", "fr", "Organiser le Cyber Monday", None),
+    ("Voir le film Sunday Bloody Sunday", "fr", "Voir le film Sunday Bloody Sunday", None),
+    ("Suivre le MOOC Monday Morning", "fr", "Suivre le MOOC Monday Morning", None),
+    ("Contacter la Fondation Tomorrow", "fr", "Contacter la Fondation Tomorrow", None),
+    ("Préparer la soirée Halloween Night", "fr", "Préparer la soirée Halloween Night", None),
+    ("Envoyer un mail à May", "fr", "Envoyer un mail à May", None),
+    ("Écrire à June", "fr", "Écrire à June", None),
+    ("Envoyer le dossier à April", "fr", "Envoyer le dossier à April", None),
+    ("Inscrire les élèves de 2nd", "fr", "Inscrire les élèves de 2nd", None),
+    ("Book a table at Le Soir", "en", "Book a table at Le Soir", None),
+    ("Subscribe to Le Matin", "en", "Subscribe to Le Matin", None),
+    ("Meet Dimanche", "en", "Meet Dimanche", None),
+    # what the other language's reading is for: a marker of that language, or a relative phrase
+    ("Rédiger la note d'ici vendredi", "en", "Rédiger la note", "2026-11-27"),
+    ("Write the note avant vendredi", "en", "Write the note", "2026-11-27"),
+    ("Rédiger la note mardi prochain", "en", "Rédiger la note", "2026-12-01"),
+    ("Rédiger la note by Friday", "fr", "Rédiger la note", "2026-11-27"),
+    ("Rédiger la note next Tuesday", "fr", "Rédiger la note", "2026-12-01"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "title", "expected"), OTHER_LANGUAGE, ids=[f"{c[1]}:{c[0]}" for c in OTHER_LANGUAGE]
+)
+def test_the_other_language_only_where_plain(text: str, language: str, title: str, expected: str | None) -> None:
+    split = split_due(text, NOW, PARIS, language)
+    assert split.title == title
+    assert split.not_understood is None
+    if expected is None:
+        assert split.when is None
+    else:
+        assert split.when is not None
+        assert split.when.at == datetime.fromisoformat(expected + "T00:00").replace(tzinfo=ZoneInfo(PARIS))
+
+
+def test_a_due_date_alone_in_the_other_language() -> None:
+    when = parse_when("mardi prochain", NOW, PARIS, "en")
+    assert when is not None and when.at.date().isoformat() == "2026-12-01"
