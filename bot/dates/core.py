@@ -227,7 +227,7 @@ def _dateparser(cleaned: str, folded: str, lang: str, now: datetime) -> Hit | No
     weekdays = {WEEKDAYS_FULL[lang][token] for token in tokens if token in WEEKDAYS_FULL[lang]}
     if weekdays and found.weekday() not in weekdays:
         return None  # "12 lundi" read as Thursday 12 November
-    if not _figures_agree(tokens, found):
+    if not _figures_agree(tokens, found, lang):
         return None  # "2/3 demain", "1.2 demain" read as tomorrow: the figures were a label ("Salle 2/3")
     far = abs((found.date() - now.date()).days) > FALLBACK_MAX_DAYS
     if far and str(found.year) not in _YEAR.findall(folded):
@@ -240,11 +240,15 @@ def _dateparser(cleaned: str, folded: str, lang: str, now: datetime) -> Hit | No
     return Hit(found.date())
 
 
-def _figures_agree(tokens: list[str], found: datetime) -> bool:
-    """Each date in figures typed is the answer's day and month (in either order: "15/12" in English)."""
-    for token in tokens:
+def _figures_agree(tokens: list[str], found: datetime, lang: str) -> bool:
+    """Each date in figures typed is the answer's day and month (in either order: "15/12" in English); a
+    decimal before its unit is an amount ("dans 1.5 heures")."""
+    for index, token in enumerate(tokens):
         figures = _FIGURES.fullmatch(token)
-        if figures is not None and {int(figures[1]), int(figures[2])} != {found.day, found.month}:
+        after = tokens[index + 1] if index + 1 < len(tokens) else ""
+        if figures is None or ("." in token and after in _UNIT_WORDS[lang]):
+            continue
+        if {int(figures[1]), int(figures[2])} != {found.day, found.month}:
             return False
     return True
 

@@ -54,6 +54,8 @@ def parse_rules(text: str, lang: str, now: datetime) -> Hit | None:
     if extracted is None:
         return REJECTED  # two clock times, or an impossible one ("25h"): do not ask dateparser either
     clock, rest = extracted
+    if clock is None and (dotted := _dotted_clock(t, lang, now)):
+        return dotted
     rest, article = _strip_fillers(rest, lang)
     iso = _ISO.fullmatch(rest)
     if iso:
@@ -70,6 +72,23 @@ def parse_rules(text: str, lang: str, now: datetime) -> Hit | None:
     if bare and moment <= now.replace(tzinfo=None):
         moment += timedelta(days=1)
     return Hit(moment.date(), clock)
+
+
+_DOTTED = re.compile(r"(?<=\S)\s+(\d{1,2})\.([0-5]\d)(?!\S)")
+_DATE_BEFORE = {"le", "la", "l'", "du", "au", "en", "des", "the", "on", "of", "in"}
+
+
+def _dotted_clock(text: str, lang: str, now: datetime) -> Hit | None:
+    """A time written with a dot after its day ("demain 14.30", "lundi 9.30"), read as "14:30". Before the day,
+    alone or after an article the figures may be a version or a date ("1.10 demain", "9.30", "le 15.12")."""
+    found = _DOTTED.search(text)
+    if found is None or int(found[1]) > 23:
+        return None
+    before = text[: found.start()].split()
+    if not before or before[-1] in _DATE_BEFORE:
+        return None
+    hit = parse_rules(f"{text[: found.start()]} {found[1]}:{found[2]}{text[found.end() :]}", lang, now)
+    return None if hit is None or hit is REJECTED or hit is CONFLICTING else hit
 
 
 # --- markers, fillers -------------------------------------------------------------------------
@@ -273,11 +292,13 @@ _CLOCKS = {
         r"(?P<h>\d{1,2})\s*heures?\s*(?P<m>\d{2})" + _SUFFIX_FR,
         r"(?:(?:a|vers|des|pour|avant|@)\s+)?(?P<h>\d{1,2}):(?P<m>\d{2})" + _SUFFIX_FR,
         r"(?:(?:a|vers|des|pour|avant|@)\s+)?(?P<word>midi|minuit)",
+        r"(?:a|vers|des|pour|avant|@)\s+(?P<h>\d{1,2})\.(?P<m>\d{2})" + _SUFFIX_FR,  # "à 9.30"
     ],
     "en": [
         r"(?:(?:at|around|by|for|before|@)\s+)?(?P<h>\d{1,2})(?:[:.h](?P<m>\d{2}))?\s*(?P<ampm>am|pm|a\.m\.?|p\.m\.?)",
         r"(?:(?:at|around|by|for|before|@)\s+)?(?P<h>\d{1,2}):(?P<m>\d{2})" + _SUFFIX_EN,
         r"(?:(?:at|around|by|for|before|@)\s+)?(?P<word>noon|midday|midnight)",
+        r"(?:at|around|by|for|before|@)\s+(?P<h>\d{1,2})\.(?P<m>\d{2})" + _SUFFIX_EN,  # "at 9.30"
         r"(?:at|around|@)\s+(?P<h>\d{1,2})(?P<bare>)" + _SUFFIX_EN,
         r"(?:(?:at|around|by|for|before|@)\s+)?(?P<h>\d{1,2})\s*h(?P<m>\d{2})?",
     ],

@@ -34,3 +34,13 @@ def test_a_date_kept_in_the_title_is_not_read_in_the_other_language(testbot):
     assert "Send the minutes of 12/03 (" in testbot.say("bob", "/engage Send the minutes of 12/03")
     assert "Book a table at Le Soir (" in testbot.say("bob", "/engage Book a table at Le Soir")
     assert "Meet Dimanche (" in testbot.say("bob", "/engage Meet Dimanche")
+
+
+def test_a_time_written_with_a_dot_is_a_time(testbot):
+    saved = testbot.say("alice", "/engage Appeler Paul demain à 9.30")
+    assert "Engagement #1 enregistré\u00a0: Appeler Paul (" in saved and "vendredi 27 novembre 2026 à 09:30" in saved
+    assert "vendredi 27 novembre 2026 à 14:30" in testbot.say("alice", "/engage Appeler Paul demain 14.30")
+    out = testbot.say("fabienne", "/réunion Point mensuel le 3 décembre à 9.30")
+    assert "Réunion #3 planifiée\u00a0: Point mensuel (" in out and "jeudi 3 décembre 2026 à 09:30" in out
+    testbot.say("bob", "/lang en")
+    assert "Monday 30 November 2026 at 09:30" in testbot.say("bob", "/engage Call Paul on Monday at 9.30")

@@ -104,3 +104,29 @@ def test_the_other_language_only_where_plain(text: str, language: str, title: st
 def test_a_due_date_alone_in_the_other_language() -> None:
     when = parse_when("mardi prochain", NOW, PARIS, "en")
     assert when is not None and when.at.date().isoformat() == "2026-12-01"
+
+
+# (text, language, title, expected) — a time with a dot, a decimal before its unit (before: "à 9.30" was
+# 30 September, "dans 1.5 heures" not understood)
+DOTTED: list[tuple[str, str, str, str | None]] = [
+    ("Appeler Paul demain à 9.30", "fr", "Appeler Paul", "2026-11-27T09:30"),
+    ("Appeler Paul le 3 décembre à 9.30", "fr", "Appeler Paul", "2026-12-03T09:30"),
+    ("Point mensuel le 3 décembre à 9.30", "fr", "Point mensuel", "2026-12-03T09:30"),
+    ("Appeler Paul demain 14.30", "fr", "Appeler Paul", "2026-11-27T14:30"),
+    ("Call Paul on Monday at 9.30", "en", "Call Paul", "2026-11-30T09:30"),
+    ("Call Paul tomorrow at 9.30", "en", "Call Paul", "2026-11-27T09:30"),
+    ("Faire le point dans 1.5 heures", "fr", "Faire le point", "2026-11-26T11:30"),
+    ("Publier la version 1.2 demain", "fr", "Publier la version 1.2", "2026-11-27"),  # still a version
+    ("Publier la version 1.10 demain", "fr", "Publier la version 1.10", "2026-11-27"),
+    ("Réunion le 15.12", "fr", "Réunion", "2026-12-15"),  # still a date
+]
+
+
+@pytest.mark.parametrize(("text", "language", "title", "expected"), DOTTED, ids=[f"{c[1]}:{c[0]}" for c in DOTTED])
+def test_a_time_with_a_dot(text: str, language: str, title: str, expected: str) -> None:
+    split = split_due(text, NOW, PARIS, language)
+    assert split.title == title
+    assert split.when is not None
+    full = expected if "T" in expected else expected + "T00:00"
+    assert split.when.at == datetime.fromisoformat(full).replace(tzinfo=ZoneInfo(PARIS))
+    assert split.when.has_time is ("T" in expected)
