@@ -16,7 +16,8 @@ date ("Salle 12 lundi", "Atelier 3 jeudi 10h", "Lot 2 vendredi", "Room 12 tomorr
 the number, the due part starts after it); a number before a month is a date ("Lot 2 3 décembre" is
 due 3 December, "Salle 12 décembre" is due 12 December).  An uppercase "A" after a word is a label
 ("Plan A", "Dossier A mardi", "Bâtiment A 14h", "Plan A Monday"); only a lowercase "a" is read as "à"
-("Appeler Paul a 14h"), and a leading "A" too ("A demain").
+("Appeler Paul a 14h"), and a leading "A" too ("A demain").  A number with dots after a word such as version,
+article, résolution, section or bug is its number, not a date ("Publier la version 1.2", "l'article 4.2").
 
 A candidate whose weekday and date never agree ("Réunion jeudi 12 novembre", see bot.dates) stops the
 search: when is None, due_text is the candidate and not_understood its words after the marker.
@@ -173,6 +174,8 @@ def _split(text: str, now: datetime, lang: str) -> tuple[DueSplit, bool]:
         marker = _marker_at(words, index, lang)
         if marker is None and _binds(words[index], lang):
             continue  # "of Monday", "du 15 janvier": judged from the next word on
+        if marker is None and index and _NUMBERED.fullmatch(words[index]) and _is_label(words[index - 1]):
+            continue  # "la version 1.2", "l'article 4.2": a number, not 1 February
         if marker is None and words[index] in _BARE_UNITS and _clear_marker_after(words, index, lang):
             continue  # "minutes by Friday": the due part starts at "by", "minutes" is the title's
         when, conflict = read_local(candidate, now, lang)
@@ -203,6 +206,30 @@ def _split_left(text: str, spans: list[tuple[int, int]], words: list[str], lang:
     if left.not_understood is None and spans and _impossible_figures(words[-1], lang):
         return _not_understood(text, spans, words, _date_start(words, len(words), lang), lang)
     return left
+
+
+_NUMBERED = re.compile(r"\d{1,3}(?:\.\d{1,3})+")  # "1.2", "4.2.1": with dots only ("Lot 15/12" may be a date)
+_LABELS = {
+    "version",
+    "v",
+    "article",
+    "art",
+    "resolution",
+    "bug",
+    "section",
+    "chapitre",
+    "chapter",
+    "paragraphe",
+    "alinea",
+    "annexe",
+    "release",
+    "ticket",
+    "issue",
+}
+
+
+def _is_label(word: str) -> bool:
+    return word.rsplit("'", 1)[-1].rstrip(".") in _LABELS
 
 
 _ARTICLES = {"le", "la", "les", "l'", "the", "on", "du"}

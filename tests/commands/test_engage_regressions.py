@@ -44,3 +44,8 @@ def test_a_time_written_with_a_dot_is_a_time(testbot):
     assert "Réunion #3 planifiée\u00a0: Point mensuel (" in out and "jeudi 3 décembre 2026 à 09:30" in out
     testbot.say("bob", "/lang en")
     assert "Monday 30 November 2026 at 09:30" in testbot.say("bob", "/engage Call Paul on Monday at 9.30")
+
+
+def test_a_version_number_stays_in_the_title(testbot):
+    saved = testbot.say("alice", "/engage Publier la version 1.2")
+    assert "Engagement #1 enregistré\u00a0: Publier la version 1.2 (" in saved and "Pas d’échéance" in saved

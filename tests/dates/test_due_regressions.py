@@ -130,3 +130,27 @@ def test_a_time_with_a_dot(text: str, language: str, title: str, expected: str) 
     full = expected if "T" in expected else expected + "T00:00"
     assert split.when.at == datetime.fromisoformat(full).replace(tzinfo=ZoneInfo(PARIS))
     assert split.when.has_time is ("T" in expected)
+
+
+# (text, language, title) — a version, article or section number after its word is not a date (before: "Publier
+# la version 1.2" was titled "Publier la version", due 1 February 2027)
+NUMBERED: list[tuple[str, str, str]] = [
+    ("Publier la version 1.2", "fr", "Publier la version 1.2"),
+    ("Publier la version 12.3", "fr", "Publier la version 12.3"),
+    ("Appliquer l'article 4.2", "fr", "Appliquer l'article 4.2"),
+    ("Voter la résolution 3.1", "fr", "Voter la résolution 3.1"),
+    ("Relire la section 2.10", "fr", "Relire la section 2.10"),
+    ("Fix bug 4.2", "en", "Fix bug 4.2"),
+]
+
+
+@pytest.mark.parametrize(("text", "language", "title"), NUMBERED, ids=[f"{c[1]}:{c[0]}" for c in NUMBERED])
+def test_a_numbered_label_is_not_a_date(text: str, language: str, title: str) -> None:
+    split = split_due(text, NOW, PARIS, language)
+    assert (split.title, split.when, split.not_understood) == (title, None, None)
+
+
+def test_a_date_with_dots_after_an_ordinary_word_is_still_a_date() -> None:
+    split = split_due("Envoyer le rapport 15.12", NOW, PARIS, "fr")
+    assert split.title == "Envoyer le rapport"
+    assert split.when is not None and split.when.at.date().isoformat() == "2026-12-15"
