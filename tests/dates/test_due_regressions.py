@@ -154,3 +154,17 @@ def test_a_date_with_dots_after_an_ordinary_word_is_still_a_date() -> None:
     split = split_due("Envoyer le rapport 15.12", NOW, PARIS, "fr")
     assert split.title == "Envoyer le rapport"
     assert split.when is not None and split.when.at.date().isoformat() == "2026-12-15"
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "title"),
+    [
+        ("Review within 1.5 hours", "en", "Review"),
+        ("Faire le point sous 1.5 heures", "fr", "Faire le point"),
+        ("Faire le point dans 1.5 h", "fr", "Faire le point"),
+    ],
+)
+def test_a_decimal_number_of_hours_is_a_duration(text: str, language: str, title: str) -> None:
+    split = split_due(text, NOW, PARIS, language)  # before: left in the title, nothing said
+    assert split.title == title
+    assert split.when is not None and split.when.at.strftime("%Y-%m-%d %H:%M") == "2026-11-26 11:30"
