@@ -203,7 +203,7 @@ def _split(text: str, now: datetime, lang: str) -> tuple[DueSplit, bool]:
 def _split_left(text: str, spans: list[tuple[int, int]], words: list[str], lang: str) -> DueSplit:
     """No date read: the words after a clear marker, or a date that does not exist ("… le 31/02"), are said."""
     left = _clear_marker_left(text, spans, words, lang)
-    if left.not_understood is None and spans and _impossible_figures(words[-1], lang):
+    if left.not_understood is None and spans and _impossible_figures(words[-1], lang, _word_before(words, -1)):
         return _not_understood(text, spans, words, _date_start(words, len(words), lang), lang)
     return left
 
@@ -262,26 +262,28 @@ def _is_month(word: str, lang: str) -> bool:
     return word in MONTHS_FULL[lang] or word.rstrip(".") in MONTHS_ABBR[lang]
 
 
-def _impossible_figures(word: str, lang: str) -> bool:
-    """Figures shaped like a day and a month that are no day in either order ("31/02", "02/31", "31/04"): "12/3"
-    may be a label, "50/50" and "14/20" are ratios or marks (title text)."""
+def _impossible_figures(word: str, lang: str, before: str = "") -> bool:
+    """Figures shaped like a day and a month in the language's own order (French day/month, English month/day),
+    or in either after "le"/"the"/"on", that are no day ("31/02", "31/04", "le 02/31"): "50/50", "14/20" and,
+    in French, "4/31" are ratios, marks or scores (title text)."""
     found = _FIGURES.fullmatch(word)
     if found is None:
         return False
     first, second = int(found[1]), int(found[2])
-    if not (1 <= min(first, second) <= 12 and max(first, second) <= 31):
-        return False  # a ratio or a score ("50/50", "14/20", "31/40"), not a day and a month in any order
+    orders = [(second, first) if lang == "en" else (first, second)]
+    orders += [orders[0][::-1]] if before in ("le", "the", "on") else []
+    shaped = [(day, month) for day, month in orders if 1 <= month <= 12 and 1 <= day <= 31]
     year = int(found[3] or 2028)  # a leap year: 29/02 is a day
     year += 2000 if year < 100 else 0
+    return bool(shaped) and not any(_exists(year, month, day) for day, month in shaped)
 
-    def exists(day: int, month: int) -> bool:
-        try:
-            date(year, month, day)
-        except ValueError:
-            return False
-        return True
 
-    return not exists(first, second) and not exists(second, first)
+def _exists(year: int, month: int, day: int) -> bool:
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return True
 
 
 def _cut_from_its_day(words: list[str], index: int, lang: str) -> bool:
@@ -290,7 +292,7 @@ def _cut_from_its_day(words: list[str], index: int, lang: str) -> bool:
     if index == 0:
         return False
     before = words[index - 1]
-    if _impossible_figures(before, lang):
+    if _impossible_figures(before, lang, _word_before(words, index - 1)):
         return True
     if not _DAY_NUMBER.fullmatch(before):
         return False
@@ -313,13 +315,18 @@ def _not_understood(text: str, spans: list[tuple[int, int]], words: list[str], i
     )
 
 
+def _word_before(words: list[str], index: int) -> str:
+    index %= len(words)
+    return words[index - 1] if index > 0 else ""
+
+
 def _date_start(words: list[str], index: int, lang: str) -> int:
     """Back from `index` over the day number and month name that belong to the date ("le 31 février")."""
     start = index
     while start > 0 and (
         _is_month(words[start - 1], lang)
         or _DAY_NUMBER.fullmatch(words[start - 1])
-        or _impossible_figures(words[start - 1], lang)
+        or _impossible_figures(words[start - 1], lang, _word_before(words, start - 1))
     ):
         start -= 1
     if start > 0 and words[start - 1] in ("le", "the", "on", "du"):

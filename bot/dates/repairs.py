@@ -1,9 +1,8 @@
 """The deterministic grammar that repairs what raw dateparser gets wrong or does not know.
 
-Input is folded text (bot.dates.vocab.pattern_form) and the current local time; output is a Hit (a local
-day, with or without a clock time, or an exact instant for "in 3 hours").  The meanings chosen here
-are documented in bot.dates.  Nothing in this module raises on odd text: a phrase it does not
-recognise gives None, and bot.dates.core then asks dateparser.
+Input is folded text (bot.dates.vocab.pattern_form) and the current local time; output is a Hit (a local day,
+with or without a clock time, or an exact instant for "in 3 hours"). The meanings chosen here are documented in
+bot.dates. Nothing here raises on odd text: a phrase it does not know gives None, and bot.dates.core asks dateparser.
 """
 
 from __future__ import annotations
@@ -74,21 +73,22 @@ def parse_rules(text: str, lang: str, now: datetime) -> Hit | None:
     return Hit(moment.date(), clock)
 
 
-_DOTTED = re.compile(r"(?<=\S)\s+(\d{1,2})\.([0-5]\d)(?!\S)")
+_DOTTED = re.compile(r"(?<=\S)\s+(\d{1,2})\.([0-5][05])(?!\S)")  # a time's minutes: 9.30, 14.05 (not 7.12)
 _DATE_BEFORE = {"le", "la", "l'", "du", "au", "en", "des", "the", "on", "of", "in"}
 
 
 def _dotted_clock(text: str, lang: str, now: datetime) -> Hit | None:
-    """A time written with a dot after its day ("demain 14.30", "lundi 9.30"), read as "14:30". Before the day,
-    alone or after an article the figures may be a version or a date ("1.10 demain", "9.30", "le 15.12")."""
+    """A time with a dot after its day ("demain 14.30": 14:30), unless a date ("vendredi 11.12") or an amount."""
     found = _DOTTED.search(text)
-    if found is None or int(found[1]) > 23:
-        return None
-    before = text[: found.start()].split()
-    if not before or before[-1] in _DATE_BEFORE:
+    before = text[: found.start()].split() if found else []
+    if found is None or not 6 <= int(found[1]) <= 23 or not before or before[-1] in _DATE_BEFORE:
+        return None  # "lundi 1.15", "demain 2.50": an amount, a version; "le 15.12": a date
+    first, second = (found[2], found[1]) if lang == "en" else (found[1], found[2])
+    as_date = parse_rules(f"{text[: found.start()]} {first}/{second}{text[found.end() :]}", lang, now)
+    if as_date not in (None, REJECTED, CONFLICTING):  # "vendredi 11.12": 11 December is a Friday, a date
         return None
     hit = parse_rules(f"{text[: found.start()]} {found[1]}:{found[2]}{text[found.end() :]}", lang, now)
-    return None if hit is None or hit is REJECTED or hit is CONFLICTING else hit
+    return None if hit in (None, REJECTED, CONFLICTING) else hit
 
 
 # --- markers, fillers -------------------------------------------------------------------------
@@ -292,13 +292,13 @@ _CLOCKS = {
         r"(?P<h>\d{1,2})\s*heures?\s*(?P<m>\d{2})" + _SUFFIX_FR,
         r"(?:(?:a|vers|des|pour|avant|@)\s+)?(?P<h>\d{1,2}):(?P<m>\d{2})" + _SUFFIX_FR,
         r"(?:(?:a|vers|des|pour|avant|@)\s+)?(?P<word>midi|minuit)",
-        r"(?:a|vers|des|pour|avant|@)\s+(?P<h>\d{1,2})\.(?P<m>\d{2})" + _SUFFIX_FR,  # "à 9.30"
+        r"(?:a|vers|des|pour|avant|@)\s+(?P<h>0?[6-9]|1\d|2[0-3])\.(?P<m>[0-5][05])" + _SUFFIX_FR,  # "à 9.30"
     ],
     "en": [
         r"(?:(?:at|around|by|for|before|@)\s+)?(?P<h>\d{1,2})(?:[:.h](?P<m>\d{2}))?\s*(?P<ampm>am|pm|a\.m\.?|p\.m\.?)",
         r"(?:(?:at|around|by|for|before|@)\s+)?(?P<h>\d{1,2}):(?P<m>\d{2})" + _SUFFIX_EN,
         r"(?:(?:at|around|by|for|before|@)\s+)?(?P<word>noon|midday|midnight)",
-        r"(?:at|around|by|for|before|@)\s+(?P<h>\d{1,2})\.(?P<m>\d{2})" + _SUFFIX_EN,  # "at 9.30"
+        r"(?:at|around|by|for|before|@)\s+(?P<h>0?[6-9]|1\d|2[0-3])\.(?P<m>[0-5][05])" + _SUFFIX_EN,  # "at 9.30"
         r"(?:at|around|@)\s+(?P<h>\d{1,2})(?P<bare>)" + _SUFFIX_EN,
         r"(?:(?:at|around|by|for|before|@)\s+)?(?P<h>\d{1,2})\s*h(?P<m>\d{2})?",
     ],

@@ -26,6 +26,18 @@ CASES: list[tuple[str, str, str, str | None, str | None]] = [
     ("Corriger les copies 14/20", "fr", "Corriger les copies 14/20", None, None),
     ("Réserver la salle le 31/04", "fr", "Réserver la salle", None, "le 31/04"),  # still a day that does not exist
     ("Réserver la salle le 02/31", "fr", "Réserver la salle", None, "le 02/31"),
+    # --- a second review: a day and a month with a dot after their weekday are a date, not a time at 11:12 ---
+    ("Faire le point vendredi 11.12", "fr", "Faire le point", "2026-12-11", None),
+    ("Faire le point mardi 15.12", "fr", "Faire le point", "2026-12-15", None),
+    ("Faire le point lundi 7.12", "fr", "Faire le point", "2026-12-07", None),
+    ("Faire le point samedi 8.30", "fr", "Faire le point", "2026-11-28T08:30", None),  # no 30th month: a time
+    # --- an amount after "à" is no time at night ---
+    ("Vendre les tickets de tombola à 2.50", "fr", "Vendre les tickets de tombola à 2.50", None, None),
+    ("Sell raffle tickets at 2.50", "en", "Sell raffle tickets at 2.50", None, None),
+    ("Vendre les billets à 5.00 samedi", "fr", "Vendre les billets à 5.00", "2026-11-28", None),
+    # --- figures that are no day and month in the member's own order are a score, kept in the title ---
+    ("Relancer les structures 4/31 lundi", "fr", "Relancer les structures 4/31", "2026-11-30", None),
+    ("Compléter les inscriptions 2/30", "fr", "Compléter les inscriptions 2/30", None, None),
 ]
 
 
