@@ -88,7 +88,7 @@ def test_no_french_message_keeps_an_ordinary_space_where_a_no_break_one_belongs(
     for msgid, translated in _catalog("fr").items():
         forms = translated if isinstance(translated, tuple) else (translated,)
         for form in forms:
-            fields = dict.fromkeys(re.findall(r"\{(\w+)\}", form), "X")
+            fields = dict.fromkeys(re.findall(r"\{(\w+)(?:![rsa])?\}", form), "X")
             typeset = FR._typeset(form, fields)
             if _LOOSE.search(typeset) or _TIGHT.search(typeset):
                 loose.append((msgid, typeset))
