@@ -22,7 +22,7 @@ from adapters.web.render import page
 from adapters.web.settings import WebSettings
 from bot.app import App
 from bot.config import ConfigError, os_reason
-from bot.i18n import SUPPORTED
+from bot.i18n import N_, SUPPORTED
 from bot.services.dashboard.access import csrf_token, same_token
 from bot.services.dashboard.viewer import signed_in
 
@@ -157,20 +157,20 @@ class WebServer:
             await web.TCPSite(self.runner, self.settings.host, self.settings.port).start()
         except OSError as error:  # a port another program holds, an address this machine does not have
             await self.stop()
-            if error.errno == errno.EADDRNOTAVAIL or isinstance(error, socket.gaierror):
-                raise ConfigError(
+            no_such_address = error.errno == errno.EADDRNOTAVAIL or isinstance(error, socket.gaierror)
+            message = (
+                N_(
                     "web.host: Relais cannot listen on {host}:{port} ({reason}): write an address of this machine, "
-                    "such as 127.0.0.1, or 0.0.0.0 for all of them",
-                    host=self.settings.host,
-                    port=self.settings.port,
-                    reason=os_reason(error),
-                ) from error
+                    "such as 127.0.0.1, or 0.0.0.0 for all of them"
+                )
+                if no_such_address
+                else N_(
+                    "web.port: Relais cannot listen on {host}:{port} ({reason}): another program, or another "
+                    "Relais, may be using it; choose a free port"
+                )
+            )
             raise ConfigError(
-                "web.port: Relais cannot listen on {host}:{port} ({reason}): another program, or another Relais, "
-                "may be using it; choose a free port",
-                host=self.settings.host,
-                port=self.settings.port,
-                reason=os_reason(error),
+                message, host=self.settings.host, port=self.settings.port, reason=os_reason(error)
             ) from error
         log.info(
             "web dashboard on http://%s:%s (links: %s)",
