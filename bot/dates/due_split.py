@@ -18,6 +18,7 @@ due 3 December, "Salle 12 décembre" is due 12 December).  An uppercase "A" afte
 ("Plan A", "Dossier A mardi", "Bâtiment A 14h", "Plan A Monday"); only a lowercase "a" is read as "à"
 ("Appeler Paul a 14h"), and a leading "A" too ("A demain").  A number with dots after a word such as version,
 article, résolution, section or bug is its number, not a date ("Publier la version 1.2", "l'article 4.2").
+Words in quotes are the title's ("Lire « Avant lundi »", "Read “Before Monday” by Friday": bot.dates.quotes).
 
 A candidate whose weekday and date never agree ("Réunion jeudi 12 novembre", see bot.dates) stops the
 search: when is None, due_text is the candidate and not_understood its words after the marker.
@@ -37,6 +38,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.dates.core import When, local_now, read_local, zone_of
+from bot.dates.quotes import quoted_end
 from bot.dates.vocab import VOCAB, lang_of, pattern_form
 from bot.dates.words import HOLIDAYS, MONTHS_ABBR, MONTHS_FULL
 
@@ -161,6 +163,9 @@ def _split(text: str, now: datetime, lang: str) -> tuple[DueSplit, bool]:
         window.append(match.span())
     spans = list(window)
     previous = spans.pop(0) if len(spans) > MAX_WORDS else None
+    quoted = quoted_end(text)
+    while spans and spans[0][0] < quoted:  # "Lire « Avant lundi »": words in quotes are the title's
+        previous = spans.pop(0)
     words = [pattern_form(text[start:end]) for start, end in spans]
     hint = VOCAB[lang].hint
     failed_marker: int | None = None  # a clear marker whose date could not be read ("d'ici le 32 décembre")

@@ -49,3 +49,16 @@ def test_a_time_written_with_a_dot_is_a_time(testbot):
 def test_a_version_number_stays_in_the_title(testbot):
     saved = testbot.say("alice", "/engage Publier la version 1.2")
     assert "Engagement #1 enregistré\u00a0: Publier la version 1.2 (" in saved and "Pas d’échéance" in saved
+
+
+def test_a_quoted_title_ending_in_date_words_is_kept_whole(testbot):
+    saved = testbot.say("alice", "/engage Lire « Before Monday »")
+    assert "Engagement #1 enregistré\u00a0: Lire « Before Monday » (COPIL)" in saved
+    assert "Pas d’échéance" in saved and "lundi" not in saved
+    dated = testbot.say("alice", "/engage Lire « Avant lundi » vendredi")
+    assert "Lire « Avant lundi » (" in dated and "vendredi 27 novembre 2026" in dated
+    planned = testbot.say("fabienne", "/meeting Atelier « Avant lundi » jeudi 14h")
+    assert "Atelier « Avant lundi » (" in planned and "jeudi 3 décembre 2026 à 14:00" in planned
+    testbot.say("bob", "/lang en")
+    english = testbot.say("bob", "/engage Read “Before Monday”")
+    assert "Read “Before Monday” (" in english and "Monday 30" not in english

@@ -180,3 +180,34 @@ def test_a_decimal_number_of_hours_is_a_duration(text: str, language: str, title
     split = split_due(text, NOW, PARIS, language)  # before: left in the title, nothing said
     assert split.title == title
     assert split.when is not None and split.when.at.strftime("%Y-%m-%d %H:%M") == "2026-11-26 11:30"
+
+
+# (text, language, title, expected) — words inside quotes are the title's (before: "Lire « Before Monday »" was
+# titled "Lire «", due Monday 30 November)
+QUOTED: list[tuple[str, str, str, str | None]] = [
+    ("Lire « Before Monday »", "fr", "Lire « Before Monday »", None),
+    ("Lire « Avant lundi »", "fr", "Lire « Avant lundi »", None),
+    ("Lire «\u00a0Fin janvier\u00a0»", "fr", "Lire «\u00a0Fin janvier\u00a0»", None),
+    ("Lire « Before Monday »", "en", "Lire « Before Monday »", None),
+    ("Read “Before Monday”", "en", "Read “Before Monday”", None),
+    ('Read "Before Monday"', "en", 'Read "Before Monday"', None),
+    ("Read ‘Before Monday’", "en", "Read ‘Before Monday’", None),
+    ("Lire « Avant lundi", "fr", "Lire « Avant lundi", None),  # a quote left open: the rest is quoted
+    ("Voir « Le 31/02 »", "fr", "Voir « Le 31/02 »", None),
+    # a due date after the quote is still read
+    ("Lire « Avant lundi » vendredi", "fr", "Lire « Avant lundi »", "2026-11-27"),
+    ("Lire l’article « Demain » d’ici vendredi", "fr", "Lire l’article « Demain »", "2026-11-27"),
+    ("Read “Before Monday” by Friday", "en", "Read “Before Monday”", "2026-11-27"),
+    ("Lire ‘l’Avenir’ demain", "fr", "Lire ‘l’Avenir’", "2026-11-27"),
+    ("Imprimer les photos 10x15 demain", "fr", "Imprimer les photos 10x15", "2026-11-27"),
+]
+
+
+@pytest.mark.parametrize(("text", "language", "title", "expected"), QUOTED, ids=[f"{c[1]}:{c[0]}" for c in QUOTED])
+def test_words_in_quotes_are_the_title(text: str, language: str, title: str, expected: str | None) -> None:
+    split = split_due(text, NOW, PARIS, language)
+    assert (split.title, split.not_understood) == (title, None)
+    if expected is None:
+        assert split.when is None
+    else:
+        assert split.when is not None and split.when.at.date().isoformat() == expected
