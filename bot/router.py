@@ -210,21 +210,34 @@ def invoke(ctx: Context, command: Command, text: str) -> Reply:
 
 
 PLACEHOLDER = re.compile(r"<[^<>\s][^<>]*>|\[[^\[\]\s#][^\[\]]*\]")  # "<what>", "[due date]" (not "[#N]")
+USAGE_PART = re.compile(r"<[^<>]*>|\[[^\[\]]*\]|\S+")  # a placeholder (spaces and all) or a word of a usage line
 LEADING_NUMBERS = re.compile(r"^(?:#?\d+[\s,]*)+")  # "/done #3 [note]": the usage's numbers come first
 
 
 def _no_placeholder(command: Command, text: str) -> None:
-    """A usage line typed as /help shows it ("/engage <what> [due date]", "/engage Call Ann [due date]"): a
-    placeholder of the command's usage where the usage puts one, first (after item numbers) or last, is
-    refused, nothing is saved. The same words inside a text are the member's own ("replace <text> with…")."""
+    """A usage line typed as /help shows it ("/engage <what> [due date]", "/engage Call Ann [due date]") is
+    refused, nothing is saved: the words after the item numbers are only the usage's placeholders, or start
+    with one that other parts of the usage follow, or end with one that others come before. The same words
+    inside a text are the member's own ("replace <text> with…"), and so are they at the start of the usage's
+    last part or at the end of its first ("/done #3 [note] attached": all of it is the note)."""
     if "<" not in text and "[" not in text:
         return
-    typed = " ".join(text.casefold().split())
-    start = LEADING_NUMBERS.sub("", typed)
+    start = LEADING_NUMBERS.sub("", " ".join(text.casefold().split()))
     for language in ("fr", "en"):
-        for placeholder in PLACEHOLDER.findall(translator(language).t(command.usage)):
+        parts = [
+            part
+            for part in USAGE_PART.findall(translator(language).t(command.usage))[1:]
+            if not part.startswith(("#", "[#"))  # the numbers: read before the text
+        ]
+        placeholders = [(index, part) for index, part in enumerate(parts) if PLACEHOLDER.fullmatch(part)]
+        rest = start
+        for _, placeholder in placeholders:
+            rest = rest.replace(placeholder.casefold(), " ")
+        for index, placeholder in placeholders:
             said = placeholder.casefold()
-            if start.startswith(said) or typed.endswith(said):
+            before_more = start.startswith(said) and index < len(parts) - 1
+            after_more = start.endswith(said) and index > 0
+            if before_more or after_more or (said in start and not rest.strip()):
                 raise UsageError("Replace “{placeholder}” with your own words.", placeholder=esc(placeholder, 80))
 
 

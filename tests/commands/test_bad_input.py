@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.markup import to_html, to_mrkdwn
-from bot.models import Item
+from bot.models import CommitmentChange, Item
 
 
 def count_items(testbot) -> int:
@@ -71,3 +71,45 @@ def test_a_usage_line_typed_as_it_is_shown_is_not_saved(testbot):
     # the usage's words inside a text of one's own: before, refused too
     assert "est à remplacer" not in testbot.say("alice", "/info Dans le gabarit, remplacer <texte> par le nom")
     assert "est à remplacer" not in testbot.say("alice", "/fait #1 la [note] jointe au dossier")
+
+
+def _notes(testbot) -> dict[int, str | None]:
+    """Each commitment's number and the note of its last change of status, as stored."""
+    with testbot.store.unit_of_work() as session:
+        rows = session.execute(
+            select(Item.number, CommitmentChange.note)
+            .join(CommitmentChange, CommitmentChange.commitment_id == Item.id)
+            .where(CommitmentChange.field == "status")
+            .order_by(CommitmentChange.id)
+        )
+        return {number: note for number, note in rows}
+
+
+def test_a_placeholder_is_refused_only_where_it_stands_for_a_part_of_the_command(testbot):
+    """ "/fait #3 [note] jointe": the words after the numbers are all the note, [note] included, as /done
+    has nothing after its note; "/fait #3 [note]" alone is the usage line copied, refused. Where the usage
+    has other parts, a placeholder at the start or the end still stands for one of them."""
+    for title in ("Faire A", "Faire B", "Faire C", "Faire D"):
+        testbot.say("alice", f"/engage {title}")
+    assert "#1 Faire A est fait" in testbot.say("alice", "/fait #1 [note] jointe au dossier")
+    answer = testbot.say("alice", "/fait #2 [note]")
+    assert "«\u202f[note]\u202f» est à remplacer par vos propres mots" in answer and "Utilisation" in answer
+    assert "est à remplacer" in testbot.say("alice", "/abandonner #2 [raison]")
+    assert "est abandonné" in testbot.say("alice", "/abandonner #2 [raison] donnée en COPIL")
+    assert "est à remplacer" in testbot.say("alice", "/engager <quoi> demain")
+    assert "est à remplacer" in testbot.say("alice", "/engager [échéance] <quoi>")  # only placeholders
+    assert "est à remplacer" in testbot.say("alice", "/point #1 Salle réservée [NN%]")
+    testbot.say("alice", "/lang en")
+    answer = testbot.say("alice", "/done #3 [note]")
+    assert "Replace “[note]” with your own words" in answer and "Usage" in answer
+    assert "#3 Faire C is done" in testbot.say("alice", "/done #3 [note] attached to the file")
+    assert "Replace “[reason]”" in testbot.say("alice", "/drop #4 [reason]")
+    assert "Replace “<what>”" in testbot.say("alice", "/engage <what> tomorrow")
+    assert "Replace “[due date]”" in testbot.say("alice", "/engage Call Ann [due date]")
+    assert "Replace “<value>”" in testbot.say("alice", "/edit #4 title <value>")
+    assert _notes(testbot) == {
+        1: "[note] jointe au dossier",
+        2: "[raison] donnée en COPIL",
+        3: "[note] attached to the file",
+    }
+    assert "Faire D" in testbot.say("alice", "/actions")  # #4 still open
