@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.cldr import long_date, long_datetime
+from bot.dates.plain import OTHER_LANGUAGE, plainly_due
 from bot.dates.repairs import CONFLICTING, REJECTED, Hit, extract_clock, parse_rules
 from bot.dates.vocab import VOCAB, clean, lang_of, strip_accents
 from bot.dates.words import MONTHS_ABBR, MONTHS_FULL, WEEKDAYS_FULL
@@ -26,7 +27,6 @@ _FIGURES = re.compile(r"(\d{1,2})[/.](\d{1,2})(?:[/.]\d{2,4})?")  # "15/12", "1.
 _DECIMAL_HOURS = re.compile(
     r"\b(dans|sous|d'ici|en|in|within|after)\s+(\d{1,2})\.(\d)\s*(?:heures?|hours?|hrs?|h)(?![\w.])"
 )
-_DATE_FIGURES = re.compile(r"\d[/.\-]\d")
 _TIME_HINT = re.compile(
     r"\d\s*h\b|\d\s*h\s*\d\d|\d:\d\d|\d\s*(?:am|pm)\b|\b(?:midi|minuit|noon|midnight|heures?|hours?|minutes?)\b"
 )
@@ -136,15 +136,15 @@ def parse_when(text: str, now: datetime, tz: str, language: str) -> When | None:
 
     now is the injected (aware) clock; tz an IANA zone name (ValueError if unknown); language "fr" or "en".
     Dates in the past are returned as they are, but the future reading is preferred. A phrase `language` does
-    not read is read in the other one (a community that speaks both writes in both), unless it has figures.
+    not read is read in the other one where it is plainly a date there (bot.dates.plain, as in split_due).
     """
     zone = zone_of(tz)
     lang, local = lang_of(language), local_now(now, zone)
     when, conflicting = read_local(text, local, lang)
-    if when is None and not conflicting and not _DATE_FIGURES.search(str(text)):
-        # written in the other language ("mardi prochain" from a member in English); never figures, whose
-        # order is the other language's ("03/12" is 3 December in French, March 12 in English)
-        when = parse_local(text, local, "en" if lang == "fr" else "fr")
+    if when is None and not conflicting and isinstance(text, str) and plainly_due(text, lang):
+        # written in the other language where plainly a date ("mardi prochain" from a member in English), as
+        # split_due reads it: never a single word ("Le Soir", "Dimanche") nor figures ("03/12")
+        when = parse_local(text, local, OTHER_LANGUAGE[lang])
     return when
 
 

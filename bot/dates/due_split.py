@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.dates.core import When, local_now, read_local, zone_of
+from bot.dates.plain import OTHER_LANGUAGE, plainly_due
 from bot.dates.quotes import quoted_end
 from bot.dates.vocab import VOCAB, lang_of, pattern_form
 from bot.dates.words import HOLIDAYS, MONTHS_ABBR, MONTHS_FULL
@@ -46,7 +47,6 @@ log = logging.getLogger(__name__)
 
 MAX_WORDS = 12  # a due phrase is never longer ("au plus tard le vendredi 27 novembre 2026 à 14h30")
 MAX_CANDIDATE_CHARS = 160
-OTHER_LANGUAGE = {"fr": "en", "en": "fr"}
 
 
 @dataclass(frozen=True)
@@ -134,26 +134,11 @@ def split_due(text: str, now: datetime, tz: str, language: str) -> DueSplit:
         return DueSplit(title=text.strip(), when=None, due_text=None, not_understood=None)
 
 
-_OTHER_MARKERS = {
-    "fr": {"d'ici", "avant", "pour", "au plus tard", "date limite", "dernier delai", "echeance", "jusqu'au"},
-    "en": {"by", "before", "due", "for", "no later than", "until", "till"},
-}
-_RELATIVE = {"prochain", "prochaine", "next"}
-_DATE_FIGURES = re.compile(r"\d[/.\-]\d")
-
-
 def _plainly_due(other: DueSplit, lang: str) -> bool:
-    """A due date read in the other language is kept only when nobody could mean anything else: after one of
-    that language's due-date markers ("d'ici vendredi", "by Friday") or as a relative phrase ("mardi prochain",
-    "next Tuesday"); never figures (their order is the other language's: "12/03"), never a single word or a
-    name ("Black Friday", "à May", "Le Soir"), never bound to the title by the member's language ("de 2nd")."""
-    due = pattern_form(other.due_text or "")
-    words = due.split()
+    """A due date read in the other language is kept only where plainly one (bot.dates.plain) and not bound to
+    the title by the member's language ("de 2nd")."""
     before = pattern_form(other.title).split()[-1:] or [""]
-    if len(words) < 2 or _DATE_FIGURES.search(due) or _binds(before[0], lang):
-        return False
-    marked = any(due.startswith(marker + " ") for marker in _OTHER_MARKERS[OTHER_LANGUAGE[lang]])
-    return marked or any(word in _RELATIVE for word in words)
+    return plainly_due(other.due_text or "", lang) and not _binds(before[0], lang)
 
 
 def _split(text: str, now: datetime, lang: str) -> tuple[DueSplit, bool]:

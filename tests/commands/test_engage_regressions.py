@@ -62,3 +62,20 @@ def test_a_quoted_title_ending_in_date_words_is_kept_whole(testbot):
     testbot.say("bob", "/lang en")
     english = testbot.say("bob", "/engage Read “Before Monday”")
     assert "Read “Before Monday” (" in english and "Monday 30" not in english
+
+
+def test_edit_due_reads_the_other_language_as_engage_does(testbot):
+    """/edit #N due by an English member: a single French word is no date (before: "Le Soir" was due tonight
+    20:00, "Dimanche" Sunday, where /engage keeps them in the title); a plainly French date phrase still is."""
+    testbot.say("bob", "/lang en")
+    testbot.say("bob", "/engage Book a table")
+    refused = testbot.say("bob", "/edit #1 due Le Soir")
+    assert "I did not understand the date “Le Soir”" in refused and "20:00" not in refused
+    assert "I did not understand the date “Dimanche”" in testbot.say("bob", "/edit #1 due Dimanche")
+    assert "#1 is now due Tuesday 1 December 2026 at 14:00" in testbot.say("bob", "/edit #1 due mardi prochain 14h")
+    assert "#1 is now due Friday 27 November 2026" in testbot.say("bob", "/edit #1 due d'ici vendredi")
+    assert "#1 is now due Sunday 29 November 2026" in testbot.say("bob", "/edit #1 due Sunday")
+    testbot.say("alice", "/engage Réserver une table")
+    assert "Je n’ai pas compris la date «\u202fSunday\u202f»" in testbot.say("alice", "/edit #2 due Sunday")
+    edited = testbot.say("alice", "/edit #2 due next Tuesday")
+    assert "Nouvelle échéance de #2\u00a0: mardi 1er décembre 2026." in edited

@@ -211,3 +211,29 @@ def test_words_in_quotes_are_the_title(text: str, language: str, title: str, exp
         assert split.when is None
     else:
         assert split.when is not None and split.when.at.date().isoformat() == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("Le Soir", "en", None),  # before: today 20:00
+        ("Dimanche", "en", None),  # before: Sunday 29 November
+        ("demain", "en", None),
+        ("Sunday", "fr", None),
+        ("May", "fr", None),
+        ("mardi prochain 14h", "en", "2026-12-01T14:00"),
+        ("d'ici vendredi", "en", "2026-11-27T00:00"),
+        ("next Tuesday", "fr", "2026-12-01T00:00"),
+        ("by Friday", "fr", "2026-11-27T00:00"),
+        ("Dimanche", "fr", "2026-11-29T00:00"),
+        ("Sunday", "en", "2026-11-29T00:00"),
+    ],
+)
+def test_a_due_phrase_alone_reads_the_other_language_as_split_due_does(
+    text: str, language: str, expected: str | None
+) -> None:
+    when = parse_when(text, NOW, PARIS, language)
+    if expected is None:
+        assert when is None
+    else:
+        assert when is not None and when.at == datetime.fromisoformat(expected).replace(tzinfo=ZoneInfo(PARIS))
