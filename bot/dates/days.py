@@ -46,6 +46,9 @@ def named_day(text: str, lang: str, today: date, article: bool, has_clock: bool)
         return today, False
     if text in _RELATIVE_DAYS[lang]:
         return today + timedelta(days=_RELATIVE_DAYS[lang][text]), False
+    with_figures = _day_word_with_figures(text, lang, today)
+    if with_figures is not None:
+        return with_figures, False
     found = day_of(text, lang, today, article)
     return (found, False) if found is not None else None
 
@@ -64,6 +67,30 @@ _RELATIVE_DAYS = {
         "day before yesterday": -2,
     },
 }
+
+
+_DAY_WORD_FIGURES = re.compile(r"(?P<word>.+?)\s+(?P<figures>\d{1,2}[/.-]\d{1,2}(?:[/.-](?P<y>\d{2}|\d{4}))?)")
+
+
+def _day_word_with_figures(text: str, lang: str, today: date) -> date | None:
+    """A day word and a date in figures ("demain 7.12") must name the same day, as a weekday and its date do
+    ("vendredi 11.12"): else CONFLICT, never the date with the day word left aside.  None when the figures are
+    no date ("demain 2.50") or the word no day word."""
+    match = _DAY_WORD_FIGURES.fullmatch(text)
+    if match is None:
+        return None
+    word = match.group("word")
+    if word in _TODAY[lang]:
+        day = today
+    elif word in _RELATIVE_DAYS[lang]:
+        day = today + timedelta(days=_RELATIVE_DAYS[lang][word])
+    else:
+        return None
+    found = _calendar_date(match.group("figures"), lang, today, True)
+    if found is None or found == CONFLICT:
+        return None
+    agree = (found.month, found.day) == (day.month, day.day) and (not match.group("y") or found.year == day.year)
+    return day if agree else CONFLICT
 
 
 def day_of(text: str, lang: str, today: date, article: bool) -> date | None:

@@ -79,3 +79,13 @@ def test_edit_due_reads_the_other_language_as_engage_does(testbot):
     assert "Je n’ai pas compris la date «\u202fSunday\u202f»" in testbot.say("alice", "/edit #2 due Sunday")
     edited = testbot.say("alice", "/edit #2 due next Tuesday")
     assert "Nouvelle échéance de #2\u00a0: mardi 1er décembre 2026." in edited
+
+
+def test_figures_that_are_not_the_day_word_are_said_not_understood(testbot):
+    """'demain 7.12': tomorrow is 27 November, 7.12 is 7 December; nothing is guessed (before: due 7 December,
+    titled 'Faire le point demain')."""
+    refused = testbot.say("alice", "/engage Faire le point demain 7.12")
+    assert "demain 7.12" in refused and "pas compris" in refused and "7 décembre" not in refused
+    planned = testbot.say("fabienne", "/réunion Point d'étape demain 7.12")
+    assert "Je n’ai pas compris la date «\u202fdemain 7.12\u202f»" in planned
+    assert "vendredi 27 novembre 2026 à 09:30" in testbot.say("alice", "/engage Faire le point demain 9.30")

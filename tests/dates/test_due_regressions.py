@@ -237,3 +237,38 @@ def test_a_due_phrase_alone_reads_the_other_language_as_split_due_does(
         assert when is None
     else:
         assert when is not None and when.at == datetime.fromisoformat(expected).replace(tzinfo=ZoneInfo(PARIS))
+
+
+# (text, language, title, expected, not_understood) — figures after a day word must be that day, as after a weekday
+# ("vendredi 11.12" is Friday 11 December, "lundi 9.12" is not understood): before, "demain 7.12" was 7 December
+# with "demain" left in the title
+DAY_WORD_FIGURES: list[tuple[str, str, str, str | None, str | None]] = [
+    ("Faire le point demain 7.12", "fr", "Faire le point", None, "demain 7.12"),
+    ("Faire le point demain 11.12", "fr", "Faire le point", None, "demain 11.12"),
+    ("Faire le point demain 3/12", "fr", "Faire le point", None, "demain 3/12"),
+    ("Faire le point aujourd'hui 7.12", "fr", "Faire le point", None, "aujourd'hui 7.12"),
+    ("Call Paul tomorrow 7.12", "en", "Call Paul", None, "tomorrow 7.12"),
+    ("Faire le point demain 27.11", "fr", "Faire le point", "2026-11-27", None),  # it is tomorrow
+    ("Call Paul tomorrow 11/27", "en", "Call Paul", "2026-11-27", None),
+    ("Faire le point demain 9.30", "fr", "Faire le point", "2026-11-27T09:30", None),  # still a time
+    ("Faire le point demain 14.30", "fr", "Faire le point", "2026-11-27T14:30", None),
+    ("Corriger les copies 14/20 demain", "fr", "Corriger les copies 14/20", "2026-11-27", None),  # still a mark
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "title", "expected", "not_understood"),
+    DAY_WORD_FIGURES,
+    ids=[f"{c[1]}:{c[0]}" for c in DAY_WORD_FIGURES],
+)
+def test_figures_after_a_day_word_are_that_day(
+    text: str, language: str, title: str, expected: str | None, not_understood: str | None
+) -> None:
+    split = split_due(text, NOW, PARIS, language)
+    assert (split.title, split.not_understood) == (title, not_understood)
+    if expected is None:
+        assert split.when is None
+    else:
+        assert split.when is not None
+        full = expected if "T" in expected else expected + "T00:00"
+        assert split.when.at == datetime.fromisoformat(full).replace(tzinfo=ZoneInfo(PARIS))
