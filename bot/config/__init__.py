@@ -214,13 +214,15 @@ def _timezone(name: str) -> str:
     )
 
 
-def _default_circle(name: str, circles: tuple[CircleConfig, ...]) -> str:
-    """community.default_circle; a name close to one of [[circles]] but none of them is a typo, refused."""
+def _default_circle(name: str, circles: tuple[str, ...], written: bool) -> str:
+    """community.default_circle, spelled as its circle is: one of `circles` (the [[circles]] and those of
+    [slack.channels]), or, when none is declared, the circle made at the first start. A name close to one of
+    them is a typo, refused with it; written in the file and far from all, it is refused with their list."""
     import difflib
 
-    names = {slugify(circle.name): circle.name for circle in circles}
+    names = {slugify(circle): circle for circle in circles}
     if not names or slugify(name) in names:
-        return name
+        return names.get(slugify(name), name)
     guess = difflib.get_close_matches(slugify(name), sorted(names), n=1, cutoff=0.75)
     if guess:
         raise ConfigError(
@@ -228,7 +230,23 @@ def _default_circle(name: str, circles: tuple[CircleConfig, ...]) -> str:
             name=name,
             guess=names[guess[0]],
         )
-    return name
+    if written:  # was: a new circle, made at start, where direct chats went
+        raise ConfigError(
+            "community.default_circle: there is no circle “{name}” (the circles are {circles}): write one of them, "
+            "or add a [[circles]] named “{name}”",
+            name=shown(name),
+            circles=", ".join(dict.fromkeys(names.values())),
+        )
+    return name  # not written: Général, the circle of direct chats beside those declared
+
+
+def _circles_elsewhere(data: dict[str, Any]) -> tuple[str, ...]:
+    """The circles [slack.channels] names (a name there is a circle, as in [[circles]]; checked by the adapter)."""
+    slack = data.get("slack")
+    channels = slack.get("channels") if isinstance(slack, dict) else None
+    if not isinstance(channels, dict):
+        return ()
+    return tuple(value.strip() for value in channels.values() if isinstance(value, str) and value.strip())
 
 
 def config_from_dict(data: dict[str, Any], notes: tuple[ConfigNote, ...] | list[ConfigNote] = ()) -> Config:
@@ -259,7 +277,11 @@ def config_from_dict(data: dict[str, Any], notes: tuple[ConfigNote, ...] | list[
         timezone=timezone,
         database_url=database.text("url", Config.database_url).strip(),
         facilitators=facilitators,
-        default_circle=_default_circle(default_circle, circles),
+        default_circle=_default_circle(
+            default_circle,
+            (*(circle.name for circle in circles), *_circles_elsewhere(data)),
+            bool(str(community.get("default_circle") or "").strip()),
+        ),
         circles=circles,
         late_joiner_items=section.whole("late_joiner_items", 5),
         name_members_behind=section.flag("name_members_behind", False),

@@ -113,6 +113,13 @@ MISTAKES = [
         "community.default_circle: there is no circle “COPL”; did you mean “COPIL”?",
         "community.default_circle : il n’y a pas d’instance « COPL » ; vouliez-vous dire « COPIL » ?",
     ),
+    (  # a name far from every circle: was a new circle, made at start, where direct chats went
+        '[community]\ndefault_circle = "Bureau"\n[[circles]]\nname = "COPIL"\n[[circles]]\nname = "GT Mobilité"\n',
+        "community.default_circle: there is no circle “Bureau” (the circles are COPIL, GT Mobilité): write one of "
+        "them, or add a [[circles]] named “Bureau”",
+        "community.default_circle : il n’y a pas d’instance « Bureau » (les instances sont COPIL, GT Mobilité) : "
+        "écrivez l’une d’elles, ou ajoutez une section [[circles]] nommée « Bureau »",
+    ),
     (
         '[[circles]]\nname = "GT Mobilité"\nchannels = ["console:a"]\n[[circles]]\nname = "GT mobilite"\n',
         "two [[circles]], “GT Mobilité” and “GT mobilite”, are one circle",
@@ -589,3 +596,62 @@ def test_config_check_connect_says_a_tls_error_as_tls_not_as_a_permission(tmp_pa
     output = plain(result.output)
     assert result.exit_code == 2 and f"impossible de joindre {address}" in output, output
     assert "permission" not in output and "SSL" in output, output
+
+
+DEFAULT_CIRCLE_RUN = (
+    '[community]\ndefault_circle = "{name}"\n[[circles]]\nname = "COPIL"\nchannels = ["slack:T0123/C0AAA"]\n'
+    + ('[slack]\nbot_token = "xoxb-1"\napp_token = "xapp-1"\n[slack.channels]\nC0BBB = "GT Mobilité"\n')
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "english", "french"),
+    [
+        ("COPLI", "there is no circle “COPLI”; did you mean “COPIL”?", "il n’y a pas d’instance « COPLI » ; vouliez"),
+        (
+            "Bureau",
+            "there is no circle “Bureau” (the circles are COPIL, GT Mobilité)",
+            "il n’y a pas d’instance « Bureau » (les instances sont COPIL, GT Mobilité)",
+        ),
+    ],
+)
+def test_relais_run_refuses_a_default_circle_that_is_no_circle(tmp_path, name, english, french):
+    """`relais run` and `relais config check` say a community.default_circle that names none of the circles
+    in one line, exit code 2, the database left unopened (before, a name far from every circle was made a
+    new circle at start)."""
+    config = write(tmp_path, DEFAULT_CIRCLE_RUN.format(name=name))
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    for language, expected in (("en", english), ("fr", french)):
+        result = invoke(["--config", config, "run", "--db", url], RELAIS_COMMUNITY_LANGUAGE=language)
+        assert result.exit_code == 2, result.output
+        assert len(result.output.strip().splitlines()) == 1 and expected in plain(result.output), result.output
+        check = invoke(["--config", config, "config", "check", "--db", url], RELAIS_COMMUNITY_LANGUAGE=language)
+        assert check.exit_code == 2 and expected in plain(check.output), check.output
+    assert not (tmp_path / "r.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "circles"),
+    [
+        ('[community]\ndefault_circle = "Bureau"\n', "Bureau"),  # no circle declared: the default one is made
+        ('[[circles]]\nname = "COPIL"\nchannels = ["console:copil"]\n', "Général"),  # none named: Général
+        ('[community]\ndefault_circle = "copil"\n[[circles]]\nname = "COPIL"\n', "COPIL"),  # however spelled
+    ],
+)
+def test_a_first_start_makes_the_default_circle_it_is_given(tmp_path, text, circles):
+    config = write(tmp_path, text)
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    result = invoke(["--config", config, "chat", "--as", "x", "--db", url], "/whoami\n", RELAIS_COMMUNITY_LANGUAGE="en")
+    assert result.exit_code == 0, result.output
+    assert f"Your circles: {circles}." in plain(result.output)
+
+
+def test_a_circle_named_in_slack_channels_may_be_the_default_one():
+    config = config_from_dict(
+        {
+            "community": {"default_circle": "GT Mobilité"},
+            "circles": [{"name": "COPIL", "channels": ["slack:T0123/C0AAA"]}],
+            "slack": {"bot_token": "xoxb-1", "app_token": "xapp-1", "channels": {"C0BBB": "GT Mobilité"}},
+        }
+    )
+    assert config.default_circle == "GT Mobilité"
