@@ -24,9 +24,10 @@ FALLBACK_MAX_DAYS = 3 * 366  # dateparser's answers further from now need the ye
 _BARE_NUMBER = re.compile(r"\d{1,4}")
 _YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)")
 _FIGURES = re.compile(r"(\d{1,2})[/.](\d{1,2})(?:[/.]\d{2,4})?")  # "15/12", "1.2", "31/02/2027"
-_DECIMAL_HOURS = re.compile(
-    r"\b(dans|sous|d'ici|en|in|within|after)\s+(\d{1,2})\.(\d)\s*(?:heures?|hours?|hrs?|h)(?![\w.])"
+_DECIMAL_DURATION = re.compile(
+    r"\b(dans|sous|d'ici|en|in|within|after)\s+(\d{1,2})\.(\d)\s*(?:(heures?|hours?|hrs?|h)|jours?|days?|j)(?![\w.])"
 )
+_DECIMAL_COMMA = re.compile(r"(?<![\d.,])(\d{1,2}),(\d)(?=\s*(?:heures?|hours?|hrs?|h|jours?|days?|j)(?![\w.]))", re.I)
 _TIME_HINT = re.compile(
     r"\d\s*h\b|\d\s*h\s*\d\d|\d:\d\d|\d\s*(?:am|pm)\b|\b(?:midi|minuit|noon|midnight|heures?|hours?|minutes?)\b"
 )
@@ -164,7 +165,8 @@ def read_local(text: str, now: datetime, lang: str) -> tuple[When | None, bool]:
 def _hit(text: str, now: datetime, lang: str) -> Hit | None:
     if not isinstance(text, str) or not text.strip() or len(text) > MAX_PHRASE:
         return None
-    cleaned = _DECIMAL_HOURS.sub(_in_minutes, clean(text))  # "within 1.5 hours" is "within 90 minutes"
+    # "within 1.5 hours" is "within 90 minutes", "d'ici 1,5 jour" (a French decimal comma) "d'ici 36 h"
+    cleaned = _DECIMAL_DURATION.sub(_in_smaller_units, clean(_DECIMAL_COMMA.sub(r"\1.\2", text)))
     folded = strip_accents(cleaned)
     if not folded or _BARE_NUMBER.fullmatch(folded):  # "2", "2026": a number, not a date
         return None
@@ -175,8 +177,12 @@ def _hit(text: str, now: datetime, lang: str) -> Hit | None:
         return None
 
 
-def _in_minutes(found: re.Match[str]) -> str:
-    return f"{found[1]} {int(found[2]) * 60 + int(found[3]) * 6} minutes"
+def _in_smaller_units(found: re.Match[str]) -> str:
+    tenths = int(found[2]) * 10 + int(found[3])
+    if found[4]:  # hours
+        return f"{found[1]} {tenths * 6} minutes"
+    hours, rest = divmod(tenths * 24, 10)
+    return f"{found[1]} {hours} h" if not rest else f"{found[1]} {tenths * 144} minutes"
 
 
 def _when(hit: Hit, now: datetime) -> When:

@@ -89,3 +89,13 @@ def test_figures_that_are_not_the_day_word_are_said_not_understood(testbot):
     planned = testbot.say("fabienne", "/réunion Point d'étape demain 7.12")
     assert "Je n’ai pas compris la date «\u202fdemain 7.12\u202f»" in planned
     assert "vendredi 27 novembre 2026 à 09:30" in testbot.say("alice", "/engage Faire le point demain 9.30")
+
+
+def test_a_duration_with_a_decimal_comma_is_read(testbot):
+    saved = testbot.say("alice", "/engage Faire le point dans 1,5 heure")
+    assert "Engagement #1 enregistré\u00a0: Faire le point (" in saved and "jeudi 26 novembre 2026 à 11:30" in saved
+    days = testbot.say("alice", "/engage Rendre le dossier d’ici 1,5 jour")
+    assert "Rendre le dossier (" in days and "vendredi 27 novembre 2026 à 22:00" in days
+    assert "Nouvelle échéance de #1\u00a0: jeudi 26 novembre 2026 à 12:30." in testbot.say(
+        "alice", "/edit #1 due dans 2,5 heures"
+    )

@@ -272,3 +272,31 @@ def test_figures_after_a_day_word_are_that_day(
         assert split.when is not None
         full = expected if "T" in expected else expected + "T00:00"
         assert split.when.at == datetime.fromisoformat(full).replace(tzinfo=ZoneInfo(PARIS))
+
+
+# (text, language, title, expected) — a decimal comma, as French writes it, and a decimal number of days (before:
+# "dans 1,5 heure" and "d'ici 1,5 jour" were left in the title, "in 1.5 days" was tomorrow without a time)
+DECIMALS: list[tuple[str, str, str, str]] = [
+    ("Faire le point dans 1,5 heure", "fr", "Faire le point", "2026-11-26 11:30"),
+    ("Faire le point sous 2,5 heures", "fr", "Faire le point", "2026-11-26 12:30"),
+    ("Faire le point dans 0,5 h", "fr", "Faire le point", "2026-11-26 10:30"),
+    ("Rendre le dossier d’ici 1,5 jour", "fr", "Rendre le dossier", "2026-11-27 22:00"),
+    ("Rendre le dossier dans 1.5 jours", "fr", "Rendre le dossier", "2026-11-27 22:00"),
+    ("Send the file in 1.5 days", "en", "Send the file", "2026-11-27 22:00"),
+    ("Review in 1,5 hours", "en", "Review", "2026-11-26 11:30"),
+    ("Review within 1.5 hours", "en", "Review", "2026-11-26 11:30"),
+]
+
+
+@pytest.mark.parametrize(("text", "language", "title", "expected"), DECIMALS, ids=[f"{c[1]}:{c[0]}" for c in DECIMALS])
+def test_a_decimal_duration_with_a_comma_or_in_days(text: str, language: str, title: str, expected: str) -> None:
+    split = split_due(text, NOW, PARIS, language)
+    assert (split.title, split.not_understood) == (title, None)
+    assert split.when is not None and split.when.has_time
+    assert split.when.at.strftime("%Y-%m-%d %H:%M") == expected
+
+
+def test_an_amount_with_a_decimal_comma_stays_in_the_title() -> None:
+    split = split_due("Augmenter le budget de 1,5 % demain", NOW, PARIS, "fr")
+    assert split.title == "Augmenter le budget de 1,5 %"
+    assert split.when is not None and split.when.at.date().isoformat() == "2026-11-27"
