@@ -1,4 +1,4 @@
-"""/engage, /done, /drop, /edit, /show: a member's commitments."""
+"""/engage, /done, /drop, /reopen, /edit, /show: a member's commitments."""
 
 from __future__ import annotations
 
@@ -19,9 +19,11 @@ from bot.services import engage as engaging
 from bot.services.commitments import (
     check_future,
     check_note,
+    check_open,
     close_commitment,
     get_commitment,
     history,
+    reopen_commitment,
     set_due,
     set_owner,
     set_text_field,
@@ -60,25 +62,30 @@ def engage(ctx: Context, what: str) -> Reply:
     return Reply(posts=engagement.posts(ctx))
 
 
+MESSAGES = {
+    CommitmentStatus.DONE: N_("🎉 #{number} {title} is done. Thank you!"),
+    CommitmentStatus.DROPPED: N_("#{number} {title} is dropped."),
+    CommitmentStatus.OPEN: N_("#{number} {title} is open again."),
+}
+
+
 def _close(ctx: Context, numbers: list[int], note: str, status: CommitmentStatus) -> Reply:
-    """Close each commitment given ("/done #3 #4 note"): each one that can be is closed, and every other is
-    said, number by number."""
+    """Close (or reopen) each commitment given ("/done #3 #4 note"): each one that can be is, and every
+    other is said, number by number."""
     note = check_note(note)  # a note too long refuses the whole command, before anything is closed
-    message = (
-        N_("🎉 #{number} {title} is done. Thank you!")
-        if status == CommitmentStatus.DONE
-        else N_("#{number} {title} is dropped.")
-    )
     closed: list[str] = []
     problems: list[str] = []
     for each in dict.fromkeys(numbers):
         try:
             commitment = get_commitment(ctx.session, ctx.community, each)
-            close_commitment(ctx.session, commitment, ctx.actor, status, note, ctx.now)
+            if status == CommitmentStatus.OPEN:
+                reopen_commitment(ctx.session, commitment, ctx.actor, note, ctx.now)
+            else:
+                close_commitment(ctx.session, commitment, ctx.actor, status, note, ctx.now)
         except Refusal as refused:
             problems.append(refusal_text(ctx, refused))
             continue
-        closed.append(ctx.t(message, number=each, title=bold(esc(commitment.title))))
+        closed.append(ctx.t(MESSAGES[status], number=each, title=bold(esc(commitment.title))))
     return Reply.say("\n".join(closed + problems), ok=bool(closed))
 
 
@@ -109,6 +116,19 @@ def drop(ctx: Context, numbers: list[int], reason: str) -> Reply:
 
 
 @router.command(
+    "reopen",
+    Param("numbers", "refs"),
+    Param("reason", "text", required=False),
+    usage=N_("/reopen #N [#M…] [reason]"),
+    summary=N_("open again a commitment done or dropped"),
+    aliases=("rouvrir",),
+)
+def reopen(ctx: Context, numbers: list[int], reason: str) -> Reply:
+    """Commitments #N #M… open again, with the reason; why not, for the others."""
+    return _close(ctx, numbers, reason, CommitmentStatus.OPEN)
+
+
+@router.command(
     "edit",
     Param("number", "ref"),
     Param("field", "choice", choices=EDIT_FIELDS),
@@ -122,6 +142,7 @@ def edit(ctx: Context, number: int, field: str, value: str) -> Reply:
     if field == "text":
         return edit_item(ctx, number, value)
     commitment = get_commitment(ctx.session, ctx.community, number)
+    check_open(commitment)  # before the value is read: a closed commitment is reopened first, whatever the value
     if field == "due":
         if value.strip().lower() in {"-", "none", "aucune", "aucun"}:
             set_due(ctx.session, commitment, ctx.actor, None, ctx.now)

@@ -19,12 +19,11 @@ from bot.dedup import first_time
 from bot.dispatch import UNLINKED, Dispatcher, NotAdmitted, refusal_text
 from bot.errors import Refusal
 from bot.i18n import translator
-from bot.kinds import CommitmentStatus
 from bot.markup import bold, esc
 from bot.outbox import enqueue_post, enqueue_reply
 from bot.presentation import when_label
 from bot.reply import Incoming, Post, Reply
-from bot.services.commitments import check_can_change, check_future, get_commitment, set_due
+from bot.services.commitments import check_can_change, check_future, check_open, get_commitment, set_due
 from bot.services.form_submission import submit_as_member
 from bot.services.reporting import confidence_of, report
 from bot.services.updates import check_report
@@ -70,8 +69,7 @@ def open_form(dispatcher: Dispatcher, incoming: Incoming, number: int, kind: str
                     check_can_change(ctx.actor, commitment)
                 else:
                     check_report(ctx.actor, commitment, None, None)
-                if commitment.status != CommitmentStatus.OPEN:
-                    raise Refusal("#{number} is already closed: nothing to change.", number=number)
+                check_open(commitment)
                 due = commitment.due_at.astimezone(ctx.tz).date().isoformat() if commitment.due_at else None
                 return Opened(ctx.language, number, commitment.title, commitment.progress, due)
             except Refusal as refused:

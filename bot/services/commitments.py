@@ -11,7 +11,7 @@ from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.dates import When
-from bot.errors import Refusal, kind_name
+from bot.errors import Refusal, Term, kind_name
 from bot.kinds import CommitmentStatus, ItemKind
 from bot.markup import esc
 from bot.models import Circle, Commitment, CommitmentChange, Community, Item, Member
@@ -140,14 +140,29 @@ def record_change(
     commitment.updated_at = now
 
 
+STATE_NAMES = {CommitmentStatus.DONE: Term("done"), CommitmentStatus.DROPPED: Term("dropped")}
+
+
+def check_open(commitment: Commitment) -> None:
+    """A commitment done or dropped stays as it is until it is reopened (/reopen): the refusal says so."""
+    if commitment.status != CommitmentStatus.OPEN:
+        raise Refusal(
+            "#{number} is {state}: nothing was changed. To change it, reopen it first with /reopen #{number}.",
+            number=commitment.number,
+            state=STATE_NAMES.get(commitment.status, Term(commitment.status)),
+        )
+
+
 def close_commitment(
     session: Session, commitment: Commitment, actor: Member, status: CommitmentStatus, note: str, now: datetime
 ) -> None:
+    """Done or dropped, from open only: done stays done, dropped stays dropped (see check_open)."""
     check_can_change(actor, commitment)
     if commitment.status == status:
         if status == CommitmentStatus.DONE:
             raise Refusal("#{number} is already done.", number=commitment.number)
         raise Refusal("#{number} is already dropped.", number=commitment.number)
+    check_open(commitment)
     old = commitment.status
     commitment.status = status
     if status == CommitmentStatus.DONE:
@@ -155,11 +170,22 @@ def close_commitment(
     record_change(session, commitment, actor, now, "status", old, status, check_note(note) or None)
 
 
+def reopen_commitment(session: Session, commitment: Commitment, actor: Member, note: str, now: datetime) -> None:
+    """A commitment done or dropped made open again (its progress kept), with why when the member says."""
+    check_can_change(actor, commitment)
+    if commitment.status == CommitmentStatus.OPEN:
+        raise Refusal("#{number} is already open: nothing to reopen.", number=commitment.number)
+    old = commitment.status
+    commitment.status = CommitmentStatus.OPEN
+    record_change(session, commitment, actor, now, "status", old, CommitmentStatus.OPEN, check_note(note) or None)
+
+
 def set_due(
     session: Session, commitment: Commitment, actor: Member, when: When | None, now: datetime, note: str = ""
 ) -> None:
     """A new due date (or none), with why when the member says (Slack's 📅 Postpone form)."""
     check_can_change(actor, commitment)
+    check_open(commitment)
     note = check_note(note, 500)
     old = commitment.due_at.isoformat() if commitment.due_at else None
     commitment.due_at = when.at if when else None
@@ -172,6 +198,7 @@ def set_text_field(
 ) -> None:
     """Change title, expected result or one of the resources mobilised."""
     check_can_change(actor, commitment)
+    check_open(commitment)
     if field == "title":
         value = check_title(value)
         commitment.item.text = value
@@ -186,6 +213,7 @@ def set_text_field(
 def set_owner(session: Session, commitment: Commitment, actor: Member, owner: Member, now: datetime) -> None:
     if not actor.is_facilitator:
         raise Refusal("Only a facilitator can give a commitment to someone else.")
+    check_open(commitment)
     old = commitment.owner.display_name
     commitment.owner_id = owner.id
     commitment.owner = owner

@@ -11,7 +11,7 @@ from bot.errors import Refusal, kind_name
 from bot.kinds import Confidence, ItemKind
 from bot.markup import esc
 from bot.models import Acknowledgement, Circle, Commitment, Community, Item, Member, Update
-from bot.services.commitments import check_note, record_change
+from bot.services.commitments import check_note, check_open, record_change
 from bot.services.numbering import new_item
 
 MAX_ITEM_TEXT = 16_000  # an announcement, update or decision: every platform delivers it whole (split if need be)
@@ -45,10 +45,13 @@ def post_update(
 
     Rights (README, "Who belongs, and who may do what"): news about a commitment comes from its
     owner, their organisation or a facilitator; its progress and the confidence to deliver it are
-    changes of the commitment, like /done, so only its owner or a facilitator sets them.
+    changes of the commitment, like /done, so only its owner or a facilitator sets them, and only while
+    it is open; news about a commitment done or dropped is shared as any news.
     """
     if commitment is not None:
         check_report(author, commitment, progress, confidence)
+        if progress is not None or confidence is not None:
+            check_open(commitment)
         circle = commitment.item.circle
     item = post_item(session, community, circle, author, ItemKind.UPDATE, text, now)
     if commitment is not None and confidence is not None:

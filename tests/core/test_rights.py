@@ -128,6 +128,8 @@ def make_world(store: Store, clock: FixedClock, platform: Platform) -> World:
         ("paula", "/engage Rédiger la charte"),
         ("quentin", "/info Le prochain COPIL a lieu à la mairie"),
         ("fabienne", "/meeting COPIL de rentrée jeudi 3 décembre 14h #copil salle du conseil"),
+        ("paula", "/engage Relire la charte"),  # #4, done: for /reopen
+        ("paula", "/done #4"),
         ("fabienne", "/member @mona mute"),
         ("fabienne", "/member @paula org Mairie"),
         ("fabienne", "/member @cora org Mairie"),

@@ -1,0 +1,128 @@
+"""A commitment that is done or dropped stays so until it is reopened: /done, /drop, /edit and a progress
+given with /update are refused on it, in the member's language, saying its state and how to go on
+(/reopen); in a list, the others are still closed. Nothing is changed for what is refused."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.models import Commitment, CommitmentChange, Item
+
+
+def states(testbot) -> dict[int, tuple[str, int | None, str, str | None]]:
+    """Each commitment's number: its status, progress, title and due date, as stored."""
+    with testbot.store.unit_of_work() as session:
+        rows = session.execute(select(Item.number, Commitment).join(Commitment, Commitment.item_id == Item.id))
+        return {
+            number: (str(c.status), c.progress, c.title, c.due_at.isoformat() if c.due_at else None)
+            for number, c in rows
+        }
+
+
+def changes(testbot) -> int:
+    with testbot.store.unit_of_work() as session:
+        return session.scalar(select(func.count()).select_from(CommitmentChange)) or 0
+
+
+@pytest.fixture
+def three(testbot):
+    """Alice's #1 done, #2 dropped, #3 open (COPIL)."""
+    testbot.say("alice", "/engage Faire A")
+    testbot.say("alice", "/engage Faire B")
+    testbot.say("alice", "/engage Faire C")
+    assert "est fait" in testbot.say("alice", "/done #1")
+    assert "est abandonné" in testbot.say("alice", "/drop #2 plus utile")
+    return testbot
+
+
+def test_a_done_commitment_is_not_dropped_and_a_dropped_one_not_done(three):
+    before, count = states(three), changes(three)
+    text = three.say("alice", "/drop #1 finalement non")
+    assert "#1 est fait" in text and "/rouvrir #1" in text
+    text = three.say("alice", "/fait #2")
+    assert "#2 est abandonné" in text and "/rouvrir #2" in text
+    assert states(three) == before and changes(three) == count
+    three.say("alice", "/lang en")
+    text = three.say("alice", "/drop #1")
+    assert "#1 is done" in text and "/reopen #1" in text
+    assert "#2 is dropped" in three.say("alice", "/done #2")
+    assert states(three) == before and changes(three) == count
+
+
+def test_done_twice_says_it_is_already_done_and_changes_nothing(three):
+    assert "est fait" in three.say("alice", "/done #3")
+    before, count = states(three), changes(three)
+    reply = three.send("alice", "/done #3")
+    assert reply is not None and not reply.ok
+    assert "#3 est déjà fait" in three.say("alice", "/fait #3")
+    assert "#2 est déjà abandonné" in three.say("alice", "/drop #2")
+    assert states(three) == before and changes(three) == count
+
+
+def test_a_mixed_list_closes_the_open_ones_and_says_the_others(three):
+    text = three.say("alice", "/done #1,2,3")
+    lines = text.splitlines()
+    assert "#3 Faire C est fait" in lines[0]
+    assert any("#1 est déjà fait" in line for line in lines[1:])
+    assert any("#2 est abandonné" in line and "/rouvrir #2" in line for line in lines[1:])
+    assert {number: state[0] for number, state in states(three).items()} == {1: "done", 2: "dropped", 3: "done"}
+
+
+def test_a_closed_commitment_is_not_edited(three):
+    before, count = states(three), changes(three)
+    for line in (
+        "/edit #1 titre Autre chose",
+        "/edit #1 échéance demain",
+        "/edit #2 résultat Une charte",
+        "/edit #2 humaines deux personnes",
+    ):
+        text = three.say("alice", line)
+        assert "rien n’a été changé" in text and "/rouvrir" in text, line
+    text = three.say("fabienne", "/edit #1 responsable @alice")
+    assert "#1 est fait" in text
+    three.say("alice", "/lang en")
+    text = three.say("alice", "/edit #1 title Something else")
+    assert "#1 is done: nothing was changed" in text and "/reopen #1" in text
+    assert states(three) == before and changes(three) == count
+
+
+def test_a_closed_commitment_keeps_its_progress_but_news_about_it_is_shared(three):
+    before, count = states(three), changes(three)
+    text = three.say("alice", "/update #1 Finalement 50%")
+    assert "#1 est fait" in text and "/rouvrir #1" in text
+    assert "#2 est abandonné" in three.say("alice", "/update #2 Pas sûr confiance basse")
+    assert states(three) == before and changes(three) == count
+    assert "Point d’étape #4 partagé" in three.say("alice", "/update #1 Le compte rendu est en ligne")
+    assert states(three) == before
+
+
+def test_someone_elses_commitment_in_another_circle_is_not_closed(three):
+    three.say("oscar", "/engage Faire O", circle="gt")
+    before, count = states(three), changes(three)
+    text = three.say("alice", "/done #4")
+    assert "#4 appartient à Oscar" in text
+    text = three.say("bob", "/drop #3,4")
+    assert "#3 appartient à Alice" in text and "#4 appartient à Oscar" in text
+    assert states(three) == before and changes(three) == count
+
+
+def test_reopen_gives_back_an_open_commitment_that_can_be_closed_again(three):
+    text = three.say("alice", "/rouvrir #1,2 pas fini")
+    assert "#1 Faire A est rouvert" in text and "#2 Faire B est rouvert" in text
+    assert {number: state[0] for number, state in states(three).items()} == {1: "open", 2: "open", 3: "open"}
+    assert "Faire A" in three.say("alice", "/actions") and "Faire B" in three.say("alice", "/actions")
+    assert "#3 est déjà ouvert" in three.say("alice", "/rouvrir #3")
+    assert "est abandonné" in three.say("alice", "/drop #1 finalement")
+    three.say("alice", "/lang en")
+    assert "#1 Faire A is open again" in three.say("alice", "/reopen #1")
+    assert "#3 is already open" in three.say("alice", "/reopen #3")
+    assert "pas fini" in three.say("alice", "/show #2")
+
+
+def test_only_the_owner_or_a_facilitator_reopens(three):
+    before, count = states(three), changes(three)
+    assert "#1 appartient à Alice" in three.say("bob", "/rouvrir #1")
+    assert "#1 appartient à Alice" in three.say("oscar", "/rouvrir #1", circle="gt")
+    assert states(three) == before and changes(three) == count
+    assert "est rouvert" in three.say("fabienne", "/rouvrir #1")
