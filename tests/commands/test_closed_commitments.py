@@ -120,6 +120,17 @@ def test_reopen_gives_back_an_open_commitment_that_can_be_closed_again(three):
     assert "pas fini" in three.say("alice", "/show #2")
 
 
+def test_a_reopened_commitment_has_its_last_reported_progress_again(testbot):
+    testbot.say("alice", "/engage Faire A")
+    testbot.say("alice", "/engage Faire B")
+    testbot.say("alice", "/update #1 Bien avancé 40%")
+    testbot.say("alice", "/done #1,2")
+    assert states(testbot)[1][1] == 100
+    testbot.say("alice", "/reopen #1 #2")
+    assert states(testbot)[1][1] == 40 and states(testbot)[2][1] is None  # done's 100% was no report
+    assert "40\u00a0%" in testbot.say("alice", "/voir #1")
+
+
 def test_only_the_owner_or_a_facilitator_reopens(three):
     before, count = states(three), changes(three)
     assert "#1 appartient à Alice" in three.say("bob", "/rouvrir #1")
