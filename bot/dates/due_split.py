@@ -117,16 +117,18 @@ def split_due(text: str, now: datetime, tz: str, language: str) -> DueSplit:
     """Split "<what> [due]" into a title and a due date (When), never raising on odd text. A due date is looked
     for in the member's language, then in the other one (a community that speaks both writes in both), but only
     when it is plainly a due date there (see _plainly_due) and the member's language did not keep a date in the
-    title on purpose ("la réunion du 03/12", "Préparer Noël")."""
+    title on purpose ("la réunion du 03/12", "Préparer Noël"); the other language's reading also wins where it is
+    plainly a due date that ends with the member's ("COPIL mardi prochain 14h" from a member in English)."""
     zone = zone_of(tz)
     if not isinstance(text, str) or not text.strip():
         return DueSplit(title="", when=None, due_text=None, not_understood=None)
     try:
         lang, local = lang_of(language), local_now(now, zone)
         found, kept = _split(text, local, lang)
-        if found.when is None and found.due_text is None and found.not_understood is None and not kept:
+        nothing = found.when is None and found.due_text is None and found.not_understood is None
+        if not kept and (nothing or found.when is not None):
             other, _ = _split(text, local, OTHER_LANGUAGE[lang])
-            if other.when is not None and _plainly_due(other, lang):
+            if other.when is not None and _plainly_due(other, lang) and (nothing or _covers(other, found)):
                 return other
         return found
     except Exception:  # never break /engage: keep the whole text as the title
@@ -139,6 +141,12 @@ def _plainly_due(other: DueSplit, lang: str) -> bool:
     the title by the member's language ("de 2nd")."""
     before = pattern_form(other.title).split()[-1:] or [""]
     return plainly_due(other.due_text or "", lang) and not _binds(before[0], lang)
+
+
+def _covers(other: DueSplit, found: DueSplit) -> bool:
+    """The other language's due phrase ends with the member's and starts before it: "mardi prochain 14h" from
+    a member in English, whose language alone reads "14h" and leaves "mardi prochain" in the title."""
+    return len(other.title) < len(found.title) and (other.due_text or "").endswith(found.due_text or "\0")
 
 
 def _split(text: str, now: datetime, lang: str) -> tuple[DueSplit, bool]:

@@ -99,3 +99,12 @@ def test_a_duration_with_a_decimal_comma_is_read(testbot):
     assert "Nouvelle échéance de #1\u00a0: jeudi 26 novembre 2026 à 12:30." in testbot.say(
         "alice", "/edit #1 due dans 2,5 heures"
     )
+
+
+def test_a_french_meeting_date_from_an_english_member_is_read_whole(testbot):
+    testbot.say("fabienne", "/lang en")
+    planned = testbot.say("fabienne", "/meeting COPIL mardi prochain 14h salle du conseil")
+    assert "Meeting #1 planned: COPIL (" in planned and "Tuesday 1 December 2026 at 14:00" in planned
+    assert "salle du conseil" in planned and "mardi prochain" not in planned
+    saved = testbot.say("fabienne", "/engage Rédiger la note d'ici vendredi 14h")
+    assert "Commitment #2 saved: Rédiger la note (" in saved and "Friday 27 November 2026 at 14:00" in saved

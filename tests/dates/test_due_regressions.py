@@ -300,3 +300,23 @@ def test_an_amount_with_a_decimal_comma_stays_in_the_title() -> None:
     split = split_due("Augmenter le budget de 1,5 % demain", NOW, PARIS, "fr")
     assert split.title == "Augmenter le budget de 1,5 %"
     assert split.when is not None and split.when.at.date().isoformat() == "2026-11-27"
+
+
+# (text, language, title, expected) — a plainly other-language date phrase that ends with words the member's
+# language reads alone (before: "COPIL mardi prochain 14h" from an English member was today 14:00, titled
+# "COPIL mardi prochain")
+COVERING: list[tuple[str, str, str, str]] = [
+    ("COPIL mardi prochain 14h", "en", "COPIL", "2026-12-01T14:00"),
+    ("Rédiger la note d'ici vendredi 14h", "en", "Rédiger la note", "2026-11-27T14:00"),
+    ("COPIL mardi prochain 14h", "fr", "COPIL", "2026-12-01T14:00"),
+    ("Call Paul at 14h", "en", "Call Paul", "2026-11-26T14:00"),  # the member's language alone, as before
+    ("Call Paul vendredi 14h", "en", "Call Paul vendredi", "2026-11-26T14:00"),  # not plainly French: as before
+]
+
+
+@pytest.mark.parametrize(("text", "language", "title", "expected"), COVERING, ids=[f"{c[1]}:{c[0]}" for c in COVERING])
+def test_a_plainly_other_language_phrase_is_read_whole(text: str, language: str, title: str, expected: str) -> None:
+    split = split_due(text, NOW, PARIS, language)
+    assert (split.title, split.not_understood) == (title, None)
+    assert split.when is not None
+    assert split.when.at == datetime.fromisoformat(expected).replace(tzinfo=ZoneInfo(PARIS))
