@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.cldr import long_date, long_datetime
-from bot.dates.plain import OTHER_LANGUAGE, plainly_due
+from bot.dates.plain import DATE_FIGURES, OTHER_LANGUAGE
 from bot.dates.repairs import CONFLICTING, REJECTED, Hit, extract_clock, parse_rules
 from bot.dates.vocab import VOCAB, clean, lang_of, strip_accents
 from bot.dates.words import MONTHS_ABBR, MONTHS_FULL, WEEKDAYS_FULL
@@ -137,14 +137,15 @@ def parse_when(text: str, now: datetime, tz: str, language: str) -> When | None:
 
     now is the injected (aware) clock; tz an IANA zone name (ValueError if unknown); language "fr" or "en".
     Dates in the past are returned as they are, but the future reading is preferred. A phrase `language` does
-    not read is read in the other one where it is plainly a date there (bot.dates.plain, as in split_due).
+    not read is read in the other one (a community that speaks both writes in both), unless it has figures.
     """
     zone = zone_of(tz)
     lang, local = lang_of(language), local_now(now, zone)
     when, conflicting = read_local(text, local, lang)
-    if when is None and not conflicting and isinstance(text, str) and plainly_due(text, lang):
-        # written in the other language where plainly a date ("mardi prochain" from a member in English), as
-        # split_due reads it: never a single word ("Le Soir", "Dimanche") nor figures ("03/12")
+    if when is None and not conflicting and not DATE_FIGURES.search(str(text)):
+        # the whole text is the date (/edit #N due …, the form's due field): written in the other language
+        # ("demain 14h", "Dimanche" from a member in English) it is read there, unlike inside a title
+        # (bot.dates.plain); never figures, whose order is the other language's ("03/12": 3 December in French)
         when = parse_local(text, local, OTHER_LANGUAGE[lang])
     return when
 

@@ -1,5 +1,6 @@
-"""When a due date written in the other language is plainly one (bot.dates.due_split for /engage and /meeting,
-bot.dates.core.parse_when for /edit #N due and the form's due field: one rule for both).
+"""When a due date written in the other language, at the end of a title, is plainly one (bot.dates.due_split,
+for /engage and /meeting). A text that is all date (/edit #N due …, the form's due field: bot.dates.core.parse_when)
+is read in the other language whatever its words, never its figures (DATE_FIGURES).
 
 A community that speaks both languages writes in both, but a single word or a name of the other language is
 not a date ("Black Friday", "à May", "Le Soir", "Dimanche"), nor are figures, whose order is that language's
@@ -19,14 +20,14 @@ _MARKERS = {
     "en": {"by", "before", "due", "for", "no later than", "until", "till"},
 }
 _RELATIVE = {"prochain", "prochaine", "next"}
-_DATE_FIGURES = re.compile(r"\d[/.\-]\d")
+DATE_FIGURES = re.compile(r"\d[/.\-]\d")
 
 
 def plainly_due(due_text: str, lang: str) -> bool:
     """due_text, read in the other language than `lang` (the member's), is plainly a due date there."""
     due = pattern_form(due_text)
     words = due.split()
-    if len(words) < 2 or _DATE_FIGURES.search(due):
+    if len(words) < 2 or DATE_FIGURES.search(due):
         return False
     marked = any(due.startswith(marker + " ") for marker in _MARKERS[OTHER_LANGUAGE[lang]])
     return marked or any(word in _RELATIVE for word in words)

@@ -105,7 +105,7 @@ def test_done_closes_every_number_given_and_says_the_others(testbot):
     assert lines[2].startswith("#3 appartient à Bob") and lines[3].startswith("Il n’y a pas de #9.")
     with testbot.store.unit_of_work() as session:
         notes = session.scalars(select(CommitmentChange.note).where(CommitmentChange.field == "status")).all()
-        statuses = dict(session.execute(select(Commitment.title, Commitment.status)).tuples().all())
+        statuses = dict(session.execute(select(Commitment.title, Commitment.status)).all())
     assert notes == ["Bouclé en réunion", "Bouclé en réunion"]  # not "#2, #3 #9 Bouclé…"
     assert statuses == {"Un": "done", "Deux": "done", "Trois": "open"}
     refused = testbot.send("alice", "/drop #3 #9 plus utile")
