@@ -215,29 +215,23 @@ def _timezone(name: str) -> str:
 
 
 def _default_circle(name: str, circles: tuple[str, ...], written: bool) -> str:
-    """community.default_circle, spelled as its circle is: one of `circles` (the [[circles]] and those of
-    [slack.channels]), or, when none is declared, the circle made at the first start. A name close to one of
-    them is a typo, refused with it; written in the file and far from all, it is refused with their list."""
+    """community.default_circle, spelled as its circle is when it is one of `circles` (the [[circles]] and those
+    of [slack.channels]: "copil" is "COPIL"). Written close to one of them but spelled otherwise, it is a typo,
+    refused with it. Far from all (a circle made by /map, "Bureau", "Général"), it is the circle of direct chats,
+    found or made at start, as it always was."""
     import difflib
 
     names = {slugify(circle): circle for circle in circles}
-    if not names or slugify(name) in names:
-        return names.get(slugify(name), name)
-    guess = difflib.get_close_matches(slugify(name), sorted(names), n=1, cutoff=0.75)
+    if slugify(name) in names:
+        return names[slugify(name)]
+    guess = difflib.get_close_matches(slugify(name), sorted(names), n=1, cutoff=0.75) if written else []
     if guess:
         raise ConfigError(
             "community.default_circle: there is no circle “{name}”; did you mean “{guess}”?",
             name=name,
             guess=names[guess[0]],
         )
-    if written:  # was: a new circle, made at start, where direct chats went
-        raise ConfigError(
-            "community.default_circle: there is no circle “{name}” (the circles are {circles}): write one of them, "
-            "or add a [[circles]] named “{name}”",
-            name=shown(name),
-            circles=", ".join(dict.fromkeys(names.values())),
-        )
-    return name  # not written: Général, the circle of direct chats beside those declared
+    return name
 
 
 def _circles_elsewhere(data: dict[str, Any]) -> tuple[str, ...]:

@@ -113,13 +113,6 @@ MISTAKES = [
         "community.default_circle: there is no circle “COPL”; did you mean “COPIL”?",
         "community.default_circle : il n’y a pas d’instance « COPL » ; vouliez-vous dire « COPIL » ?",
     ),
-    (  # a name far from every circle: was a new circle, made at start, where direct chats went
-        '[community]\ndefault_circle = "Bureau"\n[[circles]]\nname = "COPIL"\n[[circles]]\nname = "GT Mobilité"\n',
-        "community.default_circle: there is no circle “Bureau” (the circles are COPIL, GT Mobilité): write one of "
-        "them, or add a [[circles]] named “Bureau”",
-        "community.default_circle : il n’y a pas d’instance « Bureau » (les instances sont COPIL, GT Mobilité) : "
-        "écrivez l’une d’elles, ou ajoutez une section [[circles]] nommée « Bureau »",
-    ),
     (
         '[[circles]]\nname = "GT Mobilité"\nchannels = ["console:a"]\n[[circles]]\nname = "GT mobilite"\n',
         "two [[circles]], “GT Mobilité” and “GT mobilite”, are one circle",
@@ -604,36 +597,63 @@ DEFAULT_CIRCLE_RUN = (
 )
 
 
-@pytest.mark.parametrize(
-    ("name", "english", "french"),
-    [
-        ("COPLI", "there is no circle “COPLI”; did you mean “COPIL”?", "il n’y a pas d’instance « COPLI » ; vouliez"),
-        (
-            "Bureau",
-            "there is no circle “Bureau” (the circles are COPIL, GT Mobilité)",
-            "il n’y a pas d’instance « Bureau » (les instances sont COPIL, GT Mobilité)",
-        ),
-    ],
-)
-def test_relais_run_refuses_a_default_circle_that_is_no_circle(tmp_path, name, english, french):
-    """`relais run` and `relais config check` say a community.default_circle that names none of the circles
-    in one line, exit code 2, the database left unopened (before, a name far from every circle was made a
-    new circle at start)."""
-    config = write(tmp_path, DEFAULT_CIRCLE_RUN.format(name=name))
+def test_relais_run_refuses_a_default_circle_that_is_a_typo(tmp_path):
+    """`relais run` and `relais config check` say a community.default_circle close to a circle but spelled
+    otherwise (one of [[circles]] or of [slack.channels]) in one line, exit code 2, the database left unopened."""
+    config = write(tmp_path, DEFAULT_CIRCLE_RUN.format(name="COPLI"))
     url = f"sqlite:///{tmp_path / 'r.db'}"
-    for language, expected in (("en", english), ("fr", french)):
+    for language, expected in (
+        ("en", "there is no circle “COPLI”; did you mean “COPIL”?"),
+        ("fr", "il n’y a pas d’instance « COPLI » ; vouliez-vous dire « COPIL » ?"),
+    ):
         result = invoke(["--config", config, "run", "--db", url], RELAIS_COMMUNITY_LANGUAGE=language)
         assert result.exit_code == 2, result.output
         assert len(result.output.strip().splitlines()) == 1 and expected in plain(result.output), result.output
         check = invoke(["--config", config, "config", "check", "--db", url], RELAIS_COMMUNITY_LANGUAGE=language)
         assert check.exit_code == 2 and expected in plain(check.output), check.output
     assert not (tmp_path / "r.db").exists()
+    typo = DEFAULT_CIRCLE_RUN.format(name="GT Mobilte")  # close to a circle of [slack.channels]
+    check = invoke(["--config", write(tmp_path, typo), "config", "check", "--db", url], RELAIS_COMMUNITY_LANGUAGE="en")
+    assert check.exit_code == 2 and "did you mean “GT Mobilité”?" in check.output, check.output
+
+
+def test_an_existing_deployment_starts_with_the_default_circle_it_made_with_map(tmp_path):
+    """A community whose COPIL was made with /map (not in the file), beside a declared GT: written as
+    community.default_circle, every command starts as before the upgrade (123829f stopped them all with exit
+    code 2), and direct chats go to that COPIL, not to a new circle."""
+    before = '[community]\nfacilitators = ["console:camille"]\n[[circles]]\nname = "GT"\nchannels = ["console:gt"]\n'
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    config = write(tmp_path, before)
+    made = invoke(
+        ["--config", config, "chat", "--as", "camille", "--db", url], "/map COPIL\n", RELAIS_COMMUNITY_LANGUAGE="en"
+    )
+    assert made.exit_code == 0 and "COPIL" in made.output, made.output
+    config = write(tmp_path, before.replace("[community]\n", '[community]\ndefault_circle = "COPIL"\n'))
+    for language in ("en", "fr"):
+        for args in (["config", "check"], ["db", "upgrade"], ["digest"]):
+            result = invoke(["--config", config, *args, "--db", url], RELAIS_COMMUNITY_LANGUAGE=language)
+            assert result.exit_code == 0 and "default_circle" not in result.output, (args, result.output)
+    backup = invoke(["--config", config, "db", "backup", "--db", url, str(tmp_path / "copy.db")])
+    assert backup.exit_code == 0, backup.output
+    run = invoke(["--config", config, "run", "--db", url], RELAIS_COMMUNITY_LANGUAGE="en")
+    assert "default_circle" not in run.output and "[matrix] or [slack]" in run.output, run.output  # the file read
+    chat = invoke(
+        ["--config", config, "chat", "--as", "dominique", "--db", url], "/whoami\n", RELAIS_COMMUNITY_LANGUAGE="en"
+    )
+    assert chat.exit_code == 0 and "Your circles: COPIL." in plain(chat.output), chat.output
 
 
 @pytest.mark.parametrize(
     ("text", "circles"),
     [
         ('[community]\ndefault_circle = "Bureau"\n', "Bureau"),  # no circle declared: the default one is made
+        *(  # far from every circle declared: the circle of direct chats, as before 123829f (which refused them)
+            (
+                f'[community]\ndefault_circle = "{name}"\n[[circles]]\nname = "COPIL"\nchannels = ["console:copil"]\n',
+                name,
+            )
+            for name in ("Général", "General", "Tous", "Bureau")
+        ),
         ('[[circles]]\nname = "COPIL"\nchannels = ["console:copil"]\n', "Général"),  # none named: Général
         ('[community]\ndefault_circle = "copil"\n[[circles]]\nname = "COPIL"\n', "COPIL"),  # however spelled
     ],
