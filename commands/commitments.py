@@ -17,6 +17,8 @@ from bot.reply import Post, Reply
 from bot.router import Param, Router
 from bot.services import engage as engaging
 from bot.services.commitments import (
+    check_can_change,
+    check_can_give,
     check_future,
     check_note,
     check_open,
@@ -142,7 +144,13 @@ def edit(ctx: Context, number: int, field: str, value: str) -> Reply:
     if field == "text":
         return edit_item(ctx, number, value)
     commitment = get_commitment(ctx.session, ctx.community, number)
-    check_open(commitment)  # before the value is read: a closed commitment is reopened first, whatever the value
+    # rights first, as /done, /drop, /reopen: someone who may not change it is not told to reopen it; then,
+    # before the value is read, a closed commitment is reopened first, whatever the value
+    if field == "owner":
+        check_can_give(ctx.actor)
+    else:
+        check_can_change(ctx.actor, commitment)
+    check_open(commitment)
     if field == "due":
         if value.strip().lower() in {"-", "none", "aucune", "aucun"}:
             set_due(ctx.session, commitment, ctx.actor, None, ctx.now)

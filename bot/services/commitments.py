@@ -116,6 +116,12 @@ def check_can_change(actor: Member, commitment: Commitment) -> None:
         )
 
 
+def check_can_give(actor: Member) -> None:
+    """Only a facilitator gives a commitment to someone else (/edit #N owner)."""
+    if not actor.is_facilitator:
+        raise Refusal("Only a facilitator can give a commitment to someone else.")
+
+
 def record_change(
     session: Session,
     commitment: Commitment,
@@ -220,8 +226,7 @@ def set_text_field(
 
 
 def set_owner(session: Session, commitment: Commitment, actor: Member, owner: Member, now: datetime) -> None:
-    if not actor.is_facilitator:
-        raise Refusal("Only a facilitator can give a commitment to someone else.")
+    check_can_give(actor)
     check_open(commitment)
     old = commitment.owner.display_name
     commitment.owner_id = owner.id

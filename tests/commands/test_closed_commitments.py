@@ -87,6 +87,27 @@ def test_a_closed_commitment_is_not_edited(three):
     assert states(three) == before and changes(three) == count
 
 
+def test_someone_who_may_not_edit_a_closed_commitment_is_told_so_not_to_reopen_it(three):
+    """Rights come first, as with /done, /drop and /reopen (before: "#1 is done … reopen it first with
+    /rouvrir #1", to someone who may not reopen it)."""
+    before, count = states(three), changes(three)
+    for who, circle, line in (
+        ("bob", "copil", "/edit #1 titre Autre"),
+        ("bob", "copil", "/edit #2 résultat Une charte"),
+        ("oscar", "gt", "/edit #1 échéance demain"),
+    ):
+        text = three.say(who, line, circle)
+        assert f"#{line[7]} appartient à Alice" in text and "rouvrir" not in text, (line, text)
+    text = three.say("alice", "/edit #1 responsable @bob")
+    assert "Seule l’animation peut confier" in text and "rouvrir" not in text, text
+    three.say("bob", "/lang en")
+    text = three.say("bob", "/edit #1 owner @bob")
+    assert "Only a facilitator can give" in text and "reopen" not in text, text
+    text = three.say("bob", "/edit #1 due tomorrow")
+    assert "#1 belongs to Alice" in text and "reopen" not in text, text
+    assert states(three) == before and changes(three) == count
+
+
 def test_a_closed_commitment_keeps_its_progress_but_news_about_it_is_shared(three):
     before, count = states(three), changes(three)
     text = three.say("alice", "/update #1 Finalement 50%")
