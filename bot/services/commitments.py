@@ -177,21 +177,21 @@ def close_commitment(
 
 
 def reopen_commitment(session: Session, commitment: Commitment, actor: Member, note: str, now: datetime) -> None:
-    """A commitment done or dropped made open again, with why when the member says. Done had made its progress
-    100%: it is the last one reported again (none, if none was)."""
+    """A commitment done or dropped made open again, with why when the member says. Its progress is the last one
+    reported again (none, if none was), whatever closed it: done made it 100%, and a done one dropped by the
+    /drop of before 2593b5e kept that 100% nobody reported."""
     check_can_change(actor, commitment)
     if commitment.status == CommitmentStatus.OPEN:
         raise Refusal("#{number} is already open: nothing to reopen.", number=commitment.number)
     old = commitment.status
     commitment.status = CommitmentStatus.OPEN
-    if old == CommitmentStatus.DONE:
-        reported = session.scalar(
-            select(CommitmentChange.new_value)
-            .where(CommitmentChange.commitment_id == commitment.item_id, CommitmentChange.field == "progress")
-            .order_by(CommitmentChange.id.desc())
-            .limit(1)
-        )
-        commitment.progress = int(reported) if reported is not None else None
+    reported = session.scalar(
+        select(CommitmentChange.new_value)
+        .where(CommitmentChange.commitment_id == commitment.item_id, CommitmentChange.field == "progress")
+        .order_by(CommitmentChange.id.desc())
+        .limit(1)
+    )
+    commitment.progress = int(reported) if reported is not None else None
     record_change(session, commitment, actor, now, "status", old, CommitmentStatus.OPEN, check_note(note) or None)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from bot.kinds import CommitmentStatus
 from bot.models import Commitment, CommitmentChange, Item
 
 
@@ -150,6 +151,22 @@ def test_a_reopened_commitment_has_its_last_reported_progress_again(testbot):
     testbot.say("alice", "/reopen #1 #2")
     assert states(testbot)[1][1] == 40 and states(testbot)[2][1] is None  # done's 100% was no report
     assert "40\u00a0%" in testbot.say("alice", "/voir #1")
+
+
+def test_a_done_commitment_dropped_before_the_upgrade_reopens_with_its_last_reported_progress(testbot):
+    """The /drop of before 2593b5e switched a done commitment to dropped, its 100% kept: reopened, it shows the
+    progress last reported (before: 100%, which nobody reported), none if none was."""
+    testbot.say("alice", "/engage Faire A")
+    testbot.say("alice", "/engage Faire B")
+    testbot.say("alice", "/update #1 Bien avancé 40%")
+    testbot.say("alice", "/done #1,2")
+    with testbot.store.unit_of_work() as session:  # what the old /drop did: done → dropped, progress kept
+        for commitment in session.scalars(select(Commitment)):
+            commitment.status = CommitmentStatus.DROPPED
+    assert states(testbot)[1][:2] == ("dropped", 100)
+    assert "#1 Faire A est rouvert" in testbot.say("alice", "/rouvrir #1 #2")
+    assert states(testbot)[1][1] == 40 and states(testbot)[2][1] is None
+    assert "40\u00a0%" in testbot.say("alice", "/voir #1") and "100" not in testbot.say("alice", "/voir #2")
 
 
 def test_only_the_owner_or_a_facilitator_reopens(three):
