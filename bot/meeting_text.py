@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.dates import When, split_due
+from bot.dates.quotes import quotes_in
 
 _CIRCLE = re.compile(r"(?<!\S)#([^\d\s#]\S*)")
 _WORD = re.compile(r"\S+")
@@ -37,8 +38,11 @@ def parse_meeting_text(text: str, now: datetime, tz: str, language: str) -> Meet
     text = " ".join(text.split())
     words = list(_WORD.finditer(text))[:MAX_WORDS]
     untitled = None
+    left_open = quotes_in(text).open_at
     for count in range(len(words), 0, -1):
         end = words[count - 1].end()
+        if quotes_in(text[:end]).open_at not in (None, left_open):
+            continue  # "Atelier « Demain 14h » jeudi 14h" is not cut inside its quote
         split = split_due(text[:end], now, tz, language)
         if split.when is None and split.not_understood:
             # a date was clearly meant but not understood ("jeudi 12" when the 12th is a Saturday):

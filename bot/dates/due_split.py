@@ -39,7 +39,7 @@ from datetime import date, datetime
 
 from bot.dates.core import When, local_now, read_local, zone_of
 from bot.dates.plain import OTHER_LANGUAGE, plainly_due
-from bot.dates.quotes import quoted_end
+from bot.dates.quotes import quotes_in
 from bot.dates.vocab import VOCAB, lang_of, pattern_form
 from bot.dates.words import HOLIDAYS, MONTHS_ABBR, MONTHS_FULL
 
@@ -156,9 +156,15 @@ def _split(text: str, now: datetime, lang: str) -> tuple[DueSplit, bool]:
         window.append(match.span())
     spans = list(window)
     previous = spans.pop(0) if len(spans) > MAX_WORDS else None
-    quoted = quoted_end(text)
-    while spans and spans[0][0] < quoted:  # "Lire « Avant lundi »": words in quotes are the title's
+    quotes = quotes_in(text)
+    while spans and spans[0][0] < quotes.end:  # "Lire « Avant lundi »": words in quotes are the title's
         previous = spans.pop(0)
+    if quotes.open_at is not None:  # a quote left open: its first word is the title's, and all of it if a date
+        inside = text[quotes.open_at :]
+        if any(read_local(inside, now, lang)) or any(read_local(inside, now, OTHER_LANGUAGE[lang])):
+            return DueSplit(title=text.strip(), when=None, due_text=None, not_understood=None), True
+        while spans and spans[0][0] <= quotes.open_at:
+            previous = spans.pop(0)
     words = [pattern_form(text[start:end]) for start, end in spans]
     hint = VOCAB[lang].hint
     failed_marker: int | None = None  # a clear marker whose date could not be read ("d'ici le 32 décembre")

@@ -77,3 +77,22 @@ def test_edit_due_reads_either_language(testbot):
     assert "Nouvelle échéance de #2\u00a0: dimanche 29 novembre 2026." in testbot.say("alice", "/edit #2 due Sunday")
     edited = testbot.say("alice", "/edit #2 due next Tuesday")
     assert "Nouvelle échéance de #2\u00a0: mardi 1er décembre 2026." in edited
+
+
+def test_a_quote_closed_with_another_quote_character_keeps_the_due_date(testbot):
+    testbot.say("bob", "/lang en")
+    saved = testbot.say("bob", '/engage Read “Before Monday" by Friday')
+    assert 'Read “Before Monday" (' in saved and "Friday 27 November 2026" in saved
+    testbot.say("fabienne", "/lang en")
+    planned = testbot.say("fabienne", '/meeting Workshop “Before Monday" Thursday 2pm')
+    assert 'Workshop “Before Monday" (' in planned and "Thursday 3 December 2026 at 14:00" in planned
+    party = testbot.say("fabienne", "/meeting Plan the ‘80s night Thursday 2pm")
+    assert "Thursday 3 December 2026 at 14:00" in party
+
+
+def test_an_apostrophe_typed_as_an_opening_quote_hides_no_due_date(testbot):
+    testbot.say("bob", "/lang en")
+    saved = testbot.say("bob", "/engage Plan the ‘90s party by Friday")
+    assert "Plan the ‘90s party (" in saved and "Friday 27 November 2026" in saved
+    saved = testbot.say("bob", "/engage Read ‘Tis the season by Friday")
+    assert "Read ‘Tis the season (" in saved and "Friday 27 November 2026" in saved

@@ -245,3 +245,36 @@ def test_a_due_field_reads_the_other_language_whatever_its_words(
 def test_a_due_field_in_figures_is_read_in_the_members_own_order_only(text: str, language: str) -> None:
     when = parse_when(text, NOW, PARIS, language)
     assert when is not None and when.at.date().isoformat() == "2027-03-12"
+
+
+# (text, language, title, expected) — a quote closed with another quote character, or an apostrophe typed as
+# ‘, no longer hides the due date after it (8e9ca3c: "Read “Before Monday" by Friday" had no due date)
+MIXED_QUOTES: list[tuple[str, str, str, str | None]] = [
+    ('Read “Before Monday" by Friday', "en", 'Read “Before Monday"', "2026-11-27"),
+    ('Read "Before Monday” by Friday', "en", 'Read "Before Monday”', "2026-11-27"),
+    ("Read “Before Monday“ by Friday", "en", "Read “Before Monday“", "2026-11-27"),
+    ("Lire « Avant lundi ” vendredi", "fr", "Lire « Avant lundi ”", "2026-11-27"),
+    ('Lire «Guide" vendredi', "fr", 'Lire «Guide"', "2026-11-27"),
+    ("Publier le „Rapport” vendredi", "fr", "Publier le „Rapport”", "2026-11-27"),
+    ("Publier le „Rapport“ vendredi", "fr", "Publier le „Rapport“", "2026-11-27"),
+    # a quote left open: its first word is the title's, a date after it is read; all date words: all title
+    ("Lire « Guide vendredi", "fr", "Lire « Guide", "2026-11-27"),
+    ('Read "Guide by Friday', "en", 'Read "Guide', "2026-11-27"),
+    ("Lire « Demain 14h", "fr", "Lire « Demain 14h", None),
+    # ‘ before a figure or never closed is an apostrophe
+    ("Plan the ‘90s party by Friday", "en", "Plan the ‘90s party", "2026-11-27"),
+    ("Read ‘Tis the season by Friday", "en", "Read ‘Tis the season", "2026-11-27"),
+    ("Read ‘Tis the season’ by Friday", "en", "Read ‘Tis the season’", "2026-11-27"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "title", "expected"), MIXED_QUOTES, ids=[f"{c[1]}:{c[0]}" for c in MIXED_QUOTES]
+)
+def test_any_closing_quote_closes(text: str, language: str, title: str, expected: str | None) -> None:
+    split = split_due(text, NOW, PARIS, language)
+    assert (split.title, split.not_understood) == (title, None)
+    if expected is None:
+        assert split.when is None
+    else:
+        assert split.when is not None and split.when.at.date().isoformat() == expected
