@@ -231,7 +231,7 @@ class Deliverer:
         """Due rows, but not those behind an older message of their conversation waiting for a later
         attempt (bot.outbox_order: put off to it); more are read when a whole batch was put off."""
         while True:
-            rows = list(due_messages(session, self.platform, now, self.batch))
+            rows = list(due_messages(session, self.platform, now, self.batch, self.renewals.own()))
             free = put_off_behind(session, rows, now)
             if free or len(rows) < self.batch:
                 return free

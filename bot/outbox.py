@@ -1,16 +1,14 @@
 """Outgoing messages through the outbox: written in the command's transaction, sent after.
 
-A Reply's posts become rows: "reply" goes back to the channel (and thread) it came from,
-"circle" goes to every channel of the circle on every platform (one community may span Slack
-and Matrix; a scheduled post's picture is a row of its own: bot.outbox_pictures); "direct" to the
-member's private conversation on one platform (reach_on: the one they chose, else the one they last used).
-Console channels are not in the outbox: the console prints replies synchronously.
+A Reply's posts become rows: "reply" goes back to the channel (and thread) it came from, "circle" goes to every
+channel of the circle on every platform (one community may span Slack and Matrix; a scheduled post's picture is a
+row of its own: bot.outbox_pictures); "direct" to the member's private conversation on one platform (reach_on: the
+one they chose, else the one they last used). Console channels are not in the outbox: the console prints replies.
 
-A row written while a delivery loop of this process is ready for its platform (a `Taker`,
-registered with the store) is claimed at once — written 'sending', attempt counted, leased as a
-delivery pass would — and handed to that loop right after the commit: no query, no second
-transaction and no wait stand between a command and its answer. Any other row waits for a pass;
-on PostgreSQL the transaction also NOTIFYs `relais_outbox` so that another process delivers it now.
+A row written while a delivery loop of this process is ready for its platform (a `Taker`, registered with the
+store) is claimed at once — written 'sending', attempt counted, leased as a delivery pass would — and handed to
+that loop right after the commit: no query, no second transaction, no wait between a command and its answer.
+Any other row waits for a pass; on PostgreSQL the transaction also NOTIFYs `relais_outbox`: another process sends it.
 """
 
 from __future__ import annotations
@@ -277,14 +275,17 @@ def enqueue_reply(session: Session, reply: Reply, now: datetime, incoming: Incom
     return [row for post in reply.posts for row in enqueue_post(session, post, now, incoming)]
 
 
-def due_messages(session: Session, platform: str, now: datetime, limit: int = 50) -> Sequence[OutboxMessage]:
-    """Messages to send now on a platform, oldest first ('sending' ones are resends after a crash)."""
+def due_messages(
+    session: Session, platform: str, now: datetime, limit: int = 50, skip: Sequence[str] = ()
+) -> Sequence[OutboxMessage]:
+    """Due on a platform, oldest first ('sending': resends after a crash); not `skip`, this process' own sends."""
     statement = (
         select(OutboxMessage)
         .where(
             OutboxMessage.platform == platform,
             OutboxMessage.status.in_(WAITING),
             (OutboxMessage.not_before.is_(None)) | (OutboxMessage.not_before <= now),
+            OutboxMessage.id.not_in(skip),
         )
         .order_by(OutboxMessage.created_at, OutboxMessage.id)
         .limit(limit)

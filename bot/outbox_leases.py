@@ -315,6 +315,12 @@ class Renewals:
             for row in mine:
                 self.in_flight.pop(row, None)
 
+    def own(self) -> list[str]:
+        """The rows this process is sending (any thread may ask): not claimed again by its own delivery passes,
+        even once their lease has run out (a renewal late), unless hung for longer than RENEWED_FOR."""
+        oldest = time.monotonic() - RENEWED_FOR
+        return [row for row, began in self.in_flight.copy().items() if began >= oldest]
+
     def renewable(self) -> list[str]:
         """The rows in flight for a third of a lease or more (not the many that leave in milliseconds: no write
         for them), but not for longer than RENEWED_FOR (a hung send)."""

@@ -220,6 +220,24 @@ async def test_a_send_slower_than_its_lease_is_not_taken_by_another_process_mean
     assert held.sent == ["The recap's chart"] and other.sent == []  # once
 
 
+async def test_a_send_past_its_lease_is_not_sent_again_by_its_own_process(
+    shared_url: str, processes: list[Process]
+) -> None:
+    """Its renewals late (the event loop stalled for longer than the lease), the process' own next delivery pass
+    leaves alone the row it is still sending: sent once, recorded once."""
+    first = Process(shared_url)
+    processes.append(first)
+    clock, held = FixedClock(NOW), HeldSender()
+    sending = await send_held(first, clock, held)
+    clock.set(NOW + timedelta(hours=1))  # far past its lease, never renewed (no serve loop here)
+    assert await asyncio.wait_for(sending.deliver_due(), 5) == 0  # before: claimed again, a second send held
+    assert len(held.in_flight) == 1
+    held.gate.set()
+    await eventually(lambda: rows(first.store) == [("Commitment #1 saved", "sent", 1)], what="recorded sent")
+    await sending.stop()
+    assert held.sent == ["Commitment #1 saved"]
+
+
 def owner_alive(checker: Store, token: str) -> bool:
     """What a process that starts would judge of the owner `token` (bot.outbox_leases.alive)."""
     with checker.unit_of_work() as session:
