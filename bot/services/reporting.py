@@ -15,6 +15,7 @@ from bot.markup import bold, esc
 from bot.models import Commitment
 from bot.presentation import confidence_label, item_post, member_label, percent
 from bot.reply import Post, Reply
+from bot.services.commitments import STATE_NAMES
 from bot.services.updates import post_update
 
 CONFIDENCE = Keywords(
@@ -56,6 +57,9 @@ def report(
     item = post_update(
         ctx.session, ctx.community, ctx.circle, ctx.actor, text, commitment, progress, ctx.now, confidence
     )
+    kept = closed_kept(ctx, commitment, progress, confidence)
+    if kept:  # not applied (see post_update): neither shown to the circle nor confirmed
+        progress = confidence = None
     public = ctx.public
     header = public.t("📣 #{number} Update from {author}", number=item.number, author=member_label(ctx.actor))
     if commitment is not None:
@@ -78,4 +82,33 @@ def report(
         confirmation += " " + ctx.t("Confidence: {level}.", level=confidence_label(ctx, confidence))
     if progress == 100 and commitment is not None and commitment.status == CommitmentStatus.OPEN:
         confirmation += " " + ctx.t("Finished? Close it with /done #{ref}.", ref=commitment.number)
+    if kept:
+        confirmation += " " + kept
     return Reply(posts=(Post(confirmation), post))
+
+
+def closed_kept(
+    ctx: Context, commitment: Commitment | None, progress: int | None, confidence: Confidence | None
+) -> str:
+    """What a closed commitment keeps of a progress or confidence given with news about it (the news is shared,
+    they are not applied), said plainly with how to reopen it; empty when nothing was given or it is open."""
+    if commitment is None or commitment.status == CommitmentStatus.OPEN or (progress is None and confidence is None):
+        return ""
+    values = {"ref": commitment.number, "state": ctx.t(STATE_NAMES[commitment.status])}
+    said = []
+    if progress is not None and commitment.progress is not None:
+        said.append(
+            ctx.t(
+                "#{ref} is {state}: its progress stays at {progress}.",
+                progress=percent(ctx, commitment.progress),
+                **values,
+            )
+        )
+    elif progress is not None:
+        said.append(ctx.t("#{ref} is {state}: it still has no progress.", **values))
+    if confidence is not None and said:
+        said.append(ctx.t("The confidence given is not recorded either."))
+    elif confidence is not None:
+        said.append(ctx.t("#{ref} is {state}: the confidence given is not recorded.", **values))
+    said.append(ctx.t("To reopen it: /reopen #{ref}.", ref=commitment.number))
+    return " ".join(said)

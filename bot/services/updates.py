@@ -8,10 +8,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.errors import Refusal, kind_name
-from bot.kinds import Confidence, ItemKind
+from bot.kinds import CommitmentStatus, Confidence, ItemKind
 from bot.markup import esc
 from bot.models import Acknowledgement, Circle, Commitment, Community, Item, Member, Update
-from bot.services.commitments import check_note, check_open, record_change
+from bot.services.commitments import check_note, record_change
 from bot.services.numbering import new_item
 
 MAX_ITEM_TEXT = 16_000  # an announcement, update or decision: every platform delivers it whole (split if need be)
@@ -46,12 +46,13 @@ def post_update(
     Rights (README, "Who belongs, and who may do what"): news about a commitment comes from its
     owner, their organisation or a facilitator; its progress and the confidence to deliver it are
     changes of the commitment, like /done, so only its owner or a facilitator sets them, and only while
-    it is open; news about a commitment done or dropped is shared as any news.
+    it is open. News about a commitment done or dropped is always shared, with or without them: a progress or
+    a confidence given then is not applied (done stays 100%, /reopen opens it again), and the caller says so.
     """
     if commitment is not None:
         check_report(author, commitment, progress, confidence)
-        if progress is not None or confidence is not None:
-            check_open(commitment)
+        if commitment.status != CommitmentStatus.OPEN:
+            progress = confidence = None
         circle = commitment.item.circle
     item = post_item(session, community, circle, author, ItemKind.UPDATE, text, now)
     if commitment is not None and confidence is not None:

@@ -1,6 +1,7 @@
-"""A commitment that is done or dropped stays so until it is reopened: /done, /drop, /edit and a progress
-given with /update are refused on it, in the member's language, saying its state and how to go on
-(/reopen); in a list, the others are still closed. Nothing is changed for what is refused."""
+"""A commitment that is done or dropped stays so until it is reopened: /done, /drop and /edit are refused on
+it, in the member's language, saying its state and how to go on (/reopen), after the rights; in a list, the
+others are still closed. Nothing is changed for what is refused. News about it is always shared, a progress or
+a confidence given with it not applied, and the answer says so."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.kinds import CommitmentStatus
-from bot.models import Commitment, CommitmentChange, Item
+from bot.markup import to_plain
+from bot.models import Commitment, CommitmentChange, Item, Update
 
 
 def states(testbot) -> dict[int, tuple[str, int | None, str, str | None]]:
@@ -109,14 +111,50 @@ def test_someone_who_may_not_edit_a_closed_commitment_is_told_so_not_to_reopen_i
     assert states(three) == before and changes(three) == count
 
 
-def test_a_closed_commitment_keeps_its_progress_but_news_about_it_is_shared(three):
+def plain(text: str) -> str:
+    """French typography aside (no-break spaces are spaces here)."""
+    return text.replace("\u00a0", " ").replace("\u202f", " ")
+
+
+def news(testbot) -> list[tuple[int, int | None, str | None]]:
+    """Each update item's number, with the progress and confidence stored with it."""
+    with testbot.store.unit_of_work() as session:
+        rows = session.execute(select(Item.number, Update.progress, Update.confidence).join(Update))
+        return [(number, progress, str(confidence) if confidence else None) for number, progress, confidence in rows]
+
+
+def test_news_about_a_closed_commitment_is_shared_and_its_progress_kept(three):
+    """A percentage or a confidence given with news about a commitment done or dropped is not applied, and the
+    answer says so; the news is shared all the same (before, 2593b5e: refused, the news lost, even '100%' about
+    one done). Nothing else changes."""
     before, count = states(three), changes(three)
-    text = three.say("alice", "/update #1 Finalement 50%")
-    assert "#1 est fait" in text and "/rouvrir #1" in text
-    assert "#2 est abandonné" in three.say("alice", "/update #2 Pas sûr confiance basse")
+    reply = three.send("alice", "/update #1 Terminé, rapport envoyé 100%")
+    assert reply is not None and reply.ok
+    answer, post = to_plain(reply.posts[0].text), to_plain(reply.posts[1].text)
+    assert "Point d’étape #4 partagé" in answer, answer
+    assert "#1 est fait : son avancement reste à 100 %. Pour le rouvrir : /rouvrir #1." in plain(answer), answer
+    assert "rapport envoyé" in post and "%" not in post, post  # the circle reads the news, no percentage
+    text = plain(three.say("alice", "/update #1 Finalement 50%"))
+    assert "Point d’étape #5 partagé" in text and "son avancement reste à 100 %" in text and "50" not in text
+    text = plain(three.say("alice", "/update #2 Abandon confirmé 0%"))
+    assert "Point d’étape #6 partagé" in text and "#2 est abandonné : il reste sans avancement." in text, text
+    text = plain(three.say("alice", "/update #2 Pas sûr confiance basse"))
+    assert "#7 partagé" in text and "#2 est abandonné : la confiance indiquée n’est pas enregistrée." in text, text
+    three.say("alice", "/lang en")
+    text = plain(three.say("alice", "/update #1 Final figures 40% confidence high"))
+    assert "Update #8 shared" in text and "#1 is done: its progress stays at 100%." in text, text
+    assert "The confidence given is not recorded either. To reopen it: /reopen #1." in text, text
+    assert "Update #9 shared" in three.say("alice", "/update #1 The minutes are online")
     assert states(three) == before and changes(three) == count
-    assert "Point d’étape #4 partagé" in three.say("alice", "/update #1 Le compte rendu est en ligne")
-    assert states(three) == before
+    assert news(three) == [(number, None, None) for number in range(4, 10)]
+
+
+def test_only_those_who_may_report_share_news_about_a_closed_commitment(three):
+    """Rights first, as on an open one: someone who may not report on it is told so, not to reopen it."""
+    before = states(three)
+    text = three.say("bob", "/update #1 Vu le rapport 100%")
+    assert "#1 appartient à Alice" in text and "rouvrir" not in text, text
+    assert states(three) == before and news(three) == []
 
 
 def test_someone_elses_commitment_in_another_circle_is_not_closed(three):
