@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.dates.core import When, local_now, read_local, zone_of
-from bot.dates.plain import OTHER_LANGUAGE, plainly_due
+from bot.dates.plain import OTHER_LANGUAGE, plainly_before, plainly_due
 from bot.dates.quotes import quotes_in
 from bot.dates.vocab import VOCAB, lang_of, pattern_form
 from bot.dates.words import HOLIDAYS, MONTHS_ABBR, MONTHS_FULL
@@ -128,7 +128,7 @@ def split_due(text: str, now: datetime, tz: str, language: str) -> DueSplit:
         nothing = found.when is None and found.due_text is None and found.not_understood is None
         if not kept and (nothing or found.when is not None):
             other, _ = _split(text, local, OTHER_LANGUAGE[lang])
-            if other.when is not None and _plainly_due(other, lang) and (nothing or _covers(other, found)):
+            if other.when is not None and (_plainly_due(other, lang) if nothing else _covers(other, found, lang)):
                 return other
         return found
     except Exception:  # never break /engage: keep the whole text as the title
@@ -143,10 +143,16 @@ def _plainly_due(other: DueSplit, lang: str) -> bool:
     return plainly_due(other.due_text or "", lang) and not _binds(before[0], lang)
 
 
-def _covers(other: DueSplit, found: DueSplit) -> bool:
-    """The other language's due phrase ends with the member's and starts before it: "mardi prochain 14h" from
-    a member in English, whose language alone reads "14h" and leaves "mardi prochain" in the title."""
-    return len(other.title) < len(found.title) and (other.due_text or "").endswith(found.due_text or "\0")
+def _covers(other: DueSplit, found: DueSplit, lang: str) -> bool:
+    """The other language's due phrase ends with the member's and starts before it with words naming a day: "mardi
+    prochain 14h" from a member in English, whose language alone reads "14h" and leaves "mardi prochain" in the
+    title; not "Lyon by Night 20h" from a member in French (bot.dates.plain)."""
+    due, own = other.due_text or "", found.due_text or "\0"
+    if len(other.title) >= len(found.title) or not due.endswith(own):
+        return False
+    before = pattern_form(other.title).split()[-1:] or [""]
+    timed = other.when is not None and other.when.has_time
+    return not _binds(before[0], lang) and plainly_before(due[: -len(own)], _plainly_due(other, lang), timed, lang)
 
 
 def _split(text: str, now: datetime, lang: str) -> tuple[DueSplit, bool]:

@@ -5,7 +5,10 @@ is read in the other language whatever its words, never its figures (DATE_FIGURE
 A community that speaks both languages writes in both, but a single word or a name of the other language is
 not a date ("Black Friday", "à May", "Le Soir", "Dimanche"), nor are figures, whose order is that language's
 ("12/03").  What is plainly a date: after one of that language's due-date markers ("d'ici vendredi", "by
-Friday"), or a relative phrase ("mardi prochain", "next Tuesday").
+Friday"), or a relative phrase ("mardi prochain", "next Tuesday"), and not a name after a marker: "Lyon by Night",
+"Energy for Tomorrow" (a capitalised word that is no weekday, month or holiday).  Where the member's language reads
+only a time at the end ("COPIL mardi prochain 14h", "Call Ann demain 14h" from a member in English), the other
+language's longer reading wins only when the words it adds are a date on their own naming a day (plainly_before).
 """
 
 from __future__ import annotations
@@ -13,14 +16,26 @@ from __future__ import annotations
 import re
 
 from bot.dates.vocab import pattern_form
+from bot.dates.words import HOLIDAYS, MONTHS_ABBR, MONTHS_FULL, WEEKDAYS_FULL
 
 OTHER_LANGUAGE = {"fr": "en", "en": "fr"}
 _MARKERS = {
     "fr": {"d'ici", "avant", "pour", "au plus tard", "date limite", "dernier delai", "echeance", "jusqu'au"},
     "en": {"by", "before", "due", "for", "no later than", "until", "till"},
 }
+_ARTICLES = {"le", "la", "l'", "les", "the", "on"}
 _RELATIVE = {"prochain", "prochaine", "next"}
 DATE_FIGURES = re.compile(r"\d[/.\-]\d")
+_DAY_WORDS = {"demain", "apres-demain", "aujourd'hui", "tomorrow", "today"}
+_NAMED = {
+    lang: {
+        *WEEKDAYS_FULL[lang],
+        *MONTHS_FULL[lang],
+        *MONTHS_ABBR[lang],
+        *(word for name in HOLIDAYS[lang] for word in name.split()),
+    }
+    for lang in ("fr", "en")
+}
 
 
 def plainly_due(due_text: str, lang: str) -> bool:
@@ -29,5 +44,27 @@ def plainly_due(due_text: str, lang: str) -> bool:
     words = due.split()
     if len(words) < 2 or DATE_FIGURES.search(due):
         return False
-    marked = any(due.startswith(marker + " ") for marker in _MARKERS[OTHER_LANGUAGE[lang]])
+    other = OTHER_LANGUAGE[lang]
+    if any(_name(word, other) for word in due_text.split()[1:]):
+        return False  # "by Night", "for Tomorrow": a name
+    marked = any(due.startswith(marker + " ") for marker in _MARKERS[other])
     return marked or any(word in _RELATIVE for word in words)
+
+
+def _name(word: str, lang: str) -> bool:
+    """A capitalised word that is no weekday, month or holiday of lang ("Night"; not "EOD", "Dec", "Friday")."""
+    return word[:1].isupper() and not word.isupper() and pattern_form(word).rstrip(".") not in _NAMED[lang]
+
+
+def plainly_before(extra_text: str, plain: bool, timed: bool, lang: str) -> bool:
+    """The other language's words before the member's own due phrase ("mardi prochain" before "14h"), in a phrase
+    plainly a due date there (`plain`), name a day (a weekday, a month, next/prochain) or are only its marker ("by
+    the 15th"); or they are a day word in lowercase before a time (`timed`: "demain 14h")."""
+    other = OTHER_LANGUAGE[lang]
+    words = pattern_form(extra_text).split()
+    if timed and len(words) == 1 and words[0] in _DAY_WORDS and extra_text.strip().islower():
+        return True  # "Call Ann demain 14h" from a member in English: tomorrow at 14:00
+    if " ".join(word for word in words if word not in _ARTICLES) in _MARKERS[other] | {""}:
+        return plain  # "by the 15th" from a member in French, who reads "the 15th": the marker goes with it
+    named = {*WEEKDAYS_FULL[other], *MONTHS_FULL[other], *_RELATIVE}
+    return plain and any(word in named for word in words)

@@ -96,3 +96,13 @@ def test_an_apostrophe_typed_as_an_opening_quote_hides_no_due_date(testbot):
     assert "Plan the ‘90s party (" in saved and "Friday 27 November 2026" in saved
     saved = testbot.say("bob", "/engage Read ‘Tis the season by Friday")
     assert "Read ‘Tis the season (" in saved and "Friday 27 November 2026" in saved
+
+
+def test_english_words_in_a_french_title_stay_before_its_time(testbot):
+    saved = testbot.say("alice", "/engage Organiser Lyon by Night 20h")
+    assert "Organiser Lyon by Night (" in saved and "jeudi 26 novembre 2026 à 20:00" in saved
+    saved = testbot.say("alice", "/engage Promouvoir l'appel Ideas for Tomorrow 14h")
+    assert "Promouvoir l'appel Ideas for Tomorrow (" in saved and "jeudi 26 novembre 2026 à 14:00" in saved
+    testbot.say("bob", "/lang en")
+    saved = testbot.say("bob", "/engage Call Ann demain 14h")
+    assert "Call Ann (" in saved and "Friday 27 November 2026 at 14:00" in saved

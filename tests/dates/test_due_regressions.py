@@ -278,3 +278,38 @@ def test_any_closing_quote_closes(text: str, language: str, title: str, expected
         assert split.when is None
     else:
         assert split.when is not None and split.when.at.date().isoformat() == expected
+
+
+# (text, language, title, expected) — the other language's words before the member's own time must name a day
+# (707db99 read "by Night 20h" and "for Tomorrow 9h" in English for a French member, and took the words out)
+OTHER_BEFORE_A_TIME: list[tuple[str, str, str, str | None]] = [
+    ("Organiser Lyon by Night 20h", "fr", "Organiser Lyon by Night", "2026-11-26T20:00"),
+    ("Forum Energy for Tomorrow 9h", "fr", "Forum Energy for Tomorrow", "2026-11-27T09:00"),
+    ("Promouvoir l'appel Ideas for Tomorrow 14h", "fr", "Promouvoir l'appel Ideas for Tomorrow", "2026-11-26T14:00"),
+    ("Organiser Lyon by Night", "fr", "Organiser Lyon by Night", None),
+    ("COPIL mardi prochain 14h", "en", "COPIL", "2026-12-01T14:00"),
+    ("COPIL d'ici vendredi 14h", "en", "COPIL", "2026-11-27T14:00"),
+    ("Rédiger la note next Tuesday 14h", "fr", "Rédiger la note", "2026-12-01T14:00"),
+    # a day word of the other language with a time is a date, not a word left in the title beside today's time
+    ("Call Ann demain 14h", "en", "Call Ann", "2026-11-27T14:00"),
+    ("Appeler Ann tomorrow 14h", "fr", "Appeler Ann", "2026-11-27T14:00"),
+    ("Contacter la Fondation Tomorrow 14h", "fr", "Contacter la Fondation Tomorrow", "2026-11-26T14:00"),
+    ("Préparer le Black Friday 14h", "fr", "Préparer le Black Friday", "2026-11-26T14:00"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "title", "expected"),
+    OTHER_BEFORE_A_TIME,
+    ids=[f"{c[1]}:{c[0]}" for c in OTHER_BEFORE_A_TIME],
+)
+def test_other_language_words_before_a_time_name_a_day(
+    text: str, language: str, title: str, expected: str | None
+) -> None:
+    split = split_due(text, NOW, PARIS, language)
+    assert (split.title, split.not_understood) == (title, None)
+    if expected is None:
+        assert split.when is None
+    else:
+        assert split.when is not None and split.when.has_time
+        assert split.when.at == datetime.fromisoformat(expected).replace(tzinfo=ZoneInfo(PARIS))
