@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.cldr import long_date, long_datetime
 from bot.dates.plain import DATE_FIGURES, OTHER_LANGUAGE
 from bot.dates.repairs import CONFLICTING, REJECTED, Hit, extract_clock, parse_rules
-from bot.dates.vocab import VOCAB, clean, lang_of, strip_accents
+from bot.dates.vocab import VOCAB, clean, clock_shaped, lang_of, strip_accents
 from bot.dates.words import MONTHS_ABBR, MONTHS_FULL, WEEKDAYS_FULL
 
 log = logging.getLogger(__name__)
@@ -255,8 +255,9 @@ def _dateparser(cleaned: str, folded: str, lang: str, now: datetime) -> Hit | No
 
 
 def _figures_agree(tokens: list[str], found: datetime, lang: str) -> bool:
-    """Each date in figures typed is the answer's day and month (in either order: "15/12" in English); a
-    decimal before its unit is an amount ("dans 1.5 heures")."""
+    """Each date in figures typed is the answer's day and month (in either order: "15/12" in English; shaped like
+    a time with a dot, only in the member's: "9.30" in French is no date); a decimal before its unit is an amount
+    ("dans 1.5 heures")."""
     for index, token in enumerate(tokens):
         figures = _FIGURES.fullmatch(token)
         after = tokens[index + 1] if index + 1 < len(tokens) else ""
@@ -264,7 +265,17 @@ def _figures_agree(tokens: list[str], found: datetime, lang: str) -> bool:
             continue
         if {int(figures[1]), int(figures[2])} != {found.day, found.month}:
             return False
+        if (
+            "." in token
+            and clock_shaped(figures[1], figures[2])
+            and (int(figures[1]), int(figures[2])) != _in_order(found, lang)
+        ):
+            return False  # "9.30" in French is no 30 September: figures shaped like a time, in the member's order
     return True
+
+
+def _in_order(found: datetime, lang: str) -> tuple[int, int]:
+    return (found.day, found.month) if lang == "fr" else (found.month, found.day)
 
 
 def _loose_number(tokens: list[str], index: int, lang: str) -> bool:

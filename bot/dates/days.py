@@ -15,7 +15,7 @@ from itertools import islice
 
 from dateutil.relativedelta import relativedelta
 
-from bot.dates.vocab import VOCAB, month_number, weekday_number
+from bot.dates.vocab import VOCAB, clock_shaped, month_number, weekday_number
 from bot.dates.words import HOLIDAYS, MONTHS_FULL
 
 PERIOD_WORDS = {
@@ -207,7 +207,8 @@ def _calendar_date(text: str, lang: str, today: date, article: bool) -> date | N
     if match:
         first, second = int(match.group("a")), int(match.group("b"))
         day, month = (first, second) if lang == "fr" else (second, first)
-        if month > 12 and day <= 12:  # "15/12" typed in English, "12/15" in French: only one reading
+        dotted_clock = match.group("sep") == "." and clock_shaped(match.group("a"), match.group("b"))
+        if month > 12 and day <= 12 and not dotted_clock:  # "15/12" in English: one reading ("9.30" in French: none)
             day, month = month, day
         if not 1 <= month <= 12:
             return None

@@ -40,7 +40,8 @@ from datetime import date, datetime
 from bot.dates.core import When, local_now, read_local, zone_of
 from bot.dates.plain import OTHER_LANGUAGE, plainly_before, plainly_due
 from bot.dates.quotes import quotes_in
-from bot.dates.vocab import VOCAB, lang_of, pattern_form
+from bot.dates.repairs import extract_clock
+from bot.dates.vocab import VOCAB, clock_shaped, lang_of, pattern_form
 from bot.dates.words import HOLIDAYS, MONTHS_ABBR, MONTHS_FULL
 
 log = logging.getLogger(__name__)
@@ -128,7 +129,8 @@ def split_due(text: str, now: datetime, tz: str, language: str) -> DueSplit:
         nothing = found.when is None and found.due_text is None and found.not_understood is None
         if not kept and (nothing or found.when is not None):
             other, _ = _split(text, local, OTHER_LANGUAGE[lang])
-            if other.when is not None and (_plainly_due(other, lang) if nothing else _covers(other, found, lang)):
+            plain = _plainly_due(other, lang) or _timed_day(other, lang) if nothing else _covers(other, found, lang)
+            if other.when is not None and plain:
                 return other
         return found
     except Exception:  # never break /engage: keep the whole text as the title
@@ -141,6 +143,15 @@ def _plainly_due(other: DueSplit, lang: str) -> bool:
     the title by the member's language ("de 2nd")."""
     before = pattern_form(other.title).split()[-1:] or [""]
     return plainly_due(other.due_text or "", lang) and not _binds(before[0], lang)
+
+
+def _timed_day(other: DueSplit, lang: str) -> bool:
+    """The other language's due phrase is a day and a time the member's language reads nothing of ("vendredi à 14 h
+    30", "demain 14 h 30" from a member in English)."""
+    extracted = extract_clock(pattern_form(other.due_text or ""), OTHER_LANGUAGE[lang])
+    timed = other.when is not None and other.when.has_time and extracted is not None and extracted[0] is not None
+    before = pattern_form(other.title).split()[-1:] or [""]
+    return timed and not _binds(before[0], lang) and plainly_before(extracted[1] + " ", False, True, lang)
 
 
 def _covers(other: DueSplit, found: DueSplit, lang: str) -> bool:
@@ -186,6 +197,8 @@ def _split(text: str, now: datetime, lang: str) -> tuple[DueSplit, bool]:
             continue  # "of Monday", "du 15 janvier": judged from the next word on
         if marker is None and index and _NUMBERED.fullmatch(words[index]) and _is_label(words[index - 1]):
             continue  # "la version 1.2", "l'article 4.2": a number, not 1 February
+        if marker is None and index and words[index - 1] in _ARTICLES and _clock_shaped(words[index]):
+            continue  # "le 9.30": no day and month in the member's order (never swapped), nor a time after "le"
         if marker is None and words[index] in _BARE_UNITS and _clear_marker_after(words, index, lang):
             continue  # "minutes by Friday": the due part starts at "by", "minutes" is the title's
         when, conflict = read_local(candidate, now, lang)
@@ -219,23 +232,12 @@ def _split_left(text: str, spans: list[tuple[int, int]], words: list[str], lang:
 
 
 _NUMBERED = re.compile(r"\d{1,3}(?:\.\d{1,3})+")  # "1.2", "4.2.1": with dots only ("Lot 15/12" may be a date)
-_LABELS = {
-    "version",
-    "v",
-    "article",
-    "art",
-    "resolution",
-    "bug",
-    "section",
-    "chapitre",
-    "chapter",
-    "paragraphe",
-    "alinea",
-    "annexe",
-    "release",
-    "ticket",
-    "issue",
-}
+_LABELS = {"version", "v", "article", "art", "resolution", "bug", "section", "chapitre", "chapter", "paragraphe"}
+_LABELS |= {"alinea", "annexe", "release", "ticket", "issue", "page", "pages", "p"}
+
+
+def _clock_shaped(word: str) -> bool:
+    return bool(re.fullmatch(r"\d{1,2}\.\d\d", word)) and clock_shaped(*word.split("."))
 
 
 def _is_label(word: str) -> bool:

@@ -23,10 +23,12 @@ _MARKERS = {
     "fr": {"d'ici", "avant", "pour", "au plus tard", "date limite", "dernier delai", "echeance", "jusqu'au"},
     "en": {"by", "before", "due", "for", "no later than", "until", "till"},
 }
+_CONNECTORS = {"on", "at", "le", "a", "vers", "around"}
 _ARTICLES = {"le", "la", "l'", "les", "the", "on"}
 _RELATIVE = {"prochain", "prochaine", "next"}
-DATE_FIGURES = re.compile(r"\d[/.\-]\d")
-_DAY_WORDS = {"demain", "apres-demain", "aujourd'hui", "tomorrow", "today"}
+DATE_FIGURES = re.compile(r"\d[/.\-]\d(?!\d*\s*(?:heures?|hours?|hrs?|h|minutes?|mins?|jours?|days?|j)(?![\w.]))")
+_DAY_WORDS = {"demain", "apres-demain", "aujourd'hui", "ce soir", "ce matin", "demain matin", "demain soir"}
+_DAY_WORDS |= {"tomorrow", "today", "tonight", "this morning", "this evening", "tomorrow morning", "tomorrow evening"}
 _NAMED = {
     lang: {
         *WEEKDAYS_FULL[lang],
@@ -62,8 +64,11 @@ def plainly_before(extra_text: str, plain: bool, timed: bool, lang: str) -> bool
     the 15th"); or they are a day word in lowercase before a time (`timed`: "demain 14h")."""
     other = OTHER_LANGUAGE[lang]
     words = pattern_form(extra_text).split()
-    if timed and len(words) == 1 and words[0] in _DAY_WORDS and extra_text.strip().islower():
+    bare = [word for word in words if word not in _CONNECTORS]
+    if timed and " ".join(bare) in _DAY_WORDS and extra_text.strip().islower():
         return True  # "Call Ann demain 14h" from a member in English: tomorrow at 14:00
+    if timed and len(bare) == 1 and bare[0] in WEEKDAYS_FULL[other] and len(words) > 1:
+        return True  # "Call Paul on Monday at 9.30" from a member in French (not "Black Friday 14h")
     if " ".join(word for word in words if word not in _ARTICLES) in _MARKERS[other] | {""}:
         return plain  # "by the 15th" from a member in French, who reads "the 15th": the marker goes with it
     named = {*WEEKDAYS_FULL[other], *MONTHS_FULL[other], *_RELATIVE}

@@ -8,6 +8,7 @@ bot.dates. Nothing here raises on odd text: a phrase it does not know gives None
 from __future__ import annotations
 
 import re
+from calendar import monthrange
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -49,12 +50,12 @@ def parse_rules(text: str, lang: str, now: datetime) -> Hit | None:
         if stripped == t:
             break
         t = stripped
+    if dotted := _dotted_clock(t, lang, now):  # before a part of the day: "demain matin 9.30", "ce soir 20.30"
+        return dotted
     extracted = extract_clock(t, lang)
     if extracted is None:
         return REJECTED  # two clock times, or an impossible one ("25h"): do not ask dateparser either
     clock, rest = extracted
-    if clock is None and (dotted := _dotted_clock(t, lang, now)):
-        return dotted
     rest, article = _strip_fillers(rest, lang)
     iso = _ISO.fullmatch(rest)
     if iso:
@@ -73,20 +74,23 @@ def parse_rules(text: str, lang: str, now: datetime) -> Hit | None:
     return Hit(moment.date(), clock)
 
 
-_DOTTED = re.compile(r"(?<=\S)\s+(\d{1,2})\.([0-5][05])(?!\S)")  # a time's minutes: 9.30, 14.05 (not 7.12)
+_DOTTED = re.compile(r"(?:^|(?<=\S)\s+)(\d{1,2})\.([0-5][05])(?!\S)")  # a time's minutes: 9.30, 14.05 (not 7.12)
 _DATE_BEFORE = {"le", "la", "l'", "du", "au", "en", "des", "the", "on", "of", "in"}
 
 
 def _dotted_clock(text: str, lang: str, now: datetime) -> Hit | None:
-    """A time with a dot after its day ("demain 14.30": 14:30), unless a date ("vendredi 11.12") or an amount."""
+    """A time with a dot ("demain 14.30", "9.30" in French: there is no 30th month), unless a date ("vendredi
+    11.12", "27.11" in French, "9.30" in English) or an amount ("lundi 1.15", "demain 2.50": no time before 6)."""
     found = _DOTTED.search(text)
     before = text[: found.start()].split() if found else []
-    if found is None or not 6 <= int(found[1]) <= 23 or not before or before[-1] in _DATE_BEFORE:
-        return None  # "lundi 1.15", "demain 2.50": an amount, a version; "le 15.12": a date
-    first, second = (found[2], found[1]) if lang == "en" else (found[1], found[2])
-    as_date = parse_rules(f"{text[: found.start()]} {first}/{second}{text[found.end() :]}", lang, now)
-    if as_date not in (None, REJECTED, CONFLICTING):  # "vendredi 11.12": 11 December is a Friday, a date
-        return None
+    if found is None or not 6 <= int(found[1]) <= 23 or set(before[-1:]) & _DATE_BEFORE:
+        return None  # "le 15.12": a date
+    day, month = (int(found[1]), int(found[2]))[:: 1 if lang == "fr" else -1]
+    if 1 <= month <= 12 and day <= monthrange(2028, month)[1]:  # a date in the member's order, unless its day
+        first, second = (found[2], found[1]) if lang == "en" else (found[1], found[2])  # disagrees ("demain 10.05")
+        as_date = parse_rules(f"{text[: found.start()]} {first}/{second}{text[found.end() :]}", lang, now)
+        if not before or as_date not in (None, REJECTED, CONFLICTING):  # "vendredi 11.12": a Friday
+            return None
     hit = parse_rules(f"{text[: found.start()]} {found[1]}:{found[2]}{text[found.end() :]}", lang, now)
     return None if hit in (None, REJECTED, CONFLICTING) else hit
 
@@ -340,18 +344,8 @@ _PART_RES = {
         + r")(?!\S)"
     ),
 }
-_LATE_PARTS = {
-    "du soir",
-    "de l'apres-midi",
-    "de l'aprem",
-    "soir",
-    "soiree",
-    "apres-midi",
-    "aprem",
-    "evening",
-    "afternoon",
-    "night",
-}
+_LATE_PARTS = {"du soir", "de l'apres-midi", "de l'aprem", "soir", "soiree", "apres-midi", "aprem"}
+_LATE_PARTS |= {"evening", "afternoon", "night"}
 _NO_CLOCK: tuple[time | None, str] = (None, "")
 
 

@@ -48,6 +48,11 @@ def _alt(words: object) -> str:
     return "|".join(sorted((re.escape(str(word)) for word in words), key=len, reverse=True))
 
 
+def clock_shaped(hours: str, minutes: str) -> bool:
+    """Figures with a dot that may be a time ("9.30", "20.05"): never read as a date in the other order."""
+    return int(hours) <= 23 and len(minutes) == 2 and int(minutes) % 5 == 0
+
+
 def month_number(word: str, lang: str) -> int:
     word = word.rstrip(".")
     return MONTHS_FULL[lang].get(word) or MONTHS_ABBR[lang][word]

@@ -106,3 +106,14 @@ def test_english_words_in_a_french_title_stay_before_its_time(testbot):
     testbot.say("bob", "/lang en")
     saved = testbot.say("bob", "/engage Call Ann demain 14h")
     assert "Call Ann (" in saved and "Friday 27 November 2026 at 14:00" in saved
+
+
+def test_a_bare_time_with_a_dot_is_a_time(testbot):
+    saved = testbot.say("alice", "/engage Appeler Paul 9.30")
+    assert "Appeler Paul (" in saved and "vendredi 27 novembre 2026 à 09:30" in saved and "2027" not in saved
+    edited = testbot.say("alice", "/edit #1 due 9.30")
+    assert "Nouvelle échéance de #1\u00a0: vendredi 27 novembre 2026 à 09:30." in edited
+    saved = testbot.say("alice", "/engage Faire le point demain matin 9.30")
+    assert "Faire le point (" in saved and "vendredi 27 novembre 2026 à 09:30" in saved
+    edited = testbot.say("alice", "/edit #1 due in 1.5 hours")
+    assert "Nouvelle échéance de #1\u00a0: jeudi 26 novembre 2026 à 11:30." in edited

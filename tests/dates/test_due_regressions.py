@@ -313,3 +313,52 @@ def test_other_language_words_before_a_time_name_a_day(
     else:
         assert split.when is not None and split.when.has_time
         assert split.when.at == datetime.fromisoformat(expected).replace(tzinfo=ZoneInfo(PARIS))
+
+
+# (text, language, title, expected) — figures with a dot shaped like a time are a time where they are no day and
+# month in the member's order, never that date read the other way round (before: "Appeler Paul 9.30" was due
+# 30 September 2027, "demain matin 9.30" and "ce soir 20.30" were not understood)
+DOTTED_TIMES: list[tuple[str, str, str, str | None]] = [
+    ("Appeler Paul 9.30", "fr", "Appeler Paul", "2026-11-27T09:30"),
+    ("Appeler Paul 10.30", "fr", "Appeler Paul", "2026-11-26T10:30"),
+    ("Lire « Avant lundi » 9.30", "fr", "Lire « Avant lundi »", "2026-11-27T09:30"),
+    ("Faire le point demain matin 9.30", "fr", "Faire le point", "2026-11-27T09:30"),
+    ("Faire le point ce soir 20.30", "fr", "Faire le point", "2026-11-26T20:30"),
+    ("Faire le point vendredi 11.12", "fr", "Faire le point", "2026-12-11"),  # still a date
+    ("Faire le point demain 27.11", "fr", "Faire le point", "2026-11-27"),
+    ("Envoyer le rapport 15.12", "en", "Envoyer le rapport", "2026-12-15"),  # no time: still either order
+    ("Lire les pages 9.30", "fr", "Lire les pages 9.30", None),  # a page range after "pages"
+    ("Call Paul on Monday at 9.30", "fr", "Call Paul", "2026-11-30T09:30"),
+    ("Call Paul tomorrow at 9.30", "fr", "Call Paul", "2026-11-27T09:30"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "title", "expected"), DOTTED_TIMES, ids=[f"{c[1]}:{c[0]}" for c in DOTTED_TIMES]
+)
+def test_a_dotted_time_that_is_no_date(text: str, language: str, title: str, expected: str | None) -> None:
+    split = split_due(text, NOW, PARIS, language)
+    assert (split.title, split.not_understood) == (title, None)
+    if expected is None:
+        assert split.when is None
+    else:
+        full = expected if "T" in expected else expected + "T00:00"
+        assert split.when is not None and split.when.has_time is ("T" in expected)
+        assert split.when.at == datetime.fromisoformat(full).replace(tzinfo=ZoneInfo(PARIS))
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("9.30", "fr", "2026-11-27T09:30"),
+        ("in 1.5 hours", "fr", "2026-11-26T11:30"),  # a decimal duration is no date in figures
+        ("dans 1.5 heures", "en", "2026-11-26T11:30"),
+        ("le 9.30", "fr", None),  # no 30th month, and never 30 September
+    ],
+)
+def test_a_due_field_with_a_dot(text: str, language: str, expected: str | None) -> None:
+    when = parse_when(text, NOW, PARIS, language)
+    if expected is None:
+        assert when is None
+    else:
+        assert when is not None and when.at == datetime.fromisoformat(expected).replace(tzinfo=ZoneInfo(PARIS))
