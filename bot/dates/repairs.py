@@ -74,13 +74,14 @@ def parse_rules(text: str, lang: str, now: datetime) -> Hit | None:
     return Hit(moment.date(), clock)
 
 
-_DOTTED = re.compile(r"(?:^|(?<=\S)\s+)(\d{1,2})\.([0-5][05])(?!\S)")  # a time's minutes: 9.30, 14.05 (not 7.12)
+_DOTTED = re.compile(r"(?<=\S)\s+(\d{1,2})\.([0-5][05])(?!\S)")  # a time's minutes: 9.30, 14.05 (not 7.12)
 _DATE_BEFORE = {"le", "la", "l'", "du", "au", "en", "des", "the", "on", "of", "in"}
 
 
 def _dotted_clock(text: str, lang: str, now: datetime) -> Hit | None:
-    """A time with a dot ("demain 14.30", "9.30" in French: there is no 30th month), unless a date ("vendredi
-    11.12", "27.11" in French, "9.30" in English) or an amount ("lundi 1.15", "demain 2.50": no time before 6)."""
+    """A time with a dot after a word ("demain 14.30", "à 9.30"), unless a date ("vendredi 11.12", "demain 27.11")
+    or an amount ("lundi 1.15", "demain 2.50": no time before 6). Alone or first ("12.50 by Friday"), it is an
+    amount, a room, a price: never a time."""
     found = _DOTTED.search(text)
     before = text[: found.start()].split() if found else []
     if found is None or not 6 <= int(found[1]) <= 23 or set(before[-1:]) & _DATE_BEFORE:

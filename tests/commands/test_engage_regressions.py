@@ -109,11 +109,28 @@ def test_english_words_in_a_french_title_stay_before_its_time(testbot):
 
 
 def test_a_bare_time_with_a_dot_is_a_time(testbot):
-    saved = testbot.say("alice", "/engage Appeler Paul 9.30")
-    assert "Appeler Paul (" in saved and "vendredi 27 novembre 2026 à 09:30" in saved and "2027" not in saved
+    saved = testbot.say("alice", "/engage Appeler Paul 9.30")  # an amount as well: no date, never 30 September
+    assert "Appeler Paul 9.30 (" in saved and "Pas d’échéance" in saved and "2027" not in saved
     edited = testbot.say("alice", "/edit #1 due 9.30")
+    assert "Nouvelle échéance" not in edited and "2027" not in edited
+    edited = testbot.say("alice", "/edit #1 due demain 9.30")
     assert "Nouvelle échéance de #1\u00a0: vendredi 27 novembre 2026 à 09:30." in edited
     saved = testbot.say("alice", "/engage Faire le point demain matin 9.30")
     assert "Faire le point (" in saved and "vendredi 27 novembre 2026 à 09:30" in saved
     edited = testbot.say("alice", "/edit #1 due in 1.5 hours")
     assert "Nouvelle échéance de #1\u00a0: jeudi 26 novembre 2026 à 11:30." in edited
+
+
+def test_an_amount_with_a_dot_stays_in_the_title(testbot):
+    saved = testbot.say("alice", "/engage Pay Ann 12.50 by Friday")
+    assert "Pay Ann 12.50 (" in saved and "vendredi 27 novembre 2026" in saved and "12:50" not in saved
+    alone = testbot.say("alice", "/engage Rembourser Marie 12.50")
+    assert "Rembourser Marie 12.50 (" in alone and "Pas d’échéance" in alone
+    tomorrow = testbot.say("alice", "/engage Rembourser Marie 12.50 demain")
+    assert "Rembourser Marie 12.50 (" in tomorrow and "vendredi 27 novembre 2026" in tomorrow
+    assert "12:50" not in tomorrow
+    testbot.say("bob", "/lang en")
+    english = testbot.say("bob", "/engage Pay Ann 12.50 by Friday")
+    assert "Pay Ann 12.50 (" in english and "Friday 27 November 2026" in english and "12:50" not in english
+    room = testbot.say("bob", "/engage Réunion salle 12.15 d'ici lundi")
+    assert "Réunion salle 12.15 (" in room and "Monday 30 November 2026" in room

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.dates import parse_when, split_due
+from bot.meeting_text import parse_meeting_text
 
 PARIS = "Europe/Paris"
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=ZoneInfo(PARIS))
@@ -319,9 +320,10 @@ def test_other_language_words_before_a_time_name_a_day(
 # month in the member's order, never that date read the other way round (before: "Appeler Paul 9.30" was due
 # 30 September 2027, "demain matin 9.30" and "ce soir 20.30" were not understood)
 DOTTED_TIMES: list[tuple[str, str, str, str | None]] = [
-    ("Appeler Paul 9.30", "fr", "Appeler Paul", "2026-11-27T09:30"),
-    ("Appeler Paul 10.30", "fr", "Appeler Paul", "2026-11-26T10:30"),
-    ("Lire « Avant lundi » 9.30", "fr", "Lire « Avant lundi »", "2026-11-27T09:30"),
+    ("Appeler Paul 9.30", "fr", "Appeler Paul 9.30", None),  # an amount as well: no date, and never 30 September
+    ("Appeler Paul 10.30", "fr", "Appeler Paul 10.30", None),
+    ("Lire « Avant lundi » 9.30", "fr", "Lire « Avant lundi » 9.30", None),
+    ("Appeler Paul à 9.30", "fr", "Appeler Paul", "2026-11-27T09:30"),
     ("Faire le point demain matin 9.30", "fr", "Faire le point", "2026-11-27T09:30"),
     ("Faire le point ce soir 20.30", "fr", "Faire le point", "2026-11-26T20:30"),
     ("Faire le point vendredi 11.12", "fr", "Faire le point", "2026-12-11"),  # still a date
@@ -350,7 +352,8 @@ def test_a_dotted_time_that_is_no_date(text: str, language: str, title: str, exp
 @pytest.mark.parametrize(
     ("text", "language", "expected"),
     [
-        ("9.30", "fr", "2026-11-27T09:30"),
+        ("9.30", "fr", None),  # no 30th month, never 30 September; no time read from figures alone either
+        ("demain 9.30", "fr", "2026-11-27T09:30"),
         ("in 1.5 hours", "fr", "2026-11-26T11:30"),  # a decimal duration is no date in figures
         ("dans 1.5 heures", "en", "2026-11-26T11:30"),
         ("le 9.30", "fr", None),  # no 30th month, and never 30 September
@@ -362,3 +365,46 @@ def test_a_due_field_with_a_dot(text: str, language: str, expected: str | None) 
         assert when is None
     else:
         assert when is not None and when.at == datetime.fromisoformat(expected).replace(tzinfo=ZoneInfo(PARIS))
+
+
+# (text, language, title, expected local ISO date/datetime or None): a figure with a dot at the start of the date
+# phrase is an amount, a room, a price, never a time (9ff5835 had "Pay Ann 12.50 by Friday" due Friday 12:50)
+AMOUNTS: list[tuple[str, str, str, str | None]] = [
+    ("Pay Ann 12.50 by Friday", "fr", "Pay Ann 12.50", "2026-11-27"),
+    ("Pay Ann 12.50 by Friday", "en", "Pay Ann 12.50", "2026-11-27"),
+    ("Réunion salle 12.15 d'ici lundi", "en", "Réunion salle 12.15", "2026-11-30"),
+    ("Réunion salle 12.15 d'ici lundi", "fr", "Réunion salle 12.15", "2026-11-30"),
+    ("Appeler Paul 10.30 mardi prochain", "en", "Appeler Paul 10.30", "2026-12-01"),
+    ("Rembourser Marie 12.50 demain", "fr", "Rembourser Marie 12.50", "2026-11-27"),
+    ("Rembourser Marie 12.50", "fr", "Rembourser Marie 12.50", None),
+    ("Rembourser Marie 12.50", "en", "Rembourser Marie 12.50", None),
+    ("Refund Tom 15.50", "en", "Refund Tom 15.50", None),
+    ("Refund Tom 15.50", "fr", "Refund Tom 15.50", None),
+    ("Payer la cotisation 12.50", "fr", "Payer la cotisation 12.50", None),
+    ("Prix 15.50", "fr", "Prix 15.50", None),
+    ("Note 14.15", "fr", "Note 14.15", None),
+    ("Note 14.15", "en", "Note 14.15", None),
+    ("Faire le point demain 9.30", "fr", "Faire le point", "2026-11-27T09:30"),  # a day word before: a time
+    ("Faire le point demain matin 9.30", "fr", "Faire le point", "2026-11-27T09:30"),
+    ("Faire le point ce soir 20.30", "fr", "Faire le point", "2026-11-26T20:30"),
+]
+
+
+@pytest.mark.parametrize(("text", "language", "title", "expected"), AMOUNTS, ids=[f"{c[1]}:{c[0]}" for c in AMOUNTS])
+def test_a_dotted_figure_at_the_start_of_a_date_is_no_time(
+    text: str, language: str, title: str, expected: str | None
+) -> None:
+    split = split_due(text, NOW, PARIS, language)
+    assert (split.title, split.not_understood) == (title, None)
+    if expected is None:
+        assert split.when is None
+    else:
+        full = expected if "T" in expected else expected + "T00:00"
+        assert split.when is not None and split.when.has_time is ("T" in expected)
+        assert split.when.at == datetime.fromisoformat(full).replace(tzinfo=ZoneInfo(PARIS))
+
+
+def test_a_meeting_room_with_a_dot_is_its_place() -> None:
+    meeting = parse_meeting_text("Workshop Friday 2pm Room 12.50", NOW, PARIS, "en")
+    assert (meeting.title, meeting.place) == ("Workshop", "Room 12.50")
+    assert meeting.when is not None and meeting.when.at == datetime(2026, 11, 27, 14, 0, tzinfo=ZoneInfo(PARIS))
