@@ -3,7 +3,8 @@
 Quotes open with « “ „ " or ‘ and close with any closing quote character, » ” “ " or ’, whichever was opened:
 a phone's autocorrect mixes them ("Read “Before Monday" by Friday", "Lire « Guide ” vendredi").  The straight
 quote and ‘ open only at the start of a word ("3" photos" is no quote) and ‘ not before a figure ("the ‘90s" is
-an apostrophe); ", ’ and “ close only at the end of a word, so that the apostrophe of "l’Avenir" closes nothing.
+an apostrophe); ", ’ and “ close only at the end of a word, so that the apostrophe of "l’Avenir" closes nothing,
+’ closes only a ‘ ("“Parents’ evening”") and a " right after a figure is inches ("“27" screen”).
 
 A quote left open protects little: a date after it is still read ("Lire « Guide vendredi" is due Friday), except
 that the quote's first word is the title's and, when all of the words after a « “ „ left open are a date ("Lire
@@ -35,7 +36,7 @@ def quotes_in(text: str) -> Quotes:
     while index < len(text):
         char = text[index]
         if char in _OPENING and (char not in _AT_WORD_START or _starts_word(text, index)):
-            closing = _closing_at(text, index + 1)
+            closing = _closing_at(text, index + 1, char)
             if closing >= 0:
                 end = index = closing + 1
                 continue
@@ -55,11 +56,12 @@ def _starts_word(text: str, index: int) -> bool:
     return (before.isspace() or before in "([") and not after.isspace() and not figure
 
 
-def _closing_at(text: str, start: int) -> int:
-    """Where the quote opened before start closes (any closing quote character), or -1."""
+def _closing_at(text: str, start: int, opening: str) -> int:
+    """Where the quote opened before start closes (any closing quote character), or -1. The apostrophe ’ closes
+    only a ‘ ("“Parents’ evening”": a plural possessive), a " right after a figure nothing ("“27" screen”)."""
     for index in range(start, len(text)):
         char = text[index]
-        if char not in _CLOSING:
+        if char not in _CLOSING or (char == "’" and opening != "‘") or (char == '"' and text[index - 1].isdigit()):
             continue
         if char in _AT_WORD_END and index + 1 < len(text) and text[index + 1].isalnum():
             continue

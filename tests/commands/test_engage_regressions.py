@@ -134,3 +134,11 @@ def test_an_amount_with_a_dot_stays_in_the_title(testbot):
     assert "Pay Ann 12.50 (" in english and "Friday 27 November 2026" in english and "12:50" not in english
     room = testbot.say("bob", "/engage Réunion salle 12.15 d'ici lundi")
     assert "Réunion salle 12.15 (" in room and "Monday 30 November 2026" in room
+
+
+def test_a_possessive_inside_quotes_keeps_the_whole_title(testbot):
+    testbot.say("bob", "/lang en")
+    saved = testbot.say("bob", "/engage Read “Parents’ evening tomorrow”")
+    assert "Read “Parents’ evening tomorrow” (" in saved and "No due date" in saved
+    screen = testbot.say("bob", '/engage Order the “27" screen for Monday”')
+    assert 'Order the “27" screen for Monday” (' in screen and "No due date" in screen

@@ -408,3 +408,26 @@ def test_a_meeting_room_with_a_dot_is_its_place() -> None:
     meeting = parse_meeting_text("Workshop Friday 2pm Room 12.50", NOW, PARIS, "en")
     assert (meeting.title, meeting.place) == ("Workshop", "Room 12.50")
     assert meeting.when is not None and meeting.when.at == datetime(2026, 11, 27, 14, 0, tzinfo=ZoneInfo(PARIS))
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Read “Parents’ evening tomorrow”",  # a plural possessive does not close the “
+        "Promote “Teachers’ day on Friday”",
+        'Order the “27" screen for Monday”',  # inches do not close it either
+        "Lire « L’ avenir commence demain »",
+    ],
+)
+def test_an_apostrophe_or_inches_inside_quotes_close_nothing(text: str, language: str) -> None:
+    split = split_due(text, NOW, PARIS, language)
+    assert (split.title, split.when, split.not_understood) == (text, None, None)
+
+
+def test_mixed_double_quotes_still_close_each_other() -> None:
+    split = split_due('Read “Before Monday" by Friday', NOW, PARIS, "en")
+    assert split.title == 'Read “Before Monday"'
+    assert split.when is not None and split.when.at == datetime(2026, 11, 27, tzinfo=ZoneInfo(PARIS))
+    quoted = split_due("Read ‘Before Monday’ by Friday", NOW, PARIS, "en")
+    assert quoted.title == "Read ‘Before Monday’" and quoted.when is not None
