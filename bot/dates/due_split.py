@@ -42,7 +42,7 @@ from bot.dates.plain import OTHER_LANGUAGE, plainly_before, plainly_due
 from bot.dates.quotes import quotes_in
 from bot.dates.repairs import extract_clock
 from bot.dates.vocab import VOCAB, clock_shaped, lang_of, pattern_form
-from bot.dates.words import HOLIDAYS, MONTHS_ABBR, MONTHS_FULL
+from bot.dates.words import HOLIDAYS, MONTHS_ABBR, MONTHS_FULL, WEEKDAYS_FULL
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +142,8 @@ def _plainly_due(other: DueSplit, lang: str) -> bool:
     """A due date read in the other language is kept only where plainly one (bot.dates.plain) and not bound to
     the title by the member's language ("de 2nd")."""
     before = pattern_form(other.title).split()[-1:] or [""]
-    return plainly_due(other.due_text or "", lang) and not _binds(before[0], lang)
+    title_end = (other.title.split()[-1:] or [""])[0]
+    return plainly_due(other.due_text or "", lang, title_end) and not _binds(before[0], lang)
 
 
 def _timed_day(other: DueSplit, lang: str) -> bool:
@@ -163,6 +164,9 @@ def _covers(other: DueSplit, found: DueSplit, lang: str) -> bool:
         return False
     before = pattern_form(other.title).split()[-1:] or [""]
     timed = other.when is not None and other.when.has_time
+    extra = due[: -len(own)].strip()
+    if timed and extra.islower() and extra in WEEKDAYS_FULL[OTHER_LANGUAGE[lang]]:
+        return not _binds(before[0], lang)  # "COPIL lundi 14h" from a member in English: lundi is no name
     return not _binds(before[0], lang) and plainly_before(due[: -len(own)], _plainly_due(other, lang), timed, lang)
 
 

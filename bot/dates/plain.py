@@ -29,6 +29,7 @@ _RELATIVE = {"prochain", "prochaine", "next"}
 DATE_FIGURES = re.compile(r"\d[/.\-]\d(?!\d*\s*(?:heures?|hours?|hrs?|h|minutes?|mins?|jours?|days?|j)(?![\w.]))")
 _DAY_WORDS = {"demain", "apres-demain", "aujourd'hui", "ce soir", "ce matin", "demain matin", "demain soir"}
 _DAY_WORDS |= {"tomorrow", "today", "tonight", "this morning", "this evening", "tomorrow morning", "tomorrow evening"}
+_STARTS = {"tomorrow", "demain", "today", "aujourd'hui", "end", "fin", "mid", "mi", "early", "debut", "late"}
 _NAMED = {
     lang: {
         *WEEKDAYS_FULL[lang],
@@ -40,22 +41,37 @@ _NAMED = {
 }
 
 
-def plainly_due(due_text: str, lang: str) -> bool:
-    """due_text, read in the other language than `lang` (the member's), is plainly a due date there."""
+def plainly_due(due_text: str, lang: str, title_end: str = "") -> bool:
+    """due_text, read in the other language than `lang` (the member's), is plainly a due date there; title_end is
+    the title's last word, as written."""
     due = pattern_form(due_text)
     words = due.split()
     if len(words) < 2 or DATE_FIGURES.search(due):
         return False
     other = OTHER_LANGUAGE[lang]
-    if any(_name(word, other) for word in due_text.split()[1:]):
-        return False  # "by Night", "for Tomorrow": a name
-    marked = any(due.startswith(marker + " ") for marker in _MARKERS[other])
-    return marked or any(word in _RELATIVE for word in words)
+    marker = next((marker for marker in _MARKERS[other] if due.startswith(marker + " ")), None)
+    if marker is None:
+        return any(word in _RELATIVE for word in words) and not any(_name(w, other) for w in due_text.split()[1:])
+    after = due_text.split()[len(marker.split()) :]
+    return not _name_after_marker(after, other, title_end)
 
 
 def _name(word: str, lang: str) -> bool:
     """A capitalised word that is no weekday, month or holiday of lang ("Night"; not "EOD", "Dec", "Friday")."""
     return word[:1].isupper() and not word.isupper() and pattern_form(word).rstrip(".") not in _NAMED[lang]
+
+
+def _name_after_marker(after: list[str], lang: str, title_end: str) -> bool:
+    """The words after the marker start with a name: "Lyon by Night", "Energy for Tomorrow"; not "by Next Friday",
+    "by Monday Morning", "by Tomorrow Noon", "by End of March", "by Mid-December", "d'ici Fin Janvier", nor a day
+    word after a title in lowercase ("the report By Tomorrow", "le rapport Pour Demain")."""
+    first = after[0] if after else ""
+    form = pattern_form(first).rstrip(".")
+    if not _name(first, lang) or form in _RELATIVE or any(part in _NAMED[lang] for part in form.split("-")):
+        return False
+    if form in _STARTS and len(after) > 1:
+        return False  # "Tomorrow Noon", "End of March", "Fin Janvier"
+    return not (form in _DAY_WORDS and title_end[:1].islower())
 
 
 def plainly_before(extra_text: str, plain: bool, timed: bool, lang: str) -> bool:

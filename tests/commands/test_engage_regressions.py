@@ -142,3 +142,16 @@ def test_a_possessive_inside_quotes_keeps_the_whole_title(testbot):
     assert "Read “Parents’ evening tomorrow” (" in saved and "No due date" in saved
     screen = testbot.say("bob", '/engage Order the “27" screen for Monday”')
     assert 'Order the “27" screen for Monday” (' in screen and "No due date" in screen
+
+
+def test_a_title_case_date_of_the_other_language_is_read(testbot):
+    saved = testbot.say("alice", "/engage Send the report by Next Friday")
+    assert "Send the report (" in saved and "vendredi 4 décembre 2026" in saved
+    assert "Send the report (" in testbot.say("alice", "/engage Send the report By Tomorrow")
+    named = testbot.say("alice", "/engage Organiser Lyon by Night")
+    assert "Organiser Lyon by Night (" in named and "Pas d’échéance" in named
+    testbot.say("bob", "/lang en")
+    english = testbot.say("bob", "/engage Envoyer le rapport d'ici Fin Janvier")
+    assert "Envoyer le rapport (" in english and "Sunday 31 January 2027" in english
+    monday = testbot.say("bob", "/engage Prepare the COPIL lundi 14h")
+    assert "Prepare the COPIL (" in monday and "Monday 30 November 2026 at 14:00" in monday

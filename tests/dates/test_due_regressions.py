@@ -431,3 +431,47 @@ def test_mixed_double_quotes_still_close_each_other() -> None:
     assert split.when is not None and split.when.at == datetime(2026, 11, 27, tzinfo=ZoneInfo(PARIS))
     quoted = split_due("Read ‘Before Monday’ by Friday", NOW, PARIS, "en")
     assert quoted.title == "Read ‘Before Monday’" and quoted.when is not None
+
+
+# (text, language, title, expected) — a Title Case date phrase of the other language is a date again (3f6eea8 took
+# every capitalised word after the marker for a name); a name right after the marker stays in the title
+TITLE_CASE: list[tuple[str, str, str, str | None]] = [
+    ("Send the report by Next Friday", "fr", "Send the report", "2026-12-04"),
+    ("Send the report by Monday Morning", "fr", "Send the report", "2026-11-30T09:00"),
+    ("Send the report by Friday Noon", "fr", "Send the report", "2026-11-27T12:00"),
+    ("Send the report by Tomorrow Noon", "fr", "Send the report", "2026-11-27T12:00"),
+    ("Send the report by Mid-December", "fr", "Send the report", "2026-12-15"),
+    ("Finish the report by End of March", "fr", "Finish the report", "2027-03-31"),
+    ("Send the report By Tomorrow", "fr", "Send the report", "2026-11-27"),
+    ("Envoyer le rapport Pour Demain", "en", "Envoyer le rapport", "2026-11-27"),
+    ("Envoyer le rapport D'ici Demain", "en", "Envoyer le rapport", "2026-11-27"),
+    ("Envoyer le rapport d'ici Fin Janvier", "en", "Envoyer le rapport", "2027-01-31"),
+    ("Organiser Lyon by Night 20h", "fr", "Organiser Lyon by Night", "2026-11-26T20:00"),
+    ("Forum Energy for Tomorrow 9h", "fr", "Forum Energy for Tomorrow", "2026-11-27T09:00"),
+    ("Organiser Lyon by Night", "fr", "Organiser Lyon by Night", None),
+    ("Organiser Lyon By Night", "fr", "Organiser Lyon By Night", None),
+    ("Forum Energy for Tomorrow", "fr", "Forum Energy for Tomorrow", None),
+    ("Ideas For Tomorrow", "fr", "Ideas For Tomorrow", None),
+    ("Organiser la fête by Night", "fr", "Organiser la fête by Night", None),
+    # a weekday of the other language before a time is read with it or not at all, never left in the title
+    ("Prepare the COPIL lundi 14h", "en", "Prepare the COPIL", "2026-11-30T14:00"),
+    ("Réunion vendredi 14h", "en", "Réunion", "2026-11-27T14:00"),
+    ("Prepare the COPIL lundi 14.30", "en", "Prepare the COPIL lundi 14.30", None),
+    ("Réunion vendredi 14.30", "en", "Réunion vendredi 14.30", None),
+    ("Call Paul Monday 9.30", "fr", "Call Paul Monday 9.30", None),
+    ("Préparer le Black Friday 2pm", "fr", "Préparer le Black Friday 2pm", None),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "title", "expected"), TITLE_CASE, ids=[f"{c[1]}:{c[0]}" for c in TITLE_CASE]
+)
+def test_a_title_case_date_of_the_other_language(text: str, language: str, title: str, expected: str | None) -> None:
+    split = split_due(text, NOW, PARIS, language)
+    assert (split.title, split.not_understood) == (title, None)
+    if expected is None:
+        assert split.when is None
+    else:
+        full = expected if "T" in expected else expected + "T00:00"
+        assert split.when is not None and split.when.has_time is ("T" in expected)
+        assert split.when.at == datetime.fromisoformat(full).replace(tzinfo=ZoneInfo(PARIS))
