@@ -199,8 +199,8 @@ def _split(text: str, now: datetime, lang: str) -> tuple[DueSplit, bool]:
         marker = _marker_at(words, index, lang)
         if marker is None and _binds(words[index], lang):
             continue  # "of Monday", "du 15 janvier": judged from the next word on
-        if marker is None and index and _NUMBERED.fullmatch(words[index]) and _is_label(words[index - 1]):
-            continue  # "la version 1.2", "l'article 4.2": a number, not 1 February
+        if marker is None and index and _NUMBERED.fullmatch(words[index]) and _is_label(words, index - 1):
+            continue  # "la version 1.2", "l'article 4.2", "Salle 12.15": a number, not 1 February
         if marker is None and index and words[index - 1] in _ARTICLES and _clock_shaped(words[index]):
             continue  # "le 9.30": no day and month in the member's order (never swapped), nor a time after "le"
         if marker is None and words[index] in _BARE_UNITS and _clear_marker_after(words, index, lang):
@@ -238,14 +238,19 @@ def _split_left(text: str, spans: list[tuple[int, int]], words: list[str], lang:
 _NUMBERED = re.compile(r"\d{1,3}(?:\.\d{1,3})+")  # "1.2", "4.2.1": with dots only ("Lot 15/12" may be a date)
 _LABELS = {"version", "v", "article", "art", "resolution", "bug", "section", "chapitre", "chapter", "paragraphe"}
 _LABELS |= {"alinea", "annexe", "release", "ticket", "issue", "page", "pages", "p"}
+# a place or a part, a label only without an article ("Salle 12.15"; "Faire le point 15.12" is 15 December)
+_BARE_LABELS = {"salle", "room", "point", "etape", "table", "figure", "diapo", "slide", "lot", "question", "tableau"}
 
 
 def _clock_shaped(word: str) -> bool:
     return bool(re.fullmatch(r"\d{1,2}\.\d\d", word)) and clock_shaped(*word.split("."))
 
 
-def _is_label(word: str) -> bool:
-    return word.rsplit("'", 1)[-1].rstrip(".") in _LABELS
+def _is_label(words: list[str], index: int) -> bool:
+    word = words[index].rstrip(".")
+    if word in _BARE_LABELS:
+        return not index or words[index - 1] not in {*_ARTICLES, "a", "au", "de", "des", "une", "un", "sa", "ma"}
+    return word.rsplit("'", 1)[-1] in _LABELS
 
 
 _ARTICLES = {"le", "la", "les", "l'", "the", "on", "du"}

@@ -475,3 +475,21 @@ def test_a_title_case_date_of_the_other_language(text: str, language: str, title
         full = expected if "T" in expected else expected + "T00:00"
         assert split.when is not None and split.when.has_time is ("T" in expected)
         assert split.when.at == datetime.fromisoformat(full).replace(tzinfo=ZoneInfo(PARIS))
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "title", "expected"),
+    [
+        ("Salle 12.15", "en", "Salle 12.15", None),  # a room's number, not 15 December
+        ("Réunion Salle 12.15", "en", "Réunion Salle 12.15", None),
+        ("Figure 10.15", "en", "Figure 10.15", None),
+        ("Question 10.15", "en", "Question 10.15", None),
+        ("Lot 15.12", "fr", "Lot 15.12", None),
+        ("Faire le point 15.12", "fr", "Faire le point", "2026-12-15"),  # after an article: a date as before
+        ("Réserver la salle 15.12", "fr", "Réserver la salle", "2026-12-15"),
+    ],
+)
+def test_a_room_or_a_figure_keeps_its_number(text: str, language: str, title: str, expected: str | None) -> None:
+    split = split_due(text, NOW, PARIS, language)
+    assert (split.title, split.not_understood) == (title, None)
+    assert (split.when.at.date().isoformat() if split.when else None) == expected
