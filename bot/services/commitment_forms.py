@@ -19,6 +19,7 @@ from bot.dedup import first_time
 from bot.dispatch import UNLINKED, Dispatcher, NotAdmitted, refusal_text
 from bot.errors import Refusal
 from bot.i18n import translator
+from bot.kinds import CommitmentStatus
 from bot.markup import bold, esc
 from bot.outbox import enqueue_post, enqueue_reply
 from bot.presentation import when_label
@@ -67,11 +68,12 @@ def open_form(dispatcher: Dispatcher, incoming: Incoming, number: int, kind: str
                 commitment = get_commitment(session, ctx.community, number)
                 if kind == POSTPONE:
                     check_can_change(ctx.actor, commitment)
-                else:
+                    check_open(commitment)
+                else:  # news about a done or dropped commitment is shared too (bot.services.reporting)
                     check_report(ctx.actor, commitment, None, None)
-                check_open(commitment)
+                progress = commitment.progress if commitment.status == CommitmentStatus.OPEN else None
                 due = commitment.due_at.astimezone(ctx.tz).date().isoformat() if commitment.due_at else None
-                return Opened(ctx.language, number, commitment.title, commitment.progress, due)
+                return Opened(ctx.language, number, commitment.title, progress, due)
             except Refusal as refused:
                 text = refusal_text(ctx, refused)
         source = incoming.identity.split(":", 1)[0]  # the click's refusal said once (run again: not twice)

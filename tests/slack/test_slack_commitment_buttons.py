@@ -111,6 +111,28 @@ async def test_done_from_the_engage_confirmation_closes_it_and_the_card_says_so(
     assert "Engagement #1 enregistré" in shown(updated)  # the card keeps its words
 
 
+async def test_news_about_a_done_commitment_from_its_card(relais_slack: Harness) -> None:
+    """✍️ Update on the card of a commitment done meanwhile: the form opens (as /update takes news about it), with
+    no progress to change; the news is shared and the commitment stays done. 📅 Postpone says to reopen it."""
+    nudge = await nudged(relais_slack)
+    channel, _ = dm(relais_slack, ALICE)
+    await click(relais_slack, "relais_card_done", "1", nudge, channel_id=channel)
+    assert commitment(relais_slack).status == "done"
+    opened = len(relais_slack.standin.calls_to("views.open"))
+    await click(relais_slack, "relais_card_update", "1", nudge, channel_id=channel)
+    assert len(relais_slack.standin.calls_to("views.open")) == opened + 1
+    view = last_view(relais_slack)
+    progress = next(block for block in view["blocks"] if block.get("block_id") == "progress")["element"]
+    assert not progress.get("initial_value")  # not its 100 % to send back unchanged
+    assert await submit(relais_slack, view, values(text="Compte rendu en ligne")) is None
+    assert relais_slack.count(Update) == 1 and commitment(relais_slack).status == "done"
+    await relais_slack.settle()
+    assert "Compte rendu en ligne" in shown(relais_slack.standin.messages_in("C0GENERAL01")[-1])
+    await click(relais_slack, "relais_card_postpone", "1", nudge, channel_id=channel)
+    assert len(relais_slack.standin.calls_to("views.open")) == opened + 1
+    assert "rouvrez-le d’abord" in shown(dm(relais_slack, ALICE)[1][-1])
+
+
 async def test_buttons_in_english_for_an_english_member(relais_slack: Harness) -> None:
     await relais_slack.command("lang", "en")
     await relais_slack.command("engage", "Book the room by Friday")
