@@ -3,7 +3,8 @@
 "COPIL de rentrée jeudi 14h #copil salle du conseil" -> title "COPIL de rentrée", when next
 Thursday 14:00, circle "copil", place "salle du conseil". The #circle word may stand anywhere;
 without it the place is what follows the date: the longest start of the line that ends with a
-date (bot.dates.split_due) gives the title and the date, the rest is the place.
+date (bot.dates.split_due) gives the title and the date, the rest is the place. A place never starts with
+a time ("Faire le point demain matin 9.30" is not 9:00 in a place called "9.30"): such a line has no date.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from bot.dates.quotes import quotes_in
 
 _CIRCLE = re.compile(r"(?<!\S)#([^\d\s#]\S*)")
 _WORD = re.compile(r"\S+")
+_TIME_FIRST = re.compile(r"\d{1,2}(?:[.:h]\d\d|h)(?!\S)", re.IGNORECASE)  # "9.30", "14:30", "14h30", "14h"
 MAX_WORDS = 60
 
 
@@ -51,6 +53,8 @@ def parse_meeting_text(text: str, now: datetime, tz: str, language: str) -> Meet
         if split.when is None:
             continue
         place = text[end:].strip(" ,;-—–") or None
+        if place and _TIME_FIRST.match(place):
+            break  # the time was not read with the date: no date rather than the wrong hour
         if split.title:
             return MeetingText(split.title, split.when, circle, place, split.due_text)
         untitled = untitled or MeetingText("", split.when, circle, place, split.due_text)

@@ -268,9 +268,9 @@ def _figures_agree(tokens: list[str], found: datetime, lang: str) -> bool:
         if (
             "." in token
             and clock_shaped(figures[1], figures[2])
-            and (int(figures[1]), int(figures[2])) != _in_order(found, lang)
+            and (lang == "en" or (int(figures[1]), int(figures[2])) != _in_order(found, lang))
         ):
-            return False  # "9.30" in French is no 30 September: figures shaped like a time, in the member's order
+            return False  # "9.30" is no 30 September: a time's shape, a date only in French order ("10.05")
     return True
 
 

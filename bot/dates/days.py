@@ -208,6 +208,8 @@ def _calendar_date(text: str, lang: str, today: date, article: bool) -> date | N
         first, second = int(match.group("a")), int(match.group("b"))
         day, month = (first, second) if lang == "fr" else (second, first)
         dotted_clock = match.group("sep") == "." and clock_shaped(match.group("a"), match.group("b"))
+        if dotted_clock and lang == "en":
+            return None  # "9.30", "12.15": English writes a date with slashes and a time with a dot
         if month > 12 and day <= 12 and not dotted_clock:  # "15/12" in English: one reading ("9.30" in French: none)
             day, month = month, day
         if not 1 <= month <= 12:

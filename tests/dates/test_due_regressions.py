@@ -493,3 +493,43 @@ def test_a_room_or_a_figure_keeps_its_number(text: str, language: str, title: st
     split = split_due(text, NOW, PARIS, language)
     assert (split.title, split.not_understood) == (title, None)
     assert (split.when.at.date().isoformat() if split.when else None) == expected
+
+
+# (text, language, title, expected) — an English member's figures with a dot shaped like a time are no date in
+# month.day order (before: "Call Paul 9.30" was due 30 September 2027, "12.15" 15 December): title text, as for a
+# French member, and a time only after "at" or a day word
+ENGLISH_DOTTED: list[tuple[str, str, str, str | None]] = [
+    ("9.30", "en", "9.30", None),
+    ("10.30", "en", "10.30", None),
+    ("12.15", "en", "12.15", None),
+    ("Call Paul 9.30", "en", "Call Paul 9.30", None),
+    ("Appeler Paul 9.30", "en", "Appeler Paul 9.30", None),
+    ("Call Paul tomorrow at 9.30", "en", "Call Paul", "2026-11-27T09:30"),
+    ("Call Paul tomorrow 9.30", "en", "Call Paul", "2026-11-27T09:30"),
+    ("Call Paul Monday 9.30", "en", "Call Paul", "2026-11-30T09:30"),
+    ("Send the report 15.12", "en", "Send the report", "2026-12-15"),  # no time's shape: a date as before
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "title", "expected"), ENGLISH_DOTTED, ids=[f"{c[1]}:{c[0]}" for c in ENGLISH_DOTTED]
+)
+def test_english_dotted_time_shape_is_no_date(text: str, language: str, title: str, expected: str | None) -> None:
+    split = split_due(text, NOW, PARIS, language)
+    assert (split.title, split.not_understood) == (title, None)
+    if expected is None:
+        assert split.when is None
+    else:
+        full = expected if "T" in expected else expected + "T00:00"
+        assert split.when is not None and split.when.has_time is ("T" in expected)
+        assert split.when.at == datetime.fromisoformat(full).replace(tzinfo=ZoneInfo(PARIS))
+
+
+@pytest.mark.parametrize("text", ["9.30", "12.15", "10.05"])
+def test_english_due_field_with_a_time_shape_is_no_date(text: str) -> None:
+    assert parse_when(text, NOW, PARIS, "en") is None
+
+
+def test_a_meeting_place_never_starts_with_a_time() -> None:
+    meeting = parse_meeting_text("Faire le point demain matin 9.30", NOW, PARIS, "en")
+    assert (meeting.title, meeting.when, meeting.place) == ("Faire le point demain matin 9.30", None, None)
