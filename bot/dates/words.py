@@ -185,3 +185,10 @@ HOLIDAYS: dict[str, dict[str, Callable[[int], date]]] = {
         "valentines day": _fixed(2, 14),
     },
 }
+
+# Products and marks whose numbers have dots: "Installer Python 3.10", "Node 20.10", "Ubuntu 22.10", "Score 6.5" are
+# no dates (bot.dates.due_split)
+PRODUCTS = {"python", "node", "nodejs", "ubuntu", "debian", "fedora", "linux", "kernel", "php", "java", "ruby", "perl"}
+PRODUCTS |= {"django", "rails", "react", "angular", "vue", "windows", "macos", "ios", "android", "firefox", "chrome"}
+PRODUCTS |= {"thunderbird", "libreoffice", "moodle", "wordpress", "drupal", "nextcloud", "postgresql", "postgres"}
+PRODUCTS |= {"mysql", "mariadb", "sqlite", "docker", "kubernetes", "nginx", "gimp", "inkscape", "blender", "score"}
