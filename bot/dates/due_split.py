@@ -204,8 +204,8 @@ def _split(text: str, now: datetime, lang: str) -> tuple[DueSplit, bool]:
             continue  # "la version 1.2", "l'article 4.2", "Salle 12.15": a number, not 1 February
         if marker is None and index and words[index - 1] in _ARTICLES and _clock_shaped(words[index]):
             continue  # "le 9.30": no day and month in the member's order (never swapped), nor a time after "le"
-        if marker is None and words[index] in _BARE_UNITS and _clear_marker_after(words, index, lang):
-            continue  # "minutes by Friday": the due part starts at "by", "minutes" is the title's
+        if marker is None and words[index] in _BARE_UNITS and _units_of_title(words, index, lang):
+            continue  # "minutes by Friday", "de 1,5 heure vendredi": the unit is the title's, not a time
         when, conflict = read_local(candidate, now, lang)
         if when is None and not conflict:
             if marker is not None and marker[0] == "clear" and failed_marker is None:
@@ -259,6 +259,7 @@ _ARTICLES = {"le", "la", "les", "l'", "the", "on", "du"}
 
 
 _BARE_UNITS = {"minute", "minutes", "heure", "heures", "hour", "hours", "jour", "jours", "day", "days"}
+_AMOUNT = re.compile(r"\d+(?:[., ]\d+)?|(?:d')?(?:une?|deux|trois|quatre|a|an|one|two|three|four|half)")
 
 
 def _date_words_between(words: list[str], marker_index: int, index: int, lang: str) -> bool:
@@ -272,9 +273,10 @@ def _date_words_between(words: list[str], marker_index: int, index: int, lang: s
     return bool(skipped) and all(_is_month(word, lang) or _DAY_NUMBER.fullmatch(word) for word in skipped)
 
 
-def _clear_marker_after(words: list[str], index: int, lang: str) -> bool:
-    found = (_marker_at(words, later, lang) for later in range(index + 1, len(words)))
-    return any(marker is not None and marker[0] == "clear" for marker in found)
+def _units_of_title(words: list[str], index: int, lang: str) -> bool:
+    found = (_marker_at(words, later, lang) for later in range(index + 1, len(words)))  # "minutes by Friday"
+    after_number = bool(index and _AMOUNT.fullmatch(words[index - 1]))  # "de 1,5 heure vendredi"
+    return after_number or any(marker is not None and marker[0] == "clear" for marker in found)
 
 
 _DAY_NUMBER = re.compile(r"\d{1,2}(?:er|e|st|nd|rd|th)?")

@@ -556,3 +556,26 @@ def test_a_version_or_a_score_is_no_date(text: str, language: str, title: str, e
     split = split_due(text, NOW, PARIS, language)
     assert (split.title, split.not_understood) == (title, None)
     assert (split.when.at.date().isoformat() if split.when else None) == expected
+
+
+# (text, language, title, expected) — a length after "de"/"d’" is the title's, never a time (before: "Animer un
+# atelier de 1,5 heure vendredi" was titled «Animer un atelier de 1,5», due Friday 00:00)
+LENGTHS: list[tuple[str, str, str, str | None]] = [
+    ("Animer un atelier de 1,5 heure vendredi", "fr", "Animer un atelier de 1,5 heure", "2026-11-27"),
+    ("Animer un atelier de 2 heures vendredi", "fr", "Animer un atelier de 2 heures", "2026-11-27"),
+    ("Animer un atelier d’une heure vendredi", "fr", "Animer un atelier d’une heure", "2026-11-27"),
+    ("Animer un atelier de 1,5 heure", "fr", "Animer un atelier de 1,5 heure", None),
+    ("Animer un atelier dans 1,5 heure", "fr", "Animer un atelier", "2026-11-26T11:30"),  # a due date
+]
+
+
+@pytest.mark.parametrize(("text", "language", "title", "expected"), LENGTHS, ids=[f"{c[1]}:{c[0]}" for c in LENGTHS])
+def test_a_length_after_de_is_the_titles(text: str, language: str, title: str, expected: str | None) -> None:
+    split = split_due(text, NOW, PARIS, language)
+    assert (split.title, split.not_understood) == (title, None)
+    if expected is None:
+        assert split.when is None
+    else:
+        full = expected if "T" in expected else expected + "T00:00"
+        assert split.when is not None and split.when.has_time is ("T" in expected)
+        assert split.when.at == datetime.fromisoformat(full).replace(tzinfo=ZoneInfo(PARIS))
