@@ -18,7 +18,7 @@ from bot.dates.quotes import quotes_in
 
 _CIRCLE = re.compile(r"(?<!\S)#([^\d\s#]\S*)")
 _WORD = re.compile(r"\S+")
-_TIME_FIRST = re.compile(r"\d{1,2}(?:[.:h]\d\d|h)(?!\S)", re.IGNORECASE)  # "9.30", "14:30", "14h30", "14h"
+_TIME_FIRST = re.compile(r"(?:(?:à|a|at|@)\s+)?\d{1,2}(?:[.:h]\d\d|h)(?!\S)", re.IGNORECASE)  # "9.30", "à 14h"
 MAX_WORDS = 60
 
 

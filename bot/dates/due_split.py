@@ -36,14 +36,14 @@ import logging
 import re
 from collections import deque
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from bot.dates.core import When, local_now, read_local, zone_of
-from bot.dates.plain import OTHER_LANGUAGE, plainly_before, plainly_due
+from bot.dates.plain import NAMED_DAYS, OTHER_LANGUAGE, plainly_before, plainly_due, reads_weekday_left, weekday_left
 from bot.dates.quotes import quotes_in
 from bot.dates.repairs import extract_clock
 from bot.dates.vocab import VOCAB, clock_shaped, lang_of, pattern_form
-from bot.dates.words import HOLIDAYS, MONTHS_ABBR, MONTHS_FULL, PRODUCTS, WEEKDAYS_FULL
+from bot.dates.words import HOLIDAYS, MONTHS_ABBR, MONTHS_FULL, PRODUCTS, WEEKDAYS_FULL, exists
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +133,10 @@ def split_due(text: str, now: datetime, tz: str, language: str) -> DueSplit:
             plain = _plainly_due(other, lang) or _timed_day(other, lang) if nothing else _covers(other, found, lang)
             if other.when is not None and plain:
                 return other
+        if not kept and found.when is not None and weekday_left(found.title, found.due_text or "", lang):
+            other, _ = _split(text, local, OTHER_LANGUAGE[lang])  # "Call Paul Monday 14h": Monday, or no date
+            covered = other.when is not None and reads_weekday_left(other.title, other.due_text or "", found.title)
+            return other if covered else DueSplit(title=text.strip(), when=None, due_text=None, not_understood=None)
         return found
     except Exception:  # never break /engage: keep the whole text as the title
         log.exception("could not split a due date out of %r", text[:200])
@@ -204,6 +208,8 @@ def _split(text: str, now: datetime, lang: str) -> tuple[DueSplit, bool]:
             continue  # "la version 1.2", "l'article 4.2", "Salle 12.15": a number, not 1 February
         if marker is None and index and words[index - 1] in _ARTICLES and _clock_shaped(words[index]):
             continue  # "le 9.30": no day and month in the member's order (never swapped), nor a time after "le"
+        if marker is None and index and f"{words[index - 1]} {words[index]}" in NAMED_DAYS:
+            continue  # "Black Friday 14h": a name, not Friday
         if marker is None and words[index] in _BARE_UNITS and _units_of_title(words, index, lang):
             continue  # "minutes by Friday", "de 1,5 heure vendredi": the unit is the title's, not a time
         when, conflict = read_local(candidate, now, lang)
@@ -300,15 +306,7 @@ def _impossible_figures(word: str, lang: str, before: str = "") -> bool:
     shaped = [(day, month) for day, month in orders if 1 <= month <= 12 and 1 <= day <= 31]
     year = int(found[3] or 2028)  # a leap year: 29/02 is a day
     year += 2000 if year < 100 else 0
-    return bool(shaped) and not any(_exists(year, month, day) for day, month in shaped)
-
-
-def _exists(year: int, month: int, day: int) -> bool:
-    try:
-        date(year, month, day)
-    except ValueError:
-        return False
-    return True
+    return bool(shaped) and not any(exists(year, month, day) for day, month in shaped)
 
 
 def _cut_from_its_day(words: list[str], index: int, lang: str) -> bool:

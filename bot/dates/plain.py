@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 
+from bot.dates.repairs import extract_clock
 from bot.dates.vocab import pattern_form
 from bot.dates.words import HOLIDAYS, MONTHS_ABBR, MONTHS_FULL, WEEKDAYS_FULL
 
@@ -89,3 +90,30 @@ def plainly_before(extra_text: str, plain: bool, timed: bool, lang: str) -> bool
         return plain  # "by the 15th" from a member in French, who reads "the 15th": the marker goes with it
     named = {*WEEKDAYS_FULL[other], *MONTHS_FULL[other], *_RELATIVE}
     return plain and any(word in named for word in words)
+
+
+# a weekday in a name, not a day: "Préparer le Black Friday 14h" is today at 14:00, its title keeps the name
+NAMED_DAYS = {"black friday", "cyber monday", "good friday", "super tuesday", "ash wednesday", "maundy thursday"}
+NAMED_DAYS |= {"holy thursday", "palm sunday", "easter sunday", "easter monday", "vendredi saint", "jeudi saint"}
+
+
+def weekday_left(title: str, due_text: str, lang: str) -> bool:
+    """The member's language read only a time and left a weekday of either language at the end of the title, right
+    before it ("Call Paul Monday 14h" from a member in French, "Meet Dimanche 14h" from one in English): the day must
+    be read with the time, or no date at all, never today at that time."""
+    words = [pattern_form(word) for word in title.split()]  # "Lire « Avant lundi » avant midi": no weekday left
+    words = words[:-1] if words[-1:] in (["a"], ["at"]) else words  # "Call Paul Monday à 14h"
+    if (
+        not words
+        or all(words[-1] not in WEEKDAYS_FULL[each] for each in OTHER_LANGUAGE)
+        or (" ".join(words[-2:]) in NAMED_DAYS)
+    ):
+        return False
+    extracted = extract_clock(pattern_form(due_text), lang)
+    return extracted is not None and extracted[0] is not None and not extracted[1]
+
+
+def reads_weekday_left(other_title: str, other_due: str, title: str) -> bool:
+    """The other language's reading takes that weekday with the time, and only it ("Monday 14h")."""
+    first = (pattern_form(other_due).split() or [""])[0]
+    return title.startswith(other_title) and any(first in WEEKDAYS_FULL[each] for each in OTHER_LANGUAGE)

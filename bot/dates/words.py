@@ -192,3 +192,11 @@ PRODUCTS = {"python", "node", "nodejs", "ubuntu", "debian", "fedora", "linux", "
 PRODUCTS |= {"django", "rails", "react", "angular", "vue", "windows", "macos", "ios", "android", "firefox", "chrome"}
 PRODUCTS |= {"thunderbird", "libreoffice", "moodle", "wordpress", "drupal", "nextcloud", "postgresql", "postgres"}
 PRODUCTS |= {"mysql", "mariadb", "sqlite", "docker", "kubernetes", "nginx", "gimp", "inkscape", "blender", "score"}
+
+
+def exists(year: int, month: int, day: int) -> bool:
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return True

@@ -579,3 +579,37 @@ def test_a_length_after_de_is_the_titles(text: str, language: str, title: str, e
         full = expected if "T" in expected else expected + "T00:00"
         assert split.when is not None and split.when.has_time is ("T" in expected)
         assert split.when.at == datetime.fromisoformat(full).replace(tzinfo=ZoneInfo(PARIS))
+
+
+# (text, language, title, expected) — a weekday of either language left at the end of the title right before the
+# time that was read is read with it, or no date is (before: "Call Paul Monday 14h" from a French member was due
+# today at 14:00 titled "Call Paul Monday", "Meet Dimanche 14h" from an English one too)
+WEEKDAY_BEFORE_TIME: list[tuple[str, str, str, str | None]] = [
+    ("Call Paul Monday 14h", "fr", "Call Paul", "2026-11-30T14:00"),
+    ("Meet Dimanche 14h", "en", "Meet", "2026-11-29T14:00"),
+    ("Call Paul Monday à 14h", "en", "Call Paul Monday à 14h", None),
+    ("Préparer le Black Friday 14h", "fr", "Préparer le Black Friday", "2026-11-26T14:00"),  # a name, as before
+    ("Préparer le Black Friday 14h", "en", "Préparer le Black Friday", "2026-11-26T14:00"),  # before: Friday
+    ("Black Friday", "en", "Black Friday", None),  # before: titled "Black", due Friday
+    ("Lire « Avant lundi » avant midi", "fr", "Lire « Avant lundi »", "2026-11-26T12:00"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "title", "expected"),
+    WEEKDAY_BEFORE_TIME,
+    ids=[f"{c[1]}:{c[0]}" for c in WEEKDAY_BEFORE_TIME],
+)
+def test_a_weekday_before_a_time_is_read_with_it(text: str, language: str, title: str, expected: str | None) -> None:
+    split = split_due(text, NOW, PARIS, language)
+    assert (split.title, split.not_understood) == (title, None)
+    if expected is None:
+        assert split.when is None
+    else:
+        assert split.when is not None and split.when.has_time
+        assert split.when.at == datetime.fromisoformat(expected).replace(tzinfo=ZoneInfo(PARIS))
+
+
+def test_a_meeting_place_never_starts_with_a_time_after_a_or_at() -> None:
+    meeting = parse_meeting_text("Call Paul Monday à 14h", NOW, PARIS, "en")
+    assert (meeting.title, meeting.when, meeting.place) == ("Call Paul Monday à 14h", None, None)
