@@ -17,8 +17,8 @@ the number, the due part starts after it); a number before a month is a date ("L
 due 3 December, "Salle 12 décembre" is due 12 December).  An uppercase "A" after a word is a label
 ("Plan A", "Dossier A mardi", "Bâtiment A 14h", "Plan A Monday"); only a lowercase "a" is read as "à"
 ("Appeler Paul a 14h"), and a leading "A" too ("A demain").  A number with dots after a word such as version,
-article, résolution, section or bug is its number, not a date ("Publier la version 1.2", "l'article 4.2"), so is
-one after a product or a score ("Installer Python 3.10", "Ubuntu 22.10", "Score 6.5").
+article, résolution, section or bug is its number, not a date ("Publier la version 1.2", "l'article 4.2"); after
+a product's name it is a date ("Formation Moodle 15.12": trainings are named after software; "Python 3.10" too).
 Words in quotes are the title's ("Lire « Avant lundi »", "Read “Before Monday” by Friday": bot.dates.quotes).
 
 A candidate whose weekday and date never agree ("Réunion jeudi 12 novembre", see bot.dates) stops the
@@ -43,7 +43,7 @@ from bot.dates.plain import NAMED_DAYS, OTHER_LANGUAGE, plainly_before, plainly_
 from bot.dates.quotes import quotes_in
 from bot.dates.repairs import extract_clock
 from bot.dates.vocab import VOCAB, clock_shaped, lang_of, pattern_form
-from bot.dates.words import HOLIDAYS, MONTHS_ABBR, MONTHS_FULL, PRODUCTS, WEEKDAYS_FULL, exists
+from bot.dates.words import HOLIDAYS, MONTHS_ABBR, MONTHS_FULL, WEEKDAYS_FULL, exists
 
 log = logging.getLogger(__name__)
 
@@ -245,7 +245,6 @@ def _split_left(text: str, spans: list[tuple[int, int]], words: list[str], lang:
 _NUMBERED = re.compile(r"\d{1,3}(?:\.\d{1,3})+")  # "1.2", "4.2.1": with dots only ("Lot 15/12" may be a date)
 _LABELS = {"version", "v", "article", "art", "resolution", "bug", "section", "chapitre", "chapter", "paragraphe"}
 _LABELS |= {"alinea", "annexe", "release", "ticket", "issue", "page", "pages", "p"}
-_LABELS |= PRODUCTS  # "Installer Python 3.10", "Node 20.10", "Ubuntu 22.10", "Score 6.5"
 # a place or a part, a label only without an article ("Salle 12.15"; "Faire le point 15.12" is 15 December)
 _BARE_LABELS = {"salle", "room", "point", "etape", "table", "figure", "diapo", "slide", "lot", "question", "tableau"}
 

@@ -186,13 +186,6 @@ HOLIDAYS: dict[str, dict[str, Callable[[int], date]]] = {
     },
 }
 
-# Products and marks whose numbers have dots: "Installer Python 3.10", "Node 20.10", "Ubuntu 22.10", "Score 6.5" are
-# no dates (bot.dates.due_split)
-PRODUCTS = {"python", "node", "nodejs", "ubuntu", "debian", "fedora", "linux", "kernel", "php", "java", "ruby", "perl"}
-PRODUCTS |= {"django", "rails", "react", "angular", "vue", "windows", "macos", "ios", "android", "firefox", "chrome"}
-PRODUCTS |= {"thunderbird", "libreoffice", "moodle", "wordpress", "drupal", "nextcloud", "postgresql", "postgres"}
-PRODUCTS |= {"mysql", "mariadb", "sqlite", "docker", "kubernetes", "nginx", "gimp", "inkscape", "blender", "score"}
-
 
 def exists(year: int, month: int, day: int) -> bool:
     try:
