@@ -289,12 +289,15 @@ def _after(now: datetime, unit: str, amount: int) -> Hit | None:
 # --- clock times ------------------------------------------------------------------------------
 
 _SUFFIX_FR = r"(?:\s+(?P<part>du matin|du soir|de l'apres-midi|de l'aprem))?"
+_DAY_WORDS_FR = ("demain", "aujourd'hui", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 _SUFFIX_EN = r"(?:\s+(?:in\s+the\s+)?(?P<part>morning|evening|afternoon))?"
 _CLOCKS = {
     "fr": [
         r"(?:(?:a|vers|des|pour|avant|@)\s+)?(?P<h>\d{1,2})\s*h\s*(?P<m>\d{2})?" + _SUFFIX_FR,
         r"(?:a|vers|des|pour|avant)\s+(?P<h>\d{1,2})\s*heures?(?:\s*(?P<m>\d{2}))?" + _SUFFIX_FR,
         r"(?P<h>\d{1,2})\s*heures?\s*(?P<m>\d{2})" + _SUFFIX_FR,
+        # right after a day, "demain 9 heures" is 9:00 (dateparser: 9 hours later); "de 2 heures vendredi" is a length
+        "(?:" + "|".join(f"(?<={day} )" for day in _DAY_WORDS_FR) + r")(?P<h>\d{1,2})\s*heures?" + _SUFFIX_FR,
         r"(?:(?:a|vers|des|pour|avant|@)\s+)?(?P<h>\d{1,2}):(?P<m>\d{2})" + _SUFFIX_FR,
         r"(?:(?:a|vers|des|pour|avant|@)\s+)?(?P<word>midi|minuit)",
         r"(?:a|vers|des|pour|avant|@)\s+(?P<h>0?[6-9]|1\d|2[0-3])\.(?P<m>[0-5][05])" + _SUFFIX_FR,  # "à 9.30"

@@ -611,3 +611,24 @@ def test_a_weekday_before_a_time_is_read_with_it(text: str, language: str, title
 def test_a_meeting_place_never_starts_with_a_time_after_a_or_at() -> None:
     meeting = parse_meeting_text("Call Paul Monday à 14h", NOW, PARIS, "en")
     assert (meeting.title, meeting.when, meeting.place) == ("Call Paul Monday à 14h", None, None)
+
+
+# (text, title, expected) — a French member's "N heures" right after a day is a clock time (before: "RDV demain 9
+# heures" was due tomorrow 19:00, dateparser's 9 hours later; "Réunion lundi 14 heures" was not read)
+HOURS: list[tuple[str, str, str | None]] = [
+    ("RDV demain 9 heures", "RDV", "2026-11-27T09:00"),
+    ("Rendez-vous demain 10 heures", "Rendez-vous", "2026-11-27T10:00"),
+    ("Réunion lundi 14 heures", "Réunion", "2026-11-30T14:00"),
+    ("Réunion après-demain 9 heures", "Réunion", "2026-11-28T09:00"),
+    ("Réunion vendredi 9 heures du soir", "Réunion", "2026-11-27T21:00"),
+    ("Faire le point dans 3 heures", "Faire le point", "2026-11-26T13:00"),  # a delay, as before
+    ("Animer un atelier de 2 heures vendredi", "Animer un atelier de 2 heures", "2026-11-27T00:00"),  # a length
+    ("Préparer 2 heures de formation demain", "Préparer 2 heures de formation", "2026-11-27T00:00"),
+]
+
+
+@pytest.mark.parametrize(("text", "title", "expected"), HOURS, ids=[case[0] for case in HOURS])
+def test_hours_after_a_day_are_a_clock_time(text: str, title: str, expected: str | None) -> None:
+    split = split_due(text, NOW, PARIS, "fr")
+    assert (split.title, split.not_understood) == (title, None)
+    assert split.when is not None and split.when.at == datetime.fromisoformat(expected).replace(tzinfo=ZoneInfo(PARIS))
