@@ -19,6 +19,12 @@ from bot.dates.quotes import quotes_in
 _CIRCLE = re.compile(r"(?<!\S)#([^\d\s#]\S*)")
 _WORD = re.compile(r"\S+")
 _TIME_FIRST = re.compile(r"(?:(?:à|a|at|@)\s+)?\d{1,2}(?:[.:h]\d\d|h)(?!\S)", re.IGNORECASE)  # "9.30", "à 14h"
+_CLOCK = r"\d{1,2}(?:[h:]\d\d|h)?(?:\s*(?:am|pm))?"
+# "14h à 16h", "de 14h à 16h", "14h-16h", "2-4pm", "from 2pm to 4pm": the meeting starts at the first time
+_RANGE = re.compile(
+    rf"(?<!\S)(?:de\s+|from\s+)?(?P<start>{_CLOCK})\s*(?:-|–|—|à|a|to)\s*(?P<end>{_CLOCK})(?!\S)", re.IGNORECASE
+)
+_UNIT = re.compile(r"[h:]|am|pm", re.IGNORECASE)
 MAX_WORDS = 60
 
 
@@ -38,6 +44,27 @@ def parse_meeting_text(text: str, now: datetime, tz: str, language: str) -> Meet
         circle = found.group(1)
         text = text[: found.start()] + " " + text[found.end() :]
     text = " ".join(text.split())
+    text, hours = _start_of_range(text)
+    if hours:  # read from its start; the hours as written lead the place
+        found = _read(text, now, tz, language, circle)
+        place = " ".join(part for part in (hours, found.place or "") if part)
+        return MeetingText(found.title, found.when, circle, place, found.date_text) if found.when else found
+    return _read(text, now, tz, language, circle)
+
+
+def _start_of_range(text: str) -> tuple[str, str | None]:
+    """The text with a range of hours ("14h à 16h", "2-4pm") cut to its start ("14h", "2pm"), and the range as
+    written; the text itself and None when there is none, or when neither end has a unit ("10-12", "15-16 mai")."""
+    found = _RANGE.search(text)
+    if not found or not (_UNIT.search(found["start"]) or _UNIT.search(found["end"])):
+        return text, None
+    start, end = found["start"], found["end"]
+    if start.isdigit():  # "2-4pm": the start takes the end's half of the day, "14-16h" its hour mark
+        start += re.sub(r"^\d{1,2}(?:[h:]\d\d)?\s*", "", end) if not end.lower().endswith("h") else "h"
+    return text[: found.start()] + start + text[found.end() :], found.group(0).strip()
+
+
+def _read(text: str, now: datetime, tz: str, language: str, circle: str | None) -> MeetingText:
     words = list(_WORD.finditer(text))[:MAX_WORDS]
     untitled = None
     left_open = quotes_in(text).open_at

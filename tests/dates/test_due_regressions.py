@@ -632,3 +632,31 @@ def test_hours_after_a_day_are_a_clock_time(text: str, title: str, expected: str
     split = split_due(text, NOW, PARIS, "fr")
     assert (split.title, split.not_understood) == (title, None)
     assert split.when is not None and split.when.at == datetime.fromisoformat(expected).replace(tzinfo=ZoneInfo(PARIS))
+
+
+# (text, language, title, start, place) — a meeting given with its hours starts at the first (before: "COPIL lundi
+# 14h à 16h" was today 16:00 titled "COPIL lundi 14h", "COPIL lundi 14h-16h salle 3" Monday 00:00)
+RANGES: list[tuple[str, str, str, str, str]] = [
+    ("COPIL lundi 14h à 16h", "fr", "COPIL", "2026-11-30T14:00", "14h à 16h"),
+    ("COPIL lundi de 14h à 16h salle 3", "fr", "COPIL", "2026-11-30T14:00", "de 14h à 16h salle 3"),
+    ("COPIL lundi 14h30-16h Zoom", "fr", "COPIL", "2026-11-30T14:30", "14h30-16h Zoom"),
+    ("Atelier vendredi 9h-12h", "fr", "Atelier", "2026-11-27T09:00", "9h-12h"),
+    ("COPIL lundi 14-16h", "fr", "COPIL", "2026-11-30T14:00", "14-16h"),
+    ("Board Monday 2-4pm room 3", "en", "Board", "2026-11-30T14:00", "2-4pm room 3"),
+    ("Board Monday from 2pm to 4pm", "en", "Board", "2026-11-30T14:00", "from 2pm to 4pm"),
+    ("Board Monday 14:00-16:00", "en", "Board", "2026-11-30T14:00", "14:00-16:00"),
+]
+
+
+@pytest.mark.parametrize(("text", "language", "title", "start", "place"), RANGES, ids=[c[0] for c in RANGES])
+def test_a_meeting_given_with_its_hours_starts_at_the_first(
+    text: str, language: str, title: str, start: str, place: str
+) -> None:
+    meeting = parse_meeting_text(text, NOW, PARIS, language)
+    assert meeting.when is not None and meeting.when.at == datetime.fromisoformat(start).replace(tzinfo=ZoneInfo(PARIS))
+    assert (meeting.title, meeting.place) == (title, place)
+
+
+def test_days_with_a_dash_are_no_range_of_hours() -> None:
+    meeting = parse_meeting_text("COPIL 15-16 décembre", NOW, PARIS, "fr")
+    assert (meeting.title, meeting.when, meeting.place) == ("COPIL 15-16 décembre", None, None)
