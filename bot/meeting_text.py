@@ -25,6 +25,7 @@ _RANGE = re.compile(
     rf"(?<!\S)(?:de\s+|from\s+)?(?P<start>{_CLOCK})\s*(?:-|–|—|à|a|to)\s*(?P<end>{_CLOCK})(?!\S)", re.IGNORECASE
 )
 _UNIT = re.compile(r"[h:]|am|pm", re.IGNORECASE)
+_EARLIER_TIME = re.compile(r"\d\s*h|\d:\d\d|\d\s*(?:am|pm)\b", re.IGNORECASE)
 MAX_WORDS = 60
 
 
@@ -44,21 +45,28 @@ def parse_meeting_text(text: str, now: datetime, tz: str, language: str) -> Meet
         circle = found.group(1)
         text = text[: found.start()] + " " + text[found.end() :]
     text = " ".join(text.split())
-    text, hours = _start_of_range(text)
+    started, hours = _start_of_range(text)
     if hours:  # read from its start; the hours as written lead the place
-        found = _read(text, now, tz, language, circle)
+        found = _read(started, now, tz, language, circle)
         place = " ".join(part for part in (hours, found.place or "") if part)
-        return MeetingText(found.title, found.when, circle, place, found.date_text) if found.when else found
-    return _read(text, now, tz, language, circle)
+        if found.when:
+            return MeetingText(found.title, found.when, circle, place, found.date_text)
+    return _read(text, now, tz, language, circle)  # no range, or no date with it: the text as written
 
 
 def _start_of_range(text: str) -> tuple[str, str | None]:
     """The text with a range of hours ("14h à 16h", "2-4pm") cut to its start ("14h", "2pm"), and the range as
     written; the text itself and None when there is none, or when neither end has a unit ("10-12", "15-16 mai")."""
     found = _RANGE.search(text)
-    if not found or not (_UNIT.search(found["start"]) or _UNIT.search(found["end"])):
-        return text, None
+    if not found or _EARLIER_TIME.search(text[: found.start()]):
+        return text, None  # none, or after a time already given ("lundi 14h, pause 15h-15h15")
     start, end = found["start"], found["end"]
+    if start.isdigit() and not (found.group(0).lower().startswith(("de ", "from ")) and _UNIT.search(end)):
+        # "le 3 à 14h", "Sprint 12 - 14h", "2-3h" (a length) are no range; "2-4pm", "14-16h" are
+        last = int(re.match(r"\d+", end)[0])
+        ampm = end.lower().endswith(("am", "pm")) and int(start) < last
+        if not ampm and not (re.fullmatch(r"\d+-\d+h", found.group(0)) and 6 <= int(start) < last <= 23):
+            return text, None  # "14-16h" is a range, "2-3h" a length
     if start.isdigit():  # "2-4pm": the start takes the end's half of the day, "14-16h" its hour mark
         start += re.sub(r"^\d{1,2}(?:[h:]\d\d)?\s*", "", end) if not end.lower().endswith("h") else "h"
     return text[: found.start()] + start + text[found.end() :], found.group(0).strip()

@@ -297,7 +297,8 @@ _CLOCKS = {
         r"(?:a|vers|des|pour|avant)\s+(?P<h>\d{1,2})\s*heures?(?:\s*(?P<m>\d{2}))?" + _SUFFIX_FR,
         r"(?P<h>\d{1,2})\s*heures?\s*(?P<m>\d{2})" + _SUFFIX_FR,
         # right after a day, "demain 9 heures" is 9:00 (dateparser: 9 hours later); "de 2 heures vendredi" is a length
-        "(?:" + "|".join(f"(?<={day} )" for day in _DAY_WORDS_FR) + r")(?P<h>\d{1,2})\s*heures?" + _SUFFIX_FR,
+        "(?:" + "|".join(f"(?<={day} )" for day in _DAY_WORDS_FR) + r")(?P<h>0?[6-9]|1\d|2[0-3])\s*heures?"
+        r"(?!\s+(?:de|d'|max|maximum|minimum|environ)(?!\S))" + _SUFFIX_FR,  # 6-23: "samedi 2 heures de chant" a length
         r"(?:(?:a|vers|des|pour|avant|@)\s+)?(?P<h>\d{1,2}):(?P<m>\d{2})" + _SUFFIX_FR,
         r"(?:(?:a|vers|des|pour|avant|@)\s+)?(?P<word>midi|minuit)",
         r"(?:a|vers|des|pour|avant|@)\s+(?P<h>0?[6-9]|1\d|2[0-3])\.(?P<m>[0-5][05])" + _SUFFIX_FR,  # "à 9.30"

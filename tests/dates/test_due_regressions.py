@@ -660,3 +660,26 @@ def test_a_meeting_given_with_its_hours_starts_at_the_first(
 def test_days_with_a_dash_are_no_range_of_hours() -> None:
     meeting = parse_meeting_text("COPIL 15-16 décembre", NOW, PARIS, "fr")
     assert (meeting.title, meeting.when, meeting.place) == ("COPIL 15-16 décembre", None, None)
+
+
+# (text, language, title, start, place) — no range of hours where the review found one was taken: a day number before
+# "à 14h", a number of the title before "- 14h", a range after the time given, a length ("2-3h", "2 heures max")
+NOT_RANGES: list[tuple[str, str, str, str | None, str | None]] = [
+    ("Réunion le 3 à 14h", "fr", "Réunion", "2026-12-03T14:00", None),
+    ("RDV le 30 a 18h", "fr", "RDV", "2026-11-30T18:00", None),
+    ("Réunion lundi 7 à 14h", "fr", "Réunion", "2026-12-07T14:00", None),
+    ("Sprint 12 - 14h lundi", "fr", "Sprint 12", "2026-11-30T14:00", None),
+    ("Sprint 3 - 2pm Monday", "en", "Sprint 3", "2026-11-30T14:00", None),
+    ("Réunion lundi 14h, pause 15h-15h15", "fr", "Réunion", "2026-11-30T14:00", "pause 15h-15h15"),
+    ("Réunion lundi 2-3h", "fr", "Réunion", "2026-11-30T00:00", "2-3h"),
+    ("Réunion mardi 2 heures max", "fr", "Réunion", None, None),
+]
+
+
+@pytest.mark.parametrize(("text", "language", "title", "start", "place"), NOT_RANGES, ids=[c[0] for c in NOT_RANGES])
+def test_a_number_before_a_time_is_no_range_of_hours(
+    text: str, language: str, title: str, start: str | None, place: str | None
+) -> None:
+    meeting = parse_meeting_text(text, NOW, PARIS, language)
+    expected = datetime.fromisoformat(start).replace(tzinfo=ZoneInfo(PARIS)) if start else None
+    assert (meeting.title, meeting.when.at if meeting.when else None, meeting.place) == (title, expected, place)
