@@ -16,6 +16,20 @@ from bot.meeting_text import parse_meeting_text
 PARIS = "Europe/Paris"
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=ZoneInfo(PARIS))
 
+
+def assert_split(text: str, language: str, title: str, expected: str | None) -> None:
+    """split_due's reading of `text`: `title` kept, nothing said not understood, due `expected` (ISO: a day, or with
+    "T" a day and its time; None: no due date)."""
+    split = split_due(text, NOW, PARIS, language)
+    assert (split.title, split.not_understood) == (title, None)
+    if expected is None:
+        assert split.when is None
+        return
+    full = expected if "T" in expected else expected + "T00:00"
+    assert split.when is not None and split.when.has_time is ("T" in expected)
+    assert split.when.at == datetime.fromisoformat(full).replace(tzinfo=ZoneInfo(PARIS))
+
+
 # (text, language, title, expected local ISO date/datetime or None, not_understood)
 CASES: list[tuple[str, str, str, str | None, str | None]] = [
     # --- a ratio or a mark is title text, not a date that does not exist (before: "50/50 lundi" not understood) ---
@@ -206,12 +220,7 @@ QUOTED: list[tuple[str, str, str, str | None]] = [
 
 @pytest.mark.parametrize(("text", "language", "title", "expected"), QUOTED, ids=[f"{c[1]}:{c[0]}" for c in QUOTED])
 def test_words_in_quotes_are_the_title(text: str, language: str, title: str, expected: str | None) -> None:
-    split = split_due(text, NOW, PARIS, language)
-    assert (split.title, split.not_understood) == (title, None)
-    if expected is None:
-        assert split.when is None
-    else:
-        assert split.when is not None and split.when.at.date().isoformat() == expected
+    assert_split(text, language, title, expected)
 
 
 @pytest.mark.parametrize(
@@ -273,12 +282,7 @@ MIXED_QUOTES: list[tuple[str, str, str, str | None]] = [
     ("text", "language", "title", "expected"), MIXED_QUOTES, ids=[f"{c[1]}:{c[0]}" for c in MIXED_QUOTES]
 )
 def test_any_closing_quote_closes(text: str, language: str, title: str, expected: str | None) -> None:
-    split = split_due(text, NOW, PARIS, language)
-    assert (split.title, split.not_understood) == (title, None)
-    if expected is None:
-        assert split.when is None
-    else:
-        assert split.when is not None and split.when.at.date().isoformat() == expected
+    assert_split(text, language, title, expected)
 
 
 # (text, language, title, expected) — the other language's words before the member's own time must name a day
@@ -307,13 +311,7 @@ OTHER_BEFORE_A_TIME: list[tuple[str, str, str, str | None]] = [
 def test_other_language_words_before_a_time_name_a_day(
     text: str, language: str, title: str, expected: str | None
 ) -> None:
-    split = split_due(text, NOW, PARIS, language)
-    assert (split.title, split.not_understood) == (title, None)
-    if expected is None:
-        assert split.when is None
-    else:
-        assert split.when is not None and split.when.has_time
-        assert split.when.at == datetime.fromisoformat(expected).replace(tzinfo=ZoneInfo(PARIS))
+    assert_split(text, language, title, expected)
 
 
 # (text, language, title, expected) — figures with a dot shaped like a time are a time where they are no day and
@@ -339,14 +337,7 @@ DOTTED_TIMES: list[tuple[str, str, str, str | None]] = [
     ("text", "language", "title", "expected"), DOTTED_TIMES, ids=[f"{c[1]}:{c[0]}" for c in DOTTED_TIMES]
 )
 def test_a_dotted_time_that_is_no_date(text: str, language: str, title: str, expected: str | None) -> None:
-    split = split_due(text, NOW, PARIS, language)
-    assert (split.title, split.not_understood) == (title, None)
-    if expected is None:
-        assert split.when is None
-    else:
-        full = expected if "T" in expected else expected + "T00:00"
-        assert split.when is not None and split.when.has_time is ("T" in expected)
-        assert split.when.at == datetime.fromisoformat(full).replace(tzinfo=ZoneInfo(PARIS))
+    assert_split(text, language, title, expected)
 
 
 @pytest.mark.parametrize(
@@ -394,14 +385,7 @@ AMOUNTS: list[tuple[str, str, str, str | None]] = [
 def test_a_dotted_figure_at_the_start_of_a_date_is_no_time(
     text: str, language: str, title: str, expected: str | None
 ) -> None:
-    split = split_due(text, NOW, PARIS, language)
-    assert (split.title, split.not_understood) == (title, None)
-    if expected is None:
-        assert split.when is None
-    else:
-        full = expected if "T" in expected else expected + "T00:00"
-        assert split.when is not None and split.when.has_time is ("T" in expected)
-        assert split.when.at == datetime.fromisoformat(full).replace(tzinfo=ZoneInfo(PARIS))
+    assert_split(text, language, title, expected)
 
 
 def test_a_meeting_room_with_a_dot_is_its_place() -> None:
@@ -467,14 +451,7 @@ TITLE_CASE: list[tuple[str, str, str, str | None]] = [
     ("text", "language", "title", "expected"), TITLE_CASE, ids=[f"{c[1]}:{c[0]}" for c in TITLE_CASE]
 )
 def test_a_title_case_date_of_the_other_language(text: str, language: str, title: str, expected: str | None) -> None:
-    split = split_due(text, NOW, PARIS, language)
-    assert (split.title, split.not_understood) == (title, None)
-    if expected is None:
-        assert split.when is None
-    else:
-        full = expected if "T" in expected else expected + "T00:00"
-        assert split.when is not None and split.when.has_time is ("T" in expected)
-        assert split.when.at == datetime.fromisoformat(full).replace(tzinfo=ZoneInfo(PARIS))
+    assert_split(text, language, title, expected)
 
 
 @pytest.mark.parametrize(
@@ -490,9 +467,7 @@ def test_a_title_case_date_of_the_other_language(text: str, language: str, title
     ],
 )
 def test_a_room_or_a_figure_keeps_its_number(text: str, language: str, title: str, expected: str | None) -> None:
-    split = split_due(text, NOW, PARIS, language)
-    assert (split.title, split.not_understood) == (title, None)
-    assert (split.when.at.date().isoformat() if split.when else None) == expected
+    assert_split(text, language, title, expected)
 
 
 # (text, language, title, expected) — an English member's figures with a dot shaped like a time are no date in
@@ -515,14 +490,7 @@ ENGLISH_DOTTED: list[tuple[str, str, str, str | None]] = [
     ("text", "language", "title", "expected"), ENGLISH_DOTTED, ids=[f"{c[1]}:{c[0]}" for c in ENGLISH_DOTTED]
 )
 def test_english_dotted_time_shape_is_no_date(text: str, language: str, title: str, expected: str | None) -> None:
-    split = split_due(text, NOW, PARIS, language)
-    assert (split.title, split.not_understood) == (title, None)
-    if expected is None:
-        assert split.when is None
-    else:
-        full = expected if "T" in expected else expected + "T00:00"
-        assert split.when is not None and split.when.has_time is ("T" in expected)
-        assert split.when.at == datetime.fromisoformat(full).replace(tzinfo=ZoneInfo(PARIS))
+    assert_split(text, language, title, expected)
 
 
 @pytest.mark.parametrize("text", ["9.30", "12.15", "10.05"])
@@ -541,7 +509,7 @@ VERSIONS: list[tuple[str, str, str, str | None]] = [
     ("Passer en v2.10", "fr", "Passer en v2.10", None),
     ("Passer en version 2.10", "en", "Passer en version 2.10", None),
     ("Formation Moodle 15.12", "fr", "Formation Moodle", "2026-12-15"),
-    ("Formation Python 15.12 14h", "fr", "Formation Python", "2026-12-15"),
+    ("Formation Python 15.12 14h", "fr", "Formation Python", "2026-12-15T14:00"),
     ("Migration Windows 15.12", "fr", "Migration Windows", "2026-12-15"),
     ("Réunion 15.12", "fr", "Réunion", "2026-12-15"),
 ]
@@ -551,9 +519,7 @@ VERSIONS: list[tuple[str, str, str, str | None]] = [
 def test_a_version_is_no_date_a_product_name_before_a_date_is(
     text: str, language: str, title: str, expected: str | None
 ) -> None:
-    split = split_due(text, NOW, PARIS, language)
-    assert (split.title, split.not_understood) == (title, None)
-    assert (split.when.at.date().isoformat() if split.when else None) == expected
+    assert_split(text, language, title, expected)
 
 
 # (text, language, title, expected) — a length after "de"/"d’" is the title's, never a time (before: "Animer un
@@ -569,14 +535,7 @@ LENGTHS: list[tuple[str, str, str, str | None]] = [
 
 @pytest.mark.parametrize(("text", "language", "title", "expected"), LENGTHS, ids=[f"{c[1]}:{c[0]}" for c in LENGTHS])
 def test_a_length_after_de_is_the_titles(text: str, language: str, title: str, expected: str | None) -> None:
-    split = split_due(text, NOW, PARIS, language)
-    assert (split.title, split.not_understood) == (title, None)
-    if expected is None:
-        assert split.when is None
-    else:
-        full = expected if "T" in expected else expected + "T00:00"
-        assert split.when is not None and split.when.has_time is ("T" in expected)
-        assert split.when.at == datetime.fromisoformat(full).replace(tzinfo=ZoneInfo(PARIS))
+    assert_split(text, language, title, expected)
 
 
 # (text, language, title, expected) — a weekday of either language left at the end of the title right before the
@@ -599,13 +558,7 @@ WEEKDAY_BEFORE_TIME: list[tuple[str, str, str, str | None]] = [
     ids=[f"{c[1]}:{c[0]}" for c in WEEKDAY_BEFORE_TIME],
 )
 def test_a_weekday_before_a_time_is_read_with_it(text: str, language: str, title: str, expected: str | None) -> None:
-    split = split_due(text, NOW, PARIS, language)
-    assert (split.title, split.not_understood) == (title, None)
-    if expected is None:
-        assert split.when is None
-    else:
-        assert split.when is not None and split.when.has_time
-        assert split.when.at == datetime.fromisoformat(expected).replace(tzinfo=ZoneInfo(PARIS))
+    assert_split(text, language, title, expected)
 
 
 def test_a_meeting_place_never_starts_with_a_time_after_a_or_at() -> None:
