@@ -174,7 +174,7 @@ class Compiler:
             if not isinstance(instance, dict):
                 return True
             if child is not None:
-                return all(child(instance[key]) for key in extras(instance))
+                return all(child(instance[key]) for key in set(extras(instance)))  # jsonschema: a set, its order
             return bool(allowed) or not extras(instance)
 
         return check
